@@ -1,0 +1,18 @@
+//! Pure domain types of convene: identifiers, validated values and the rules that need no I/O.
+//!
+//! Values here follow "parse, don't validate": each newtype has a `parse` that is the only way to
+//! build it, so code holding one knows it is valid.
+
+pub mod feature;
+pub mod ids;
+pub mod profile;
+pub mod role;
+pub mod text;
+pub mod validation;
+
+pub use feature::FeatureFlag;
+pub use ids::{ApiKeyId, MembershipId, TeamId, UserId};
+pub use profile::{Locale, TimeFormat, TimeZoneId, WeekStart};
+pub use role::Role;
+pub use text::{EmailAddress, HeaderText, Slug, Username};
+pub use validation::FieldError;

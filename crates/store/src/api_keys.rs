@@ -1,0 +1,71 @@
+//! API keys: only a SHA-256 of each key is stored.
+
+use crate::{Exec, StoreResult, now_ms};
+use convene_core::{ApiKeyId, UserId};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ApiKeyRecord {
+    pub id: i64,
+    pub user_id: i64,
+    pub hint: String,
+    pub note: Option<String>,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub created_at: i64,
+}
+
+impl ApiKeyRecord {
+    pub fn key_id(&self) -> ApiKeyId {
+        ApiKeyId(self.id)
+    }
+}
+
+pub async fn insert<'a>(
+    exec: impl Into<Exec<'a>>,
+    user: UserId,
+    key_hash: &str,
+    hint: &str,
+    note: Option<&str>,
+    expires_at: Option<i64>,
+) -> StoreResult<ApiKeyId> {
+    let row: (i64,) = on_conn!(exec, c => {
+        sqlx::query_as(
+            "INSERT INTO api_keys (user_id, key_hash, hint, note, expires_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(user.0)
+        .bind(key_hash)
+        .bind(hint)
+        .bind(note)
+        .bind(expires_at)
+        .bind(now_ms())
+        .fetch_one(&mut *c)
+        .await
+    })?;
+    Ok(ApiKeyId(row.0))
+}
+
+/// The key with this hash, revoked and expired ones included (the caller says why it's refused).
+pub async fn find_by_hash<'a>(exec: impl Into<Exec<'a>>, key_hash: &str) -> StoreResult<Option<ApiKeyRecord>> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, ApiKeyRecord>(
+            "SELECT id, user_id, hint, note, expires_at, revoked_at, created_at FROM api_keys WHERE key_hash = $1",
+        )
+        .bind(key_hash)
+        .fetch_optional(&mut *c)
+        .await
+    })?)
+}
+
+pub async fn revoke<'a>(exec: impl Into<Exec<'a>>, id: ApiKeyId) -> StoreResult<bool> {
+    let done = on_conn!(exec, c => {
+        sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id.0)
+            .bind(now_ms())
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(done == 1)
+}

@@ -1,0 +1,221 @@
+//! The database handle, transactions, and the macro that runs one body on either backend.
+
+use crate::{StoreError, StoreResult};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Database, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use std::ops::{Deref, DerefMut};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// Runs `$body` with `$c` bound to `&mut PgConnection` or `&mut SqliteConnection`. The body is
+/// written once and type-checked against each backend. Evaluates to `Result<_, sqlx::Error>`;
+/// statements run with `execute` should map to `rows_affected()` so both arms have one type.
+macro_rules! on_conn {
+    ($exec:expr, $c:ident => $body:expr) => {{
+        async {
+            let exec: $crate::db::Exec<'_> = ($exec).into();
+            match exec.acquire().await? {
+                $crate::db::Conn::Postgres(mut handle) => {
+                    let $c: &mut sqlx::PgConnection = &mut handle;
+                    $body
+                }
+                $crate::db::Conn::Sqlite(mut handle) => {
+                    let $c: &mut sqlx::SqliteConnection = &mut handle;
+                    $body
+                }
+            }
+        }
+        .await
+    }};
+}
+
+static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Which SQL engine a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// A connection pool to PostgreSQL (many processes may share it) or to an SQLite file (one process).
+#[derive(Clone, Debug)]
+pub enum Db {
+    Postgres(PgPool),
+    Sqlite(SqlitePool),
+}
+
+impl Db {
+    /// Connects to `postgres://…` or `sqlite://path` (the file is created when missing).
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+            Self::connect_postgres(options).await
+        } else if let Some(path) = url.strip_prefix("sqlite://") {
+            Self::open_sqlite(Path::new(path)).await
+        } else {
+            Err(StoreError::BadUrl(format!(
+                "'{}' must start with postgres:// or sqlite://",
+                url.split(':').next().unwrap_or_default()
+            )))
+        }
+    }
+
+    pub async fn connect_postgres(options: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Db::Postgres(pool))
+    }
+
+    /// Opens (creating if needed) an SQLite file in WAL mode, tuned for one writer and many readers.
+    pub async fn open_sqlite(path: &Path) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Postgres(_) => Backend::Postgres,
+            Db::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock meanwhile, so several
+    /// processes starting together migrate once.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        match self {
+            Db::Postgres(pool) => PG_MIGRATOR.run(pool).await?,
+            Db::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, taking the write lock up
+    /// front so two writers never deadlock upgrading read locks.
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+        })
+    }
+
+    /// Cheap liveness probe for `/health`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_conn!(self, c => sqlx::query("SELECT 1").execute(&mut *c).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Db::Postgres(pool) => pool.close().await,
+            Db::Sqlite(pool) => pool.close().await,
+        }
+    }
+}
+
+/// An open transaction on either backend. Dropped without [`Tx::commit`], it rolls back.
+pub enum Tx {
+    Postgres(Transaction<'static, Postgres>),
+    Sqlite(Transaction<'static, Sqlite>),
+}
+
+impl Tx {
+    pub async fn commit(self) -> StoreResult<()> {
+        match self {
+            Tx::Postgres(tx) => tx.commit().await?,
+            Tx::Sqlite(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Where a repository function runs: on the pool, or inside a caller's transaction.
+pub enum Exec<'a> {
+    Db(&'a Db),
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for Exec<'a> {
+    fn from(db: &'a Db) -> Self {
+        Exec::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Exec<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        Exec::Tx(tx)
+    }
+}
+
+/// A connection borrowed from a transaction or checked out of the pool for one call.
+pub enum Handle<'a, DB: Database> {
+    Pooled(PoolConnection<DB>),
+    Borrowed(&'a mut DB::Connection),
+}
+
+impl<DB: Database> Deref for Handle<'_, DB> {
+    type Target = DB::Connection;
+    fn deref(&self) -> &Self::Target {
+        match self {
+            Handle::Pooled(c) => c,
+            Handle::Borrowed(c) => c,
+        }
+    }
+}
+
+impl<DB: Database> DerefMut for Handle<'_, DB> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        match self {
+            Handle::Pooled(c) => c,
+            Handle::Borrowed(c) => c,
+        }
+    }
+}
+
+/// A connection of either backend, ready for one repository call.
+pub enum Conn<'a> {
+    Postgres(Handle<'a, Postgres>),
+    Sqlite(Handle<'a, Sqlite>),
+}
+
+impl<'a> Exec<'a> {
+    pub async fn acquire(self) -> Result<Conn<'a>, sqlx::Error> {
+        Ok(match self {
+            Exec::Db(Db::Postgres(pool)) => Conn::Postgres(Handle::Pooled(pool.acquire().await?)),
+            Exec::Db(Db::Sqlite(pool)) => Conn::Sqlite(Handle::Pooled(pool.acquire().await?)),
+            Exec::Tx(Tx::Postgres(tx)) => Conn::Postgres(Handle::Borrowed(&mut **tx)),
+            Exec::Tx(Tx::Sqlite(tx)) => Conn::Sqlite(Handle::Borrowed(&mut **tx)),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Exec::Db(db) => db.backend(),
+            Exec::Tx(Tx::Postgres(_)) => Backend::Postgres,
+            Exec::Tx(Tx::Sqlite(_)) => Backend::Sqlite,
+        }
+    }
+}
+
+/// Now, as epoch milliseconds: the one time representation in the database.
+pub fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}

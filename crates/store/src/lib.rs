@@ -1,0 +1,22 @@
+//! Persistence for convene.
+//!
+//! One [`Db`] over PostgreSQL or SQLite. Statements are written once with `$N` placeholders
+//! (both drivers accept them) and run through [`on_conn!`], which expands a body once per backend;
+//! only genuinely dialect-specific statements get two arms.
+
+#[macro_use]
+mod db;
+pub mod api_keys;
+mod error;
+pub mod features;
+pub mod memberships;
+pub mod sessions;
+pub mod teams;
+pub mod testing;
+pub mod users;
+
+pub use db::{Backend, Db, Exec, Tx, now_ms};
+pub use error::StoreError;
+
+/// Result of every store call.
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,0 +1,45 @@
+//! Web sign-in sessions. The cookie carries a random token; the table holds its SHA-256.
+
+use crate::{Exec, StoreResult, now_ms};
+use convene_core::UserId;
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRecord {
+    pub user_id: i64,
+    pub csrf_token: String,
+    pub expires_at: i64,
+}
+
+pub async fn insert<'a>(exec: impl Into<Exec<'a>>, id_hash: &str, user: UserId, csrf_token: &str, expires_at: i64) -> StoreResult<()> {
+    on_conn!(exec, c => {
+        sqlx::query("INSERT INTO web_sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id_hash)
+            .bind(user.0)
+            .bind(csrf_token)
+            .bind(now_ms())
+            .bind(expires_at)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// A session that has not expired.
+pub async fn find_live<'a>(exec: impl Into<Exec<'a>>, id_hash: &str) -> StoreResult<Option<SessionRecord>> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, SessionRecord>(
+            "SELECT user_id, csrf_token, expires_at FROM web_sessions WHERE id_hash = $1 AND expires_at > $2",
+        )
+        .bind(id_hash)
+        .bind(now_ms())
+        .fetch_optional(&mut *c)
+        .await
+    })?)
+}
+
+pub async fn delete<'a>(exec: impl Into<Exec<'a>>, id_hash: &str) -> StoreResult<()> {
+    on_conn!(exec, c => sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1").bind(id_hash).execute(&mut *c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
