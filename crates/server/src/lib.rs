@@ -1,1 +1,72 @@
+//! convene's HTTP server: the Cal.com API v2 compatible REST API, the web pages, health and
+//! metrics. [`Application::build`] binds a listener (port 0 works, for tests) and
+//! [`Application::run_until`] serves until a shutdown signal.
 
+pub mod api;
+pub mod credentials;
+mod health;
+pub mod metrics;
+mod state;
+pub mod tenancy;
+mod web;
+
+pub use state::{AppState, ServerSettings};
+
+use api::ApiError;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::routing::get;
+use std::future::Future;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_scalar::{Scalar, Servable};
+
+/// The whole HTTP surface for `state`.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi_json = serde_json::to_value(&openapi).unwrap_or_default();
+    let max_body = state.settings.max_body_bytes;
+    Router::new()
+        .merge(api)
+        .route("/v2/openapi.json", get(move || async move { axum::Json(openapi_json) }))
+        .merge(Scalar::with_url("/docs", openapi))
+        .route("/health", get(health::health))
+        .route("/metrics", get(metrics::serve))
+        .merge(web::router())
+        .fallback(|request: Request| async move {
+            ApiError::NotFound(format!("Cannot {} {}", request.method(), request.uri().path()))
+        })
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(axum::middleware::from_fn(api::error::envelope))
+        .layer(CatchPanicLayer::new())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+}
+
+impl Application {
+    /// Binds `addr` (port 0 picks a free port) and prepares the routes.
+    pub async fn build(state: AppState, addr: SocketAddr) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        Ok(Self { listener, router: router(state) })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await
+    }
+}

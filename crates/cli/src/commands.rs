@@ -1,0 +1,176 @@
+//! What each subcommand does.
+
+use crate::config::Config;
+use anyhow::Context;
+use clap::Subcommand;
+use convene_core::{EmailAddress, FeatureFlag, TeamId};
+use convene_server::{AppState, Application, ServerSettings, tenancy};
+use convene_store::{Db, users};
+use secrecy::ExposeSecret;
+
+pub fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CONVENE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open_database(config: &Config) -> anyhow::Result<Db> {
+    let url = config.database_url()?;
+    let db = Db::connect(&url).await.context("opening the database (database_url / CONVENE_DATABASE_URL)")?;
+    db.migrate().await.context("migrating the database")?;
+    Ok(db)
+}
+
+pub async fn migrate(config: &Config) -> anyhow::Result<()> {
+    open_database(config).await?;
+    println!("convene: database is up to date");
+    Ok(())
+}
+
+pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    let admin_password = config.admin_password.as_ref().map(|p| p.expose_secret().to_owned());
+    if let Some(admin) = tenancy::bootstrap_instance_admin(&db, config.admin_email.as_deref(), admin_password).await? {
+        let password_line = if config.admin_password.is_some() {
+            "(from CONVENE_ADMIN_PASSWORD)".to_owned()
+        } else {
+            admin.password.clone()
+        };
+        println!(
+            "\n=== convene: created the instance admin (shown only this once) ===\n  email:    {}\n  password: {}\n  API key:  {}\n  try:      curl -H \"Authorization: Bearer {}\" http://{}/v2/me\n",
+            admin.user.email, password_line, admin.api_key, admin.api_key, config.listen
+        );
+    }
+    if demo && let Some(data) = tenancy::seed_demo(&db).await? {
+        println!(
+            "=== convene: demo organization \"{}\" (id {}) with team \"{}\" (id {}) ===",
+            data.organization.name, data.organization.id, data.team.name, data.team.id
+        );
+        for (role, account) in &data.accounts {
+            println!(
+                "  {:<6} {:<32} password {}  API key {}",
+                role.as_str(),
+                account.user.email,
+                account.password,
+                account.api_key
+            );
+        }
+        println!();
+    }
+    let settings = ServerSettings {
+        rate_limit_per_minute: config.rate_limit(),
+        max_body_bytes: config.max_body_bytes,
+        secure_cookies: config.secure_cookies,
+        ..ServerSettings::default()
+    };
+    let app = Application::build(AppState::new(db.clone(), settings), config.listen)
+        .await
+        .with_context(|| format!("listening on {} (listen / CONVENE_LISTEN)", config.listen))?;
+    let addr = app.local_addr()?;
+    println!("convene listening on http://{addr}");
+    tracing::info!(%addr, backend = ?db.backend(), "convene started");
+    app.run_until(shutdown_signal()).await?;
+    db.close().await;
+    tracing::info!("convene stopped");
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+#[derive(Subcommand)]
+pub enum ApiKeysCommand {
+    /// Create an API key for a user and print it (once).
+    Create {
+        /// The user's email.
+        #[arg(long)]
+        user: String,
+        /// Days until it expires (never when omitted).
+        #[arg(long)]
+        days: Option<i64>,
+        /// A note to recognise the key by.
+        #[arg(long)]
+        note: Option<String>,
+    },
+}
+
+pub async fn api_keys(config: &Config, command: ApiKeysCommand) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    match command {
+        ApiKeysCommand::Create { user, days, note } => {
+            let email = EmailAddress::parse("--user", &user).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = users::find_by_email(&db, email.as_str()).await?.with_context(|| format!("no user with email {email}"))?;
+            if days.is_some_and(|d| d < 1) {
+                anyhow::bail!("--days must be at least 1");
+            }
+            let key = tenancy::issue_api_key(&db, user.user_id(), note.as_deref(), days).await?;
+            println!("{key}");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum FeaturesCommand {
+    /// Turn a flag on (or off with --off) for an organization.
+    Set {
+        #[arg(long)]
+        org: i64,
+        /// Flag name, e.g. custom-smtp.
+        flag: String,
+        #[arg(long)]
+        off: bool,
+    },
+    /// Remove a flag (back to its default, off).
+    Clear {
+        #[arg(long)]
+        org: i64,
+        flag: String,
+    },
+}
+
+pub async fn features(config: &Config, command: FeaturesCommand) -> anyhow::Result<()> {
+    let db = open_database(config).await?;
+    let parse = |flag: &str| {
+        flag.parse::<FeatureFlag>()
+            .map_err(|()| anyhow::anyhow!("unknown flag '{flag}'; known flags: {}", FeatureFlag::known_names()))
+    };
+    match command {
+        FeaturesCommand::Set { org, flag, off } => {
+            let flag = parse(&flag)?;
+            tenancy::set_feature(&db, TeamId(org), flag.as_str(), Some(!off)).await?;
+            println!("{} is now {} for organization {org}", flag.as_str(), if off { "off" } else { "on" });
+        }
+        FeaturesCommand::Clear { org, flag } => {
+            let flag = parse(&flag)?;
+            tenancy::set_feature(&db, TeamId(org), flag.as_str(), None).await?;
+            println!("{} cleared for organization {org}", flag.as_str());
+        }
+    }
+    Ok(())
+}

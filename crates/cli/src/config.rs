@@ -1,0 +1,122 @@
+//! Configuration: defaults, then an optional TOML file, then `CONVENE_…` environment variables.
+//! Validated once at start; every message names the setting (file key and variable).
+
+use anyhow::{Context, bail};
+use convene_core::EmailAddress;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+
+/// Environment variables with the prefix that are not settings.
+const NOT_SETTINGS: [&str; 2] = ["CONFIG", "TEST_DATABASE_URL"];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// Folder for the SQLite file (and, later, the mail spool and generated keys).
+    pub data_dir: PathBuf,
+    /// `postgres://…` to share one database between processes; SQLite in `data_dir` when unset.
+    pub database_url: Option<SecretString>,
+    /// First-start instance admin; a generated password is printed when unset.
+    pub admin_email: Option<String>,
+    pub admin_password: Option<SecretString>,
+    /// Requests per minute per API key.
+    pub rate_limit_per_minute: u32,
+    /// Largest accepted request body.
+    pub max_body_bytes: usize,
+    /// `Secure` flag on session cookies; turn off only behind plain HTTP on a non-localhost name.
+    pub secure_cookies: bool,
+    /// `pretty` or `json`.
+    pub log_format: String,
+}
+
+/// Defaults, as a serializable twin of [`Config`] (figment merges on top of it).
+#[derive(Serialize)]
+struct Defaults {
+    listen: &'static str,
+    data_dir: &'static str,
+    rate_limit_per_minute: u32,
+    max_body_bytes: usize,
+    secure_cookies: bool,
+    log_format: &'static str,
+}
+
+impl Config {
+    /// Loads from `file` (or `convene.toml` in the working folder when it exists) and the
+    /// environment, then validates.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let defaults = Defaults {
+            listen: "127.0.0.1:3000",
+            data_dir: "./convene-data",
+            rate_limit_per_minute: 120,
+            max_body_bytes: 1024 * 1024,
+            secure_cookies: true,
+            log_format: "pretty",
+        };
+        let mut figment = Figment::from(Serialized::defaults(defaults));
+        match file {
+            Some(path) => {
+                if !path.is_file() {
+                    bail!("config file {} does not exist", path.display());
+                }
+                figment = figment.merge(Toml::file(path));
+            }
+            None if Path::new("convene.toml").is_file() => figment = figment.merge(Toml::file("convene.toml")),
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("CONVENE_").ignore(&NOT_SETTINGS));
+        let config: Config = figment.extract().map_err(|e| {
+            let messages: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+            anyhow::anyhow!("invalid configuration: {}", messages.join("; "))
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        if self.rate_limit_per_minute == 0 {
+            bail!("rate_limit_per_minute (CONVENE_RATE_LIMIT_PER_MINUTE) must be at least 1");
+        }
+        if self.max_body_bytes < 1024 {
+            bail!("max_body_bytes (CONVENE_MAX_BODY_BYTES) must be at least 1024");
+        }
+        if !matches!(self.log_format.as_str(), "pretty" | "json") {
+            bail!("log_format (CONVENE_LOG_FORMAT) must be \"pretty\" or \"json\", not {:?}", self.log_format);
+        }
+        if let Some(url) = &self.database_url {
+            let url = url.expose_secret();
+            if !(url.starts_with("postgres://") || url.starts_with("postgresql://") || url.starts_with("sqlite://")) {
+                bail!("database_url (CONVENE_DATABASE_URL) must start with postgres:// or sqlite://");
+            }
+        }
+        if let Some(email) = &self.admin_email {
+            EmailAddress::parse("admin_email (CONVENE_ADMIN_EMAIL)", email).map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        if let Some(password) = &self.admin_password
+            && password.expose_secret().chars().count() < 8
+        {
+            bail!("admin_password (CONVENE_ADMIN_PASSWORD) must be at least 8 characters");
+        }
+        Ok(())
+    }
+
+    pub fn rate_limit(&self) -> NonZeroU32 {
+        NonZeroU32::new(self.rate_limit_per_minute).unwrap_or(NonZeroU32::MIN)
+    }
+
+    /// The database to open: the configured URL, or the SQLite file in `data_dir` (created).
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        if let Some(url) = &self.database_url {
+            return Ok(url.expose_secret().to_owned());
+        }
+        std::fs::create_dir_all(&self.data_dir)
+            .with_context(|| format!("creating data_dir (CONVENE_DATA_DIR) {}", self.data_dir.display()))?;
+        Ok(format!("sqlite://{}", self.data_dir.join("convene.db").display()))
+    }
+}

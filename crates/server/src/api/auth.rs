@@ -1,0 +1,74 @@
+//! `Authorization: Bearer cal_…` authentication, with the per-key rate limit.
+
+use super::ApiError;
+use crate::AppState;
+use crate::credentials::{API_KEY_PREFIX, hash_api_key};
+use axum::extract::FromRequestParts;
+use axum::http::{header, request::Parts};
+use convene_core::{ApiKeyId, UserId};
+use convene_store::users::UserRecord;
+use convene_store::{api_keys, now_ms, users};
+use governor::clock::{Clock, DefaultClock};
+
+/// The caller of an authenticated endpoint: the key's owner, and the key used.
+#[derive(Debug, Clone)]
+pub struct ApiUser {
+    pub user: UserRecord,
+    pub key_id: ApiKeyId,
+}
+
+impl ApiUser {
+    pub fn id(&self) -> UserId {
+        self.user.user_id()
+    }
+
+    pub fn is_instance_admin(&self) -> bool {
+        self.user.is_instance_admin
+    }
+}
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let header_value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized("Missing Authorization header: send `Authorization: Bearer cal_…`"))?;
+        let token = header_value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .filter(|t| t.starts_with(API_KEY_PREFIX) && t.len() > API_KEY_PREFIX.len())
+            .ok_or(ApiError::Unauthorized("Malformed Authorization header: expected `Bearer cal_…`"))?;
+
+        let key = api_keys::find_by_hash(&state.db, &hash_api_key(token))
+            .await?
+            .ok_or(ApiError::Unauthorized("Invalid API key"))?;
+        if key.revoked_at.is_some() {
+            return Err(ApiError::Unauthorized("This API key has been revoked"));
+        }
+        if key.expires_at.is_some_and(|at| at <= now_ms()) {
+            return Err(ApiError::Unauthorized("This API key has expired"));
+        }
+
+        if let Err(not_until) = state.api_key_limiter.check_key(&key.id) {
+            state.metrics.rate_limited.inc();
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            return Err(ApiError::RateLimited { retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0) });
+        }
+
+        let user = users::find(&state.db, UserId(key.user_id)).await?.ok_or(ApiError::Unauthorized("Invalid API key"))?;
+        Ok(ApiUser { user, key_id: key.key_id() })
+    }
+}
+
+/// Only instance admins pass.
+pub fn require_instance_admin(caller: &ApiUser) -> Result<(), ApiError> {
+    if caller.is_instance_admin() {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden("This endpoint is for instance admins"))
+    }
+}

@@ -1,0 +1,57 @@
+//! The REST API under `/v2`, with Cal.com API v2 shapes. One module per resource.
+
+mod access;
+mod admin;
+mod api_keys;
+pub mod auth;
+pub mod dto;
+pub mod envelope;
+pub mod error;
+pub mod extract;
+mod me;
+mod memberships;
+mod org_teams;
+mod org_users;
+mod profile_input;
+mod team_input;
+pub mod version;
+
+pub use error::ApiError;
+
+use crate::AppState;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "convene API",
+        description = "Scheduling API compatible with Cal.com API v2. Authenticate with `Authorization: Bearer cal_…`."
+    ),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("cal_…").build()),
+        );
+    }
+}
+
+/// Every API route, collected with its OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(me::router())
+        .merge(api_keys::router())
+        .merge(org_teams::router())
+        .merge(memberships::router())
+        .merge(org_users::router())
+        .merge(admin::router())
+}

@@ -1,0 +1,116 @@
+//! `/v2/organizations/{orgId}/teams`: teams inside an organization.
+
+use super::access::OrgAccess;
+use super::auth::ApiUser;
+use super::dto::TeamOutput;
+use super::envelope::{self, Envelope};
+use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
+use super::team_input::TeamInput;
+use super::ApiError;
+use crate::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use convene_core::Role;
+use convene_store::{memberships, teams};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_teams, create_team))
+        .routes(routes!(my_teams))
+        .routes(routes!(get_team, update_team, delete_team))
+}
+
+/// Get all teams (any member of the organization).
+#[utoipa::path(get, path = "/v2/organizations/{orgId}/teams", tag = "Orgs / Teams", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
+    responses((status = 200, body = Envelope<Vec<TeamOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn list_teams(State(state): State<AppState>, caller: ApiUser, ids: PathIds, q: QueryPairs) -> Result<Response, ApiError> {
+    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let paging = Paging::from_query(&q, 250, 1000)?;
+    let list = teams::list_teams(&state.db, access.org_id(), paging.skip, paging.take).await?;
+    Ok(envelope::ok(list.iter().map(TeamOutput::from).collect::<Vec<_>>()))
+}
+
+/// Create a team (ADMIN or OWNER). The creator, if a member of the organization, becomes the
+/// team's OWNER unless `autoAcceptCreator` is false.
+#[utoipa::path(post, path = "/v2/organizations/{orgId}/teams", tag = "Orgs / Teams", security(("bearer" = [])),
+    params(("orgId" = i64, Path)), request_body = TeamInput,
+    responses((status = 201, body = Envelope<TeamOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn create_team(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<TeamInput>,
+) -> Result<Response, ApiError> {
+    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    access.require_admin()?;
+    let auto_accept_creator = input.auto_accept_creator.unwrap_or(true);
+    let fields = input.for_create()?;
+    let mut tx = state.db.begin().await?;
+    let team = teams::insert(&mut tx, Some(access.org_id()), &fields).await?;
+    if auto_accept_creator && memberships::of_user(&mut tx, access.org_id(), caller.id()).await?.is_some() {
+        memberships::insert(&mut tx, team.team_id(), caller.id(), Role::Owner, true, false).await?;
+    }
+    tx.commit().await?;
+    Ok(envelope::created(TeamOutput::from(&team)))
+}
+
+/// Get the teams of the organization I am a member of.
+#[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/me", tag = "Orgs / Teams", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
+    responses((status = 200, body = Envelope<Vec<TeamOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn my_teams(State(state): State<AppState>, caller: ApiUser, ids: PathIds, q: QueryPairs) -> Result<Response, ApiError> {
+    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let paging = Paging::from_query(&q, 250, 1000)?;
+    let list = teams::list_teams_of_user(&state.db, access.org_id(), caller.id(), paging.skip, paging.take).await?;
+    Ok(envelope::ok(list.iter().map(TeamOutput::from).collect::<Vec<_>>()))
+}
+
+/// Get a team (any member of the organization).
+#[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/{teamId}", tag = "Orgs / Teams", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path)),
+    responses((status = 200, body = Envelope<TeamOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn get_team(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let team = access.team(&state, ids.id("teamId")?).await?;
+    Ok(envelope::ok(TeamOutput::from(&team)))
+}
+
+/// Update a team (organization ADMIN/OWNER, or the team's own ADMIN/OWNER).
+#[utoipa::path(patch, path = "/v2/organizations/{orgId}/teams/{teamId}", tag = "Orgs / Teams", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path)), request_body = TeamInput,
+    responses((status = 200, body = Envelope<TeamOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn update_team(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<TeamInput>,
+) -> Result<Response, ApiError> {
+    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let team = access.team(&state, ids.id("teamId")?).await?;
+    if !access.team_role(&state, &caller, &team).await?.is_some_and(Role::can_manage) {
+        return Err(ApiError::forbidden("This requires the ADMIN or OWNER role in the organization or the team"));
+    }
+    let fields = input.for_update()?;
+    let team = teams::update(&state.db, team.team_id(), &fields).await?.ok_or_else(|| ApiError::not_found("Team"))?;
+    Ok(envelope::ok(TeamOutput::from(&team)))
+}
+
+/// Delete a team (organization ADMIN or OWNER).
+#[utoipa::path(delete, path = "/v2/organizations/{orgId}/teams/{teamId}", tag = "Orgs / Teams", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path)),
+    responses((status = 200, body = Envelope<TeamOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn delete_team(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    access.require_admin()?;
+    let team = access.team(&state, ids.id("teamId")?).await?;
+    teams::delete(&state.db, team.team_id()).await?;
+    Ok(envelope::ok(TeamOutput::from(&team)))
+}

@@ -1,0 +1,55 @@
+//! Shared state handed to every handler.
+
+use crate::metrics::Metrics;
+use convene_store::Db;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// Settings the HTTP layer needs; the binary builds them from its configuration.
+#[derive(Debug, Clone)]
+pub struct ServerSettings {
+    /// Requests per minute allowed for each API key.
+    pub rate_limit_per_minute: NonZeroU32,
+    /// Request bodies above this many bytes get 413.
+    pub max_body_bytes: usize,
+    /// Mark session cookies `Secure` (browsers still accept them on http://localhost).
+    pub secure_cookies: bool,
+    /// How long a web sign-in lasts.
+    pub session_hours: i64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            rate_limit_per_minute: NonZeroU32::new(120).unwrap_or(NonZeroU32::MIN),
+            max_body_bytes: 1024 * 1024,
+            secure_cookies: true,
+            session_hours: 24 * 14,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<ServerSettings>,
+    /// Per-API-key limiter (GCRA: a burst of the whole minute's allowance, refilled evenly).
+    pub api_key_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
+    /// Sign-in attempts per email address, against password guessing.
+    pub login_limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    pub fn new(db: Db, settings: ServerSettings) -> Self {
+        let quota = Quota::per_minute(settings.rate_limit_per_minute);
+        Self {
+            db,
+            api_key_limiter: Arc::new(RateLimiter::keyed(quota)),
+            login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN)))),
+            settings: Arc::new(settings),
+            metrics: Arc::new(Metrics::new()),
+        }
+    }
+}

@@ -1,0 +1,183 @@
+//! Page handlers.
+
+use super::session::{self, CSRF_COOKIE, tokens_match};
+use crate::AppState;
+use crate::credentials::verify_password_async;
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::extract::rejection::FormRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use convene_core::UserId;
+use convene_store::{teams, users};
+use serde::Deserialize;
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    csrf: &'a str,
+    email: &'a str,
+    error: Option<&'a str>,
+}
+
+struct OrgRow {
+    id: i64,
+    name: String,
+    slug: String,
+    role: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    display_name: String,
+    email: String,
+    organizations: Vec<OrgRow>,
+    csrf: String,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct MessagePage<'a> {
+    title: &'a str,
+    message: &'a str,
+}
+
+fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "page rendering failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>Something went wrong</h1>".to_owned())).into_response()
+        }
+    }
+}
+
+fn message(status: StatusCode, title: &str, text: &str) -> Response {
+    render(status, &MessagePage { title, message: text })
+}
+
+fn internal(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "page failed");
+    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.")
+}
+
+/// A cross-site POST carries a foreign Origin; refuse it before looking at anything else.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    origin.split_once("://").is_some_and(|(_, rest)| !host.is_empty() && rest == host)
+}
+
+/// `GET /`: the signed-in landing page, or a redirect to sign-in.
+pub async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
+    let session = match session::current(&state, &jar).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Redirect::to("/auth/login").into_response(),
+        Err(e) => return internal(e),
+    };
+    let user = match users::find(&state.db, UserId(session.user_id)).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return Redirect::to("/auth/login").into_response(),
+        Err(e) => return internal(e),
+    };
+    let organizations = match teams::organizations_of_user(&state.db, user.user_id()).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|(t, role)| OrgRow { id: t.id, name: t.name, slug: t.slug, role })
+            .collect(),
+        Err(e) => return internal(e),
+    };
+    render(
+        StatusCode::OK,
+        &HomePage {
+            display_name: user.name.clone().unwrap_or_else(|| user.username.clone()),
+            email: user.email,
+            organizations,
+            csrf: session.csrf_token,
+        },
+    )
+}
+
+/// `GET /auth/login`.
+pub async fn login_page(State(state): State<AppState>, jar: CookieJar) -> Response {
+    if matches!(session::current(&state, &jar).await, Ok(Some(_))) {
+        return Redirect::to("/").into_response();
+    }
+    let (jar, csrf) = session::login_csrf(&state, jar);
+    (jar, render(StatusCode::OK, &LoginPage { csrf: &csrf, email: "", error: None })).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    csrf: String,
+}
+
+/// `POST /auth/login`.
+pub async fn login_submit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
+    let Ok(Form(form)) = form else {
+        return message(StatusCode::BAD_REQUEST, "Bad request", "The sign-in form was incomplete. Please try again.");
+    };
+    let cookie_token = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+    if !same_origin(&headers) || !tokens_match(&cookie_token, &form.csrf) {
+        return message(StatusCode::FORBIDDEN, "Session expired", "The form expired or came from another site. Please sign in again.");
+    }
+    let email = form.email.trim().to_lowercase();
+    let retry = |jar: CookieJar, status: StatusCode, error: &str| {
+        let (jar, csrf) = session::login_csrf(&state, jar);
+        (jar, render(status, &LoginPage { csrf: &csrf, email: &email, error: Some(error) })).into_response()
+    };
+    if state.login_limiter.check_key(&email).is_err() {
+        return retry(jar, StatusCode::TOO_MANY_REQUESTS, "Too many attempts. Please wait a minute and try again.");
+    }
+    let user = match users::find_by_email(&state.db, &email).await {
+        Ok(u) => u,
+        Err(e) => return internal(e),
+    };
+    let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    // Runs the same work whether or not the account exists, so timing reveals nothing.
+    let valid = verify_password_async(form.password, stored_hash).await;
+    match user {
+        Some(user) if valid => match session::start(&state, jar, user.user_id()).await {
+            Ok(jar) => (jar, Redirect::to("/")).into_response(),
+            Err(e) => internal(e),
+        },
+        _ => retry(jar, StatusCode::UNAUTHORIZED, "Incorrect email or password."),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    csrf: String,
+}
+
+/// `POST /auth/logout`.
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    form: Result<Form<LogoutForm>, FormRejection>,
+) -> Response {
+    let session = match session::current(&state, &jar).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Redirect::to("/auth/login").into_response(),
+        Err(e) => return internal(e),
+    };
+    let token = form.map(|Form(f)| f.csrf).unwrap_or_default();
+    if !same_origin(&headers) || !tokens_match(&session.csrf_token, &token) {
+        return message(StatusCode::FORBIDDEN, "Session expired", "The form expired or came from another site.");
+    }
+    match session::end(&state, jar).await {
+        Ok(jar) => (jar, Redirect::to("/auth/login")).into_response(),
+        Err(e) => internal(e),
+    }
+}
