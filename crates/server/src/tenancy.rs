@@ -92,7 +92,12 @@ pub async fn bootstrap_instance_admin(
     if let Some(existing) = users::find_by_email(db, email.as_str()).await? {
         anyhow::bail!("a user with {} exists but is not an instance admin; pick another CONVENE_ADMIN_EMAIL", existing.email);
     }
-    Ok(Some(create_account(db, &email, "Instance Admin", password, true).await?))
+    match create_account(db, &email, "Instance Admin", password, true).await {
+        Ok(account) => Ok(Some(account)),
+        // Another process starting on the same database won the race: that one prints the secrets.
+        Err(e) if matches!(e.downcast_ref::<StoreError>(), Some(StoreError::Conflict(_))) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// What `--demo` created.

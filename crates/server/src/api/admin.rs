@@ -4,7 +4,7 @@
 use super::auth::{ApiUser, require_instance_admin};
 use super::dto::{TeamOutput, iso};
 use super::envelope::{self, Envelope};
-use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
+use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value};
 use super::team_input::TeamInput;
 use super::ApiError;
 use crate::AppState;
@@ -14,6 +14,7 @@ use axum::response::Response;
 use convene_core::{FeatureFlag, TeamId, UserId};
 use convene_store::{features, teams, users};
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -31,8 +32,27 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct CreateOrganizationInput {
     #[serde(flatten)]
     pub team: TeamInput,
+    #[serde(flatten)]
+    pub owner: OwnerInput,
+}
+
+/// Who owns a new organization.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnerInput {
     /// The user who becomes the OWNER; the caller when absent.
     pub owner_id: Option<i64>,
+}
+
+impl CreateOrganizationInput {
+    /// Splits the body so each field error keeps its name (serde's flatten loses it).
+    fn parse(mut body: Map<String, Value>) -> Result<Self, ApiError> {
+        let mut owner = Map::new();
+        if let Some(v) = body.remove("ownerId") {
+            owner.insert("ownerId".to_owned(), v);
+        }
+        Ok(Self { team: from_value(Value::Object(body))?, owner: from_value(Value::Object(owner))? })
+    }
 }
 
 /// List organizations (instance admins).
@@ -54,10 +74,11 @@ async fn list_organizations(State(state): State<AppState>, caller: ApiUser, q: Q
 async fn create_organization(
     State(state): State<AppState>,
     caller: ApiUser,
-    ApiJson(input): ApiJson<CreateOrganizationInput>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     require_instance_admin(&caller)?;
-    let owner = match input.owner_id {
+    let input = CreateOrganizationInput::parse(body)?;
+    let owner = match input.owner.owner_id {
         Some(id) if id > 0 => UserId(id),
         Some(_) => return Err(ApiError::field("ownerId", "must be a positive integer")),
         None => caller.id(),

@@ -150,7 +150,17 @@ pub async fn envelope(request: Request, next: Next) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let info = response.extensions().get::<ErrorInfo>().cloned().unwrap_or_else(|| ErrorInfo {
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("text/html"));
+    let info = response.extensions().get::<ErrorInfo>().cloned();
+    if info.is_none() && is_page {
+        // Web pages render their own errors for people, not API clients.
+        return response;
+    }
+    let info = info.unwrap_or_else(|| ErrorInfo {
         code: code_for(status),
         message: match status {
             StatusCode::NOT_FOUND => format!("Cannot {method} {path}"),

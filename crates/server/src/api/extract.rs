@@ -41,7 +41,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    serde_path_to_error::deserialize(&mut de).map_err(field_error)
+}
+
+/// Deserializes an already-parsed JSON value, with the same field-naming errors as [`ApiJson`].
+/// Useful where a body is split in parts (serde's `flatten` loses the field path).
+pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(field_error)
+}
+
+fn field_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    {
         let path = err.path().to_string();
         let inner = err.into_inner();
         let message = inner.to_string();
@@ -59,7 +69,7 @@ fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             _ => strip_position(&message),
         };
         ApiError::field(&field, message)
-    })
+    }
 }
 
 /// serde_json appends " at line 1 column 17"; useful for syntax errors only.

@@ -4,7 +4,7 @@ use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::dto::OrgUserOutput;
 use super::envelope::{self, Envelope};
-use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
+use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value};
 use super::profile_input::ProfileInput;
 use super::ApiError;
 use crate::AppState;
@@ -14,6 +14,7 @@ use convene_core::{EmailAddress, Locale, Role, TimeZoneId, UserId, Username, Wee
 use convene_store::memberships::{self, MembershipRecord};
 use convene_store::users::{self, NewUser, UserRecord};
 use serde::Deserialize;
+use serde_json::{Map, Value};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -21,16 +22,37 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(update_user, delete_user))
 }
 
-/// `CreateOrganizationUserInput` (plus `name`).
+/// `CreateOrganizationUserInput` (plus `name`): the profile fields and the membership's.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOrgUserInput {
     #[serde(flatten)]
     pub profile: ProfileInput,
+    #[serde(flatten)]
+    pub membership: OrgUserMembershipInput,
+}
+
+/// The membership part of [`CreateOrgUserInput`].
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OrgUserMembershipInput {
     /// `MEMBER` (default), `ADMIN` or `OWNER`.
     pub organization_role: Option<String>,
     /// Whether the organization membership starts accepted (default true).
     pub auto_accept: Option<bool>,
+}
+
+impl CreateOrgUserInput {
+    /// Splits the body into its two parts so each field error keeps its name.
+    fn parse(mut body: Map<String, Value>) -> Result<Self, ApiError> {
+        let mut membership = Map::new();
+        for key in ["organizationRole", "autoAccept"] {
+            if let Some(v) = body.remove(key) {
+                membership.insert(key.to_owned(), v);
+            }
+        }
+        Ok(Self { profile: from_value(Value::Object(body))?, membership: from_value(Value::Object(membership))? })
+    }
 }
 
 /// Get all users (ADMIN or OWNER). Filter with `emails`.
@@ -69,11 +91,12 @@ async fn create_user(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
-    ApiJson(input): ApiJson<CreateOrgUserInput>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     access.require_admin()?;
-    let role = match input.organization_role.as_deref() {
+    let input = CreateOrgUserInput::parse(body)?;
+    let role = match input.membership.organization_role.as_deref() {
         Some(r) => r.parse::<Role>().map_err(|()| ApiError::field("organizationRole", "must be one of MEMBER, ADMIN, OWNER"))?,
         None => Role::Member,
     };
@@ -107,7 +130,7 @@ async fn create_user(
     let mut tx = state.db.begin().await?;
     let user = users::insert(&mut tx, &new_user).await?;
     users::join_organization(&mut tx, user.user_id(), org).await?;
-    let membership = memberships::insert(&mut tx, org, user.user_id(), role, input.auto_accept.unwrap_or(true), false).await?;
+    let membership = memberships::insert(&mut tx, org, user.user_id(), role, input.membership.auto_accept.unwrap_or(true), false).await?;
     tx.commit().await?;
     let user = users::find(&state.db, user.user_id()).await?.ok_or_else(|| ApiError::not_found("User"))?;
     Ok(envelope::created(OrgUserOutput::new(&user, org.0, membership.0)))

@@ -1,0 +1,210 @@
+//! The test harness: a real server on 127.0.0.1:0 over a throwaway database (SQLite, or
+//! PostgreSQL when CONVENE_TEST_DATABASE_URL is set), and typed request helpers.
+
+use convene_core::{EmailAddress, Role, TeamId, UserId};
+use convene_server::{AppState, Application, ServerSettings, tenancy};
+use convene_store::testing::TestDb;
+use convene_store::teams::TeamFields;
+use convene_store::users::{self, NewUser};
+use convene_store::{Db, memberships};
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use std::net::SocketAddr;
+
+pub struct TestApp {
+    pub address: String,
+    pub db: Db,
+    pub client: reqwest::Client,
+    /// The bootstrapped instance admin's key.
+    pub admin_key: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _test_db: TestDb,
+}
+
+/// A JSON answer: status, headers and parsed body (Null when not JSON).
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// `data` of a success envelope.
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+
+    /// Asserts this is an error envelope with `status`, and returns its message.
+    pub fn expect_error(&self, status: StatusCode) -> String {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(self.body["status"], "error", "not an error envelope: {}", self.body);
+        assert!(self.body["timestamp"].is_string(), "no timestamp: {}", self.body);
+        assert!(self.body["path"].is_string(), "no path: {}", self.body);
+        assert!(self.body["error"]["code"].is_string(), "no error.code: {}", self.body);
+        self.body["error"]["message"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Asserts a 400 that names `field` in `error.details.field`.
+    pub fn expect_field_error(&self, field: &str) {
+        self.expect_error(StatusCode::BAD_REQUEST);
+        assert_eq!(self.body["error"]["details"]["field"], field, "wrong field in {}", self.body);
+    }
+
+    pub fn expect_success(&self, status: StatusCode) -> &Value {
+        assert_eq!(self.status, status, "unexpected status; body: {}", self.body);
+        assert_eq!(self.body["status"], "success", "not a success envelope: {}", self.body);
+        self.data()
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(ServerSettings { secure_cookies: false, ..ServerSettings::default() }).await
+    }
+
+    pub async fn spawn_with(settings: ServerSettings) -> Self {
+        let test_db = TestDb::new().await.expect("test database");
+        let db = test_db.db.clone();
+        let admin = tenancy::bootstrap_instance_admin(&db, Some("root@convene.test"), Some("instance-admin-pw".into()))
+            .await
+            .expect("bootstrap")
+            .expect("first bootstrap creates the admin");
+        let app = Application::build(AppState::new(db.clone(), settings), SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let address = format!("http://{}", app.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+        TestApp { address, db, client, admin_key: admin.api_key, _shutdown: tx, _test_db: test_db }
+    }
+
+    pub async fn request(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Answer {
+        let mut req = self.client.request(method, format!("{}{}", self.address, path));
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let response = req.send().await.expect("request sent");
+        Self::answer(response).await
+    }
+
+    pub async fn answer(response: reqwest::Response) -> Answer {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer { status, headers, body }
+    }
+
+    pub async fn get(&self, path: &str, key: &str) -> Answer {
+        self.request(Method::GET, path, Some(key), None).await
+    }
+
+    pub async fn post(&self, path: &str, key: &str, body: Value) -> Answer {
+        self.request(Method::POST, path, Some(key), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, key: &str, body: Value) -> Answer {
+        self.request(Method::PATCH, path, Some(key), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, key: &str, body: Value) -> Answer {
+        self.request(Method::PUT, path, Some(key), Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, key: &str) -> Answer {
+        self.request(Method::DELETE, path, Some(key), None).await
+    }
+
+    /// A user without password and a fresh API key for them.
+    pub async fn user(&self, email: &str) -> Person {
+        let email = EmailAddress::parse("email", email).expect("valid email");
+        let user = users::insert(
+            &self.db,
+            &NewUser {
+                email: email.as_str().to_owned(),
+                username: email.as_str().replace(['@', '.'], "-"),
+                name: Some(format!("Test {}", email.as_str())),
+                bio: None,
+                avatar_url: None,
+                time_zone: "Europe/London".into(),
+                locale: "en".into(),
+                week_start: "Monday".into(),
+                time_format: 24,
+                metadata: "{}".into(),
+                password_hash: None,
+                is_instance_admin: false,
+            },
+        )
+        .await
+        .expect("insert user");
+        let key = tenancy::issue_api_key(&self.db, user.user_id(), None, None).await.expect("key");
+        Person { id: user.id, key }
+    }
+
+    /// An organization owned by a new user; returns (org id, owner).
+    pub async fn organization(&self, slug: &str) -> (i64, Person) {
+        let owner = self.user(&format!("owner@{slug}.test")).await;
+        let fields = TeamFields { name: Some(format!("Org {slug}")), slug: Some(slug.into()), ..TeamFields::default() };
+        let org = tenancy::create_organization(&self.db, &fields, UserId(owner.id)).await.expect("org");
+        (org.id, owner)
+    }
+
+    /// A new user who is an accepted member of `org` with `role`.
+    pub async fn member(&self, org: i64, email: &str, role: Role) -> Person {
+        let person = self.user(email).await;
+        assert!(users::join_organization(&self.db, UserId(person.id), TeamId(org)).await.expect("join"));
+        memberships::insert(&self.db, TeamId(org), UserId(person.id), role, true, false).await.expect("membership");
+        person
+    }
+}
+
+pub struct Person {
+    pub id: i64,
+    pub key: String,
+}
+
+/// A populated organization used by the authorization tests: one of each role, a team with
+/// the member in it, and a second organization with its own admin.
+pub struct World {
+    pub app: TestApp,
+    pub org: i64,
+    pub team: i64,
+    pub owner: Person,
+    pub admin: Person,
+    pub member: Person,
+    pub other_admin: Person,
+    pub outsider: Person,
+}
+
+impl World {
+    pub async fn new() -> Self {
+        let app = TestApp::spawn().await;
+        let (org, owner) = app.organization("acme").await;
+        let admin = app.member(org, "admin@acme.test", Role::Admin).await;
+        let member = app.member(org, "member@acme.test", Role::Member).await;
+        let (other_org, _) = app.organization("globex").await;
+        let other_admin = app.member(other_org, "admin@globex.test", Role::Admin).await;
+        let outsider = app.user("nobody@example.test").await;
+        let team = app
+            .post(&format!("/v2/organizations/{org}/teams"), &owner.key, serde_json::json!({ "name": "Sales" }))
+            .await
+            .expect_success(StatusCode::CREATED)["id"]
+            .as_i64()
+            .expect("team id");
+        let added = app
+            .post(
+                &format!("/v2/organizations/{org}/teams/{team}/memberships"),
+                &owner.key,
+                serde_json::json!({ "userId": member.id, "role": "MEMBER", "accepted": true }),
+            )
+            .await;
+        added.expect_success(StatusCode::CREATED);
+        World { app, org, team, owner, admin, member, other_admin, outsider }
+    }
+}

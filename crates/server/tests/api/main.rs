@@ -1,0 +1,17 @@
+//! Integration tests: the real server over real HTTP, on SQLite or (with
+//! CONVENE_TEST_DATABASE_URL) PostgreSQL.
+
+mod helpers;
+
+mod admin;
+mod auth;
+mod bootstrap;
+mod conventions;
+mod me;
+mod memberships;
+mod org_users;
+mod rate_limit;
+mod role_matrix;
+mod teams;
+mod web_browser;
+mod web_forms;

@@ -1,0 +1,104 @@
+//! The sign-in flow in real headless Chromium, driven through chromedriver (WebDriver).
+//! Needs Debian's `chromium` and `chromium-driver` (CHROMEDRIVER / CHROMIUM override the paths).
+
+use crate::helpers::TestApp;
+use convene_core::{EmailAddress, UserId};
+use convene_server::{ServerSettings, tenancy};
+use convene_store::teams::TeamFields;
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// A chromedriver process and a browser session; both end on drop.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+impl Browser {
+    pub async fn launch() -> Browser {
+        let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        assert!(
+            std::path::Path::new(&driver_path).exists() && std::path::Path::new(&chromium).exists(),
+            "browser tests need Chromium and chromedriver: apt-get install chromium chromium-driver \
+             (or set CHROMIUM / CHROMEDRIVER)"
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let driver = Command::new(&driver_path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    "--no-first-run", "--disable-quic", format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last_error = String::new();
+        for _ in 0..100 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
+                Ok(client) => return Browser { client, driver, _profile: profile },
+                Err(e) => {
+                    last_error = e.to_string();
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+        }
+        panic!("could not start a browser session: {last_error}");
+    }
+}
+
+#[tokio::test]
+async fn sign_in_shows_my_organizations_and_sign_out_returns_to_the_form() {
+    // Default settings: Secure cookies, which browsers accept on http://localhost.
+    let app = TestApp::spawn_with(ServerSettings::default()).await;
+    let email = EmailAddress::parse("email", "browser@example.test").expect("email");
+    let account = tenancy::create_account(&app.db, &email, "Bea Browser", Some("open sesame 123".into()), false).await.expect("account");
+    let fields = TeamFields { name: Some("Browser Org".into()), slug: Some("browser-org".into()), ..TeamFields::default() };
+    tenancy::create_organization(&app.db, &fields, UserId(account.user.id)).await.expect("org");
+    let base = app.address.replace("127.0.0.1", "localhost");
+
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    c.goto(&format!("{base}/")).await.expect("open home");
+    assert!(c.current_url().await.expect("url").path().ends_with("/auth/login"), "redirected to sign-in");
+
+    c.find(Locator::Id("email")).await.expect("email field").send_keys("browser@example.test").await.expect("type");
+    c.find(Locator::Id("password")).await.expect("password field").send_keys("wrong").await.expect("type");
+    c.find(Locator::Id("sign-in")).await.expect("button").click().await.expect("click");
+    let error = c.wait().for_element(Locator::Id("error")).await.expect("error shown");
+    assert_eq!(error.text().await.expect("text"), "Incorrect email or password.");
+
+    c.find(Locator::Id("password")).await.expect("password field").send_keys("open sesame 123").await.expect("type");
+    c.find(Locator::Id("sign-in")).await.expect("button").click().await.expect("click");
+    let orgs = c.wait().for_element(Locator::Id("orgs")).await.expect("organizations listed");
+    let text = orgs.text().await.expect("text");
+    assert!(text.contains("Browser Org") && text.contains("OWNER"), "{text}");
+    let who = c.find(Locator::Id("signed-in-as")).await.expect("who").text().await.expect("text");
+    assert!(who.contains("browser@example.test"), "{who}");
+
+    c.find(Locator::Id("sign-out")).await.expect("sign-out").click().await.expect("click");
+    c.wait().for_element(Locator::Id("login-form")).await.expect("back at the form");
+    c.goto(&format!("{base}/")).await.expect("home again");
+    assert!(c.current_url().await.expect("url").path().ends_with("/auth/login"), "signed out for real");
+    browser.client.clone().close().await.expect("close");
+}
