@@ -11,7 +11,9 @@ use secrecy::ExposeSecret;
 pub fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONVENE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -21,7 +23,9 @@ pub fn init_logging(config: &Config) {
 
 async fn open_database(config: &Config) -> anyhow::Result<Db> {
     let url = config.database_url()?;
-    let db = Db::connect(&url).await.context("opening the database (database_url / CONVENE_DATABASE_URL)")?;
+    let db = Db::connect(&url)
+        .await
+        .context("opening the database (database_url / CONVENE_DATABASE_URL)")?;
     db.migrate().await.context("migrating the database")?;
     Ok(db)
 }
@@ -124,7 +128,9 @@ pub async fn api_keys(config: &Config, command: ApiKeysCommand) -> anyhow::Resul
     match command {
         ApiKeysCommand::Create { user, days, note } => {
             let email = EmailAddress::parse("--user", &user).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let user = users::find_by_email(&db, email.as_str()).await?.with_context(|| format!("no user with email {email}"))?;
+            let user = users::find_by_email(&db, email.as_str())
+                .await?
+                .with_context(|| format!("no user with email {email}"))?;
             if days.is_some_and(|d| d < 1) {
                 anyhow::bail!("--days must be at least 1");
             }
@@ -164,7 +170,11 @@ pub async fn features(config: &Config, command: FeaturesCommand) -> anyhow::Resu
         FeaturesCommand::Set { org, flag, off } => {
             let flag = parse(&flag)?;
             tenancy::set_feature(&db, TeamId(org), flag.as_str(), Some(!off)).await?;
-            println!("{} is now {} for organization {org}", flag.as_str(), if off { "off" } else { "on" });
+            println!(
+                "{} is now {} for organization {org}",
+                flag.as_str(),
+                if off { "off" } else { "on" }
+            );
         }
         FeaturesCommand::Clear { org, flag } => {
             let flag = parse(&flag)?;

@@ -72,7 +72,7 @@ impl Config {
         }
         figment = figment.merge(Env::prefixed("CONVENE_").ignore(&NOT_SETTINGS));
         let config: Config = figment.extract().map_err(|e| {
-            let messages: Vec<String> = e.into_iter().map(|e| e.to_string()).collect();
+            let messages: Vec<String> = e.into_iter().map(|e| describe(&e)).collect();
             anyhow::anyhow!("invalid configuration: {}", messages.join("; "))
         })?;
         config.validate()?;
@@ -87,7 +87,10 @@ impl Config {
             bail!("max_body_bytes (CONVENE_MAX_BODY_BYTES) must be at least 1024");
         }
         if !matches!(self.log_format.as_str(), "pretty" | "json") {
-            bail!("log_format (CONVENE_LOG_FORMAT) must be \"pretty\" or \"json\", not {:?}", self.log_format);
+            bail!(
+                "log_format (CONVENE_LOG_FORMAT) must be \"pretty\" or \"json\", not {:?}",
+                self.log_format
+            );
         }
         if let Some(url) = &self.database_url {
             let url = url.expose_secret();
@@ -119,4 +122,14 @@ impl Config {
             .with_context(|| format!("creating data_dir (CONVENE_DATA_DIR) {}", self.data_dir.display()))?;
         Ok(format!("sqlite://{}", self.data_dir.join("convene.db").display()))
     }
+}
+
+/// One figment error as "setting (CONVENE_SETTING): problem".
+fn describe(error: &figment::Error) -> String {
+    let key = error.path.join(".").to_lowercase();
+    if key.is_empty() {
+        // Unknown keys have no path; figment's text names the key already.
+        return format!("{}", error.kind).to_lowercase();
+    }
+    format!("{key} (CONVENE_{}): {}", key.to_uppercase(), error.kind)
 }

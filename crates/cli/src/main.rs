@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "convene", version, about = "Self-hostable scheduling server with organization-owned email")]
+#[command(
+    name = "convene",
+    version,
+    about = "Self-hostable scheduling server with organization-owned email"
+)]
 struct Cli {
     /// TOML configuration file (default: ./convene.toml when present). Also CONVENE_CONFIG.
     #[arg(long, global = true, env = "CONVENE_CONFIG")]

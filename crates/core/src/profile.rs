@@ -11,7 +11,10 @@ impl TimeZoneId {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         match jiff::tz::TimeZone::get(raw) {
             Ok(_) if !raw.is_empty() => Ok(Self(raw.to_owned())),
-            _ => Err(FieldError::new(field, format!("'{raw}' is not a known IANA time zone (e.g. \"Europe/London\")"))),
+            _ => Err(FieldError::new(
+                field,
+                format!("'{raw}' is not a known IANA time zone (e.g. \"Europe/London\")"),
+            )),
         }
     }
 
@@ -51,10 +54,12 @@ impl WeekStart {
     ];
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        Self::ALL
-            .into_iter()
-            .find(|d| d.as_str() == raw)
-            .ok_or_else(|| FieldError::new(field, "must be one of Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday"))
+        Self::ALL.into_iter().find(|d| d.as_str() == raw).ok_or_else(|| {
+            FieldError::new(
+                field,
+                "must be one of Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday",
+            )
+        })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -82,11 +87,12 @@ impl Locale {
     ];
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        Self::KNOWN
-            .into_iter()
-            .find(|l| *l == raw)
-            .map(Self)
-            .ok_or_else(|| FieldError::new(field, format!("'{raw}' is not a supported locale (e.g. \"en\", \"de\", \"pt-BR\")")))
+        Self::KNOWN.into_iter().find(|l| *l == raw).map(Self).ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!("'{raw}' is not a supported locale (e.g. \"en\", \"de\", \"pt-BR\")"),
+            )
+        })
     }
 
     pub fn as_str(self) -> &'static str {

@@ -25,10 +25,16 @@ impl HeaderText {
             return Err(FieldError::new(field, "must not be empty"));
         }
         if has_control(trimmed) {
-            return Err(FieldError::new(field, "must not contain line breaks or control characters"));
+            return Err(FieldError::new(
+                field,
+                "must not contain line breaks or control characters",
+            ));
         }
         if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError::new(field, format!("must be at most {} characters", Self::MAX_CHARS)));
+            return Err(FieldError::new(
+                field,
+                format!("must be at most {} characters", Self::MAX_CHARS),
+            ));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -57,7 +63,10 @@ impl EmailAddress {
         if has_control(candidate) {
             return Err(invalid("no line breaks or control characters"));
         }
-        if candidate.chars().any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>' | ',' | ';' | '(' | ')' | '\\')) {
+        if candidate
+            .chars()
+            .any(|c| c.is_whitespace() || matches!(c, '"' | '<' | '>' | ',' | ';' | '(' | ')' | '\\'))
+        {
             return Err(invalid("no spaces or special characters"));
         }
         let Some((local, domain)) = candidate.rsplit_once('@') else {
@@ -108,9 +117,14 @@ impl Slug {
     pub const MAX_LEN: usize = 64;
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
-        let ok_chars = raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ok_chars = raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if raw.is_empty() || raw.len() > Self::MAX_LEN {
-            return Err(FieldError::new(field, format!("must be 1 to {} characters", Self::MAX_LEN)));
+            return Err(FieldError::new(
+                field,
+                format!("must be 1 to {} characters", Self::MAX_LEN),
+            ));
         }
         if !ok_chars || raw.starts_with('-') || raw.ends_with('-') || raw.contains("--") {
             return Err(FieldError::new(
@@ -151,9 +165,14 @@ impl Username {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let lowered = raw.trim().to_lowercase();
         if lowered.is_empty() || lowered.len() > Self::MAX_LEN {
-            return Err(FieldError::new(field, format!("must be 1 to {} characters", Self::MAX_LEN)));
+            return Err(FieldError::new(
+                field,
+                format!("must be 1 to {} characters", Self::MAX_LEN),
+            ));
         }
-        let ok = lowered.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+        let ok = lowered
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
         if !ok || lowered.starts_with(['.', '-']) {
             return Err(FieldError::new(
                 field,
@@ -168,7 +187,13 @@ impl Username {
         let local = email.as_str().split('@').next().unwrap_or_default();
         let cleaned: String = local
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect();
         Self::parse("username", cleaned.trim_start_matches(['.', '-'])).ok()
     }
@@ -192,7 +217,16 @@ mod tests {
 
     #[test]
     fn email_rejects_header_injection_and_garbage() {
-        for bad in ["a@b.com\r\nBcc: x@y.com", "a@b.com\n", "no-at.example.com", "a@nodot", "a b@c.com", "@c.com", "a@c..com", ""] {
+        for bad in [
+            "a@b.com\r\nBcc: x@y.com",
+            "a@b.com\n",
+            "no-at.example.com",
+            "a@nodot",
+            "a b@c.com",
+            "@c.com",
+            "a@c..com",
+            "",
+        ] {
             let err = EmailAddress::parse("attendee.email", bad).expect_err(bad);
             assert_eq!(err.field, "attendee.email");
         }
@@ -203,12 +237,18 @@ mod tests {
         assert!(HeaderText::parse("name", "Eve\r\nBcc: x@y.z").is_err());
         assert!(HeaderText::parse("name", "Eve\u{7}").is_err());
         assert!(HeaderText::parse("name", "   ").is_err());
-        assert_eq!(HeaderText::parse("name", " Zoë Ødegaard ").map(|h| h.as_str().to_owned()), Ok("Zoë Ødegaard".into()));
+        assert_eq!(
+            HeaderText::parse("name", " Zoë Ødegaard ").map(|h| h.as_str().to_owned()),
+            Ok("Zoë Ødegaard".into())
+        );
     }
 
     #[test]
     fn slug_is_derived_from_a_display_name() {
-        assert_eq!(Slug::from_name("Sales Team (EU)").map(|s| s.as_str().to_owned()), Some("sales-team-eu".into()));
+        assert_eq!(
+            Slug::from_name("Sales Team (EU)").map(|s| s.as_str().to_owned()),
+            Some("sales-team-eu".into())
+        );
         assert_eq!(Slug::from_name("!!!"), None);
         assert!(Slug::parse("slug", "Sales").is_err());
         assert!(Slug::parse("slug", "a--b").is_err());
@@ -217,7 +257,10 @@ mod tests {
     #[test]
     fn username_from_email_local_part() {
         let e = EmailAddress::parse("email", "jo.smith+cal@example.com").expect("valid");
-        assert_eq!(Username::from_email(&e).map(|u| u.as_str().to_owned()), Some("jo.smith-cal".into()));
+        assert_eq!(
+            Username::from_email(&e).map(|u| u.as_str().to_owned()),
+            Some("jo.smith-cal".into())
+        );
     }
 
     proptest! {

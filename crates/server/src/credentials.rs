@@ -1,7 +1,7 @@
 //! Secrets users hold: API keys (random, stored as SHA-256) and passwords (argon2id).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -21,7 +21,11 @@ pub fn generate_api_key() -> NewApiKey {
     rand::rng().fill_bytes(&mut bytes);
     let secret = format!("{API_KEY_PREFIX}{}", hex::encode(bytes));
     let hint = secret[secret.len() - 4..].to_owned();
-    NewApiKey { hash: hash_api_key(&secret), secret, hint }
+    NewApiKey {
+        hash: hash_api_key(&secret),
+        secret,
+        hint,
+    }
 }
 
 /// The stored form of a key: SHA-256, hex. A fast hash is right here: the key carries 256 bits
@@ -41,7 +45,9 @@ pub fn random_token() -> String {
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut rng = rand::rng();
-    (0..20).map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char).collect()
+    (0..20)
+        .map(|_| ALPHABET[(rng.next_u32() as usize) % ALPHABET.len()] as char)
+        .collect()
 }
 
 /// Argon2id hash in PHC format. CPU-heavy: call from `spawn_blocking`.

@@ -34,10 +34,27 @@ impl Metrics {
         let http_requests = Family::<RouteLabels, Counter>::default();
         let http_duration = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
         let rate_limited = Counter::default();
-        registry.register("http_requests", "HTTP requests by route and status", http_requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency", http_duration.clone());
-        registry.register("api_rate_limited", "Requests refused by the per-key rate limit", rate_limited.clone());
-        Self { registry: Mutex::new(registry), http_requests, http_duration, rate_limited }
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            http_requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            http_duration.clone(),
+        );
+        registry.register(
+            "api_rate_limited",
+            "Requests refused by the per-key rate limit",
+            rate_limited.clone(),
+        );
+        Self {
+            registry: Mutex::new(registry),
+            http_requests,
+            http_duration,
+            rate_limited,
+        }
     }
 
     pub fn render(&self) -> String {
@@ -59,9 +76,16 @@ impl Default for Metrics {
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().to_string();
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let response = next.run(request).await;
-    let labels = RouteLabels { method, route, status: response.status().as_u16() };
+    let labels = RouteLabels {
+        method,
+        route,
+        status: response.status().as_u16(),
+    };
     state.metrics.http_requests.get_or_create(&labels).inc();
     state.metrics.http_duration.observe(started.elapsed().as_secs_f64());
     response

@@ -47,7 +47,9 @@ impl AppState {
         Self {
             db,
             api_key_limiter: Arc::new(RateLimiter::keyed(quota)),
-            login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN)))),
+            login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
+            ))),
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()),
         }

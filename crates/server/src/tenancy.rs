@@ -14,7 +14,9 @@ pub async fn create_organization(db: &Db, fields: &TeamFields, owner: UserId) ->
     let mut tx = db.begin().await?;
     let org = teams::insert(&mut tx, None, fields).await?;
     if !users::join_organization(&mut tx, owner, org.team_id()).await? {
-        return Err(StoreError::Conflict("the owner already belongs to another organization"));
+        return Err(StoreError::Conflict(
+            "the owner already belongs to another organization",
+        ));
     }
     memberships::insert(&mut tx, org.team_id(), owner, Role::Owner, true, false).await?;
     tx.commit().await?;
@@ -52,8 +54,9 @@ pub async fn create_account(
 ) -> anyhow::Result<CreatedAccount> {
     let password = password.unwrap_or_else(generate_password);
     let password_hash = hash_password_async(password.clone()).await?;
-    let username = Username::from_email(email).map_or_else(|| "user".to_owned(), |u| u.as_str().to_owned());
+    let base = Username::from_email(email).map_or_else(|| "user".to_owned(), |u| u.as_str().to_owned());
     let mut tx = db.begin().await?;
+    let username = users::free_username(&mut tx, &base).await?;
     let user = users::insert(
         &mut tx,
         &NewUser {
@@ -74,7 +77,11 @@ pub async fn create_account(
     .await?;
     let api_key = issue_api_key(&mut tx, user.user_id(), Some("created with the account"), None).await?;
     tx.commit().await?;
-    Ok(CreatedAccount { user, password, api_key })
+    Ok(CreatedAccount {
+        user,
+        password,
+        api_key,
+    })
 }
 
 /// On first start (no instance admin yet), creates one. Returns the secrets to print once,
@@ -90,7 +97,10 @@ pub async fn bootstrap_instance_admin(
     let email = EmailAddress::parse("CONVENE_ADMIN_EMAIL", email.unwrap_or("admin@convene.localhost"))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     if let Some(existing) = users::find_by_email(db, email.as_str()).await? {
-        anyhow::bail!("a user with {} exists but is not an instance admin; pick another CONVENE_ADMIN_EMAIL", existing.email);
+        anyhow::bail!(
+            "a user with {} exists but is not an instance admin; pick another CONVENE_ADMIN_EMAIL",
+            existing.email
+        );
     }
     match create_account(db, &email, "Instance Admin", password, true).await {
         Ok(account) => Ok(Some(account)),
@@ -109,18 +119,28 @@ pub struct DemoData {
 
 /// Seeds the demo organization (owner, admin, member, one team) unless it exists.
 pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<DemoData>> {
-    if users::find_by_email(db, "owner@demo.convene.localhost").await?.is_some() {
+    if users::find_by_email(db, "owner@demo.convene.localhost")
+        .await?
+        .is_some()
+    {
         return Ok(None);
     }
     let mut accounts = Vec::new();
-    for (role, local, name) in
-        [(Role::Owner, "owner", "Olivia Owner"), (Role::Admin, "admin", "Adam Admin"), (Role::Member, "member", "Mia Member")]
-    {
-        let email = EmailAddress::parse("email", &format!("{local}@demo.convene.localhost")).map_err(|e| anyhow::anyhow!("{e}"))?;
+    for (role, local, name) in [
+        (Role::Owner, "owner", "Olivia Owner"),
+        (Role::Admin, "admin", "Adam Admin"),
+        (Role::Member, "member", "Mia Member"),
+    ] {
+        let email = EmailAddress::parse("email", &format!("{local}@demo.convene.localhost"))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         accounts.push((role, create_account(db, &email, name, None, false).await?));
     }
     let owner = accounts[0].1.user.user_id();
-    let org_fields = TeamFields { name: Some("Demo Org".into()), slug: Some("demo".into()), ..TeamFields::default() };
+    let org_fields = TeamFields {
+        name: Some("Demo Org".into()),
+        slug: Some("demo".into()),
+        ..TeamFields::default()
+    };
     let organization = create_organization(db, &org_fields, owner).await?;
     let org = organization.team_id();
     let mut tx = db.begin().await?;
@@ -128,12 +148,28 @@ pub async fn seed_demo(db: &Db) -> anyhow::Result<Option<DemoData>> {
         users::join_organization(&mut tx, account.user.user_id(), org).await?;
         memberships::insert(&mut tx, org, account.user.user_id(), *role, true, false).await?;
     }
-    let team_fields = TeamFields { name: Some("Sales".into()), slug: Some("sales".into()), ..TeamFields::default() };
+    let team_fields = TeamFields {
+        name: Some("Sales".into()),
+        slug: Some("sales".into()),
+        ..TeamFields::default()
+    };
     let team = teams::insert(&mut tx, Some(org), &team_fields).await?;
     memberships::insert(&mut tx, team.team_id(), owner, Role::Owner, true, false).await?;
-    memberships::insert(&mut tx, team.team_id(), accounts[2].1.user.user_id(), Role::Member, true, false).await?;
+    memberships::insert(
+        &mut tx,
+        team.team_id(),
+        accounts[2].1.user.user_id(),
+        Role::Member,
+        true,
+        false,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Some(DemoData { organization, team, accounts }))
+    Ok(Some(DemoData {
+        organization,
+        team,
+        accounts,
+    }))
 }
 
 /// Enables or clears a feature flag (the CLI's path; the API checks the flag name itself).

@@ -14,7 +14,13 @@ pub struct FeatureRecord {
 }
 
 /// Sets a flag (insert or update).
-pub async fn set<'a>(exec: impl Into<Exec<'a>>, org: TeamId, flag: &str, enabled: bool, by: Option<UserId>) -> StoreResult<FeatureRecord> {
+pub async fn set<'a>(
+    exec: impl Into<Exec<'a>>,
+    org: TeamId,
+    flag: &str,
+    enabled: bool,
+    by: Option<UserId>,
+) -> StoreResult<FeatureRecord> {
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, FeatureRecord>(
             "INSERT INTO organization_features (organization_id, flag, enabled, updated_by, updated_at) \

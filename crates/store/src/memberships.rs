@@ -62,7 +62,11 @@ pub async fn insert<'a>(
     Ok(MembershipId(row.0))
 }
 
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, team: TeamId, id: MembershipId) -> StoreResult<Option<MembershipRecord>> {
+pub async fn find<'a>(
+    exec: impl Into<Exec<'a>>,
+    team: TeamId,
+    id: MembershipId,
+) -> StoreResult<Option<MembershipRecord>> {
     let sql = format!("{SELECT} WHERE m.id = $1 AND m.team_id = $2");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, MembershipRecord>(sqlx::AssertSqlSafe(sql)).bind(id.0).bind(team.0).fetch_optional(&mut *c).await
@@ -70,14 +74,23 @@ pub async fn find<'a>(exec: impl Into<Exec<'a>>, team: TeamId, id: MembershipId)
 }
 
 /// The membership of `user` in `team`, if any.
-pub async fn of_user<'a>(exec: impl Into<Exec<'a>>, team: TeamId, user: UserId) -> StoreResult<Option<MembershipRecord>> {
+pub async fn of_user<'a>(
+    exec: impl Into<Exec<'a>>,
+    team: TeamId,
+    user: UserId,
+) -> StoreResult<Option<MembershipRecord>> {
     let sql = format!("{SELECT} WHERE m.team_id = $1 AND m.user_id = $2");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, MembershipRecord>(sqlx::AssertSqlSafe(sql)).bind(team.0).bind(user.0).fetch_optional(&mut *c).await
     })?)
 }
 
-pub async fn list<'a>(exec: impl Into<Exec<'a>>, team: TeamId, skip: i64, take: i64) -> StoreResult<Vec<MembershipRecord>> {
+pub async fn list<'a>(
+    exec: impl Into<Exec<'a>>,
+    team: TeamId,
+    skip: i64,
+    take: i64,
+) -> StoreResult<Vec<MembershipRecord>> {
     let sql = format!("{SELECT} WHERE m.team_id = $1 ORDER BY m.id LIMIT $2 OFFSET $3");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, MembershipRecord>(sqlx::AssertSqlSafe(sql)).bind(team.0).bind(take).bind(skip).fetch_all(&mut *c).await
@@ -102,7 +115,12 @@ pub struct MembershipPatch {
     pub disable_impersonation: Option<bool>,
 }
 
-pub async fn update<'a>(exec: impl Into<Exec<'a>>, team: TeamId, id: MembershipId, patch: &MembershipPatch) -> StoreResult<bool> {
+pub async fn update<'a>(
+    exec: impl Into<Exec<'a>>,
+    team: TeamId,
+    id: MembershipId,
+    patch: &MembershipPatch,
+) -> StoreResult<bool> {
     let done = on_conn!(exec, c => {
         sqlx::query(
             "UPDATE memberships SET role = COALESCE($3, role), accepted = COALESCE($4, accepted), \

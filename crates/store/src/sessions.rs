@@ -11,7 +11,13 @@ pub struct SessionRecord {
     pub expires_at: i64,
 }
 
-pub async fn insert<'a>(exec: impl Into<Exec<'a>>, id_hash: &str, user: UserId, csrf_token: &str, expires_at: i64) -> StoreResult<()> {
+pub async fn insert<'a>(
+    exec: impl Into<Exec<'a>>,
+    id_hash: &str,
+    user: UserId,
+    csrf_token: &str,
+    expires_at: i64,
+) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("INSERT INTO web_sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
             .bind(id_hash)

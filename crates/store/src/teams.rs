@@ -135,7 +135,9 @@ pub async fn update<'a>(exec: impl Into<Exec<'a>>, id: TeamId, f: &TeamFields) -
 
 pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: TeamId) -> StoreResult<Option<TeamRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM teams WHERE id = $1");
-    Ok(on_conn!(exec, c => sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *c).await)?)
+    Ok(
+        on_conn!(exec, c => sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *c).await)?,
+    )
 }
 
 /// An organization by id; `None` when the id is a plain team or unknown.
@@ -144,16 +146,27 @@ pub async fn find_organization<'a>(exec: impl Into<Exec<'a>>, id: TeamId) -> Sto
 }
 
 /// A team inside `org`; `None` for teams of other organizations.
-pub async fn find_in_organization<'a>(exec: impl Into<Exec<'a>>, org: TeamId, id: TeamId) -> StoreResult<Option<TeamRecord>> {
+pub async fn find_in_organization<'a>(
+    exec: impl Into<Exec<'a>>,
+    org: TeamId,
+    id: TeamId,
+) -> StoreResult<Option<TeamRecord>> {
     Ok(find(exec, id).await?.filter(|t| t.parent_id == Some(org.0)))
 }
 
 pub async fn list_organizations<'a>(exec: impl Into<Exec<'a>>, skip: i64, take: i64) -> StoreResult<Vec<TeamRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM teams WHERE parent_id IS NULL ORDER BY id LIMIT $1 OFFSET $2");
-    Ok(on_conn!(exec, c => sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql)).bind(take).bind(skip).fetch_all(&mut *c).await)?)
+    Ok(
+        on_conn!(exec, c => sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql)).bind(take).bind(skip).fetch_all(&mut *c).await)?,
+    )
 }
 
-pub async fn list_teams<'a>(exec: impl Into<Exec<'a>>, org: TeamId, skip: i64, take: i64) -> StoreResult<Vec<TeamRecord>> {
+pub async fn list_teams<'a>(
+    exec: impl Into<Exec<'a>>,
+    org: TeamId,
+    skip: i64,
+    take: i64,
+) -> StoreResult<Vec<TeamRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM teams WHERE parent_id = $1 ORDER BY id LIMIT $2 OFFSET $3");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql)).bind(org.0).bind(take).bind(skip).fetch_all(&mut *c).await
@@ -168,7 +181,11 @@ pub async fn list_teams_of_user<'a>(
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<TeamRecord>> {
-    let cols = COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT {cols} FROM teams t JOIN memberships m ON m.team_id = t.id AND m.user_id = $2 \
          WHERE t.parent_id = $1 ORDER BY t.id LIMIT $3 OFFSET $4"
@@ -185,14 +202,21 @@ pub async fn list_teams_of_user<'a>(
 }
 
 /// Organizations `user` belongs to, with their role there, for the signed-in landing page.
-pub async fn organizations_of_user<'a>(exec: impl Into<Exec<'a>>, user: UserId) -> StoreResult<Vec<(TeamRecord, String)>> {
+pub async fn organizations_of_user<'a>(
+    exec: impl Into<Exec<'a>>,
+    user: UserId,
+) -> StoreResult<Vec<(TeamRecord, String)>> {
     #[derive(FromRow)]
     struct Row {
         #[sqlx(flatten)]
         team: TeamRecord,
         role: String,
     }
-    let cols = COLUMNS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ");
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
         "SELECT {cols}, m.role FROM teams t JOIN memberships m ON m.team_id = t.id \
          WHERE m.user_id = $1 AND t.is_organization = $2 ORDER BY t.name"

@@ -38,20 +38,33 @@ impl TestDb {
         let url = format!("sqlite://{}", path.display());
         let db = Db::open_sqlite(&path).await?;
         db.migrate().await?;
-        Ok(Self { db, url, cleanup: Cleanup::Folder(dir) })
+        Ok(Self {
+            db,
+            url,
+            cleanup: Cleanup::Folder(dir),
+        })
     }
 
     pub async fn postgres(server_url: &str) -> StoreResult<Self> {
         let schema = format!("convene_test_{:016x}", rand_u64());
         let mut admin = PgConnection::connect(server_url).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&mut admin).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+            .execute(&mut admin)
+            .await?;
         admin.close().await?;
         let options = PgConnectOptions::from_str(server_url)?.options([("search_path", schema.as_str())]);
         let db = Db::connect_postgres(options).await?;
         db.migrate().await?;
         let separator = if server_url.contains('?') { '&' } else { '?' };
         let url = format!("{server_url}{separator}options=-c%20search_path%3D{schema}");
-        Ok(Self { db, url, cleanup: Cleanup::Schema { server_url: server_url.to_owned(), schema } })
+        Ok(Self {
+            db,
+            url,
+            cleanup: Cleanup::Schema {
+                server_url: server_url.to_owned(),
+                schema,
+            },
+        })
     }
 }
 
@@ -61,7 +74,9 @@ impl Drop for TestDb {
             // Drop runs outside any async context we could rely on: use a thread with its own runtime.
             let (url, schema) = (server_url.clone(), schema.clone());
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
                 rt.block_on(async move {
                     if let Ok(mut conn) = PgConnection::connect(&url).await {
                         let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")))

@@ -87,12 +87,30 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, user: &NewUser) -> StoreResul
 
 pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: UserId) -> StoreResult<Option<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE id = $1");
-    Ok(on_conn!(exec, c => sqlx::query_as::<_, UserRecord>(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *c).await)?)
+    Ok(
+        on_conn!(exec, c => sqlx::query_as::<_, UserRecord>(sqlx::AssertSqlSafe(sql)).bind(id.0).fetch_optional(&mut *c).await)?,
+    )
 }
 
 pub async fn find_by_email<'a>(exec: impl Into<Exec<'a>>, email: &str) -> StoreResult<Option<UserRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM users WHERE email = $1");
-    Ok(on_conn!(exec, c => sqlx::query_as::<_, UserRecord>(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(&mut *c).await)?)
+    Ok(
+        on_conn!(exec, c => sqlx::query_as::<_, UserRecord>(sqlx::AssertSqlSafe(sql)).bind(email).fetch_optional(&mut *c).await)?,
+    )
+}
+
+/// A free username starting with `base`: `base`, then `base-2`, `base-3`, …
+pub async fn free_username<'a>(exec: impl Into<Exec<'a>>, base: &str) -> StoreResult<String> {
+    let pattern = format!("{base}%");
+    let taken: Vec<(String,)> = on_conn!(exec, c => {
+        sqlx::query_as("SELECT username FROM users WHERE username LIKE $1").bind(&pattern).fetch_all(&mut *c).await
+    })?;
+    let taken: std::collections::HashSet<String> = taken.into_iter().map(|(u,)| u).collect();
+    let candidate = std::iter::once(base.to_owned())
+        .chain((2..).map(|n| format!("{base}-{n}")))
+        .find(|c| !taken.contains(c))
+        .unwrap_or_else(|| base.to_owned());
+    Ok(candidate)
 }
 
 /// Whether any instance admin exists yet (first start bootstraps one when not).
@@ -111,7 +129,11 @@ pub async fn list_in_organization<'a>(
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<UserRecord>> {
-    let cols = COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("u.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let mut sql = format!("SELECT {cols} FROM users u JOIN memberships m ON m.user_id = u.id AND m.team_id = $1");
     // Emails are bound as parameters $4..; only the placeholders are formatted into the text.
     if !emails.is_empty() {

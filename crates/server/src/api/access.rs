@@ -26,11 +26,18 @@ impl OrgAccess {
         }
         let not_member = || ApiError::forbidden("You are not a member of this organization");
         let org = org.ok_or_else(not_member)?;
-        let membership = memberships::of_user(&state.db, org_id, caller.id()).await?.ok_or_else(not_member)?;
+        let membership = memberships::of_user(&state.db, org_id, caller.id())
+            .await?
+            .ok_or_else(not_member)?;
         if !membership.accepted {
-            return Err(ApiError::forbidden("Your membership in this organization has not been accepted yet"));
+            return Err(ApiError::forbidden(
+                "Your membership in this organization has not been accepted yet",
+            ));
         }
-        Ok(OrgAccess { org, role: membership.role() })
+        Ok(OrgAccess {
+            org,
+            role: membership.role(),
+        })
     }
 
     pub fn org_id(&self) -> TeamId {
@@ -42,7 +49,9 @@ impl OrgAccess {
         if self.role.can_manage() {
             Ok(())
         } else {
-            Err(ApiError::forbidden("This requires the ADMIN or OWNER role in the organization"))
+            Err(ApiError::forbidden(
+                "This requires the ADMIN or OWNER role in the organization",
+            ))
         }
     }
 
@@ -51,7 +60,10 @@ impl OrgAccess {
         if self.role.can_grant(role) {
             Ok(())
         } else {
-            Err(ApiError::forbidden(format!("Only an OWNER can grant or change the {} role", role.as_str())))
+            Err(ApiError::forbidden(format!(
+                "Only an OWNER can grant or change the {} role",
+                role.as_str()
+            )))
         }
     }
 
@@ -64,7 +76,12 @@ impl OrgAccess {
 
     /// The caller's role in a team of this organization: org admins manage every team; other
     /// members act with their team role (if any).
-    pub async fn team_role(&self, state: &AppState, caller: &ApiUser, team: &TeamRecord) -> Result<Option<Role>, ApiError> {
+    pub async fn team_role(
+        &self,
+        state: &AppState,
+        caller: &ApiUser,
+        team: &TeamRecord,
+    ) -> Result<Option<Role>, ApiError> {
         if self.role.can_manage() {
             return Ok(Some(self.role));
         }

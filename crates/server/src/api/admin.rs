@@ -1,12 +1,12 @@
 //! Instance-admin endpoints (our addition, in Cal.com's conventions):
 //! `/v2/admin/organizations` and per-organization feature flags.
 
+use super::ApiError;
 use super::auth::{ApiUser, require_instance_admin};
 use super::dto::{TeamOutput, iso};
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value};
 use super::team_input::TeamInput;
-use super::ApiError;
 use crate::AppState;
 use crate::tenancy;
 use axum::extract::State;
@@ -51,7 +51,10 @@ impl CreateOrganizationInput {
         if let Some(v) = body.remove("ownerId") {
             owner.insert("ownerId".to_owned(), v);
         }
-        Ok(Self { team: from_value(Value::Object(body))?, owner: from_value(Value::Object(owner))? })
+        Ok(Self {
+            team: from_value(Value::Object(body))?,
+            owner: from_value(Value::Object(owner))?,
+        })
     }
 }
 
@@ -60,7 +63,11 @@ impl CreateOrganizationInput {
     params(("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
     responses((status = 200, body = Envelope<Vec<TeamOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_organizations(State(state): State<AppState>, caller: ApiUser, q: QueryPairs) -> Result<Response, ApiError> {
+async fn list_organizations(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
     require_instance_admin(&caller)?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = teams::list_organizations(&state.db, paging.skip, paging.take).await?;
@@ -102,13 +109,19 @@ async fn get_organization(State(state): State<AppState>, caller: ApiUser, ids: P
 }
 
 async fn org_or_404(state: &AppState, id: i64) -> Result<teams::TeamRecord, ApiError> {
-    teams::find_organization(&state.db, TeamId(id)).await?.ok_or_else(|| ApiError::not_found("Organization"))
+    teams::find_organization(&state.db, TeamId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Organization"))
 }
 
 fn parse_flag(ids: &PathIds) -> Result<FeatureFlag, ApiError> {
     let raw = ids.text("flag");
-    raw.parse::<FeatureFlag>()
-        .map_err(|()| ApiError::NotFound(format!("Unknown feature flag '{raw}'; known flags: {}", FeatureFlag::known_names())))
+    raw.parse::<FeatureFlag>().map_err(|()| {
+        ApiError::NotFound(format!(
+            "Unknown feature flag '{raw}'; known flags: {}",
+            FeatureFlag::known_names()
+        ))
+    })
 }
 
 /// A feature flag's state for one organization.
@@ -178,8 +191,19 @@ async fn set_feature(
     require_instance_admin(&caller)?;
     let org = org_or_404(&state, ids.id("orgId")?).await?;
     let flag = parse_flag(&ids)?;
-    let row = features::set(&state.db, org.team_id(), flag.as_str(), input.enabled.unwrap_or(true), Some(caller.id())).await?;
-    Ok(envelope::ok(FeatureOutput { flag: row.flag, enabled: row.enabled, updated_at: Some(iso(row.updated_at)) }))
+    let row = features::set(
+        &state.db,
+        org.team_id(),
+        flag.as_str(),
+        input.enabled.unwrap_or(true),
+        Some(caller.id()),
+    )
+    .await?;
+    Ok(envelope::ok(FeatureOutput {
+        flag: row.flag,
+        enabled: row.enabled,
+        updated_at: Some(iso(row.updated_at)),
+    }))
 }
 
 /// Remove a flag: the organization is back to the default (off).
@@ -191,5 +215,9 @@ async fn delete_feature(State(state): State<AppState>, caller: ApiUser, ids: Pat
     let org = org_or_404(&state, ids.id("orgId")?).await?;
     let flag = parse_flag(&ids)?;
     features::delete(&state.db, org.team_id(), flag.as_str()).await?;
-    Ok(envelope::ok(FeatureOutput { flag: flag.as_str().to_owned(), enabled: false, updated_at: None }))
+    Ok(envelope::ok(FeatureOutput {
+        flag: flag.as_str().to_owned(),
+        enabled: false,
+        updated_at: None,
+    }))
 }

@@ -1,9 +1,9 @@
 //! `POST /v2/api-keys/refresh`: swap the calling key for a new one.
 
+use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::ApiJson;
-use super::ApiError;
 use crate::AppState;
 use crate::tenancy;
 use axum::extract::State;

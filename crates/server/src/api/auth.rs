@@ -31,17 +31,18 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let header_value = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized("Missing Authorization header: send `Authorization: Bearer cal_…`"))?;
+        let header_value = parts.headers.get(header::AUTHORIZATION).ok_or(ApiError::Unauthorized(
+            "Missing Authorization header: send `Authorization: Bearer cal_…`",
+        ))?;
         let token = header_value
             .to_str()
             .ok()
             .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
             .map(str::trim)
             .filter(|t| t.starts_with(API_KEY_PREFIX) && t.len() > API_KEY_PREFIX.len())
-            .ok_or(ApiError::Unauthorized("Malformed Authorization header: expected `Bearer cal_…`"))?;
+            .ok_or(ApiError::Unauthorized(
+                "Malformed Authorization header: expected `Bearer cal_…`",
+            ))?;
 
         let key = api_keys::find_by_hash(&state.db, &hash_api_key(token))
             .await?
@@ -56,11 +57,18 @@ impl FromRequestParts<AppState> for ApiUser {
         if let Err(not_until) = state.api_key_limiter.check_key(&key.id) {
             state.metrics.rate_limited.inc();
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            return Err(ApiError::RateLimited { retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0) });
+            return Err(ApiError::RateLimited {
+                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
+            });
         }
 
-        let user = users::find(&state.db, UserId(key.user_id)).await?.ok_or(ApiError::Unauthorized("Invalid API key"))?;
-        Ok(ApiUser { user, key_id: key.key_id() })
+        let user = users::find(&state.db, UserId(key.user_id))
+            .await?
+            .ok_or(ApiError::Unauthorized("Invalid API key"))?;
+        Ok(ApiUser {
+            user,
+            key_id: key.key_id(),
+        })
     }
 }
 

@@ -10,12 +10,17 @@ use utoipa::ToSchema;
 
 /// Epoch milliseconds → RFC 3339 instant, as the API shows times.
 pub fn iso(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
 }
 
 /// Stored metadata text → JSON object (an unreadable value reads as empty, never a 500).
 pub fn metadata_value(stored: &str) -> Value {
-    serde_json::from_str::<Value>(stored).ok().filter(Value::is_object).unwrap_or_else(|| Value::Object(Map::new()))
+    serde_json::from_str::<Value>(stored)
+        .ok()
+        .filter(Value::is_object)
+        .unwrap_or_else(|| Value::Object(Map::new()))
 }
 
 /// Validates `metadata` with the spec's limits (at most 50 keys, keys up to 40 characters,
@@ -26,7 +31,10 @@ pub fn metadata_text(field: &str, value: &Map<String, Value>) -> Result<String, 
     }
     for (key, v) in value {
         if key.chars().count() > 40 {
-            return Err(ApiError::field(&format!("{field}.{key}"), "keys must be at most 40 characters"));
+            return Err(ApiError::field(
+                &format!("{field}.{key}"),
+                "keys must be at most 40 characters",
+            ));
         }
         let too_long = match v {
             Value::String(s) => s.chars().count() > 500,
@@ -34,7 +42,10 @@ pub fn metadata_text(field: &str, value: &Map<String, Value>) -> Result<String, 
             _ => false,
         };
         if too_long {
-            return Err(ApiError::field(&format!("{field}.{key}"), "values must be at most 500 characters"));
+            return Err(ApiError::field(
+                &format!("{field}.{key}"),
+                "values must be at most 500 characters",
+            ));
         }
     }
     Ok(Value::Object(value.clone()).to_string())
@@ -47,16 +58,23 @@ pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Re
 
 /// Optional free text (bio, …): trimmed, bounded, empty → none.
 pub fn optional_text(field: &str, value: Option<&str>, max_chars: usize) -> Result<Option<String>, ApiError> {
-    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
+    let Some(v) = value.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
     if v.chars().count() > max_chars {
-        return Err(ApiError::field(field, format!("must be at most {max_chars} characters")));
+        return Err(ApiError::field(
+            field,
+            format!("must be at most {max_chars} characters"),
+        ));
     }
     Ok(Some(v.to_owned()))
 }
 
 /// An http(s) URL for avatars, logos and banners.
 pub fn optional_url(field: &str, value: Option<&str>) -> Result<Option<String>, ApiError> {
-    let Some(v) = optional_text(field, value, 2048)? else { return Ok(None) };
+    let Some(v) = optional_text(field, value, 2048)? else {
+        return Ok(None);
+    };
     if !(v.starts_with("https://") || v.starts_with("http://")) || v.chars().any(char::is_whitespace) {
         return Err(ApiError::field(field, "must be an http(s) URL"));
     }
@@ -203,7 +221,10 @@ pub struct MembershipOutput {
 
 impl MembershipOutput {
     pub fn for_org(m: &MembershipRecord) -> Self {
-        Self { attributes: Some(Vec::new()), ..Self::for_team(m) }
+        Self {
+            attributes: Some(Vec::new()),
+            ..Self::for_team(m)
+        }
     }
 
     pub fn for_team(m: &MembershipRecord) -> Self {
@@ -278,7 +299,12 @@ impl OrgUserOutput {
             hide_branding: false,
             created_date: iso(u.created_at),
             metadata: metadata_value(&u.metadata),
-            profile: ProfileOutput { id: membership_id, organization_id: org_id, user_id: u.id, username: u.username.clone() },
+            profile: ProfileOutput {
+                id: membership_id,
+                organization_id: org_id,
+                user_id: u.id,
+                username: u.username.clone(),
+            },
         }
     }
 }

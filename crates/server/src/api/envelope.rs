@@ -16,10 +16,21 @@ pub struct Envelope<T> {
 
 /// `200 OK` with `data`.
 pub fn ok<T: Serialize>(data: T) -> Response {
-    Json(Envelope { status: "success", data }).into_response()
+    Json(Envelope {
+        status: "success",
+        data,
+    })
+    .into_response()
 }
 
 /// `201 Created` with `data`.
 pub fn created<T: Serialize>(data: T) -> Response {
-    (StatusCode::CREATED, Json(Envelope { status: "success", data })).into_response()
+    (
+        StatusCode::CREATED,
+        Json(Envelope {
+            status: "success",
+            data,
+        }),
+    )
+        .into_response()
 }

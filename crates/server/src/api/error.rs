@@ -93,7 +93,10 @@ impl From<StoreError> for ApiError {
 
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// The Cal.com (NestJS) exception name for a status, used as `error.code`.
@@ -134,9 +137,15 @@ impl IntoResponse for ApiError {
         };
         let mut response = status.into_response();
         if let ApiError::RateLimited { retry_after_secs } = self {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
-        response.extensions_mut().insert(ErrorInfo { code: code_for(status), message, details });
+        response.extensions_mut().insert(ErrorInfo {
+            code: code_for(status),
+            message,
+            details,
+        });
         response
     }
 }
@@ -182,6 +191,8 @@ pub async fn envelope(request: Request, next: Next) -> Response {
     });
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     (parts, Json(body)).into_response()
 }

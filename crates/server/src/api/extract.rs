@@ -20,7 +20,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .headers()
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|ct| ct.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"));
+            .map(|ct| {
+                ct.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .eq_ignore_ascii_case("application/json")
+            });
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             // The body limit surfaces here; keep its status (413) through the envelope.
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -56,7 +62,10 @@ fn field_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
         let inner = err.into_inner();
         let message = inner.to_string();
         // serde reports a missing field on the parent object: name the field itself.
-        let field = match message.strip_prefix("missing field `").and_then(|rest| rest.split('`').next()) {
+        let field = match message
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next())
+        {
             Some(missing) if path == "." => missing.to_owned(),
             Some(missing) => format!("{path}.{missing}"),
             None if path == "." => "body".to_owned(),
@@ -89,7 +98,9 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryPairs {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        Ok(QueryPairs(form_urlencoded::parse(query.as_bytes()).into_owned().collect()))
+        Ok(QueryPairs(
+            form_urlencoded::parse(query.as_bytes()).into_owned().collect(),
+        ))
     }
 }
 
@@ -104,14 +115,23 @@ impl QueryPairs {
         self.0
             .iter()
             .filter(|(k, _)| *k == key || *k == bracketed)
-            .flat_map(|(_, v)| v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect::<Vec<_>>())
+            .flat_map(|(_, v)| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
             .collect()
     }
 
     /// An optional integer parameter within bounds.
     pub fn int(&self, key: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
         let Some(raw) = self.get(key) else { return Ok(None) };
-        let value: i64 = raw.trim().parse().map_err(|_| ApiError::field(key, format!("must be an integer, got '{raw}'")))?;
+        let value: i64 = raw
+            .trim()
+            .parse()
+            .map_err(|_| ApiError::field(key, format!("must be an integer, got '{raw}'")))?;
         if value < min || value > max {
             return Err(ApiError::field(key, format!("must be between {min} and {max}")));
         }

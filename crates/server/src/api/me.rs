@@ -1,11 +1,11 @@
 //! `GET/PATCH /v2/me`: the caller's own profile.
 
+use super::ApiError;
 use super::auth::ApiUser;
 use super::dto::MeOutput;
 use super::envelope::{self, Envelope};
 use super::extract::ApiJson;
 use super::profile_input::ProfileInput;
-use super::ApiError;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -34,9 +34,14 @@ async fn update_me(
     ApiJson(input): ApiJson<ProfileInput>,
 ) -> Result<Response, ApiError> {
     if input.username.is_some() {
-        return Err(ApiError::field("username", "can't be changed here; ask an organization admin"));
+        return Err(ApiError::field(
+            "username",
+            "can't be changed here; ask an organization admin",
+        ));
     }
     let patch = input.into_patch()?;
-    let user = users::update(&state.db, caller.id(), &patch).await?.ok_or_else(|| ApiError::not_found("User"))?;
+    let user = users::update(&state.db, caller.id(), &patch)
+        .await?
+        .ok_or_else(|| ApiError::not_found("User"))?;
     Ok(envelope::ok(MeOutput::from(&user)))
 }

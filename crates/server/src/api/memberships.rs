@@ -1,12 +1,12 @@
 //! Memberships: `/v2/organizations/{orgId}/memberships` and
 //! `/v2/organizations/{orgId}/teams/{teamId}/memberships`.
 
+use super::ApiError;
 use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::dto::MembershipOutput;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
-use super::ApiError;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -21,9 +21,17 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_org_memberships, create_org_membership))
-        .routes(routes!(get_org_membership, update_org_membership, delete_org_membership))
+        .routes(routes!(
+            get_org_membership,
+            update_org_membership,
+            delete_org_membership
+        ))
         .routes(routes!(list_team_memberships, create_team_membership))
-        .routes(routes!(get_team_membership, update_team_membership, delete_team_membership))
+        .routes(routes!(
+            get_team_membership,
+            update_team_membership,
+            delete_team_membership
+        ))
 }
 
 /// `CreateOrgMembershipDto` / `UpdateOrgMembershipDto` (and their team twins).
@@ -42,7 +50,10 @@ impl MembershipInput {
     fn role(&self) -> Result<Option<Role>, ApiError> {
         self.role
             .as_deref()
-            .map(|r| r.parse::<Role>().map_err(|()| ApiError::field("role", "must be one of MEMBER, ADMIN, OWNER")))
+            .map(|r| {
+                r.parse::<Role>()
+                    .map_err(|()| ApiError::field("role", "must be one of MEMBER, ADMIN, OWNER"))
+            })
             .transpose()
     }
 
@@ -55,18 +66,26 @@ impl MembershipInput {
     }
 
     fn patch(&self) -> Result<MembershipPatch, ApiError> {
-        Ok(MembershipPatch { role: self.role()?, accepted: self.accepted, disable_impersonation: self.disable_impersonation })
+        Ok(MembershipPatch {
+            role: self.role()?,
+            accepted: self.accepted,
+            disable_impersonation: self.disable_impersonation,
+        })
     }
 }
 
 async fn membership_or_404(state: &AppState, team: TeamId, id: i64) -> Result<MembershipRecord, ApiError> {
-    memberships::find(&state.db, team, MembershipId(id)).await?.ok_or_else(|| ApiError::not_found("Membership"))
+    memberships::find(&state.db, team, MembershipId(id))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Membership"))
 }
 
 /// An organization must keep an owner: refuse to demote or remove its last one.
 async fn ensure_not_last_owner(state: &AppState, org: TeamId, membership: &MembershipRecord) -> Result<(), ApiError> {
     if membership.role() == Role::Owner && memberships::count_owners(&state.db, org).await? <= 1 {
-        return Err(ApiError::Conflict("An organization must keep at least one OWNER".into()));
+        return Err(ApiError::Conflict(
+            "An organization must keep at least one OWNER".into(),
+        ));
     }
     Ok(())
 }
@@ -78,12 +97,19 @@ async fn ensure_not_last_owner(state: &AppState, org: TeamId, membership: &Membe
     params(("orgId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
     responses((status = 200, body = Envelope<Vec<MembershipOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_org_memberships(State(state): State<AppState>, caller: ApiUser, ids: PathIds, q: QueryPairs) -> Result<Response, ApiError> {
+async fn list_org_memberships(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     access.require_admin()?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = memberships::list(&state.db, access.org_id(), paging.skip, paging.take).await?;
-    Ok(envelope::ok(list.iter().map(MembershipOutput::for_org).collect::<Vec<_>>()))
+    Ok(envelope::ok(
+        list.iter().map(MembershipOutput::for_org).collect::<Vec<_>>(),
+    ))
 }
 
 /// Create a membership (ADMIN or OWNER; only an OWNER grants OWNER). A user belongs to at most
@@ -109,9 +135,19 @@ async fn create_org_membership(
         return Err(ApiError::field("userId", format!("user {user_id} not found")));
     }
     if !users::join_organization(&mut tx, user_id, org).await? {
-        return Err(ApiError::Conflict("The user already belongs to another organization".into()));
+        return Err(ApiError::Conflict(
+            "The user already belongs to another organization".into(),
+        ));
     }
-    let id = memberships::insert(&mut tx, org, user_id, role, input.accepted.unwrap_or(false), input.disable_impersonation.unwrap_or(false)).await?;
+    let id = memberships::insert(
+        &mut tx,
+        org,
+        user_id,
+        role,
+        input.accepted.unwrap_or(false),
+        input.disable_impersonation.unwrap_or(false),
+    )
+    .await?;
     tx.commit().await?;
     let created = membership_or_404(&state, org, id.0).await?;
     Ok(envelope::created(MembershipOutput::for_org(&created)))
@@ -122,7 +158,11 @@ async fn create_org_membership(
     params(("orgId" = i64, Path), ("membershipId" = i64, Path)),
     responses((status = 200, body = Envelope<MembershipOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn get_org_membership(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+async fn get_org_membership(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     access.require_admin()?;
     let membership = membership_or_404(&state, access.org_id(), ids.id("membershipId")?).await?;
@@ -160,7 +200,11 @@ async fn update_org_membership(
     params(("orgId" = i64, Path), ("membershipId" = i64, Path)),
     responses((status = 200, body = Envelope<MembershipOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn delete_org_membership(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+async fn delete_org_membership(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     access.require_admin()?;
     let org = access.org_id();
@@ -179,7 +223,11 @@ async fn delete_org_membership(State(state): State<AppState>, caller: ApiUser, i
 // ---- team memberships ----
 
 /// Loads the team and checks the caller may read it (org admins, or members of the team).
-async fn team_for_read(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<(OrgAccess, TeamRecord, Role), ApiError> {
+async fn team_for_read(
+    state: &AppState,
+    caller: &ApiUser,
+    ids: &PathIds,
+) -> Result<(OrgAccess, TeamRecord, Role), ApiError> {
     let access = OrgAccess::load(state, caller, ids.id("orgId")?).await?;
     let team = access.team(state, ids.id("teamId")?).await?;
     let role = access
@@ -190,10 +238,16 @@ async fn team_for_read(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Res
 }
 
 /// As [`team_for_read`], and the caller must manage the team.
-async fn team_for_write(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<(OrgAccess, TeamRecord, Role), ApiError> {
+async fn team_for_write(
+    state: &AppState,
+    caller: &ApiUser,
+    ids: &PathIds,
+) -> Result<(OrgAccess, TeamRecord, Role), ApiError> {
     let (access, team, role) = team_for_read(state, caller, ids).await?;
     if !role.can_manage() {
-        return Err(ApiError::forbidden("This requires the ADMIN or OWNER role in the organization or the team"));
+        return Err(ApiError::forbidden(
+            "This requires the ADMIN or OWNER role in the organization or the team",
+        ));
     }
     Ok((access, team, role))
 }
@@ -202,7 +256,10 @@ fn require_team_grant(role: Role, target: Role) -> Result<(), ApiError> {
     if role.can_grant(target) {
         Ok(())
     } else {
-        Err(ApiError::forbidden(format!("Only an OWNER can grant or change the {} role", target.as_str())))
+        Err(ApiError::forbidden(format!(
+            "Only an OWNER can grant or change the {} role",
+            target.as_str()
+        )))
     }
 }
 
@@ -211,11 +268,18 @@ fn require_team_grant(role: Role, target: Role) -> Result<(), ApiError> {
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
     responses((status = 200, body = Envelope<Vec<MembershipOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_team_memberships(State(state): State<AppState>, caller: ApiUser, ids: PathIds, q: QueryPairs) -> Result<Response, ApiError> {
+async fn list_team_memberships(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
     let (_, team, _) = team_for_read(&state, &caller, &ids).await?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = memberships::list(&state.db, team.team_id(), paging.skip, paging.take).await?;
-    Ok(envelope::ok(list.iter().map(MembershipOutput::for_team).collect::<Vec<_>>()))
+    Ok(envelope::ok(
+        list.iter().map(MembershipOutput::for_team).collect::<Vec<_>>(),
+    ))
 }
 
 /// Add a member of the organization to a team (team or organization ADMIN/OWNER).
@@ -233,8 +297,14 @@ async fn create_team_membership(
     let user_id = input.user_id()?;
     let new_role = input.role()?.unwrap_or(Role::Member);
     require_team_grant(role, new_role)?;
-    if memberships::of_user(&state.db, access.org_id(), user_id).await?.is_none() {
-        return Err(ApiError::field("userId", format!("user {user_id} is not a member of the organization")));
+    if memberships::of_user(&state.db, access.org_id(), user_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::field(
+            "userId",
+            format!("user {user_id} is not a member of the organization"),
+        ));
     }
     let id = memberships::insert(
         &state.db,
@@ -254,7 +324,11 @@ async fn create_team_membership(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("membershipId" = i64, Path)),
     responses((status = 200, body = Envelope<MembershipOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn get_team_membership(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+async fn get_team_membership(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
     let (_, team, _) = team_for_read(&state, &caller, &ids).await?;
     let membership = membership_or_404(&state, team.team_id(), ids.id("membershipId")?).await?;
     Ok(envelope::ok(MembershipOutput::for_team(&membership)))
@@ -288,7 +362,11 @@ async fn update_team_membership(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("membershipId" = i64, Path)),
     responses((status = 200, body = Envelope<MembershipOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn delete_team_membership(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+async fn delete_team_membership(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
     let (_, team, role) = team_for_write(&state, &caller, &ids).await?;
     let membership = membership_or_404(&state, team.team_id(), ids.id("membershipId")?).await?;
     require_team_grant(role, membership.role())?;

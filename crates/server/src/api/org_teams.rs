@@ -1,12 +1,12 @@
 //! `/v2/organizations/{orgId}/teams`: teams inside an organization.
 
+use super::ApiError;
 use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::dto::TeamOutput;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use super::team_input::TeamInput;
-use super::ApiError;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -26,7 +26,12 @@ pub fn router() -> OpenApiRouter<AppState> {
     params(("orgId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
     responses((status = 200, body = Envelope<Vec<TeamOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_teams(State(state): State<AppState>, caller: ApiUser, ids: PathIds, q: QueryPairs) -> Result<Response, ApiError> {
+async fn list_teams(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = teams::list_teams(&state.db, access.org_id(), paging.skip, paging.take).await?;
@@ -51,7 +56,11 @@ async fn create_team(
     let fields = input.for_create()?;
     let mut tx = state.db.begin().await?;
     let team = teams::insert(&mut tx, Some(access.org_id()), &fields).await?;
-    if auto_accept_creator && memberships::of_user(&mut tx, access.org_id(), caller.id()).await?.is_some() {
+    if auto_accept_creator
+        && memberships::of_user(&mut tx, access.org_id(), caller.id())
+            .await?
+            .is_some()
+    {
         memberships::insert(&mut tx, team.team_id(), caller.id(), Role::Owner, true, false).await?;
     }
     tx.commit().await?;
@@ -63,7 +72,12 @@ async fn create_team(
     params(("orgId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
     responses((status = 200, body = Envelope<Vec<TeamOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn my_teams(State(state): State<AppState>, caller: ApiUser, ids: PathIds, q: QueryPairs) -> Result<Response, ApiError> {
+async fn my_teams(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = teams::list_teams_of_user(&state.db, access.org_id(), caller.id(), paging.skip, paging.take).await?;
@@ -94,11 +108,19 @@ async fn update_team(
 ) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     let team = access.team(&state, ids.id("teamId")?).await?;
-    if !access.team_role(&state, &caller, &team).await?.is_some_and(Role::can_manage) {
-        return Err(ApiError::forbidden("This requires the ADMIN or OWNER role in the organization or the team"));
+    if !access
+        .team_role(&state, &caller, &team)
+        .await?
+        .is_some_and(Role::can_manage)
+    {
+        return Err(ApiError::forbidden(
+            "This requires the ADMIN or OWNER role in the organization or the team",
+        ));
     }
     let fields = input.for_update()?;
-    let team = teams::update(&state.db, team.team_id(), &fields).await?.ok_or_else(|| ApiError::not_found("Team"))?;
+    let team = teams::update(&state.db, team.team_id(), &fields)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Team"))?;
     Ok(envelope::ok(TeamOutput::from(&team)))
 }
 

@@ -1,12 +1,12 @@
 //! `/v2/organizations/{orgId}/users`: accounts managed by an organization's admins.
 
+use super::ApiError;
 use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::dto::OrgUserOutput;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value};
 use super::profile_input::ProfileInput;
-use super::ApiError;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -19,7 +19,9 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list_users, create_user)).routes(routes!(update_user, delete_user))
+    OpenApiRouter::new()
+        .routes(routes!(list_users, create_user))
+        .routes(routes!(update_user, delete_user))
 }
 
 /// `CreateOrganizationUserInput` (plus `name`): the profile fields and the membership's.
@@ -51,7 +53,10 @@ impl CreateOrgUserInput {
                 membership.insert(key.to_owned(), v);
             }
         }
-        Ok(Self { profile: from_value(Value::Object(body))?, membership: from_value(Value::Object(membership))? })
+        Ok(Self {
+            profile: from_value(Value::Object(body))?,
+            membership: from_value(Value::Object(membership))?,
+        })
     }
 }
 
@@ -60,7 +65,12 @@ impl CreateOrgUserInput {
     params(("orgId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query), ("emails" = Option<Vec<String>>, Query)),
     responses((status = 200, body = Envelope<Vec<OrgUserOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_users(State(state): State<AppState>, caller: ApiUser, ids: PathIds, q: QueryPairs) -> Result<Response, ApiError> {
+async fn list_users(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     access.require_admin()?;
     let paging = Paging::from_query(&q, 250, 1000)?;
@@ -76,7 +86,9 @@ async fn list_users(State(state): State<AppState>, caller: ApiUser, ids: PathIds
     let list = users::list_in_organization(&state.db, org, &emails, paging.skip, paging.take).await?;
     let mut out = Vec::with_capacity(list.len());
     for user in &list {
-        let membership_id = memberships::of_user(&state.db, org, user.user_id()).await?.map_or(0, |m| m.id);
+        let membership_id = memberships::of_user(&state.db, org, user.user_id())
+            .await?
+            .map_or(0, |m| m.id);
         out.push(OrgUserOutput::new(user, org.0, membership_id));
     }
     Ok(envelope::ok(out))
@@ -97,7 +109,9 @@ async fn create_user(
     access.require_admin()?;
     let input = CreateOrgUserInput::parse(body)?;
     let role = match input.membership.organization_role.as_deref() {
-        Some(r) => r.parse::<Role>().map_err(|()| ApiError::field("organizationRole", "must be one of MEMBER, ADMIN, OWNER"))?,
+        Some(r) => r
+            .parse::<Role>()
+            .map_err(|()| ApiError::field("organizationRole", "must be one of MEMBER, ADMIN, OWNER"))?,
         None => Role::Member,
     };
     access.require_can_grant(role)?;
@@ -106,21 +120,29 @@ async fn create_user(
     };
     let email = EmailAddress::parse("email", &raw_email)?;
     let patch = input.profile.into_patch()?;
-    let username = match patch.username.clone() {
-        Some(u) => u,
-        None => Username::from_email(&email)
-            .map(|u| u.as_str().to_owned())
-            .ok_or_else(|| ApiError::field("username", "could not be derived from the email; please provide one"))?,
+    let derived_username = match patch.username.clone() {
+        Some(_) => None,
+        None => Some(
+            Username::from_email(&email)
+                .map(|u| u.as_str().to_owned())
+                .ok_or_else(|| {
+                    ApiError::field("username", "could not be derived from the email; please provide one")
+                })?,
+        ),
     };
-    let new_user = NewUser {
+    let mut new_user = NewUser {
         email: email.as_str().to_owned(),
-        username,
+        username: patch.username.clone().unwrap_or_default(),
         name: patch.name.flatten(),
         bio: patch.bio.flatten(),
         avatar_url: patch.avatar_url.flatten(),
-        time_zone: patch.time_zone.unwrap_or_else(|| TimeZoneId::default().as_str().to_owned()),
+        time_zone: patch
+            .time_zone
+            .unwrap_or_else(|| TimeZoneId::default().as_str().to_owned()),
         locale: patch.locale.unwrap_or_else(|| Locale::default().as_str().to_owned()),
-        week_start: patch.week_start.unwrap_or_else(|| WeekStart::default().as_str().to_owned()),
+        week_start: patch
+            .week_start
+            .unwrap_or_else(|| WeekStart::default().as_str().to_owned()),
         time_format: patch.time_format.unwrap_or(12),
         metadata: patch.metadata.unwrap_or_else(|| "{}".to_owned()),
         password_hash: None,
@@ -128,18 +150,38 @@ async fn create_user(
     };
     let org = access.org_id();
     let mut tx = state.db.begin().await?;
+    // A username we derived must not collide; one the admin chose collides with a 409.
+    if let Some(base) = derived_username {
+        new_user.username = users::free_username(&mut tx, &base).await?;
+    }
     let user = users::insert(&mut tx, &new_user).await?;
     users::join_organization(&mut tx, user.user_id(), org).await?;
-    let membership = memberships::insert(&mut tx, org, user.user_id(), role, input.membership.auto_accept.unwrap_or(true), false).await?;
+    let membership = memberships::insert(
+        &mut tx,
+        org,
+        user.user_id(),
+        role,
+        input.membership.auto_accept.unwrap_or(true),
+        false,
+    )
+    .await?;
     tx.commit().await?;
-    let user = users::find(&state.db, user.user_id()).await?.ok_or_else(|| ApiError::not_found("User"))?;
+    let user = users::find(&state.db, user.user_id())
+        .await?
+        .ok_or_else(|| ApiError::not_found("User"))?;
     Ok(envelope::created(OrgUserOutput::new(&user, org.0, membership.0)))
 }
 
 /// The user and their membership, when they belong to this organization.
-async fn member_or_404(state: &AppState, access: &OrgAccess, user_id: i64) -> Result<(UserRecord, MembershipRecord), ApiError> {
+async fn member_or_404(
+    state: &AppState,
+    access: &OrgAccess,
+    user_id: i64,
+) -> Result<(UserRecord, MembershipRecord), ApiError> {
     let not_found = || ApiError::not_found("User");
-    let membership = memberships::of_user(&state.db, access.org_id(), UserId(user_id)).await?.ok_or_else(not_found)?;
+    let membership = memberships::of_user(&state.db, access.org_id(), UserId(user_id))
+        .await?
+        .ok_or_else(not_found)?;
     let user = users::find(&state.db, UserId(user_id)).await?.ok_or_else(not_found)?;
     Ok((user, membership))
 }
@@ -163,8 +205,14 @@ async fn update_user(
         return Err(ApiError::forbidden("Instance admins manage their own accounts"));
     }
     let patch = input.into_patch()?;
-    let user = users::update(&state.db, user.user_id(), &patch).await?.ok_or_else(|| ApiError::not_found("User"))?;
-    Ok(envelope::ok(OrgUserOutput::new(&user, access.org_id().0, membership.id)))
+    let user = users::update(&state.db, user.user_id(), &patch)
+        .await?
+        .ok_or_else(|| ApiError::not_found("User"))?;
+    Ok(envelope::ok(OrgUserOutput::new(
+        &user,
+        access.org_id().0,
+        membership.id,
+    )))
 }
 
 /// Delete a user of the organization: the account itself, as Cal.com does (ADMIN or OWNER;
@@ -181,12 +229,20 @@ async fn delete_user(State(state): State<AppState>, caller: ApiUser, ids: PathId
         return Err(ApiError::forbidden("You can't delete your own account here"));
     }
     if user.is_instance_admin {
-        return Err(ApiError::forbidden("Instance admin accounts can't be deleted by an organization"));
+        return Err(ApiError::forbidden(
+            "Instance admin accounts can't be deleted by an organization",
+        ));
     }
     access.require_can_grant(membership.role())?;
     if membership.role() == Role::Owner && memberships::count_owners(&state.db, access.org_id()).await? <= 1 {
-        return Err(ApiError::Conflict("An organization must keep at least one OWNER".into()));
+        return Err(ApiError::Conflict(
+            "An organization must keep at least one OWNER".into(),
+        ));
     }
     users::delete(&state.db, user.user_id()).await?;
-    Ok(envelope::ok(OrgUserOutput::new(&user, access.org_id().0, membership.id)))
+    Ok(envelope::ok(OrgUserOutput::new(
+        &user,
+        access.org_id().0,
+        membership.id,
+    )))
 }

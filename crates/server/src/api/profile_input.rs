@@ -49,19 +49,37 @@ impl ProfileInput {
             None => None,
         };
         Ok(UserPatch {
-            email: self.email.map(|e| EmailAddress::parse("email", &e).map(|e| e.as_str().to_owned())).transpose()?,
-            username: self.username.map(|u| Username::parse("username", &u).map(|u| u.as_str().to_owned())).transpose()?,
+            email: self
+                .email
+                .map(|e| EmailAddress::parse("email", &e).map(|e| e.as_str().to_owned()))
+                .transpose()?,
+            username: self
+                .username
+                .map(|u| Username::parse("username", &u).map(|u| u.as_str().to_owned()))
+                .transpose()?,
             name,
             bio: self.bio.map(|b| optional_text("bio", b.as_deref(), 2000)).transpose()?,
-            avatar_url: self.avatar_url.map(|a| optional_url("avatarUrl", a.as_deref())).transpose()?,
-            time_zone: self.time_zone.map(|z| TimeZoneId::parse("timeZone", &z).map(|z| z.as_str().to_owned())).transpose()?,
-            locale: self.locale.map(|l| Locale::parse("locale", &l).map(|l| l.as_str().to_owned())).transpose()?,
+            avatar_url: self
+                .avatar_url
+                .map(|a| optional_url("avatarUrl", a.as_deref()))
+                .transpose()?,
+            time_zone: self
+                .time_zone
+                .map(|z| TimeZoneId::parse("timeZone", &z).map(|z| z.as_str().to_owned()))
+                .transpose()?,
+            locale: self
+                .locale
+                .map(|l| Locale::parse("locale", &l).map(|l| l.as_str().to_owned()))
+                .transpose()?,
             week_start: match (self.week_start, self.weekday) {
                 (Some(w), _) => Some(WeekStart::parse("weekStart", &w)?.as_str().to_owned()),
                 (None, Some(w)) => Some(WeekStart::parse("weekday", &w)?.as_str().to_owned()),
                 (None, None) => None,
             },
-            time_format: self.time_format.map(|t| TimeFormat::parse("timeFormat", t).map(TimeFormat::hours)).transpose()?,
+            time_format: self
+                .time_format
+                .map(|t| TimeFormat::parse("timeFormat", t).map(TimeFormat::hours))
+                .transpose()?,
             metadata: self.metadata.map(|m| metadata_text("metadata", &m)).transpose()?,
             password_hash: None,
         })

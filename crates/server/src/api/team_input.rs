@@ -53,8 +53,14 @@ impl TeamInput {
     /// Fields for an update: only what is present.
     pub fn for_update(self) -> Result<TeamFields, ApiError> {
         Ok(TeamFields {
-            name: self.name.map(|n| HeaderText::parse("name", &n).map(|n| n.as_str().to_owned())).transpose()?,
-            slug: self.slug.map(|s| Slug::parse("slug", &s).map(|s| s.as_str().to_owned())).transpose()?,
+            name: self
+                .name
+                .map(|n| HeaderText::parse("name", &n).map(|n| n.as_str().to_owned()))
+                .transpose()?,
+            slug: self
+                .slug
+                .map(|s| Slug::parse("slug", &s).map(|s| s.as_str().to_owned()))
+                .transpose()?,
             bio: optional_text("bio", self.bio.as_deref(), 2000)?,
             logo_url: optional_url("logoUrl", self.logo_url.as_deref())?,
             banner_url: optional_url("bannerUrl", self.banner_url.as_deref())?,
@@ -64,9 +70,18 @@ impl TeamInput {
             hide_branding: self.hide_branding,
             is_private: self.is_private,
             hide_book_a_team_member: self.hide_book_a_team_member,
-            time_zone: self.time_zone.map(|z| TimeZoneId::parse("timeZone", &z).map(|z| z.as_str().to_owned())).transpose()?,
-            week_start: self.week_start.map(|w| WeekStart::parse("weekStart", &w).map(|w| w.as_str().to_owned())).transpose()?,
-            time_format: self.time_format.map(|t| TimeFormat::parse("timeFormat", t).map(TimeFormat::hours)).transpose()?,
+            time_zone: self
+                .time_zone
+                .map(|z| TimeZoneId::parse("timeZone", &z).map(|z| z.as_str().to_owned()))
+                .transpose()?,
+            week_start: self
+                .week_start
+                .map(|w| WeekStart::parse("weekStart", &w).map(|w| w.as_str().to_owned()))
+                .transpose()?,
+            time_format: self
+                .time_format
+                .map(|t| TimeFormat::parse("timeFormat", t).map(TimeFormat::hours))
+                .transpose()?,
             metadata: self.metadata.map(|m| metadata_text("metadata", &m)).transpose()?,
         })
     }

@@ -40,14 +40,20 @@ impl VersionRule {
         if header.trim() == version {
             Ok(())
         } else {
-            Err(ApiError::field(HEADER, format!("'{header}' is not supported here; this endpoint serves {version}")))
+            Err(ApiError::field(
+                HEADER,
+                format!("'{header}' is not supported here; this endpoint serves {version}"),
+            ))
         }
     }
 }
 
 /// Middleware factory: `route_layer(axum::middleware::from_fn(move |r, n| enforce(rule, r, n)))`.
 pub async fn enforce(rule: VersionRule, request: Request, next: Next) -> Response {
-    let header = request.headers().get(HEADER).map(|v| v.to_str().unwrap_or("(not text)").to_owned());
+    let header = request
+        .headers()
+        .get(HEADER)
+        .map(|v| v.to_str().unwrap_or("(not text)").to_owned());
     match rule.check(header.as_deref()) {
         Ok(()) => next.run(request).await,
         Err(e) => e.into_response(),
@@ -74,12 +80,19 @@ mod tests {
             req = req.header(HEADER, h);
         }
         let req = req.body(Body::empty()).expect("request");
-        app(rule).oneshot(req).await.map(|r| r.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+        app(rule)
+            .oneshot(req)
+            .await
+            .map(|r| r.status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     #[tokio::test]
     async fn required_version_must_match_exactly() {
-        let rule = VersionRule::Required { version: "2024-06-14", missing: StatusCode::BAD_REQUEST };
+        let rule = VersionRule::Required {
+            version: "2024-06-14",
+            missing: StatusCode::BAD_REQUEST,
+        };
         assert_eq!(status(rule, Some("2024-06-14")).await, StatusCode::OK);
         assert_eq!(status(rule, None).await, StatusCode::BAD_REQUEST);
         assert_eq!(status(rule, Some("2024-04-15")).await, StatusCode::BAD_REQUEST);
@@ -87,7 +100,10 @@ mod tests {
 
     #[tokio::test]
     async fn required_version_can_answer_404_when_missing_as_cal_com_documents() {
-        let rule = VersionRule::Required { version: "2024-08-13", missing: StatusCode::NOT_FOUND };
+        let rule = VersionRule::Required {
+            version: "2024-08-13",
+            missing: StatusCode::NOT_FOUND,
+        };
         assert_eq!(status(rule, None).await, StatusCode::NOT_FOUND);
         assert_eq!(status(rule, Some("2024-08-13")).await, StatusCode::OK);
     }

@@ -50,7 +50,11 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
         Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "page rendering failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>Something went wrong</h1>".to_owned())).into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<h1>Something went wrong</h1>".to_owned()),
+            )
+                .into_response()
         }
     }
 }
@@ -61,14 +65,25 @@ fn message(status: StatusCode, title: &str, text: &str) -> Response {
 
 fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page failed");
-    message(StatusCode::INTERNAL_SERVER_ERROR, "Something went wrong", "Please try again in a moment.")
+    message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "Please try again in a moment.",
+    )
 }
 
 /// A cross-site POST carries a foreign Origin; refuse it before looking at anything else.
 fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else { return true };
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    origin.split_once("://").is_some_and(|(_, rest)| !host.is_empty() && rest == host)
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    origin
+        .split_once("://")
+        .is_some_and(|(_, rest)| !host.is_empty() && rest == host)
 }
 
 /// `GET /`: the signed-in landing page, or a redirect to sign-in.
@@ -86,7 +101,12 @@ pub async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
     let organizations = match teams::organizations_of_user(&state.db, user.user_id()).await {
         Ok(list) => list
             .into_iter()
-            .map(|(t, role)| OrgRow { id: t.id, name: t.name, slug: t.slug, role })
+            .map(|(t, role)| OrgRow {
+                id: t.id,
+                name: t.name,
+                slug: t.slug,
+                role,
+            })
             .collect(),
         Err(e) => return internal(e),
     };
@@ -107,7 +127,18 @@ pub async fn login_page(State(state): State<AppState>, jar: CookieJar) -> Respon
         return Redirect::to("/").into_response();
     }
     let (jar, csrf) = session::login_csrf(&state, jar);
-    (jar, render(StatusCode::OK, &LoginPage { csrf: &csrf, email: "", error: None })).into_response()
+    (
+        jar,
+        render(
+            StatusCode::OK,
+            &LoginPage {
+                csrf: &csrf,
+                email: "",
+                error: None,
+            },
+        ),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -125,19 +156,42 @@ pub async fn login_submit(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return message(StatusCode::BAD_REQUEST, "Bad request", "The sign-in form was incomplete. Please try again.");
+        return message(
+            StatusCode::BAD_REQUEST,
+            "Bad request",
+            "The sign-in form was incomplete. Please try again.",
+        );
     };
     let cookie_token = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if !same_origin(&headers) || !tokens_match(&cookie_token, &form.csrf) {
-        return message(StatusCode::FORBIDDEN, "Session expired", "The form expired or came from another site. Please sign in again.");
+        return message(
+            StatusCode::FORBIDDEN,
+            "Session expired",
+            "The form expired or came from another site. Please sign in again.",
+        );
     }
     let email = form.email.trim().to_lowercase();
     let retry = |jar: CookieJar, status: StatusCode, error: &str| {
         let (jar, csrf) = session::login_csrf(&state, jar);
-        (jar, render(status, &LoginPage { csrf: &csrf, email: &email, error: Some(error) })).into_response()
+        (
+            jar,
+            render(
+                status,
+                &LoginPage {
+                    csrf: &csrf,
+                    email: &email,
+                    error: Some(error),
+                },
+            ),
+        )
+            .into_response()
     };
     if state.login_limiter.check_key(&email).is_err() {
-        return retry(jar, StatusCode::TOO_MANY_REQUESTS, "Too many attempts. Please wait a minute and try again.");
+        return retry(
+            jar,
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts. Please wait a minute and try again.",
+        );
     }
     let user = match users::find_by_email(&state.db, &email).await {
         Ok(u) => u,
@@ -174,7 +228,11 @@ pub async fn logout(
     };
     let token = form.map(|Form(f)| f.csrf).unwrap_or_default();
     if !same_origin(&headers) || !tokens_match(&session.csrf_token, &token) {
-        return message(StatusCode::FORBIDDEN, "Session expired", "The form expired or came from another site.");
+        return message(
+            StatusCode::FORBIDDEN,
+            "Session expired",
+            "The form expired or came from another site.",
+        );
     }
     match session::end(&state, jar).await {
         Ok(jar) => (jar, Redirect::to("/auth/login")).into_response(),

@@ -31,7 +31,9 @@ fn cookie(state: &AppState, name: &'static str, value: String, same_site: SameSi
 
 /// The live session named by the request's cookie, if any.
 pub async fn current(state: &AppState, jar: &CookieJar) -> Result<Option<SessionRecord>, StoreError> {
-    let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else { return Ok(None) };
+    let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(None);
+    };
     sessions::find_live(&state.db, &token_hash(&token)).await
 }
 
@@ -40,7 +42,9 @@ pub async fn start(state: &AppState, jar: CookieJar, user: convene_core::UserId)
     let token = random_token();
     let expires_at = convene_store::now_ms() + state.settings.session_hours * 3_600_000;
     sessions::insert(&state.db, &token_hash(&token), user, &random_token(), expires_at).await?;
-    Ok(jar.add(cookie(state, SESSION_COOKIE, token, SameSite::Lax)).remove(Cookie::build(CSRF_COOKIE).path("/")))
+    Ok(jar
+        .add(cookie(state, SESSION_COOKIE, token, SameSite::Lax))
+        .remove(Cookie::build(CSRF_COOKIE).path("/")))
 }
 
 /// Ends the request's session and clears its cookie.
@@ -53,9 +57,16 @@ pub async fn end(state: &AppState, jar: CookieJar) -> Result<CookieJar, StoreErr
 
 /// The pre-sign-in CSRF token: reuses the cookie's value or mints one.
 pub fn login_csrf(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
-    if let Some(existing) = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 64) {
+    if let Some(existing) = jar
+        .get(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() == 64)
+    {
         return (jar, existing);
     }
     let token = random_token();
-    (jar.add(cookie(state, CSRF_COOKIE, token.clone(), SameSite::Strict)), token)
+    (
+        jar.add(cookie(state, CSRF_COOKIE, token.clone(), SameSite::Strict)),
+        token,
+    )
 }

@@ -26,8 +26,17 @@ async fn missing_authorization_is_401_in_the_error_envelope() {
 #[tokio::test]
 async fn malformed_authorization_headers_are_401() {
     let app = TestApp::spawn().await;
-    for bad in ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "Bearer cal_", "Bearer not_a_cal_key", "cal_abc"] {
-        status_with_header(&app, Some(bad)).await.expect_error(StatusCode::UNAUTHORIZED);
+    for bad in [
+        "Basic dXNlcjpwYXNz",
+        "Bearer",
+        "Bearer ",
+        "Bearer cal_",
+        "Bearer not_a_cal_key",
+        "cal_abc",
+    ] {
+        status_with_header(&app, Some(bad))
+            .await
+            .expect_error(StatusCode::UNAUTHORIZED);
     }
 }
 
@@ -43,8 +52,20 @@ async fn expired_key_is_401() {
     let app = TestApp::spawn().await;
     let person = app.user("late@example.test").await;
     let key = generate_api_key();
-    api_keys::insert(&app.db, UserId(person.id), &key.hash, &key.hint, None, Some(now_ms() - 1_000)).await.expect("insert");
-    let message = app.get("/v2/me", &key.secret).await.expect_error(StatusCode::UNAUTHORIZED);
+    api_keys::insert(
+        &app.db,
+        UserId(person.id),
+        &key.hash,
+        &key.hint,
+        None,
+        Some(now_ms() - 1_000),
+    )
+    .await
+    .expect("insert");
+    let message = app
+        .get("/v2/me", &key.secret)
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED);
     assert!(message.contains("expired"), "{message}");
 }
 
@@ -52,23 +73,44 @@ async fn expired_key_is_401() {
 async fn refresh_issues_a_new_key_and_revokes_the_old_one() {
     let app = TestApp::spawn().await;
     let person = app.user("rotate@example.test").await;
-    let refreshed = app.post("/v2/api-keys/refresh", &person.key, json!({ "apiKeyDaysValid": 7 })).await;
-    let new_key = refreshed.expect_success(StatusCode::OK)["apiKey"].as_str().expect("apiKey").to_owned();
+    let refreshed = app
+        .post("/v2/api-keys/refresh", &person.key, json!({ "apiKeyDaysValid": 7 }))
+        .await;
+    let new_key = refreshed.expect_success(StatusCode::OK)["apiKey"]
+        .as_str()
+        .expect("apiKey")
+        .to_owned();
     assert!(new_key.starts_with("cal_"));
     assert_ne!(new_key, person.key);
 
-    let message = app.get("/v2/me", &person.key).await.expect_error(StatusCode::UNAUTHORIZED);
+    let message = app
+        .get("/v2/me", &person.key)
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED);
     assert!(message.contains("revoked"), "{message}");
-    assert_eq!(app.get("/v2/me", &new_key).await.expect_success(StatusCode::OK)["id"], person.id);
+    assert_eq!(
+        app.get("/v2/me", &new_key).await.expect_success(StatusCode::OK)["id"],
+        person.id
+    );
 }
 
 #[tokio::test]
 async fn refresh_validates_the_days_and_accepts_an_empty_body() {
     let app = TestApp::spawn().await;
     let person = app.user("days@example.test").await;
-    app.post("/v2/api-keys/refresh", &person.key, json!({ "apiKeyDaysValid": 0 })).await.expect_field_error("apiKeyDaysValid");
-    app.post("/v2/api-keys/refresh", &person.key, json!({ "apiKeyDaysValid": "ten" })).await.expect_field_error("apiKeyDaysValid");
-    let response = app.client.post(format!("{}/v2/api-keys/refresh", app.address)).bearer_auth(&person.key).send().await.expect("send");
+    app.post("/v2/api-keys/refresh", &person.key, json!({ "apiKeyDaysValid": 0 }))
+        .await
+        .expect_field_error("apiKeyDaysValid");
+    app.post("/v2/api-keys/refresh", &person.key, json!({ "apiKeyDaysValid": "ten" }))
+        .await
+        .expect_field_error("apiKeyDaysValid");
+    let response = app
+        .client
+        .post(format!("{}/v2/api-keys/refresh", app.address))
+        .bearer_auth(&person.key)
+        .send()
+        .await
+        .expect("send");
     TestApp::answer(response).await.expect_success(StatusCode::OK);
 }
 
@@ -78,6 +120,8 @@ async fn a_key_never_appears_in_storage() {
     let person = app.user("hash@example.test").await;
     let stored = api_keys::find_by_hash(&app.db, &person.key).await.expect("query");
     assert!(stored.is_none(), "the raw key must not be a lookup value");
-    let by_hash = api_keys::find_by_hash(&app.db, &convene_server::credentials::hash_api_key(&person.key)).await.expect("query");
+    let by_hash = api_keys::find_by_hash(&app.db, &convene_server::credentials::hash_api_key(&person.key))
+        .await
+        .expect("query");
     assert!(by_hash.is_some());
 }

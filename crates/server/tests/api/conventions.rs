@@ -28,14 +28,23 @@ async fn unknown_routes_are_404_in_the_error_envelope() {
 #[tokio::test]
 async fn wrong_method_is_405_in_the_error_envelope() {
     let app = TestApp::spawn().await;
-    app.request(Method::PUT, "/v2/me", Some(&app.admin_key), Some(json!({}))).await.expect_error(StatusCode::METHOD_NOT_ALLOWED);
+    app.request(Method::PUT, "/v2/me", Some(&app.admin_key), Some(json!({})))
+        .await
+        .expect_error(StatusCode::METHOD_NOT_ALLOWED);
 }
 
 #[tokio::test]
 async fn oversized_bodies_are_413() {
-    let app = TestApp::spawn_with(ServerSettings { max_body_bytes: 4096, secure_cookies: false, ..ServerSettings::default() }).await;
+    let app = TestApp::spawn_with(ServerSettings {
+        max_body_bytes: 4096,
+        secure_cookies: false,
+        ..ServerSettings::default()
+    })
+    .await;
     let big = json!({ "bio": "x".repeat(10_000) }).to_string();
-    raw_patch_me(&app, "application/json", big).await.expect_error(StatusCode::PAYLOAD_TOO_LARGE);
+    raw_patch_me(&app, "application/json", big)
+        .await
+        .expect_error(StatusCode::PAYLOAD_TOO_LARGE);
 }
 
 #[tokio::test]
@@ -49,7 +58,9 @@ async fn malformed_json_is_400() {
 #[tokio::test]
 async fn non_json_content_type_is_415() {
     let app = TestApp::spawn().await;
-    raw_patch_me(&app, "text/plain", "{\"name\":\"x\"}").await.expect_error(StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    raw_patch_me(&app, "text/plain", "{\"name\":\"x\"}")
+        .await
+        .expect_error(StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]
@@ -58,7 +69,10 @@ async fn wrong_types_and_huge_numbers_name_the_field() {
     let cases: Vec<(Value, &str)> = vec![
         (json!({ "timeFormat": "24" }), "timeFormat"),
         (json!({ "timeFormat": 1e300 }), "timeFormat"),
-        (json!({ "timeFormat": 99999999999999999999999999u128.to_string().parse::<f64>().unwrap_or(1e30) }), "timeFormat"),
+        (
+            json!({ "timeFormat": 99999999999999999999999999u128.to_string().parse::<f64>().unwrap_or(1e30) }),
+            "timeFormat",
+        ),
         (json!({ "timeFormat": 13 }), "timeFormat"),
         (json!({ "name": 5 }), "name"),
         (json!({ "name": ["a"] }), "name"),
@@ -81,33 +95,64 @@ async fn wrong_types_and_huge_numbers_name_the_field() {
 #[tokio::test]
 async fn huge_integers_in_the_body_are_400_not_500() {
     let app = TestApp::spawn().await;
-    let answer = raw_patch_me(&app, "application/json", r#"{"timeFormat": 123456789012345678901234567890}"#).await;
+    let answer = raw_patch_me(
+        &app,
+        "application/json",
+        r#"{"timeFormat": 123456789012345678901234567890}"#,
+    )
+    .await;
     answer.expect_field_error("timeFormat");
 }
 
 #[tokio::test]
 async fn unicode_is_kept_and_control_characters_are_rejected() {
     let app = TestApp::spawn().await;
-    let ok = app.patch("/v2/me", &app.admin_key, json!({ "name": "Zoë Ødegaard 山田 🙂" })).await;
+    let ok = app
+        .patch("/v2/me", &app.admin_key, json!({ "name": "Zoë Ødegaard 山田 🙂" }))
+        .await;
     assert_eq!(ok.expect_success(StatusCode::OK)["name"], "Zoë Ødegaard 山田 🙂");
-    app.patch("/v2/me", &app.admin_key, json!({ "name": "Eve\r\nBcc: victim@example.com" })).await.expect_field_error("name");
-    app.patch("/v2/me", &app.admin_key, json!({ "email": "eve@example.com\r\nBcc: x@y.z" })).await.expect_field_error("email");
+    app.patch(
+        "/v2/me",
+        &app.admin_key,
+        json!({ "name": "Eve\r\nBcc: victim@example.com" }),
+    )
+    .await
+    .expect_field_error("name");
+    app.patch(
+        "/v2/me",
+        &app.admin_key,
+        json!({ "email": "eve@example.com\r\nBcc: x@y.z" }),
+    )
+    .await
+    .expect_field_error("email");
 }
 
 #[tokio::test]
 async fn bad_path_ids_are_400_naming_the_parameter() {
     let app = TestApp::spawn().await;
-    app.get("/v2/organizations/abc/teams", &app.admin_key).await.expect_field_error("orgId");
-    app.get("/v2/organizations/99999999999999999999999/teams", &app.admin_key).await.expect_field_error("orgId");
-    app.get("/v2/organizations/-1/teams", &app.admin_key).await.expect_field_error("orgId");
+    app.get("/v2/organizations/abc/teams", &app.admin_key)
+        .await
+        .expect_field_error("orgId");
+    app.get("/v2/organizations/99999999999999999999999/teams", &app.admin_key)
+        .await
+        .expect_field_error("orgId");
+    app.get("/v2/organizations/-1/teams", &app.admin_key)
+        .await
+        .expect_field_error("orgId");
 }
 
 #[tokio::test]
 async fn bad_paging_is_400_naming_the_parameter() {
     let app = TestApp::spawn().await;
-    app.get("/v2/admin/organizations?take=0", &app.admin_key).await.expect_field_error("take");
-    app.get("/v2/admin/organizations?take=abc", &app.admin_key).await.expect_field_error("take");
-    app.get("/v2/admin/organizations?skip=-1", &app.admin_key).await.expect_field_error("skip");
+    app.get("/v2/admin/organizations?take=0", &app.admin_key)
+        .await
+        .expect_field_error("take");
+    app.get("/v2/admin/organizations?take=abc", &app.admin_key)
+        .await
+        .expect_field_error("take");
+    app.get("/v2/admin/organizations?skip=-1", &app.admin_key)
+        .await
+        .expect_field_error("skip");
 }
 
 #[tokio::test]
@@ -129,7 +174,15 @@ async fn unversioned_endpoints_ignore_the_cal_api_version_header() {
 #[tokio::test]
 async fn openapi_document_describes_the_routes() {
     let app = TestApp::spawn().await;
-    let doc: Value = app.client.get(format!("{}/v2/openapi.json", app.address)).send().await.expect("send").json().await.expect("json");
+    let doc: Value = app
+        .client
+        .get(format!("{}/v2/openapi.json", app.address))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
     for path in [
         "/v2/me",
@@ -145,17 +198,41 @@ async fn openapi_document_describes_the_routes() {
         assert!(doc["paths"][path].is_object(), "missing {path}");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
-    let docs = app.client.get(format!("{}/docs", app.address)).send().await.expect("send");
+    let docs = app
+        .client
+        .get(format!("{}/docs", app.address))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(docs.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn health_and_metrics_answer() {
     let app = TestApp::spawn().await;
-    let health: Value = app.client.get(format!("{}/health", app.address)).send().await.expect("send").json().await.expect("json");
+    let health: Value = app
+        .client
+        .get(format!("{}/health", app.address))
+        .send()
+        .await
+        .expect("send")
+        .json()
+        .await
+        .expect("json");
     assert_eq!(health["status"], "ok");
     app.get("/v2/me", &app.admin_key).await.expect_success(StatusCode::OK);
-    let metrics = app.client.get(format!("{}/metrics", app.address)).send().await.expect("send").text().await.expect("text");
-    assert!(metrics.contains("convene_http_requests_total{method=\"GET\",route=\"/v2/me\",status=\"200\"}"), "{metrics}");
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.address))
+        .send()
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("convene_http_requests_total{method=\"GET\",route=\"/v2/me\",status=\"200\"}"),
+        "{metrics}"
+    );
     assert!(metrics.contains("convene_api_rate_limited_total"), "{metrics}");
 }

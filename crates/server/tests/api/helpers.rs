@@ -3,8 +3,8 @@
 
 use convene_core::{EmailAddress, Role, TeamId, UserId};
 use convene_server::{AppState, Application, ServerSettings, tenancy};
-use convene_store::testing::TestDb;
 use convene_store::teams::TeamFields;
+use convene_store::testing::TestDb;
 use convene_store::users::{self, NewUser};
 use convene_store::{Db, memberships};
 use reqwest::{Method, StatusCode};
@@ -47,7 +47,11 @@ impl Answer {
     /// Asserts a 400 that names `field` in `error.details.field`.
     pub fn expect_field_error(&self, field: &str) {
         self.expect_error(StatusCode::BAD_REQUEST);
-        assert_eq!(self.body["error"]["details"]["field"], field, "wrong field in {}", self.body);
+        assert_eq!(
+            self.body["error"]["details"]["field"], field,
+            "wrong field in {}",
+            self.body
+        );
     }
 
     pub fn expect_success(&self, status: StatusCode) -> &Value {
@@ -59,7 +63,11 @@ impl Answer {
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_with(ServerSettings { secure_cookies: false, ..ServerSettings::default() }).await
+        Self::spawn_with(ServerSettings {
+            secure_cookies: false,
+            ..ServerSettings::default()
+        })
+        .await
     }
 
     pub async fn spawn_with(settings: ServerSettings) -> Self {
@@ -69,16 +77,29 @@ impl TestApp {
             .await
             .expect("bootstrap")
             .expect("first bootstrap creates the admin");
-        let app = Application::build(AppState::new(db.clone(), settings), SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .expect("bind");
+        let app = Application::build(
+            AppState::new(db.clone(), settings),
+            SocketAddr::from(([127, 0, 0, 1], 0)),
+        )
+        .await
+        .expect("bind");
         let address = format!("http://{}", app.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async move {
             let _ = rx.await;
         }));
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-        TestApp { address, db, client, admin_key: admin.api_key, _shutdown: tx, _test_db: test_db }
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp {
+            address,
+            db,
+            client,
+            admin_key: admin.api_key,
+            _shutdown: tx,
+            _test_db: test_db,
+        }
     }
 
     pub async fn request(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Answer {
@@ -143,23 +164,37 @@ impl TestApp {
         )
         .await
         .expect("insert user");
-        let key = tenancy::issue_api_key(&self.db, user.user_id(), None, None).await.expect("key");
+        let key = tenancy::issue_api_key(&self.db, user.user_id(), None, None)
+            .await
+            .expect("key");
         Person { id: user.id, key }
     }
 
     /// An organization owned by a new user; returns (org id, owner).
     pub async fn organization(&self, slug: &str) -> (i64, Person) {
         let owner = self.user(&format!("owner@{slug}.test")).await;
-        let fields = TeamFields { name: Some(format!("Org {slug}")), slug: Some(slug.into()), ..TeamFields::default() };
-        let org = tenancy::create_organization(&self.db, &fields, UserId(owner.id)).await.expect("org");
+        let fields = TeamFields {
+            name: Some(format!("Org {slug}")),
+            slug: Some(slug.into()),
+            ..TeamFields::default()
+        };
+        let org = tenancy::create_organization(&self.db, &fields, UserId(owner.id))
+            .await
+            .expect("org");
         (org.id, owner)
     }
 
     /// A new user who is an accepted member of `org` with `role`.
     pub async fn member(&self, org: i64, email: &str, role: Role) -> Person {
         let person = self.user(email).await;
-        assert!(users::join_organization(&self.db, UserId(person.id), TeamId(org)).await.expect("join"));
-        memberships::insert(&self.db, TeamId(org), UserId(person.id), role, true, false).await.expect("membership");
+        assert!(
+            users::join_organization(&self.db, UserId(person.id), TeamId(org))
+                .await
+                .expect("join")
+        );
+        memberships::insert(&self.db, TeamId(org), UserId(person.id), role, true, false)
+            .await
+            .expect("membership");
         person
     }
 }
@@ -192,7 +227,11 @@ impl World {
         let other_admin = app.member(other_org, "admin@globex.test", Role::Admin).await;
         let outsider = app.user("nobody@example.test").await;
         let team = app
-            .post(&format!("/v2/organizations/{org}/teams"), &owner.key, serde_json::json!({ "name": "Sales" }))
+            .post(
+                &format!("/v2/organizations/{org}/teams"),
+                &owner.key,
+                serde_json::json!({ "name": "Sales" }),
+            )
             .await
             .expect_success(StatusCode::CREATED)["id"]
             .as_i64()
@@ -205,6 +244,15 @@ impl World {
             )
             .await;
         added.expect_success(StatusCode::CREATED);
-        World { app, org, team, owner, admin, member, other_admin, outsider }
+        World {
+            app,
+            org,
+            team,
+            owner,
+            admin,
+            member,
+            other_admin,
+            outsider,
+        }
     }
 }

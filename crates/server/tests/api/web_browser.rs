@@ -32,7 +32,10 @@ impl Browser {
             "browser tests need Chromium and chromedriver: apt-get install chromium chromium-driver \
              (or set CHROMIUM / CHROMEDRIVER)"
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("free port").port();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
         let driver = Command::new(&driver_path)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -55,8 +58,18 @@ impl Browser {
         let url = format!("http://127.0.0.1:{port}");
         let mut last_error = String::new();
         for _ in 0..100 {
-            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new()).capabilities(caps.clone()).connect(&url).await {
-                Ok(client) => return Browser { client, driver, _profile: profile },
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        _profile: profile,
+                    };
+                }
                 Err(e) => {
                     last_error = e.to_string();
                     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -72,33 +85,90 @@ async fn sign_in_shows_my_organizations_and_sign_out_returns_to_the_form() {
     // Default settings: Secure cookies, which browsers accept on http://localhost.
     let app = TestApp::spawn_with(ServerSettings::default()).await;
     let email = EmailAddress::parse("email", "browser@example.test").expect("email");
-    let account = tenancy::create_account(&app.db, &email, "Bea Browser", Some("open sesame 123".into()), false).await.expect("account");
-    let fields = TeamFields { name: Some("Browser Org".into()), slug: Some("browser-org".into()), ..TeamFields::default() };
-    tenancy::create_organization(&app.db, &fields, UserId(account.user.id)).await.expect("org");
+    let account = tenancy::create_account(&app.db, &email, "Bea Browser", Some("open sesame 123".into()), false)
+        .await
+        .expect("account");
+    let fields = TeamFields {
+        name: Some("Browser Org".into()),
+        slug: Some("browser-org".into()),
+        ..TeamFields::default()
+    };
+    tenancy::create_organization(&app.db, &fields, UserId(account.user.id))
+        .await
+        .expect("org");
     let base = app.address.replace("127.0.0.1", "localhost");
 
     let browser = Browser::launch().await;
     let c = &browser.client;
     c.goto(&format!("{base}/")).await.expect("open home");
-    assert!(c.current_url().await.expect("url").path().ends_with("/auth/login"), "redirected to sign-in");
+    assert!(
+        c.current_url().await.expect("url").path().ends_with("/auth/login"),
+        "redirected to sign-in"
+    );
 
-    c.find(Locator::Id("email")).await.expect("email field").send_keys("browser@example.test").await.expect("type");
-    c.find(Locator::Id("password")).await.expect("password field").send_keys("wrong").await.expect("type");
-    c.find(Locator::Id("sign-in")).await.expect("button").click().await.expect("click");
+    c.find(Locator::Id("email"))
+        .await
+        .expect("email field")
+        .send_keys("browser@example.test")
+        .await
+        .expect("type");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password field")
+        .send_keys("wrong")
+        .await
+        .expect("type");
+    c.find(Locator::Id("sign-in"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
     let error = c.wait().for_element(Locator::Id("error")).await.expect("error shown");
     assert_eq!(error.text().await.expect("text"), "Incorrect email or password.");
 
-    c.find(Locator::Id("password")).await.expect("password field").send_keys("open sesame 123").await.expect("type");
-    c.find(Locator::Id("sign-in")).await.expect("button").click().await.expect("click");
-    let orgs = c.wait().for_element(Locator::Id("orgs")).await.expect("organizations listed");
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password field")
+        .send_keys("open sesame 123")
+        .await
+        .expect("type");
+    c.find(Locator::Id("sign-in"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("click");
+    let orgs = c
+        .wait()
+        .for_element(Locator::Id("orgs"))
+        .await
+        .expect("organizations listed");
     let text = orgs.text().await.expect("text");
     assert!(text.contains("Browser Org") && text.contains("OWNER"), "{text}");
-    let who = c.find(Locator::Id("signed-in-as")).await.expect("who").text().await.expect("text");
+    let who = c
+        .find(Locator::Id("signed-in-as"))
+        .await
+        .expect("who")
+        .text()
+        .await
+        .expect("text");
     assert!(who.contains("browser@example.test"), "{who}");
 
-    c.find(Locator::Id("sign-out")).await.expect("sign-out").click().await.expect("click");
-    c.wait().for_element(Locator::Id("login-form")).await.expect("back at the form");
+    c.find(Locator::Id("sign-out"))
+        .await
+        .expect("sign-out")
+        .click()
+        .await
+        .expect("click");
+    c.wait()
+        .for_element(Locator::Id("login-form"))
+        .await
+        .expect("back at the form");
     c.goto(&format!("{base}/")).await.expect("home again");
-    assert!(c.current_url().await.expect("url").path().ends_with("/auth/login"), "signed out for real");
+    assert!(
+        c.current_url().await.expect("url").path().ends_with("/auth/login"),
+        "signed out for real"
+    );
     browser.client.clone().close().await.expect("close");
 }

@@ -1,0 +1,312 @@
+//! The `convene` binary as an operator runs it: zero-config start, configuration errors,
+//! graceful shutdown, admin commands, and two processes sharing one database.
+
+use convene_store::testing::TestDb;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const BIN: &str = env!("CARGO_BIN_EXE_convene");
+
+/// A running `convene serve` and what it printed on start.
+struct Server {
+    child: Child,
+    address: String,
+    printed: String,
+}
+
+impl Server {
+    /// Starts `convene serve` in `dir` with `env`, waiting for its "listening" line.
+    fn start(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Server {
+        let mut cmd = Command::new(BIN);
+        cmd.current_dir(dir)
+            .args(args)
+            .env_remove("CONVENE_DATABASE_URL")
+            .env("CONVENE_LISTEN", "127.0.0.1:0")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("spawn convene");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        // Owned by `Server` from here on, so its Drop reaps the process even if we panic below.
+        let mut server = Server { child, address: String::new(), printed: String::new() };
+        loop {
+            let line = rx.recv_timeout(Duration::from_secs(60)).expect("convene printed its address in time");
+            server.printed.push_str(&line);
+            server.printed.push('\n');
+            if let Some(addr) = line.strip_prefix("convene listening on ") {
+                server.address = addr.trim().to_owned();
+                return server;
+            }
+        }
+    }
+
+    fn printed_value(&self, label: &str) -> Option<String> {
+        self.printed
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
+    }
+
+    /// SIGTERM, then the exit status.
+    fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        for _ in 0..100 {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        panic!("convene did not stop within 10 s of SIGTERM");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn get_me(address: &str, key: &str) -> (u16, serde_json::Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{address}/v2/me"))
+        .bearer_auth(key)
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn zero_config_serve_creates_its_data_folder_and_prints_a_working_key() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(dir.path(), &[], &["serve"]);
+    assert!(
+        dir.path().join("convene-data/convene.db").is_file(),
+        "SQLite file in ./convene-data"
+    );
+    let key = server.printed_value("API key:").expect("key printed");
+    assert!(
+        server.printed_value("password:").is_some_and(|p| p.len() >= 16),
+        "{}",
+        server.printed
+    );
+    let (status, body) = get_me(&server.address, &key).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "success");
+    assert_eq!(body["data"]["email"], "admin@convene.localhost");
+    assert!(server.terminate().success(), "graceful exit on SIGTERM");
+
+    // A restart reuses the database and prints no new secrets.
+    let again = Server::start(dir.path(), &[], &["serve"]);
+    assert!(again.printed_value("API key:").is_none(), "{}", again.printed);
+    assert_eq!(get_me(&again.address, &key).await.0, 200);
+}
+
+#[tokio::test]
+async fn admin_credentials_come_from_the_environment_and_demo_seeds_an_organization() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = [
+        ("CONVENE_ADMIN_EMAIL", "ops@example.com"),
+        ("CONVENE_ADMIN_PASSWORD", "long enough secret"),
+    ];
+    let server = Server::start(dir.path(), &env, &["serve", "--demo"]);
+    assert!(
+        !server.printed.contains("long enough secret"),
+        "the configured password is never echoed"
+    );
+    let key = server.printed_value("API key:").expect("key printed");
+    assert_eq!(
+        get_me(&server.address, &key).await.1["data"]["email"],
+        "ops@example.com"
+    );
+    let owner_line = server
+        .printed
+        .lines()
+        .find(|l| l.trim_start().starts_with("OWNER"))
+        .expect("demo owner printed");
+    let owner_key = owner_line.split_whitespace().last().expect("owner key");
+    let (status, me) = get_me(&server.address, owner_key).await;
+    assert_eq!(status, 200);
+    let org = me["data"]["organizationId"].as_i64().expect("owner is in the demo org");
+    let teams: serde_json::Value = reqwest::Client::new()
+        .get(format!("{}/v2/organizations/{org}/teams", server.address))
+        .bearer_auth(owner_key)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(teams["data"][0]["slug"], "sales");
+}
+
+#[test]
+fn bad_settings_stop_the_start_with_a_message_naming_them() {
+    let dir = tempfile::tempdir().expect("dir");
+    let cases = [
+        ("CONVENE_RATE_LIMIT_PER_MINUTE", "0", "rate_limit_per_minute"),
+        ("CONVENE_RATE_LIMIT_PER_MINUTE", "lots", "rate_limit_per_minute"),
+        ("CONVENE_LISTEN", "not-an-address", "listen"),
+        ("CONVENE_DATABASE_URL", "mysql://x", "database_url"),
+        ("CONVENE_ADMIN_EMAIL", "nope", "admin_email"),
+        ("CONVENE_LOG_FORMAT", "xml", "log_format"),
+        ("CONVENE_UNKNOWN_SETTING", "1", "unknown_setting"),
+    ];
+    for (var, value, named) in cases {
+        let out = Command::new(BIN)
+            .current_dir(dir.path())
+            .arg("migrate")
+            .env(var, value)
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(2), "{var}={value}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(named), "{var}={value}: {stderr}");
+    }
+}
+
+#[test]
+fn a_config_file_is_read_and_its_mistakes_are_named() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("convene.toml");
+    std::fs::write(&file, "max_body_bytes = 10\n").expect("write");
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_body_bytes"));
+    std::fs::write(&file, "data_dir = \"elsewhere\"\n").expect("write");
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .arg("migrate")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("elsewhere/convene.db").is_file());
+}
+
+#[tokio::test]
+async fn api_keys_and_feature_flags_from_the_command_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = Server::start(dir.path(), &[], &["serve", "--demo"]);
+    let org_line = server
+        .printed
+        .lines()
+        .find(|l| l.contains("demo organization"))
+        .expect("org line")
+        .to_owned();
+    let org_id = org_line
+        .split("(id ")
+        .nth(1)
+        .and_then(|s| s.split(')').next())
+        .expect("org id")
+        .to_owned();
+
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args([
+            "api-keys",
+            "create",
+            "--user",
+            "member@demo.convene.localhost",
+            "--days",
+            "3",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let key = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(key.starts_with("cal_"));
+    assert_eq!(
+        get_me(&server.address, &key).await.1["data"]["email"],
+        "member@demo.convene.localhost"
+    );
+
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["features", "set", "--org", &org_id, "custom-smtp"])
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let admin_key = server.printed_value("API key:").expect("admin key");
+    let flag: serde_json::Value = reqwest::Client::new()
+        .get(format!(
+            "{}/v2/admin/organizations/{org_id}/features/custom-smtp",
+            server.address
+        ))
+        .bearer_auth(&admin_key)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(flag["data"]["enabled"], true);
+
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .args(["features", "set", "--org", &org_id, "warp-drive"])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("custom-smtp"));
+}
+
+#[tokio::test]
+async fn two_processes_share_one_database() {
+    // PostgreSQL when CONVENE_TEST_DATABASE_URL is set (the multi-process deployment); else SQLite in WAL mode.
+    let test_db = TestDb::new().await.expect("test database");
+    let dir_a = tempfile::tempdir().expect("dir");
+    let dir_b = tempfile::tempdir().expect("dir");
+    let env = [("CONVENE_DATABASE_URL", test_db.url.as_str())];
+    let a = Server::start(dir_a.path(), &env, &["serve"]);
+    let b = Server::start(dir_b.path(), &env, &["serve"]);
+    let key = a.printed_value("API key:").expect("the first process bootstraps");
+    assert!(
+        b.printed_value("API key:").is_none(),
+        "the second process finds the admin already there"
+    );
+
+    let client = reqwest::Client::new();
+    let created: serde_json::Value = client
+        .post(format!("{}/v2/admin/organizations", a.address))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({ "name": "Shared Org" }))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    let org_id = created["data"]["id"].as_i64().expect("created through A");
+    let seen: serde_json::Value = client
+        .get(format!("{}/v2/organizations/{org_id}/teams", b.address))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(seen["status"], "success", "B sees the organization A created: {seen}");
+    assert!(a.terminate().success());
+    assert!(b.terminate().success());
+}
