@@ -41,9 +41,15 @@ impl Server {
             }
         });
         // Owned by `Server` from here on, so its Drop reaps the process even if we panic below.
-        let mut server = Server { child, address: String::new(), printed: String::new() };
+        let mut server = Server {
+            child,
+            address: String::new(),
+            printed: String::new(),
+        };
         loop {
-            let line = rx.recv_timeout(Duration::from_secs(60)).expect("convene printed its address in time");
+            let line = rx
+                .recv_timeout(Duration::from_secs(60))
+                .expect("convene printed its address in time");
             server.printed.push_str(&line);
             server.printed.push('\n');
             if let Some(addr) = line.strip_prefix("convene listening on ") {

@@ -236,3 +236,84 @@ async fn health_and_metrics_answer() {
     );
     assert!(metrics.contains("convene_api_rate_limited_total"), "{metrics}");
 }
+
+#[tokio::test]
+async fn no_request_body_makes_the_server_fail() {
+    let app = TestApp::spawn().await;
+    let (org, owner) = app.organization("fuzz").await;
+    let team = app
+        .post(
+            &format!("/v2/organizations/{org}/teams"),
+            &owner.key,
+            json!({ "name": "T" }),
+        )
+        .await
+        .data()["id"]
+        .clone();
+    let ship = app
+        .get(&format!("/v2/organizations/{org}/memberships"), &owner.key)
+        .await
+        .data()[0]["id"]
+        .clone();
+    let targets = [
+        (Method::PATCH, "/v2/me".to_owned()),
+        (Method::POST, "/v2/api-keys/refresh".to_owned()),
+        (Method::POST, format!("/v2/organizations/{org}/teams")),
+        (Method::PATCH, format!("/v2/organizations/{org}/teams/{team}")),
+        (Method::POST, format!("/v2/organizations/{org}/memberships")),
+        (Method::PATCH, format!("/v2/organizations/{org}/memberships/{ship}")),
+        (Method::POST, format!("/v2/organizations/{org}/users")),
+        (Method::PATCH, format!("/v2/organizations/{org}/users/{}", owner.id)),
+        (
+            Method::POST,
+            format!("/v2/organizations/{org}/teams/{team}/memberships"),
+        ),
+        (Method::POST, "/v2/admin/organizations".to_owned()),
+        (
+            Method::PUT,
+            format!("/v2/admin/organizations/{org}/features/custom-smtp"),
+        ),
+    ];
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let bodies: Vec<Vec<u8>> = vec![
+        b"null".to_vec(),
+        b"[]".to_vec(),
+        b"\"text\"".to_vec(),
+        b"123".to_vec(),
+        b"{\"name\": null, \"email\": null, \"userId\": null, \"role\": null}".to_vec(),
+        b"{\"name\": {\"a\": 1}, \"slug\": [], \"metadata\": []}".to_vec(),
+        b"{\"userId\": 1e400, \"timeFormat\": -1e400}".to_vec(),
+        b"{\"userId\": -9223372036854775808, \"role\": \"OWNER\"}".to_vec(),
+        b"{\"name\": \"\\ud800\"}".to_vec(),
+        b"{\"email\": \"\\u0000@x.com\", \"name\": \"\\u0000\"}".to_vec(),
+        vec![b'{', 0xff, 0xfe, b'}'],
+        deep.into_bytes(),
+        json!({ "name": "x".repeat(100_000) }).to_string().into_bytes(),
+        json!({ "metadata": { "k": "v".repeat(600) } }).to_string().into_bytes(),
+    ];
+    for (method, path) in &targets {
+        for body in &bodies {
+            // Use the instance admin and then the owner so both permission paths see the body.
+            for key in [&app.admin_key, &owner.key] {
+                let response = app
+                    .client
+                    .request(method.clone(), format!("{}{}", app.address, path))
+                    .bearer_auth(key)
+                    .header("content-type", "application/json")
+                    .body(body.clone())
+                    .send()
+                    .await
+                    .expect("send");
+                let status = response.status();
+                let answer = TestApp::answer(response).await;
+                assert!(
+                    !status.is_server_error(),
+                    "{method} {path} with {:?} → {status}: {}",
+                    String::from_utf8_lossy(&body[..body.len().min(60)]),
+                    answer.body
+                );
+                assert!(answer.body["status"].is_string(), "{method} {path}: not an envelope");
+            }
+        }
+    }
+}
