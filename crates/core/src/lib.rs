@@ -5,8 +5,12 @@
 
 pub mod feature;
 pub mod ids;
+pub mod net_guard;
 pub mod profile;
 pub mod role;
+pub mod schedule;
+pub mod slots;
+pub mod template;
 pub mod text;
 pub mod validation;
 

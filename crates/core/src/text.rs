@@ -217,9 +217,14 @@ mod tests {
 
     #[test]
     fn email_rejects_header_injection_and_garbage() {
+        // Surrounding whitespace (a trailing newline included) is trimmed, never kept.
+        assert_eq!(
+            EmailAddress::parse("email", "a@b.com\n").map(|e| e.as_str().to_owned()),
+            Ok("a@b.com".into())
+        );
         for bad in [
             "a@b.com\r\nBcc: x@y.com",
-            "a@b.com\n",
+            "a@\nb.com",
             "no-at.example.com",
             "a@nodot",
             "a b@c.com",

@@ -6,6 +6,7 @@ pub mod api;
 pub mod credentials;
 mod health;
 pub mod metrics;
+pub mod scheduling;
 mod state;
 pub mod tenancy;
 mod web;

@@ -7,9 +7,12 @@
 #[macro_use]
 mod db;
 pub mod api_keys;
+pub mod bookings;
 mod error;
+pub mod event_types;
 pub mod features;
 pub mod memberships;
+pub mod schedules;
 pub mod sessions;
 pub mod teams;
 pub mod testing;

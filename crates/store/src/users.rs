@@ -99,6 +99,13 @@ pub async fn find_by_email<'a>(exec: impl Into<Exec<'a>>, email: &str) -> StoreR
     )
 }
 
+pub async fn find_by_username<'a>(exec: impl Into<Exec<'a>>, username: &str) -> StoreResult<Option<UserRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE username = $1");
+    Ok(
+        on_conn!(exec, c => sqlx::query_as::<_, UserRecord>(sqlx::AssertSqlSafe(sql)).bind(username).fetch_optional(&mut *c).await)?,
+    )
+}
+
 /// A free username starting with `base`: `base`, then `base-2`, `base-3`, …
 pub async fn free_username<'a>(exec: impl Into<Exec<'a>>, base: &str) -> StoreResult<String> {
     let pattern = format!("{base}%");

@@ -3,7 +3,7 @@
 use super::ApiError;
 use crate::AppState;
 use crate::credentials::{API_KEY_PREFIX, hash_api_key};
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts};
 use convene_core::{ApiKeyId, UserId};
 use convene_store::users::UserRecord;
@@ -69,6 +69,22 @@ impl FromRequestParts<AppState> for ApiUser {
             user,
             key_id: key.key_id(),
         })
+    }
+}
+
+/// For public endpoints that behave differently for a signed-in caller: no Authorization header
+/// is `None`; a header with a bad key is still a 401 (never silently anonymous).
+impl OptionalFromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Option<Self>, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            <ApiUser as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
     }
 }
 

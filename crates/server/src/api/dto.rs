@@ -119,8 +119,8 @@ pub struct MeOutput {
     pub organization: Option<MeOrgOutput>,
 }
 
-impl From<&UserRecord> for MeOutput {
-    fn from(u: &UserRecord) -> Self {
+impl MeOutput {
+    pub fn new(u: &UserRecord, default_schedule_id: Option<i64>) -> Self {
         MeOutput {
             id: u.id,
             username: u.username.clone(),
@@ -129,7 +129,7 @@ impl From<&UserRecord> for MeOutput {
             avatar_url: u.avatar_url.clone(),
             bio: u.bio.clone(),
             time_format: u.time_format,
-            default_schedule_id: None,
+            default_schedule_id,
             week_start: u.week_start.clone(),
             time_zone: u.time_zone.clone(),
             locale: u.locale.clone(),

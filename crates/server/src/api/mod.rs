@@ -4,15 +4,19 @@ mod access;
 mod admin;
 mod api_keys;
 pub mod auth;
+mod bookings;
 pub mod dto;
 pub mod envelope;
 pub mod error;
+mod event_types;
 pub mod extract;
 mod me;
 mod memberships;
 mod org_teams;
 mod org_users;
 mod profile_input;
+mod schedules;
+mod slots;
 mod team_input;
 pub mod version;
 
@@ -59,4 +63,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(memberships::router())
         .merge(org_users::router())
         .merge(admin::router())
+        .merge(schedules::router())
+        .merge(event_types::router())
+        .merge(slots::router())
+        .merge(bookings::router())
 }

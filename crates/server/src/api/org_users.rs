@@ -108,6 +108,12 @@ async fn create_user(
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     access.require_admin()?;
     let input = CreateOrgUserInput::parse(body)?;
+    if input.profile.default_schedule_id.is_some() {
+        return Err(ApiError::field(
+            "defaultScheduleId",
+            "is set by the user through PATCH /v2/me",
+        ));
+    }
     let role = match input.membership.organization_role.as_deref() {
         Some(r) => r
             .parse::<Role>()
@@ -203,6 +209,12 @@ async fn update_user(
     access.require_can_grant(membership.role())?;
     if user.is_instance_admin && !caller.is_instance_admin() && user.id != caller.user.id {
         return Err(ApiError::forbidden("Instance admins manage their own accounts"));
+    }
+    if input.default_schedule_id.is_some() {
+        return Err(ApiError::field(
+            "defaultScheduleId",
+            "is set by the user through PATCH /v2/me",
+        ));
     }
     let patch = input.into_patch()?;
     let user = users::update(&state.db, user.user_id(), &patch)

@@ -30,19 +30,15 @@ pub struct ProfileInput {
     /// Cal.com's organization-user input calls the week start "weekday".
     pub weekday: Option<String>,
     pub time_format: Option<i64>,
-    /// Accepted for compatibility; schedules arrive with the scheduling API.
+    /// `PATCH /v2/me` only: make this schedule of yours the default.
     pub default_schedule_id: Option<i64>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
 }
 
 impl ProfileInput {
-    /// Validates every present field.
+    /// Validates every present field (`defaultScheduleId` is the caller's to handle).
     pub fn into_patch(self) -> Result<UserPatch, ApiError> {
-        if let Some(id) = self.default_schedule_id {
-            // No schedule exists yet, so no id can name one of the user's schedules.
-            return Err(ApiError::field("defaultScheduleId", format!("schedule {id} not found")));
-        }
         let name = match self.name {
             Some(Some(n)) if !n.trim().is_empty() => Some(Some(HeaderText::parse("name", &n)?.as_str().to_owned())),
             Some(_) => Some(None),

@@ -103,7 +103,22 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Answer {
+        self.versioned(method, path, key, body, None).await
+    }
+
+    /// A request with a `cal-api-version` header (when `version` is given).
+    pub async fn versioned(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+        version: Option<&str>,
+    ) -> Answer {
         let mut req = self.client.request(method, format!("{}{}", self.address, path));
+        if let Some(v) = version {
+            req = req.header("cal-api-version", v);
+        }
         if let Some(key) = key {
             req = req.bearer_auth(key);
         }

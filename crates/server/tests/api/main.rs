@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod auth;
+mod bookings;
 mod bootstrap;
 mod conventions;
 mod me;
@@ -12,6 +13,8 @@ mod memberships;
 mod org_users;
 mod rate_limit;
 mod role_matrix;
+mod scheduling;
+mod slots;
 mod teams;
 mod web_browser;
 mod web_forms;

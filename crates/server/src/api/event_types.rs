@@ -1,0 +1,405 @@
+//! `/v2/event-types` (`cal-api-version: 2024-06-14`): the caller's bookable event types.
+
+use super::ApiError;
+use super::auth::ApiUser;
+use super::dto::{metadata_text, metadata_value};
+use super::envelope::{self, Envelope};
+use super::extract::{ApiJson, PathIds, QueryPairs};
+use super::version::{VersionRule, enforce};
+use crate::AppState;
+use crate::scheduling::calendar::MAX_BUFFER_MINUTES;
+use crate::scheduling::event_settings::{self, BookingFieldsOutput};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use convene_core::{HeaderText, Slug, UserId};
+use convene_store::event_types::{self, EventTypeFields, EventTypeRecord};
+use convene_store::{schedules, users};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+const VERSION: VersionRule = VersionRule::Required {
+    version: "2024-06-14",
+    missing: StatusCode::BAD_REQUEST,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_event_types, create_event_type))
+        .routes(routes!(get_event_type, update_event_type, delete_event_type))
+        .route_layer(axum::middleware::from_fn(|r, n| enforce(VERSION, r, n)))
+}
+
+/// `CreateEventTypeInput_2024_06_14` / `UpdateEventTypeInput_2024_06_14` (the fields that
+/// shape booking; others are accepted and ignored, as Cal.com's whitelist validation does).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventTypeInput {
+    pub length_in_minutes: Option<i64>,
+    pub length_in_minutes_options: Option<Vec<i64>>,
+    pub title: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub locations: Option<Vec<Value>>,
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub booking_fields: Option<Vec<Value>>,
+    pub disable_guests: Option<bool>,
+    pub slot_interval: Option<i64>,
+    pub minimum_booking_notice: Option<i64>,
+    pub before_event_buffer: Option<i64>,
+    pub after_event_buffer: Option<i64>,
+    pub schedule_id: Option<i64>,
+    #[schema(value_type = Option<Object>)]
+    pub booking_limits_count: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub booking_limits_duration: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub confirmation_policy: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub email_settings: Option<Value>,
+    pub hidden: Option<bool>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+}
+
+/// `EventTypeOutput_2024_06_14`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventTypeOutput {
+    pub id: i64,
+    pub length_in_minutes: i64,
+    pub length_in_minutes_options: Vec<i64>,
+    pub title: String,
+    pub slug: String,
+    pub description: String,
+    #[schema(value_type = Vec<Object>)]
+    pub locations: Value,
+    #[schema(value_type = Vec<Object>)]
+    pub booking_fields: BookingFieldsOutput,
+    pub disable_guests: bool,
+    pub slot_interval: Option<i64>,
+    pub minimum_booking_notice: i64,
+    pub before_event_buffer: i64,
+    pub after_event_buffer: i64,
+    #[schema(value_type = Option<Object>)]
+    pub recurrence: Option<Value>,
+    #[schema(value_type = Object)]
+    pub metadata: Value,
+    pub price: i64,
+    pub currency: &'static str,
+    pub lock_time_zone_toggle_on_booking_page: bool,
+    pub seats_per_time_slot: Option<i64>,
+    pub forward_params_success_redirect: Option<bool>,
+    pub success_redirect_url: Option<String>,
+    pub is_instant_event: bool,
+    pub schedule_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub booking_limits_count: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub booking_limits_duration: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub confirmation_policy: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub email_settings: Option<Value>,
+    pub hidden: bool,
+    pub booking_requires_authentication: bool,
+    pub owner_id: Option<i64>,
+    pub users: Vec<String>,
+}
+
+fn json_of(stored: Option<&str>) -> Option<Value> {
+    stored.and_then(|s| serde_json::from_str(s).ok())
+}
+
+impl EventTypeOutput {
+    pub fn new(r: &EventTypeRecord, owner_username: Option<String>) -> Self {
+        EventTypeOutput {
+            id: r.id,
+            length_in_minutes: r.length_minutes,
+            length_in_minutes_options: serde_json::from_str(&r.length_options).unwrap_or_default(),
+            title: r.title.clone(),
+            slug: r.slug.clone(),
+            description: r.description.clone(),
+            locations: serde_json::from_str(&r.locations).unwrap_or_else(|_| json!([])),
+            booking_fields: event_settings::booking_fields_output(&r.booking_fields),
+            disable_guests: r.disable_guests,
+            slot_interval: r.slot_interval,
+            minimum_booking_notice: r.minimum_booking_notice,
+            before_event_buffer: r.before_event_buffer,
+            after_event_buffer: r.after_event_buffer,
+            recurrence: None,
+            metadata: metadata_value(&r.metadata),
+            price: 0,
+            currency: "usd",
+            lock_time_zone_toggle_on_booking_page: false,
+            seats_per_time_slot: None,
+            forward_params_success_redirect: None,
+            success_redirect_url: None,
+            is_instant_event: false,
+            schedule_id: r.schedule_id,
+            booking_limits_count: json_of(r.booking_limits_count.as_deref()),
+            booking_limits_duration: json_of(r.booking_limits_duration.as_deref()),
+            confirmation_policy: r
+                .requires_confirmation
+                .then(|| json!({ "type": "always", "blockUnconfirmedBookingsInBooker": true })),
+            email_settings: json_of(r.email_settings.as_deref()),
+            hidden: r.hidden,
+            booking_requires_authentication: false,
+            owner_id: r.owner_id,
+            users: owner_username.into_iter().collect(),
+        }
+    }
+}
+
+fn minutes(field: &str, value: Option<i64>, min: i64) -> Result<Option<i64>, ApiError> {
+    bounded_minutes(field, value, min, 525_600)
+}
+
+fn bounded_minutes(field: &str, value: Option<i64>, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+    match value {
+        Some(v) if v < min || v > max => Err(ApiError::field(
+            field,
+            format!("must be between {min} and {max} minutes"),
+        )),
+        other => Ok(other),
+    }
+}
+
+/// Merges `input` over `base` (all fields for a create) and validates the result.
+async fn merged_fields(
+    state: &AppState,
+    owner: UserId,
+    input: EventTypeInput,
+    base: Option<EventTypeFields>,
+) -> Result<EventTypeFields, ApiError> {
+    let creating = base.is_none();
+    let require = |field: &str| ApiError::field(field, "is required");
+    let length = minutes("lengthInMinutes", input.length_in_minutes, 1)?;
+    let title = input
+        .title
+        .as_deref()
+        .map(|t| HeaderText::parse("title", t))
+        .transpose()?;
+    let slug = input.slug.as_deref().map(|s| Slug::parse("slug", s)).transpose()?;
+    let mut f = match base {
+        Some(b) => b,
+        None => EventTypeFields {
+            slug: slug.as_ref().ok_or_else(|| require("slug"))?.as_str().to_owned(),
+            title: title.as_ref().ok_or_else(|| require("title"))?.as_str().to_owned(),
+            description: String::new(),
+            length_minutes: length.ok_or_else(|| require("lengthInMinutes"))?,
+            length_options: "[]".into(),
+            locations: "[]".into(),
+            booking_fields: "[]".into(),
+            disable_guests: false,
+            slot_interval: None,
+            minimum_booking_notice: 0,
+            before_event_buffer: 0,
+            after_event_buffer: 0,
+            requires_confirmation: false,
+            hidden: false,
+            schedule_id: None,
+            booking_limits_count: None,
+            booking_limits_duration: None,
+            email_settings: None,
+            metadata: "{}".into(),
+        },
+    };
+    if let Some(t) = title {
+        f.title = t.as_str().to_owned();
+    }
+    if let Some(s) = slug {
+        f.slug = s.as_str().to_owned();
+    }
+    if let Some(l) = length {
+        f.length_minutes = l;
+    }
+    if let Some(d) = input.description {
+        if d.chars().count() > 10_000 {
+            return Err(ApiError::field("description", "must be at most 10000 characters"));
+        }
+        f.description = d;
+    }
+    if let Some(options) = input.length_in_minutes_options {
+        for (i, o) in options.iter().enumerate() {
+            minutes(&format!("lengthInMinutesOptions[{i}]"), Some(*o), 1)?;
+        }
+        if !options.is_empty() && !options.contains(&f.length_minutes) {
+            return Err(ApiError::field(
+                "lengthInMinutesOptions",
+                "must include lengthInMinutes",
+            ));
+        }
+        f.length_options = serde_json::to_string(&options).map_err(|e| ApiError::Internal(e.into()))?;
+    } else if creating {
+        f.length_options = "[]".into();
+    }
+    if let Some(locations) = input.locations {
+        f.locations = event_settings::validate_locations(&locations)?;
+    }
+    if let Some(fields) = input.booking_fields {
+        f.booking_fields = event_settings::validate_booking_fields(&fields)?;
+    }
+    if let Some(v) = input.disable_guests {
+        f.disable_guests = v;
+    }
+    if input.slot_interval.is_some() {
+        f.slot_interval = minutes("slotInterval", input.slot_interval, 1)?;
+    }
+    if let Some(v) = minutes("minimumBookingNotice", input.minimum_booking_notice, 0)? {
+        f.minimum_booking_notice = v;
+    }
+    if let Some(v) = bounded_minutes("beforeEventBuffer", input.before_event_buffer, 0, MAX_BUFFER_MINUTES)? {
+        f.before_event_buffer = v;
+    }
+    if let Some(v) = bounded_minutes("afterEventBuffer", input.after_event_buffer, 0, MAX_BUFFER_MINUTES)? {
+        f.after_event_buffer = v;
+    }
+    if let Some(id) = input.schedule_id {
+        if schedules::find(&state.db, owner, id).await?.is_none() {
+            return Err(ApiError::field(
+                "scheduleId",
+                format!("schedule {id} not found among your schedules"),
+            ));
+        }
+        f.schedule_id = Some(id);
+    }
+    if let Some(v) = input.booking_limits_count {
+        f.booking_limits_count = event_settings::validate_limits("bookingLimitsCount", &v, 1_000_000)?;
+    }
+    if let Some(v) = input.booking_limits_duration {
+        f.booking_limits_duration = event_settings::validate_limits("bookingLimitsDuration", &v, 525_600)?;
+    }
+    if let Some(v) = input.confirmation_policy {
+        f.requires_confirmation = event_settings::requires_confirmation(&v)?;
+    }
+    if let Some(v) = input.email_settings {
+        f.email_settings = Some(event_settings::validate_email_settings(&v)?);
+    }
+    if let Some(v) = input.hidden {
+        f.hidden = v;
+    }
+    if let Some(m) = input.metadata {
+        f.metadata = metadata_text("metadata", &m)?;
+    }
+    Ok(f)
+}
+
+async fn owned(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<EventTypeRecord, ApiError> {
+    let id = ids.id("eventTypeId")?;
+    event_types::find(&state.db, id)
+        .await?
+        .filter(|e| e.owner_id == Some(caller.user.id))
+        .ok_or_else(|| ApiError::not_found("Event type"))
+}
+
+/// Get event types: mine, or a user's public ones with `username` (hidden ones only to their owner).
+#[utoipa::path(get, path = "/v2/event-types", tag = "Event Types", security(("bearer" = [])),
+    params(("cal-api-version" = String, Header, description = "2024-06-14"), ("username" = Option<String>, Query), ("eventSlug" = Option<String>, Query)),
+    responses((status = 200, body = Envelope<Vec<EventTypeOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn list_event_types(
+    State(state): State<AppState>,
+    caller: Option<ApiUser>,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    let (owner, username) = match (q.get("username"), &caller) {
+        (Some(name), _) => {
+            let user = users::find_by_username(&state.db, &name.to_lowercase())
+                .await?
+                .ok_or_else(|| ApiError::not_found("User"))?;
+            (user.user_id(), user.username)
+        }
+        (None, Some(c)) => (c.id(), c.user.username.clone()),
+        (None, None) => {
+            return Err(ApiError::field(
+                "username",
+                "is required without an Authorization header",
+            ));
+        }
+    };
+    let is_owner = caller.as_ref().is_some_and(|c| c.id() == owner);
+    let mut list = event_types::list_for_owner(&state.db, owner, is_owner).await?;
+    if let Some(slug) = q.get("eventSlug") {
+        list.retain(|e| e.slug == slug);
+    }
+    Ok(envelope::ok(
+        list.iter()
+            .map(|e| EventTypeOutput::new(e, Some(username.clone())))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+/// Create an event type.
+#[utoipa::path(post, path = "/v2/event-types", tag = "Event Types", security(("bearer" = [])),
+    params(("cal-api-version" = String, Header, description = "2024-06-14")),
+    request_body = EventTypeInput, responses((status = 201, body = Envelope<EventTypeOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn create_event_type(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ApiJson(input): ApiJson<EventTypeInput>,
+) -> Result<Response, ApiError> {
+    let fields = merged_fields(&state, caller.id(), input, None).await?;
+    let created = event_types::insert(&state.db, caller.id(), &fields).await?;
+    Ok(envelope::created(EventTypeOutput::new(
+        &created,
+        Some(caller.user.username.clone()),
+    )))
+}
+
+/// Get one of my event types.
+#[utoipa::path(get, path = "/v2/event-types/{eventTypeId}", tag = "Event Types", security(("bearer" = [])),
+    params(("eventTypeId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-14")),
+    responses((status = 200, body = Envelope<EventTypeOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn get_event_type(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    let record = owned(&state, &caller, &ids).await?;
+    Ok(envelope::ok(EventTypeOutput::new(
+        &record,
+        Some(caller.user.username.clone()),
+    )))
+}
+
+/// Update one of my event types (absent fields keep their values).
+#[utoipa::path(patch, path = "/v2/event-types/{eventTypeId}", tag = "Event Types", security(("bearer" = [])),
+    params(("eventTypeId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-14")),
+    request_body = EventTypeInput, responses((status = 200, body = Envelope<EventTypeOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn update_event_type(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<EventTypeInput>,
+) -> Result<Response, ApiError> {
+    let record = owned(&state, &caller, &ids).await?;
+    let fields = merged_fields(&state, caller.id(), input, Some(EventTypeFields::from(&record))).await?;
+    let updated = event_types::update(&state.db, record.id, &fields)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Event type"))?;
+    Ok(envelope::ok(EventTypeOutput::new(
+        &updated,
+        Some(caller.user.username.clone()),
+    )))
+}
+
+/// Delete one of my event types. Its bookings stay (they keep their times and attendees).
+#[utoipa::path(delete, path = "/v2/event-types/{eventTypeId}", tag = "Event Types", security(("bearer" = [])),
+    params(("eventTypeId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-14")),
+    responses((status = 200, body = Envelope<EventTypeOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn delete_event_type(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    let record = owned(&state, &caller, &ids).await?;
+    event_types::delete(&state.db, record.id).await?;
+    Ok(envelope::ok(EventTypeOutput::new(
+        &record,
+        Some(caller.user.username.clone()),
+    )))
+}

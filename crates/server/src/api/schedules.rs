@@ -1,0 +1,222 @@
+//! `/v2/schedules` (`cal-api-version: 2024-06-11`): the caller's availability schedules.
+
+use super::ApiError;
+use super::auth::ApiUser;
+use super::envelope::{self, Envelope};
+use super::extract::{ApiJson, PathIds};
+use super::version::{VersionRule, enforce};
+use crate::AppState;
+use crate::scheduling::availability::{AvailabilityRule, OverrideRule, default_availability};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use convene_core::{HeaderText, TimeZoneId};
+use convene_store::schedules::{self, ScheduleFields, ScheduleRecord};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+const VERSION: VersionRule = VersionRule::Required {
+    version: "2024-06-11",
+    missing: StatusCode::BAD_REQUEST,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_schedules, create_schedule))
+        .routes(routes!(default_schedule))
+        .routes(routes!(get_schedule, update_schedule, delete_schedule))
+        .route_layer(axum::middleware::from_fn(|r, n| enforce(VERSION, r, n)))
+}
+
+/// `ScheduleOutput_2024_06_11`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleOutput {
+    pub id: i64,
+    pub owner_id: i64,
+    pub name: String,
+    pub time_zone: String,
+    pub availability: Vec<AvailabilityRule>,
+    pub is_default: bool,
+    pub overrides: Vec<OverrideRule>,
+}
+
+impl From<&ScheduleRecord> for ScheduleOutput {
+    fn from(r: &ScheduleRecord) -> Self {
+        ScheduleOutput {
+            id: r.id,
+            owner_id: r.user_id,
+            name: r.name.clone(),
+            time_zone: r.time_zone.clone(),
+            availability: serde_json::from_str(&r.availability).unwrap_or_default(),
+            is_default: r.is_default,
+            overrides: serde_json::from_str(&r.overrides).unwrap_or_default(),
+        }
+    }
+}
+
+/// `CreateScheduleInput_2024_06_11` / `UpdateScheduleInput_2024_06_11`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ScheduleInput {
+    pub name: Option<String>,
+    pub time_zone: Option<String>,
+    pub availability: Option<Vec<AvailabilityRule>>,
+    pub is_default: Option<bool>,
+    pub overrides: Option<Vec<OverrideRule>>,
+}
+
+/// Validates and serializes the fields, starting from `base` for an update.
+fn fields(input: &ScheduleInput, base: Option<&ScheduleRecord>) -> Result<ScheduleFields, ApiError> {
+    let name = match (&input.name, base) {
+        (Some(n), _) => HeaderText::parse("name", n)?.as_str().to_owned(),
+        (None, Some(b)) => b.name.clone(),
+        (None, None) => return Err(ApiError::field("name", "is required")),
+    };
+    let time_zone = match (&input.time_zone, base) {
+        (Some(z), _) => TimeZoneId::parse("timeZone", z)?.as_str().to_owned(),
+        (None, Some(b)) => b.time_zone.clone(),
+        (None, None) => return Err(ApiError::field("timeZone", "is required")),
+    };
+    let availability = match (&input.availability, base) {
+        (Some(rules), _) => {
+            for (i, rule) in rules.iter().enumerate() {
+                rule.validate(&format!("availability[{i}]"))?;
+            }
+            serde_json::to_string(rules).map_err(|e| ApiError::Internal(e.into()))?
+        }
+        (None, Some(b)) => b.availability.clone(),
+        (None, None) => serde_json::to_string(&default_availability()).map_err(|e| ApiError::Internal(e.into()))?,
+    };
+    let overrides = match (&input.overrides, base) {
+        (Some(rules), _) => {
+            if rules.len() > 500 {
+                return Err(ApiError::field("overrides", "at most 500 overrides"));
+            }
+            for (i, rule) in rules.iter().enumerate() {
+                rule.validate(&format!("overrides[{i}]"))?;
+            }
+            serde_json::to_string(rules).map_err(|e| ApiError::Internal(e.into()))?
+        }
+        (None, Some(b)) => b.overrides.clone(),
+        (None, None) => "[]".to_owned(),
+    };
+    Ok(ScheduleFields {
+        name,
+        time_zone,
+        availability,
+        overrides,
+    })
+}
+
+/// Get all my schedules.
+#[utoipa::path(get, path = "/v2/schedules", tag = "Schedules", security(("bearer" = [])),
+    params(("cal-api-version" = String, Header, description = "2024-06-11")),
+    responses((status = 200, body = Envelope<Vec<ScheduleOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn list_schedules(State(state): State<AppState>, caller: ApiUser) -> Result<Response, ApiError> {
+    let list = schedules::list(&state.db, caller.id()).await?;
+    Ok(envelope::ok(list.iter().map(ScheduleOutput::from).collect::<Vec<_>>()))
+}
+
+/// Create a schedule. Without `availability` it is Monday–Friday 09:00–17:00. A user's first
+/// schedule becomes the default whatever `isDefault` says, so there always is one.
+#[utoipa::path(post, path = "/v2/schedules", tag = "Schedules", security(("bearer" = [])),
+    params(("cal-api-version" = String, Header, description = "2024-06-11")),
+    request_body = ScheduleInput, responses((status = 201, body = Envelope<ScheduleOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn create_schedule(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ApiJson(input): ApiJson<ScheduleInput>,
+) -> Result<Response, ApiError> {
+    let Some(requested_default) = input.is_default else {
+        return Err(ApiError::field("isDefault", "is required"));
+    };
+    let fields = fields(&input, None)?;
+    let mut tx = state.db.begin().await?;
+    let first = schedules::find_default(&mut tx, caller.id()).await?.is_none();
+    let created = schedules::insert(&mut tx, caller.id(), &fields, requested_default || first).await?;
+    tx.commit().await?;
+    Ok(envelope::created(ScheduleOutput::from(&created)))
+}
+
+/// Get my default schedule.
+#[utoipa::path(get, path = "/v2/schedules/default", tag = "Schedules", security(("bearer" = [])),
+    params(("cal-api-version" = String, Header, description = "2024-06-11")),
+    responses((status = 200, body = Envelope<ScheduleOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn default_schedule(State(state): State<AppState>, caller: ApiUser) -> Result<Response, ApiError> {
+    let schedule = schedules::find_default(&state.db, caller.id())
+        .await?
+        .ok_or_else(|| ApiError::not_found("Default schedule"))?;
+    Ok(envelope::ok(ScheduleOutput::from(&schedule)))
+}
+
+async fn mine(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<ScheduleRecord, ApiError> {
+    schedules::find(&state.db, caller.id(), ids.id("scheduleId")?)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Schedule"))
+}
+
+/// Get a schedule.
+#[utoipa::path(get, path = "/v2/schedules/{scheduleId}", tag = "Schedules", security(("bearer" = [])),
+    params(("scheduleId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-11")),
+    responses((status = 200, body = Envelope<ScheduleOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn get_schedule(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    Ok(envelope::ok(ScheduleOutput::from(&mine(&state, &caller, &ids).await?)))
+}
+
+/// Update a schedule (absent fields keep their values). `isDefault: true` makes it the default;
+/// the default can't be unset except by making another schedule the default.
+#[utoipa::path(patch, path = "/v2/schedules/{scheduleId}", tag = "Schedules", security(("bearer" = [])),
+    params(("scheduleId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-11")),
+    request_body = ScheduleInput, responses((status = 200, body = Envelope<ScheduleOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn update_schedule(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<ScheduleInput>,
+) -> Result<Response, ApiError> {
+    let current = mine(&state, &caller, &ids).await?;
+    if input.is_default == Some(false) && current.is_default {
+        return Err(ApiError::field(
+            "isDefault",
+            "make another schedule the default instead",
+        ));
+    }
+    let fields = fields(&input, Some(&current))?;
+    let mut tx = state.db.begin().await?;
+    let updated = schedules::update(
+        &mut tx,
+        caller.id(),
+        current.id,
+        &fields,
+        input.is_default == Some(true),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found("Schedule"))?;
+    tx.commit().await?;
+    Ok(envelope::ok(ScheduleOutput::from(&updated)))
+}
+
+/// Delete a schedule (not the default one while others exist).
+#[utoipa::path(delete, path = "/v2/schedules/{scheduleId}", tag = "Schedules", security(("bearer" = [])),
+    params(("scheduleId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-11")),
+    responses((status = 200, body = Object)))]
+#[tracing::instrument(skip_all)]
+async fn delete_schedule(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    let current = mine(&state, &caller, &ids).await?;
+    if current.is_default && schedules::list(&state.db, caller.id()).await?.len() > 1 {
+        return Err(ApiError::Conflict(
+            "Make another schedule the default before deleting this one".into(),
+        ));
+    }
+    schedules::delete(&state.db, caller.id(), current.id).await?;
+    // `DeleteScheduleOutput_2024_06_11` carries no data.
+    Ok(axum::Json(json!({ "status": "success" })).into_response())
+}

@@ -1,0 +1,116 @@
+//! `GET /v2/slots` (`cal-api-version: 2024-09-04`): free start times of an event type.
+
+use super::ApiError;
+use super::envelope;
+use super::extract::QueryPairs;
+use super::version::{VersionRule, enforce};
+use crate::AppState;
+use crate::scheduling::calendar::{Calendar, Exclusions};
+use crate::scheduling::resolve::{self, EventTypeRef};
+use crate::scheduling::time_text::{local_iso, parse_bound};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use convene_core::TimeZoneId;
+use convene_core::schedule::Interval;
+use jiff::Timestamp;
+use jiff::tz::TimeZone;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+const VERSION: VersionRule = VersionRule::Required {
+    version: "2024-09-04",
+    missing: StatusCode::BAD_REQUEST,
+};
+/// The widest window one request may ask for (bounds the work per request).
+const MAX_WINDOW_DAYS: i64 = 93;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_slots))
+        .route_layer(axum::middleware::from_fn(|r, n| enforce(VERSION, r, n)))
+}
+
+/// Available slots, keyed by date in `timeZone` (default UTC). Dates in `start`/`end` are read
+/// in `timeZone` too; `end` as a date includes that whole day.
+#[utoipa::path(get, path = "/v2/slots", tag = "Slots",
+    params(
+        ("cal-api-version" = String, Header, description = "2024-09-04"),
+        ("eventTypeId" = Option<i64>, Query), ("eventTypeSlug" = Option<String>, Query), ("username" = Option<String>, Query),
+        ("start" = String, Query), ("end" = String, Query), ("timeZone" = Option<String>, Query),
+        ("duration" = Option<i64>, Query), ("format" = Option<String>, Query), ("bookingUidToReschedule" = Option<String>, Query)
+    ),
+    responses((status = 200, description = "`{status, data: {date: [{start}]}}`", body = Object)))]
+#[tracing::instrument(skip_all)]
+async fn get_slots(State(state): State<AppState>, q: QueryPairs) -> Result<Response, ApiError> {
+    if q.get("usernames").is_some() {
+        return Err(ApiError::field(
+            "usernames",
+            "dynamic multi-user events are not supported by this server yet",
+        ));
+    }
+    let event_type_id = q.int("eventTypeId", 1, i64::MAX)?;
+    let (event, host) = resolve::event_type_and_host(
+        &state.db,
+        EventTypeRef {
+            id: event_type_id,
+            slug: q.get("eventTypeSlug"),
+            username: q.get("username"),
+            team_slug: q.get("teamSlug"),
+        },
+    )
+    .await?;
+    let zone_name = q.get("timeZone").unwrap_or("UTC");
+    let zone = TimeZoneId::parse("timeZone", zone_name)?;
+    let tz = TimeZone::get(zone.as_str()).map_err(|_| ApiError::field("timeZone", "is not a known time zone"))?;
+    let start = parse_bound(
+        "start",
+        q.get("start").ok_or_else(|| ApiError::field("start", "is required"))?,
+        &tz,
+        false,
+    )?;
+    let end = parse_bound(
+        "end",
+        q.get("end").ok_or_else(|| ApiError::field("end", "is required"))?,
+        &tz,
+        true,
+    )?;
+    let window = Interval::new(start, end).ok_or_else(|| ApiError::field("end", "must be after start"))?;
+    if window.duration().as_secs() > MAX_WINDOW_DAYS * 86_400 {
+        return Err(ApiError::field(
+            "end",
+            format!("the window may span at most {MAX_WINDOW_DAYS} days"),
+        ));
+    }
+    let length = resolve::length(&event, "duration", q.int("duration", 1, 525_600)?)?;
+    let range = match q.get("format") {
+        None | Some("time") => false,
+        Some("range") => true,
+        Some(other) => {
+            return Err(ApiError::field(
+                "format",
+                format!("'{other}' must be 'time' or 'range'"),
+            ));
+        }
+    };
+    let except = Exclusions {
+        booking_uid: q.get("bookingUidToReschedule"),
+        reservation_uid: None,
+    };
+    let calendar = Calendar::load(&state.db, &host, &event, length, window, except).await?;
+    let slots = calendar.free_slots(window, Timestamp::now());
+
+    let mut by_date: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let length_ms = length * 60_000;
+    for slot in slots {
+        let day = slot.to_zoned(tz.clone()).date().to_string();
+        let mut entry = json!({ "start": local_iso(slot, &tz) });
+        if range {
+            let end = Timestamp::from_millisecond(slot.as_millisecond() + length_ms).unwrap_or(slot);
+            entry["end"] = json!(local_iso(end, &tz));
+        }
+        by_date.entry(day).or_default().push(entry);
+    }
+    Ok(envelope::ok(by_date))
+}

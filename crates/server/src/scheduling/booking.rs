@@ -1,0 +1,225 @@
+//! Creating bookings: input rules, then a per-host serialized check-and-insert so two
+//! requests racing for one slot can never both win.
+
+use super::calendar::{Calendar, Exclusions};
+use super::event_settings::required_field_slugs;
+use crate::api::ApiError;
+use crate::api::dto::metadata_text;
+use crate::credentials::random_token;
+use convene_core::schedule::Interval;
+use convene_core::{EmailAddress, HeaderText, Locale, TimeZoneId, UserId};
+use convene_store::Db;
+use convene_store::bookings::{self, BookingRecord, NewAttendee, NewBooking};
+use convene_store::event_types::EventTypeRecord;
+use convene_store::users::UserRecord;
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+/// `CreateBookingAttendee`.
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendeeInput {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub time_zone: Option<String>,
+    pub phone_number: Option<String>,
+    pub language: Option<String>,
+}
+
+impl AttendeeInput {
+    pub fn parse(&self, field: &str) -> Result<NewAttendee, ApiError> {
+        let name = HeaderText::parse(&format!("{field}.name"), self.name.as_deref().unwrap_or_default())?;
+        let email = EmailAddress::parse(&format!("{field}.email"), self.email.as_deref().unwrap_or_default())?;
+        let zone = self
+            .time_zone
+            .as_deref()
+            .ok_or_else(|| ApiError::field(&format!("{field}.timeZone"), "is required"))?;
+        let zone = TimeZoneId::parse(&format!("{field}.timeZone"), zone)?;
+        let language = match &self.language {
+            Some(l) => Locale::parse(&format!("{field}.language"), l)?,
+            None => Locale::default(),
+        };
+        let phone = match self.phone_number.as_deref() {
+            Some(p) => {
+                let ok = p.len() <= 32 && p.starts_with('+') && p[1..].chars().all(|c| c.is_ascii_digit() || c == ' ');
+                if !ok {
+                    return Err(ApiError::field(
+                        &format!("{field}.phoneNumber"),
+                        "must be in international format, e.g. +14155550123",
+                    ));
+                }
+                Some(p.to_owned())
+            }
+            None => None,
+        };
+        Ok(NewAttendee {
+            name: name.as_str().to_owned(),
+            email: email.as_str().to_owned(),
+            time_zone: zone.as_str().to_owned(),
+            language: language.as_str().to_owned(),
+            phone,
+            is_guest: false,
+        })
+    }
+}
+
+/// The parts of a booking request that don't depend on where the event type came from.
+pub struct BookingRequest {
+    pub start: Timestamp,
+    pub length_minutes: i64,
+    pub attendee: NewAttendee,
+    pub guests: Vec<String>,
+    pub responses: Map<String, Value>,
+    pub metadata: Option<Map<String, Value>>,
+    pub location: Option<Value>,
+    pub rescheduled_from: Option<BookingRecord>,
+}
+
+/// Guests' addresses, validated and deduplicated (never the attendee themself).
+pub fn parse_guests(
+    event: &EventTypeRecord,
+    guests: Option<&[String]>,
+    attendee_email: &str,
+) -> Result<Vec<String>, ApiError> {
+    let Some(guests) = guests.filter(|g| !g.is_empty()) else {
+        return Ok(Vec::new());
+    };
+    if event.disable_guests {
+        return Err(ApiError::field("guests", "this event type does not accept guests"));
+    }
+    if guests.len() > 30 {
+        return Err(ApiError::field("guests", "at most 30 guests"));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for (i, g) in guests.iter().enumerate() {
+        let email = EmailAddress::parse(&format!("guests[{i}]"), g)?.as_str().to_owned();
+        if email != attendee_email && !out.contains(&email) {
+            out.push(email);
+        }
+    }
+    Ok(out)
+}
+
+/// Where the meeting happens, as a display string: a plain string, or a location object whose
+/// value comes from the request (attendee-provided kinds) or the event type (organizer kinds).
+fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<Option<String>, ApiError> {
+    let defined: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
+    let value_of = |loc: &Value| -> Option<String> {
+        ["address", "link", "phone", "location", "integration"]
+            .iter()
+            .find_map(|k| loc.get(*k).and_then(Value::as_str).map(str::to_owned))
+    };
+    match requested {
+        None => Ok(defined.first().and_then(value_of)),
+        Some(Value::String(s)) => Ok(Some(HeaderText::parse("location", s)?.as_str().to_owned())),
+        Some(obj @ Value::Object(_)) => {
+            let kind = obj
+                .get("type")
+                .and_then(Value::as_str)
+                .ok_or_else(|| ApiError::field("location.type", "is required"))?;
+            if let Some(v) = value_of(obj) {
+                return Ok(Some(HeaderText::parse("location", &v)?.as_str().to_owned()));
+            }
+            let from_event = defined
+                .iter()
+                .find(|l| l.get("type").and_then(Value::as_str) == Some(kind))
+                .and_then(value_of);
+            from_event
+                .map(Some)
+                .ok_or_else(|| ApiError::field("location.type", format!("the event type has no '{kind}' location")))
+        }
+        Some(_) => Err(ApiError::field("location", "must be a string or a location object")),
+    }
+}
+
+/// Validates and books. 409 when the slot is not free (taken, held, outside availability, too
+/// soon, or over a booking limit).
+pub async fn create(
+    db: &Db,
+    event: &EventTypeRecord,
+    host: &UserRecord,
+    req: BookingRequest,
+) -> Result<BookingRecord, ApiError> {
+    for slug in required_field_slugs(&event.booking_fields) {
+        let answered = req
+            .responses
+            .get(&slug)
+            .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
+        if !answered {
+            return Err(ApiError::field(
+                &format!("bookingFieldsResponses.{slug}"),
+                "is required by this event type",
+            ));
+        }
+    }
+    let responses = metadata_text("bookingFieldsResponses", &req.responses)?;
+    let metadata = match &req.metadata {
+        Some(m) => metadata_text("metadata", m)?,
+        None => "{}".to_owned(),
+    };
+    let location = location_text(event, req.location.as_ref())?;
+    let end = Timestamp::from_millisecond(req.start.as_millisecond() + req.length_minutes * 60_000)
+        .map_err(|_| ApiError::field("start", "is out of range"))?;
+    let interval = Interval::new(req.start, end).ok_or_else(|| ApiError::field("start", "is out of range"))?;
+
+    let uid = random_token()[..22].to_owned();
+    let (ical_uid, ical_sequence) = match &req.rescheduled_from {
+        Some(old) => (old.ical_uid.clone(), old.ical_sequence + 1),
+        None => (format!("{uid}@convene"), 0),
+    };
+    let host_name = host.name.clone().unwrap_or_else(|| host.username.clone());
+    let booking = NewBooking {
+        uid,
+        event_type_id: event.id,
+        host_id: host.id,
+        title: format!("{} between {} and {}", event.title, host_name, req.attendee.name),
+        description: event.description.clone(),
+        start_at: req.start.as_millisecond(),
+        end_at: end.as_millisecond(),
+        before_buffer_ms: event.before_event_buffer * 60_000,
+        after_buffer_ms: event.after_event_buffer * 60_000,
+        status: if event.requires_confirmation {
+            "pending"
+        } else {
+            "accepted"
+        },
+        location,
+        metadata,
+        responses,
+        rescheduled_from_uid: req.rescheduled_from.as_ref().map(|b| b.uid.clone()),
+        ical_uid,
+        ical_sequence,
+    };
+    let mut attendees = vec![req.attendee.clone()];
+    attendees.extend(req.guests.iter().map(|g| NewAttendee {
+        name: g.clone(),
+        email: g.clone(),
+        time_zone: req.attendee.time_zone.clone(),
+        language: req.attendee.language.clone(),
+        phone: None,
+        is_guest: true,
+    }));
+
+    let mut tx = db.begin().await?;
+    bookings::lock_host(&mut tx, UserId(host.id)).await?;
+    let except = Exclusions {
+        booking_uid: req.rescheduled_from.as_ref().map(|b| b.uid.as_str()),
+        reservation_uid: None,
+    };
+    let calendar = Calendar::load(&mut tx, host, event, req.length_minutes, interval, except).await?;
+    if !calendar.is_bookable(req.start, Timestamp::now()) {
+        return Err(ApiError::Conflict("This time slot is not available".into()));
+    }
+    let created = bookings::insert(&mut tx, &booking, &attendees).await?;
+    if let Some(old) = &req.rescheduled_from
+        && !bookings::mark_rescheduled(&mut tx, &old.uid, &created.uid, None, Some(&req.attendee.email)).await?
+    {
+        return Err(ApiError::Conflict(
+            "The booking was cancelled or moved meanwhile".into(),
+        ));
+    }
+    tx.commit().await?;
+    Ok(created)
+}

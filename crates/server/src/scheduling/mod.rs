@@ -1,0 +1,9 @@
+//! Scheduling services shared by the API handlers: availability models, slot computation and
+//! booking rules. Handlers parse and authorize; the work happens here.
+
+pub mod availability;
+pub mod booking;
+pub mod calendar;
+pub mod event_settings;
+pub mod resolve;
+pub mod time_text;

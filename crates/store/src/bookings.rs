@@ -1,0 +1,388 @@
+//! Bookings, their attendees, and held slot reservations.
+
+use crate::{Exec, StoreResult, Tx, now_ms};
+use convene_core::UserId;
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct BookingRecord {
+    pub id: i64,
+    pub uid: String,
+    pub event_type_id: Option<i64>,
+    pub host_id: i64,
+    pub title: String,
+    pub description: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub before_buffer_ms: i64,
+    pub after_buffer_ms: i64,
+    pub status: String,
+    pub location: Option<String>,
+    pub metadata: String,
+    pub responses: String,
+    pub cancellation_reason: Option<String>,
+    pub cancelled_by_email: Option<String>,
+    pub rescheduling_reason: Option<String>,
+    pub rescheduled_by_email: Option<String>,
+    pub rescheduled_from_uid: Option<String>,
+    pub rescheduled_to_uid: Option<String>,
+    pub ical_uid: String,
+    pub ical_sequence: i64,
+    pub absent_host: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, uid, event_type_id, host_id, title, description, start_at, end_at, before_buffer_ms, \
+     after_buffer_ms, status, location, metadata, responses, cancellation_reason, cancelled_by_email, \
+     rescheduling_reason, rescheduled_by_email, rescheduled_from_uid, rescheduled_to_uid, ical_uid, ical_sequence, \
+     absent_host, created_at, updated_at";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AttendeeRecord {
+    pub id: i64,
+    pub booking_id: i64,
+    pub name: String,
+    pub email: String,
+    pub time_zone: String,
+    pub language: String,
+    pub phone: Option<String>,
+    pub is_guest: bool,
+    pub absent: bool,
+}
+
+/// A booking to insert (validated by the caller).
+#[derive(Debug, Clone)]
+pub struct NewBooking {
+    pub uid: String,
+    pub event_type_id: i64,
+    pub host_id: i64,
+    pub title: String,
+    pub description: String,
+    pub start_at: i64,
+    pub end_at: i64,
+    pub before_buffer_ms: i64,
+    pub after_buffer_ms: i64,
+    pub status: &'static str,
+    pub location: Option<String>,
+    pub metadata: String,
+    pub responses: String,
+    pub rescheduled_from_uid: Option<String>,
+    pub ical_uid: String,
+    pub ical_sequence: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewAttendee {
+    pub name: String,
+    pub email: String,
+    pub time_zone: String,
+    pub language: String,
+    pub phone: Option<String>,
+    pub is_guest: bool,
+}
+
+/// What blocks a host's time: an accepted or pending booking, or a live reservation.
+#[derive(Debug, Clone, FromRow)]
+pub struct BusyRow {
+    pub start_at: i64,
+    pub end_at: i64,
+    pub before_buffer_ms: i64,
+    pub after_buffer_ms: i64,
+    pub event_type_id: Option<i64>,
+}
+
+/// Serializes bookings of one host: the caller re-reads the host's calendar after this and
+/// before inserting, so two requests racing for one slot can't both see it free. On PostgreSQL a
+/// row lock on the host; on SQLite the transaction already holds the database's write lock
+/// (`BEGIN IMMEDIATE`).
+pub async fn lock_host(tx: &mut Tx, host: UserId) -> StoreResult<()> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+            .bind(host.0)
+            .execute(&mut **t)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The host's busy blocks overlapping [from, to) — bookings (accepted or pending) and
+/// unexpired reservations other than `except_reservation`; `except_booking` is left out (the
+/// booking being rescheduled).
+pub async fn busy<'a>(
+    exec: impl Into<Exec<'a>>,
+    host: UserId,
+    from: i64,
+    to: i64,
+    except_booking: Option<&str>,
+    except_reservation: Option<&str>,
+) -> StoreResult<Vec<BusyRow>> {
+    let now = now_ms();
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, BusyRow>(
+            "SELECT start_at, end_at, before_buffer_ms, after_buffer_ms, event_type_id FROM bookings \
+             WHERE host_id = $1 AND status IN ('accepted', 'pending') AND start_at < $3 AND end_at > $2 \
+               AND uid <> $4 \
+             UNION ALL \
+             SELECT start_at, end_at, 0, 0, event_type_id FROM slot_reservations \
+             WHERE host_id = $1 AND expires_at > $5 AND start_at < $3 AND end_at > $2 AND uid <> $6",
+        )
+        .bind(host.0)
+        .bind(from)
+        .bind(to)
+        .bind(except_booking.unwrap_or(""))
+        .bind(now)
+        .bind(except_reservation.unwrap_or(""))
+        .fetch_all(&mut *c)
+        .await
+    })?)
+}
+
+pub async fn insert<'a>(
+    exec: impl Into<Exec<'a>>,
+    b: &NewBooking,
+    attendees: &[NewAttendee],
+) -> StoreResult<BookingRecord> {
+    let sql = format!(
+        "INSERT INTO bookings (uid, event_type_id, host_id, title, description, start_at, end_at, before_buffer_ms, \
+         after_buffer_ms, status, location, metadata, responses, rescheduled_from_uid, ical_uid, ical_sequence, \
+         created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING {COLUMNS}"
+    );
+    let now = now_ms();
+    Ok(on_conn!(exec, c => {
+        let booking = sqlx::query_as::<_, BookingRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(&b.uid)
+            .bind(b.event_type_id)
+            .bind(b.host_id)
+            .bind(&b.title)
+            .bind(&b.description)
+            .bind(b.start_at)
+            .bind(b.end_at)
+            .bind(b.before_buffer_ms)
+            .bind(b.after_buffer_ms)
+            .bind(b.status)
+            .bind(&b.location)
+            .bind(&b.metadata)
+            .bind(&b.responses)
+            .bind(&b.rescheduled_from_uid)
+            .bind(&b.ical_uid)
+            .bind(b.ical_sequence)
+            .bind(now)
+            .fetch_one(&mut *c)
+            .await?;
+        for a in attendees {
+            sqlx::query(
+                "INSERT INTO booking_attendees (booking_id, name, email, time_zone, language, phone, is_guest) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(booking.id)
+            .bind(&a.name)
+            .bind(&a.email)
+            .bind(&a.time_zone)
+            .bind(&a.language)
+            .bind(&a.phone)
+            .bind(a.is_guest)
+            .execute(&mut *c)
+            .await?;
+        }
+        Ok::<_, sqlx::Error>(booking)
+    })?)
+}
+
+pub async fn find_by_uid<'a>(exec: impl Into<Exec<'a>>, uid: &str) -> StoreResult<Option<BookingRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM bookings WHERE uid = $1");
+    Ok(
+        on_conn!(exec, c => sqlx::query_as::<_, BookingRecord>(sqlx::AssertSqlSafe(sql)).bind(uid).fetch_optional(&mut *c).await)?,
+    )
+}
+
+pub async fn attendees<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[i64]) -> StoreResult<Vec<AttendeeRecord>> {
+    if booking_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=booking_ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT id, booking_id, name, email, time_zone, language, phone, is_guest, absent FROM booking_attendees \
+         WHERE booking_id IN ({}) ORDER BY id",
+        placeholders.join(", ")
+    );
+    Ok(on_conn!(exec, c => {
+        let mut q = sqlx::query_as::<_, AttendeeRecord>(sqlx::AssertSqlSafe(sql));
+        for id in booking_ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(&mut *c).await
+    })?)
+}
+
+/// Filters of `GET /v2/bookings`, already parsed. Instants in epoch ms.
+#[derive(Debug, Clone, Default)]
+pub struct BookingFilter {
+    pub host: Option<i64>,
+    /// Bookings where this email is an attendee (for callers who booked rather than host).
+    pub attendee_email_is_caller: Option<String>,
+    pub statuses: Vec<&'static str>,
+    pub upcoming_after: Option<i64>,
+    pub past_before: Option<i64>,
+    pub attendee_email: Option<String>,
+    pub attendee_name: Option<String>,
+    pub uid: Option<String>,
+    pub event_type_ids: Vec<i64>,
+    pub after_start: Option<i64>,
+    pub before_end: Option<i64>,
+    pub after_created: Option<i64>,
+    pub before_created: Option<i64>,
+    /// ORDER BY clause from a fixed set (never user text).
+    pub order: &'static str,
+    pub take: i64,
+    pub skip: i64,
+}
+
+/// Bookings visible to the caller (hosted by them, or attended with their email), filtered.
+pub async fn list<'a>(exec: impl Into<Exec<'a>>, f: &BookingFilter) -> StoreResult<Vec<BookingRecord>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("b.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let head = format!("SELECT {cols} FROM bookings b WHERE 1 = 1");
+    let has_attendee = "EXISTS (SELECT 1 FROM booking_attendees a WHERE a.booking_id = b.id AND ";
+    Ok(on_conn!(exec, c => {
+        // The builder numbers placeholders for each backend; only fixed words are pushed as SQL.
+        let mut qb = sqlx::QueryBuilder::new(head.clone());
+        match (f.host, &f.attendee_email_is_caller) {
+            (Some(h), Some(e)) => {
+                qb.push(" AND (b.host_id = ").push_bind(h).push(" OR ").push(has_attendee).push("a.email = ").push_bind(e.clone()).push("))");
+            }
+            (Some(h), None) => {
+                qb.push(" AND b.host_id = ").push_bind(h);
+            }
+            (None, Some(e)) => {
+                qb.push(" AND ").push(has_attendee).push("a.email = ").push_bind(e.clone()).push(")");
+            }
+            (None, None) => {}
+        }
+        if !f.statuses.is_empty() || f.upcoming_after.is_some() || f.past_before.is_some() {
+            qb.push(" AND (1 = 0");
+            if !f.statuses.is_empty() {
+                let words: Vec<String> = f.statuses.iter().map(|s| format!("'{s}'")).collect();
+                qb.push(format!(" OR b.status IN ({})", words.join(", ")));
+            }
+            if let Some(t) = f.upcoming_after {
+                qb.push(" OR (b.end_at >= ").push_bind(t).push(" AND b.status IN ('accepted', 'pending'))");
+            }
+            if let Some(t) = f.past_before {
+                qb.push(" OR (b.end_at < ").push_bind(t).push(" AND b.status NOT IN ('cancelled', 'rejected'))");
+            }
+            qb.push(")");
+        }
+        if let Some(e) = &f.attendee_email {
+            qb.push(" AND ").push(has_attendee).push("a.email = ").push_bind(e.clone()).push(")");
+        }
+        if let Some(n) = &f.attendee_name {
+            qb.push(" AND ").push(has_attendee).push("a.name = ").push_bind(n.clone()).push(")");
+        }
+        if let Some(u) = &f.uid {
+            qb.push(" AND b.uid = ").push_bind(u.clone());
+        }
+        if !f.event_type_ids.is_empty() {
+            qb.push(" AND b.event_type_id IN (");
+            let mut sep = qb.separated(", ");
+            for id in &f.event_type_ids {
+                sep.push_bind(*id);
+            }
+            qb.push(")");
+        }
+        for (value, sql) in [
+            (f.after_start, " AND b.start_at >= "),
+            (f.before_end, " AND b.end_at <= "),
+            (f.after_created, " AND b.created_at >= "),
+            (f.before_created, " AND b.created_at <= "),
+        ] {
+            if let Some(v) = value {
+                qb.push(sql).push_bind(v);
+            }
+        }
+        qb.push(" ORDER BY ").push(f.order).push(" LIMIT ").push_bind(f.take).push(" OFFSET ").push_bind(f.skip);
+        qb.build_query_as::<BookingRecord>().fetch_all(&mut *c).await
+    })?)
+}
+
+/// Moves a booking to a new status (cancelled / rejected / accepted), recording why and by whom,
+/// and bumps the invite sequence. Returns the updated row, or `None` when it was not in `from`.
+pub async fn set_status<'a>(
+    exec: impl Into<Exec<'a>>,
+    uid: &str,
+    from: &[&'static str],
+    to: &'static str,
+    reason: Option<&str>,
+    by_email: Option<&str>,
+) -> StoreResult<Option<BookingRecord>> {
+    let allowed: Vec<String> = from.iter().map(|s| format!("'{s}'")).collect();
+    let sql = format!(
+        "UPDATE bookings SET status = $2, cancellation_reason = COALESCE($3, cancellation_reason), \
+         cancelled_by_email = COALESCE($4, cancelled_by_email), ical_sequence = ical_sequence + 1, updated_at = $5 \
+         WHERE uid = $1 AND status IN ({}) RETURNING {COLUMNS}",
+        allowed.join(", ")
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, BookingRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(uid)
+            .bind(to)
+            .bind(reason)
+            .bind(by_email)
+            .bind(now_ms())
+            .fetch_optional(&mut *c)
+            .await
+    })?)
+}
+
+/// Records that `old` was rescheduled to `new_uid`. Returns false when `old` was no longer
+/// accepted or pending (someone cancelled or moved it meanwhile).
+pub async fn mark_rescheduled<'a>(
+    exec: impl Into<Exec<'a>>,
+    old: &str,
+    new_uid: &str,
+    reason: Option<&str>,
+    by: Option<&str>,
+) -> StoreResult<bool> {
+    let done = on_conn!(exec, c => {
+        sqlx::query(
+            "UPDATE bookings SET status = 'cancelled', rescheduled_to_uid = $2, rescheduling_reason = $3, \
+             rescheduled_by_email = $4, ical_sequence = ical_sequence + 1, updated_at = $5 \
+             WHERE uid = $1 AND status IN ('accepted', 'pending')",
+        )
+        .bind(old)
+        .bind(new_uid)
+        .bind(reason)
+        .bind(by)
+        .bind(now_ms())
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
+/// Why and by whom a booking was rescheduled (set after the move, when given).
+pub async fn set_reschedule_details<'a>(
+    exec: impl Into<Exec<'a>>,
+    uid: &str,
+    reason: Option<&str>,
+    by: Option<&str>,
+) -> StoreResult<()> {
+    on_conn!(exec, c => {
+        sqlx::query(
+            "UPDATE bookings SET rescheduling_reason = COALESCE($2, rescheduling_reason), \
+             rescheduled_by_email = COALESCE($3, rescheduled_by_email) WHERE uid = $1",
+        )
+        .bind(uid)
+        .bind(reason)
+        .bind(by)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
