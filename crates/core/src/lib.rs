@@ -4,6 +4,7 @@
 //! build it, so code holding one knows it is valid.
 
 pub mod feature;
+pub mod ics;
 pub mod ids;
 pub mod net_guard;
 pub mod profile;

@@ -386,3 +386,91 @@ pub async fn set_reschedule_details<'a>(
     })?;
     Ok(())
 }
+
+/// Records who did not show up: the host (when `host` is given) and attendees by email.
+/// Returns the number of attendee rows that matched.
+pub async fn set_absence<'a>(
+    exec: impl Into<Exec<'a>>,
+    booking_id: i64,
+    host: Option<bool>,
+    attendees: &[(String, bool)],
+) -> StoreResult<u64> {
+    Ok(on_conn!(exec, c => {
+        if let Some(absent) = host {
+            sqlx::query("UPDATE bookings SET absent_host = $2, updated_at = $3 WHERE id = $1")
+                .bind(booking_id)
+                .bind(absent)
+                .bind(now_ms())
+                .execute(&mut *c)
+                .await?;
+        }
+        let mut matched = 0;
+        for (email, absent) in attendees {
+            matched += sqlx::query("UPDATE booking_attendees SET absent = $3 WHERE booking_id = $1 AND email = $2")
+                .bind(booking_id)
+                .bind(email)
+                .bind(*absent)
+                .execute(&mut *c)
+                .await?
+                .rows_affected();
+        }
+        Ok::<_, sqlx::Error>(matched)
+    })?)
+}
+
+/// Adds attendees (guests) to a booking and bumps its invite sequence.
+pub async fn add_attendees<'a>(
+    exec: impl Into<Exec<'a>>,
+    booking_id: i64,
+    attendees: &[NewAttendee],
+) -> StoreResult<()> {
+    on_conn!(exec, c => {
+        for a in attendees {
+            sqlx::query(
+                "INSERT INTO booking_attendees (booking_id, name, email, time_zone, language, phone, is_guest) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(booking_id)
+            .bind(&a.name)
+            .bind(&a.email)
+            .bind(&a.time_zone)
+            .bind(&a.language)
+            .bind(&a.phone)
+            .bind(a.is_guest)
+            .execute(&mut *c)
+            .await?;
+        }
+        sqlx::query("UPDATE bookings SET ical_sequence = ical_sequence + 1, updated_at = $2 WHERE id = $1")
+            .bind(booking_id)
+            .bind(now_ms())
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Cancels an accepted or pending booking because the host asked the attendee to pick a new
+/// time. Returns the updated row, or `None` when it was in another state.
+pub async fn request_reschedule<'a>(
+    exec: impl Into<Exec<'a>>,
+    uid: &str,
+    reason: Option<&str>,
+    by: &str,
+) -> StoreResult<Option<BookingRecord>> {
+    let sql = format!(
+        "UPDATE bookings SET status = 'cancelled', reschedule_requested = $2, cancellation_reason = $3, \
+         cancelled_by_email = $4, ical_sequence = ical_sequence + 1, updated_at = $5 \
+         WHERE uid = $1 AND status IN ('accepted', 'pending') RETURNING {COLUMNS}"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, BookingRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(uid)
+            .bind(true)
+            .bind(reason)
+            .bind(by)
+            .bind(now_ms())
+            .fetch_optional(&mut *c)
+            .await
+    })?)
+}

@@ -12,6 +12,7 @@ mod error;
 pub mod event_types;
 pub mod features;
 pub mod memberships;
+pub mod reservations;
 pub mod schedules;
 pub mod sessions;
 pub mod teams;

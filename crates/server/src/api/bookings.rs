@@ -190,7 +190,7 @@ async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<BookingOutput
     Ok(out)
 }
 
-async fn output(db: &Db, record: &BookingRecord) -> Result<BookingOutput, ApiError> {
+pub(super) async fn output(db: &Db, record: &BookingRecord) -> Result<BookingOutput, ApiError> {
     outputs(db, std::slice::from_ref(record))
         .await?
         .pop()
@@ -360,7 +360,7 @@ async fn list_bookings(State(state): State<AppState>, caller: ApiUser, q: QueryP
 }
 
 /// May `caller` see and act on `booking`? Hosts, attendees (by email) and instance admins.
-async fn involved(db: &Db, caller: &ApiUser, booking: &BookingRecord) -> Result<bool, ApiError> {
+pub(super) async fn involved(db: &Db, caller: &ApiUser, booking: &BookingRecord) -> Result<bool, ApiError> {
     if booking.host_id == caller.user.id || caller.is_instance_admin() {
         return Ok(true);
     }
@@ -519,7 +519,7 @@ async fn reschedule_booking(
 }
 
 /// The booking, if `caller` hosts it.
-async fn hosted(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<BookingRecord, ApiError> {
+pub(super) async fn hosted(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<BookingRecord, ApiError> {
     let booking = bookings::find_by_uid(&state.db, ids.text("bookingUid"))
         .await?
         .ok_or_else(|| ApiError::not_found("Booking"))?;

@@ -4,6 +4,7 @@ mod access;
 mod admin;
 mod api_keys;
 pub mod auth;
+mod booking_actions;
 mod bookings;
 pub mod dto;
 pub mod envelope;
@@ -15,6 +16,7 @@ mod memberships;
 mod org_teams;
 mod org_users;
 mod profile_input;
+mod reservations;
 mod schedules;
 mod slots;
 mod team_input;
@@ -67,4 +69,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(event_types::router())
         .merge(slots::router())
         .merge(bookings::router())
+        .merge(booking_actions::router())
+        .merge(reservations::router())
 }

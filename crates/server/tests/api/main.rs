@@ -5,6 +5,7 @@ mod helpers;
 
 mod admin;
 mod auth;
+mod booking_actions;
 mod bookings;
 mod bootstrap;
 mod conventions;
@@ -12,6 +13,7 @@ mod me;
 mod memberships;
 mod org_users;
 mod rate_limit;
+mod reservations;
 mod role_matrix;
 mod scheduling;
 mod slots;

@@ -1,0 +1,321 @@
+//! Follow-up actions on a booking (`cal-api-version: 2024-08-13`): mark absences, add guests,
+//! "add to calendar" links, and asking the attendee to pick a new time.
+
+use super::ApiError;
+use super::auth::ApiUser;
+use super::bookings::{BookingOutput, hosted, involved, output};
+use super::envelope::{self, Envelope};
+use super::extract::{ApiJson, PathIds};
+use super::version::{VersionRule, enforce};
+use crate::AppState;
+use crate::scheduling::booking::AttendeeInput;
+use crate::scheduling::time_text::utc_iso;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use convene_core::ics::{IcsEvent, Method, Party};
+use convene_core::{EmailAddress, UserId};
+use convene_store::bookings::{self, BookingRecord};
+use convene_store::{Db, users};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    let defaulted = VersionRule::Defaulted("2024-08-13");
+    // Cal.com documents that adding guests without the header fails with 404.
+    let strict = VersionRule::Required {
+        version: "2024-08-13",
+        missing: StatusCode::NOT_FOUND,
+    };
+    OpenApiRouter::new()
+        .routes(routes!(mark_absent))
+        .routes(routes!(calendar_links))
+        .routes(routes!(request_reschedule))
+        .route_layer(axum::middleware::from_fn(move |r, n| enforce(defaulted, r, n)))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(add_guests))
+                .route_layer(axum::middleware::from_fn(move |r, n| enforce(strict, r, n))),
+        )
+}
+
+async fn booking(state: &AppState, ids: &PathIds) -> Result<BookingRecord, ApiError> {
+    bookings::find_by_uid(&state.db, ids.text("bookingUid"))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Booking"))
+}
+
+/// `MarkAbsentAttendee`.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MarkAbsentAttendee {
+    pub email: Option<String>,
+    pub absent: Option<bool>,
+}
+
+/// `MarkAbsentBookingInput_2024_08_13`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct MarkAbsentInput {
+    pub host: Option<bool>,
+    pub attendees: Option<Vec<MarkAbsentAttendee>>,
+}
+
+/// Record who did not show up (the booking's host).
+#[utoipa::path(post, path = "/v2/bookings/{bookingUid}/mark-absent", tag = "Bookings", security(("bearer" = [])),
+    params(("bookingUid" = String, Path), ("cal-api-version" = Option<String>, Header, description = "2024-08-13")),
+    request_body = MarkAbsentInput, responses((status = 200, body = Envelope<BookingOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn mark_absent(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<MarkAbsentInput>,
+) -> Result<Response, ApiError> {
+    let booking = hosted(&state, &caller, &ids).await?;
+    if booking.status != "accepted" {
+        return Err(ApiError::BadRequest(format!(
+            "Only accepted bookings have attendance; this one is {}",
+            booking.status
+        )));
+    }
+    let mut marks = Vec::new();
+    for (i, a) in input.attendees.unwrap_or_default().iter().enumerate() {
+        let email = EmailAddress::parse(&format!("attendees[{i}].email"), a.email.as_deref().unwrap_or_default())?;
+        let absent = a
+            .absent
+            .ok_or_else(|| ApiError::field(&format!("attendees[{i}].absent"), "is required"))?;
+        marks.push((email.as_str().to_owned(), absent));
+    }
+    if input.host.is_none() && marks.is_empty() {
+        return Err(ApiError::field("attendees", "give `host` or at least one attendee"));
+    }
+    let mut tx = state.db.begin().await?;
+    let matched = bookings::set_absence(&mut tx, booking.id, input.host, &marks).await?;
+    if matched < marks.len() as u64 {
+        return Err(ApiError::field(
+            "attendees",
+            "every email must be an attendee of this booking",
+        ));
+    }
+    tx.commit().await?;
+    let updated = bookings::find_by_uid(&state.db, &booking.uid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Booking"))?;
+    Ok(envelope::ok(output(&state.db, &updated).await?))
+}
+
+/// `AddGuestsInput_2024_08_13`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct AddGuestsInput {
+    pub guests: Option<Vec<AttendeeInput>>,
+}
+
+/// Add guests to a booking (its host or attendees). Each guest's name and time zone default
+/// to their email and the main attendee's zone.
+#[utoipa::path(post, path = "/v2/bookings/{bookingUid}/guests", tag = "Bookings / Guests", security(("bearer" = [])),
+    params(("bookingUid" = String, Path), ("cal-api-version" = String, Header, description = "2024-08-13")),
+    request_body = AddGuestsInput, responses((status = 200, body = Envelope<BookingOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn add_guests(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<AddGuestsInput>,
+) -> Result<Response, ApiError> {
+    let booking = booking(&state, &ids).await?;
+    if !involved(&state.db, &caller, &booking).await? {
+        return Err(ApiError::not_found("Booking"));
+    }
+    if !matches!(booking.status.as_str(), "accepted" | "pending") {
+        return Err(ApiError::BadRequest(format!(
+            "Guests can't be added to a {} booking",
+            booking.status
+        )));
+    }
+    let guests = input
+        .guests
+        .filter(|g| !g.is_empty())
+        .ok_or_else(|| ApiError::field("guests", "must list at least one guest"))?;
+    let existing = bookings::attendees(&state.db, &[booking.id]).await?;
+    if existing.len() + guests.len() > 31 {
+        return Err(ApiError::field("guests", "a booking has at most 30 guests"));
+    }
+    if let Some(event_type_id) = booking.event_type_id
+        && convene_store::event_types::find(&state.db, event_type_id)
+            .await?
+            .is_some_and(|e| e.disable_guests)
+    {
+        return Err(ApiError::field("guests", "this event type does not accept guests"));
+    }
+    let main_zone = existing
+        .iter()
+        .find(|a| !a.is_guest)
+        .map_or("UTC", |a| a.time_zone.as_str())
+        .to_owned();
+    let mut new = Vec::new();
+    for (i, g) in guests.into_iter().enumerate() {
+        let email = g.email.clone().unwrap_or_default();
+        let filled = AttendeeInput {
+            name: g.name.or_else(|| Some(email.clone())),
+            time_zone: g.time_zone.or_else(|| Some(main_zone.clone())),
+            ..g
+        };
+        let mut attendee = filled.parse(&format!("guests[{i}]"))?;
+        if existing.iter().any(|a| a.email == attendee.email)
+            || new
+                .iter()
+                .any(|n: &convene_store::bookings::NewAttendee| n.email == attendee.email)
+        {
+            return Err(ApiError::field(
+                &format!("guests[{i}].email"),
+                "is already on this booking",
+            ));
+        }
+        attendee.is_guest = true;
+        new.push(attendee);
+    }
+    let mut tx = state.db.begin().await?;
+    bookings::add_attendees(&mut tx, booking.id, &new).await?;
+    tx.commit().await?;
+    let updated = bookings::find_by_uid(&state.db, &booking.uid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Booking"))?;
+    Ok(envelope::ok(output(&state.db, &updated).await?))
+}
+
+/// `CalendarLink`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalendarLink {
+    pub label: &'static str,
+    pub link: String,
+}
+
+fn encode(value: &str) -> String {
+    form_urlencoded::byte_serialize(value.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
+}
+
+fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// The `.ics` text for a booking (as a download: `METHOD:PUBLISH`).
+async fn ics(db: &Db, booking: &BookingRecord) -> Result<String, ApiError> {
+    let host = users::find(db, UserId(booking.host_id)).await?;
+    let attendees = bookings::attendees(db, &[booking.id]).await?;
+    Ok(IcsEvent {
+        method: Method::Publish,
+        uid: booking.ical_uid.clone(),
+        sequence: booking.ical_sequence,
+        stamp: Timestamp::now(),
+        start: ts(booking.start_at),
+        end: ts(booking.end_at),
+        summary: booking.title.clone(),
+        description: booking.description.clone(),
+        location: booking.location.clone(),
+        organizer: host
+            .map(|h| Party {
+                name: h.name.unwrap_or(h.username),
+                email: h.email,
+            })
+            .unwrap_or(Party {
+                name: String::new(),
+                email: String::new(),
+            }),
+        attendees: attendees
+            .into_iter()
+            .map(|a| Party {
+                name: a.name,
+                email: a.email,
+            })
+            .collect(),
+        cancelled: booking.status == "cancelled" || booking.status == "rejected",
+    }
+    .render())
+}
+
+/// Links that add the booking to Google Calendar, Outlook, Office 365, or download an `.ics`.
+#[utoipa::path(get, path = "/v2/bookings/{bookingUid}/calendar-links", tag = "Bookings", security(("bearer" = [])),
+    params(("bookingUid" = String, Path), ("cal-api-version" = Option<String>, Header, description = "2024-08-13")),
+    responses((status = 200, body = Envelope<Vec<CalendarLink>>)))]
+#[tracing::instrument(skip_all)]
+async fn calendar_links(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    let booking = booking(&state, &ids).await?;
+    if !involved(&state.db, &caller, &booking).await? {
+        return Err(ApiError::not_found("Booking"));
+    }
+    let (start, end) = (ts(booking.start_at), ts(booking.end_at));
+    let title = encode(&booking.title);
+    let details = encode(&booking.description);
+    let location = encode(booking.location.as_deref().unwrap_or_default());
+    let google_dates = format!(
+        "{}/{}",
+        start.strftime("%Y%m%dT%H%M%SZ"),
+        end.strftime("%Y%m%dT%H%M%SZ")
+    );
+    let ms_query = format!(
+        "path=%2Fcalendar%2Faction%2Fcompose&rru=addevent&startdt={}&enddt={}&subject={title}&body={details}&location={location}",
+        encode(&utc_iso(start)),
+        encode(&utc_iso(end))
+    );
+    let links = vec![
+        CalendarLink {
+            label: "Google",
+            link: format!(
+                "https://calendar.google.com/calendar/r/eventedit?dates={google_dates}&text={title}&details={details}&location={location}"
+            ),
+        },
+        CalendarLink {
+            label: "Microsoft Outlook",
+            link: format!("https://outlook.live.com/calendar/0/deeplink/compose?{ms_query}"),
+        },
+        CalendarLink {
+            label: "Microsoft Office",
+            link: format!("https://outlook.office.com/calendar/0/deeplink/compose?{ms_query}"),
+        },
+        CalendarLink {
+            label: "ICS",
+            link: format!("data:text/calendar,{}", encode(&ics(&state.db, &booking).await?)),
+        },
+    ];
+    // `CalendarLinksOutput_2024_08_13` is the usual envelope.
+    Ok(Json(json!({ "status": "success", "data": links })).into_response())
+}
+
+/// `RequestRescheduleInput` (Cal.com documents the endpoint; the spec has no body schema).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRescheduleInput {
+    pub rescheduling_reason: Option<String>,
+}
+
+/// Ask the attendee to pick a new time (the booking's host): the booking is cancelled and
+/// marked so the attendee is sent a link to book again.
+#[utoipa::path(post, path = "/v2/bookings/{bookingUid}/request-reschedule", tag = "Bookings", security(("bearer" = [])),
+    params(("bookingUid" = String, Path), ("cal-api-version" = Option<String>, Header, description = "2024-08-13")),
+    request_body = RequestRescheduleInput, responses((status = 200, body = Envelope<BookingOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn request_reschedule(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<RequestRescheduleInput>,
+) -> Result<Response, ApiError> {
+    let booking = hosted(&state, &caller, &ids).await?;
+    let reason = input
+        .rescheduling_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if reason.is_some_and(|r| r.chars().count() > 1000) {
+        return Err(ApiError::field("reschedulingReason", "must be at most 1000 characters"));
+    }
+    let updated = bookings::request_reschedule(&state.db, &booking.uid, reason, &caller.user.email)
+        .await?
+        .ok_or_else(|| ApiError::BadRequest(format!("A {} booking can't be rescheduled", booking.status)))?;
+    Ok(envelope::ok(output(&state.db, &updated).await?))
+}
