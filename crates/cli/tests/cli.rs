@@ -316,3 +316,61 @@ async fn two_processes_share_one_database() {
     assert!(a.terminate().success());
     assert!(b.terminate().success());
 }
+
+#[tokio::test]
+async fn two_processes_racing_for_one_slot_book_it_once() {
+    let test_db = TestDb::new().await.expect("test database");
+    let (dir_a, dir_b) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
+    let env = [("CONVENE_DATABASE_URL", test_db.url.as_str())];
+    let a = Server::start(dir_a.path(), &env, &["serve"]);
+    let b = Server::start(dir_b.path(), &env, &["serve"]);
+    let key = a.printed_value("API key:").expect("admin key");
+    let client = reqwest::Client::new();
+    let schedule = client
+        .post(format!("{}/v2/schedules", a.address))
+        .bearer_auth(&key)
+        .header("cal-api-version", "2024-06-11")
+        .json(&serde_json::json!({ "name": "Work", "timeZone": "UTC", "isDefault": true }))
+        .send()
+        .await
+        .expect("schedule");
+    assert_eq!(schedule.status().as_u16(), 201);
+    let event: serde_json::Value = client
+        .post(format!("{}/v2/event-types", a.address))
+        .bearer_auth(&key)
+        .header("cal-api-version", "2024-06-14")
+        .json(&serde_json::json!({ "title": "Race", "slug": "race", "lengthInMinutes": 30 }))
+        .send()
+        .await
+        .expect("event type")
+        .json()
+        .await
+        .expect("json");
+    let event_id = event["data"]["id"].as_i64().expect("event type id");
+
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let url = format!("{}/v2/bookings", if i % 2 == 0 { &a.address } else { &b.address });
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let body = serde_json::json!({ "eventTypeId": event_id, "start": "2030-01-07T10:00:00Z",
+                "attendee": { "name": "Racer", "email": format!("racer{i}@example.test"), "timeZone": "UTC" } });
+            client
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .ok()
+        }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.ok().flatten());
+    }
+    let created = outcomes.iter().filter(|s| **s == Some(201)).count();
+    let conflicts = outcomes.iter().filter(|s| **s == Some(409)).count();
+    assert_eq!((created, conflicts), (1, 31), "{outcomes:?}");
+    assert!(a.terminate().success());
+    assert!(b.terminate().success());
+}

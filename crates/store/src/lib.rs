@@ -12,6 +12,7 @@ mod error;
 pub mod event_types;
 pub mod features;
 pub mod memberships;
+pub mod out_of_office;
 pub mod reservations;
 pub mod schedules;
 pub mod sessions;

@@ -15,6 +15,7 @@ mod me;
 mod memberships;
 mod org_teams;
 mod org_users;
+mod out_of_office;
 mod profile_input;
 mod reservations;
 mod schedules;
@@ -71,4 +72,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(bookings::router())
         .merge(booking_actions::router())
         .merge(reservations::router())
+        .merge(out_of_office::router())
 }

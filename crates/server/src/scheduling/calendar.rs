@@ -4,11 +4,11 @@
 use super::availability::{fallback_schedule, weekly_schedule};
 use super::event_settings::booking_limits;
 use convene_core::UserId;
-use convene_core::schedule::Interval;
+use convene_core::schedule::{Interval, subtract};
 use convene_core::slots::{BookingLimits, ExistingBooking, SlotQuery, SlotRules, free_slots, is_bookable};
 use convene_store::event_types::EventTypeRecord;
 use convene_store::users::UserRecord;
-use convene_store::{Exec, StoreResult, bookings, schedules};
+use convene_store::{Exec, StoreResult, bookings, out_of_office, schedules};
 use jiff::civil::Weekday;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
@@ -111,7 +111,18 @@ impl Calendar {
             ts(window.end.as_millisecond() + DAY_MS),
         )
         .unwrap_or(window);
-        let available = schedule.available(wide);
+        // Out-of-office periods take whole stretches out of availability.
+        let away: Vec<Interval> = out_of_office::overlapping(
+            reborrow(&mut exec),
+            host_id,
+            wide.start.as_millisecond(),
+            wide.end.as_millisecond(),
+        )
+        .await?
+        .into_iter()
+        .filter_map(|(start, end)| Interval::new(ts(start), ts(end)))
+        .collect();
+        let available = subtract(&schedule.available(wide), &away);
         let busy = bookings::busy(exec, host_id, from, to, except.booking_uid, except.reservation_uid).await?;
         let bookings = busy
             .into_iter()

@@ -12,6 +12,7 @@ mod conventions;
 mod me;
 mod memberships;
 mod org_users;
+mod out_of_office;
 mod rate_limit;
 mod reservations;
 mod role_matrix;

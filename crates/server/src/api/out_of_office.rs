@@ -1,0 +1,310 @@
+//! Out-of-office entries, which block availability: organization-managed
+//! (`/v2/organizations/{orgId}/users/{userId}/ooo`, `/v2/organizations/{orgId}/ooo`) and the
+//! caller's own (`/v2/me/ooo`, our addition in the same shapes).
+
+use super::ApiError;
+use super::access::OrgAccess;
+use super::auth::ApiUser;
+use super::envelope::{self, Envelope};
+use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
+use crate::AppState;
+use crate::scheduling::time_text::{parse_instant, utc_iso};
+use axum::extract::State;
+use axum::response::Response;
+use convene_core::{TeamId, UserId};
+use convene_store::memberships;
+use convene_store::out_of_office::{self, OooFields, OooRecord};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+const REASONS: [&str; 5] = ["unspecified", "vacation", "travel", "sick", "public_holiday"];
+/// The longest single absence accepted (two years).
+const MAX_SPAN_MS: i64 = 2 * 366 * 86_400_000;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_member_ooo, create_member_ooo))
+        .routes(routes!(update_member_ooo, delete_member_ooo))
+        .routes(routes!(list_org_ooo))
+        .routes(routes!(list_my_ooo, create_my_ooo))
+        .routes(routes!(update_my_ooo, delete_my_ooo))
+}
+
+/// `CreateOutOfOfficeEntryDto` / its update twin.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OooInput {
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub notes: Option<String>,
+    pub to_user_id: Option<i64>,
+    /// `unspecified`, `vacation`, `travel`, `sick` or `public_holiday`.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OooOutput {
+    pub id: i64,
+    pub user_id: i64,
+    pub to_user_id: Option<i64>,
+    pub start: String,
+    pub end: String,
+    pub notes: Option<String>,
+    pub reason: String,
+}
+
+fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+impl From<&OooRecord> for OooOutput {
+    fn from(r: &OooRecord) -> Self {
+        OooOutput {
+            id: r.id,
+            user_id: r.user_id,
+            to_user_id: r.to_user_id,
+            start: utc_iso(ts(r.start_at)),
+            end: utc_iso(ts(r.end_at)),
+            notes: r.notes.clone(),
+            reason: r.reason.clone(),
+        }
+    }
+}
+
+/// Merges `input` over `base` (everything required for a create) and validates. A cover
+/// (`toUserId`) must be someone else in `org` (or anyone else without an organization).
+async fn fields(
+    state: &AppState,
+    user: UserId,
+    org: Option<TeamId>,
+    input: OooInput,
+    base: Option<&OooRecord>,
+) -> Result<OooFields, ApiError> {
+    let start = match (&input.start, base) {
+        (Some(s), _) => parse_instant("start", s)?.as_millisecond(),
+        (None, Some(b)) => b.start_at,
+        (None, None) => return Err(ApiError::field("start", "is required")),
+    };
+    let end = match (&input.end, base) {
+        (Some(e), _) => parse_instant("end", e)?.as_millisecond(),
+        (None, Some(b)) => b.end_at,
+        (None, None) => return Err(ApiError::field("end", "is required")),
+    };
+    if end <= start {
+        return Err(ApiError::field("end", "must be after start"));
+    }
+    if end - start > MAX_SPAN_MS {
+        return Err(ApiError::field("end", "an entry may span at most two years"));
+    }
+    let reason = match (&input.reason, base) {
+        (Some(r), _) if REASONS.contains(&r.as_str()) => r.clone(),
+        (Some(_), _) => {
+            return Err(ApiError::field(
+                "reason",
+                format!("must be one of {}", REASONS.join(", ")),
+            ));
+        }
+        (None, Some(b)) => b.reason.clone(),
+        (None, None) => "unspecified".to_owned(),
+    };
+    let notes = match (&input.notes, base) {
+        (Some(n), _) if n.chars().count() > 500 => {
+            return Err(ApiError::field("notes", "must be at most 500 characters"));
+        }
+        (Some(n), _) => Some(n.clone()).filter(|n| !n.trim().is_empty()),
+        (None, Some(b)) => b.notes.clone(),
+        (None, None) => None,
+    };
+    let to_user_id = match (input.to_user_id, base) {
+        (Some(id), _) if id == user.0 => return Err(ApiError::field("toUserId", "can't be the absent user")),
+        (Some(id), _) => {
+            let ok = match org {
+                Some(org) => memberships::of_user(&state.db, org, UserId(id)).await?.is_some(),
+                None => convene_store::users::find(&state.db, UserId(id)).await?.is_some(),
+            };
+            if !ok {
+                return Err(ApiError::field(
+                    "toUserId",
+                    format!("user {id} not found in this organization"),
+                ));
+            }
+            Some(id)
+        }
+        (None, Some(b)) => b.to_user_id,
+        (None, None) => None,
+    };
+    Ok(OooFields {
+        start_at: start,
+        end_at: end,
+        notes,
+        reason,
+        to_user_id,
+    })
+}
+
+/// The organization and the member whose entries are addressed: org admins reach every member,
+/// others only themselves. Non-members of the organization are 404.
+async fn member(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<(TeamId, UserId), ApiError> {
+    let access = OrgAccess::load(state, caller, ids.id("orgId")?).await?;
+    let user = UserId(ids.id("userId")?);
+    if user != caller.id() {
+        access.require_admin()?;
+    }
+    if memberships::of_user(&state.db, access.org_id(), user).await?.is_none() {
+        return Err(ApiError::not_found("User"));
+    }
+    Ok((access.org_id(), user))
+}
+
+/// A member's out-of-office entries (org ADMIN/OWNER, or the member).
+#[utoipa::path(get, path = "/v2/organizations/{orgId}/users/{userId}/ooo", tag = "Orgs / Users / OOO", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("userId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
+    responses((status = 200, body = Envelope<Vec<OooOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn list_member_ooo(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    let (_, user) = member(&state, &caller, &ids).await?;
+    let paging = Paging::from_query(&q, 250, 1000)?;
+    let list = out_of_office::list_for_user(&state.db, user, paging.skip, paging.take).await?;
+    Ok(envelope::ok(list.iter().map(OooOutput::from).collect::<Vec<_>>()))
+}
+
+/// Create an entry for a member.
+#[utoipa::path(post, path = "/v2/organizations/{orgId}/users/{userId}/ooo", tag = "Orgs / Users / OOO", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("userId" = i64, Path)), request_body = OooInput,
+    responses((status = 201, body = Envelope<OooOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn create_member_ooo(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<OooInput>,
+) -> Result<Response, ApiError> {
+    let (org, user) = member(&state, &caller, &ids).await?;
+    let f = fields(&state, user, Some(org), input, None).await?;
+    Ok(envelope::created(OooOutput::from(
+        &out_of_office::insert(&state.db, user, &f).await?,
+    )))
+}
+
+/// Update a member's entry.
+#[utoipa::path(patch, path = "/v2/organizations/{orgId}/users/{userId}/ooo/{oooId}", tag = "Orgs / Users / OOO", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("userId" = i64, Path), ("oooId" = i64, Path)), request_body = OooInput,
+    responses((status = 200, body = Envelope<OooOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn update_member_ooo(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<OooInput>,
+) -> Result<Response, ApiError> {
+    let (org, user) = member(&state, &caller, &ids).await?;
+    update(&state, user, Some(org), ids.id("oooId")?, input).await
+}
+
+/// Delete a member's entry.
+#[utoipa::path(delete, path = "/v2/organizations/{orgId}/users/{userId}/ooo/{oooId}", tag = "Orgs / Users / OOO", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("userId" = i64, Path), ("oooId" = i64, Path)),
+    responses((status = 200, body = Envelope<OooOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn delete_member_ooo(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    let (_, user) = member(&state, &caller, &ids).await?;
+    delete(&state, user, ids.id("oooId")?).await
+}
+
+/// Every member's entries (org ADMIN/OWNER).
+#[utoipa::path(get, path = "/v2/organizations/{orgId}/ooo", tag = "Orgs / Users / OOO", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
+    responses((status = 200, body = Envelope<Vec<OooOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn list_org_ooo(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    access.require_admin()?;
+    let paging = Paging::from_query(&q, 250, 1000)?;
+    let list = out_of_office::list_for_organization(&state.db, access.org_id(), paging.skip, paging.take).await?;
+    Ok(envelope::ok(list.iter().map(OooOutput::from).collect::<Vec<_>>()))
+}
+
+/// My out-of-office entries.
+#[utoipa::path(get, path = "/v2/me/ooo", tag = "Me", security(("bearer" = [])),
+    params(("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
+    responses((status = 200, body = Envelope<Vec<OooOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn list_my_ooo(State(state): State<AppState>, caller: ApiUser, q: QueryPairs) -> Result<Response, ApiError> {
+    let paging = Paging::from_query(&q, 250, 1000)?;
+    let list = out_of_office::list_for_user(&state.db, caller.id(), paging.skip, paging.take).await?;
+    Ok(envelope::ok(list.iter().map(OooOutput::from).collect::<Vec<_>>()))
+}
+
+/// Create an entry for myself.
+#[utoipa::path(post, path = "/v2/me/ooo", tag = "Me", security(("bearer" = [])), request_body = OooInput,
+    responses((status = 201, body = Envelope<OooOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn create_my_ooo(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ApiJson(input): ApiJson<OooInput>,
+) -> Result<Response, ApiError> {
+    let f = fields(&state, caller.id(), caller.user.organization(), input, None).await?;
+    Ok(envelope::created(OooOutput::from(
+        &out_of_office::insert(&state.db, caller.id(), &f).await?,
+    )))
+}
+
+/// Update one of my entries.
+#[utoipa::path(patch, path = "/v2/me/ooo/{oooId}", tag = "Me", security(("bearer" = [])),
+    params(("oooId" = i64, Path)), request_body = OooInput, responses((status = 200, body = Envelope<OooOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn update_my_ooo(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<OooInput>,
+) -> Result<Response, ApiError> {
+    update(&state, caller.id(), caller.user.organization(), ids.id("oooId")?, input).await
+}
+
+/// Delete one of my entries.
+#[utoipa::path(delete, path = "/v2/me/ooo/{oooId}", tag = "Me", security(("bearer" = [])),
+    params(("oooId" = i64, Path)), responses((status = 200, body = Envelope<OooOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn delete_my_ooo(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    delete(&state, caller.id(), ids.id("oooId")?).await
+}
+
+async fn update(
+    state: &AppState,
+    user: UserId,
+    org: Option<TeamId>,
+    id: i64,
+    input: OooInput,
+) -> Result<Response, ApiError> {
+    let current = out_of_office::find(&state.db, user, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Out-of-office entry"))?;
+    let f = fields(state, user, org, input, Some(&current)).await?;
+    let updated = out_of_office::update(&state.db, user, id, &f)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Out-of-office entry"))?;
+    Ok(envelope::ok(OooOutput::from(&updated)))
+}
+
+async fn delete(state: &AppState, user: UserId, id: i64) -> Result<Response, ApiError> {
+    let current = out_of_office::find(&state.db, user, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Out-of-office entry"))?;
+    out_of_office::delete(&state.db, user, id).await?;
+    Ok(envelope::ok(OooOutput::from(&current)))
+}
