@@ -1,12 +1,15 @@
 //! What each subcommand does.
 
 use crate::config::Config;
+use crate::keys;
 use anyhow::Context;
 use clap::Subcommand;
 use convene_core::{EmailAddress, FeatureFlag, TeamId};
+use convene_server::webhooks::{self, WebhookSettings};
 use convene_server::{AppState, Application, ServerSettings, tenancy};
 use convene_store::{Db, users};
 use secrecy::ExposeSecret;
+use std::sync::Arc;
 
 pub fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CONVENE_LOG")
@@ -37,6 +40,8 @@ pub async fn migrate(config: &Config) -> anyhow::Result<()> {
 }
 
 pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
+    // Before the database: a missing key must stop the start even when the database is unreachable.
+    let keyring = Arc::new(keys::load(config)?);
     let db = open_database(config).await?;
     let admin_password = config.admin_password.as_ref().map(|p| p.expose_secret().to_owned());
     if let Some(admin) = tenancy::bootstrap_instance_admin(&db, config.admin_email.as_deref(), admin_password).await? {
@@ -70,15 +75,28 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         rate_limit_per_minute: config.rate_limit(),
         max_body_bytes: config.max_body_bytes,
         secure_cookies: config.secure_cookies,
+        webhooks: WebhookSettings {
+            allow_private_targets: config.allow_private_webhook_targets,
+            ..WebhookSettings::default()
+        },
         ..ServerSettings::default()
     };
-    let app = Application::build(AppState::new(db.clone(), settings), config.listen)
+    let state = AppState::new(db.clone(), settings, keyring);
+    let app = Application::build(state.clone(), config.listen)
         .await
         .with_context(|| format!("listening on {} (listen / CONVENE_LISTEN)", config.listen))?;
     let addr = app.local_addr()?;
+    let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+    let worker = webhooks::spawn_worker(state, worker_stop);
     println!("convene listening on http://{addr}");
     tracing::info!(%addr, backend = ?db.backend(), "convene started");
-    app.run_until(shutdown_signal()).await?;
+    let served = app.run_until(shutdown_signal()).await;
+    // Let a delivery in flight finish (bounded by its timeout) before the pool closes under it.
+    let _ = stop_worker.send(true);
+    if let Err(e) = worker.await {
+        tracing::error!(error = %e, "the webhook worker ended abnormally");
+    }
+    served?;
     db.close().await;
     tracing::info!("convene stopped");
     Ok(())
@@ -181,6 +199,20 @@ pub async fn features(config: &Config, command: FeaturesCommand) -> anyhow::Resu
             tenancy::set_feature(&db, TeamId(org), flag.as_str(), None).await?;
             println!("{} cleared for organization {org}", flag.as_str());
         }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Print a new random key as `kid:base64`, for encryption_keys (CONVENE_ENCRYPTION_KEYS). List it first to
+    /// make it the active key; keep older keys listed after it until nothing sealed with them remains.
+    Generate,
+}
+
+pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
+    match command {
+        KeysCommand::Generate => println!("{}", keys::generate_entry()),
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use convene_core::EmailAddress;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
@@ -34,6 +34,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// `pretty` or `json`.
     pub log_format: String,
+    /// Keys that encrypt stored secrets, `kid:base64(32 bytes)`, the first active. The environment variable
+    /// takes them comma-separated. When empty on SQLite, a key is generated into `data_dir`.
+    #[serde(default, deserialize_with = "comma_separated")]
+    pub encryption_keys: Vec<SecretString>,
+    /// Let webhooks reach loopback, private and link-local addresses (self-hosted receivers).
+    pub allow_private_webhook_targets: bool,
 }
 
 /// Defaults, as a serializable twin of [`Config`] (figment merges on top of it).
@@ -45,6 +51,7 @@ struct Defaults {
     max_body_bytes: usize,
     secure_cookies: bool,
     log_format: &'static str,
+    allow_private_webhook_targets: bool,
 }
 
 impl Config {
@@ -58,6 +65,7 @@ impl Config {
             max_body_bytes: 1024 * 1024,
             secure_cookies: true,
             log_format: "pretty",
+            allow_private_webhook_targets: false,
         };
         let mut figment = Figment::from(Serialized::defaults(defaults));
         match file {
@@ -109,6 +117,14 @@ impl Config {
         Ok(())
     }
 
+    /// Whether the database is a PostgreSQL server (shared by processes) rather than a local SQLite file.
+    pub fn uses_postgres(&self) -> bool {
+        self.database_url.as_ref().is_some_and(|url| {
+            let url = url.expose_secret();
+            url.starts_with("postgres://") || url.starts_with("postgresql://")
+        })
+    }
+
     pub fn rate_limit(&self) -> NonZeroU32 {
         NonZeroU32::new(self.rate_limit_per_minute).unwrap_or(NonZeroU32::MIN)
     }
@@ -122,6 +138,26 @@ impl Config {
             .with_context(|| format!("creating data_dir (CONVENE_DATA_DIR) {}", self.data_dir.display()))?;
         Ok(format!("sqlite://{}", self.data_dir.join("convene.db").display()))
     }
+}
+
+/// A list given as a TOML array, or as one comma-separated string (how it arrives from the environment).
+fn comma_separated<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SecretString>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Entries {
+        Joined(String),
+        List(Vec<String>),
+    }
+    let entries = match Entries::deserialize(d)? {
+        Entries::Joined(joined) => joined.split(',').map(str::to_owned).collect(),
+        Entries::List(list) => list,
+    };
+    Ok(entries
+        .into_iter()
+        .map(|e| e.trim().to_owned())
+        .filter(|e| !e.is_empty())
+        .map(SecretString::from)
+        .collect())
 }
 
 /// One figment error as "setting (CONVENE_SETTING): problem".

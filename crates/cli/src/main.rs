@@ -2,6 +2,7 @@
 
 mod commands;
 mod config;
+mod keys;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -38,6 +39,9 @@ enum Command {
     /// Manage per-organization feature flags.
     #[command(subcommand)]
     Features(commands::FeaturesCommand),
+    /// Encryption keys for stored secrets.
+    #[command(subcommand)]
+    Keys(commands::KeysCommand),
 }
 
 fn main() -> std::process::ExitCode {
@@ -64,6 +68,7 @@ fn main() -> std::process::ExitCode {
             Command::Migrate => commands::migrate(&config).await,
             Command::ApiKeys(cmd) => commands::api_keys(&config, cmd).await,
             Command::Features(cmd) => commands::features(&config, cmd).await,
+            Command::Keys(cmd) => commands::keys(cmd),
         }
     });
     match result {

@@ -10,6 +10,9 @@ use std::time::Duration;
 
 const BIN: &str = env!("CARGO_BIN_EXE_convene");
 
+/// The encryption key processes sharing a database are given (PostgreSQL refuses to start without one).
+const SHARED_KEY: &str = "shared:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 /// A running `convene serve` and what it printed on start.
 struct Server {
     child: Child,
@@ -282,7 +285,10 @@ async fn two_processes_share_one_database() {
     let test_db = TestDb::new().await.expect("test database");
     let dir_a = tempfile::tempdir().expect("dir");
     let dir_b = tempfile::tempdir().expect("dir");
-    let env = [("CONVENE_DATABASE_URL", test_db.url.as_str())];
+    let env = [
+        ("CONVENE_DATABASE_URL", test_db.url.as_str()),
+        ("CONVENE_ENCRYPTION_KEYS", SHARED_KEY),
+    ];
     let a = Server::start(dir_a.path(), &env, &["serve"]);
     let b = Server::start(dir_b.path(), &env, &["serve"]);
     let key = a.printed_value("API key:").expect("the first process bootstraps");
@@ -321,7 +327,10 @@ async fn two_processes_share_one_database() {
 async fn two_processes_racing_for_one_slot_book_it_once() {
     let test_db = TestDb::new().await.expect("test database");
     let (dir_a, dir_b) = (tempfile::tempdir().expect("dir"), tempfile::tempdir().expect("dir"));
-    let env = [("CONVENE_DATABASE_URL", test_db.url.as_str())];
+    let env = [
+        ("CONVENE_DATABASE_URL", test_db.url.as_str()),
+        ("CONVENE_ENCRYPTION_KEYS", SHARED_KEY),
+    ];
     let a = Server::start(dir_a.path(), &env, &["serve"]);
     let b = Server::start(dir_b.path(), &env, &["serve"]);
     let key = a.printed_value("API key:").expect("admin key");

@@ -10,6 +10,7 @@ pub mod scheduling;
 mod state;
 pub mod tenancy;
 mod web;
+pub mod webhooks;
 
 pub use state::{AppState, ServerSettings};
 

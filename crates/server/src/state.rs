@@ -1,6 +1,8 @@
 //! Shared state handed to every handler.
 
 use crate::metrics::Metrics;
+use crate::webhooks::WebhookSettings;
+use convene_keyring::Keyring;
 use convene_store::Db;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use std::num::NonZeroU32;
@@ -17,6 +19,8 @@ pub struct ServerSettings {
     pub secure_cookies: bool,
     /// How long a web sign-in lasts.
     pub session_hours: i64,
+    /// Which targets webhook deliveries may reach, their timeout and retry schedule.
+    pub webhooks: WebhookSettings,
 }
 
 impl Default for ServerSettings {
@@ -26,6 +30,7 @@ impl Default for ServerSettings {
             max_body_bytes: 1024 * 1024,
             secure_cookies: true,
             session_hours: 24 * 14,
+            webhooks: WebhookSettings::default(),
         }
     }
 }
@@ -39,10 +44,13 @@ pub struct AppState {
     /// Sign-in attempts per email address, against password guessing.
     pub login_limiter: Arc<DefaultKeyedRateLimiter<String>>,
     pub metrics: Arc<Metrics>,
+    /// Seals and opens stored secrets (webhook secrets). Passed in rather than defaulted: every process
+    /// sharing a database must use the same keys.
+    pub keyring: Arc<Keyring>,
 }
 
 impl AppState {
-    pub fn new(db: Db, settings: ServerSettings) -> Self {
+    pub fn new(db: Db, settings: ServerSettings, keyring: Arc<Keyring>) -> Self {
         let quota = Quota::per_minute(settings.rate_limit_per_minute);
         Self {
             db,
@@ -52,6 +60,7 @@ impl AppState {
             ))),
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()),
+            keyring,
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod sessions;
 pub mod teams;
 pub mod testing;
 pub mod users;
+pub mod webhooks;
 
 pub use db::{Backend, Db, Exec, Tx, now_ms};
 pub use error::StoreError;

@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::scheduling::booking::{self, AttendeeInput, BookingRequest, parse_guests};
 use crate::scheduling::resolve::{self, EventTypeRef};
 use crate::scheduling::time_text::{parse_instant, utc_iso};
+use crate::webhooks::{self, Trigger};
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{HeaderText, UserId};
@@ -423,8 +424,9 @@ async fn cancel_booking(
     let booking = booking_for(&state, caller.as_ref(), &ids).await?;
     let why = reason("cancellationReason", input.cancellation_reason.as_deref())?;
     let by = caller.as_ref().map(|c| c.user.email.clone());
+    let mut tx = state.db.begin().await?;
     let updated = bookings::set_status(
-        &state.db,
+        &mut tx,
         &booking.uid,
         &["accepted", "pending"],
         "cancelled",
@@ -433,6 +435,8 @@ async fn cancel_booking(
     )
     .await?
     .ok_or_else(|| ApiError::Conflict(format!("A {} booking can't be cancelled", booking.status)))?;
+    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &updated, None).await?;
+    tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
 
@@ -536,7 +540,8 @@ pub(super) async fn hosted(state: &AppState, caller: &ApiUser, ids: &PathIds) ->
 #[tracing::instrument(skip_all)]
 async fn confirm_booking(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
     let booking = hosted(&state, &caller, &ids).await?;
-    let updated = bookings::set_status(&state.db, &booking.uid, &["pending"], "accepted", None, None)
+    let mut tx = state.db.begin().await?;
+    let updated = bookings::set_status(&mut tx, &booking.uid, &["pending"], "accepted", None, None)
         .await?
         .ok_or_else(|| {
             ApiError::Conflict(format!(
@@ -544,6 +549,9 @@ async fn confirm_booking(State(state): State<AppState>, caller: ApiUser, ids: Pa
                 booking.status
             ))
         })?;
+    // As in Cal.com, a confirmed request is announced as a created booking.
+    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCreated, &updated, None).await?;
+    tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
 
@@ -566,8 +574,9 @@ async fn decline_booking(
 ) -> Result<Response, ApiError> {
     let booking = hosted(&state, &caller, &ids).await?;
     let why = reason("reason", input.reason.as_deref())?;
+    let mut tx = state.db.begin().await?;
     let updated = bookings::set_status(
-        &state.db,
+        &mut tx,
         &booking.uid,
         &["pending"],
         "rejected",
@@ -581,5 +590,7 @@ async fn decline_booking(
             booking.status
         ))
     })?;
+    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingRejected, &updated, None).await?;
+    tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }

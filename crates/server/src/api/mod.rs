@@ -22,6 +22,7 @@ mod schedules;
 mod slots;
 mod team_input;
 pub mod version;
+mod webhooks;
 
 pub use error::ApiError;
 
@@ -73,4 +74,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(booking_actions::router())
         .merge(reservations::router())
         .merge(out_of_office::router())
+        .merge(webhooks::router())
 }

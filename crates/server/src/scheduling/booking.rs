@@ -6,6 +6,7 @@ use super::event_settings::required_field_slugs;
 use crate::api::ApiError;
 use crate::api::dto::metadata_text;
 use crate::credentials::random_token;
+use crate::webhooks::{self, Trigger};
 use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, HeaderText, Locale, TimeZoneId, UserId};
 use convene_store::Db;
@@ -135,7 +136,8 @@ fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<O
 }
 
 /// Validates and books. 409 when the slot is not free (taken, held, outside availability, too
-/// soon, or over a booking limit).
+/// soon, or over a booking limit). Webhook deliveries (created, requested or rescheduled) are queued
+/// in the booking's transaction.
 pub async fn create(
     db: &Db,
     event: &EventTypeRecord,
@@ -220,6 +222,12 @@ pub async fn create(
             "The booking was cancelled or moved meanwhile".into(),
         ));
     }
+    let trigger = match (&req.rescheduled_from, created.status.as_str()) {
+        (Some(_), _) => Trigger::BookingRescheduled,
+        (None, "pending") => Trigger::BookingRequested,
+        (None, _) => Trigger::BookingCreated,
+    };
+    webhooks::enqueue_booking_event(&mut tx, trigger, &created, req.rescheduled_from.as_ref()).await?;
     tx.commit().await?;
     Ok(created)
 }

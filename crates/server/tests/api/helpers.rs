@@ -2,6 +2,8 @@
 //! PostgreSQL when CONVENE_TEST_DATABASE_URL is set), and typed request helpers.
 
 use convene_core::{EmailAddress, Role, TeamId, UserId};
+use convene_keyring::Keyring;
+use convene_server::webhooks::WebhookSettings;
 use convene_server::{AppState, Application, ServerSettings, tenancy};
 use convene_store::teams::TeamFields;
 use convene_store::testing::TestDb;
@@ -10,15 +12,19 @@ use convene_store::{Db, memberships};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 pub struct TestApp {
     pub address: String,
     pub db: Db,
+    /// The server's state, for driving background work (the webhook worker) step by step.
+    pub state: AppState,
     pub client: reqwest::Client,
     /// The bootstrapped instance admin's key.
     pub admin_key: String,
-    _shutdown: tokio::sync::oneshot::Sender<()>,
-    _test_db: TestDb,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    test_db: TestDb,
 }
 
 /// A JSON answer: status, headers and parsed body (Null when not JSON).
@@ -62,9 +68,14 @@ impl Answer {
 }
 
 impl TestApp {
+    /// A server whose webhooks may target 127.0.0.1, where the tests' receivers listen.
     pub async fn spawn() -> Self {
         Self::spawn_with(ServerSettings {
             secure_cookies: false,
+            webhooks: WebhookSettings {
+                allow_private_targets: true,
+                ..WebhookSettings::default()
+            },
             ..ServerSettings::default()
         })
         .await
@@ -77,15 +88,23 @@ impl TestApp {
             .await
             .expect("bootstrap")
             .expect("first bootstrap creates the admin");
-        let app = Application::build(
-            AppState::new(db.clone(), settings),
-            SocketAddr::from(([127, 0, 0, 1], 0)),
-        )
-        .await
-        .expect("bind");
+        Self::serve(test_db, db, settings, Arc::new(Keyring::generate()), admin.api_key).await
+    }
+
+    async fn serve(
+        test_db: TestDb,
+        db: Db,
+        settings: ServerSettings,
+        keyring: Arc<Keyring>,
+        admin_key: String,
+    ) -> Self {
+        let state = AppState::new(db.clone(), settings, keyring);
+        let app = Application::build(state.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
         let address = format!("http://{}", app.local_addr().expect("addr"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(app.run_until(async move {
+        let server = tokio::spawn(app.run_until(async move {
             let _ = rx.await;
         }));
         let client = reqwest::Client::builder()
@@ -95,11 +114,34 @@ impl TestApp {
         TestApp {
             address,
             db,
+            state,
             client,
-            admin_key: admin.api_key,
-            _shutdown: tx,
-            _test_db: test_db,
+            admin_key,
+            shutdown: tx,
+            server,
+            test_db,
         }
+    }
+
+    /// Stops this server and closes its database pool, then starts a new one on the same database with the
+    /// same settings and keys: what a process restart looks like to the data.
+    pub async fn restart(self) -> Self {
+        let TestApp {
+            db,
+            state,
+            admin_key,
+            shutdown,
+            server,
+            test_db,
+            ..
+        } = self;
+        let _ = shutdown.send(());
+        server.await.expect("server task").expect("server stopped cleanly");
+        let (settings, keyring) = ((*state.settings).clone(), state.keyring.clone());
+        drop(state);
+        db.close().await;
+        let db = Db::connect(&test_db.url).await.expect("reopen the database");
+        Self::serve(test_db, db, settings, keyring, admin_key).await
     }
 
     pub async fn request(&self, method: Method, path: &str, key: Option<&str>, body: Option<Value>) -> Answer {

@@ -21,3 +21,4 @@ mod slots;
 mod teams;
 mod web_browser;
 mod web_forms;
+mod webhooks;

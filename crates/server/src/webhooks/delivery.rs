@@ -1,0 +1,184 @@
+//! One delivery attempt, start to finish: claim a due row, send it outside any transaction, record the result.
+
+use super::secret::open_secret;
+use super::send::{Answer, Post, send};
+use super::signature::sign;
+use super::target::{TargetError, resolve};
+use crate::AppState;
+use convene_store::StoreError;
+use convene_store::webhooks::deliveries::{self, AttemptResult, DeliveryRecord};
+use convene_store::webhooks::{self, WebhookRecord};
+
+/// What [`deliver_one`] did with the row it claimed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeliveryOutcome {
+    pub delivery_id: i64,
+    pub webhook_id: Option<i64>,
+    /// Which attempt this was (1 for the first).
+    pub attempt: i64,
+    pub result: AttemptResult,
+}
+
+/// Claims one due delivery (at `now`, epoch ms), sends it and records the outcome; `None` when nothing is due.
+///
+/// 2xx → delivered. Any other answer, or none → retrying with backoff, until the retry budget is spent →
+/// failed. A target the instance policy blocks, a deleted or deactivated webhook → failed at once, with no
+/// request made. Tests pass a `now` in the future to make a retry due without waiting for it.
+#[tracing::instrument(skip_all)]
+pub async fn deliver_one(state: &AppState, now: i64) -> Result<Option<DeliveryOutcome>, StoreError> {
+    let settings = &state.settings.webhooks;
+    let lease_ms = i64::try_from(settings.lease.as_millis()).unwrap_or(i64::MAX);
+    let Some(delivery) = deliveries::claim_due(&state.db, now, lease_ms).await? else {
+        return Ok(None);
+    };
+    let result = attempt(state, &delivery, now).await?;
+    let recorded = deliveries::record_attempt(&state.db, delivery.id, delivery.attempts, &result, now).await?;
+    log_result(&delivery, &result, recorded);
+    Ok(Some(DeliveryOutcome {
+        delivery_id: delivery.id,
+        webhook_id: delivery.webhook_id,
+        attempt: delivery.attempts,
+        result,
+    }))
+}
+
+async fn attempt(state: &AppState, delivery: &DeliveryRecord, now: i64) -> Result<AttemptResult, StoreError> {
+    let webhook = match delivery.webhook_id {
+        Some(id) => webhooks::find(&state.db, id).await?,
+        None => None,
+    };
+    let Some(webhook) = webhook else {
+        return Ok(failed(None, "the webhook was deleted before delivery"));
+    };
+    if !webhook.active {
+        return Ok(failed(None, "the webhook was deactivated before delivery"));
+    }
+    Ok(match post(state, &webhook, &delivery.body).await {
+        Ok(status) if (200..300).contains(&status) => AttemptResult::Delivered {
+            status_code: i64::from(status),
+        },
+        Ok(status) => retry_or_fail(
+            state,
+            delivery,
+            now,
+            Some(i64::from(status)),
+            format!("the subscriber answered HTTP {status}"),
+        ),
+        Err(Problem::Permanent(error)) => failed(None, &error),
+        Err(Problem::Transient(error)) => retry_or_fail(state, delivery, now, None, error),
+    })
+}
+
+enum Problem {
+    Permanent(String),
+    Transient(String),
+}
+
+/// Checks the target, signs and sends; `Ok` with the answer's status.
+async fn post(state: &AppState, webhook: &WebhookRecord, body: &str) -> Result<u16, Problem> {
+    let settings = &state.settings.webhooks;
+    let (url, target) = resolve(&webhook.subscriber_url, settings.private_policy())
+        .await
+        .map_err(|e| match e {
+            TargetError::Blocked(_) => Problem::Permanent(e.to_string()),
+            TargetError::Unresolved { .. } => Problem::Transient(e.to_string()),
+        })?;
+    // A key missing from the configuration can be put back, so this is worth retrying.
+    let secret = webhook
+        .secret_sealed
+        .as_deref()
+        .map(|sealed| open_secret(&state.keyring, webhook.id, sealed))
+        .transpose()
+        .map_err(|e| Problem::Transient(format!("cannot decrypt the webhook's secret: {e}")))?;
+    let signature = sign(secret.as_ref(), body.as_bytes());
+    let post = Post {
+        url: &url,
+        target: &target,
+        body,
+        signature: &signature,
+        version: &webhook.version,
+    };
+    match send(post, settings.request_timeout).await {
+        Answer::Status(status) => Ok(status),
+        Answer::NoAnswer(error) => Err(Problem::Transient(error)),
+    }
+}
+
+fn retry_or_fail(
+    state: &AppState,
+    delivery: &DeliveryRecord,
+    now: i64,
+    status_code: Option<i64>,
+    error: String,
+) -> AttemptResult {
+    let retry = state.settings.webhooks.retry;
+    match retry.next_attempt_at(delivery.attempts, delivery.created_at, now) {
+        Some(next_attempt_at) => AttemptResult::Retry {
+            status_code,
+            error,
+            next_attempt_at,
+        },
+        None => AttemptResult::Failed {
+            status_code,
+            error: format!("gave up after {} attempts; last: {error}", delivery.attempts),
+        },
+    }
+}
+
+fn failed(status_code: Option<i64>, error: &str) -> AttemptResult {
+    AttemptResult::Failed {
+        status_code,
+        error: error.to_owned(),
+    }
+}
+
+/// Ids, trigger, attempt and result only: never the URL, the body or the secret.
+fn log_result(delivery: &DeliveryRecord, result: &AttemptResult, recorded: bool) {
+    let (id, webhook, attempt, trigger) = (
+        delivery.id,
+        delivery.webhook_id,
+        delivery.attempts,
+        delivery.trigger_event.as_str(),
+    );
+    if !recorded {
+        tracing::warn!(
+            delivery_id = id,
+            ?webhook,
+            attempt,
+            "webhook delivery's lease expired before its result was recorded; another attempt owns it"
+        );
+        return;
+    }
+    match result {
+        AttemptResult::Delivered { status_code } => {
+            tracing::info!(
+                delivery_id = id,
+                ?webhook,
+                attempt,
+                trigger,
+                status_code,
+                "webhook delivered"
+            );
+        }
+        AttemptResult::Retry { error, .. } => {
+            tracing::warn!(
+                delivery_id = id,
+                ?webhook,
+                attempt,
+                trigger,
+                error,
+                "webhook delivery will be retried"
+            );
+        }
+        AttemptResult::Failed { error, .. } => {
+            tracing::warn!(
+                delivery_id = id,
+                ?webhook,
+                attempt,
+                trigger,
+                error,
+                "webhook delivery failed"
+            );
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! Queuing deliveries in the transaction that changed the booking, so a committed change always has its
+//! deliveries and a rolled-back one never does.
+
+use super::Trigger;
+use super::payload::{BookingPayload, render_body};
+use crate::api::ApiError;
+use convene_store::bookings::BookingRecord;
+use convene_store::webhooks::{self, WebhookRecord, deliveries};
+use convene_store::{StoreError, Tx};
+use jiff::Timestamp;
+
+/// Queues `trigger` about `booking` for every active webhook that subscribed to it — the host's own and the
+/// booking's event type's — and returns how many deliveries were queued. The payload is only built when
+/// someone listens. `rescheduled_from` is the booking a reschedule replaced.
+pub async fn enqueue_booking_event(
+    tx: &mut Tx,
+    trigger: Trigger,
+    booking: &BookingRecord,
+    rescheduled_from: Option<&BookingRecord>,
+) -> Result<usize, ApiError> {
+    let listeners = listeners(tx, booking.host_id, booking.event_type_id, trigger).await?;
+    if listeners.is_empty() {
+        return Ok(0);
+    }
+    let payload = BookingPayload::load(tx, booking, rescheduled_from).await?;
+    queue_for(tx, &listeners, trigger, &payload).await
+}
+
+/// Queues `trigger` with `payload` for the active webhooks of `host_user_id` and of `event_type_id` that
+/// subscribed to it; returns how many deliveries were queued.
+pub async fn enqueue(
+    tx: &mut Tx,
+    host_user_id: i64,
+    event_type_id: Option<i64>,
+    trigger: Trigger,
+    payload: &BookingPayload,
+) -> Result<usize, ApiError> {
+    let listeners = listeners(tx, host_user_id, event_type_id, trigger).await?;
+    queue_for(tx, &listeners, trigger, payload).await
+}
+
+async fn listeners(
+    tx: &mut Tx,
+    host: i64,
+    event_type: Option<i64>,
+    trigger: Trigger,
+) -> Result<Vec<WebhookRecord>, StoreError> {
+    let mut found = webhooks::active_for_booking(&mut *tx, host, event_type).await?;
+    found.retain(|w| Trigger::list_from_stored(&w.triggers).contains(&trigger));
+    Ok(found)
+}
+
+async fn queue_for(
+    tx: &mut Tx,
+    listeners: &[WebhookRecord],
+    trigger: Trigger,
+    payload: &BookingPayload,
+) -> Result<usize, ApiError> {
+    let now = Timestamp::now();
+    for webhook in listeners {
+        let body = render_body(trigger, now, payload, webhook.payload_template.as_deref())
+            .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("rendering a webhook body")))?;
+        let id = deliveries::enqueue(tx, webhook.id, trigger.as_str(), &body, now.as_millisecond()).await?;
+        tracing::debug!(delivery_id = id, webhook_id = webhook.id, %trigger, "webhook delivery queued");
+    }
+    Ok(listeners.len())
+}
