@@ -10,6 +10,7 @@ use super::version::{VersionRule, enforce};
 use crate::AppState;
 use crate::scheduling::booking::AttendeeInput;
 use crate::scheduling::time_text::utc_iso;
+use crate::webhooks::{self, Trigger};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -100,10 +101,11 @@ async fn mark_absent(
             "every email must be an attendee of this booking",
         ));
     }
-    tx.commit().await?;
-    let updated = bookings::find_by_uid(&state.db, &booking.uid)
+    let updated = bookings::find_by_uid(&mut tx, &booking.uid)
         .await?
         .ok_or_else(|| ApiError::not_found("Booking"))?;
+    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingNoShowUpdated, &updated, None).await?;
+    tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
 
@@ -314,8 +316,12 @@ async fn request_reschedule(
     if reason.is_some_and(|r| r.chars().count() > 1000) {
         return Err(ApiError::field("reschedulingReason", "must be at most 1000 characters"));
     }
-    let updated = bookings::request_reschedule(&state.db, &booking.uid, reason, &caller.user.email)
+    let mut tx = state.db.begin().await?;
+    let updated = bookings::request_reschedule(&mut tx, &booking.uid, reason, &caller.user.email)
         .await?
         .ok_or_else(|| ApiError::BadRequest(format!("A {} booking can't be rescheduled", booking.status)))?;
+    // Subscribers see a cancellation, as in Cal.com; the flag tells emails to offer a new time.
+    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &updated, None).await?;
+    tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }

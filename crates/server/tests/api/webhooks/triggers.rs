@@ -215,3 +215,42 @@ async fn a_payload_template_shapes_the_body_and_the_signature_covers_it() {
     assert_eq!(got[1].header("x-cal-signature-256"), "no-secret-provided");
     assert_eq!(got[1].header("content-type"), "application/x-www-form-urlencoded");
 }
+
+#[tokio::test]
+async fn no_shows_and_reschedule_requests_fire_their_triggers() {
+    let app = TestApp::spawn().await;
+    let receiver = Receiver::start().await;
+    let (host, event) = host(&app, "followups@example.test", "followups", json!({})).await;
+    let triggers = json!(["BOOKING_NO_SHOW_UPDATED", "BOOKING_CANCELLED"]);
+    create_webhook(
+        &app,
+        &host,
+        json!({ "subscriberUrl": receiver.url(), "triggers": triggers, "active": true }),
+    )
+    .await;
+    let mut seen = 0;
+
+    let uid = booked(&app, event, "2030-01-07T10:00:00Z", "absent@example.test").await;
+    assert!(
+        delivered_since(&app, &receiver, &mut seen).await.is_empty(),
+        "BOOKING_CREATED is not subscribed"
+    );
+    let body = json!({ "attendees": [{ "email": "absent@example.test", "absent": true }] });
+    act(&app, &format!("/v2/bookings/{uid}/mark-absent"), Some(&host.key), body).await;
+    let no_show = delivered_since(&app, &receiver, &mut seen).await;
+    assert_eq!(no_show.len(), 1, "{no_show:?}");
+    assert_eq!(no_show[0]["triggerEvent"], "BOOKING_NO_SHOW_UPDATED");
+    assert_eq!(no_show[0]["payload"]["uid"], uid.as_str());
+
+    act(
+        &app,
+        &format!("/v2/bookings/{uid}/request-reschedule"),
+        Some(&host.key),
+        json!({ "reschedulingReason": "Clash" }),
+    )
+    .await;
+    let cancelled = delivered_since(&app, &receiver, &mut seen).await;
+    assert_eq!(cancelled.len(), 1, "{cancelled:?}");
+    assert_eq!(cancelled[0]["triggerEvent"], "BOOKING_CANCELLED");
+    assert_eq!(cancelled[0]["payload"]["cancellationReason"], "Clash");
+}
