@@ -463,10 +463,15 @@ async fn reschedule_booking(
 ) -> Result<Response, ApiError> {
     let old = booking_for(&state, caller.as_ref(), &ids).await?;
     if !matches!(old.status.as_str(), "accepted" | "pending") {
-        return Err(ApiError::Conflict(format!(
-            "A {} booking can't be rescheduled",
-            old.status
-        )));
+        // Cal.com answers 400 here and points at the booking that replaced a rescheduled one.
+        let message = match &old.rescheduled_to_uid {
+            Some(to) => format!("This booking was rescheduled to {to}; reschedule that one instead"),
+            None => format!(
+                "A {} booking can't be rescheduled; create a new booking instead",
+                old.status
+            ),
+        };
+        return Err(ApiError::BadRequest(message));
     }
     let start = parse_instant(
         "start",

@@ -315,14 +315,18 @@ async fn rescheduling_links_both_bookings_and_keeps_the_calendar_uid() {
     assert_eq!(old_now["status"], "cancelled");
     assert_eq!(old_now["rescheduledToUid"], new["uid"]);
     assert_eq!(old_now["reschedulingReason"], "Traffic");
-    post(
+    let again = post(
         &app,
         &format!("/v2/bookings/{uid}/reschedule"),
         None,
         json!({ "start": "2030-01-07T14:00:00Z" }),
     )
-    .await
-    .expect_error(StatusCode::CONFLICT);
+    .await;
+    let message = again.expect_error(StatusCode::BAD_REQUEST);
+    assert!(
+        message.contains(new["uid"].as_str().unwrap_or("?")),
+        "points at the new booking: {message}"
+    );
     let free = starts(
         &slots(
             &app,
