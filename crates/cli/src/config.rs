@@ -12,7 +12,8 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 /// Environment variables with the prefix that are not settings.
-const NOT_SETTINGS: [&str; 2] = ["CONFIG", "TEST_DATABASE_URL"];
+/// (`CONVENE_LOG` is the log filter, read by the logger itself; the other two are for the CLI and tests.)
+const NOT_SETTINGS: [&str; 3] = ["CONFIG", "LOG", "TEST_DATABASE_URL"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -191,6 +191,18 @@ fn bad_settings_stop_the_start_with_a_message_naming_them() {
 }
 
 #[test]
+fn the_log_filter_variable_is_not_mistaken_for_a_setting() {
+    let dir = tempfile::tempdir().expect("dir");
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .arg("migrate")
+        .env("CONVENE_LOG", "debug")
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
 fn a_config_file_is_read_and_its_mistakes_are_named() {
     let dir = tempfile::tempdir().expect("dir");
     let file = dir.path().join("convene.toml");
