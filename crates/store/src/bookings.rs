@@ -82,7 +82,8 @@ pub struct NewAttendee {
     pub is_guest: bool,
 }
 
-/// What blocks a host's time: an accepted or pending booking, or a live reservation.
+/// What blocks a host's time: an accepted or pending booking they organize or co-host, or a
+/// live reservation.
 #[derive(Debug, Clone, FromRow)]
 pub struct BusyRow {
     pub start_at: i64,
@@ -123,6 +124,11 @@ pub async fn busy<'a>(
             "SELECT start_at, end_at, before_buffer_ms, after_buffer_ms, event_type_id FROM bookings \
              WHERE host_id = $1 AND status IN ('accepted', 'pending') AND start_at < $3 AND end_at > $2 \
                AND uid <> $4 \
+             UNION ALL \
+             SELECT b.start_at, b.end_at, b.before_buffer_ms, b.after_buffer_ms, b.event_type_id \
+             FROM booking_hosts h JOIN bookings b ON b.id = h.booking_id \
+             WHERE h.user_id = $1 AND b.host_id <> $1 AND b.status IN ('accepted', 'pending') \
+               AND b.start_at < $3 AND b.end_at > $2 AND b.uid <> $4 \
              UNION ALL \
              SELECT start_at, end_at, 0, 0, event_type_id FROM slot_reservations \
              WHERE host_id = $1 AND expires_at > $5 AND start_at < $3 AND end_at > $2 AND uid <> $6",
@@ -251,12 +257,16 @@ pub async fn list<'a>(exec: impl Into<Exec<'a>>, f: &BookingFilter) -> StoreResu
     Ok(on_conn!(exec, c => {
         // The builder numbers placeholders for each backend; only fixed words are pushed as SQL.
         let mut qb = sqlx::QueryBuilder::new(head.clone());
+        // Visible to its organizer, its co-hosts, and (by email) its attendees.
+        let co_hosting = "EXISTS (SELECT 1 FROM booking_hosts h WHERE h.booking_id = b.id AND h.user_id = ";
         match (f.host, &f.attendee_email_is_caller) {
             (Some(h), Some(e)) => {
-                qb.push(" AND (b.host_id = ").push_bind(h).push(" OR ").push(has_attendee).push("a.email = ").push_bind(e.clone()).push("))");
+                qb.push(" AND (b.host_id = ").push_bind(h);
+                qb.push(" OR ").push(co_hosting).push_bind(h).push(")");
+                qb.push(" OR ").push(has_attendee).push("a.email = ").push_bind(e.clone()).push("))");
             }
             (Some(h), None) => {
-                qb.push(" AND b.host_id = ").push_bind(h);
+                qb.push(" AND (b.host_id = ").push_bind(h).push(" OR ").push(co_hosting).push_bind(h).push("))");
             }
             (None, Some(e)) => {
                 qb.push(" AND ").push(has_attendee).push("a.email = ").push_bind(e.clone()).push(")");
@@ -472,5 +482,55 @@ pub async fn request_reschedule<'a>(
             .bind(now_ms())
             .fetch_optional(&mut *c)
             .await
+    })?)
+}
+
+/// Records the co-hosts of a booking (everyone but its organizer).
+pub async fn add_hosts<'a>(exec: impl Into<Exec<'a>>, booking_id: i64, users: &[i64]) -> StoreResult<()> {
+    on_conn!(exec, c => {
+        for user in users {
+            sqlx::query("INSERT INTO booking_hosts (booking_id, user_id) VALUES ($1, $2)")
+                .bind(booking_id)
+                .bind(*user)
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    })?;
+    Ok(())
+}
+
+/// Co-hosts of the given bookings, as (booking id, user id).
+pub async fn co_hosts<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+    if booking_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(on_conn!(exec, c => {
+        let mut qb = sqlx::QueryBuilder::new("SELECT booking_id, user_id FROM booking_hosts WHERE booking_id IN (");
+        let mut sep = qb.separated(", ");
+        for id in booking_ids {
+            sep.push_bind(*id);
+        }
+        qb.push(") ORDER BY booking_id, user_id");
+        qb.build_query_as::<(i64, i64)>().fetch_all(&mut *c).await
+    })?)
+}
+
+/// How many live bookings of `event_type` each of `hosts` has from `since` on — the round-robin
+/// fairness measure. Hosts without bookings are absent from the result.
+pub async fn counts_by_host<'a>(
+    exec: impl Into<Exec<'a>>,
+    event_type: i64,
+    since: i64,
+) -> StoreResult<Vec<(i64, i64)>> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, (i64, i64)>(
+            "SELECT host_id, COUNT(*) FROM bookings WHERE event_type_id = $1 AND start_at >= $2 \
+             AND status IN ('accepted', 'pending') GROUP BY host_id",
+        )
+        .bind(event_type)
+        .bind(since)
+        .fetch_all(&mut *c)
+        .await
     })?)
 }

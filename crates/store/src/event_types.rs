@@ -1,7 +1,7 @@
 //! Event types: what can be booked, for how long, under which rules.
 
 use crate::{Exec, StoreError, StoreResult, now_ms};
-use convene_core::UserId;
+use convene_core::{TeamId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -90,20 +90,32 @@ impl From<&EventTypeRecord> for EventTypeFields {
 
 const SLUG_TAKEN: &str = "an event type with this slug already exists";
 
-/// A personal event type of `owner`.
-pub async fn insert<'a>(exec: impl Into<Exec<'a>>, owner: UserId, f: &EventTypeFields) -> StoreResult<EventTypeRecord> {
+/// Who an event type belongs to.
+#[derive(Debug, Clone, Copy)]
+pub enum Owner {
+    User(UserId),
+    /// A team event type and its scheduling type (`COLLECTIVE` or `ROUND_ROBIN`).
+    Team(TeamId, &'static str),
+}
+
+/// Inserts an event type for a user or a team.
+pub async fn insert<'a>(exec: impl Into<Exec<'a>>, owner: Owner, f: &EventTypeFields) -> StoreResult<EventTypeRecord> {
     let sql = format!(
         "INSERT INTO event_types (owner_id, slug, title, description, length_minutes, length_options, locations, \
          booking_fields, disable_guests, slot_interval, minimum_booking_notice, before_event_buffer, \
          after_event_buffer, requires_confirmation, hidden, schedule_id, booking_limits_count, \
-         booking_limits_duration, email_settings, metadata, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) \
+         booking_limits_duration, email_settings, metadata, created_at, updated_at, team_id, scheduling_type) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22, $23) \
          RETURNING {COLUMNS}"
     );
     let now = now_ms();
+    let (owner_id, team_id, scheduling_type) = match owner {
+        Owner::User(u) => (Some(u.0), None, None),
+        Owner::Team(t, kind) => (None, Some(t.0), Some(kind)),
+    };
     on_conn!(exec, c => {
         sqlx::query_as::<_, EventTypeRecord>(sqlx::AssertSqlSafe(sql))
-            .bind(owner.0)
+            .bind(owner_id)
             .bind(&f.slug)
             .bind(&f.title)
             .bind(&f.description)
@@ -124,6 +136,8 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, owner: UserId, f: &EventTypeF
             .bind(&f.email_settings)
             .bind(&f.metadata)
             .bind(now)
+            .bind(team_id)
+            .bind(scheduling_type)
             .fetch_one(&mut *c)
             .await
     })
@@ -219,4 +233,67 @@ pub async fn delete<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<bool>
         sqlx::query("DELETE FROM event_types WHERE id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
     Ok(done == 1)
+}
+
+/// Event types of a team, oldest first.
+pub async fn list_for_team<'a>(exec: impl Into<Exec<'a>>, team: TeamId) -> StoreResult<Vec<EventTypeRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM event_types WHERE team_id = $1 ORDER BY id");
+    Ok(
+        on_conn!(exec, c => sqlx::query_as::<_, EventTypeRecord>(sqlx::AssertSqlSafe(sql)).bind(team.0).fetch_all(&mut *c).await)?,
+    )
+}
+
+/// A team event type by its team's slug and its own; `org_slug` narrows the team when several
+/// organizations have a team with that slug. Returns every match (the caller rejects ambiguity).
+pub async fn find_by_team_slug<'a>(
+    exec: impl Into<Exec<'a>>,
+    org_slug: Option<&str>,
+    team_slug: &str,
+    slug: &str,
+) -> StoreResult<Vec<EventTypeRecord>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("e.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols} FROM event_types e JOIN teams t ON t.id = e.team_id JOIN teams o ON o.id = t.parent_id \
+         WHERE t.slug = $1 AND e.slug = $2 AND (o.slug = $3 OR $4)"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, EventTypeRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(team_slug)
+            .bind(slug)
+            .bind(org_slug.unwrap_or(""))
+            .bind(org_slug.is_none())
+            .fetch_all(&mut *c)
+            .await
+    })?)
+}
+
+/// Replaces the hosts of a team event type.
+pub async fn set_hosts<'a>(exec: impl Into<Exec<'a>>, event_type: i64, users: &[i64]) -> StoreResult<()> {
+    on_conn!(exec, c => {
+        sqlx::query("DELETE FROM event_type_hosts WHERE event_type_id = $1").bind(event_type).execute(&mut *c).await?;
+        for user in users {
+            sqlx::query("INSERT INTO event_type_hosts (event_type_id, user_id) VALUES ($1, $2)")
+                .bind(event_type)
+                .bind(*user)
+                .execute(&mut *c)
+                .await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    })?;
+    Ok(())
+}
+
+/// The hosts of a team event type, by user id.
+pub async fn hosts<'a>(exec: impl Into<Exec<'a>>, event_type: i64) -> StoreResult<Vec<i64>> {
+    let rows: Vec<(i64,)> = on_conn!(exec, c => {
+        sqlx::query_as("SELECT user_id FROM event_type_hosts WHERE event_type_id = $1 ORDER BY user_id")
+            .bind(event_type)
+            .fetch_all(&mut *c)
+            .await
+    })?;
+    Ok(rows.into_iter().map(|(u,)| u).collect())
 }

@@ -119,19 +119,31 @@ async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<BookingOutput
     for a in bookings::attendees(db, &ids).await? {
         attendees.entry(a.booking_id).or_default().push(a);
     }
+    let mut co_hosts: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (booking, user) in bookings::co_hosts(db, &ids).await? {
+        co_hosts.entry(booking).or_default().push(user);
+    }
     let mut hosts = HashMap::new();
     let mut slugs = HashMap::new();
     let mut out = Vec::with_capacity(records.len());
     for b in records {
-        if let std::collections::hash_map::Entry::Vacant(e) = hosts.entry(b.host_id) {
-            e.insert(users::find(db, UserId(b.host_id)).await?);
+        // The organizer first, then any co-hosts of a collective event.
+        let mut people_hosting = vec![b.host_id];
+        people_hosting.extend(co_hosts.get(&b.id).into_iter().flatten().copied());
+        for id in &people_hosting {
+            if let std::collections::hash_map::Entry::Vacant(e) = hosts.entry(*id) {
+                e.insert(users::find(db, UserId(*id)).await?);
+            }
         }
         if let Some(et) = b.event_type_id
             && let std::collections::hash_map::Entry::Vacant(e) = slugs.entry(et)
         {
             e.insert(event_types::find(db, et).await?.map(|e| e.slug));
         }
-        let host = hosts.get(&b.host_id).cloned().flatten();
+        let host: Vec<_> = people_hosting
+            .iter()
+            .filter_map(|id| hosts.get(id).cloned().flatten())
+            .collect();
         let list = attendees.remove(&b.id).unwrap_or_default();
         let (guests, people): (Vec<_>, Vec<_>) = list.into_iter().partition(|a| a.is_guest);
         out.push(BookingOutput {
@@ -210,6 +222,7 @@ pub struct CreateBookingInput {
     pub event_type_slug: Option<String>,
     pub username: Option<String>,
     pub team_slug: Option<String>,
+    pub organization_slug: Option<String>,
     pub guests: Option<Vec<String>>,
     #[schema(value_type = Option<Object>)]
     pub location: Option<Value>,
@@ -240,18 +253,19 @@ async fn create_booking(
         .as_ref()
         .ok_or_else(|| ApiError::field("attendee", "is required"))?
         .parse("attendee")?;
-    let (event, host) = resolve::event_type_and_host(
+    let hosted = resolve::event_type(
         &state.db,
         EventTypeRef {
             id: input.event_type_id,
             slug: input.event_type_slug.as_deref(),
             username: input.username.as_deref(),
             team_slug: input.team_slug.as_deref(),
+            organization_slug: input.organization_slug.as_deref(),
         },
     )
     .await?;
-    let length_minutes = resolve::length(&event, "lengthInMinutes", input.length_in_minutes)?;
-    let guests = parse_guests(&event, input.guests.as_deref(), &attendee.email)?;
+    let length_minutes = resolve::length(&hosted.event, "lengthInMinutes", input.length_in_minutes)?;
+    let guests = parse_guests(&hosted.event, input.guests.as_deref(), &attendee.email)?;
     let request = BookingRequest {
         start,
         length_minutes,
@@ -262,7 +276,7 @@ async fn create_booking(
         location: input.location,
         rescheduled_from: None,
     };
-    let created = booking::create(&state.db, &event, &host, request).await?;
+    let created = booking::create(&state.db, &hosted, request).await?;
     Ok(envelope::created(output(&state.db, &created).await?))
 }
 
@@ -360,9 +374,17 @@ async fn list_bookings(State(state): State<AppState>, caller: ApiUser, q: QueryP
     Ok(envelope::ok(outputs(&state.db, &records).await?))
 }
 
-/// May `caller` see and act on `booking`? Hosts, attendees (by email) and instance admins.
+/// May `caller` see and act on `booking`? Its organizer and co-hosts, attendees (by email) and
+/// instance admins.
 pub(super) async fn involved(db: &Db, caller: &ApiUser, booking: &BookingRecord) -> Result<bool, ApiError> {
     if booking.host_id == caller.user.id || caller.is_instance_admin() {
+        return Ok(true);
+    }
+    if bookings::co_hosts(db, &[booking.id])
+        .await?
+        .iter()
+        .any(|(_, user)| *user == caller.user.id)
+    {
         return Ok(true);
     }
     let list = bookings::attendees(db, &[booking.id]).await?;
@@ -487,13 +509,11 @@ async fn reschedule_booking(
     let event_type_id = old
         .event_type_id
         .ok_or_else(|| ApiError::Conflict("The booking's event type no longer exists".into()))?;
-    let (event, host) = resolve::event_type_and_host(
+    let hosted = resolve::event_type(
         &state.db,
         EventTypeRef {
             id: Some(event_type_id),
-            slug: None,
-            username: None,
-            team_slug: None,
+            ..EventTypeRef::default()
         },
     )
     .await?;
@@ -520,7 +540,7 @@ async fn reschedule_booking(
         location: old.location.clone().map(Value::String),
         rescheduled_from: Some(old.clone()),
     };
-    let created = booking::create(&state.db, &event, &host, request).await?;
+    let created = booking::create(&state.db, &hosted, request).await?;
     if why.is_some() || input.rescheduled_by.is_some() {
         bookings::set_reschedule_details(&state.db, &old.uid, why.as_deref(), input.rescheduled_by.as_deref()).await?;
     }

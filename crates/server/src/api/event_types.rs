@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use convene_core::{HeaderText, Slug, UserId};
-use convene_store::event_types::{self, EventTypeFields, EventTypeRecord};
+use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::{schedules, users};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -173,9 +173,9 @@ fn bounded_minutes(field: &str, value: Option<i64>, min: i64, max: i64) -> Resul
 }
 
 /// Merges `input` over `base` (all fields for a create) and validates the result.
-async fn merged_fields(
+pub(super) async fn merged_fields(
     state: &AppState,
-    owner: UserId,
+    owner: Option<UserId>,
     input: EventTypeInput,
     base: Option<EventTypeFields>,
 ) -> Result<EventTypeFields, ApiError> {
@@ -263,6 +263,13 @@ async fn merged_fields(
         f.after_event_buffer = v;
     }
     if let Some(id) = input.schedule_id {
+        // Team event types use each host's own default schedule.
+        let Some(owner) = owner else {
+            return Err(ApiError::field(
+                "scheduleId",
+                "team event types use each host's default schedule",
+            ));
+        };
         if schedules::find(&state.db, owner, id).await?.is_none() {
             return Err(ApiError::field(
                 "scheduleId",
@@ -347,8 +354,8 @@ async fn create_event_type(
     caller: ApiUser,
     ApiJson(input): ApiJson<EventTypeInput>,
 ) -> Result<Response, ApiError> {
-    let fields = merged_fields(&state, caller.id(), input, None).await?;
-    let created = event_types::insert(&state.db, caller.id(), &fields).await?;
+    let fields = merged_fields(&state, Some(caller.id()), input, None).await?;
+    let created = event_types::insert(&state.db, Owner::User(caller.id()), &fields).await?;
     Ok(envelope::created(EventTypeOutput::new(
         &created,
         Some(caller.user.username.clone()),
@@ -380,7 +387,7 @@ async fn update_event_type(
     ApiJson(input): ApiJson<EventTypeInput>,
 ) -> Result<Response, ApiError> {
     let record = owned(&state, &caller, &ids).await?;
-    let fields = merged_fields(&state, caller.id(), input, Some(EventTypeFields::from(&record))).await?;
+    let fields = merged_fields(&state, Some(caller.id()), input, Some(EventTypeFields::from(&record))).await?;
     let updated = event_types::update(&state.db, record.id, &fields)
         .await?
         .ok_or_else(|| ApiError::not_found("Event type"))?;

@@ -20,6 +20,7 @@ mod profile_input;
 mod reservations;
 mod schedules;
 mod slots;
+mod team_event_types;
 mod team_input;
 pub mod version;
 mod webhooks;
@@ -74,5 +75,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(booking_actions::router())
         .merge(reservations::router())
         .merge(out_of_office::router())
+        .merge(team_event_types::router())
         .merge(webhooks::router())
 }

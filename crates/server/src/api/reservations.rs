@@ -9,7 +9,7 @@ use super::version::{VersionRule, enforce};
 use crate::AppState;
 use crate::credentials::random_token;
 use crate::scheduling::calendar::{Calendar, Exclusions};
-use crate::scheduling::resolve::{self, EventTypeRef};
+use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
 use crate::scheduling::time_text::{parse_instant, utc_iso};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -116,16 +116,21 @@ async fn hold(
             ));
         }
     };
-    let (event, host) = resolve::event_type_and_host(
+    let hosted = resolve::event_type(
         &state.db,
         EventTypeRef {
             id: Some(event_type_id),
-            slug: None,
-            username: None,
-            team_slug: None,
+            ..EventTypeRef::default()
         },
     )
     .await?;
+    if hosted.hosting != Hosting::Single {
+        return Err(ApiError::field(
+            "eventTypeId",
+            "holding slots of team event types is not supported yet",
+        ));
+    }
+    let (event, host) = (hosted.event, &hosted.hosts[0]);
     let length = resolve::length(&event, "slotDuration", input.slot_duration)?;
     let end = ts(start.as_millisecond() + length * 60_000);
     let window = Interval::new(start, end).ok_or_else(|| ApiError::field("slotStart", "is out of range"))?;
@@ -145,7 +150,7 @@ async fn hold(
         booking_uid: None,
         reservation_uid: existing,
     };
-    let calendar = Calendar::load(&mut tx, &host, &event, length, window, except).await?;
+    let calendar = Calendar::load(&mut tx, host, &event, length, window, except).await?;
     if !calendar.is_bookable(start, now) {
         return Err(ApiError::Conflict("This time slot is not available".into()));
     }

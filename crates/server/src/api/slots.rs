@@ -6,7 +6,7 @@ use super::extract::QueryPairs;
 use super::version::{VersionRule, enforce};
 use crate::AppState;
 use crate::scheduling::calendar::{Calendar, Exclusions};
-use crate::scheduling::resolve::{self, EventTypeRef};
+use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
 use crate::scheduling::time_text::{local_iso, parse_bound};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ use convene_core::schedule::Interval;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 const VERSION: VersionRule = VersionRule::Required {
@@ -51,16 +51,18 @@ async fn get_slots(State(state): State<AppState>, q: QueryPairs) -> Result<Respo
         ));
     }
     let event_type_id = q.int("eventTypeId", 1, i64::MAX)?;
-    let (event, host) = resolve::event_type_and_host(
+    let hosted = resolve::event_type(
         &state.db,
         EventTypeRef {
             id: event_type_id,
             slug: q.get("eventTypeSlug"),
             username: q.get("username"),
             team_slug: q.get("teamSlug"),
+            organization_slug: q.get("organizationSlug"),
         },
     )
     .await?;
+    let event = &hosted.event;
     let zone_name = q.get("timeZone").unwrap_or("UTC");
     let zone = TimeZoneId::parse("timeZone", zone_name)?;
     let tz = TimeZone::get(zone.as_str()).map_err(|_| ApiError::field("timeZone", "is not a known time zone"))?;
@@ -83,7 +85,7 @@ async fn get_slots(State(state): State<AppState>, q: QueryPairs) -> Result<Respo
             format!("the window may span at most {MAX_WINDOW_DAYS} days"),
         ));
     }
-    let length = resolve::length(&event, "duration", q.int("duration", 1, 525_600)?)?;
+    let length = resolve::length(event, "duration", q.int("duration", 1, 525_600)?)?;
     let range = match q.get("format") {
         None | Some("time") => false,
         Some("range") => true,
@@ -98,8 +100,19 @@ async fn get_slots(State(state): State<AppState>, q: QueryPairs) -> Result<Respo
         booking_uid: q.get("bookingUidToReschedule"),
         reservation_uid: None,
     };
-    let calendar = Calendar::load(&state.db, &host, &event, length, window, except).await?;
-    let slots = calendar.free_slots(window, Timestamp::now());
+    let now = Timestamp::now();
+    // Collective: a slot every host has free; round robin: a slot any host has free.
+    let mut slots: Option<BTreeSet<Timestamp>> = None;
+    for host in &hosted.hosts {
+        let calendar = Calendar::load(&state.db, host, event, length, window, except).await?;
+        let free: BTreeSet<Timestamp> = calendar.free_slots(window, now).into_iter().collect();
+        slots = Some(match (slots, hosted.hosting) {
+            (None, _) => free,
+            (Some(acc), Hosting::RoundRobin) => acc.union(&free).copied().collect(),
+            (Some(acc), _) => acc.intersection(&free).copied().collect(),
+        });
+    }
+    let slots = slots.unwrap_or_default();
 
     let mut by_date: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let length_ms = length * 60_000;

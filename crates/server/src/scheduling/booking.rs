@@ -3,19 +3,21 @@
 
 use super::calendar::{Calendar, Exclusions};
 use super::event_settings::required_field_slugs;
+use super::resolve::{Hosted, Hosting};
 use crate::api::ApiError;
 use crate::api::dto::metadata_text;
 use crate::credentials::random_token;
 use crate::webhooks::{self, Trigger};
 use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, HeaderText, Locale, TimeZoneId, UserId};
-use convene_store::Db;
 use convene_store::bookings::{self, BookingRecord, NewAttendee, NewBooking};
 use convene_store::event_types::EventTypeRecord;
 use convene_store::users::UserRecord;
+use convene_store::{Db, Tx};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 use utoipa::ToSchema;
 
 /// `CreateBookingAttendee`.
@@ -136,14 +138,11 @@ fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<O
 }
 
 /// Validates and books. 409 when the slot is not free (taken, held, outside availability, too
-/// soon, or over a booking limit). Webhook deliveries (created, requested or rescheduled) are queued
-/// in the booking's transaction.
-pub async fn create(
-    db: &Db,
-    event: &EventTypeRecord,
-    host: &UserRecord,
-    req: BookingRequest,
-) -> Result<BookingRecord, ApiError> {
+/// soon, or over a booking limit) — for every host of a collective event, for at least one host
+/// of a round-robin one. Webhook deliveries (created, requested or rescheduled) are queued in the
+/// booking's transaction.
+pub async fn create(db: &Db, hosted: &Hosted, req: BookingRequest) -> Result<BookingRecord, ApiError> {
+    let event = &hosted.event;
     for slug in required_field_slugs(&event.booking_fields) {
         let answered = req
             .responses
@@ -165,17 +164,54 @@ pub async fn create(
     let end = Timestamp::from_millisecond(req.start.as_millisecond() + req.length_minutes * 60_000)
         .map_err(|_| ApiError::field("start", "is out of range"))?;
     let interval = Interval::new(req.start, end).ok_or_else(|| ApiError::field("start", "is out of range"))?;
+    let mut attendees = vec![req.attendee.clone()];
+    attendees.extend(req.guests.iter().map(|g| NewAttendee {
+        name: g.clone(),
+        email: g.clone(),
+        time_zone: req.attendee.time_zone.clone(),
+        language: req.attendee.language.clone(),
+        phone: None,
+        is_guest: true,
+    }));
+
+    let mut tx = db.begin().await?;
+    // Lock every host in id order (the order hosts come in), so concurrent team bookings never
+    // wait on each other in a cycle.
+    for host in &hosted.hosts {
+        bookings::lock_host(&mut tx, UserId(host.id)).await?;
+    }
+    let except = Exclusions {
+        booking_uid: req.rescheduled_from.as_ref().map(|b| b.uid.as_str()),
+        reservation_uid: None,
+    };
+    let now = Timestamp::now();
+    let mut free = Vec::new();
+    for host in &hosted.hosts {
+        let calendar = Calendar::load(&mut tx, host, event, req.length_minutes, interval, except).await?;
+        if calendar.is_bookable(req.start, now) {
+            free.push(host);
+        }
+    }
+    let all_free = free.len() == hosted.hosts.len();
+    let (organizer, co_hosts): (&UserRecord, Vec<i64>) = match hosted.hosting {
+        Hosting::Single | Hosting::Collective if all_free => {
+            let organizer = &hosted.hosts[0];
+            (organizer, hosted.hosts.iter().skip(1).map(|h| h.id).collect())
+        }
+        Hosting::RoundRobin if !free.is_empty() => (least_booked(&mut tx, event.id, &free, now).await?, Vec::new()),
+        _ => return Err(ApiError::Conflict("This time slot is not available".into())),
+    };
 
     let uid = random_token()[..22].to_owned();
     let (ical_uid, ical_sequence) = match &req.rescheduled_from {
         Some(old) => (old.ical_uid.clone(), old.ical_sequence + 1),
         None => (format!("{uid}@convene"), 0),
     };
-    let host_name = host.name.clone().unwrap_or_else(|| host.username.clone());
+    let host_name = organizer.name.clone().unwrap_or_else(|| organizer.username.clone());
     let booking = NewBooking {
         uid,
         event_type_id: event.id,
-        host_id: host.id,
+        host_id: organizer.id,
         title: format!("{} between {} and {}", event.title, host_name, req.attendee.name),
         description: event.description.clone(),
         start_at: req.start.as_millisecond(),
@@ -194,27 +230,8 @@ pub async fn create(
         ical_uid,
         ical_sequence,
     };
-    let mut attendees = vec![req.attendee.clone()];
-    attendees.extend(req.guests.iter().map(|g| NewAttendee {
-        name: g.clone(),
-        email: g.clone(),
-        time_zone: req.attendee.time_zone.clone(),
-        language: req.attendee.language.clone(),
-        phone: None,
-        is_guest: true,
-    }));
-
-    let mut tx = db.begin().await?;
-    bookings::lock_host(&mut tx, UserId(host.id)).await?;
-    let except = Exclusions {
-        booking_uid: req.rescheduled_from.as_ref().map(|b| b.uid.as_str()),
-        reservation_uid: None,
-    };
-    let calendar = Calendar::load(&mut tx, host, event, req.length_minutes, interval, except).await?;
-    if !calendar.is_bookable(req.start, Timestamp::now()) {
-        return Err(ApiError::Conflict("This time slot is not available".into()));
-    }
     let created = bookings::insert(&mut tx, &booking, &attendees).await?;
+    bookings::add_hosts(&mut tx, created.id, &co_hosts).await?;
     if let Some(old) = &req.rescheduled_from
         && !bookings::mark_rescheduled(&mut tx, &old.uid, &created.uid, None, Some(&req.attendee.email)).await?
     {
@@ -230,4 +247,23 @@ pub async fn create(
     webhooks::enqueue_booking_event(&mut tx, trigger, &created, req.rescheduled_from.as_ref()).await?;
     tx.commit().await?;
     Ok(created)
+}
+
+/// Round-robin fairness: the free host with the fewest live bookings of this event type over
+/// the last 30 days and ahead; ties go to the host listed first.
+async fn least_booked<'h>(
+    tx: &mut Tx,
+    event_type: i64,
+    free: &[&'h UserRecord],
+    now: Timestamp,
+) -> Result<&'h UserRecord, ApiError> {
+    let since = now.as_millisecond() - 30 * 86_400_000;
+    let counts: HashMap<i64, i64> = bookings::counts_by_host(&mut *tx, event_type, since)
+        .await?
+        .into_iter()
+        .collect();
+    free.iter()
+        .min_by_key(|h| counts.get(&h.id).copied().unwrap_or(0))
+        .copied()
+        .ok_or_else(|| ApiError::Conflict("This time slot is not available".into()))
 }

@@ -1,4 +1,5 @@
-//! Finding the event type a public request names: by id, or by owner username and slug.
+//! Finding the event type a request names — by id, by owner username and slug, or by team slug
+//! and slug — together with the people who host it.
 
 use crate::api::ApiError;
 use convene_core::UserId;
@@ -7,42 +8,96 @@ use convene_store::users::{self, UserRecord};
 use convene_store::{Db, StoreError};
 
 /// How a request names an event type.
+#[derive(Default)]
 pub struct EventTypeRef<'a> {
     pub id: Option<i64>,
     pub slug: Option<&'a str>,
     pub username: Option<&'a str>,
     pub team_slug: Option<&'a str>,
+    pub organization_slug: Option<&'a str>,
 }
 
-/// The event type and its host. Team event types are not bookable yet (400 naming `teamSlug`).
-pub async fn event_type_and_host(db: &Db, r: EventTypeRef<'_>) -> Result<(EventTypeRecord, UserRecord), ApiError> {
-    if r.team_slug.is_some() {
-        return Err(ApiError::field(
-            "teamSlug",
-            "team event types are not supported by this server yet",
-        ));
+/// How the hosts of an event type share its bookings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hosting {
+    /// A personal event type: its owner.
+    Single,
+    /// Every host attends: a slot is free only when all of them are.
+    Collective,
+    /// One free host is picked per booking, the least booked first.
+    RoundRobin,
+}
+
+impl Hosting {
+    pub fn of(event: &EventTypeRecord) -> Hosting {
+        match event.scheduling_type.as_deref() {
+            Some("COLLECTIVE") => Hosting::Collective,
+            Some("ROUND_ROBIN") => Hosting::RoundRobin,
+            _ => Hosting::Single,
+        }
     }
-    let event = match (r.id, r.slug, r.username) {
-        (Some(id), _, _) => event_types::find(db, id).await?,
-        (None, Some(slug), Some(username)) => {
+}
+
+/// An event type with its hosts (never empty) and how they share it.
+pub struct Hosted {
+    pub event: EventTypeRecord,
+    pub hosts: Vec<UserRecord>,
+    pub hosting: Hosting,
+}
+
+pub async fn event_type(db: &Db, r: EventTypeRef<'_>) -> Result<Hosted, ApiError> {
+    let event = match (r.id, r.slug, r.username, r.team_slug) {
+        (Some(id), ..) => event_types::find(db, id).await?,
+        (None, Some(slug), Some(username), None) => {
             event_types::find_by_username_slug(db, &username.to_lowercase(), slug).await?
         }
-        (None, Some(_), None) => return Err(ApiError::field("username", "is required with eventTypeSlug")),
-        (None, None, _) => {
+        (None, Some(slug), None, Some(team)) => {
+            let mut found = event_types::find_by_team_slug(db, r.organization_slug, team, slug).await?;
+            if found.len() > 1 {
+                return Err(ApiError::field(
+                    "organizationSlug",
+                    "is required: several organizations have this team slug",
+                ));
+            }
+            found.pop()
+        }
+        (None, Some(_), Some(_), Some(_)) => {
+            return Err(ApiError::field(
+                "teamSlug",
+                "give either username or teamSlug, not both",
+            ));
+        }
+        (None, Some(_), None, None) => {
+            return Err(ApiError::field(
+                "username",
+                "is required with eventTypeSlug (or teamSlug for team events)",
+            ));
+        }
+        (None, None, ..) => {
             return Err(ApiError::field(
                 "eventTypeId",
-                "is required (or eventTypeSlug with username)",
+                "is required (or eventTypeSlug with username or teamSlug)",
             ));
         }
     };
     let event = event.ok_or_else(|| ApiError::not_found("Event type"))?;
-    let owner = event
-        .owner_id
-        .ok_or_else(|| ApiError::field("eventTypeId", "team event types are not supported by this server yet"))?;
-    let host = users::find(db, UserId(owner))
-        .await?
-        .ok_or(StoreError::NotFound("event type owner"))?;
-    Ok((event, host))
+    let hosting = Hosting::of(&event);
+    let host_ids = match event.owner_id {
+        Some(owner) => vec![owner],
+        None => event_types::hosts(db, event.id).await?,
+    };
+    let mut hosts = Vec::with_capacity(host_ids.len());
+    for id in host_ids {
+        hosts.push(
+            users::find(db, UserId(id))
+                .await?
+                .ok_or(StoreError::NotFound("event type host"))?,
+        );
+    }
+    if hosts.is_empty() {
+        return Err(ApiError::Conflict("This team event type has no hosts yet".into()));
+    }
+    Ok(Hosted { event, hosts, hosting })
 }
 
 /// The length to book: `requested` when it is one of the event's options, else its default.

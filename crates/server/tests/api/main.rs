@@ -18,6 +18,7 @@ mod reservations;
 mod role_matrix;
 mod scheduling;
 mod slots;
+mod team_events;
 mod teams;
 mod web_browser;
 mod web_forms;

@@ -1,0 +1,302 @@
+//! `/v2/organizations/{orgId}/teams/{teamId}/event-types`: event types hosted by several team
+//! members, COLLECTIVE (everyone attends) or ROUND_ROBIN (one free host per booking).
+
+use super::ApiError;
+use super::access::OrgAccess;
+use super::auth::ApiUser;
+use super::envelope::{self, Envelope};
+use super::event_types::{EventTypeInput, EventTypeOutput, merged_fields};
+use super::extract::{ApiJson, PathIds, from_value};
+use crate::AppState;
+use axum::extract::State;
+use axum::response::Response;
+use convene_core::{Role, TeamId, UserId};
+use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
+use convene_store::memberships;
+use convene_store::teams::TeamRecord;
+use convene_store::users;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_team_event_types, create_team_event_type))
+        .routes(routes!(
+            get_team_event_type,
+            update_team_event_type,
+            delete_team_event_type
+        ))
+}
+
+/// `Host`: a team member who hosts the event type.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostInput {
+    pub user_id: Option<i64>,
+}
+
+/// The team-only part of `CreateTeamEventTypeInput_2024_06_14` (the rest is [`EventTypeInput`]).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamHostingInput {
+    /// `collective` or `roundRobin` (`managed` is not supported).
+    pub scheduling_type: Option<String>,
+    pub hosts: Option<Vec<HostInput>>,
+    pub assign_all_team_members: Option<bool>,
+}
+
+/// A host in the output. Cal.com's spec types `hosts` as strings but its API answers with host
+/// objects; we follow the API.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct HostOutput {
+    pub user_id: i64,
+    pub name: Option<String>,
+    pub username: String,
+}
+
+/// `TeamEventTypeOutput_2024_06_14`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TeamEventTypeOutput {
+    #[serde(flatten)]
+    pub base: EventTypeOutput,
+    pub team_id: Option<i64>,
+    pub scheduling_type: &'static str,
+    pub hosts: Vec<HostOutput>,
+}
+
+/// Splits a body into the shared event-type fields and the hosting fields, so each field error
+/// keeps its name (serde's flatten would lose it).
+fn split(mut body: Map<String, Value>) -> Result<(EventTypeInput, TeamHostingInput), ApiError> {
+    let mut hosting = Map::new();
+    for key in ["schedulingType", "hosts", "assignAllTeamMembers"] {
+        if let Some(v) = body.remove(key) {
+            hosting.insert(key.to_owned(), v);
+        }
+    }
+    Ok((from_value(Value::Object(body))?, from_value(Value::Object(hosting))?))
+}
+
+fn scheduling_type(raw: &str) -> Result<&'static str, ApiError> {
+    match raw {
+        "collective" | "COLLECTIVE" => Ok("COLLECTIVE"),
+        "roundRobin" | "ROUND_ROBIN" => Ok("ROUND_ROBIN"),
+        "managed" | "MANAGED" => Err(ApiError::field(
+            "schedulingType",
+            "managed event types are not supported",
+        )),
+        _ => Err(ApiError::field("schedulingType", "must be collective or roundRobin")),
+    }
+}
+
+/// The host user ids, validated as accepted members of the team. `None` when the input names none.
+async fn host_ids(state: &AppState, team: TeamId, input: &TeamHostingInput) -> Result<Option<Vec<i64>>, ApiError> {
+    let members: Vec<i64> = memberships::list(&state.db, team, 0, 10_000)
+        .await?
+        .into_iter()
+        .filter(|m| m.accepted)
+        .map(|m| m.user_id)
+        .collect();
+    match (&input.hosts, input.assign_all_team_members) {
+        (Some(_), Some(true)) => Err(ApiError::field("hosts", "give hosts or assignAllTeamMembers, not both")),
+        (None, Some(true)) if members.is_empty() => Err(ApiError::field(
+            "assignAllTeamMembers",
+            "the team has no accepted members",
+        )),
+        (None, Some(true)) => Ok(Some(members)),
+        (Some(hosts), _) => {
+            if hosts.is_empty() {
+                return Err(ApiError::field("hosts", "must name at least one host"));
+            }
+            let mut ids = Vec::new();
+            for (i, h) in hosts.iter().enumerate() {
+                let id = h
+                    .user_id
+                    .ok_or_else(|| ApiError::field(&format!("hosts[{i}].userId"), "is required"))?;
+                if !members.contains(&id) {
+                    return Err(ApiError::field(
+                        &format!("hosts[{i}].userId"),
+                        format!("user {id} is not an accepted member of the team"),
+                    ));
+                }
+                if !ids.contains(&id) {
+                    ids.push(id);
+                }
+            }
+            ids.sort_unstable();
+            Ok(Some(ids))
+        }
+        (None, _) => Ok(None),
+    }
+}
+
+async fn output(state: &AppState, record: &EventTypeRecord) -> Result<TeamEventTypeOutput, ApiError> {
+    let mut hosts = Vec::new();
+    for id in event_types::hosts(&state.db, record.id).await? {
+        if let Some(u) = users::find(&state.db, UserId(id)).await? {
+            hosts.push(HostOutput {
+                user_id: u.id,
+                name: u.name,
+                username: u.username,
+            });
+        }
+    }
+    let mut base = EventTypeOutput::new(record, None);
+    base.users = hosts.iter().map(|h| h.username.clone()).collect();
+    Ok(TeamEventTypeOutput {
+        base,
+        team_id: record.team_id,
+        scheduling_type: if record.scheduling_type.as_deref() == Some("ROUND_ROBIN") {
+            "roundRobin"
+        } else {
+            "collective"
+        },
+        hosts,
+    })
+}
+
+/// The organization's team, and whether the caller may manage it.
+async fn team(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<(TeamRecord, bool), ApiError> {
+    let access = OrgAccess::load(state, caller, ids.id("orgId")?).await?;
+    let team = access.team(state, ids.id("teamId")?).await?;
+    let manages = access
+        .team_role(state, caller, &team)
+        .await?
+        .is_some_and(Role::can_manage);
+    Ok((team, manages))
+}
+
+fn require_manager(manages: bool) -> Result<(), ApiError> {
+    if manages {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "This requires the ADMIN or OWNER role in the organization or the team",
+        ))
+    }
+}
+
+async fn event_of(state: &AppState, team: &TeamRecord, ids: &PathIds) -> Result<EventTypeRecord, ApiError> {
+    event_types::find(&state.db, ids.id("eventTypeId")?)
+        .await?
+        .filter(|e| e.team_id == Some(team.id))
+        .ok_or_else(|| ApiError::not_found("Event type"))
+}
+
+/// A team's event types (any member of the organization).
+#[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path)), responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn list_team_event_types(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let (team, _) = team(&state, &caller, &ids).await?;
+    let mut out = Vec::new();
+    for record in event_types::list_for_team(&state.db, team.team_id()).await? {
+        out.push(output(&state, &record).await?);
+    }
+    Ok(envelope::ok(out))
+}
+
+/// Create a team event type (team or organization ADMIN/OWNER).
+#[utoipa::path(post, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path)), request_body = EventTypeInput,
+    responses((status = 201, body = Envelope<TeamEventTypeOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn create_team_event_type(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> Result<Response, ApiError> {
+    let (team, manages) = team(&state, &caller, &ids).await?;
+    require_manager(manages)?;
+    let (input, hosting) = split(body)?;
+    let kind = scheduling_type(
+        hosting
+            .scheduling_type
+            .as_deref()
+            .ok_or_else(|| ApiError::field("schedulingType", "is required"))?,
+    )?;
+    let hosts = host_ids(&state, team.team_id(), &hosting)
+        .await?
+        .ok_or_else(|| ApiError::field("hosts", "is required (or assignAllTeamMembers: true)"))?;
+    let fields = merged_fields(&state, None, input, None).await?;
+    let mut tx = state.db.begin().await?;
+    let created = event_types::insert(&mut tx, Owner::Team(team.team_id(), kind), &fields).await?;
+    event_types::set_hosts(&mut tx, created.id, &hosts).await?;
+    tx.commit().await?;
+    Ok(envelope::created(output(&state, &created).await?))
+}
+
+/// A team event type (any member of the organization).
+#[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)),
+    responses((status = 200, body = Envelope<TeamEventTypeOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn get_team_event_type(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let (team, _) = team(&state, &caller, &ids).await?;
+    let record = event_of(&state, &team, &ids).await?;
+    Ok(envelope::ok(output(&state, &record).await?))
+}
+
+/// Update a team event type; `hosts` / `assignAllTeamMembers` replace the hosts.
+#[utoipa::path(patch, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)), request_body = EventTypeInput,
+    responses((status = 200, body = Envelope<TeamEventTypeOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn update_team_event_type(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(body): ApiJson<Map<String, Value>>,
+) -> Result<Response, ApiError> {
+    let (team, manages) = team(&state, &caller, &ids).await?;
+    require_manager(manages)?;
+    let record = event_of(&state, &team, &ids).await?;
+    let (input, hosting) = split(body)?;
+    if hosting.scheduling_type.is_some() {
+        return Err(ApiError::field(
+            "schedulingType",
+            "can't be changed; create a new event type",
+        ));
+    }
+    let hosts = host_ids(&state, team.team_id(), &hosting).await?;
+    let fields = merged_fields(&state, None, input, Some(EventTypeFields::from(&record))).await?;
+    let mut tx = state.db.begin().await?;
+    let updated = event_types::update(&mut tx, record.id, &fields)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Event type"))?;
+    if let Some(hosts) = hosts {
+        event_types::set_hosts(&mut tx, record.id, &hosts).await?;
+    }
+    tx.commit().await?;
+    Ok(envelope::ok(output(&state, &updated).await?))
+}
+
+/// Delete a team event type (its bookings stay).
+#[utoipa::path(delete, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)),
+    responses((status = 200, body = Envelope<TeamEventTypeOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn delete_team_event_type(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let (team, manages) = team(&state, &caller, &ids).await?;
+    require_manager(manages)?;
+    let record = event_of(&state, &team, &ids).await?;
+    let out = output(&state, &record).await?;
+    event_types::delete(&state.db, record.id).await?;
+    Ok(envelope::ok(out))
+}
