@@ -38,30 +38,31 @@ pub fn router() -> OpenApiRouter<AppState> {
     params(
         ("cal-api-version" = String, Header, description = "2024-09-04"),
         ("eventTypeId" = Option<i64>, Query), ("eventTypeSlug" = Option<String>, Query), ("username" = Option<String>, Query),
+        ("teamSlug" = Option<String>, Query), ("organizationSlug" = Option<String>, Query), ("usernames" = Option<String>, Query),
         ("start" = String, Query), ("end" = String, Query), ("timeZone" = Option<String>, Query),
         ("duration" = Option<i64>, Query), ("format" = Option<String>, Query), ("bookingUidToReschedule" = Option<String>, Query)
     ),
     responses((status = 200, description = "`{status, data: {date: [{start}]}}`", body = Object)))]
 #[tracing::instrument(skip_all)]
 async fn get_slots(State(state): State<AppState>, q: QueryPairs) -> Result<Response, ApiError> {
-    if q.get("usernames").is_some() {
-        return Err(ApiError::field(
-            "usernames",
-            "dynamic multi-user events are not supported by this server yet",
-        ));
-    }
-    let event_type_id = q.int("eventTypeId", 1, i64::MAX)?;
-    let hosted = resolve::event_type(
-        &state.db,
-        EventTypeRef {
-            id: event_type_id,
-            slug: q.get("eventTypeSlug"),
-            username: q.get("username"),
-            team_slug: q.get("teamSlug"),
-            organization_slug: q.get("organizationSlug"),
-        },
-    )
-    .await?;
+    let usernames = q.all("usernames");
+    let hosted = if usernames.is_empty() {
+        let event_type_id = q.int("eventTypeId", 1, i64::MAX)?;
+        resolve::event_type(
+            &state.db,
+            EventTypeRef {
+                id: event_type_id,
+                slug: q.get("eventTypeSlug"),
+                username: q.get("username"),
+                team_slug: q.get("teamSlug"),
+                organization_slug: q.get("organizationSlug"),
+            },
+        )
+        .await?
+    } else {
+        // Dynamic group events default to 30 minutes, as in Cal.com.
+        resolve::dynamic(&state.db, &usernames, q.int("duration", 1, 1440)?.unwrap_or(30)).await?
+    };
     let event = &hosted.event;
     let zone_name = q.get("timeZone").unwrap_or("UTC");
     let zone = TimeZoneId::parse("timeZone", zone_name)?;

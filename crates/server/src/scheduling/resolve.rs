@@ -100,6 +100,62 @@ pub async fn event_type(db: &Db, r: EventTypeRef<'_>) -> Result<Hosted, ApiError
     Ok(Hosted { event, hosts, hosting })
 }
 
+/// A dynamic group event (`usernames=alice,bob`): no stored event type, every named user a host
+/// who must be free (COLLECTIVE), each on their default schedule, with no buffers or limits.
+pub async fn dynamic(db: &Db, usernames: &[String], length_minutes: i64) -> Result<Hosted, ApiError> {
+    if usernames.len() < 2 {
+        return Err(ApiError::field(
+            "usernames",
+            "must name at least two users, separated by commas",
+        ));
+    }
+    if usernames.len() > 20 {
+        return Err(ApiError::field("usernames", "at most 20 users"));
+    }
+    let mut hosts: Vec<UserRecord> = Vec::with_capacity(usernames.len());
+    for name in usernames {
+        let user = users::find_by_username(db, &name.to_lowercase())
+            .await?
+            .ok_or_else(|| ApiError::field("usernames", format!("no user named '{name}'")))?;
+        if !hosts.iter().any(|h| h.id == user.id) {
+            hosts.push(user);
+        }
+    }
+    hosts.sort_by_key(|h| h.id);
+    let event = EventTypeRecord {
+        id: 0,
+        owner_id: None,
+        team_id: None,
+        scheduling_type: Some("COLLECTIVE".into()),
+        slug: "dynamic".into(),
+        title: "Dynamic group meeting".into(),
+        description: String::new(),
+        length_minutes,
+        length_options: "[]".into(),
+        locations: "[]".into(),
+        booking_fields: "[]".into(),
+        disable_guests: false,
+        slot_interval: None,
+        minimum_booking_notice: 0,
+        before_event_buffer: 0,
+        after_event_buffer: 0,
+        requires_confirmation: false,
+        hidden: true,
+        schedule_id: None,
+        booking_limits_count: None,
+        booking_limits_duration: None,
+        email_settings: None,
+        metadata: "{}".into(),
+        created_at: 0,
+        updated_at: 0,
+    };
+    Ok(Hosted {
+        event,
+        hosts,
+        hosting: Hosting::Collective,
+    })
+}
+
 /// The length to book: `requested` when it is one of the event's options, else its default.
 pub fn length(event: &EventTypeRecord, field: &str, requested: Option<i64>) -> Result<i64, ApiError> {
     let Some(requested) = requested else {

@@ -308,3 +308,35 @@ async fn team_event_type_rules_and_permissions() {
     app.delete(&one, &owner.key).await.expect_success(StatusCode::OK);
     app.get(&one, &owner.key).await.expect_error(StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn dynamic_group_slots_need_every_named_user_free() {
+    let app = TestApp::spawn().await;
+    let ann = app.user("ann@example.test").await;
+    let bob = app.user("bob@example.test").await;
+    schedule(&app, &ann, "09:00", "11:00").await;
+    schedule(&app, &bob, "10:00", "17:00").await;
+    let get = |query: String| {
+        let app = &app;
+        async move {
+            app.versioned(Method::GET, &format!("/v2/slots?{query}"), None, None, Some(SLOTS))
+                .await
+        }
+    };
+    let both = starts(&get("usernames=ann-example-test,bob-example-test&start=2030-01-07&end=2030-01-07".into()).await);
+    assert_eq!(
+        both,
+        vec!["2030-01-07T10:00:00.000+00:00", "2030-01-07T10:30:00.000+00:00"],
+        "30-minute slots in the shared hour"
+    );
+    let hour = starts(
+        &get("usernames=ann-example-test,bob-example-test&duration=60&start=2030-01-07&end=2030-01-07".into()).await,
+    );
+    assert_eq!(hour, vec!["2030-01-07T10:00:00.000+00:00"]);
+    get("usernames=ann-example-test&start=2030-01-07&end=2030-01-07".into())
+        .await
+        .expect_field_error("usernames");
+    get("usernames=ann-example-test,nobody&start=2030-01-07&end=2030-01-07".into())
+        .await
+        .expect_field_error("usernames");
+}
