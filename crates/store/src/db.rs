@@ -66,8 +66,11 @@ impl Db {
     }
 
     pub async fn connect_postgres(options: PgConnectOptions) -> StoreResult<Self> {
+        // No ping before every checkout: a broken connection fails its query and is replaced,
+        // and the ping costs a round trip per statement on the hot paths.
         let pool = PgPoolOptions::new()
             .max_connections(16)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
@@ -85,6 +88,7 @@ impl Db {
             .busy_timeout(Duration::from_secs(10));
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;

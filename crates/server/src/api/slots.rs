@@ -7,7 +7,7 @@ use super::version::{VersionRule, enforce};
 use crate::AppState;
 use crate::scheduling::calendar::{Calendar, Exclusions};
 use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
-use crate::scheduling::time_text::{local_iso, parse_bound};
+use crate::scheduling::time_text::{local_date_and_iso, local_iso, parse_bound};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -118,8 +118,8 @@ async fn get_slots(State(state): State<AppState>, q: QueryPairs) -> Result<Respo
     let mut by_date: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let length_ms = length * 60_000;
     for slot in slots {
-        let day = slot.to_zoned(tz.clone()).date().to_string();
-        let mut entry = json!({ "start": local_iso(slot, &tz) });
+        let (day, start) = local_date_and_iso(slot, &tz);
+        let mut entry = json!({ "start": start });
         if range {
             let end = Timestamp::from_millisecond(slot.as_millisecond() + length_ms).unwrap_or(slot);
             entry["end"] = json!(local_iso(end, &tz));
