@@ -270,64 +270,83 @@ pub struct BookingFilter {
     pub skip: i64,
 }
 
-/// Bookings visible to the caller (hosted by them, or attended with their email), filtered.
-pub async fn list<'a>(exec: impl Into<Exec<'a>>, f: &BookingFilter) -> StoreResult<Vec<BookingRecord>> {
-    let cols = COLUMNS
-        .split(", ")
-        .map(|c| format!("b.{c}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let head = format!("SELECT {cols} FROM bookings b WHERE 1 = 1");
-    let has_attendee = "EXISTS (SELECT 1 FROM booking_attendees a WHERE a.booking_id = b.id AND ";
-    Ok(on_conn!(exec, c => {
-        // The builder numbers placeholders for each backend; only fixed words are pushed as SQL.
-        let mut qb = sqlx::QueryBuilder::new(head.clone());
+/// Appends the WHERE conditions of a [`BookingFilter`] to a query builder of either backend.
+/// Only fixed words are pushed as SQL; every value is bound.
+macro_rules! push_filters {
+    ($qb:ident, $f:expr) => {{
+        let f: &BookingFilter = $f;
+        let has_attendee = "EXISTS (SELECT 1 FROM booking_attendees a WHERE a.booking_id = b.id AND ";
         // Visible to its organizer, its co-hosts, and (by email) its attendees.
         let co_hosting = "EXISTS (SELECT 1 FROM booking_hosts h WHERE h.booking_id = b.id AND h.user_id = ";
         match (f.host, &f.attendee_email_is_caller) {
             (Some(h), Some(e)) => {
-                qb.push(" AND (b.host_id = ").push_bind(h);
-                qb.push(" OR ").push(co_hosting).push_bind(h).push(")");
-                qb.push(" OR ").push(has_attendee).push("a.email = ").push_bind(e.clone()).push("))");
+                $qb.push(" AND (b.host_id = ").push_bind(h);
+                $qb.push(" OR ").push(co_hosting).push_bind(h).push(")");
+                $qb.push(" OR ")
+                    .push(has_attendee)
+                    .push("a.email = ")
+                    .push_bind(e.clone())
+                    .push("))");
             }
             (Some(h), None) => {
-                qb.push(" AND (b.host_id = ").push_bind(h).push(" OR ").push(co_hosting).push_bind(h).push("))");
+                $qb.push(" AND (b.host_id = ")
+                    .push_bind(h)
+                    .push(" OR ")
+                    .push(co_hosting)
+                    .push_bind(h)
+                    .push("))");
             }
             (None, Some(e)) => {
-                qb.push(" AND ").push(has_attendee).push("a.email = ").push_bind(e.clone()).push(")");
+                $qb.push(" AND ")
+                    .push(has_attendee)
+                    .push("a.email = ")
+                    .push_bind(e.clone())
+                    .push(")");
             }
             (None, None) => {}
         }
         if !f.statuses.is_empty() || f.upcoming_after.is_some() || f.past_before.is_some() {
-            qb.push(" AND (1 = 0");
+            $qb.push(" AND (1 = 0");
             if !f.statuses.is_empty() {
                 let words: Vec<String> = f.statuses.iter().map(|s| format!("'{s}'")).collect();
-                qb.push(format!(" OR b.status IN ({})", words.join(", ")));
+                $qb.push(format!(" OR b.status IN ({})", words.join(", ")));
             }
             if let Some(t) = f.upcoming_after {
-                qb.push(" OR (b.end_at >= ").push_bind(t).push(" AND b.status IN ('accepted', 'pending'))");
+                $qb.push(" OR (b.end_at >= ")
+                    .push_bind(t)
+                    .push(" AND b.status IN ('accepted', 'pending'))");
             }
             if let Some(t) = f.past_before {
-                qb.push(" OR (b.end_at < ").push_bind(t).push(" AND b.status NOT IN ('cancelled', 'rejected'))");
+                $qb.push(" OR (b.end_at < ")
+                    .push_bind(t)
+                    .push(" AND b.status NOT IN ('cancelled', 'rejected'))");
             }
-            qb.push(")");
+            $qb.push(")");
         }
         if let Some(e) = &f.attendee_email {
-            qb.push(" AND ").push(has_attendee).push("a.email = ").push_bind(e.clone()).push(")");
+            $qb.push(" AND ")
+                .push(has_attendee)
+                .push("a.email = ")
+                .push_bind(e.clone())
+                .push(")");
         }
         if let Some(n) = &f.attendee_name {
-            qb.push(" AND ").push(has_attendee).push("a.name = ").push_bind(n.clone()).push(")");
+            $qb.push(" AND ")
+                .push(has_attendee)
+                .push("a.name = ")
+                .push_bind(n.clone())
+                .push(")");
         }
         if let Some(u) = &f.uid {
-            qb.push(" AND b.uid = ").push_bind(u.clone());
+            $qb.push(" AND b.uid = ").push_bind(u.clone());
         }
         if !f.event_type_ids.is_empty() {
-            qb.push(" AND b.event_type_id IN (");
-            let mut sep = qb.separated(", ");
+            $qb.push(" AND b.event_type_id IN (");
+            let mut sep = $qb.separated(", ");
             for id in &f.event_type_ids {
                 sep.push_bind(*id);
             }
-            qb.push(")");
+            $qb.push(")");
         }
         for (value, sql) in [
             (f.after_start, " AND b.start_at >= "),
@@ -336,12 +355,36 @@ pub async fn list<'a>(exec: impl Into<Exec<'a>>, f: &BookingFilter) -> StoreResu
             (f.before_created, " AND b.created_at <= "),
         ] {
             if let Some(v) = value {
-                qb.push(sql).push_bind(v);
+                $qb.push(sql).push_bind(v);
             }
         }
+    }};
+}
+
+/// Bookings visible to the caller (hosted or co-hosted by them, or attended with their email), filtered.
+pub async fn list<'a>(exec: impl Into<Exec<'a>>, f: &BookingFilter) -> StoreResult<Vec<BookingRecord>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("b.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let head = format!("SELECT {cols} FROM bookings b WHERE 1 = 1");
+    Ok(on_conn!(exec, c => {
+        let mut qb = sqlx::QueryBuilder::new(head.clone());
+        push_filters!(qb, f);
         qb.push(" ORDER BY ").push(f.order).push(" LIMIT ").push_bind(f.take).push(" OFFSET ").push_bind(f.skip);
         qb.build_query_as::<BookingRecord>().fetch_all(&mut *c).await
     })?)
+}
+
+/// How many bookings match `f` in all (for pagination).
+pub async fn count<'a>(exec: impl Into<Exec<'a>>, f: &BookingFilter) -> StoreResult<i64> {
+    let row: (i64,) = on_conn!(exec, c => {
+        let mut qb = sqlx::QueryBuilder::new("SELECT COUNT(*) FROM bookings b WHERE 1 = 1");
+        push_filters!(qb, f);
+        qb.build_query_as::<(i64,)>().fetch_one(&mut *c).await
+    })?;
+    Ok(row.0)
 }
 
 /// Moves a booking to a new status (cancelled / rejected / accepted), recording why and by whom,

@@ -13,7 +13,7 @@ use crate::scheduling::resolve::{self, EventTypeRef};
 use crate::scheduling::time_text::{parse_instant, utc_iso};
 use crate::webhooks::{self, Trigger};
 use axum::extract::State;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use convene_core::{HeaderText, UserId};
 use convene_store::bookings::{self, AttendeeRecord, BookingFilter, BookingRecord};
 use convene_store::{Db, event_types, now_ms, users};
@@ -210,6 +210,45 @@ pub(super) async fn output(db: &Db, record: &BookingRecord) -> Result<BookingOut
         .ok_or_else(|| ApiError::not_found("Booking"))
 }
 
+/// `PaginationMetaDto`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Pagination {
+    pub total_items: i64,
+    pub remaining_items: i64,
+    pub returned_items: i64,
+    pub items_per_page: i64,
+    pub current_page: i64,
+    pub total_pages: i64,
+    pub has_next_page: bool,
+    pub has_previous_page: bool,
+}
+
+impl Pagination {
+    fn new(total: i64, returned: i64, take: i64, skip: i64) -> Self {
+        let take = take.max(1);
+        let remaining = (total - skip - returned).max(0);
+        Pagination {
+            total_items: total,
+            remaining_items: remaining,
+            returned_items: returned,
+            items_per_page: take,
+            current_page: skip / take + 1,
+            total_pages: (total + take - 1) / take,
+            has_next_page: remaining > 0,
+            has_previous_page: skip > 0,
+        }
+    }
+}
+
+/// `GetBookingsOutput_2024_08_13`: the envelope plus `pagination`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BookingList {
+    pub status: &'static str,
+    pub data: Vec<BookingOutput>,
+    pub pagination: Pagination,
+}
+
 /// `CreateBookingInput_2024_08_13`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -325,7 +364,7 @@ fn instant_param(q: &QueryPairs, key: &str) -> Result<Option<i64>, ApiError> {
         ("afterStart" = Option<String>, Query), ("beforeEnd" = Option<String>, Query), ("afterCreatedAt" = Option<String>, Query),
         ("beforeCreatedAt" = Option<String>, Query), ("sortStart" = Option<String>, Query), ("sortEnd" = Option<String>, Query),
         ("sortCreated" = Option<String>, Query), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
-    responses((status = 200, body = Envelope<Vec<BookingOutput>>)))]
+    responses((status = 200, body = BookingList)))]
 #[tracing::instrument(skip_all)]
 async fn list_bookings(State(state): State<AppState>, caller: ApiUser, q: QueryPairs) -> Result<Response, ApiError> {
     let paging = Paging::from_query(&q, 100, 250)?;
@@ -371,7 +410,15 @@ async fn list_bookings(State(state): State<AppState>, caller: ApiUser, q: QueryP
     filter.after_created = instant_param(&q, "afterCreatedAt")?;
     filter.before_created = instant_param(&q, "beforeCreatedAt")?;
     let records = bookings::list(&state.db, &filter).await?;
-    Ok(envelope::ok(outputs(&state.db, &records).await?))
+    let total = bookings::count(&state.db, &filter).await?;
+    let data = outputs(&state.db, &records).await?;
+    let pagination = Pagination::new(total, data.len() as i64, paging.take, paging.skip);
+    Ok(axum::Json(BookingList {
+        status: "success",
+        data,
+        pagination,
+    })
+    .into_response())
 }
 
 /// May `caller` see and act on `booking`? Its organizer and co-hosts, attendees (by email) and

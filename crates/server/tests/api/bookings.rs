@@ -416,6 +416,15 @@ async fn listing_shows_hosted_and_attended_bookings_with_filters() {
         "other@example.test"
     );
     let desc = list(host.key.clone(), "?sortStart=desc&take=1").await;
+    assert_eq!(
+        desc.body["pagination"],
+        json!({ "totalItems": 3, "remainingItems": 2, "returnedItems": 1, "itemsPerPage": 1, "currentPage": 1,
+                "totalPages": 3, "hasNextPage": true, "hasPreviousPage": false })
+    );
+    let last = list(host.key.clone(), "?take=2&skip=2").await;
+    assert_eq!(last.body["pagination"]["currentPage"], 2);
+    assert_eq!(last.body["pagination"]["hasNextPage"], false);
+    assert_eq!(last.body["pagination"]["hasPreviousPage"], true);
     assert_eq!(desc.data()[0]["start"], "2030-01-08T10:00:00.000Z");
     assert_eq!(
         list(
