@@ -268,6 +268,9 @@ pub struct CreateBookingInput {
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
     pub length_in_minutes: Option<i64>,
+    /// Our addition: the uid of the caller's own slot reservation, which then doesn't block the
+    /// booking (and is released by it). Without it a held slot is taken, as for anyone else.
+    pub reservation_uid: Option<String>,
 }
 
 /// Create a booking (public, as in Cal.com): `accepted`, or `pending` when the event type
@@ -314,6 +317,7 @@ async fn create_booking(
         metadata: input.metadata,
         location: input.location,
         rescheduled_from: None,
+        reservation_uid: input.reservation_uid,
     };
     let created = booking::create(&state.db, &hosted, request).await?;
     Ok(envelope::created(output(&state.db, &created).await?))
@@ -586,6 +590,7 @@ async fn reschedule_booking(
         metadata: serde_json::from_str(&old.metadata).ok(),
         location: old.location.clone().map(Value::String),
         rescheduled_from: Some(old.clone()),
+        reservation_uid: None,
     };
     let created = booking::create(&state.db, &hosted, request).await?;
     if why.is_some() || input.rescheduled_by.is_some() {

@@ -12,6 +12,7 @@ use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, HeaderText, Locale, TimeZoneId, UserId};
 use convene_store::bookings::{self, BookingRecord, NewAttendee, NewBooking};
 use convene_store::event_types::EventTypeRecord;
+use convene_store::reservations;
 use convene_store::users::UserRecord;
 use convene_store::{Db, Tx};
 use jiff::Timestamp;
@@ -78,6 +79,9 @@ pub struct BookingRequest {
     pub metadata: Option<Map<String, Value>>,
     pub location: Option<Value>,
     pub rescheduled_from: Option<BookingRecord>,
+    /// The caller's own hold on this slot (`reservationUid`, our addition): it doesn't block
+    /// them, and it is released once the booking is made.
+    pub reservation_uid: Option<String>,
 }
 
 /// Guests' addresses, validated and deduplicated (never the attendee themself).
@@ -182,7 +186,7 @@ pub async fn create(db: &Db, hosted: &Hosted, req: BookingRequest) -> Result<Boo
     }
     let except = Exclusions {
         booking_uid: req.rescheduled_from.as_ref().map(|b| b.uid.as_str()),
-        reservation_uid: None,
+        reservation_uid: req.reservation_uid.as_deref(),
     };
     let now = Timestamp::now();
     let mut free = Vec::new();
@@ -232,6 +236,9 @@ pub async fn create(db: &Db, hosted: &Hosted, req: BookingRequest) -> Result<Boo
     };
     let created = bookings::insert(&mut tx, &booking, &attendees).await?;
     bookings::add_hosts(&mut tx, created.id, &co_hosts).await?;
+    if let Some(hold) = &req.reservation_uid {
+        reservations::delete(&mut tx, hold).await?;
+    }
     if let Some(old) = &req.rescheduled_from
         && !bookings::mark_rescheduled(&mut tx, &old.uid, &created.uid, None, Some(&req.attendee.email)).await?
     {

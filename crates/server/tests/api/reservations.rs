@@ -93,6 +93,63 @@ async fn a_held_slot_is_hidden_and_unbookable_until_released() {
 }
 
 #[tokio::test]
+async fn the_holder_books_the_held_slot_with_its_reservation_uid() {
+    let app = TestApp::spawn().await;
+    let (_, event) = host_with_event(
+        &app,
+        "holder@example.test",
+        "UTC",
+        weekdays_9_to_5(),
+        json!({ "title": "T", "slug": "t", "lengthInMinutes": 30 }),
+    )
+    .await;
+    let held = reserve(
+        &app,
+        None,
+        json!({ "eventTypeId": event, "slotStart": "2030-01-07T10:00:00Z" }),
+    )
+    .await;
+    let uid = held.expect_success(StatusCode::CREATED)["reservationUid"]
+        .as_str()
+        .expect("uid")
+        .to_owned();
+    let body = |reservation: Option<&str>| {
+        let mut b = json!({ "eventTypeId": event, "start": "2030-01-07T10:00:00Z", "attendee": { "name": "H", "email": "h@example.test", "timeZone": "UTC" } });
+        if let Some(r) = reservation {
+            b["reservationUid"] = json!(r);
+        }
+        b
+    };
+    app.versioned(
+        Method::POST,
+        "/v2/bookings",
+        None,
+        Some(body(Some("someone-elses"))),
+        Some("2024-08-13"),
+    )
+    .await
+    .expect_error(StatusCode::CONFLICT);
+    app.versioned(
+        Method::POST,
+        "/v2/bookings",
+        None,
+        Some(body(Some(&uid))),
+        Some("2024-08-13"),
+    )
+    .await
+    .expect_success(StatusCode::CREATED);
+    app.versioned(
+        Method::GET,
+        &format!("/v2/slots/reservations/{uid}"),
+        None,
+        None,
+        Some(SLOTS),
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
 async fn reservation_input_rules() {
     let app = TestApp::spawn().await;
     let (host, event) = host_with_event(
