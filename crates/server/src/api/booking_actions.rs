@@ -9,7 +9,7 @@ use super::extract::{ApiJson, PathIds};
 use super::version::{VersionRule, enforce};
 use crate::AppState;
 use crate::scheduling::booking::AttendeeInput;
-use crate::scheduling::time_text::utc_iso;
+use crate::scheduling::time_text::{ts, utc_iso};
 use crate::webhooks::{self, Trigger};
 use axum::Json;
 use axum::extract::State;
@@ -199,10 +199,6 @@ fn encode(value: &str) -> String {
     form_urlencoded::byte_serialize(value.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
-}
-
-fn ts(ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 /// The `.ics` text for a booking (as a download: `METHOD:PUBLISH`).

@@ -10,14 +10,13 @@ use super::version::{VersionRule, enforce};
 use crate::AppState;
 use crate::scheduling::booking::{self, AttendeeInput, BookingRequest, parse_guests};
 use crate::scheduling::resolve::{self, EventTypeRef};
-use crate::scheduling::time_text::{parse_instant, utc_iso};
+use crate::scheduling::time_text::{parse_instant, ts, utc_iso};
 use crate::webhooks::{self, Trigger};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use convene_core::{HeaderText, UserId};
 use convene_store::bookings::{self, AttendeeRecord, BookingFilter, BookingRecord};
 use convene_store::{Db, event_types, now_ms, users};
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -106,10 +105,6 @@ pub struct BookingOutput {
     pub guests: Vec<String>,
     #[schema(value_type = Object)]
     pub booking_fields_responses: Value,
-}
-
-fn ts(ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 /// Builds outputs for several bookings with one attendee query and one lookup per host/event type.

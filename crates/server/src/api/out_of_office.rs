@@ -8,13 +8,12 @@ use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use crate::AppState;
-use crate::scheduling::time_text::{parse_instant, utc_iso};
+use crate::scheduling::time_text::{parse_instant, ts, utc_iso};
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{TeamId, UserId};
 use convene_store::memberships;
 use convene_store::out_of_office::{self, OooFields, OooRecord};
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -54,10 +53,6 @@ pub struct OooOutput {
     pub end: String,
     pub notes: Option<String>,
     pub reason: String,
-}
-
-fn ts(ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 impl From<&OooRecord> for OooOutput {

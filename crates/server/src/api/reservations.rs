@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::credentials::random_token;
 use crate::scheduling::calendar::{Calendar, Exclusions};
 use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
-use crate::scheduling::time_text::{parse_instant, utc_iso};
+use crate::scheduling::time_text::{parse_instant, ts, utc_iso};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -61,10 +61,6 @@ pub struct ReserveSlotOutput {
     pub reservation_uid: String,
     pub reservation_duration: i64,
     pub reservation_until: String,
-}
-
-fn ts(ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 impl From<&ReservationRecord> for ReserveSlotOutput {

@@ -3,6 +3,7 @@
 
 use super::availability::{fallback_schedule, weekly_schedule};
 use super::event_settings::booking_limits;
+use super::time_text::ts;
 use convene_core::UserId;
 use convene_core::schedule::{Interval, subtract};
 use convene_core::slots::{BookingLimits, ExistingBooking, SlotQuery, SlotRules, free_slots, is_bookable};
@@ -42,10 +43,6 @@ pub struct Calendar {
 pub struct Exclusions<'a> {
     pub booking_uid: Option<&'a str>,
     pub reservation_uid: Option<&'a str>,
-}
-
-fn ts(ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 fn week_start(name: &str) -> Weekday {

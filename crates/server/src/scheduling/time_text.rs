@@ -5,6 +5,12 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 
+/// A stored epoch-milliseconds instant. Stored values are always in range; an impossible one
+/// reads as the epoch rather than failing a request.
+pub fn ts(ms: i64) -> Timestamp {
+    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
 /// `2050-09-05T09:00:00.000+02:00`: local time in `tz` with milliseconds, as Cal.com shows slots.
 pub fn local_iso(at: Timestamp, tz: &TimeZone) -> String {
     local_date_and_iso(at, tz).1
