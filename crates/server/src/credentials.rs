@@ -41,6 +41,12 @@ pub fn random_token() -> String {
     hex::encode(bytes)
 }
 
+/// A public identifier for bookings and holds: 88 random bits in hex, unguessable enough to act
+/// as the capability Cal.com treats a booking uid as.
+pub fn new_uid() -> String {
+    random_token()[..22].to_owned()
+}
+
 /// A readable random password for bootstrapped accounts.
 pub fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";

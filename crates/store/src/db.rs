@@ -209,14 +209,6 @@ impl<'a> Exec<'a> {
             Exec::Tx(Tx::Sqlite(tx)) => Conn::Sqlite(Handle::Borrowed(&mut **tx)),
         })
     }
-
-    pub fn backend(&self) -> Backend {
-        match self {
-            Exec::Db(db) => db.backend(),
-            Exec::Tx(Tx::Postgres(_)) => Backend::Postgres,
-            Exec::Tx(Tx::Sqlite(_)) => Backend::Sqlite,
-        }
-    }
 }
 
 /// Now, as epoch milliseconds: the one time representation in the database.

@@ -88,6 +88,33 @@ impl From<&EventTypeRecord> for EventTypeFields {
     }
 }
 
+/// Binds the fields of an [`EventTypeFields`] in column order (placeholders `$2` to `$20` in both
+/// the insert and the update).
+macro_rules! bind_fields {
+    ($query:expr, $f:expr) => {
+        $query
+            .bind(&$f.slug)
+            .bind(&$f.title)
+            .bind(&$f.description)
+            .bind($f.length_minutes)
+            .bind(&$f.length_options)
+            .bind(&$f.locations)
+            .bind(&$f.booking_fields)
+            .bind($f.disable_guests)
+            .bind($f.slot_interval)
+            .bind($f.minimum_booking_notice)
+            .bind($f.before_event_buffer)
+            .bind($f.after_event_buffer)
+            .bind($f.requires_confirmation)
+            .bind($f.hidden)
+            .bind($f.schedule_id)
+            .bind(&$f.booking_limits_count)
+            .bind(&$f.booking_limits_duration)
+            .bind(&$f.email_settings)
+            .bind(&$f.metadata)
+    };
+}
+
 const SLUG_TAKEN: &str = "an event type with this slug already exists";
 
 /// Who an event type belongs to.
@@ -114,27 +141,7 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, owner: Owner, f: &EventTypeFi
         Owner::Team(t, kind) => (None, Some(t.0), Some(kind)),
     };
     on_conn!(exec, c => {
-        sqlx::query_as::<_, EventTypeRecord>(sqlx::AssertSqlSafe(sql))
-            .bind(owner_id)
-            .bind(&f.slug)
-            .bind(&f.title)
-            .bind(&f.description)
-            .bind(f.length_minutes)
-            .bind(&f.length_options)
-            .bind(&f.locations)
-            .bind(&f.booking_fields)
-            .bind(f.disable_guests)
-            .bind(f.slot_interval)
-            .bind(f.minimum_booking_notice)
-            .bind(f.before_event_buffer)
-            .bind(f.after_event_buffer)
-            .bind(f.requires_confirmation)
-            .bind(f.hidden)
-            .bind(f.schedule_id)
-            .bind(&f.booking_limits_count)
-            .bind(&f.booking_limits_duration)
-            .bind(&f.email_settings)
-            .bind(&f.metadata)
+        bind_fields!(sqlx::query_as::<_, EventTypeRecord>(sqlx::AssertSqlSafe(sql)).bind(owner_id), f)
             .bind(now)
             .bind(team_id)
             .bind(scheduling_type)
@@ -157,27 +164,7 @@ pub async fn update<'a>(
          metadata = $20, updated_at = $21 WHERE id = $1 RETURNING {COLUMNS}"
     );
     on_conn!(exec, c => {
-        sqlx::query_as::<_, EventTypeRecord>(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .bind(&f.slug)
-            .bind(&f.title)
-            .bind(&f.description)
-            .bind(f.length_minutes)
-            .bind(&f.length_options)
-            .bind(&f.locations)
-            .bind(&f.booking_fields)
-            .bind(f.disable_guests)
-            .bind(f.slot_interval)
-            .bind(f.minimum_booking_notice)
-            .bind(f.before_event_buffer)
-            .bind(f.after_event_buffer)
-            .bind(f.requires_confirmation)
-            .bind(f.hidden)
-            .bind(f.schedule_id)
-            .bind(&f.booking_limits_count)
-            .bind(&f.booking_limits_duration)
-            .bind(&f.email_settings)
-            .bind(&f.metadata)
+        bind_fields!(sqlx::query_as::<_, EventTypeRecord>(sqlx::AssertSqlSafe(sql)).bind(id), f)
             .bind(now_ms())
             .fetch_optional(&mut *c)
             .await

@@ -5,7 +5,7 @@ use super::ApiError;
 use super::auth::{ApiUser, require_instance_admin};
 use super::dto::{TeamOutput, iso};
 use super::envelope::{self, Envelope};
-use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value};
+use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value, split_off};
 use super::team_input::TeamInput;
 use crate::AppState;
 use crate::tenancy;
@@ -47,13 +47,10 @@ pub struct OwnerInput {
 impl CreateOrganizationInput {
     /// Splits the body so each field error keeps its name (serde's flatten loses it).
     fn parse(mut body: Map<String, Value>) -> Result<Self, ApiError> {
-        let mut owner = Map::new();
-        if let Some(v) = body.remove("ownerId") {
-            owner.insert("ownerId".to_owned(), v);
-        }
+        let owner = split_off(&mut body, &["ownerId"]);
         Ok(Self {
             team: from_value(Value::Object(body))?,
-            owner: from_value(Value::Object(owner))?,
+            owner: from_value(owner)?,
         })
     }
 }

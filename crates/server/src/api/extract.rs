@@ -56,6 +56,16 @@ pub fn from_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Ap
     serde_path_to_error::deserialize(value).map_err(field_error)
 }
 
+/// Takes `keys` out of a JSON body into a body of their own, so a request made of two parts can
+/// be deserialized part by part with [`from_value`] (serde's `flatten` loses field paths).
+pub fn split_off(body: &mut serde_json::Map<String, serde_json::Value>, keys: &[&str]) -> serde_json::Value {
+    let part: serde_json::Map<String, serde_json::Value> = keys
+        .iter()
+        .filter_map(|k| body.remove(*k).map(|v| ((*k).to_owned(), v)))
+        .collect();
+    serde_json::Value::Object(part)
+}
+
 fn field_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     {
         let path = err.path().to_string();

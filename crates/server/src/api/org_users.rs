@@ -5,7 +5,7 @@ use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::dto::OrgUserOutput;
 use super::envelope::{self, Envelope};
-use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value};
+use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value, split_off};
 use super::profile_input::ProfileInput;
 use crate::AppState;
 use axum::extract::State;
@@ -47,15 +47,10 @@ pub struct OrgUserMembershipInput {
 impl CreateOrgUserInput {
     /// Splits the body into its two parts so each field error keeps its name.
     fn parse(mut body: Map<String, Value>) -> Result<Self, ApiError> {
-        let mut membership = Map::new();
-        for key in ["organizationRole", "autoAccept"] {
-            if let Some(v) = body.remove(key) {
-                membership.insert(key.to_owned(), v);
-            }
-        }
+        let membership = split_off(&mut body, &["organizationRole", "autoAccept"]);
         Ok(Self {
             profile: from_value(Value::Object(body))?,
-            membership: from_value(Value::Object(membership))?,
+            membership: from_value(membership)?,
         })
     }
 }

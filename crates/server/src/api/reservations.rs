@@ -7,7 +7,7 @@ use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds};
 use super::version::{VersionRule, enforce};
 use crate::AppState;
-use crate::credentials::random_token;
+use crate::credentials::new_uid;
 use crate::scheduling::calendar::{Calendar, Exclusions};
 use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
 use crate::scheduling::time_text::{parse_instant, ts, utc_iso};
@@ -132,7 +132,7 @@ async fn hold(
     let window = Interval::new(start, end).ok_or_else(|| ApiError::field("slotStart", "is out of range"))?;
     let now = Timestamp::now();
     let record = ReservationRecord {
-        uid: existing.map_or_else(|| random_token()[..22].to_owned(), str::to_owned),
+        uid: existing.map_or_else(new_uid, str::to_owned),
         event_type_id: event.id,
         host_id: host.id,
         start_at: start.as_millisecond(),

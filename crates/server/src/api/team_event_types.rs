@@ -6,7 +6,7 @@ use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::event_types::{EventTypeInput, EventTypeOutput, merged_fields};
-use super::extract::{ApiJson, PathIds, from_value};
+use super::extract::{ApiJson, PathIds, from_value, split_off};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
@@ -71,13 +71,8 @@ pub struct TeamEventTypeOutput {
 /// Splits a body into the shared event-type fields and the hosting fields, so each field error
 /// keeps its name (serde's flatten would lose it).
 fn split(mut body: Map<String, Value>) -> Result<(EventTypeInput, TeamHostingInput), ApiError> {
-    let mut hosting = Map::new();
-    for key in ["schedulingType", "hosts", "assignAllTeamMembers"] {
-        if let Some(v) = body.remove(key) {
-            hosting.insert(key.to_owned(), v);
-        }
-    }
-    Ok((from_value(Value::Object(body))?, from_value(Value::Object(hosting))?))
+    let hosting = split_off(&mut body, &["schedulingType", "hosts", "assignAllTeamMembers"]);
+    Ok((from_value(Value::Object(body))?, from_value(hosting)?))
 }
 
 fn scheduling_type(raw: &str) -> Result<&'static str, ApiError> {

@@ -6,7 +6,7 @@ use super::event_settings::required_field_slugs;
 use super::resolve::{Hosted, Hosting};
 use crate::api::ApiError;
 use crate::api::dto::metadata_text;
-use crate::credentials::random_token;
+use crate::credentials::new_uid;
 use crate::webhooks::{self, Trigger};
 use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, HeaderText, Locale, TimeZoneId, UserId};
@@ -206,7 +206,7 @@ pub async fn create(db: &Db, hosted: &Hosted, req: BookingRequest) -> Result<Boo
         _ => return Err(ApiError::Conflict("This time slot is not available".into())),
     };
 
-    let uid = random_token()[..22].to_owned();
+    let uid = new_uid();
     let (ical_uid, ical_sequence) = match &req.rescheduled_from {
         Some(old) => (old.ical_uid.clone(), old.ical_sequence + 1),
         None => (format!("{uid}@convene"), 0),

@@ -2,7 +2,7 @@
 //! (field names as in seed 001's example payloads), or the webhook's own template filled from the same values.
 
 use super::Trigger;
-use crate::scheduling::time_text::utc_iso;
+use crate::scheduling::time_text::{ts, utc_iso};
 use convene_core::UserId;
 use convene_core::template;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
@@ -145,7 +145,7 @@ impl BookingPayload {
         event_type: Option<&EventTypeRecord>,
         rescheduled_from: Option<&BookingRecord>,
     ) -> Self {
-        let start = instant(booking.start_at);
+        let start = ts(booking.start_at);
         let stored_responses: Map<String, Value> = serde_json::from_str(&booking.responses).unwrap_or_default();
         let (main, guests): (Vec<&AttendeeRecord>, Vec<&AttendeeRecord>) = attendees.iter().partition(|a| !a.is_guest);
         let user_fields = user_fields(&stored_responses, event_type);
@@ -184,8 +184,8 @@ impl BookingPayload {
             event_title: event_type.map(|e| e.title.clone()),
             event_description: event_type.map(|e| e.description.clone()),
             length: (booking.end_at - booking.start_at) / 60_000,
-            start_time: instant(booking.start_at).to_string(),
-            end_time: instant(booking.end_at).to_string(),
+            start_time: ts(booking.start_at).to_string(),
+            end_time: ts(booking.end_at).to_string(),
             organizer: Organizer {
                 id: host.id,
                 name: host.name.clone().unwrap_or_else(|| host.username.clone()),
@@ -223,8 +223,8 @@ impl BookingPayload {
             rejection_reason: booking.cancellation_reason.clone().filter(|_| is_rejected),
             reschedule_id: rescheduled_from.map(|b| b.id),
             reschedule_uid: rescheduled_from.map(|b| b.uid.clone()),
-            reschedule_start_time: rescheduled_from.map(|b| instant(b.start_at).to_string()),
-            reschedule_end_time: rescheduled_from.map(|b| instant(b.end_at).to_string()),
+            reschedule_start_time: rescheduled_from.map(|b| ts(b.start_at).to_string()),
+            reschedule_end_time: rescheduled_from.map(|b| ts(b.end_at).to_string()),
         }
     }
 }
@@ -261,10 +261,6 @@ pub fn render_body(
     vars.insert("triggerEvent".into(), Value::from(trigger.as_str()));
     vars.insert("createdAt".into(), Value::from(created_at));
     Ok(template::render(payload_template, &Value::Object(vars)))
-}
-
-fn instant(ms: i64) -> Timestamp {
-    Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 fn utc_offset_minutes(zone: &str, at: Timestamp) -> i64 {
