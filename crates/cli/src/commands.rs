@@ -5,6 +5,8 @@ use crate::keys;
 use anyhow::Context;
 use clap::Subcommand;
 use convene_core::{EmailAddress, FeatureFlag, TeamId};
+use convene_server::email::worker::{self, RunMode};
+use convene_server::email::{EmailSettings, TransportConfig};
 use convene_server::webhooks::{self, WebhookSettings};
 use convene_server::{AppState, Application, ServerSettings, tenancy};
 use convene_store::{Db, users};
@@ -79,15 +81,18 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
             allow_private_targets: config.allow_private_webhook_targets,
             ..WebhookSettings::default()
         },
+        email: config.email_settings()?,
         ..ServerSettings::default()
     };
+    announce_transport(&settings.email);
     let state = AppState::new(db.clone(), settings, keyring);
     let app = Application::build(state.clone(), config.listen)
         .await
         .with_context(|| format!("listening on {} (listen / CONVENE_LISTEN)", config.listen))?;
     let addr = app.local_addr()?;
     let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
-    let worker = webhooks::spawn_worker(state, worker_stop);
+    let worker = webhooks::spawn_worker(state.clone(), worker_stop.clone());
+    let mail_worker = worker::spawn_worker(state, worker_stop, RunMode::Forever);
     println!("convene listening on http://{addr}");
     tracing::info!(%addr, backend = ?db.backend(), "convene started");
     let served = app.run_until(shutdown_signal()).await;
@@ -96,9 +101,55 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the webhook worker ended abnormally");
     }
+    if let Err(e) = mail_worker.await {
+        tracing::error!(error = %e, "the email worker ended abnormally");
+    }
     served?;
     db.close().await;
     tracing::info!("convene stopped");
+    Ok(())
+}
+
+/// Says where emails go, so a first run's operator knows to look in the spool folder.
+fn announce_transport(settings: &EmailSettings) {
+    match &settings.transport {
+        TransportConfig::File(dir) => println!(
+            "convene: emails are written as .eml files to {} (set CONVENE_EMAIL_TRANSPORT to send them)",
+            dir.display()
+        ),
+        other => tracing::info!(transport = %other.describe(), "email transport"),
+    }
+}
+
+/// `convene worker`: sends queued emails (and webhook deliveries) without serving HTTP, for running workers as
+/// separate processes on a shared PostgreSQL database. `until_idle` stops once nothing is due.
+pub async fn worker(config: &Config, until_idle: bool) -> anyhow::Result<()> {
+    let keyring = Arc::new(keys::load(config)?);
+    let db = open_database(config).await?;
+    let settings = ServerSettings {
+        webhooks: WebhookSettings {
+            allow_private_targets: config.allow_private_webhook_targets,
+            ..WebhookSettings::default()
+        },
+        email: config.email_settings()?,
+        ..ServerSettings::default()
+    };
+    announce_transport(&settings.email);
+    let state = AppState::new(db.clone(), settings, keyring);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let mode = if until_idle { RunMode::UntilIdle } else { RunMode::Forever };
+    let mail = worker::spawn_worker(state.clone(), stopped.clone(), mode);
+    if until_idle {
+        mail.await.context("the email worker ended abnormally")?;
+    } else {
+        let hooks = webhooks::spawn_worker(state, stopped);
+        tracing::info!(backend = ?db.backend(), "convene worker started");
+        shutdown_signal().await;
+        let _ = stop.send(true);
+        mail.await.context("the email worker ended abnormally")?;
+        hooks.await.context("the webhook worker ended abnormally")?;
+    }
+    db.close().await;
     Ok(())
 }
 

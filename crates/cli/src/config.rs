@@ -2,7 +2,11 @@
 //! Validated once at start; every message names the setting (file key and variable).
 
 use anyhow::{Context, bail};
-use convene_core::EmailAddress;
+use convene_core::{EmailAddress, HeaderText};
+use convene_server::RetryPolicy;
+use convene_server::email::smtp::TlsTrust;
+use convene_server::email::{EmailSettings, SmtpTimeouts, TransportConfig};
+use std::time::Duration;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
@@ -41,6 +45,26 @@ pub struct Config {
     pub encryption_keys: Vec<SecretString>,
     /// Let webhooks reach loopback, private and link-local addresses (self-hosted receivers).
     pub allow_private_webhook_targets: bool,
+    /// The platform's email transport: `smtp://user:pass@host:587` (STARTTLS required), `smtps://…:465`
+    /// (implicit TLS), `smtp+insecure://host:25` (a local relay, no TLS), `file://folder` or `log`.
+    /// Default: `.eml` files in `data_dir/mail`.
+    pub email_transport: Option<SecretString>,
+    /// From address and name of the platform's emails.
+    pub email_from: String,
+    pub email_from_name: String,
+    /// PEM file of extra CA certificates to trust for SMTP (a self-signed relay).
+    pub email_ca_file: Option<PathBuf>,
+    /// Concurrent SMTP connections per route (and emails in flight per worker).
+    pub email_connections: usize,
+    /// How long an email is retried before it is marked failed.
+    pub email_retry_hours: u64,
+    /// Seconds allowed for an SMTP connect and for the greeting.
+    pub smtp_connect_timeout_secs: u64,
+    pub smtp_greeting_timeout_secs: u64,
+    /// Name given in EHLO and used in Message-IDs.
+    pub hostname: String,
+    /// Base URL of this server as users reach it (links in emails).
+    pub public_url: Option<String>,
 }
 
 /// Defaults, as a serializable twin of [`Config`] (figment merges on top of it).
@@ -53,6 +77,13 @@ struct Defaults {
     secure_cookies: bool,
     log_format: &'static str,
     allow_private_webhook_targets: bool,
+    email_from: &'static str,
+    email_from_name: &'static str,
+    email_connections: usize,
+    email_retry_hours: u64,
+    smtp_connect_timeout_secs: u64,
+    smtp_greeting_timeout_secs: u64,
+    hostname: &'static str,
 }
 
 impl Config {
@@ -67,6 +98,13 @@ impl Config {
             secure_cookies: true,
             log_format: "pretty",
             allow_private_webhook_targets: false,
+            email_from: "convene@localhost.localdomain",
+            email_from_name: "convene",
+            email_connections: 8,
+            email_retry_hours: 24,
+            smtp_connect_timeout_secs: 5,
+            smtp_greeting_timeout_secs: 10,
+            hostname: "localhost",
         };
         let mut figment = Figment::from(Serialized::defaults(defaults));
         match file {
@@ -115,7 +153,72 @@ impl Config {
         {
             bail!("admin_password (CONVENE_ADMIN_PASSWORD) must be at least 8 characters");
         }
+        self.email_settings()?;
         Ok(())
+    }
+
+    /// The email settings, validated: transport URL, From, CA file, limits.
+    pub fn email_settings(&self) -> anyhow::Result<EmailSettings> {
+        let transport = match &self.email_transport {
+            Some(url) => TransportConfig::parse("email_transport (CONVENE_EMAIL_TRANSPORT)", url.expose_secret())
+                .map_err(|e| anyhow::anyhow!(e))?,
+            None => TransportConfig::File(self.data_dir.join("mail")),
+        };
+        let from_email = EmailAddress::parse("email_from (CONVENE_EMAIL_FROM)", &self.email_from)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let from_name = HeaderText::parse("email_from_name (CONVENE_EMAIL_FROM_NAME)", &self.email_from_name)
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let trust = match &self.email_ca_file {
+            Some(path) => {
+                let pem = std::fs::read(path)
+                    .with_context(|| format!("reading email_ca_file (CONVENE_EMAIL_CA_FILE) {}", path.display()))?;
+                TlsTrust::new(Some(&pem))
+                    .map_err(|e| anyhow::anyhow!("email_ca_file (CONVENE_EMAIL_CA_FILE): {e}"))?
+            }
+            None => TlsTrust::new(None).map_err(|e| anyhow::anyhow!(e))?,
+        };
+        if !(1..=256).contains(&self.email_connections) {
+            bail!("email_connections (CONVENE_EMAIL_CONNECTIONS) must be between 1 and 256");
+        }
+        if self.email_retry_hours == 0 {
+            bail!("email_retry_hours (CONVENE_EMAIL_RETRY_HOURS) must be at least 1");
+        }
+        for (value, name) in [
+            (self.smtp_connect_timeout_secs, "smtp_connect_timeout_secs (CONVENE_SMTP_CONNECT_TIMEOUT_SECS)"),
+            (self.smtp_greeting_timeout_secs, "smtp_greeting_timeout_secs (CONVENE_SMTP_GREETING_TIMEOUT_SECS)"),
+        ] {
+            if !(1..=300).contains(&value) {
+                bail!("{name} must be between 1 and 300");
+            }
+        }
+        if self.hostname.is_empty() || !self.hostname.chars().all(|c| c.is_ascii_alphanumeric() || ".-".contains(c)) {
+            bail!("hostname (CONVENE_HOSTNAME) must be a host name (letters, digits, dots and dashes)");
+        }
+        let defaults = EmailSettings::default();
+        Ok(EmailSettings {
+            transport,
+            from_email,
+            from_name,
+            trust,
+            connections: self.email_connections,
+            timeouts: SmtpTimeouts {
+                connect: Duration::from_secs(self.smtp_connect_timeout_secs),
+                greeting: Duration::from_secs(self.smtp_greeting_timeout_secs),
+                ..SmtpTimeouts::default()
+            },
+            hello_name: self.hostname.clone(),
+            retry: RetryPolicy {
+                give_up_after: Duration::from_secs(self.email_retry_hours * 3600),
+                ..RetryPolicy::default()
+            },
+            public_url: self
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", self.listen))
+                .trim_end_matches('/')
+                .to_owned(),
+            ..defaults
+        })
     }
 
     /// Whether the database is a PostgreSQL server (shared by processes) rather than a local SQLite file.

@@ -31,6 +31,12 @@ enum Command {
     },
     /// Run the server with the demo organization (same as `serve --demo`).
     Demo,
+    /// Send queued emails and webhooks without serving HTTP (extra workers on a shared PostgreSQL).
+    Worker {
+        /// Exit once nothing is due instead of waiting for more.
+        #[arg(long)]
+        until_idle: bool,
+    },
     /// Apply database migrations and exit.
     Migrate,
     /// Manage API keys.
@@ -65,6 +71,7 @@ fn main() -> std::process::ExitCode {
         match cli.command {
             Command::Serve { demo } => commands::serve(&config, demo).await,
             Command::Demo => commands::serve(&config, true).await,
+            Command::Worker { until_idle } => commands::worker(&config, until_idle).await,
             Command::Migrate => commands::migrate(&config).await,
             Command::ApiKeys(cmd) => commands::api_keys(&config, cmd).await,
             Command::Features(cmd) => commands::features(&config, cmd).await,

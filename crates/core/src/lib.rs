@@ -3,6 +3,7 @@
 //! Values here follow "parse, don't validate": each newtype has a `parse` that is the only way to
 //! build it, so code holding one knows it is valid.
 
+pub mod email;
 pub mod feature;
 pub mod ics;
 pub mod ids;

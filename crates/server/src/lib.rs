@@ -5,13 +5,16 @@
 pub mod api;
 pub mod credentials;
 mod health;
+pub mod email;
 pub mod metrics;
+mod retry;
 pub mod scheduling;
 mod state;
 pub mod tenancy;
 mod web;
 pub mod webhooks;
 
+pub use retry::RetryPolicy;
 pub use state::{AppState, ServerSettings};
 
 use api::ApiError;

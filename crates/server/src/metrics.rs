@@ -7,9 +7,12 @@ use axum::response::{IntoResponse, Response};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use convene_store::outbox::Settlement;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use crate::AppState;
@@ -21,8 +24,19 @@ pub struct RouteLabels {
     pub status: u16,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct EmailLabels {
+    pub kind: String,
+}
+
 pub struct Metrics {
     registry: Mutex<Registry>,
+    pub emails_sent: Family<EmailLabels, Counter>,
+    pub emails_retried: Family<EmailLabels, Counter>,
+    pub emails_failed: Family<EmailLabels, Counter>,
+    /// Emails due and not yet settled, and how long the oldest has waited; refreshed at every scrape.
+    pub email_queue_depth: Gauge,
+    pub email_oldest_due_seconds: Gauge<f64, AtomicU64>,
     pub http_requests: Family<RouteLabels, Counter>,
     pub http_duration: Histogram,
     pub rate_limited: Counter,
@@ -49,12 +63,53 @@ impl Metrics {
             "Requests refused by the per-key rate limit",
             rate_limited.clone(),
         );
+        let emails_sent = Family::<EmailLabels, Counter>::default();
+        let emails_retried = Family::<EmailLabels, Counter>::default();
+        let emails_failed = Family::<EmailLabels, Counter>::default();
+        let email_queue_depth = Gauge::default();
+        let email_oldest_due_seconds = Gauge::<f64, AtomicU64>::default();
+        registry.register("emails_sent", "Emails accepted by a transport, by kind", emails_sent.clone());
+        registry.register(
+            "emails_retried",
+            "Email attempts that failed and were scheduled again, by kind",
+            emails_retried.clone(),
+        );
+        registry.register(
+            "emails_failed",
+            "Emails given up on (recipient rejected or retry budget spent), by kind",
+            emails_failed.clone(),
+        );
+        registry.register(
+            "email_queue_depth",
+            "Emails due and not yet sent",
+            email_queue_depth.clone(),
+        );
+        registry.register(
+            "email_oldest_due_age_seconds",
+            "How long the oldest due email has waited",
+            email_oldest_due_seconds.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
+            emails_sent,
+            emails_retried,
+            emails_failed,
+            email_queue_depth,
+            email_oldest_due_seconds,
             http_requests,
             http_duration,
             rate_limited,
         }
+    }
+
+    /// Counts a settled email attempt.
+    pub fn record_email(&self, kind: &str, settlement: &Settlement) {
+        let labels = EmailLabels { kind: kind.to_owned() };
+        match settlement {
+            Settlement::Sent { .. } => self.emails_sent.get_or_create(&labels).inc(),
+            Settlement::Retry { .. } => self.emails_retried.get_or_create(&labels).inc(),
+            Settlement::Failed => self.emails_failed.get_or_create(&labels).inc(),
+        };
     }
 
     pub fn render(&self) -> String {
@@ -93,6 +148,14 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 
 /// `GET /metrics` in the OpenMetrics text format Prometheus scrapes.
 pub async fn serve(State(state): State<AppState>) -> Response {
+    match convene_store::outbox::backlog(&state.db, convene_store::now_ms()).await {
+        Ok((depth, oldest_ms)) => {
+            state.metrics.email_queue_depth.set(depth);
+            #[allow(clippy::cast_precision_loss)] // milliseconds of waiting fit f64 exactly for any real age
+            state.metrics.email_oldest_due_seconds.set(oldest_ms as f64 / 1000.0);
+        }
+        Err(e) => tracing::warn!(error = %e, "could not read the email backlog for metrics"),
+    }
     let mut response = state.metrics.render().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -1,5 +1,6 @@
 //! Shared state handed to every handler.
 
+use crate::email::{EmailSettings, Mailer};
 use crate::metrics::Metrics;
 use crate::webhooks::WebhookSettings;
 use convene_keyring::Keyring;
@@ -21,6 +22,8 @@ pub struct ServerSettings {
     pub session_hours: i64,
     /// Which targets webhook deliveries may reach, their timeout and retry schedule.
     pub webhooks: WebhookSettings,
+    /// The default email transport, From, timeouts and retry schedule.
+    pub email: EmailSettings,
 }
 
 impl Default for ServerSettings {
@@ -31,6 +34,7 @@ impl Default for ServerSettings {
             secure_cookies: true,
             session_hours: 24 * 14,
             webhooks: WebhookSettings::default(),
+            email: EmailSettings::default(),
         }
     }
 }
@@ -47,6 +51,8 @@ pub struct AppState {
     /// Seals and opens stored secrets (webhook secrets). Passed in rather than defaulted: every process
     /// sharing a database must use the same keys.
     pub keyring: Arc<Keyring>,
+    /// The platform's email transports (built once; they hold connection pools).
+    pub mailer: Arc<Mailer>,
 }
 
 impl AppState {
@@ -58,6 +64,7 @@ impl AppState {
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(
                 NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
             ))),
+            mailer: Arc::new(Mailer::new(settings.email.clone())),
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()),
             keyring,

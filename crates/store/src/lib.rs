@@ -12,6 +12,9 @@ mod error;
 pub mod event_types;
 pub mod features;
 pub mod memberships;
+pub mod notification_preferences;
+pub mod one_time_codes;
+pub mod outbox;
 pub mod out_of_office;
 pub mod reservations;
 pub mod schedules;
@@ -19,6 +22,7 @@ pub mod sessions;
 pub mod teams;
 pub mod testing;
 pub mod users;
+pub mod verified_emails;
 pub mod webhooks;
 
 pub use db::{Backend, Db, Exec, Tx, now_ms};

@@ -8,6 +8,7 @@ use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds};
 use super::version::{VersionRule, enforce};
 use crate::AppState;
+use crate::email::{self, queue::BookingChange};
 use crate::scheduling::booking::AttendeeInput;
 use crate::scheduling::time_text::{ts, utc_iso};
 use crate::webhooks::{self, Trigger};
@@ -105,6 +106,7 @@ async fn mark_absent(
         .await?
         .ok_or_else(|| ApiError::not_found("Booking"))?;
     webhooks::enqueue_booking_event(&mut tx, Trigger::BookingNoShowUpdated, &updated, None).await?;
+    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::NoShowMarked).await?;
     tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
@@ -181,10 +183,16 @@ async fn add_guests(
     }
     let mut tx = state.db.begin().await?;
     bookings::add_attendees(&mut tx, booking.id, &new).await?;
-    tx.commit().await?;
-    let updated = bookings::find_by_uid(&state.db, &booking.uid)
+    let updated = bookings::find_by_uid(&mut tx, &booking.uid)
         .await?
         .ok_or_else(|| ApiError::not_found("Booking"))?;
+    let added: Vec<_> = bookings::attendees(&mut tx, &[booking.id])
+        .await?
+        .into_iter()
+        .filter(|a| new.iter().any(|n| n.email == a.email))
+        .collect();
+    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::GuestsAdded { guests: &added }).await?;
+    tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
 
@@ -318,6 +326,7 @@ async fn request_reschedule(
         .ok_or_else(|| ApiError::BadRequest(format!("A {} booking can't be rescheduled", booking.status)))?;
     // Subscribers see a cancellation, as in Cal.com; the flag tells emails to offer a new time.
     webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &updated, None).await?;
+    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::RescheduleRequested).await?;
     tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }

@@ -8,6 +8,7 @@ use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use super::version::{VersionRule, enforce};
 use crate::AppState;
+use crate::email::{self, queue::BookingChange};
 use crate::scheduling::booking::{self, AttendeeInput, BookingRequest, parse_guests};
 use crate::scheduling::resolve::{self, EventTypeRef};
 use crate::scheduling::time_text::{parse_instant, ts, utc_iso};
@@ -314,7 +315,7 @@ async fn create_booking(
         rescheduled_from: None,
         reservation_uid: input.reservation_uid,
     };
-    let created = booking::create(&state.db, &hosted, request).await?;
+    let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
     Ok(envelope::created(output(&state.db, &created).await?))
 }
 
@@ -504,6 +505,7 @@ async fn cancel_booking(
     .await?
     .ok_or_else(|| ApiError::Conflict(format!("A {} booking can't be cancelled", booking.status)))?;
     webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &updated, None).await?;
+    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::Cancelled).await?;
     tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
@@ -587,7 +589,7 @@ async fn reschedule_booking(
         rescheduled_from: Some(old.clone()),
         reservation_uid: None,
     };
-    let created = booking::create(&state.db, &hosted, request).await?;
+    let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
     if why.is_some() || input.rescheduled_by.is_some() {
         bookings::set_reschedule_details(&state.db, &old.uid, why.as_deref(), input.rescheduled_by.as_deref()).await?;
     }
@@ -623,6 +625,7 @@ async fn confirm_booking(State(state): State<AppState>, caller: ApiUser, ids: Pa
         })?;
     // As in Cal.com, a confirmed request is announced as a created booking.
     webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCreated, &updated, None).await?;
+    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::Scheduled).await?;
     tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
@@ -663,6 +666,7 @@ async fn decline_booking(
         ))
     })?;
     webhooks::enqueue_booking_event(&mut tx, Trigger::BookingRejected, &updated, None).await?;
+    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::Declined).await?;
     tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }

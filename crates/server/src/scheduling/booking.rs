@@ -5,6 +5,7 @@ use super::calendar::{Calendar, Exclusions};
 use super::event_settings::required_field_slugs;
 use super::resolve::{Hosted, Hosting};
 use crate::api::ApiError;
+use crate::email::{self, Mailer, queue::BookingChange};
 use crate::api::dto::metadata_text;
 use crate::credentials::new_uid;
 use crate::webhooks::{self, Trigger};
@@ -145,7 +146,12 @@ fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<O
 /// soon, or over a booking limit) — for every host of a collective event, for at least one host
 /// of a round-robin one. Webhook deliveries (created, requested or rescheduled) are queued in the
 /// booking's transaction.
-pub async fn create(db: &Db, hosted: &Hosted, req: BookingRequest) -> Result<BookingRecord, ApiError> {
+pub async fn create(
+    db: &Db,
+    mailer: &Mailer,
+    hosted: &Hosted,
+    req: BookingRequest,
+) -> Result<BookingRecord, ApiError> {
     let event = &hosted.event;
     for slug in required_field_slugs(&event.booking_fields) {
         let answered = req
@@ -252,6 +258,12 @@ pub async fn create(db: &Db, hosted: &Hosted, req: BookingRequest) -> Result<Boo
         (None, _) => Trigger::BookingCreated,
     };
     webhooks::enqueue_booking_event(&mut tx, trigger, &created, req.rescheduled_from.as_ref()).await?;
+    let change = match (&req.rescheduled_from, created.status.as_str()) {
+        (Some(from), _) => BookingChange::Rescheduled { from },
+        (None, "pending") => BookingChange::Requested,
+        (None, _) => BookingChange::Scheduled,
+    };
+    email::queue::booking_emails(&mut tx, mailer, &created, change).await?;
     tx.commit().await?;
     Ok(created)
 }

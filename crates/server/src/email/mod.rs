@@ -1,0 +1,17 @@
+//! Email: the outbox worker, the transports it sends through, and the emails themselves.
+//!
+//! A change and its emails commit in one transaction ([`queue`]); the worker ([`worker`]) claims due rows under
+//! a lease, builds each message ([`message`]), tries its routes in order ([`routes`]) and settles the row as
+//! sent, retrying or failed, recording every route's reply. Nothing is deleted.
+
+pub mod compose;
+pub mod message;
+pub mod queue;
+pub mod routes;
+pub mod settings;
+pub mod smtp;
+pub mod transport;
+pub mod worker;
+
+pub use routes::{Mailer, Route};
+pub use settings::{EmailSettings, Security, SmtpServer, SmtpTimeouts, TransportConfig};

@@ -1,0 +1,101 @@
+-- The email outbox: every email is a row written in the transaction of the change that caused it, then
+-- claimed by a worker under a lease, sent outside any transaction, and never deleted.
+-- Instants are INTEGER epoch milliseconds.
+
+CREATE TABLE email_outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    -- Stable per row, so a duplicate after a crash mid-send is recognisable: "<uuid@host>".
+    message_id      TEXT NOT NULL UNIQUE,
+    -- What kind of email, e.g. "booking_scheduled_attendee"; decides routing and what the log shows.
+    kind            TEXT NOT NULL,
+    -- Whose email it is (NULL for instance-level account emails); routes and the delivery log scope by these.
+    organization_id INTEGER REFERENCES teams (id) ON DELETE SET NULL,
+    team_id         INTEGER REFERENCES teams (id) ON DELETE SET NULL,
+    booking_id      INTEGER REFERENCES bookings (id) ON DELETE SET NULL,
+    -- The account the email is for or about (a booking's host, a password reset's user).
+    user_id         INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    to_email        TEXT NOT NULL,
+    to_name         TEXT,
+    reply_to_email  TEXT,
+    reply_to_name   TEXT,
+    subject         TEXT NOT NULL,
+    body_text       TEXT NOT NULL,
+    body_html       TEXT NOT NULL,
+    -- A calendar object (RFC 5545) and its METHOD, sent inline and as an attachment.
+    ics             TEXT,
+    ics_method      TEXT,
+    status          TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'retrying', 'failed', 'cancelled')),
+    -- Attempts started so far, the one in flight included.
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    -- The earliest send time (scheduled emails); the retry budget counts from here.
+    not_before      INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    lease_until     INTEGER,
+    -- The route that accepted it ("platform", "sender:12"), and the last failure seen.
+    sent_route      TEXT,
+    last_code       INTEGER,
+    last_error      TEXT,
+    sent_at         INTEGER,
+    created_at      INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL
+);
+CREATE INDEX email_outbox_due_idx ON email_outbox (next_attempt_at)
+    WHERE status IN ('queued', 'retrying', 'sending');
+CREATE INDEX email_outbox_org_idx ON email_outbox (organization_id, id);
+CREATE INDEX email_outbox_booking_idx ON email_outbox (booking_id);
+CREATE INDEX email_outbox_user_idx ON email_outbox (user_id, id);
+
+-- One row per route tried in an attempt (a fallback attempt has two), so the log shows every reply.
+CREATE TABLE email_attempts (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    email_id    INTEGER NOT NULL REFERENCES email_outbox (id) ON DELETE CASCADE,
+    attempt     INTEGER NOT NULL,
+    route       TEXT NOT NULL,
+    outcome     TEXT NOT NULL CHECK (outcome IN ('sent', 'failed', 'skipped')),
+    smtp_code   INTEGER,
+    reply       TEXT,
+    duration_ms INTEGER NOT NULL,
+    started_at  INTEGER NOT NULL
+);
+CREATE INDEX email_attempts_email_idx ON email_attempts (email_id, id);
+
+-- Notification preferences (Cal.com's organization defaults with user overrides), per event and channel.
+-- A missing row means "inherit": user → organization → on.
+CREATE TABLE notification_preferences (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    organization_id INTEGER REFERENCES teams (id) ON DELETE CASCADE,
+    user_id         INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    event           TEXT NOT NULL,
+    channel         TEXT NOT NULL,
+    enabled         INTEGER NOT NULL,
+    updated_at      INTEGER NOT NULL,
+    CHECK ((organization_id IS NULL) <> (user_id IS NULL))
+);
+CREATE UNIQUE INDEX notification_preferences_org_key ON notification_preferences (organization_id, event, channel)
+    WHERE organization_id IS NOT NULL;
+CREATE UNIQUE INDEX notification_preferences_user_key ON notification_preferences (user_id, event, channel)
+    WHERE user_id IS NOT NULL;
+
+-- One-time codes: email verification (6 characters) and password reset (a long token); only hashes stored.
+CREATE TABLE one_time_codes (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    purpose     TEXT NOT NULL CHECK (purpose IN ('email_verification', 'password_reset')),
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    email       TEXT NOT NULL,
+    code_hash   TEXT NOT NULL,
+    attempts    INTEGER NOT NULL DEFAULT 0,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER,
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX one_time_codes_user_idx ON one_time_codes (user_id, purpose, email);
+CREATE UNIQUE INDEX one_time_codes_hash_key ON one_time_codes (code_hash);
+
+-- Addresses a user proved they own (Cal.com's verified resources).
+CREATE TABLE verified_emails (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id     INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    email       TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX verified_emails_user_email_key ON verified_emails (user_id, email);

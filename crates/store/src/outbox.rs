@@ -1,0 +1,345 @@
+//! The email outbox. Every email is a row written in the transaction of the change that caused it, claimed by
+//! one worker at a time under a lease, sent outside any transaction, then settled as sent, retrying or failed
+//! together with one attempt row per route tried. Rows are never deleted.
+//!
+//! States: `queued` → `sending` → `sent` | `retrying` (→ `sending` again) | `failed`. While a row is `sending`,
+//! `next_attempt_at` equals its lease's end, so a row whose worker died becomes due again by the same test as any
+//! other: `next_attempt_at <= now` (one index serves both).
+
+use crate::{Backend, Db, Exec, StoreResult};
+use sqlx::{FromRow, QueryBuilder};
+
+/// An email to queue.
+#[derive(Debug, Clone, Default)]
+pub struct NewEmail {
+    pub message_id: String,
+    pub kind: String,
+    pub organization_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub booking_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub to_email: String,
+    pub to_name: Option<String>,
+    pub reply_to_email: Option<String>,
+    pub reply_to_name: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub ics: Option<String>,
+    pub ics_method: Option<String>,
+    /// Not before this instant (scheduled emails); `None` = at once.
+    pub not_before: Option<i64>,
+}
+
+/// A queued email as stored, bodies included.
+#[derive(Debug, Clone, FromRow)]
+pub struct EmailRecord {
+    pub id: i64,
+    pub message_id: String,
+    pub kind: String,
+    pub organization_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub booking_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub to_email: String,
+    pub to_name: Option<String>,
+    pub reply_to_email: Option<String>,
+    pub reply_to_name: Option<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub ics: Option<String>,
+    pub ics_method: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub not_before: i64,
+    pub next_attempt_at: i64,
+    pub lease_until: Option<i64>,
+    pub sent_route: Option<String>,
+    pub last_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, message_id, kind, organization_id, team_id, booking_id, user_id, to_email, to_name, \
+     reply_to_email, reply_to_name, subject, body_text, body_html, ics, ics_method, status, attempts, not_before, \
+     next_attempt_at, lease_until, sent_route, last_code, last_error, sent_at, created_at, updated_at";
+
+/// One route tried during an attempt.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct AttemptRecord {
+    pub attempt: i64,
+    /// `platform` or `sender:<id>`.
+    pub route: String,
+    /// `sent`, `failed` or `skipped` (an open circuit).
+    pub outcome: String,
+    pub smtp_code: Option<i64>,
+    pub reply: Option<String>,
+    pub duration_ms: i64,
+    pub started_at: i64,
+}
+
+/// How an attempt ended for the row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Settlement {
+    Sent { route: String },
+    Retry { next_attempt_at: i64 },
+    Failed,
+}
+
+/// The end of one claimed attempt: what happened to the row and every route tried.
+#[derive(Debug, Clone)]
+pub struct Settle {
+    pub id: i64,
+    /// The attempt number the claim handed out; a settle for an older attempt changes nothing.
+    pub attempt: i64,
+    pub settlement: Settlement,
+    /// The last reply or error seen (kept on the row for the log's summary).
+    pub last_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub routes: Vec<AttemptRecord>,
+}
+
+/// Queues an email. Call inside the transaction that made the change it reports.
+pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) -> StoreResult<i64> {
+    let due = email.not_before.unwrap_or(now);
+    let (id,): (i64,) = on_conn!(exec, c => {
+        sqlx::query_as(
+            "INSERT INTO email_outbox (message_id, kind, organization_id, team_id, booking_id, user_id, to_email, \
+             to_name, reply_to_email, reply_to_name, subject, body_text, body_html, ics, ics_method, status, \
+             not_before, next_attempt_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'queued', $16, $16, $17, $17) \
+             RETURNING id",
+        )
+        .bind(&email.message_id)
+        .bind(&email.kind)
+        .bind(email.organization_id)
+        .bind(email.team_id)
+        .bind(email.booking_id)
+        .bind(email.user_id)
+        .bind(&email.to_email)
+        .bind(&email.to_name)
+        .bind(&email.reply_to_email)
+        .bind(&email.reply_to_name)
+        .bind(&email.subject)
+        .bind(&email.body_text)
+        .bind(&email.body_html)
+        .bind(&email.ics)
+        .bind(&email.ics_method)
+        .bind(due)
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await
+    })?;
+    Ok(id)
+}
+
+/// Claims up to `limit` due rows — queued or retrying and due, or sending with an expired lease — marking them
+/// `sending` until `now + lease_ms` and counting the attempt. Oldest due first.
+///
+/// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so workers in many processes each take different rows.
+/// SQLite: the claim runs under `BEGIN IMMEDIATE`, which holds the database's single write lock.
+pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<EmailRecord>> {
+    let lock = match db.backend() {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE email_outbox SET status = 'sending', attempts = attempts + 1, lease_until = $2, \
+         next_attempt_at = $2, updated_at = $1 \
+         WHERE id IN (SELECT id FROM email_outbox \
+                      WHERE status IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $1 \
+                      ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
+         RETURNING {COLUMNS}"
+    );
+    let lease_until = now.saturating_add(lease_ms);
+    let mut tx = db.begin().await?;
+    let mut claimed = on_conn!(&mut tx, c => {
+        sqlx::query_as::<_, EmailRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(now)
+            .bind(lease_until)
+            .bind(limit)
+            .fetch_all(&mut *c)
+            .await
+    })?;
+    tx.commit().await?;
+    claimed.sort_by_key(|e| e.id);
+    Ok(claimed)
+}
+
+/// Records the ends of claimed attempts in one transaction. Returns, per settle, whether it applied: false when
+/// the row is no longer that attempt's (its lease ran out and another worker claimed it), in which case nothing
+/// of it is written.
+pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Vec<bool>> {
+    let mut applied = Vec::with_capacity(settles.len());
+    let mut tx = db.begin().await?;
+    for settle in settles {
+        let (status, route, next, sent_at) = match &settle.settlement {
+            Settlement::Sent { route } => ("sent", Some(route.as_str()), None, Some(now)),
+            Settlement::Retry { next_attempt_at } => ("retrying", None, Some(*next_attempt_at), None),
+            Settlement::Failed => ("failed", None, None, None),
+        };
+        let changed = on_conn!(&mut tx, c => {
+            sqlx::query(
+                "UPDATE email_outbox SET status = $3, sent_route = $4, next_attempt_at = COALESCE($5, next_attempt_at), \
+                 sent_at = $6, last_code = $7, last_error = $8, lease_until = NULL, updated_at = $9 \
+                 WHERE id = $1 AND attempts = $2 AND status = 'sending'",
+            )
+            .bind(settle.id)
+            .bind(settle.attempt)
+            .bind(status)
+            .bind(route)
+            .bind(next)
+            .bind(sent_at)
+            .bind(settle.last_code)
+            .bind(&settle.last_error)
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        applied.push(changed == 1);
+    }
+    let rows: Vec<(i64, &AttemptRecord)> = settles
+        .iter()
+        .zip(&applied)
+        .filter(|(_, ok)| **ok)
+        .flat_map(|(s, _)| s.routes.iter().map(move |r| (s.id, r)))
+        .collect();
+    // One multi-row insert per chunk keeps a busy worker's bookkeeping to a handful of statements.
+    for chunk in rows.chunks(500) {
+        on_conn!(&mut tx, c => {
+            let mut insert = QueryBuilder::new(
+                "INSERT INTO email_attempts (email_id, attempt, route, outcome, smtp_code, reply, duration_ms, \
+                 started_at) ",
+            );
+            insert.push_values(chunk, |mut b, (id, r)| {
+                b.push_bind(*id)
+                    .push_bind(r.attempt)
+                    .push_bind(&r.route)
+                    .push_bind(&r.outcome)
+                    .push_bind(r.smtp_code)
+                    .push_bind(&r.reply)
+                    .push_bind(r.duration_ms)
+                    .push_bind(r.started_at);
+            });
+            insert.build().execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    tx.commit().await?;
+    Ok(applied)
+}
+
+pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<EmailRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM email_outbox WHERE id = $1");
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, EmailRecord>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await
+    })?)
+}
+
+/// Every route tried for `email_id`, in order.
+pub async fn attempts<'a>(exec: impl Into<Exec<'a>>, email_id: i64) -> StoreResult<Vec<AttemptRecord>> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, AttemptRecord>(
+            "SELECT attempt, route, outcome, smtp_code, reply, duration_ms, started_at FROM email_attempts \
+             WHERE email_id = $1 ORDER BY id",
+        )
+        .bind(email_id)
+        .fetch_all(&mut *c)
+        .await
+    })?)
+}
+
+/// Whose emails a listing covers.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Organization(i64),
+    /// Emails of bookings the user hosts or attends, and the user's own account emails.
+    User { id: i64 },
+}
+
+/// Filters of the delivery log; every one optional.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub kind: Option<String>,
+    pub recipient: Option<String>,
+    pub booking_id: Option<i64>,
+    pub created_from: Option<i64>,
+    pub created_to: Option<i64>,
+    /// Only rows with a smaller id (the cursor: newest first).
+    pub before_id: Option<i64>,
+}
+
+/// Newest first, at most `limit` rows.
+pub async fn list<'a>(
+    exec: impl Into<Exec<'a>>,
+    scope: Scope,
+    filter: &Filter,
+    limit: i64,
+) -> StoreResult<Vec<EmailRecord>> {
+    Ok(on_conn!(exec, c => {
+        let mut q = QueryBuilder::new(format!("SELECT {COLUMNS} FROM email_outbox WHERE "));
+        match scope {
+            Scope::Organization(org) => {
+                q.push("organization_id = ").push_bind(org);
+            }
+            Scope::User { id } => {
+                q.push("(user_id = ")
+                    .push_bind(id)
+                    .push(" OR booking_id IN (SELECT id FROM bookings WHERE host_id = ")
+                    .push_bind(id)
+                    .push(") OR booking_id IN (SELECT booking_id FROM booking_hosts WHERE user_id = ")
+                    .push_bind(id)
+                    .push("))");
+            }
+        }
+        if let Some(status) = &filter.status {
+            q.push(" AND status = ").push_bind(status);
+        }
+        if let Some(kind) = &filter.kind {
+            q.push(" AND kind = ").push_bind(kind);
+        }
+        if let Some(recipient) = &filter.recipient {
+            q.push(" AND to_email = ").push_bind(recipient);
+        }
+        if let Some(booking) = filter.booking_id {
+            q.push(" AND booking_id = ").push_bind(booking);
+        }
+        if let Some(from) = filter.created_from {
+            q.push(" AND created_at >= ").push_bind(from);
+        }
+        if let Some(to) = filter.created_to {
+            q.push(" AND created_at < ").push_bind(to);
+        }
+        if let Some(before) = filter.before_id {
+            q.push(" AND id < ").push_bind(before);
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+        q.build_query_as::<EmailRecord>().fetch_all(&mut *c).await
+    })?)
+}
+
+/// The queue's backlog: rows not yet settled, and how long the oldest due one has waited (ms; 0 when none).
+pub async fn backlog<'a>(exec: impl Into<Exec<'a>>, now: i64) -> StoreResult<(i64, i64)> {
+    let (depth, oldest): (i64, Option<i64>) = on_conn!(exec, c => {
+        sqlx::query_as(
+            "SELECT COUNT(*), MIN(next_attempt_at) FROM email_outbox \
+             WHERE status IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $1",
+        )
+        .bind(now)
+        .fetch_one(&mut *c)
+        .await
+    })?;
+    Ok((depth, oldest.map_or(0, |t| now.saturating_sub(t).max(0))))
+}
+
+/// Counts by status, for tests and the operator's view.
+pub async fn count_by_status<'a>(exec: impl Into<Exec<'a>>, status: &str) -> StoreResult<i64> {
+    let (n,): (i64,) = on_conn!(exec, c => {
+        sqlx::query_as("SELECT COUNT(*) FROM email_outbox WHERE status = $1").bind(status).fetch_one(&mut *c).await
+    })?;
+    Ok(n)
+}

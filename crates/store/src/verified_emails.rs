@@ -1,0 +1,60 @@
+//! Addresses a user proved they own by entering a code sent there (Cal.com's verified resources).
+
+use crate::{Exec, StoreResult};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct VerifiedEmail {
+    pub id: i64,
+    pub user_id: i64,
+    pub email: String,
+    pub created_at: i64,
+}
+
+/// Records `email` as verified for the user (idempotent) and returns the row.
+pub async fn add<'a>(exec: impl Into<Exec<'a>>, user_id: i64, email: &str, now: i64) -> StoreResult<VerifiedEmail> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query(
+            "INSERT INTO verified_emails (user_id, email, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (user_id, email) DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(email)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query_as::<_, VerifiedEmail>(
+            "SELECT id, user_id, email, created_at FROM verified_emails WHERE user_id = $1 AND email = $2",
+        )
+        .bind(user_id)
+        .bind(email)
+        .fetch_one(&mut *c)
+        .await
+    })?)
+}
+
+pub async fn list<'a>(exec: impl Into<Exec<'a>>, user_id: i64, skip: i64, take: i64) -> StoreResult<Vec<VerifiedEmail>> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, VerifiedEmail>(
+            "SELECT id, user_id, email, created_at FROM verified_emails WHERE user_id = $1 ORDER BY id \
+             LIMIT $2 OFFSET $3",
+        )
+        .bind(user_id)
+        .bind(take)
+        .bind(skip)
+        .fetch_all(&mut *c)
+        .await
+    })?)
+}
+
+pub async fn find<'a>(exec: impl Into<Exec<'a>>, user_id: i64, id: i64) -> StoreResult<Option<VerifiedEmail>> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, VerifiedEmail>(
+            "SELECT id, user_id, email, created_at FROM verified_emails WHERE user_id = $1 AND id = $2",
+        )
+        .bind(user_id)
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await
+    })?)
+}
