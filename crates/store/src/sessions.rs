@@ -49,3 +49,14 @@ pub async fn delete<'a>(exec: impl Into<Exec<'a>>, id_hash: &str) -> StoreResult
     on_conn!(exec, c => sqlx::query("DELETE FROM web_sessions WHERE id_hash = $1").bind(id_hash).execute(&mut *c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Signs a user out everywhere (after a password reset).
+pub async fn delete_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: i64) -> StoreResult<u64> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query("DELETE FROM web_sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?)
+}

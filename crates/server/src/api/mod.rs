@@ -1,12 +1,14 @@
 //! The REST API under `/v2`, with Cal.com API v2 shapes. One module per resource.
 
 mod access;
+mod account_emails;
 mod admin;
 mod api_keys;
 pub mod auth;
 mod booking_actions;
 mod bookings;
 pub mod dto;
+mod email_deliveries;
 pub mod envelope;
 pub mod error;
 mod event_types;
@@ -77,4 +79,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(out_of_office::router())
         .merge(team_event_types::router())
         .merge(webhooks::router())
+        .merge(email_deliveries::router())
+        .merge(account_emails::router())
 }

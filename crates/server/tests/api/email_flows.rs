@@ -1,0 +1,1 @@
+//! (tests arrive in the next commit)
