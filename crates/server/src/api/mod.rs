@@ -14,6 +14,7 @@ pub mod error;
 mod event_types;
 pub mod extract;
 mod me;
+mod notification_preferences;
 mod memberships;
 mod org_teams;
 mod org_users;
@@ -81,4 +82,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(webhooks::router())
         .merge(email_deliveries::router())
         .merge(account_emails::router())
+        .merge(notification_preferences::router())
 }

@@ -370,3 +370,104 @@ async fn a_verification_code_stops_working_after_five_wrong_guesses() {
     .await
     .expect_error(StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn notification_preferences_decide_whether_booking_emails_are_queued() {
+    let w = World::new().await;
+    let event = event_for(&w.app, &w.member).await;
+    let org_path = format!("/v2/organizations/{}/notification-preferences", w.org);
+    let queued = |uid: String| {
+        let app = &w.app;
+        let key = w.admin.key.clone();
+        let org = w.org;
+        async move {
+            app.get(&format!("/v2/organizations/{org}/email-deliveries?bookingUid={uid}"), &key)
+                .await
+                .body["data"]
+                .as_array()
+                .expect("list")
+                .len()
+        }
+    };
+
+    let defaults = w.app.get(&org_path, &w.admin.key).await;
+    assert_eq!(defaults.expect_success(StatusCode::OK)["bookingConfirmed"]["email"], true);
+
+    // The organization turns booking confirmation emails off: none are queued.
+    let off = w
+        .app
+        .patch(&org_path, &w.admin.key, json!({ "bookingConfirmed": { "email": false } }))
+        .await;
+    assert_eq!(off.expect_success(StatusCode::OK)["bookingConfirmed"]["email"], false);
+    let silent = book(&w.app, event, "2030-01-07T10:00:00Z", "a@example.test").await;
+    assert_eq!(queued(silent.clone()).await, 0);
+    // Cancellations are a different event and still go out.
+    w.app
+        .versioned(
+            Method::POST,
+            &format!("/v2/bookings/{silent}/cancel"),
+            Some(&w.member.key),
+            Some(json!({})),
+            Some(BOOKINGS),
+        )
+        .await
+        .expect_success(StatusCode::OK);
+    assert_eq!(queued(silent).await, 2);
+
+    // The host overrides the organization's choice for themselves.
+    let mine = w
+        .app
+        .patch(
+            "/v2/me/notification-preferences",
+            &w.member.key,
+            json!({ "bookingConfirmed": { "email": true } }),
+        )
+        .await;
+    assert_eq!(mine.expect_success(StatusCode::OK)["bookingConfirmed"]["email"], true);
+    let loud = book(&w.app, event, "2030-01-07T11:00:00Z", "b@example.test").await;
+    assert_eq!(queued(loud).await, 2);
+    // Back to inheriting the organization's "off".
+    let inherit = w
+        .app
+        .patch(
+            "/v2/me/notification-preferences",
+            &w.member.key,
+            json!({ "bookingConfirmed": { "email": null } }),
+        )
+        .await;
+    assert_eq!(inherit.expect_success(StatusCode::OK)["bookingConfirmed"]["email"], false);
+
+    // Cal.com's documented form on the organization itself.
+    let org = w
+        .app
+        .patch(
+            &format!("/v2/organizations/{}", w.org),
+            &w.owner.key,
+            json!({ "notificationPreferences": { "bookingConfirmed": { "email": true, "sms": false } } }),
+        )
+        .await;
+    let data = org.expect_success(StatusCode::OK);
+    assert_eq!(data["notificationPreferences"]["bookingConfirmed"]["email"], true);
+    assert_eq!(data["notificationPreferences"]["bookingConfirmed"]["sms"], false);
+
+    w.app
+        .patch(&org_path, &w.member.key, json!({ "bookingConfirmed": { "email": true } }))
+        .await
+        .expect_error(StatusCode::FORBIDDEN);
+    w.app
+        .patch(&org_path, &w.other_admin.key, json!({}))
+        .await
+        .expect_error(StatusCode::FORBIDDEN);
+    for (body, field) in [
+        (json!({ "bookingLost": { "email": true } }), "body.bookingLost"),
+        (json!({ "bookingConfirmed": { "fax": true } }), "body.bookingConfirmed.fax"),
+        (json!({ "bookingConfirmed": { "email": "yes" } }), "body.bookingConfirmed.email"),
+        (json!([]), "body"),
+    ] {
+        w.app.patch(&org_path, &w.admin.key, body).await.expect_field_error(field);
+    }
+    w.app
+        .patch(&format!("/v2/organizations/{}", w.org), &w.owner.key, json!({ "name": "x" }))
+        .await
+        .expect_field_error("name");
+}
