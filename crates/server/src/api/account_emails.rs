@@ -113,11 +113,19 @@ async fn confirm_password_reset(
     State(state): State<AppState>,
     ApiJson(input): ApiJson<PasswordResetConfirmInput>,
 ) -> Result<Response, ApiError> {
-    let token = input.token.as_deref().map(str::trim).unwrap_or_default();
+    let token = input.token.unwrap_or_default();
+    let password = input.password.unwrap_or_default();
+    reset_password(&state, &token, password).await?;
+    Ok(status_only())
+}
+
+/// Sets a new password with a reset token: the token works once and every web session of the account ends.
+/// Errors name `token` or `password` (the web page shows them the same way).
+pub async fn reset_password(state: &AppState, token: &str, password: String) -> Result<(), ApiError> {
+    let token = token.trim();
     if token.is_empty() {
         return Err(ApiError::field("token", "is required"));
     }
-    let password = input.password.unwrap_or_default();
     if password.chars().count() < 8 {
         return Err(ApiError::field("password", "must be at least 8 characters"));
     }
@@ -142,7 +150,7 @@ async fn confirm_password_reset(
     users::update(&mut tx, convene_core::UserId(code.user_id), &patch).await?;
     sessions::delete_for_user(&mut tx, code.user_id).await?;
     tx.commit().await?;
-    Ok(status_only())
+    Ok(())
 }
 
 /// `RequestEmailVerificationInput`.

@@ -1,7 +1,7 @@
 //! The REST API under `/v2`, with Cal.com API v2 shapes. One module per resource.
 
 mod access;
-mod account_emails;
+pub mod account_emails;
 mod admin;
 mod api_keys;
 pub mod auth;
