@@ -137,7 +137,11 @@ pub async fn worker(config: &Config, until_idle: bool) -> anyhow::Result<()> {
     announce_transport(&settings.email);
     let state = AppState::new(db.clone(), settings, keyring);
     let (stop, stopped) = tokio::sync::watch::channel(false);
-    let mode = if until_idle { RunMode::UntilIdle } else { RunMode::Forever };
+    let mode = if until_idle {
+        RunMode::UntilIdle
+    } else {
+        RunMode::Forever
+    };
     let mail = worker::spawn_worker(state.clone(), stopped.clone(), mode);
     if until_idle {
         mail.await.context("the email worker ended abnormally")?;

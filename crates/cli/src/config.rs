@@ -4,9 +4,9 @@
 use anyhow::{Context, bail};
 use convene_core::{EmailAddress, HeaderText};
 use convene_server::RetryPolicy;
+use convene_server::email::host_guard::HostPolicy;
 use convene_server::email::smtp::TlsTrust;
 use convene_server::email::{EmailSettings, SmtpTimeouts, TransportConfig};
-use std::time::Duration;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
@@ -14,6 +14,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Environment variables with the prefix that are not settings.
 /// (`CONVENE_LOG` is the log filter, read by the logger itself; the other two are for the CLI and tests.)
@@ -65,6 +66,14 @@ pub struct Config {
     pub hostname: String,
     /// Base URL of this server as users reach it (links in emails).
     pub public_url: Option<String>,
+    /// Private networks organizations' SMTP hosts may be in (CIDRs, e.g. `10.0.0.0/8`); none by default.
+    #[serde(default, deserialize_with = "comma_separated_plain")]
+    pub smtp_allowed_private_networks: Vec<String>,
+    /// Let every organization use its own senders without the custom-smtp feature flag.
+    pub custom_smtp_for_all_organizations: bool,
+    /// Provider API bases (e.g. SparkPost's EU endpoint).
+    pub sendgrid_api_url: String,
+    pub sparkpost_api_url: String,
 }
 
 /// Defaults, as a serializable twin of [`Config`] (figment merges on top of it).
@@ -84,6 +93,9 @@ struct Defaults {
     smtp_connect_timeout_secs: u64,
     smtp_greeting_timeout_secs: u64,
     hostname: &'static str,
+    custom_smtp_for_all_organizations: bool,
+    sendgrid_api_url: &'static str,
+    sparkpost_api_url: &'static str,
 }
 
 impl Config {
@@ -105,6 +117,9 @@ impl Config {
             smtp_connect_timeout_secs: 5,
             smtp_greeting_timeout_secs: 10,
             hostname: "localhost",
+            custom_smtp_for_all_organizations: false,
+            sendgrid_api_url: "https://api.sendgrid.com",
+            sparkpost_api_url: "https://api.sparkpost.com",
         };
         let mut figment = Figment::from(Serialized::defaults(defaults));
         match file {
@@ -172,8 +187,7 @@ impl Config {
             Some(path) => {
                 let pem = std::fs::read(path)
                     .with_context(|| format!("reading email_ca_file (CONVENE_EMAIL_CA_FILE) {}", path.display()))?;
-                TlsTrust::new(Some(&pem))
-                    .map_err(|e| anyhow::anyhow!("email_ca_file (CONVENE_EMAIL_CA_FILE): {e}"))?
+                TlsTrust::new(Some(&pem)).map_err(|e| anyhow::anyhow!("email_ca_file (CONVENE_EMAIL_CA_FILE): {e}"))?
             }
             None => TlsTrust::new(None).map_err(|e| anyhow::anyhow!(e))?,
         };
@@ -184,15 +198,43 @@ impl Config {
             bail!("email_retry_hours (CONVENE_EMAIL_RETRY_HOURS) must be at least 1");
         }
         for (value, name) in [
-            (self.smtp_connect_timeout_secs, "smtp_connect_timeout_secs (CONVENE_SMTP_CONNECT_TIMEOUT_SECS)"),
-            (self.smtp_greeting_timeout_secs, "smtp_greeting_timeout_secs (CONVENE_SMTP_GREETING_TIMEOUT_SECS)"),
+            (
+                self.smtp_connect_timeout_secs,
+                "smtp_connect_timeout_secs (CONVENE_SMTP_CONNECT_TIMEOUT_SECS)",
+            ),
+            (
+                self.smtp_greeting_timeout_secs,
+                "smtp_greeting_timeout_secs (CONVENE_SMTP_GREETING_TIMEOUT_SECS)",
+            ),
         ] {
             if !(1..=300).contains(&value) {
                 bail!("{name} must be between 1 and 300");
             }
         }
-        if self.hostname.is_empty() || !self.hostname.chars().all(|c| c.is_ascii_alphanumeric() || ".-".contains(c)) {
+        if self.hostname.is_empty()
+            || !self
+                .hostname
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-".contains(c))
+        {
             bail!("hostname (CONVENE_HOSTNAME) must be a host name (letters, digits, dots and dashes)");
+        }
+        let mut allowed_private = Vec::new();
+        for net in &self.smtp_allowed_private_networks {
+            allowed_private.push(net.parse::<ipnet::IpNet>().map_err(|_| {
+                anyhow::anyhow!(
+                    "smtp_allowed_private_networks (CONVENE_SMTP_ALLOWED_PRIVATE_NETWORKS): {net:?} is not a network \
+                     like 10.0.0.0/8"
+                )
+            })?);
+        }
+        for (url, name) in [
+            (&self.sendgrid_api_url, "sendgrid_api_url (CONVENE_SENDGRID_API_URL)"),
+            (&self.sparkpost_api_url, "sparkpost_api_url (CONVENE_SPARKPOST_API_URL)"),
+        ] {
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                bail!("{name} must be an http(s) URL");
+            }
         }
         let defaults = EmailSettings::default();
         Ok(EmailSettings {
@@ -217,6 +259,10 @@ impl Config {
                 .unwrap_or_else(|| format!("http://{}", self.listen))
                 .trim_end_matches('/')
                 .to_owned(),
+            host_policy: std::sync::Arc::new(HostPolicy { allowed_private }),
+            custom_smtp_for_all: self.custom_smtp_for_all_organizations,
+            sendgrid_api_url: self.sendgrid_api_url.trim_end_matches('/').to_owned(),
+            sparkpost_api_url: self.sparkpost_api_url.trim_end_matches('/').to_owned(),
             ..defaults
         })
     }
@@ -261,6 +307,25 @@ fn comma_separated<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SecretString>,
         .map(|e| e.trim().to_owned())
         .filter(|e| !e.is_empty())
         .map(SecretString::from)
+        .collect())
+}
+
+/// A plain list given as a TOML array or one comma-separated string.
+fn comma_separated_plain<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Entries {
+        Joined(String),
+        List(Vec<String>),
+    }
+    let entries = match Entries::deserialize(d)? {
+        Entries::Joined(joined) => joined.split(',').map(str::to_owned).collect(),
+        Entries::List(list) => list,
+    };
+    Ok(entries
+        .into_iter()
+        .map(|e| e.trim().to_owned())
+        .filter(|e| !e.is_empty())
         .collect())
 }
 

@@ -21,6 +21,8 @@ pub enum EmailKind {
     BookingNoShowMarkedOrganizer,
     PasswordReset,
     EmailVerificationCode,
+    /// To an organization's admins: one of its senders started failing (always through the platform).
+    SenderFailing,
 }
 
 /// What an email is about, which decides how it may be routed.
@@ -33,7 +35,7 @@ pub enum Category {
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 16] = [
+    pub const ALL: [EmailKind; 17] = [
         EmailKind::BookingScheduledAttendee,
         EmailKind::BookingScheduledOrganizer,
         EmailKind::BookingRequestedAttendee,
@@ -50,6 +52,7 @@ impl EmailKind {
         EmailKind::BookingNoShowMarkedOrganizer,
         EmailKind::PasswordReset,
         EmailKind::EmailVerificationCode,
+        EmailKind::SenderFailing,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +73,7 @@ impl EmailKind {
             EmailKind::BookingNoShowMarkedOrganizer => "booking_no_show_marked_organizer",
             EmailKind::PasswordReset => "password_reset",
             EmailKind::EmailVerificationCode => "email_verification_code",
+            EmailKind::SenderFailing => "sender_failing",
         }
     }
 
@@ -79,7 +83,7 @@ impl EmailKind {
 
     pub fn category(self) -> Category {
         match self {
-            EmailKind::PasswordReset | EmailKind::EmailVerificationCode => Category::Account,
+            EmailKind::PasswordReset | EmailKind::EmailVerificationCode | EmailKind::SenderFailing => Category::Account,
             _ => Category::Booking,
         }
     }
@@ -118,6 +122,13 @@ mod tests {
             .into_iter()
             .filter(|k| k.category() == Category::Account)
             .collect();
-        assert_eq!(account, [EmailKind::PasswordReset, EmailKind::EmailVerificationCode]);
+        assert_eq!(
+            account,
+            [
+                EmailKind::PasswordReset,
+                EmailKind::EmailVerificationCode,
+                EmailKind::SenderFailing
+            ]
+        );
     }
 }

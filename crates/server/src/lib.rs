@@ -4,8 +4,8 @@
 
 pub mod api;
 pub mod credentials;
-mod health;
 pub mod email;
+mod health;
 pub mod metrics;
 mod retry;
 pub mod scheduling;

@@ -4,13 +4,13 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use convene_store::outbox::Settlement;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use convene_store::outbox::Settlement;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
 use std::time::Instant;
@@ -68,7 +68,11 @@ impl Metrics {
         let emails_failed = Family::<EmailLabels, Counter>::default();
         let email_queue_depth = Gauge::default();
         let email_oldest_due_seconds = Gauge::<f64, AtomicU64>::default();
-        registry.register("emails_sent", "Emails accepted by a transport, by kind", emails_sent.clone());
+        registry.register(
+            "emails_sent",
+            "Emails accepted by a transport, by kind",
+            emails_sent.clone(),
+        );
         registry.register(
             "emails_retried",
             "Email attempts that failed and were scheduled again, by kind",

@@ -58,13 +58,14 @@ pub struct AppState {
 impl AppState {
     pub fn new(db: Db, settings: ServerSettings, keyring: Arc<Keyring>) -> Self {
         let quota = Quota::per_minute(settings.rate_limit_per_minute);
+        let mailer = Arc::new(Mailer::new(settings.email.clone(), db.clone(), keyring.clone()));
         Self {
             db,
             api_key_limiter: Arc::new(RateLimiter::keyed(quota)),
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(
                 NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
             ))),
-            mailer: Arc::new(Mailer::new(settings.email.clone())),
+            mailer,
             settings: Arc::new(settings),
             metrics: Arc::new(Metrics::new()),
             keyring,

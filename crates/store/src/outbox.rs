@@ -257,7 +257,9 @@ pub async fn attempts<'a>(exec: impl Into<Exec<'a>>, email_id: i64) -> StoreResu
 pub enum Scope {
     Organization(i64),
     /// Emails of bookings the user hosts or attends, and the user's own account emails.
-    User { id: i64 },
+    User {
+        id: i64,
+    },
 }
 
 /// Filters of the delivery log; every one optional.

@@ -33,7 +33,12 @@ pub async fn add<'a>(exec: impl Into<Exec<'a>>, user_id: i64, email: &str, now: 
     })?)
 }
 
-pub async fn list<'a>(exec: impl Into<Exec<'a>>, user_id: i64, skip: i64, take: i64) -> StoreResult<Vec<VerifiedEmail>> {
+pub async fn list<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: i64,
+    skip: i64,
+    take: i64,
+) -> StoreResult<Vec<VerifiedEmail>> {
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, VerifiedEmail>(
             "SELECT id, user_id, email, created_at FROM verified_emails WHERE user_id = $1 ORDER BY id \

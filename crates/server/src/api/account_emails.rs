@@ -61,11 +61,21 @@ async fn request_password_reset(
     ApiJson(input): ApiJson<PasswordResetInput>,
 ) -> Result<Response, ApiError> {
     let email = EmailAddress::parse("email", input.email.as_deref().unwrap_or_default())?;
-    if state.login_limiter.check_key(&format!("reset:{}", email.as_str())).is_err() {
-        return Err(ApiError::RateLimited {
-            retry_after_secs: 60,
-        });
+    if state
+        .login_limiter
+        .check_key(&format!("reset:{}", email.as_str()))
+        .is_err()
+    {
+        return Err(ApiError::RateLimited { retry_after_secs: 60 });
     }
+    request_reset(&state, &email).await?;
+    Ok(status_only())
+}
+
+/// Queues a password reset email for `email` when an account has that address, and does nothing otherwise;
+/// callers answer the same either way. Rate limiting is the caller's job (the API and the web page share the
+/// `reset:{address}` key of the login limiter).
+pub async fn request_reset(state: &AppState, email: &EmailAddress) -> Result<(), ApiError> {
     let mut tx = state.db.begin().await?;
     if let Some(user) = users::find_by_email(&mut tx, email.as_str()).await? {
         let token = random_token();
@@ -95,7 +105,7 @@ async fn request_password_reset(
         .await?;
     }
     tx.commit().await?;
-    Ok(status_only())
+    Ok(())
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -175,9 +185,7 @@ async fn request_verification_code(
         .check_key(&format!("verify:{}:{}", caller.user.id, email.as_str()))
         .is_err()
     {
-        return Err(ApiError::RateLimited {
-            retry_after_secs: 60,
-        });
+        return Err(ApiError::RateLimited { retry_after_secs: 60 });
     }
     let code = verification_code();
     let now = now_ms();
@@ -290,14 +298,20 @@ async fn list_verified_emails(
 ) -> Result<Response, ApiError> {
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = verified_emails::list(&state.db, caller.user.id, paging.skip, paging.take).await?;
-    Ok(envelope::ok(list.into_iter().map(VerifiedEmailOutput::from).collect::<Vec<_>>()))
+    Ok(envelope::ok(
+        list.into_iter().map(VerifiedEmailOutput::from).collect::<Vec<_>>(),
+    ))
 }
 
 /// One of my verified addresses.
 #[utoipa::path(get, path = "/v2/verified-resources/emails/{id}", tag = "Verified resources", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = Envelope<VerifiedEmailOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn get_verified_email(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+async fn get_verified_email(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
     let found = verified_emails::find(&state.db, caller.user.id, ids.id("id")?)
         .await?
         .ok_or_else(|| ApiError::not_found("Verified email"))?;

@@ -191,7 +191,13 @@ async fn add_guests(
         .into_iter()
         .filter(|a| new.iter().any(|n| n.email == a.email))
         .collect();
-    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::GuestsAdded { guests: &added }).await?;
+    email::queue::booking_emails(
+        &mut tx,
+        &state.mailer,
+        &updated,
+        BookingChange::GuestsAdded { guests: &added },
+    )
+    .await?;
     tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }

@@ -314,6 +314,7 @@ async fn create_booking(
         location: input.location,
         rescheduled_from: None,
         reservation_uid: input.reservation_uid,
+        rescheduling_reason: None,
     };
     let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
     Ok(envelope::created(output(&state.db, &created).await?))
@@ -588,6 +589,7 @@ async fn reschedule_booking(
         location: old.location.clone().map(Value::String),
         rescheduled_from: Some(old.clone()),
         reservation_uid: None,
+        rescheduling_reason: why.clone(),
     };
     let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
     if why.is_some() || input.rescheduled_by.is_some() {

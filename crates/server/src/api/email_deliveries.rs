@@ -145,7 +145,10 @@ async fn filter_of(state: &AppState, q: &QueryPairs) -> Result<(Filter, i64), Ap
     let mut filter = Filter::default();
     if let Some(status) = q.get("status") {
         if !STATUSES.contains(&status) {
-            return Err(ApiError::field("status", &format!("must be one of {}", STATUSES.join(", "))));
+            return Err(ApiError::field(
+                "status",
+                format!("must be one of {}", STATUSES.join(", ")),
+            ));
         }
         filter.status = Some(status.to_owned());
     }
@@ -233,7 +236,11 @@ async fn list_org_deliveries(
         ("cursor" = Option<String>, Query), ("take" = Option<i64>, Query)),
     responses((status = 200, body = DeliveriesPage)))]
 #[tracing::instrument(skip_all)]
-async fn list_my_deliveries(State(state): State<AppState>, caller: ApiUser, q: QueryPairs) -> Result<Response, ApiError> {
+async fn list_my_deliveries(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
     page(&state, Scope::User { id: caller.user.id }, &q).await
 }
 

@@ -14,8 +14,8 @@ pub mod error;
 mod event_types;
 pub mod extract;
 mod me;
-mod notification_preferences;
 mod memberships;
+mod notification_preferences;
 mod org_teams;
 mod org_users;
 mod out_of_office;
@@ -23,6 +23,7 @@ mod profile_input;
 mod reservations;
 mod schedules;
 mod slots;
+mod smtp_configurations;
 mod team_event_types;
 mod team_input;
 pub mod version;
@@ -83,4 +84,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(email_deliveries::router())
         .merge(account_emails::router())
         .merge(notification_preferences::router())
+        .merge(smtp_configurations::router())
 }

@@ -32,16 +32,21 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Reads `{event: {channel: true|false|null}}`; `null` clears a choice back to inheriting.
-fn changes(body: &Value, field: &str) -> Result<Vec<(&'static str, &'static str, Option<bool>)>, ApiError> {
+/// One requested change: (event, channel, on/off/inherit).
+type Change = (&'static str, &'static str, Option<bool>);
+
+fn changes(body: &Value, field: &str) -> Result<Vec<Change>, ApiError> {
     let map = body
         .as_object()
         .ok_or_else(|| ApiError::field(field, "must be an object of events"))?;
     let mut out = Vec::new();
     for (event, channels) in map {
-        let event = EVENTS
-            .into_iter()
-            .find(|e| e == event)
-            .ok_or_else(|| ApiError::field(&format!("{field}.{event}"), &format!("must be one of {}", EVENTS.join(", "))))?;
+        let event = EVENTS.into_iter().find(|e| e == event).ok_or_else(|| {
+            ApiError::field(
+                &format!("{field}.{event}"),
+                format!("must be one of {}", EVENTS.join(", ")),
+            )
+        })?;
         let channels = channels
             .as_object()
             .ok_or_else(|| ApiError::field(&format!("{field}.{event}"), "must be an object of channels"))?;
@@ -50,7 +55,7 @@ fn changes(body: &Value, field: &str) -> Result<Vec<(&'static str, &'static str,
             let channel = CHANNELS
                 .into_iter()
                 .find(|c| c == channel)
-                .ok_or_else(|| ApiError::field(&path, &format!("must be one of {}", CHANNELS.join(", "))))?;
+                .ok_or_else(|| ApiError::field(&path, format!("must be one of {}", CHANNELS.join(", "))))?;
             let enabled = match value {
                 Value::Bool(b) => Some(*b),
                 Value::Null => None,
@@ -79,7 +84,10 @@ async fn effective(state: &AppState, owner: Owner, organization: Option<i64>) ->
                     .find(|p| p.event == event && p.channel == channel)
                     .map(|p| p.enabled)
             };
-            channels.insert(channel.to_owned(), json!(find(&own).or(find(&inherited)).unwrap_or(true)));
+            channels.insert(
+                channel.to_owned(),
+                json!(find(&own).or(find(&inherited)).unwrap_or(true)),
+            );
         }
         out.insert(event.to_owned(), Value::Object(channels));
     }
@@ -100,7 +108,11 @@ async fn apply(state: &AppState, owner: Owner, body: &Value, field: &str) -> Res
 #[utoipa::path(get, path = "/v2/organizations/{orgId}/notification-preferences", tag = "Orgs / Notification preferences",
     security(("bearer" = [])), params(("orgId" = i64, Path)), responses((status = 200)))]
 #[tracing::instrument(skip_all)]
-async fn get_org_preferences(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+async fn get_org_preferences(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     access.require_admin()?;
     let org = access.org_id().0;
@@ -137,9 +149,14 @@ async fn patch_organization(
 ) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
     access.require_admin()?;
-    let map = body.as_object().ok_or_else(|| ApiError::field("body", "must be an object"))?;
+    let map = body
+        .as_object()
+        .ok_or_else(|| ApiError::field("body", "must be an object"))?;
     if let Some(other) = map.keys().find(|k| *k != "notificationPreferences") {
-        return Err(ApiError::field(other, "is not an organization setting this endpoint changes"));
+        return Err(ApiError::field(
+            other,
+            "is not an organization setting this endpoint changes",
+        ));
     }
     let org = access.org_id().0;
     if let Some(preferences) = map.get("notificationPreferences") {
@@ -159,7 +176,9 @@ async fn patch_organization(
 #[tracing::instrument(skip_all)]
 async fn get_my_preferences(State(state): State<AppState>, caller: ApiUser) -> Result<Response, ApiError> {
     let owner = Owner::User(caller.user.id);
-    Ok(envelope::ok(effective(&state, owner, caller.user.organization_id).await?))
+    Ok(envelope::ok(
+        effective(&state, owner, caller.user.organization_id).await?,
+    ))
 }
 
 /// Override my organization's defaults; `null` goes back to inheriting them.
@@ -173,5 +192,7 @@ async fn patch_my_preferences(
 ) -> Result<Response, ApiError> {
     let owner = Owner::User(caller.user.id);
     apply(&state, owner, &body, "body").await?;
-    Ok(envelope::ok(effective(&state, owner, caller.user.organization_id).await?))
+    Ok(envelope::ok(
+        effective(&state, owner, caller.user.organization_id).await?,
+    ))
 }

@@ -140,7 +140,10 @@ fn booking_lines(kind: EmailKind, f: &BookingFacts<'_>) -> (String, String, Stri
         EmailKind::BookingScheduledAttendee => (
             format!("Confirmed: {with_organizer}"),
             "Your booking is confirmed".into(),
-            format!("You are scheduled with {}. A calendar invitation is attached.", f.organizer_name),
+            format!(
+                "You are scheduled with {}. A calendar invitation is attached.",
+                f.organizer_name
+            ),
         ),
         EmailKind::BookingScheduledOrganizer => (
             format!("New booking: {with_booker}"),
@@ -150,7 +153,10 @@ fn booking_lines(kind: EmailKind, f: &BookingFacts<'_>) -> (String, String, Stri
         EmailKind::BookingRequestedAttendee => (
             format!("Request sent: {with_organizer}"),
             "Your booking request was submitted".into(),
-            format!("{} needs to confirm it; you will get another email when they do.", f.organizer_name),
+            format!(
+                "{} needs to confirm it; you will get another email when they do.",
+                f.organizer_name
+            ),
         ),
         EmailKind::BookingAwaitingApprovalOrganizer => (
             format!("Action needed: {} requested {}", f.booker_name, f.title),
@@ -193,12 +199,15 @@ fn booking_lines(kind: EmailKind, f: &BookingFacts<'_>) -> (String, String, Stri
         EmailKind::BookingRescheduleRequestedOrganizer => (
             format!("Reschedule requested: {with_booker}"),
             "You asked for a new time".into(),
-            format!("{} has been asked to book another time; this booking is cancelled.", f.booker_name),
+            format!(
+                "{} has been asked to book another time; this booking is cancelled.",
+                f.booker_name
+            ),
         ),
         EmailKind::BookingGuestInvited => (
             format!("Invitation: {with_organizer}"),
             "You have been added to an event".into(),
-            format!("You were added as a guest. A calendar invitation is attached."),
+            "You were added as a guest. A calendar invitation is attached.".to_owned(),
         ),
         EmailKind::BookingGuestsAdded => (
             format!("Guests added: {}", f.title),
@@ -214,7 +223,7 @@ fn booking_lines(kind: EmailKind, f: &BookingFacts<'_>) -> (String, String, Stri
                 format!("Marked as absent: {}.", f.people.join(", "))
             },
         ),
-        EmailKind::PasswordReset | EmailKind::EmailVerificationCode => {
+        EmailKind::PasswordReset | EmailKind::EmailVerificationCode | EmailKind::SenderFailing => {
             (String::new(), String::new(), String::new())
         }
     }
@@ -233,7 +242,10 @@ pub fn booking(kind: EmailKind, facts: &BookingFacts<'_>, reader: &Reader<'_>) -
         let previous_end = previous.checked_add(duration).unwrap_or(previous);
         rows.push((w.previously, when(reader, previous, previous_end)));
     }
-    let mut who = vec![format!("{} <{}> (organizer)", facts.organizer_name, facts.organizer_email)];
+    let mut who = vec![format!(
+        "{} <{}> (organizer)",
+        facts.organizer_name, facts.organizer_email
+    )];
     who.extend(facts.attendees.iter().cloned());
     rows.push((w.who, who.join(", ")));
     if let Some(location) = facts.location.filter(|l| !l.is_empty()) {
@@ -267,8 +279,7 @@ pub fn password_reset(token: &str, link: &str, valid_minutes: i64, locale: &str)
     let view = AccountView {
         lang: w.lang,
         heading: "Reset your password".into(),
-        intro: "Someone asked to reset the password of your convene account. Use this token, or open the link:"
-            .into(),
+        intro: "Someone asked to reset the password of your convene account. Use this token, or open the link:".into(),
         code: token.to_owned(),
         link: Some(link.to_owned()),
         note: format!(
@@ -298,6 +309,30 @@ pub fn verification_code(code: &str, valid_minutes: i64, locale: &str) -> Result
     };
     Ok(Rendered {
         subject: format!("Your verification code: {code}"),
+        text: AccountText { v: &view }.render()?,
+        html: AccountHtml { v: &view }.render()?,
+    })
+}
+
+/// To an organization's admins: a sender of theirs is failing and emails fall back to the platform.
+pub fn sender_failing(from_email: &str, error: &str, settings_link: &str) -> Result<Rendered, askama::Error> {
+    let w = words("en");
+    let view = AccountView {
+        lang: w.lang,
+        heading: "An email sender is failing".into(),
+        intro: format!(
+            "Emails from {from_email} could not be sent through your organization's server, so they are going out \
+             through the platform's default transport (From the platform, Reply-To {from_email}). The last error was:"
+        ),
+        code: error.to_owned(),
+        link: Some(settings_link.to_owned()),
+        note: "convene keeps trying the sender now and then and switches back as soon as it works. You get this \
+               email at most once a day per sender."
+            .into(),
+        footer: "convene",
+    };
+    Ok(Rendered {
+        subject: format!("Email sender {from_email} is failing"),
         text: AccountText { v: &view }.render()?,
         html: AccountHtml { v: &view }.render()?,
     })

@@ -84,7 +84,9 @@ pub fn clean(text: &str) -> String {
 }
 
 fn clean_token(text: &str) -> String {
-    text.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-').collect()
+    text.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
 }
 
 #[cfg(test)]

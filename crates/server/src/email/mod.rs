@@ -4,10 +4,15 @@
 //! a lease, builds each message ([`message`]), tries its routes in order ([`routes`]) and settles the row as
 //! sent, retrying or failed, recording every route's reply. Nothing is deleted.
 
+pub mod alerts;
 pub mod compose;
+pub mod host_guard;
 pub mod message;
+pub mod providers;
 pub mod queue;
 pub mod routes;
+pub mod sender_test;
+pub mod senders;
 pub mod settings;
 pub mod smtp;
 pub mod transport;

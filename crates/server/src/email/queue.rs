@@ -23,10 +23,15 @@ pub enum BookingChange<'a> {
     Requested,
     Declined,
     Cancelled,
-    /// `booking` replaced `from`.
-    Rescheduled { from: &'a BookingRecord },
+    /// `booking` replaced `from`, for `reason`.
+    Rescheduled {
+        from: &'a BookingRecord,
+        reason: Option<&'a str>,
+    },
     RescheduleRequested,
-    GuestsAdded { guests: &'a [AttendeeRecord] },
+    GuestsAdded {
+        guests: &'a [AttendeeRecord],
+    },
     NoShowMarked,
 }
 
@@ -42,7 +47,7 @@ impl BookingChange<'_> {
     }
 
     /// (kind to each attendee, kind to the organizer, calendar method).
-    fn kinds(&self) -> (Option<EmailKind>, Option<EmailKind>, Option<Method>) {
+    fn kinds(&self, booking: &BookingRecord) -> (Option<EmailKind>, Option<EmailKind>, Option<Method>) {
         use EmailKind as K;
         match self {
             BookingChange::Scheduled => (
@@ -71,7 +76,12 @@ impl BookingChange<'_> {
                 Some(K::BookingRescheduleRequestedOrganizer),
                 Some(Method::Cancel),
             ),
-            BookingChange::GuestsAdded { .. } => (Some(K::BookingGuestsAdded), Some(K::BookingGuestsAdded), Some(Method::Request)),
+            // An unconfirmed booking has no invite yet; its guests get one when the host confirms.
+            BookingChange::GuestsAdded { .. } => (
+                Some(K::BookingGuestsAdded),
+                Some(K::BookingGuestsAdded),
+                (booking.status == "accepted").then_some(Method::Request),
+            ),
             BookingChange::NoShowMarked => (None, Some(K::BookingNoShowMarkedOrganizer), None),
         }
     }
@@ -109,7 +119,7 @@ pub async fn booking_emails(
         None => host.organization_id,
     };
     if let Some(event) = change.preference_event()
-        && !notification_preferences::resolve(&mut *tx, host.id, host.organization_id, event, "email").await?
+        && !notification_preferences::resolve(&mut *tx, host.id, organization_id, event, "email").await?
     {
         return Ok(0);
     }
@@ -124,10 +134,11 @@ pub async fn booking_emails(
         _ => Vec::new(),
     };
     let reason = match &change {
-        BookingChange::Cancelled | BookingChange::Declined => booking.cancellation_reason.as_deref(),
-        BookingChange::RescheduleRequested | BookingChange::Rescheduled { .. } => {
-            booking.rescheduling_reason.as_deref()
+        // A reschedule request is stored as the cancellation it is, with the host's reason.
+        BookingChange::Cancelled | BookingChange::Declined | BookingChange::RescheduleRequested => {
+            booking.cancellation_reason.as_deref()
         }
+        BookingChange::Rescheduled { reason, .. } => *reason,
         _ => None,
     };
     let facts = BookingFacts {
@@ -142,13 +153,13 @@ pub async fn booking_emails(
         description: &booking.description,
         reason,
         previous_start: match &change {
-            BookingChange::Rescheduled { from } => Some(ts(from.start_at)),
+            BookingChange::Rescheduled { from, .. } => Some(ts(from.start_at)),
             _ => None,
         },
         people,
         uid: &booking.uid,
     };
-    let (attendee_kind, organizer_kind, method) = change.kinds();
+    let (attendee_kind, organizer_kind, method) = change.kinds(booking);
     let ics = method.map(|method| {
         IcsEvent {
             method,

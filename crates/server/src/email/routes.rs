@@ -1,33 +1,76 @@
-//! Which ways an email may leave by, in order. Today every email has one route, the platform default; an
-//! organization's own senders come first in the chain for its booking emails once configured.
+//! Which ways an email may leave by, in order.
+//!
+//! Account emails: the platform only. Booking emails of an organization with the `custom-smtp` feature: the
+//! booking team's assigned sender, else the organization's default sender — its provider API first, then its
+//! SMTP server — and then the platform default, sending as the platform with the organization's address as
+//! Reply-To (so DMARC passes). A sender whose circuit is open is skipped at once.
 
 use super::message::Sender;
+use super::providers::{ProviderClient, http_client};
+use super::senders::{Admission, Breakers, Directory, OrgSenders, SenderConfig};
 use super::settings::{EmailSettings, TransportConfig};
 use super::smtp::{AddressRule, SmtpClient};
 use super::transport::Transport;
+use convene_core::email::{Category, EmailKind};
+use convene_keyring::Keyring;
 use convene_store::outbox::EmailRecord;
-use std::sync::Arc;
+use convene_store::{Db, StoreResult};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-/// One way out: a transport and who the message is from on it.
+/// One way out.
+#[derive(Debug, Clone)]
+pub enum Way {
+    Transport(Transport),
+    Provider(ProviderClient),
+}
+
+/// One way out and who the message is from on it.
 #[derive(Debug, Clone)]
 pub struct Route {
-    /// `platform`, or `sender:<id>`; what the delivery log shows.
+    /// `platform`, `sender:<id>` or `sender:<id>:api`; what the delivery log shows.
     pub name: String,
-    pub transport: Transport,
+    pub way: Way,
     pub from: Sender,
     /// Replaces the stored Reply-To on this route (a fallback names the organization's address).
     pub reply_to: Option<Sender>,
 }
 
-/// The platform's transports, built once from the settings.
-#[derive(Debug)]
+/// A step of the chain: the platform, or an organization's sender with its paths.
+#[derive(Debug, Clone)]
+pub enum Step {
+    Platform(Route),
+    Sender {
+        sender: SenderConfig,
+        admission: Admission,
+        /// API first (providers), then SMTP.
+        paths: Vec<Route>,
+    },
+}
+
+/// The platform's transports and the organizations' senders.
 pub struct Mailer {
     pub settings: EmailSettings,
     platform: Transport,
+    db: Db,
+    keyring: Arc<Keyring>,
+    http: reqwest::Client,
+    pub directory: Directory,
+    pub breakers: Breakers,
+    /// SMTP clients (with their idle connections) per sender and settings version.
+    clients: Mutex<HashMap<(i64, i64), Arc<SmtpClient>>>,
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mailer")
+            .field("transport", &self.settings.transport.describe())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Mailer {
-    pub fn new(settings: EmailSettings) -> Self {
+    pub fn new(settings: EmailSettings, db: Db, keyring: Arc<Keyring>) -> Self {
         let platform = match &settings.transport {
             TransportConfig::Smtp(server) => Transport::Smtp(Arc::new(SmtpClient::new(
                 server.clone(),
@@ -40,14 +83,35 @@ impl Mailer {
             TransportConfig::File(dir) => Transport::File(dir.clone()),
             TransportConfig::Log => Transport::Log,
         };
-        Self { settings, platform }
+        Self {
+            http: http_client(settings.timeouts.total()),
+            directory: Directory::new(settings.sender_cache_ttl),
+            breakers: Breakers::new(settings.breaker),
+            settings,
+            platform,
+            db,
+            keyring,
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn keyring(&self) -> &Keyring {
+        &self.keyring
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     /// The platform default, sending as the platform.
     pub fn platform_route(&self) -> Route {
         Route {
             name: "platform".to_owned(),
-            transport: self.platform.clone(),
+            way: Way::Transport(self.platform.clone()),
             from: Sender {
                 email: self.settings.from_email.as_str().to_owned(),
                 name: self.settings.from_name.as_str().to_owned(),
@@ -56,9 +120,101 @@ impl Mailer {
         }
     }
 
-    /// The routes to try for `email`, in order.
-    pub async fn routes_for(&self, _email: &EmailRecord) -> Vec<Route> {
-        vec![self.platform_route()]
+    /// The organization's senders (cached briefly).
+    pub async fn org_senders(&self, org: i64) -> StoreResult<Arc<OrgSenders>> {
+        self.directory
+            .get(&self.db, &self.keyring, &self.settings, &self.http, org)
+            .await
+    }
+
+    /// The steps to try for `email`, in order.
+    pub async fn steps_for(&self, email: &EmailRecord, now: i64) -> Vec<Step> {
+        let platform = self.platform_route();
+        let booking_email = EmailKind::parse(&email.kind).is_some_and(|k| k.category() == Category::Booking);
+        let Some(org) = email.organization_id.filter(|_| booking_email) else {
+            return vec![Step::Platform(platform)];
+        };
+        let senders = match self.org_senders(org).await {
+            Ok(senders) => senders,
+            Err(e) => {
+                // Without the sender list the platform still delivers; the email is not held back.
+                tracing::error!(error = %e, organization_id = org, "could not load the organization's senders");
+                return vec![Step::Platform(platform)];
+            }
+        };
+        let Some(sender) = senders.for_team(email.team_id) else {
+            return vec![Step::Platform(platform)];
+        };
+        let admission = self.breakers.admit(sender, now);
+        let fallback = Route {
+            reply_to: Some(Sender {
+                email: sender.from_email.clone(),
+                name: sender.from_name.clone(),
+            }),
+            ..platform
+        };
+        vec![
+            Step::Sender {
+                paths: self.paths_of(sender),
+                sender: sender.clone(),
+                admission,
+            },
+            Step::Platform(fallback),
+        ]
+    }
+
+    /// A sender's ways out: its provider API, then its SMTP server.
+    pub fn paths_of(&self, sender: &SenderConfig) -> Vec<Route> {
+        let from = Sender {
+            email: sender.from_email.clone(),
+            name: sender.from_name.clone(),
+        };
+        let mut paths = Vec::new();
+        if let Some(api) = &sender.api {
+            paths.push(Route {
+                name: format!("sender:{}:api", sender.id),
+                way: Way::Provider(api.clone()),
+                from: from.clone(),
+                reply_to: None,
+            });
+        }
+        if sender.smtp.is_some() {
+            paths.push(Route {
+                name: format!("sender:{}", sender.id),
+                way: Way::Transport(Transport::Smtp(self.smtp_client(sender))),
+                from,
+                reply_to: None,
+            });
+        }
+        paths
+    }
+
+    /// The pooled SMTP client of a sender's current settings (a new version gets a new pool).
+    pub fn smtp_client(&self, sender: &SenderConfig) -> Arc<SmtpClient> {
+        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        clients.retain(|(id, version), _| *id != sender.id || *version == sender.version);
+        clients
+            .entry((sender.id, sender.version))
+            .or_insert_with(|| Arc::new(self.new_sender_client(sender)))
+            .clone()
+    }
+
+    /// An unpooled client for a sender's SMTP server (tests of unsaved settings use this too).
+    pub fn new_sender_client(&self, sender: &SenderConfig) -> SmtpClient {
+        let server = sender.smtp.clone().unwrap_or_else(|| super::settings::SmtpServer {
+            host: String::new(),
+            port: 0,
+            security: super::settings::Security::StartTls,
+            credentials: None,
+        });
+        SmtpClient::new(
+            server,
+            AddressRule::Guarded(self.settings.host_policy.clone()),
+            self.settings.trust.clone(),
+            self.settings.timeouts,
+            &self.settings.hello_name,
+            self.settings.connections,
+        )
     }
 
     /// A fresh Message-ID for a new outbox row.

@@ -1,11 +1,14 @@
 //! How the platform sends email: the default transport (from a URL), the From address, timeouts, the worker's
 //! pace and the retry schedule.
 
+use super::host_guard::HostPolicy;
+use super::senders::BreakerSettings;
 use super::smtp::TlsTrust;
 use crate::RetryPolicy;
 use convene_core::{EmailAddress, HeaderText};
 use secrecy::SecretString;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 use url::Url;
 
@@ -33,6 +36,18 @@ pub struct EmailSettings {
     pub retry: RetryPolicy,
     /// Base of links in emails (the web pages), e.g. `https://cal.example.com`.
     pub public_url: String,
+    /// Where organizations' SMTP servers may be (public only, plus networks the instance allows).
+    pub host_policy: Arc<HostPolicy>,
+    /// Let every organization use its own senders without the `custom-smtp` feature flag.
+    pub custom_smtp_for_all: bool,
+    /// Provider API bases (overridable for regional endpoints and for tests).
+    pub sendgrid_api_url: String,
+    pub sparkpost_api_url: String,
+    pub breaker: BreakerSettings,
+    /// A test connection or test email answers within this, whatever the server does.
+    pub test_timeout: Duration,
+    /// How long the worker trusts its cached copy of an organization's senders.
+    pub sender_cache_ttl: Duration,
 }
 
 impl Default for EmailSettings {
@@ -50,6 +65,13 @@ impl Default for EmailSettings {
             poll_interval: Duration::from_millis(200),
             retry: RetryPolicy::default(),
             public_url: "http://127.0.0.1:3000".to_owned(),
+            host_policy: Arc::new(HostPolicy::default()),
+            custom_smtp_for_all: false,
+            sendgrid_api_url: "https://api.sendgrid.com".to_owned(),
+            sparkpost_api_url: "https://api.sparkpost.com".to_owned(),
+            breaker: BreakerSettings::default(),
+            test_timeout: Duration::from_secs(15),
+            sender_cache_ttl: Duration::from_secs(2),
         }
     }
 }
@@ -132,7 +154,9 @@ impl TransportConfig {
         }
         if let Some(path) = raw.strip_prefix("file://") {
             if path.is_empty() {
-                return Err(format!("{setting}: file:// needs a folder, e.g. file://./convene-data/mail"));
+                return Err(format!(
+                    "{setting}: file:// needs a folder, e.g. file://./convene-data/mail"
+                ));
             }
             return Ok(TransportConfig::File(PathBuf::from(path)));
         }
@@ -190,7 +214,10 @@ impl TransportConfig {
 }
 
 fn percent_decode(s: &str) -> Option<String> {
-    percent_encoding::percent_decode_str(s).decode_utf8().ok().map(|c| c.into_owned())
+    percent_encoding::percent_decode_str(s)
+        .decode_utf8()
+        .ok()
+        .map(|c| c.into_owned())
 }
 
 #[cfg(test)]
@@ -212,7 +239,10 @@ mod tests {
         let s = smtp("smtps://mail.example.com");
         assert_eq!((s.security, s.port), (Security::ImplicitTls, 465));
         let s = smtp("smtp+insecure://127.0.0.1:2525");
-        assert_eq!((s.security, s.port, s.host.as_str()), (Security::Plain, 2525, "127.0.0.1"));
+        assert_eq!(
+            (s.security, s.port, s.host.as_str()),
+            (Security::Plain, 2525, "127.0.0.1")
+        );
         let s = smtp("smtp://[::1]:25");
         assert_eq!(s.host, "::1");
     }
@@ -223,7 +253,11 @@ mod tests {
         let c = s.credentials.expect("credentials");
         assert_eq!(c.username, "ada@example.com");
         assert_eq!(c.password.expose_secret(), "p:ss/w");
-        assert!(!TransportConfig::Smtp(smtp("smtp://u:secret@h")).describe().contains("secret"));
+        assert!(
+            !TransportConfig::Smtp(smtp("smtp://u:secret@h"))
+                .describe()
+                .contains("secret")
+        );
     }
 
     #[test]

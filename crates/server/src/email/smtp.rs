@@ -8,8 +8,8 @@
 //!   "this recipient will never get it", anything else may be worth another route or a retry;
 //! - a small pool of idle connections, reused without lettre's NOOP round trip.
 
+use super::host_guard::{HostPolicy, HostRefused, NOT_PUBLIC};
 use super::settings::{Credentials, Security, SmtpServer, SmtpTimeouts};
-use convene_core::net_guard::{self, PrivatePolicy};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials as LettreCredentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters};
@@ -114,12 +114,12 @@ pub struct SmtpReply {
 }
 
 /// Which addresses the client may connect to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum AddressRule {
     /// The operator's own relay: whatever the name resolves to.
     Trusted,
-    /// An organization's server: public addresses only, unless the policy allows private ranges.
-    Guarded(PrivatePolicy),
+    /// An organization's server: public addresses only, unless the instance allows a private network.
+    Guarded(Arc<HostPolicy>),
 }
 
 /// Certificates to trust: the public roots, plus the instance's extra CA if configured.
@@ -131,7 +131,9 @@ pub struct TlsTrust {
 
 impl fmt::Debug for TlsTrust {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TlsTrust").field("extra_ca", &self.extra_ca_pem.is_some()).finish()
+        f.debug_struct("TlsTrust")
+            .field("extra_ca", &self.extra_ca_pem.is_some())
+            .finish()
     }
 }
 
@@ -143,7 +145,9 @@ impl TlsTrust {
             let mut added = 0;
             for cert in CertificateDer::pem_slice_iter(pem) {
                 let cert = cert.map_err(|e| format!("the CA file is not valid PEM: {e}"))?;
-                roots.add(cert).map_err(|e| format!("the CA file holds an unusable certificate: {e}"))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| format!("the CA file holds an unusable certificate: {e}"))?;
                 added += 1;
             }
             if added == 0 {
@@ -310,7 +314,12 @@ impl SmtpClient {
         if envelope.from().is_some_and(non_ascii) || envelope.to().iter().any(non_ascii) {
             options.push(MailParameter::SmtpUtfEight);
         }
-        step(Stage::MailFrom, command, conn.command(Mail::new(envelope.from().cloned(), options))).await?;
+        step(
+            Stage::MailFrom,
+            command,
+            conn.command(Mail::new(envelope.from().cloned(), options)),
+        )
+        .await?;
         for to in envelope.to() {
             step(Stage::RcptTo, command, conn.command(Rcpt::new(to.clone(), vec![]))).await?;
         }
@@ -345,10 +354,13 @@ impl SmtpClient {
             }
             Security::StartTls | Security::Plain => Box::new(tcp),
         };
-        let mut conn = tokio::time::timeout(t.greeting, AsyncSmtpConnection::connect_with_transport(stream, &self.hello))
-            .await
-            .map_err(|_| SmtpFailure::timed_out(Stage::Greeting, t.greeting))?
-            .map_err(|e| SmtpFailure::from_lettre(Stage::Greeting, &e))?;
+        let mut conn = tokio::time::timeout(
+            t.greeting,
+            AsyncSmtpConnection::connect_with_transport(stream, &self.hello),
+        )
+        .await
+        .map_err(|_| SmtpFailure::timed_out(Stage::Greeting, t.greeting))?
+        .map_err(|e| SmtpFailure::from_lettre(Stage::Greeting, &e))?;
 
         if self.server.security == Security::StartTls {
             if !conn.can_starttls() {
@@ -369,10 +381,13 @@ impl SmtpClient {
         }
         if let Some(Credentials { username, password }) = &self.server.credentials {
             let credentials = LettreCredentials::new(username.clone(), password.expose_secret().to_owned());
-            tokio::time::timeout(t.command, conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials))
-                .await
-                .map_err(|_| SmtpFailure::timed_out(Stage::Auth, t.command))?
-                .map_err(|e| SmtpFailure::from_lettre(Stage::Auth, &e))?;
+            tokio::time::timeout(
+                t.command,
+                conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials),
+            )
+            .await
+            .map_err(|_| SmtpFailure::timed_out(Stage::Auth, t.command))?
+            .map_err(|e| SmtpFailure::from_lettre(Stage::Auth, &e))?;
         }
         Ok(conn)
     }
@@ -380,6 +395,19 @@ impl SmtpClient {
     /// The address to connect to: the host's first address the rule allows.
     async fn resolve(&self) -> Result<SocketAddr, SmtpFailure> {
         let port = self.server.port;
+        if let AddressRule::Guarded(policy) = &self.rule {
+            let addrs = policy
+                .resolve(&self.server.host, port, self.timeouts.connect)
+                .await
+                .map_err(|refused| match refused {
+                    HostRefused::Dns(message) => SmtpFailure::new(Stage::Dns, None, message),
+                    HostRefused::NotPublic => SmtpFailure::new(Stage::Dns, None, NOT_PUBLIC),
+                })?;
+            return addrs
+                .into_iter()
+                .next()
+                .ok_or_else(|| SmtpFailure::new(Stage::Dns, None, "no address"));
+        }
         let candidates: Vec<SocketAddr> = match self.server.host.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
             Err(_) => tokio::time::timeout(
@@ -391,17 +419,10 @@ impl SmtpClient {
             .map_err(|e| SmtpFailure::new(Stage::Dns, None, format!("{} did not resolve: {e}", self.server.host)))?
             .collect(),
         };
-        match self.rule {
-            AddressRule::Trusted => candidates.into_iter().next(),
-            AddressRule::Guarded(policy) => {
-                // Every address must pass: a name that also points inside would let a rebinding server choose.
-                if candidates.iter().any(|a| net_guard::check(a.ip(), policy).is_err()) {
-                    return Err(SmtpFailure::new(Stage::Dns, None, "SMTP host must be a public address"));
-                }
-                candidates.into_iter().next()
-            }
-        }
-        .ok_or_else(|| SmtpFailure::new(Stage::Dns, None, format!("{} has no address", self.server.host)))
+        candidates
+            .into_iter()
+            .next()
+            .ok_or_else(|| SmtpFailure::new(Stage::Dns, None, format!("{} has no address", self.server.host)))
     }
 }
 

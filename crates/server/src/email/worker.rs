@@ -4,11 +4,15 @@
 //! [`process_due`] runs one batch and says what happened to each email (tests drive the worker with it);
 //! [`spawn_worker`] loops over batches, recording one batch while sending the next.
 
+use super::alerts;
 use super::message::{self, Built};
-use super::routes::Route;
-use super::smtp::SmtpFailure;
+use super::routes::{Route, Step, Way};
+use super::senders::{Admission, SenderConfig, Transition};
+use super::smtp::{SmtpFailure, SmtpReply, Stage};
 use crate::AppState;
+use crate::scheduling::time_text::{ts, utc_iso};
 use convene_store::outbox::{self, AttemptRecord, EmailRecord, Settle, Settlement};
+use convene_store::smtp_senders;
 use convene_store::{StoreResult, now_ms};
 use futures::StreamExt;
 use std::time::{Duration, Instant};
@@ -61,7 +65,10 @@ async fn settle(state: &AppState, processed: &[Processed]) -> StoreResult<()> {
     let applied = outbox::settle_all(&state.db, &settles, now_ms()).await?;
     for (p, applied) in processed.iter().zip(applied) {
         if !applied {
-            tracing::warn!(email_id = p.id, "email was taken over by another worker before its result was recorded");
+            tracing::warn!(
+                email_id = p.id,
+                "email was taken over by another worker before its result was recorded"
+            );
             continue;
         }
         state.metrics.record_email(&p.kind, &p.settlement);
@@ -81,59 +88,87 @@ fn to_settle(p: &Processed) -> Settle {
     }
 }
 
-/// Tries `email`'s routes in order until one accepts it, one rejects the recipient for good, or none is left.
+/// Tries `email`'s steps in order — the organization's sender (unless its circuit is open), then the platform —
+/// until one accepts it, one rejects the recipient for good, or none is left.
 pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
-    let routes = state.mailer.routes_for(&email).await;
-    let mut tried = Vec::with_capacity(routes.len());
+    let mailer = &state.mailer;
+    let steps = mailer.steps_for(&email, now_ms()).await;
+    let mut tried = Vec::with_capacity(steps.len() + 1);
     let mut last_failure: Option<SmtpFailure> = None;
     let mut sent_by = None;
-    for route in &routes {
-        let started_at = now_ms();
-        let clock = Instant::now();
-        let result = deliver(route, &email).await;
-        let duration_ms = i64::try_from(clock.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let (outcome, smtp_code, reply) = match &result {
-            Ok(reply) => ("sent", Some(i64::from(reply.code)), Some(reply.text.clone())),
-            Err(failure) => ("failed", failure.code.map(i64::from), Some(failure.to_string())),
-        };
-        tried.push(AttemptRecord {
-            attempt: email.attempts,
-            route: route.name.clone(),
-            outcome: outcome.to_owned(),
-            smtp_code,
-            reply: reply.map(|r| truncate(&r, 1000)),
-            duration_ms,
-            started_at,
-        });
-        match result {
-            Ok(_) => {
-                sent_by = Some(route.name.clone());
-                break;
-            }
-            Err(failure) => {
-                tracing::info!(email_id = email.id, route = %route.name, %failure, "email route failed");
-                let final_for_recipient = failure.recipient_rejected();
-                last_failure = Some(failure);
-                if final_for_recipient {
-                    break;
+    'steps: for step in steps {
+        match step {
+            Step::Platform(route) => match attempt(&route, &email, &mut tried).await {
+                Ok(()) => {
+                    sent_by = Some(route.name);
+                    break 'steps;
                 }
+                Err(failure) => {
+                    let stop = failure.recipient_rejected();
+                    last_failure = Some(failure);
+                    if stop {
+                        break 'steps;
+                    }
+                }
+            },
+            Step::Sender {
+                sender,
+                admission,
+                paths,
+            } => {
+                if let Admission::Skip { until } = admission {
+                    tried.push(AttemptRecord {
+                        attempt: email.attempts,
+                        route: format!("sender:{}", sender.id),
+                        outcome: "skipped".to_owned(),
+                        smtp_code: None,
+                        reply: Some(format!(
+                            "circuit open after repeated failures; next try after {}",
+                            utc_iso(ts(until))
+                        )),
+                        duration_ms: 0,
+                        started_at: now_ms(),
+                    });
+                    continue;
+                }
+                let mut sender_failure = None;
+                for route in &paths {
+                    match attempt(route, &email, &mut tried).await {
+                        Ok(()) => {
+                            report_success(state, &sender).await;
+                            sent_by = Some(route.name.clone());
+                            break 'steps;
+                        }
+                        Err(failure) if failure.recipient_rejected() => {
+                            // The organization's server answered; it just won't take this address.
+                            report_success(state, &sender).await;
+                            last_failure = Some(failure);
+                            break 'steps;
+                        }
+                        Err(failure) => sender_failure = Some(failure),
+                    }
+                }
+                let failure = sender_failure.unwrap_or_else(|| SmtpFailure {
+                    stage: Stage::Connect,
+                    code: None,
+                    message: "the sender has no usable path (no SMTP host and no API key)".to_owned(),
+                });
+                report_failure(state, &sender, admission, &failure).await;
+                last_failure = Some(failure);
             }
         }
     }
     let settlement = match (sent_by, &last_failure) {
         (Some(route), _) => Settlement::Sent { route },
         (None, Some(f)) if f.recipient_rejected() || f.message_rejected() => Settlement::Failed,
-        (None, _) => {
-            match state
-                .mailer
-                .settings
-                .retry
-                .next_attempt_at(email.attempts, email.not_before, now_ms())
-            {
-                Some(next_attempt_at) => Settlement::Retry { next_attempt_at },
-                None => Settlement::Failed,
-            }
-        }
+        (None, _) => match mailer
+            .settings
+            .retry
+            .next_attempt_at(email.attempts, email.not_before, now_ms())
+        {
+            Some(next_attempt_at) => Settlement::Retry { next_attempt_at },
+            None => Settlement::Failed,
+        },
     };
     Processed {
         id: email.id,
@@ -143,14 +178,70 @@ pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
     }
 }
 
-async fn deliver(route: &Route, email: &EmailRecord) -> Result<super::smtp::SmtpReply, SmtpFailure> {
-    let Built { envelope, bytes } =
-        message::build(email, &route.from, route.reply_to.as_ref()).map_err(|e| SmtpFailure {
-            stage: super::smtp::Stage::Data,
-            code: Some(554),
-            message: e,
-        })?;
-    route.transport.send(&envelope, &bytes, &email.message_id).await
+/// Sends through one route and records the attempt.
+async fn attempt(route: &Route, email: &EmailRecord, tried: &mut Vec<AttemptRecord>) -> Result<(), SmtpFailure> {
+    let started_at = now_ms();
+    let clock = Instant::now();
+    let result = deliver(route, email).await;
+    let duration_ms = i64::try_from(clock.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let (outcome, smtp_code, reply) = match &result {
+        Ok(reply) => ("sent", Some(i64::from(reply.code)), reply.text.clone()),
+        Err(failure) => ("failed", failure.code.map(i64::from), failure.to_string()),
+    };
+    tried.push(AttemptRecord {
+        attempt: email.attempts,
+        route: route.name.clone(),
+        outcome: outcome.to_owned(),
+        smtp_code,
+        reply: Some(truncate(&reply, 1000)),
+        duration_ms,
+        started_at,
+    });
+    result.map(|_| ()).inspect_err(|failure| {
+        tracing::info!(email_id = email.id, route = %route.name, %failure, "email route failed");
+    })
+}
+
+/// Sends `email` through `route` alone (a worker step, and the test-email button).
+pub async fn deliver(route: &Route, email: &EmailRecord) -> Result<SmtpReply, SmtpFailure> {
+    match &route.way {
+        Way::Transport(transport) => {
+            let Built { envelope, bytes } =
+                message::build(email, &route.from, route.reply_to.as_ref()).map_err(|e| SmtpFailure {
+                    stage: Stage::Data,
+                    code: Some(554),
+                    message: e,
+                })?;
+            transport.send(&envelope, &bytes, &email.message_id).await
+        }
+        Way::Provider(api) => api.send(email, &route.from, route.reply_to.as_ref()).await,
+    }
+}
+
+async fn report_success(state: &AppState, sender: &SenderConfig) {
+    let (transition, health) = state.mailer.breakers.success(sender);
+    if transition != Transition::None {
+        record_health(state, sender, &health).await;
+    }
+}
+
+async fn report_failure(state: &AppState, sender: &SenderConfig, admission: Admission, failure: &SmtpFailure) {
+    let error = failure.to_string();
+    let (transition, health) =
+        state
+            .mailer
+            .breakers
+            .failure(sender, admission, now_ms(), failure.auth_failed(), &error);
+    record_health(state, sender, &health).await;
+    if transition == (Transition::Failed { opened: true }) {
+        alerts::sender_failing(state, sender, &error).await;
+    }
+}
+
+async fn record_health(state: &AppState, sender: &SenderConfig, health: &smtp_senders::Health) {
+    if let Err(e) = smtp_senders::record_health(&state.db, sender.id, sender.version, health, now_ms()).await {
+        tracing::warn!(sender_id = sender.id, error = %e, "could not record a sender's health");
+    }
 }
 
 fn truncate(text: &str, max: usize) -> String {

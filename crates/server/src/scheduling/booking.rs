@@ -5,9 +5,9 @@ use super::calendar::{Calendar, Exclusions};
 use super::event_settings::required_field_slugs;
 use super::resolve::{Hosted, Hosting};
 use crate::api::ApiError;
-use crate::email::{self, Mailer, queue::BookingChange};
 use crate::api::dto::metadata_text;
 use crate::credentials::new_uid;
+use crate::email::{self, Mailer, queue::BookingChange};
 use crate::webhooks::{self, Trigger};
 use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, HeaderText, Locale, TimeZoneId, UserId};
@@ -83,6 +83,8 @@ pub struct BookingRequest {
     /// The caller's own hold on this slot (`reservationUid`, our addition): it doesn't block
     /// them, and it is released once the booking is made.
     pub reservation_uid: Option<String>,
+    /// Why a reschedule happened (shown in its emails).
+    pub rescheduling_reason: Option<String>,
 }
 
 /// Guests' addresses, validated and deduplicated (never the attendee themself).
@@ -146,12 +148,7 @@ fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<O
 /// soon, or over a booking limit) — for every host of a collective event, for at least one host
 /// of a round-robin one. Webhook deliveries (created, requested or rescheduled) are queued in the
 /// booking's transaction.
-pub async fn create(
-    db: &Db,
-    mailer: &Mailer,
-    hosted: &Hosted,
-    req: BookingRequest,
-) -> Result<BookingRecord, ApiError> {
+pub async fn create(db: &Db, mailer: &Mailer, hosted: &Hosted, req: BookingRequest) -> Result<BookingRecord, ApiError> {
     let event = &hosted.event;
     for slug in required_field_slugs(&event.booking_fields) {
         let answered = req
@@ -246,7 +243,14 @@ pub async fn create(
         reservations::delete(&mut tx, hold).await?;
     }
     if let Some(old) = &req.rescheduled_from
-        && !bookings::mark_rescheduled(&mut tx, &old.uid, &created.uid, None, Some(&req.attendee.email)).await?
+        && !bookings::mark_rescheduled(
+            &mut tx,
+            &old.uid,
+            &created.uid,
+            req.rescheduling_reason.as_deref(),
+            Some(&req.attendee.email),
+        )
+        .await?
     {
         return Err(ApiError::Conflict(
             "The booking was cancelled or moved meanwhile".into(),
@@ -259,8 +263,12 @@ pub async fn create(
     };
     webhooks::enqueue_booking_event(&mut tx, trigger, &created, req.rescheduled_from.as_ref()).await?;
     let change = match (&req.rescheduled_from, created.status.as_str()) {
-        (Some(from), _) => BookingChange::Rescheduled { from },
-        (None, "pending") => BookingChange::Requested,
+        // A new time that needs the host's approval is a new request (same invite UID once confirmed).
+        (_, "pending") => BookingChange::Requested,
+        (Some(from), _) => BookingChange::Rescheduled {
+            from,
+            reason: req.rescheduling_reason.as_deref(),
+        },
         (None, _) => BookingChange::Scheduled,
     };
     email::queue::booking_emails(&mut tx, mailer, &created, change).await?;

@@ -1,9 +1,10 @@
-//! Server-rendered pages: sign-in, sign-out and the signed-in landing page.
+//! Server-rendered pages: sign-in, sign-out, password reset and the signed-in landing page.
 //!
 //! Sessions live in the database (the cookie holds a random token, the table its hash). Every
 //! form carries a CSRF token: before sign-in a double-submit cookie, after it the session's own.
 
 mod pages;
+mod reset;
 mod session;
 
 use crate::AppState;
@@ -17,6 +18,8 @@ pub fn router() -> Router<AppState> {
         .route("/", get(pages::home))
         .route("/auth/login", get(pages::login_page).post(pages::login_submit))
         .route("/auth/logout", post(pages::logout))
+        .route("/auth/forgot-password", get(reset::forgot_page).post(reset::forgot_submit))
+        .route("/auth/reset-password", get(reset::reset_page).post(reset::reset_submit))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("content-security-policy"),
             HeaderValue::from_static(

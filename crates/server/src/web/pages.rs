@@ -45,7 +45,7 @@ struct MessagePage<'a> {
     message: &'a str,
 }
 
-fn render(status: StatusCode, page: &impl Template) -> Response {
+pub(super) fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
         Err(e) => {
@@ -59,11 +59,11 @@ fn render(status: StatusCode, page: &impl Template) -> Response {
     }
 }
 
-fn message(status: StatusCode, title: &str, text: &str) -> Response {
+pub(super) fn message(status: StatusCode, title: &str, text: &str) -> Response {
     render(status, &MessagePage { title, message: text })
 }
 
-fn internal(e: impl std::fmt::Display) -> Response {
+pub(super) fn internal(e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "page failed");
     message(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -73,7 +73,7 @@ fn internal(e: impl std::fmt::Display) -> Response {
 }
 
 /// A cross-site POST carries a foreign Origin; refuse it before looking at anything else.
-fn same_origin(headers: &HeaderMap) -> bool {
+pub(super) fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return true;
     };

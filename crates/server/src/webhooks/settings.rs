@@ -1,7 +1,7 @@
 //! How webhook deliveries behave: which targets are allowed, timeouts, the lease and the retry schedule.
 
-use convene_core::net_guard::PrivatePolicy;
 pub use crate::retry::RetryPolicy;
+use convene_core::net_guard::PrivatePolicy;
 use std::time::Duration;
 
 /// Instance-wide webhook delivery settings.

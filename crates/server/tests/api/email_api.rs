@@ -109,7 +109,10 @@ async fn organization_admins_see_their_organizations_emails_and_nobody_else_does
     assert_eq!(attempts[0]["outcome"], "sent");
     assert_eq!(attempts[0]["smtpCode"], 250);
     assert_eq!(
-        w.app.get(&format!("/v2/email-deliveries/{id}"), &w.member.key).await.status,
+        w.app
+            .get(&format!("/v2/email-deliveries/{id}"), &w.member.key)
+            .await
+            .status,
         StatusCode::OK
     );
     for stranger in [&w.other_admin, &w.outsider] {
@@ -156,7 +159,12 @@ async fn the_log_filters_and_pages_with_a_cursor() {
     loop {
         let page = get(query.clone()).await;
         let data = page.expect_success(StatusCode::OK).clone();
-        seen.extend(data.as_array().expect("list").iter().map(|e| e["id"].as_i64().expect("id")));
+        seen.extend(
+            data.as_array()
+                .expect("list")
+                .iter()
+                .map(|e| e["id"].as_i64().expect("id")),
+        );
         match page.body["pagination"]["nextCursor"].as_str() {
             Some(cursor) => query = format!("take=2&cursor={cursor}"),
             None => break,
@@ -207,9 +215,14 @@ async fn a_password_reset_email_carries_a_one_time_token() {
     assert_eq!(unknown.status, StatusCode::OK);
     assert_eq!(unknown.body, json!({ "status": "success" }));
     assert_eq!(outbox::count_by_status(&app.db, "queued").await.expect("count"), 0);
-    app.request(Method::POST, "/v2/auth/password-reset", None, Some(json!({ "email": "no" })))
-        .await
-        .expect_field_error("email");
+    app.request(
+        Method::POST,
+        "/v2/auth/password-reset",
+        None,
+        Some(json!({ "email": "no" })),
+    )
+    .await
+    .expect_field_error("email");
 
     let asked = app
         .request(
@@ -244,7 +257,9 @@ async fn a_password_reset_email_carries_a_one_time_token() {
             .await
         }
     };
-    confirm("f".repeat(64), "a new password").await.expect_field_error("token");
+    confirm("f".repeat(64), "a new password")
+        .await
+        .expect_field_error("token");
     confirm(token.clone(), "short").await.expect_field_error("password");
     assert_eq!(confirm(token.clone(), "a new password").await.status, StatusCode::OK);
     confirm(token, "another password").await.expect_field_error("token");
@@ -381,9 +396,12 @@ async fn notification_preferences_decide_whether_booking_emails_are_queued() {
         let key = w.admin.key.clone();
         let org = w.org;
         async move {
-            app.get(&format!("/v2/organizations/{org}/email-deliveries?bookingUid={uid}"), &key)
-                .await
-                .body["data"]
+            app.get(
+                &format!("/v2/organizations/{org}/email-deliveries?bookingUid={uid}"),
+                &key,
+            )
+            .await
+            .body["data"]
                 .as_array()
                 .expect("list")
                 .len()
@@ -391,12 +409,19 @@ async fn notification_preferences_decide_whether_booking_emails_are_queued() {
     };
 
     let defaults = w.app.get(&org_path, &w.admin.key).await;
-    assert_eq!(defaults.expect_success(StatusCode::OK)["bookingConfirmed"]["email"], true);
+    assert_eq!(
+        defaults.expect_success(StatusCode::OK)["bookingConfirmed"]["email"],
+        true
+    );
 
     // The organization turns booking confirmation emails off: none are queued.
     let off = w
         .app
-        .patch(&org_path, &w.admin.key, json!({ "bookingConfirmed": { "email": false } }))
+        .patch(
+            &org_path,
+            &w.admin.key,
+            json!({ "bookingConfirmed": { "email": false } }),
+        )
         .await;
     assert_eq!(off.expect_success(StatusCode::OK)["bookingConfirmed"]["email"], false);
     let silent = book(&w.app, event, "2030-01-07T10:00:00Z", "a@example.test").await;
@@ -435,7 +460,10 @@ async fn notification_preferences_decide_whether_booking_emails_are_queued() {
             json!({ "bookingConfirmed": { "email": null } }),
         )
         .await;
-    assert_eq!(inherit.expect_success(StatusCode::OK)["bookingConfirmed"]["email"], false);
+    assert_eq!(
+        inherit.expect_success(StatusCode::OK)["bookingConfirmed"]["email"],
+        false
+    );
 
     // Cal.com's documented form on the organization itself.
     let org = w
@@ -451,7 +479,11 @@ async fn notification_preferences_decide_whether_booking_emails_are_queued() {
     assert_eq!(data["notificationPreferences"]["bookingConfirmed"]["sms"], false);
 
     w.app
-        .patch(&org_path, &w.member.key, json!({ "bookingConfirmed": { "email": true } }))
+        .patch(
+            &org_path,
+            &w.member.key,
+            json!({ "bookingConfirmed": { "email": true } }),
+        )
         .await
         .expect_error(StatusCode::FORBIDDEN);
     w.app
@@ -460,14 +492,27 @@ async fn notification_preferences_decide_whether_booking_emails_are_queued() {
         .expect_error(StatusCode::FORBIDDEN);
     for (body, field) in [
         (json!({ "bookingLost": { "email": true } }), "body.bookingLost"),
-        (json!({ "bookingConfirmed": { "fax": true } }), "body.bookingConfirmed.fax"),
-        (json!({ "bookingConfirmed": { "email": "yes" } }), "body.bookingConfirmed.email"),
+        (
+            json!({ "bookingConfirmed": { "fax": true } }),
+            "body.bookingConfirmed.fax",
+        ),
+        (
+            json!({ "bookingConfirmed": { "email": "yes" } }),
+            "body.bookingConfirmed.email",
+        ),
         (json!([]), "body"),
     ] {
-        w.app.patch(&org_path, &w.admin.key, body).await.expect_field_error(field);
+        w.app
+            .patch(&org_path, &w.admin.key, body)
+            .await
+            .expect_field_error(field);
     }
     w.app
-        .patch(&format!("/v2/organizations/{}", w.org), &w.owner.key, json!({ "name": "x" }))
+        .patch(
+            &format!("/v2/organizations/{}", w.org),
+            &w.owner.key,
+            json!({ "name": "x" }),
+        )
         .await
         .expect_field_error("name");
 }

@@ -1,0 +1,53 @@
+//! Telling an organization's admins that one of its senders started failing: one email per sender per day,
+//! through the platform (the failing sender is the one thing that can't carry it).
+
+use super::compose;
+use super::senders::SenderConfig;
+use crate::AppState;
+use convene_core::TeamId;
+use convene_core::email::EmailKind;
+use convene_store::outbox::{self, NewEmail};
+use convene_store::{memberships, now_ms, smtp_senders};
+
+const ONE_DAY_MS: i64 = 24 * 3600 * 1000;
+
+pub async fn sender_failing(state: &AppState, sender: &SenderConfig, error: &str) {
+    if let Err(e) = queue(state, sender, error).await {
+        tracing::warn!(sender_id = sender.id, error = %e, "could not queue the sender-failing alert");
+    }
+}
+
+async fn queue(state: &AppState, sender: &SenderConfig, error: &str) -> anyhow::Result<()> {
+    let now = now_ms();
+    let mut tx = state.db.begin().await?;
+    if !smtp_senders::claim_alert(&mut tx, sender.id, now, ONE_DAY_MS).await? {
+        return Ok(());
+    }
+    let link = format!("{}/settings/email-senders", state.mailer.settings.public_url);
+    let rendered = compose::sender_failing(&sender.from_email, error, &link)?;
+    let admins = memberships::list(&mut tx, TeamId(sender.organization_id), 0, 1000).await?;
+    for admin in admins
+        .iter()
+        .filter(|m| m.accepted && (m.role == "ADMIN" || m.role == "OWNER"))
+    {
+        let email = NewEmail {
+            message_id: state.mailer.new_message_id(),
+            kind: EmailKind::SenderFailing.as_str().to_owned(),
+            organization_id: Some(sender.organization_id),
+            user_id: Some(admin.user_id),
+            to_email: admin.user_email.clone(),
+            to_name: admin.user_name.clone(),
+            subject: rendered.subject.clone(),
+            body_text: rendered.text.clone(),
+            body_html: rendered.html.clone(),
+            ..NewEmail::default()
+        };
+        outbox::enqueue(&mut tx, &email, now).await?;
+    }
+    tx.commit().await?;
+    tracing::warn!(
+        sender_id = sender.id,
+        "sender started failing; organization admins alerted"
+    );
+    Ok(())
+}
