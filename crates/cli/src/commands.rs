@@ -263,11 +263,26 @@ pub enum KeysCommand {
     /// Print a new random key as `kid:base64`, for encryption_keys (CONVENE_ENCRYPTION_KEYS). List it first to
     /// make it the active key; keep older keys listed after it until nothing sealed with them remains.
     Generate,
+    /// Re-seal every stored secret (webhook secrets, SMTP credentials, provider API keys) under the active
+    /// (first) key. Afterwards older keys can be removed from encryption_keys.
+    Rotate,
 }
 
-pub fn keys(command: KeysCommand) -> anyhow::Result<()> {
+pub async fn keys(config: &Config, command: KeysCommand) -> anyhow::Result<()> {
     match command {
         KeysCommand::Generate => println!("{}", keys::generate_entry()),
+        KeysCommand::Rotate => {
+            let keyring = keys::load(config)?;
+            let db = open_database(config).await?;
+            let done = convene_server::rotation::rotate(&db, &keyring).await?;
+            println!(
+                "convene: re-sealed {} secret(s) under key {}; {} already used it",
+                done.resealed,
+                keyring.active_key_id(),
+                done.current
+            );
+            db.close().await;
+        }
     }
     Ok(())
 }

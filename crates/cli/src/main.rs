@@ -75,7 +75,7 @@ fn main() -> std::process::ExitCode {
             Command::Migrate => commands::migrate(&config).await,
             Command::ApiKeys(cmd) => commands::api_keys(&config, cmd).await,
             Command::Features(cmd) => commands::features(&config, cmd).await,
-            Command::Keys(cmd) => commands::keys(cmd),
+            Command::Keys(cmd) => commands::keys(&config, cmd).await,
         }
     });
     match result {

@@ -140,3 +140,33 @@ fn configured_keys_are_used_and_no_key_file_is_written() {
     assert!(!stderr.contains("generated an encryption key"), "{stderr}");
     assert!(!dir.path().join("convene-data/encryption-key").exists());
 }
+
+#[test]
+fn keys_rotate_runs_against_the_configured_database_and_reports_what_it_did() {
+    let dir = tempfile::tempdir().expect("dir");
+    let key = || {
+        let out = convene(dir.path()).args(["keys", "generate"]).output().expect("run");
+        assert!(out.status.success());
+        String::from_utf8(out.stdout).expect("text").trim().to_owned()
+    };
+    let (new, old) = (key(), key());
+    let out = convene(dir.path())
+        .args(["keys", "rotate"])
+        .env("CONVENE_ENCRYPTION_KEYS", format!("{new},{old}"))
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let kid = new.split(':').next().expect("kid");
+    assert!(
+        stdout.contains(&format!("re-sealed 0 secret(s) under key {kid}")),
+        "{stdout}"
+    );
+    let bad = convene(dir.path())
+        .args(["keys", "rotate"])
+        .env("CONVENE_ENCRYPTION_KEYS", "nonsense")
+        .output()
+        .expect("run");
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("CONVENE_ENCRYPTION_KEYS"));
+}

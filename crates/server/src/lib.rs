@@ -8,6 +8,7 @@ pub mod email;
 mod health;
 pub mod metrics;
 mod retry;
+pub mod rotation;
 pub mod scheduling;
 mod state;
 pub mod tenancy;

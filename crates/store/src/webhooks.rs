@@ -205,3 +205,14 @@ pub async fn active_for_booking<'a>(
             .await
     })?)
 }
+
+/// Every webhook that holds a sealed secret: (id, sealed), for re-sealing under a new key.
+pub async fn sealed_secrets<'a>(exec: impl Into<Exec<'a>>) -> StoreResult<Vec<(i64, String)>> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, (i64, String)>(
+            "SELECT id, secret_sealed FROM webhooks WHERE secret_sealed IS NOT NULL ORDER BY id",
+        )
+        .fetch_all(&mut *c)
+        .await
+    })?)
+}

@@ -20,7 +20,7 @@ mod worker;
 
 pub use delivery::{DeliveryOutcome, deliver_one};
 pub use queue::{enqueue, enqueue_booking_event};
-pub use secret::{open_secret, seal_secret};
+pub use secret::{open_secret, reseal_secret, seal_secret};
 pub use settings::{RetryPolicy, WebhookSettings};
 pub use signature::{NO_SECRET_SIGNATURE, sign};
 pub use trigger::Trigger;

@@ -19,6 +19,12 @@ pub fn open_secret(keyring: &Keyring, webhook_id: i64, sealed: &str) -> Result<S
     keyring.open(binding(&owner), sealed)
 }
 
+/// Re-seals a webhook's secret under the active key.
+pub fn reseal_secret(keyring: &Keyring, webhook_id: i64, sealed: &str) -> Result<String, KeyringError> {
+    let owner = webhook_id.to_string();
+    keyring.reseal(binding(&owner), sealed)
+}
+
 fn binding(owner: &str) -> Binding<'_> {
     Binding {
         scope: SCOPE,

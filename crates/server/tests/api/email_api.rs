@@ -516,3 +516,66 @@ async fn notification_preferences_decide_whether_booking_emails_are_queued() {
         .await
         .expect_field_error("name");
 }
+
+#[tokio::test]
+async fn keys_rotate_reseals_sender_secrets_under_the_new_key() {
+    use convene_keyring::{Keyring, NamedKey};
+    use convene_server::email::senders::{binding, open_secret, owner_of};
+    use convene_store::smtp_senders::{self, Secret, SenderFields};
+    use secrecy::ExposeSecret;
+
+    let w = World::new().await;
+    let old = NamedKey::generate().to_config_entry();
+    let new = NamedKey::generate().to_config_entry();
+    let old_ring = Keyring::from_config(&[old.expose_secret()]).expect("old keyring");
+    let fields = SenderFields {
+        from_email: "mail@acme.test".into(),
+        from_name: "Acme".into(),
+        provider: "SMTP".into(),
+        smtp_host: Some("mail.acme.test".into()),
+        smtp_port: Some(587),
+        smtp_secure: false,
+        ip_pool: None,
+    };
+    let mut tx = w.app.db.begin().await.expect("tx");
+    let id = smtp_senders::insert(&mut tx, w.org, &fields, true, now_ms())
+        .await
+        .expect("insert");
+    let owner = owner_of(w.org, id);
+    let sealed = old_ring
+        .seal(binding(&owner, Secret::SmtpPassword), "pw-123")
+        .expect("seal");
+    smtp_senders::set_secret(&mut tx, id, Secret::SmtpPassword, Some(&sealed))
+        .await
+        .expect("store");
+    tx.commit().await.expect("commit");
+
+    let both = Keyring::from_config(&[new.expose_secret(), old.expose_secret()]).expect("both");
+    let first = convene_server::rotation::rotate(&w.app.db, &both)
+        .await
+        .expect("rotate");
+    assert_eq!((first.resealed, first.current), (1, 0));
+    let again = convene_server::rotation::rotate(&w.app.db, &both)
+        .await
+        .expect("rotate again");
+    assert_eq!((again.resealed, again.current), (0, 1));
+
+    let stored = smtp_senders::find(&w.app.db, w.org, id)
+        .await
+        .expect("db")
+        .expect("sender")
+        .smtp_password_sealed
+        .expect("sealed");
+    assert_ne!(stored, sealed);
+    let only_new = Keyring::from_config(&[new.expose_secret()]).expect("new keyring");
+    let opened = open_secret(&only_new, w.org, id, Secret::SmtpPassword, Some(&stored))
+        .expect("opens with the new key alone")
+        .expect("present");
+    assert_eq!(opened.expose_secret(), "pw-123");
+    assert!(
+        open_secret(&old_ring, w.org, id, Secret::SmtpPassword, Some(&stored)).is_err(),
+        "the old key alone no longer opens it"
+    );
+    // Bound to its row: the same sealed value does not open as another sender's.
+    assert!(open_secret(&only_new, w.org, id + 1, Secret::SmtpPassword, Some(&stored)).is_err());
+}
