@@ -228,22 +228,44 @@ pub async fn team_assignments<'a>(exec: impl Into<Exec<'a>>, org: i64) -> StoreR
     })?)
 }
 
-/// Sets exactly which teams use sender `id`.
+/// Sets exactly which teams use sender `id`. A team served by another sender moves to this one (a team has
+/// one sender); a team listed twice is assigned once.
 pub async fn set_teams(tx: &mut Tx, id: i64, team_ids: &[i64]) -> StoreResult<()> {
+    let mut unique = team_ids.to_vec();
+    unique.sort_unstable();
+    unique.dedup();
     on_conn!(tx, c => {
         sqlx::query("DELETE FROM smtp_sender_teams WHERE sender_id = $1")
             .bind(id)
             .execute(&mut *c)
             .await?;
-        for team in team_ids {
-            sqlx::query("INSERT INTO smtp_sender_teams (team_id, sender_id) VALUES ($1, $2)")
-                .bind(team)
-                .bind(id)
-                .execute(&mut *c)
-                .await?;
+        for team in &unique {
+            sqlx::query(
+                "INSERT INTO smtp_sender_teams (team_id, sender_id) VALUES ($1, $2) \
+                 ON CONFLICT (team_id) DO UPDATE SET sender_id = excluded.sender_id",
+            )
+            .bind(team)
+            .bind(id)
+            .execute(&mut *c)
+            .await?;
         }
         Ok::<u64, sqlx::Error>(0)
     })?;
+    Ok(())
+}
+
+/// Serializes changes to one organization's senders (PostgreSQL: a row lock on the organization; SQLite's
+/// write transactions are serialized already), so two first senders can't both become the default.
+pub async fn lock_organization(tx: &mut Tx, org: i64) -> StoreResult<()> {
+    if let Tx::Postgres(_) = tx {
+        on_conn!(tx, c => {
+            sqlx::query("SELECT id FROM teams WHERE id = $1 FOR UPDATE")
+                .bind(org)
+                .execute(&mut *c)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
     Ok(())
 }
 

@@ -23,7 +23,7 @@ mod profile_input;
 mod reservations;
 mod schedules;
 mod slots;
-mod smtp_configurations;
+pub(crate) mod smtp_configurations;
 mod team_event_types;
 mod team_input;
 pub mod version;

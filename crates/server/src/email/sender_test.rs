@@ -23,6 +23,9 @@ pub struct TestResult {
     /// For test emails: which path carried it (`sender:<id>:api` or `sender:<id>`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub route: Option<String>,
+    /// The server refused only the recipient (5xx at RCPT): the sender itself works.
+    #[serde(skip)]
+    pub recipient_refused: bool,
 }
 
 fn stage_name(stage: Stage) -> &'static str {
@@ -45,6 +48,7 @@ fn failed(failure: &SmtpFailure, started: Instant, route: Option<String>) -> Tes
         smtp_code: failure.code,
         duration_ms: elapsed(started),
         route,
+        recipient_refused: failure.recipient_rejected(),
     }
 }
 
@@ -60,6 +64,7 @@ fn timed_out(mailer: &Mailer, started: Instant) -> TestResult {
         smtp_code: None,
         duration_ms: elapsed(started),
         route: None,
+        recipient_refused: false,
     }
 }
 
@@ -91,6 +96,7 @@ pub async fn test_connection(mailer: &Mailer, sender: &SenderConfig) -> TestResu
             smtp_code: None,
             duration_ms: elapsed(started),
             route: None,
+            recipient_refused: false,
         }
     };
     tokio::time::timeout(mailer.settings.test_timeout, run)
@@ -162,6 +168,7 @@ pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) 
                         smtp_code: Some(reply.code),
                         duration_ms: elapsed(started),
                         route: Some(route.name),
+                        recipient_refused: false,
                     };
                 }
                 Err(failure) => last = Some((failure, route.name)),
@@ -176,6 +183,7 @@ pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) 
                 smtp_code: None,
                 duration_ms: elapsed(started),
                 route: None,
+                recipient_refused: false,
             },
         }
     };

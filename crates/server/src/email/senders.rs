@@ -237,6 +237,9 @@ struct BreakerState {
     probing: bool,
     /// The database already says OK (no write needed on a success).
     reported_ok: bool,
+    /// The persisted `circuit_open_until` last seen in a loaded copy: another process's opening is adopted
+    /// once, when it shows up, not again from a stale copy after this process closed the circuit.
+    seen_persisted: Option<i64>,
 }
 
 /// What the breaker says about the next email for a sender.
@@ -285,10 +288,14 @@ impl Breakers {
                 opens: sender.circuit_opens,
                 probing: false,
                 reported_ok: sender.health_status == "OK",
+                seen_persisted: sender.circuit_open_until,
             };
-        } else if sender.circuit_open_until > state.open_until && !state.probing {
-            state.open_until = sender.circuit_open_until;
-            state.opens = state.opens.max(sender.circuit_opens);
+        } else if sender.circuit_open_until != state.seen_persisted {
+            state.seen_persisted = sender.circuit_open_until;
+            if sender.circuit_open_until > state.open_until && !state.probing {
+                state.open_until = sender.circuit_open_until;
+                state.opens = state.opens.max(sender.circuit_opens);
+            }
         }
         f(state)
     }
@@ -311,6 +318,7 @@ impl Breakers {
             *s = BreakerState {
                 version: s.version,
                 reported_ok: true,
+                seen_persisted: s.seen_persisted,
                 ..BreakerState::default()
             };
             let transition = if changed {

@@ -29,7 +29,8 @@ pub struct EmailSettings {
     /// The name this server gives in EHLO and the domain part of Message-IDs.
     pub hello_name: String,
     /// How long a claimed email stays reserved for its worker; longer than the slowest send (every route's
-    /// timeouts added up), so a live worker never loses its row.
+    /// timeouts added up, twice: a claimed row may wait for one send before its own), so a live worker never
+    /// loses its row. It is also how long a crashed worker's emails wait before another worker takes them.
     pub lease: Duration,
     /// How long the worker idles when nothing is due.
     pub poll_interval: Duration,
@@ -61,7 +62,7 @@ impl Default for EmailSettings {
             connections: 8,
             timeouts: SmtpTimeouts::default(),
             hello_name: "localhost".to_owned(),
-            lease: Duration::from_secs(120),
+            lease: Duration::from_secs(600),
             poll_interval: Duration::from_millis(200),
             retry: RetryPolicy::default(),
             public_url: "http://127.0.0.1:3000".to_owned(),

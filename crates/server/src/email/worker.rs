@@ -15,8 +15,9 @@ use convene_store::outbox::{self, AttemptRecord, EmailRecord, Settle, Settlement
 use convene_store::smtp_senders;
 use convene_store::{StoreResult, now_ms};
 use futures::StreamExt;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
 
 /// What one attempt at one email came to.
@@ -260,16 +261,23 @@ pub enum RunMode {
     UntilIdle,
 }
 
-/// Sends due emails batch after batch, idling `poll_interval` when none is due, until `shutdown` turns true
-/// (or, in [`RunMode::UntilIdle`], the queue has nothing due). The batch in flight is finished and recorded
-/// before stopping, so a clean stop never strands a row in `sending`.
+/// Sends due emails until `shutdown` turns true (or, in [`RunMode::UntilIdle`], nothing is due), as a pipeline:
+/// the claim loop takes only as many rows as can start soon (twice the connections), each email is sent as soon
+/// as a connection slot frees up, and a recorder settles finished emails in batches — so no batch waits for its
+/// slowest email, and rows never sit claimed for long before their send starts (their lease stays ample).
+/// On stop, emails in flight are finished and recorded first, so a clean stop never strands a row in `sending`.
 pub fn spawn_worker(state: AppState, mut shutdown: watch::Receiver<bool>, mode: RunMode) -> JoinHandle<()> {
     tokio::spawn(async move {
+        let connections = state.mailer.settings.connections.max(1);
         let idle = state.mailer.settings.poll_interval;
-        // Recording a batch overlaps with sending the next; at most one recording runs at a time.
-        let mut recording: Option<JoinHandle<()>> = None;
+        let (done_tx, done_rx) = mpsc::channel::<Processed>(connections * 8);
+        let recorder = tokio::spawn(record_loop(state.clone(), done_rx));
+        let slots = Arc::new(Semaphore::new(connections));
+        let ahead = i64::try_from(connections * 2).unwrap_or(64);
+        let lease = i64::try_from(state.mailer.settings.lease.as_millis()).unwrap_or(i64::MAX);
+        let mut drained = false;
         while !*shutdown.borrow() {
-            let claimed = match claim(&state, now_ms()).await {
+            let claimed = match outbox::claim_due(&state.db, now_ms(), lease, ahead).await {
                 Ok(claimed) => claimed,
                 Err(e) => {
                     tracing::error!(error = %e, "email worker could not reach the outbox");
@@ -277,11 +285,14 @@ pub fn spawn_worker(state: AppState, mut shutdown: watch::Receiver<bool>, mode: 
                 }
             };
             if claimed.is_empty() {
-                if let Some(previous) = recording.take() {
-                    let _ = previous.await;
-                }
                 if mode == RunMode::UntilIdle {
-                    break;
+                    // Let the emails in flight finish (a retry may fall due at once) before deciding.
+                    if drained {
+                        break;
+                    }
+                    wait_for_idle(&slots, connections).await;
+                    drained = true;
+                    continue;
                 }
                 tokio::select! {
                     changed = shutdown.changed() => {
@@ -293,25 +304,45 @@ pub fn spawn_worker(state: AppState, mut shutdown: watch::Receiver<bool>, mode: 
                 }
                 continue;
             }
-            let processed = send_all(&state, claimed).await;
-            if let Some(previous) = recording.take() {
-                let _ = previous.await;
+            drained = false;
+            for email in claimed {
+                let Ok(slot) = slots.clone().acquire_owned().await else {
+                    break;
+                };
+                let (state, done) = (state.clone(), done_tx.clone());
+                tokio::spawn(async move {
+                    let processed = send_one(&state, email).await;
+                    // The recorder outlives every sender (it stops only when all senders are gone).
+                    let _ = done.send(processed).await;
+                    drop(slot);
+                });
             }
-            let settle_state = state.clone();
-            recording = Some(tokio::spawn(async move {
-                // A failed recording leaves the rows `sending`; their lease runs out and they are sent again.
-                for wait in [0u64, 100, 500, 2000] {
-                    tokio::time::sleep(Duration::from_millis(wait)).await;
-                    match settle(&settle_state, &processed).await {
-                        Ok(()) => return,
-                        Err(e) => tracing::error!(error = %e, "could not record sent emails; retrying"),
-                    }
-                }
-            }));
         }
-        if let Some(previous) = recording.take() {
-            let _ = previous.await;
-        }
+        wait_for_idle(&slots, connections).await;
+        drop(done_tx);
+        let _ = recorder.await;
         tracing::info!("email worker stopped");
     })
+}
+
+async fn wait_for_idle(slots: &Semaphore, connections: usize) {
+    if let Ok(all) = slots.acquire_many(u32::try_from(connections).unwrap_or(u32::MAX)).await {
+        drop(all);
+    }
+}
+
+/// Settles finished emails in batches of whatever has arrived. A failed recording is retried; if the database
+/// stays away the rows stay `sending`, their lease runs out and they are sent again (at least once).
+async fn record_loop(state: AppState, mut done: mpsc::Receiver<Processed>) {
+    let mut batch = Vec::with_capacity(512);
+    while done.recv_many(&mut batch, 512).await > 0 {
+        for wait in [0u64, 100, 500, 2000] {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            match settle(&state, &batch).await {
+                Ok(()) => break,
+                Err(e) => tracing::error!(error = %e, "could not record sent emails; retrying"),
+            }
+        }
+        batch.clear();
+    }
 }

@@ -1,10 +1,12 @@
-//! Server-rendered pages: sign-in, sign-out, password reset and the signed-in landing page.
+//! Server-rendered pages: sign-in, sign-out, password reset, the signed-in landing page and an organization's
+//! settings (email senders and the delivery log).
 //!
 //! Sessions live in the database (the cookie holds a random token, the table its hash). Every
 //! form carries a CSRF token: before sign-in a double-submit cookie, after it the session's own.
 
 mod pages;
 mod reset;
+mod senders;
 mod session;
 
 use crate::AppState;
@@ -13,6 +15,8 @@ use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{get, post};
 use tower_http::set_header::SetResponseHeaderLayer;
 
+const SENDERS: &str = "/settings/organizations/{org_id}/email-senders";
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
@@ -20,6 +24,20 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout", post(pages::logout))
         .route("/auth/forgot-password", get(reset::forgot_page).post(reset::forgot_submit))
         .route("/auth/reset-password", get(reset::reset_page).post(reset::reset_submit))
+        .route(SENDERS, get(senders::senders_page).post(senders::create))
+        .route(&format!("{SENDERS}/test-connection"), post(senders::test_unsaved))
+        .route(&format!("{SENDERS}/{{id}}"), post(senders::update))
+        .route(&format!("{SENDERS}/{{id}}/test-connection"), post(senders::test_saved))
+        .route(&format!("{SENDERS}/{{id}}/test-email"), post(senders::test_email))
+        .route(&format!("{SENDERS}/{{id}}/default"), post(senders::make_default))
+        .route(
+            &format!("{SENDERS}/{{id}}/delete"),
+            get(senders::delete_page).post(senders::delete),
+        )
+        .route(
+            "/settings/organizations/{org_id}/email-deliveries/{id}",
+            get(senders::delivery_page),
+        )
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("content-security-policy"),
             HeaderValue::from_static(

@@ -10,7 +10,7 @@ use axum::extract::rejection::FormRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use convene_core::UserId;
+use convene_core::{Role, UserId};
 use convene_store::{teams, users};
 use serde::Deserialize;
 
@@ -27,6 +27,8 @@ struct OrgRow {
     name: String,
     slug: String,
     role: String,
+    /// OWNER or ADMIN: the organization's settings are linked.
+    manages: bool,
 }
 
 #[derive(Template)]
@@ -105,6 +107,7 @@ pub async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
                 id: t.id,
                 name: t.name,
                 slug: t.slug,
+                manages: role.parse::<Role>().is_ok_and(Role::can_manage),
                 role,
             })
             .collect(),

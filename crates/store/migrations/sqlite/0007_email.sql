@@ -39,7 +39,7 @@ CREATE TABLE email_outbox (
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
 );
-CREATE INDEX email_outbox_due_idx ON email_outbox (next_attempt_at)
+CREATE INDEX email_outbox_due_idx ON email_outbox (next_attempt_at, id)
     WHERE status IN ('queued', 'retrying', 'sending');
 CREATE INDEX email_outbox_org_idx ON email_outbox (organization_id, id);
 CREATE INDEX email_outbox_booking_idx ON email_outbox (booking_id);
