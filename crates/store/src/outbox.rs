@@ -63,9 +63,13 @@ pub struct EmailRecord {
     pub updated_at: i64,
 }
 
+/// Columns of [`EmailRecord`], read from [`FROM`].
 const COLUMNS: &str = "id, message_id, kind, organization_id, team_id, booking_id, user_id, to_email, to_name, \
      reply_to_email, reply_to_name, subject, body_text, body_html, ics, ics_method, status, attempts, not_before, \
      next_attempt_at, lease_until, sent_route, last_code, last_error, sent_at, created_at, updated_at";
+
+/// The outbox joined with its bodies.
+const FROM: &str = "email_outbox JOIN email_contents ON email_contents.email_id = email_outbox.id";
 
 /// One route tried during an attempt.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -106,12 +110,11 @@ pub struct Settle {
 pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) -> StoreResult<i64> {
     let due = email.not_before.unwrap_or(now);
     let (id,): (i64,) = on_conn!(exec, c => {
-        sqlx::query_as(
+        let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO email_outbox (message_id, kind, organization_id, team_id, booking_id, user_id, to_email, \
-             to_name, reply_to_email, reply_to_name, subject, body_text, body_html, ics, ics_method, status, \
-             not_before, next_attempt_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, 'queued', $16, $16, $17, $17) \
-             RETURNING id",
+             to_name, reply_to_email, reply_to_name, subject, ics_method, status, not_before, next_attempt_at, \
+             created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13, $13, $14, $14) RETURNING id",
         )
         .bind(&email.message_id)
         .bind(&email.kind)
@@ -124,14 +127,19 @@ pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) 
         .bind(&email.reply_to_email)
         .bind(&email.reply_to_name)
         .bind(&email.subject)
-        .bind(&email.body_text)
-        .bind(&email.body_html)
-        .bind(&email.ics)
         .bind(&email.ics_method)
         .bind(due)
         .bind(now)
         .fetch_one(&mut *c)
-        .await
+        .await?;
+        sqlx::query("INSERT INTO email_contents (email_id, body_text, body_html, ics) VALUES ($1, $2, $3, $4)")
+            .bind(id)
+            .bind(&email.body_text)
+            .bind(&email.body_html)
+            .bind(&email.ics)
+            .execute(&mut *c)
+            .await
+            .map(|_| (id,))
     })?;
     Ok(id)
 }
@@ -152,18 +160,31 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> StoreRes
          WHERE id IN (SELECT id FROM email_outbox \
                       WHERE status IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $1 \
                       ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
-         RETURNING {COLUMNS}"
+         RETURNING id"
     );
     let lease_until = now.saturating_add(lease_ms);
     let mut tx = db.begin().await?;
-    let mut claimed = on_conn!(&mut tx, c => {
-        sqlx::query_as::<_, EmailRecord>(sqlx::AssertSqlSafe(sql))
+    let ids: Vec<(i64,)> = on_conn!(&mut tx, c => {
+        sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
             .bind(now)
             .bind(lease_until)
             .bind(limit)
             .fetch_all(&mut *c)
             .await
     })?;
+    let mut claimed = if ids.is_empty() {
+        Vec::new()
+    } else {
+        on_conn!(&mut tx, c => {
+            let mut q = QueryBuilder::new(format!("SELECT {COLUMNS} FROM {FROM} WHERE id IN ("));
+            let mut list = q.separated(", ");
+            for (id,) in &ids {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build_query_as::<EmailRecord>().fetch_all(&mut *c).await
+        })?
+    };
     tx.commit().await?;
     claimed.sort_by_key(|e| e.id);
     Ok(claimed)
@@ -173,35 +194,45 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> StoreRes
 /// the row is no longer that attempt's (its lease ran out and another worker claimed it), in which case nothing
 /// of it is written.
 pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Vec<bool>> {
-    let mut applied = Vec::with_capacity(settles.len());
     let mut tx = db.begin().await?;
-    for settle in settles {
-        let (status, route, next, sent_at) = match &settle.settlement {
-            Settlement::Sent { route } => ("sent", Some(route.as_str()), None, Some(now)),
-            Settlement::Retry { next_attempt_at } => ("retrying", None, Some(*next_attempt_at), None),
-            Settlement::Failed => ("failed", None, None, None),
-        };
-        let changed = on_conn!(&mut tx, c => {
-            sqlx::query(
-                "UPDATE email_outbox SET status = $3, sent_route = $4, next_attempt_at = COALESCE($5, next_attempt_at), \
-                 sent_at = $6, last_code = $7, last_error = $8, lease_until = NULL, updated_at = $9 \
-                 WHERE id = $1 AND attempts = $2 AND status = 'sending'",
+    let mut applied_ids = std::collections::HashSet::with_capacity(settles.len());
+    // One statement per chunk: the values ride in a CTE (both engines accept `WITH v(cols) AS (VALUES …)`), and
+    // the attempt-number fence is in the join, so a stale result matches nothing.
+    for chunk in settles.chunks(500) {
+        let ids: Vec<(i64,)> = on_conn!(&mut tx, c => {
+            let mut q = QueryBuilder::new(
+                "WITH v (id, attempt, status, route, next_at, sent_at, code, error) AS (",
+            );
+            q.push_values(chunk, |mut b, settle| {
+                let (status, route, next, sent_at) = match &settle.settlement {
+                    Settlement::Sent { route } => ("sent", Some(route.clone()), None, Some(now)),
+                    Settlement::Retry { next_attempt_at } => ("retrying", None, Some(*next_attempt_at), None),
+                    Settlement::Failed => ("failed", None, None, None),
+                };
+                b.push_bind(settle.id)
+                    .push_bind(settle.attempt)
+                    .push_bind(status)
+                    .push_bind(route)
+                    .push_bind(next)
+                    .push_bind(sent_at)
+                    .push_bind(settle.last_code)
+                    .push_bind(settle.last_error.clone());
+            });
+            q.push(
+                ") UPDATE email_outbox SET status = v.status, sent_route = v.route, \
+                 next_attempt_at = COALESCE(v.next_at, email_outbox.next_attempt_at), sent_at = v.sent_at, \
+                 last_code = v.code, last_error = v.error, lease_until = NULL, updated_at = ",
             )
-            .bind(settle.id)
-            .bind(settle.attempt)
-            .bind(status)
-            .bind(route)
-            .bind(next)
-            .bind(sent_at)
-            .bind(settle.last_code)
-            .bind(&settle.last_error)
-            .bind(now)
-            .execute(&mut *c)
-            .await
-            .map(|r| r.rows_affected())
+            .push_bind(now)
+            .push(
+                " FROM v WHERE email_outbox.id = v.id AND email_outbox.attempts = v.attempt \
+                 AND email_outbox.status = 'sending' RETURNING email_outbox.id",
+            );
+            q.build_query_as::<(i64,)>().fetch_all(&mut *c).await
         })?;
-        applied.push(changed == 1);
+        applied_ids.extend(ids.into_iter().map(|(id,)| id));
     }
+    let applied: Vec<bool> = settles.iter().map(|s| applied_ids.contains(&s.id)).collect();
     let rows: Vec<(i64, &AttemptRecord)> = settles
         .iter()
         .zip(&applied)
@@ -233,7 +264,7 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Ve
 }
 
 pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<EmailRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM email_outbox WHERE id = $1");
+    let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE id = $1");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, EmailRecord>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await
     })?)
@@ -283,7 +314,7 @@ pub async fn list<'a>(
     limit: i64,
 ) -> StoreResult<Vec<EmailRecord>> {
     Ok(on_conn!(exec, c => {
-        let mut q = QueryBuilder::new(format!("SELECT {COLUMNS} FROM email_outbox WHERE "));
+        let mut q = QueryBuilder::new(format!("SELECT {COLUMNS} FROM {FROM} WHERE "));
         match scope {
             Scope::Organization(org) => {
                 q.push("organization_id = ").push_bind(org);

@@ -19,10 +19,7 @@ CREATE TABLE email_outbox (
     reply_to_email  TEXT,
     reply_to_name   TEXT,
     subject         TEXT NOT NULL,
-    body_text       TEXT NOT NULL,
-    body_html       TEXT NOT NULL,
-    -- A calendar object (RFC 5545) and its METHOD, sent inline and as an attachment.
-    ics             TEXT,
+    -- The METHOD of the calendar object in email_contents, if any.
     ics_method      TEXT,
     status          TEXT NOT NULL CHECK (status IN ('queued', 'sending', 'sent', 'retrying', 'failed', 'cancelled')),
     -- Attempts started so far, the one in flight included.
@@ -44,6 +41,16 @@ CREATE INDEX email_outbox_due_idx ON email_outbox (next_attempt_at, id)
 CREATE INDEX email_outbox_org_idx ON email_outbox (organization_id, id);
 CREATE INDEX email_outbox_booking_idx ON email_outbox (booking_id);
 CREATE INDEX email_outbox_user_idx ON email_outbox (user_id, id);
+
+-- The bodies, apart from the row the worker updates on every claim and settle: an update rewrites the whole
+-- record, and kilobytes of HTML copied twice per email would dominate the database's work.
+CREATE TABLE email_contents (
+    email_id  BIGINT PRIMARY KEY REFERENCES email_outbox (id) ON DELETE CASCADE,
+    body_text TEXT NOT NULL,
+    body_html TEXT NOT NULL,
+    -- A calendar object (RFC 5545), sent inline and as an attachment.
+    ics       TEXT
+);
 
 -- One row per route tried in an attempt (a fallback attempt has two), so the log shows every reply.
 CREATE TABLE email_attempts (
