@@ -237,6 +237,8 @@ struct BreakerState {
     probing: bool,
     /// The database already says OK (no write needed on a success).
     reported_ok: bool,
+    /// Attempts admitted and not yet reported.
+    in_flight: u32,
     /// The persisted `circuit_open_until` last seen in a loaded copy: another process's opening is adopted
     /// once, when it shows up, not again from a stale copy after this process closed the circuit.
     seen_persisted: Option<i64>,
@@ -251,6 +253,9 @@ pub enum Admission {
     Probe,
     /// Open: skip the sender (until the given instant, epoch ms).
     Skip { until: i64 },
+    /// Not open yet, but an attempt just failed while others are still out: wait for their verdict through the
+    /// platform rather than queue more emails behind what may be a dead server.
+    Hold,
 }
 
 /// A change worth recording in the database (health) and, for `Opened`, telling the admins about.
@@ -288,6 +293,8 @@ impl Breakers {
                 opens: sender.circuit_opens,
                 probing: false,
                 reported_ok: sender.health_status == "OK",
+                // Attempts of the old settings report against these; starting at zero keeps them harmless.
+                in_flight: 0,
                 seen_persisted: sender.circuit_open_until,
             };
         } else if sender.circuit_open_until != state.seen_persisted {
@@ -300,13 +307,21 @@ impl Breakers {
         f(state)
     }
 
+    /// Whether the next email may try the sender. Counting attempts in flight matters with concurrent sends:
+    /// when a black-holed server makes the first of eight parallel emails time out, the next one must not be
+    /// admitted before the other seven have reported (each admission would cost another full timeout).
     pub fn admit(&self, sender: &SenderConfig, now: i64) -> Admission {
         self.with(sender, |s| match s.open_until {
-            None => Admission::Go,
+            None if s.consecutive_failures > 0 && s.in_flight > 0 => Admission::Hold,
+            None => {
+                s.in_flight += 1;
+                Admission::Go
+            }
             Some(until) if now < until => Admission::Skip { until },
             Some(until) if s.probing => Admission::Skip { until },
             Some(_) => {
                 s.probing = true;
+                s.in_flight += 1;
                 Admission::Probe
             }
         })
@@ -319,6 +334,7 @@ impl Breakers {
                 version: s.version,
                 reported_ok: true,
                 seen_persisted: s.seen_persisted,
+                in_flight: s.in_flight.saturating_sub(1),
                 ..BreakerState::default()
             };
             let transition = if changed {
@@ -343,6 +359,7 @@ impl Breakers {
     ) -> (Transition, Health) {
         let settings = self.settings;
         self.with(sender, |s| {
+            s.in_flight = s.in_flight.saturating_sub(1);
             s.consecutive_failures += 1;
             s.reported_ok = false;
             let open = |s: &mut BreakerState| {
@@ -380,5 +397,65 @@ fn health_of(s: &BreakerState, status: &'static str, error: Option<&str>) -> Hea
         consecutive_failures: s.consecutive_failures,
         circuit_open_until: s.open_until,
         circuit_opens: s.opens,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sender() -> SenderConfig {
+        SenderConfig {
+            id: 1,
+            organization_id: 1,
+            version: 1,
+            from_email: "a@example.com".into(),
+            from_name: "A".into(),
+            smtp: None,
+            api: None,
+            health_status: "OK".into(),
+            circuit_open_until: None,
+            consecutive_failures: 0,
+            circuit_opens: 0,
+        }
+    }
+
+    #[test]
+    fn parallel_attempts_report_before_more_are_admitted_after_a_failure() {
+        let breakers = Breakers::new(BreakerSettings::default());
+        let s = sender();
+        let admitted: Vec<_> = (0..8).map(|_| breakers.admit(&s, 0)).collect();
+        assert!(admitted.iter().all(|a| *a == Admission::Go));
+        breakers.failure(&s, Admission::Go, 10_000, false, "GREETING: no answer");
+        assert_eq!(breakers.admit(&s, 10_001), Admission::Hold, "seven still out");
+        for _ in 0..7 {
+            breakers.failure(&s, Admission::Go, 10_002, false, "GREETING: no answer");
+        }
+        assert!(
+            matches!(breakers.admit(&s, 10_003), Admission::Skip { .. }),
+            "open after the threshold"
+        );
+    }
+
+    #[test]
+    fn one_at_a_time_the_threshold_decides_and_a_success_closes() {
+        let breakers = Breakers::new(BreakerSettings::default());
+        let s = sender();
+        for _ in 0..2 {
+            assert_eq!(breakers.admit(&s, 0), Admission::Go);
+            breakers.failure(&s, Admission::Go, 0, false, "x");
+        }
+        assert_eq!(
+            breakers.admit(&s, 0),
+            Admission::Go,
+            "below the threshold a lone email still tries"
+        );
+        breakers.success(&s);
+        assert_eq!(breakers.admit(&s, 0), Admission::Go);
+        assert_eq!(
+            breakers.admit(&s, 0),
+            Admission::Go,
+            "no failure: parallel attempts are fine"
+        );
     }
 }

@@ -117,16 +117,21 @@ pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
                 admission,
                 paths,
             } => {
-                if let Admission::Skip { until } = admission {
+                let skipped = match admission {
+                    Admission::Skip { until } => Some(format!(
+                        "circuit open after repeated failures; next try after {}",
+                        utc_iso(ts(until))
+                    )),
+                    Admission::Hold => Some("the sender just failed and other attempts are still out".to_owned()),
+                    Admission::Go | Admission::Probe => None,
+                };
+                if let Some(reason) = skipped {
                     tried.push(AttemptRecord {
                         attempt: email.attempts,
                         route: format!("sender:{}", sender.id),
                         outcome: "skipped".to_owned(),
                         smtp_code: None,
-                        reply: Some(format!(
-                            "circuit open after repeated failures; next try after {}",
-                            utc_iso(ts(until))
-                        )),
+                        reply: Some(reason),
                         duration_ms: 0,
                         started_at: now_ms(),
                     });
