@@ -5,6 +5,7 @@
 //! they are stripped of what would break them (§3.2), and lines fold at 75 octets without
 //! splitting a UTF-8 character (§3.1).
 
+use crate::text::is_line_break_or_control;
 use jiff::Timestamp;
 use std::fmt::Write;
 
@@ -44,7 +45,8 @@ pub struct IcsEvent {
     pub cancelled: bool,
 }
 
-/// TEXT escaping (RFC 5545 §3.3.11); other control characters are dropped.
+/// TEXT escaping (RFC 5545 §3.3.11): line breaks, U+2028 and U+2029 included, become `\n`; other control
+/// characters are dropped.
 fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut chars = value.chars().peekable();
@@ -54,7 +56,7 @@ fn text(value: &str) -> String {
             ';' => out.push_str("\\;"),
             ',' => out.push_str("\\,"),
             '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => out.push_str("\\n"),
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => out.push_str("\\n"),
             c if c.is_control() => {}
             c => out.push(c),
         }
@@ -65,7 +67,10 @@ fn text(value: &str) -> String {
 /// A parameter value (e.g. `CN`): no escaping exists, so remove control characters and double
 /// quotes, and quote the value when it holds `:`, `;` or `,` (RFC 5545 §3.2).
 fn param(value: &str) -> String {
-    let clean: String = value.chars().filter(|c| !c.is_control() && *c != '"').collect();
+    let clean: String = value
+        .chars()
+        .filter(|c| !is_line_break_or_control(*c) && *c != '"')
+        .collect();
     if clean.contains([':', ';', ',']) {
         format!("\"{clean}\"")
     } else {
@@ -77,7 +82,7 @@ fn param(value: &str) -> String {
 fn address(value: &str) -> String {
     value
         .chars()
-        .filter(|c| !c.is_control() && !c.is_whitespace())
+        .filter(|c| !is_line_break_or_control(*c) && !c.is_whitespace())
         .collect()
 }
 
@@ -204,6 +209,19 @@ mod tests {
             ics.contains("ORGANIZER;CN=Olivia O Owner:mailto:owner@example.com"),
             "{ics}"
         );
+    }
+
+    #[test]
+    fn unicode_line_separators_are_line_breaks_in_text_and_gone_from_parameters() {
+        let mut e = event();
+        e.summary = "Intro\u{2028}call".into();
+        e.description = "One\u{2029}Two".into();
+        e.attendees[0].name = "Eve\u{2028}X-INJECTED:1".into();
+        let ics = e.render();
+        assert!(ics.contains("SUMMARY:Intro\\ncall\r\n"), "{ics}");
+        assert!(ics.contains("DESCRIPTION:One\\nTwo\r\n"), "{ics}");
+        assert!(!ics.contains('\u{2028}') && !ics.contains('\u{2029}'), "{ics}");
+        assert!(ics.contains("CN=\"EveX-INJECTED:1\""), "{ics}");
     }
 
     #[test]

@@ -7,8 +7,15 @@ use crate::FieldError;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
+/// A character that breaks a line or controls a terminal: the C0/C1 controls (CR and LF among them) and the
+/// Unicode line and paragraph separators U+2028 / U+2029, which many readers (JavaScript, some mail and calendar
+/// clients) treat as line breaks although `char::is_control` does not.
+pub fn is_line_break_or_control(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
+}
+
 fn has_control(s: &str) -> bool {
-    s.chars().any(char::is_control)
+    s.chars().any(is_line_break_or_control)
 }
 
 /// Text that is safe to place in an email header or a page title: trimmed, non-empty, bounded,
@@ -241,6 +248,9 @@ mod tests {
     fn header_text_rejects_line_breaks() {
         assert!(HeaderText::parse("name", "Eve\r\nBcc: x@y.z").is_err());
         assert!(HeaderText::parse("name", "Eve\u{7}").is_err());
+        assert!(HeaderText::parse("name", "Eve\u{2028}Bcc: x@y.z").is_err());
+        assert!(HeaderText::parse("name", "Eve\u{2029}X").is_err());
+        assert!(EmailAddress::parse("email", "eve\u{2028}@example.com").is_err());
         assert!(HeaderText::parse("name", "   ").is_err());
         assert_eq!(
             HeaderText::parse("name", " Zoë Ødegaard ").map(|h| h.as_str().to_owned()),
@@ -272,7 +282,7 @@ mod tests {
         #[test]
         fn header_text_never_holds_control_characters(s in any::<String>()) {
             if let Ok(h) = HeaderText::parse("f", &s) {
-                prop_assert!(!h.as_str().chars().any(char::is_control));
+                prop_assert!(!h.as_str().chars().any(is_line_break_or_control));
             }
         }
 
