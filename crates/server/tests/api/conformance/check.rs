@@ -114,7 +114,7 @@ pub fn check(reference: &Reference, exchanges: &[Exchange]) -> Verdict {
     verdict
 }
 
-/// The mismatches of one exchange, deduplicated (a failing list item repeats its error per item).
+/// The mismatches of one exchange, deduplicated (flattening nested `oneOf`s can report one place twice).
 pub fn mismatches(reference: &Reference, exchange: &Exchange) -> Vec<Mismatch> {
     let base = |pointer: String, expected: String, got: String| Mismatch {
         operation: exchange.operation.key.clone(),
