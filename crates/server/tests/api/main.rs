@@ -8,6 +8,7 @@ mod auth;
 mod booking_actions;
 mod bookings;
 mod bootstrap;
+mod conformance;
 mod conventions;
 mod email_api;
 mod email_delivery;
