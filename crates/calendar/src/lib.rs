@@ -1,0 +1,18 @@
+//! External calendars for convene, as a library the server calls: pure data in, pure data out, HTTP through a
+//! client the caller provides.
+//!
+//! - [`ical`]: iCalendar data → busy intervals in a window, recurrences expanded, each naming its event.
+//! - [`caldav`]: RFC 4791 / RFC 6764 client (discovery, calendars, busy time, events, change detection).
+//! - [`feed`]: read-only ICS feeds with conditional GET.
+//! - [`google`] and [`microsoft`]: Google Calendar and Microsoft Graph over OAuth 2 ([`oauth`]).
+//! - [`booking`]: the event a destination calendar receives for a booking.
+//!
+//! Every failure is a [`CalendarError`]; no credential, token or calendar URL ever appears in one.
+
+pub mod busy;
+pub mod error;
+pub mod ical;
+
+pub use busy::{BusyInterval, BusyKind, BusyReport, BusySource, BusyWarning, BusyWindow};
+pub use error::CalendarError;
+pub use ical::{IcsLimits, busy_from_ics};
