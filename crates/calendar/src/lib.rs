@@ -10,9 +10,12 @@
 //! Every failure is a [`CalendarError`]; no credential, token or calendar URL ever appears in one.
 
 pub mod busy;
+pub mod caldav;
 pub mod error;
+pub mod http;
 pub mod ical;
 
 pub use busy::{BusyInterval, BusyKind, BusyReport, BusySource, BusyWarning, BusyWindow};
 pub use error::CalendarError;
-pub use ical::{IcsLimits, busy_from_ics};
+pub use http::Http;
+pub use ical::{IcsLimits, busy_from_ics, busy_from_objects};

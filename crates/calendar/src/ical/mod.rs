@@ -70,6 +70,42 @@ pub fn busy_from_ics(
     window: &BusyWindow,
     limits: &IcsLimits,
 ) -> Result<BusyReport, CalendarError> {
+    let mut budget = limits.max_occurrences_total;
+    let mut report = BusyReport::default();
+    read_into(ics, calendar, window, limits, &mut budget, &mut report)?;
+    Ok(finish(report, limits))
+}
+
+/// Like [`busy_from_ics`] for many calendar objects (a CalDAV collection's resources) sharing one budget. An object
+/// that can't be read is skipped with a [`BusyWarning::SkippedComponent`] naming why, rather than failing the
+/// whole calendar.
+pub fn busy_from_objects<'a>(
+    objects: impl IntoIterator<Item = &'a str>,
+    calendar: &str,
+    window: &BusyWindow,
+    limits: &IcsLimits,
+) -> BusyReport {
+    let mut budget = limits.max_occurrences_total;
+    let mut report = BusyReport::default();
+    for ics in objects {
+        if let Err(e) = read_into(ics, calendar, window, limits, &mut budget, &mut report) {
+            report.warnings.push(BusyWarning::SkippedComponent {
+                uid: None,
+                reason: e.to_string(),
+            });
+        }
+    }
+    finish(report, limits)
+}
+
+fn read_into(
+    ics: &str,
+    calendar: &str,
+    window: &BusyWindow,
+    limits: &IcsLimits,
+    budget: &mut usize,
+    report: &mut BusyReport,
+) -> Result<(), CalendarError> {
     if ics.len() > limits.max_bytes {
         return Err(CalendarError::TooLarge {
             limit: limits.max_bytes,
@@ -101,14 +137,12 @@ pub fn busy_from_ics(
     if calendars.is_empty() {
         return Err(CalendarError::Protocol("no VCALENDAR object in the data".into()));
     }
-    let mut budget = limits.max_occurrences_total;
-    let mut report = BusyReport::default();
     for ical in &calendars {
         let mut reader = CalendarReader {
             label: calendar,
             window,
             limits,
-            budget: &mut budget,
+            budget: &mut *budget,
             zones: Zones::new(ical.build_tz_resolver(), window.host_zone.clone()),
             report: BusyReport::default(),
         };
@@ -118,6 +152,10 @@ pub fn busy_from_ics(
         part.warnings.extend(zones_warnings);
         report.extend(part);
     }
+    Ok(())
+}
+
+fn finish(mut report: BusyReport, limits: &IcsLimits) -> BusyReport {
     report.sort();
     report.busy.dedup();
     dedup_warnings(&mut report.warnings);
@@ -127,7 +165,7 @@ pub fn busy_from_ics(
             limit: limits.max_intervals,
         });
     }
-    Ok(report)
+    report
 }
 
 fn dedup_warnings(warnings: &mut Vec<BusyWarning>) {
