@@ -9,12 +9,14 @@
 //!
 //! Every failure is a [`CalendarError`]; no credential, token or calendar URL ever appears in one.
 
+pub mod booking;
 pub mod busy;
 pub mod caldav;
 pub mod error;
 pub mod http;
 pub mod ical;
 
+pub use booking::BookingEvent;
 pub use busy::{BusyInterval, BusyKind, BusyReport, BusySource, BusyWarning, BusyWindow};
 pub use error::CalendarError;
 pub use http::Http;
