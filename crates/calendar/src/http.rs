@@ -39,6 +39,9 @@ pub(crate) const MAX_REDIRECTS: usize = 5;
 impl Http {
     /// `client` for every request, each bounded by `timeout` from connecting to the last byte of the answer.
     /// Answers are capped at 8 MiB and every http(s) URL is allowed until [`Http::with_url_policy`] says otherwise.
+    ///
+    /// The client should not follow redirects (`redirect::Policy::none()`): this crate follows them where the
+    /// protocols expect them (discovery, feeds), checking each target against the policy first.
     pub fn new(client: reqwest::Client, timeout: Duration) -> Http {
         Http {
             client,
@@ -93,8 +96,13 @@ impl Http {
     }
 
     /// Sends one request within the timeout; any answer comes back, failures to get one become errors.
+    ///
+    /// A client that follows redirects by itself would skip the URL policy on the way; its answer is refused when
+    /// the final URL fails the policy (the request was made, but nothing from it is used).
     pub(crate) async fn send(&self, request: RequestBuilder) -> Result<Response, CalendarError> {
-        request.timeout(self.timeout).send().await.map_err(transport_error)
+        let response = request.timeout(self.timeout).send().await.map_err(transport_error)?;
+        self.check_url(response.url())?;
+        Ok(response)
     }
 
     /// Sends a request built for `url`, following up to [`MAX_REDIRECTS`] redirects, each target checked by the

@@ -449,7 +449,10 @@ async fn a_server_slower_than_the_timeout_is_a_timeout() {
             open.push(socket);
         }
     });
-    let client = client_with(Http::new(reqwest::Client::new(), Duration::from_millis(300)), PASSWORD);
+    let client = client_with(
+        Http::new(crate::fixtures::client(), Duration::from_millis(300)),
+        PASSWORD,
+    );
     let w = window("2025-03-01T00:00:00Z", "2025-04-01T00:00:00Z", "UTC");
     let err = client
         .busy(&url, "Slow", &w, BusyMethod::Events, &IcsLimits::default())

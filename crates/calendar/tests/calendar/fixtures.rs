@@ -16,9 +16,17 @@ pub fn window(from: &str, to: &str, zone: &str) -> BusyWindow {
     BusyWindow::new(ts(from), ts(to), TimeZone::get(zone).expect("zone")).expect("window")
 }
 
-/// An `Http` with a short timeout and a plain client (the server passes its SSRF-safe one).
+/// A client like the server's: no redirects followed by reqwest itself (the crate follows and checks them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// An `Http` with a short timeout (the server passes its SSRF-safe client).
 pub fn http() -> Http {
-    Http::new(reqwest::Client::new(), Duration::from_secs(5))
+    Http::new(client(), Duration::from_secs(5))
 }
 
 /// `(start, end, summary)` of each busy interval, times in UTC.
@@ -115,4 +123,24 @@ pub fn expected_new_york_busy() -> Vec<(String, String, Option<String>)> {
         span("2025-03-31T14:00:00Z", "2025-03-31T14:30:00Z", Some("Team sync")),
         span("2025-04-07T14:00:00Z", "2025-04-07T14:30:00Z", Some("Team sync")),
     ]
+}
+
+/// Serves `router` on 127.0.0.1 at a free port until the test ends; returns its base URL.
+pub async fn serve(router: axum::Router) -> url::Url {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    url::Url::parse(&format!("http://{addr}/")).expect("url")
+}
+
+/// The events of a `VCALENDAR` text (without its wrapper), to build one feed out of several fixtures.
+pub fn inner(vcalendar: &str) -> String {
+    vcalendar
+        .split_inclusive("\r\n")
+        .filter(|l| {
+            !matches!(l.trim_end(), "BEGIN:VCALENDAR" | "END:VCALENDAR" | "VERSION:2.0") && !l.starts_with("PRODID")
+        })
+        .collect()
 }

@@ -2,5 +2,6 @@
 //! servers for ICS feeds, and fakes of Google Calendar and Microsoft Graph that follow their documented contracts.
 
 mod caldav;
+mod feeds;
 mod fixtures;
 mod radicale;
