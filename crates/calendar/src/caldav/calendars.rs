@@ -58,9 +58,8 @@ impl CollectionVersion {
     /// True when both versions carry the same marker: the contents did not change. Unknown markers never compare
     /// equal (the caller must read again).
     pub fn unchanged_since(&self, earlier: &CollectionVersion) -> bool {
-        match (&self.sync_token, &earlier.sync_token) {
-            (Some(a), Some(b)) => return a == b,
-            _ => {}
+        if let (Some(a), Some(b)) = (&self.sync_token, &earlier.sync_token) {
+            return a == b;
         }
         matches!((&self.ctag, &earlier.ctag), (Some(a), Some(b)) if a == b)
     }

@@ -338,7 +338,7 @@ async fn change_detection_sees_writes_through_ctag_sync_tokens_and_etags() {
     assert_eq!(etags[0].0, stored.href);
     assert_eq!(etags[0].1, changes.changed[0].1);
     let fetched = client
-        .fetch_objects(&work, &[stored.href.clone()])
+        .fetch_objects(&work, std::slice::from_ref(&stored.href))
         .await
         .expect("multiget");
     assert!(fetched[0].data.contains("UID:bk_3@convene"));

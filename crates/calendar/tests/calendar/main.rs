@@ -4,4 +4,6 @@
 mod caldav;
 mod feeds;
 mod fixtures;
+mod google;
+mod microsoft;
 mod radicale;
