@@ -105,20 +105,45 @@ fn line(out: &mut String, content: &str) {
     out.push_str("\r\n");
 }
 
+/// Who the text is for: a scheduling message (email attachment, download) or a calendar store.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Message,
+    CalendarStore,
+}
+
 impl IcsEvent {
     /// The whole `VCALENDAR` text with CRLF line ends.
     pub fn render(&self) -> String {
+        self.render_for(Audience::Message)
+    }
+
+    /// The text for a calendar server to store (a CalDAV `PUT`): no `METHOD`, which calendar collections must not
+    /// hold (RFC 4791 §4.1), and `SCHEDULE-AGENT=CLIENT` on the organizer and attendees so a scheduling server does
+    /// not send invitations of its own (RFC 6638 §7.1): convene sends them.
+    pub fn render_calendar_resource(&self) -> String {
+        self.render_for(Audience::CalendarStore)
+    }
+
+    fn render_for(&self, audience: Audience) -> String {
         let mut out = String::new();
         let method = match self.method {
             Method::Request => "REQUEST",
             Method::Cancel => "CANCEL",
             Method::Publish => "PUBLISH",
         };
+        let agent = if audience == Audience::CalendarStore {
+            ";SCHEDULE-AGENT=CLIENT"
+        } else {
+            ""
+        };
         line(&mut out, "BEGIN:VCALENDAR");
         line(&mut out, "VERSION:2.0");
         line(&mut out, "PRODID:-//convene//convene//EN");
         line(&mut out, "CALSCALE:GREGORIAN");
-        line(&mut out, &format!("METHOD:{method}"));
+        if audience == Audience::Message {
+            line(&mut out, &format!("METHOD:{method}"));
+        }
         line(&mut out, "BEGIN:VEVENT");
         line(&mut out, &format!("UID:{}", text(&self.uid)));
         line(&mut out, &format!("SEQUENCE:{}", self.sequence));
@@ -135,7 +160,7 @@ impl IcsEvent {
         line(
             &mut out,
             &format!(
-                "ORGANIZER;CN={}:mailto:{}",
+                "ORGANIZER;CN={}{agent}:mailto:{}",
                 param(&self.organizer.name),
                 address(&self.organizer.email)
             ),
@@ -144,7 +169,7 @@ impl IcsEvent {
             let mut attendee = String::new();
             let _ = write!(
                 attendee,
-                "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:{}",
+                "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE{agent}:mailto:{}",
                 param(&a.name),
                 address(&a.email)
             );
@@ -230,6 +255,19 @@ mod tests {
         e.method = Method::Cancel;
         let ics = e.render();
         assert!(ics.contains("METHOD:CANCEL") && ics.contains("STATUS:CANCELLED"));
+    }
+
+    #[test]
+    fn calendar_resources_have_no_method_and_keep_the_server_from_inviting() {
+        let ics = event().render_calendar_resource();
+        assert!(!ics.contains("METHOD:"), "{ics}");
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(unfolded.contains("ORGANIZER;CN=Olivia O Owner;SCHEDULE-AGENT=CLIENT:mailto:owner@example.com"));
+        assert!(
+            unfolded.contains("RSVP=TRUE;SCHEDULE-AGENT=CLIENT:mailto:eve@example.com"),
+            "{unfolded}"
+        );
+        assert!(!event().render().contains("SCHEDULE-AGENT"));
     }
 
     #[test]
