@@ -2,6 +2,7 @@
 //! metrics. [`Application::build`] binds a listener (port 0 works, for tests) and
 //! [`Application::run_until`] serves until a shutdown signal.
 
+pub mod accounts;
 pub mod api;
 pub mod credentials;
 pub mod email;
@@ -12,15 +13,15 @@ pub mod rotation;
 pub mod scheduling;
 mod state;
 pub mod tenancy;
+pub mod time_text;
 mod web;
 pub mod webhooks;
 
 pub use retry::RetryPolicy;
 pub use state::{AppState, ServerSettings};
 
-use api::ApiError;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use std::future::Future;
@@ -43,9 +44,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health::health))
         .route("/metrics", get(metrics::serve))
         .merge(web::router())
-        .fallback(|request: Request| async move {
-            ApiError::NotFound(format!("Cannot {} {}", request.method(), request.uri().path()))
-        })
+        .fallback(api::error::no_route)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(axum::middleware::from_fn(api::error::envelope))

@@ -10,7 +10,7 @@ use super::version::{VersionRule, enforce};
 use crate::AppState;
 use crate::email::{self, queue::BookingChange};
 use crate::scheduling::booking::AttendeeInput;
-use crate::scheduling::time_text::{ts, utc_iso};
+use crate::time_text::{ts, utc_iso};
 use crate::webhooks::{self, Trigger};
 use axum::Json;
 use axum::extract::State;

@@ -11,7 +11,7 @@ use crate::AppState;
 use crate::email::{self, queue::BookingChange};
 use crate::scheduling::booking::{self, AttendeeInput, BookingRequest, parse_guests};
 use crate::scheduling::resolve::{self, EventTypeRef};
-use crate::scheduling::time_text::{parse_instant, ts, utc_iso};
+use crate::time_text::{parse_instant, ts, utc_iso};
 use crate::webhooks::{self, Trigger};
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -352,9 +352,9 @@ fn sort(q: &QueryPairs) -> Result<&'static str, ApiError> {
 }
 
 fn instant_param(q: &QueryPairs, key: &str) -> Result<Option<i64>, ApiError> {
-    q.get(key)
+    Ok(q.get(key)
         .map(|v| parse_instant(key, v).map(|t| t.as_millisecond()))
-        .transpose()
+        .transpose()?)
 }
 
 /// Get my bookings: those I host and those I attend, with Cal.com's filters.

@@ -1,7 +1,6 @@
 //! The REST API under `/v2`, with Cal.com API v2 shapes. One module per resource.
 
-mod access;
-pub mod account_emails;
+mod account_emails;
 mod admin;
 mod api_keys;
 pub mod auth;
@@ -23,7 +22,7 @@ mod profile_input;
 mod reservations;
 mod schedules;
 mod slots;
-pub(crate) mod smtp_configurations;
+mod smtp_configurations;
 mod team_event_types;
 mod team_input;
 pub mod version;

@@ -10,7 +10,7 @@ use crate::AppState;
 use crate::credentials::new_uid;
 use crate::scheduling::calendar::{Calendar, Exclusions};
 use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
-use crate::scheduling::time_text::{parse_instant, ts, utc_iso};
+use crate::time_text::{parse_instant, ts, utc_iso};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};

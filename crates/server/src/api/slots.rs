@@ -7,7 +7,7 @@ use super::version::{VersionRule, enforce};
 use crate::AppState;
 use crate::scheduling::calendar::{Calendar, Exclusions};
 use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
-use crate::scheduling::time_text::{local_date_and_iso, local_iso, parse_bound};
+use crate::time_text::{local_date_and_iso, local_iso, parse_bound};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -5,18 +5,23 @@
 //! sent, retrying or failed, recording every route's reply. Nothing is deleted.
 
 pub mod alerts;
+pub mod breaker;
 pub mod compose;
 pub mod host_guard;
 pub mod message;
+pub mod outcome;
+pub mod probe;
 pub mod providers;
 pub mod queue;
 pub mod routes;
-pub mod sender_test;
+pub mod sender_admin;
 pub mod senders;
 pub mod settings;
 pub mod smtp;
 pub mod transport;
 pub mod worker;
 
+pub use queue::EnqueueError;
 pub use routes::{Mailer, Route};
-pub use settings::{EmailSettings, Security, SmtpServer, SmtpTimeouts, TransportConfig};
+pub use settings::{EmailSettings, TransportConfig};
+pub use smtp::{Security, SmtpServer, SmtpTimeouts};

@@ -5,9 +5,10 @@
 //! SMTP server — and then the platform default, sending as the platform with the organization's address as
 //! Reply-To (so DMARC passes). A sender whose circuit is open is skipped at once.
 
+use super::breaker::{Admission, Breakers};
 use super::message::Sender;
 use super::providers::{ProviderClient, http_client};
-use super::senders::{Admission, Breakers, Directory, OrgSenders, SenderConfig};
+use super::senders::{Directory, OrgSenders, SenderConfig};
 use super::settings::{EmailSettings, TransportConfig};
 use super::smtp::{AddressRule, SmtpClient};
 use super::transport::Transport;

@@ -5,12 +5,13 @@
 //! [`spawn_worker`] loops over batches, recording one batch while sending the next.
 
 use super::alerts;
+use super::breaker::{Admission, Transition};
 use super::message::{self, Built};
+use super::outcome::{DeliveryFailure, ServerReply, Stage};
 use super::routes::{Route, Step, Way};
-use super::senders::{Admission, SenderConfig, Transition};
-use super::smtp::{SmtpFailure, SmtpReply, Stage};
+use super::senders::SenderConfig;
 use crate::AppState;
-use crate::scheduling::time_text::{ts, utc_iso};
+use crate::time_text::{ts, utc_iso};
 use convene_store::outbox::{self, AttemptRecord, EmailRecord, Settle, Settlement};
 use convene_store::smtp_senders;
 use convene_store::{StoreResult, now_ms};
@@ -95,7 +96,7 @@ pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
     let mailer = &state.mailer;
     let steps = mailer.steps_for(&email, now_ms()).await;
     let mut tried = Vec::with_capacity(steps.len() + 1);
-    let mut last_failure: Option<SmtpFailure> = None;
+    let mut last_failure: Option<DeliveryFailure> = None;
     let mut sent_by = None;
     'steps: for step in steps {
         match step {
@@ -154,7 +155,7 @@ pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
                         Err(failure) => sender_failure = Some(failure),
                     }
                 }
-                let failure = sender_failure.unwrap_or_else(|| SmtpFailure {
+                let failure = sender_failure.unwrap_or_else(|| DeliveryFailure {
                     stage: Stage::Connect,
                     code: None,
                     message: "the sender has no usable path (no SMTP host and no API key)".to_owned(),
@@ -185,7 +186,7 @@ pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
 }
 
 /// Sends through one route and records the attempt.
-async fn attempt(route: &Route, email: &EmailRecord, tried: &mut Vec<AttemptRecord>) -> Result<(), SmtpFailure> {
+async fn attempt(route: &Route, email: &EmailRecord, tried: &mut Vec<AttemptRecord>) -> Result<(), DeliveryFailure> {
     let started_at = now_ms();
     let clock = Instant::now();
     let result = deliver(route, email).await;
@@ -209,11 +210,11 @@ async fn attempt(route: &Route, email: &EmailRecord, tried: &mut Vec<AttemptReco
 }
 
 /// Sends `email` through `route` alone (a worker step, and the test-email button).
-pub async fn deliver(route: &Route, email: &EmailRecord) -> Result<SmtpReply, SmtpFailure> {
+pub async fn deliver(route: &Route, email: &EmailRecord) -> Result<ServerReply, DeliveryFailure> {
     match &route.way {
         Way::Transport(transport) => {
             let Built { envelope, bytes } =
-                message::build(email, &route.from, route.reply_to.as_ref()).map_err(|e| SmtpFailure {
+                message::build(email, &route.from, route.reply_to.as_ref()).map_err(|e| DeliveryFailure {
                     stage: Stage::Data,
                     code: Some(554),
                     message: e,
@@ -231,7 +232,7 @@ async fn report_success(state: &AppState, sender: &SenderConfig) {
     }
 }
 
-async fn report_failure(state: &AppState, sender: &SenderConfig, admission: Admission, failure: &SmtpFailure) {
+async fn report_failure(state: &AppState, sender: &SenderConfig, admission: Admission, failure: &DeliveryFailure) {
     let error = failure.to_string();
     let (transition, health) =
         state

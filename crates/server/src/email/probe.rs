@@ -1,9 +1,9 @@
 //! The "Test connection" and "Send test email" buttons: the same code paths as real sends, bounded in time,
 //! answering which stage failed and what the server said.
 
+use super::outcome::{DeliveryFailure, Stage};
 use super::routes::{Mailer, Way};
 use super::senders::SenderConfig;
-use super::smtp::{SmtpFailure, Stage};
 use super::worker::deliver;
 use convene_store::outbox::EmailRecord;
 use serde::Serialize;
@@ -40,7 +40,7 @@ fn stage_name(stage: Stage) -> &'static str {
     }
 }
 
-fn failed(failure: &SmtpFailure, started: Instant, route: Option<String>) -> TestResult {
+fn failed(failure: &DeliveryFailure, started: Instant, route: Option<String>) -> TestResult {
     TestResult {
         success: false,
         stage: stage_name(failure.stage),
