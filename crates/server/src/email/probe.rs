@@ -4,7 +4,6 @@
 use super::outcome::{DeliveryFailure, Stage};
 use super::routes::{Mailer, Way};
 use super::senders::SenderConfig;
-use super::worker::deliver;
 use convene_store::outbox::EmailRecord;
 use serde::Serialize;
 use std::time::Instant;
@@ -159,7 +158,7 @@ pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) 
                 },
                 Way::Provider(_) => route,
             };
-            match deliver(&route, &email).await {
+            match route.deliver(&email).await {
                 Ok(reply) => {
                     return TestResult {
                         success: true,

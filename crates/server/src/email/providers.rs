@@ -1,7 +1,7 @@
 //! Provider HTTP APIs: SendGrid's v3 mail send and SparkPost's transmissions. Each send is one JSON request
 //! with the same parts as the MIME message (text, HTML, the invite as an attachment, Reply-To, Message-ID).
 
-use super::message::Sender;
+use super::message::Mailbox;
 use super::outcome::{DeliveryFailure, ServerReply, Stage};
 use base64::Engine;
 use convene_store::outbox::EmailRecord;
@@ -62,11 +62,11 @@ impl ProviderClient {
     pub async fn send(
         &self,
         email: &EmailRecord,
-        from: &Sender,
-        reply_to: Option<&Sender>,
+        from: &Mailbox,
+        reply_to: Option<&Mailbox>,
     ) -> Result<ServerReply, DeliveryFailure> {
         let reply_to = reply_to.cloned().or_else(|| {
-            email.reply_to_email.as_ref().map(|e| Sender {
+            email.reply_to_email.as_ref().map(|e| Mailbox {
                 email: e.clone(),
                 name: email.reply_to_name.clone().unwrap_or_default(),
             })
@@ -167,7 +167,7 @@ fn invite_attachment(email: &EmailRecord) -> Option<(String, String)> {
 }
 
 /// SendGrid v3 `mail/send`.
-fn sendgrid_body(email: &EmailRecord, from: &Sender, reply_to: Option<&Sender>) -> Value {
+fn sendgrid_body(email: &EmailRecord, from: &Mailbox, reply_to: Option<&Mailbox>) -> Value {
     let mut body = json!({
         "personalizations": [{ "to": [person(&email.to_email, email.to_name.as_deref())] }],
         "from": person(&from.email, Some(&from.name)),
@@ -190,7 +190,7 @@ fn sendgrid_body(email: &EmailRecord, from: &Sender, reply_to: Option<&Sender>) 
 }
 
 /// SparkPost `transmissions`.
-fn sparkpost_body(email: &EmailRecord, from: &Sender, reply_to: Option<&Sender>, ip_pool: Option<&str>) -> Value {
+fn sparkpost_body(email: &EmailRecord, from: &Mailbox, reply_to: Option<&Mailbox>, ip_pool: Option<&str>) -> Value {
     let mut content = json!({
         "from": { "email": from.email, "name": from.name },
         "subject": email.subject,

@@ -24,7 +24,7 @@ pub use secret::{open_secret, reseal_secret, seal_secret};
 pub use settings::{RetryPolicy, WebhookSettings};
 pub use signature::{NO_SECRET_SIGNATURE, sign};
 pub use trigger::Trigger;
-pub use worker::spawn_worker;
+pub use worker::{WebhookWorker, spawn_worker};
 
 /// The payload version convene sends, in `x-cal-webhook-version` (the only one Cal.com defines).
 pub const PAYLOAD_VERSION: &str = "2021-10-20";

@@ -1,20 +1,32 @@
 //! The background loop that drains the webhook queue.
 
-use super::delivery::deliver_one;
-use crate::AppState;
-use convene_store::now_ms;
+use super::delivery::deliver_next;
+use super::settings::WebhookSettings;
+use convene_keyring::Keyring;
+use convene_store::{Db, now_ms};
+use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+
+/// What the delivery worker runs on: the database, the keys that open subscribers' secrets, and the delivery
+/// settings. The server's state converts into one.
+#[derive(Clone)]
+pub struct WebhookWorker {
+    pub db: Db,
+    pub keyring: Arc<Keyring>,
+    pub settings: WebhookSettings,
+}
 
 /// Delivers due webhooks one after another, idling `poll_interval` when none is due, until `shutdown` turns
 /// true (or its sender is dropped). A delivery in flight is finished first (its request is bounded by the timeout), so stopping never
 /// strands a row in `delivering`. Other processes sharing a PostgreSQL database run their own loops; the
 /// claim keeps them off each other's rows.
-pub fn spawn_worker(state: AppState, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+pub fn spawn_worker(worker: impl Into<WebhookWorker>, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
+    let worker = worker.into();
     tokio::spawn(async move {
-        let idle = state.settings.webhooks.poll_interval;
+        let idle = worker.settings.poll_interval;
         while !*shutdown.borrow() {
-            let busy = match deliver_one(&state, now_ms()).await {
+            let busy = match deliver_next(&worker, now_ms()).await {
                 Ok(outcome) => outcome.is_some(),
                 Err(e) => {
                     tracing::error!(error = %e, "webhook worker could not reach the queue");
