@@ -1,8 +1,8 @@
 //! Operational endpoints outside the API: `GET /health` (the process is up and its database answers), `GET
 //! /metrics` (Prometheus), and the middleware that counts requests.
 
-use crate::AppState;
 use crate::metrics::RouteLabels;
+use crate::state::AppState;
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};

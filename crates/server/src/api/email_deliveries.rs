@@ -5,7 +5,7 @@
 use super::ApiError;
 use super::auth::ApiUser;
 use super::extract::{PathIds, QueryPairs};
-use crate::AppState;
+use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use crate::time_text::{parse_instant, ts, utc_iso};
 use axum::Json;

@@ -30,7 +30,7 @@ mod webhooks;
 
 pub use error::ApiError;
 
-use crate::AppState;
+use crate::state::AppState;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;

@@ -7,7 +7,7 @@ use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope;
 use super::extract::{ApiJson, PathIds};
-use crate::AppState;
+use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;

@@ -6,7 +6,7 @@ use super::dto::TeamOutput;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use super::team_input::TeamInput;
-use crate::AppState;
+use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;

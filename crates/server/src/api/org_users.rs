@@ -6,7 +6,7 @@ use super::dto::OrgUserOutput;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value, split_off};
 use super::profile_input::ProfileInput;
-use crate::AppState;
+use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;

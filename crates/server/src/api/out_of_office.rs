@@ -6,7 +6,7 @@ use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
-use crate::AppState;
+use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use crate::time_text::{parse_instant, ts, utc_iso};
 use axum::extract::State;

@@ -6,7 +6,7 @@ use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::event_types::{EventTypeInput, EventTypeOutput, merged_fields};
 use super::extract::{ApiJson, PathIds, from_value, split_off};
-use crate::AppState;
+use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;

@@ -5,8 +5,8 @@
 
 use super::pages::{internal, message, render, same_origin};
 use super::session::{self, CSRF_COOKIE, tokens_match};
-use crate::AppState;
 use crate::accounts::password_reset::{ResetError, request_reset, reset_password};
+use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::{FormRejection, QueryRejection};

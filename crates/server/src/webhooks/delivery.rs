@@ -2,12 +2,23 @@
 
 use super::secret::open_secret;
 use super::send::{Answer, Post, send};
+use super::settings::WebhookSettings;
 use super::signature::sign;
 use super::target::{TargetError, resolve};
-use super::worker::WebhookWorker;
-use convene_store::StoreError;
+use convene_keyring::Keyring;
 use convene_store::webhooks::deliveries::{self, AttemptResult, DeliveryRecord};
 use convene_store::webhooks::{self, WebhookRecord};
+use convene_store::{Db, StoreError};
+use std::sync::Arc;
+
+/// What the delivery worker runs on: the database, the keys that open subscribers' secrets, and the delivery
+/// settings. The server's state converts into one.
+#[derive(Clone)]
+pub struct WebhookWorker {
+    pub db: Db,
+    pub keyring: Arc<Keyring>,
+    pub settings: WebhookSettings,
+}
 
 /// What [`deliver_one`] did with the row it claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]

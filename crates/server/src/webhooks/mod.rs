@@ -18,13 +18,13 @@ mod target;
 mod trigger;
 mod worker;
 
-pub use delivery::{DeliveryOutcome, deliver_one};
+pub use delivery::{DeliveryOutcome, WebhookWorker, deliver_one};
 pub use queue::{EnqueueError, enqueue, enqueue_booking_event};
 pub use secret::{open_secret, reseal_secret, seal_secret};
 pub use settings::{RetryPolicy, WebhookSettings};
 pub use signature::{NO_SECRET_SIGNATURE, sign};
 pub use trigger::Trigger;
-pub use worker::{WebhookWorker, spawn_worker};
+pub use worker::spawn_worker;
 
 /// The payload version convene sends, in `x-cal-webhook-version` (the only one Cal.com defines).
 pub const PAYLOAD_VERSION: &str = "2021-10-20";

@@ -1,21 +1,9 @@
 //! The background loop that drains the webhook queue.
 
-use super::delivery::deliver_next;
-use super::settings::WebhookSettings;
-use convene_keyring::Keyring;
-use convene_store::{Db, now_ms};
-use std::sync::Arc;
+use super::delivery::{WebhookWorker, deliver_next};
+use convene_store::now_ms;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
-
-/// What the delivery worker runs on: the database, the keys that open subscribers' secrets, and the delivery
-/// settings. The server's state converts into one.
-#[derive(Clone)]
-pub struct WebhookWorker {
-    pub db: Db,
-    pub keyring: Arc<Keyring>,
-    pub settings: WebhookSettings,
-}
 
 /// Delivers due webhooks one after another, idling `poll_interval` when none is due, until `shutdown` turns
 /// true (or its sender is dropped). A delivery in flight is finished first (its request is bounded by the timeout), so stopping never

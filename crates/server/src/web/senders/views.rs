@@ -1,6 +1,5 @@
 //! What the settings pages show: the page templates and the view of each sender, form, test result and date.
 
-use super::delivery_log::DeliveryRow;
 use super::form::FormData;
 use crate::email::probe::TestResult;
 use crate::email::sender_admin::SenderOutput;
@@ -285,5 +284,59 @@ pub(super) fn sender_card(s: &SenderOutput, teams: String, to_email: &str, form:
         last_tested: when_iso(health.last_tested_at.as_ref()),
         to_email: to_email.to_owned(),
         form,
+    }
+}
+
+/// One email of the log on the settings page.
+pub(super) struct DeliveryRow {
+    pub(super) id: i64,
+    pub(super) created: String,
+    pub(super) kind: String,
+    pub(super) recipient: String,
+    pub(super) status: String,
+    pub(super) route: String,
+    pub(super) last_error: String,
+}
+
+/// One attempt on one route, on an email's page.
+pub(super) struct AttemptRow {
+    pub(super) attempt: i64,
+    pub(super) started: String,
+    pub(super) route: String,
+    pub(super) outcome: String,
+    pub(super) smtp_code: String,
+    pub(super) reply: String,
+    pub(super) duration_ms: i64,
+}
+
+/// One email with every route tried.
+#[derive(Template)]
+#[template(path = "email_delivery.html")]
+pub(super) struct DeliveryPage {
+    pub(super) org_id: i64,
+    pub(super) org_name: String,
+    pub(super) id: i64,
+    pub(super) kind: String,
+    pub(super) recipient: String,
+    pub(super) subject: String,
+    pub(super) status: String,
+    pub(super) attempts: i64,
+    pub(super) route: String,
+    pub(super) last_code: String,
+    pub(super) last_error: String,
+    pub(super) created: String,
+    pub(super) sent: String,
+    pub(super) rows: Vec<AttemptRow>,
+}
+
+/// A route of the delivery log, with the sender's address when it is one of the organization's.
+pub(super) fn route_label(route: &str, senders: &[SenderOutput]) -> String {
+    let id = route
+        .strip_prefix("sender:")
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|id| id.parse::<i64>().ok());
+    match id.and_then(|id| senders.iter().find(|s| s.id == id)) {
+        Some(s) => format!("{route} ({})", s.from_email),
+        None => route.to_owned(),
     }
 }
