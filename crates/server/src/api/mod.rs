@@ -4,7 +4,6 @@ mod account_emails;
 mod admin;
 mod api_keys;
 pub mod auth;
-mod booking_actions;
 mod bookings;
 pub mod dto;
 mod email_deliveries;
@@ -75,7 +74,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(event_types::router())
         .merge(slots::router())
         .merge(bookings::router())
-        .merge(booking_actions::router())
         .merge(reservations::router())
         .merge(out_of_office::router())
         .merge(team_event_types::router())

@@ -5,7 +5,7 @@ use convene_store::smtp_senders::SenderRecord;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// How a sender has been doing.
+// How a sender has been doing. (No doc comment: it would change the OpenAPI document.)
 #[derive(Debug, Clone, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct HealthOutput {
