@@ -105,7 +105,7 @@ impl OverrideRule {
         let end = clock(&format!("{field}.endTime"), &self.end_time, true)?;
         if end != Time::midnight() && end < start {
             return Err(FieldError::new(
-                &format!("{field}.endTime"),
+                format!("{field}.endTime"),
                 "must not be before startTime",
             ));
         }

@@ -48,7 +48,7 @@ pub fn validate_locations(locations: &[Value]) -> Result<String, FieldError> {
         let Some((_, needs)) = LOCATION_KINDS.iter().find(|(k, _)| *k == kind) else {
             let known: Vec<&str> = LOCATION_KINDS.iter().map(|(k, _)| *k).collect();
             return Err(FieldError::new(
-                &format!("{field}.type"),
+                format!("{field}.type"),
                 format!("must be one of {}", known.join(", ")),
             ));
         };
@@ -86,7 +86,7 @@ pub fn validate_booking_fields(fields: &[Value]) -> Result<String, FieldError> {
         }
         if !FIELD_TYPES.contains(&kind) {
             return Err(FieldError::new(
-                &at("type"),
+                at("type"),
                 format!("'{kind}' is not a booking field type"),
             ));
         }
@@ -156,7 +156,7 @@ pub fn validate_limits(field: &str, value: &Value, max: i64) -> Result<Option<St
         }
         if !matches!(key.as_str(), "day" | "week" | "month" | "year") {
             return Err(FieldError::new(
-                &format!("{field}.{key}"),
+                format!("{field}.{key}"),
                 "must be one of day, week, month, year",
             ));
         }
@@ -166,7 +166,7 @@ pub fn validate_limits(field: &str, value: &Value, max: i64) -> Result<Option<St
             }
             _ => {
                 return Err(FieldError::new(
-                    &format!("{field}.{key}"),
+                    format!("{field}.{key}"),
                     format!("must be a whole number from 1 to {max}"),
                 ));
             }
@@ -206,10 +206,7 @@ pub fn validate_email_settings(value: &Value) -> Result<String, FieldError> {
                 kept.insert(key.to_owned(), json!(b));
             }
             Some(_) => {
-                return Err(FieldError::new(
-                    &format!("emailSettings.{key}"),
-                    "must be true or false",
-                ));
+                return Err(FieldError::new(format!("emailSettings.{key}"), "must be true or false"));
             }
         }
     }
