@@ -1,5 +1,5 @@
 //! Prometheus metrics, one registry per server (so tests can run many servers in one process). The HTTP side —
-//! counting requests and serving `/metrics` — is in [`crate::ops`].
+//! counting requests and serving `/metrics` — is in `ops.rs`.
 
 use convene_store::outbox::Settlement;
 use prometheus_client::encoding::EncodeLabelSet;
