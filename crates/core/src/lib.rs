@@ -7,6 +7,7 @@ pub mod email;
 pub mod feature;
 pub mod ics;
 pub mod ids;
+pub mod metadata;
 pub mod net_guard;
 pub mod profile;
 pub mod role;

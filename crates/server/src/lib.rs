@@ -2,25 +2,26 @@
 //! metrics. [`Application::build`] binds a listener (port 0 works, for tests) and
 //! [`Application::run_until`] serves until a shutdown signal.
 
+pub mod accounts;
 pub mod api;
 pub mod credentials;
 pub mod email;
-mod health;
 pub mod metrics;
+mod ops;
 mod retry;
 pub mod rotation;
 pub mod scheduling;
 mod state;
 pub mod tenancy;
+pub mod time_text;
 mod web;
 pub mod webhooks;
 
 pub use retry::RetryPolicy;
 pub use state::{AppState, ServerSettings};
 
-use api::ApiError;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::serve::ListenerExt;
 use std::future::Future;
@@ -40,17 +41,15 @@ pub fn router(state: AppState) -> Router {
         .merge(api)
         .route("/v2/openapi.json", get(move || async move { axum::Json(openapi_json) }))
         .merge(Scalar::with_url("/docs", openapi))
-        .route("/health", get(health::health))
-        .route("/metrics", get(metrics::serve))
+        .route("/health", get(ops::health))
+        .route("/metrics", get(ops::metrics))
         .merge(web::router())
-        .fallback(|request: Request| async move {
-            ApiError::NotFound(format!("Cannot {} {}", request.method(), request.uri().path()))
-        })
+        .fallback(api::error::no_route)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(axum::middleware::from_fn(api::error::envelope))
         .layer(CatchPanicLayer::new())
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_requests))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }

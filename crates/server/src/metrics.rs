@@ -1,9 +1,6 @@
-//! Prometheus metrics, one registry per server (so tests can run many servers in one process).
+//! Prometheus metrics, one registry per server (so tests can run many servers in one process). The HTTP side —
+//! counting requests and serving `/metrics` — is in `ops.rs`.
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use convene_store::outbox::Settlement;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -13,9 +10,6 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use std::sync::Mutex;
 use std::sync::atomic::AtomicU64;
-use std::time::Instant;
-
-use crate::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
@@ -129,41 +123,4 @@ impl Default for Metrics {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// Middleware counting requests by matched route (not raw path, to bound label cardinality).
-pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
-    let response = next.run(request).await;
-    let labels = RouteLabels {
-        method,
-        route,
-        status: response.status().as_u16(),
-    };
-    state.metrics.http_requests.get_or_create(&labels).inc();
-    state.metrics.http_duration.observe(started.elapsed().as_secs_f64());
-    response
-}
-
-/// `GET /metrics` in the OpenMetrics text format Prometheus scrapes.
-pub async fn serve(State(state): State<AppState>) -> Response {
-    match convene_store::outbox::backlog(&state.db, convene_store::now_ms()).await {
-        Ok((depth, oldest_ms)) => {
-            state.metrics.email_queue_depth.set(depth);
-            #[allow(clippy::cast_precision_loss)] // milliseconds of waiting fit f64 exactly for any real age
-            state.metrics.email_oldest_due_seconds.set(oldest_ms as f64 / 1000.0);
-        }
-        Err(e) => tracing::warn!(error = %e, "could not read the email backlog for metrics"),
-    }
-    let mut response = state.metrics.render().into_response();
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
-    );
-    response
 }

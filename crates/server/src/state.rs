@@ -1,8 +1,9 @@
 //! Shared state handed to every handler.
 
+use crate::email::worker::EmailWorker;
 use crate::email::{EmailSettings, Mailer};
 use crate::metrics::Metrics;
-use crate::webhooks::WebhookSettings;
+use crate::webhooks::{WebhookSettings, WebhookWorker};
 use convene_keyring::Keyring;
 use convene_store::Db;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -39,6 +40,7 @@ impl Default for ServerSettings {
     }
 }
 
+/// Shared by every handler: the database, settings, limiters, metrics, keys and the mailer.
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
@@ -56,6 +58,7 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// Builds the state (and the mailer with its transports) for `db`.
     pub fn new(db: Db, settings: ServerSettings, keyring: Arc<Keyring>) -> Self {
         let quota = Quota::per_minute(settings.rate_limit_per_minute);
         let mailer = Arc::new(Mailer::new(settings.email.clone(), db.clone(), keyring.clone()));
@@ -70,5 +73,38 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
             keyring,
         }
+    }
+}
+
+// The background workers take only their part of the state, so the services never depend on the server's.
+
+impl From<&AppState> for EmailWorker {
+    fn from(state: &AppState) -> Self {
+        EmailWorker {
+            mailer: state.mailer.clone(),
+            metrics: state.metrics.clone(),
+        }
+    }
+}
+
+impl From<AppState> for EmailWorker {
+    fn from(state: AppState) -> Self {
+        EmailWorker::from(&state)
+    }
+}
+
+impl From<&AppState> for WebhookWorker {
+    fn from(state: &AppState) -> Self {
+        WebhookWorker {
+            db: state.db.clone(),
+            keyring: state.keyring.clone(),
+            settings: state.settings.webhooks.clone(),
+        }
+    }
+}
+
+impl From<AppState> for WebhookWorker {
+    fn from(state: AppState) -> Self {
+        WebhookWorker::from(&state)
     }
 }

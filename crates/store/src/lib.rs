@@ -21,6 +21,7 @@ pub mod schedules;
 pub mod sessions;
 pub mod smtp_senders;
 pub mod teams;
+#[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;
 pub mod verified_emails;

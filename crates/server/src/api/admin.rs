@@ -7,7 +7,7 @@ use super::dto::{TeamOutput, iso};
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value, split_off};
 use super::team_input::TeamInput;
-use crate::AppState;
+use crate::state::AppState;
 use crate::tenancy;
 use axum::extract::State;
 use axum::response::Response;

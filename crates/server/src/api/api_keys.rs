@@ -4,7 +4,7 @@ use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::ApiJson;
-use crate::AppState;
+use crate::state::AppState;
 use crate::tenancy;
 use axum::extract::State;
 use axum::response::Response;

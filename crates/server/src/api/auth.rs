@@ -1,8 +1,8 @@
 //! `Authorization: Bearer cal_…` authentication, with the per-key rate limit.
 
 use super::ApiError;
-use crate::AppState;
 use crate::credentials::{API_KEY_PREFIX, hash_api_key};
+use crate::state::AppState;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts};
 use convene_core::{ApiKeyId, UserId};

@@ -23,34 +23,6 @@ pub fn metadata_value(stored: &str) -> Value {
         .unwrap_or_else(|| Value::Object(Map::new()))
 }
 
-/// Validates `metadata` with the spec's limits (at most 50 keys, keys up to 40 characters,
-/// string values up to 500) and returns its stored text.
-pub fn metadata_text(field: &str, value: &Map<String, Value>) -> Result<String, ApiError> {
-    if value.len() > 50 {
-        return Err(ApiError::field(field, "must have at most 50 keys"));
-    }
-    for (key, v) in value {
-        if key.chars().count() > 40 {
-            return Err(ApiError::field(
-                &format!("{field}.{key}"),
-                "keys must be at most 40 characters",
-            ));
-        }
-        let too_long = match v {
-            Value::String(s) => s.chars().count() > 500,
-            Value::Object(_) | Value::Array(_) => v.to_string().chars().count() > 500,
-            _ => false,
-        };
-        if too_long {
-            return Err(ApiError::field(
-                &format!("{field}.{key}"),
-                "values must be at most 500 characters",
-            ));
-        }
-    }
-    Ok(Value::Object(value.clone()).to_string())
-}
-
 /// For PATCH bodies: tells "absent" (`None`) from "null" (`Some(None)`).
 pub fn double_option<'de, T: Deserialize<'de>, D: Deserializer<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)

@@ -3,11 +3,11 @@
 //! Bodies are never shown (account emails carry codes).
 
 use super::ApiError;
-use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::extract::{PathIds, QueryPairs};
-use crate::AppState;
-use crate::scheduling::time_text::{parse_instant, ts, utc_iso};
+use crate::state::AppState;
+use crate::tenancy::access::OrgAccess;
+use crate::time_text::{parse_instant, ts, utc_iso};
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -223,7 +223,7 @@ async fn list_org_deliveries(
     ids: PathIds,
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     page(&state, Scope::Organization(access.org_id().0), &q).await
 }

@@ -6,6 +6,13 @@
 //! same middleware wraps errors produced outside handlers (unknown routes, 405, 413) so clients
 //! see a single shape.
 
+use crate::accounts::email_verification::VerificationError;
+use crate::accounts::password_reset::ResetError;
+use crate::email::sender_admin::SenderError;
+use crate::scheduling::booking::BookingError;
+use crate::scheduling::resolve::ResolveError;
+use crate::tenancy::access::AccessError;
+use crate::{email, webhooks};
 use axum::Json;
 use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -91,6 +98,97 @@ impl From<StoreError> for ApiError {
     }
 }
 
+// One conversion per service error: the API's status, message and `details.field` for each of its variants.
+
+impl From<ResetError> for ApiError {
+    fn from(e: ResetError) -> Self {
+        match e {
+            ResetError::Token(problem) => ApiError::field("token", problem),
+            ResetError::Password(rule) => ApiError::field("password", rule),
+            ResetError::Emails(emails) => emails.into(),
+            ResetError::Store(store) => store.into(),
+            hashing @ ResetError::Hashing(_) => ApiError::Internal(hashing.into()),
+        }
+    }
+}
+
+impl From<VerificationError> for ApiError {
+    fn from(e: VerificationError) -> Self {
+        match e {
+            VerificationError::CodeMissing => ApiError::field("code", "is required"),
+            VerificationError::CodeWrong => ApiError::field("code", "is wrong or has expired; request a new one"),
+            VerificationError::Emails(emails) => emails.into(),
+            VerificationError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::OrganizationNotFound | AccessError::TeamNotFound => ApiError::NotFound(e.to_string()),
+            AccessError::NotMember | AccessError::NotAccepted | AccessError::NotAdmin | AccessError::CannotGrant(_) => {
+                ApiError::Forbidden(e.to_string())
+            }
+            AccessError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<SenderError> for ApiError {
+    fn from(e: SenderError) -> Self {
+        match e {
+            SenderError::FeatureOff => ApiError::Forbidden(e.to_string()),
+            SenderError::Access(access) => access.into(),
+            SenderError::NotFound => ApiError::NotFound(e.to_string()),
+            SenderError::Invalid(field) => ApiError::Validation(field),
+            SenderError::Store(store) => store.into(),
+            keyring @ SenderError::Keyring(_) => ApiError::Internal(keyring.into()),
+        }
+    }
+}
+
+impl From<ResolveError> for ApiError {
+    fn from(e: ResolveError) -> Self {
+        match e {
+            ResolveError::Invalid(field) => ApiError::Validation(field),
+            ResolveError::EventTypeNotFound => ApiError::NotFound(e.to_string()),
+            ResolveError::NoHosts => ApiError::Conflict(e.to_string()),
+            ResolveError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<BookingError> for ApiError {
+    fn from(e: BookingError) -> Self {
+        match e {
+            BookingError::Invalid(field) => ApiError::Validation(field),
+            BookingError::SlotUnavailable | BookingError::ChangedMeanwhile => ApiError::Conflict(e.to_string()),
+            BookingError::Store(store) => store.into(),
+            BookingError::Emails(emails) => emails.into(),
+            BookingError::Webhooks(webhooks) => webhooks.into(),
+        }
+    }
+}
+
+impl From<email::queue::EnqueueError> for ApiError {
+    fn from(e: email::queue::EnqueueError) -> Self {
+        match e {
+            email::queue::EnqueueError::Store(store) => store.into(),
+            render @ email::queue::EnqueueError::Render { .. } => ApiError::Internal(render.into()),
+        }
+    }
+}
+
+impl From<webhooks::EnqueueError> for ApiError {
+    fn from(e: webhooks::EnqueueError) -> Self {
+        match e {
+            webhooks::EnqueueError::Store(store) => store.into(),
+            render @ webhooks::EnqueueError::Render(_) => ApiError::Internal(render.into()),
+        }
+    }
+}
+
 fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     chars
@@ -148,6 +246,11 @@ impl IntoResponse for ApiError {
         });
         response
     }
+}
+
+/// The answer for a path no route serves: 404 in the envelope, naming the method and path.
+pub async fn no_route(request: Request) -> Response {
+    ApiError::NotFound(format!("Cannot {} {}", request.method(), request.uri().path())).into_response()
 }
 
 /// Middleware: renders every error response of the API in the envelope, with the request path.

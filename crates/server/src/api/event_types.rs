@@ -2,16 +2,17 @@
 
 use super::ApiError;
 use super::auth::ApiUser;
-use super::dto::{metadata_text, metadata_value};
+use super::dto::metadata_value;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds, QueryPairs};
 use super::version::{VersionRule, enforce};
-use crate::AppState;
 use crate::scheduling::calendar::MAX_BUFFER_MINUTES;
 use crate::scheduling::event_settings::{self, BookingFieldsOutput};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use convene_core::metadata::metadata_text;
 use convene_core::{HeaderText, Slug, UserId};
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::{schedules, users};

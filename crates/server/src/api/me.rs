@@ -6,7 +6,7 @@ use super::dto::MeOutput;
 use super::envelope::{self, Envelope};
 use super::extract::ApiJson;
 use super::profile_input::ProfileInput;
-use crate::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use convene_store::schedules::{self, ScheduleFields};

@@ -2,12 +2,12 @@
 //! `/v2/organizations/{orgId}/teams/{teamId}/memberships`.
 
 use super::ApiError;
-use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::dto::MembershipOutput;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
-use crate::AppState;
+use crate::state::AppState;
+use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{MembershipId, Role, TeamId, UserId};
@@ -103,7 +103,7 @@ async fn list_org_memberships(
     ids: PathIds,
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = memberships::list(&state.db, access.org_id(), paging.skip, paging.take).await?;
@@ -124,7 +124,7 @@ async fn create_org_membership(
     ids: PathIds,
     ApiJson(input): ApiJson<MembershipInput>,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let user_id = input.user_id()?;
     let role = input.role()?.unwrap_or(Role::Member);
@@ -163,7 +163,7 @@ async fn get_org_membership(
     caller: ApiUser,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let membership = membership_or_404(&state, access.org_id(), ids.id("membershipId")?).await?;
     Ok(envelope::ok(MembershipOutput::for_org(&membership)))
@@ -180,7 +180,7 @@ async fn update_org_membership(
     ids: PathIds,
     ApiJson(input): ApiJson<MembershipInput>,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let org = access.org_id();
     let current = membership_or_404(&state, org, ids.id("membershipId")?).await?;
@@ -205,7 +205,7 @@ async fn delete_org_membership(
     caller: ApiUser,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let org = access.org_id();
     let membership = membership_or_404(&state, org, ids.id("membershipId")?).await?;
@@ -228,10 +228,10 @@ async fn team_for_read(
     caller: &ApiUser,
     ids: &PathIds,
 ) -> Result<(OrgAccess, TeamRecord, Role), ApiError> {
-    let access = OrgAccess::load(state, caller, ids.id("orgId")?).await?;
-    let team = access.team(state, ids.id("teamId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
+    let team = access.team(&state.db, ids.id("teamId")?).await?;
     let role = access
-        .team_role(state, caller, &team)
+        .team_role(&state.db, &caller.user, &team)
         .await?
         .ok_or_else(|| ApiError::forbidden("You are not a member of this team"))?;
     Ok((access, team, role))

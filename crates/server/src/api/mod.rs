@@ -1,11 +1,9 @@
 //! The REST API under `/v2`, with Cal.com API v2 shapes. One module per resource.
 
-mod access;
-pub mod account_emails;
+mod account_emails;
 mod admin;
 mod api_keys;
 pub mod auth;
-mod booking_actions;
 mod bookings;
 pub mod dto;
 mod email_deliveries;
@@ -23,7 +21,7 @@ mod profile_input;
 mod reservations;
 mod schedules;
 mod slots;
-pub(crate) mod smtp_configurations;
+mod smtp_configurations;
 mod team_event_types;
 mod team_input;
 pub mod version;
@@ -31,7 +29,7 @@ mod webhooks;
 
 pub use error::ApiError;
 
-use crate::AppState;
+use crate::state::AppState;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -76,7 +74,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(event_types::router())
         .merge(slots::router())
         .merge(bookings::router())
-        .merge(booking_actions::router())
         .merge(reservations::router())
         .merge(out_of_office::router())
         .merge(team_event_types::router())

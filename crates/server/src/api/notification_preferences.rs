@@ -4,11 +4,11 @@
 //! notifications that will use them.
 
 use super::ApiError;
-use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::envelope;
 use super::extract::{ApiJson, PathIds};
-use crate::AppState;
+use crate::state::AppState;
+use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;
 use convene_store::notification_preferences::{self as prefs, Owner};
@@ -113,7 +113,7 @@ async fn get_org_preferences(
     caller: ApiUser,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let org = access.org_id().0;
     Ok(envelope::ok(effective(&state, Owner::Organization(org), None).await?))
@@ -129,7 +129,7 @@ async fn patch_org_preferences(
     ids: PathIds,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let org = access.org_id().0;
     apply(&state, Owner::Organization(org), &body, "body").await?;
@@ -147,7 +147,7 @@ async fn patch_organization(
     ids: PathIds,
     ApiJson(body): ApiJson<Value>,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let map = body
         .as_object()

@@ -1,13 +1,13 @@
 //! `/v2/organizations/{orgId}/teams`: teams inside an organization.
 
 use super::ApiError;
-use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::dto::TeamOutput;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use super::team_input::TeamInput;
-use crate::AppState;
+use crate::state::AppState;
+use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::Role;
@@ -32,7 +32,7 @@ async fn list_teams(
     ids: PathIds,
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = teams::list_teams(&state.db, access.org_id(), paging.skip, paging.take).await?;
     Ok(envelope::ok(list.iter().map(TeamOutput::from).collect::<Vec<_>>()))
@@ -50,7 +50,7 @@ async fn create_team(
     ids: PathIds,
     ApiJson(input): ApiJson<TeamInput>,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let auto_accept_creator = input.auto_accept_creator.unwrap_or(true);
     let fields = input.for_create()?;
@@ -78,7 +78,7 @@ async fn my_teams(
     ids: PathIds,
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = teams::list_teams_of_user(&state.db, access.org_id(), caller.id(), paging.skip, paging.take).await?;
     Ok(envelope::ok(list.iter().map(TeamOutput::from).collect::<Vec<_>>()))
@@ -90,8 +90,8 @@ async fn my_teams(
     responses((status = 200, body = Envelope<TeamOutput>)))]
 #[tracing::instrument(skip_all)]
 async fn get_team(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
-    let team = access.team(&state, ids.id("teamId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
+    let team = access.team(&state.db, ids.id("teamId")?).await?;
     Ok(envelope::ok(TeamOutput::from(&team)))
 }
 
@@ -106,10 +106,10 @@ async fn update_team(
     ids: PathIds,
     ApiJson(input): ApiJson<TeamInput>,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
-    let team = access.team(&state, ids.id("teamId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
+    let team = access.team(&state.db, ids.id("teamId")?).await?;
     if !access
-        .team_role(&state, &caller, &team)
+        .team_role(&state.db, &caller.user, &team)
         .await?
         .is_some_and(Role::can_manage)
     {
@@ -130,9 +130,9 @@ async fn update_team(
     responses((status = 200, body = Envelope<TeamOutput>)))]
 #[tracing::instrument(skip_all)]
 async fn delete_team(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
-    let team = access.team(&state, ids.id("teamId")?).await?;
+    let team = access.team(&state.db, ids.id("teamId")?).await?;
     teams::delete(&state.db, team.team_id()).await?;
     Ok(envelope::ok(TeamOutput::from(&team)))
 }

@@ -1,13 +1,13 @@
 //! `/v2/organizations/{orgId}/users`: accounts managed by an organization's admins.
 
 use super::ApiError;
-use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::dto::OrgUserOutput;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value, split_off};
 use super::profile_input::ProfileInput;
-use crate::AppState;
+use crate::state::AppState;
+use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{EmailAddress, Locale, Role, TimeZoneId, UserId, Username, WeekStart};
@@ -66,7 +66,7 @@ async fn list_users(
     ids: PathIds,
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let emails = q
@@ -100,7 +100,7 @@ async fn create_user(
     ids: PathIds,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let input = CreateOrgUserInput::parse(body)?;
     if input.profile.default_schedule_id.is_some() {
@@ -198,7 +198,7 @@ async fn update_user(
     ids: PathIds,
     ApiJson(input): ApiJson<ProfileInput>,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let (user, membership) = member_or_404(&state, &access, ids.id("userId")?).await?;
     access.require_can_grant(membership.role())?;
@@ -229,7 +229,7 @@ async fn update_user(
     responses((status = 200, body = Envelope<OrgUserOutput>)))]
 #[tracing::instrument(skip_all)]
 async fn delete_user(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let (user, membership) = member_or_404(&state, &access, ids.id("userId")?).await?;
     if user.id == caller.user.id {

@@ -3,12 +3,12 @@
 //! caller's own (`/v2/me/ooo`, our addition in the same shapes).
 
 use super::ApiError;
-use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
-use crate::AppState;
-use crate::scheduling::time_text::{parse_instant, ts, utc_iso};
+use crate::state::AppState;
+use crate::tenancy::access::OrgAccess;
+use crate::time_text::{parse_instant, ts, utc_iso};
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{TeamId, UserId};
@@ -143,7 +143,7 @@ async fn fields(
 /// The organization and the member whose entries are addressed: org admins reach every member,
 /// others only themselves. Non-members of the organization are 404.
 async fn member(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<(TeamId, UserId), ApiError> {
-    let access = OrgAccess::load(state, caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     let user = UserId(ids.id("userId")?);
     if user != caller.id() {
         access.require_admin()?;
@@ -225,7 +225,7 @@ async fn list_org_ooo(
     ids: PathIds,
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state, &caller, ids.id("orgId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = out_of_office::list_for_organization(&state.db, access.org_id(), paging.skip, paging.take).await?;

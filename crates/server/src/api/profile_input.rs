@@ -2,7 +2,8 @@
 //! parsed into a store patch with errors that name each field.
 
 use super::ApiError;
-use super::dto::{double_option, metadata_text, optional_text, optional_url};
+use super::dto::{double_option, optional_text, optional_url};
+use convene_core::metadata::metadata_text;
 use convene_core::{EmailAddress, HeaderText, Locale, TimeFormat, TimeZoneId, Username, WeekStart};
 use convene_store::users::UserPatch;
 use serde::Deserialize;

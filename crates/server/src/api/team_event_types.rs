@@ -2,12 +2,12 @@
 //! members, COLLECTIVE (everyone attends) or ROUND_ROBIN (one free host per booking).
 
 use super::ApiError;
-use super::access::OrgAccess;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::event_types::{EventTypeInput, EventTypeOutput, merged_fields};
 use super::extract::{ApiJson, PathIds, from_value, split_off};
-use crate::AppState;
+use crate::state::AppState;
+use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{Role, TeamId, UserId};
@@ -155,10 +155,10 @@ async fn output(state: &AppState, record: &EventTypeRecord) -> Result<TeamEventT
 
 /// The organization's team, and whether the caller may manage it.
 async fn team(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<(TeamRecord, bool), ApiError> {
-    let access = OrgAccess::load(state, caller, ids.id("orgId")?).await?;
-    let team = access.team(state, ids.id("teamId")?).await?;
+    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
+    let team = access.team(&state.db, ids.id("teamId")?).await?;
     let manages = access
-        .team_role(state, caller, &team)
+        .team_role(&state.db, &caller.user, &team)
         .await?
         .is_some_and(Role::can_manage);
     Ok((team, manages))

@@ -1,7 +1,8 @@
 //! The fields of `CreateOrgTeamDto` / `UpdateOrgTeamDto`, shared by teams and organizations.
 
 use super::ApiError;
-use super::dto::{metadata_text, optional_color, optional_text, optional_url};
+use super::dto::{optional_color, optional_text, optional_url};
+use convene_core::metadata::metadata_text;
 use convene_core::{HeaderText, Slug, TimeFormat, TimeZoneId, WeekStart};
 use convene_store::teams::TeamFields;
 use serde::Deserialize;

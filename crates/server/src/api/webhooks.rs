@@ -10,7 +10,7 @@ use super::auth::ApiUser;
 use super::dto::double_option;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
-use crate::AppState;
+use crate::state::AppState;
 use crate::webhooks::{PAYLOAD_VERSION, Trigger, seal_secret, subscription};
 use axum::extract::State;
 use axum::response::Response;

@@ -2,8 +2,8 @@
 //! through the platform (the failing sender is the one thing that can't carry it).
 
 use super::compose;
+use super::routes::Mailer;
 use super::senders::SenderConfig;
-use crate::AppState;
 use convene_core::TeamId;
 use convene_core::email::EmailKind;
 use convene_store::outbox::{self, NewEmail};
@@ -11,19 +11,20 @@ use convene_store::{memberships, now_ms, smtp_senders};
 
 const ONE_DAY_MS: i64 = 24 * 3600 * 1000;
 
-pub async fn sender_failing(state: &AppState, sender: &SenderConfig, error: &str) {
-    if let Err(e) = queue(state, sender, error).await {
+/// Queues the alert unless one went out for this sender in the last day; a failure to queue is only logged.
+pub async fn sender_failing(mailer: &Mailer, sender: &SenderConfig, error: &str) {
+    if let Err(e) = queue(mailer, sender, error).await {
         tracing::warn!(sender_id = sender.id, error = %e, "could not queue the sender-failing alert");
     }
 }
 
-async fn queue(state: &AppState, sender: &SenderConfig, error: &str) -> anyhow::Result<()> {
+async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str) -> anyhow::Result<()> {
     let now = now_ms();
-    let mut tx = state.db.begin().await?;
+    let mut tx = mailer.db().begin().await?;
     if !smtp_senders::claim_alert(&mut tx, sender.id, now, ONE_DAY_MS).await? {
         return Ok(());
     }
-    let link = format!("{}/settings/email-senders", state.mailer.settings.public_url);
+    let link = format!("{}/settings/email-senders", mailer.settings.public_url);
     let rendered = compose::sender_failing(&sender.from_email, error, &link)?;
     let admins = memberships::list(&mut tx, TeamId(sender.organization_id), 0, 1000).await?;
     for admin in admins
@@ -31,7 +32,7 @@ async fn queue(state: &AppState, sender: &SenderConfig, error: &str) -> anyhow::
         .filter(|m| m.accepted && (m.role == "ADMIN" || m.role == "OWNER"))
     {
         let email = NewEmail {
-            message_id: state.mailer.new_message_id(),
+            message_id: mailer.new_message_id(),
             kind: EmailKind::SenderFailing.as_str().to_owned(),
             organization_id: Some(sender.organization_id),
             user_id: Some(admin.user_id),

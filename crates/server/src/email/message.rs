@@ -4,7 +4,7 @@
 
 use convene_store::outbox::EmailRecord;
 use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::{Attachment, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
 /// The envelope and the bytes to hand to a transport.
@@ -13,18 +13,20 @@ pub struct Built {
     pub bytes: Vec<u8>,
 }
 
-/// Who a route sends as.
+/// A name and an address, as a From or Reply-To shows them (an organization's configured sender is a
+/// [`SenderConfig`](super::senders::SenderConfig), a different thing).
 #[derive(Debug, Clone)]
-pub struct Sender {
+pub struct Mailbox {
     pub email: String,
     pub name: String,
 }
 
 /// Builds the message as `from`. `reply_to` overrides the stored Reply-To (a fallback route names the
 /// organization's address there).
-pub fn build(email: &EmailRecord, from: &Sender, reply_to: Option<&Sender>) -> Result<Built, String> {
-    let from = mailbox(&from.name, &from.email).ok_or_else(|| format!("invalid From address {:?}", from.email))?;
-    let to = mailbox(email.to_name.as_deref().unwrap_or_default(), &email.to_email)
+pub fn build(email: &EmailRecord, from: &Mailbox, reply_to: Option<&Mailbox>) -> Result<Built, String> {
+    let from =
+        lettre_mailbox(&from.name, &from.email).ok_or_else(|| format!("invalid From address {:?}", from.email))?;
+    let to = lettre_mailbox(email.to_name.as_deref().unwrap_or_default(), &email.to_email)
         .ok_or_else(|| format!("invalid recipient address {:?}", email.to_email))?;
     let mut builder = Message::builder()
         .from(from)
@@ -34,8 +36,10 @@ pub fn build(email: &EmailRecord, from: &Sender, reply_to: Option<&Sender>) -> R
     let stored_reply_to = email
         .reply_to_email
         .as_deref()
-        .and_then(|addr| mailbox(email.reply_to_name.as_deref().unwrap_or_default(), addr));
-    let reply_to = reply_to.and_then(|r| mailbox(&r.name, &r.email)).or(stored_reply_to);
+        .and_then(|addr| lettre_mailbox(email.reply_to_name.as_deref().unwrap_or_default(), addr));
+    let reply_to = reply_to
+        .and_then(|r| lettre_mailbox(&r.name, &r.email))
+        .or(stored_reply_to);
     if let Some(reply_to) = reply_to {
         builder = builder.reply_to(reply_to);
     }
@@ -70,10 +74,13 @@ fn content_type(raw: &str) -> Result<ContentType, String> {
 
 /// A mailbox, or `None` for an unusable address. Control characters are removed from the display name first:
 /// lettre panics on a line break inside one.
-pub fn mailbox(name: &str, address: &str) -> Option<Mailbox> {
+pub fn lettre_mailbox(name: &str, address: &str) -> Option<lettre::message::Mailbox> {
     let address: Address = address.trim().parse().ok()?;
     let name = clean(name);
-    Some(Mailbox::new((!name.is_empty()).then_some(name), address))
+    Some(lettre::message::Mailbox::new(
+        (!name.is_empty()).then_some(name),
+        address,
+    ))
 }
 
 /// Header-bound text with every control character replaced by a space (values were checked at the API;
@@ -95,10 +102,10 @@ mod tests {
 
     #[test]
     fn names_with_line_breaks_cannot_add_headers_or_panic() {
-        let mb = mailbox("Eve\r\nBcc: victim@example.com", "eve@example.com").expect("valid address");
+        let mb = lettre_mailbox("Eve\r\nBcc: victim@example.com", "eve@example.com").expect("valid address");
         let shown = mb.to_string();
         assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown}");
-        assert!(mailbox("Eve", "not an address").is_none());
-        assert!(mailbox("Eve", "eve@example.com\r\nBcc: x@y.z").is_none());
+        assert!(lettre_mailbox("Eve", "not an address").is_none());
+        assert!(lettre_mailbox("Eve", "eve@example.com\r\nBcc: x@y.z").is_none());
     }
 }

@@ -1,8 +1,8 @@
 //! Provider HTTP APIs: SendGrid's v3 mail send and SparkPost's transmissions. Each send is one JSON request
 //! with the same parts as the MIME message (text, HTML, the invite as an attachment, Reply-To, Message-ID).
 
-use super::message::Sender;
-use super::smtp::{SmtpFailure, SmtpReply, Stage};
+use super::message::Mailbox;
+use super::outcome::{DeliveryFailure, ServerReply, Stage};
 use base64::Engine;
 use convene_store::outbox::EmailRecord;
 use secrecy::{ExposeSecret, SecretString};
@@ -62,11 +62,11 @@ impl ProviderClient {
     pub async fn send(
         &self,
         email: &EmailRecord,
-        from: &Sender,
-        reply_to: Option<&Sender>,
-    ) -> Result<SmtpReply, SmtpFailure> {
+        from: &Mailbox,
+        reply_to: Option<&Mailbox>,
+    ) -> Result<ServerReply, DeliveryFailure> {
         let reply_to = reply_to.cloned().or_else(|| {
-            email.reply_to_email.as_ref().map(|e| Sender {
+            email.reply_to_email.as_ref().map(|e| Mailbox {
                 email: e.clone(),
                 name: email.reply_to_name.clone().unwrap_or_default(),
             })
@@ -87,7 +87,7 @@ impl ProviderClient {
         let status = response.status().as_u16();
         let text = response.text().await.unwrap_or_default();
         if (200..300).contains(&status) {
-            Ok(SmtpReply {
+            Ok(ServerReply {
                 code: 250,
                 text: format!("{} accepted ({status})", self.provider.as_str()),
             })
@@ -97,7 +97,7 @@ impl ProviderClient {
     }
 
     /// A harmless authenticated call: does the key work?
-    pub async fn probe(&self) -> Result<(), SmtpFailure> {
+    pub async fn probe(&self) -> Result<(), DeliveryFailure> {
         let path = match self.provider {
             Provider::SendGrid => "/v3/scopes",
             Provider::SparkPost => "/api/v1/account",
@@ -126,14 +126,14 @@ impl ProviderClient {
     }
 }
 
-fn request_failure(e: &reqwest::Error) -> SmtpFailure {
+fn request_failure(e: &reqwest::Error) -> DeliveryFailure {
     let stage = if e.is_connect() || e.is_timeout() {
         Stage::Connect
     } else {
         Stage::Data
     };
     // reqwest's text may include the URL but never the Authorization header.
-    SmtpFailure {
+    DeliveryFailure {
         stage,
         code: None,
         message: e.to_string(),
@@ -142,7 +142,7 @@ fn request_failure(e: &reqwest::Error) -> SmtpFailure {
 
 /// Maps the provider's HTTP answer onto the SMTP-shaped failure the worker classifies: 401/403 are
 /// authentication, 4xx rejections of the request are permanent, 429 and 5xx are worth another try.
-fn http_failure(status: u16, body: &str) -> SmtpFailure {
+fn http_failure(status: u16, body: &str) -> DeliveryFailure {
     let summary: String = body.chars().filter(|c| !c.is_control()).take(300).collect();
     let (stage, code) = match status {
         401 | 403 => (Stage::Auth, 535),
@@ -150,7 +150,7 @@ fn http_failure(status: u16, body: &str) -> SmtpFailure {
         400..=499 => (Stage::Data, 554),
         _ => (Stage::Data, 451),
     };
-    SmtpFailure {
+    DeliveryFailure {
         stage,
         code: Some(code),
         message: format!("HTTP {status}: {summary}"),
@@ -167,7 +167,7 @@ fn invite_attachment(email: &EmailRecord) -> Option<(String, String)> {
 }
 
 /// SendGrid v3 `mail/send`.
-fn sendgrid_body(email: &EmailRecord, from: &Sender, reply_to: Option<&Sender>) -> Value {
+fn sendgrid_body(email: &EmailRecord, from: &Mailbox, reply_to: Option<&Mailbox>) -> Value {
     let mut body = json!({
         "personalizations": [{ "to": [person(&email.to_email, email.to_name.as_deref())] }],
         "from": person(&from.email, Some(&from.name)),
@@ -190,7 +190,7 @@ fn sendgrid_body(email: &EmailRecord, from: &Sender, reply_to: Option<&Sender>) 
 }
 
 /// SparkPost `transmissions`.
-fn sparkpost_body(email: &EmailRecord, from: &Sender, reply_to: Option<&Sender>, ip_pool: Option<&str>) -> Value {
+fn sparkpost_body(email: &EmailRecord, from: &Mailbox, reply_to: Option<&Mailbox>, ip_pool: Option<&str>) -> Value {
     let mut content = json!({
         "from": { "email": from.email, "name": from.name },
         "subject": email.subject,

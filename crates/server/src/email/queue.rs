@@ -3,14 +3,15 @@
 
 use super::compose::{self, BookingFacts, Reader, Rendered};
 use super::routes::Mailer;
-use crate::api::ApiError;
-use crate::scheduling::time_text::ts;
+use crate::time_text::ts;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
 use convene_core::{TeamId, UserId};
 use convene_store::bookings::{AttendeeRecord, BookingRecord};
+use convene_store::event_types::EventTypeRecord;
 use convene_store::outbox::{self, NewEmail};
-use convene_store::{Tx, event_types, notification_preferences, teams, users};
+use convene_store::users::UserRecord;
+use convene_store::{StoreError, Tx, event_types, notification_preferences, teams, users};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -87,6 +88,118 @@ impl BookingChange<'_> {
     }
 }
 
+/// Why emails could not be queued. The change they belong to fails with them: a committed change always has its
+/// emails.
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    /// A template failed to render (a bug, not bad input).
+    #[error("rendering a {what} email")]
+    Render {
+        what: &'static str,
+        #[source]
+        source: askama::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// One email of a booking change: who gets which kind, how they read dates, and whom they reply to.
+struct Recipient<'a> {
+    kind: EmailKind,
+    email: &'a str,
+    name: &'a str,
+    reader: Reader<'a>,
+    /// (address, name) for Reply-To.
+    reply_to: Option<(&'a str, &'a str)>,
+}
+
+impl<'a> Recipient<'a> {
+    /// An attendee or guest, replying to the organizer.
+    fn attendee(kind: EmailKind, person: &'a AttendeeRecord, organizer: (&'a str, &'a str)) -> Self {
+        Recipient {
+            kind,
+            email: &person.email,
+            name: &person.name,
+            reader: Reader {
+                locale: &person.language,
+                time_zone: &person.time_zone,
+                twelve_hour: false,
+            },
+            reply_to: Some(organizer),
+        }
+    }
+}
+
+/// Who hears about `change`: the attendees (minus any just-added guests, who get their own invitation), the new
+/// guests, then the organizer — each side only when the event type's `emailSettings` allow it.
+fn recipients<'a>(
+    change: &'a BookingChange<'a>,
+    booking: &BookingRecord,
+    attendees: &'a [AttendeeRecord],
+    host: &'a UserRecord,
+    organizer_name: &'a str,
+    settings: EmailSwitches,
+) -> Vec<Recipient<'a>> {
+    let (attendee_kind, organizer_kind, _) = change.kinds(booking);
+    let organizer = (host.email.as_str(), organizer_name);
+    let new_guests: &[AttendeeRecord] = match change {
+        BookingChange::GuestsAdded { guests } => guests,
+        _ => &[],
+    };
+    let mut out = Vec::new();
+    if settings.to_attendees
+        && let Some(kind) = attendee_kind
+    {
+        let earlier = attendees
+            .iter()
+            .filter(|a| !new_guests.iter().any(|g| g.email == a.email));
+        out.extend(earlier.map(|a| Recipient::attendee(kind, a, organizer)));
+        out.extend(
+            new_guests
+                .iter()
+                .map(|g| Recipient::attendee(EmailKind::BookingGuestInvited, g, organizer)),
+        );
+    }
+    if settings.to_organizer
+        && let Some(kind) = organizer_kind
+    {
+        let booker = attendees.first();
+        out.push(Recipient {
+            kind,
+            email: &host.email,
+            name: organizer_name,
+            reader: Reader {
+                locale: &host.locale,
+                time_zone: &host.time_zone,
+                twelve_hour: host.time_format == 12,
+            },
+            reply_to: booker.map(|a| (a.email.as_str(), a.name.as_str())),
+        });
+    }
+    out
+}
+
+/// The event type's `emailSettings`: which side of a booking gets emails.
+#[derive(Debug, Clone, Copy)]
+struct EmailSwitches {
+    to_attendees: bool,
+    to_organizer: bool,
+}
+
+impl EmailSwitches {
+    fn of(event_type: Option<&EventTypeRecord>) -> Self {
+        let settings: Value = event_type
+            .and_then(|e| e.email_settings.as_deref())
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or(Value::Null);
+        let flag = |key: &str| settings.get(key).and_then(Value::as_bool).unwrap_or(false);
+        EmailSwitches {
+            to_attendees: !flag("disableEmailsToAttendees"),
+            to_organizer: !flag("disableEmailsToHosts"),
+        }
+    }
+}
+
 /// Queues the emails `change` calls for, honouring the event type's `emailSettings` and the host's notification
 /// preferences. Returns how many were queued.
 pub async fn booking_emails(
@@ -94,7 +207,7 @@ pub async fn booking_emails(
     mailer: &Mailer,
     booking: &BookingRecord,
     change: BookingChange<'_>,
-) -> Result<usize, ApiError> {
+) -> Result<usize, EnqueueError> {
     let Some(host) = users::find(&mut *tx, UserId(booking.host_id)).await? else {
         return Ok(0);
     };
@@ -102,14 +215,6 @@ pub async fn booking_emails(
         Some(id) => event_types::find(&mut *tx, id).await?,
         None => None,
     };
-    let settings: Value = event_type
-        .as_ref()
-        .and_then(|e| e.email_settings.as_deref())
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or(Value::Null);
-    let flag = |key: &str| settings.get(key).and_then(Value::as_bool).unwrap_or(false);
-    let (to_attendees, to_organizer) = (!flag("disableEmailsToAttendees"), !flag("disableEmailsToHosts"));
-
     let team_id = event_type.as_ref().and_then(|e| e.team_id);
     let organization_id = match team_id {
         Some(team) => teams::find(&mut *tx, TeamId(team))
@@ -126,8 +231,6 @@ pub async fn booking_emails(
 
     let attendees = convene_store::bookings::attendees(&mut *tx, &[booking.id]).await?;
     let organizer_name = host.name.clone().unwrap_or_else(|| host.username.clone());
-    let booker = attendees.first();
-    let booker_name = booker.map_or("", |a| a.name.as_str());
     let people: Vec<String> = match &change {
         BookingChange::GuestsAdded { guests } => guests.iter().map(|g| g.name.clone()).collect(),
         BookingChange::NoShowMarked => attendees.iter().filter(|a| a.absent).map(|a| a.name.clone()).collect(),
@@ -149,7 +252,7 @@ pub async fn booking_emails(
         organizer_name: &organizer_name,
         organizer_email: &host.email,
         attendees: attendees.iter().map(|a| format!("{} <{}>", a.name, a.email)).collect(),
-        booker_name,
+        booker_name: attendees.first().map_or("", |a| a.name.as_str()),
         description: &booking.description,
         reason,
         previous_start: match &change {
@@ -159,134 +262,82 @@ pub async fn booking_emails(
         people,
         uid: &booking.uid,
     };
-    let (attendee_kind, organizer_kind, method) = change.kinds(booking);
-    let ics = method.map(|method| {
-        IcsEvent {
-            method,
-            uid: booking.ical_uid.clone(),
-            sequence: booking.ical_sequence,
-            stamp: Timestamp::now(),
-            start: facts.start,
-            end: facts.end,
-            summary: booking.title.clone(),
-            description: booking.description.clone(),
-            location: booking.location.clone(),
-            organizer: Party {
-                name: organizer_name.clone(),
-                email: host.email.clone(),
-            },
-            attendees: attendees
-                .iter()
-                .map(|a| Party {
-                    name: a.name.clone(),
-                    email: a.email.clone(),
-                })
-                .collect(),
-            cancelled: method == Method::Cancel,
-        }
-        .render()
-    });
-    let method_name = method.map(|m| match m {
-        Method::Request => "REQUEST",
-        Method::Cancel => "CANCEL",
-        Method::Publish => "PUBLISH",
-    });
+    let (_, _, method) = change.kinds(booking);
     let base = NewEmail {
         organization_id,
         team_id,
         booking_id: Some(booking.id),
         user_id: Some(host.id),
-        ics: ics.clone(),
-        ics_method: method_name.map(str::to_owned),
+        ics: method.map(|method| invite(booking, method, &facts, &organizer_name, &host.email, &attendees)),
+        ics_method: method.map(|m| method_name(m).to_owned()),
         ..NewEmail::default()
     };
+    let switches = EmailSwitches::of(event_type.as_ref());
     let now = Timestamp::now().as_millisecond();
-    let mut queued = 0;
-
-    if to_attendees && let Some(kind) = attendee_kind {
-        let recipients: Vec<&AttendeeRecord> = match &change {
-            // The new guests get their own invitation; the others hear who joined.
-            BookingChange::GuestsAdded { guests } => attendees
-                .iter()
-                .filter(|a| !guests.iter().any(|g| g.email == a.email))
-                .collect(),
-            _ => attendees.iter().collect(),
-        };
-        for attendee in recipients {
-            let reader = Reader {
-                locale: &attendee.language,
-                time_zone: &attendee.time_zone,
-                twelve_hour: false,
-            };
-            let rendered = render(kind, &facts, &reader)?;
-            let email = NewEmail {
-                message_id: mailer.new_message_id(),
-                kind: kind.as_str().to_owned(),
-                to_email: attendee.email.clone(),
-                to_name: Some(attendee.name.clone()),
-                reply_to_email: Some(host.email.clone()),
-                reply_to_name: Some(organizer_name.clone()),
-                subject: rendered.subject,
-                body_text: rendered.text,
-                body_html: rendered.html,
-                ..base.clone()
-            };
-            outbox::enqueue(&mut *tx, &email, now).await?;
-            queued += 1;
-        }
-        if let BookingChange::GuestsAdded { guests } = &change {
-            for guest in guests.iter() {
-                let reader = Reader {
-                    locale: &guest.language,
-                    time_zone: &guest.time_zone,
-                    twelve_hour: false,
-                };
-                let rendered = render(EmailKind::BookingGuestInvited, &facts, &reader)?;
-                let email = NewEmail {
-                    message_id: mailer.new_message_id(),
-                    kind: EmailKind::BookingGuestInvited.as_str().to_owned(),
-                    to_email: guest.email.clone(),
-                    to_name: Some(guest.name.clone()),
-                    reply_to_email: Some(host.email.clone()),
-                    reply_to_name: Some(organizer_name.clone()),
-                    subject: rendered.subject,
-                    body_text: rendered.text,
-                    body_html: rendered.html,
-                    ..base.clone()
-                };
-                outbox::enqueue(&mut *tx, &email, now).await?;
-                queued += 1;
-            }
-        }
-    }
-    if to_organizer && let Some(kind) = organizer_kind {
-        let reader = Reader {
-            locale: &host.locale,
-            time_zone: &host.time_zone,
-            twelve_hour: host.time_format == 12,
-        };
-        let rendered = render(kind, &facts, &reader)?;
+    let recipients = recipients(&change, booking, &attendees, &host, &organizer_name, switches);
+    for to in &recipients {
+        let rendered = compose::booking(to.kind, &facts, &to.reader).map_err(|source| EnqueueError::Render {
+            what: "booking",
+            source,
+        })?;
         let email = NewEmail {
             message_id: mailer.new_message_id(),
-            kind: kind.as_str().to_owned(),
-            to_email: host.email.clone(),
-            to_name: Some(organizer_name.clone()),
-            reply_to_email: booker.map(|a| a.email.clone()),
-            reply_to_name: booker.map(|a| a.name.clone()),
+            kind: to.kind.as_str().to_owned(),
+            to_email: to.email.to_owned(),
+            to_name: Some(to.name.to_owned()),
+            reply_to_email: to.reply_to.map(|(email, _)| email.to_owned()),
+            reply_to_name: to.reply_to.map(|(_, name)| name.to_owned()),
             subject: rendered.subject,
             body_text: rendered.text,
             body_html: rendered.html,
             ..base.clone()
         };
         outbox::enqueue(&mut *tx, &email, now).await?;
-        queued += 1;
     }
-    Ok(queued)
+    Ok(recipients.len())
 }
 
-fn render(kind: EmailKind, facts: &BookingFacts<'_>, reader: &Reader<'_>) -> Result<Rendered, ApiError> {
-    compose::booking(kind, facts, reader)
-        .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("rendering a booking email")))
+/// The calendar object every email of one change carries.
+fn invite(
+    booking: &BookingRecord,
+    method: Method,
+    facts: &BookingFacts<'_>,
+    organizer_name: &str,
+    organizer_email: &str,
+    attendees: &[AttendeeRecord],
+) -> String {
+    IcsEvent {
+        method,
+        uid: booking.ical_uid.clone(),
+        sequence: booking.ical_sequence,
+        stamp: Timestamp::now(),
+        start: facts.start,
+        end: facts.end,
+        summary: booking.title.clone(),
+        description: booking.description.clone(),
+        location: booking.location.clone(),
+        organizer: Party {
+            name: organizer_name.to_owned(),
+            email: organizer_email.to_owned(),
+        },
+        attendees: attendees
+            .iter()
+            .map(|a| Party {
+                name: a.name.clone(),
+                email: a.email.clone(),
+            })
+            .collect(),
+        cancelled: method == Method::Cancel,
+    }
+    .render()
+}
+
+fn method_name(method: Method) -> &'static str {
+    match method {
+        Method::Request => "REQUEST",
+        Method::Cancel => "CANCEL",
+        Method::Publish => "PUBLISH",
+    }
 }
 
 /// Queues an account email (password reset, verification code) to `to`, through the platform only.
@@ -298,7 +349,7 @@ pub async fn account_email(
     to_email: &str,
     to_name: Option<&str>,
     rendered: Rendered,
-) -> Result<i64, ApiError> {
+) -> Result<i64, StoreError> {
     let email = NewEmail {
         message_id: mailer.new_message_id(),
         kind: kind.as_str().to_owned(),
@@ -310,5 +361,5 @@ pub async fn account_email(
         body_html: rendered.html,
         ..NewEmail::default()
     };
-    Ok(outbox::enqueue(&mut *tx, &email, Timestamp::now().as_millisecond()).await?)
+    outbox::enqueue(&mut *tx, &email, Timestamp::now().as_millisecond()).await
 }

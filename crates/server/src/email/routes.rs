@@ -5,9 +5,11 @@
 //! SMTP server — and then the platform default, sending as the platform with the organization's address as
 //! Reply-To (so DMARC passes). A sender whose circuit is open is skipped at once.
 
-use super::message::Sender;
+use super::breaker::{Admission, Breakers};
+use super::message::{self, Built, Mailbox};
+use super::outcome::{DeliveryFailure, ServerReply, Stage};
 use super::providers::{ProviderClient, http_client};
-use super::senders::{Admission, Breakers, Directory, OrgSenders, SenderConfig};
+use super::senders::{Directory, OrgSenders, SenderConfig};
 use super::settings::{EmailSettings, TransportConfig};
 use super::smtp::{AddressRule, SmtpClient};
 use super::transport::Transport;
@@ -31,9 +33,23 @@ pub struct Route {
     /// `platform`, `sender:<id>` or `sender:<id>:api`; what the delivery log shows.
     pub name: String,
     pub way: Way,
-    pub from: Sender,
+    pub from: Mailbox,
     /// Replaces the stored Reply-To on this route (a fallback names the organization's address).
-    pub reply_to: Option<Sender>,
+    pub reply_to: Option<Mailbox>,
+}
+
+impl Route {
+    /// Sends `email` through this route alone (a worker step, and the test-email button).
+    pub async fn deliver(&self, email: &EmailRecord) -> Result<ServerReply, DeliveryFailure> {
+        match &self.way {
+            Way::Transport(transport) => {
+                let Built { envelope, bytes } = message::build(email, &self.from, self.reply_to.as_ref())
+                    .map_err(|e| DeliveryFailure::new(Stage::Data, Some(554), e))?;
+                transport.send(&envelope, &bytes, &email.message_id).await
+            }
+            Way::Provider(api) => api.send(email, &self.from, self.reply_to.as_ref()).await,
+        }
+    }
 }
 
 /// A step of the chain: the platform, or an organization's sender with its paths.
@@ -112,7 +128,7 @@ impl Mailer {
         Route {
             name: "platform".to_owned(),
             way: Way::Transport(self.platform.clone()),
-            from: Sender {
+            from: Mailbox {
                 email: self.settings.from_email.as_str().to_owned(),
                 name: self.settings.from_name.as_str().to_owned(),
             },
@@ -147,7 +163,7 @@ impl Mailer {
         };
         let admission = self.breakers.admit(sender, now);
         let fallback = Route {
-            reply_to: Some(Sender {
+            reply_to: Some(Mailbox {
                 email: sender.from_email.clone(),
                 name: sender.from_name.clone(),
             }),
@@ -165,7 +181,7 @@ impl Mailer {
 
     /// A sender's ways out: its provider API, then its SMTP server.
     pub fn paths_of(&self, sender: &SenderConfig) -> Vec<Route> {
-        let from = Sender {
+        let from = Mailbox {
             email: sender.from_email.clone(),
             name: sender.from_name.clone(),
         };

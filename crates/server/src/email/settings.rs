@@ -1,10 +1,11 @@
 //! How the platform sends email: the default transport (from a URL), the From address, timeouts, the worker's
-//! pace and the retry schedule.
+//! pace, the retry schedule and the circuit breaker.
+
+pub use super::smtp::{Credentials, Security, SmtpServer, SmtpTimeouts};
 
 use super::host_guard::HostPolicy;
-use super::senders::BreakerSettings;
 use super::smtp::TlsTrust;
-use crate::RetryPolicy;
+use crate::retry::RetryPolicy;
 use convene_core::{EmailAddress, HeaderText};
 use secrecy::SecretString;
 use std::path::PathBuf;
@@ -77,33 +78,23 @@ impl Default for EmailSettings {
     }
 }
 
-/// Bounds on every phase of an SMTP exchange (lettre's own timeout covers only the TCP connect).
+/// Circuit breaker settings.
 #[derive(Debug, Clone, Copy)]
-pub struct SmtpTimeouts {
-    pub connect: Duration,
-    /// From connected to the end of EHLO (the greeting, and TLS when implicit).
-    pub greeting: Duration,
-    /// Each later command: STARTTLS, AUTH, MAIL, RCPT, DATA.
-    pub command: Duration,
-    /// Sending the message body and reading the server's verdict.
-    pub data: Duration,
+pub struct BreakerSettings {
+    /// Consecutive failures that open the circuit.
+    pub threshold: i64,
+    /// The first cool-down; each reopening doubles it, up to `max_cooldown`.
+    pub cooldown: Duration,
+    pub max_cooldown: Duration,
 }
 
-impl Default for SmtpTimeouts {
+impl Default for BreakerSettings {
     fn default() -> Self {
         Self {
-            connect: Duration::from_secs(5),
-            greeting: Duration::from_secs(10),
-            command: Duration::from_secs(10),
-            data: Duration::from_secs(30),
+            threshold: 3,
+            cooldown: Duration::from_secs(30),
+            max_cooldown: Duration::from_secs(30 * 60),
         }
-    }
-}
-
-impl SmtpTimeouts {
-    /// The longest one send may take, every phase at its limit.
-    pub fn total(&self) -> Duration {
-        self.connect + self.greeting + self.command * 6 + self.data
     }
 }
 
@@ -115,33 +106,6 @@ pub enum TransportConfig {
     File(PathBuf),
     /// Written to the log only (development).
     Log,
-}
-
-/// How to reach an SMTP server.
-#[derive(Debug, Clone)]
-pub struct SmtpServer {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    pub credentials: Option<Credentials>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Credentials {
-    pub username: String,
-    pub password: SecretString,
-}
-
-/// Transport security. There is no "TLS if offered": a server that drops STARTTLS must not get credentials or
-/// mail in clear.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
-    /// TLS from the first byte (port 465).
-    ImplicitTls,
-    /// STARTTLS, required.
-    StartTls,
-    /// No TLS: only for a relay the operator named explicitly with `smtp+insecure://`.
-    Plain,
 }
 
 impl TransportConfig {

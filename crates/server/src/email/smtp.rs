@@ -9,14 +9,14 @@
 //! - a small pool of idle connections, reused without lettre's NOOP round trip.
 
 use super::host_guard::{HostPolicy, HostRefused, NOT_PUBLIC};
-use super::settings::{Credentials, Security, SmtpServer, SmtpTimeouts};
+use super::outcome::{DeliveryFailure, ServerReply, Stage};
 use lettre::address::Envelope;
 use lettre::transport::smtp::authentication::{Credentials as LettreCredentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -29,88 +29,61 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::Semaphore;
 
-/// Where in the exchange something went wrong.
+/// How to reach an SMTP server.
+#[derive(Debug, Clone)]
+pub struct SmtpServer {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub credentials: Option<Credentials>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub username: String,
+    pub password: SecretString,
+}
+
+/// Transport security. There is no "TLS if offered": a server that drops STARTTLS must not get credentials or
+/// mail in clear.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    Dns,
-    Connect,
-    Tls,
-    Greeting,
-    Auth,
-    MailFrom,
-    RcptTo,
-    Data,
+pub enum Security {
+    /// TLS from the first byte (port 465).
+    ImplicitTls,
+    /// STARTTLS, required.
+    StartTls,
+    /// No TLS: only for a relay the operator named explicitly with `smtp+insecure://`.
+    Plain,
 }
 
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Dns => "DNS",
-            Stage::Connect => "CONNECT",
-            Stage::Tls => "TLS",
-            Stage::Greeting => "GREETING",
-            Stage::Auth => "AUTH",
-            Stage::MailFrom => "MAIL_FROM",
-            Stage::RcptTo => "RCPT_TO",
-            Stage::Data => "DATA",
-        }
-    }
+/// Bounds on every phase of an SMTP exchange (lettre's own timeout covers only the TCP connect).
+#[derive(Debug, Clone, Copy)]
+pub struct SmtpTimeouts {
+    pub connect: Duration,
+    /// From connected to the end of EHLO (the greeting, and TLS when implicit).
+    pub greeting: Duration,
+    /// Each later command: STARTTLS, AUTH, MAIL, RCPT, DATA.
+    pub command: Duration,
+    /// Sending the message body and reading the server's verdict.
+    pub data: Duration,
 }
 
-/// A failed exchange: where, the server's code if it answered, and a message fit for logs and admins (never a
-/// credential).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmtpFailure {
-    pub stage: Stage,
-    pub code: Option<u16>,
-    pub message: String,
-}
-
-impl SmtpFailure {
-    fn new(stage: Stage, code: Option<u16>, message: impl Into<String>) -> Self {
+impl Default for SmtpTimeouts {
+    fn default() -> Self {
         Self {
-            stage,
-            code,
-            message: message.into(),
+            connect: Duration::from_secs(5),
+            greeting: Duration::from_secs(10),
+            command: Duration::from_secs(10),
+            data: Duration::from_secs(30),
         }
     }
-
-    fn from_lettre(stage: Stage, e: &lettre::transport::smtp::Error) -> Self {
-        let code = e.status().and_then(|c| c.to_string().parse::<u16>().ok());
-        Self::new(stage, code, e.to_string())
-    }
-
-    fn timed_out(stage: Stage, after: Duration) -> Self {
-        Self::new(stage, None, format!("no answer within {} ms", after.as_millis()))
-    }
-
-    /// The server refused this recipient for good (5xx at RCPT): no other route or retry will change that.
-    pub fn recipient_rejected(&self) -> bool {
-        self.stage == Stage::RcptTo && self.code.is_some_and(|c| (500..600).contains(&c))
-    }
-
-    /// The server refused the message itself for good (5xx after the data).
-    pub fn message_rejected(&self) -> bool {
-        self.stage == Stage::Data && self.code.is_some_and(|c| (500..600).contains(&c))
-    }
-
-    /// The credentials were refused (535 and friends).
-    pub fn auth_failed(&self) -> bool {
-        self.stage == Stage::Auth
-    }
 }
 
-impl fmt::Display for SmtpFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.stage.as_str(), self.message)
+impl SmtpTimeouts {
+    /// The longest one send may take, every phase at its limit.
+    pub fn total(&self) -> Duration {
+        self.connect + self.greeting + self.command * 6 + self.data
     }
-}
-
-/// The server's acceptance.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SmtpReply {
-    pub code: u16,
-    pub text: String,
 }
 
 /// Which addresses the client may connect to.
@@ -247,12 +220,12 @@ impl SmtpClient {
     }
 
     /// Sends one message to `envelope`'s recipients.
-    pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<SmtpReply, SmtpFailure> {
+    pub async fn send(&self, envelope: &Envelope, message: &[u8]) -> Result<ServerReply, DeliveryFailure> {
         let _permit = self
             .permits
             .acquire()
             .await
-            .map_err(|_| SmtpFailure::new(Stage::Connect, None, "the client is shutting down"))?;
+            .map_err(|_| DeliveryFailure::new(Stage::Connect, None, "the client is shutting down"))?;
         if let Some(mut conn) = self.take_idle() {
             match self.transaction(&mut conn, envelope, message).await {
                 Ok(reply) => {
@@ -272,7 +245,7 @@ impl SmtpClient {
     }
 
     /// Connects, negotiates TLS, reads the greeting, says EHLO and authenticates — no mail sent — then quits.
-    pub async fn probe(&self) -> Result<(), SmtpFailure> {
+    pub async fn probe(&self) -> Result<(), DeliveryFailure> {
         let mut conn = self.open().await?;
         let _ = tokio::time::timeout(self.timeouts.command, conn.quit()).await;
         Ok(())
@@ -304,7 +277,7 @@ impl SmtpClient {
         conn: &mut AsyncSmtpConnection,
         envelope: &Envelope,
         message: &[u8],
-    ) -> Result<SmtpReply, SmtpFailure> {
+    ) -> Result<ServerReply, DeliveryFailure> {
         let command = self.timeouts.command;
         let mut options = Vec::new();
         if !message.is_ascii() && conn.server_info().supports_feature(Extension::EightBitMime) {
@@ -325,22 +298,22 @@ impl SmtpClient {
         }
         step(Stage::Data, command, conn.command(Data)).await?;
         let response = step(Stage::Data, self.timeouts.data, conn.message(message)).await?;
-        Ok(SmtpReply {
+        Ok(ServerReply {
             code: response.code().to_string().parse().unwrap_or(250),
             text: response.message().collect::<Vec<_>>().join(" "),
         })
     }
 
     /// A new, ready session: resolved, checked, connected, TLS as configured, greeted, authenticated.
-    async fn open(&self) -> Result<AsyncSmtpConnection, SmtpFailure> {
+    async fn open(&self) -> Result<AsyncSmtpConnection, DeliveryFailure> {
         let t = self.timeouts;
         let addr = self.resolve().await?;
         let tcp = tokio::time::timeout(t.connect, TcpStream::connect(addr))
             .await
-            .map_err(|_| SmtpFailure::timed_out(Stage::Connect, t.connect))?
-            .map_err(|e| SmtpFailure::new(Stage::Connect, None, format!("{addr}: {e}")))?;
+            .map_err(|_| DeliveryFailure::timed_out(Stage::Connect, t.connect))?
+            .map_err(|e| DeliveryFailure::new(Stage::Connect, None, format!("{addr}: {e}")))?;
         tcp.set_nodelay(true)
-            .map_err(|e| SmtpFailure::new(Stage::Connect, None, e.to_string()))?;
+            .map_err(|e| DeliveryFailure::new(Stage::Connect, None, e.to_string()))?;
 
         let stream: Box<dyn AsyncTokioStream> = match self.server.security {
             Security::ImplicitTls => {
@@ -348,8 +321,8 @@ impl SmtpClient {
                 let connector = tokio_rustls::TlsConnector::from(self.trust.rustls.clone());
                 let tls = tokio::time::timeout(t.greeting, connector.connect(name, tcp))
                     .await
-                    .map_err(|_| SmtpFailure::timed_out(Stage::Tls, t.greeting))?
-                    .map_err(|e| SmtpFailure::new(Stage::Tls, None, e.to_string()))?;
+                    .map_err(|_| DeliveryFailure::timed_out(Stage::Tls, t.greeting))?
+                    .map_err(|e| DeliveryFailure::new(Stage::Tls, None, e.to_string()))?;
                 Box::new(TlsOverTcp(tls))
             }
             Security::StartTls | Security::Plain => Box::new(tcp),
@@ -359,12 +332,12 @@ impl SmtpClient {
             AsyncSmtpConnection::connect_with_transport(stream, &self.hello),
         )
         .await
-        .map_err(|_| SmtpFailure::timed_out(Stage::Greeting, t.greeting))?
-        .map_err(|e| SmtpFailure::from_lettre(Stage::Greeting, &e))?;
+        .map_err(|_| DeliveryFailure::timed_out(Stage::Greeting, t.greeting))?
+        .map_err(|e| from_lettre(Stage::Greeting, &e))?;
 
         if self.server.security == Security::StartTls {
             if !conn.can_starttls() {
-                return Err(SmtpFailure::new(
+                return Err(DeliveryFailure::new(
                     Stage::Tls,
                     None,
                     "the server does not offer STARTTLS, which this sender requires",
@@ -373,11 +346,11 @@ impl SmtpClient {
             let params = self
                 .trust
                 .lettre_parameters(&self.server.host)
-                .map_err(|e| SmtpFailure::new(Stage::Tls, None, e))?;
+                .map_err(|e| DeliveryFailure::new(Stage::Tls, None, e))?;
             tokio::time::timeout(t.command, conn.starttls(params, &self.hello))
                 .await
-                .map_err(|_| SmtpFailure::timed_out(Stage::Tls, t.command))?
-                .map_err(|e| SmtpFailure::from_lettre(Stage::Tls, &e))?;
+                .map_err(|_| DeliveryFailure::timed_out(Stage::Tls, t.command))?
+                .map_err(|e| from_lettre(Stage::Tls, &e))?;
         }
         if let Some(Credentials { username, password }) = &self.server.credentials {
             let credentials = LettreCredentials::new(username.clone(), password.expose_secret().to_owned());
@@ -386,27 +359,27 @@ impl SmtpClient {
                 conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials),
             )
             .await
-            .map_err(|_| SmtpFailure::timed_out(Stage::Auth, t.command))?
-            .map_err(|e| SmtpFailure::from_lettre(Stage::Auth, &e))?;
+            .map_err(|_| DeliveryFailure::timed_out(Stage::Auth, t.command))?
+            .map_err(|e| from_lettre(Stage::Auth, &e))?;
         }
         Ok(conn)
     }
 
     /// The address to connect to: the host's first address the rule allows.
-    async fn resolve(&self) -> Result<SocketAddr, SmtpFailure> {
+    async fn resolve(&self) -> Result<SocketAddr, DeliveryFailure> {
         let port = self.server.port;
         if let AddressRule::Guarded(policy) = &self.rule {
             let addrs = policy
                 .resolve(&self.server.host, port, self.timeouts.connect)
                 .await
                 .map_err(|refused| match refused {
-                    HostRefused::Dns(message) => SmtpFailure::new(Stage::Dns, None, message),
-                    HostRefused::NotPublic => SmtpFailure::new(Stage::Dns, None, NOT_PUBLIC),
+                    HostRefused::Dns(message) => DeliveryFailure::new(Stage::Dns, None, message),
+                    HostRefused::NotPublic => DeliveryFailure::new(Stage::Dns, None, NOT_PUBLIC),
                 })?;
             return addrs
                 .into_iter()
                 .next()
-                .ok_or_else(|| SmtpFailure::new(Stage::Dns, None, "no address"));
+                .ok_or_else(|| DeliveryFailure::new(Stage::Dns, None, "no address"));
         }
         let candidates: Vec<SocketAddr> = match self.server.host.parse::<IpAddr>() {
             Ok(ip) => vec![SocketAddr::new(ip, port)],
@@ -415,20 +388,26 @@ impl SmtpClient {
                 tokio::net::lookup_host((self.server.host.as_str(), port)),
             )
             .await
-            .map_err(|_| SmtpFailure::timed_out(Stage::Dns, self.timeouts.connect))?
-            .map_err(|e| SmtpFailure::new(Stage::Dns, None, format!("{} did not resolve: {e}", self.server.host)))?
+            .map_err(|_| DeliveryFailure::timed_out(Stage::Dns, self.timeouts.connect))?
+            .map_err(|e| DeliveryFailure::new(Stage::Dns, None, format!("{} did not resolve: {e}", self.server.host)))?
             .collect(),
         };
         candidates
             .into_iter()
             .next()
-            .ok_or_else(|| SmtpFailure::new(Stage::Dns, None, format!("{} has no address", self.server.host)))
+            .ok_or_else(|| DeliveryFailure::new(Stage::Dns, None, format!("{} has no address", self.server.host)))
     }
 }
 
-fn server_name(host: &str) -> Result<ServerName<'static>, SmtpFailure> {
+fn server_name(host: &str) -> Result<ServerName<'static>, DeliveryFailure> {
     ServerName::try_from(host.to_owned())
-        .map_err(|_| SmtpFailure::new(Stage::Tls, None, format!("{host:?} is not a valid TLS server name")))
+        .map_err(|_| DeliveryFailure::new(Stage::Tls, None, format!("{host:?} is not a valid TLS server name")))
+}
+
+/// A failure lettre reported at `stage`, with the server's code when it answered.
+fn from_lettre(stage: Stage, e: &lettre::transport::smtp::Error) -> DeliveryFailure {
+    let code = e.status().and_then(|c| c.to_string().parse::<u16>().ok());
+    DeliveryFailure::new(stage, code, e.to_string())
 }
 
 /// Runs one SMTP step under its timeout.
@@ -436,11 +415,11 @@ async fn step<T>(
     stage: Stage,
     limit: Duration,
     fut: impl Future<Output = Result<T, lettre::transport::smtp::Error>>,
-) -> Result<T, SmtpFailure> {
+) -> Result<T, DeliveryFailure> {
     tokio::time::timeout(limit, fut)
         .await
-        .map_err(|_| SmtpFailure::timed_out(stage, limit))?
-        .map_err(|e| SmtpFailure::from_lettre(stage, &e))
+        .map_err(|_| DeliveryFailure::timed_out(stage, limit))?
+        .map_err(|e| from_lettre(stage, &e))
 }
 
 /// Implicit TLS over our own socket (lettre's own implicit-TLS connect would open a socket without

@@ -1,7 +1,8 @@
 //! The ways a message can leave: SMTP, a spool folder of `.eml` files, or the log.
 
+use super::outcome::{DeliveryFailure, ServerReply, Stage};
 use super::settings::TransportConfig;
-use super::smtp::{SmtpClient, SmtpFailure, SmtpReply, Stage};
+use super::smtp::SmtpClient;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ impl Transport {
         envelope: &lettre::address::Envelope,
         bytes: &[u8],
         message_id: &str,
-    ) -> Result<SmtpReply, SmtpFailure> {
+    ) -> Result<ServerReply, DeliveryFailure> {
         match self {
             Transport::Smtp(client) => client.send(envelope, bytes).await,
             Transport::File(dir) => write_spool(dir, bytes, message_id).await,
@@ -30,7 +31,7 @@ impl Transport {
                     bytes = bytes.len(),
                     "email (log transport; not sent)"
                 );
-                Ok(SmtpReply {
+                Ok(ServerReply {
                     code: 250,
                     text: "written to the log".to_owned(),
                 })
@@ -44,8 +45,8 @@ impl Transport {
 }
 
 /// Writes `<dir>/<message-id>.eml` through a temporary name, so readers never see half a file.
-async fn write_spool(dir: &PathBuf, bytes: &[u8], message_id: &str) -> Result<SmtpReply, SmtpFailure> {
-    let fail = |e: std::io::Error| SmtpFailure {
+async fn write_spool(dir: &PathBuf, bytes: &[u8], message_id: &str) -> Result<ServerReply, DeliveryFailure> {
+    let fail = |e: std::io::Error| DeliveryFailure {
         stage: Stage::Data,
         code: None,
         message: format!("writing to {}: {e}", dir.display()),
@@ -59,7 +60,7 @@ async fn write_spool(dir: &PathBuf, bytes: &[u8], message_id: &str) -> Result<Sm
     let partial = dir.join(format!(".{name}.eml.partial"));
     tokio::fs::write(&partial, bytes).await.map_err(fail)?;
     tokio::fs::rename(&partial, &path).await.map_err(fail)?;
-    Ok(SmtpReply {
+    Ok(ServerReply {
         code: 250,
         text: format!("written to {}", path.display()),
     })

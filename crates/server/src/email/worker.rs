@@ -5,12 +5,13 @@
 //! [`spawn_worker`] loops over batches, recording one batch while sending the next.
 
 use super::alerts;
-use super::message::{self, Built};
-use super::routes::{Route, Step, Way};
-use super::senders::{Admission, SenderConfig, Transition};
-use super::smtp::{SmtpFailure, SmtpReply, Stage};
-use crate::AppState;
-use crate::scheduling::time_text::{ts, utc_iso};
+use super::breaker::{Admission, Transition};
+use super::outcome::{DeliveryFailure, Stage};
+use super::routes::Mailer;
+use super::routes::{Route, Step};
+use super::senders::SenderConfig;
+use crate::metrics::Metrics;
+use crate::time_text::{ts, utc_iso};
 use convene_store::outbox::{self, AttemptRecord, EmailRecord, Settle, Settlement};
 use convene_store::smtp_senders;
 use convene_store::{StoreResult, now_ms};
@@ -19,6 +20,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, mpsc, watch};
 use tokio::task::JoinHandle;
+
+/// What the outbox worker runs on: the mailer (with the database it reads) and the metrics it counts emails in.
+/// The server's state converts into one.
+#[derive(Clone)]
+pub struct EmailWorker {
+    pub mailer: Arc<Mailer>,
+    pub metrics: Arc<Metrics>,
+}
 
 /// What one attempt at one email came to.
 #[derive(Debug, Clone)]
@@ -37,33 +46,34 @@ fn batch_size(connections: usize) -> i64 {
 
 /// Claims one batch of due emails, sends them, records the outcome, and returns what happened (empty when
 /// nothing was due).
-pub async fn process_due(state: &AppState, now: i64) -> StoreResult<Vec<Processed>> {
-    let claimed = claim(state, now).await?;
+pub async fn process_due(worker: impl Into<EmailWorker>, now: i64) -> StoreResult<Vec<Processed>> {
+    let worker = &worker.into();
+    let claimed = claim(worker, now).await?;
     if claimed.is_empty() {
         return Ok(Vec::new());
     }
-    let processed = send_all(state, claimed).await;
-    settle(state, &processed).await?;
+    let processed = send_all(worker, claimed).await;
+    settle(worker, &processed).await?;
     Ok(processed)
 }
 
-async fn claim(state: &AppState, now: i64) -> StoreResult<Vec<EmailRecord>> {
-    let settings = &state.mailer.settings;
+async fn claim(worker: &EmailWorker, now: i64) -> StoreResult<Vec<EmailRecord>> {
+    let settings = &worker.mailer.settings;
     let lease = i64::try_from(settings.lease.as_millis()).unwrap_or(i64::MAX);
-    outbox::claim_due(&state.db, now, lease, batch_size(settings.connections)).await
+    outbox::claim_due(worker.mailer.db(), now, lease, batch_size(settings.connections)).await
 }
 
-async fn send_all(state: &AppState, claimed: Vec<EmailRecord>) -> Vec<Processed> {
+async fn send_all(worker: &EmailWorker, claimed: Vec<EmailRecord>) -> Vec<Processed> {
     futures::stream::iter(claimed)
-        .map(|email| send_one(state, email))
-        .buffer_unordered(state.mailer.settings.connections.max(1))
+        .map(|email| send_one(worker, email))
+        .buffer_unordered(worker.mailer.settings.connections.max(1))
         .collect()
         .await
 }
 
-async fn settle(state: &AppState, processed: &[Processed]) -> StoreResult<()> {
+async fn settle(worker: &EmailWorker, processed: &[Processed]) -> StoreResult<()> {
     let settles: Vec<Settle> = processed.iter().map(to_settle).collect();
-    let applied = outbox::settle_all(&state.db, &settles, now_ms()).await?;
+    let applied = outbox::settle_all(worker.mailer.db(), &settles, now_ms()).await?;
     for (p, applied) in processed.iter().zip(applied) {
         if !applied {
             tracing::warn!(
@@ -72,7 +82,7 @@ async fn settle(state: &AppState, processed: &[Processed]) -> StoreResult<()> {
             );
             continue;
         }
-        state.metrics.record_email(&p.kind, &p.settlement);
+        worker.metrics.record_email(&p.kind, &p.settlement);
     }
     Ok(())
 }
@@ -91,11 +101,11 @@ fn to_settle(p: &Processed) -> Settle {
 
 /// Tries `email`'s steps in order — the organization's sender (unless its circuit is open), then the platform —
 /// until one accepts it, one rejects the recipient for good, or none is left.
-pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
-    let mailer = &state.mailer;
+async fn send_one(worker: &EmailWorker, email: EmailRecord) -> Processed {
+    let mailer = &worker.mailer;
     let steps = mailer.steps_for(&email, now_ms()).await;
     let mut tried = Vec::with_capacity(steps.len() + 1);
-    let mut last_failure: Option<SmtpFailure> = None;
+    let mut last_failure: Option<DeliveryFailure> = None;
     let mut sent_by = None;
     'steps: for step in steps {
         match step {
@@ -141,25 +151,25 @@ pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
                 for route in &paths {
                     match attempt(route, &email, &mut tried).await {
                         Ok(()) => {
-                            report_success(state, &sender).await;
+                            report_success(worker, &sender).await;
                             sent_by = Some(route.name.clone());
                             break 'steps;
                         }
                         Err(failure) if failure.recipient_rejected() => {
                             // The organization's server answered; it just won't take this address.
-                            report_success(state, &sender).await;
+                            report_success(worker, &sender).await;
                             last_failure = Some(failure);
                             break 'steps;
                         }
                         Err(failure) => sender_failure = Some(failure),
                     }
                 }
-                let failure = sender_failure.unwrap_or_else(|| SmtpFailure {
+                let failure = sender_failure.unwrap_or_else(|| DeliveryFailure {
                     stage: Stage::Connect,
                     code: None,
                     message: "the sender has no usable path (no SMTP host and no API key)".to_owned(),
                 });
-                report_failure(state, &sender, admission, &failure).await;
+                report_failure(worker, &sender, admission, &failure).await;
                 last_failure = Some(failure);
             }
         }
@@ -185,10 +195,10 @@ pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
 }
 
 /// Sends through one route and records the attempt.
-async fn attempt(route: &Route, email: &EmailRecord, tried: &mut Vec<AttemptRecord>) -> Result<(), SmtpFailure> {
+async fn attempt(route: &Route, email: &EmailRecord, tried: &mut Vec<AttemptRecord>) -> Result<(), DeliveryFailure> {
     let started_at = now_ms();
     let clock = Instant::now();
-    let result = deliver(route, email).await;
+    let result = route.deliver(email).await;
     let duration_ms = i64::try_from(clock.elapsed().as_millis()).unwrap_or(i64::MAX);
     let (outcome, smtp_code, reply) = match &result {
         Ok(reply) => ("sent", Some(i64::from(reply.code)), reply.text.clone()),
@@ -208,44 +218,28 @@ async fn attempt(route: &Route, email: &EmailRecord, tried: &mut Vec<AttemptReco
     })
 }
 
-/// Sends `email` through `route` alone (a worker step, and the test-email button).
-pub async fn deliver(route: &Route, email: &EmailRecord) -> Result<SmtpReply, SmtpFailure> {
-    match &route.way {
-        Way::Transport(transport) => {
-            let Built { envelope, bytes } =
-                message::build(email, &route.from, route.reply_to.as_ref()).map_err(|e| SmtpFailure {
-                    stage: Stage::Data,
-                    code: Some(554),
-                    message: e,
-                })?;
-            transport.send(&envelope, &bytes, &email.message_id).await
-        }
-        Way::Provider(api) => api.send(email, &route.from, route.reply_to.as_ref()).await,
-    }
-}
-
-async fn report_success(state: &AppState, sender: &SenderConfig) {
-    let (transition, health) = state.mailer.breakers.success(sender);
+async fn report_success(worker: &EmailWorker, sender: &SenderConfig) {
+    let (transition, health) = worker.mailer.breakers.success(sender);
     if transition != Transition::None {
-        record_health(state, sender, &health).await;
+        record_health(worker, sender, &health).await;
     }
 }
 
-async fn report_failure(state: &AppState, sender: &SenderConfig, admission: Admission, failure: &SmtpFailure) {
+async fn report_failure(worker: &EmailWorker, sender: &SenderConfig, admission: Admission, failure: &DeliveryFailure) {
     let error = failure.to_string();
     let (transition, health) =
-        state
+        worker
             .mailer
             .breakers
             .failure(sender, admission, now_ms(), failure.auth_failed(), &error);
-    record_health(state, sender, &health).await;
+    record_health(worker, sender, &health).await;
     if transition == (Transition::Failed { opened: true }) {
-        alerts::sender_failing(state, sender, &error).await;
+        alerts::sender_failing(&worker.mailer, sender, &error).await;
     }
 }
 
-async fn record_health(state: &AppState, sender: &SenderConfig, health: &smtp_senders::Health) {
-    if let Err(e) = smtp_senders::record_health(&state.db, sender.id, sender.version, health, now_ms()).await {
+async fn record_health(worker: &EmailWorker, sender: &SenderConfig, health: &smtp_senders::Health) {
+    if let Err(e) = smtp_senders::record_health(worker.mailer.db(), sender.id, sender.version, health, now_ms()).await {
         tracing::warn!(sender_id = sender.id, error = %e, "could not record a sender's health");
     }
 }
@@ -271,19 +265,24 @@ pub enum RunMode {
 /// as a connection slot frees up, and a recorder settles finished emails in batches — so no batch waits for its
 /// slowest email, and rows never sit claimed for long before their send starts (their lease stays ample).
 /// On stop, emails in flight are finished and recorded first, so a clean stop never strands a row in `sending`.
-pub fn spawn_worker(state: AppState, mut shutdown: watch::Receiver<bool>, mode: RunMode) -> JoinHandle<()> {
+pub fn spawn_worker(
+    worker: impl Into<EmailWorker>,
+    mut shutdown: watch::Receiver<bool>,
+    mode: RunMode,
+) -> JoinHandle<()> {
+    let worker = worker.into();
     tokio::spawn(async move {
-        let connections = state.mailer.settings.connections.max(1);
-        let idle = state.mailer.settings.poll_interval;
+        let connections = worker.mailer.settings.connections.max(1);
+        let idle = worker.mailer.settings.poll_interval;
         let (done_tx, done_rx) = mpsc::channel::<Processed>(connections * 8);
-        let recorder = tokio::spawn(record_loop(state.clone(), done_rx));
+        let recorder = tokio::spawn(record_loop(worker.clone(), done_rx));
         let slots = Arc::new(Semaphore::new(connections));
-        let lease = i64::try_from(state.mailer.settings.lease.as_millis()).unwrap_or(i64::MAX);
+        let lease = i64::try_from(worker.mailer.settings.lease.as_millis()).unwrap_or(i64::MAX);
         let pace = Arc::new(Pace::default());
         let mut drained = false;
         while !*shutdown.borrow() {
             let ahead = pace.claim_size(connections, lease);
-            let claimed = match outbox::claim_due(&state.db, now_ms(), lease, ahead).await {
+            let claimed = match outbox::claim_due(worker.mailer.db(), now_ms(), lease, ahead).await {
                 Ok(claimed) => claimed,
                 Err(e) => {
                     tracing::error!(error = %e, "email worker could not reach the outbox");
@@ -315,10 +314,10 @@ pub fn spawn_worker(state: AppState, mut shutdown: watch::Receiver<bool>, mode: 
                 let Ok(slot) = slots.clone().acquire_owned().await else {
                     break;
                 };
-                let (state, done, pace) = (state.clone(), done_tx.clone(), pace.clone());
+                let (worker, done, pace) = (worker.clone(), done_tx.clone(), pace.clone());
                 tokio::spawn(async move {
                     let started = Instant::now();
-                    let processed = send_one(&state, email).await;
+                    let processed = send_one(&worker, email).await;
                     pace.observe(started.elapsed());
                     // The recorder outlives every sender (it stops only when all senders are gone).
                     let _ = done.send(processed).await;
@@ -372,12 +371,12 @@ async fn wait_for_idle(slots: &Semaphore, connections: usize) {
 
 /// Settles finished emails in batches of whatever has arrived. A failed recording is retried; if the database
 /// stays away the rows stay `sending`, their lease runs out and they are sent again (at least once).
-async fn record_loop(state: AppState, mut done: mpsc::Receiver<Processed>) {
+async fn record_loop(worker: EmailWorker, mut done: mpsc::Receiver<Processed>) {
     let mut batch = Vec::with_capacity(512);
     while done.recv_many(&mut batch, 512).await > 0 {
         for wait in [0u64, 100, 500, 2000] {
             tokio::time::sleep(Duration::from_millis(wait)).await;
-            match settle(&state, &batch).await {
+            match settle(&worker, &batch).await {
                 Ok(()) => break,
                 Err(e) => tracing::error!(error = %e, "could not record sent emails; retrying"),
             }

@@ -1,7 +1,7 @@
 //! Schedules as the API spells them (`{days, startTime, endTime}`, `{date, startTime, endTime}`)
 //! and their conversion into the core's [`WeeklySchedule`].
 
-use crate::api::ApiError;
+use convene_core::FieldError;
 use convene_core::schedule::{DateOverride, WeeklyAvailability, WeeklySchedule};
 use convene_store::schedules::ScheduleRecord;
 use jiff::civil::{Date, Time, Weekday};
@@ -42,7 +42,7 @@ pub fn default_availability() -> Vec<AvailabilityRule> {
     }]
 }
 
-fn weekday(field: &str, name: &str) -> Result<Weekday, ApiError> {
+fn weekday(field: &str, name: &str) -> Result<Weekday, FieldError> {
     Ok(match name {
         "Monday" => Weekday::Monday,
         "Tuesday" => Weekday::Tuesday,
@@ -52,7 +52,7 @@ fn weekday(field: &str, name: &str) -> Result<Weekday, ApiError> {
         "Saturday" => Weekday::Saturday,
         "Sunday" => Weekday::Sunday,
         _ => {
-            return Err(ApiError::field(
+            return Err(FieldError::new(
                 field,
                 format!("'{name}' is not a weekday (Monday … Sunday)"),
             ));
@@ -61,8 +61,8 @@ fn weekday(field: &str, name: &str) -> Result<Weekday, ApiError> {
 }
 
 /// `HH:MM` → time; `24:00` is accepted (as midnight) only where `end_of_day` is allowed.
-fn clock(field: &str, raw: &str, end_of_day: bool) -> Result<Time, ApiError> {
-    let bad = || ApiError::field(field, format!("'{raw}' must be a time in HH:MM format, e.g. 09:30"));
+fn clock(field: &str, raw: &str, end_of_day: bool) -> Result<Time, FieldError> {
+    let bad = || FieldError::new(field, format!("'{raw}' must be a time in HH:MM format, e.g. 09:30"));
     let (h, m) = raw.split_once(':').ok_or_else(bad)?;
     if h.len() != 2 || m.len() != 2 {
         return Err(bad());
@@ -74,15 +74,15 @@ fn clock(field: &str, raw: &str, end_of_day: bool) -> Result<Time, ApiError> {
     Time::new(h, m, 0, 0).map_err(|_| bad())
 }
 
-fn date(field: &str, raw: &str) -> Result<Date, ApiError> {
+fn date(field: &str, raw: &str) -> Result<Date, FieldError> {
     raw.parse::<Date>()
-        .map_err(|_| ApiError::field(field, format!("'{raw}' must be a date in YYYY-MM-DD format")))
+        .map_err(|_| FieldError::new(field, format!("'{raw}' must be a date in YYYY-MM-DD format")))
 }
 
 impl AvailabilityRule {
-    pub fn validate(&self, field: &str) -> Result<WeeklyAvailability, ApiError> {
+    pub fn validate(&self, field: &str) -> Result<WeeklyAvailability, FieldError> {
         if self.days.is_empty() {
-            return Err(ApiError::field(&format!("{field}.days"), "must name at least one day"));
+            return Err(FieldError::new(format!("{field}.days"), "must name at least one day"));
         }
         let days = self
             .days
@@ -92,20 +92,20 @@ impl AvailabilityRule {
         let start = clock(&format!("{field}.startTime"), &self.start_time, false)?;
         let end = clock(&format!("{field}.endTime"), &self.end_time, true)?;
         if end != Time::midnight() && end <= start {
-            return Err(ApiError::field(&format!("{field}.endTime"), "must be after startTime"));
+            return Err(FieldError::new(format!("{field}.endTime"), "must be after startTime"));
         }
         Ok(WeeklyAvailability { days, start, end })
     }
 }
 
 impl OverrideRule {
-    pub fn validate(&self, field: &str) -> Result<DateOverride, ApiError> {
+    pub fn validate(&self, field: &str) -> Result<DateOverride, FieldError> {
         let day = date(&format!("{field}.date"), &self.date)?;
         let start = clock(&format!("{field}.startTime"), &self.start_time, false)?;
         let end = clock(&format!("{field}.endTime"), &self.end_time, true)?;
         if end != Time::midnight() && end < start {
-            return Err(ApiError::field(
-                &format!("{field}.endTime"),
+            return Err(FieldError::new(
+                format!("{field}.endTime"),
                 "must not be before startTime",
             ));
         }

@@ -4,23 +4,41 @@
 use super::calendar::{Calendar, Exclusions};
 use super::event_settings::required_field_slugs;
 use super::resolve::{Hosted, Hosting};
-use crate::api::ApiError;
-use crate::api::dto::metadata_text;
 use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::webhooks::{self, Trigger};
+use convene_core::metadata::metadata_text;
 use convene_core::schedule::Interval;
-use convene_core::{EmailAddress, HeaderText, Locale, TimeZoneId, UserId};
+use convene_core::{EmailAddress, FieldError, HeaderText, Locale, TimeZoneId, UserId};
 use convene_store::bookings::{self, BookingRecord, NewAttendee, NewBooking};
 use convene_store::event_types::EventTypeRecord;
 use convene_store::reservations;
 use convene_store::users::UserRecord;
-use convene_store::{Db, Tx};
+use convene_store::{Db, StoreError, Tx};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use utoipa::ToSchema;
+
+/// Why a booking was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum BookingError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    /// Taken, held, outside availability, too soon, or over a booking limit (for every host that counts).
+    #[error("This time slot is not available")]
+    SlotUnavailable,
+    /// The booking being rescheduled was cancelled or moved by someone else first.
+    #[error("The booking was cancelled or moved meanwhile")]
+    ChangedMeanwhile,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Emails(#[from] email::queue::EnqueueError),
+    #[error(transparent)]
+    Webhooks(#[from] webhooks::EnqueueError),
+}
 
 /// `CreateBookingAttendee`.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
@@ -34,13 +52,13 @@ pub struct AttendeeInput {
 }
 
 impl AttendeeInput {
-    pub fn parse(&self, field: &str) -> Result<NewAttendee, ApiError> {
+    pub fn parse(&self, field: &str) -> Result<NewAttendee, FieldError> {
         let name = HeaderText::parse(&format!("{field}.name"), self.name.as_deref().unwrap_or_default())?;
         let email = EmailAddress::parse(&format!("{field}.email"), self.email.as_deref().unwrap_or_default())?;
         let zone = self
             .time_zone
             .as_deref()
-            .ok_or_else(|| ApiError::field(&format!("{field}.timeZone"), "is required"))?;
+            .ok_or_else(|| FieldError::new(format!("{field}.timeZone"), "is required"))?;
         let zone = TimeZoneId::parse(&format!("{field}.timeZone"), zone)?;
         let language = match &self.language {
             Some(l) => Locale::parse(&format!("{field}.language"), l)?,
@@ -50,8 +68,8 @@ impl AttendeeInput {
             Some(p) => {
                 let ok = p.len() <= 32 && p.starts_with('+') && p[1..].chars().all(|c| c.is_ascii_digit() || c == ' ');
                 if !ok {
-                    return Err(ApiError::field(
-                        &format!("{field}.phoneNumber"),
+                    return Err(FieldError::new(
+                        format!("{field}.phoneNumber"),
                         "must be in international format, e.g. +14155550123",
                     ));
                 }
@@ -92,15 +110,15 @@ pub fn parse_guests(
     event: &EventTypeRecord,
     guests: Option<&[String]>,
     attendee_email: &str,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, FieldError> {
     let Some(guests) = guests.filter(|g| !g.is_empty()) else {
         return Ok(Vec::new());
     };
     if event.disable_guests {
-        return Err(ApiError::field("guests", "this event type does not accept guests"));
+        return Err(FieldError::new("guests", "this event type does not accept guests"));
     }
     if guests.len() > 30 {
-        return Err(ApiError::field("guests", "at most 30 guests"));
+        return Err(FieldError::new("guests", "at most 30 guests"));
     }
     let mut out: Vec<String> = Vec::new();
     for (i, g) in guests.iter().enumerate() {
@@ -114,7 +132,7 @@ pub fn parse_guests(
 
 /// Where the meeting happens, as a display string: a plain string, or a location object whose
 /// value comes from the request (attendee-provided kinds) or the event type (organizer kinds).
-fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<Option<String>, ApiError> {
+fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<Option<String>, FieldError> {
     let defined: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
     let value_of = |loc: &Value| -> Option<String> {
         ["address", "link", "phone", "location", "integration"]
@@ -128,7 +146,7 @@ fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<O
             let kind = obj
                 .get("type")
                 .and_then(Value::as_str)
-                .ok_or_else(|| ApiError::field("location.type", "is required"))?;
+                .ok_or_else(|| FieldError::new("location.type", "is required"))?;
             if let Some(v) = value_of(obj) {
                 return Ok(Some(HeaderText::parse("location", &v)?.as_str().to_owned()));
             }
@@ -138,9 +156,9 @@ fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<O
                 .and_then(value_of);
             from_event
                 .map(Some)
-                .ok_or_else(|| ApiError::field("location.type", format!("the event type has no '{kind}' location")))
+                .ok_or_else(|| FieldError::new("location.type", format!("the event type has no '{kind}' location")))
         }
-        Some(_) => Err(ApiError::field("location", "must be a string or a location object")),
+        Some(_) => Err(FieldError::new("location", "must be a string or a location object")),
     }
 }
 
@@ -148,7 +166,12 @@ fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<O
 /// soon, or over a booking limit) — for every host of a collective event, for at least one host
 /// of a round-robin one. Webhook deliveries (created, requested or rescheduled) are queued in the
 /// booking's transaction.
-pub async fn create(db: &Db, mailer: &Mailer, hosted: &Hosted, req: BookingRequest) -> Result<BookingRecord, ApiError> {
+pub async fn create(
+    db: &Db,
+    mailer: &Mailer,
+    hosted: &Hosted,
+    req: BookingRequest,
+) -> Result<BookingRecord, BookingError> {
     let event = &hosted.event;
     for slug in required_field_slugs(&event.booking_fields) {
         let answered = req
@@ -156,10 +179,11 @@ pub async fn create(db: &Db, mailer: &Mailer, hosted: &Hosted, req: BookingReque
             .get(&slug)
             .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
         if !answered {
-            return Err(ApiError::field(
-                &format!("bookingFieldsResponses.{slug}"),
+            return Err(FieldError::new(
+                format!("bookingFieldsResponses.{slug}"),
                 "is required by this event type",
-            ));
+            )
+            .into());
         }
     }
     let responses = metadata_text("bookingFieldsResponses", &req.responses)?;
@@ -169,8 +193,8 @@ pub async fn create(db: &Db, mailer: &Mailer, hosted: &Hosted, req: BookingReque
     };
     let location = location_text(event, req.location.as_ref())?;
     let end = Timestamp::from_millisecond(req.start.as_millisecond() + req.length_minutes * 60_000)
-        .map_err(|_| ApiError::field("start", "is out of range"))?;
-    let interval = Interval::new(req.start, end).ok_or_else(|| ApiError::field("start", "is out of range"))?;
+        .map_err(|_| FieldError::new("start", "is out of range"))?;
+    let interval = Interval::new(req.start, end).ok_or_else(|| FieldError::new("start", "is out of range"))?;
     let mut attendees = vec![req.attendee.clone()];
     attendees.extend(req.guests.iter().map(|g| NewAttendee {
         name: g.clone(),
@@ -206,7 +230,7 @@ pub async fn create(db: &Db, mailer: &Mailer, hosted: &Hosted, req: BookingReque
             (organizer, hosted.hosts.iter().skip(1).map(|h| h.id).collect())
         }
         Hosting::RoundRobin if !free.is_empty() => (least_booked(&mut tx, event.id, &free, now).await?, Vec::new()),
-        _ => return Err(ApiError::Conflict("This time slot is not available".into())),
+        _ => return Err(BookingError::SlotUnavailable),
     };
 
     let uid = new_uid();
@@ -252,9 +276,7 @@ pub async fn create(db: &Db, mailer: &Mailer, hosted: &Hosted, req: BookingReque
         )
         .await?
     {
-        return Err(ApiError::Conflict(
-            "The booking was cancelled or moved meanwhile".into(),
-        ));
+        return Err(BookingError::ChangedMeanwhile);
     }
     let trigger = match (&req.rescheduled_from, created.status.as_str()) {
         (Some(_), _) => Trigger::BookingRescheduled,
@@ -283,7 +305,7 @@ async fn least_booked<'h>(
     event_type: i64,
     free: &[&'h UserRecord],
     now: Timestamp,
-) -> Result<&'h UserRecord, ApiError> {
+) -> Result<&'h UserRecord, BookingError> {
     let since = now.as_millisecond() - 30 * 86_400_000;
     let counts: HashMap<i64, i64> = bookings::counts_by_host(&mut *tx, event_type, since)
         .await?
@@ -292,5 +314,5 @@ async fn least_booked<'h>(
     free.iter()
         .min_by_key(|h| counts.get(&h.id).copied().unwrap_or(0))
         .copied()
-        .ok_or_else(|| ApiError::Conflict("This time slot is not available".into()))
+        .ok_or(BookingError::SlotUnavailable)
 }

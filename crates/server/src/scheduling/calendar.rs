@@ -3,7 +3,7 @@
 
 use super::availability::{fallback_schedule, weekly_schedule};
 use super::event_settings::booking_limits;
-use super::time_text::ts;
+use crate::time_text::ts;
 use convene_core::UserId;
 use convene_core::schedule::{Interval, subtract};
 use convene_core::slots::{BookingLimits, ExistingBooking, SlotQuery, SlotRules, free_slots, is_bookable};

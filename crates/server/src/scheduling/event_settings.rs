@@ -1,7 +1,7 @@
 //! The structured settings of an event type — locations, booking fields, booking limits,
 //! confirmation policy, email settings — validated on the way in and interpreted for booking.
 
-use crate::api::ApiError;
+use convene_core::FieldError;
 use convene_core::slots::BookingLimits;
 use jiff::SignedDuration;
 use serde_json::{Map, Value, json};
@@ -35,20 +35,20 @@ const FIELD_TYPES: [&str; 13] = [
 ];
 
 /// Validates `locations` and returns their stored text.
-pub fn validate_locations(locations: &[Value]) -> Result<String, ApiError> {
+pub fn validate_locations(locations: &[Value]) -> Result<String, FieldError> {
     if locations.len() > 20 {
-        return Err(ApiError::field("locations", "at most 20 locations"));
+        return Err(FieldError::new("locations", "at most 20 locations"));
     }
     for (i, location) in locations.iter().enumerate() {
         let field = format!("locations[{i}]");
         let kind = location
             .get("type")
             .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::field(&format!("{field}.type"), "is required"))?;
+            .ok_or_else(|| FieldError::new(format!("{field}.type"), "is required"))?;
         let Some((_, needs)) = LOCATION_KINDS.iter().find(|(k, _)| *k == kind) else {
             let known: Vec<&str> = LOCATION_KINDS.iter().map(|(k, _)| *k).collect();
-            return Err(ApiError::field(
-                &format!("{field}.type"),
+            return Err(FieldError::new(
+                format!("{field}.type"),
                 format!("must be one of {}", known.join(", ")),
             ));
         };
@@ -58,17 +58,18 @@ pub fn validate_locations(locations: &[Value]) -> Result<String, ApiError> {
                 .and_then(Value::as_str)
                 .is_some_and(|v| !v.trim().is_empty() && v.len() <= 2048);
             if !ok {
-                return Err(ApiError::field(&format!("{field}.{needed}"), "is required"));
+                return Err(FieldError::new(format!("{field}.{needed}"), "is required"));
             }
         }
     }
-    serde_json::to_string(locations).map_err(|e| ApiError::Internal(e.into()))
+    // A JSON array of JSON values always serializes.
+    Ok(Value::Array(locations.to_vec()).to_string())
 }
 
 /// Validates custom `bookingFields` (each needs a type, a unique slug, a label and `required`).
-pub fn validate_booking_fields(fields: &[Value]) -> Result<String, ApiError> {
+pub fn validate_booking_fields(fields: &[Value]) -> Result<String, FieldError> {
     if fields.len() > 50 {
-        return Err(ApiError::field("bookingFields", "at most 50 fields"));
+        return Err(FieldError::new("bookingFields", "at most 50 fields"));
     }
     let mut slugs = std::collections::HashSet::new();
     for (i, f) in fields.iter().enumerate() {
@@ -76,7 +77,7 @@ pub fn validate_booking_fields(fields: &[Value]) -> Result<String, ApiError> {
         let kind = f
             .get("type")
             .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::field(&at("type"), "is required"))?;
+            .ok_or_else(|| FieldError::new(at("type"), "is required"))?;
         if matches!(
             kind,
             "name" | "title" | "location" | "notes" | "guests" | "rescheduleReason"
@@ -84,32 +85,32 @@ pub fn validate_booking_fields(fields: &[Value]) -> Result<String, ApiError> {
             continue; // default fields: shape only, nothing to enforce here
         }
         if !FIELD_TYPES.contains(&kind) {
-            return Err(ApiError::field(
-                &at("type"),
+            return Err(FieldError::new(
+                at("type"),
                 format!("'{kind}' is not a booking field type"),
             ));
         }
         let slug = f
             .get("slug")
             .and_then(Value::as_str)
-            .ok_or_else(|| ApiError::field(&at("slug"), "is required"))?;
+            .ok_or_else(|| FieldError::new(at("slug"), "is required"))?;
         let valid_slug = !slug.is_empty()
             && slug.len() <= 64
             && slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid_slug {
-            return Err(ApiError::field(&at("slug"), "must be letters, digits, '-' or '_'"));
+            return Err(FieldError::new(at("slug"), "must be letters, digits, '-' or '_'"));
         }
         if !slugs.insert(slug.to_owned()) {
-            return Err(ApiError::field(&at("slug"), format!("'{slug}' is used twice")));
+            return Err(FieldError::new(at("slug"), format!("'{slug}' is used twice")));
         }
         if !f.get("label").is_some_and(Value::is_string) {
-            return Err(ApiError::field(&at("label"), "is required"));
+            return Err(FieldError::new(at("label"), "is required"));
         }
         if !f.get("required").is_some_and(Value::is_boolean) {
-            return Err(ApiError::field(&at("required"), "must be true or false"));
+            return Err(FieldError::new(at("required"), "must be true or false"));
         }
     }
-    serde_json::to_string(fields).map_err(|e| ApiError::Internal(e.into()))
+    Ok(Value::Array(fields.to_vec()).to_string())
 }
 
 /// Output booking fields: the default name and email fields, then the custom ones.
@@ -138,9 +139,9 @@ pub fn required_field_slugs(stored: &str) -> Vec<String> {
 }
 
 /// `{day, week, month, year}` or `{disabled: true}` (→ none).
-pub fn validate_limits(field: &str, value: &Value, max: i64) -> Result<Option<String>, ApiError> {
+pub fn validate_limits(field: &str, value: &Value, max: i64) -> Result<Option<String>, FieldError> {
     let Some(map) = value.as_object() else {
-        return Err(ApiError::field(
+        return Err(FieldError::new(
             field,
             "must be an object like {\"day\": 2} or {\"disabled\": true}",
         ));
@@ -154,8 +155,8 @@ pub fn validate_limits(field: &str, value: &Value, max: i64) -> Result<Option<St
             continue;
         }
         if !matches!(key.as_str(), "day" | "week" | "month" | "year") {
-            return Err(ApiError::field(
-                &format!("{field}.{key}"),
+            return Err(FieldError::new(
+                format!("{field}.{key}"),
                 "must be one of day, week, month, year",
             ));
         }
@@ -164,8 +165,8 @@ pub fn validate_limits(field: &str, value: &Value, max: i64) -> Result<Option<St
                 kept.insert(key.clone(), json!(n));
             }
             _ => {
-                return Err(ApiError::field(
-                    &format!("{field}.{key}"),
+                return Err(FieldError::new(
+                    format!("{field}.{key}"),
                     format!("must be a whole number from 1 to {max}"),
                 ));
             }
@@ -179,13 +180,13 @@ pub fn validate_limits(field: &str, value: &Value, max: i64) -> Result<Option<St
 }
 
 /// `confirmationPolicy`: `{type: "always" | "time", …}` requires confirmation; `{disabled: true}` not.
-pub fn requires_confirmation(value: &Value) -> Result<bool, ApiError> {
+pub fn requires_confirmation(value: &Value) -> Result<bool, FieldError> {
     if value.get("disabled").and_then(Value::as_bool) == Some(true) {
         return Ok(false);
     }
     match value.get("type").and_then(Value::as_str) {
         Some("always" | "time") => Ok(true),
-        _ => Err(ApiError::field(
+        _ => Err(FieldError::new(
             "confirmationPolicy.type",
             "must be \"always\" or \"time\" (or pass {\"disabled\": true})",
         )),
@@ -193,9 +194,9 @@ pub fn requires_confirmation(value: &Value) -> Result<bool, ApiError> {
 }
 
 /// `emailSettings`: `{disableEmailsToAttendees?, disableEmailsToHosts?}`.
-pub fn validate_email_settings(value: &Value) -> Result<String, ApiError> {
+pub fn validate_email_settings(value: &Value) -> Result<String, FieldError> {
     let Some(map) = value.as_object() else {
-        return Err(ApiError::field("emailSettings", "must be an object"));
+        return Err(FieldError::new("emailSettings", "must be an object"));
     };
     let mut kept = Map::new();
     for key in ["disableEmailsToAttendees", "disableEmailsToHosts"] {
@@ -205,10 +206,7 @@ pub fn validate_email_settings(value: &Value) -> Result<String, ApiError> {
                 kept.insert(key.to_owned(), json!(b));
             }
             Some(_) => {
-                return Err(ApiError::field(
-                    &format!("emailSettings.{key}"),
-                    "must be true or false",
-                ));
+                return Err(FieldError::new(format!("emailSettings.{key}"), "must be true or false"));
             }
         }
     }

@@ -6,4 +6,3 @@ pub mod booking;
 pub mod calendar;
 pub mod event_settings;
 pub mod resolve;
-pub mod time_text;

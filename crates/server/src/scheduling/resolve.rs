@@ -1,11 +1,25 @@
 //! Finding the event type a request names — by id, by owner username and slug, or by team slug
 //! and slug — together with the people who host it.
 
-use crate::api::ApiError;
-use convene_core::UserId;
+use convene_core::{FieldError, UserId};
 use convene_store::event_types::{self, EventTypeRecord};
 use convene_store::users::{self, UserRecord};
 use convene_store::{Db, StoreError};
+
+/// Why the named event type can't be booked or shown.
+#[derive(Debug, thiserror::Error)]
+pub enum ResolveError {
+    /// The request names it badly (missing or conflicting fields, unknown users).
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("Event type not found")]
+    EventTypeNotFound,
+    /// A team event type nobody hosts yet.
+    #[error("This team event type has no hosts yet")]
+    NoHosts,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// How a request names an event type.
 #[derive(Default)]
@@ -45,7 +59,7 @@ pub struct Hosted {
     pub hosting: Hosting,
 }
 
-pub async fn event_type(db: &Db, r: EventTypeRef<'_>) -> Result<Hosted, ApiError> {
+pub async fn event_type(db: &Db, r: EventTypeRef<'_>) -> Result<Hosted, ResolveError> {
     let event = match (r.id, r.slug, r.username, r.team_slug) {
         (Some(id), ..) => event_types::find(db, id).await?,
         (None, Some(slug), Some(username), None) => {
@@ -54,33 +68,33 @@ pub async fn event_type(db: &Db, r: EventTypeRef<'_>) -> Result<Hosted, ApiError
         (None, Some(slug), None, Some(team)) => {
             let mut found = event_types::find_by_team_slug(db, r.organization_slug, team, slug).await?;
             if found.len() > 1 {
-                return Err(ApiError::field(
+                return Err(FieldError::new(
                     "organizationSlug",
                     "is required: several organizations have this team slug",
-                ));
+                )
+                .into());
             }
             found.pop()
         }
         (None, Some(_), Some(_), Some(_)) => {
-            return Err(ApiError::field(
-                "teamSlug",
-                "give either username or teamSlug, not both",
-            ));
+            return Err(FieldError::new("teamSlug", "give either username or teamSlug, not both").into());
         }
         (None, Some(_), None, None) => {
-            return Err(ApiError::field(
+            return Err(FieldError::new(
                 "username",
                 "is required with eventTypeSlug (or teamSlug for team events)",
-            ));
+            )
+            .into());
         }
         (None, None, ..) => {
-            return Err(ApiError::field(
+            return Err(FieldError::new(
                 "eventTypeId",
                 "is required (or eventTypeSlug with username or teamSlug)",
-            ));
+            )
+            .into());
         }
     };
-    let event = event.ok_or_else(|| ApiError::not_found("Event type"))?;
+    let event = event.ok_or(ResolveError::EventTypeNotFound)?;
     let hosting = Hosting::of(&event);
     let host_ids = match event.owner_id {
         Some(owner) => vec![owner],
@@ -95,28 +109,25 @@ pub async fn event_type(db: &Db, r: EventTypeRef<'_>) -> Result<Hosted, ApiError
         );
     }
     if hosts.is_empty() {
-        return Err(ApiError::Conflict("This team event type has no hosts yet".into()));
+        return Err(ResolveError::NoHosts);
     }
     Ok(Hosted { event, hosts, hosting })
 }
 
 /// A dynamic group event (`usernames=alice,bob`): no stored event type, every named user a host
 /// who must be free (COLLECTIVE), each on their default schedule, with no buffers or limits.
-pub async fn dynamic(db: &Db, usernames: &[String], length_minutes: i64) -> Result<Hosted, ApiError> {
+pub async fn dynamic(db: &Db, usernames: &[String], length_minutes: i64) -> Result<Hosted, ResolveError> {
     if usernames.len() < 2 {
-        return Err(ApiError::field(
-            "usernames",
-            "must name at least two users, separated by commas",
-        ));
+        return Err(FieldError::new("usernames", "must name at least two users, separated by commas").into());
     }
     if usernames.len() > 20 {
-        return Err(ApiError::field("usernames", "at most 20 users"));
+        return Err(FieldError::new("usernames", "at most 20 users").into());
     }
     let mut hosts: Vec<UserRecord> = Vec::with_capacity(usernames.len());
     for name in usernames {
         let user = users::find_by_username(db, &name.to_lowercase())
             .await?
-            .ok_or_else(|| ApiError::field("usernames", format!("no user named '{name}'")))?;
+            .ok_or_else(|| FieldError::new("usernames", format!("no user named '{name}'")))?;
         if !hosts.iter().any(|h| h.id == user.id) {
             hosts.push(user);
         }
@@ -157,7 +168,7 @@ pub async fn dynamic(db: &Db, usernames: &[String], length_minutes: i64) -> Resu
 }
 
 /// The length to book: `requested` when it is one of the event's options, else its default.
-pub fn length(event: &EventTypeRecord, field: &str, requested: Option<i64>) -> Result<i64, ApiError> {
+pub fn length(event: &EventTypeRecord, field: &str, requested: Option<i64>) -> Result<i64, FieldError> {
     let Some(requested) = requested else {
         return Ok(event.length_minutes);
     };
@@ -165,7 +176,7 @@ pub fn length(event: &EventTypeRecord, field: &str, requested: Option<i64>) -> R
     if requested == event.length_minutes || options.contains(&requested) {
         Ok(requested)
     } else {
-        Err(ApiError::field(
+        Err(FieldError::new(
             field,
             format!("must be one of the event type's lengths ({})", event.length_minutes),
         ))

@@ -9,7 +9,7 @@ mod reset;
 mod senders;
 mod session;
 
-use crate::AppState;
+use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{get, post};

@@ -1,8 +1,8 @@
 //! Page handlers.
 
 use super::session::{self, CSRF_COOKIE, tokens_match};
-use crate::AppState;
 use crate::credentials::verify_password_async;
+use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;

@@ -1,13 +1,12 @@
 //! Password reset pages: asking for the reset email, and choosing a new password with the link from it.
 //!
 //! Both forms work without a session, so they carry the pre-sign-in double-submit CSRF token like the
-//! sign-in form. The work itself is the API's (`request_reset`, `reset_password`).
+//! sign-in form. The work is the account service's ([`crate::accounts::password_reset`]), as for the API.
 
 use super::pages::{internal, message, render, same_origin};
 use super::session::{self, CSRF_COOKIE, tokens_match};
-use crate::AppState;
-use crate::api::ApiError;
-use crate::api::account_emails::{request_reset, reset_password};
+use crate::accounts::password_reset::{ResetError, request_reset, reset_password};
+use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::rejection::{FormRejection, QueryRejection};
@@ -137,7 +136,7 @@ pub async fn forgot_submit(
             Some("Too many requests for this address. Please wait a minute and try again."),
         );
     }
-    if let Err(e) = request_reset(&state, &email).await {
+    if let Err(e) = request_reset(&state.db, &state.mailer, &email).await {
         return internal(format!("{e:?}"));
     }
     message(StatusCode::OK, SENT_TITLE, SENT_MESSAGE)
@@ -204,16 +203,16 @@ pub async fn reset_submit(
             Some("The two passwords do not match."),
         );
     }
-    match reset_password(&state, &form.token, form.password).await {
+    match reset_password(&state.db, &form.token, form.password).await {
         Ok(()) => render(StatusCode::OK, &ResetDonePage),
-        Err(ApiError::Validation(e)) if e.field == "password" => reset_form(
+        Err(ResetError::Password(rule)) => reset_form(
             &state,
             jar,
             StatusCode::BAD_REQUEST,
             &form.token,
-            Some(&format!("The new password {}.", e.message)),
+            Some(&format!("The new password {rule}.")),
         ),
-        Err(ApiError::Validation(e)) if e.field == "token" => reset_form(
+        Err(ResetError::Token(_)) => reset_form(
             &state,
             jar,
             StatusCode::BAD_REQUEST,

@@ -1,7 +1,7 @@
 //! Session and CSRF cookies.
 
-use crate::AppState;
 use crate::credentials::random_token;
+use crate::state::AppState;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use convene_store::sessions::SessionRecord;

@@ -2,12 +2,23 @@
 
 use super::secret::open_secret;
 use super::send::{Answer, Post, send};
+use super::settings::WebhookSettings;
 use super::signature::sign;
 use super::target::{TargetError, resolve};
-use crate::AppState;
-use convene_store::StoreError;
+use convene_keyring::Keyring;
 use convene_store::webhooks::deliveries::{self, AttemptResult, DeliveryRecord};
 use convene_store::webhooks::{self, WebhookRecord};
+use convene_store::{Db, StoreError};
+use std::sync::Arc;
+
+/// What the delivery worker runs on: the database, the keys that open subscribers' secrets, and the delivery
+/// settings. The server's state converts into one.
+#[derive(Clone)]
+pub struct WebhookWorker {
+    pub db: Db,
+    pub keyring: Arc<Keyring>,
+    pub settings: WebhookSettings,
+}
 
 /// What [`deliver_one`] did with the row it claimed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,14 +36,19 @@ pub struct DeliveryOutcome {
 /// failed. A target the instance policy blocks, a deleted or deactivated webhook → failed at once, with no
 /// request made. Tests pass a `now` in the future to make a retry due without waiting for it.
 #[tracing::instrument(skip_all)]
-pub async fn deliver_one(state: &AppState, now: i64) -> Result<Option<DeliveryOutcome>, StoreError> {
-    let settings = &state.settings.webhooks;
+pub async fn deliver_one(worker: impl Into<WebhookWorker>, now: i64) -> Result<Option<DeliveryOutcome>, StoreError> {
+    deliver_next(&worker.into(), now).await
+}
+
+/// [`deliver_one`] for the worker loop.
+pub(super) async fn deliver_next(worker: &WebhookWorker, now: i64) -> Result<Option<DeliveryOutcome>, StoreError> {
+    let settings = &worker.settings;
     let lease_ms = i64::try_from(settings.lease.as_millis()).unwrap_or(i64::MAX);
-    let Some(delivery) = deliveries::claim_due(&state.db, now, lease_ms).await? else {
+    let Some(delivery) = deliveries::claim_due(&worker.db, now, lease_ms).await? else {
         return Ok(None);
     };
-    let result = attempt(state, &delivery, now).await?;
-    let recorded = deliveries::record_attempt(&state.db, delivery.id, delivery.attempts, &result, now).await?;
+    let result = attempt(worker, &delivery, now).await?;
+    let recorded = deliveries::record_attempt(&worker.db, delivery.id, delivery.attempts, &result, now).await?;
     log_result(&delivery, &result, recorded);
     Ok(Some(DeliveryOutcome {
         delivery_id: delivery.id,
@@ -42,9 +58,9 @@ pub async fn deliver_one(state: &AppState, now: i64) -> Result<Option<DeliveryOu
     }))
 }
 
-async fn attempt(state: &AppState, delivery: &DeliveryRecord, now: i64) -> Result<AttemptResult, StoreError> {
+async fn attempt(worker: &WebhookWorker, delivery: &DeliveryRecord, now: i64) -> Result<AttemptResult, StoreError> {
     let webhook = match delivery.webhook_id {
-        Some(id) => webhooks::find(&state.db, id).await?,
+        Some(id) => webhooks::find(&worker.db, id).await?,
         None => None,
     };
     let Some(webhook) = webhook else {
@@ -53,19 +69,19 @@ async fn attempt(state: &AppState, delivery: &DeliveryRecord, now: i64) -> Resul
     if !webhook.active {
         return Ok(failed(None, "the webhook was deactivated before delivery"));
     }
-    Ok(match post(state, &webhook, &delivery.body).await {
+    Ok(match post(worker, &webhook, &delivery.body).await {
         Ok(status) if (200..300).contains(&status) => AttemptResult::Delivered {
             status_code: i64::from(status),
         },
         Ok(status) => retry_or_fail(
-            state,
+            worker,
             delivery,
             now,
             Some(i64::from(status)),
             format!("the subscriber answered HTTP {status}"),
         ),
         Err(Problem::Permanent(error)) => failed(None, &error),
-        Err(Problem::Transient(error)) => retry_or_fail(state, delivery, now, None, error),
+        Err(Problem::Transient(error)) => retry_or_fail(worker, delivery, now, None, error),
     })
 }
 
@@ -75,8 +91,8 @@ enum Problem {
 }
 
 /// Checks the target, signs and sends; `Ok` with the answer's status.
-async fn post(state: &AppState, webhook: &WebhookRecord, body: &str) -> Result<u16, Problem> {
-    let settings = &state.settings.webhooks;
+async fn post(worker: &WebhookWorker, webhook: &WebhookRecord, body: &str) -> Result<u16, Problem> {
+    let settings = &worker.settings;
     let (url, target) = resolve(&webhook.subscriber_url, settings.private_policy())
         .await
         .map_err(|e| match e {
@@ -87,7 +103,7 @@ async fn post(state: &AppState, webhook: &WebhookRecord, body: &str) -> Result<u
     let secret = webhook
         .secret_sealed
         .as_deref()
-        .map(|sealed| open_secret(&state.keyring, webhook.id, sealed))
+        .map(|sealed| open_secret(&worker.keyring, webhook.id, sealed))
         .transpose()
         .map_err(|e| Problem::Transient(format!("cannot decrypt the webhook's secret: {e}")))?;
     let signature = sign(secret.as_ref(), body.as_bytes());
@@ -105,13 +121,13 @@ async fn post(state: &AppState, webhook: &WebhookRecord, body: &str) -> Result<u
 }
 
 fn retry_or_fail(
-    state: &AppState,
+    worker: &WebhookWorker,
     delivery: &DeliveryRecord,
     now: i64,
     status_code: Option<i64>,
     error: String,
 ) -> AttemptResult {
-    let retry = state.settings.webhooks.retry;
+    let retry = worker.settings.retry;
     match retry.next_attempt_at(delivery.attempts, delivery.created_at, now) {
         Some(next_attempt_at) => AttemptResult::Retry {
             status_code,

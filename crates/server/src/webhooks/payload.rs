@@ -2,7 +2,7 @@
 //! (field names as in seed 001's example payloads), or the webhook's own template filled from the same values.
 
 use super::Trigger;
-use crate::scheduling::time_text::{ts, utc_iso};
+use crate::time_text::{ts, utc_iso};
 use convene_core::UserId;
 use convene_core::template;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};

@@ -3,11 +3,20 @@
 
 use super::Trigger;
 use super::payload::{BookingPayload, render_body};
-use crate::api::ApiError;
 use convene_store::bookings::BookingRecord;
 use convene_store::webhooks::{self, WebhookRecord, deliveries};
 use convene_store::{StoreError, Tx};
 use jiff::Timestamp;
+
+/// Why deliveries could not be queued. The booking change they belong to fails with them.
+#[derive(Debug, thiserror::Error)]
+pub enum EnqueueError {
+    /// The payload failed to render (a bug, not bad input).
+    #[error("rendering a webhook body")]
+    Render(#[source] serde_json::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// Queues `trigger` about `booking` for every active webhook that subscribed to it — the host's own and the
 /// booking's event type's — and returns how many deliveries were queued. The payload is only built when
@@ -17,7 +26,7 @@ pub async fn enqueue_booking_event(
     trigger: Trigger,
     booking: &BookingRecord,
     rescheduled_from: Option<&BookingRecord>,
-) -> Result<usize, ApiError> {
+) -> Result<usize, EnqueueError> {
     let listeners = listeners(tx, booking.host_id, booking.event_type_id, trigger).await?;
     if listeners.is_empty() {
         return Ok(0);
@@ -34,7 +43,7 @@ pub async fn enqueue(
     event_type_id: Option<i64>,
     trigger: Trigger,
     payload: &BookingPayload,
-) -> Result<usize, ApiError> {
+) -> Result<usize, EnqueueError> {
     let listeners = listeners(tx, host_user_id, event_type_id, trigger).await?;
     queue_for(tx, &listeners, trigger, payload).await
 }
@@ -55,11 +64,11 @@ async fn queue_for(
     listeners: &[WebhookRecord],
     trigger: Trigger,
     payload: &BookingPayload,
-) -> Result<usize, ApiError> {
+) -> Result<usize, EnqueueError> {
     let now = Timestamp::now();
     for webhook in listeners {
-        let body = render_body(trigger, now, payload, webhook.payload_template.as_deref())
-            .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("rendering a webhook body")))?;
+        let body =
+            render_body(trigger, now, payload, webhook.payload_template.as_deref()).map_err(EnqueueError::Render)?;
         let id = deliveries::enqueue(tx, webhook.id, trigger.as_str(), &body, now.as_millisecond()).await?;
         tracing::debug!(delivery_id = id, webhook_id = webhook.id, %trigger, "webhook delivery queued");
     }

@@ -19,7 +19,7 @@ use base64::Engine as _;
 use convene_core::{EmailAddress, HeaderText, Role};
 use convene_server::ServerSettings;
 use convene_server::email::host_guard::HostPolicy;
-use convene_server::email::senders::BreakerSettings;
+use convene_server::email::settings::BreakerSettings;
 use convene_server::email::smtp::TlsTrust;
 use convene_server::email::worker::{Processed, process_due};
 use convene_server::email::{EmailSettings, Security, SmtpServer, SmtpTimeouts, TransportConfig};

@@ -1,10 +1,9 @@
 //! The "Test connection" and "Send test email" buttons: the same code paths as real sends, bounded in time,
 //! answering which stage failed and what the server said.
 
+use super::outcome::{DeliveryFailure, Stage};
 use super::routes::{Mailer, Way};
 use super::senders::SenderConfig;
-use super::smtp::{SmtpFailure, Stage};
-use super::worker::deliver;
 use convene_store::outbox::EmailRecord;
 use serde::Serialize;
 use std::time::Instant;
@@ -40,7 +39,7 @@ fn stage_name(stage: Stage) -> &'static str {
     }
 }
 
-fn failed(failure: &SmtpFailure, started: Instant, route: Option<String>) -> TestResult {
+fn failed(failure: &DeliveryFailure, started: Instant, route: Option<String>) -> TestResult {
     TestResult {
         success: false,
         stage: stage_name(failure.stage),
@@ -159,7 +158,7 @@ pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) 
                 },
                 Way::Provider(_) => route,
             };
-            match deliver(&route, &email).await {
+            match route.deliver(&email).await {
                 Ok(reply) => {
                     return TestResult {
                         success: true,

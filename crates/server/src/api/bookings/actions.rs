@@ -1,16 +1,17 @@
 //! Follow-up actions on a booking (`cal-api-version: 2024-08-13`): mark absences, add guests,
 //! "add to calendar" links, and asking the attendee to pick a new time.
 
-use super::ApiError;
-use super::auth::ApiUser;
-use super::bookings::{BookingOutput, hosted, involved, output};
-use super::envelope::{self, Envelope};
-use super::extract::{ApiJson, PathIds};
-use super::version::{VersionRule, enforce};
-use crate::AppState;
+use super::output::{BookingOutput, output};
+use super::{hosted, involved};
+use crate::api::ApiError;
+use crate::api::auth::ApiUser;
+use crate::api::envelope::{self, Envelope};
+use crate::api::extract::{ApiJson, PathIds};
+use crate::api::version::{VersionRule, enforce};
 use crate::email::{self, queue::BookingChange};
 use crate::scheduling::booking::AttendeeInput;
-use crate::scheduling::time_text::{ts, utc_iso};
+use crate::state::AppState;
+use crate::time_text::{ts, utc_iso};
 use crate::webhooks::{self, Trigger};
 use axum::Json;
 use axum::extract::State;

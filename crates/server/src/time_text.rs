@@ -1,6 +1,7 @@
-//! Instants and dates as the API reads and writes them.
+//! Instants and dates as text, the way Cal.com writes them: shared by the API, the web pages, email bodies and
+//! webhook payloads, and the parsers the API and pages read them with (errors name the field).
 
-use crate::api::ApiError;
+use convene_core::FieldError;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -46,9 +47,9 @@ pub fn utc_iso(at: Timestamp) -> String {
 
 /// An instant with an offset (`2024-08-13T09:00:00Z`, `…+02:00`). Naive date-times are refused:
 /// a booking time must not depend on the server's zone.
-pub fn parse_instant(field: &str, raw: &str) -> Result<Timestamp, ApiError> {
+pub fn parse_instant(field: &str, raw: &str) -> Result<Timestamp, FieldError> {
     raw.trim().parse::<Timestamp>().map_err(|_| {
-        ApiError::field(
+        FieldError::new(
             field,
             format!("'{raw}' must be an ISO 8601 instant with a zone, e.g. 2050-09-05T09:00:00Z"),
         )
@@ -57,23 +58,23 @@ pub fn parse_instant(field: &str, raw: &str) -> Result<Timestamp, ApiError> {
 
 /// A window bound: a date (`2050-09-05`, read in `tz`: its start, or with `end_of_day` the next
 /// midnight) or an instant.
-pub fn parse_bound(field: &str, raw: &str, tz: &TimeZone, end_of_day: bool) -> Result<Timestamp, ApiError> {
+pub fn parse_bound(field: &str, raw: &str, tz: &TimeZone, end_of_day: bool) -> Result<Timestamp, FieldError> {
     let raw = raw.trim();
     if raw.len() == 10
         && let Ok(date) = raw.parse::<Date>()
     {
         let day = if end_of_day {
-            date.tomorrow().map_err(|_| ApiError::field(field, "is out of range"))?
+            date.tomorrow().map_err(|_| FieldError::new(field, "is out of range"))?
         } else {
             date
         };
         return day
             .to_zoned(tz.clone())
             .map(|z| z.timestamp())
-            .map_err(|_| ApiError::field(field, format!("'{raw}' is out of range")));
+            .map_err(|_| FieldError::new(field, format!("'{raw}' is out of range")));
     }
     raw.parse::<Timestamp>().map_err(|_| {
-        ApiError::field(
+        FieldError::new(
             field,
             format!("'{raw}' must be a date (2050-09-05) or an ISO 8601 instant (2050-09-05T09:00:00Z)"),
         )

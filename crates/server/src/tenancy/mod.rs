@@ -1,5 +1,8 @@
-//! Tenancy operations shared by the API, the CLI and first-start bootstrap: creating
-//! organizations with their owner, issuing API keys, the instance admin and the demo data.
+//! Tenancy operations shared by the API, the web pages, the CLI and first-start bootstrap: creating
+//! organizations with their owner, issuing API keys, the instance admin and the demo data, and who may act in
+//! an organization ([`access`]).
+
+pub mod access;
 
 use crate::credentials::{generate_api_key, generate_password, hash_password_async};
 use convene_core::{EmailAddress, Role, TeamId, UserId, Username};

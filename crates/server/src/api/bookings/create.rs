@@ -1,0 +1,181 @@
+//! Making bookings: a new one (public, as in Cal.com), or a move of an existing one to another time.
+
+use super::output::{BookingOutput, output};
+use super::{booking_for, reason};
+use crate::api::ApiError;
+use crate::api::auth::ApiUser;
+use crate::api::envelope::{self, Envelope};
+use crate::api::extract::{ApiJson, PathIds};
+use crate::scheduling::booking::{self, AttendeeInput, BookingRequest, parse_guests};
+use crate::scheduling::resolve::{self, EventTypeRef};
+use crate::state::AppState;
+use crate::time_text::parse_instant;
+use axum::extract::State;
+use axum::response::Response;
+use convene_core::HeaderText;
+use convene_store::bookings;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+/// `CreateBookingInput_2024_08_13`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateBookingInput {
+    pub start: Option<String>,
+    pub attendee: Option<AttendeeInput>,
+    #[schema(value_type = Option<Object>)]
+    pub booking_fields_responses: Option<Map<String, Value>>,
+    pub event_type_id: Option<i64>,
+    pub event_type_slug: Option<String>,
+    pub username: Option<String>,
+    pub team_slug: Option<String>,
+    pub organization_slug: Option<String>,
+    pub guests: Option<Vec<String>>,
+    #[schema(value_type = Option<Object>)]
+    pub location: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    pub metadata: Option<Map<String, Value>>,
+    pub length_in_minutes: Option<i64>,
+    /// Our addition: the uid of the caller's own slot reservation, which then doesn't block the
+    /// booking (and is released by it). Without it a held slot is taken, as for anyone else.
+    pub reservation_uid: Option<String>,
+}
+
+/// Create a booking (public, as in Cal.com): `accepted`, or `pending` when the event type
+/// requires confirmation. 409 when the slot is not free.
+#[utoipa::path(post, path = "/v2/bookings", tag = "Bookings",
+    params(("cal-api-version" = Option<String>, Header, description = "2024-08-13")),
+    request_body = CreateBookingInput, responses((status = 201, body = Envelope<BookingOutput>)))]
+#[tracing::instrument(skip_all)]
+pub(super) async fn create_booking(
+    State(state): State<AppState>,
+    ApiJson(input): ApiJson<CreateBookingInput>,
+) -> Result<Response, ApiError> {
+    let start = parse_instant(
+        "start",
+        input
+            .start
+            .as_deref()
+            .ok_or_else(|| ApiError::field("start", "is required"))?,
+    )?;
+    let attendee = input
+        .attendee
+        .as_ref()
+        .ok_or_else(|| ApiError::field("attendee", "is required"))?
+        .parse("attendee")?;
+    let hosted = resolve::event_type(
+        &state.db,
+        EventTypeRef {
+            id: input.event_type_id,
+            slug: input.event_type_slug.as_deref(),
+            username: input.username.as_deref(),
+            team_slug: input.team_slug.as_deref(),
+            organization_slug: input.organization_slug.as_deref(),
+        },
+    )
+    .await?;
+    let length_minutes = resolve::length(&hosted.event, "lengthInMinutes", input.length_in_minutes)?;
+    let guests = parse_guests(&hosted.event, input.guests.as_deref(), &attendee.email)?;
+    let request = BookingRequest {
+        start,
+        length_minutes,
+        attendee,
+        guests,
+        responses: input.booking_fields_responses.unwrap_or_default(),
+        metadata: input.metadata,
+        location: input.location,
+        rescheduled_from: None,
+        reservation_uid: input.reservation_uid,
+        rescheduling_reason: None,
+    };
+    let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
+    Ok(envelope::created(output(&state.db, &created).await?))
+}
+
+/// `RescheduleBookingInput_2024_08_13`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RescheduleBookingInput {
+    pub start: Option<String>,
+    pub rescheduled_by: Option<String>,
+    pub rescheduling_reason: Option<String>,
+}
+
+/// Move a booking: a new booking at `start` linked to the old one (cancelled), keeping the
+/// calendar invite's UID with a higher SEQUENCE.
+#[utoipa::path(post, path = "/v2/bookings/{bookingUid}/reschedule", tag = "Bookings",
+    params(("bookingUid" = String, Path), ("cal-api-version" = Option<String>, Header, description = "2024-08-13")),
+    request_body = RescheduleBookingInput, responses((status = 201, body = Envelope<BookingOutput>)))]
+#[tracing::instrument(skip_all)]
+pub(super) async fn reschedule_booking(
+    State(state): State<AppState>,
+    caller: Option<ApiUser>,
+    ids: PathIds,
+    ApiJson(input): ApiJson<RescheduleBookingInput>,
+) -> Result<Response, ApiError> {
+    let old = booking_for(&state, caller.as_ref(), &ids).await?;
+    if !matches!(old.status.as_str(), "accepted" | "pending") {
+        // Cal.com answers 400 here and points at the booking that replaced a rescheduled one.
+        let message = match &old.rescheduled_to_uid {
+            Some(to) => format!("This booking was rescheduled to {to}; reschedule that one instead"),
+            None => format!(
+                "A {} booking can't be rescheduled; create a new booking instead",
+                old.status
+            ),
+        };
+        return Err(ApiError::BadRequest(message));
+    }
+    let start = parse_instant(
+        "start",
+        input
+            .start
+            .as_deref()
+            .ok_or_else(|| ApiError::field("start", "is required"))?,
+    )?;
+    let why = reason("reschedulingReason", input.rescheduling_reason.as_deref())?;
+    if let Some(by) = &input.rescheduled_by {
+        HeaderText::parse("rescheduledBy", by)?;
+    }
+    let event_type_id = old
+        .event_type_id
+        .ok_or_else(|| ApiError::Conflict("The booking's event type no longer exists".into()))?;
+    let hosted = resolve::event_type(
+        &state.db,
+        EventTypeRef {
+            id: Some(event_type_id),
+            ..EventTypeRef::default()
+        },
+    )
+    .await?;
+    let people = bookings::attendees(&state.db, &[old.id]).await?;
+    let main = people
+        .iter()
+        .find(|a| !a.is_guest)
+        .ok_or_else(|| ApiError::Conflict("The booking has no attendee".into()))?;
+    let attendee = AttendeeInput {
+        name: Some(main.name.clone()),
+        email: Some(main.email.clone()),
+        time_zone: Some(main.time_zone.clone()),
+        phone_number: main.phone.clone(),
+        language: Some(main.language.clone()),
+    }
+    .parse("attendee")?;
+    let request = BookingRequest {
+        start,
+        length_minutes: (old.end_at - old.start_at) / 60_000,
+        attendee,
+        guests: people.iter().filter(|a| a.is_guest).map(|a| a.email.clone()).collect(),
+        responses: serde_json::from_str(&old.responses).unwrap_or_default(),
+        metadata: serde_json::from_str(&old.metadata).ok(),
+        location: old.location.clone().map(Value::String),
+        rescheduled_from: Some(old.clone()),
+        reservation_uid: None,
+        rescheduling_reason: why.clone(),
+    };
+    let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
+    if why.is_some() || input.rescheduled_by.is_some() {
+        bookings::set_reschedule_details(&state.db, &old.uid, why.as_deref(), input.rescheduled_by.as_deref()).await?;
+    }
+    Ok(envelope::created(output(&state.db, &created).await?))
+}

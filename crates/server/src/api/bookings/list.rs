@@ -1,0 +1,134 @@
+//! Reading bookings: the caller's list with Cal.com's filters and sorting, and one booking.
+
+use super::booking_for;
+use super::output::{BookingList, BookingOutput, Pagination, output, outputs};
+use crate::api::ApiError;
+use crate::api::auth::ApiUser;
+use crate::api::envelope::{self, Envelope};
+use crate::api::extract::{Paging, PathIds, QueryPairs};
+use crate::state::AppState;
+use crate::time_text::parse_instant;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use convene_store::bookings::{self, BookingFilter};
+use convene_store::now_ms;
+
+fn sort(q: &QueryPairs) -> Result<&'static str, ApiError> {
+    for (key, column) in [
+        ("sortStart", "start_at"),
+        ("sortEnd", "end_at"),
+        ("sortCreated", "created_at"),
+        ("sortUpdatedAt", "updated_at"),
+    ] {
+        match q.get(key) {
+            None => {}
+            Some("asc") => {
+                return Ok(match column {
+                    "start_at" => "b.start_at ASC, b.id ASC",
+                    "end_at" => "b.end_at ASC, b.id ASC",
+                    "created_at" => "b.created_at ASC, b.id ASC",
+                    _ => "b.updated_at ASC, b.id ASC",
+                });
+            }
+            Some("desc") => {
+                return Ok(match column {
+                    "start_at" => "b.start_at DESC, b.id DESC",
+                    "end_at" => "b.end_at DESC, b.id DESC",
+                    "created_at" => "b.created_at DESC, b.id DESC",
+                    _ => "b.updated_at DESC, b.id DESC",
+                });
+            }
+            Some(_) => return Err(ApiError::field(key, "must be 'asc' or 'desc'")),
+        }
+    }
+    Ok("b.start_at ASC, b.id ASC")
+}
+
+fn instant_param(q: &QueryPairs, key: &str) -> Result<Option<i64>, ApiError> {
+    Ok(q.get(key)
+        .map(|v| parse_instant(key, v).map(|t| t.as_millisecond()))
+        .transpose()?)
+}
+
+/// Get my bookings: those I host and those I attend, with Cal.com's filters.
+#[utoipa::path(get, path = "/v2/bookings", tag = "Bookings", security(("bearer" = [])),
+    params(("cal-api-version" = Option<String>, Header, description = "2024-08-13"),
+        ("status" = Option<String>, Query), ("attendeeEmail" = Option<String>, Query), ("attendeeName" = Option<String>, Query),
+        ("bookingUid" = Option<String>, Query), ("eventTypeIds" = Option<String>, Query), ("eventTypeId" = Option<String>, Query),
+        ("afterStart" = Option<String>, Query), ("beforeEnd" = Option<String>, Query), ("afterCreatedAt" = Option<String>, Query),
+        ("beforeCreatedAt" = Option<String>, Query), ("sortStart" = Option<String>, Query), ("sortEnd" = Option<String>, Query),
+        ("sortCreated" = Option<String>, Query), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
+    responses((status = 200, body = BookingList)))]
+#[tracing::instrument(skip_all)]
+pub(super) async fn list_bookings(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    let paging = Paging::from_query(&q, 100, 250)?;
+    let now = now_ms();
+    let mut filter = BookingFilter {
+        host: Some(caller.user.id),
+        attendee_email_is_caller: Some(caller.user.email.clone()),
+        order: sort(&q)?,
+        take: paging.take,
+        skip: paging.skip,
+        ..BookingFilter::default()
+    };
+    for status in q.all("status") {
+        match status.as_str() {
+            "upcoming" => filter.upcoming_after = Some(now),
+            "past" => filter.past_before = Some(now),
+            "cancelled" => filter.statuses.extend(["cancelled", "rejected"]),
+            "unconfirmed" => filter.statuses.push("pending"),
+            // No recurring bookings exist here, so the filter matches nothing.
+            "recurring" => filter.statuses.push("recurring"),
+            other => {
+                return Err(ApiError::field(
+                    "status",
+                    format!("'{other}' must be upcoming, recurring, past, cancelled or unconfirmed"),
+                ));
+            }
+        }
+    }
+    filter.attendee_email = q.get("attendeeEmail").map(str::to_lowercase);
+    filter.attendee_name = q.get("attendeeName").map(str::to_owned);
+    filter.uid = q.get("bookingUid").map(str::to_owned);
+    let mut ids = q.all("eventTypeIds");
+    ids.extend(q.all("eventTypeId"));
+    filter.event_type_ids = ids
+        .iter()
+        .map(|v| {
+            v.parse::<i64>()
+                .map_err(|_| ApiError::field("eventTypeIds", format!("'{v}' is not an id")))
+        })
+        .collect::<Result<_, _>>()?;
+    filter.after_start = instant_param(&q, "afterStart")?;
+    filter.before_end = instant_param(&q, "beforeEnd")?;
+    filter.after_created = instant_param(&q, "afterCreatedAt")?;
+    filter.before_created = instant_param(&q, "beforeCreatedAt")?;
+    let records = bookings::list(&state.db, &filter).await?;
+    let total = bookings::count(&state.db, &filter).await?;
+    let data = outputs(&state.db, &records).await?;
+    let pagination = Pagination::new(total, data.len() as i64, paging.take, paging.skip);
+    Ok(axum::Json(BookingList {
+        status: "success",
+        data,
+        pagination,
+    })
+    .into_response())
+}
+
+/// Get a booking I host or attend.
+#[utoipa::path(get, path = "/v2/bookings/{bookingUid}", tag = "Bookings", security(("bearer" = [])),
+    params(("bookingUid" = String, Path), ("cal-api-version" = Option<String>, Header, description = "2024-08-13")),
+    responses((status = 200, body = Envelope<BookingOutput>)))]
+#[tracing::instrument(skip_all)]
+pub(super) async fn get_booking(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let booking = booking_for(&state, Some(&caller), &ids).await?;
+    Ok(envelope::ok(output(&state.db, &booking).await?))
+}

@@ -1,0 +1,84 @@
+//! `/v2/bookings` (`cal-api-version: 2024-08-13`, assumed when absent): create (public), list, read, cancel,
+//! reschedule, confirm and decline, and the follow-up actions.
+
+mod actions;
+mod create;
+mod list;
+mod output;
+mod status;
+
+use super::ApiError;
+use super::auth::ApiUser;
+use super::extract::PathIds;
+use super::version::{VersionRule, enforce};
+use crate::state::AppState;
+use convene_store::Db;
+use convene_store::bookings::{self, BookingRecord};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+const VERSION: VersionRule = VersionRule::Defaulted("2024-08-13");
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create::create_booking, list::list_bookings))
+        .routes(routes!(list::get_booking))
+        .routes(routes!(status::cancel_booking))
+        .routes(routes!(create::reschedule_booking))
+        .routes(routes!(status::confirm_booking))
+        .routes(routes!(status::decline_booking))
+        .route_layer(axum::middleware::from_fn(|r, n| enforce(VERSION, r, n)))
+        .merge(actions::router())
+}
+
+/// May `caller` see and act on `booking`? Its organizer and co-hosts, attendees (by email) and
+/// instance admins.
+async fn involved(db: &Db, caller: &ApiUser, booking: &BookingRecord) -> Result<bool, ApiError> {
+    if booking.host_id == caller.user.id || caller.is_instance_admin() {
+        return Ok(true);
+    }
+    if bookings::co_hosts(db, &[booking.id])
+        .await?
+        .iter()
+        .any(|(_, user)| *user == caller.user.id)
+    {
+        return Ok(true);
+    }
+    let list = bookings::attendees(db, &[booking.id]).await?;
+    Ok(list.iter().any(|a| a.email == caller.user.email))
+}
+
+/// The booking named in the path, if the caller (when authenticated) is involved in it. A
+/// booking uid is an unguessable capability, like the links in booking emails, so anonymous
+/// callers may cancel or reschedule with it; an authenticated stranger sees 404.
+async fn booking_for(state: &AppState, caller: Option<&ApiUser>, ids: &PathIds) -> Result<BookingRecord, ApiError> {
+    let uid = ids.text("bookingUid");
+    let booking = bookings::find_by_uid(&state.db, uid)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Booking"))?;
+    if let Some(caller) = caller
+        && !involved(&state.db, caller, &booking).await?
+    {
+        return Err(ApiError::not_found("Booking"));
+    }
+    Ok(booking)
+}
+
+/// The booking, if `caller` hosts it.
+async fn hosted(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<BookingRecord, ApiError> {
+    let booking = bookings::find_by_uid(&state.db, ids.text("bookingUid"))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Booking"))?;
+    if booking.host_id != caller.user.id && !caller.is_instance_admin() {
+        return Err(ApiError::not_found("Booking"));
+    }
+    Ok(booking)
+}
+
+/// An optional reason (cancellation, rescheduling, decline): trimmed, at most 1000 characters.
+fn reason(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) if r.chars().count() > 1000 => Err(ApiError::field(field, "must be at most 1000 characters")),
+        Some(r) => Ok(Some(r.to_owned())),
+        None => Ok(None),
+    }
+}
