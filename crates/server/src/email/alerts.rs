@@ -7,18 +7,18 @@ use crate::AppState;
 use convene_core::TeamId;
 use convene_core::email::EmailKind;
 use convene_store::outbox::{self, NewEmail};
-use convene_store::{memberships, now_ms, smtp_senders};
+use convene_store::{memberships, smtp_senders};
 
 const ONE_DAY_MS: i64 = 24 * 3600 * 1000;
 
-pub async fn sender_failing(state: &AppState, sender: &SenderConfig, error: &str) {
-    if let Err(e) = queue(state, sender, error).await {
+/// Queues the alert to the organization's OWNERs and ADMINs unless one went out for `sender` in the day before `now`.
+pub async fn sender_failing(state: &AppState, sender: &SenderConfig, error: &str, now: i64) {
+    if let Err(e) = queue(state, sender, error, now).await {
         tracing::warn!(sender_id = sender.id, error = %e, "could not queue the sender-failing alert");
     }
 }
 
-async fn queue(state: &AppState, sender: &SenderConfig, error: &str) -> anyhow::Result<()> {
-    let now = now_ms();
+async fn queue(state: &AppState, sender: &SenderConfig, error: &str, now: i64) -> anyhow::Result<()> {
     let mut tx = state.db.begin().await?;
     if !smtp_senders::claim_alert(&mut tx, sender.id, now, ONE_DAY_MS).await? {
         return Ok(());

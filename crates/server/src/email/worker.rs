@@ -42,7 +42,7 @@ pub async fn process_due(state: &AppState, now: i64) -> StoreResult<Vec<Processe
     if claimed.is_empty() {
         return Ok(Vec::new());
     }
-    let processed = send_all(state, claimed).await;
+    let processed = send_all(state, claimed, Clock::At(now)).await;
     settle(state, &processed).await?;
     Ok(processed)
 }
@@ -53,9 +53,9 @@ async fn claim(state: &AppState, now: i64) -> StoreResult<Vec<EmailRecord>> {
     outbox::claim_due(&state.db, now, lease, batch_size(settings.connections)).await
 }
 
-async fn send_all(state: &AppState, claimed: Vec<EmailRecord>) -> Vec<Processed> {
+async fn send_all(state: &AppState, claimed: Vec<EmailRecord>, clock: Clock) -> Vec<Processed> {
     futures::stream::iter(claimed)
-        .map(|email| send_one(state, email))
+        .map(|email| send_with(state, email, clock))
         .buffer_unordered(state.mailer.settings.connections.max(1))
         .collect()
         .await
@@ -89,11 +89,32 @@ fn to_settle(p: &Processed) -> Settle {
     }
 }
 
+/// Where the circuit breaker and the sender-failing alert read the time: the wall clock in the worker loop, the
+/// batch's `now` when a test drives [`process_due`] (so a cool-down or a day between alerts passes without sleeping).
+#[derive(Debug, Clone, Copy)]
+enum Clock {
+    Wall,
+    At(i64),
+}
+
+impl Clock {
+    fn now(self) -> i64 {
+        match self {
+            Clock::Wall => now_ms(),
+            Clock::At(now) => now,
+        }
+    }
+}
+
 /// Tries `email`'s steps in order — the organization's sender (unless its circuit is open), then the platform —
 /// until one accepts it, one rejects the recipient for good, or none is left.
 pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
+    send_with(state, email, Clock::Wall).await
+}
+
+async fn send_with(state: &AppState, email: EmailRecord, clock: Clock) -> Processed {
     let mailer = &state.mailer;
-    let steps = mailer.steps_for(&email, now_ms()).await;
+    let steps = mailer.steps_for(&email, clock.now()).await;
     let mut tried = Vec::with_capacity(steps.len() + 1);
     let mut last_failure: Option<SmtpFailure> = None;
     let mut sent_by = None;
@@ -159,7 +180,7 @@ pub async fn send_one(state: &AppState, email: EmailRecord) -> Processed {
                     code: None,
                     message: "the sender has no usable path (no SMTP host and no API key)".to_owned(),
                 });
-                report_failure(state, &sender, admission, &failure).await;
+                report_failure(state, &sender, admission, &failure, clock.now()).await;
                 last_failure = Some(failure);
             }
         }
@@ -231,16 +252,21 @@ async fn report_success(state: &AppState, sender: &SenderConfig) {
     }
 }
 
-async fn report_failure(state: &AppState, sender: &SenderConfig, admission: Admission, failure: &SmtpFailure) {
+async fn report_failure(
+    state: &AppState,
+    sender: &SenderConfig,
+    admission: Admission,
+    failure: &SmtpFailure,
+    now: i64,
+) {
     let error = failure.to_string();
-    let (transition, health) =
-        state
-            .mailer
-            .breakers
-            .failure(sender, admission, now_ms(), failure.auth_failed(), &error);
+    let (transition, health) = state
+        .mailer
+        .breakers
+        .failure(sender, admission, now, failure.auth_failed(), &error);
     record_health(state, sender, &health).await;
     if transition == (Transition::Failed { opened: true }) {
-        alerts::sender_failing(state, sender, &error).await;
+        alerts::sender_failing(state, sender, &error, now).await;
     }
 }
 
