@@ -1,5 +1,9 @@
 //! The test harness: a real server on 127.0.0.1:0 over a throwaway database (SQLite, or
-//! PostgreSQL when CONVENE_TEST_DATABASE_URL is set), and typed request helpers.
+//! PostgreSQL when CONVENE_TEST_DATABASE_URL is set), and typed request helpers. [`email`] builds on it with the
+//! rig every email test uses, and [`logs`] captures what the server logs.
+
+pub mod email;
+pub mod logs;
 
 use convene_core::{EmailAddress, Role, TeamId, UserId};
 use convene_keyring::Keyring;
@@ -12,7 +16,17 @@ use convene_store::{Db, memberships};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// The password of every account made with [`TestApp::account`].
+pub const PASSWORD: &str = "test account password 1";
+
+/// [`PASSWORD`] hashed once per test binary: argon2 is slow on purpose, and every account shares it.
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| convene_server::credentials::hash_password(PASSWORD).expect("hash the test password"))
+        .clone()
+}
 
 pub struct TestApp {
     pub address: String,
@@ -201,6 +215,15 @@ impl TestApp {
 
     /// A user without password and a fresh API key for them.
     pub async fn user(&self, email: &str) -> Person {
+        self.insert_user(email, None).await
+    }
+
+    /// A user who can sign in to the web pages with [`PASSWORD`], and a fresh API key for them.
+    pub async fn account(&self, email: &str) -> Person {
+        self.insert_user(email, Some(password_hash())).await
+    }
+
+    async fn insert_user(&self, email: &str, password_hash: Option<String>) -> Person {
         let email = EmailAddress::parse("email", email).expect("valid email");
         let user = users::insert(
             &self.db,
@@ -215,7 +238,7 @@ impl TestApp {
                 week_start: "Monday".into(),
                 time_format: 24,
                 metadata: "{}".into(),
-                password_hash: None,
+                password_hash,
                 is_instance_admin: false,
             },
         )
