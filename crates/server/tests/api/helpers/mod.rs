@@ -213,6 +213,16 @@ impl TestApp {
         self.request(Method::DELETE, path, Some(key), None).await
     }
 
+    /// How many rows `table` holds (a table name from the migrations, never input).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let query = format!("SELECT COUNT(*) FROM {table}");
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(query)).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(query)).fetch_one(pool).await,
+        }
+        .expect("count the rows")
+    }
+
     /// A user without password and a fresh API key for them.
     pub async fn user(&self, email: &str) -> Person {
         self.insert_user(email, None).await
@@ -298,8 +308,18 @@ pub struct World {
 }
 
 impl World {
+    /// With no rate limit to speak of: the role matrix reads the whole organization back after every refusal.
     pub async fn new() -> Self {
-        let app = TestApp::spawn().await;
+        let app = TestApp::spawn_with(ServerSettings {
+            secure_cookies: false,
+            rate_limit_per_minute: std::num::NonZeroU32::new(1_000_000).expect("non-zero"),
+            webhooks: WebhookSettings {
+                allow_private_targets: true,
+                ..WebhookSettings::default()
+            },
+            ..ServerSettings::default()
+        })
+        .await;
         let (org, owner) = app.organization("acme").await;
         let admin = app.member(org, "admin@acme.test", Role::Admin).await;
         let member = app.member(org, "member@acme.test", Role::Member).await;
