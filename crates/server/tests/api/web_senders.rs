@@ -249,7 +249,11 @@ async fn with_the_feature_off_the_page_explains_and_refuses() {
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("Custom SMTP is not enabled"), "{html}");
     // (The API refuses to list them with the feature off too: count the rows.)
-    assert_eq!(rig.app.count_rows("smtp_senders").await, 0, "the refused form stored a sender");
+    assert_eq!(
+        rig.app.count_rows("smtp_senders").await,
+        0,
+        "the refused form stored a sender"
+    );
 }
 
 #[tokio::test]
