@@ -23,7 +23,10 @@ async fn queue(state: &AppState, sender: &SenderConfig, error: &str, now: i64) -
     if !smtp_senders::claim_alert(&mut tx, sender.id, now, ONE_DAY_MS).await? {
         return Ok(());
     }
-    let link = format!("{}/settings/email-senders", state.mailer.settings.public_url);
+    let link = format!(
+        "{}/settings/organizations/{}/email-senders",
+        state.mailer.settings.public_url, sender.organization_id
+    );
     let rendered = compose::sender_failing(&sender.from_email, error, &link)?;
     let admins = memberships::list(&mut tx, TeamId(sender.organization_id), 0, 1000).await?;
     for admin in admins
