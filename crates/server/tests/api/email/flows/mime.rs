@@ -29,6 +29,13 @@ pub(crate) struct Ics {
     pub(crate) raw: String,
 }
 
+/// A received message, parsed.
+pub(crate) fn parse_received(received: &Received) -> mail_parser::Message<'_> {
+    MessageParser::default()
+        .parse(&received.data)
+        .expect("mail-parser reads the message")
+}
+
 pub(crate) fn parse(mail: &Mail) -> mail_parser::Message<'_> {
     MessageParser::default()
         .parse(&mail.received.data)

@@ -9,10 +9,9 @@
 mod booking;
 mod changes;
 mod guests;
-mod mime;
+pub(super) mod mime;
 mod rendering;
 mod settings;
-mod snapshots;
 
 use crate::helpers::email::{EmailRig, WAIT};
 use crate::helpers::{Answer, Person, TestApp};
@@ -43,10 +42,10 @@ pub(super) const KIND_SCHEDULED_ORGANIZER: &str = "booking_scheduled_organizer";
 
 /// A server whose platform transport is a fake SMTP server (plain, on 127.0.0.1), and a host with one event type.
 pub(super) struct Flow {
-    app: TestApp,
-    smtp: FakeSmtp,
-    host: Person,
-    event: i64,
+    pub(super) app: TestApp,
+    pub(super) smtp: FakeSmtp,
+    pub(super) host: Person,
+    pub(super) event: i64,
 }
 
 /// (kind, recipient, Reply-To, subject) of an email.
