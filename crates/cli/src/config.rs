@@ -259,7 +259,10 @@ impl Config {
                 .unwrap_or_else(|| format!("http://{}", self.listen))
                 .trim_end_matches('/')
                 .to_owned(),
-            host_policy: std::sync::Arc::new(HostPolicy { allowed_private }),
+            host_policy: std::sync::Arc::new(HostPolicy {
+                allowed_private,
+                ..HostPolicy::default()
+            }),
             custom_smtp_for_all: self.custom_smtp_for_all_organizations,
             sendgrid_api_url: self.sendgrid_api_url.trim_end_matches('/').to_owned(),
             sparkpost_api_url: self.sparkpost_api_url.trim_end_matches('/').to_owned(),

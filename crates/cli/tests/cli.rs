@@ -1,105 +1,11 @@
 //! The `convene` binary as an operator runs it: zero-config start, configuration errors,
 //! graceful shutdown, admin commands, and two processes sharing one database.
 
+mod common;
+
+use common::{BIN, SHARED_KEY, Server, get_me};
 use convene_store::testing::TestDb;
-use std::io::{BufRead, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
-
-const BIN: &str = env!("CARGO_BIN_EXE_convene");
-
-/// The encryption key processes sharing a database are given (PostgreSQL refuses to start without one).
-const SHARED_KEY: &str = "shared:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
-
-/// A running `convene serve` and what it printed on start.
-struct Server {
-    child: Child,
-    address: String,
-    printed: String,
-}
-
-impl Server {
-    /// Starts `convene serve` in `dir` with `env`, waiting for its "listening" line.
-    fn start(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> Server {
-        let mut cmd = Command::new(BIN);
-        cmd.current_dir(dir)
-            .args(args)
-            .env_remove("CONVENE_DATABASE_URL")
-            .env("CONVENE_LISTEN", "127.0.0.1:0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn convene");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        // Owned by `Server` from here on, so its Drop reaps the process even if we panic below.
-        let mut server = Server {
-            child,
-            address: String::new(),
-            printed: String::new(),
-        };
-        loop {
-            let line = rx
-                .recv_timeout(Duration::from_secs(60))
-                .expect("convene printed its address in time");
-            server.printed.push_str(&line);
-            server.printed.push('\n');
-            if let Some(addr) = line.strip_prefix("convene listening on ") {
-                server.address = addr.trim().to_owned();
-                return server;
-            }
-        }
-    }
-
-    fn printed_value(&self, label: &str) -> Option<String> {
-        self.printed
-            .lines()
-            .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
-    }
-
-    /// SIGTERM, then the exit status.
-    fn terminate(mut self) -> std::process::ExitStatus {
-        let pid = self.child.id().to_string();
-        Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
-        for _ in 0..100 {
-            if let Some(status) = self.child.try_wait().expect("wait") {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        panic!("convene did not stop within 10 s of SIGTERM");
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-async fn get_me(address: &str, key: &str) -> (u16, serde_json::Value) {
-    let response = reqwest::Client::new()
-        .get(format!("{address}/v2/me"))
-        .bearer_auth(key)
-        .send()
-        .await
-        .expect("request");
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or_default())
-}
+use std::process::Command;
 
 #[tokio::test]
 async fn zero_config_serve_creates_its_data_folder_and_prints_a_working_key() {

@@ -79,6 +79,8 @@ fn placeholder_at(s: &str) -> Option<(Vec<&str>, usize)> {
     let end = body
         .find(|c: char| !(c.is_whitespace() || is_segment_char(c) || c == '.' || c == '?'))
         .unwrap_or(body.len());
+    #[cfg(test)]
+    tests::EXAMINED.with(|examined| examined.set(examined.get() + end));
     if !body[end..].starts_with("}}") {
         return None;
     }
@@ -299,13 +301,37 @@ mod tests {
         assert_eq!(render("{{type}", &vars), "{{type}");
     }
 
+    thread_local! {
+        /// Bytes of would-be placeholder bodies `placeholder_at` examined on this thread: the work that would grow
+        /// quadratically if each `{{` were matched by searching ahead for the next `}}`.
+        pub(super) static EXAMINED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// Renders `template` and returns the bytes examined for placeholders.
+    fn examined_rendering(template: &str) -> usize {
+        EXAMINED.with(|examined| examined.set(0));
+        assert_eq!(render(template, &booking()), template, "rendered unchanged");
+        EXAMINED.with(std::cell::Cell::get)
+    }
+
     #[test]
     fn brace_heavy_templates_render_in_linear_time() {
-        // Searching for `}}` from every `{{` would take quadratic time here.
-        let template = format!("{}}}}}", "{".repeat(400_000));
-        assert_eq!(render(&template, &booking()), template);
-        let template = "{{ a".repeat(100_000);
-        assert_eq!(render(&template, &booking()), template);
+        // Searching for `}}` from every `{{` would examine about n²/2 bytes of these; the scan must stay within a
+        // small multiple of n, at every size.
+        for n in [1_000, 10_000, 100_000] {
+            for template in [
+                format!("{}}}}}", "{".repeat(4 * n)),
+                "{{ a".repeat(n),
+                format!("{}{}}}}}", "{{ a.b ".repeat(n), "x"),
+            ] {
+                let examined = examined_rendering(&template);
+                assert!(
+                    examined <= 2 * template.len(),
+                    "{examined} bytes examined for a template of {} bytes",
+                    template.len()
+                );
+            }
+        }
     }
 
     #[test]

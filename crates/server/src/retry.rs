@@ -51,13 +51,23 @@ mod tests {
     fn delays_double_from_the_first_with_at_most_a_quarter_of_jitter() {
         let policy = RetryPolicy::default();
         for (attempts, base_ms) in [(1, 30_000), (2, 60_000), (3, 120_000), (6, 16 * MINUTE)] {
-            for _ in 0..50 {
-                let next = policy.next_attempt_at(attempts, 0, 0).expect("within budget");
+            let delays: Vec<i64> = (0..50)
+                .map(|_| policy.next_attempt_at(attempts, 0, 0).expect("within budget"))
+                .collect();
+            for next in &delays {
                 assert!(
-                    (base_ms..base_ms + base_ms / 4).contains(&next),
+                    (base_ms..base_ms + base_ms / 4).contains(next),
                     "attempt {attempts}: {next}"
                 );
             }
+            // Jitter there is, spread over the quarter: 50 draws all within one fifth of it would happen about
+            // once in 10^32 runs, while no jitter (or a constant one) lands them all on one value.
+            let (low, high) = (delays.iter().min(), delays.iter().max());
+            let spread = high.zip(low).map(|(h, l)| h - l).unwrap_or_default();
+            assert!(
+                spread > base_ms / 20,
+                "attempt {attempts}: delays spread over {spread} ms only: {delays:?}"
+            );
         }
     }
 

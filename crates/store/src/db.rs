@@ -102,12 +102,31 @@ impl Db {
         }
     }
 
-    /// Applies pending migrations. On PostgreSQL sqlx holds an advisory lock meanwhile, so several
-    /// processes starting together migrate once.
+    /// Applies pending migrations, once however many processes start together: on PostgreSQL sqlx holds an
+    /// advisory lock meanwhile; on SQLite, where sqlx takes no lock (two processes on a new file would both run
+    /// the first migration, and one would fail), an exclusive lock on a file beside the database does.
     pub async fn migrate(&self) -> StoreResult<()> {
         match self {
             Db::Postgres(pool) => PG_MIGRATOR.run(pool).await?,
-            Db::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await?,
+            Db::Sqlite(pool) => {
+                let mut path = pool.connect_options().get_filename().as_os_str().to_owned();
+                path.push("-migrate.lock");
+                let lock = tokio::task::spawn_blocking(move || {
+                    let file = std::fs::File::options()
+                        .create(true)
+                        .truncate(false)
+                        .write(true)
+                        .open(&path)?;
+                    file.lock()?;
+                    Ok::<_, std::io::Error>(file)
+                })
+                .await
+                .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
+                .map_err(sqlx::Error::Io)?;
+                SQLITE_MIGRATOR.run(pool).await?;
+                // Closing the file releases the lock.
+                drop(lock);
+            }
         }
         Ok(())
     }

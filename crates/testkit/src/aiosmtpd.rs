@@ -260,6 +260,7 @@ fn read_spool(spool: &Path) -> Vec<Received> {
                 tls: record.tls,
                 auth_user: record.auth_user,
                 connection: record.connection,
+                longest_data_wait: None,
             }
         })
         .collect()

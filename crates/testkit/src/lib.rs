@@ -36,5 +36,5 @@ pub mod smtp;
 pub mod tls;
 
 pub use aiosmtpd::{AioTls, Aiosmtpd};
-pub use smtp::{Behavior, FakeSmtp, FakeSmtpConfig, Greeting, Received, TlsMode};
+pub use smtp::{Behavior, FakeSmtp, FakeSmtpConfig, Greeting, HeldSend, Received, TlsMode};
 pub use tls::{LeafCert, TestCa};

@@ -7,24 +7,27 @@ use super::senders::SenderConfig;
 use convene_core::TeamId;
 use convene_core::email::EmailKind;
 use convene_store::outbox::{self, NewEmail};
-use convene_store::{memberships, now_ms, smtp_senders};
+use convene_store::{memberships, smtp_senders};
 
 const ONE_DAY_MS: i64 = 24 * 3600 * 1000;
 
-/// Queues the alert unless one went out for this sender in the last day; a failure to queue is only logged.
-pub async fn sender_failing(mailer: &Mailer, sender: &SenderConfig, error: &str) {
-    if let Err(e) = queue(mailer, sender, error).await {
+/// Queues the alert to the organization's OWNERs and ADMINs unless one went out for `sender` in the day before `now`;
+/// a failure to queue is only logged.
+pub async fn sender_failing(mailer: &Mailer, sender: &SenderConfig, error: &str, now: i64) {
+    if let Err(e) = queue(mailer, sender, error, now).await {
         tracing::warn!(sender_id = sender.id, error = %e, "could not queue the sender-failing alert");
     }
 }
 
-async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str) -> anyhow::Result<()> {
-    let now = now_ms();
+async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str, now: i64) -> anyhow::Result<()> {
     let mut tx = mailer.db().begin().await?;
     if !smtp_senders::claim_alert(&mut tx, sender.id, now, ONE_DAY_MS).await? {
         return Ok(());
     }
-    let link = format!("{}/settings/email-senders", mailer.settings.public_url);
+    let link = format!(
+        "{}/settings/organizations/{}/email-senders",
+        mailer.settings.public_url, sender.organization_id
+    );
     let rendered = compose::sender_failing(&sender.from_email, error, &link)?;
     let admins = memberships::list(&mut tx, TeamId(sender.organization_id), 0, 1000).await?;
     for admin in admins

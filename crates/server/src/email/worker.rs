@@ -52,7 +52,7 @@ pub async fn process_due(worker: impl Into<EmailWorker>, now: i64) -> StoreResul
     if claimed.is_empty() {
         return Ok(Vec::new());
     }
-    let processed = send_all(worker, claimed).await;
+    let processed = send_all(worker, claimed, Clock::At(now)).await;
     settle(worker, &processed).await?;
     Ok(processed)
 }
@@ -63,9 +63,9 @@ async fn claim(worker: &EmailWorker, now: i64) -> StoreResult<Vec<EmailRecord>> 
     outbox::claim_due(worker.mailer.db(), now, lease, batch_size(settings.connections)).await
 }
 
-async fn send_all(worker: &EmailWorker, claimed: Vec<EmailRecord>) -> Vec<Processed> {
+async fn send_all(worker: &EmailWorker, claimed: Vec<EmailRecord>, clock: Clock) -> Vec<Processed> {
     futures::stream::iter(claimed)
-        .map(|email| send_one(worker, email))
+        .map(|email| send_with(worker, email, clock))
         .buffer_unordered(worker.mailer.settings.connections.max(1))
         .collect()
         .await
@@ -99,11 +99,32 @@ fn to_settle(p: &Processed) -> Settle {
     }
 }
 
+/// Where the circuit breaker and the sender-failing alert read the time: the wall clock in the worker loop, the
+/// batch's `now` when a test drives [`process_due`] (so a cool-down or a day between alerts passes without sleeping).
+#[derive(Debug, Clone, Copy)]
+enum Clock {
+    Wall,
+    At(i64),
+}
+
+impl Clock {
+    fn now(self) -> i64 {
+        match self {
+            Clock::Wall => now_ms(),
+            Clock::At(now) => now,
+        }
+    }
+}
+
 /// Tries `email`'s steps in order — the organization's sender (unless its circuit is open), then the platform —
 /// until one accepts it, one rejects the recipient for good, or none is left.
 async fn send_one(worker: &EmailWorker, email: EmailRecord) -> Processed {
+    send_with(worker, email, Clock::Wall).await
+}
+
+async fn send_with(worker: &EmailWorker, email: EmailRecord, clock: Clock) -> Processed {
     let mailer = &worker.mailer;
-    let steps = mailer.steps_for(&email, now_ms()).await;
+    let steps = mailer.steps_for(&email, clock.now()).await;
     let mut tried = Vec::with_capacity(steps.len() + 1);
     let mut last_failure: Option<DeliveryFailure> = None;
     let mut sent_by = None;
@@ -169,7 +190,7 @@ async fn send_one(worker: &EmailWorker, email: EmailRecord) -> Processed {
                     code: None,
                     message: "the sender has no usable path (no SMTP host and no API key)".to_owned(),
                 });
-                report_failure(worker, &sender, admission, &failure).await;
+                report_failure(worker, &sender, admission, &failure, clock.now()).await;
                 last_failure = Some(failure);
             }
         }
@@ -225,16 +246,21 @@ async fn report_success(worker: &EmailWorker, sender: &SenderConfig) {
     }
 }
 
-async fn report_failure(worker: &EmailWorker, sender: &SenderConfig, admission: Admission, failure: &DeliveryFailure) {
+async fn report_failure(
+    worker: &EmailWorker,
+    sender: &SenderConfig,
+    admission: Admission,
+    failure: &DeliveryFailure,
+    now: i64,
+) {
     let error = failure.to_string();
-    let (transition, health) =
-        worker
-            .mailer
-            .breakers
-            .failure(sender, admission, now_ms(), failure.auth_failed(), &error);
+    let (transition, health) = worker
+        .mailer
+        .breakers
+        .failure(sender, admission, now, failure.auth_failed(), &error);
     record_health(worker, sender, &health).await;
     if transition == (Transition::Failed { opened: true }) {
-        alerts::sender_failing(&worker.mailer, sender, &error).await;
+        alerts::sender_failing(&worker.mailer, sender, &error, now).await;
     }
 }
 

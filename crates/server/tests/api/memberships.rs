@@ -63,9 +63,20 @@ async fn only_owners_grant_or_revoke_the_owner_role() {
     let admin = app.member(org, "admin@roles.test", Role::Admin).await;
     let candidate = app.user("candidate@example.test").await;
     let path = format!("/v2/organizations/{org}/memberships");
+    // The candidate's role in the organization, as the owner reads it (None: not a member).
+    let role_of_candidate = || async {
+        let list = app.get(&format!("{path}?take=1000"), &owner.key).await;
+        list.expect_success(StatusCode::OK)
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|m| m["userId"] == candidate.id)
+            .map(|m| m["role"].as_str().expect("a role").to_owned())
+    };
     app.post(&path, &admin.key, json!({ "userId": candidate.id, "role": "OWNER" }))
         .await
         .expect_error(StatusCode::FORBIDDEN);
+    assert_eq!(role_of_candidate().await, None, "the refused invitation added nobody");
     let id = app
         .post(&path, &admin.key, json!({ "userId": candidate.id, "role": "MEMBER" }))
         .await
@@ -74,15 +85,18 @@ async fn only_owners_grant_or_revoke_the_owner_role() {
     app.patch(&format!("{path}/{id}"), &admin.key, json!({ "role": "OWNER" }))
         .await
         .expect_error(StatusCode::FORBIDDEN);
+    assert_eq!(role_of_candidate().await.as_deref(), Some("MEMBER"));
     app.patch(&format!("{path}/{id}"), &owner.key, json!({ "role": "OWNER" }))
         .await
         .expect_success(StatusCode::OK);
     app.delete(&format!("{path}/{id}"), &admin.key)
         .await
         .expect_error(StatusCode::FORBIDDEN);
+    assert_eq!(role_of_candidate().await.as_deref(), Some("OWNER"));
     app.delete(&format!("{path}/{id}"), &owner.key)
         .await
         .expect_success(StatusCode::OK);
+    assert_eq!(role_of_candidate().await, None);
 }
 
 #[tokio::test]
@@ -92,12 +106,19 @@ async fn the_last_owner_cannot_be_demoted_or_removed() {
     let list = app
         .get(&format!("/v2/organizations/{org}/memberships"), &owner.key)
         .await;
-    let id = list.data()[0]["id"].clone();
+    let before = list.expect_success(StatusCode::OK).clone();
+    let id = before[0]["id"].clone();
+    assert_eq!(before[0]["role"], "OWNER");
     let path = format!("/v2/organizations/{org}/memberships/{id}");
     app.patch(&path, &owner.key, json!({ "role": "ADMIN" }))
         .await
         .expect_error(StatusCode::CONFLICT);
     app.delete(&path, &owner.key).await.expect_error(StatusCode::CONFLICT);
+    // Still the owner, still a member: read back after both refusals.
+    let after = app
+        .get(&format!("/v2/organizations/{org}/memberships"), &owner.key)
+        .await;
+    assert_eq!(after.expect_success(StatusCode::OK), &before);
 }
 
 #[tokio::test]
@@ -113,6 +134,20 @@ async fn a_user_belongs_to_at_most_one_organization() {
     )
     .await
     .expect_error(StatusCode::CONFLICT);
+    let second = app
+        .get(&format!("/v2/organizations/{org2}/memberships?take=1000"), &owner2.key)
+        .await;
+    let members = second
+        .expect_success(StatusCode::OK)
+        .as_array()
+        .expect("a list")
+        .clone();
+    assert!(
+        members.iter().all(|m| m["userId"] != taken.id),
+        "the refused membership was stored: {members:?}"
+    );
+    let me = app.get("/v2/me", &taken.key).await;
+    assert_eq!(me.expect_success(StatusCode::OK)["organizationId"], org);
 }
 
 #[tokio::test]

@@ -1,5 +1,8 @@
 //! Every organization route against every kind of caller. Forbidden callers get an error
-//! envelope and never data.
+//! envelope and never data, and change nothing: after every refusal the organization is read back
+//! whole (teams, memberships, users, the team's memberships, feature flags, the list of
+//! organizations) and must be as it was. Writes give each caller a value of their own, so a
+//! refused write that went through anyway would show.
 
 use crate::helpers::{Answer, World};
 use convene_core::Role;
@@ -45,14 +48,49 @@ fn check(answer: &Answer, expected: StatusCode, who: &str, what: &str) {
     }
 }
 
-async fn run(w: &World, method: Method, path: &str, body: Option<Value>, expected: [StatusCode; 6]) {
-    for (who, status) in CALLERS.iter().zip(expected) {
-        let answer = w
-            .app
-            .request(method.clone(), path, Some(key(w, who)), body.clone())
-            .await;
-        check(&answer, status, who, &format!("{method} {path}"));
+/// Everything a request to the organization's routes could change, as the instance admin reads it.
+async fn state(w: &World) -> Value {
+    let (org, team) = (w.org, w.team);
+    let mut state = serde_json::Map::new();
+    for path in [
+        "/v2/admin/organizations?take=1000".to_owned(),
+        format!("/v2/admin/organizations/{org}/features"),
+        format!("/v2/organizations/{org}/teams"),
+        format!("/v2/organizations/{org}/memberships?take=1000"),
+        format!("/v2/organizations/{org}/users?take=1000"),
+        format!("/v2/organizations/{org}/teams/{team}/memberships?take=1000"),
+    ] {
+        let answer = w.app.get(&path, &w.app.admin_key).await;
+        state.insert(path, answer.expect_success(OK).clone());
     }
+    Value::Object(state)
+}
+
+/// Sends the request as `who` and checks the answer; a refusal must leave the organization as it was.
+async fn call(w: &World, who: &str, method: Method, path: &str, body: Option<Value>, expected: StatusCode) {
+    let before = (!expected.is_success()).then_some(state(w).await);
+    let answer = w.app.request(method.clone(), path, Some(key(w, who)), body).await;
+    let what = format!("{method} {path}");
+    check(&answer, expected, who, &what);
+    if let Some(before) = before {
+        assert_eq!(
+            state(w).await,
+            before,
+            "{who} → {what} was refused, yet something changed"
+        );
+    }
+}
+
+/// Every caller in turn, with the body `body` gives them.
+async fn run(w: &World, method: Method, path: &str, body: impl Fn(&str) -> Option<Value>, expected: [StatusCode; 6]) {
+    for (who, status) in CALLERS.iter().zip(expected) {
+        call(w, who, method.clone(), path, body(who), status).await;
+    }
+}
+
+/// No body, for every caller.
+fn none(_: &str) -> Option<Value> {
+    None
 }
 
 #[tokio::test]
@@ -81,7 +119,7 @@ async fn reads_of_an_organization() {
         &w,
         Method::GET,
         &format!("/v2/organizations/{org}/teams"),
-        None,
+        none,
         everyone_in_org,
     )
     .await;
@@ -89,7 +127,7 @@ async fn reads_of_an_organization() {
         &w,
         Method::GET,
         &format!("/v2/organizations/{org}/teams/me"),
-        None,
+        none,
         everyone_in_org,
     )
     .await;
@@ -97,7 +135,7 @@ async fn reads_of_an_organization() {
         &w,
         Method::GET,
         &format!("/v2/organizations/{org}/teams/{team}"),
-        None,
+        none,
         everyone_in_org,
     )
     .await;
@@ -105,7 +143,7 @@ async fn reads_of_an_organization() {
         &w,
         Method::GET,
         &format!("/v2/organizations/{org}/memberships"),
-        None,
+        none,
         org_admins,
     )
     .await;
@@ -113,7 +151,7 @@ async fn reads_of_an_organization() {
         &w,
         Method::GET,
         &format!("/v2/organizations/{org}/memberships/{member_ship}"),
-        None,
+        none,
         org_admins,
     )
     .await;
@@ -121,7 +159,7 @@ async fn reads_of_an_organization() {
         &w,
         Method::GET,
         &format!("/v2/organizations/{org}/users"),
-        None,
+        none,
         org_admins,
     )
     .await;
@@ -130,7 +168,7 @@ async fn reads_of_an_organization() {
         &w,
         Method::GET,
         &format!("/v2/organizations/{org}/teams/{team}/memberships"),
-        None,
+        none,
         everyone_in_org,
     )
     .await;
@@ -138,7 +176,7 @@ async fn reads_of_an_organization() {
         &w,
         Method::GET,
         &format!("/v2/organizations/{org}/teams/{team}/memberships/{team_ship}"),
-        None,
+        none,
         everyone_in_org,
     )
     .await;
@@ -149,12 +187,12 @@ async fn instance_admin_routes() {
     let w = World::new().await;
     let org = w.org;
     let only_instance = [NO, NO, NO, NO, NO, OK];
-    run(&w, Method::GET, "/v2/admin/organizations", None, only_instance).await;
+    run(&w, Method::GET, "/v2/admin/organizations", none, only_instance).await;
     run(
         &w,
         Method::GET,
         &format!("/v2/admin/organizations/{org}"),
-        None,
+        none,
         only_instance,
     )
     .await;
@@ -162,7 +200,7 @@ async fn instance_admin_routes() {
         &w,
         Method::GET,
         &format!("/v2/admin/organizations/{org}/features"),
-        None,
+        none,
         only_instance,
     )
     .await;
@@ -170,7 +208,7 @@ async fn instance_admin_routes() {
         &w,
         Method::GET,
         &format!("/v2/admin/organizations/{org}/features/custom-smtp"),
-        None,
+        none,
         only_instance,
     )
     .await;
@@ -178,7 +216,7 @@ async fn instance_admin_routes() {
         &w,
         Method::PUT,
         &format!("/v2/admin/organizations/{org}/features/custom-smtp"),
-        Some(json!({"enabled": true})),
+        |_| Some(json!({"enabled": true})),
         only_instance,
     )
     .await;
@@ -186,17 +224,13 @@ async fn instance_admin_routes() {
         &w,
         Method::DELETE,
         &format!("/v2/admin/organizations/{org}/features/custom-smtp"),
-        None,
+        none,
         only_instance,
     )
     .await;
     for (i, (who, expected)) in CALLERS.iter().zip([NO, NO, NO, NO, NO, CREATED]).enumerate() {
         let body = json!({ "name": format!("New Org {i}") });
-        let answer = w
-            .app
-            .request(Method::POST, "/v2/admin/organizations", Some(key(&w, who)), Some(body))
-            .await;
-        check(&answer, expected, who, "POST /v2/admin/organizations");
+        call(&w, who, Method::POST, "/v2/admin/organizations", Some(body), expected).await;
     }
 }
 
@@ -209,23 +243,22 @@ async fn team_writes() {
         &w,
         Method::PATCH,
         &format!("/v2/organizations/{org}/teams/{team}"),
-        Some(json!({"bio": "Closers"})),
+        |who| Some(json!({ "bio": format!("Closers, as edited by {who}") })),
         managers,
     )
     .await;
 
     for (i, (who, expected)) in CALLERS.iter().zip([CREATED, CREATED, NO, NO, NO, CREATED]).enumerate() {
         let body = json!({ "name": format!("Team {i}") });
-        let answer = w
-            .app
-            .request(
-                Method::POST,
-                &format!("/v2/organizations/{org}/teams"),
-                Some(key(&w, who)),
-                Some(body),
-            )
-            .await;
-        check(&answer, expected, who, "POST teams");
+        call(
+            &w,
+            who,
+            Method::POST,
+            &format!("/v2/organizations/{org}/teams"),
+            Some(body),
+            expected,
+        )
+        .await;
     }
     for (i, (who, expected)) in CALLERS.iter().zip(managers).enumerate() {
         let doomed = w
@@ -237,16 +270,15 @@ async fn team_writes() {
             )
             .await;
         let doomed = doomed.data()["id"].clone();
-        let answer = w
-            .app
-            .request(
-                Method::DELETE,
-                &format!("/v2/organizations/{org}/teams/{doomed}"),
-                Some(key(&w, who)),
-                None,
-            )
-            .await;
-        check(&answer, expected, who, "DELETE team");
+        call(
+            &w,
+            who,
+            Method::DELETE,
+            &format!("/v2/organizations/{org}/teams/{doomed}"),
+            None,
+            expected,
+        )
+        .await;
     }
 }
 
@@ -258,16 +290,15 @@ async fn organization_membership_writes() {
     for (i, (who, expected)) in CALLERS.iter().zip(managers_create).enumerate() {
         let joiner = w.app.user(&format!("joiner{i}@example.test")).await;
         let body = json!({ "userId": joiner.id, "role": "MEMBER" });
-        let answer = w
-            .app
-            .request(
-                Method::POST,
-                &format!("/v2/organizations/{org}/memberships"),
-                Some(key(&w, who)),
-                Some(body),
-            )
-            .await;
-        check(&answer, expected, who, "POST memberships");
+        call(
+            &w,
+            who,
+            Method::POST,
+            &format!("/v2/organizations/{org}/memberships"),
+            Some(body),
+            expected,
+        )
+        .await;
     }
     let member_ship = w
         .app
@@ -283,7 +314,8 @@ async fn organization_membership_writes() {
         &w,
         Method::PATCH,
         &format!("/v2/organizations/{org}/memberships/{member_ship}"),
-        Some(json!({"disableImpersonation": true})),
+        // The refused callers send the opposite of what the ADMIN before them set.
+        |who| Some(json!({ "disableImpersonation": !matches!(who, "admin" | "instance admin") })),
         [OK, OK, NO, NO, NO, OK],
     )
     .await;
@@ -300,16 +332,15 @@ async fn organization_membership_writes() {
             .and_then(|l| l.iter().find(|m| m["userId"] == leaver.id))
             .map(|m| m["id"].clone())
             .expect("leaver");
-        let answer = w
-            .app
-            .request(
-                Method::DELETE,
-                &format!("/v2/organizations/{org}/memberships/{ship}"),
-                Some(key(&w, who)),
-                None,
-            )
-            .await;
-        check(&answer, expected, who, "DELETE membership");
+        call(
+            &w,
+            who,
+            Method::DELETE,
+            &format!("/v2/organizations/{org}/memberships/{ship}"),
+            None,
+            expected,
+        )
+        .await;
     }
 }
 
@@ -319,38 +350,36 @@ async fn organization_user_writes() {
     let org = w.org;
     for (i, (who, expected)) in CALLERS.iter().zip([CREATED, CREATED, NO, NO, NO, CREATED]).enumerate() {
         let body = json!({ "email": format!("hire{i}@acme.test") });
-        let answer = w
-            .app
-            .request(
-                Method::POST,
-                &format!("/v2/organizations/{org}/users"),
-                Some(key(&w, who)),
-                Some(body),
-            )
-            .await;
-        check(&answer, expected, who, "POST users");
+        call(
+            &w,
+            who,
+            Method::POST,
+            &format!("/v2/organizations/{org}/users"),
+            Some(body),
+            expected,
+        )
+        .await;
     }
     let member = w.member.id;
     run(
         &w,
         Method::PATCH,
         &format!("/v2/organizations/{org}/users/{member}"),
-        Some(json!({"bio": "Edited"})),
+        |who| Some(json!({ "bio": format!("Edited by {who}") })),
         [OK, OK, NO, NO, NO, OK],
     )
     .await;
     for (i, (who, expected)) in CALLERS.iter().zip([OK, OK, NO, NO, NO, OK]).enumerate() {
         let gone = w.app.member(org, &format!("gone{i}@acme.test"), Role::Member).await;
-        let answer = w
-            .app
-            .request(
-                Method::DELETE,
-                &format!("/v2/organizations/{org}/users/{}", gone.id),
-                Some(key(&w, who)),
-                None,
-            )
-            .await;
-        check(&answer, expected, who, "DELETE user");
+        call(
+            &w,
+            who,
+            Method::DELETE,
+            &format!("/v2/organizations/{org}/users/{}", gone.id),
+            None,
+            expected,
+        )
+        .await;
     }
 }
 
@@ -362,8 +391,7 @@ async fn team_membership_writes() {
         let recruit = w.app.member(org, &format!("recruit{i}@acme.test"), Role::Member).await;
         let body = json!({ "userId": recruit.id, "role": "MEMBER" });
         let path = format!("/v2/organizations/{org}/teams/{team}/memberships");
-        let answer = w.app.request(Method::POST, &path, Some(key(&w, who)), Some(body)).await;
-        check(&answer, expected, who, "POST team memberships");
+        call(&w, who, Method::POST, &path, Some(body), expected).await;
     }
     let list = w
         .app
@@ -383,7 +411,8 @@ async fn team_membership_writes() {
         &w,
         Method::PATCH,
         &path,
-        Some(json!({"accepted": true})),
+        // The refused callers ask for the role the ADMIN before them did not set.
+        |who| Some(json!({ "role": if matches!(who, "admin" | "instance admin") { "MEMBER" } else { "ADMIN" } })),
         [OK, OK, NO, NO, NO, OK],
     )
     .await;
@@ -399,7 +428,6 @@ async fn team_membership_writes() {
             .await;
         let ship = added.expect_success(CREATED)["id"].clone();
         let path = format!("/v2/organizations/{org}/teams/{team}/memberships/{ship}");
-        let answer = w.app.request(Method::DELETE, &path, Some(key(&w, who)), None).await;
-        check(&answer, expected, who, "DELETE team membership");
+        call(&w, who, Method::DELETE, &path, None, expected).await;
     }
 }

@@ -124,6 +124,7 @@ async fn sign_in_without_a_matching_csrf_token_is_refused() {
         .await
         .expect("send");
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert_no_session(&app, &answer).await;
     // A fresh client has no CSRF cookie at all.
     let bare = reqwest::Client::new();
     let answer = bare
@@ -133,6 +134,26 @@ async fn sign_in_without_a_matching_csrf_token_is_refused() {
         .await
         .expect("send");
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert_no_session(&app, &answer).await;
+}
+
+/// The refused sign-in set no session cookie and stored no session.
+async fn assert_no_session(app: &TestApp, answer: &reqwest::Response) {
+    let cookies: Vec<&str> = answer
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    assert!(
+        !cookies.iter().any(|c| c.starts_with("convene_session=")),
+        "{cookies:?}"
+    );
+    assert_eq!(
+        app.count_rows("web_sessions").await,
+        0,
+        "a refused sign-in stored a session"
+    );
 }
 
 #[tokio::test]
@@ -154,6 +175,16 @@ async fn cross_site_posts_are_refused_even_with_a_token() {
         .await
         .expect("send");
     assert_eq!(answer.status(), StatusCode::FORBIDDEN);
+    assert_no_session(&app, &answer).await;
+    // The same form from this site signs in: it was the origin that was refused, and a session would show.
+    let answer = client
+        .post(format!("{}/auth/login", app.address))
+        .form(&form)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count_rows("web_sessions").await, 1);
 }
 
 #[tokio::test]

@@ -2,33 +2,27 @@
 //! page, validation messages, CSRF, the delivery log — and no secret ever in a page.
 //!
 //! The organization's SMTP server is a [`FakeSmtp`] on 127.0.0.1 with STARTTLS (senders always require TLS) and a
-//! certificate from a test CA the server trusts; the instance allows 127.0.0.0/8 for senders.
+//! certificate from the [`EmailRig`]'s CA, which the server trusts; the instance allows loopback for senders.
 
 use crate::helpers::TestApp;
-use convene_core::{EmailAddress, Role, TeamId, UserId};
-use convene_server::email::EmailSettings;
-use convene_server::email::host_guard::HostPolicy;
-use convene_server::email::smtp::TlsTrust;
-use convene_server::{ServerSettings, tenancy};
+use crate::helpers::email::EmailRig;
+use convene_store::now_ms;
 use convene_store::outbox::{self, NewEmail};
-use convene_store::teams::TeamFields;
-use convene_store::{memberships, now_ms, teams, users};
-use convene_testkit::{FakeSmtp, FakeSmtpConfig, TestCa, TlsMode};
+use convene_testkit::FakeSmtp;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use std::sync::Arc;
 use std::time::Duration;
 
-pub(crate) const PASSWORD: &str = "web admin password 1";
+pub(crate) use crate::helpers::PASSWORD;
 pub(crate) const ADMIN: &str = "admin@acme.test";
 /// What the organization's SMTP server wants; both must never appear in a page.
 pub(crate) const SMTP_USER: &str = "relay-login-7Qx";
 pub(crate) const SMTP_PASSWORD: &str = "smtp-Secret-9zK!";
 const API_KEY: &str = "SG.api-key-never-shown-4Rt";
 
-/// An organization "acme" (owner, admin, member — all with passwords), its team "Sales", another organization
-/// "globex" with its own admin, and the organization's SMTP server.
-pub(crate) struct Rig {
+/// The [`Tenants`] (everyone signs in with [`PASSWORD`]) and the organization's SMTP server: STARTTLS with a
+/// certificate from the rig's CA, wanting [`SMTP_USER`] and [`SMTP_PASSWORD`].
+pub(crate) struct SendersPage {
     pub app: TestApp,
     pub smtp: FakeSmtp,
     pub org: i64,
@@ -36,104 +30,29 @@ pub(crate) struct Rig {
     pub team: i64,
     /// The owner's API key, to read senders back through the API.
     pub owner_key: String,
-    _ca: TestCa,
 }
 
-async fn account(app: &TestApp, email: &str) -> i64 {
-    let email = EmailAddress::parse("email", email).expect("email");
-    tenancy::create_account(&app.db, &email, "Web Person", Some(PASSWORD.into()), false)
-        .await
-        .expect("account")
-        .user
-        .id
-}
-
-async fn join(app: &TestApp, org: i64, user: i64, role: Role) {
-    assert!(
-        users::join_organization(&app.db, UserId(user), TeamId(org))
-            .await
-            .expect("join")
-    );
-    memberships::insert(&app.db, TeamId(org), UserId(user), role, true, false)
-        .await
-        .expect("membership");
-}
-
-async fn organization(app: &TestApp, slug: &str, owner: i64) -> i64 {
-    let fields = TeamFields {
-        name: Some(format!("Org {slug}")),
-        slug: Some(slug.into()),
-        ..TeamFields::default()
-    };
-    tenancy::create_organization(&app.db, &fields, UserId(owner))
-        .await
-        .expect("org")
-        .id
-}
-
-impl Rig {
+impl SendersPage {
     /// `secure_cookies` as the browser tests want it (true: browsers accept Secure cookies on localhost);
     /// `feature`: the organization's custom-smtp flag.
-    pub(crate) async fn start(secure_cookies: bool, feature: bool) -> Rig {
-        let ca = TestCa::new();
-        let smtp = FakeSmtp::start(FakeSmtpConfig {
-            tls: TlsMode::StartTls(ca.leaf(&["localhost", "127.0.0.1"])),
-            credentials: Some((SMTP_USER.to_owned(), SMTP_PASSWORD.to_owned())),
-        })
-        .await;
-        let email = EmailSettings {
-            host_policy: Arc::new(HostPolicy {
-                allowed_private: vec!["127.0.0.0/8".parse().expect("a network")],
-            }),
-            trust: TlsTrust::new(Some(ca.ca_pem().as_bytes())).expect("the test CA is usable"),
-            test_timeout: Duration::from_secs(10),
-            ..EmailSettings::default()
-        };
-        let app = TestApp::spawn_with(ServerSettings {
-            secure_cookies,
-            email,
-            ..ServerSettings::default()
-        })
-        .await;
-        let owner = account(&app, "owner@acme.test").await;
-        let org = organization(&app, "acme", owner).await;
-        join(&app, org, account(&app, ADMIN).await, Role::Admin).await;
-        join(&app, org, account(&app, "member@acme.test").await, Role::Member).await;
-        let other_owner = account(&app, "owner@globex.test").await;
-        let other_org = organization(&app, "globex", other_owner).await;
-        join(&app, other_org, account(&app, "admin@globex.test").await, Role::Admin).await;
-        let team = teams::insert(
-            &app.db,
-            Some(TeamId(org)),
-            &TeamFields {
-                name: Some("Sales".into()),
-                slug: Some("sales".into()),
-                ..TeamFields::default()
-            },
-        )
-        .await
-        .expect("team")
-        .id;
-        if feature {
-            app.put(
-                &format!("/v2/admin/organizations/{org}/features/custom-smtp"),
-                &app.admin_key,
-                json!({ "enabled": true }),
-            )
-            .await
-            .expect_success(StatusCode::OK);
+    pub(crate) async fn start(secure_cookies: bool, feature: bool) -> SendersPage {
+        let mut builder = EmailRig::builder().email(|s| s.test_timeout = Duration::from_secs(10));
+        if secure_cookies {
+            builder = builder.secure_cookies();
         }
-        let owner_key = tenancy::issue_api_key(&app.db, UserId(owner), None, None)
-            .await
-            .expect("key");
-        Rig {
-            app,
+        let rig = builder.start().await;
+        let smtp = rig.starttls_server(Some((SMTP_USER, SMTP_PASSWORD))).await;
+        let tenants = rig.tenants(false).await;
+        if feature {
+            rig.set_custom_smtp(tenants.org, true).await;
+        }
+        SendersPage {
+            app: rig.app,
             smtp,
-            org,
-            other_org,
-            team,
-            owner_key,
-            _ca: ca,
+            org: tenants.org,
+            other_org: tenants.other_org,
+            team: tenants.team,
+            owner_key: tenants.owner.key,
         }
     }
 
@@ -238,7 +157,7 @@ fn sender_form<'a>(csrf: &'a str, port: &'a str, team: &'a str) -> Vec<(&'a str,
 
 #[tokio::test]
 async fn visitors_who_are_not_signed_in_are_sent_to_sign_in() {
-    let rig = Rig::start(false, true).await;
+    let rig = SendersPage::start(false, true).await;
     let anonymous = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -265,7 +184,7 @@ async fn visitors_who_are_not_signed_in_are_sent_to_sign_in() {
 
 #[tokio::test]
 async fn only_the_organizations_owners_and_admins_get_the_page() {
-    let rig = Rig::start(false, true).await;
+    let rig = SendersPage::start(false, true).await;
     let path = rig.page_path();
 
     let member = rig.signed_in("member@acme.test").await;
@@ -317,7 +236,7 @@ async fn only_the_organizations_owners_and_admins_get_the_page() {
 
 #[tokio::test]
 async fn with_the_feature_off_the_page_explains_and_refuses() {
-    let rig = Rig::start(false, false).await;
+    let rig = SendersPage::start(false, false).await;
     let admin = rig.signed_in(ADMIN).await;
     let (status, html) = rig.get(&admin, &rig.page_path()).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
@@ -329,11 +248,17 @@ async fn with_the_feature_off_the_page_explains_and_refuses() {
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("Custom SMTP is not enabled"), "{html}");
+    // (The API refuses to list them with the feature off too: count the rows.)
+    assert_eq!(
+        rig.app.count_rows("smtp_senders").await,
+        0,
+        "the refused form stored a sender"
+    );
 }
 
 #[tokio::test]
 async fn an_admin_adds_tests_edits_and_deletes_a_sender_without_a_secret_in_any_page() {
-    let rig = Rig::start(false, true).await;
+    let rig = SendersPage::start(false, true).await;
     let admin = rig.signed_in(ADMIN).await;
     let path = rig.page_path();
     let (status, html) = rig.get(&admin, &path).await;
@@ -513,7 +438,7 @@ async fn an_admin_adds_tests_edits_and_deletes_a_sender_without_a_secret_in_any_
 
 #[tokio::test]
 async fn forms_without_the_sessions_token_or_from_another_site_are_refused() {
-    let rig = Rig::start(false, true).await;
+    let rig = SendersPage::start(false, true).await;
     let admin = rig.signed_in(ADMIN).await;
     let path = rig.page_path();
     let (_, html) = rig.get(&admin, &path).await;
@@ -577,7 +502,7 @@ async fn forms_without_the_sessions_token_or_from_another_site_are_refused() {
 
 #[tokio::test]
 async fn validation_errors_name_the_field_and_keep_what_was_typed_but_no_secret() {
-    let rig = Rig::start(false, true).await;
+    let rig = SendersPage::start(false, true).await;
     let admin = rig.signed_in(ADMIN).await;
     let path = rig.page_path();
     let (_, html) = rig.get(&admin, &path).await;
@@ -666,7 +591,7 @@ async fn validation_errors_name_the_field_and_keep_what_was_typed_but_no_secret(
 
 #[tokio::test]
 async fn the_delivery_log_lists_the_organizations_emails_with_a_page_for_each() {
-    let rig = Rig::start(false, true).await;
+    let rig = SendersPage::start(false, true).await;
     let admin = rig.signed_in(ADMIN).await;
     let email = |org: i64, to: &str| NewEmail {
         message_id: format!("<{to}@log.convene.test>"),

@@ -3,7 +3,7 @@
 //! the page, and the message arrives at the fake server.
 
 use crate::web_browser::Browser;
-use crate::web_senders::{ADMIN, PASSWORD, Rig, SMTP_PASSWORD, SMTP_USER};
+use crate::web_senders::{ADMIN, PASSWORD, SMTP_PASSWORD, SMTP_USER, SendersPage};
 use fantoccini::{Client, Locator};
 use std::time::Duration;
 
@@ -53,7 +53,7 @@ async fn text_of(c: &Client, id: &str) -> String {
 #[tokio::test]
 async fn an_admin_adds_a_sender_tests_it_and_sends_a_test_email_in_a_real_browser() {
     // Secure cookies, which browsers accept on http://localhost.
-    let rig = Rig::start(true, true).await;
+    let rig = SendersPage::start(true, true).await;
     let base = rig.app.address.replace("127.0.0.1", "localhost");
     let browser = Browser::launch().await;
     let c = &browser.client;

@@ -1,5 +1,9 @@
 //! The test harness: a real server on 127.0.0.1:0 over a throwaway database (SQLite, or
-//! PostgreSQL when CONVENE_TEST_DATABASE_URL is set), and typed request helpers.
+//! PostgreSQL when CONVENE_TEST_DATABASE_URL is set), and typed request helpers. [`email`] builds on it with the
+//! rig every email test uses, and [`logs`] captures what the server logs.
+
+pub mod email;
+pub mod logs;
 
 use convene_core::{EmailAddress, Role, TeamId, UserId};
 use convene_keyring::Keyring;
@@ -12,7 +16,17 @@ use convene_store::{Db, memberships};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// The password of every account made with [`TestApp::account`].
+pub const PASSWORD: &str = "test account password 1";
+
+/// [`PASSWORD`] hashed once per test binary: argon2 is slow on purpose, and every account shares it.
+fn password_hash() -> String {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| convene_server::credentials::hash_password(PASSWORD).expect("hash the test password"))
+        .clone()
+}
 
 pub struct TestApp {
     pub address: String,
@@ -199,8 +213,27 @@ impl TestApp {
         self.request(Method::DELETE, path, Some(key), None).await
     }
 
+    /// How many rows `table` holds (a table name from the migrations, never input).
+    pub async fn count_rows(&self, table: &str) -> i64 {
+        let query = format!("SELECT COUNT(*) FROM {table}");
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(query)).fetch_one(pool).await,
+            Db::Postgres(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(query)).fetch_one(pool).await,
+        }
+        .expect("count the rows")
+    }
+
     /// A user without password and a fresh API key for them.
     pub async fn user(&self, email: &str) -> Person {
+        self.insert_user(email, None).await
+    }
+
+    /// A user who can sign in to the web pages with [`PASSWORD`], and a fresh API key for them.
+    pub async fn account(&self, email: &str) -> Person {
+        self.insert_user(email, Some(password_hash())).await
+    }
+
+    async fn insert_user(&self, email: &str, password_hash: Option<String>) -> Person {
         let email = EmailAddress::parse("email", email).expect("valid email");
         let user = users::insert(
             &self.db,
@@ -215,7 +248,7 @@ impl TestApp {
                 week_start: "Monday".into(),
                 time_format: 24,
                 metadata: "{}".into(),
-                password_hash: None,
+                password_hash,
                 is_instance_admin: false,
             },
         )
@@ -275,8 +308,18 @@ pub struct World {
 }
 
 impl World {
+    /// With no rate limit to speak of: the role matrix reads the whole organization back after every refusal.
     pub async fn new() -> Self {
-        let app = TestApp::spawn().await;
+        let app = TestApp::spawn_with(ServerSettings {
+            secure_cookies: false,
+            rate_limit_per_minute: std::num::NonZeroU32::new(1_000_000).expect("non-zero"),
+            webhooks: WebhookSettings {
+                allow_private_targets: true,
+                ..WebhookSettings::default()
+            },
+            ..ServerSettings::default()
+        })
+        .await;
         let (org, owner) = app.organization("acme").await;
         let admin = app.member(org, "admin@acme.test", Role::Admin).await;
         let member = app.member(org, "member@acme.test", Role::Member).await;
