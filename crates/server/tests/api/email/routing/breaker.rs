@@ -10,7 +10,7 @@
 use super::*;
 use crate::helpers::email::{PLATFORM_FROM, PLATFORM_NAME, WAIT, from_and_reply_to, mailbox, starttls};
 use convene_server::email::EmailSettings;
-use convene_server::email::senders::BreakerSettings;
+use convene_server::email::settings::BreakerSettings;
 use convene_server::email::worker::Processed;
 use convene_store::now_ms;
 use convene_store::outbox::{self, AttemptRecord};
