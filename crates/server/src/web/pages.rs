@@ -1,13 +1,14 @@
 //! Page handlers.
 
 use super::session::{self, CSRF_COOKIE, tokens_match};
-use crate::credentials::verify_password_async;
+use crate::accounts::sign_in::{SignInError, sign_in};
+use crate::limits::ClientAddress;
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use convene_core::{Role, UserId};
@@ -154,6 +155,7 @@ pub struct LoginForm {
 /// `POST /auth/login`.
 pub async fn login_submit(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     form: Result<Form<LoginForm>, FormRejection>,
@@ -189,26 +191,52 @@ pub async fn login_submit(
         )
             .into_response()
     };
-    if state.login_limiter.check_key(&email).is_err() {
-        return retry(
-            jar,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts. Please wait a minute and try again.",
-        );
-    }
-    let user = match users::find_by_email(&state.db, &email).await {
-        Ok(u) => u,
-        Err(e) => return internal(e),
-    };
-    let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    // Runs the same work whether or not the account exists, so timing reveals nothing.
-    let valid = verify_password_async(form.password, stored_hash).await;
-    match user {
-        Some(user) if valid => match session::start(&state, jar, user.user_id()).await {
+    match sign_in(&state.db, &state.limits, client, &email, form.password).await {
+        Ok(user) => match session::start(&state, jar, user.user_id()).await {
             Ok(jar) => (jar, Redirect::to("/")).into_response(),
             Err(e) => internal(e),
         },
-        _ => retry(jar, StatusCode::UNAUTHORIZED, "Incorrect email or password."),
+        Err(SignInError::Incorrect) => retry(jar, StatusCode::UNAUTHORIZED, "Incorrect email or password."),
+        Err(SignInError::AccountLimited(limited)) => with_retry_after(
+            retry(
+                jar,
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Too many failed attempts for this account from your network. Please try again in {}.",
+                    wait_text(limited.retry_after_secs)
+                ),
+            ),
+            limited.retry_after_secs,
+        ),
+        Err(SignInError::AddressLimited(limited)) => with_retry_after(
+            retry(
+                jar,
+                StatusCode::TOO_MANY_REQUESTS,
+                &format!(
+                    "Too many failed sign-ins from your network. Please try again in {}.",
+                    wait_text(limited.retry_after_secs)
+                ),
+            ),
+            limited.retry_after_secs,
+        ),
+        Err(e @ SignInError::Store(_)) => internal(e),
+    }
+}
+
+/// A refused page carries `Retry-After` like the API's 429s.
+pub(super) fn with_retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// "45 seconds", "3 minutes": how long to wait, for people.
+pub(super) fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".to_owned(),
+        2..=90 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
     }
 }
 
