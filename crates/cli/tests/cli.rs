@@ -358,6 +358,9 @@ async fn two_processes_racing_for_one_slot_book_it_once() {
     let env = [
         ("CONVENE_DATABASE_URL", test_db.url.as_str()),
         ("CONVENE_ENCRYPTION_KEYS", SHARED_KEY),
+        // Every racer calls from 127.0.0.1; the default allowance per address (shared by both processes on
+        // PostgreSQL) is smaller than the race.
+        ("CONVENE_LIMIT_BOOKINGS_PER_ADDRESS", "100/minute"),
     ];
     let a = Server::start(dir_a.path(), &env, &["serve"]);
     let b = Server::start(dir_b.path(), &env, &["serve"]);
