@@ -49,7 +49,7 @@ pub enum ChangeRequested {
     /// A code and link went to the new address; the account keeps its address until one comes back.
     Pending { new_email: String },
     /// The user had already proved the address: it is the account's now.
-    Changed(UserRecord),
+    Changed(Box<UserRecord>),
 }
 
 /// How the owner of the new address confirms it.
@@ -83,7 +83,7 @@ pub async fn request_email_change(
     {
         let changed = apply(&mut tx, mailer, user, new_email.as_str(), now).await?;
         tx.commit().await?;
-        return Ok(ChangeRequested::Changed(changed));
+        return Ok(ChangeRequested::Changed(Box::new(changed)));
     }
     let code = verification_code();
     let token = random_token();

@@ -12,14 +12,14 @@ use axum::http::{header, request::Parts};
 #[derive(Debug, Clone)]
 pub enum Caller {
     /// A valid API key came with the request (a bad one is a 401, never silently anonymous).
-    User(ApiUser),
+    User(Box<ApiUser>),
     Anonymous(ClientAddress),
 }
 
 impl Caller {
     pub fn user(&self) -> Option<&ApiUser> {
         match self {
-            Caller::User(user) => Some(user),
+            Caller::User(user) => Some(user.as_ref()),
             Caller::Anonymous(_) => None,
         }
     }
@@ -44,7 +44,8 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if parts.headers.contains_key(header::AUTHORIZATION) {
-            return Ok(Caller::User(ApiUser::from_request_parts(parts, state).await?));
+            let user = ApiUser::from_request_parts(parts, state).await?;
+            return Ok(Caller::User(Box::new(user)));
         }
         let client = ClientAddress::from_request_parts(parts, state)
             .await
