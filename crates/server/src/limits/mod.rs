@@ -107,7 +107,7 @@ impl Limits {
             Some(micros) => {
                 let limit = key.limiter();
                 self.metrics.count_limited(limit);
-                tracing::info!(limit, "request refused by a limit");
+                tracing::debug!(limit, "request refused by a limit");
                 Err(Limited {
                     limit,
                     retry_after_secs: rate::retry_after_seconds(micros),

@@ -2,10 +2,11 @@
 //! so a mail scanner that fetches links does not confirm on the reader's behalf; the button's POST confirms
 //! through the account service ([`crate::accounts::email_change`]), as the API's code does.
 
-use super::pages::{internal, message, render, same_origin, wait_text, with_retry_after};
+use super::limited;
+use super::pages::{internal, message, render, same_origin};
 use super::session::{self, CSRF_COOKIE, tokens_match};
 use crate::accounts::email_change::{Confirmation, EmailChangeError, confirm_email_change};
-use crate::limits::{ClientAddress, LimitError, LimitKey, PublicOperation};
+use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -98,17 +99,10 @@ pub async fn confirm_submit(
         operation: PublicOperation::VerificationCode,
         client,
     };
-    match state.limits.take(key).await {
-        Ok(()) => {}
-        Err(LimitError::Limited(limited)) => {
-            let text = format!(
-                "Too many attempts from your network. Please try again in {}.",
-                wait_text(limited.retry_after_secs)
-            );
-            let page = confirm_form(&state, jar, StatusCode::TOO_MANY_REQUESTS, &form.token, Some(&text));
-            return with_retry_after(page, limited.retry_after_secs);
-        }
-        Err(e @ LimitError::Store(_)) => return internal(e),
+    if let Err(refused) = limited::within(&state, key).await {
+        return refused.page("Too many attempts from your network.", |status, text| {
+            confirm_form(&state, jar, status, &form.token, Some(text))
+        });
     }
     match confirm_email_change(&state.db, &state.mailer, Confirmation::Link { token: &form.token }).await {
         Ok(user) => message(

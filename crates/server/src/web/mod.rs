@@ -5,6 +5,7 @@
 //! form carries a CSRF token: before sign-in a double-submit cookie, after it the session's own.
 
 mod confirm_email;
+mod limited;
 mod pages;
 mod reset;
 mod senders;

@@ -1,5 +1,6 @@
 //! Page handlers.
 
+use super::limited::Refused;
 use super::session::{self, CSRF_COOKIE, tokens_match};
 use crate::accounts::sign_in::{SignInError, sign_in};
 use crate::limits::ClientAddress;
@@ -8,7 +9,7 @@ use askama::Template;
 use axum::Form;
 use axum::extract::State;
 use axum::extract::rejection::FormRejection;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use convene_core::{Role, UserId};
@@ -197,46 +198,15 @@ pub async fn login_submit(
             Err(e) => internal(e),
         },
         Err(SignInError::Incorrect) => retry(jar, StatusCode::UNAUTHORIZED, "Incorrect email or password."),
-        Err(SignInError::AccountLimited(limited)) => with_retry_after(
-            retry(
-                jar,
-                StatusCode::TOO_MANY_REQUESTS,
-                &format!(
-                    "Too many failed attempts for this account from your network. Please try again in {}.",
-                    wait_text(limited.retry_after_secs)
-                ),
-            ),
-            limited.retry_after_secs,
+        Err(SignInError::AccountLimited(limited)) => Refused::Wait(limited).page(
+            "Too many failed attempts for this account from your network.",
+            |status, text| retry(jar, status, text),
         ),
-        Err(SignInError::AddressLimited(limited)) => with_retry_after(
-            retry(
-                jar,
-                StatusCode::TOO_MANY_REQUESTS,
-                &format!(
-                    "Too many failed sign-ins from your network. Please try again in {}.",
-                    wait_text(limited.retry_after_secs)
-                ),
-            ),
-            limited.retry_after_secs,
-        ),
+        Err(SignInError::AddressLimited(limited)) => Refused::Wait(limited)
+            .page("Too many failed sign-ins from your network.", |status, text| {
+                retry(jar, status, text)
+            }),
         Err(e @ SignInError::Store(_)) => internal(e),
-    }
-}
-
-/// A refused page carries `Retry-After` like the API's 429s.
-pub(super) fn with_retry_after(mut response: Response, seconds: u64) -> Response {
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
-    response
-}
-
-/// "45 seconds", "3 minutes": how long to wait, for people.
-pub(super) fn wait_text(seconds: u64) -> String {
-    match seconds {
-        0..=1 => "a second".to_owned(),
-        2..=90 => format!("{seconds} seconds"),
-        _ => format!("{} minutes", seconds.div_ceil(60)),
     }
 }
 

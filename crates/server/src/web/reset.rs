@@ -3,10 +3,11 @@
 //! Both forms work without a session, so they carry the pre-sign-in double-submit CSRF token like the
 //! sign-in form. The work is the account service's ([`crate::accounts::password_reset`]), as for the API.
 
-use super::pages::{internal, message, render, same_origin, wait_text, with_retry_after};
+use super::limited;
+use super::pages::{internal, message, render, same_origin};
 use super::session::{self, CSRF_COOKIE, tokens_match};
 use crate::accounts::password_reset::{ResetError, request_reset, reset_password};
-use crate::limits::{ClientAddress, LimitError, LimitKey, PublicOperation};
+use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -132,17 +133,10 @@ pub async fn forgot_submit(
         },
         LimitKey::PasswordResetEmail(email.clone()),
     ] {
-        match state.limits.take(key).await {
-            Ok(()) => {}
-            Err(LimitError::Limited(limited)) => {
-                let text = format!(
-                    "Too many requests for this address. Please try again in {}.",
-                    wait_text(limited.retry_after_secs)
-                );
-                let page = forgot_form(&state, jar, StatusCode::TOO_MANY_REQUESTS, typed, Some(&text));
-                return with_retry_after(page, limited.retry_after_secs);
-            }
-            Err(e @ LimitError::Store(_)) => return internal(e),
+        if let Err(refused) = limited::within(&state, key).await {
+            return refused.page("Too many requests for this address.", |status, text| {
+                forgot_form(&state, jar, status, typed, Some(text))
+            });
         }
     }
     if let Err(e) = request_reset(&state.db, &state.mailer, &email).await {
@@ -208,17 +202,10 @@ pub async fn reset_submit(
         operation: PublicOperation::PasswordReset,
         client,
     };
-    match state.limits.take(key).await {
-        Ok(()) => {}
-        Err(LimitError::Limited(limited)) => {
-            let text = format!(
-                "Too many attempts from your network. Please try again in {}.",
-                wait_text(limited.retry_after_secs)
-            );
-            let page = reset_form(&state, jar, StatusCode::TOO_MANY_REQUESTS, &form.token, Some(&text));
-            return with_retry_after(page, limited.retry_after_secs);
-        }
-        Err(e @ LimitError::Store(_)) => return internal(e),
+    if let Err(refused) = limited::within(&state, key).await {
+        return refused.page("Too many attempts from your network.", |status, text| {
+            reset_form(&state, jar, status, &form.token, Some(text))
+        });
     }
     if form.password != form.confirm {
         return reset_form(
