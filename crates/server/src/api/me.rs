@@ -59,6 +59,15 @@ async fn update_me(
     }
     let default_schedule_id = input.default_schedule_id;
     let mut patch = input.into_patch()?;
+    // Everything that can refuse the request is checked before a confirmation email goes out.
+    let new_default = match default_schedule_id {
+        Some(id) => Some(
+            schedules::find(&state.db, caller.id(), id)
+                .await?
+                .ok_or_else(|| ApiError::field("defaultScheduleId", format!("schedule {id} not found")))?,
+        ),
+        None => None,
+    };
     // The address changes only through the confirmation; everything else in the patch applies now.
     if let Some(raw) = patch.email.take() {
         let new_email = EmailAddress::parse("email", &raw)?;
@@ -71,17 +80,14 @@ async fn update_me(
         }
     }
     let mut tx = state.db.begin().await?;
-    if let Some(id) = default_schedule_id {
-        let schedule = schedules::find(&mut tx, caller.id(), id)
-            .await?
-            .ok_or_else(|| ApiError::field("defaultScheduleId", format!("schedule {id} not found")))?;
+    if let Some(schedule) = new_default {
         let fields = ScheduleFields {
             name: schedule.name,
             time_zone: schedule.time_zone,
             availability: schedule.availability,
             overrides: schedule.overrides,
         };
-        schedules::update(&mut tx, caller.id(), id, &fields, true).await?;
+        schedules::update(&mut tx, caller.id(), schedule.id, &fields, true).await?;
     }
     let user = users::update(&mut tx, caller.id(), &patch)
         .await?
