@@ -82,6 +82,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
             ..WebhookSettings::default()
         },
         email: config.email_settings()?,
+        limits: config.limit_settings()?,
         ..ServerSettings::default()
     };
     announce_transport(&settings.email);

@@ -2,11 +2,13 @@
 //! Validated once at start; every message names the setting (file key and variable).
 
 use anyhow::{Context, bail};
+use convene_core::rate::Rate;
 use convene_core::{EmailAddress, HeaderText};
 use convene_server::RetryPolicy;
 use convene_server::email::host_guard::HostPolicy;
 use convene_server::email::smtp::TlsTrust;
 use convene_server::email::{EmailSettings, SmtpTimeouts, TransportConfig};
+use convene_server::limits::{LimitSettings, LimitStore, TrustedProxies};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
@@ -74,6 +76,27 @@ pub struct Config {
     /// Provider API bases (e.g. SparkPost's EU endpoint).
     pub sendgrid_api_url: String,
     pub sparkpost_api_url: String,
+    /// Proxies (CIDRs) whose `X-Forwarded-For` names the client; none by default (the socket's peer is the client).
+    #[serde(default, deserialize_with = "comma_separated_plain")]
+    pub trusted_proxies: Vec<String>,
+    /// Where limits keep their counts: `auto` (the database on PostgreSQL, memory on SQLite), `memory`, `database`.
+    pub limit_store: String,
+    /// Limits for callers without an API key, per client address (rates like `30/hour`, `5/15m`).
+    pub limit_slots_per_address: String,
+    pub limit_bookings_per_address: String,
+    pub limit_reservations_per_address: String,
+    /// Anonymous bookings per address they email (attendee or guest), and per event type.
+    pub limit_bookings_per_attendee_email: String,
+    pub limit_bookings_per_event_type: String,
+    /// Failed sign-ins per client address, and per account from one client address.
+    pub limit_sign_in_failures_per_address: String,
+    pub limit_sign_in_failures_per_account_and_address: String,
+    /// Password reset requests per client address and per address asked about.
+    pub limit_password_resets_per_address: String,
+    pub limit_password_resets_per_email: String,
+    /// Verification and email-change codes per client address and per user and address.
+    pub limit_verification_codes_per_address: String,
+    pub limit_verification_codes_per_email: String,
 }
 
 /// Defaults, as a serializable twin of [`Config`] (figment merges on top of it).
@@ -96,12 +119,25 @@ struct Defaults {
     custom_smtp_for_all_organizations: bool,
     sendgrid_api_url: &'static str,
     sparkpost_api_url: &'static str,
+    limit_store: &'static str,
+    limit_slots_per_address: String,
+    limit_bookings_per_address: String,
+    limit_reservations_per_address: String,
+    limit_bookings_per_attendee_email: String,
+    limit_bookings_per_event_type: String,
+    limit_sign_in_failures_per_address: String,
+    limit_sign_in_failures_per_account_and_address: String,
+    limit_password_resets_per_address: String,
+    limit_password_resets_per_email: String,
+    limit_verification_codes_per_address: String,
+    limit_verification_codes_per_email: String,
 }
 
 impl Config {
     /// Loads from `file` (or `convene.toml` in the working folder when it exists) and the
     /// environment, then validates.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        let limits = LimitSettings::default();
         let defaults = Defaults {
             listen: "127.0.0.1:3000",
             data_dir: "./convene-data",
@@ -120,6 +156,18 @@ impl Config {
             custom_smtp_for_all_organizations: false,
             sendgrid_api_url: "https://api.sendgrid.com",
             sparkpost_api_url: "https://api.sparkpost.com",
+            limit_store: "auto",
+            limit_slots_per_address: limits.slots_per_address.to_string(),
+            limit_bookings_per_address: limits.bookings_per_address.to_string(),
+            limit_reservations_per_address: limits.reservations_per_address.to_string(),
+            limit_bookings_per_attendee_email: limits.bookings_per_attendee_email.to_string(),
+            limit_bookings_per_event_type: limits.bookings_per_event_type.to_string(),
+            limit_sign_in_failures_per_address: limits.sign_in_failures_per_address.to_string(),
+            limit_sign_in_failures_per_account_and_address: limits.sign_in_failures_per_account_and_address.to_string(),
+            limit_password_resets_per_address: limits.password_resets_per_address.to_string(),
+            limit_password_resets_per_email: limits.password_resets_per_email.to_string(),
+            limit_verification_codes_per_address: limits.verification_codes_per_address.to_string(),
+            limit_verification_codes_per_email: limits.verification_codes_per_email.to_string(),
         };
         let mut figment = Figment::from(Serialized::defaults(defaults));
         match file {
@@ -169,7 +217,67 @@ impl Config {
             bail!("admin_password (CONVENE_ADMIN_PASSWORD) must be at least 8 characters");
         }
         self.email_settings()?;
+        self.limit_settings()?;
         Ok(())
+    }
+
+    /// The limits on callers and the trusted proxies, validated.
+    pub fn limit_settings(&self) -> anyhow::Result<LimitSettings> {
+        let mut proxies = Vec::new();
+        for net in &self.trusted_proxies {
+            // A bare address is a network of one.
+            let parsed = net
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| net.parse::<std::net::IpAddr>().map(ipnet::IpNet::from));
+            proxies.push(parsed.map_err(|_| {
+                anyhow::anyhow!(
+                    "trusted_proxies (CONVENE_TRUSTED_PROXIES): {net:?} is not an address or a network like \
+                     10.0.0.0/8"
+                )
+            })?);
+        }
+        let store = LimitStore::parse(&self.limit_store).ok_or_else(|| {
+            anyhow::anyhow!(
+                "limit_store (CONVENE_LIMIT_STORE) must be \"auto\", \"memory\" or \"database\", not {:?}",
+                self.limit_store
+            )
+        })?;
+        let rate = |name: &str, raw: &str| {
+            Rate::parse(&format!("{name} (CONVENE_{})", name.to_uppercase()), raw).map_err(|e| anyhow::anyhow!("{e}"))
+        };
+        Ok(LimitSettings {
+            trusted_proxies: TrustedProxies::new(proxies),
+            store,
+            slots_per_address: rate("limit_slots_per_address", &self.limit_slots_per_address)?,
+            bookings_per_address: rate("limit_bookings_per_address", &self.limit_bookings_per_address)?,
+            reservations_per_address: rate("limit_reservations_per_address", &self.limit_reservations_per_address)?,
+            bookings_per_attendee_email: rate(
+                "limit_bookings_per_attendee_email",
+                &self.limit_bookings_per_attendee_email,
+            )?,
+            bookings_per_event_type: rate("limit_bookings_per_event_type", &self.limit_bookings_per_event_type)?,
+            sign_in_failures_per_address: rate(
+                "limit_sign_in_failures_per_address",
+                &self.limit_sign_in_failures_per_address,
+            )?,
+            sign_in_failures_per_account_and_address: rate(
+                "limit_sign_in_failures_per_account_and_address",
+                &self.limit_sign_in_failures_per_account_and_address,
+            )?,
+            password_resets_per_address: rate(
+                "limit_password_resets_per_address",
+                &self.limit_password_resets_per_address,
+            )?,
+            password_resets_per_email: rate("limit_password_resets_per_email", &self.limit_password_resets_per_email)?,
+            verification_codes_per_address: rate(
+                "limit_verification_codes_per_address",
+                &self.limit_verification_codes_per_address,
+            )?,
+            verification_codes_per_email: rate(
+                "limit_verification_codes_per_email",
+                &self.limit_verification_codes_per_email,
+            )?,
+        })
     }
 
     /// The email settings, validated: transport URL, From, CA file, limits.

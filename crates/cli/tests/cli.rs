@@ -81,6 +81,22 @@ fn bad_settings_stop_the_start_with_a_message_naming_them() {
         ("CONVENE_DATABASE_URL", "mysql://x", "database_url"),
         ("CONVENE_ADMIN_EMAIL", "nope", "admin_email"),
         ("CONVENE_LOG_FORMAT", "xml", "log_format"),
+        (
+            "CONVENE_TRUSTED_PROXIES",
+            "10.0.0.0/8,proxy.internal",
+            "trusted_proxies",
+        ),
+        ("CONVENE_LIMIT_STORE", "redis", "limit_store"),
+        (
+            "CONVENE_LIMIT_BOOKINGS_PER_ADDRESS",
+            "lots",
+            "limit_bookings_per_address",
+        ),
+        (
+            "CONVENE_LIMIT_SIGN_IN_FAILURES_PER_ACCOUNT_AND_ADDRESS",
+            "0/minute",
+            "limit_sign_in_failures_per_account_and_address",
+        ),
         ("CONVENE_UNKNOWN_SETTING", "1", "unknown_setting"),
     ];
     for (var, value, named) in cases {
@@ -248,6 +264,9 @@ async fn two_processes_racing_for_one_slot_book_it_once() {
     let env = [
         ("CONVENE_DATABASE_URL", test_db.url.as_str()),
         ("CONVENE_ENCRYPTION_KEYS", SHARED_KEY),
+        // Every racer calls from 127.0.0.1; the default allowance per address (shared by both processes on
+        // PostgreSQL) is smaller than the race.
+        ("CONVENE_LIMIT_BOOKINGS_PER_ADDRESS", "100/minute"),
     ];
     let a = Server::start(dir_a.path(), &env, &["serve"]);
     let b = Server::start(dir_b.path(), &env, &["serve"]);

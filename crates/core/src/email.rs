@@ -21,6 +21,10 @@ pub enum EmailKind {
     BookingNoShowMarkedOrganizer,
     PasswordReset,
     EmailVerificationCode,
+    /// To the address a user wants as their new one: the code and link that confirm it.
+    EmailChangeConfirmation,
+    /// To a user's previous address: it was replaced (so an owner who did not do it finds out).
+    EmailChanged,
     /// To an organization's admins: one of its senders started failing (always through the platform).
     SenderFailing,
 }
@@ -35,7 +39,7 @@ pub enum Category {
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 17] = [
+    pub const ALL: [EmailKind; 19] = [
         EmailKind::BookingScheduledAttendee,
         EmailKind::BookingScheduledOrganizer,
         EmailKind::BookingRequestedAttendee,
@@ -52,6 +56,8 @@ impl EmailKind {
         EmailKind::BookingNoShowMarkedOrganizer,
         EmailKind::PasswordReset,
         EmailKind::EmailVerificationCode,
+        EmailKind::EmailChangeConfirmation,
+        EmailKind::EmailChanged,
         EmailKind::SenderFailing,
     ];
 
@@ -73,6 +79,8 @@ impl EmailKind {
             EmailKind::BookingNoShowMarkedOrganizer => "booking_no_show_marked_organizer",
             EmailKind::PasswordReset => "password_reset",
             EmailKind::EmailVerificationCode => "email_verification_code",
+            EmailKind::EmailChangeConfirmation => "email_change_confirmation",
+            EmailKind::EmailChanged => "email_changed",
             EmailKind::SenderFailing => "sender_failing",
         }
     }
@@ -83,7 +91,11 @@ impl EmailKind {
 
     pub fn category(self) -> Category {
         match self {
-            EmailKind::PasswordReset | EmailKind::EmailVerificationCode | EmailKind::SenderFailing => Category::Account,
+            EmailKind::PasswordReset
+            | EmailKind::EmailVerificationCode
+            | EmailKind::EmailChangeConfirmation
+            | EmailKind::EmailChanged
+            | EmailKind::SenderFailing => Category::Account,
             _ => Category::Booking,
         }
     }
@@ -127,6 +139,8 @@ mod tests {
             [
                 EmailKind::PasswordReset,
                 EmailKind::EmailVerificationCode,
+                EmailKind::EmailChangeConfirmation,
+                EmailKind::EmailChanged,
                 EmailKind::SenderFailing
             ]
         );

@@ -10,6 +10,7 @@ pub mod ids;
 pub mod metadata;
 pub mod net_guard;
 pub mod profile;
+pub mod rate;
 pub mod role;
 pub mod schedule;
 pub mod slots;

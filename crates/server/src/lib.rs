@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api;
 pub mod credentials;
 pub mod email;
+pub mod limits;
 pub mod metrics;
 mod ops;
 mod retry;
@@ -83,8 +84,9 @@ impl Application {
                 tracing::warn!(error = %e, "could not set TCP_NODELAY");
             }
         });
-        axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
+        // The peer address is what per-client limits count against (or, behind trusted proxies, what tells
+        // whose X-Forwarded-For to believe).
+        let service = self.router.into_make_service_with_connect_info::<SocketAddr>();
+        axum::serve(listener, service).with_graceful_shutdown(shutdown).await
     }
 }

@@ -19,6 +19,11 @@ pub struct RouteLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LimitLabels {
+    pub limit: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct EmailLabels {
     pub kind: String,
 }
@@ -33,7 +38,10 @@ pub struct Metrics {
     pub email_oldest_due_seconds: Gauge<f64, AtomicU64>,
     pub http_requests: Family<RouteLabels, Counter>,
     pub http_duration: Histogram,
+    /// Requests refused by the per-API-key limit.
     pub rate_limited: Counter,
+    /// Requests refused by any limit, by limit.
+    pub limited: Family<LimitLabels, Counter>,
 }
 
 impl Metrics {
@@ -42,6 +50,7 @@ impl Metrics {
         let http_requests = Family::<RouteLabels, Counter>::default();
         let http_duration = Histogram::new(exponential_buckets(0.0005, 2.0, 16));
         let rate_limited = Counter::default();
+        let limited = Family::<LimitLabels, Counter>::default();
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -56,6 +65,11 @@ impl Metrics {
             "api_rate_limited",
             "Requests refused by the per-key rate limit",
             rate_limited.clone(),
+        );
+        registry.register(
+            "requests_limited",
+            "Requests refused by a limit (per API key, per client address, per email…), by limit",
+            limited.clone(),
         );
         let emails_sent = Family::<EmailLabels, Counter>::default();
         let emails_retried = Family::<EmailLabels, Counter>::default();
@@ -97,7 +111,20 @@ impl Metrics {
             http_requests,
             http_duration,
             rate_limited,
+            limited,
         }
+    }
+
+    /// Counts a request refused by the limit named `limit`.
+    pub fn count_limited(&self, limit: &str) {
+        if limit == "api_key" {
+            self.rate_limited.inc();
+        }
+        self.limited
+            .get_or_create(&LimitLabels {
+                limit: limit.to_owned(),
+            })
+            .inc();
     }
 
     /// Counts a settled email attempt.

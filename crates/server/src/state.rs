@@ -2,11 +2,16 @@
 
 use crate::email::worker::EmailWorker;
 use crate::email::{EmailSettings, Mailer};
+use crate::limits::{ClientAddress, LimitSettings, Limits};
 use crate::metrics::Metrics;
 use crate::webhooks::{WebhookSettings, WebhookWorker};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use convene_core::rate::Rate;
 use convene_keyring::Keyring;
 use convene_store::Db;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
@@ -25,6 +30,8 @@ pub struct ServerSettings {
     pub webhooks: WebhookSettings,
     /// The default email transport, From, timeouts and retry schedule.
     pub email: EmailSettings,
+    /// Limits for anonymous callers, sign-in and account emails; trusted proxies.
+    pub limits: LimitSettings,
 }
 
 impl Default for ServerSettings {
@@ -36,6 +43,7 @@ impl Default for ServerSettings {
             session_hours: 24 * 14,
             webhooks: WebhookSettings::default(),
             email: EmailSettings::default(),
+            limits: LimitSettings::default(),
         }
     }
 }
@@ -45,10 +53,9 @@ impl Default for ServerSettings {
 pub struct AppState {
     pub db: Db,
     pub settings: Arc<ServerSettings>,
-    /// Per-API-key limiter (GCRA: a burst of the whole minute's allowance, refilled evenly).
-    pub api_key_limiter: Arc<DefaultKeyedRateLimiter<i64>>,
-    /// Sign-in attempts per email address, against password guessing.
-    pub login_limiter: Arc<DefaultKeyedRateLimiter<String>>,
+    /// Every limit on callers: per API key (a burst of the whole minute's allowance, refilled evenly), per
+    /// client address, per email, sign-in failures.
+    pub limits: Arc<Limits>,
     pub metrics: Arc<Metrics>,
     /// Seals and opens stored secrets (webhook secrets). Passed in rather than defaulted: every process
     /// sharing a database must use the same keys.
@@ -60,19 +67,49 @@ pub struct AppState {
 impl AppState {
     /// Builds the state (and the mailer with its transports) for `db`.
     pub fn new(db: Db, settings: ServerSettings, keyring: Arc<Keyring>) -> Self {
-        let quota = Quota::per_minute(settings.rate_limit_per_minute);
         let mailer = Arc::new(Mailer::new(settings.email.clone(), db.clone(), keyring.clone()));
+        let metrics = Arc::new(Metrics::new());
+        let limits = Arc::new(Limits::new(
+            &db,
+            settings.limits.clone(),
+            Rate::per_minute(settings.rate_limit_per_minute),
+            metrics.clone(),
+        ));
         Self {
             db,
-            api_key_limiter: Arc::new(RateLimiter::keyed(quota)),
-            login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(
-                NonZeroU32::new(10).unwrap_or(NonZeroU32::MIN),
-            ))),
+            limits,
             mailer,
             settings: Arc::new(settings),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             keyring,
         }
+    }
+}
+
+impl AppState {
+    /// The client address of a request: the connection's peer, or behind a trusted proxy the client it names.
+    /// `None` when the server was started without connection info (every face's server is, see `lib.rs`).
+    pub fn client_address(&self, parts: &Parts) -> Option<ClientAddress> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>()?.0;
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        Some(self.limits.client(peer, forwarded))
+    }
+}
+
+/// For both faces: the request's client address (see [`AppState::client_address`]). A server started without
+/// connection info answers 500 rather than count every caller as one.
+impl FromRequestParts<AppState> for ClientAddress {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        state.client_address(parts).ok_or_else(|| {
+            tracing::error!("no client address: the server was started without connection info");
+            StatusCode::INTERNAL_SERVER_ERROR
+        })
     }
 }
 

@@ -251,7 +251,8 @@ pub async fn attendees<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[i64]) -> St
 #[derive(Debug, Clone, Default)]
 pub struct BookingFilter {
     pub host: Option<i64>,
-    /// Bookings where this email is an attendee (for callers who booked rather than host).
+    /// Bookings where this email is an attendee (for callers who booked rather than host): only ever the
+    /// caller's verified address.
     pub attendee_email_is_caller: Option<String>,
     pub statuses: Vec<&'static str>,
     pub upcoming_after: Option<i64>,

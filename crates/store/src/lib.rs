@@ -8,6 +8,7 @@
 mod db;
 pub mod api_keys;
 pub mod bookings;
+pub mod email_changes;
 mod error;
 pub mod event_types;
 pub mod features;
@@ -16,6 +17,7 @@ pub mod notification_preferences;
 pub mod one_time_codes;
 pub mod out_of_office;
 pub mod outbox;
+pub mod rate_limits;
 pub mod reservations;
 pub mod schedules;
 pub mod sessions;

@@ -121,3 +121,17 @@ pub async fn consume<'a>(exec: impl Into<Exec<'a>>, id: i64, now: i64) -> StoreR
     })?;
     Ok(n == 1)
 }
+
+/// Retires every unused code of the user for `purpose` (all addresses): after an email change, links mailed to
+/// the old address must stop working.
+pub async fn retire_all<'a>(exec: impl Into<Exec<'a>>, purpose: &str, user_id: i64, now: i64) -> StoreResult<u64> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query("UPDATE one_time_codes SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
+            .bind(user_id)
+            .bind(purpose)
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?)
+}

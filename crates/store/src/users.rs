@@ -34,6 +34,13 @@ impl UserRecord {
     pub fn organization(&self) -> Option<TeamId> {
         self.organization_id.map(TeamId)
     }
+
+    /// The account's address when its owner has proved it (a code or link mailed to it came back, or the
+    /// operator created the account), else `None`. Only this address may grant anything that belongs to
+    /// whoever holds it, such as the bookings it attends.
+    pub fn verified_email(&self) -> Option<&str> {
+        self.email_verified_at.map(|_| self.email.as_str())
+    }
 }
 
 const COLUMNS: &str = "id, email, username, name, bio, avatar_url, time_zone, locale, week_start, time_format, \
@@ -173,11 +180,14 @@ pub struct UserPatch {
     pub password_hash: Option<String>,
 }
 
+/// Applies `patch`. A new email replaces the old one unverified: nothing is granted by it (bookings attended
+/// with it, say) until its owner proves it, see [`set_verified_email`].
 pub async fn update<'a>(exec: impl Into<Exec<'a>>, id: UserId, patch: &UserPatch) -> StoreResult<Option<UserRecord>> {
     // COALESCE keeps the current value for absent fields; nullable fields carry a "set" flag.
     let sql = format!(
         "UPDATE users SET \
            email = COALESCE($2, email), username = COALESCE($3, username), \
+           email_verified_at = CASE WHEN $2 IS NOT NULL AND $2 <> email THEN NULL ELSE email_verified_at END, \
            name = CASE WHEN $4 THEN $5 ELSE name END, \
            bio = CASE WHEN $6 THEN $7 ELSE bio END, \
            avatar_url = CASE WHEN $8 THEN $9 ELSE avatar_url END, \
@@ -210,6 +220,50 @@ pub async fn update<'a>(exec: impl Into<Exec<'a>>, id: UserId, patch: &UserPatch
             .await
     })
     .map_err(|e| StoreError::conflict_on_unique(e, "a user with this email or username already exists"))
+}
+
+/// Makes `email` the user's address, verified at `now` (its owner just proved it). A conflict when another
+/// account has that address.
+pub async fn set_verified_email<'a>(
+    exec: impl Into<Exec<'a>>,
+    id: UserId,
+    email: &str,
+    now: i64,
+) -> StoreResult<Option<UserRecord>> {
+    let sql = format!(
+        "UPDATE users SET email = $2, email_verified_at = $3, updated_at = $3 WHERE id = $1 RETURNING {COLUMNS}"
+    );
+    on_conn!(exec, c => {
+        sqlx::query_as::<_, UserRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(id.0)
+            .bind(email)
+            .bind(now)
+            .fetch_optional(&mut *c)
+            .await
+    })
+    .map_err(|e| StoreError::conflict_on_unique(e, "a user with this email or username already exists"))
+}
+
+/// Records that the user proved they own `email`, when it is still their address (it may have changed since
+/// the proof was asked for). Returns whether it was.
+pub async fn mark_email_verified<'a>(
+    exec: impl Into<Exec<'a>>,
+    id: UserId,
+    email: &str,
+    now: i64,
+) -> StoreResult<bool> {
+    let n = on_conn!(exec, c => {
+        sqlx::query(
+            "UPDATE users SET email_verified_at = $3 WHERE id = $1 AND email = $2 AND email_verified_at IS NULL",
+        )
+        .bind(id.0)
+        .bind(email)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(n == 1)
 }
 
 /// Attaches a user to an organization unless they already belong to another one.

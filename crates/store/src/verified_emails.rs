@@ -63,3 +63,20 @@ pub async fn find<'a>(exec: impl Into<Exec<'a>>, user_id: i64, id: i64) -> Store
         .await
     })?)
 }
+
+/// The user's verified row for `email`, if they proved it.
+pub async fn find_by_email<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: i64,
+    email: &str,
+) -> StoreResult<Option<VerifiedEmail>> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, VerifiedEmail>(
+            "SELECT id, user_id, email, created_at FROM verified_emails WHERE user_id = $1 AND email = $2",
+        )
+        .bind(user_id)
+        .bind(email)
+        .fetch_optional(&mut *c)
+        .await
+    })?)
+}

@@ -6,7 +6,7 @@ use crate::email::queue::account_email;
 use crate::email::{EnqueueError, Mailer};
 use convene_core::EmailAddress;
 use convene_core::email::EmailKind;
-use convene_store::users::UserRecord;
+use convene_store::users::{self, UserRecord};
 use convene_store::verified_emails::{self, VerifiedEmail};
 use convene_store::{Db, StoreError, now_ms, one_time_codes};
 use rand::Rng;
@@ -105,12 +105,14 @@ pub async fn verify(
         return Err(VerificationError::CodeWrong);
     }
     let verified = verified_emails::add(&mut tx, user.id, email.as_str(), now).await?;
+    // Proving the account's own address makes it count for what belongs to that address (bookings attended).
+    users::mark_email_verified(&mut tx, user.user_id(), email.as_str(), now).await?;
     tx.commit().await?;
     Ok(verified)
 }
 
 /// Six characters from an alphabet without look-alikes (no 0/O, 1/I/L), like Cal.com's `1ABG2C`.
-fn verification_code() -> String {
+pub(super) fn verification_code() -> String {
     const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
     let mut rng = rand::rng();
     (0..6)
@@ -119,6 +121,6 @@ fn verification_code() -> String {
 }
 
 /// Codes are short, so the hash binds them to the user and address: equal codes of two users never collide.
-fn code_hash(user_id: i64, email: &str, code: &str) -> String {
+pub(super) fn code_hash(user_id: i64, email: &str, code: &str) -> String {
     hash_api_key(&format!("{user_id}:{email}:{code}"))
 }

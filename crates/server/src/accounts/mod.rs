@@ -1,6 +1,9 @@
-//! Account emails: password reset (our addition) and Cal.com's email verification codes. The API and the web
-//! pages are faces over these; both kinds of email always go through the platform's transport, and only hashes of
-//! the tokens and codes are stored. Rate limits are the faces' job (they share the login limiter's keys).
+//! Accounts: password sign-in, password reset (our addition), Cal.com's email verification codes, and email
+//! changes that take effect only once the new address is confirmed. The API and the web pages are faces over
+//! these; account emails always go through the platform's transport, and only hashes of the tokens and codes are
+//! stored. Sign-in applies its own limits; the faces apply the others ([`crate::limits`]).
 
+pub mod email_change;
 pub mod email_verification;
 pub mod password_reset;
+pub mod sign_in;

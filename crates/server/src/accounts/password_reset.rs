@@ -67,7 +67,8 @@ pub async fn request_reset(db: &Db, mailer: &Mailer, email: &EmailAddress) -> Re
     Ok(())
 }
 
-/// Sets a new password with a reset token: the token works once and every web session of the account ends.
+/// Sets a new password with a reset token: the token works once, every web session of the account ends, and the
+/// address it was mailed to counts as verified.
 pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<(), ResetError> {
     let token = token.trim();
     if token.is_empty() {
@@ -93,6 +94,8 @@ pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<()
         ..users::UserPatch::default()
     };
     users::update(&mut tx, convene_core::UserId(code.user_id), &patch).await?;
+    // The token came through the account's mailbox, which proves the address (if it is still the account's).
+    users::mark_email_verified(&mut tx, convene_core::UserId(code.user_id), &code.email, now_ms()).await?;
     sessions::delete_for_user(&mut tx, code.user_id).await?;
     tx.commit().await?;
     Ok(())

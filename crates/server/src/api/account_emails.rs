@@ -6,6 +6,7 @@ use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use crate::accounts::{email_verification, password_reset};
+use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
@@ -48,16 +49,14 @@ pub struct PasswordResetInput {
 #[tracing::instrument(skip_all)]
 async fn request_password_reset(
     State(state): State<AppState>,
+    client: ClientAddress,
     ApiJson(input): ApiJson<PasswordResetInput>,
 ) -> Result<Response, ApiError> {
+    let operation = PublicOperation::PasswordReset;
+    state.limits.take(LimitKey::Public { operation, client }).await?;
     let email = EmailAddress::parse("email", input.email.as_deref().unwrap_or_default())?;
-    if state
-        .login_limiter
-        .check_key(&format!("reset:{}", email.as_str()))
-        .is_err()
-    {
-        return Err(ApiError::RateLimited { retry_after_secs: 60 });
-    }
+    // The page at /auth/forgot-password counts against the same allowance per address.
+    state.limits.take(LimitKey::PasswordResetEmail(email.clone())).await?;
     password_reset::request_reset(&state.db, &state.mailer, &email).await?;
     Ok(status_only())
 }
@@ -75,8 +74,11 @@ pub struct PasswordResetConfirmInput {
 #[tracing::instrument(skip_all)]
 async fn confirm_password_reset(
     State(state): State<AppState>,
+    client: ClientAddress,
     ApiJson(input): ApiJson<PasswordResetConfirmInput>,
 ) -> Result<Response, ApiError> {
+    let operation = PublicOperation::PasswordReset;
+    state.limits.take(LimitKey::Public { operation, client }).await?;
     let token = input.token.unwrap_or_default();
     let password = input.password.unwrap_or_default();
     password_reset::reset_password(&state.db, &token, password).await?;
@@ -97,18 +99,32 @@ pub struct RequestEmailVerificationInput {
 async fn request_verification_code(
     State(state): State<AppState>,
     caller: ApiUser,
+    client: ClientAddress,
     ApiJson(input): ApiJson<RequestEmailVerificationInput>,
 ) -> Result<Response, ApiError> {
     let email = EmailAddress::parse("email", input.email.as_deref().unwrap_or_default())?;
-    if state
-        .login_limiter
-        .check_key(&format!("verify:{}:{}", caller.user.id, email.as_str()))
-        .is_err()
-    {
-        return Err(ApiError::RateLimited { retry_after_secs: 60 });
-    }
+    limit_code_email(&state, &caller, client, &email).await?;
     email_verification::send_code(&state.db, &state.mailer, &caller.user, &email).await?;
     Ok(status_only())
+}
+
+/// Codes go to addresses the caller chooses: counted per client address (whoever calls) and per user and address.
+pub(super) async fn limit_code_email(
+    state: &AppState,
+    caller: &ApiUser,
+    client: ClientAddress,
+    email: &EmailAddress,
+) -> Result<(), ApiError> {
+    let operation = PublicOperation::VerificationCode;
+    state.limits.take(LimitKey::Public { operation, client }).await?;
+    state
+        .limits
+        .take(LimitKey::VerificationEmail {
+            user: caller.id(),
+            email: email.clone(),
+        })
+        .await?;
+    Ok(())
 }
 
 /// `VerifyEmailInput`.

@@ -2,13 +2,13 @@
 
 use super::ApiError;
 use crate::credentials::{API_KEY_PREFIX, hash_api_key};
+use crate::limits::LimitKey;
 use crate::state::AppState;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts};
 use convene_core::{ApiKeyId, UserId};
 use convene_store::users::UserRecord;
 use convene_store::{api_keys, now_ms, users};
-use governor::clock::{Clock, DefaultClock};
 
 /// The caller of an authenticated endpoint: the key's owner, and the key used.
 #[derive(Debug, Clone)]
@@ -31,6 +31,10 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        // Authenticated (and counted) once per request, however many extractors ask.
+        if let Some(known) = parts.extensions.get::<ApiUser>() {
+            return Ok(known.clone());
+        }
         let header_value = parts.headers.get(header::AUTHORIZATION).ok_or(ApiError::Unauthorized(
             "Missing Authorization header: send `Authorization: Bearer cal_…`",
         ))?;
@@ -54,21 +58,17 @@ impl FromRequestParts<AppState> for ApiUser {
             return Err(ApiError::Unauthorized("This API key has expired"));
         }
 
-        if let Err(not_until) = state.api_key_limiter.check_key(&key.id) {
-            state.metrics.rate_limited.inc();
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            return Err(ApiError::RateLimited {
-                retry_after_secs: wait.as_secs() + u64::from(wait.subsec_nanos() > 0),
-            });
-        }
+        state.limits.take(LimitKey::ApiKey(key.key_id())).await?;
 
         let user = users::find(&state.db, UserId(key.user_id))
             .await?
             .ok_or(ApiError::Unauthorized("Invalid API key"))?;
-        Ok(ApiUser {
+        let caller = ApiUser {
             user,
             key_id: key.key_id(),
-        })
+        };
+        parts.extensions.insert(caller.clone());
+        Ok(caller)
     }
 }
 

@@ -71,13 +71,21 @@ pub struct MeOrgOutput {
     pub id: i64,
 }
 
-/// `MeOutput`, plus `locale`.
+/// `MeOutput`, plus `locale`, `emailVerified` and `emailChangeWaitingForVerification`.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MeOutput {
     pub id: i64,
     pub username: String,
+    /// The account's current address; a requested change shows here only once it is confirmed.
     pub email: String,
+    /// Our addition (as on Cal.com's user objects): when `email` was proved, or null. Bookings attended are
+    /// visible only through a verified address.
+    pub email_verified: Option<String>,
+    /// Our addition, named after the user-metadata key Cal.com uses for the same thing: the address the user asked
+    /// to move to, until the code or link sent there confirms it. Absent when no change is pending.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub email_change_waiting_for_verification: Option<String>,
     pub name: Option<String>,
     pub avatar_url: Option<String>,
     pub bio: Option<String>,
@@ -92,11 +100,13 @@ pub struct MeOutput {
 }
 
 impl MeOutput {
-    pub fn new(u: &UserRecord, default_schedule_id: Option<i64>) -> Self {
+    pub fn new(u: &UserRecord, default_schedule_id: Option<i64>, pending_email: Option<String>) -> Self {
         MeOutput {
             id: u.id,
             username: u.username.clone(),
             email: u.email.clone(),
+            email_verified: u.email_verified_at.map(iso),
+            email_change_waiting_for_verification: pending_email,
             name: u.name.clone(),
             avatar_url: u.avatar_url.clone(),
             bio: u.bio.clone(),

@@ -6,9 +6,11 @@
 //! same middleware wraps errors produced outside handlers (unknown routes, 405, 413) so clients
 //! see a single shape.
 
+use crate::accounts::email_change::EmailChangeError;
 use crate::accounts::email_verification::VerificationError;
 use crate::accounts::password_reset::ResetError;
 use crate::email::sender_admin::SenderError;
+use crate::limits::LimitError;
 use crate::scheduling::booking::BookingError;
 use crate::scheduling::resolve::ResolveError;
 use crate::tenancy::access::AccessError;
@@ -100,6 +102,17 @@ impl From<StoreError> for ApiError {
 
 // One conversion per service error: the API's status, message and `details.field` for each of its variants.
 
+impl From<LimitError> for ApiError {
+    fn from(e: LimitError) -> Self {
+        match e {
+            LimitError::Limited(limited) => ApiError::RateLimited {
+                retry_after_secs: limited.retry_after_secs,
+            },
+            LimitError::Store(store) => store.into(),
+        }
+    }
+}
+
 impl From<ResetError> for ApiError {
     fn from(e: ResetError) -> Self {
         match e {
@@ -119,6 +132,19 @@ impl From<VerificationError> for ApiError {
             VerificationError::CodeWrong => ApiError::field("code", "is wrong or has expired; request a new one"),
             VerificationError::Emails(emails) => emails.into(),
             VerificationError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<EmailChangeError> for ApiError {
+    fn from(e: EmailChangeError) -> Self {
+        match e {
+            EmailChangeError::Taken => ApiError::Conflict("A user with this email already exists".into()),
+            EmailChangeError::CodeMissing => ApiError::field("code", "is required"),
+            EmailChangeError::CodeWrong => ApiError::field("code", "is wrong or has expired; ask for a new one"),
+            EmailChangeError::LinkWrong => ApiError::field("token", "is invalid or has expired; ask for a new one"),
+            EmailChangeError::Emails(emails) => emails.into(),
+            EmailChangeError::Store(store) => store.into(),
         }
     }
 }

@@ -1,20 +1,28 @@
-//! `GET/PATCH /v2/me`: the caller's own profile.
+//! `GET/PATCH /v2/me`: the caller's own profile; `POST /v2/me/email/confirm` (ours) confirms a new address.
 
 use super::ApiError;
+use super::account_emails::limit_code_email;
 use super::auth::ApiUser;
 use super::dto::MeOutput;
 use super::envelope::{self, Envelope};
 use super::extract::ApiJson;
 use super::profile_input::ProfileInput;
+use crate::accounts::email_change::{self, ChangeRequested, Confirmation};
+use crate::limits::ClientAddress;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
+use convene_core::EmailAddress;
 use convene_store::schedules::{self, ScheduleFields};
 use convene_store::users;
+use serde::Deserialize;
+use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_me, update_me))
+    OpenApiRouter::new()
+        .routes(routes!(get_me, update_me))
+        .routes(routes!(confirm_email))
 }
 
 /// Get my profile.
@@ -23,19 +31,24 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[tracing::instrument(skip_all, fields(user = caller.user.id))]
 async fn get_me(State(state): State<AppState>, caller: ApiUser) -> Result<Response, ApiError> {
     let default_schedule = schedules::find_default(&state.db, caller.id()).await?;
+    let pending = email_change::pending_email(&state.db, caller.user.id).await?;
     Ok(envelope::ok(MeOutput::new(
         &caller.user,
         default_schedule.map(|s| s.id),
+        pending,
     )))
 }
 
-/// Update my profile.
+/// Update my profile. A new `email` does not take effect yet: a code and a link go to it, and the answer shows the
+/// current address with `emailChangeWaitingForVerification` until `POST /v2/me/email/confirm` (or the link)
+/// confirms it. An address already proved through the verified-resources codes switches at once.
 #[utoipa::path(patch, path = "/v2/me", tag = "Me", security(("bearer" = [])), request_body = ProfileInput,
     responses((status = 200, body = Envelope<MeOutput>)))]
 #[tracing::instrument(skip_all, fields(user = caller.user.id))]
 async fn update_me(
     State(state): State<AppState>,
     caller: ApiUser,
+    client: ClientAddress,
     ApiJson(input): ApiJson<ProfileInput>,
 ) -> Result<Response, ApiError> {
     if input.username.is_some() {
@@ -45,24 +58,76 @@ async fn update_me(
         ));
     }
     let default_schedule_id = input.default_schedule_id;
-    let patch = input.into_patch()?;
+    let mut patch = input.into_patch()?;
+    // Everything that can refuse the request is checked before a confirmation email goes out.
+    let new_default = match default_schedule_id {
+        Some(id) => Some(
+            schedules::find(&state.db, caller.id(), id)
+                .await?
+                .ok_or_else(|| ApiError::field("defaultScheduleId", format!("schedule {id} not found")))?,
+        ),
+        None => None,
+    };
+    // The address changes only through the confirmation; everything else in the patch applies now.
+    if let Some(raw) = patch.email.take() {
+        let new_email = EmailAddress::parse("email", &raw)?;
+        if new_email.as_str() != caller.user.email {
+            limit_code_email(&state, &caller, client, &new_email).await?;
+        }
+        let requested = email_change::request_email_change(&state.db, &state.mailer, &caller.user, &new_email).await?;
+        if let ChangeRequested::Changed(user) = &requested {
+            tracing::info!(user = user.id, "email changed to an address the user had verified");
+        }
+    }
     let mut tx = state.db.begin().await?;
-    if let Some(id) = default_schedule_id {
-        let schedule = schedules::find(&mut tx, caller.id(), id)
-            .await?
-            .ok_or_else(|| ApiError::field("defaultScheduleId", format!("schedule {id} not found")))?;
+    if let Some(schedule) = new_default {
         let fields = ScheduleFields {
             name: schedule.name,
             time_zone: schedule.time_zone,
             availability: schedule.availability,
             overrides: schedule.overrides,
         };
-        schedules::update(&mut tx, caller.id(), id, &fields, true).await?;
+        schedules::update(&mut tx, caller.id(), schedule.id, &fields, true).await?;
     }
     let user = users::update(&mut tx, caller.id(), &patch)
         .await?
         .ok_or_else(|| ApiError::not_found("User"))?;
     let default_schedule = schedules::find_default(&mut tx, caller.id()).await?;
     tx.commit().await?;
-    Ok(envelope::ok(MeOutput::new(&user, default_schedule.map(|s| s.id))))
+    let pending = email_change::pending_email(&state.db, caller.user.id).await?;
+    Ok(envelope::ok(MeOutput::new(
+        &user,
+        default_schedule.map(|s| s.id),
+        pending,
+    )))
+}
+
+/// `{"code"}`: the code from the email sent to the new address.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct ConfirmEmailInput {
+    pub code: Option<String>,
+}
+
+/// Confirm my new email address (our addition) with the code mailed to it by `PATCH /v2/me`. The address becomes
+/// the account's, verified, and the previous address is told. The email's link does the same in a browser.
+#[utoipa::path(post, path = "/v2/me/email/confirm", tag = "Me", security(("bearer" = [])),
+    request_body = ConfirmEmailInput, responses((status = 200, body = Envelope<MeOutput>)))]
+#[tracing::instrument(skip_all, fields(user = caller.user.id))]
+async fn confirm_email(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ApiJson(input): ApiJson<ConfirmEmailInput>,
+) -> Result<Response, ApiError> {
+    let code = input.code.as_deref().unwrap_or_default();
+    let user = email_change::confirm_email_change(
+        &state.db,
+        &state.mailer,
+        Confirmation::Code {
+            user: &caller.user,
+            code,
+        },
+    )
+    .await?;
+    let default_schedule = schedules::find_default(&state.db, caller.id()).await?;
+    Ok(envelope::ok(MeOutput::new(&user, default_schedule.map(|s| s.id), None)))
 }

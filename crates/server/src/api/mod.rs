@@ -5,6 +5,7 @@ mod admin;
 mod api_keys;
 pub mod auth;
 mod bookings;
+pub mod caller;
 pub mod dto;
 mod email_deliveries;
 pub mod envelope;

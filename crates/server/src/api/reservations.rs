@@ -3,10 +3,12 @@
 
 use super::ApiError;
 use super::auth::ApiUser;
+use super::caller::Caller;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds};
 use super::version::{VersionRule, enforce};
 use crate::credentials::new_uid;
+use crate::limits::PublicOperation;
 use crate::scheduling::calendar::{Calendar, Exclusions};
 use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
 use crate::state::AppState;
@@ -166,10 +168,11 @@ async fn hold(
 #[tracing::instrument(skip_all)]
 async fn reserve(
     State(state): State<AppState>,
-    caller: Option<ApiUser>,
+    caller: Caller,
     ApiJson(input): ApiJson<ReserveSlotInput>,
 ) -> Result<Response, ApiError> {
-    let record = hold(&state, caller.as_ref(), input, None).await?;
+    caller.limit(&state, PublicOperation::Reservation).await?;
+    let record = hold(&state, caller.user(), input, None).await?;
     Ok(envelope::created(ReserveSlotOutput::from(&record)))
 }
 
@@ -195,12 +198,13 @@ async fn get_reservation(State(state): State<AppState>, ids: PathIds) -> Result<
 #[tracing::instrument(skip_all)]
 async fn update_reservation(
     State(state): State<AppState>,
-    caller: Option<ApiUser>,
+    caller: Caller,
     ids: PathIds,
     ApiJson(input): ApiJson<ReserveSlotInput>,
 ) -> Result<Response, ApiError> {
+    caller.limit(&state, PublicOperation::Reservation).await?;
     let current = live(&state, &ids).await?;
-    let record = hold(&state, caller.as_ref(), input, Some(&current.uid)).await?;
+    let record = hold(&state, caller.user(), input, Some(&current.uid)).await?;
     Ok(envelope::ok(ReserveSlotOutput::from(&record)))
 }
 

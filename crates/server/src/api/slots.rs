@@ -1,9 +1,11 @@
 //! `GET /v2/slots` (`cal-api-version: 2024-09-04`): free start times of an event type.
 
 use super::ApiError;
+use super::caller::Caller;
 use super::envelope;
 use super::extract::QueryPairs;
 use super::version::{VersionRule, enforce};
+use crate::limits::PublicOperation;
 use crate::scheduling::calendar::{Calendar, Exclusions};
 use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
 use crate::state::AppState;
@@ -44,7 +46,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     ),
     responses((status = 200, description = "`{status, data: {date: [{start}]}}`", body = Object)))]
 #[tracing::instrument(skip_all)]
-async fn get_slots(State(state): State<AppState>, q: QueryPairs) -> Result<Response, ApiError> {
+async fn get_slots(State(state): State<AppState>, caller: Caller, q: QueryPairs) -> Result<Response, ApiError> {
+    caller.limit(&state, PublicOperation::Slots).await?;
     let usernames = q.all("usernames");
     let hosted = if usernames.is_empty() {
         let event_type_id = q.int("eventTypeId", 1, i64::MAX)?;

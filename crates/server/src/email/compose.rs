@@ -223,9 +223,11 @@ fn booking_lines(kind: EmailKind, f: &BookingFacts<'_>) -> (String, String, Stri
                 format!("Marked as absent: {}.", f.people.join(", "))
             },
         ),
-        EmailKind::PasswordReset | EmailKind::EmailVerificationCode | EmailKind::SenderFailing => {
-            (String::new(), String::new(), String::new())
-        }
+        EmailKind::PasswordReset
+        | EmailKind::EmailVerificationCode
+        | EmailKind::EmailChangeConfirmation
+        | EmailKind::EmailChanged
+        | EmailKind::SenderFailing => (String::new(), String::new(), String::new()),
     }
 }
 
@@ -309,6 +311,57 @@ pub fn verification_code(code: &str, valid_minutes: i64, locale: &str) -> Result
     };
     Ok(Rendered {
         subject: format!("Your verification code: {code}"),
+        text: AccountText { v: &view }.render()?,
+        html: AccountHtml { v: &view }.render()?,
+    })
+}
+
+/// To the address a user asked to change to: a code for the API and a link for a browser, either of which
+/// confirms the change.
+pub fn email_change_confirmation(
+    code: &str,
+    link: &str,
+    valid_minutes: i64,
+    locale: &str,
+) -> Result<Rendered, askama::Error> {
+    let w = words(locale);
+    let view = AccountView {
+        lang: w.lang,
+        heading: "Confirm your new email address".into(),
+        intro: "Someone asked to use this address for a convene account. Enter this code, or open the link, to \
+                confirm that it is yours:"
+            .into(),
+        code: code.to_owned(),
+        link: Some(link.to_owned()),
+        note: format!(
+            "Until you confirm, the account keeps its current address. The code and link work for \
+             {valid_minutes} minutes. If you did not ask for this, ignore this email."
+        ),
+        footer: "convene",
+    };
+    Ok(Rendered {
+        subject: format!("Confirm your new email address: {code}"),
+        text: AccountText { v: &view }.render()?,
+        html: AccountHtml { v: &view }.render()?,
+    })
+}
+
+/// To a user's previous address once a new one was confirmed.
+pub fn email_changed(new_email: &str, locale: &str) -> Result<Rendered, askama::Error> {
+    let w = words(locale);
+    let view = AccountView {
+        lang: w.lang,
+        heading: "Your email address was changed".into(),
+        intro: "The email address of your convene account is now:".into(),
+        code: new_email.to_owned(),
+        link: None,
+        note: "Emails about the account now go to that address. If you did not make this change, contact your \
+               administrator at once: someone else may be using your account."
+            .into(),
+        footer: "convene",
+    };
+    Ok(Rendered {
+        subject: "Your convene email address was changed".into(),
         text: AccountText { v: &view }.render()?,
         html: AccountHtml { v: &view }.render()?,
     })

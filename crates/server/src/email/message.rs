@@ -2,6 +2,7 @@
 //! inline (`text/calendar; method=…`, which mail clients turn into accept/decline buttons) and as an `.ics`
 //! attachment (for clients that only offer files).
 
+use convene_core::text::is_line_break_or_control;
 use convene_store::outbox::EmailRecord;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, MultiPart, SinglePart};
@@ -83,10 +84,14 @@ pub fn lettre_mailbox(name: &str, address: &str) -> Option<lettre::message::Mail
     ))
 }
 
-/// Header-bound text with every control character replaced by a space (values were checked at the API;
-/// this is the last line of defence, for rows written by older versions or other tools).
+/// Header-bound text with every control character and line break (U+2028 / U+2029 included) replaced by a space
+/// (values were checked at the API; this is the last line of defence, for rows written by older versions or other
+/// tools).
 pub fn clean(text: &str) -> String {
-    let cleaned: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let cleaned: String = text
+        .chars()
+        .map(|c| if is_line_break_or_control(c) { ' ' } else { c })
+        .collect();
     cleaned.trim().to_owned()
 }
 
@@ -107,5 +112,12 @@ mod tests {
         assert!(!shown.contains('\n') && !shown.contains('\r'), "{shown}");
         assert!(lettre_mailbox("Eve", "not an address").is_none());
         assert!(lettre_mailbox("Eve", "eve@example.com\r\nBcc: x@y.z").is_none());
+    }
+
+    #[test]
+    fn unicode_line_separators_in_stored_text_become_spaces() {
+        assert_eq!(clean("Eve\u{2028}Bcc: x@y.z\u{2029}!"), "Eve Bcc: x@y.z !");
+        let mb = lettre_mailbox("Eve\u{2028}Mallory", "eve@example.com").expect("valid address");
+        assert!(!mb.to_string().contains('\u{2028}'), "{mb}");
     }
 }

@@ -1,9 +1,11 @@
-//! Server-rendered pages: sign-in, sign-out, password reset, the signed-in landing page and an organization's
-//! settings (email senders and the delivery log).
+//! Server-rendered pages: sign-in, sign-out, password reset, confirming a new email address, the signed-in landing
+//! page and an organization's settings (email senders and the delivery log).
 //!
 //! Sessions live in the database (the cookie holds a random token, the table its hash). Every
 //! form carries a CSRF token: before sign-in a double-submit cookie, after it the session's own.
 
+mod confirm_email;
+mod limited;
 mod pages;
 mod reset;
 mod senders;
@@ -24,6 +26,10 @@ pub fn router() -> Router<AppState> {
         .route("/auth/logout", post(pages::logout))
         .route("/auth/forgot-password", get(reset::forgot_page).post(reset::forgot_submit))
         .route("/auth/reset-password", get(reset::reset_page).post(reset::reset_submit))
+        .route(
+            "/auth/confirm-email",
+            get(confirm_email::confirm_page).post(confirm_email::confirm_submit),
+        )
         .route(SENDERS, get(senders::senders_page).post(senders::create))
         .route(&format!("{SENDERS}/test-connection"), post(senders::test_unsaved))
         .route(&format!("{SENDERS}/{{id}}"), post(senders::update))

@@ -1,7 +1,9 @@
 //! Page handlers.
 
+use super::limited::Refused;
 use super::session::{self, CSRF_COOKIE, tokens_match};
-use crate::credentials::verify_password_async;
+use crate::accounts::sign_in::{SignInError, sign_in};
+use crate::limits::ClientAddress;
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -154,6 +156,7 @@ pub struct LoginForm {
 /// `POST /auth/login`.
 pub async fn login_submit(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     form: Result<Form<LoginForm>, FormRejection>,
@@ -189,26 +192,21 @@ pub async fn login_submit(
         )
             .into_response()
     };
-    if state.login_limiter.check_key(&email).is_err() {
-        return retry(
-            jar,
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts. Please wait a minute and try again.",
-        );
-    }
-    let user = match users::find_by_email(&state.db, &email).await {
-        Ok(u) => u,
-        Err(e) => return internal(e),
-    };
-    let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    // Runs the same work whether or not the account exists, so timing reveals nothing.
-    let valid = verify_password_async(form.password, stored_hash).await;
-    match user {
-        Some(user) if valid => match session::start(&state, jar, user.user_id()).await {
+    match sign_in(&state.db, &state.limits, client, &email, form.password).await {
+        Ok(user) => match session::start(&state, jar, user.user_id()).await {
             Ok(jar) => (jar, Redirect::to("/")).into_response(),
             Err(e) => internal(e),
         },
-        _ => retry(jar, StatusCode::UNAUTHORIZED, "Incorrect email or password."),
+        Err(SignInError::Incorrect) => retry(jar, StatusCode::UNAUTHORIZED, "Incorrect email or password."),
+        Err(SignInError::AccountLimited(limited)) => Refused::Wait(limited).page(
+            "Too many failed attempts for this account from your network.",
+            |status, text| retry(jar, status, text),
+        ),
+        Err(SignInError::AddressLimited(limited)) => Refused::Wait(limited)
+            .page("Too many failed sign-ins from your network.", |status, text| {
+                retry(jar, status, text)
+            }),
+        Err(e @ SignInError::Store(_)) => internal(e),
     }
 }
 

@@ -3,9 +3,11 @@
 //! Both forms work without a session, so they carry the pre-sign-in double-submit CSRF token like the
 //! sign-in form. The work is the account service's ([`crate::accounts::password_reset`]), as for the API.
 
+use super::limited;
 use super::pages::{internal, message, render, same_origin};
 use super::session::{self, CSRF_COOKIE, tokens_match};
 use crate::accounts::password_reset::{ResetError, request_reset, reset_password};
+use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
@@ -94,6 +96,7 @@ pub struct ForgotForm {
 /// same either way.
 pub async fn forgot_submit(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     form: Result<Form<ForgotForm>, FormRejection>,
@@ -122,19 +125,19 @@ pub async fn forgot_submit(
             Some("Please enter a valid email address."),
         );
     };
-    // The API's limiter key: the page and `POST /v2/auth/password-reset` share one allowance per address.
-    if state
-        .login_limiter
-        .check_key(&format!("reset:{}", email.as_str()))
-        .is_err()
-    {
-        return forgot_form(
-            &state,
-            jar,
-            StatusCode::TOO_MANY_REQUESTS,
-            typed,
-            Some("Too many requests for this address. Please wait a minute and try again."),
-        );
+    // The same allowances as `POST /v2/auth/password-reset`: per client address, and per address asked about.
+    for key in [
+        LimitKey::Public {
+            operation: PublicOperation::PasswordReset,
+            client,
+        },
+        LimitKey::PasswordResetEmail(email.clone()),
+    ] {
+        if let Err(refused) = limited::within(&state, key).await {
+            return refused.page("Too many requests for this address.", |status, text| {
+                forgot_form(&state, jar, status, typed, Some(text))
+            });
+        }
     }
     if let Err(e) = request_reset(&state.db, &state.mailer, &email).await {
         return internal(format!("{e:?}"));
@@ -176,6 +179,7 @@ pub struct ResetForm {
 /// `POST /auth/reset-password`: sets the new password; on errors shows the form again (never the password).
 pub async fn reset_submit(
     State(state): State<AppState>,
+    client: ClientAddress,
     headers: HeaderMap,
     jar: CookieJar,
     form: Result<Form<ResetForm>, FormRejection>,
@@ -193,6 +197,15 @@ pub async fn reset_submit(
             "Session expired",
             "The form expired or came from another site. Please open the link from the email again.",
         );
+    }
+    let key = LimitKey::Public {
+        operation: PublicOperation::PasswordReset,
+        client,
+    };
+    if let Err(refused) = limited::within(&state, key).await {
+        return refused.page("Too many attempts from your network.", |status, text| {
+            reset_form(&state, jar, status, &form.token, Some(text))
+        });
     }
     if form.password != form.confirm {
         return reset_form(

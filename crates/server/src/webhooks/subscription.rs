@@ -3,6 +3,7 @@
 use super::{PAYLOAD_VERSION, Trigger};
 use convene_core::FieldError;
 use convene_core::net_guard::{HttpUrl, PrivatePolicy};
+use convene_core::text::is_line_break_or_control;
 use secrecy::SecretString;
 
 /// Longest accepted `payloadTemplate`, in characters.
@@ -74,8 +75,11 @@ pub fn secret(raw: &str) -> Result<Option<SecretString>, FieldError> {
             format!("must be at most {MAX_SECRET_CHARS} characters"),
         ));
     }
-    if raw.chars().any(char::is_control) {
-        return Err(FieldError::new("secret", "must not contain control characters"));
+    if raw.chars().any(is_line_break_or_control) {
+        return Err(FieldError::new(
+            "secret",
+            "must not contain line breaks or control characters",
+        ));
     }
     Ok(Some(SecretString::from(raw)))
 }

@@ -301,7 +301,7 @@ async fn rescheduling_links_both_bookings_and_keeps_the_calendar_uid() {
     assert_eq!(new["rescheduledFromUid"], old["uid"]);
     assert_eq!(new["icsUid"], old["icsUid"]);
     assert_eq!(new["attendees"][0]["email"], "r@example.test");
-    let owner = app.user("r@example.test").await;
+    let owner = app.verified_user("r@example.test").await;
     let old_now = app
         .versioned(
             Method::GET,
@@ -351,7 +351,7 @@ async fn listing_shows_hosted_and_attended_bookings_with_filters() {
         json!({ "title": "T", "slug": "t", "lengthInMinutes": 30 }),
     )
     .await;
-    let attendee = app.user("fan@example.test").await;
+    let attendee = app.verified_user("fan@example.test").await;
     book(&app, event, "2030-01-07T09:00:00Z", "fan@example.test")
         .await
         .expect_success(StatusCode::CREATED);

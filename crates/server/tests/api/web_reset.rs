@@ -139,7 +139,12 @@ async fn forgot_password_queues_one_email_for_a_known_address_and_answers_the_sa
 
 #[tokio::test]
 async fn forgot_password_needs_the_csrf_token_and_shares_the_api_rate_limit() {
-    let app = TestApp::spawn().await;
+    // The real default limits (the usual test server's are roomy).
+    let app = TestApp::spawn_with(convene_server::ServerSettings {
+        secure_cookies: false,
+        ..convene_server::ServerSettings::default()
+    })
+    .await;
     let user = account(&app, "limited@example.test", "old password 1").await;
     let client = client();
     page(&app, &client, "/auth/forgot-password").await;

@@ -3,16 +3,17 @@
 use super::output::{BookingOutput, output};
 use super::{booking_for, reason};
 use crate::api::ApiError;
-use crate::api::auth::ApiUser;
+use crate::api::caller::Caller;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, PathIds};
+use crate::limits::{LimitKey, PublicOperation};
 use crate::scheduling::booking::{self, AttendeeInput, BookingRequest, parse_guests};
 use crate::scheduling::resolve::{self, EventTypeRef};
 use crate::state::AppState;
 use crate::time_text::parse_instant;
 use axum::extract::State;
 use axum::response::Response;
-use convene_core::HeaderText;
+use convene_core::{EmailAddress, HeaderText};
 use convene_store::bookings;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -50,8 +51,10 @@ pub struct CreateBookingInput {
 #[tracing::instrument(skip_all)]
 pub(super) async fn create_booking(
     State(state): State<AppState>,
+    caller: Caller,
     ApiJson(input): ApiJson<CreateBookingInput>,
 ) -> Result<Response, ApiError> {
+    caller.limit(&state, PublicOperation::Booking).await?;
     let start = parse_instant(
         "start",
         input
@@ -77,6 +80,9 @@ pub(super) async fn create_booking(
     .await?;
     let length_minutes = resolve::length(&hosted.event, "lengthInMinutes", input.length_in_minutes)?;
     let guests = parse_guests(&hosted.event, input.guests.as_deref(), &attendee.email)?;
+    if let Caller::Anonymous(_) = caller {
+        limit_anonymous_booking(&state, hosted.event.id, &attendee.email, &guests).await?;
+    }
     let request = BookingRequest {
         start,
         length_minutes,
@@ -91,6 +97,24 @@ pub(super) async fn create_booking(
     };
     let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
     Ok(envelope::created(output(&state.db, &created).await?))
+}
+
+/// An anonymous booking emails its attendee and guests and fills its host's calendar: each address it emails and
+/// its event type have their own allowance, whoever asks and from wherever.
+async fn limit_anonymous_booking(
+    state: &AppState,
+    event_type_id: i64,
+    attendee: &str,
+    guests: &[String],
+) -> Result<(), ApiError> {
+    state.limits.take(LimitKey::BookingEventType(event_type_id)).await?;
+    for (field, raw) in
+        std::iter::once(("attendee.email", attendee)).chain(guests.iter().map(|g| ("guests", g.as_str())))
+    {
+        let email = EmailAddress::parse(field, raw)?;
+        state.limits.take(LimitKey::BookingRecipient(email)).await?;
+    }
+    Ok(())
 }
 
 /// `RescheduleBookingInput_2024_08_13`.
@@ -110,11 +134,12 @@ pub struct RescheduleBookingInput {
 #[tracing::instrument(skip_all)]
 pub(super) async fn reschedule_booking(
     State(state): State<AppState>,
-    caller: Option<ApiUser>,
+    caller: Caller,
     ids: PathIds,
     ApiJson(input): ApiJson<RescheduleBookingInput>,
 ) -> Result<Response, ApiError> {
-    let old = booking_for(&state, caller.as_ref(), &ids).await?;
+    caller.limit(&state, PublicOperation::Booking).await?;
+    let old = booking_for(&state, caller.user(), &ids).await?;
     if !matches!(old.status.as_str(), "accepted" | "pending") {
         // Cal.com answers 400 here and points at the booking that replaced a rescheduled one.
         let message = match &old.rescheduled_to_uid {

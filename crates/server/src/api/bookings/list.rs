@@ -69,7 +69,8 @@ pub(super) async fn list_bookings(
     let now = now_ms();
     let mut filter = BookingFilter {
         host: Some(caller.user.id),
-        attendee_email_is_caller: Some(caller.user.email.clone()),
+        // Bookings attended count only by an address the caller proved is theirs.
+        attendee_email_is_caller: caller.user.verified_email().map(str::to_owned),
         order: sort(&q)?,
         take: paging.take,
         skip: paging.skip,

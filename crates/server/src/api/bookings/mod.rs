@@ -30,8 +30,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(actions::router())
 }
 
-/// May `caller` see and act on `booking`? Its organizer and co-hosts, attendees (by email) and
-/// instance admins.
+/// May `caller` see and act on `booking`? Its organizer and co-hosts, instance admins, and attendees by email —
+/// only by the caller's verified address, so an address typed into a profile grants nothing.
 async fn involved(db: &Db, caller: &ApiUser, booking: &BookingRecord) -> Result<bool, ApiError> {
     if booking.host_id == caller.user.id || caller.is_instance_admin() {
         return Ok(true);
@@ -43,8 +43,11 @@ async fn involved(db: &Db, caller: &ApiUser, booking: &BookingRecord) -> Result<
     {
         return Ok(true);
     }
+    let Some(email) = caller.user.verified_email() else {
+        return Ok(false);
+    };
     let list = bookings::attendees(db, &[booking.id]).await?;
-    Ok(list.iter().any(|a| a.email == caller.user.email))
+    Ok(list.iter().any(|a| a.email == email))
 }
 
 /// The booking named in the path, if the caller (when authenticated) is involved in it. A

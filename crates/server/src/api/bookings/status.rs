@@ -5,9 +5,11 @@ use super::output::{BookingOutput, output};
 use super::{booking_for, hosted, reason};
 use crate::api::ApiError;
 use crate::api::auth::ApiUser;
+use crate::api::caller::Caller;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, PathIds};
 use crate::email::{self, queue::BookingChange};
+use crate::limits::PublicOperation;
 use crate::state::AppState;
 use crate::webhooks::{self, Trigger};
 use axum::extract::State;
@@ -30,13 +32,14 @@ pub struct CancelBookingInput {
 #[tracing::instrument(skip_all)]
 pub(super) async fn cancel_booking(
     State(state): State<AppState>,
-    caller: Option<ApiUser>,
+    caller: Caller,
     ids: PathIds,
     ApiJson(input): ApiJson<CancelBookingInput>,
 ) -> Result<Response, ApiError> {
-    let booking = booking_for(&state, caller.as_ref(), &ids).await?;
+    caller.limit(&state, PublicOperation::Booking).await?;
+    let booking = booking_for(&state, caller.user(), &ids).await?;
     let why = reason("cancellationReason", input.cancellation_reason.as_deref())?;
-    let by = caller.as_ref().map(|c| c.user.email.clone());
+    let by = caller.user().map(|c| c.user.email.clone());
     let mut tx = state.db.begin().await?;
     let updated = bookings::set_status(
         &mut tx,

@@ -4,6 +4,7 @@
 use super::{SenderError, SenderOrg};
 use crate::email::Mailer;
 use crate::email::host_guard::{HostRefused, NOT_PUBLIC};
+use convene_core::text::is_line_break_or_control;
 use convene_core::{EmailAddress, FieldError, HeaderText, TeamId};
 use convene_store::smtp_senders::{SenderFields, SenderRecord};
 use convene_store::teams;
@@ -51,11 +52,12 @@ pub(super) struct Valid {
     pub(super) is_default: Option<bool>,
 }
 
-/// A secret-bearing field: no control characters (CR/LF would smuggle SMTP commands), bounded length.
+/// A secret-bearing field: no control characters or line breaks (CR/LF would smuggle SMTP commands; U+2028 is a
+/// line break to some readers), bounded length.
 fn secret_field(field: &str, value: Option<Option<String>>) -> Result<Option<Option<String>>, FieldError> {
     match &value {
         Some(Some(v)) if v.is_empty() => Err(FieldError::new(field, "must not be empty (use null to remove it)")),
-        Some(Some(v)) if v.chars().any(char::is_control) => Err(FieldError::new(
+        Some(Some(v)) if v.chars().any(is_line_break_or_control) => Err(FieldError::new(
             field,
             "must not contain line breaks or control characters",
         )),
@@ -70,7 +72,7 @@ fn host_field(raw: &str) -> Result<String, FieldError> {
     if host.is_empty() {
         return Err(FieldError::new("smtpHost", "must not be empty"));
     }
-    if host.chars().any(char::is_control) {
+    if host.chars().any(is_line_break_or_control) {
         return Err(FieldError::new(
             "smtpHost",
             "must not contain line breaks or control characters",

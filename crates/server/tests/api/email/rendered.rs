@@ -310,3 +310,63 @@ fn every_kind_of_email_has_a_snapshot() {
         .collect();
     assert!(missing.is_empty(), "no snapshot for {missing:?}");
 }
+
+/// Changing the account's email: the confirmation (code and link) to the new address, then the notice to the old one.
+#[tokio::test]
+async fn email_change_emails_match_their_snapshots() {
+    let flow = Flow::start(json!({ "title": "Intro", "slug": "intro", "lengthInMinutes": 30 })).await;
+    flow.app
+        .request(
+            Method::PATCH,
+            "/v2/me",
+            Some(&flow.host.key),
+            Some(json!({ "email": "new-address@example.test" })),
+        )
+        .await
+        .expect_success(StatusCode::OK);
+    let mut mails = BTreeMap::new();
+    let mut literals = Vec::new();
+    let confirmation = flow.send().await.into_iter().next().expect("the confirmation email");
+    assert_eq!(confirmation.row.kind, EmailKind::EmailChangeConfirmation.as_str());
+    assert_eq!(confirmation.received.rcpt_to, ["new-address@example.test"]);
+    let code = confirmation
+        .row
+        .subject
+        .rsplit(' ')
+        .next()
+        .expect("the code ends the subject")
+        .to_owned();
+    let text = only_text(&parse_received(&confirmation.received), "text", "plain");
+    let token = text
+        .split("token=")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+        })
+        .expect("a confirmation link with its token")
+        .to_owned();
+    literals.push((code.clone(), "[code]"));
+    literals.push((token, "[link-token]"));
+    mails.insert(confirmation.row.kind.clone(), confirmation.received);
+
+    flow.app
+        .request(
+            Method::POST,
+            "/v2/me/email/confirm",
+            Some(&flow.host.key),
+            Some(json!({ "code": code })),
+        )
+        .await
+        .expect_success(StatusCode::OK);
+    let notice = flow
+        .send()
+        .await
+        .into_iter()
+        .next()
+        .expect("the notice to the old address");
+    assert_eq!(notice.row.kind, EmailKind::EmailChanged.as_str());
+    assert_eq!(notice.received.rcpt_to, [super::flows::HOST]);
+    mails.insert(notice.row.kind.clone(), notice.received);
+    assert_snapshots(&mails, &literals);
+}

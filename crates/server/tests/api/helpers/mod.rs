@@ -5,8 +5,10 @@
 pub mod email;
 pub mod logs;
 
+use convene_core::rate::Rate;
 use convene_core::{EmailAddress, Role, TeamId, UserId};
 use convene_keyring::Keyring;
+use convene_server::limits::LimitSettings;
 use convene_server::webhooks::WebhookSettings;
 use convene_server::{AppState, Application, ServerSettings, tenancy};
 use convene_store::teams::TeamFields;
@@ -82,7 +84,9 @@ impl Answer {
 }
 
 impl TestApp {
-    /// A server whose webhooks may target 127.0.0.1, where the tests' receivers listen.
+    /// A server whose webhooks may target 127.0.0.1, where the tests' receivers listen, and whose limits on
+    /// anonymous callers are roomy: every test calls from 127.0.0.1, and many book far more than one person
+    /// would. The limits' own tests use the real defaults or set their own.
     pub async fn spawn() -> Self {
         Self::spawn_with(ServerSettings {
             secure_cookies: false,
@@ -90,6 +94,7 @@ impl TestApp {
                 allow_private_targets: true,
                 ..WebhookSettings::default()
             },
+            limits: roomy_limits(),
             ..ServerSettings::default()
         })
         .await
@@ -134,6 +139,27 @@ impl TestApp {
             shutdown: tx,
             server,
             test_db,
+        }
+    }
+
+    /// A second server on this one's database, with the same settings and keys but its own pool, limits and
+    /// workers: what another process sharing the database looks like.
+    pub async fn twin(&self) -> Twin {
+        let db = Db::connect(&self.test_db.url).await.expect("open the database again");
+        let settings = (*self.state.settings).clone();
+        let state = AppState::new(db.clone(), settings, self.state.keyring.clone());
+        let app = Application::build(state.clone(), SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .expect("bind");
+        let address = format!("http://{}", app.local_addr().expect("addr"));
+        let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until(async move {
+            let _ = rx.await;
+        }));
+        Twin {
+            address,
+            _shutdown: shutdown,
+            _server: server,
         }
     }
 
@@ -260,6 +286,18 @@ impl TestApp {
         Person { id: user.id, key }
     }
 
+    /// A user whose address is verified (as if they had confirmed a code sent to it).
+    pub async fn verified_user(&self, email: &str) -> Person {
+        let person = self.user(email).await;
+        let email = EmailAddress::parse("email", email).expect("valid email");
+        assert!(
+            users::mark_email_verified(&self.db, UserId(person.id), email.as_str(), convene_store::now_ms())
+                .await
+                .expect("verify")
+        );
+        person
+    }
+
     /// An organization owned by a new user; returns (org id, owner).
     pub async fn organization(&self, slug: &str) -> (i64, Person) {
         let owner = self.user(&format!("owner@{slug}.test")).await;
@@ -287,6 +325,32 @@ impl TestApp {
             .expect("membership");
         person
     }
+}
+
+/// Limits high enough that no test but the limits' own meets them.
+pub fn roomy_limits() -> LimitSettings {
+    let roomy = Rate::new(100_000, 60).expect("rate");
+    LimitSettings {
+        slots_per_address: roomy,
+        bookings_per_address: roomy,
+        bookings_per_attendee_email: roomy,
+        bookings_per_event_type: roomy,
+        reservations_per_address: roomy,
+        sign_in_failures_per_address: roomy,
+        sign_in_failures_per_account_and_address: roomy,
+        password_resets_per_address: roomy,
+        password_resets_per_email: roomy,
+        verification_codes_per_address: roomy,
+        verification_codes_per_email: roomy,
+        ..LimitSettings::default()
+    }
+}
+
+/// A second server sharing a [`TestApp`]'s database; stops when dropped.
+pub struct Twin {
+    pub address: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _server: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
 pub struct Person {

@@ -1,0 +1,66 @@
+//! Limits as the pages show them: a refused form comes back with its input, a sentence saying how long to wait,
+//! status 429 and `Retry-After`, as the API answers.
+
+use super::pages::internal;
+use crate::limits::{LimitError, LimitKey, Limited};
+use crate::state::AppState;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+
+/// Why a page's request was not let through.
+pub(super) enum Refused {
+    Wait(Limited),
+    Broken(LimitError),
+}
+
+/// Counts one request against `key`.
+pub(super) async fn within(state: &AppState, key: LimitKey) -> Result<(), Refused> {
+    match state.limits.take(key).await {
+        Ok(()) => Ok(()),
+        Err(LimitError::Limited(limited)) => Err(Refused::Wait(limited)),
+        Err(broken) => Err(Refused::Broken(broken)),
+    }
+}
+
+impl Refused {
+    /// The answer: `form` rendered again (with status 429) and `what` followed by the wait as its message.
+    pub(super) fn page(self, what: &str, form: impl FnOnce(StatusCode, &str) -> Response) -> Response {
+        match self {
+            Refused::Wait(limited) => {
+                let text = format!("{what} Please try again in {}.", wait_text(limited.retry_after_secs));
+                with_retry_after(form(StatusCode::TOO_MANY_REQUESTS, &text), limited.retry_after_secs)
+            }
+            Refused::Broken(e) => internal(e),
+        }
+    }
+}
+
+/// A refused page carries `Retry-After` like the API's 429s.
+pub(super) fn with_retry_after(mut response: Response, seconds: u64) -> Response {
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    response
+}
+
+/// "45 seconds", "3 minutes": how long to wait, for people.
+pub(super) fn wait_text(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".to_owned(),
+        2..=90 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wait_text;
+
+    #[test]
+    fn waits_read_naturally() {
+        assert_eq!(wait_text(1), "a second");
+        assert_eq!(wait_text(45), "45 seconds");
+        assert_eq!(wait_text(91), "2 minutes");
+        assert_eq!(wait_text(900), "15 minutes");
+    }
+}
