@@ -2,6 +2,7 @@
 
 use crate::config::Config;
 use crate::keys;
+use crate::worker_name;
 use anyhow::Context;
 use clap::Subcommand;
 use convene_core::{EmailAddress, FeatureFlag, TeamId};
@@ -73,17 +74,13 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         }
         println!();
     }
+    let name = worker_name::reserve(config)?;
     let settings = ServerSettings {
         rate_limit_per_minute: config.rate_limit(),
         max_body_bytes: config.max_body_bytes,
         secure_cookies: config.secure_cookies,
-        webhooks: WebhookSettings {
-            allow_private_targets: config.allow_private_webhook_targets,
-            ..WebhookSettings::default()
-        },
-        email: config.email_settings()?,
         limits: config.limit_settings()?,
-        ..ServerSettings::default()
+        ..worker_settings(config, &name)?
     };
     announce_transport(&settings.email);
     let state = AppState::new(db.clone(), settings, keyring);
@@ -91,14 +88,23 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {} (listen / CONVENE_LISTEN)", config.listen))?;
     let addr = app.local_addr()?;
-    let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
-    let worker = webhooks::spawn_worker(state.clone(), worker_stop.clone());
-    let mail_worker = worker::spawn_worker(state, worker_stop, RunMode::Forever);
+    // One signal stops both at once: the workers stop claiming while the HTTP side finishes its requests.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let worker = webhooks::spawn_worker(state.clone(), stopping.clone());
+    let mail_worker = worker::spawn_worker(state, stopping.clone(), RunMode::Forever);
     println!("convene listening on http://{addr}");
-    tracing::info!(%addr, backend = ?db.backend(), "convene started");
-    let served = app.run_until(shutdown_signal()).await;
-    // Let a delivery in flight finish (bounded by its timeout) before the pool closes under it.
-    let _ = stop_worker.send(true);
+    tracing::info!(%addr, backend = ?db.backend(), worker = %name.name, "convene started");
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop.send(true);
+    });
+    let mut http_stop = stopping;
+    let served = app
+        .run_until(async move {
+            let _ = http_stop.wait_for(|stop| *stop).await;
+        })
+        .await;
+    // The workers finish what is in flight (bounded by shutdown_grace) before the pool closes under them.
     if let Err(e) = worker.await {
         tracing::error!(error = %e, "the webhook worker ended abnormally");
     }
@@ -109,6 +115,20 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     db.close().await;
     tracing::info!("convene stopped");
     Ok(())
+}
+
+/// What both `serve` and `worker` configure: the workers' name, email and webhook settings, and the stop grace.
+fn worker_settings(config: &Config, name: &worker_name::WorkerName) -> anyhow::Result<ServerSettings> {
+    Ok(ServerSettings {
+        webhooks: WebhookSettings {
+            allow_private_targets: config.allow_private_webhook_targets,
+            ..WebhookSettings::default()
+        },
+        email: config.email_settings()?,
+        worker_id: Some(name.name.clone()),
+        shutdown_grace: config.shutdown_grace(),
+        ..ServerSettings::default()
+    })
 }
 
 /// Says where emails go, so a first run's operator knows to look in the spool folder.
@@ -127,14 +147,8 @@ fn announce_transport(settings: &EmailSettings) {
 pub async fn worker(config: &Config, until_idle: bool) -> anyhow::Result<()> {
     let keyring = Arc::new(keys::load(config)?);
     let db = open_database(config).await?;
-    let settings = ServerSettings {
-        webhooks: WebhookSettings {
-            allow_private_targets: config.allow_private_webhook_targets,
-            ..WebhookSettings::default()
-        },
-        email: config.email_settings()?,
-        ..ServerSettings::default()
-    };
+    let name = worker_name::reserve(config)?;
+    let settings = worker_settings(config, &name)?;
     announce_transport(&settings.email);
     let state = AppState::new(db.clone(), settings, keyring);
     let (stop, stopped) = tokio::sync::watch::channel(false);
@@ -148,7 +162,7 @@ pub async fn worker(config: &Config, until_idle: bool) -> anyhow::Result<()> {
         mail.await.context("the email worker ended abnormally")?;
     } else {
         let hooks = webhooks::spawn_worker(state, stopped);
-        tracing::info!(backend = ?db.backend(), "convene worker started");
+        tracing::info!(backend = ?db.backend(), worker = %name.name, "convene worker started");
         shutdown_signal().await;
         let _ = stop.send(true);
         mail.await.context("the email worker ended abnormally")?;

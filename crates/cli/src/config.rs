@@ -59,6 +59,15 @@ pub struct Config {
     pub email_ca_file: Option<PathBuf>,
     /// Concurrent SMTP connections per route (and emails in flight per worker).
     pub email_connections: usize,
+    /// How many of those one organization sender may take (default: half of `email_connections`).
+    pub email_connections_per_sender: Option<usize>,
+    /// Seconds a claimed email stays reserved for its worker (renewed while it is being sent).
+    pub email_lease_secs: u64,
+    /// Seconds a stopping process lets emails and webhook deliveries in flight finish before giving them back.
+    pub shutdown_grace_secs: u64,
+    /// The name this process's workers claim under; default `<host>:<data_dir>`. A slot number is added (`#1`,
+    /// `#2`…) so processes started from one data folder never share a name.
+    pub worker_id: Option<String>,
     /// How long an email is retried before it is marked failed.
     pub email_retry_hours: u64,
     /// Seconds allowed for an SMTP connect and for the greeting.
@@ -112,6 +121,8 @@ struct Defaults {
     email_from: &'static str,
     email_from_name: &'static str,
     email_connections: usize,
+    email_lease_secs: u64,
+    shutdown_grace_secs: u64,
     email_retry_hours: u64,
     smtp_connect_timeout_secs: u64,
     smtp_greeting_timeout_secs: u64,
@@ -149,6 +160,8 @@ impl Config {
             email_from: "convene@localhost.localdomain",
             email_from_name: "convene",
             email_connections: 8,
+            email_lease_secs: 30,
+            shutdown_grace_secs: 10,
             email_retry_hours: 24,
             smtp_connect_timeout_secs: 5,
             smtp_greeting_timeout_secs: 10,
@@ -218,7 +231,20 @@ impl Config {
         }
         self.email_settings()?;
         self.limit_settings()?;
+        if self.shutdown_grace_secs > 3600 {
+            bail!("shutdown_grace_secs (CONVENE_SHUTDOWN_GRACE_SECS) must be at most 3600");
+        }
+        if let Some(id) = &self.worker_id
+            && (id.is_empty() || id.len() > 200 || id.chars().any(char::is_control))
+        {
+            bail!("worker_id (CONVENE_WORKER_ID) must be 1 to 200 characters without control characters");
+        }
         Ok(())
+    }
+
+    /// How long a stopping process lets work in flight finish.
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs)
     }
 
     /// The limits on callers and the trusted proxies, validated.
@@ -302,6 +328,19 @@ impl Config {
         if !(1..=256).contains(&self.email_connections) {
             bail!("email_connections (CONVENE_EMAIL_CONNECTIONS) must be between 1 and 256");
         }
+        let per_sender = self
+            .email_connections_per_sender
+            .unwrap_or_else(|| self.email_connections.div_ceil(2));
+        if !(1..=self.email_connections).contains(&per_sender) {
+            bail!(
+                "email_connections_per_sender (CONVENE_EMAIL_CONNECTIONS_PER_SENDER) must be between 1 and \
+                 email_connections ({})",
+                self.email_connections
+            );
+        }
+        if !(2..=3600).contains(&self.email_lease_secs) {
+            bail!("email_lease_secs (CONVENE_EMAIL_LEASE_SECS) must be between 2 and 3600");
+        }
         if self.email_retry_hours == 0 {
             bail!("email_retry_hours (CONVENE_EMAIL_RETRY_HOURS) must be at least 1");
         }
@@ -351,6 +390,8 @@ impl Config {
             from_name,
             trust,
             connections: self.email_connections,
+            per_sender_connections: per_sender,
+            lease: Duration::from_secs(self.email_lease_secs),
             timeouts: SmtpTimeouts {
                 connect: Duration::from_secs(self.smtp_connect_timeout_secs),
                 greeting: Duration::from_secs(self.smtp_greeting_timeout_secs),

@@ -3,6 +3,7 @@
 mod commands;
 mod config;
 mod keys;
+mod worker_name;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;

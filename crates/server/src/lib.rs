@@ -9,6 +9,7 @@ pub mod email;
 pub mod limits;
 pub mod metrics;
 mod ops;
+pub mod readiness;
 mod retry;
 pub mod rotation;
 pub mod scheduling;
@@ -38,17 +39,22 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::router().split_for_parts();
     let openapi_json = serde_json::to_value(&openapi).unwrap_or_default();
     let max_body = state.settings.max_body_bytes;
+    // Health and metrics answer monitors in their own shapes (a 503 readiness body lists the checks), so they are
+    // added after the layer that renders errors in the API's envelope.
+    let ops = Router::new()
+        .route("/health", get(ops::health))
+        .route("/health/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics));
     Router::new()
         .merge(api)
         .route("/v2/openapi.json", get(move || async move { axum::Json(openapi_json) }))
         .merge(Scalar::with_url("/docs", openapi))
-        .route("/health", get(ops::health))
-        .route("/metrics", get(ops::metrics))
         .merge(web::router())
         .fallback(api::error::no_route)
         .layer(DefaultBodyLimit::max(max_body))
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(axum::middleware::from_fn(api::error::envelope))
+        .merge(ops)
         .layer(CatchPanicLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_requests))
         .layer(TraceLayer::new_for_http())

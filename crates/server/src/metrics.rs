@@ -18,6 +18,12 @@ pub struct RouteLabels {
     pub status: u16,
 }
 
+/// Which readiness check a gauge is about: `database` or `outbox`.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CheckLabels {
+    pub check: String,
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct LimitLabels {
     pub limit: String,
@@ -42,6 +48,10 @@ pub struct Metrics {
     pub rate_limited: Counter,
     /// Requests refused by any limit, by limit.
     pub limited: Family<LimitLabels, Counter>,
+    /// 1 when every readiness check passed at the last look, else 0; refreshed at every scrape.
+    pub ready: Gauge,
+    /// 1 or 0 per readiness check.
+    pub readiness_checks: Family<CheckLabels, Gauge>,
 }
 
 impl Metrics {
@@ -101,8 +111,22 @@ impl Metrics {
             "How long the oldest due email has waited",
             email_oldest_due_seconds.clone(),
         );
+        let ready = Gauge::default();
+        let readiness_checks = Family::<CheckLabels, Gauge>::default();
+        registry.register(
+            "ready",
+            "Whether the database accepts writes and the email worker reaches the outbox (1) or not (0)",
+            ready.clone(),
+        );
+        registry.register(
+            "readiness_check",
+            "Each readiness check: passing (1) or failing (0)",
+            readiness_checks.clone(),
+        );
         Self {
             registry: Mutex::new(registry),
+            ready,
+            readiness_checks,
             emails_sent,
             emails_retried,
             emails_failed,

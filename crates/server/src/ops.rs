@@ -1,7 +1,9 @@
-//! Operational endpoints outside the API: `GET /health` (the process is up and its database answers), `GET
-//! /metrics` (Prometheus), and the middleware that counts requests.
+//! Operational endpoints outside the API: `GET /health` (liveness: the process answers), `GET /health/ready`
+//! (readiness: the database accepts writes and the email worker reaches the outbox), `GET /metrics` (Prometheus),
+//! and the middleware that counts requests.
 
-use crate::metrics::RouteLabels;
+use crate::metrics::{CheckLabels, RouteLabels};
+use crate::readiness::Report;
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::{MatchedPath, Request, State};
@@ -11,19 +13,41 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::time::Instant;
 
-/// `GET /health`.
-pub async fn health(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
-        Ok(()) => Json(json!({ "status": "ok", "database": "ok" })).into_response(),
-        Err(e) => {
-            tracing::warn!(error = %e, "health check: database unreachable");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({ "status": "error", "database": "unreachable" })),
-            )
-                .into_response()
-        }
+/// `GET /health`: liveness. 200 whenever the process can answer; whether it can do its work is `/health/ready`'s
+/// question (restarting a process does not fix a full disk).
+pub async fn health() -> Response {
+    Json(json!({ "status": "ok" })).into_response()
+}
+
+/// `GET /health/ready`: 200 when every check passes, 503 otherwise, with each check's status.
+pub async fn ready(State(state): State<AppState>) -> Response {
+    let report = readiness(&state).await;
+    let status = if report.ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if report.ready { "ready" } else { "not ready" },
+        "checks": report,
+    });
+    (status, Json(body)).into_response()
+}
+
+/// Runs (or reuses) the readiness checks and shows them in the metrics.
+async fn readiness(state: &AppState) -> Report {
+    let report = state.readiness.check(&state.db, &state.email_health).await;
+    state.metrics.ready.set(i64::from(report.ready));
+    for (check, result) in [("database", &report.database), ("outbox", &report.outbox)] {
+        state
+            .metrics
+            .readiness_checks
+            .get_or_create(&CheckLabels {
+                check: check.to_owned(),
+            })
+            .set(i64::from(result.passed()));
     }
+    report
 }
 
 /// Middleware counting requests by matched route (not raw path, to bound label cardinality).
@@ -47,6 +71,7 @@ pub async fn track_requests(State(state): State<AppState>, request: Request, nex
 
 /// `GET /metrics` in the OpenMetrics text format Prometheus scrapes.
 pub async fn metrics(State(state): State<AppState>) -> Response {
+    readiness(&state).await;
     match convene_store::outbox::backlog(&state.db, convene_store::now_ms()).await {
         Ok((depth, oldest_ms)) => {
             state.metrics.email_queue_depth.set(depth);

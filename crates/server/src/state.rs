@@ -1,9 +1,10 @@
 //! Shared state handed to every handler.
 
-use crate::email::worker::EmailWorker;
+use crate::email::worker::{EmailWorker, QueueHealth};
 use crate::email::{EmailSettings, Mailer};
 use crate::limits::{ClientAddress, LimitSettings, Limits};
 use crate::metrics::Metrics;
+use crate::readiness::Readiness;
 use crate::webhooks::{WebhookSettings, WebhookWorker};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::StatusCode;
@@ -14,6 +15,7 @@ use convene_store::Db;
 use std::net::SocketAddr;
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Settings the HTTP layer needs; the binary builds them from its configuration.
 #[derive(Debug, Clone)]
@@ -32,6 +34,12 @@ pub struct ServerSettings {
     pub email: EmailSettings,
     /// Limits for anonymous callers, sign-in and account emails; trusted proxies.
     pub limits: LimitSettings,
+    /// The name the background workers claim under. A process restarted under the same name takes back at once
+    /// what it held when it died; two live processes must never share one. `None`: a fresh name per state (nothing
+    /// to take back).
+    pub worker_id: Option<String>,
+    /// On stop, how long the workers let what is in flight finish before giving the rest back.
+    pub shutdown_grace: Duration,
 }
 
 impl Default for ServerSettings {
@@ -44,6 +52,8 @@ impl Default for ServerSettings {
             webhooks: WebhookSettings::default(),
             email: EmailSettings::default(),
             limits: LimitSettings::default(),
+            worker_id: None,
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }
@@ -62,6 +72,12 @@ pub struct AppState {
     pub keyring: Arc<Keyring>,
     /// The platform's email transports (built once; they hold connection pools).
     pub mailer: Arc<Mailer>,
+    /// The name this process's workers claim under (configured, or made up for this state).
+    pub worker_id: Arc<str>,
+    /// What the email worker last saw of the outbox (readiness reports it).
+    pub email_health: Arc<QueueHealth>,
+    /// The readiness checks, with their last result.
+    pub readiness: Arc<Readiness>,
 }
 
 impl AppState {
@@ -75,9 +91,16 @@ impl AppState {
             Rate::per_minute(settings.rate_limit_per_minute),
             metrics.clone(),
         ));
+        let worker_id: Arc<str> = match &settings.worker_id {
+            Some(id) => id.as_str().into(),
+            None => format!("convene-{}", crate::credentials::new_uid()).into(),
+        };
         Self {
             db,
             limits,
+            worker_id,
+            email_health: Arc::new(QueueHealth::default()),
+            readiness: Arc::new(Readiness::default()),
             mailer,
             settings: Arc::new(settings),
             metrics,
@@ -120,6 +143,9 @@ impl From<&AppState> for EmailWorker {
         EmailWorker {
             mailer: state.mailer.clone(),
             metrics: state.metrics.clone(),
+            id: state.worker_id.clone(),
+            health: state.email_health.clone(),
+            shutdown_grace: state.settings.shutdown_grace,
         }
     }
 }
@@ -136,6 +162,8 @@ impl From<&AppState> for WebhookWorker {
             db: state.db.clone(),
             keyring: state.keyring.clone(),
             settings: state.settings.webhooks.clone(),
+            id: state.worker_id.clone(),
+            shutdown_grace: state.settings.shutdown_grace,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The database handle, transactions, and the macro that runs one body on either backend.
 
-use crate::{StoreError, StoreResult};
+use crate::{StoreError, StoreResult, sqlite_recovery};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -23,8 +23,14 @@ macro_rules! on_conn {
                     $body
                 }
                 $crate::db::Conn::Sqlite(mut handle) => {
-                    let $c: &mut sqlx::SqliteConnection = &mut handle;
-                    $body
+                    let result = {
+                        let $c: &mut sqlx::SqliteConnection = &mut handle;
+                        $body
+                    };
+                    if let Err(e) = &result {
+                        $crate::sqlite_recovery::note(e);
+                    }
+                    result
                 }
             }
         }
@@ -77,8 +83,10 @@ impl Db {
         Ok(Db::Postgres(pool))
     }
 
-    /// Opens (creating if needed) an SQLite file in WAL mode, tuned for one writer and many readers.
+    /// Opens (creating if needed) an SQLite file in WAL mode, tuned for one writer and many readers. Connections
+    /// that storage trouble spoiled are closed rather than reused ([`crate::sqlite_recovery`]).
     pub async fn open_sqlite(path: &Path) -> StoreResult<Self> {
+        sqlite_recovery::start_clock();
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -89,6 +97,8 @@ impl Db {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .test_before_acquire(false)
+            .before_acquire(|_, meta| Box::pin(async move { Ok(sqlite_recovery::fit_to_acquire(&meta)) }))
+            .after_release(|conn, meta| Box::pin(async move { sqlite_recovery::fit_to_reuse(conn, &meta).await }))
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
@@ -136,7 +146,11 @@ impl Db {
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-            Db::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite(pool) => Tx::Sqlite(
+                pool.begin_with("BEGIN IMMEDIATE")
+                    .await
+                    .inspect_err(sqlite_recovery::note)?,
+            ),
         })
     }
 
@@ -164,7 +178,7 @@ impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
         match self {
             Tx::Postgres(tx) => tx.commit().await?,
-            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Sqlite(tx) => tx.commit().await.inspect_err(sqlite_recovery::note)?,
         }
         Ok(())
     }

@@ -18,10 +18,12 @@ pub mod one_time_codes;
 pub mod out_of_office;
 pub mod outbox;
 pub mod rate_limits;
+pub mod readiness;
 pub mod reservations;
 pub mod schedules;
 pub mod sessions;
 pub mod smtp_senders;
+mod sqlite_recovery;
 pub mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;

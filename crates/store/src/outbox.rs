@@ -5,6 +5,11 @@
 //! States: `queued` → `sending` → `sent` | `retrying` (→ `sending` again) | `failed`. While a row is `sending`,
 //! `next_attempt_at` equals its lease's end, so a row whose worker died becomes due again by the same test as any
 //! other: `next_attempt_at <= now` (one index serves both).
+//!
+//! A worker claims under its name (`claimed_by`): it renews the leases of rows it is still sending
+//! ([`renew_claims`]), and gives back rows it will not send — at shutdown, when a route is saturated, and at start
+//! for what it held when it died ([`release_claims`], [`release_all_claims`]). A released row is due again as it
+//! was before the claim: the claim's attempt is uncounted (nothing was recorded for it).
 
 use crate::{Backend, Db, Exec, StoreResult};
 use sqlx::{FromRow, QueryBuilder};
@@ -150,13 +155,22 @@ pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) 
 /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so workers in many processes each take different rows.
 /// SQLite: the claim runs under `BEGIN IMMEDIATE`, which holds the database's single write lock.
 pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<EmailRecord>> {
+    claim(db, None, now, lease_ms, limit).await
+}
+
+/// [`claim_due`] on behalf of `worker`, who can then renew and release the rows by name.
+pub async fn claim_due_by(db: &Db, worker: &str, now: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<EmailRecord>> {
+    claim(db, Some(worker), now, lease_ms, limit).await
+}
+
+async fn claim(db: &Db, worker: Option<&str>, now: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<EmailRecord>> {
     let lock = match db.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
     let sql = format!(
         "UPDATE email_outbox SET status = 'sending', attempts = attempts + 1, lease_until = $2, \
-         next_attempt_at = $2, updated_at = $1 \
+         next_attempt_at = $2, claimed_by = $4, updated_at = $1 \
          WHERE id IN (SELECT id FROM email_outbox \
                       WHERE status IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $1 \
                       ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
@@ -169,6 +183,7 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> StoreRes
             .bind(now)
             .bind(lease_until)
             .bind(limit)
+            .bind(worker)
             .fetch_all(&mut *c)
             .await
     })?;
@@ -221,7 +236,7 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Ve
             q.push(
                 ") UPDATE email_outbox SET status = v.status, sent_route = v.route, \
                  next_attempt_at = COALESCE(v.next_at, email_outbox.next_attempt_at), sent_at = v.sent_at, \
-                 last_code = v.code, last_error = v.error, lease_until = NULL, updated_at = ",
+                 last_code = v.code, last_error = v.error, lease_until = NULL, claimed_by = NULL, updated_at = ",
             )
             .push_bind(now)
             .push(
@@ -261,6 +276,72 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Ve
     }
     tx.commit().await?;
     Ok(applied)
+}
+
+/// Extends to `now + lease_ms` the leases of the rows among `ids` that `worker` still holds (a worker's heartbeat
+/// for the emails it is sending). Returns how many it still holds.
+pub async fn renew_claims(db: &Db, worker: &str, ids: &[i64], now: i64, lease_ms: i64) -> StoreResult<u64> {
+    let lease_until = now.saturating_add(lease_ms);
+    let mut renewed = 0;
+    for chunk in ids.chunks(500) {
+        renewed += on_conn!(db, c => {
+            let mut q = QueryBuilder::new("UPDATE email_outbox SET lease_until = ");
+            q.push_bind(lease_until)
+                .push(", next_attempt_at = ")
+                .push_bind(lease_until)
+                .push(" WHERE status = 'sending' AND claimed_by = ")
+                .push_bind(worker)
+                .push(" AND id IN (");
+            let mut list = q.separated(", ");
+            for id in chunk {
+                list.push_bind(*id);
+            }
+            q.push(")");
+            q.build().execute(&mut *c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(renewed)
+}
+
+/// Gives back the rows among `ids` that `worker` holds and will not send (a stop, a saturated route), due again at
+/// `due_at`. Returns how many were released.
+pub async fn release_claims(db: &Db, worker: &str, ids: &[i64], due_at: i64, now: i64) -> StoreResult<u64> {
+    let mut released = 0;
+    for chunk in ids.chunks(500) {
+        released += release(db, worker, Some(chunk), due_at, now).await?;
+    }
+    Ok(released)
+}
+
+/// Gives back every row `worker` holds, due at once: what a restarted worker held when it died, and what a
+/// stopping worker did not finish. Returns how many were released.
+pub async fn release_all_claims(db: &Db, worker: &str, now: i64) -> StoreResult<u64> {
+    release(db, worker, None, now, now).await
+}
+
+/// A released row is due at `due_at`, unclaimed, its claim's attempt uncounted, and back to `queued` when no
+/// attempt of it was ever recorded. Only rows `worker` still holds, and among them `ids` when given.
+async fn release(db: &Db, worker: &str, ids: Option<&[i64]>, due_at: i64, now: i64) -> StoreResult<u64> {
+    Ok(on_conn!(db, c => {
+        let mut q = QueryBuilder::new(
+            "UPDATE email_outbox SET status = CASE WHEN attempts <= 1 THEN 'queued' ELSE 'retrying' END, \
+             attempts = attempts - 1, lease_until = NULL, claimed_by = NULL, next_attempt_at = ",
+        );
+        q.push_bind(due_at)
+            .push(", updated_at = ")
+            .push_bind(now)
+            .push(" WHERE status = 'sending' AND claimed_by = ")
+            .push_bind(worker);
+        if let Some(ids) = ids {
+            q.push(" AND id IN (");
+            let mut list = q.separated(", ");
+            for id in ids {
+                list.push_bind(*id);
+            }
+            q.push(")");
+        }
+        q.build().execute(&mut *c).await.map(|r| r.rows_affected())
+    })?)
 }
 
 pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<EmailRecord>> {

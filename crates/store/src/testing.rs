@@ -68,6 +68,33 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// A second handle on the same database that refuses every write: the SQLite file opened read-only, or
+    /// PostgreSQL sessions in read-only transactions (what a failed-over standby does). For tests of what the server
+    /// does when its database can be read but not written.
+    pub async fn read_only_twin(&self) -> StoreResult<Db> {
+        match &self.cleanup {
+            Cleanup::Folder(dir) => {
+                let options = sqlx::sqlite::SqliteConnectOptions::new()
+                    .filename(dir.path().join("convene.db"))
+                    .read_only(true);
+                let pool = sqlx::sqlite::SqlitePoolOptions::new()
+                    .max_connections(2)
+                    .connect_with(options)
+                    .await?;
+                Ok(Db::Sqlite(pool))
+            }
+            Cleanup::Schema { server_url, schema } => {
+                let options = PgConnectOptions::from_str(server_url)?.options([
+                    ("search_path", schema.as_str()),
+                    ("default_transaction_read_only", "on"),
+                ]);
+                Db::connect_postgres(options).await
+            }
+        }
+    }
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Cleanup::Schema { server_url, schema } = &self.cleanup {

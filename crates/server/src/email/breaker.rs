@@ -107,6 +107,12 @@ impl Breakers {
         })
     }
 
+    /// Whether the next email would skip the sender (its circuit is open, or its one probe is out), without
+    /// admitting anything.
+    pub fn skips(&self, sender: &SenderConfig, now: i64) -> bool {
+        self.with(sender, |s| s.open_until.is_some_and(|until| now < until || s.probing))
+    }
+
     pub fn success(&self, sender: &SenderConfig) -> (Transition, Health) {
         self.with(sender, |s| {
             let changed = !s.reported_ok || s.consecutive_failures > 0 || s.open_until.is_some();

@@ -143,25 +143,35 @@ impl Mailer {
             .await
     }
 
-    /// The steps to try for `email`, in order.
-    pub async fn steps_for(&self, email: &EmailRecord, now: i64) -> Vec<Step> {
-        let platform = self.platform_route();
+    /// The organization sender `email` goes through first: a booking email's team's sender, else its
+    /// organization's default; `None` for account emails and organizations without senders.
+    async fn first_sender(&self, email: &EmailRecord) -> Option<SenderConfig> {
         let booking_email = EmailKind::parse(&email.kind).is_some_and(|k| k.category() == Category::Booking);
-        let Some(org) = email.organization_id.filter(|_| booking_email) else {
-            return vec![Step::Platform(platform)];
-        };
-        let senders = match self.org_senders(org).await {
-            Ok(senders) => senders,
+        let org = email.organization_id.filter(|_| booking_email)?;
+        match self.org_senders(org).await {
+            Ok(senders) => senders.for_team(email.team_id).cloned(),
             Err(e) => {
                 // Without the sender list the platform still delivers; the email is not held back.
                 tracing::error!(error = %e, organization_id = org, "could not load the organization's senders");
-                return vec![Step::Platform(platform)];
+                None
             }
-        };
-        let Some(sender) = senders.for_team(email.team_id) else {
+        }
+    }
+
+    /// The sender whose cap on emails in flight `email` counts against: its first sender, unless that sender's
+    /// circuit is open (then the email goes straight to the platform).
+    pub async fn gated_sender(&self, email: &EmailRecord, now: i64) -> Option<i64> {
+        let sender = self.first_sender(email).await?;
+        (!self.breakers.skips(&sender, now)).then_some(sender.id)
+    }
+
+    /// The steps to try for `email`, in order.
+    pub async fn steps_for(&self, email: &EmailRecord, now: i64) -> Vec<Step> {
+        let platform = self.platform_route();
+        let Some(sender) = self.first_sender(email).await else {
             return vec![Step::Platform(platform)];
         };
-        let admission = self.breakers.admit(sender, now);
+        let admission = self.breakers.admit(&sender, now);
         let fallback = Route {
             reply_to: Some(Mailbox {
                 email: sender.from_email.clone(),
@@ -171,8 +181,8 @@ impl Mailer {
         };
         vec![
             Step::Sender {
-                paths: self.paths_of(sender),
-                sender: sender.clone(),
+                paths: self.paths_of(&sender),
+                sender,
                 admission,
             },
             Step::Platform(fallback),

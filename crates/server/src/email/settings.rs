@@ -26,12 +26,15 @@ pub struct EmailSettings {
     pub trust: TlsTrust,
     /// Concurrent SMTP connections per route; also how many emails a worker sends at once.
     pub connections: usize,
+    /// How many of those may be emails of one organization sender at once, so a sender whose server stops
+    /// answering cannot hold every connection; the platform's and other senders' emails keep the rest.
+    pub per_sender_connections: usize,
     pub timeouts: SmtpTimeouts,
     /// The name this server gives in EHLO and the domain part of Message-IDs.
     pub hello_name: String,
-    /// How long a claimed email stays reserved for its worker; longer than the slowest send (every route's
-    /// timeouts added up, twice: a claimed row may wait for one send before its own), so a live worker never
-    /// loses its row. It is also how long a crashed worker's emails wait before another worker takes them.
+    /// How long a claimed email stays reserved for its worker. A live worker renews it every third of the lease
+    /// for as long as the email is being sent; a worker that died loses its emails to the others when it runs
+    /// out (a worker restarted under the same name takes them back at once).
     pub lease: Duration,
     /// How long the worker idles when nothing is due.
     pub poll_interval: Duration,
@@ -61,9 +64,10 @@ impl Default for EmailSettings {
             from_name: HeaderText::parse("from_name", "convene").unwrap_or_else(|_| unreachable!("a valid name")),
             trust: TlsTrust::new(None).unwrap_or_else(|e| unreachable!("the public roots alone: {e}")),
             connections: 8,
+            per_sender_connections: 4,
             timeouts: SmtpTimeouts::default(),
             hello_name: "localhost".to_owned(),
-            lease: Duration::from_secs(600),
+            lease: Duration::from_secs(30),
             poll_interval: Duration::from_millis(200),
             retry: RetryPolicy::default(),
             public_url: "http://127.0.0.1:3000".to_owned(),

@@ -12,12 +12,17 @@ use convene_store::{Db, StoreError};
 use std::sync::Arc;
 
 /// What the delivery worker runs on: the database, the keys that open subscribers' secrets, and the delivery
-/// settings. The server's state converts into one.
+/// settings, its name and its stop grace. The server's state converts into one.
 #[derive(Clone)]
 pub struct WebhookWorker {
     pub db: Db,
     pub keyring: Arc<Keyring>,
     pub settings: WebhookSettings,
+    /// The name its claims are recorded under; a worker restarted under the same name takes back at once the
+    /// delivery it held when it died.
+    pub id: Arc<str>,
+    /// On stop, a delivery in flight gets this long to finish; otherwise it is given back.
+    pub shutdown_grace: std::time::Duration,
 }
 
 /// What [`deliver_one`] did with the row it claimed.
@@ -44,7 +49,7 @@ pub async fn deliver_one(worker: impl Into<WebhookWorker>, now: i64) -> Result<O
 pub(super) async fn deliver_next(worker: &WebhookWorker, now: i64) -> Result<Option<DeliveryOutcome>, StoreError> {
     let settings = &worker.settings;
     let lease_ms = i64::try_from(settings.lease.as_millis()).unwrap_or(i64::MAX);
-    let Some(delivery) = deliveries::claim_due(&worker.db, now, lease_ms).await? else {
+    let Some(delivery) = deliveries::claim_due_by(&worker.db, &worker.id, now, lease_ms).await? else {
         return Ok(None);
     };
     let result = attempt(worker, &delivery, now).await?;

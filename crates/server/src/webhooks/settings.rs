@@ -13,7 +13,8 @@ pub struct WebhookSettings {
     /// The whole request, connect to last byte.
     pub request_timeout: Duration,
     /// How long a claimed delivery stays reserved for its worker; longer than `request_timeout`, so a live
-    /// worker never loses its row.
+    /// worker never loses its row. A worker that died loses its delivery to the others when it runs out (a worker
+    /// restarted under the same name takes it back at once).
     pub lease: Duration,
     /// How long the worker idles when nothing is due.
     pub poll_interval: Duration,
@@ -35,7 +36,7 @@ impl Default for WebhookSettings {
         Self {
             allow_private_targets: false,
             request_timeout: Duration::from_secs(10),
-            lease: Duration::from_secs(60),
+            lease: Duration::from_secs(30),
             poll_interval: Duration::from_millis(500),
             retry: RetryPolicy::default(),
         }

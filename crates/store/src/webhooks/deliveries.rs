@@ -3,7 +3,8 @@
 //! Rows are never deleted.
 //!
 //! States: `queued` → `delivering` → `delivered` | `retrying` (→ `delivering` again) | `failed`. A `delivering` row
-//! whose lease has run out (its worker died) is claimable again, so delivery is at least once.
+//! whose lease has run out (its worker died) is claimable again, so delivery is at least once; a worker that
+//! restarts under the same name takes back at once what it held ([`release_all_claims`]).
 
 use crate::{Backend, Db, Exec, StoreResult, Tx};
 use sqlx::FromRow;
@@ -54,13 +55,22 @@ pub async fn enqueue(tx: &mut Tx, webhook_id: i64, trigger_event: &str, body: &s
 /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers in many processes each take a different row.
 /// SQLite: the claim runs under `BEGIN IMMEDIATE`, which holds the database's single write lock.
 pub async fn claim_due(db: &Db, now: i64, lease_ms: i64) -> StoreResult<Option<DeliveryRecord>> {
+    claim(db, None, now, lease_ms).await
+}
+
+/// [`claim_due`] on behalf of `worker`, who can then release the row by name ([`release_all_claims`]).
+pub async fn claim_due_by(db: &Db, worker: &str, now: i64, lease_ms: i64) -> StoreResult<Option<DeliveryRecord>> {
+    claim(db, Some(worker), now, lease_ms).await
+}
+
+async fn claim(db: &Db, worker: Option<&str>, now: i64, lease_ms: i64) -> StoreResult<Option<DeliveryRecord>> {
     let lock = match db.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
     let sql = format!(
         "UPDATE webhook_deliveries SET status = 'delivering', attempts = attempts + 1, lease_until = $2, \
-         updated_at = $1 \
+         claimed_by = $3, updated_at = $1 \
          WHERE id = (SELECT id FROM webhook_deliveries \
                      WHERE (status IN ('queued', 'retrying') AND next_attempt_at <= $1) \
                         OR (status = 'delivering' AND lease_until <= $1) \
@@ -72,6 +82,7 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64) -> StoreResult<Option<D
         sqlx::query_as::<_, DeliveryRecord>(sqlx::AssertSqlSafe(sql))
             .bind(now)
             .bind(now.saturating_add(lease_ms))
+            .bind(worker)
             .fetch_optional(&mut *c)
             .await
     })?;
@@ -121,7 +132,8 @@ pub async fn record_attempt<'a>(
     let done = on_conn!(exec, c => {
         sqlx::query(
             "UPDATE webhook_deliveries SET status = $3, last_status_code = $4, last_error = $5, \
-             next_attempt_at = COALESCE($6, next_attempt_at), delivered_at = $7, lease_until = NULL, updated_at = $8 \
+             next_attempt_at = COALESCE($6, next_attempt_at), delivered_at = $7, lease_until = NULL, claimed_by = NULL, \
+             updated_at = $8 \
              WHERE id = $1 AND attempts = $2 AND status = 'delivering'",
         )
         .bind(id)
@@ -137,6 +149,23 @@ pub async fn record_attempt<'a>(
         .map(|r| r.rows_affected())
     })?;
     Ok(done == 1)
+}
+
+/// Gives back every row `worker` holds, due at once and with the claim's attempt uncounted: what a restarted
+/// worker held when it died, and a delivery a stopping worker abandoned. Returns how many were released.
+pub async fn release_all_claims(db: &Db, worker: &str, now: i64) -> StoreResult<u64> {
+    Ok(on_conn!(db, c => {
+        sqlx::query(
+            "UPDATE webhook_deliveries SET status = CASE WHEN attempts <= 1 THEN 'queued' ELSE 'retrying' END, \
+             attempts = attempts - 1, lease_until = NULL, claimed_by = NULL, next_attempt_at = $1, updated_at = $1 \
+             WHERE status = 'delivering' AND claimed_by = $2",
+        )
+        .bind(now)
+        .bind(worker)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+    })?)
 }
 
 pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<DeliveryRecord>> {

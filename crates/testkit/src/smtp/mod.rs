@@ -107,6 +107,9 @@ pub struct Behavior {
     pub drop_mid_data: bool,
     /// Sleep this long before every reply (greeting, 334 challenges and final replies alike).
     pub reply_delay: Duration,
+    /// Take the whole message and never answer the final "." (a server hung after DATA): the session stays open,
+    /// reading and discarding whatever comes, until the client gives up and closes it.
+    pub stall_after_data: bool,
     /// Behave like a typical Linux MTA and let the kernel delay ACKs during DATA. By default (false) the fake server
     /// acknowledges the DATA payload at once (TCP_QUICKACK), so a client that writes the payload and the final
     /// ".\r\n" in two writes without TCP_NODELAY (lettre does) does not stall ~40 ms per message on Nagle's
@@ -198,6 +201,8 @@ struct Shared {
     commands: Mutex<Vec<String>>,
     connections: AtomicU64,
     queue_ids: AtomicU64,
+    /// Sessions hung after DATA so far ([`Behavior::stall_after_data`]).
+    stalled: AtomicU64,
     /// True while messages are held at the end of DATA.
     holding: watch::Sender<bool>,
     /// The sends waiting for [`FakeSmtp::release`].
@@ -299,6 +304,7 @@ impl FakeSmtp {
             commands: Mutex::new(Vec::new()),
             connections: AtomicU64::new(0),
             queue_ids: AtomicU64::new(0),
+            stalled: AtomicU64::new(0),
             holding: watch::Sender::new(false),
             held: watch::Sender::new(Vec::new()),
         });
@@ -384,6 +390,11 @@ impl FakeSmtp {
                 self.shared.held.borrow()
             ),
         }
+    }
+
+    /// Sessions that have sent a whole message and got no answer ([`Behavior::stall_after_data`]), so far.
+    pub fn stalled_sessions(&self) -> u64 {
+        self.shared.stalled.load(Ordering::SeqCst)
     }
 
     /// TCP connections accepted so far.

@@ -315,6 +315,15 @@ impl<'a> Session<'a> {
             return Ok(Some(next));
         }
 
+        if self.shared.behavior().stall_after_data {
+            self.shared.stalled.fetch_add(1, Ordering::SeqCst);
+            loop {
+                match read_line(io, &mut self.line, MAX_COMMAND_LINE).await {
+                    Ok(LineRead::Eof) | Err(_) => return Ok(Some(Next::Close)),
+                    Ok(_) => {}
+                }
+            }
+        }
         let rcpt_to = std::mem::take(&mut self.rcpt_to);
         self.reset_transaction();
         if too_big {
