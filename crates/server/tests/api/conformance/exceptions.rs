@@ -436,8 +436,8 @@ mod tests {
                 );
             }
             let reason = match entry.why {
-                Why::ReferenceWrong(r) => r,
-                Why::Todo(r) => {
+                ReferenceWrong(r) => r,
+                Todo(r) => {
                     assert!(r.starts_with("TODO(issue 12): "), "{r}");
                     r
                 }
