@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod api;
+pub mod booking_links;
 pub mod credentials;
 pub mod email;
+pub mod i18n;
 pub mod limits;
 pub mod metrics;
 mod ops;

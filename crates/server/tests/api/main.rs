@@ -30,6 +30,7 @@ mod sender_caps;
 mod slots;
 mod team_events;
 mod teams;
+mod web_booking;
 mod web_browser;
 mod web_forms;
 mod web_reset;
