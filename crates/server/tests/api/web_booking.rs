@@ -404,3 +404,69 @@ async fn unknown_hosts_and_hidden_event_types_are_404_pages() {
     let api = app.get("/v2/no-such-thing", &app.admin_key).await;
     assert_eq!(api.expect_error(StatusCode::NOT_FOUND), "Cannot GET /v2/no-such-thing");
 }
+
+/// The link labelled `label` in the last queued email of `kind`, as a path on this server.
+pub async fn emailed_link(app: &TestApp, kind: &str, label: &str) -> String {
+    let sql = "SELECT c.body_text FROM email_outbox o JOIN email_contents c ON c.email_id = o.id WHERE o.kind = $1 ORDER BY o.id DESC";
+    let body: String = match &app.db {
+        convene_store::Db::Sqlite(pool) => sqlx::query_scalar(sql).bind(kind).fetch_one(pool).await,
+        convene_store::Db::Postgres(pool) => sqlx::query_scalar(sql).bind(kind).fetch_one(pool).await,
+    }
+    .expect("a queued email of that kind");
+    let line = body
+        .lines()
+        .find(|l| l.starts_with(&format!("{label}: http")))
+        .unwrap_or_else(|| panic!("no {label} link in:\n{body}"));
+    let url = &line[line.find("http").expect("url")..];
+    url[url.find("/booking/").expect("path")..].to_owned()
+}
+
+#[tokio::test]
+async fn the_hosts_emailed_confirm_link_confirms_without_signing_in() {
+    let app = TestApp::spawn().await;
+    let event = host(&app, json!({ "confirmationPolicy": { "type": "always" } })).await;
+    let result_path = book_through_pages(&app, event).await;
+    let pending = get(&app, &result_path).await;
+    assert!(pending.html.contains("data-status=\"pending\""));
+    assert!(pending.html.contains("Waiting for the host"));
+
+    let decline = emailed_link(&app, "booking_awaiting_approval_organizer", "Decline").await;
+    let confirm = emailed_link(&app, "booking_awaiting_approval_organizer", "Confirm").await;
+    let page = get(&app, &confirm).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let (path, query) = confirm.split_once('?').expect("query");
+    let token: String = form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "token")
+        .map(|(_, v)| v.into_owned())
+        .expect("token");
+    let done = post(&app, path, &[("token", &token)]).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    let confirmed = get(&app, &done.location()).await;
+    assert!(confirmed.html.contains("data-status=\"accepted\"") && confirmed.html.contains("id=\"done\""));
+    let late = get(&app, &decline).await;
+    assert_eq!(late.status, StatusCode::GONE);
+    assert!(late.html.contains("already confirmed"), "{}", late.html);
+}
+
+#[tokio::test]
+async fn the_attendees_email_carries_working_reschedule_and_cancel_links_in_their_language() {
+    let app = TestApp::spawn().await;
+    let event = host(&app, json!({})).await;
+    let form_path = hold(&app, event).await.location();
+    let done = submit(
+        &app,
+        &format!("{form_path}&lang=de"),
+        &[("name", "Zoë"), ("email", "zoe@example.test"), ("f-company", "Acme")],
+    )
+    .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let cancel = emailed_link(&app, "booking_scheduled_attendee", "Stornieren").await;
+    let reschedule = emailed_link(&app, "booking_scheduled_attendee", "Verlegen").await;
+    let page = get(&app, &cancel).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("Diese Buchung stornieren?"));
+    assert_eq!(get(&app, &reschedule).await.status, StatusCode::SEE_OTHER);
+    // A link names its booking: another uid finds nothing.
+    let other = cancel.replacen("/booking/", "/booking/0", 1);
+    assert_eq!(get(&app, &other).await.status, StatusCode::NOT_FOUND);
+}
