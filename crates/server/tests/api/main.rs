@@ -31,6 +31,7 @@ mod slots;
 mod team_events;
 mod teams;
 mod web_booking;
+mod web_booking_browser;
 mod web_browser;
 mod web_forms;
 mod web_reset;

@@ -243,7 +243,9 @@ pub(super) async fn booker(
     };
     let now = Timestamp::now();
     let today = view.tz.to_datetime(now).date();
-    let first = shown_month(params, today);
+    // A reschedule opens at the month of the booking being moved.
+    let moving_day = moving.as_ref().map(|b| view.tz.to_datetime(ts(b.start_at)).date());
+    let first = shown_month(params, moving_day.filter(|d| *d > today).unwrap_or(today));
     let next_first = first.checked_add(jiff::Span::new().months(1)).unwrap_or(first);
     let start_of = |d: Date| {
         view.tz
