@@ -10,6 +10,7 @@ mod bookings;
 mod bootstrap;
 mod conformance;
 mod conventions;
+mod cors;
 mod email;
 mod email_api;
 mod email_change;
