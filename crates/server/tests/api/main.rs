@@ -36,6 +36,7 @@ mod web_a11y;
 mod web_booking;
 mod web_booking_browser;
 mod web_browser;
+mod web_embed;
 mod web_forms;
 mod web_reset;
 mod web_reset_browser;

@@ -339,15 +339,17 @@ async fn taken(state: &AppState, step: &Step, params: &Params, except: Option<&s
 fn result_href(booking: &BookingRecord, params: &Params, view: &View) -> String {
     let lang = view.lang.code();
     let clock = if view.h24 { "24" } else { "12" };
+    // Inside the embed, the page tells the embedding site about the booking just made.
+    let embed: Vec<(String, String)> = params
+        .carried(false)
+        .into_iter()
+        .filter(|(k, _)| k == "embed")
+        .chain(std::iter::once(("booked".to_owned(), "1".to_owned())))
+        .collect();
     href(
         &format!("/booking/{}", booking.uid),
-        &[],
-        &[
-            ("lang", lang),
-            ("tz", &view.zone),
-            ("clock", clock),
-            ("embed", params.get("embed").unwrap_or_default()),
-        ],
+        &embed,
+        &[("lang", lang), ("tz", &view.zone), ("clock", clock)],
     )
 }
 

@@ -100,6 +100,9 @@ fn calendar_links(b: &BookingRecord) -> (String, String) {
 #[template(path = "booker/result.html")]
 struct ResultPage {
     t: Lang,
+    uid: String,
+    start_iso: String,
+    end_iso: String,
     status: String,
     heading: String,
     sub: Option<String>,
@@ -164,6 +167,9 @@ pub async fn result(
     let (google, outlook) = calendar_links(b);
     let page = ResultPage {
         t,
+        uid: b.uid.clone(),
+        start_iso: utc_iso(ts(b.start_at)),
+        end_iso: utc_iso(ts(b.end_at)),
         status: b.status.clone(),
         heading,
         sub,

@@ -23,7 +23,13 @@ pub fn router() -> Router<AppState> {
             "/{username}/{event_slug}",
             get(calendar_page::user_event).fallback(|| async { page::not_ours() }),
         )
+        // What Cal.com's embed snippet loads in its iframe: the same booker (it adds `?embed=<namespace>`).
+        .route(
+            "/{username}/{event_slug}/embed",
+            get(calendar_page::user_event).fallback(|| async { page::not_ours() }),
+        )
         .route("/team/{team_slug}/{event_slug}", get(calendar_page::team_event))
+        .route("/team/{team_slug}/{event_slug}/embed", get(calendar_page::team_event))
         .route("/booking/hold", post(form::hold_slot))
         .route("/booking/form", get(form::form_page).post(form::submit))
         .route("/booking/{uid}", get(manage::result))

@@ -66,6 +66,7 @@ pub fn lang_links(path: &str, params: &Params, current: Lang) -> Vec<LangLink> {
 #[template(path = "booker/message.html")]
 struct MessagePage<'a> {
     t: Lang,
+    status_code: u16,
     title: &'a str,
     text: &'a str,
     link: Option<(&'a str, &'a str)>,
@@ -88,7 +89,16 @@ pub fn render(status: StatusCode, page: &impl Template) -> Response {
 
 /// A page with a heading, a sentence and perhaps one link onwards.
 pub fn message(status: StatusCode, t: Lang, title: &str, text: &str, link: Option<(&str, &str)>) -> Response {
-    render(status, &MessagePage { t, title, text, link })
+    render(
+        status,
+        &MessagePage {
+            t,
+            status_code: status.as_u16(),
+            title,
+            text,
+            link,
+        },
+    )
 }
 
 pub fn not_found(t: Lang) -> Response {

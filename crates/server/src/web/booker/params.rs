@@ -8,7 +8,8 @@ use axum::http::{HeaderMap, header};
 /// `metadata[…]`), so a link such as `/{user}/{slug}?name=Ada&email=…` fills the form.
 const PREFILL: [&str; 4] = ["name", "email", "notes", "guests"];
 /// The booker's own settings, kept on every link and form.
-const SETTINGS: [&str; 6] = ["lang", "tz", "clock", "duration", "rescheduleUid", "token"];
+/// `embed` (the namespace of Cal.com's embed, possibly empty) keeps the pages speaking to the embedding page.
+const SETTINGS: [&str; 7] = ["lang", "tz", "clock", "duration", "rescheduleUid", "token", "embed"];
 
 #[derive(Debug, Default, Clone)]
 pub struct Params(Vec<(String, String)>);
@@ -49,7 +50,7 @@ impl Params {
         self.0
             .iter()
             .filter(|(k, v)| {
-                !v.is_empty()
+                (!v.is_empty() || k == "embed")
                     && (SETTINGS.contains(&k.as_str())
                         || k.starts_with("metadata[")
                         || (with_prefill && PREFILL.contains(&k.as_str())))
