@@ -17,8 +17,10 @@ async fn click(c: &Client, css: &str) {
         .expect("click");
 }
 
+/// Waits for the field: after a click the page may still be on its way (a navigation or the script's swap).
 async fn type_into(c: &Client, id: &str, text: &str) {
-    c.find(Locator::Id(id))
+    c.wait()
+        .for_element(Locator::Id(id))
         .await
         .unwrap_or_else(|e| panic!("#{id}: {e}"))
         .send_keys(text)
