@@ -30,6 +30,7 @@ mod sender_caps;
 mod slots;
 mod team_events;
 mod teams;
+mod versions;
 mod web_browser;
 mod web_forms;
 mod web_reset;
