@@ -4,8 +4,10 @@ use super::booking_for;
 use super::output::{BookingList, BookingOutput, Pagination, output, outputs};
 use crate::api::ApiError;
 use crate::api::auth::ApiUser;
+use crate::api::caller::Caller;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{Paging, PathIds, QueryPairs};
+use crate::limits::PublicOperation;
 use crate::state::AppState;
 use crate::time_text::parse_instant;
 use axum::extract::State;
@@ -120,16 +122,19 @@ pub(super) async fn list_bookings(
     .into_response())
 }
 
-/// Get a booking I host or attend.
-#[utoipa::path(get, path = "/v2/bookings/{bookingUid}", tag = "Bookings", security(("bearer" = [])),
+/// Get a booking: with a key, one I host or attend; without one, any booking whose uid is known (the
+/// uid is the capability, as in booking emails and on Cal.com). Anonymous reads count against the
+/// caller address's booking limit, which bounds guessing.
+#[utoipa::path(get, path = "/v2/bookings/{bookingUid}", tag = "Bookings", security((), ("bearer" = [])),
     params(("bookingUid" = String, Path), ("cal-api-version" = Option<String>, Header, description = "2024-08-13")),
     responses((status = 200, body = Envelope<BookingOutput>)))]
 #[tracing::instrument(skip_all)]
 pub(super) async fn get_booking(
     State(state): State<AppState>,
-    caller: ApiUser,
+    caller: Caller,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let booking = booking_for(&state, Some(&caller), &ids).await?;
+    caller.limit(&state, PublicOperation::Booking).await?;
+    let booking = booking_for(&state, caller.user(), &ids).await?;
     Ok(envelope::ok(output(&state.db, &booking).await?))
 }

@@ -341,15 +341,6 @@ pub static EXCEPTIONS: &[Exception] = &[
         ),
     },
     Exception {
-        operations: &["GET /v2/bookings/{bookingUid}"],
-        pointers: &["(status)"],
-        expecting: "",
-        why: Todo(
-            "TODO(issue 12): GET /v2/bookings/{uid} without a key answers 401; Cal.com answers it (the uid is \
-             the capability), hiding other seats' attendees of seated event types that do not show attendees",
-        ),
-    },
-    Exception {
         operations: &["POST /v2/organizations/{orgId}/users"],
         pointers: &["(status)"],
         expecting: "",
