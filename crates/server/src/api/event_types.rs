@@ -11,6 +11,7 @@ use super::version::Requested;
 use crate::scheduling::calendar::MAX_BUFFER_MINUTES;
 use crate::scheduling::event_settings::{self, BookingFieldsOutput};
 use crate::state::AppState;
+use crate::tenancy::access::{AccessError, OrgAccess};
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::metadata::metadata_text;
@@ -306,6 +307,23 @@ async fn owned(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<Even
         .ok_or_else(|| ApiError::not_found("Event type"))
 }
 
+/// Whether `caller` may read a team event type: as on the team's own routes, any accepted member of
+/// its organization (and instance admins).
+async fn team_member(state: &AppState, caller: &ApiUser, record: &EventTypeRecord) -> Result<bool, ApiError> {
+    let Some(team_id) = record.team_id else {
+        return Ok(false);
+    };
+    let Some(team) = teams::find(&state.db, convene_core::TeamId(team_id)).await? else {
+        return Ok(false);
+    };
+    let Some(org) = team.parent_id else { return Ok(false) };
+    match OrgAccess::load(&state.db, &caller.user, org).await {
+        Ok(_) => Ok(true),
+        Err(AccessError::Store(e)) => Err(e.into()),
+        Err(_) => Ok(false),
+    }
+}
+
 /// Get event types: mine, or a user's public ones with `username` (hidden ones only to their owner).
 #[utoipa::path(get, path = "/v2/event-types", tag = "Event Types", security(("bearer" = [])),
     params(("cal-api-version" = String, Header, description = "2024-06-14; another version or none gets the 2024-04-15 shapes"), ("username" = Option<String>, Query), ("eventSlug" = Option<String>, Query)),
@@ -412,7 +430,7 @@ async fn create_event_type(
     )))
 }
 
-/// Get one of my event types.
+/// Get one of my event types, or a team event type of my organization (in the team shape).
 #[utoipa::path(get, path = "/v2/event-types/{eventTypeId}", tag = "Event Types", security(("bearer" = [])),
     params(("eventTypeId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-14; another version or none gets the 2024-04-15 shapes")),
     responses((status = 200, body = Envelope<EventTypeOutput>)))]
@@ -423,9 +441,19 @@ async fn get_event_type(
     caller: ApiUser,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let record = owned(&state, &caller, &ids).await?;
+    let id = ids.id("eventTypeId")?;
+    let record = event_types::find(&state.db, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Event type"))?;
+    let readable = record.owner_id == Some(caller.user.id) || team_member(&state, &caller, &record).await?;
+    if !readable {
+        return Err(ApiError::not_found("Event type"));
+    }
     if !version.is_current(CURRENT) {
         return Ok(envelope::ok(legacy::output(&record)));
+    }
+    if record.team_id.is_some() {
+        return Ok(envelope::ok(super::team_event_types::output(&state, &record).await?));
     }
     Ok(envelope::ok(EventTypeOutput::new(
         &record,

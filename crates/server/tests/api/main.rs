@@ -27,6 +27,7 @@ mod reservations;
 mod role_matrix;
 mod scheduling;
 mod sender_caps;
+mod shapes;
 mod slots;
 mod team_events;
 mod teams;
