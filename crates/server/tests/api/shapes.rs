@@ -166,3 +166,76 @@ async fn an_unset_payload_template_is_an_empty_string() {
         .await;
     assert_eq!(created.expect_success(StatusCode::CREATED)["payloadTemplate"], "");
 }
+
+#[tokio::test]
+async fn an_attendee_known_only_by_phone_books_and_is_emailed_nothing() {
+    let app = TestApp::spawn().await;
+    let (host, id) = host_with_event(
+        &app,
+        "phone.host@example.test",
+        "UTC",
+        weekdays_9_to_5(),
+        json!({ "title": "Call", "slug": "call", "lengthInMinutes": 30 }),
+    )
+    .await;
+    let body = json!({ "eventTypeId": id, "start": "2030-01-07T09:00:00Z",
+                       "attendee": { "name": "Pat Phone", "phoneNumber": "+14155550123", "timeZone": "UTC" } });
+    let booked = app
+        .versioned(Method::POST, "/v2/bookings", None, Some(body), Some(BOOKINGS))
+        .await;
+    let data = booked.expect_success(StatusCode::CREATED).clone();
+    assert_eq!(data["status"], "accepted");
+    assert_eq!(data["attendees"][0]["email"], "");
+    assert_eq!(data["attendees"][0]["phoneNumber"], "+14155550123");
+    // The booking stands: the host sees it and the slot is taken.
+    let uid = data["uid"].as_str().expect("uid");
+    let read = app
+        .versioned(
+            Method::GET,
+            &format!("/v2/bookings/{uid}"),
+            Some(&host.key),
+            None,
+            Some(BOOKINGS),
+        )
+        .await;
+    assert_eq!(read.expect_success(StatusCode::OK)["status"], "accepted");
+    book(&app, id, "2030-01-07T09:00:00Z", "late@example.test")
+        .await
+        .expect_error(StatusCode::CONFLICT);
+    // Only the host is written to: every email of this booking goes to the host's address.
+    let booking_id = data["id"].as_i64().expect("booking id");
+    let sql = "SELECT to_email FROM email_outbox WHERE booking_id = $1";
+    let recipients: Vec<String> = match &app.db {
+        convene_store::Db::Sqlite(pool) => sqlx::query_scalar(sql).bind(booking_id).fetch_all(pool).await,
+        convene_store::Db::Postgres(pool) => sqlx::query_scalar(sql).bind(booking_id).fetch_all(pool).await,
+    }
+    .expect("read the outbox");
+    assert!(!recipients.is_empty(), "the host is told");
+    assert!(
+        recipients.iter().all(|r| r == "phone.host@example.test"),
+        "{recipients:?}"
+    );
+    // Without a phone number the address is still required.
+    let body =
+        json!({ "eventTypeId": id, "start": "2030-01-07T10:00:00Z", "attendee": { "name": "N", "timeZone": "UTC" } });
+    app.versioned(Method::POST, "/v2/bookings", None, Some(body), Some(BOOKINGS))
+        .await
+        .expect_field_error("attendee.email");
+}
+
+#[tokio::test]
+async fn an_org_user_may_be_created_with_a_default_schedule_id() {
+    let app = TestApp::spawn().await;
+    let (org, owner) = app.organization("sched-org").await;
+    let created = app
+        .post(
+            &format!("/v2/organizations/{org}/users"),
+            &owner.key,
+            json!({ "email": "new.member@sched-org.test", "defaultScheduleId": 1 }),
+        )
+        .await;
+    assert_eq!(
+        created.expect_success(StatusCode::CREATED)["email"],
+        "new.member@sched-org.test"
+    );
+}

@@ -108,8 +108,11 @@ async fn limit_anonymous_booking(
     guests: &[String],
 ) -> Result<(), ApiError> {
     state.limits.take(LimitKey::BookingEventType(event_type_id)).await?;
-    for (field, raw) in
-        std::iter::once(("attendee.email", attendee)).chain(guests.iter().map(|g| ("guests", g.as_str())))
+    // A phone-only attendee (empty address) is emailed nothing, so has no allowance to take.
+    let attendee = Some(("attendee.email", attendee)).filter(|(_, a)| !a.is_empty());
+    for (field, raw) in attendee
+        .into_iter()
+        .chain(guests.iter().map(|g| ("guests", g.as_str())))
     {
         let email = EmailAddress::parse(field, raw)?;
         state.limits.take(LimitKey::BookingRecipient(email)).await?;

@@ -21,6 +21,10 @@ pub enum Why {
     /// The reference is wrong here; convene follows Cal.com's documented behaviour.
     ReferenceWrong(&'static str),
     /// convene is wrong here; to be fixed under issue 12.
+    #[expect(
+        dead_code,
+        reason = "no known defect is open today; the next one found is listed as a Todo"
+    )]
     Todo(&'static str),
 }
 
@@ -64,7 +68,7 @@ fn pointer_matches(pattern: &str, pointer: &str) -> bool {
     }
 }
 
-use Why::{ReferenceWrong, Todo};
+use Why::ReferenceWrong;
 
 const SCHEDULE_ANSWERS: &[&str] = &[
     "POST /v2/schedules",
@@ -239,25 +243,6 @@ pub static EXCEPTIONS: &[Exception] = &[
         expecting: "type object",
         why: ReferenceWrong(
             "EmailDefaultFieldOutput_2024_06_14 types `required` as an object; Cal.com sends a boolean",
-        ),
-    },
-    // ---- convene is wrong: TODO(issue 12) ----------------------------------------------------------------
-    Exception {
-        operations: &["POST /v2/bookings"],
-        pointers: &["(status)"],
-        expecting: "",
-        why: Todo(
-            "TODO(issue 12): an attendee with `phoneNumber` and no `email` is refused with 400 \
-             `attendee.email: must not be empty`; accept it (the booking stands, no attendee email is sent)",
-        ),
-    },
-    Exception {
-        operations: &["POST /v2/organizations/{orgId}/users"],
-        pointers: &["(status)"],
-        expecting: "",
-        why: Todo(
-            "TODO(issue 12): `defaultScheduleId`, a field of CreateOrganizationUserInput, is refused with 400 \
-             `defaultScheduleId: …`; accept it as the reference allows",
         ),
     },
 ];
