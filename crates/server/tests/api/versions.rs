@@ -239,3 +239,82 @@ async fn the_agent_guide_slots_request_works_verbatim() {
         json!({ "start": "2030-01-07T09:00:00.000+00:00" })
     );
 }
+
+#[tokio::test]
+async fn bookings_without_a_header_are_the_2024_04_15_bookings() {
+    let app = TestApp::spawn().await;
+    let (host, id) = host(&app).await;
+    // A legacy create: the booker in `responses`, the zone beside them, the end instead of a length.
+    let body = json!({
+        "start": "2030-01-07T09:00:00.000Z", "end": "2030-01-07T09:15:00.000Z", "eventTypeId": id,
+        "timeZone": "Europe/Paris", "language": "en", "metadata": {},
+        "responses": { "name": "Lee Legacy", "email": "lee@example.test", "guests": [] },
+    });
+    let created = app
+        .versioned(Method::POST, "/v2/bookings", None, Some(body), None)
+        .await;
+    let data = created.expect_success(StatusCode::CREATED).clone();
+    assert_eq!(data["startTime"], "2030-01-07T09:00:00.000Z", "{data}");
+    assert_eq!(data["endTime"], "2030-01-07T09:15:00.000Z");
+    assert_eq!(data["status"], "ACCEPTED");
+    assert_eq!(data["responses"]["name"], "Lee Legacy");
+    assert_eq!(data["user"]["username"], USERNAME);
+    assert_eq!(data["attendees"][0]["timeZone"], "Europe/Paris");
+    let uid = data["uid"].as_str().expect("uid").to_owned();
+
+    // The same booking through the current version.
+    let current = app
+        .versioned(
+            Method::GET,
+            &format!("/v2/bookings/{uid}"),
+            Some(&host.key),
+            None,
+            Some("2024-08-13"),
+        )
+        .await;
+    assert_eq!(
+        current.expect_success(StatusCode::OK)["start"],
+        "2030-01-07T09:00:00.000Z"
+    );
+
+    let list = app
+        .versioned(
+            Method::GET,
+            "/v2/bookings?filters[status]=upcoming&limit=1",
+            Some(&host.key),
+            None,
+            None,
+        )
+        .await;
+    let list = list.expect_success(StatusCode::OK);
+    assert_eq!(list["bookings"][0]["uid"], uid.as_str(), "{list}");
+    assert_eq!(list["nextCursor"], Value::Null);
+    assert_eq!(list["recurringInfo"], json!([]));
+
+    let one = app
+        .versioned(Method::GET, &format!("/v2/bookings/{uid}"), None, None, None)
+        .await;
+    assert_eq!(
+        one.expect_success(StatusCode::OK)["endTime"],
+        "2030-01-07T09:15:00.000Z"
+    );
+    let cancelled = app
+        .versioned(
+            Method::POST,
+            &format!("/v2/bookings/{uid}/cancel"),
+            None,
+            Some(json!({ "cancellationReason": "No longer needed" })),
+            Some("2024-06-14"),
+        )
+        .await;
+    let cancelled = cancelled.expect_success(StatusCode::OK);
+    assert_eq!(cancelled["status"], "CANCELLED");
+    assert_eq!(cancelled["cancellationReason"], "No longer needed");
+
+    // A legacy body missing the booker's address is a 400 naming the attendee's field.
+    let body = json!({ "start": "2030-01-07T10:00:00Z", "eventTypeId": id, "timeZone": "UTC",
+                       "responses": { "name": "No Mail" } });
+    app.versioned(Method::POST, "/v2/bookings", None, Some(body), None)
+        .await
+        .expect_field_error("attendee.email");
+}

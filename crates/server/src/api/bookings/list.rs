@@ -7,6 +7,8 @@ use crate::api::auth::ApiUser;
 use crate::api::caller::Caller;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{Paging, PathIds, QueryPairs};
+use crate::api::legacy::bookings as legacy;
+use crate::api::version::Requested;
 use crate::limits::PublicOperation;
 use crate::state::AppState;
 use crate::time_text::parse_instant;
@@ -64,10 +66,14 @@ fn instant_param(q: &QueryPairs, key: &str) -> Result<Option<i64>, ApiError> {
 #[tracing::instrument(skip_all)]
 pub(super) async fn list_bookings(
     State(state): State<AppState>,
+    version: Requested,
     caller: ApiUser,
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let paging = Paging::from_query(&q, 100, 250)?;
+    let current = version.is_current(super::CURRENT);
+    let q = if current { q } else { legacy::list_query(q) };
+    // The legacy list pages by ten unless told otherwise.
+    let paging = Paging::from_query(&q, if current { 100 } else { 10 }, 250)?;
     let now = now_ms();
     let mut filter = BookingFilter {
         host: Some(caller.user.id),
@@ -114,6 +120,10 @@ pub(super) async fn list_bookings(
     let total = bookings::count(&state.db, &filter).await?;
     let data = outputs(&state.db, &records).await?;
     let pagination = Pagination::new(total, data.len() as i64, paging.take, paging.skip);
+    if !current {
+        let next = pagination.has_next_page.then_some(paging.skip + paging.take);
+        return Ok(envelope::ok(legacy::list(&data, next)));
+    }
     Ok(axum::Json(BookingList {
         status: "success",
         data,
@@ -131,10 +141,15 @@ pub(super) async fn list_bookings(
 #[tracing::instrument(skip_all)]
 pub(super) async fn get_booking(
     State(state): State<AppState>,
+    version: Requested,
     caller: Caller,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
     caller.limit(&state, PublicOperation::Booking).await?;
     let booking = booking_for(&state, caller.user(), &ids).await?;
-    Ok(envelope::ok(output(&state.db, &booking).await?))
+    let out = output(&state.db, &booking).await?;
+    if !version.is_current(super::CURRENT) {
+        return Ok(envelope::ok(legacy::output(&out)));
+    }
+    Ok(envelope::ok(out))
 }

@@ -1,12 +1,19 @@
 //! `/v2/bookings` (`cal-api-version: 2024-08-13`): create (public), list, read, cancel, reschedule,
-//! confirm and decline, and the follow-up actions. Requests with another version or none are answered
-//! in these shapes too (see `version.rs`), except adding guests, which exists in 2024-08-13 only.
+//! confirm and decline, and the follow-up actions. Requests with another version or none get the legacy
+//! `2024-04-15` shapes of [`super::legacy::bookings`] for create, list, get and cancel (the operations of
+//! Cal.com's legacy controller) and these shapes elsewhere; adding guests exists in 2024-08-13 only.
 
 mod actions;
 mod create;
 mod list;
 mod output;
 mod status;
+
+pub use output::BookingOutput;
+
+/// The version whose shapes this module speaks; others get the legacy ones where Cal.com's legacy
+/// controller has the operation (create, list, get, cancel).
+const CURRENT: &str = "2024-08-13";
 
 use super::ApiError;
 use super::auth::ApiUser;
