@@ -47,6 +47,8 @@ pub struct WebhookInput {
     pub payload_template: Option<Option<String>>,
     pub active: Option<bool>,
     pub subscriber_url: Option<String>,
+    /// Also read as `eventTriggers`, the name Cal.com's agent guide sends.
+    #[serde(alias = "eventTriggers")]
     #[schema(value_type = Option<Vec<Trigger>>)]
     pub triggers: Option<TriggerNames>,
     #[serde(default, deserialize_with = "double_option")]

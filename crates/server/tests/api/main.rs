@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod agent_guide;
 mod auth;
 mod booking_actions;
 mod bookings;

@@ -137,6 +137,8 @@ async fn limit_anonymous_booking(
 pub struct RescheduleBookingInput {
     pub start: Option<String>,
     pub rescheduled_by: Option<String>,
+    /// Also read as `rescheduleReason`, the name Cal.com's agent guide sends.
+    #[serde(alias = "rescheduleReason")]
     pub rescheduling_reason: Option<String>,
 }
 
