@@ -140,7 +140,7 @@ pub fn parse_guests(
 
 /// Where the meeting happens, as a display string: a plain string, or a location object whose
 /// value comes from the request (attendee-provided kinds) or the event type (organizer kinds).
-fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<Option<String>, FieldError> {
+pub fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<Option<String>, FieldError> {
     let defined: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
     let value_of = |loc: &Value| -> Option<String> {
         ["address", "link", "phone", "location", "integration"]

@@ -239,3 +239,75 @@ async fn an_org_user_may_be_created_with_a_default_schedule_id() {
         "new.member@sched-org.test"
     );
 }
+
+#[tokio::test]
+async fn the_host_moves_a_booking_to_another_place() {
+    let app = TestApp::spawn().await;
+    let (host, id) = host_with_event(
+        &app,
+        "mover@example.test",
+        "UTC",
+        weekdays_9_to_5(),
+        json!({ "title": "Meet", "slug": "meet", "lengthInMinutes": 30, "locations": [
+            { "type": "address", "address": "1 Main St", "public": true },
+            { "type": "link", "link": "https://meet.example.test/room", "public": true }
+        ] }),
+    )
+    .await;
+    let booked = book(&app, id, "2030-01-07T09:00:00Z", "guest@example.test").await;
+    let booked = booked.expect_success(StatusCode::CREATED).clone();
+    assert_eq!(booked["location"], "1 Main St");
+    let path = format!("/v2/bookings/{}/location", booked["uid"].as_str().expect("uid"));
+    let patch = |key: Option<String>, body: Value, version: Option<&'static str>| {
+        let app = &app;
+        let path = path.clone();
+        async move {
+            app.versioned(Method::PATCH, &path, key.as_deref(), Some(body), version)
+                .await
+        }
+    };
+    // The event type's own link, by kind; then a place given in full.
+    let moved = patch(
+        Some(host.key.clone()),
+        json!({ "location": { "type": "link" } }),
+        Some(BOOKINGS),
+    )
+    .await;
+    assert_eq!(
+        moved.expect_success(StatusCode::OK)["location"],
+        "https://meet.example.test/room"
+    );
+    let moved = patch(
+        Some(host.key.clone()),
+        json!({ "location": { "type": "address", "address": "2 Side St" } }),
+        Some(BOOKINGS),
+    )
+    .await;
+    assert_eq!(moved.expect_success(StatusCode::OK)["location"], "2 Side St");
+    // Bad input names the field; the kind must be one the event type offers.
+    patch(Some(host.key.clone()), json!({}), Some(BOOKINGS))
+        .await
+        .expect_field_error("location");
+    patch(
+        Some(host.key.clone()),
+        json!({ "location": { "type": "phone" } }),
+        Some(BOOKINGS),
+    )
+    .await
+    .expect_field_error("location.type");
+    // Only the host; without the version header Cal.com answers 404.
+    let attendee = app.user("someone.else@example.test").await;
+    patch(
+        Some(attendee.key.clone()),
+        json!({ "location": { "type": "link" } }),
+        Some(BOOKINGS),
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND);
+    patch(None, json!({ "location": { "type": "link" } }), Some(BOOKINGS))
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED);
+    patch(Some(host.key.clone()), json!({ "location": { "type": "link" } }), None)
+        .await
+        .expect_error(StatusCode::NOT_FOUND);
+}

@@ -6,6 +6,7 @@
 mod actions;
 mod create;
 mod list;
+mod location;
 mod output;
 mod status;
 
@@ -15,9 +16,16 @@ pub use output::BookingOutput;
 /// controller has the operation (create, list, get, cancel).
 const CURRENT: &str = "2024-08-13";
 
+/// Updating the location exists in the current version only.
+const LOCATION_VERSION: VersionRule = VersionRule::Required {
+    version: CURRENT,
+    missing: axum::http::StatusCode::NOT_FOUND,
+};
+
 use super::ApiError;
 use super::auth::ApiUser;
 use super::extract::PathIds;
+use super::version::{VersionRule, enforce};
 use crate::state::AppState;
 use convene_store::Db;
 use convene_store::bookings::{self, BookingRecord};
@@ -32,6 +40,12 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(status::confirm_booking))
         .routes(routes!(status::decline_booking))
         .merge(actions::router())
+        .merge(
+            // Cal.com documents a 404 for this endpoint without its version header.
+            OpenApiRouter::new()
+                .routes(routes!(location::update_location))
+                .route_layer(axum::middleware::from_fn(|r, n| enforce(LOCATION_VERSION, r, n))),
+        )
 }
 
 /// May `caller` see and act on `booking`? Its organizer and co-hosts, instance admins, and attendees by email —
