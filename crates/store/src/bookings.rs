@@ -466,6 +466,20 @@ pub async fn set_reschedule_details<'a>(
     Ok(())
 }
 
+/// Sets where a booking happens (`None`: nowhere said). Returns whether the booking exists.
+pub async fn set_location<'a>(exec: impl Into<Exec<'a>>, booking_id: i64, location: Option<&str>) -> StoreResult<bool> {
+    let done = on_conn!(exec, c => {
+        sqlx::query("UPDATE bookings SET location = $2, updated_at = $3 WHERE id = $1")
+            .bind(booking_id)
+            .bind(location)
+            .bind(now_ms())
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(done == 1)
+}
+
 /// Records who did not show up: the host (when `host` is given) and attendees by email.
 /// Returns the number of attendee rows that matched.
 pub async fn set_absence<'a>(

@@ -1,17 +1,19 @@
-//! `GET /v2/slots` (`cal-api-version: 2024-09-04`): free start times of an event type.
+//! `GET /v2/slots` (`cal-api-version: 2024-09-04`): free start times of an event type. Any other
+//! version (or none), and the legacy `GET /v2/slots/available`, get the `2024-04-15` shapes of
+//! [`super::legacy::slots`].
 
 use super::ApiError;
 use super::caller::Caller;
 use super::envelope;
 use super::extract::QueryPairs;
-use super::version::{VersionRule, enforce};
+use super::legacy::slots as legacy;
+use super::version::Requested;
 use crate::limits::PublicOperation;
 use crate::scheduling::calendar::{Calendar, Exclusions};
 use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
 use crate::state::AppState;
 use crate::time_text::{local_date_and_iso, local_iso, parse_bound};
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use convene_core::TimeZoneId;
 use convene_core::schedule::Interval;
@@ -21,24 +23,22 @@ use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-const VERSION: VersionRule = VersionRule::Required {
-    version: "2024-09-04",
-    missing: StatusCode::BAD_REQUEST,
-};
+/// The version whose shapes `GET /v2/slots` speaks; others get the legacy ones.
+const CURRENT: &str = "2024-09-04";
 /// The widest window one request may ask for (bounds the work per request).
 const MAX_WINDOW_DAYS: i64 = 93;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_slots))
-        .route_layer(axum::middleware::from_fn(|r, n| enforce(VERSION, r, n)))
+        .routes(routes!(get_available_slots))
 }
 
 /// Available slots, keyed by date in `timeZone` (default UTC). Dates in `start`/`end` are read
 /// in `timeZone` too; `end` as a date includes that whole day.
 #[utoipa::path(get, path = "/v2/slots", tag = "Slots",
     params(
-        ("cal-api-version" = String, Header, description = "2024-09-04"),
+        ("cal-api-version" = String, Header, description = "2024-09-04; another version or none gets the 2024-04-15 shapes"),
         ("eventTypeId" = Option<i64>, Query), ("eventTypeSlug" = Option<String>, Query), ("username" = Option<String>, Query),
         ("teamSlug" = Option<String>, Query), ("organizationSlug" = Option<String>, Query), ("usernames" = Option<String>, Query),
         ("start" = String, Query), ("end" = String, Query), ("timeZone" = Option<String>, Query),
@@ -46,8 +46,37 @@ pub fn router() -> OpenApiRouter<AppState> {
     ),
     responses((status = 200, description = "`{status, data: {date: [{start}]}}`", body = Object)))]
 #[tracing::instrument(skip_all)]
-async fn get_slots(State(state): State<AppState>, caller: Caller, q: QueryPairs) -> Result<Response, ApiError> {
-    caller.limit(&state, PublicOperation::Slots).await?;
+async fn get_slots(
+    State(state): State<AppState>,
+    version: Requested,
+    caller: Caller,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    slots(&state, &caller, q, !version.is_current(CURRENT)).await
+}
+
+/// The legacy slots endpoint: `startTime`/`endTime`, `eventTypeId` or `eventTypeSlug` with
+/// `usernameList`, answered `{slots: {date: [{time}]}}` whatever the version header says.
+#[utoipa::path(get, path = "/v2/slots/available", tag = "Slots",
+    params(
+        ("eventTypeId" = Option<i64>, Query), ("eventTypeSlug" = Option<String>, Query), ("usernameList" = Option<String>, Query),
+        ("startTime" = String, Query), ("endTime" = String, Query), ("timeZone" = Option<String>, Query),
+        ("duration" = Option<i64>, Query), ("slotFormat" = Option<String>, Query), ("rescheduleUid" = Option<String>, Query)
+    ),
+    responses((status = 200, description = "`{status, data: {slots: {date: [{time}]}}}`", body = Object)))]
+#[tracing::instrument(skip_all)]
+async fn get_available_slots(
+    State(state): State<AppState>,
+    caller: Caller,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    slots(&state, &caller, q, true).await
+}
+
+/// Both versions' work; `legacy` reads the legacy parameter names and answers the legacy shape.
+async fn slots(state: &AppState, caller: &Caller, q: QueryPairs, legacy: bool) -> Result<Response, ApiError> {
+    let q = if legacy { legacy::query(q) } else { q };
+    caller.limit(state, PublicOperation::Slots).await?;
     let usernames = q.all("usernames");
     let hosted = if usernames.is_empty() {
         let event_type_id = q.int("eventTypeId", 1, i64::MAX)?;
@@ -90,7 +119,7 @@ async fn get_slots(State(state): State<AppState>, caller: Caller, q: QueryPairs)
         ));
     }
     let length = resolve::length(event, "duration", q.int("duration", 1, 525_600)?)?;
-    let range = match q.get("format") {
+    let range = match q.get("format").filter(|f| !f.is_empty()) {
         None | Some("time") => false,
         Some("range") => true,
         Some(other) => {
@@ -117,6 +146,10 @@ async fn get_slots(State(state): State<AppState>, caller: Caller, q: QueryPairs)
         });
     }
     let slots = slots.unwrap_or_default();
+    if legacy {
+        let zone = q.get("timeZone").map(|_| &tz);
+        return Ok(envelope::ok(legacy::output(&slots, zone, range.then_some(length))));
+    }
 
     let mut by_date: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let length_ms = length * 60_000;
