@@ -6,3 +6,4 @@ pub mod booking;
 pub mod calendar;
 pub mod event_settings;
 pub mod resolve;
+pub mod slot_work;

@@ -28,6 +28,7 @@ mod role_matrix;
 mod scheduling;
 mod sender_caps;
 mod slots;
+mod slots_bounds;
 mod team_events;
 mod teams;
 mod web_browser;
