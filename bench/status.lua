@@ -1,5 +1,5 @@
 -- wrk script: counts answers by status code (wrk itself only counts "non-2xx").
-local counts = {}
+counts = {}
 local threads = {}
 
 function setup(thread)
@@ -17,7 +17,7 @@ end
 function done(summary, latency, requests)
   local total = {}
   for _, thread in ipairs(threads) do
-    local c = thread:get("counts")
+    local c = thread:get("counts") or {}
     for status, n in pairs(c) do
       total[status] = (total[status] or 0) + n
     end
