@@ -43,7 +43,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         ("start" = String, Query), ("end" = String, Query), ("timeZone" = Option<String>, Query),
         ("duration" = Option<i64>, Query), ("format" = Option<String>, Query), ("bookingUidToReschedule" = Option<String>, Query)
     ),
-    responses((status = 200, description = "`{status, data: {date: [{start}]}}`", body = Object)))]
+    responses(
+        (status = 200, description = "`{status, data: {date: [{start}]}}`", body = Object),
+        (status = 400, description = "Bad input, or a window holding more candidate starts than one answer may (`end`)"),
+        (status = 503, description = "Too many slot listings in flight; `Retry-After` says when to retry"),
+    ))]
 #[tracing::instrument(skip_all)]
 async fn get_slots(State(state): State<AppState>, caller: Caller, q: QueryPairs) -> Result<Response, ApiError> {
     caller.limit(&state, PublicOperation::Slots).await?;
