@@ -54,7 +54,7 @@ pub fn push_date(out: &mut String, date: Date) {
     if (0..=9999).contains(&year) {
         push_digits(out, year, 4);
     } else {
-        // jiff's range reaches negative and five-digit-free years only at its very edges; keep them readable.
+        // Years before 0 exist only at the edge of jiff's range; `format!` writes their sign.
         out.push_str(&format!("{year:04}"));
     }
     out.push('-');

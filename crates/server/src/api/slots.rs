@@ -177,8 +177,9 @@ fn answer(slots: &[Timestamp], tz: &TimeZone, length: SignedDuration, range: boo
             (offset.to_datetime(at).date(), offset)
         })
         .collect();
-    // Local dates follow the instants except where clocks go back over midnight (e.g. Asia/Beirut in autumn);
-    // a stable sort then files those slots under their date, in time order, as a map would.
+    // Local dates follow the instants except where clocks go back across midnight (daylight time ending after
+    // 00:00 returns to the day before); a stable sort then files those slots under their date, in time order, as
+    // a map would.
     let mut order: Vec<usize> = (0..slots.len()).collect();
     if local.windows(2).any(|w| w[1].0 < w[0].0) {
         order.sort_by_key(|&i| local[i].0);

@@ -1,8 +1,8 @@
 //! Bounds on the work and memory of slot listings.
 //!
 //! A listing's cost grows with the number of candidate starts it walks: the window's length divided by the slot
-//! step, for every host. Anonymous callers choose both, so each answer is capped ([`SlotWorkSettings::
-//! max_starts_per_answer`]) and all listings computing at once share one budget of starts
+//! step, for every host. Anonymous callers choose both, so each answer is capped
+//! ([`SlotWorkSettings::max_starts_per_answer`]) and all listings computing at once share one budget of starts
 //! ([`SlotWorkSettings::max_starts_in_flight`]). A listing that doesn't fit waits its turn for a while, then is
 //! turned away with a time to retry. Memory held by listings in flight is thereby bounded by the budget
 //! whatever the number of callers.
