@@ -10,7 +10,7 @@ use crate::time_text::{local_date_and_iso, utc_iso};
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Legacy parameter names and the current ones they stand for.
 const RENAMES: [(&str, &str); 6] = [
@@ -49,7 +49,7 @@ pub fn query(q: QueryPairs) -> QueryPairs {
 
 /// The legacy answer's `data`. `zone`: the asked time zone (dates and times in it), else UTC with
 /// `Z` times; `range_minutes`: the slot length when ranges were asked for.
-pub fn output(slots: &BTreeSet<Timestamp>, zone: Option<&TimeZone>, range_minutes: Option<i64>) -> Value {
+pub fn output(slots: &[Timestamp], zone: Option<&TimeZone>, range_minutes: Option<i64>) -> Value {
     let utc = TimeZone::UTC;
     let tz = zone.unwrap_or(&utc);
     let text = |at: Timestamp| match zone {
@@ -98,7 +98,7 @@ mod tests {
     #[test]
     fn times_are_utc_without_a_zone_and_local_with_one() {
         let at: Timestamp = "2030-01-07T23:30:00Z".parse().expect("instant");
-        let slots = BTreeSet::from([at]);
+        let slots = [at];
         let utc = output(&slots, None, None);
         assert_eq!(utc["slots"]["2030-01-07"][0]["time"], "2030-01-07T23:30:00.000Z");
         let paris = TimeZone::get("Europe/Paris").expect("zone");
