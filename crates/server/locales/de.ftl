@@ -115,3 +115,4 @@ form-expired = Das Formular ist abgelaufen oder kam von einer anderen Website. B
 error-title = Etwas ist schiefgelaufen
 error-retry = Bitte versuchen Sie es gleich noch einmal.
 too-many = Zu viele Buchungen aus Ihrem Netzwerk. Bitte versuchen Sie es später erneut.
+private-link-expired = Dieser private Link ist abgelaufen oder aufgebraucht. Bitten Sie den Gastgeber um einen neuen.

@@ -115,3 +115,4 @@ form-expired = The form expired or came from another site. Please try again.
 error-title = Something went wrong
 error-retry = Please try again in a moment.
 too-many = Too many bookings from your network. Please try again later.
+private-link-expired = This private link has expired or has been used up. Ask the host for a new one.

@@ -115,3 +115,4 @@ form-expired = El formulario caducó o viene de otro sitio. Inténtelo de nuevo.
 error-title = Algo salió mal
 error-retry = Inténtelo de nuevo en un momento.
 too-many = Demasiadas reservas desde su red. Inténtelo más tarde.
+private-link-expired = Este enlace privado caducó o ya se usó. Pida uno nuevo al anfitrión.

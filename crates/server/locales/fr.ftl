@@ -115,3 +115,4 @@ form-expired = Le formulaire a expiré ou vient d'un autre site. Veuillez réess
 error-title = Un problème est survenu
 error-retry = Veuillez réessayer dans un instant.
 too-many = Trop de réservations depuis votre réseau. Veuillez réessayer plus tard.
+private-link-expired = Ce lien privé a expiré ou a déjà été utilisé. Demandez-en un nouveau à l'hôte.
