@@ -17,6 +17,7 @@ pub mod notification_preferences;
 pub mod one_time_codes;
 pub mod out_of_office;
 pub mod outbox;
+pub mod private_links;
 pub mod rate_limits;
 pub mod readiness;
 pub mod reservations;

@@ -20,6 +20,7 @@ mod notification_preferences;
 mod org_teams;
 mod org_users;
 mod out_of_office;
+mod private_links;
 mod profile_input;
 mod reservations;
 mod schedules;
@@ -78,6 +79,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(slots::router())
         .merge(bookings::router())
         .merge(reservations::router())
+        .merge(private_links::router())
         .merge(out_of_office::router())
         .merge(team_event_types::router())
         .merge(webhooks::router())

@@ -1,6 +1,8 @@
 //! The words of every email, in the recipient's language and time zone, rendered through one HTML and one
-//! plain-text template per family (booking, account). Adding a language means adding a [`Words`] table.
+//! plain-text template per family (booking, account). Booking emails take their words from the Fluent message
+//! files (`crates/server/locales/`), so an attendee reads them in the language they booked in.
 
+use crate::i18n::Lang;
 use askama::Template;
 use convene_core::email::EmailKind;
 use jiff::Timestamp;
@@ -19,12 +21,12 @@ pub struct BookingView {
     pub lang: &'static str,
     pub heading: String,
     pub intro: String,
-    pub rows: Vec<(&'static str, String)>,
+    pub rows: Vec<(String, String)>,
     pub note: Option<String>,
     /// Buttons (label, absolute URL): Reschedule and Cancel for attendees, Confirm and Decline for a host asked
     /// to approve.
     pub links: Vec<(String, String)>,
-    pub footer: &'static str,
+    pub footer: String,
 }
 
 #[derive(Template)]
@@ -89,196 +91,98 @@ pub struct Reader<'a> {
     pub twelve_hour: bool,
 }
 
-/// Labels and sentences of one language.
-struct Words {
-    lang: &'static str,
-    what: &'static str,
-    when: &'static str,
-    who: &'static str,
-    where_: &'static str,
-    description: &'static str,
-    reason: &'static str,
-    previously: &'static str,
-    reference: &'static str,
-    footer: &'static str,
+/// The language of account emails: English until their words move to the message files too.
+fn account_lang(_locale: &str) -> &'static str {
+    "en"
 }
 
-const ENGLISH: Words = Words {
-    lang: "en",
-    what: "What",
-    when: "When",
-    who: "Who",
-    where_: "Where",
-    description: "Additional notes",
-    reason: "Reason",
-    previously: "Previously",
-    reference: "Booking reference",
-    footer: "Sent by convene on behalf of the organizer.",
-};
-
-/// The table for a locale (`en`, `en-GB`, `de`…); English until more are written.
-fn words(_locale: &str) -> &'static Words {
-    &ENGLISH
-}
-
-/// "Monday, 7 September 2026, 09:00 – 09:30 (Europe/Berlin)" in the reader's zone.
-fn when(reader: &Reader<'_>, start: Timestamp, end: Timestamp) -> String {
+/// "Tuesday, 8 January 2030, 09:00 – 09:30 (Europe/London)" in the reader's zone and language.
+fn booking_when(lang: Lang, reader: &Reader<'_>, start: Timestamp, end: Timestamp) -> String {
     let tz = TimeZone::get(reader.time_zone).unwrap_or(TimeZone::UTC);
     let (start, end) = (start.to_zoned(tz.clone()), end.to_zoned(tz));
     let clock = if reader.twelve_hour { "%-I:%M %p" } else { "%H:%M" };
+    let date = lang.text_with(
+        "email-date",
+        &[
+            (
+                "weekday",
+                &lang.text(&format!("wd-{}", start.weekday().to_monday_one_offset())),
+            ),
+            ("day", &start.day().to_string()),
+            ("month", &lang.text(&format!("month-{}", start.month()))),
+            ("year", &start.year().to_string()),
+        ],
+    );
     format!(
-        "{}, {} – {} ({})",
-        start.strftime("%A, %-d %B %Y"),
+        "{date}, {} – {} ({})",
         start.strftime(clock),
         end.strftime(clock),
         reader.time_zone
     )
 }
 
-/// Subject, heading and intro of a booking email kind (English).
-fn booking_lines(kind: EmailKind, f: &BookingFacts<'_>) -> (String, String, String) {
-    let with_organizer = format!("{} with {}", f.title, f.organizer_name);
-    let with_booker = format!("{} with {}", f.title, f.booker_name);
-    match kind {
-        EmailKind::BookingScheduledAttendee => (
-            format!("Confirmed: {with_organizer}"),
-            "Your booking is confirmed".into(),
-            format!(
-                "You are scheduled with {}. A calendar invitation is attached.",
-                f.organizer_name
-            ),
-        ),
-        EmailKind::BookingScheduledOrganizer => (
-            format!("New booking: {with_booker}"),
-            "A new event has been scheduled".into(),
-            format!("{} booked time with you.", f.booker_name),
-        ),
-        EmailKind::BookingRequestedAttendee => (
-            format!("Request sent: {with_organizer}"),
-            "Your booking request was submitted".into(),
-            format!(
-                "{} needs to confirm it; you will get another email when they do.",
-                f.organizer_name
-            ),
-        ),
-        EmailKind::BookingAwaitingApprovalOrganizer => (
-            format!("Action needed: {} requested {}", f.booker_name, f.title),
-            "A booking is waiting for your approval".into(),
-            format!("{} asked to book this time. Confirm or decline it.", f.booker_name),
-        ),
-        EmailKind::BookingDeclinedAttendee => (
-            format!("Declined: {with_organizer}"),
-            "Your booking request was declined".into(),
-            format!("{} could not accept this request.", f.organizer_name),
-        ),
-        EmailKind::BookingCancelledAttendee => (
-            format!("Cancelled: {with_organizer}"),
-            "This event has been cancelled".into(),
-            "The booking below no longer takes place.".into(),
-        ),
-        EmailKind::BookingCancelledOrganizer => (
-            format!("Cancelled: {with_booker}"),
-            "This event has been cancelled".into(),
-            "The booking below no longer takes place.".into(),
-        ),
-        EmailKind::BookingRescheduledAttendee => (
-            format!("Rescheduled: {with_organizer}"),
-            "Your booking has been rescheduled".into(),
-            "The event moved to a new time. The attached invitation updates your calendar.".into(),
-        ),
-        EmailKind::BookingRescheduledOrganizer => (
-            format!("Rescheduled: {with_booker}"),
-            "A booking has been rescheduled".into(),
-            "The event moved to a new time. The attached invitation updates your calendar.".into(),
-        ),
-        EmailKind::BookingRescheduleRequestedAttendee => (
-            format!("Please pick a new time: {with_organizer}"),
-            format!("{} asked you to reschedule", f.organizer_name),
-            format!(
-                "This booking was cancelled so you can choose another time. Please book again with {}.",
-                f.organizer_name
-            ),
-        ),
-        EmailKind::BookingRescheduleRequestedOrganizer => (
-            format!("Reschedule requested: {with_booker}"),
-            "You asked for a new time".into(),
-            format!(
-                "{} has been asked to book another time; this booking is cancelled.",
-                f.booker_name
-            ),
-        ),
-        EmailKind::BookingGuestInvited => (
-            format!("Invitation: {with_organizer}"),
-            "You have been added to an event".into(),
-            "You were added as a guest. A calendar invitation is attached.".to_owned(),
-        ),
-        EmailKind::BookingGuestsAdded => (
-            format!("Guests added: {}", f.title),
-            "New guests joined this event".into(),
-            format!("Added: {}.", f.people.join(", ")),
-        ),
-        EmailKind::BookingNoShowMarkedOrganizer => (
-            format!("Attendance updated: {with_booker}"),
-            "Attendance was recorded".into(),
-            if f.people.is_empty() {
-                "Everyone is marked as present.".to_owned()
-            } else {
-                format!("Marked as absent: {}.", f.people.join(", "))
-            },
-        ),
-        EmailKind::PasswordReset
-        | EmailKind::EmailVerificationCode
-        | EmailKind::EmailChangeConfirmation
-        | EmailKind::EmailChanged
-        | EmailKind::SenderFailing => (String::new(), String::new(), String::new()),
-    }
-}
-
-/// Renders a booking email of `kind` for `reader`.
+/// Renders a booking email of `kind` for `reader`, in the reader's language (English when it is not one of the
+/// pages' languages): the words come from the same Fluent files as the booking pages.
 pub fn booking(
     kind: EmailKind,
     facts: &BookingFacts<'_>,
     reader: &Reader<'_>,
     links: Vec<(String, String)>,
 ) -> Result<Rendered, askama::Error> {
-    let w = words(reader.locale);
-    let (subject, heading, intro) = booking_lines(kind, facts);
+    let lang = Lang::from_tag(reader.locale).unwrap_or_default();
+    let people = facts.people.join(", ");
+    let args = [
+        ("title", facts.title),
+        ("organizer", facts.organizer_name),
+        ("booker", facts.booker_name),
+        ("people", people.as_str()),
+    ];
+    let line = |part: &str| lang.text_with(&format!("email-{}-{part}", kind.as_str()), &args);
+    let intro = if kind == EmailKind::BookingNoShowMarkedOrganizer && facts.people.is_empty() {
+        line("intro-none")
+    } else {
+        line("intro")
+    };
+    let label = |id: &str| lang.text(id);
     let mut rows = vec![
-        (w.what, facts.title.to_owned()),
-        (w.when, when(reader, facts.start, facts.end)),
+        (label("email-what"), facts.title.to_owned()),
+        (label("email-when"), booking_when(lang, reader, facts.start, facts.end)),
     ];
     if let Some(previous) = facts.previous_start {
         let duration = facts.end.duration_since(facts.start);
         let previous_end = previous.checked_add(duration).unwrap_or(previous);
-        rows.push((w.previously, when(reader, previous, previous_end)));
+        rows.push((
+            label("email-previously"),
+            booking_when(lang, reader, previous, previous_end),
+        ));
     }
-    let mut who = vec![format!(
-        "{} <{}> (organizer)",
-        facts.organizer_name, facts.organizer_email
+    let mut who = vec![lang.text_with(
+        "email-organizer",
+        &[("name", facts.organizer_name), ("email", facts.organizer_email)],
     )];
     who.extend(facts.attendees.iter().cloned());
-    rows.push((w.who, who.join(", ")));
+    rows.push((label("email-who"), who.join(", ")));
     if let Some(location) = facts.location.filter(|l| !l.is_empty()) {
-        rows.push((w.where_, location.to_owned()));
+        rows.push((label("email-where"), location.to_owned()));
     }
     if !facts.description.is_empty() {
-        rows.push((w.description, facts.description.to_owned()));
+        rows.push((label("email-description"), facts.description.to_owned()));
     }
     if let Some(reason) = facts.reason.filter(|r| !r.is_empty()) {
-        rows.push((w.reason, reason.to_owned()));
+        rows.push((label("email-reason"), reason.to_owned()));
     }
-    rows.push((w.reference, facts.uid.to_owned()));
+    rows.push((label("email-reference"), facts.uid.to_owned()));
     let view = BookingView {
-        lang: w.lang,
-        heading,
+        lang: lang.code(),
+        heading: line("heading"),
         intro,
         rows,
         note: None,
         links,
-        footer: w.footer,
+        footer: label("email-footer"),
     };
     Ok(Rendered {
-        subject,
+        subject: line("subject"),
         text: BookingText { v: &view }.render()?,
         html: BookingHtml { v: &view }.render()?,
     })
@@ -286,9 +190,8 @@ pub fn booking(
 
 /// A password reset email carrying `token` and a link to the reset page.
 pub fn password_reset(token: &str, link: &str, valid_minutes: i64, locale: &str) -> Result<Rendered, askama::Error> {
-    let w = words(locale);
     let view = AccountView {
-        lang: w.lang,
+        lang: account_lang(locale),
         heading: "Reset your password".into(),
         intro: "Someone asked to reset the password of your convene account. Use this token, or open the link:".into(),
         code: token.to_owned(),
@@ -308,9 +211,8 @@ pub fn password_reset(token: &str, link: &str, valid_minutes: i64, locale: &str)
 
 /// An email verification code.
 pub fn verification_code(code: &str, valid_minutes: i64, locale: &str) -> Result<Rendered, askama::Error> {
-    let w = words(locale);
     let view = AccountView {
-        lang: w.lang,
+        lang: account_lang(locale),
         heading: "Verify your email address".into(),
         intro: "Enter this code to confirm that this address is yours:".into(),
         code: code.to_owned(),
@@ -333,9 +235,8 @@ pub fn email_change_confirmation(
     valid_minutes: i64,
     locale: &str,
 ) -> Result<Rendered, askama::Error> {
-    let w = words(locale);
     let view = AccountView {
-        lang: w.lang,
+        lang: account_lang(locale),
         heading: "Confirm your new email address".into(),
         intro: "Someone asked to use this address for a convene account. Enter this code, or open the link, to \
                 confirm that it is yours:"
@@ -357,9 +258,8 @@ pub fn email_change_confirmation(
 
 /// To a user's previous address once a new one was confirmed.
 pub fn email_changed(new_email: &str, locale: &str) -> Result<Rendered, askama::Error> {
-    let w = words(locale);
     let view = AccountView {
-        lang: w.lang,
+        lang: account_lang(locale),
         heading: "Your email address was changed".into(),
         intro: "The email address of your convene account is now:".into(),
         code: new_email.to_owned(),
@@ -378,9 +278,8 @@ pub fn email_changed(new_email: &str, locale: &str) -> Result<Rendered, askama::
 
 /// To an organization's admins: a sender of theirs is failing and emails fall back to the platform.
 pub fn sender_failing(from_email: &str, error: &str, settings_link: &str) -> Result<Rendered, askama::Error> {
-    let w = words("en");
     let view = AccountView {
-        lang: w.lang,
+        lang: account_lang("en"),
         heading: "An email sender is failing".into(),
         intro: format!(
             "Emails from {from_email} could not be sent through your organization's server, so they are going out \

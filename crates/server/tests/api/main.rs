@@ -24,6 +24,7 @@ mod memberships;
 mod npm;
 mod org_users;
 mod out_of_office;
+mod private_links;
 mod rate_limit;
 mod readiness;
 mod reservations;

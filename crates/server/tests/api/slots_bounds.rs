@@ -148,7 +148,10 @@ async fn the_booking_page_lists_times_under_the_same_bounds() {
     let served = pages.iter().filter(|p| p.status == StatusCode::OK).count();
     assert_eq!(served + refused.len(), pages.len(), "only 200 or 503");
     assert!(served >= 1, "the first listing runs");
-    assert!(!refused.is_empty(), "twelve listings at once cannot all fit a budget of one");
+    assert!(
+        !refused.is_empty(),
+        "twelve listings at once cannot all fit a budget of one"
+    );
     for page in refused {
         assert_eq!(page.headers["retry-after"], "1");
     }

@@ -405,14 +405,20 @@ async fn unknown_hosts_and_hidden_event_types_are_404_pages() {
     assert_eq!(api.expect_error(StatusCode::NOT_FOUND), "Cannot GET /v2/no-such-thing");
 }
 
-/// The link labelled `label` in the last queued email of `kind`, as a path on this server.
-pub async fn emailed_link(app: &TestApp, kind: &str, label: &str) -> String {
-    let sql = "SELECT c.body_text FROM email_outbox o JOIN email_contents c ON c.email_id = o.id WHERE o.kind = $1 ORDER BY o.id DESC";
-    let body: String = match &app.db {
+/// The plain text of the last queued email of `kind`.
+pub async fn emailed_text(app: &TestApp, kind: &str) -> String {
+    let sql = "SELECT c.body_text FROM email_outbox o JOIN email_contents c ON c.email_id = o.id \
+               WHERE o.kind = $1 ORDER BY o.id DESC";
+    match &app.db {
         convene_store::Db::Sqlite(pool) => sqlx::query_scalar(sql).bind(kind).fetch_one(pool).await,
         convene_store::Db::Postgres(pool) => sqlx::query_scalar(sql).bind(kind).fetch_one(pool).await,
     }
-    .expect("a queued email of that kind");
+    .expect("a queued email of that kind")
+}
+
+/// The link labelled `label` in the last queued email of `kind`, as a path on this server.
+pub async fn emailed_link(app: &TestApp, kind: &str, label: &str) -> String {
+    let body = emailed_text(app, kind).await;
     let line = body
         .lines()
         .find(|l| l.starts_with(&format!("{label}: http")))
@@ -460,6 +466,11 @@ async fn the_attendees_email_carries_working_reschedule_and_cancel_links_in_thei
     )
     .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let text = emailed_text(&app, "booking_scheduled_attendee").await;
+    assert!(
+        text.contains("Ihre Buchung ist bestätigt") && text.contains("Montag, 7. Januar 2030, 10:00"),
+        "the attendee reads German, as they booked:\n{text}"
+    );
     let cancel = emailed_link(&app, "booking_scheduled_attendee", "Stornieren").await;
     let reschedule = emailed_link(&app, "booking_scheduled_attendee", "Verlegen").await;
     let page = get(&app, &cancel).await;

@@ -19,7 +19,7 @@ use axum::response::Response;
 use convene_core::schedule::Interval;
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::event_types::EventTypeRecord;
-use convene_store::{event_types, users};
+use convene_store::{event_types, private_links, users};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde_json::Value;
@@ -107,6 +107,39 @@ pub async fn user_event(
     )
     .await;
     let path = format!("/{username}/{slug}");
+    booker(&state, found, &path, &params, &headers, None).await
+}
+
+/// `GET /d/{linkId}/{eventSlug}`: the booker of a private link's event type (hidden or not) while the link lives.
+pub async fn private_event(
+    State(state): State<AppState>,
+    Path((link_id, slug)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let mut params = Params::from_query(query.as_deref());
+    let t = params.lang(&headers);
+    let link = match private_links::find(&state.db, &link_id).await {
+        Ok(Some(l)) => l,
+        Ok(None) => return page::not_found(t),
+        Err(e) => return page::internal(t, e),
+    };
+    if link.is_expired(convene_store::now_ms()) {
+        return super::manage::link_problem(t, StatusCode::GONE, "private-link-expired");
+    }
+    let found = resolve::event_type(
+        &state.db,
+        EventTypeRef {
+            id: Some(link.event_type_id),
+            ..EventTypeRef::default()
+        },
+    )
+    .await;
+    if found.as_ref().is_ok_and(|h| h.event.slug != slug) {
+        return page::not_found(t);
+    }
+    params.push("privateLink", &link.link_id);
+    let path = format!("/d/{link_id}/{slug}");
     booker(&state, found, &path, &params, &headers, None).await
 }
 
@@ -216,8 +249,9 @@ pub(super) async fn booker(
     notice: Option<String>,
 ) -> Response {
     let lang = params.lang(headers);
+    let via_link = params.get("privateLink").is_some();
     let hosted = match found {
-        Ok(h) if !h.event.hidden => h,
+        Ok(h) if !h.event.hidden || via_link => h,
         Ok(_) | Err(ResolveError::EventTypeNotFound | ResolveError::NoHosts | ResolveError::Invalid(_)) => {
             return page::not_found(lang);
         }

@@ -27,6 +27,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, HeaderText};
 use convene_store::bookings::BookingRecord;
+use convene_store::private_links;
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -57,7 +58,7 @@ async fn step(state: &AppState, params: &Params, headers: &HeaderMap) -> Result<
     )
     .await
     {
-        Ok(h) if !h.event.hidden => h,
+        Ok(h) if !h.event.hidden || through_live_link(state, params, h.event.id).await? => h,
         Ok(_) | Err(resolve::ResolveError::EventTypeNotFound | resolve::ResolveError::NoHosts) => {
             return Err(page::not_found(lang));
         }
@@ -76,6 +77,18 @@ async fn step(state: &AppState, params: &Params, headers: &HeaderMap) -> Result<
         length,
         view,
     })
+}
+
+/// Whether the steps came from a live private link of `event_type_id` (which opens hidden event types).
+async fn through_live_link(state: &AppState, params: &Params, event_type_id: i64) -> Result<bool, Response> {
+    let Some(link_id) = params.get("privateLink") else {
+        return Ok(false);
+    };
+    match private_links::find(&state.db, link_id).await {
+        Ok(Some(l)) => Ok(l.event_type_id == event_type_id && !l.is_expired(convene_store::now_ms())),
+        Ok(None) => Ok(false),
+        Err(e) => Err(page::internal(params.lang(&HeaderMap::new()), e)),
+    }
 }
 
 /// The booker again, at the slot's day, saying why (the slot was taken).
@@ -483,7 +496,22 @@ pub async fn submit(
         reservation_uid: params.get("hold").map(str::to_owned),
         rescheduling_reason: None,
     };
-    match booking::create(&state.db, &state.mailer, &step.hosted, request).await {
+    // A private link's use is taken before booking (so racing bookings can't overdraw it) and given back on failure.
+    let link = params.get("privateLink");
+    if let Some(link_id) = link {
+        match private_links::take_use(&state.db, link_id, convene_store::now_ms()).await {
+            Ok(true) => {}
+            Ok(false) => return super::manage::link_problem(t, StatusCode::GONE, "private-link-expired"),
+            Err(e) => return page::internal(t, e),
+        }
+    }
+    let outcome = booking::create(&state.db, &state.mailer, &step.hosted, request).await;
+    if let (Some(link_id), Err(_)) = (link, &outcome)
+        && let Err(e) = private_links::give_back_use(&state.db, link_id).await
+    {
+        tracing::error!(error = %e, "could not give back a private link's use");
+    }
+    match outcome {
         Ok(created) => Redirect::to(&result_href(&created, &params, &step.view)).into_response(),
         Err(BookingError::SlotUnavailable) => taken(&state, &step, &params, None, false).await,
         Err(BookingError::Invalid(e)) => {

@@ -29,6 +29,8 @@ pub fn router() -> Router<AppState> {
             get(calendar_page::user_event).fallback(|| async { page::not_ours() }),
         )
         .route("/team/{team_slug}/{event_slug}", get(calendar_page::team_event))
+        .route("/d/{link_id}/{event_slug}", get(calendar_page::private_event))
+        .route("/d/{link_id}/{event_slug}/embed", get(calendar_page::private_event))
         .route("/team/{team_slug}/{event_slug}/embed", get(calendar_page::team_event))
         .route("/booking/hold", post(form::hold_slot))
         .route("/booking/form", get(form::form_page).post(form::submit))

@@ -9,7 +9,17 @@ use axum::http::{HeaderMap, header};
 const PREFILL: [&str; 4] = ["name", "email", "notes", "guests"];
 /// The booker's own settings, kept on every link and form.
 /// `embed` (the namespace of Cal.com's embed, possibly empty) keeps the pages speaking to the embedding page.
-const SETTINGS: [&str; 7] = ["lang", "tz", "clock", "duration", "rescheduleUid", "token", "embed"];
+/// `privateLink` lets the steps after a private link's booker book its (possibly hidden) event type.
+const SETTINGS: [&str; 8] = [
+    "lang",
+    "tz",
+    "clock",
+    "duration",
+    "rescheduleUid",
+    "token",
+    "embed",
+    "privateLink",
+];
 
 #[derive(Debug, Default, Clone)]
 pub struct Params(Vec<(String, String)>);

@@ -7,6 +7,7 @@ use serde_json::json;
 pub async fn run(j: &mut Journey<'_>) {
     event_types(j).await;
     event_type_webhooks(j).await;
+    private_links(j).await;
     slots(j).await;
     reservations(j).await;
 }
@@ -132,6 +133,42 @@ async fn event_types(j: &mut Journey<'_>) {
             v,
         )
         .await;
+}
+
+async fn private_links(j: &mut Journey<'_>) {
+    let key = j.host_key.clone();
+    let base = format!("/v2/event-types/{}/private-links", j.intro);
+    let uses = j
+        .ok(
+            Method::POST,
+            &base,
+            &key,
+            Some(json!({ "maxUsageCount": 3 })),
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+    j.ok(
+        Method::POST,
+        &base,
+        &key,
+        Some(json!({ "expiresAt": "2031-12-31T23:59:59.000Z" })),
+        None,
+        StatusCode::CREATED,
+    )
+    .await;
+    j.ok(Method::GET, &base, &key, None, None, StatusCode::OK).await;
+    let one = format!("{base}/{}", uses["linkId"].as_str().unwrap_or_default());
+    j.ok(
+        Method::PATCH,
+        &one,
+        &key,
+        Some(json!({ "maxUsageCount": 5 })),
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    j.ok(Method::DELETE, &one, &key, None, None, StatusCode::OK).await;
 }
 
 async fn event_type_webhooks(j: &mut Journey<'_>) {

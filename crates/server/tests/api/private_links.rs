@@ -1,0 +1,148 @@
+//! Private links: the API (create with an expiry or a use limit, list, update, delete) and the booking page
+//! they open, which books a hidden event type while the link lives.
+
+use crate::helpers::TestApp;
+use crate::scheduling::{EVENT_TYPES, SCHEDULES, weekdays_9_to_5};
+use crate::web_booking::{get, post};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+
+/// A host with a hidden event type; returns (host key, event type id).
+async fn hidden_event(app: &TestApp) -> (String, i64) {
+    let host = app.user("priv@example.test").await;
+    app.versioned(
+        Method::POST,
+        "/v2/schedules",
+        Some(&host.key),
+        Some(json!({ "name": "Work", "timeZone": "UTC", "isDefault": true, "availability": weekdays_9_to_5() })),
+        Some(SCHEDULES),
+    )
+    .await
+    .expect_success(StatusCode::CREATED);
+    let event = app
+        .versioned(
+            Method::POST,
+            "/v2/event-types",
+            Some(&host.key),
+            Some(json!({ "title": "Secret", "slug": "secret", "lengthInMinutes": 30, "hidden": true })),
+            Some(EVENT_TYPES),
+        )
+        .await;
+    let id = event.expect_success(StatusCode::CREATED)["id"].as_i64().expect("id");
+    (host.key, id)
+}
+
+async fn book_via(app: &TestApp, event: i64, link: &str, start: &str, email: &str) -> StatusCode {
+    let id = event.to_string();
+    let held = post(
+        app,
+        "/booking/hold",
+        &[
+            ("event", &id),
+            ("start", start),
+            ("tz", "UTC"),
+            ("privateLink", link),
+            ("back", "/"),
+        ],
+    )
+    .await;
+    if held.status != StatusCode::SEE_OTHER || !held.location().starts_with("/booking/form") {
+        return held.status;
+    }
+    let form_path = held.location();
+    let query = form_path.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    let mut fields: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    fields.push(("name".into(), "Pat".into()));
+    fields.push(("email".into(), email.into()));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    post(app, "/booking/form", &pairs).await.status
+}
+
+#[tokio::test]
+async fn a_one_use_link_books_a_hidden_event_type_once_and_then_explains_itself() {
+    let app = TestApp::spawn().await;
+    let (key, event) = hidden_event(&app).await;
+    let path = format!("/v2/event-types/{event}/private-links");
+    let created = app.post(&path, &key, json!({})).await;
+    let link = created.expect_success(StatusCode::CREATED).clone();
+    assert_eq!(link["maxUsageCount"], 1, "one use by default");
+    assert_eq!(link["usageCount"], 0);
+    assert_eq!(link["isExpired"], false);
+    let link_id = link["linkId"].as_str().expect("linkId").to_owned();
+    assert!(
+        link["bookingUrl"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("/d/{link_id}/secret")))
+    );
+
+    assert_eq!(
+        get(&app, "/priv-example-test/secret").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let page = get(&app, &format!("/d/{link_id}/secret?month=2030-01&date=2030-01-07")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.html.contains("data-start=\"2030-01-07T10:00:00.000Z\""));
+    assert_eq!(
+        book_via(&app, event, "nope", "2030-01-07T10:00:00.000Z", "x@example.test").await,
+        StatusCode::NOT_FOUND,
+        "a hidden event type needs a live link"
+    );
+    assert_eq!(
+        book_via(&app, event, &link_id, "2030-01-07T10:00:00.000Z", "pat@example.test").await,
+        StatusCode::SEE_OTHER
+    );
+    let used = app.get(&path, &key).await;
+    assert_eq!(used.expect_success(StatusCode::OK)[0]["usageCount"], 1);
+    assert_eq!(used.data()[0]["isExpired"], true);
+    let gone = get(&app, &format!("/d/{link_id}/secret")).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(gone.html.contains("expired or has been used up"));
+    assert_eq!(
+        book_via(&app, event, &link_id, "2030-01-07T11:00:00.000Z", "again@example.test").await,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn links_expire_by_date_can_be_updated_and_deleted_and_belong_to_their_owner() {
+    let app = TestApp::spawn().await;
+    let (key, event) = hidden_event(&app).await;
+    let path = format!("/v2/event-types/{event}/private-links");
+    let past = app
+        .post(&path, &key, json!({ "expiresAt": "2020-01-01T00:00:00Z" }))
+        .await;
+    let past = past.expect_success(StatusCode::CREATED).clone();
+    assert_eq!(past["isExpired"], true);
+    assert_eq!(past["expiresAt"], "2020-01-01T00:00:00.000Z");
+    assert!(past.get("usageCount").is_none(), "a time-based link");
+    let id = past["linkId"].as_str().expect("id");
+    assert_eq!(get(&app, &format!("/d/{id}/secret")).await.status, StatusCode::GONE);
+
+    let renewed = app
+        .patch(
+            &format!("{path}/{id}"),
+            &key,
+            json!({ "expiresAt": "2040-01-01T00:00:00Z" }),
+        )
+        .await;
+    assert_eq!(renewed.expect_success(StatusCode::OK)["isExpired"], false);
+    assert_eq!(get(&app, &format!("/d/{id}/secret")).await.status, StatusCode::OK);
+    app.post(&path, &key, json!({ "maxUsageCount": 0 }))
+        .await
+        .expect_field_error("maxUsageCount");
+
+    let stranger = app.user("stranger@example.test").await;
+    app.get(&path, &stranger.key).await.expect_error(StatusCode::NOT_FOUND);
+    app.delete(&format!("{path}/{id}"), &key)
+        .await
+        .expect_success(StatusCode::OK);
+    assert_eq!(
+        get(&app, &format!("/d/{id}/secret")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get(&path, &key).await.expect_success(StatusCode::OK),
+        &json!([]),
+        "deleted links are gone"
+    );
+}
