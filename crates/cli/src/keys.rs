@@ -16,7 +16,7 @@ pub const KEY_FILE: &str = "encryption-key";
 /// local SQLite database gets the key in `data_dir/encryption-key`, generated once.
 pub fn load(config: &Config) -> anyhow::Result<Keyring> {
     if !config.encryption_keys.is_empty() {
-        let entries: Vec<&str> = config.encryption_keys.iter().map(|k| k.expose_secret()).collect();
+        let entries: Vec<&str> = config.encryption_keys.iter().map(ExposeSecret::expose_secret).collect();
         return Keyring::from_config(&entries)
             .map_err(|e| anyhow::anyhow!("encryption_keys (CONVENE_ENCRYPTION_KEYS): {e}"));
     }

@@ -155,7 +155,6 @@ const fn in_v6(addr: u128, net: u128, len: u32) -> bool {
 
 fn classify_v4(ip: Ipv4Addr) -> AddressClass {
     use AddressClass::*;
-    let a = u32::from(ip);
     // Single metadata addresses first: each sits inside a wider range that a policy may allow.
     const METADATA: [[u8; 4]; 5] = [
         // AWS, Azure, GCP, OpenStack and most others (link-local, RFC 3927).
@@ -169,6 +168,7 @@ fn classify_v4(ip: Ipv4Addr) -> AddressClass {
         // Azure WireServer: a public-looking address that every Azure VM reaches its host platform through.
         [168, 63, 129, 16],
     ];
+    let a = u32::from(ip);
     if METADATA.iter().any(|m| a == u32::from_be_bytes(*m)) {
         return CloudMetadata;
     }

@@ -93,26 +93,18 @@ fn any_tampering_is_detected() {
     let ring = Keyring::generate();
     let sealed = ring.seal(WEBHOOK_7, "hunter2").expect("seal");
     let (head, payload) = sealed.rsplit_once('.').expect("three parts");
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .expect("base64");
+    let raw = URL_SAFE_NO_PAD.decode(payload).expect("base64");
     for i in 0..raw.len() {
         let mut flipped = raw.clone();
         flipped[i] ^= 0x01;
-        let tampered = format!(
-            "{head}.{}",
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&flipped)
-        );
+        let tampered = format!("{head}.{}", URL_SAFE_NO_PAD.encode(&flipped));
         assert_eq!(
             ring.open(WEBHOOK_7, &tampered).err(),
             Some(KeyringError::Unauthentic),
             "byte {i}"
         );
     }
-    let truncated = format!(
-        "{head}.{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&raw[..raw.len() - 1])
-    );
+    let truncated = format!("{head}.{}", URL_SAFE_NO_PAD.encode(&raw[..raw.len() - 1]));
     assert_eq!(ring.open(WEBHOOK_7, &truncated).err(), Some(KeyringError::Unauthentic));
 }
 

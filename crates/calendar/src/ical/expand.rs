@@ -129,7 +129,7 @@ fn to_rrule(rule: &ICalendarRecurrenceRule, until: Option<DateTime>) -> Result<R
     if rule.rscale.is_some() {
         return Err("RSCALE (non-Gregorian recurrence) is not supported".into());
     }
-    if rule.bymonth.iter().any(|m| m.is_leap()) {
+    if rule.bymonth.iter().any(calcard::icalendar::ICalendarMonth::is_leap) {
         return Err("leap months are not supported".into());
     }
     let freq = match rule.freq {

@@ -182,7 +182,7 @@ async fn redirects_are_followed_and_each_target_is_checked() {
 #[tokio::test]
 async fn oversized_feeds_are_refused_by_length_or_while_reading() {
     let (base, _) = feed_server().await;
-    let http = Http::new(crate::fixtures::client(), std::time::Duration::from_secs(5)).with_max_body_bytes(1024 * 1024);
+    let http = Http::new(client(), std::time::Duration::from_secs(5)).with_max_body_bytes(1024 * 1024);
     for path in ["big.ics", "endless.ics"] {
         let err = fetch_feed(&http, &base.join(path).expect("url"), &FeedValidators::default()).await;
         assert_eq!(err, Err(CalendarError::TooLarge { limit: 1024 * 1024 }), "{path}");

@@ -116,8 +116,7 @@ mod tests {
         app(rule)
             .oneshot(req)
             .await
-            .map(|r| r.status())
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            .map_or(StatusCode::INTERNAL_SERVER_ERROR, |r| r.status())
     }
 
     #[tokio::test]

@@ -62,7 +62,7 @@ impl Breakers {
     }
 
     fn with<T>(&self, sender: &SenderConfig, f: impl FnOnce(&mut BreakerState) -> T) -> T {
-        let mut states = self.states.lock().unwrap_or_else(|p| p.into_inner());
+        let mut states = self.states.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let state = states.entry(sender.id).or_default();
         if state.version != sender.version {
             // New settings start closed; otherwise adopt what another process recorded if it is stricter.

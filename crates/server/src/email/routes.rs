@@ -217,7 +217,7 @@ impl Mailer {
 
     /// The pooled SMTP client of a sender's current settings (a new version gets a new pool).
     pub fn smtp_client(&self, sender: &SenderConfig) -> Arc<SmtpClient> {
-        let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+        let mut clients = self.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         clients.retain(|(id, version), _| *id != sender.id || *version == sender.version);
         clients
             .entry((sender.id, sender.version))

@@ -165,7 +165,10 @@ impl Directory {
     }
 
     pub fn invalidate(&self, org: i64) {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner()).remove(&org);
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&org);
     }
 
     pub async fn get(
@@ -176,7 +179,11 @@ impl Directory {
         http: &reqwest::Client,
         org: i64,
     ) -> StoreResult<Arc<OrgSenders>> {
-        if let Some((at, found)) = self.entries.lock().unwrap_or_else(|p| p.into_inner()).get(&org)
+        if let Some((at, found)) = self
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&org)
             && at.elapsed() < self.ttl
         {
             return Ok(found.clone());
@@ -203,7 +210,7 @@ impl Directory {
         let loaded = Arc::new(loaded);
         self.entries
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(org, (Instant::now(), loaded.clone()));
         Ok(loaded)
     }

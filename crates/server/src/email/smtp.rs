@@ -252,7 +252,7 @@ impl SmtpClient {
     }
 
     fn take_idle(&self) -> Option<AsyncSmtpConnection> {
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         while let Some(entry) = idle.pop() {
             if entry.since.elapsed() < MAX_IDLE && !entry.conn.has_broken() {
                 return Some(entry.conn);
@@ -265,7 +265,7 @@ impl SmtpClient {
         if conn.has_broken() {
             return;
         }
-        let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let mut idle = self.idle.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         idle.push(Idle {
             conn,
             since: Instant::now(),

@@ -125,7 +125,7 @@ impl Limits {
         match &self.counts {
             Counts::Memory(counts) => counts.give_back(key, now, &rate),
             Counts::Database { db, .. } => {
-                rate_limits::give_back(db, key.limiter(), &key.subject(), now, &rate).await?
+                rate_limits::give_back(db, key.limiter(), &key.subject(), now, &rate).await?;
             }
         }
         Ok(())

@@ -168,9 +168,7 @@ async fn add_guests(
         };
         let mut attendee = filled.parse(&format!("guests[{i}]"))?;
         if existing.iter().any(|a| a.email == attendee.email)
-            || new
-                .iter()
-                .any(|n: &convene_store::bookings::NewAttendee| n.email == attendee.email)
+            || new.iter().any(|n: &bookings::NewAttendee| n.email == attendee.email)
         {
             return Err(ApiError::field(
                 &format!("guests[{i}].email"),
@@ -228,15 +226,16 @@ async fn ics(db: &Db, booking: &BookingRecord) -> Result<String, ApiError> {
         summary: booking.title.clone(),
         description: booking.description.clone(),
         location: booking.location.clone(),
-        organizer: host
-            .map(|h| Party {
-                name: h.name.unwrap_or(h.username),
-                email: h.email,
-            })
-            .unwrap_or(Party {
+        organizer: host.map_or(
+            Party {
                 name: String::new(),
                 email: String::new(),
-            }),
+            },
+            |h| Party {
+                name: h.name.unwrap_or(h.username),
+                email: h.email,
+            },
+        ),
         attendees: attendees
             .into_iter()
             .map(|a| Party {

@@ -50,7 +50,7 @@ fn sort(q: &QueryPairs) -> Result<&'static str, ApiError> {
 
 fn instant_param(q: &QueryPairs, key: &str) -> Result<Option<i64>, ApiError> {
     Ok(q.get(key)
-        .map(|v| parse_instant(key, v).map(|t| t.as_millisecond()))
+        .map(|v| parse_instant(key, v).map(jiff::Timestamp::as_millisecond))
         .transpose()?)
 }
 

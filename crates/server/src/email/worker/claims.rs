@@ -36,7 +36,7 @@ impl Held {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
-        self.ids.lock().unwrap_or_else(|p| p.into_inner())
+        self.ids.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

@@ -38,7 +38,7 @@ impl SenderGates {
     /// A place among `sender`'s emails in flight, held until dropped; or, when the sender is at its cap, how long
     /// the email should wait before it is due again.
     pub(super) fn enter(&self, sender: i64) -> Result<OwnedSemaphorePermit, Duration> {
-        let mut gates = self.gates.lock().unwrap_or_else(|p| p.into_inner());
+        let mut gates = self.gates.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let gate = gates.entry(sender).or_insert_with(|| Gate {
             permits: Arc::new(Semaphore::new(self.cap)),
             saturated_since: None,

@@ -163,10 +163,7 @@ fn flatten(error: &ValidationError<'_>, schema: &Value) -> Vec<(String, String, 
     let pointer = error.instance_path().as_str().to_owned();
     match error.kind() {
         ValidationErrorKind::Required { property } => {
-            let name = property
-                .as_str()
-                .map(str::to_owned)
-                .unwrap_or_else(|| property.to_string());
+            let name = property.as_str().map_or_else(|| property.to_string(), str::to_owned);
             vec![(
                 format!("{pointer}/{}", escape(&name)),
                 "a value (the property is required)".to_owned(),
@@ -256,8 +253,10 @@ fn branch_label(schema: &Value, keyword_path: &str, index: usize) -> String {
     schema
         .pointer(&format!("{keyword_path}/{index}/$ref"))
         .and_then(Value::as_str)
-        .map(|r| r.trim_start_matches("#/components/schemas/").to_owned())
-        .unwrap_or_else(|| format!("#{index}"))
+        .map_or_else(
+            || format!("#{index}"),
+            |r| r.trim_start_matches("#/components/schemas/").to_owned(),
+        )
 }
 
 /// The validator's own sentence for an error, minus the instance it quotes (reported separately).

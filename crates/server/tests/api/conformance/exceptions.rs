@@ -276,7 +276,7 @@ mod tests {
                 );
             }
             let reason = match entry.why {
-                Why::ReferenceWrong(r) => r,
+                ReferenceWrong(r) => r,
                 Why::Todo(r) => {
                     assert!(r.starts_with("TODO(issue 12): "), "{r}");
                     r

@@ -26,7 +26,7 @@ async fn act(app: &TestApp, path: &str, key: Option<&str>, body: Value) -> Value
 async fn delivered_since(app: &TestApp, receiver: &Receiver, seen: &mut usize) -> Vec<Value> {
     drain(app, now()).await;
     let got = receiver.received();
-    let fresh = got[*seen..].iter().map(|r| r.json()).collect();
+    let fresh = got[*seen..].iter().map(super::receiver::Received::json).collect();
     *seen = got.len();
     fresh
 }

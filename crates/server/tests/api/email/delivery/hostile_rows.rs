@@ -75,7 +75,7 @@ async fn control_characters_in_stored_rows_never_add_headers_or_recipients() {
         let parsed = mail_parser::MessageParser::default()
             .parse(&m.data)
             .expect("the message parses");
-        let names: Vec<&str> = parsed.headers().iter().map(|h| h.name()).collect();
+        let names: Vec<&str> = parsed.headers().iter().map(mail_parser::Header::name).collect();
         assert!(!names.iter().any(|n| n.eq_ignore_ascii_case("bcc")), "{names:?}");
         assert_eq!(
             names.iter().filter(|n| n.eq_ignore_ascii_case("subject")).count(),

@@ -89,6 +89,16 @@ async fn control_a_client_without_nodelay_does_stall_on_delayed_acks() {
     use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
     use lettre::transport::smtp::extension::ClientId;
 
+    async fn send(conn: &mut AsyncSmtpConnection, i: usize) {
+        let message = lettre::Message::builder()
+            .from("from@example.test".parse().expect("from"))
+            .to("to@example.test".parse().expect("to"))
+            .subject(format!("control {i}"))
+            .body(format!("control body {i}\r\n"))
+            .expect("message");
+        conn.send(message.envelope(), &message.formatted()).await.expect("send");
+    }
+
     let fake = FakeSmtp::start(FakeSmtpConfig::default()).await;
     fake.set_behavior(Behavior {
         delayed_ack: true,
@@ -100,15 +110,6 @@ async fn control_a_client_without_nodelay_does_stall_on_delayed_acks() {
     let mut conn = AsyncSmtpConnection::connect_with_transport(stream, &ClientId::Domain("control.test".into()))
         .await
         .expect("greeting");
-    async fn send(conn: &mut AsyncSmtpConnection, i: usize) {
-        let message = lettre::Message::builder()
-            .from("from@example.test".parse().expect("from"))
-            .to("to@example.test".parse().expect("to"))
-            .subject(format!("control {i}"))
-            .body(format!("control body {i}\r\n"))
-            .expect("message");
-        conn.send(message.envelope(), &message.formatted()).await.expect("send");
-    }
     send(&mut conn, 0).await;
     for i in 1..=10 {
         send(&mut conn, i).await;

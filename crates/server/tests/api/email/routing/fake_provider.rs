@@ -65,13 +65,17 @@ impl FakeProvider {
     }
 
     pub(super) fn calls(&self) -> Vec<ApiCall> {
-        self.state.calls.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.state
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 }
 
 async fn provider_api(
     State(state): State<FakeApiState>,
-    method: axum::http::Method,
+    method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
@@ -84,7 +88,11 @@ async fn provider_api(
         content_type: text(header::CONTENT_TYPE),
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     };
-    state.calls.lock().unwrap_or_else(|p| p.into_inner()).push(call.clone());
+    state
+        .calls
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(call.clone());
     let auth = call.authorization.as_deref();
     let sendgrid_ok = auth == Some(&format!("Bearer {SENDGRID_KEY}"));
     let sparkpost_ok = auth == Some(SPARKPOST_KEY);
