@@ -34,11 +34,14 @@ use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
-use utoipa_scalar::{Scalar, Servable};
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 /// The whole HTTP surface for `state`.
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api::router().split_for_parts();
+    // The docs viewer's files are built into the binary (no CDN), so `/docs` works offline; it reads the
+    // document served below and checks it with no outside validator.
+    let docs = SwaggerUi::new("/docs").config(Config::new(["/v2/openapi.json"]).validator_url("none"));
     let openapi_json = serde_json::to_value(&openapi).unwrap_or_default();
     let max_body = state.settings.max_body_bytes;
     // Health and metrics answer monitors in their own shapes (a 503 readiness body lists the checks), so they are
@@ -50,7 +53,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(api)
         .route("/v2/openapi.json", get(move || async move { axum::Json(openapi_json) }))
-        .merge(Scalar::with_url("/docs", openapi))
+        .merge(docs)
         .merge(web::router())
         .fallback(api::error::no_route)
         .layer(DefaultBodyLimit::max(max_body))

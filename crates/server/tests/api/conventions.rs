@@ -204,7 +204,46 @@ async fn openapi_document_describes_the_routes() {
         .send()
         .await
         .expect("send");
-    assert_eq!(docs.status(), StatusCode::OK);
+    // The viewer lives under `/docs/`; the bare path sends browsers there.
+    assert!(docs.status().is_redirection(), "{}", docs.status());
+    assert_eq!(docs.headers()["location"], "/docs/");
+}
+
+/// `/docs` works on a machine without internet: the page and everything it loads come from this server,
+/// and it reads this server's document.
+#[tokio::test]
+async fn the_api_docs_load_nothing_from_outside() {
+    let app = TestApp::spawn().await;
+    let text = |path: String| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .get(format!("{}{path}", app.address))
+                .send()
+                .await
+                .expect("send");
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            response.text().await.expect("text")
+        }
+    };
+    let page = text("/docs/".into()).await;
+    let mut assets = Vec::new();
+    for attribute in ["src=\"", "href=\""] {
+        for piece in page.split(attribute).skip(1) {
+            let target = piece.split('"').next().unwrap_or_default().to_owned();
+            assert!(!target.contains("//"), "the page loads {target} from elsewhere");
+            assets.push(target);
+        }
+    }
+    assert!(assets.iter().any(|a| a.ends_with(".js")), "{page}");
+    for asset in assets {
+        let body = text(format!("/docs/{}", asset.trim_start_matches("./"))).await;
+        assert!(!body.is_empty(), "{asset}");
+    }
+    let init = text("/docs/swagger-initializer.js".into()).await;
+    assert!(init.contains("/v2/openapi.json"), "{init}");
+    assert!(!init.contains("https://"), "{init}");
 }
 
 #[tokio::test]

@@ -311,3 +311,97 @@ async fn the_host_moves_a_booking_to_another_place() {
         .await
         .expect_error(StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_bookings_attendees_are_listed_read_and_added() {
+    let app = TestApp::spawn().await;
+    let (host, id) = host_with_event(
+        &app,
+        "attendees.host@example.test",
+        "UTC",
+        weekdays_9_to_5(),
+        json!({ "title": "Meet", "slug": "meet", "lengthInMinutes": 30 }),
+    )
+    .await;
+    let booked = book(&app, id, "2030-01-07T09:00:00Z", "first@example.test").await;
+    let booked = booked.expect_success(StatusCode::CREATED).clone();
+    let base = format!("/v2/bookings/{}/attendees", booked["uid"].as_str().expect("uid"));
+    let call =
+        |method: Method, path: String, key: Option<String>, body: Option<Value>, version: Option<&'static str>| {
+            let app = &app;
+            async move { app.versioned(method, &path, key.as_deref(), body, version).await }
+        };
+    let key = Some(host.key.clone());
+    let list = call(Method::GET, base.clone(), key.clone(), None, Some(BOOKINGS)).await;
+    let list = list.expect_success(StatusCode::OK).clone();
+    assert_eq!(list.as_array().map(Vec::len), Some(1));
+    assert_eq!(list[0]["email"], "first@example.test");
+    assert_eq!(list[0]["bookingId"], booked["id"]);
+
+    let added = call(
+        Method::POST,
+        base.clone(),
+        key.clone(),
+        Some(json!({ "name": "Second Person", "email": "second@example.test", "timeZone": "Europe/Paris" })),
+        Some(BOOKINGS),
+    )
+    .await;
+    let added = added.expect_success(StatusCode::CREATED).clone();
+    assert_eq!(
+        (added["name"].clone(), added["timeZone"].clone()),
+        (json!("Second Person"), json!("Europe/Paris"))
+    );
+    let one = call(
+        Method::GET,
+        format!("{base}/{}", added["id"]),
+        key.clone(),
+        None,
+        Some(BOOKINGS),
+    )
+    .await;
+    assert_eq!(one.expect_success(StatusCode::OK)["email"], "second@example.test");
+    // The new attendee is told by email.
+    let sql = "SELECT COUNT(*) FROM email_outbox WHERE to_email = 'second@example.test'";
+    let told: i64 = match &app.db {
+        convene_store::Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+        convene_store::Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await,
+    }
+    .expect("count");
+    assert_eq!(told, 1);
+
+    // Bad input names the field; strangers and unknown ids get 404; the version is required.
+    call(
+        Method::POST,
+        base.clone(),
+        key.clone(),
+        Some(json!({ "name": "Again", "email": "second@example.test", "timeZone": "UTC" })),
+        Some(BOOKINGS),
+    )
+    .await
+    .expect_field_error("email");
+    call(
+        Method::POST,
+        base.clone(),
+        key.clone(),
+        Some(json!({ "name": "No zone", "email": "z@example.test" })),
+        Some(BOOKINGS),
+    )
+    .await
+    .expect_field_error("timeZone");
+    call(Method::GET, format!("{base}/999999"), key.clone(), None, Some(BOOKINGS))
+        .await
+        .expect_error(StatusCode::NOT_FOUND);
+    let stranger = app.user("not.invited@example.test").await;
+    call(
+        Method::GET,
+        base.clone(),
+        Some(stranger.key.clone()),
+        None,
+        Some(BOOKINGS),
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND);
+    call(Method::GET, base.clone(), key.clone(), None, None)
+        .await
+        .expect_error(StatusCode::NOT_FOUND);
+}

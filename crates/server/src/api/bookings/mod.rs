@@ -4,6 +4,7 @@
 //! Cal.com's legacy controller) and these shapes elsewhere; adding guests exists in 2024-08-13 only.
 
 mod actions;
+mod attendees;
 mod create;
 mod list;
 mod location;
@@ -16,7 +17,7 @@ pub use output::BookingOutput;
 /// controller has the operation (create, list, get, cancel).
 const CURRENT: &str = "2024-08-13";
 
-/// Updating the location exists in the current version only.
+/// Updating the location and the attendees operations exist in the current version only.
 const LOCATION_VERSION: VersionRule = VersionRule::Required {
     version: CURRENT,
     missing: axum::http::StatusCode::NOT_FOUND,
@@ -41,9 +42,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(status::decline_booking))
         .merge(actions::router())
         .merge(
-            // Cal.com documents a 404 for this endpoint without its version header.
+            // Cal.com documents a 404 for these endpoints without their version header.
             OpenApiRouter::new()
                 .routes(routes!(location::update_location))
+                .routes(routes!(attendees::list_attendees, attendees::add_attendee))
+                .routes(routes!(attendees::get_attendee))
                 .route_layer(axum::middleware::from_fn(|r, n| enforce(LOCATION_VERSION, r, n))),
         )
 }
