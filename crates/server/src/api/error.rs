@@ -14,6 +14,7 @@ use crate::limits::LimitError;
 use crate::scheduling::booking::BookingError;
 use crate::scheduling::resolve::ResolveError;
 use crate::tenancy::access::AccessError;
+use crate::workflows::WorkflowError;
 use crate::{email, webhooks};
 use axum::Json;
 use axum::extract::Request;
@@ -193,6 +194,7 @@ impl From<BookingError> for ApiError {
             BookingError::Store(store) => store.into(),
             BookingError::Emails(emails) => emails.into(),
             BookingError::Webhooks(webhooks) => webhooks.into(),
+            BookingError::Workflows(workflows) => workflows.into(),
         }
     }
 }
@@ -211,6 +213,17 @@ impl From<webhooks::EnqueueError> for ApiError {
         match e {
             webhooks::EnqueueError::Store(store) => store.into(),
             render @ webhooks::EnqueueError::Render(_) => ApiError::Internal(render.into()),
+        }
+    }
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(e: WorkflowError) -> Self {
+        match e {
+            WorkflowError::Invalid(field) => ApiError::Validation(field),
+            WorkflowError::NotFound => ApiError::not_found("Workflow"),
+            WorkflowError::Store(store) => store.into(),
+            render @ WorkflowError::Render(_) => ApiError::Internal(render.into()),
         }
     }
 }

@@ -223,7 +223,9 @@ fn booking_lines(kind: EmailKind, f: &BookingFacts<'_>) -> (String, String, Stri
                 format!("Marked as absent: {}.", f.people.join(", "))
             },
         ),
-        EmailKind::PasswordReset
+        // Workflow emails are written by the team (`workflows::render`); account emails have their own family.
+        EmailKind::WorkflowEmail
+        | EmailKind::PasswordReset
         | EmailKind::EmailVerificationCode
         | EmailKind::EmailChangeConfirmation
         | EmailKind::EmailChanged
