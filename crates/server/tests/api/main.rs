@@ -39,3 +39,4 @@ mod web_senders_browser;
 mod webhook_worker_lifecycle;
 mod webhooks;
 mod worker_leases;
+mod workflows;
