@@ -171,7 +171,10 @@ async fn a_day_before_reminder_is_queued_moved_cancelled_and_sent_at_its_time() 
         .iter()
         .find(|r| r.to_email == "member@acme.test")
         .expect("the host's");
-    assert_eq!(to_host.subject, "Soon: Intro with Ada <Lovelace> at 10:00 Europe/London");
+    assert_eq!(
+        to_host.subject,
+        "Soon: Intro with Ada <Lovelace> at 10:00 Europe/London"
+    );
 
     // The booking's own emails go now; the reminders wait for their time.
     let now = t.rig.run().await;
