@@ -287,11 +287,11 @@ mod tests {
             organizer_email: "olga@example.test",
             attendee_name: name,
             attendee_email: "ada@example.test",
-            start: "2030-01-07T09:00:00Z".parse().unwrap(),
-            end: "2030-01-07T09:30:00Z".parse().unwrap(),
+            start: "2030-01-07T09:00:00Z".parse().expect("an instant"),
+            end: "2030-01-07T09:30:00Z".parse().expect("an instant"),
             location: Some("https://meet.example.test/abc"),
             notes: Some("bring slides"),
-            answers: answers.as_object().unwrap(),
+            answers: answers.as_object().expect("an object"),
             time_zone: zone,
             twelve_hour: false,
         })
@@ -304,7 +304,7 @@ mod tests {
             "<p>{EVENT_DATE_ddd, MMM D, YYYY h:mma}</p>",
             &vars("Asia/Tokyo", "Ada"),
         )
-        .unwrap();
+        .expect("renders");
         assert_eq!(copy.subject, "18:00 Asia/Tokyo");
         assert!(copy.text.contains("Mon, Jan 7, 2030 6:00pm"), "{}", copy.text);
     }
@@ -316,7 +316,7 @@ mod tests {
             "<p>{ATTENDEE} from {COMPANY_NAME} {unknown}</p>",
             &vars("UTC", "Eve\r\nBcc: x@y.z <script>"),
         )
-        .unwrap();
+        .expect("renders");
         assert_eq!(copy.subject, "Hi Eve Bcc: x@y.z <script>");
         assert!(
             copy.html
