@@ -13,7 +13,7 @@ use convene_store::event_types::{self, EventTypeRecord};
 use convene_store::outbox::{self, NewEmail};
 use convene_store::users::{self, UserRecord};
 use convene_store::workflows::{self as store, ReminderScope, WorkflowRecord};
-use convene_store::{Tx, teams};
+use convene_store::{StoreError, Tx, teams};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
@@ -156,9 +156,10 @@ impl<'a> People<'a> {
         event_type: &EventTypeRecord,
         team_id: i64,
     ) -> Result<People<'a>, WorkflowError> {
+        // The host is a foreign key of the booking: always there while the booking is.
         let host = users::find(&mut *tx, UserId(booking.host_id))
             .await?
-            .ok_or(WorkflowError::NotFound)?;
+            .ok_or(StoreError::NotFound("the booking's host"))?;
         let organization_id = teams::find(&mut *tx, TeamId(team_id))
             .await?
             .and_then(|t| t.parent_id)

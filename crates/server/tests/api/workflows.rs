@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 const KIND: &str = "workflow_email";
 
 /// acme's team "Sales" with its MEMBER as the one host of a 30-minute event type "Intro" (works 9–17 UTC).
-struct Team {
-    rig: EmailRig,
+pub(crate) struct Team {
+    pub(crate) rig: EmailRig,
     org: i64,
     team: i64,
     owner: Person,
@@ -25,7 +25,7 @@ struct Team {
 }
 
 impl Team {
-    async fn start(custom_smtp: bool) -> Team {
+    pub(crate) async fn start(custom_smtp: bool) -> Team {
         let rig = EmailRig::start().await;
         let t = rig.tenants(custom_smtp).await;
         let app = &rig.app;
@@ -77,7 +77,7 @@ impl Team {
     }
 
     /// A workflow emailing the attendee and the host `offset` hours before each booking of "Intro".
-    fn reminder(&self, hours: i64) -> Value {
+    pub(crate) fn reminder(&self, hours: i64) -> Value {
         json!({
             "name": "Day before",
             "activation": { "isActiveOnAllEventTypes": false, "activeOnEventTypeIds": [self.event] },
@@ -95,7 +95,7 @@ impl Team {
         })
     }
 
-    async fn create(&self, body: Value) -> Value {
+    pub(crate) async fn create(&self, body: Value) -> Value {
         self.app()
             .post(&self.path(), &self.owner.key, body)
             .await
@@ -104,7 +104,7 @@ impl Team {
     }
 
     /// Books "Intro" at `start` for an attendee in Tokyo; returns the booking uid.
-    async fn book(&self, start: &str, email: &str) -> String {
+    pub(crate) async fn book(&self, start: &str, email: &str) -> String {
         let body = json!({ "eventTypeId": self.event, "start": start,
             "attendee": { "name": "Ada <Lovelace>", "email": email, "timeZone": "Asia/Tokyo" } });
         self.app()
@@ -129,14 +129,14 @@ impl Team {
         rows
     }
 
-    async fn pending(&self) -> Vec<EmailRecord> {
+    pub(crate) async fn pending(&self) -> Vec<EmailRecord> {
         let mut rows = self.reminders().await;
         rows.retain(|r| r.status == "queued");
         rows
     }
 }
 
-fn ms(instant: &str) -> i64 {
+pub(crate) fn ms(instant: &str) -> i64 {
     instant.parse::<jiff::Timestamp>().expect("an instant").as_millisecond()
 }
 
