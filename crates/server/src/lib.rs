@@ -4,8 +4,10 @@
 
 pub mod accounts;
 pub mod api;
+pub mod booking_links;
 pub mod credentials;
 pub mod email;
+pub mod i18n;
 pub mod limits;
 pub mod metrics;
 mod ops;
@@ -56,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(axum::middleware::from_fn(api::error::envelope))
         .merge(ops)
+        .layer(axum::middleware::from_fn(api::cors::public_cors))
         .layer(CatchPanicLayer::new())
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track_requests))
         .layer(TraceLayer::new_for_http())

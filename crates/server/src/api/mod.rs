@@ -6,6 +6,7 @@ mod api_keys;
 pub mod auth;
 mod bookings;
 pub mod caller;
+pub mod cors;
 pub mod dto;
 mod email_deliveries;
 pub mod envelope;

@@ -21,6 +21,9 @@ pub struct BookingView {
     pub intro: String,
     pub rows: Vec<(&'static str, String)>,
     pub note: Option<String>,
+    /// Buttons (label, absolute URL): Reschedule and Cancel for attendees, Confirm and Decline for a host asked
+    /// to approve.
+    pub links: Vec<(String, String)>,
     pub footer: &'static str,
 }
 
@@ -234,7 +237,12 @@ fn booking_lines(kind: EmailKind, f: &BookingFacts<'_>) -> (String, String, Stri
 }
 
 /// Renders a booking email of `kind` for `reader`.
-pub fn booking(kind: EmailKind, facts: &BookingFacts<'_>, reader: &Reader<'_>) -> Result<Rendered, askama::Error> {
+pub fn booking(
+    kind: EmailKind,
+    facts: &BookingFacts<'_>,
+    reader: &Reader<'_>,
+    links: Vec<(String, String)>,
+) -> Result<Rendered, askama::Error> {
     let w = words(reader.locale);
     let (subject, heading, intro) = booking_lines(kind, facts);
     let mut rows = vec![
@@ -268,6 +276,7 @@ pub fn booking(kind: EmailKind, facts: &BookingFacts<'_>, reader: &Reader<'_>) -
         intro,
         rows,
         note: None,
+        links,
         footer: w.footer,
     };
     Ok(Rendered {

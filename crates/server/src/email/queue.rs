@@ -3,6 +3,8 @@
 
 use super::compose::{self, BookingFacts, Reader, Rendered};
 use super::routes::Mailer;
+use crate::booking_links::{self, LinkAction};
+use crate::i18n::Lang;
 use crate::time_text::ts;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
@@ -276,7 +278,8 @@ pub async fn booking_emails(
     let now = Timestamp::now().as_millisecond();
     let recipients = recipients(&change, booking, &attendees, &host, &organizer_name, switches);
     for to in &recipients {
-        let rendered = compose::booking(to.kind, &facts, &to.reader).map_err(|source| EnqueueError::Render {
+        let links = manage_links(mailer, booking, to.kind, to.reader.locale);
+        let rendered = compose::booking(to.kind, &facts, &to.reader, links).map_err(|source| EnqueueError::Render {
             what: "booking",
             source,
         })?;
@@ -295,6 +298,35 @@ pub async fn booking_emails(
         outbox::enqueue(&mut *tx, &email, now).await?;
     }
     Ok(recipients.len())
+}
+
+/// The buttons of one recipient's email: attendees may reschedule or cancel a live booking, a host asked to
+/// approve may confirm or decline — each through a link whose token works only for that booking and action.
+fn manage_links(mailer: &Mailer, booking: &BookingRecord, kind: EmailKind, locale: &str) -> Vec<(String, String)> {
+    let actions: &[(LinkAction, &str)] = match kind {
+        EmailKind::BookingScheduledAttendee
+        | EmailKind::BookingRequestedAttendee
+        | EmailKind::BookingRescheduledAttendee
+        | EmailKind::BookingGuestInvited => &[(LinkAction::Reschedule, "reschedule"), (LinkAction::Cancel, "cancel")],
+        EmailKind::BookingAwaitingApprovalOrganizer => &[
+            (LinkAction::Confirm, "confirm-submit"),
+            (LinkAction::Decline, "decline-submit"),
+        ],
+        _ => &[],
+    };
+    let lang = Lang::from_tag(locale).unwrap_or_default();
+    actions
+        .iter()
+        .filter_map(|(action, label)| {
+            let path = booking_links::path(mailer.keyring(), &booking.uid, *action)?;
+            let url = format!(
+                "{}{path}&lang={}",
+                mailer.settings.public_url.trim_end_matches('/'),
+                lang.code()
+            );
+            Some((lang.text(label), url))
+        })
+        .collect()
 }
 
 /// The calendar object every email of one change carries.

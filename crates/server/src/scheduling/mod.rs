@@ -5,4 +5,8 @@ pub mod availability;
 pub mod booking;
 pub mod calendar;
 pub mod event_settings;
+pub mod hold;
+pub mod reschedule;
 pub mod resolve;
+pub mod slots;
+pub mod status;

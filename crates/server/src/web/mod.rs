@@ -1,9 +1,15 @@
 //! Server-rendered pages: sign-in, sign-out, password reset, confirming a new email address, the signed-in landing
-//! page and an organization's settings (email senders and the delivery log).
+//! page, an organization's settings (email senders and the delivery log), and the public booking pages.
+//!
+//! Every page links one stylesheet (and the booking pages one small script) from `/static/`, under a name
+//! carrying its hash; a strict CSP allows nothing inline. Only the booking pages may be framed (for embedding on
+//! other sites); every other page keeps `X-Frame-Options: DENY`.
 //!
 //! Sessions live in the database (the cookie holds a random token, the table its hash). Every
 //! form carries a CSRF token: before sign-in a double-submit cookie, after it the session's own.
 
+pub mod assets;
+mod booker;
 mod confirm_email;
 mod limited;
 mod pages;
@@ -15,16 +21,48 @@ use crate::state::AppState;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{get, post};
+use tower_http::compression::CompressionLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 const SENDERS: &str = "/settings/organizations/{org_id}/email-senders";
 
+/// The content security policy: scripts and styles only from our own `/static/`, forms only to ourselves, and
+/// framing by `$frame`.
+macro_rules! csp {
+    ($frame:literal) => {
+        concat!(
+            "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; ",
+            "form-action 'self'; base-uri 'none'; frame-ancestors ",
+            $frame
+        )
+    };
+}
+
 pub fn router() -> Router<AppState> {
+    let booking_pages = booker::router().layer(SetResponseHeaderLayer::overriding(
+        HeaderName::from_static("content-security-policy"),
+        HeaderValue::from_static(csp!("*")),
+    ));
+    Router::new()
+        .merge(account_pages())
+        .merge(booking_pages)
+        .route("/static/{file}", get(assets::serve))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(CompressionLayer::new())
+}
+
+fn account_pages() -> Router<AppState> {
     Router::new()
         .route("/", get(pages::home))
         .route("/auth/login", get(pages::login_page).post(pages::login_submit))
         .route("/auth/logout", post(pages::logout))
-        .route("/auth/forgot-password", get(reset::forgot_page).post(reset::forgot_submit))
+        .route(
+            "/auth/forgot-password",
+            get(reset::forgot_page).post(reset::forgot_submit),
+        )
         .route("/auth/reset-password", get(reset::reset_page).post(reset::reset_submit))
         .route(
             "/auth/confirm-email",
@@ -46,16 +84,10 @@ pub fn router() -> Router<AppState> {
         )
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("content-security-policy"),
-            HeaderValue::from_static(
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-            ),
+            HeaderValue::from_static(csp!("'none'")),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("x-frame-options"),
             HeaderValue::from_static("DENY"),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            HeaderName::from_static("referrer-policy"),
-            HeaderValue::from_static("same-origin"),
         ))
 }

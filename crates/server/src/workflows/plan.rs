@@ -4,6 +4,7 @@
 
 use super::render::{Facts, Variables, render};
 use super::{Trigger, WorkflowError, unit_ms};
+use crate::booking_links::{self, LinkAction};
 use crate::email::Mailer;
 use crate::time_text::ts;
 use convene_core::email::EmailKind;
@@ -207,6 +208,15 @@ async fn queue(
     let organizer = (people.host.email.as_str(), people.organizer_name());
     let booker = people.attendees.first();
     let notes = people.answers.get("notes").and_then(Value::as_str);
+    // The same sealed manage links booking emails carry, while the booking can still be changed.
+    let link = |action: LinkAction| {
+        matches!(booking.status.as_str(), "accepted" | "pending")
+            .then(|| booking_links::path(mailer.keyring(), &booking.uid, action))
+            .flatten()
+            .map(|path| format!("{}{path}", mailer.settings.public_url.trim_end_matches('/')))
+            .unwrap_or_default()
+    };
+    let (cancel_url, reschedule_url) = (link(LinkAction::Cancel), link(LinkAction::Reschedule));
     let mut queued = 0;
     for workflow in workflows {
         let send_at = match Trigger::parse(&workflow.trigger_type) {
@@ -264,6 +274,8 @@ async fn queue(
                     end: ts(booking.end_at),
                     location: booking.location.as_deref(),
                     notes,
+                    cancel_url: &cancel_url,
+                    reschedule_url: &reschedule_url,
                     answers: &people.answers,
                     time_zone: copy.time_zone,
                     twelve_hour: copy.twelve_hour,

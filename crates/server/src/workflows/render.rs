@@ -28,6 +28,9 @@ pub struct Facts<'a> {
     pub end: Timestamp,
     pub location: Option<&'a str>,
     pub notes: Option<&'a str>,
+    /// The booking's own manage links (empty when it has none, e.g. once cancelled).
+    pub cancel_url: &'a str,
+    pub reschedule_url: &'a str,
     /// Booking question answers, by question slug.
     pub answers: &'a serde_json::Map<String, serde_json::Value>,
     /// The reader's zone (IANA name) and clock.
@@ -65,9 +68,8 @@ impl Variables {
             ("LOCATION", location.to_owned()),
             ("MEETING_URL", meeting_url.to_owned()),
             ("ADDITIONAL_NOTES", f.notes.unwrap_or_default().to_owned()),
-            // convene has no public cancel or reschedule pages yet: the links are empty until it does.
-            ("CANCEL_URL", String::new()),
-            ("RESCHEDULE_URL", String::new()),
+            ("CANCEL_URL", f.cancel_url.to_owned()),
+            ("RESCHEDULE_URL", f.reschedule_url.to_owned()),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
@@ -291,6 +293,8 @@ mod tests {
             end: "2030-01-07T09:30:00Z".parse().expect("an instant"),
             location: Some("https://meet.example.test/abc"),
             notes: Some("bring slides"),
+            cancel_url: "",
+            reschedule_url: "",
             answers: answers.as_object().expect("an object"),
             time_zone: zone,
             twelve_hour: false,

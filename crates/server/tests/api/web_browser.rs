@@ -25,6 +25,15 @@ impl Drop for Browser {
 
 impl Browser {
     pub async fn launch() -> Browser {
+        Self::launch_with(true).await
+    }
+
+    /// A browser with JavaScript switched off, for the flows that must work without it.
+    pub async fn launch_without_javascript() -> Browser {
+        Self::launch_with(false).await
+    }
+
+    async fn launch_with(javascript: bool) -> Browser {
         let driver_path = std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
         let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
         assert!(
@@ -52,7 +61,8 @@ impl Browser {
                     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
                     "--no-first-run", "--disable-quic", format!("--user-data-dir={}", profile.path().display()),
-                ]
+                ],
+                "prefs": { "profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 } }
             }),
         );
         let url = format!("http://127.0.0.1:{port}");

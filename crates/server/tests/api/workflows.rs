@@ -90,7 +90,7 @@ impl Team {
                 { "action": "email_host", "stepNumber": 2, "recipient": "const", "template": "reminder",
                   "sender": "Acme", "includeCalendarEvent": false,
                   "message": { "subject": "Soon: {EVENT_NAME} with {ATTENDEE} at {EVENT_TIME} {TIMEZONE}",
-                               "html": "<p>{ATTENDEE} ({ATTENDEE_EMAIL})</p>" } }
+                               "html": "<p>{ATTENDEE} ({ATTENDEE_EMAIL}) {CANCEL_URL}</p>" } }
             ]
         })
     }
@@ -174,6 +174,12 @@ async fn a_day_before_reminder_is_queued_moved_cancelled_and_sent_at_its_time() 
     assert_eq!(
         to_host.subject,
         "Soon: Intro with Ada <Lovelace> at 10:00 Europe/London"
+    );
+    // The booking's sealed manage link, as booking emails carry it.
+    assert!(
+        to_host.body_text.contains(&format!("/booking/{uid}/cancel?token=")),
+        "{}",
+        to_host.body_text
     );
 
     // The booking's own emails go now; the reminders wait for their time.

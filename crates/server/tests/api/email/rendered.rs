@@ -52,6 +52,7 @@ fn redactions(literals: &[(String, &'static str)]) -> Vec<(String, String)> {
         (r#"boundary="[^"]+""#, r#"boundary="[boundary]""#),
         (r"DTSTAMP:\d{8}T\d{6}Z", "DTSTAMP:[dtstamp]"),
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[port]"),
+        (r"token=v1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+", "token=[token]"),
     ] {
         filters.push((pattern.to_owned(), label.to_owned()));
     }

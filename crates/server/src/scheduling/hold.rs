@@ -1,0 +1,69 @@
+//! Holding a free slot for a few minutes (a reservation) while someone fills in the booking form, so nobody else
+//! takes it meanwhile. The booking pages hold through here; a booking that names its hold is not blocked by it.
+
+use super::calendar::{Calendar, Exclusions};
+use super::resolve::{Hosted, Hosting};
+use crate::credentials::new_uid;
+use crate::time_text::ts;
+use convene_core::UserId;
+use convene_core::schedule::Interval;
+use convene_store::reservations::{self, ReservationRecord};
+use convene_store::{Db, StoreError, bookings};
+use jiff::Timestamp;
+
+/// Why a slot was not held.
+#[derive(Debug, thiserror::Error)]
+pub enum HoldError {
+    #[error("This time slot is not available")]
+    SlotUnavailable,
+    /// Holds belong to one host; team event types book without one.
+    #[error("Slots of team event types are not held")]
+    NotHoldable,
+    #[error("The slot is out of range")]
+    OutOfRange,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Holds `start` for `length_minutes` of `hosted`'s single host for `hold_minutes`, if it is free. Serialized
+/// with the host's bookings, so a hold and a booking can't both win.
+pub async fn hold(
+    db: &Db,
+    hosted: &Hosted,
+    start: Timestamp,
+    length_minutes: i64,
+    hold_minutes: i64,
+) -> Result<ReservationRecord, HoldError> {
+    if hosted.hosting != Hosting::Single {
+        return Err(HoldError::NotHoldable);
+    }
+    let host = &hosted.hosts[0];
+    let end = ts(start.as_millisecond() + length_minutes * 60_000);
+    let window = Interval::new(start, end).ok_or(HoldError::OutOfRange)?;
+    let now = Timestamp::now();
+    let record = ReservationRecord {
+        uid: new_uid(),
+        event_type_id: hosted.event.id,
+        host_id: host.id,
+        start_at: start.as_millisecond(),
+        end_at: end.as_millisecond(),
+        expires_at: now.as_millisecond() + hold_minutes * 60_000,
+    };
+    let mut tx = db.begin().await?;
+    bookings::lock_host(&mut tx, UserId(host.id)).await?;
+    let calendar = Calendar::load(
+        &mut tx,
+        host,
+        &hosted.event,
+        length_minutes,
+        window,
+        Exclusions::default(),
+    )
+    .await?;
+    if !calendar.is_bookable(start, now) {
+        return Err(HoldError::SlotUnavailable);
+    }
+    reservations::insert(&mut tx, &record).await?;
+    tx.commit().await?;
+    Ok(record)
+}

@@ -1,0 +1,374 @@
+//! The public profile (`/{username}`) and the booker (`/{username}/{eventSlug}`, `/team/{teamSlug}/{eventSlug}`):
+//! a month where only days with free slots are links, the chosen day's free times as buttons that hold the slot,
+//! a time-zone and clock switch. Plain links and forms: nothing needs JavaScript.
+
+use super::month::{self, Cell};
+use super::page::{self, LangLink, RESERVED, View, lang_links};
+use super::params::{Params, href};
+use crate::booking_links::{self, LinkAction};
+use crate::i18n::Lang;
+use crate::scheduling::calendar::Exclusions;
+use crate::scheduling::resolve::{self, EventTypeRef, Hosted, ResolveError};
+use crate::scheduling::slots::free_starts;
+use crate::state::AppState;
+use crate::time_text::{ts, utc_iso};
+use askama::Template;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use convene_core::schedule::Interval;
+use convene_store::bookings::{self, BookingRecord};
+use convene_store::event_types::EventTypeRecord;
+use convene_store::{event_types, users};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+struct EventRow {
+    title: String,
+    minutes: String,
+    description: String,
+    href: String,
+}
+
+#[derive(Template)]
+#[template(path = "booker/profile.html")]
+struct ProfilePage {
+    t: Lang,
+    name: String,
+    bio: String,
+    zone_line: String,
+    events: Vec<EventRow>,
+    langs: Vec<LangLink>,
+}
+
+/// `GET /{username}`.
+pub async fn profile(
+    State(state): State<AppState>,
+    Path(username): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if RESERVED.contains(&username.as_str()) {
+        return page::not_ours();
+    }
+    let params = Params::from_query(query.as_deref());
+    let t = params.lang(&headers);
+    let user = match users::find_by_username(&state.db, &username.to_lowercase()).await {
+        Ok(Some(u)) => u,
+        Ok(None) => return page::not_found(t),
+        Err(e) => return page::internal(t, e),
+    };
+    let events = match event_types::list_for_owner(&state.db, user.user_id(), false).await {
+        Ok(list) => list,
+        Err(e) => return page::internal(t, e),
+    };
+    let carried = params.carried(true);
+    let path = format!("/{}", user.username);
+    let page = ProfilePage {
+        t,
+        name: user.name.clone().unwrap_or_else(|| user.username.clone()),
+        bio: user.bio.clone().unwrap_or_default(),
+        zone_line: t.text_with("profile-zone", &[("zone", &user.time_zone)]),
+        events: events
+            .into_iter()
+            .filter(|e| !e.hidden)
+            .map(|e| EventRow {
+                minutes: t.text_with("minutes", &[("minutes", &e.length_minutes.to_string())]),
+                href: href(&format!("{path}/{}", e.slug), &carried, &[]),
+                title: e.title,
+                description: e.description,
+            })
+            .collect(),
+        langs: lang_links(&path, &params, t),
+    };
+    page::render(StatusCode::OK, &page)
+}
+
+/// `GET /{username}/{eventSlug}`.
+pub async fn user_event(
+    State(state): State<AppState>,
+    Path((username, slug)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    if RESERVED.contains(&username.as_str()) {
+        return page::not_ours();
+    }
+    let params = Params::from_query(query.as_deref());
+    let found = resolve::event_type(
+        &state.db,
+        EventTypeRef {
+            slug: Some(&slug),
+            username: Some(&username),
+            ..EventTypeRef::default()
+        },
+    )
+    .await;
+    let path = format!("/{username}/{slug}");
+    booker(&state, found, &path, &params, &headers, None).await
+}
+
+/// `GET /team/{teamSlug}/{eventSlug}`.
+pub async fn team_event(
+    State(state): State<AppState>,
+    Path((team, slug)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let params = Params::from_query(query.as_deref());
+    let found = resolve::event_type(
+        &state.db,
+        EventTypeRef {
+            slug: Some(&slug),
+            team_slug: Some(&team),
+            ..EventTypeRef::default()
+        },
+    )
+    .await;
+    let path = format!("/team/{team}/{slug}");
+    booker(&state, found, &path, &params, &headers, None).await
+}
+
+struct DurationLink {
+    label: String,
+    href: String,
+    current: bool,
+}
+
+struct SlotButton {
+    value: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "booker/event.html")]
+struct BookerPage {
+    t: Lang,
+    title: String,
+    host_name: String,
+    description: String,
+    locations: Vec<String>,
+    durations: Vec<DurationLink>,
+    duration_label: String,
+    reschedule_from: Option<String>,
+    notice: Option<String>,
+    month_label: String,
+    calendar_label: String,
+    prev_href: Option<String>,
+    next_href: String,
+    heads: Vec<(String, String)>,
+    weeks: Vec<Vec<Option<Cell>>>,
+    month_empty: bool,
+    day_label: Option<String>,
+    slots: Vec<SlotButton>,
+    slot_fields: Vec<(String, String)>,
+    pref_fields: Vec<(String, String)>,
+    zones: &'static [String],
+    zone: String,
+    h24: bool,
+    langs: Vec<LangLink>,
+}
+
+/// The booking being moved, when the booker was opened from a reschedule link (`rescheduleUid` and its token).
+pub(super) async fn rescheduling(state: &AppState, params: &Params) -> Result<Option<BookingRecord>, StatusCode> {
+    let Some(uid) = params.get("rescheduleUid") else {
+        return Ok(None);
+    };
+    let token = params.get("token").unwrap_or_default();
+    if !booking_links::verify(&state.keyring, uid, LinkAction::Reschedule, token) {
+        return Err(StatusCode::FORBIDDEN);
+    }
+    match bookings::find_by_uid(&state.db, uid).await {
+        Ok(Some(b)) if matches!(b.status.as_str(), "accepted" | "pending") => Ok(Some(b)),
+        Ok(_) => Err(StatusCode::GONE),
+        Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),
+    }
+}
+
+/// The month shown: `?month=YYYY-MM`, else the month of `?date`, else this month in the invitee's zone.
+fn shown_month(params: &Params, today: Date) -> Date {
+    let from_month = params.get("month").and_then(|m| format!("{m}-01").parse::<Date>().ok());
+    let from_date = params.get("date").and_then(|d| d.parse::<Date>().ok());
+    from_month.or(from_date).unwrap_or(today).first_of_month()
+}
+
+fn locations(event: &EventTypeRecord) -> Vec<String> {
+    let defined: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
+    defined
+        .iter()
+        .filter_map(|l| {
+            ["address", "link", "phone", "integration", "type"]
+                .iter()
+                .find_map(|k| l.get(*k).and_then(Value::as_str))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+pub(super) async fn booker(
+    state: &AppState,
+    found: Result<Hosted, ResolveError>,
+    path: &str,
+    params: &Params,
+    headers: &HeaderMap,
+    notice: Option<String>,
+) -> Response {
+    let lang = params.lang(headers);
+    let hosted = match found {
+        Ok(h) if !h.event.hidden => h,
+        Ok(_) | Err(ResolveError::EventTypeNotFound | ResolveError::NoHosts | ResolveError::Invalid(_)) => {
+            return page::not_found(lang);
+        }
+        Err(ResolveError::Store(e)) => return page::internal(lang, e),
+    };
+    let host = &hosted.hosts[0];
+    let view = View::of(params, headers, &host.time_zone, host.time_format != 12);
+    let t = view.lang;
+    let moving = match rescheduling(state, params).await {
+        Ok(m) => m,
+        Err(StatusCode::INTERNAL_SERVER_ERROR) => return page::internal(t, "reschedule lookup failed"),
+        Err(_) => return super::manage::link_problem(t, StatusCode::FORBIDDEN, "link-invalid"),
+    };
+    let notice = notice.or_else(|| (params.get("notice") == Some("taken")).then(|| t.text("slot-gone")));
+    let event = &hosted.event;
+    let length = match moving.as_ref() {
+        Some(old) => (old.end_at - old.start_at) / 60_000,
+        None => params
+            .get("duration")
+            .and_then(|d| d.parse().ok())
+            .and_then(|d| resolve::length(event, "duration", Some(d)).ok())
+            .unwrap_or(event.length_minutes),
+    };
+    let now = Timestamp::now();
+    let today = view.tz.to_datetime(now).date();
+    // A reschedule opens at the month of the booking being moved.
+    let moving_day = moving.as_ref().map(|b| view.tz.to_datetime(ts(b.start_at)).date());
+    let first = shown_month(params, moving_day.filter(|d| *d > today).unwrap_or(today));
+    let next_first = first.checked_add(jiff::Span::new().months(1)).unwrap_or(first);
+    let start_of = |d: Date| {
+        view.tz
+            .to_zoned(d.to_datetime(jiff::civil::Time::midnight()))
+            .map(|z| z.timestamp())
+    };
+    let (Ok(from), Ok(to)) = (start_of(first), start_of(next_first)) else {
+        return page::not_found(t);
+    };
+    let except = Exclusions {
+        booking_uid: moving.as_ref().map(|b| b.uid.as_str()),
+        reservation_uid: None,
+    };
+    let free = match Interval::new(from.max(now), to) {
+        Some(window) => match free_starts(&state.db, &hosted, length, window, except, now).await {
+            Ok(f) => f,
+            Err(e) => return page::internal(t, e),
+        },
+        None => BTreeSet::new(),
+    };
+    let mut by_day: BTreeMap<Date, Vec<Timestamp>> = BTreeMap::new();
+    for slot in free {
+        by_day.entry(view.tz.to_datetime(slot).date()).or_default().push(slot);
+    }
+    let selected = params
+        .get("date")
+        .and_then(|d| d.parse::<Date>().ok())
+        .filter(|d| d.first_of_month() == first);
+
+    // Links keep the invitee's settings and prefill; the month and day are set per link.
+    let mut carried = params.carried(true);
+    carried.retain(|(k, _)| k != "tz" && k != "clock" && k != "duration");
+    carried.push(("tz".into(), view.zone.clone()));
+    carried.push(("clock".into(), if view.h24 { "24" } else { "12" }.into()));
+    if length != event.length_minutes {
+        carried.push(("duration".into(), length.to_string()));
+    }
+    let month_text = |d: Date| format!("{:04}-{:02}", d.year(), d.month());
+    let days: BTreeSet<Date> = by_day.keys().copied().collect();
+    let weeks = month::grid(t, first, &days, selected, |d| {
+        href(path, &carried, &[("month", &month_text(d)), ("date", &d.to_string())])
+    });
+    let prev_first = first.checked_sub(jiff::Span::new().months(1)).ok();
+    let options: Vec<i64> = serde_json::from_str(&event.length_options).unwrap_or_default();
+    let mut lengths: Vec<i64> = std::iter::once(event.length_minutes).chain(options).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    let minutes = |m: i64| t.text_with("minutes", &[("minutes", &m.to_string())]);
+
+    let mut slot_fields = carried.clone();
+    slot_fields.push(("event".into(), event.id.to_string()));
+    slot_fields.push(("duration".into(), length.to_string()));
+    slot_fields.push(("back".into(), path.to_owned()));
+    slot_fields.retain(|(k, _)| k != "month");
+    let mut pref_fields: Vec<(String, String)> = carried
+        .iter()
+        .filter(|(k, _)| k != "tz" && k != "clock")
+        .cloned()
+        .collect();
+    pref_fields.push(("month".into(), month_text(first)));
+    if let Some(d) = selected {
+        pref_fields.push(("date".into(), d.to_string()));
+    }
+    let month_label = month::month_label(t, first);
+    let page = BookerPage {
+        t,
+        title: event.title.clone(),
+        host_name: hosted
+            .hosts
+            .iter()
+            .map(|h| h.name.clone().unwrap_or_else(|| h.username.clone()))
+            .collect::<Vec<_>>()
+            .join(", "),
+        description: event.description.clone(),
+        locations: locations(event),
+        durations: if moving.is_none() && lengths.len() > 1 {
+            lengths
+                .iter()
+                .map(|m| DurationLink {
+                    label: minutes(*m),
+                    href: href(
+                        path,
+                        &carried,
+                        &[("duration", &m.to_string()), ("month", &month_text(first))],
+                    ),
+                    current: *m == length,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        },
+        duration_label: minutes(length),
+        reschedule_from: moving
+            .as_ref()
+            .map(|b| month::span_label(t, ts(b.start_at), ts(b.end_at), &view.tz, &view.zone, view.h24)),
+        notice,
+        calendar_label: t.text_with("calendar", &[("month", &month_label)]),
+        month_label,
+        prev_href: prev_first
+            .filter(|p| *p >= today.first_of_month())
+            .map(|p| href(path, &carried, &[("month", &month_text(p))])),
+        next_href: href(path, &carried, &[("month", &month_text(next_first))]),
+        heads: month::weekday_heads(t),
+        weeks,
+        month_empty: by_day.is_empty(),
+        day_label: selected.map(|d| month::day_label(t, d)),
+        slots: selected
+            .and_then(|d| by_day.get(&d))
+            .map(|list| {
+                list.iter()
+                    .map(|s| SlotButton {
+                        value: utc_iso(*s),
+                        label: month::time_label(*s, &view.tz, view.h24),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        slot_fields,
+        pref_fields,
+        zones: month::zone_names(),
+        zone: view.zone.clone(),
+        h24: view.h24,
+        langs: lang_links(path, params, t),
+    };
+    page::render(StatusCode::OK, &page)
+}

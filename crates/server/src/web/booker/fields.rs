@@ -1,0 +1,259 @@
+//! The booking form's questions: name, email, the event type's custom booking fields (every Cal.com field
+//! type), notes, guests and a location choice — read from what the invitee sent, checked, and turned into the
+//! booking's responses. Errors are kept per field so the page shows each beside its input, with the input kept.
+
+use super::params::Params;
+use crate::i18n::Lang;
+use convene_core::EmailAddress;
+use convene_store::event_types::EventTypeRecord;
+use serde_json::{Map, Value};
+
+/// One custom question as the form shows it.
+pub struct FieldView {
+    /// The input's name and id (`f-{slug}`).
+    pub name: String,
+    pub label: String,
+    /// Cal.com's type name (`text`, `select`, `checkbox`, …); the template picks the control by it.
+    pub kind: String,
+    pub required: bool,
+    pub placeholder: String,
+    /// Select, multiselect, checkbox group and radio: (value, chosen).
+    pub options: Vec<(String, bool)>,
+    /// What was typed (or prefilled), for single-value inputs.
+    pub value: String,
+    pub error: Option<String>,
+}
+
+impl FieldView {
+    /// The `<input type>` of single-line kinds.
+    pub fn input_type(&self) -> &'static str {
+        match self.kind.as_str() {
+            "number" => "number",
+            "email" => "email",
+            "phone" => "tel",
+            "url" => "url",
+            _ => "text",
+        }
+    }
+
+    pub fn checked(&self) -> bool {
+        matches!(self.value.as_str(), "true" | "on" | "yes")
+    }
+}
+
+/// Reads the event type's stored booking fields: the custom ones, and whether notes or guests are hidden.
+pub struct Questions {
+    pub custom: Vec<Value>,
+    pub notes_hidden: bool,
+    pub notes_required: bool,
+    pub guests_hidden: bool,
+}
+
+impl Questions {
+    pub fn of(event: &EventTypeRecord) -> Questions {
+        let stored: Vec<Value> = serde_json::from_str(&event.booking_fields).unwrap_or_default();
+        let default_field = |kind: &str| {
+            stored
+                .iter()
+                .find(|f| f.get("type").and_then(Value::as_str) == Some(kind))
+        };
+        let flag = |f: Option<&Value>, name: &str| f.and_then(|f| f.get(name)).and_then(Value::as_bool) == Some(true);
+        Questions {
+            notes_hidden: flag(default_field("notes"), "hidden"),
+            notes_required: flag(default_field("notes"), "required"),
+            guests_hidden: event.disable_guests || flag(default_field("guests"), "hidden"),
+            custom: stored
+                .iter()
+                .filter(|f| {
+                    f.get("slug").is_some_and(Value::is_string)
+                        && !matches!(
+                            f.get("type").and_then(Value::as_str),
+                            Some("name" | "title" | "location" | "notes" | "guests" | "rescheduleReason") | None
+                        )
+                        && f.get("hidden").and_then(Value::as_bool) != Some(true)
+                })
+                .cloned()
+                .collect(),
+        }
+    }
+}
+
+fn text(f: &Value, name: &str) -> String {
+    f.get(name).and_then(Value::as_str).unwrap_or_default().to_owned()
+}
+
+fn options(f: &Value) -> Vec<String> {
+    f.get("options")
+        .and_then(Value::as_array)
+        .map(|o| {
+            o.iter()
+                .filter_map(|v| v.as_str().or_else(|| v.get("value").and_then(Value::as_str)))
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn phone_ok(raw: &str) -> bool {
+    let digits = raw.chars().filter(char::is_ascii_digit).count();
+    raw.starts_with('+') && raw[1..].chars().all(|c| c.is_ascii_digit() || c == ' ') && (7..=16).contains(&digits)
+}
+
+fn url_ok(raw: &str) -> bool {
+    url::Url::parse(raw).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+/// The custom questions filled from `input`, each with its answer checked when `check` (a first view of the form
+/// shows no errors). Returns the views and the booking's responses.
+pub fn custom_fields(lang: Lang, q: &Questions, input: &Params, check: bool) -> (Vec<FieldView>, Map<String, Value>) {
+    let mut views = Vec::new();
+    let mut responses = Map::new();
+    for f in &q.custom {
+        let slug = text(f, "slug");
+        let kind = text(f, "type");
+        let name = format!("f-{slug}");
+        let required = f.get("required").and_then(Value::as_bool) == Some(true);
+        let given: Vec<&str> = input.all(&name);
+        let multi = matches!(kind.as_str(), "multiselect" | "checkbox" | "multiemail");
+        let opts = options(f);
+        let mut error = None;
+        let first = given.first().map(|s| s.trim()).unwrap_or_default();
+        let answer: Option<Value> = match kind.as_str() {
+            _ if given.is_empty() => None,
+            "boolean" => Some(Value::Bool(true)),
+            "number" => match first.parse::<f64>() {
+                Ok(n) => serde_json::Number::from_f64(n).map(Value::Number),
+                Err(_) => {
+                    error = Some(lang.text("error-number"));
+                    None
+                }
+            },
+            "email" => match EmailAddress::parse(&slug, first) {
+                Ok(e) => Some(Value::String(e.as_str().to_owned())),
+                Err(_) => {
+                    error = Some(lang.text("error-email"));
+                    None
+                }
+            },
+            "multiemail" => {
+                let list: Vec<&str> = given.iter().flat_map(|g| g.split([',', '\n'])).map(str::trim).collect();
+                let parsed: Result<Vec<Value>, _> = list
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .map(|s| EmailAddress::parse(&slug, s).map(|e| Value::String(e.as_str().to_owned())))
+                    .collect();
+                parsed
+                    .map(Value::Array)
+                    .map_err(|_| error = Some(lang.text("error-email")))
+                    .ok()
+            }
+            "phone" if !phone_ok(first) => {
+                error = Some(lang.text("error-phone"));
+                None
+            }
+            "url" if !url_ok(first) => {
+                error = Some(lang.text("error-url"));
+                None
+            }
+            "select" | "radio" if !opts.iter().any(|o| o == first) => {
+                error = Some(lang.text("error-option"));
+                None
+            }
+            "multiselect" | "checkbox" => {
+                if given.iter().all(|g| opts.iter().any(|o| o == g)) {
+                    Some(Value::Array(
+                        given.iter().map(|g| Value::String((*g).to_owned())).collect(),
+                    ))
+                } else {
+                    error = Some(lang.text("error-option"));
+                    None
+                }
+            }
+            _ if first.chars().count() > 2000 => {
+                error = Some(lang.text("error-too-long"));
+                None
+            }
+            _ => Some(Value::String(first.to_owned())),
+        };
+        if answer.is_none() && error.is_none() && required {
+            error = Some(lang.text("error-required"));
+        }
+        if let Some(a) = answer {
+            responses.insert(slug.clone(), a);
+        }
+        views.push(FieldView {
+            options: opts.iter().map(|o| (o.clone(), given.contains(&o.as_str()))).collect(),
+            value: if multi { String::new() } else { given.join(", ") },
+            name,
+            label: text(f, "label"),
+            placeholder: text(f, "placeholder"),
+            kind,
+            required,
+            error: if check { error } else { None },
+        });
+    }
+    (views, responses)
+}
+
+/// Where the meeting can happen, when the event type offers a choice: (index, label).
+pub fn location_choices(event: &EventTypeRecord) -> Vec<(usize, String)> {
+    let defined: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
+    defined
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let value = ["address", "link", "phone", "integration"]
+                .iter()
+                .find_map(|k| l.get(*k).and_then(Value::as_str))?;
+            Some((i, value.to_owned()))
+        })
+        .collect()
+}
+
+/// The chosen location as the booking service takes it (a location object of the event type).
+pub fn location_value(event: &EventTypeRecord, chosen: Option<&str>) -> Option<Value> {
+    let defined: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
+    let index: usize = chosen?.parse().ok()?;
+    defined.get(index).cloned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn questions(fields: Value) -> Questions {
+        Questions {
+            custom: fields.as_array().cloned().unwrap_or_default(),
+            notes_hidden: false,
+            notes_required: false,
+            guests_hidden: false,
+        }
+    }
+
+    #[test]
+    fn answers_are_typed_and_checked_per_field() {
+        let q = questions(json!([
+            { "type": "number", "slug": "size", "label": "Size", "required": true },
+            { "type": "checkbox", "slug": "topics", "label": "Topics", "required": false, "options": ["a", "b"] },
+            { "type": "boolean", "slug": "ok", "label": "OK", "required": false },
+            { "type": "url", "slug": "site", "label": "Site", "required": false },
+            { "type": "text", "slug": "company", "label": "Company", "required": true }
+        ]));
+        let input = Params::from_query(Some("f-size=3&f-topics=a&f-topics=b&f-ok=on&f-site=ftp%3A%2F%2Fx"));
+        let (views, responses) = custom_fields(Lang::En, &q, &input, true);
+        assert_eq!(responses["size"], json!(3.0));
+        assert_eq!(responses["topics"], json!(["a", "b"]));
+        assert_eq!(responses["ok"], json!(true));
+        assert!(views[3].error.is_some(), "a non-web URL is refused");
+        assert_eq!(views[4].error.as_deref(), Some("Please fill this in."));
+        assert!(views[0].error.is_none());
+    }
+
+    #[test]
+    fn a_first_view_shows_no_errors() {
+        let q = questions(json!([{ "type": "text", "slug": "company", "label": "Company", "required": true }]));
+        let (views, _) = custom_fields(Lang::En, &q, &Params::default(), false);
+        assert!(views[0].error.is_none());
+    }
+}
