@@ -80,6 +80,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         max_body_bytes: config.max_body_bytes,
         secure_cookies: config.secure_cookies,
         limits: config.limit_settings()?,
+        slot_work: config.slot_work()?,
         ..worker_settings(config, &name)?
     };
     announce_transport(&settings.email);

@@ -9,6 +9,7 @@ use convene_server::email::host_guard::HostPolicy;
 use convene_server::email::smtp::TlsTrust;
 use convene_server::email::{EmailSettings, SmtpTimeouts, TransportConfig};
 use convene_server::limits::{LimitSettings, LimitStore, TrustedProxies};
+use convene_server::scheduling::slot_work::SlotWorkSettings;
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use secrecy::{ExposeSecret, SecretString};
@@ -106,6 +107,12 @@ pub struct Config {
     /// Verification and email-change codes per client address and per user and address.
     pub limit_verification_codes_per_address: String,
     pub limit_verification_codes_per_email: String,
+    /// Candidate slot starts (window ÷ step) one host's `GET /v2/slots` answer may walk.
+    pub slots_max_starts_per_answer: u32,
+    /// Candidate slot starts all slot listings computing at once may walk together.
+    pub slots_max_starts_in_flight: u32,
+    /// Milliseconds a slot listing may wait for room before 503.
+    pub slots_queue_wait_ms: u64,
 }
 
 /// Defaults, as a serializable twin of [`Config`] (figment merges on top of it).
@@ -142,6 +149,9 @@ struct Defaults {
     limit_password_resets_per_email: String,
     limit_verification_codes_per_address: String,
     limit_verification_codes_per_email: String,
+    slots_max_starts_per_answer: u32,
+    slots_max_starts_in_flight: u32,
+    slots_queue_wait_ms: u64,
 }
 
 impl Config {
@@ -149,6 +159,7 @@ impl Config {
     /// environment, then validates.
     pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
         let limits = LimitSettings::default();
+        let slot_work = SlotWorkSettings::default();
         let defaults = Defaults {
             listen: "127.0.0.1:3000",
             data_dir: "./convene-data",
@@ -181,6 +192,9 @@ impl Config {
             limit_password_resets_per_email: limits.password_resets_per_email.to_string(),
             limit_verification_codes_per_address: limits.verification_codes_per_address.to_string(),
             limit_verification_codes_per_email: limits.verification_codes_per_email.to_string(),
+            slots_max_starts_per_answer: slot_work.max_starts_per_answer,
+            slots_max_starts_in_flight: slot_work.max_starts_in_flight,
+            slots_queue_wait_ms: u64::try_from(slot_work.queue_wait.as_millis()).unwrap_or(u64::MAX),
         };
         let mut figment = Figment::from(Serialized::defaults(defaults));
         match file {
@@ -231,6 +245,7 @@ impl Config {
         }
         self.email_settings()?;
         self.limit_settings()?;
+        self.slot_work()?;
         if self.shutdown_grace_secs > 3600 {
             bail!("shutdown_grace_secs (CONVENE_SHUTDOWN_GRACE_SECS) must be at most 3600");
         }
@@ -240,6 +255,28 @@ impl Config {
             bail!("worker_id (CONVENE_WORKER_ID) must be 1 to 200 characters without control characters");
         }
         Ok(())
+    }
+
+    /// The bounds on slot listings, validated.
+    pub fn slot_work(&self) -> anyhow::Result<SlotWorkSettings> {
+        if self.slots_max_starts_per_answer == 0 {
+            bail!("slots_max_starts_per_answer (CONVENE_SLOTS_MAX_STARTS_PER_ANSWER) must be at least 1");
+        }
+        if self.slots_max_starts_in_flight < self.slots_max_starts_per_answer {
+            bail!(
+                "slots_max_starts_in_flight (CONVENE_SLOTS_MAX_STARTS_IN_FLIGHT) must be at least \
+                 slots_max_starts_per_answer ({})",
+                self.slots_max_starts_per_answer
+            );
+        }
+        if self.slots_queue_wait_ms > 60_000 {
+            bail!("slots_queue_wait_ms (CONVENE_SLOTS_QUEUE_WAIT_MS) must be at most 60000");
+        }
+        Ok(SlotWorkSettings {
+            max_starts_per_answer: self.slots_max_starts_per_answer,
+            max_starts_in_flight: self.slots_max_starts_in_flight,
+            queue_wait: Duration::from_millis(self.slots_queue_wait_ms),
+        })
     }
 
     /// How long a stopping process lets work in flight finish.

@@ -114,4 +114,6 @@ status-pending = zur Bestätigung vorgelegt
 form-expired = Das Formular ist abgelaufen oder kam von einer anderen Website. Bitte versuchen Sie es erneut.
 error-title = Etwas ist schiefgelaufen
 error-retry = Bitte versuchen Sie es gleich noch einmal.
+busy-title = Gerade buchen sehr viele
+too-many-times = Dieser Termin bietet mehr Startzeiten pro Monat, als eine Seite zeigen kann. Bitte wenden Sie sich an den Gastgeber.
 too-many = Zu viele Buchungen aus Ihrem Netzwerk. Bitte versuchen Sie es später erneut.

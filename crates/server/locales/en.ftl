@@ -114,4 +114,6 @@ status-pending = waiting for confirmation
 form-expired = The form expired or came from another site. Please try again.
 error-title = Something went wrong
 error-retry = Please try again in a moment.
+busy-title = Many people are booking right now
+too-many-times = This event offers more start times in a month than one page can show. Please contact the host.
 too-many = Too many bookings from your network. Please try again later.

@@ -114,4 +114,6 @@ status-pending = pendiente de confirmación
 form-expired = El formulario caducó o viene de otro sitio. Inténtelo de nuevo.
 error-title = Algo salió mal
 error-retry = Inténtelo de nuevo en un momento.
+busy-title = Mucha gente está reservando ahora
+too-many-times = Este evento ofrece más horarios en un mes de los que una página puede mostrar. Póngase en contacto con el anfitrión.
 too-many = Demasiadas reservas desde su red. Inténtelo más tarde.

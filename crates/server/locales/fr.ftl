@@ -114,4 +114,6 @@ status-pending = soumise à confirmation
 form-expired = Le formulaire a expiré ou vient d'un autre site. Veuillez réessayer.
 error-title = Un problème est survenu
 error-retry = Veuillez réessayer dans un instant.
+busy-title = Beaucoup de réservations en ce moment
+too-many-times = Cet événement propose plus d’horaires par mois qu’une page ne peut en afficher. Veuillez contacter l’organisateur.
 too-many = Trop de réservations depuis votre réseau. Veuillez réessayer plus tard.

@@ -5,6 +5,7 @@ use crate::email::{EmailSettings, Mailer};
 use crate::limits::{ClientAddress, LimitSettings, Limits};
 use crate::metrics::Metrics;
 use crate::readiness::Readiness;
+use crate::scheduling::slot_work::{SlotWork, SlotWorkSettings};
 use crate::webhooks::{WebhookSettings, WebhookWorker};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::StatusCode;
@@ -40,6 +41,8 @@ pub struct ServerSettings {
     pub worker_id: Option<String>,
     /// On stop, how long the workers let what is in flight finish before giving the rest back.
     pub shutdown_grace: Duration,
+    /// How many candidate starts one slot listing, and all of them at once, may walk.
+    pub slot_work: SlotWorkSettings,
 }
 
 impl Default for ServerSettings {
@@ -54,6 +57,7 @@ impl Default for ServerSettings {
             limits: LimitSettings::default(),
             worker_id: None,
             shutdown_grace: Duration::from_secs(10),
+            slot_work: SlotWorkSettings::default(),
         }
     }
 }
@@ -78,6 +82,8 @@ pub struct AppState {
     pub email_health: Arc<QueueHealth>,
     /// The readiness checks, with their last result.
     pub readiness: Arc<Readiness>,
+    /// The budget slot listings share.
+    pub slot_work: Arc<SlotWork>,
 }
 
 impl AppState {
@@ -101,6 +107,7 @@ impl AppState {
             worker_id,
             email_health: Arc::new(QueueHealth::default()),
             readiness: Arc::new(Readiness::default()),
+            slot_work: Arc::new(SlotWork::new(settings.slot_work.clone())),
             mailer,
             settings: Arc::new(settings),
             metrics,

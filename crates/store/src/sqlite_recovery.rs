@@ -89,6 +89,11 @@ pub(crate) async fn fit_to_reuse(conn: &mut SqliteConnection, meta: &PoolConnect
     if predates_last_failure(meta.age) {
         return Ok(false);
     }
+    // The depth is what the connection's worker has done so far, and outside a transaction nothing can be queued
+    // that would open one: most releases (plain reads and writes) end here, without a round trip to the worker.
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
     // A transaction dropped without commit has only queued its rollback; wait for it, then check it took.
     conn.ping().await?;
     Ok(!conn.is_in_transaction())

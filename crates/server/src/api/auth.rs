@@ -1,4 +1,5 @@
-//! `Authorization: Bearer cal_…` authentication, with the per-key rate limit.
+//! `Authorization: Bearer cal_…` authentication, with the per-key rate limit. The bare key
+//! (`Authorization: cal_…`) is accepted too, as Cal.com accepts it: published clients send it so.
 
 use super::ApiError;
 use crate::credentials::{API_KEY_PREFIX, hash_api_key};
@@ -41,11 +42,16 @@ impl FromRequestParts<AppState> for ApiUser {
         let token = header_value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .map(str::trim)
+            .map(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+                    .unwrap_or(v)
+            })
             .map(str::trim)
             .filter(|t| t.starts_with(API_KEY_PREFIX) && t.len() > API_KEY_PREFIX.len())
             .ok_or(ApiError::Unauthorized(
-                "Malformed Authorization header: expected `Bearer cal_…`",
+                "Malformed Authorization header: expected `Bearer cal_…` (or the bare `cal_…` key)",
             ))?;
 
         let key = api_keys::find_by_hash(&state.db, &hash_api_key(token))

@@ -121,7 +121,8 @@ impl MeOutput {
     }
 }
 
-/// `OrgTeamOutputDto` (organizations use the same shape with `isOrganization: true`).
+/// `OrgTeamOutputDto` (organizations use the same shape with `isOrganization: true`). Unset optional
+/// fields are left out: the schema has no `null` for them.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TeamOutput {
@@ -129,11 +130,17 @@ pub struct TeamOutput {
     pub parent_id: Option<i64>,
     pub name: String,
     pub slug: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bio: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub logo_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub banner_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub brand_color: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub dark_brand_color: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub theme: Option<String>,
     pub hide_branding: bool,
     pub is_organization: bool,
@@ -141,6 +148,7 @@ pub struct TeamOutput {
     pub hide_book_a_team_member: bool,
     #[schema(value_type = Object)]
     pub metadata: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub time_format: Option<i64>,
     pub time_zone: String,
     pub week_start: String,
@@ -171,14 +179,16 @@ impl From<&TeamRecord> for TeamOutput {
     }
 }
 
-/// `MembershipUserOutputDto`.
+/// `MembershipUserOutputDto` (unset `avatarUrl`/`bio` left out: the schema has no `null`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MembershipUserOutput {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar_url: Option<String>,
     pub username: String,
     pub name: Option<String>,
     pub email: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bio: Option<String>,
     #[schema(value_type = Object)]
     pub metadata: Value,

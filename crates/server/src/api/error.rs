@@ -13,6 +13,8 @@ use crate::email::sender_admin::SenderError;
 use crate::limits::LimitError;
 use crate::scheduling::booking::BookingError;
 use crate::scheduling::resolve::ResolveError;
+use crate::scheduling::slot_work::SlotWorkError;
+use crate::scheduling::slots::FreeStartsError;
 use crate::tenancy::access::AccessError;
 use crate::workflows::WorkflowError;
 use crate::{email, webhooks};
@@ -45,6 +47,9 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("too many requests")]
     RateLimited { retry_after_secs: u64 },
+    /// The server is at capacity for this kind of work (not the caller's fault): 503 with `Retry-After`.
+    #[error("{message}")]
+    Busy { message: String, retry_after_secs: u64 },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -80,6 +85,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -110,6 +116,28 @@ impl From<LimitError> for ApiError {
                 retry_after_secs: limited.retry_after_secs,
             },
             LimitError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<SlotWorkError> for ApiError {
+    fn from(e: SlotWorkError) -> Self {
+        match e {
+            // The window is what a caller narrows to ask for fewer starts.
+            too_many @ SlotWorkError::TooManyStarts { .. } => ApiError::field("end", too_many.to_string()),
+            busy @ SlotWorkError::Busy { retry_after_secs } => ApiError::Busy {
+                message: capitalize(&busy.to_string()),
+                retry_after_secs,
+            },
+        }
+    }
+}
+
+impl From<FreeStartsError> for ApiError {
+    fn from(e: FreeStartsError) -> Self {
+        match e {
+            FreeStartsError::Work(e) => e.into(),
+            FreeStartsError::Store(e) => e.into(),
         }
     }
 }
@@ -265,6 +293,10 @@ impl IntoResponse for ApiError {
                 format!("Too many requests: retry in {retry_after_secs} s"),
                 Some(json!({ "retryAfterSeconds": retry_after_secs })),
             ),
+            ApiError::Busy {
+                message,
+                retry_after_secs,
+            } => (message.clone(), Some(json!({ "retryAfterSeconds": retry_after_secs }))),
             ApiError::Internal(cause) => {
                 // The chain goes to the log, never to the client.
                 tracing::error!(error = format!("{cause:#}"), "internal error");
@@ -273,7 +305,7 @@ impl IntoResponse for ApiError {
             other => (other.to_string(), None),
         };
         let mut response = status.into_response();
-        if let ApiError::RateLimited { retry_after_secs } = self {
+        if let ApiError::RateLimited { retry_after_secs } | ApiError::Busy { retry_after_secs, .. } = self {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));

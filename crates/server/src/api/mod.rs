@@ -13,6 +13,7 @@ pub mod envelope;
 pub mod error;
 mod event_types;
 pub mod extract;
+mod legacy;
 mod me;
 mod memberships;
 mod notification_preferences;

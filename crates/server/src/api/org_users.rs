@@ -89,7 +89,8 @@ async fn list_users(
     Ok(envelope::ok(out))
 }
 
-/// Create a user in the organization (ADMIN or OWNER; only an OWNER creates OWNERs).
+/// Create a user in the organization (ADMIN or OWNER; only an OWNER creates OWNERs). A
+/// `defaultScheduleId` is accepted and ignored: the new user has no schedule yet.
 #[utoipa::path(post, path = "/v2/organizations/{orgId}/users", tag = "Orgs / Users", security(("bearer" = [])),
     params(("orgId" = i64, Path)), request_body = CreateOrgUserInput,
     responses((status = 201, body = Envelope<OrgUserOutput>)))]
@@ -103,12 +104,9 @@ async fn create_user(
     let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let input = CreateOrgUserInput::parse(body)?;
-    if input.profile.default_schedule_id.is_some() {
-        return Err(ApiError::field(
-            "defaultScheduleId",
-            "is set by the user through PATCH /v2/me",
-        ));
-    }
+    // `defaultScheduleId` is part of CreateOrganizationUserInput, so it is accepted; but a user who is
+    // only being created owns no schedule it could name, so it is ignored: their first schedule
+    // becomes their default, as for everyone.
     let role = match input.membership.organization_role.as_deref() {
         Some(r) => r
             .parse::<Role>()

@@ -1,33 +1,31 @@
-//! `/v2/schedules` (`cal-api-version: 2024-06-11`): the caller's availability schedules.
+//! `/v2/schedules` (`cal-api-version: 2024-06-11`): the caller's availability schedules. Any other
+//! version (or none) gets the legacy `2024-04-15` shapes of [`super::legacy::schedules`].
 
 use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
-use super::extract::{ApiJson, PathIds};
-use super::version::{VersionRule, enforce};
+use super::extract::{ApiJson, PathIds, from_value};
+use super::legacy::schedules as legacy;
+use super::version::Requested;
 use crate::scheduling::availability::{AvailabilityRule, OverrideRule, default_availability};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use convene_core::{HeaderText, TimeZoneId};
 use convene_store::schedules::{self, ScheduleFields, ScheduleRecord};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-const VERSION: VersionRule = VersionRule::Required {
-    version: "2024-06-11",
-    missing: StatusCode::BAD_REQUEST,
-};
+/// The version whose shapes this module speaks; others get the legacy ones.
+const CURRENT: &str = "2024-06-11";
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_schedules, create_schedule))
         .routes(routes!(default_schedule))
         .routes(routes!(get_schedule, update_schedule, delete_schedule))
-        .route_layer(axum::middleware::from_fn(|r, n| enforce(VERSION, r, n)))
 }
 
 /// `ScheduleOutput_2024_06_11`.
@@ -113,25 +111,41 @@ fn fields(input: &ScheduleInput, base: Option<&ScheduleRecord>) -> Result<Schedu
 
 /// Get all my schedules.
 #[utoipa::path(get, path = "/v2/schedules", tag = "Schedules", security(("bearer" = [])),
-    params(("cal-api-version" = String, Header, description = "2024-06-11")),
+    params(("cal-api-version" = String, Header, description = "2024-06-11; another version or none gets the 2024-04-15 shapes")),
     responses((status = 200, body = Envelope<Vec<ScheduleOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_schedules(State(state): State<AppState>, caller: ApiUser) -> Result<Response, ApiError> {
+async fn list_schedules(
+    State(state): State<AppState>,
+    version: Requested,
+    caller: ApiUser,
+) -> Result<Response, ApiError> {
     let list = schedules::list(&state.db, caller.id()).await?;
+    if !version.is_current(CURRENT) {
+        return Ok(envelope::ok(
+            list.iter().map(|s| legacy::output(s, list.len())).collect::<Vec<_>>(),
+        ));
+    }
     Ok(envelope::ok(list.iter().map(ScheduleOutput::from).collect::<Vec<_>>()))
 }
 
 /// Create a schedule. Without `availability` it is Monday–Friday 09:00–17:00. A user's first
 /// schedule becomes the default whatever `isDefault` says, so there always is one.
 #[utoipa::path(post, path = "/v2/schedules", tag = "Schedules", security(("bearer" = [])),
-    params(("cal-api-version" = String, Header, description = "2024-06-11")),
+    params(("cal-api-version" = String, Header, description = "2024-06-11; another version or none gets the 2024-04-15 shapes")),
     request_body = ScheduleInput, responses((status = 201, body = Envelope<ScheduleOutput>)))]
 #[tracing::instrument(skip_all)]
 async fn create_schedule(
     State(state): State<AppState>,
+    version: Requested,
     caller: ApiUser,
-    ApiJson(input): ApiJson<ScheduleInput>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
+    let current = version.is_current(CURRENT);
+    let input: ScheduleInput = if current {
+        from_value(Value::Object(body))?
+    } else {
+        legacy::input(&body)?
+    };
     let Some(requested_default) = input.is_default else {
         return Err(ApiError::field("isDefault", "is required"));
     };
@@ -140,18 +154,31 @@ async fn create_schedule(
     let first = schedules::find_default(&mut tx, caller.id()).await?.is_none();
     let created = schedules::insert(&mut tx, caller.id(), &fields, requested_default || first).await?;
     tx.commit().await?;
+    if !current {
+        return legacy_answer(&state, &caller, &created, true).await;
+    }
     Ok(envelope::created(ScheduleOutput::from(&created)))
 }
 
 /// Get my default schedule.
 #[utoipa::path(get, path = "/v2/schedules/default", tag = "Schedules", security(("bearer" = [])),
-    params(("cal-api-version" = String, Header, description = "2024-06-11")),
+    params(("cal-api-version" = String, Header, description = "2024-06-11; another version or none gets the 2024-04-15 shapes")),
     responses((status = 200, body = Envelope<ScheduleOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn default_schedule(State(state): State<AppState>, caller: ApiUser) -> Result<Response, ApiError> {
-    let schedule = schedules::find_default(&state.db, caller.id())
-        .await?
-        .ok_or_else(|| ApiError::not_found("Default schedule"))?;
+async fn default_schedule(
+    State(state): State<AppState>,
+    version: Requested,
+    caller: ApiUser,
+) -> Result<Response, ApiError> {
+    let found = schedules::find_default(&state.db, caller.id()).await?;
+    if !version.is_current(CURRENT) {
+        // The legacy version answers `data: null` when there is no default.
+        return match found {
+            Some(schedule) => legacy_answer(&state, &caller, &schedule, false).await,
+            None => Ok(envelope::ok(Value::Null)),
+        };
+    }
+    let schedule = found.ok_or_else(|| ApiError::not_found("Default schedule"))?;
     Ok(envelope::ok(ScheduleOutput::from(&schedule)))
 }
 
@@ -163,25 +190,57 @@ async fn mine(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<Sched
 
 /// Get a schedule.
 #[utoipa::path(get, path = "/v2/schedules/{scheduleId}", tag = "Schedules", security(("bearer" = [])),
-    params(("scheduleId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-11")),
+    params(("scheduleId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-11; another version or none gets the 2024-04-15 shapes")),
     responses((status = 200, body = Envelope<ScheduleOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn get_schedule(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
-    Ok(envelope::ok(ScheduleOutput::from(&mine(&state, &caller, &ids).await?)))
+async fn get_schedule(
+    State(state): State<AppState>,
+    version: Requested,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let schedule = mine(&state, &caller, &ids).await?;
+    if !version.is_current(CURRENT) {
+        return legacy_answer(&state, &caller, &schedule, false).await;
+    }
+    Ok(envelope::ok(ScheduleOutput::from(&schedule)))
+}
+
+/// A schedule in the legacy shape (which says whether it is the owner's last one).
+async fn legacy_answer(
+    state: &AppState,
+    caller: &ApiUser,
+    schedule: &ScheduleRecord,
+    created: bool,
+) -> Result<Response, ApiError> {
+    let count = schedules::list(&state.db, caller.id()).await?.len();
+    let data = legacy::output(schedule, count);
+    Ok(if created {
+        envelope::created(data)
+    } else {
+        envelope::ok(data)
+    })
 }
 
 /// Update a schedule (absent fields keep their values). `isDefault: true` makes it the default;
 /// the default can't be unset except by making another schedule the default.
 #[utoipa::path(patch, path = "/v2/schedules/{scheduleId}", tag = "Schedules", security(("bearer" = [])),
-    params(("scheduleId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-11")),
+    params(("scheduleId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-11; another version or none gets the 2024-04-15 shapes")),
     request_body = ScheduleInput, responses((status = 200, body = Envelope<ScheduleOutput>)))]
 #[tracing::instrument(skip_all)]
 async fn update_schedule(
     State(state): State<AppState>,
+    version: Requested,
     caller: ApiUser,
     ids: PathIds,
-    ApiJson(input): ApiJson<ScheduleInput>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
+    let current_version = version.is_current(CURRENT);
+    let input: ScheduleInput = if current_version {
+        from_value(Value::Object(body))?
+    } else {
+        legacy::input(&body)?
+    };
     let current = mine(&state, &caller, &ids).await?;
     if input.is_default == Some(false) && current.is_default {
         return Err(ApiError::field(
@@ -201,12 +260,15 @@ async fn update_schedule(
     .await?
     .ok_or_else(|| ApiError::not_found("Schedule"))?;
     tx.commit().await?;
+    if !current_version {
+        return legacy_answer(&state, &caller, &updated, false).await;
+    }
     Ok(envelope::ok(ScheduleOutput::from(&updated)))
 }
 
 /// Delete a schedule (not the default one while others exist).
 #[utoipa::path(delete, path = "/v2/schedules/{scheduleId}", tag = "Schedules", security(("bearer" = [])),
-    params(("scheduleId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-11")),
+    params(("scheduleId" = i64, Path), ("cal-api-version" = String, Header, description = "2024-06-11; another version or none gets the 2024-04-15 shapes")),
     responses((status = 200, body = Object)))]
 #[tracing::instrument(skip_all)]
 async fn delete_schedule(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {

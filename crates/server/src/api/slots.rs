@@ -1,53 +1,87 @@
-//! `GET /v2/slots` (`cal-api-version: 2024-09-04`): free start times of an event type.
+//! `GET /v2/slots` (`cal-api-version: 2024-09-04`): free start times of an event type. Any other
+//! version (or none), and the legacy `GET /v2/slots/available`, get the `2024-04-15` shapes of
+//! [`super::legacy::slots`].
 
 use super::ApiError;
 use super::caller::Caller;
 use super::envelope;
 use super::extract::QueryPairs;
-use super::version::{VersionRule, enforce};
+use super::legacy::slots as legacy;
+use super::version::Requested;
 use crate::limits::PublicOperation;
-use crate::scheduling::calendar::{Calendar, Exclusions};
-use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
+use crate::scheduling::calendar::Exclusions;
+use crate::scheduling::resolve::{self, EventTypeRef};
+use crate::scheduling::slots::free_starts;
 use crate::state::AppState;
-use crate::time_text::{local_date_and_iso, local_iso, parse_bound};
+use crate::time_text::{parse_bound, push_date, push_local_iso};
 use axum::extract::State;
-use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use convene_core::TimeZoneId;
 use convene_core::schedule::Interval;
-use jiff::Timestamp;
-use jiff::tz::TimeZone;
-use serde_json::{Value, json};
-use std::collections::{BTreeMap, BTreeSet};
+use jiff::civil::Date;
+use jiff::tz::{Offset, TimeZone};
+use jiff::{SignedDuration, Timestamp};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-const VERSION: VersionRule = VersionRule::Required {
-    version: "2024-09-04",
-    missing: StatusCode::BAD_REQUEST,
-};
+/// The version whose shapes `GET /v2/slots` speaks; others get the legacy ones.
+const CURRENT: &str = "2024-09-04";
 /// The widest window one request may ask for (bounds the work per request).
 const MAX_WINDOW_DAYS: i64 = 93;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_slots))
-        .route_layer(axum::middleware::from_fn(|r, n| enforce(VERSION, r, n)))
+        .routes(routes!(get_available_slots))
 }
 
 /// Available slots, keyed by date in `timeZone` (default UTC). Dates in `start`/`end` are read
 /// in `timeZone` too; `end` as a date includes that whole day.
 #[utoipa::path(get, path = "/v2/slots", tag = "Slots",
     params(
-        ("cal-api-version" = String, Header, description = "2024-09-04"),
+        ("cal-api-version" = String, Header, description = "2024-09-04; another version or none gets the 2024-04-15 shapes"),
         ("eventTypeId" = Option<i64>, Query), ("eventTypeSlug" = Option<String>, Query), ("username" = Option<String>, Query),
         ("teamSlug" = Option<String>, Query), ("organizationSlug" = Option<String>, Query), ("usernames" = Option<String>, Query),
         ("start" = String, Query), ("end" = String, Query), ("timeZone" = Option<String>, Query),
         ("duration" = Option<i64>, Query), ("format" = Option<String>, Query), ("bookingUidToReschedule" = Option<String>, Query)
     ),
-    responses((status = 200, description = "`{status, data: {date: [{start}]}}`", body = Object)))]
+    responses(
+        (status = 200, description = "`{status, data: {date: [{start}]}}`", body = Object),
+        (status = 400, description = "Bad input, or a window holding more candidate starts than one answer may (`end`)"),
+        (status = 503, description = "Too many slot listings in flight; `Retry-After` says when to retry"),
+    ))]
 #[tracing::instrument(skip_all)]
-async fn get_slots(State(state): State<AppState>, caller: Caller, q: QueryPairs) -> Result<Response, ApiError> {
-    caller.limit(&state, PublicOperation::Slots).await?;
+async fn get_slots(
+    State(state): State<AppState>,
+    version: Requested,
+    caller: Caller,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    slots(&state, &caller, q, !version.is_current(CURRENT)).await
+}
+
+/// The legacy slots endpoint: `startTime`/`endTime`, `eventTypeId` or `eventTypeSlug` with
+/// `usernameList`, answered `{slots: {date: [{time}]}}` whatever the version header says.
+#[utoipa::path(get, path = "/v2/slots/available", tag = "Slots",
+    params(
+        ("eventTypeId" = Option<i64>, Query), ("eventTypeSlug" = Option<String>, Query), ("usernameList" = Option<String>, Query),
+        ("startTime" = String, Query), ("endTime" = String, Query), ("timeZone" = Option<String>, Query),
+        ("duration" = Option<i64>, Query), ("slotFormat" = Option<String>, Query), ("rescheduleUid" = Option<String>, Query)
+    ),
+    responses((status = 200, description = "`{status, data: {slots: {date: [{time}]}}}`", body = Object)))]
+#[tracing::instrument(skip_all)]
+async fn get_available_slots(
+    State(state): State<AppState>,
+    caller: Caller,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    slots(&state, &caller, q, true).await
+}
+
+/// Both versions' work; `legacy` reads the legacy parameter names and answers the legacy shape.
+async fn slots(state: &AppState, caller: &Caller, q: QueryPairs, legacy: bool) -> Result<Response, ApiError> {
+    let q = if legacy { legacy::query(q) } else { q };
+    caller.limit(state, PublicOperation::Slots).await?;
     let usernames = q.all("usernames");
     let hosted = if usernames.is_empty() {
         let event_type_id = q.int("eventTypeId", 1, i64::MAX)?;
@@ -90,7 +124,7 @@ async fn get_slots(State(state): State<AppState>, caller: Caller, q: QueryPairs)
         ));
     }
     let length = resolve::length(event, "duration", q.int("duration", 1, 525_600)?)?;
-    let range = match q.get("format") {
+    let range = match q.get("format").filter(|f| !f.is_empty()) {
         None | Some("time") => false,
         Some("range") => true,
         Some(other) => {
@@ -104,30 +138,135 @@ async fn get_slots(State(state): State<AppState>, caller: Caller, q: QueryPairs)
         booking_uid: q.get("bookingUidToReschedule"),
         reservation_uid: None,
     };
-    let now = Timestamp::now();
-    // Collective: a slot every host has free; round robin: a slot any host has free.
-    let mut slots: Option<BTreeSet<Timestamp>> = None;
-    for host in &hosted.hosts {
-        let calendar = Calendar::load(&state.db, host, event, length, window, except).await?;
-        let free: BTreeSet<Timestamp> = calendar.free_slots(window, now).into_iter().collect();
-        slots = Some(match (slots, hosted.hosting) {
-            (None, _) => free,
-            (Some(acc), Hosting::RoundRobin) => acc.union(&free).copied().collect(),
-            (Some(acc), _) => acc.intersection(&free).copied().collect(),
-        });
+    let slots = free_starts(
+        &state.db,
+        &state.slot_work,
+        &hosted,
+        length,
+        window,
+        except,
+        Timestamp::now(),
+    )
+    .await?;
+    if legacy {
+        let zone = q.get("timeZone").map(|_| &tz);
+        return Ok(envelope::ok(legacy::output(&slots, zone, range.then_some(length))));
     }
-    let slots = slots.unwrap_or_default();
+    let body = answer(&slots, &tz, SignedDuration::from_mins(length), range);
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
 
-    let mut by_date: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    let length_ms = length * 60_000;
-    for slot in slots {
-        let (day, start) = local_date_and_iso(slot, &tz);
-        let mut entry = json!({ "start": start });
-        if range {
-            let end = Timestamp::from_millisecond(slot.as_millisecond() + length_ms).unwrap_or(slot);
-            entry["end"] = json!(local_iso(end, &tz));
-        }
-        by_date.entry(day).or_default().push(entry);
+/// The answer's JSON, `{"status":"success","data":{"<local date>":[{"start":…[,"end":…]}…]…}}`, written
+/// straight into one buffer: a listing may hold thousands of slots, and a JSON value per slot cost more time
+/// and memory than the slots themselves. Every string written is digits and ASCII punctuation (no escaping).
+fn answer(slots: &[Timestamp], tz: &TimeZone, length: SignedDuration, range: bool) -> String {
+    let local: Vec<(Date, Offset)> = slots
+        .iter()
+        .map(|&at| {
+            let offset = tz.to_offset(at);
+            (offset.to_datetime(at).date(), offset)
+        })
+        .collect();
+    // Local dates follow the instants except where clocks go back across midnight (daylight time ending after
+    // 00:00 returns to the day before); a stable sort then files those slots under their date, in time order, as
+    // a map would.
+    let mut order: Vec<usize> = (0..slots.len()).collect();
+    if local.windows(2).any(|w| w[1].0 < w[0].0) {
+        order.sort_by_key(|&i| local[i].0);
     }
-    Ok(envelope::ok(by_date))
+    let per_slot = if range { 78 } else { 42 };
+    let mut out = String::with_capacity(48 + slots.len() * per_slot);
+    out.push_str(r#"{"status":"success","data":{"#);
+    let mut day: Option<Date> = None;
+    for i in order {
+        let (date, offset) = local[i];
+        match day {
+            Some(d) if d == date => out.push(','),
+            _ => {
+                if day.is_some() {
+                    out.push_str("],");
+                }
+                out.push('"');
+                push_date(&mut out, date);
+                out.push_str(r#"":["#);
+                day = Some(date);
+            }
+        }
+        out.push_str(r#"{"start":""#);
+        push_local_iso(&mut out, slots[i], offset);
+        if range {
+            let end = slots[i].checked_add(length).unwrap_or(slots[i]);
+            out.push_str(r#"","end":""#);
+            push_local_iso(&mut out, end, tz.to_offset(end));
+        }
+        out.push_str(r#""}"#);
+    }
+    if day.is_some() {
+        out.push(']');
+    }
+    out.push_str("}}");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+
+    fn at(s: &str) -> Timestamp {
+        s.parse().expect("instant")
+    }
+
+    fn every_quarter_hour(from: &str, count: i64) -> Vec<Timestamp> {
+        (0..count)
+            .map(|k| at(from) + SignedDuration::from_mins(15 * k))
+            .collect()
+    }
+
+    #[test]
+    fn the_answer_is_the_envelope_keyed_by_local_date() {
+        let tz = TimeZone::get("Asia/Kolkata").expect("zone");
+        let slots = [at("2030-01-01T18:00:00Z"), at("2030-01-01T18:30:00Z")];
+        let body: Value =
+            serde_json::from_str(&answer(&slots, &tz, SignedDuration::from_mins(30), true)).expect("json");
+        assert_eq!(
+            body,
+            json!({"status": "success", "data": {
+                "2030-01-01": [{"start": "2030-01-01T23:30:00.000+05:30", "end": "2030-01-02T00:00:00.000+05:30"}],
+                "2030-01-02": [{"start": "2030-01-02T00:00:00.000+05:30", "end": "2030-01-02T00:30:00.000+05:30"}],
+            }})
+        );
+        let empty: Value = serde_json::from_str(&answer(&[], &tz, SignedDuration::from_mins(30), false)).expect("json");
+        assert_eq!(empty, json!({"status": "success", "data": {}}));
+    }
+
+    #[test]
+    fn clocks_going_back_over_midnight_keep_one_key_per_date_in_time_order() {
+        // Daylight time (+04) ends at 00:30 on the last Sunday of October, back to 23:30 Saturday (+03).
+        let tz = TimeZone::posix("AAA-3BBB-4,M3.5.0/0,M10.5.0/0:30").expect("posix zone");
+        // 2030-10-27 is a Sunday; 00:00 local (+04) is 20:00Z on the 26th.
+        let slots = every_quarter_hour("2030-10-26T19:30:00Z", 8);
+        let text = answer(&slots, &tz, SignedDuration::from_mins(15), false);
+        assert_eq!(text.matches("\"2030-10-26\"").count(), 1, "{text}");
+        assert_eq!(text.matches("\"2030-10-27\"").count(), 1, "{text}");
+        let body: Value = serde_json::from_str(&text).expect("json");
+        let starts = |d: &str| -> Vec<String> {
+            body["data"][d]
+                .as_array()
+                .expect("date")
+                .iter()
+                .map(|s| s["start"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        assert_eq!(
+            starts("2030-10-26"),
+            [
+                "2030-10-26T23:30:00.000+04:00",
+                "2030-10-26T23:45:00.000+04:00",
+                "2030-10-26T23:30:00.000+03:00",
+                "2030-10-26T23:45:00.000+03:00"
+            ]
+        );
+        assert_eq!(starts("2030-10-27").len(), 4);
+    }
 }

@@ -13,7 +13,7 @@ use axum::response::Response;
 use convene_core::{Role, TeamId, UserId};
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::memberships;
-use convene_store::teams::TeamRecord;
+use convene_store::teams::{self, TeamRecord};
 use convene_store::users;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -66,6 +66,40 @@ pub struct TeamEventTypeOutput {
     pub team_id: Option<i64>,
     pub scheduling_type: &'static str,
     pub hosts: Vec<HostOutput>,
+    pub team: EventTypeTeam,
+}
+
+/// `EventTypeTeam`: the owning team's identity and branding. The schema types every field as a
+/// required string, so unset ones are empty strings.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EventTypeTeam {
+    pub id: i64,
+    pub slug: String,
+    pub banner_url: String,
+    pub name: String,
+    pub logo_url: String,
+    pub week_start: String,
+    pub brand_color: String,
+    pub dark_brand_color: String,
+    pub theme: String,
+}
+
+impl From<&TeamRecord> for EventTypeTeam {
+    fn from(t: &TeamRecord) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        EventTypeTeam {
+            id: t.id,
+            slug: t.slug.clone(),
+            banner_url: text(&t.banner_url),
+            name: t.name.clone(),
+            logo_url: text(&t.logo_url),
+            week_start: t.week_start.clone(),
+            brand_color: text(&t.brand_color),
+            dark_brand_color: text(&t.dark_brand_color),
+            theme: text(&t.theme),
+        }
+    }
 }
 
 /// Splits a body into the shared event-type fields and the hosting fields, so each field error
@@ -128,7 +162,12 @@ async fn host_ids(state: &AppState, team: TeamId, input: &TeamHostingInput) -> R
     }
 }
 
-async fn output(state: &AppState, record: &EventTypeRecord) -> Result<TeamEventTypeOutput, ApiError> {
+pub(super) async fn output(state: &AppState, record: &EventTypeRecord) -> Result<TeamEventTypeOutput, ApiError> {
+    let team = match record.team_id {
+        Some(id) => teams::find(&state.db, TeamId(id)).await?,
+        None => None,
+    }
+    .ok_or_else(|| ApiError::not_found("Team"))?;
     let mut hosts = Vec::new();
     for id in event_types::hosts(&state.db, record.id).await? {
         if let Some(u) = users::find(&state.db, UserId(id)).await? {
@@ -150,6 +189,7 @@ async fn output(state: &AppState, record: &EventTypeRecord) -> Result<TeamEventT
             "collective"
         },
         hosts,
+        team: EventTypeTeam::from(&team),
     })
 }
 

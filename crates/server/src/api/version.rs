@@ -1,32 +1,65 @@
-//! The `cal-api-version` header, enforced per route exactly as Cal.com's spec declares it.
+//! The `cal-api-version` header, read as Cal.com reads it.
 //!
-//! Endpoints that declare no version ignore the header. Versioned ones either require their
-//! version ([`VersionRule::Required`]) or assume it when the header is absent
-//! ([`VersionRule::Defaulted`]); we implement only the current version of each, so a different
-//! value is a 400 that names the header and the version we serve.
+//! Cal.com takes the header's value when it is one of its known versions and otherwise (no header,
+//! an unknown value) the oldest one, `2024-04-15`. Event types, schedules, slots and bookings then
+//! answer with their current shapes when that version is theirs and with their legacy `2024-04-15`
+//! shapes for any other version ([`Requested`]): clients in the wild send no header, or one
+//! resource's version to every resource (Cal.com's own agent guide sends `2024-08-13` everywhere), and
+//! a legacy answer serves them where a refusal would break them.
+//!
+//! A few newer endpoints exist in one version only; they keep a strict rule ([`VersionRule`]).
 
 use super::ApiError;
-use axum::extract::Request;
-use axum::http::StatusCode;
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 pub const HEADER: &str = "cal-api-version";
+
+/// The versions Cal.com knows, oldest first.
+pub const KNOWN: [&str; 5] = ["2024-04-15", "2024-06-11", "2024-06-14", "2024-08-13", "2024-09-04"];
+/// What a request without a (known) version gets.
+pub const LEGACY: &str = KNOWN[0];
+
+/// The version a request asks for, as Cal.com extracts it: a known version as sent, anything
+/// else the oldest. Never a rejection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Requested(pub &'static str);
+
+impl Requested {
+    pub fn of(headers: &HeaderMap) -> Self {
+        let sent = headers.get(HEADER).and_then(|v| v.to_str().ok()).map(str::trim);
+        Requested(KNOWN.into_iter().find(|k| Some(*k) == sent).unwrap_or(LEGACY))
+    }
+
+    /// Whether a resource whose current version is `current` answers with its current shapes;
+    /// otherwise it answers with its legacy ones.
+    pub fn is_current(self, current: &str) -> bool {
+        self.0 == current
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Requested {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Requested::of(&parts.headers))
+    }
+}
 
 #[derive(Debug, Clone, Copy)]
 pub enum VersionRule {
     /// The header must carry this version. `missing` is the status when it is absent (Cal.com
     /// documents 404 for some endpoints, which then fall through to no older handler).
     Required { version: &'static str, missing: StatusCode },
-    /// An absent header means this version.
-    Defaulted(&'static str),
 }
 
 impl VersionRule {
     /// Checks one request's header value against the rule.
     pub fn check(self, header: Option<&str>) -> Result<(), ApiError> {
         let (version, header) = match (self, header) {
-            (VersionRule::Defaulted(_), None) => return Ok(()),
             (VersionRule::Required { version, missing }, None) => {
                 let message = format!("Missing {HEADER} header: this endpoint requires `{HEADER}: {version}`");
                 return Err(if missing == StatusCode::NOT_FOUND {
@@ -35,7 +68,7 @@ impl VersionRule {
                     ApiError::field(HEADER, format!("is required and must be {version}"))
                 });
             }
-            (VersionRule::Required { version, .. } | VersionRule::Defaulted(version), Some(h)) => (version, h),
+            (VersionRule::Required { version, .. }, Some(h)) => (version, h),
         };
         if header.trim() == version {
             Ok(())
@@ -107,11 +140,20 @@ mod tests {
         assert_eq!(status(rule, Some("2024-08-13")).await, StatusCode::OK);
     }
 
-    #[tokio::test]
-    async fn defaulted_version_accepts_a_missing_header_but_not_another_version() {
-        let rule = VersionRule::Defaulted("2024-08-13");
-        assert_eq!(status(rule, None).await, StatusCode::OK);
-        assert_eq!(status(rule, Some("2024-08-13")).await, StatusCode::OK);
-        assert_eq!(status(rule, Some("2020-01-01")).await, StatusCode::BAD_REQUEST);
+    #[test]
+    fn requested_version_is_a_known_one_or_the_oldest() {
+        let of = |v: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(v) = v {
+                headers.insert(HEADER, v.parse().expect("header value"));
+            }
+            Requested::of(&headers).0
+        };
+        assert_eq!(of(None), "2024-04-15");
+        assert_eq!(of(Some("2024-08-13")), "2024-08-13");
+        assert_eq!(of(Some(" 2024-06-14 ")), "2024-06-14");
+        assert_eq!(of(Some("2031-01-01")), "2024-04-15");
+        assert!(Requested("2024-06-14").is_current("2024-06-14"));
+        assert!(!Requested("2024-08-13").is_current("2024-06-14"));
     }
 }

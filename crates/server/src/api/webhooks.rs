@@ -47,6 +47,8 @@ pub struct WebhookInput {
     pub payload_template: Option<Option<String>>,
     pub active: Option<bool>,
     pub subscriber_url: Option<String>,
+    /// Also read as `eventTriggers`, the name Cal.com's agent guide sends.
+    #[serde(alias = "eventTriggers")]
     #[schema(value_type = Option<Vec<Trigger>>)]
     pub triggers: Option<TriggerNames>,
     #[serde(default, deserialize_with = "double_option")]
@@ -68,7 +70,8 @@ pub enum TriggerNames {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UserWebhookOutput {
-    pub payload_template: Option<String>,
+    /// Empty when unset (the outputs require a string; sending "" back keeps it unset).
+    pub payload_template: String,
     pub user_id: i64,
     pub id: i64,
     pub triggers: Vec<Trigger>,
@@ -80,7 +83,8 @@ pub struct UserWebhookOutput {
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct EventTypeWebhookOutput {
-    pub payload_template: Option<String>,
+    /// Empty when unset, as in [`UserWebhookOutput`].
+    pub payload_template: String,
     pub event_type_id: i64,
     pub id: i64,
     pub triggers: Vec<Trigger>,
@@ -91,7 +95,7 @@ pub struct EventTypeWebhookOutput {
 impl From<&WebhookRecord> for UserWebhookOutput {
     fn from(r: &WebhookRecord) -> Self {
         UserWebhookOutput {
-            payload_template: r.payload_template.clone(),
+            payload_template: r.payload_template.clone().unwrap_or_default(),
             user_id: r.user_id.unwrap_or_default(),
             id: r.id,
             triggers: Trigger::list_from_stored(&r.triggers),
@@ -104,7 +108,7 @@ impl From<&WebhookRecord> for UserWebhookOutput {
 impl From<&WebhookRecord> for EventTypeWebhookOutput {
     fn from(r: &WebhookRecord) -> Self {
         EventTypeWebhookOutput {
-            payload_template: r.payload_template.clone(),
+            payload_template: r.payload_template.clone().unwrap_or_default(),
             event_type_id: r.event_type_id.unwrap_or_default(),
             id: r.id,
             triggers: Trigger::list_from_stored(&r.triggers),

@@ -152,8 +152,10 @@ fn recipients<'a>(
     if settings.to_attendees
         && let Some(kind) = attendee_kind
     {
+        // A booker known only by phone (Cal.com's phone-only attendee) gets no email.
         let earlier = attendees
             .iter()
+            .filter(|a| !a.email.is_empty())
             .filter(|a| !new_guests.iter().any(|g| g.email == a.email));
         out.extend(earlier.map(|a| Recipient::attendee(kind, a, organizer)));
         out.extend(
@@ -175,7 +177,9 @@ fn recipients<'a>(
                 time_zone: &host.time_zone,
                 twelve_hour: host.time_format == 12,
             },
-            reply_to: booker.map(|a| (a.email.as_str(), a.name.as_str())),
+            reply_to: booker
+                .filter(|a| !a.email.is_empty())
+                .map(|a| (a.email.as_str(), a.name.as_str())),
         });
     }
     out
@@ -253,7 +257,13 @@ pub async fn booking_emails(
         location: booking.location.as_deref(),
         organizer_name: &organizer_name,
         organizer_email: &host.email,
-        attendees: attendees.iter().map(|a| format!("{} <{}>", a.name, a.email)).collect(),
+        attendees: attendees
+            .iter()
+            .map(|a| match a.email.as_str() {
+                "" => a.name.clone(),
+                email => format!("{} <{email}>", a.name),
+            })
+            .collect(),
         booker_name: attendees.first().map_or("", |a| a.name.as_str()),
         description: &booking.description,
         reason,
@@ -352,8 +362,10 @@ fn invite(
             name: organizer_name.to_owned(),
             email: organizer_email.to_owned(),
         },
+        // An attendee without an address can't be an iCalendar ATTENDEE (a mailto: URI).
         attendees: attendees
             .iter()
+            .filter(|a| !a.email.is_empty())
             .map(|a| Party {
                 name: a.name.clone(),
                 email: a.email.clone(),

@@ -12,7 +12,7 @@ use convene_core::{ApiKeyId, EmailAddress, UserId};
 pub enum PublicOperation {
     /// `GET /v2/slots`.
     Slots,
-    /// Creating a booking, or moving or cancelling one with its uid.
+    /// Creating a booking, or reading, moving or cancelling one with its uid.
     Booking,
     /// Holding a slot (`/v2/slots/reservations`).
     Reservation,

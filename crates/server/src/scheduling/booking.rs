@@ -57,7 +57,15 @@ pub struct AttendeeInput {
 impl AttendeeInput {
     pub fn parse(&self, field: &str) -> Result<NewAttendee, FieldError> {
         let name = HeaderText::parse(&format!("{field}.name"), self.name.as_deref().unwrap_or_default())?;
-        let email = EmailAddress::parse(&format!("{field}.email"), self.email.as_deref().unwrap_or_default())?;
+        // Cal.com takes an attendee known only by phone: no address, so no attendee email (stored empty).
+        let phone_only = self.email.as_deref().is_none_or(|e| e.trim().is_empty()) && self.phone_number.is_some();
+        let email = if phone_only {
+            String::new()
+        } else {
+            EmailAddress::parse(&format!("{field}.email"), self.email.as_deref().unwrap_or_default())?
+                .as_str()
+                .to_owned()
+        };
         let zone = self
             .time_zone
             .as_deref()
@@ -82,7 +90,7 @@ impl AttendeeInput {
         };
         Ok(NewAttendee {
             name: name.as_str().to_owned(),
-            email: email.as_str().to_owned(),
+            email,
             time_zone: zone.as_str().to_owned(),
             language: language.as_str().to_owned(),
             phone,
@@ -135,7 +143,7 @@ pub fn parse_guests(
 
 /// Where the meeting happens, as a display string: a plain string, or a location object whose
 /// value comes from the request (attendee-provided kinds) or the event type (organizer kinds).
-fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<Option<String>, FieldError> {
+pub fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Result<Option<String>, FieldError> {
     let defined: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
     let value_of = |loc: &Value| -> Option<String> {
         ["address", "link", "phone", "location", "integration"]

@@ -66,24 +66,99 @@ pub fn validate_locations(locations: &[Value]) -> Result<String, FieldError> {
     Ok(Value::Array(locations.to_vec()).to_string())
 }
 
-/// Validates custom `bookingFields` (each needs a type, a unique slug, a label and `required`).
+/// Cal.com's default booking fields after name and email: slug, type, label.
+const DEFAULT_FIELDS: [(&str, &str, &str); 5] = [
+    ("title", "text", "What is this meeting about?"),
+    ("notes", "textarea", "Additional notes"),
+    ("guests", "multiemail", "Add guests"),
+    ("location", "radioInput", "Location"),
+    ("rescheduleReason", "textarea", "Reason for reschedule"),
+];
+
+/// Custom field types whose output carries a `placeholder`.
+const WITH_PLACEHOLDER: [&str; 9] = [
+    "phone",
+    "address",
+    "text",
+    "number",
+    "textarea",
+    "select",
+    "multiemail",
+    "url",
+    "email",
+];
+
+/// Which default field an input entry overrides, if it is one: the name and email fields are named
+/// by `type` (`{type: "email", label, placeholder}`, no slug), the others by `slug` only
+/// (`{slug: "guests", hidden: true}`), as the `*DefaultFieldInput_2024_06_14` shapes spell them.
+fn default_slug(field: &Value) -> Option<&'static str> {
+    let kind = field.get("type").and_then(Value::as_str);
+    let slug = field.get("slug").and_then(Value::as_str);
+    match (kind, slug) {
+        (Some("name") | None, Some("name")) | (Some("name"), None) => Some("name"),
+        (Some("email") | None, Some("email")) | (Some("email"), None) => Some("email"),
+        (_, Some(slug)) => DEFAULT_FIELDS
+            .iter()
+            .find(|(s, t, _)| *s == slug && kind.is_none_or(|k| k == *t || k == *s))
+            .map(|(s, _, _)| *s),
+        // Stored before default fields were read by slug: `{type: "notes", …}`.
+        (Some(kind), None) => DEFAULT_FIELDS.iter().find(|(s, _, _)| *s == kind).map(|(s, _, _)| *s),
+        (None, None) => None,
+    }
+}
+
+/// Whether a JSON value has the type a setting needs.
+type TypeCheck = fn(&Value) -> bool;
+
+/// What an override of a default field may set, with the JSON type each must have.
+const OVERRIDABLE: [(&str, TypeCheck); 5] = [
+    ("label", Value::is_string),
+    ("placeholder", Value::is_string),
+    ("required", Value::is_boolean),
+    ("hidden", Value::is_boolean),
+    ("disableOnPrefill", Value::is_boolean),
+];
+
+/// Validates `bookingFields`: overrides of the default fields (stored as `{slug, isDefault: true,
+/// …}`) and custom fields (each needs a type, a unique slug, a label and `required`).
 pub fn validate_booking_fields(fields: &[Value]) -> Result<String, FieldError> {
     if fields.len() > 50 {
         return Err(FieldError::new("bookingFields", "at most 50 fields"));
     }
     let mut slugs = std::collections::HashSet::new();
+    let mut stored = Vec::with_capacity(fields.len());
     for (i, f) in fields.iter().enumerate() {
         let at = |name: &str| format!("bookingFields[{i}].{name}");
+        if let Some(slug) = default_slug(f) {
+            if !slugs.insert(slug.to_owned()) {
+                return Err(FieldError::new(at("slug"), format!("'{slug}' is used twice")));
+            }
+            let mut entry = Map::new();
+            entry.insert("slug".into(), json!(slug));
+            entry.insert("isDefault".into(), json!(true));
+            for (key, valid) in OVERRIDABLE {
+                match f.get(key) {
+                    None | Some(Value::Null) => {}
+                    // Cal.com types the email field's `required` loosely; only a boolean means anything.
+                    Some(v) if key == "required" && slug == "email" && !v.is_boolean() => {}
+                    Some(v) if valid(v) => {
+                        entry.insert(key.into(), v.clone());
+                    }
+                    Some(_) => return Err(FieldError::new(at(key), "has the wrong type")),
+                }
+            }
+            // The booker's name and email are always asked for.
+            if matches!(slug, "name" | "email") {
+                entry.remove("required");
+                entry.remove("hidden");
+            }
+            stored.push(Value::Object(entry));
+            continue;
+        }
         let kind = f
             .get("type")
             .and_then(Value::as_str)
             .ok_or_else(|| FieldError::new(at("type"), "is required"))?;
-        if matches!(
-            kind,
-            "name" | "title" | "location" | "notes" | "guests" | "rescheduleReason"
-        ) {
-            continue; // default fields: shape only, nothing to enforce here
-        }
         if !FIELD_TYPES.contains(&kind) {
             return Err(FieldError::new(
                 at("type"),
@@ -100,6 +175,12 @@ pub fn validate_booking_fields(fields: &[Value]) -> Result<String, FieldError> {
         if !valid_slug {
             return Err(FieldError::new(at("slug"), "must be letters, digits, '-' or '_'"));
         }
+        if matches!(slug, "name" | "email") || DEFAULT_FIELDS.iter().any(|(s, _, _)| *s == slug) {
+            return Err(FieldError::new(
+                at("slug"),
+                format!("'{slug}' is a default field: give it by slug only to change it"),
+            ));
+        }
         if !slugs.insert(slug.to_owned()) {
             return Err(FieldError::new(at("slug"), format!("'{slug}' is used twice")));
         }
@@ -109,19 +190,62 @@ pub fn validate_booking_fields(fields: &[Value]) -> Result<String, FieldError> {
         if !f.get("required").is_some_and(Value::is_boolean) {
             return Err(FieldError::new(at("required"), "must be true or false"));
         }
+        stored.push(f.clone());
     }
-    Ok(Value::Array(fields.to_vec()).to_string())
+    Ok(Value::Array(stored).to_string())
 }
 
-/// Output booking fields: the default name and email fields, then the custom ones.
+/// Output booking fields: the default fields (with their stored overrides) then the custom ones,
+/// each with what the `*FieldOutput_2024_06_14` schemas require (`isDefault`, `hidden`, and a
+/// `placeholder` for the text-like fields).
 pub type BookingFieldsOutput = Vec<Value>;
 
 pub fn booking_fields_output(stored: &str) -> BookingFieldsOutput {
+    let stored: Vec<Value> = serde_json::from_str(stored).unwrap_or_default();
+    let override_of = |slug: &str| stored.iter().find(|f| default_slug(f) == Some(slug));
+    let with_override = |mut base: Value, slug: &str| {
+        if let (Value::Object(out), Some(Value::Object(o))) = (&mut base, override_of(slug)) {
+            for (key, _) in OVERRIDABLE {
+                if let Some(v) = o.get(key) {
+                    out.insert(key.into(), v.clone());
+                }
+            }
+        }
+        base
+    };
     let mut out = vec![
-        json!({ "type": "name", "slug": "name", "label": "Your name", "required": true, "isDefault": true }),
-        json!({ "type": "email", "slug": "email", "label": "Your email", "required": true, "isDefault": true }),
+        with_override(
+            json!({ "type": "name", "slug": "name", "label": "Your name", "placeholder": "", "required": true, "isDefault": true }),
+            "name",
+        ),
+        with_override(
+            json!({ "type": "email", "slug": "email", "label": "Your email", "placeholder": "", "required": true, "isDefault": true }),
+            "email",
+        ),
     ];
-    out.extend(serde_json::from_str::<Vec<Value>>(stored).unwrap_or_default());
+    for (slug, kind, label) in DEFAULT_FIELDS {
+        // Listed when the event type changes them; their defaults need no mention.
+        if override_of(slug).is_none() {
+            continue;
+        }
+        let mut base = json!({ "type": kind, "slug": slug, "label": label, "required": false, "hidden": false, "isDefault": true });
+        if slug != "location" {
+            base["placeholder"] = json!("");
+        }
+        out.push(with_override(base, slug));
+    }
+    for f in stored.iter().filter(|f| default_slug(f).is_none()) {
+        let mut field = f.clone();
+        if let Value::Object(o) = &mut field {
+            o.insert("isDefault".into(), json!(false));
+            o.entry("hidden").or_insert(json!(false));
+            let kind = o.get("type").and_then(Value::as_str).unwrap_or_default();
+            if WITH_PLACEHOLDER.contains(&kind) {
+                o.entry("placeholder").or_insert(json!(""));
+            }
+        }
+        out.push(field);
+    }
     out
 }
 
@@ -130,6 +254,8 @@ pub fn required_field_slugs(stored: &str) -> Vec<String> {
     serde_json::from_str::<Vec<Value>>(stored)
         .unwrap_or_default()
         .iter()
+        // Default fields are answered in their own places (attendee, guests, location), not here.
+        .filter(|f| default_slug(f).is_none())
         .filter(|f| {
             f.get("required").and_then(Value::as_bool) == Some(true)
                 && f.get("hidden").and_then(Value::as_bool) != Some(true)

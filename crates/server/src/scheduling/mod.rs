@@ -8,5 +8,6 @@ pub mod event_settings;
 pub mod hold;
 pub mod reschedule;
 pub mod resolve;
+pub mod slot_work;
 pub mod slots;
 pub mod status;

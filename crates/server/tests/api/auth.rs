@@ -41,6 +41,20 @@ async fn malformed_authorization_headers_are_401() {
 }
 
 #[tokio::test]
+async fn the_bare_key_without_bearer_is_accepted_as_cal_com_accepts_it() {
+    let app = TestApp::spawn().await;
+    let person = app.user("bare.key@example.test").await;
+    for value in [person.key.clone(), format!("  {}  ", person.key)] {
+        let answer = status_with_header(&app, Some(&value)).await;
+        assert_eq!(answer.expect_success(StatusCode::OK)["id"], person.id);
+    }
+    // A bare value that is not a key of ours is still refused.
+    status_with_header(&app, Some("cal_not-a-key"))
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
 async fn unknown_key_is_401() {
     let app = TestApp::spawn().await;
     let answer = app.get("/v2/me", &generate_api_key().secret).await;

@@ -460,6 +460,16 @@ async fn listing_shows_hosted_and_attended_bookings_with_filters() {
     )
     .await
     .expect_error(StatusCode::NOT_FOUND);
+    // Without a key the uid is the capability, as on Cal.com: the booking answers, an unknown uid is 404.
+    for version in [Some(BOOKINGS), None] {
+        let anonymous = app
+            .versioned(Method::GET, &format!("/v2/bookings/{uid}"), None, None, version)
+            .await;
+        assert_eq!(anonymous.expect_success(StatusCode::OK)["uid"], uid.as_str());
+    }
+    app.versioned(Method::GET, "/v2/bookings/not-a-uid", None, None, Some(BOOKINGS))
+        .await
+        .expect_error(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod admin;
+mod agent_guide;
 mod auth;
 mod booking_actions;
 mod bookings;
@@ -29,9 +30,12 @@ mod reservations;
 mod role_matrix;
 mod scheduling;
 mod sender_caps;
+mod shapes;
 mod slots;
+mod slots_bounds;
 mod team_events;
 mod teams;
+mod versions;
 mod web_a11y;
 mod web_booking;
 mod web_booking_browser;
@@ -46,3 +50,4 @@ mod webhook_worker_lifecycle;
 mod webhooks;
 mod worker_leases;
 mod workflows;
+mod write_queue;

@@ -73,44 +73,39 @@ pub async fn book(app: &TestApp, event: i64, start: &str, email: &str) -> crate:
 }
 
 #[tokio::test]
-async fn versioned_endpoints_require_their_cal_api_version() {
+async fn versioned_endpoints_answer_every_version_as_cal_com_does() {
     let app = TestApp::spawn().await;
     let person = app.user("versions@example.test").await;
-    let missing = app
-        .versioned(Method::GET, "/v2/schedules", Some(&person.key), None, None)
+    // No header, or another resource's version: the legacy 2024-04-15 shapes, never a 400.
+    for version in [None, Some("2024-06-14")] {
+        let legacy = app
+            .versioned(Method::GET, "/v2/schedules", Some(&person.key), None, version)
+            .await;
+        assert!(legacy.expect_success(StatusCode::OK).is_array());
+    }
+    let legacy = app
+        .versioned(Method::GET, "/v2/event-types", Some(&person.key), None, None)
         .await;
-    missing.expect_field_error("cal-api-version");
-    app.versioned(
-        Method::GET,
-        "/v2/schedules",
-        Some(&person.key),
-        None,
-        Some("2024-06-14"),
-    )
-    .await
-    .expect_field_error("cal-api-version");
+    assert!(legacy.expect_success(StatusCode::OK)["eventTypeGroups"].is_array());
     app.versioned(Method::GET, "/v2/schedules", Some(&person.key), None, Some(SCHEDULES))
         .await
         .expect_success(StatusCode::OK);
-    app.versioned(Method::GET, "/v2/event-types", Some(&person.key), None, None)
-        .await
-        .expect_field_error("cal-api-version");
+    // Bookings answer in their 2024-08-13 shapes whatever the version.
+    for version in [None, Some("2024-04-15")] {
+        app.versioned(Method::GET, "/v2/bookings", Some(&person.key), None, version)
+            .await
+            .expect_success(StatusCode::OK);
+    }
+    // Newer endpoints that exist in one version only keep their rule.
     app.versioned(
         Method::GET,
-        "/v2/slots?eventTypeId=1&start=2030-01-07&end=2030-01-07",
+        "/v2/slots/reservations/nope",
         None,
         None,
-        None,
+        Some("2024-08-13"),
     )
     .await
     .expect_field_error("cal-api-version");
-    // Bookings assume their version when the header is absent, but refuse another one.
-    app.versioned(Method::GET, "/v2/bookings", Some(&person.key), None, None)
-        .await
-        .expect_success(StatusCode::OK);
-    app.versioned(Method::GET, "/v2/bookings", Some(&person.key), None, Some("2024-04-15"))
-        .await
-        .expect_field_error("cal-api-version");
 }
 
 #[tokio::test]

@@ -29,7 +29,6 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    let defaulted = VersionRule::Defaulted("2024-08-13");
     // Cal.com documents that adding guests without the header fails with 404.
     let strict = VersionRule::Required {
         version: "2024-08-13",
@@ -39,7 +38,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(mark_absent))
         .routes(routes!(calendar_links))
         .routes(routes!(request_reschedule))
-        .route_layer(axum::middleware::from_fn(move |r, n| enforce(defaulted, r, n)))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(add_guests))

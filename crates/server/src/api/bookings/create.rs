@@ -5,7 +5,9 @@ use super::{booking_for, reason};
 use crate::api::ApiError;
 use crate::api::caller::Caller;
 use crate::api::envelope::{self, Envelope};
-use crate::api::extract::{ApiJson, PathIds};
+use crate::api::extract::{ApiJson, PathIds, from_value};
+use crate::api::legacy::bookings as legacy;
+use crate::api::version::Requested;
 use crate::limits::{LimitKey, PublicOperation};
 use crate::scheduling::booking::{self, AttendeeInput, BookingRequest, parse_guests};
 use crate::scheduling::resolve::{self, EventTypeRef};
@@ -44,16 +46,21 @@ pub struct CreateBookingInput {
 }
 
 /// Create a booking (public, as in Cal.com): `accepted`, or `pending` when the event type
-/// requires confirmation. 409 when the slot is not free.
+/// requires confirmation. 409 when the slot is not free. Without `cal-api-version: 2024-08-13` a
+/// legacy body (the booker in `responses`) is read too and the legacy booking is answered.
 #[utoipa::path(post, path = "/v2/bookings", tag = "Bookings",
     params(("cal-api-version" = Option<String>, Header, description = "2024-08-13")),
     request_body = CreateBookingInput, responses((status = 201, body = Envelope<BookingOutput>)))]
 #[tracing::instrument(skip_all)]
 pub(super) async fn create_booking(
     State(state): State<AppState>,
+    version: Requested,
     caller: Caller,
-    ApiJson(input): ApiJson<CreateBookingInput>,
+    ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
+    let current = version.is_current(super::CURRENT);
+    let body = if current { body } else { legacy::create_input(body)? };
+    let input: CreateBookingInput = from_value(Value::Object(body))?;
     caller.limit(&state, PublicOperation::Booking).await?;
     let start = parse_instant(
         "start",
@@ -96,7 +103,11 @@ pub(super) async fn create_booking(
         rescheduling_reason: None,
     };
     let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
-    Ok(envelope::created(output(&state.db, &created).await?))
+    let out = output(&state.db, &created).await?;
+    if !current {
+        return Ok(envelope::created(legacy::output(&out)));
+    }
+    Ok(envelope::created(out))
 }
 
 /// An anonymous booking emails its attendee and guests and fills its host's calendar: each address it emails and
@@ -108,8 +119,11 @@ async fn limit_anonymous_booking(
     guests: &[String],
 ) -> Result<(), ApiError> {
     state.limits.take(LimitKey::BookingEventType(event_type_id)).await?;
-    for (field, raw) in
-        std::iter::once(("attendee.email", attendee)).chain(guests.iter().map(|g| ("guests", g.as_str())))
+    // A phone-only attendee (empty address) is emailed nothing, so has no allowance to take.
+    let attendee = Some(("attendee.email", attendee)).filter(|(_, a)| !a.is_empty());
+    for (field, raw) in attendee
+        .into_iter()
+        .chain(guests.iter().map(|g| ("guests", g.as_str())))
     {
         let email = EmailAddress::parse(field, raw)?;
         state.limits.take(LimitKey::BookingRecipient(email)).await?;
@@ -123,6 +137,8 @@ async fn limit_anonymous_booking(
 pub struct RescheduleBookingInput {
     pub start: Option<String>,
     pub rescheduled_by: Option<String>,
+    /// Also read as `rescheduleReason`, the name Cal.com's agent guide sends.
+    #[serde(alias = "rescheduleReason")]
     pub rescheduling_reason: Option<String>,
 }
 

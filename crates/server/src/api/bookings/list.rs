@@ -4,8 +4,12 @@ use super::booking_for;
 use super::output::{BookingList, BookingOutput, Pagination, output, outputs};
 use crate::api::ApiError;
 use crate::api::auth::ApiUser;
+use crate::api::caller::Caller;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{Paging, PathIds, QueryPairs};
+use crate::api::legacy::bookings as legacy;
+use crate::api::version::Requested;
+use crate::limits::PublicOperation;
 use crate::state::AppState;
 use crate::time_text::parse_instant;
 use axum::extract::State;
@@ -62,10 +66,14 @@ fn instant_param(q: &QueryPairs, key: &str) -> Result<Option<i64>, ApiError> {
 #[tracing::instrument(skip_all)]
 pub(super) async fn list_bookings(
     State(state): State<AppState>,
+    version: Requested,
     caller: ApiUser,
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let paging = Paging::from_query(&q, 100, 250)?;
+    let current = version.is_current(super::CURRENT);
+    let q = if current { q } else { legacy::list_query(q) };
+    // The legacy list pages by ten unless told otherwise.
+    let paging = Paging::from_query(&q, if current { 100 } else { 10 }, 250)?;
     let now = now_ms();
     let mut filter = BookingFilter {
         host: Some(caller.user.id),
@@ -112,6 +120,10 @@ pub(super) async fn list_bookings(
     let total = bookings::count(&state.db, &filter).await?;
     let data = outputs(&state.db, &records).await?;
     let pagination = Pagination::new(total, data.len() as i64, paging.take, paging.skip);
+    if !current {
+        let next = pagination.has_next_page.then_some(paging.skip + paging.take);
+        return Ok(envelope::ok(legacy::list(&data, next)));
+    }
     Ok(axum::Json(BookingList {
         status: "success",
         data,
@@ -120,16 +132,24 @@ pub(super) async fn list_bookings(
     .into_response())
 }
 
-/// Get a booking I host or attend.
-#[utoipa::path(get, path = "/v2/bookings/{bookingUid}", tag = "Bookings", security(("bearer" = [])),
+/// Get a booking: with a key, one I host or attend; without one, any booking whose uid is known (the
+/// uid is the capability, as in booking emails and on Cal.com). Anonymous reads count against the
+/// caller address's booking limit, which bounds guessing.
+#[utoipa::path(get, path = "/v2/bookings/{bookingUid}", tag = "Bookings", security((), ("bearer" = [])),
     params(("bookingUid" = String, Path), ("cal-api-version" = Option<String>, Header, description = "2024-08-13")),
     responses((status = 200, body = Envelope<BookingOutput>)))]
 #[tracing::instrument(skip_all)]
 pub(super) async fn get_booking(
     State(state): State<AppState>,
-    caller: ApiUser,
+    version: Requested,
+    caller: Caller,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let booking = booking_for(&state, Some(&caller), &ids).await?;
-    Ok(envelope::ok(output(&state.db, &booking).await?))
+    caller.limit(&state, PublicOperation::Booking).await?;
+    let booking = booking_for(&state, caller.user(), &ids).await?;
+    let out = output(&state.db, &booking).await?;
+    if !version.is_current(super::CURRENT) {
+        return Ok(envelope::ok(legacy::output(&out)));
+    }
+    Ok(envelope::ok(out))
 }

@@ -1,11 +1,26 @@
-//! `/v2/bookings` (`cal-api-version: 2024-08-13`, assumed when absent): create (public), list, read, cancel,
-//! reschedule, confirm and decline, and the follow-up actions.
+//! `/v2/bookings` (`cal-api-version: 2024-08-13`): create (public), list, read, cancel, reschedule,
+//! confirm and decline, and the follow-up actions. Requests with another version or none get the legacy
+//! `2024-04-15` shapes of [`super::legacy::bookings`] for create, list, get and cancel (the operations of
+//! Cal.com's legacy controller) and these shapes elsewhere; adding guests exists in 2024-08-13 only.
 
 mod actions;
 mod create;
 mod list;
+mod location;
 mod output;
 mod status;
+
+pub use output::BookingOutput;
+
+/// The version whose shapes this module speaks; others get the legacy ones where Cal.com's legacy
+/// controller has the operation (create, list, get, cancel).
+const CURRENT: &str = "2024-08-13";
+
+/// Updating the location exists in the current version only.
+const LOCATION_VERSION: VersionRule = VersionRule::Required {
+    version: CURRENT,
+    missing: axum::http::StatusCode::NOT_FOUND,
+};
 
 use super::ApiError;
 use super::auth::ApiUser;
@@ -16,8 +31,6 @@ use convene_store::Db;
 use convene_store::bookings::{self, BookingRecord};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-const VERSION: VersionRule = VersionRule::Defaulted("2024-08-13");
-
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create::create_booking, list::list_bookings))
@@ -26,8 +39,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create::reschedule_booking))
         .routes(routes!(status::confirm_booking))
         .routes(routes!(status::decline_booking))
-        .route_layer(axum::middleware::from_fn(|r, n| enforce(VERSION, r, n)))
         .merge(actions::router())
+        .merge(
+            // Cal.com documents a 404 for this endpoint without its version header.
+            OpenApiRouter::new()
+                .routes(routes!(location::update_location))
+                .route_layer(axum::middleware::from_fn(|r, n| enforce(LOCATION_VERSION, r, n))),
+        )
 }
 
 /// May `caller` see and act on `booking`? Its organizer and co-hosts, instance admins, and attendees by email —

@@ -70,7 +70,8 @@ pub struct BookingOutput {
     pub duration: i64,
     pub event_type_id: Option<i64>,
     pub event_type: Option<BookingEventType>,
-    pub location: Option<String>,
+    /// Empty when the booking has none: `BookingOutput_2024_08_13` requires a string.
+    pub location: String,
     pub absent_host: bool,
     pub created_at: String,
     pub updated_at: String,
@@ -150,7 +151,7 @@ pub(super) async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<Bo
                     .flatten()
                     .map(|slug| BookingEventType { id, slug })
             }),
-            location: b.location.clone(),
+            location: b.location.clone().unwrap_or_default(),
             absent_host: b.absent_host,
             created_at: utc_iso(ts(b.created_at)),
             updated_at: utc_iso(ts(b.updated_at)),

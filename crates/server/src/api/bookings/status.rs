@@ -8,6 +8,7 @@ use crate::api::auth::ApiUser;
 use crate::api::caller::Caller;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, PathIds};
+use crate::api::version::Requested;
 use crate::email::{self, queue::BookingChange};
 use crate::limits::PublicOperation;
 use crate::state::AppState;
@@ -33,6 +34,7 @@ pub struct CancelBookingInput {
 #[tracing::instrument(skip_all)]
 pub(super) async fn cancel_booking(
     State(state): State<AppState>,
+    version: Requested,
     caller: Caller,
     ids: PathIds,
     ApiJson(input): ApiJson<CancelBookingInput>,
@@ -56,7 +58,11 @@ pub(super) async fn cancel_booking(
     email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::Cancelled).await?;
     on_booking(&mut tx, &state.mailer, &updated, BookingEvent::Cancelled).await?;
     tx.commit().await?;
-    Ok(envelope::ok(output(&state.db, &updated).await?))
+    let out = output(&state.db, &updated).await?;
+    if !version.is_current(super::CURRENT) {
+        return Ok(envelope::ok(crate::api::legacy::bookings::output(&out)));
+    }
+    Ok(envelope::ok(out))
 }
 
 /// Confirm a pending booking (its host).

@@ -260,11 +260,11 @@ pub(super) async fn booker(
         reservation_uid: None,
     };
     let free = match Interval::new(from.max(now), to) {
-        Some(window) => match free_starts(&state.db, &hosted, length, window, except, now).await {
+        Some(window) => match free_starts(&state.db, &state.slot_work, &hosted, length, window, except, now).await {
             Ok(f) => f,
-            Err(e) => return page::internal(t, e),
+            Err(e) => return page::slots_unavailable(t, e),
         },
-        None => BTreeSet::new(),
+        None => Vec::new(),
     };
     let mut by_day: BTreeMap<Date, Vec<Timestamp>> = BTreeMap::new();
     for slot in free {

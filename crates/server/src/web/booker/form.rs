@@ -306,7 +306,17 @@ async fn fresh_slots(state: &AppState, step: &Step, except: Option<&str>) -> Vec
         booking_uid: except,
         reservation_uid: None,
     };
-    match free_starts(&state.db, &step.hosted, step.length, window, except, now).await {
+    match free_starts(
+        &state.db,
+        &state.slot_work,
+        &step.hosted,
+        step.length,
+        window,
+        except,
+        now,
+    )
+    .await
+    {
         Ok(free) => free
             .into_iter()
             .take(12)

@@ -3,6 +3,8 @@
 
 use super::params::{Params, href};
 use crate::i18n::Lang;
+use crate::scheduling::slot_work::SlotWorkError;
+use crate::scheduling::slots::FreeStartsError;
 use askama::Template;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -120,6 +122,37 @@ pub fn internal(t: Lang, e: impl std::fmt::Display) -> Response {
         &t.text("error-retry"),
         None,
     )
+}
+
+/// Free times could not be listed: too many listings in flight (503, retry soon) or more start times than one
+/// answer may hold (the event type's own settings; only its host can change that).
+pub fn slots_unavailable(t: Lang, e: FreeStartsError) -> Response {
+    match e {
+        FreeStartsError::Store(e) => internal(t, e),
+        FreeStartsError::Work(SlotWorkError::Busy { retry_after_secs }) => {
+            let mut page = message(
+                StatusCode::SERVICE_UNAVAILABLE,
+                t,
+                &t.text("busy-title"),
+                &t.text("error-retry"),
+                None,
+            );
+            if let Ok(v) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                page.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            page
+        }
+        FreeStartsError::Work(too_many @ SlotWorkError::TooManyStarts { .. }) => {
+            tracing::warn!(error = %too_many, "booking page asked for more slots than one answer may hold");
+            message(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                t,
+                &t.text("error-title"),
+                &t.text("too-many-times"),
+                None,
+            )
+        }
+    }
 }
 
 /// For paths that belong to the API or other pages (`/v2/…`): a bare 404 the API's envelope then renders.

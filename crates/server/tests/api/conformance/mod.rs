@@ -13,6 +13,7 @@
 mod check;
 mod exceptions;
 mod journey;
+mod readme;
 mod record;
 mod reference;
 mod selftest;

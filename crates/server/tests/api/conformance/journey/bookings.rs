@@ -1,5 +1,5 @@
-//! Bookings: created by an anonymous attendee, read, listed, extended with guests, rescheduled,
-//! cancelled, confirmed and declined by the host.
+//! Bookings: created by an anonymous attendee, read, listed, extended with guests, moved to another place,
+//! rescheduled, cancelled, confirmed and declined by the host.
 
 use super::{BOOKINGS, Journey, MONDAY, booking, uid};
 use reqwest::{Method, StatusCode};
@@ -46,6 +46,15 @@ pub async fn run(j: &mut Journey<'_>) {
         &format!("{one}/guests"),
         &key,
         Some(json!({ "guests": [{ "email": "linus@example.test", "name": "Linus Guest" }] })),
+        v,
+        StatusCode::OK,
+    )
+    .await;
+    j.ok(
+        Method::PATCH,
+        &format!("{one}/location"),
+        &key,
+        Some(json!({ "location": { "type": "link", "link": "https://meet.example.test/hanna" } })),
         v,
         StatusCode::OK,
     )
