@@ -19,6 +19,8 @@ pub enum EmailKind {
     /// To the organizer and the earlier attendees: who joined.
     BookingGuestsAdded,
     BookingNoShowMarkedOrganizer,
+    /// A team workflow's email (a reminder or a notice), to whoever its step names.
+    WorkflowEmail,
     PasswordReset,
     EmailVerificationCode,
     /// To the address a user wants as their new one: the code and link that confirm it.
@@ -39,7 +41,7 @@ pub enum Category {
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 19] = [
+    pub const ALL: [EmailKind; 20] = [
         EmailKind::BookingScheduledAttendee,
         EmailKind::BookingScheduledOrganizer,
         EmailKind::BookingRequestedAttendee,
@@ -54,6 +56,7 @@ impl EmailKind {
         EmailKind::BookingGuestInvited,
         EmailKind::BookingGuestsAdded,
         EmailKind::BookingNoShowMarkedOrganizer,
+        EmailKind::WorkflowEmail,
         EmailKind::PasswordReset,
         EmailKind::EmailVerificationCode,
         EmailKind::EmailChangeConfirmation,
@@ -77,6 +80,7 @@ impl EmailKind {
             EmailKind::BookingGuestInvited => "booking_guest_invited",
             EmailKind::BookingGuestsAdded => "booking_guests_added",
             EmailKind::BookingNoShowMarkedOrganizer => "booking_no_show_marked_organizer",
+            EmailKind::WorkflowEmail => "workflow_email",
             EmailKind::PasswordReset => "password_reset",
             EmailKind::EmailVerificationCode => "email_verification_code",
             EmailKind::EmailChangeConfirmation => "email_change_confirmation",

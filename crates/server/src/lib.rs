@@ -20,6 +20,7 @@ pub mod tenancy;
 pub mod time_text;
 mod web;
 pub mod webhooks;
+pub mod workflows;
 
 pub use retry::RetryPolicy;
 pub use state::{AppState, ServerSettings};

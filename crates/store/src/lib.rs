@@ -31,6 +31,7 @@ pub mod testing;
 pub mod users;
 pub mod verified_emails;
 pub mod webhooks;
+pub mod workflows;
 
 pub use db::{Backend, Db, Exec, Tx, now_ms};
 pub use error::StoreError;

@@ -16,6 +16,7 @@ use crate::scheduling::resolve::ResolveError;
 use crate::scheduling::slot_work::SlotWorkError;
 use crate::scheduling::slots::FreeStartsError;
 use crate::tenancy::access::AccessError;
+use crate::workflows::WorkflowError;
 use crate::{email, webhooks};
 use axum::Json;
 use axum::extract::Request;
@@ -221,6 +222,7 @@ impl From<BookingError> for ApiError {
             BookingError::Store(store) => store.into(),
             BookingError::Emails(emails) => emails.into(),
             BookingError::Webhooks(webhooks) => webhooks.into(),
+            BookingError::Workflows(workflows) => workflows.into(),
         }
     }
 }
@@ -239,6 +241,17 @@ impl From<webhooks::EnqueueError> for ApiError {
         match e {
             webhooks::EnqueueError::Store(store) => store.into(),
             render @ webhooks::EnqueueError::Render(_) => ApiError::Internal(render.into()),
+        }
+    }
+}
+
+impl From<WorkflowError> for ApiError {
+    fn from(e: WorkflowError) -> Self {
+        match e {
+            WorkflowError::Invalid(field) => ApiError::Validation(field),
+            WorkflowError::NotFound => ApiError::not_found("Workflow"),
+            WorkflowError::Store(store) => store.into(),
+            render @ WorkflowError::Render(_) => ApiError::Internal(render.into()),
         }
     }
 }

@@ -30,6 +30,7 @@ mod team_event_types;
 mod team_input;
 pub mod version;
 mod webhooks;
+mod workflows;
 
 pub use error::ApiError;
 
@@ -82,6 +83,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(private_links::router())
         .merge(out_of_office::router())
         .merge(team_event_types::router())
+        .merge(workflows::router())
         .merge(webhooks::router())
         .merge(email_deliveries::router())
         .merge(account_emails::router())

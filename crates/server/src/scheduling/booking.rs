@@ -7,6 +7,7 @@ use super::resolve::{Hosted, Hosting};
 use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::webhooks::{self, Trigger};
+use crate::workflows::{self, WorkflowError, plan::BookingEvent};
 use convene_core::metadata::metadata_text;
 use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, FieldError, HeaderText, Locale, TimeZoneId, UserId};
@@ -38,6 +39,8 @@ pub enum BookingError {
     Emails(#[from] email::queue::EnqueueError),
     #[error(transparent)]
     Webhooks(#[from] webhooks::EnqueueError),
+    #[error(transparent)]
+    Workflows(#[from] WorkflowError),
 }
 
 /// `CreateBookingAttendee`.
@@ -302,6 +305,11 @@ pub async fn create(
         (None, _) => BookingChange::Scheduled,
     };
     email::queue::booking_emails(&mut tx, mailer, &created, change).await?;
+    let planned = match &req.rescheduled_from {
+        Some(from) => BookingEvent::Rescheduled { from },
+        None => BookingEvent::Booked,
+    };
+    workflows::plan::on_booking(&mut tx, mailer, &created, planned).await?;
     tx.commit().await?;
     Ok(created)
 }

@@ -3,6 +3,8 @@
 
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::webhooks::{self, Trigger};
+use crate::workflows::WorkflowError;
+use crate::workflows::plan::{BookingEvent, on_booking};
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::{Db, StoreError};
 
@@ -20,6 +22,8 @@ pub enum StatusError {
     Emails(#[from] email::queue::EnqueueError),
     #[error(transparent)]
     Webhooks(#[from] webhooks::EnqueueError),
+    #[error(transparent)]
+    Workflows(#[from] WorkflowError),
 }
 
 async fn change(
@@ -38,14 +42,27 @@ async fn change(
             .ok_or(StatusError::NotFound)?;
         return Err(StatusError::Settled(current.status));
     };
-    let (trigger, emails) = match to {
-        "cancelled" => (Trigger::BookingCancelled, BookingChange::Cancelled),
-        "rejected" => (Trigger::BookingRejected, BookingChange::Declined),
+    let (trigger, emails, workflows) = match to {
+        "cancelled" => (
+            Trigger::BookingCancelled,
+            BookingChange::Cancelled,
+            BookingEvent::Cancelled,
+        ),
+        "rejected" => (
+            Trigger::BookingRejected,
+            BookingChange::Declined,
+            BookingEvent::Rejected,
+        ),
         // As in Cal.com, a confirmed request is announced as a created booking.
-        _ => (Trigger::BookingCreated, BookingChange::Scheduled),
+        _ => (
+            Trigger::BookingCreated,
+            BookingChange::Scheduled,
+            BookingEvent::Confirmed,
+        ),
     };
     webhooks::enqueue_booking_event(&mut tx, trigger, &updated, None).await?;
     email::queue::booking_emails(&mut tx, mailer, &updated, emails).await?;
+    on_booking(&mut tx, mailer, &updated, workflows).await?;
     tx.commit().await?;
     Ok(updated)
 }

@@ -50,4 +50,5 @@ mod web_senders_browser;
 mod webhook_worker_lifecycle;
 mod webhooks;
 mod worker_leases;
+mod workflows;
 mod write_queue;

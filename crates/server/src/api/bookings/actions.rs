@@ -13,6 +13,7 @@ use crate::scheduling::booking::AttendeeInput;
 use crate::state::AppState;
 use crate::time_text::{ts, utc_iso};
 use crate::webhooks::{self, Trigger};
+use crate::workflows::plan::{BookingEvent, on_booking};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -106,6 +107,7 @@ async fn mark_absent(
         .ok_or_else(|| ApiError::not_found("Booking"))?;
     webhooks::enqueue_booking_event(&mut tx, Trigger::BookingNoShowUpdated, &updated, None).await?;
     email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::NoShowMarked).await?;
+    on_booking(&mut tx, &state.mailer, &updated, BookingEvent::NoShowUpdated).await?;
     tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
@@ -331,6 +333,8 @@ async fn request_reschedule(
     // Subscribers see a cancellation, as in Cal.com; the flag tells emails to offer a new time.
     webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &updated, None).await?;
     email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::RescheduleRequested).await?;
+    // The booking is cancelled until the attendee picks a new time: its reminders go with it.
+    on_booking(&mut tx, &state.mailer, &updated, BookingEvent::Cancelled).await?;
     tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }

@@ -13,6 +13,7 @@ use crate::email::{self, queue::BookingChange};
 use crate::limits::PublicOperation;
 use crate::state::AppState;
 use crate::webhooks::{self, Trigger};
+use crate::workflows::plan::{BookingEvent, on_booking};
 use axum::extract::State;
 use axum::response::Response;
 use convene_store::bookings;
@@ -55,6 +56,7 @@ pub(super) async fn cancel_booking(
     .ok_or_else(|| ApiError::Conflict(format!("A {} booking can't be cancelled", booking.status)))?;
     webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &updated, None).await?;
     email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::Cancelled).await?;
+    on_booking(&mut tx, &state.mailer, &updated, BookingEvent::Cancelled).await?;
     tx.commit().await?;
     let out = output(&state.db, &updated).await?;
     if !version.is_current(super::CURRENT) {
@@ -86,6 +88,7 @@ pub(super) async fn confirm_booking(
     // As in Cal.com, a confirmed request is announced as a created booking.
     webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCreated, &updated, None).await?;
     email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::Scheduled).await?;
+    on_booking(&mut tx, &state.mailer, &updated, BookingEvent::Confirmed).await?;
     tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
@@ -128,6 +131,7 @@ pub(super) async fn decline_booking(
     })?;
     webhooks::enqueue_booking_event(&mut tx, Trigger::BookingRejected, &updated, None).await?;
     email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::Declined).await?;
+    on_booking(&mut tx, &state.mailer, &updated, BookingEvent::Rejected).await?;
     tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }

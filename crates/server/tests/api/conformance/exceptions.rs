@@ -245,6 +245,34 @@ pub static EXCEPTIONS: &[Exception] = &[
             "EmailDefaultFieldOutput_2024_06_14 types `required` as an object; Cal.com sends a boolean",
         ),
     },
+    Exception {
+        operations: &[
+            "POST /v2/organizations/{orgId}/teams/{teamId}/workflows",
+            "GET /v2/organizations/{orgId}/teams/{teamId}/workflows/{workflowId}",
+            "PATCH /v2/organizations/{orgId}/teams/{teamId}/workflows/{workflowId}",
+        ],
+        pointers: &["/data"],
+        expecting: "type array",
+        why: ReferenceWrong(
+            "GetEventTypeWorkflowOutput (one workflow: create, get, update) declares `data` as an array of \
+             EventTypeWorkflowOutput, described as \"workflow\"; Cal.com answers the one workflow object",
+        ),
+    },
+    Exception {
+        // The one-workflow answers stop at `/data` above; the list checks the same item schema.
+        operations: &["GET /v2/organizations/{orgId}/teams/{teamId}/workflows"],
+        pointers: &[
+            "/data/*/createdAt",
+            "/data/*/updatedAt",
+            "/data/*/steps/*/includeCalendarEvent",
+        ],
+        expecting: "type object",
+        why: ReferenceWrong(
+            "EventTypeWorkflowOutput types `createdAt`/`updatedAt` as objects (its examples are ISO strings) and \
+             EventTypeWorkflowStepOutputDto types `includeCalendarEvent` as an object (its example is `true`); \
+             Cal.com sends ISO 8601 strings and a boolean",
+        ),
+    },
 ];
 
 #[cfg(test)]

@@ -301,6 +301,30 @@ async fn the_sender_failing_alert_and_the_test_email_match_their_snapshots() {
     assert_snapshots(&mails, &[]);
 }
 
+/// A team workflow's reminder, as the attendee (in Asia/Tokyo) gets it: the team's subject and body with the
+/// variables filled in, escaped in HTML, times in the attendee's zone.
+#[tokio::test]
+async fn workflow_email_matches_its_snapshot() {
+    use crate::workflows::{Team, ms};
+    let team = Team::start(false).await;
+    team.create(team.reminder(24)).await;
+    team.book("2030-01-07T10:00:00Z", "ada@example.test").await;
+    let _ = team.rig.run().await;
+    let reminder = team
+        .pending()
+        .await
+        .into_iter()
+        .find(|r| r.to_email == "ada@example.test")
+        .expect("the attendee's reminder");
+    let before = team.rig.platform.messages().len();
+    let _ = team.rig.run_at(ms("2030-01-06T10:00:00Z")).await;
+    let arrived = team.rig.platform.wait_for_messages(before + 2, WAIT).await;
+    let received = crate::helpers::email::find_received(&arrived, &reminder.message_id).clone();
+    let mut mails = BTreeMap::new();
+    mails.insert(EmailKind::WorkflowEmail.as_str().to_owned(), received);
+    assert_snapshots(&mails, &[]);
+}
+
 /// Each kind of email has a reviewed snapshot, so a new kind cannot go without one.
 #[test]
 fn every_kind_of_email_has_a_snapshot() {

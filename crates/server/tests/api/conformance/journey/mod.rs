@@ -8,6 +8,7 @@ mod bookings;
 mod organizations;
 mod scheduling;
 mod webhooks;
+mod workflows;
 
 use super::record::{Exchange, Recorder};
 use crate::helpers::TestApp;
@@ -80,6 +81,7 @@ pub async fn run(app: &TestApp) -> Vec<Exchange> {
     bookings::run(&mut journey).await;
     organizations::run(&mut journey).await;
     webhooks::run(&mut journey).await;
+    workflows::run(&mut journey).await;
     journey.rec.exchanges
 }
 

@@ -1,0 +1,345 @@
+//! What the API sends for a workflow (`CreateEventTypeWorkflowDto` / `UpdateEventTypeWorkflowDto`), checked into
+//! complete settings. Every refusal names its field.
+
+use super::{Trigger, WorkflowError, unit_ms};
+use convene_core::{FieldError, HeaderText};
+use convene_store::workflows::{StepFields, StepRecord, WorkflowFields};
+use convene_store::{Db, event_types, verified_emails};
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkflowInput {
+    pub name: Option<String>,
+    pub activation: Option<ActivationInput>,
+    pub trigger: Option<TriggerInput>,
+    pub steps: Option<Vec<StepInput>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ActivationInput {
+    pub is_active_on_all_event_types: Option<bool>,
+    pub active_on_event_type_ids: Option<Vec<i64>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TriggerInput {
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    pub offset: Option<OffsetInput>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct OffsetInput {
+    pub value: Option<i64>,
+    pub unit: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StepInput {
+    /// An existing step to update (PATCH); absent for a new step.
+    pub id: Option<i64>,
+    pub action: Option<String>,
+    pub step_number: Option<i64>,
+    pub recipient: Option<String>,
+    pub template: Option<String>,
+    pub sender: Option<String>,
+    pub verified_email_id: Option<i64>,
+    pub verified_phone_id: Option<i64>,
+    pub include_calendar_event: Option<bool>,
+    pub phone_required: Option<bool>,
+    pub message: Option<MessageInput>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageInput {
+    pub subject: Option<String>,
+    pub html: Option<String>,
+    pub text: Option<String>,
+}
+
+const TEMPLATES: [&str; 6] = ["reminder", "custom", "rescheduled", "completed", "rating", "cancelled"];
+const RECIPIENTS: [&str; 4] = ["const", "attendee", "email", "phone_number"];
+const TEXT_ACTIONS: [&str; 4] = ["sms_attendee", "sms_number", "whatsapp_attendee", "whatsapp_number"];
+/// The longest offset: a year.
+const MAX_OFFSET_MS: i64 = 366 * 86_400_000;
+
+/// Who is asking and for which team: event types must be the team's, a verified address the caller's.
+pub struct Context {
+    pub team_id: i64,
+    pub caller_id: i64,
+}
+
+/// Checks `input` onto `current` (None for a create, where every required part must be there).
+pub async fn prepare(
+    db: &Db,
+    ctx: &Context,
+    input: &WorkflowInput,
+    current: Option<(&WorkflowFields, &[StepRecord])>,
+) -> Result<WorkflowFields, WorkflowError> {
+    let required = |field: &str| FieldError::new(field, "is required");
+    let name = match (&input.name, current) {
+        (Some(n), _) => {
+            let n = HeaderText::parse("name", n)?;
+            if n.as_str().chars().count() > 120 {
+                return Err(FieldError::new("name", "must be at most 120 characters").into());
+            }
+            n.as_str().to_owned()
+        }
+        (None, Some((c, _))) => c.name.clone(),
+        (None, None) => return Err(required("name").into()),
+    };
+
+    let (trigger_type, offset_value, offset_unit) = match (&input.trigger, current) {
+        (Some(t), _) => trigger(t)?,
+        (None, Some((c, _))) => (c.trigger_type.clone(), c.offset_value, c.offset_unit.clone()),
+        (None, None) => return Err(required("trigger").into()),
+    };
+
+    let (active_on_all, event_type_ids) = match (&input.activation, current) {
+        (Some(a), _) => activation(db, ctx, a).await?,
+        (None, Some((c, _))) => (c.active_on_all, c.event_type_ids.clone()),
+        (None, None) => return Err(required("activation").into()),
+    };
+
+    let steps = match (&input.steps, current) {
+        (Some(s), _) => {
+            let stored = current.map_or(&[][..], |(_, s)| s);
+            let mut out = Vec::with_capacity(s.len());
+            for (i, step) in s.iter().enumerate() {
+                out.push(self::step(db, ctx, i, step, stored).await?);
+            }
+            out
+        }
+        (None, Some((c, _))) => c.steps.clone(),
+        (None, None) => return Err(required("steps").into()),
+    };
+    if steps.len() > 20 {
+        return Err(FieldError::new("steps", "at most 20 steps").into());
+    }
+    Ok(WorkflowFields {
+        name,
+        trigger_type,
+        offset_value,
+        offset_unit,
+        active_on_all,
+        event_type_ids,
+        steps,
+    })
+}
+
+fn trigger(t: &TriggerInput) -> Result<(String, Option<i64>, Option<String>), FieldError> {
+    let raw = t
+        .kind
+        .as_deref()
+        .ok_or_else(|| FieldError::new("trigger.type", "is required"))?;
+    let Some(kind) = Trigger::parse(raw) else {
+        let never = [
+            "afterHostsCalVideoNoShow",
+            "afterGuestsCalVideoNoShow",
+            "bookingPaymentInitiated",
+            "bookingPaid",
+        ];
+        let why = if never.contains(&raw) {
+            format!("'{raw}' is not available: convene has no video meetings or payments, so it would never fire")
+        } else {
+            format!("'{raw}' is not a trigger of event-type workflows")
+        };
+        return Err(FieldError::new("trigger.type", why));
+    };
+    if !kind.is_scheduled() {
+        return Ok((kind.as_str().to_owned(), None, None));
+    }
+    let offset = t
+        .offset
+        .as_ref()
+        .ok_or_else(|| FieldError::new("trigger.offset", format!("is required for {raw}")))?;
+    let value = offset
+        .value
+        .ok_or_else(|| FieldError::new("trigger.offset.value", "is required"))?;
+    let unit = offset
+        .unit
+        .as_deref()
+        .ok_or_else(|| FieldError::new("trigger.offset.unit", "is required"))?;
+    let ms = unit_ms(unit).ok_or_else(|| FieldError::new("trigger.offset.unit", "must be minute, hour or day"))?;
+    if value < 0 || value.saturating_mul(ms) > MAX_OFFSET_MS {
+        return Err(FieldError::new(
+            "trigger.offset.value",
+            "must be between 0 and a year's worth of the unit",
+        ));
+    }
+    Ok((kind.as_str().to_owned(), Some(value), Some(unit.to_owned())))
+}
+
+async fn activation(db: &Db, ctx: &Context, a: &ActivationInput) -> Result<(bool, Vec<i64>), WorkflowError> {
+    let all = a
+        .is_active_on_all_event_types
+        .ok_or_else(|| FieldError::new("activation.isActiveOnAllEventTypes", "is required"))?;
+    if all {
+        return Ok((true, Vec::new()));
+    }
+    let mut ids = a.active_on_event_type_ids.clone().unwrap_or_default();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.len() > 500 {
+        return Err(FieldError::new("activation.activeOnEventTypeIds", "at most 500 event types").into());
+    }
+    for (i, id) in ids.iter().enumerate() {
+        let theirs = event_types::find(db, *id)
+            .await?
+            .is_some_and(|e| e.team_id == Some(ctx.team_id));
+        if !theirs {
+            return Err(FieldError::new(
+                format!("activation.activeOnEventTypeIds[{i}]"),
+                format!("event type {id} is not one of this team's"),
+            )
+            .into());
+        }
+    }
+    Ok((false, ids))
+}
+
+async fn step(
+    db: &Db,
+    ctx: &Context,
+    i: usize,
+    s: &StepInput,
+    stored: &[StepRecord],
+) -> Result<StepFields, WorkflowError> {
+    let field = |name: &str| format!("steps[{i}].{name}");
+    let action = s
+        .action
+        .as_deref()
+        .ok_or_else(|| FieldError::new(field("action"), "is required"))?;
+    if TEXT_ACTIONS.contains(&action) {
+        return Err(FieldError::new(
+            field("action"),
+            format!(
+                "'{action}' needs an SMS provider, and none is configured on this server (the Twilio account \
+                 settings are not set); use an email action"
+            ),
+        )
+        .into());
+    }
+    if !["email_host", "email_attendee", "email_address"].contains(&action) {
+        return Err(FieldError::new(
+            field("action"),
+            format!("'{action}' is not supported; use email_host, email_attendee or email_address"),
+        )
+        .into());
+    }
+    let previous = match s.id {
+        Some(id) => Some(
+            stored
+                .iter()
+                .find(|p| p.id == id)
+                .ok_or_else(|| FieldError::new(field("id"), format!("step {id} is not one of this workflow's")))?,
+        ),
+        None => None,
+    };
+    let step_number = s.step_number.unwrap_or(i as i64 + 1);
+    if !(1..=100).contains(&step_number) {
+        return Err(FieldError::new(field("stepNumber"), "must be between 1 and 100").into());
+    }
+    let default_recipient = match action {
+        "email_attendee" => "attendee",
+        "email_address" => "email",
+        _ => "const",
+    };
+    let recipient = s.recipient.as_deref().unwrap_or(default_recipient);
+    if !RECIPIENTS.contains(&recipient) {
+        return Err(FieldError::new(field("recipient"), "must be const, attendee, email or phone_number").into());
+    }
+    let template = s
+        .template
+        .as_deref()
+        .ok_or_else(|| FieldError::new(field("template"), "is required"))?;
+    if !TEMPLATES.contains(&template) {
+        return Err(FieldError::new(
+            field("template"),
+            "must be reminder, custom, rescheduled, completed, rating or cancelled",
+        )
+        .into());
+    }
+    let sender = s
+        .sender
+        .as_deref()
+        .ok_or_else(|| FieldError::new(field("sender"), "is required"))?;
+    let sender = HeaderText::parse(&field("sender"), sender)?.as_str().to_owned();
+    let message = s
+        .message
+        .as_ref()
+        .ok_or_else(|| FieldError::new(field("message"), "is required"))?;
+    let subject = message
+        .subject
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| FieldError::new(field("message.subject"), "is required"))?;
+    if subject.chars().count() > 500 {
+        return Err(FieldError::new(field("message.subject"), "must be at most 500 characters").into());
+    }
+    let html = message.html.as_deref().unwrap_or_default();
+    let html = if html.trim().is_empty() {
+        default_body(template)
+            .ok_or_else(|| FieldError::new(field("message.html"), "is required for a custom template"))?
+    } else {
+        html.to_owned()
+    };
+    if html.len() > 100_000 {
+        return Err(FieldError::new(field("message.html"), "must be at most 100,000 bytes").into());
+    }
+    let (verified_email_id, email) = if action == "email_address" {
+        let id = s
+            .verified_email_id
+            .ok_or_else(|| FieldError::new(field("verifiedEmailId"), "is required for email_address"))?;
+        match previous.filter(|p| p.verified_email_id == Some(id)) {
+            // Unchanged: keep the address chosen when the step was made, whoever edits it now.
+            Some(p) => (Some(id), p.email.clone()),
+            None => {
+                let found = verified_emails::find(db, ctx.caller_id, id).await?.ok_or_else(|| {
+                    FieldError::new(field("verifiedEmailId"), "is not one of your verified email addresses")
+                })?;
+                (Some(id), Some(found.email))
+            }
+        }
+    } else {
+        (None, None)
+    };
+    Ok(StepFields {
+        id: s.id,
+        step_number,
+        action: action.to_owned(),
+        recipient: recipient.to_owned(),
+        template: template.to_owned(),
+        sender_name: sender,
+        verified_email_id,
+        email,
+        include_calendar_event: s.include_calendar_event.unwrap_or(false),
+        subject: subject.to_owned(),
+        html,
+    })
+}
+
+/// The body used when a step gives none, for the templates that have one.
+fn default_body(template: &str) -> Option<String> {
+    let body = match template {
+        "reminder" => {
+            "<p>Hi {ATTENDEE},</p><p>This is a reminder about {EVENT_NAME} with {ORGANIZER} on {EVENT_DATE} at \
+             {EVENT_TIME} ({TIMEZONE}).</p><p>{LOCATION}</p>"
+        }
+        "completed" => "<p>Hi {ATTENDEE},</p><p>Thank you for attending {EVENT_NAME} with {ORGANIZER}.</p>",
+        "rating" => {
+            "<p>Hi {ATTENDEE},</p><p>How was {EVENT_NAME} with {ORGANIZER}? Reply to this email to tell us.</p>"
+        }
+        "rescheduled" => "<p>{EVENT_NAME} with {ORGANIZER} now takes place on {EVENT_DATE} at {EVENT_TIME}.</p>",
+        "cancelled" => "<p>{EVENT_NAME} with {ORGANIZER} on {EVENT_DATE} at {EVENT_TIME} was cancelled.</p>",
+        _ => return None,
+    };
+    Some(body.to_owned())
+}

@@ -1,0 +1,123 @@
+//! Storing a team's workflows. Every change that can move a reminder (create, edit, delete) cancels the
+//! workflow's pending rows and plans them again in the same transaction.
+
+use super::WorkflowError;
+use super::input::{Context, WorkflowInput, prepare};
+use super::plan::replan;
+use crate::email::Mailer;
+use convene_store::Db;
+use convene_store::workflows::{self as store, ReminderScope, StepFields, StepRecord, WorkflowFields, WorkflowRecord};
+use jiff::Timestamp;
+use std::collections::HashMap;
+
+/// A workflow with its steps and the event types it is active on (empty when active on all).
+#[derive(Debug, Clone)]
+pub struct Workflow {
+    pub record: WorkflowRecord,
+    pub steps: Vec<StepRecord>,
+    pub event_type_ids: Vec<i64>,
+}
+
+impl Workflow {
+    fn fields(&self) -> WorkflowFields {
+        WorkflowFields {
+            name: self.record.name.clone(),
+            trigger_type: self.record.trigger_type.clone(),
+            offset_value: self.record.offset_value,
+            offset_unit: self.record.offset_unit.clone(),
+            active_on_all: self.record.active_on_all,
+            event_type_ids: self.event_type_ids.clone(),
+            steps: self
+                .steps
+                .iter()
+                .map(|s| StepFields {
+                    id: Some(s.id),
+                    step_number: s.step_number,
+                    action: s.action.clone(),
+                    recipient: s.recipient.clone(),
+                    template: s.template.clone(),
+                    sender_name: s.sender_name.clone(),
+                    verified_email_id: s.verified_email_id,
+                    email: s.email.clone(),
+                    include_calendar_event: s.include_calendar_event,
+                    subject: s.subject.clone(),
+                    html: s.html.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Adds steps and activation to stored workflows.
+async fn complete(db: &Db, records: Vec<WorkflowRecord>) -> Result<Vec<Workflow>, WorkflowError> {
+    let ids: Vec<i64> = records.iter().map(|w| w.id).collect();
+    let mut steps: HashMap<i64, Vec<StepRecord>> = HashMap::new();
+    for step in store::steps(db, &ids).await? {
+        steps.entry(step.workflow_id).or_default().push(step);
+    }
+    let mut active: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (workflow, event_type) in store::event_type_ids(db, &ids).await? {
+        active.entry(workflow).or_default().push(event_type);
+    }
+    Ok(records
+        .into_iter()
+        .map(|record| Workflow {
+            steps: steps.remove(&record.id).unwrap_or_default(),
+            event_type_ids: active.remove(&record.id).unwrap_or_default(),
+            record,
+        })
+        .collect())
+}
+
+pub async fn list(db: &Db, team_id: i64, skip: i64, take: i64) -> Result<Vec<Workflow>, WorkflowError> {
+    let records = store::list(db, team_id, skip, take).await?;
+    complete(db, records).await
+}
+
+pub async fn get(db: &Db, team_id: i64, id: i64) -> Result<Workflow, WorkflowError> {
+    let record = store::find(db, team_id, id).await?.ok_or(WorkflowError::NotFound)?;
+    Ok(complete(db, vec![record]).await?.remove(0))
+}
+
+/// Creates a workflow and plans its reminders for the team's bookings already ahead.
+pub async fn create(db: &Db, mailer: &Mailer, ctx: &Context, input: &WorkflowInput) -> Result<Workflow, WorkflowError> {
+    let fields = prepare(db, ctx, input, None).await?;
+    let now = Timestamp::now().as_millisecond();
+    let mut tx = db.begin().await?;
+    let record = store::insert(&mut tx, ctx.team_id, &fields, now).await?;
+    replan(&mut tx, mailer, &record, &fields.event_type_ids, now).await?;
+    tx.commit().await?;
+    Ok(complete(db, vec![record]).await?.remove(0))
+}
+
+/// Applies a partial update; the workflow's pending reminders are cancelled and planned again.
+pub async fn update(
+    db: &Db,
+    mailer: &Mailer,
+    ctx: &Context,
+    id: i64,
+    input: &WorkflowInput,
+) -> Result<Workflow, WorkflowError> {
+    let current = get(db, ctx.team_id, id).await?;
+    let fields = prepare(db, ctx, input, Some((&current.fields(), &current.steps))).await?;
+    let now = Timestamp::now().as_millisecond();
+    let mut tx = db.begin().await?;
+    let record = store::update(&mut tx, id, &fields, now)
+        .await?
+        .ok_or(WorkflowError::NotFound)?;
+    store::cancel_pending(&mut tx, ReminderScope::Workflow(id), now).await?;
+    replan(&mut tx, mailer, &record, &fields.event_type_ids, now).await?;
+    tx.commit().await?;
+    Ok(complete(db, vec![record]).await?.remove(0))
+}
+
+/// Deletes a workflow, cancelling what it had planned.
+pub async fn delete(db: &Db, team_id: i64, id: i64) -> Result<Workflow, WorkflowError> {
+    let current = get(db, team_id, id).await?;
+    let now = Timestamp::now().as_millisecond();
+    let mut tx = db.begin().await?;
+    store::cancel_pending(&mut tx, ReminderScope::Workflow(id), now).await?;
+    store::delete(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(current)
+}

@@ -1,0 +1,90 @@
+//! Workflows: emails a team sends around its bookings — reminders some time before the start or after the end,
+//! and notices when a booking is made, requested, rescheduled, cancelled, rejected or its attendance marked.
+//!
+//! `input` checks what the API sends into complete settings; `manage` stores them and re-plans; `plan` is what
+//! booking changes call, inside their own transaction; `render` fills a step's variables for one recipient.
+//!
+//! A scheduled email is an ordinary outbox row with `not_before` at its send time, linked to its workflow and
+//! booking; cancelling or rescheduling a booking cancels its pending rows (the new booking of a reschedule gets its
+//! own), and editing a workflow cancels its pending rows and plans them again for the bookings still ahead.
+//! A reminder whose time has already passed when it is planned is not sent (no late "starts in 24 hours").
+
+pub mod input;
+pub mod manage;
+pub mod plan;
+pub mod render;
+
+use convene_core::FieldError;
+use convene_store::StoreError;
+
+/// Why a workflow could not be stored or its emails planned.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error("Workflow not found")]
+    NotFound,
+    /// A step's template failed to render (a bug, not bad input).
+    #[error("rendering a workflow email")]
+    Render(#[source] askama::Error),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// When a workflow acts (Cal.com's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    BeforeEvent,
+    AfterEvent,
+    NewEvent,
+    EventCancelled,
+    RescheduleEvent,
+    BookingRequested,
+    BookingRejected,
+    BookingNoShowUpdated,
+}
+
+impl Trigger {
+    const ALL: [Trigger; 8] = [
+        Trigger::BeforeEvent,
+        Trigger::AfterEvent,
+        Trigger::NewEvent,
+        Trigger::EventCancelled,
+        Trigger::RescheduleEvent,
+        Trigger::BookingRequested,
+        Trigger::BookingRejected,
+        Trigger::BookingNoShowUpdated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Trigger::BeforeEvent => "beforeEvent",
+            Trigger::AfterEvent => "afterEvent",
+            Trigger::NewEvent => "newEvent",
+            Trigger::EventCancelled => "eventCancelled",
+            Trigger::RescheduleEvent => "rescheduleEvent",
+            Trigger::BookingRequested => "bookingRequested",
+            Trigger::BookingRejected => "bookingRejected",
+            Trigger::BookingNoShowUpdated => "bookingNoShowUpdated",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == raw)
+    }
+
+    /// Whether it sends at a time relative to the booking (and so needs an offset), rather than at once.
+    pub fn is_scheduled(self) -> bool {
+        matches!(self, Trigger::BeforeEvent | Trigger::AfterEvent)
+    }
+}
+
+/// Milliseconds in one offset unit.
+pub fn unit_ms(unit: &str) -> Option<i64> {
+    match unit {
+        "minute" => Some(60_000),
+        "hour" => Some(3_600_000),
+        "day" => Some(86_400_000),
+        _ => None,
+    }
+}

@@ -1,0 +1,310 @@
+//! Turning a booking change into workflow emails, inside the change's own transaction: notices go out at once,
+//! reminders become outbox rows due at their time. Cancelling or rescheduling a booking cancels its pending
+//! reminders first (a reschedule then plans the new booking's own).
+
+use super::render::{Facts, Variables, render};
+use super::{Trigger, WorkflowError, unit_ms};
+use crate::booking_links::{self, LinkAction};
+use crate::email::Mailer;
+use crate::time_text::ts;
+use convene_core::email::EmailKind;
+use convene_core::{TeamId, UserId};
+use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
+use convene_store::event_types::{self, EventTypeRecord};
+use convene_store::outbox::{self, NewEmail};
+use convene_store::users::{self, UserRecord};
+use convene_store::workflows::{self as store, ReminderScope, WorkflowRecord};
+use convene_store::{StoreError, Tx, teams};
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+/// What happened to a booking, as workflows see it.
+#[derive(Debug, Clone, Copy)]
+pub enum BookingEvent<'a> {
+    /// Made: accepted, or waiting for the host's approval (then only `bookingRequested` acts).
+    Booked,
+    /// `booking` replaced `from`.
+    Rescheduled {
+        from: &'a BookingRecord,
+    },
+    /// The host approved a request.
+    Confirmed,
+    Cancelled,
+    Rejected,
+    NoShowUpdated,
+}
+
+/// Queues what the team's workflows do for `event` on `booking`. Call inside the change's transaction, after the
+/// booking row is written. Returns how many emails were queued.
+pub async fn on_booking(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    booking: &BookingRecord,
+    event: BookingEvent<'_>,
+) -> Result<usize, WorkflowError> {
+    let now = Timestamp::now().as_millisecond();
+    match event {
+        BookingEvent::Rescheduled { from } => {
+            store::cancel_pending(&mut *tx, ReminderScope::Booking(from.id), now).await?;
+        }
+        BookingEvent::Cancelled | BookingEvent::Rejected => {
+            store::cancel_pending(&mut *tx, ReminderScope::Booking(booking.id), now).await?;
+        }
+        _ => {}
+    }
+    let Some(event_type) = team_event_type(tx, booking).await? else {
+        return Ok(0);
+    };
+    let Some(team_id) = event_type.team_id else {
+        return Ok(0);
+    };
+    let workflows = store::active_for_event_type(&mut *tx, team_id, event_type.id).await?;
+    if workflows.is_empty() {
+        return Ok(0);
+    }
+    let accepted = booking.status == "accepted";
+    let notice = match event {
+        BookingEvent::Booked if accepted => Trigger::NewEvent,
+        BookingEvent::Booked => Trigger::BookingRequested,
+        BookingEvent::Rescheduled { .. } => Trigger::RescheduleEvent,
+        BookingEvent::Confirmed => Trigger::NewEvent,
+        BookingEvent::Cancelled => Trigger::EventCancelled,
+        BookingEvent::Rejected => Trigger::BookingRejected,
+        BookingEvent::NoShowUpdated => Trigger::BookingNoShowUpdated,
+    };
+    // Reminders belong to bookings that will take place: accepted ones, planned when made, moved or confirmed.
+    let reminders = accepted
+        && matches!(
+            event,
+            BookingEvent::Booked | BookingEvent::Rescheduled { .. } | BookingEvent::Confirmed
+        );
+    let chosen: Vec<&WorkflowRecord> = workflows
+        .iter()
+        .filter(|w| Trigger::parse(&w.trigger_type).is_some_and(|t| t == notice || (reminders && t.is_scheduled())))
+        .collect();
+    if chosen.is_empty() {
+        return Ok(0);
+    }
+    let people = People::load(tx, booking, &event_type, team_id).await?;
+    queue(tx, mailer, &people, &chosen, now).await
+}
+
+/// The event type of a booking, if it still exists.
+async fn team_event_type(tx: &mut Tx, booking: &BookingRecord) -> Result<Option<EventTypeRecord>, WorkflowError> {
+    Ok(match booking.event_type_id {
+        Some(id) => event_types::find(&mut *tx, id).await?,
+        None => None,
+    })
+}
+
+/// Plans `workflow` again for the team's bookings still ahead (after an edit cancelled its pending rows).
+pub(super) async fn replan(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    workflow: &WorkflowRecord,
+    event_type_ids: &[i64],
+    now: i64,
+) -> Result<usize, WorkflowError> {
+    let (Some(team_id), Some(trigger)) = (workflow.team_id, Trigger::parse(&workflow.trigger_type)) else {
+        return Ok(0);
+    };
+    if !trigger.is_scheduled() {
+        return Ok(0);
+    }
+    // A before-reminder still ahead needs a start ahead (so an end ahead); an after-one an end within its offset.
+    let offset = offset_ms(workflow);
+    let since = if trigger == Trigger::AfterEvent {
+        now.saturating_sub(offset)
+    } else {
+        now
+    };
+    let only = (!workflow.active_on_all).then_some(event_type_ids);
+    let uids = store::live_booking_uids(&mut *tx, team_id, only, since).await?;
+    let mut queued = 0;
+    for uid in uids {
+        let Some(booking) = bookings::find_by_uid(&mut *tx, &uid).await? else {
+            continue;
+        };
+        let Some(event_type) = team_event_type(tx, &booking).await? else {
+            continue;
+        };
+        let people = People::load(tx, &booking, &event_type, team_id).await?;
+        queued += queue(tx, mailer, &people, &[workflow], now).await?;
+    }
+    Ok(queued)
+}
+
+fn offset_ms(workflow: &WorkflowRecord) -> i64 {
+    let unit = workflow.offset_unit.as_deref().and_then(unit_ms).unwrap_or(0);
+    workflow.offset_value.unwrap_or(0).saturating_mul(unit)
+}
+
+/// Everyone a booking's workflow emails may concern, loaded once per change.
+struct People<'a> {
+    booking: &'a BookingRecord,
+    event_title: String,
+    host: UserRecord,
+    attendees: Vec<AttendeeRecord>,
+    organization_id: Option<i64>,
+    team_id: i64,
+    answers: Map<String, Value>,
+}
+
+impl<'a> People<'a> {
+    async fn load(
+        tx: &mut Tx,
+        booking: &'a BookingRecord,
+        event_type: &EventTypeRecord,
+        team_id: i64,
+    ) -> Result<People<'a>, WorkflowError> {
+        // The host is a foreign key of the booking: always there while the booking is.
+        let host = users::find(&mut *tx, UserId(booking.host_id))
+            .await?
+            .ok_or(StoreError::NotFound("the booking's host"))?;
+        let organization_id = teams::find(&mut *tx, TeamId(team_id))
+            .await?
+            .and_then(|t| t.parent_id)
+            .or(host.organization_id);
+        let attendees = bookings::attendees(&mut *tx, &[booking.id]).await?;
+        let answers = serde_json::from_str(&booking.responses).unwrap_or_default();
+        Ok(People {
+            booking,
+            event_title: event_type.title.clone(),
+            host,
+            attendees,
+            organization_id,
+            team_id,
+            answers,
+        })
+    }
+
+    fn organizer_name(&self) -> &str {
+        self.host.name.as_deref().unwrap_or(&self.host.username)
+    }
+}
+
+/// One copy of a step: to whom, read in which zone, replying to whom, naming which attendee.
+struct Copy<'p> {
+    to_email: &'p str,
+    to_name: &'p str,
+    time_zone: &'p str,
+    twelve_hour: bool,
+    reply_to: (&'p str, &'p str),
+    attendee: Option<&'p AttendeeRecord>,
+}
+
+/// Queues every step of `workflows` for one booking; scheduled ones at their time, or not at all when that time
+/// has passed. Returns how many emails were queued.
+async fn queue(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    people: &People<'_>,
+    workflows: &[&WorkflowRecord],
+    now: i64,
+) -> Result<usize, WorkflowError> {
+    let ids: Vec<i64> = workflows.iter().map(|w| w.id).collect();
+    let steps = store::steps(&mut *tx, &ids).await?;
+    let booking = people.booking;
+    let organizer = (people.host.email.as_str(), people.organizer_name());
+    let booker = people.attendees.first();
+    let notes = people.answers.get("notes").and_then(Value::as_str);
+    // The same sealed manage links booking emails carry, while the booking can still be changed.
+    let link = |action: LinkAction| {
+        matches!(booking.status.as_str(), "accepted" | "pending")
+            .then(|| booking_links::path(mailer.keyring(), &booking.uid, action))
+            .flatten()
+            .map(|path| format!("{}{path}", mailer.settings.public_url.trim_end_matches('/')))
+            .unwrap_or_default()
+    };
+    let (cancel_url, reschedule_url) = (link(LinkAction::Cancel), link(LinkAction::Reschedule));
+    let mut queued = 0;
+    for workflow in workflows {
+        let send_at = match Trigger::parse(&workflow.trigger_type) {
+            Some(Trigger::BeforeEvent) => Some(booking.start_at.saturating_sub(offset_ms(workflow))),
+            Some(Trigger::AfterEvent) => Some(booking.end_at.saturating_add(offset_ms(workflow))),
+            _ => None,
+        };
+        // Documented choice: a reminder whose moment has passed is dropped rather than sent late.
+        if send_at.is_some_and(|at| at <= now) {
+            continue;
+        }
+        for step in steps.iter().filter(|s| s.workflow_id == workflow.id) {
+            let host_copy = || Copy {
+                to_email: &people.host.email,
+                to_name: people.organizer_name(),
+                time_zone: &people.host.time_zone,
+                twelve_hour: people.host.time_format == 12,
+                reply_to: booker.map_or(organizer, |b| (b.email.as_str(), b.name.as_str())),
+                attendee: booker,
+            };
+            let copies: Vec<Copy<'_>> = match step.action.as_str() {
+                "email_host" => vec![host_copy()],
+                "email_attendee" => people
+                    .attendees
+                    .iter()
+                    .map(|a| Copy {
+                        to_email: &a.email,
+                        to_name: &a.name,
+                        time_zone: &a.time_zone,
+                        twelve_hour: false,
+                        reply_to: organizer,
+                        attendee: Some(a),
+                    })
+                    .collect(),
+                "email_address" => match step.email.as_deref() {
+                    Some(address) => vec![Copy {
+                        to_email: address,
+                        to_name: address,
+                        reply_to: organizer,
+                        ..host_copy()
+                    }],
+                    None => Vec::new(),
+                },
+                _ => Vec::new(),
+            };
+            for copy in copies {
+                let attendee = copy.attendee;
+                let vars = Variables::new(&Facts {
+                    event_name: &people.event_title,
+                    organizer_name: people.organizer_name(),
+                    organizer_email: &people.host.email,
+                    attendee_name: attendee.map_or("", |a| a.name.as_str()),
+                    attendee_email: attendee.map_or("", |a| a.email.as_str()),
+                    start: ts(booking.start_at),
+                    end: ts(booking.end_at),
+                    location: booking.location.as_deref(),
+                    notes,
+                    cancel_url: &cancel_url,
+                    reschedule_url: &reschedule_url,
+                    answers: &people.answers,
+                    time_zone: copy.time_zone,
+                    twelve_hour: copy.twelve_hour,
+                });
+                let rendered = render(&step.subject, &step.html, &vars).map_err(WorkflowError::Render)?;
+                let email = NewEmail {
+                    message_id: mailer.new_message_id(),
+                    kind: EmailKind::WorkflowEmail.as_str().to_owned(),
+                    organization_id: people.organization_id,
+                    team_id: Some(people.team_id),
+                    booking_id: Some(booking.id),
+                    user_id: Some(people.host.id),
+                    to_email: copy.to_email.to_owned(),
+                    to_name: Some(copy.to_name.to_owned()),
+                    reply_to_email: Some(copy.reply_to.0.to_owned()),
+                    reply_to_name: Some(copy.reply_to.1.to_owned()),
+                    subject: rendered.subject,
+                    body_text: rendered.text,
+                    body_html: rendered.html,
+                    not_before: send_at,
+                    ..NewEmail::default()
+                };
+                let id = outbox::enqueue(&mut *tx, &email, now).await?;
+                if send_at.is_some() {
+                    store::link_reminder(&mut *tx, id, workflow.id, booking.id).await?;
+                }
+                queued += 1;
+            }
+        }
+    }
+    Ok(queued)
+}
