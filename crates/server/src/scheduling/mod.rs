@@ -5,6 +5,7 @@ pub mod availability;
 pub mod booking;
 pub mod calendar;
 pub mod event_settings;
+pub mod event_type_input;
 pub mod hold;
 pub mod reschedule;
 pub mod resolve;
