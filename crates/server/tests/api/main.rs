@@ -33,6 +33,7 @@ mod slots;
 mod team_events;
 mod teams;
 mod web_a11y;
+mod web_app;
 mod web_booking;
 mod web_booking_browser;
 mod web_browser;
