@@ -173,3 +173,23 @@ app-et-after = Puffer danach (Minuten)
 app-et-interval = Raster der Zeiten (Minuten; leer: die Dauer)
 app-et-schedule = Verfügbarkeitsplan
 app-et-schedule-default = Ihr Standardplan
+
+# The host's app: availability.
+app-av-empty = Noch keine Pläne. Legen Sie einen an, um die buchbaren Zeiten festzulegen.
+app-av-default = Standard
+app-av-new = Neuer Plan
+app-av-name = Name
+app-av-time-zone = Zeitzone (z. B. Europe/Berlin)
+app-av-created = Plan angelegt: Montag bis Freitag, 09:00–17:00. Passen Sie die Zeiten unten an.
+app-av-deleted = Plan gelöscht.
+app-av-delete-title = Plan löschen
+app-av-delete-question = „{ $name }“ löschen? Terminarten, die ihn nutzen, verwenden dann Ihren Standardplan.
+app-av-default-not-deleted = Dies ist Ihr Standardplan. Machen Sie zuerst einen anderen Plan zum Standard.
+app-av-weekly = Wochenzeiten
+app-av-weekly-hint = Lassen Sie einen Tag leer, um nicht verfügbar zu sein; füllen Sie die leere Zeile für einen weiteren Zeitraum.
+app-av-from = Von
+app-av-to = Bis
+app-av-overrides = Abweichende Tage
+app-av-overrides-hint = Zeiten für ein Datum statt der Wochenzeiten; Zeiten leer lassen für ganztägig nicht verfügbar.
+app-av-date = Datum
+app-av-make-default = Als Standardplan verwenden

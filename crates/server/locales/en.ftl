@@ -173,3 +173,23 @@ app-et-after = Buffer after (minutes)
 app-et-interval = Slot interval (minutes; empty: the duration)
 app-et-schedule = Availability schedule
 app-et-schedule-default = Your default schedule
+
+# The host's app: availability.
+app-av-empty = No schedules yet. Create one to set the hours people can book you.
+app-av-default = Default
+app-av-new = New schedule
+app-av-name = Name
+app-av-time-zone = Time zone (e.g. Europe/Berlin)
+app-av-created = Schedule created: Monday to Friday, 09:00–17:00. Change the hours below.
+app-av-deleted = Schedule deleted.
+app-av-delete-title = Delete schedule
+app-av-delete-question = Delete “{ $name }”? Event types using it fall back to your default schedule.
+app-av-default-not-deleted = This is your default schedule. Make another schedule the default before deleting this one.
+app-av-weekly = Weekly hours
+app-av-weekly-hint = Leave a day empty to be unavailable; fill the empty row to add another range.
+app-av-from = From
+app-av-to = To
+app-av-overrides = Date overrides
+app-av-overrides-hint = Hours for one date instead of the weekly ones; leave the times empty to be unavailable all day.
+app-av-date = Date
+app-av-make-default = Make this my default schedule

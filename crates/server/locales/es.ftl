@@ -173,3 +173,23 @@ app-et-after = Margen después (minutos)
 app-et-interval = Intervalo de horarios (minutos; vacío: la duración)
 app-et-schedule = Horario de disponibilidad
 app-et-schedule-default = Su horario predeterminado
+
+# The host's app: availability.
+app-av-empty = Aún no hay horarios. Cree uno para fijar las horas reservables.
+app-av-default = Predeterminado
+app-av-new = Nuevo horario
+app-av-name = Nombre
+app-av-time-zone = Zona horaria (p. ej. Europe/Madrid)
+app-av-created = Horario creado: de lunes a viernes, 09:00–17:00. Cambie las horas abajo.
+app-av-deleted = Horario eliminado.
+app-av-delete-title = Eliminar horario
+app-av-delete-question = ¿Eliminar «{ $name }»? Los tipos de evento que lo usan pasan a su horario predeterminado.
+app-av-default-not-deleted = Es su horario predeterminado. Haga predeterminado otro horario antes de eliminarlo.
+app-av-weekly = Horas semanales
+app-av-weekly-hint = Deje un día vacío para no estar disponible; rellene la fila vacía para añadir otro tramo.
+app-av-from = Desde
+app-av-to = Hasta
+app-av-overrides = Fechas especiales
+app-av-overrides-hint = Horas para una fecha en lugar de las semanales; deje las horas vacías para no estar disponible todo el día.
+app-av-date = Fecha
+app-av-make-default = Usar como horario predeterminado

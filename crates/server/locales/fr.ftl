@@ -173,3 +173,23 @@ app-et-after = Battement après (minutes)
 app-et-interval = Intervalle des créneaux (minutes ; vide : la durée)
 app-et-schedule = Planning de disponibilités
 app-et-schedule-default = Votre planning par défaut
+
+# The host's app: availability.
+app-av-empty = Aucun planning pour l'instant. Créez-en un pour fixer les heures réservables.
+app-av-default = Par défaut
+app-av-new = Nouveau planning
+app-av-name = Nom
+app-av-time-zone = Fuseau horaire (p. ex. Europe/Paris)
+app-av-created = Planning créé : du lundi au vendredi, 09:00–17:00. Modifiez les heures ci-dessous.
+app-av-deleted = Planning supprimé.
+app-av-delete-title = Supprimer le planning
+app-av-delete-question = Supprimer « { $name } » ? Les types d'événements qui l'utilisent reprennent votre planning par défaut.
+app-av-default-not-deleted = C'est votre planning par défaut. Choisissez d'abord un autre planning par défaut.
+app-av-weekly = Heures de la semaine
+app-av-weekly-hint = Laissez un jour vide pour être indisponible ; remplissez la ligne vide pour ajouter une plage.
+app-av-from = De
+app-av-to = À
+app-av-overrides = Dates particulières
+app-av-overrides-hint = Heures pour une date à la place de celles de la semaine ; laissez les heures vides pour être indisponible toute la journée.
+app-av-date = Date
+app-av-make-default = En faire mon planning par défaut

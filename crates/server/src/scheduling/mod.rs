@@ -9,5 +9,6 @@ pub mod event_type_input;
 pub mod hold;
 pub mod reschedule;
 pub mod resolve;
+pub mod schedule_input;
 pub mod slots;
 pub mod status;

@@ -34,6 +34,7 @@ mod team_events;
 mod teams;
 mod web_a11y;
 mod web_app;
+mod web_app_availability;
 mod web_booking;
 mod web_booking_browser;
 mod web_browser;

@@ -1,14 +1,17 @@
-//! The host's web app: the pages a signed-in person uses every day — their event types (and, in later stages,
-//! availability, bookings and settings) — inside one navigation that shows where they are, in the user's
+//! The host's web app: the pages a signed-in person uses every day — their event types and availability (and, in later
+//! stages, bookings and settings) — inside one navigation that shows where they are, in the user's
 //! language. Each page calls the same services as the API (`scheduling::event_type_input` for event types), so a
 //! page and its API operation accept and refuse the same things.
 //!
 //! [`shell`] lets requests in (signed in; for forms also same origin and the session's CSRF token) and draws the
-//! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages.
+//! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
+//! [`availability`] and [`schedule_form`] the schedule pages.
 
+mod availability;
 mod event_type_form;
 mod event_types;
 mod form;
+mod schedule_form;
 mod shell;
 
 pub(crate) use shell::{Nav, Section, language};
@@ -29,5 +32,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/event-types/{id}/delete",
             get(event_types::delete_page).post(event_types::delete),
+        )
+        .route("/availability", get(availability::list).post(availability::create))
+        .route(
+            "/availability/{id}",
+            get(availability::edit_page).post(availability::update),
+        )
+        .route(
+            "/availability/{id}/delete",
+            get(availability::delete_page).post(availability::delete),
         )
 }
