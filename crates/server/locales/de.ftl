@@ -193,3 +193,15 @@ app-av-overrides = Abweichende Tage
 app-av-overrides-hint = Zeiten für ein Datum statt der Wochenzeiten; Zeiten leer lassen für ganztägig nicht verfügbar.
 app-av-date = Datum
 app-av-make-default = Als Standardplan verwenden
+
+# The host's app: bookings.
+app-bk-upcoming = Anstehend
+app-bk-unconfirmed = Unbestätigt
+app-bk-past = Vergangen
+app-bk-cancelled = Abgesagt
+app-bk-tabs = Buchungslisten
+app-bk-search = Teilnehmer (Name oder E-Mail)
+app-bk-search-button = Suchen
+app-bk-empty = Hier gibt es keine Buchungen. Teilen Sie den Link einer Terminart, damit man Sie buchen kann.
+app-bk-prev = Vorherige Seite
+app-bk-next = Nächste Seite

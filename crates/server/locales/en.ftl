@@ -193,3 +193,15 @@ app-av-overrides = Date overrides
 app-av-overrides-hint = Hours for one date instead of the weekly ones; leave the times empty to be unavailable all day.
 app-av-date = Date
 app-av-make-default = Make this my default schedule
+
+# The host's app: bookings.
+app-bk-upcoming = Upcoming
+app-bk-unconfirmed = Unconfirmed
+app-bk-past = Past
+app-bk-cancelled = Cancelled
+app-bk-tabs = Booking lists
+app-bk-search = Attendee (name or email)
+app-bk-search-button = Search
+app-bk-empty = No bookings here. Share an event type's link so people can book you.
+app-bk-prev = Previous page
+app-bk-next = Next page

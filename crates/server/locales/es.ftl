@@ -193,3 +193,15 @@ app-av-overrides = Fechas especiales
 app-av-overrides-hint = Horas para una fecha en lugar de las semanales; deje las horas vacías para no estar disponible todo el día.
 app-av-date = Fecha
 app-av-make-default = Usar como horario predeterminado
+
+# The host's app: bookings.
+app-bk-upcoming = Próximas
+app-bk-unconfirmed = Sin confirmar
+app-bk-past = Pasadas
+app-bk-cancelled = Canceladas
+app-bk-tabs = Listas de reservas
+app-bk-search = Asistente (nombre o correo)
+app-bk-search-button = Buscar
+app-bk-empty = No hay reservas aquí. Comparta el enlace de un tipo de evento para que puedan reservarle.
+app-bk-prev = Página anterior
+app-bk-next = Página siguiente

@@ -193,3 +193,15 @@ app-av-overrides = Dates particulières
 app-av-overrides-hint = Heures pour une date à la place de celles de la semaine ; laissez les heures vides pour être indisponible toute la journée.
 app-av-date = Date
 app-av-make-default = En faire mon planning par défaut
+
+# The host's app: bookings.
+app-bk-upcoming = À venir
+app-bk-unconfirmed = Non confirmées
+app-bk-past = Passées
+app-bk-cancelled = Annulées
+app-bk-tabs = Listes de réservations
+app-bk-search = Participant (nom ou e-mail)
+app-bk-search-button = Rechercher
+app-bk-empty = Aucune réservation ici. Partagez le lien d'un type d'événement pour qu'on puisse vous réserver.
+app-bk-prev = Page précédente
+app-bk-next = Page suivante

@@ -35,6 +35,7 @@ mod teams;
 mod web_a11y;
 mod web_app;
 mod web_app_availability;
+mod web_app_bookings;
 mod web_app_browser;
 mod web_booking;
 mod web_booking_browser;

@@ -79,6 +79,9 @@ async fn a_host_sets_hours_creates_an_event_type_and_sees_it_bookable() {
         .expect("value")
         .expect("a link");
     assert!(link.ends_with("/chrome-app-test/intro"), "{link}");
+    c.goto(&format!("{base}/bookings")).await.expect("bookings");
+    wait_for(c, "booking-search").await;
+    found.extend(violations(c, &axe).await);
 
     c.goto(&format!(
         "{base}/chrome-app-test/intro?month=2030-01&date=2030-01-07&tz=UTC"

@@ -1,13 +1,14 @@
-//! The host's web app: the pages a signed-in person uses every day — their event types and availability (and, in later
-//! stages, bookings and settings) — inside one navigation that shows where they are, in the user's
+//! The host's web app: the pages a signed-in person uses every day — their event types, availability and bookings (settings
+//! in a later stage) — inside one navigation that shows where they are, in the user's
 //! language. Each page calls the same services as the API (`scheduling::event_type_input` for event types), so a
 //! page and its API operation accept and refuse the same things.
 //!
 //! [`shell`] lets requests in (signed in; for forms also same origin and the session's CSRF token) and draws the
 //! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
-//! [`availability`] and [`schedule_form`] the schedule pages.
+//! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list.
 
 mod availability;
+mod bookings;
 mod event_type_form;
 mod event_types;
 mod form;
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
             "/event-types/{id}/delete",
             get(event_types::delete_page).post(event_types::delete),
         )
+        .route("/bookings", get(bookings::list))
         .route("/availability", get(availability::list).post(availability::create))
         .route(
             "/availability/{id}",
