@@ -8,17 +8,15 @@ use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds, QueryPairs, from_value};
 use super::legacy::event_types as legacy;
 use super::version::Requested;
-use crate::scheduling::calendar::MAX_BUFFER_MINUTES;
 use crate::scheduling::event_settings::{self, BookingFieldsOutput};
+pub use crate::scheduling::event_type_input::{EventTypeError, EventTypeInput, merged_fields};
 use crate::state::AppState;
 use crate::tenancy::access::{AccessError, OrgAccess};
 use axum::extract::State;
 use axum::response::Response;
-use convene_core::metadata::metadata_text;
-use convene_core::{HeaderText, Slug, UserId};
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
-use convene_store::{memberships, schedules, teams, users};
-use serde::{Deserialize, Serialize};
+use convene_store::{memberships, teams, users};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -30,39 +28,6 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_event_types, create_event_type))
         .routes(routes!(get_event_type, update_event_type, delete_event_type))
-}
-
-/// `CreateEventTypeInput_2024_06_14` / `UpdateEventTypeInput_2024_06_14` (the fields that
-/// shape booking; others are accepted and ignored, as Cal.com's whitelist validation does).
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct EventTypeInput {
-    pub length_in_minutes: Option<i64>,
-    pub length_in_minutes_options: Option<Vec<i64>>,
-    pub title: Option<String>,
-    pub slug: Option<String>,
-    pub description: Option<String>,
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub locations: Option<Vec<Value>>,
-    #[schema(value_type = Option<Vec<Object>>)]
-    pub booking_fields: Option<Vec<Value>>,
-    pub disable_guests: Option<bool>,
-    pub slot_interval: Option<i64>,
-    pub minimum_booking_notice: Option<i64>,
-    pub before_event_buffer: Option<i64>,
-    pub after_event_buffer: Option<i64>,
-    pub schedule_id: Option<i64>,
-    #[schema(value_type = Option<Object>)]
-    pub booking_limits_count: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub booking_limits_duration: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub confirmation_policy: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub email_settings: Option<Value>,
-    pub hidden: Option<bool>,
-    #[schema(value_type = Option<Object>)]
-    pub metadata: Option<Map<String, Value>>,
 }
 
 /// `EventTypeOutput_2024_06_14`.
@@ -114,6 +79,15 @@ pub struct EventTypeOutput {
     pub users: Vec<String>,
 }
 
+impl From<EventTypeError> for ApiError {
+    fn from(e: EventTypeError) -> Self {
+        match e {
+            EventTypeError::Invalid(f) => ApiError::Validation(f),
+            EventTypeError::Store(s) => s.into(),
+        }
+    }
+}
+
 fn json_of(stored: Option<&str>) -> Option<Value> {
     stored.and_then(|s| serde_json::from_str(s).ok())
 }
@@ -156,147 +130,6 @@ impl EventTypeOutput {
             users: owner_username.into_iter().collect(),
         }
     }
-}
-
-fn minutes(field: &str, value: Option<i64>, min: i64) -> Result<Option<i64>, ApiError> {
-    bounded_minutes(field, value, min, 525_600)
-}
-
-fn bounded_minutes(field: &str, value: Option<i64>, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
-    match value {
-        Some(v) if v < min || v > max => Err(ApiError::field(
-            field,
-            format!("must be between {min} and {max} minutes"),
-        )),
-        other => Ok(other),
-    }
-}
-
-/// Merges `input` over `base` (all fields for a create) and validates the result.
-pub(super) async fn merged_fields(
-    state: &AppState,
-    owner: Option<UserId>,
-    input: EventTypeInput,
-    base: Option<EventTypeFields>,
-) -> Result<EventTypeFields, ApiError> {
-    let creating = base.is_none();
-    let require = |field: &str| ApiError::field(field, "is required");
-    let length = minutes("lengthInMinutes", input.length_in_minutes, 1)?;
-    let title = input
-        .title
-        .as_deref()
-        .map(|t| HeaderText::parse("title", t))
-        .transpose()?;
-    let slug = input.slug.as_deref().map(|s| Slug::parse("slug", s)).transpose()?;
-    let mut f = match base {
-        Some(b) => b,
-        None => EventTypeFields {
-            slug: slug.as_ref().ok_or_else(|| require("slug"))?.as_str().to_owned(),
-            title: title.as_ref().ok_or_else(|| require("title"))?.as_str().to_owned(),
-            description: String::new(),
-            length_minutes: length.ok_or_else(|| require("lengthInMinutes"))?,
-            length_options: "[]".into(),
-            locations: "[]".into(),
-            booking_fields: "[]".into(),
-            disable_guests: false,
-            slot_interval: None,
-            minimum_booking_notice: 0,
-            before_event_buffer: 0,
-            after_event_buffer: 0,
-            requires_confirmation: false,
-            hidden: false,
-            schedule_id: None,
-            booking_limits_count: None,
-            booking_limits_duration: None,
-            email_settings: None,
-            metadata: "{}".into(),
-        },
-    };
-    if let Some(t) = title {
-        f.title = t.as_str().to_owned();
-    }
-    if let Some(s) = slug {
-        f.slug = s.as_str().to_owned();
-    }
-    if let Some(l) = length {
-        f.length_minutes = l;
-    }
-    if let Some(d) = input.description {
-        if d.chars().count() > 10_000 {
-            return Err(ApiError::field("description", "must be at most 10000 characters"));
-        }
-        f.description = d;
-    }
-    if let Some(options) = input.length_in_minutes_options {
-        for (i, o) in options.iter().enumerate() {
-            minutes(&format!("lengthInMinutesOptions[{i}]"), Some(*o), 1)?;
-        }
-        if !options.is_empty() && !options.contains(&f.length_minutes) {
-            return Err(ApiError::field(
-                "lengthInMinutesOptions",
-                "must include lengthInMinutes",
-            ));
-        }
-        f.length_options = serde_json::to_string(&options).map_err(|e| ApiError::Internal(e.into()))?;
-    } else if creating {
-        f.length_options = "[]".into();
-    }
-    if let Some(locations) = input.locations {
-        f.locations = event_settings::validate_locations(&locations)?;
-    }
-    if let Some(fields) = input.booking_fields {
-        f.booking_fields = event_settings::validate_booking_fields(&fields)?;
-    }
-    if let Some(v) = input.disable_guests {
-        f.disable_guests = v;
-    }
-    if input.slot_interval.is_some() {
-        f.slot_interval = minutes("slotInterval", input.slot_interval, 1)?;
-    }
-    if let Some(v) = minutes("minimumBookingNotice", input.minimum_booking_notice, 0)? {
-        f.minimum_booking_notice = v;
-    }
-    if let Some(v) = bounded_minutes("beforeEventBuffer", input.before_event_buffer, 0, MAX_BUFFER_MINUTES)? {
-        f.before_event_buffer = v;
-    }
-    if let Some(v) = bounded_minutes("afterEventBuffer", input.after_event_buffer, 0, MAX_BUFFER_MINUTES)? {
-        f.after_event_buffer = v;
-    }
-    if let Some(id) = input.schedule_id {
-        // Team event types use each host's own default schedule.
-        let Some(owner) = owner else {
-            return Err(ApiError::field(
-                "scheduleId",
-                "team event types use each host's default schedule",
-            ));
-        };
-        if schedules::find(&state.db, owner, id).await?.is_none() {
-            return Err(ApiError::field(
-                "scheduleId",
-                format!("schedule {id} not found among your schedules"),
-            ));
-        }
-        f.schedule_id = Some(id);
-    }
-    if let Some(v) = input.booking_limits_count {
-        f.booking_limits_count = event_settings::validate_limits("bookingLimitsCount", &v, 1_000_000)?;
-    }
-    if let Some(v) = input.booking_limits_duration {
-        f.booking_limits_duration = event_settings::validate_limits("bookingLimitsDuration", &v, 525_600)?;
-    }
-    if let Some(v) = input.confirmation_policy {
-        f.requires_confirmation = event_settings::requires_confirmation(&v)?;
-    }
-    if let Some(v) = input.email_settings {
-        f.email_settings = Some(event_settings::validate_email_settings(&v)?);
-    }
-    if let Some(v) = input.hidden {
-        f.hidden = v;
-    }
-    if let Some(m) = input.metadata {
-        f.metadata = metadata_text("metadata", &m)?;
-    }
-    Ok(f)
 }
 
 async fn owned(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<EventTypeRecord, ApiError> {
@@ -419,7 +252,7 @@ async fn create_event_type(
     } else {
         legacy::input(body)?
     };
-    let fields = merged_fields(&state, Some(caller.id()), input, None).await?;
+    let fields = merged_fields(&state.db, Some(caller.id()), input, None).await?;
     let created = event_types::insert(&state.db, Owner::User(caller.id()), &fields).await?;
     if !current {
         return Ok(envelope::created(legacy::output(&created)));
@@ -480,7 +313,13 @@ async fn update_event_type(
         legacy::input(body)?
     };
     let record = owned(&state, &caller, &ids).await?;
-    let fields = merged_fields(&state, Some(caller.id()), input, Some(EventTypeFields::from(&record))).await?;
+    let fields = merged_fields(
+        &state.db,
+        Some(caller.id()),
+        input,
+        Some(EventTypeFields::from(&record)),
+    )
+    .await?;
     let updated = event_types::update(&state.db, record.id, &fields)
         .await?
         .ok_or_else(|| ApiError::not_found("Event type"))?;

@@ -7,13 +7,13 @@ use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds, from_value};
 use super::legacy::schedules as legacy;
 use super::version::Requested;
-use crate::scheduling::availability::{AvailabilityRule, OverrideRule, default_availability};
+use crate::scheduling::availability::{AvailabilityRule, OverrideRule};
+pub use crate::scheduling::schedule_input::{ScheduleInput, schedule_fields};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use convene_core::{HeaderText, TimeZoneId};
-use convene_store::schedules::{self, ScheduleFields, ScheduleRecord};
-use serde::{Deserialize, Serialize};
+use convene_store::schedules::{self, ScheduleRecord};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -53,60 +53,6 @@ impl From<&ScheduleRecord> for ScheduleOutput {
             overrides: serde_json::from_str(&r.overrides).unwrap_or_default(),
         }
     }
-}
-
-/// `CreateScheduleInput_2024_06_11` / `UpdateScheduleInput_2024_06_11`.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct ScheduleInput {
-    pub name: Option<String>,
-    pub time_zone: Option<String>,
-    pub availability: Option<Vec<AvailabilityRule>>,
-    pub is_default: Option<bool>,
-    pub overrides: Option<Vec<OverrideRule>>,
-}
-
-/// Validates and serializes the fields, starting from `base` for an update.
-fn fields(input: &ScheduleInput, base: Option<&ScheduleRecord>) -> Result<ScheduleFields, ApiError> {
-    let name = match (&input.name, base) {
-        (Some(n), _) => HeaderText::parse("name", n)?.as_str().to_owned(),
-        (None, Some(b)) => b.name.clone(),
-        (None, None) => return Err(ApiError::field("name", "is required")),
-    };
-    let time_zone = match (&input.time_zone, base) {
-        (Some(z), _) => TimeZoneId::parse("timeZone", z)?.as_str().to_owned(),
-        (None, Some(b)) => b.time_zone.clone(),
-        (None, None) => return Err(ApiError::field("timeZone", "is required")),
-    };
-    let availability = match (&input.availability, base) {
-        (Some(rules), _) => {
-            for (i, rule) in rules.iter().enumerate() {
-                rule.validate(&format!("availability[{i}]"))?;
-            }
-            serde_json::to_string(rules).map_err(|e| ApiError::Internal(e.into()))?
-        }
-        (None, Some(b)) => b.availability.clone(),
-        (None, None) => serde_json::to_string(&default_availability()).map_err(|e| ApiError::Internal(e.into()))?,
-    };
-    let overrides = match (&input.overrides, base) {
-        (Some(rules), _) => {
-            if rules.len() > 500 {
-                return Err(ApiError::field("overrides", "at most 500 overrides"));
-            }
-            for (i, rule) in rules.iter().enumerate() {
-                rule.validate(&format!("overrides[{i}]"))?;
-            }
-            serde_json::to_string(rules).map_err(|e| ApiError::Internal(e.into()))?
-        }
-        (None, Some(b)) => b.overrides.clone(),
-        (None, None) => "[]".to_owned(),
-    };
-    Ok(ScheduleFields {
-        name,
-        time_zone,
-        availability,
-        overrides,
-    })
 }
 
 /// Get all my schedules.
@@ -149,7 +95,7 @@ async fn create_schedule(
     let Some(requested_default) = input.is_default else {
         return Err(ApiError::field("isDefault", "is required"));
     };
-    let fields = fields(&input, None)?;
+    let fields = schedule_fields(&input, None)?;
     let mut tx = state.db.begin().await?;
     let first = schedules::find_default(&mut tx, caller.id()).await?.is_none();
     let created = schedules::insert(&mut tx, caller.id(), &fields, requested_default || first).await?;
@@ -248,7 +194,7 @@ async fn update_schedule(
             "make another schedule the default instead",
         ));
     }
-    let fields = fields(&input, Some(&current))?;
+    let fields = schedule_fields(&input, Some(&current))?;
     let mut tx = state.db.begin().await?;
     let updated = schedules::update(
         &mut tx,

@@ -261,7 +261,7 @@ async fn create_team_event_type(
     let hosts = host_ids(&state, team.team_id(), &hosting)
         .await?
         .ok_or_else(|| ApiError::field("hosts", "is required (or assignAllTeamMembers: true)"))?;
-    let fields = merged_fields(&state, None, input, None).await?;
+    let fields = merged_fields(&state.db, None, input, None).await?;
     let mut tx = state.db.begin().await?;
     let created = event_types::insert(&mut tx, Owner::Team(team.team_id(), kind), &fields).await?;
     event_types::set_hosts(&mut tx, created.id, &hosts).await?;
@@ -306,7 +306,7 @@ async fn update_team_event_type(
         ));
     }
     let hosts = host_ids(&state, team.team_id(), &hosting).await?;
-    let fields = merged_fields(&state, None, input, Some(EventTypeFields::from(&record))).await?;
+    let fields = merged_fields(&state.db, None, input, Some(EventTypeFields::from(&record))).await?;
     let mut tx = state.db.begin().await?;
     let updated = event_types::update(&mut tx, record.id, &fields)
         .await?

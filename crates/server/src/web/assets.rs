@@ -40,6 +40,15 @@ static JS: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
+static APP_JS: LazyLock<Asset> = LazyLock::new(|| {
+    asset(
+        "app",
+        "js",
+        include_bytes!("../../static/app.js"),
+        "text/javascript; charset=utf-8",
+    )
+});
+
 /// The stylesheet's address, for `<link rel=stylesheet>`.
 pub fn css_href() -> &'static str {
     &CSS.href
@@ -50,10 +59,15 @@ pub fn js_src() -> &'static str {
     &JS.href
 }
 
+/// The host app's script's address.
+pub fn app_js_src() -> &'static str {
+    &APP_JS.href
+}
+
 /// `GET /static/{file}`: only the current hashed names exist; an old name is 404 (its page is gone too).
 pub async fn serve(Path(file): Path<String>) -> Response {
     let wanted = format!("/static/{file}");
-    let Some(asset) = [&*CSS, &*JS].into_iter().find(|a| a.href == wanted) else {
+    let Some(asset) = [&*CSS, &*JS, &*APP_JS].into_iter().find(|a| a.href == wanted) else {
         return (
             StatusCode::NOT_FOUND,
             [(header::CONTENT_TYPE, "text/plain")],

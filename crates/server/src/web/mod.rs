@@ -1,5 +1,5 @@
 //! Server-rendered pages: sign-in, sign-out, password reset, confirming a new email address, the signed-in landing
-//! page, an organization's settings (email senders and the delivery log), and the public booking pages.
+//! page, the host's app (event types; see [`app`]), an organization's settings (email senders and the delivery log), and the public booking pages.
 //!
 //! Every page links one stylesheet (and the booking pages one small script) from `/static/`, under a name
 //! carrying its hash; a strict CSP allows nothing inline. Only the booking pages may be framed (for embedding on
@@ -8,6 +8,7 @@
 //! Sessions live in the database (the cookie holds a random token, the table its hash). Every
 //! form carries a CSRF token: before sign-in a double-submit cookie, after it the session's own.
 
+mod app;
 pub mod assets;
 mod booker;
 mod confirm_email;
@@ -56,7 +57,9 @@ pub fn router() -> Router<AppState> {
 
 fn account_pages() -> Router<AppState> {
     Router::new()
+        .merge(app::router())
         .route("/", get(pages::home))
+        .route("/settings", get(pages::home))
         .route("/auth/login", get(pages::login_page).post(pages::login_submit))
         .route("/auth/logout", post(pages::logout))
         .route(

@@ -7,8 +7,8 @@ use crate::limits::ClientAddress;
 use crate::state::AppState;
 use askama::Template;
 use axum::Form;
-use axum::extract::State;
-use axum::extract::rejection::FormRejection;
+use axum::extract::rejection::{FormRejection, QueryRejection};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
@@ -20,6 +20,8 @@ use serde::Deserialize;
 #[template(path = "login.html")]
 struct LoginPage<'a> {
     csrf: &'a str,
+    /// Where to go after signing in (a path of this site), or "".
+    next: &'a str,
     email: &'a str,
     error: Option<&'a str>,
 }
@@ -36,10 +38,10 @@ struct OrgRow {
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    nav: super::app::Nav,
     display_name: String,
     email: String,
     organizations: Vec<OrgRow>,
-    csrf: String,
 }
 
 #[derive(Template)]
@@ -90,8 +92,19 @@ pub(super) fn same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|(_, rest)| !host.is_empty() && rest == host)
 }
 
-/// `GET /`: the signed-in landing page, or a redirect to sign-in.
-pub async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
+/// A path of this site to return to after sign-in; anything else (another site, `//host`) is dropped.
+fn safe_next(next: Option<&str>) -> &str {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// `GET /` and `GET /settings`: the signed-in landing page, or a redirect to sign-in.
+pub async fn home(State(state): State<AppState>, headers: HeaderMap, jar: CookieJar) -> Response {
     let session = match session::current(&state, &jar).await {
         Ok(Some(s)) => s,
         Ok(None) => return Redirect::to("/auth/login").into_response(),
@@ -115,19 +128,37 @@ pub async fn home(State(state): State<AppState>, jar: CookieJar) -> Response {
             .collect(),
         Err(e) => return internal(e),
     };
+    let t = super::app::language(&user, &headers);
+    let nav = match super::app::Nav::new(
+        &state,
+        &user,
+        session.csrf_token.clone(),
+        t,
+        Some(super::app::Section::Settings),
+    )
+    .await
+    {
+        Ok(nav) => nav,
+        Err(e) => return internal(e),
+    };
     render(
         StatusCode::OK,
         &HomePage {
+            nav,
             display_name: user.name.clone().unwrap_or_else(|| user.username.clone()),
             email: user.email,
             organizations,
-            csrf: session.csrf_token,
         },
     )
 }
 
-/// `GET /auth/login`.
-pub async fn login_page(State(state): State<AppState>, jar: CookieJar) -> Response {
+/// `GET /auth/login` (`?next=` a page to return to).
+pub async fn login_page(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    query: Result<Query<NextQuery>, QueryRejection>,
+) -> Response {
+    let next = query.ok().and_then(|Query(q)| q.next);
     if matches!(session::current(&state, &jar).await, Ok(Some(_))) {
         return Redirect::to("/").into_response();
     }
@@ -138,6 +169,7 @@ pub async fn login_page(State(state): State<AppState>, jar: CookieJar) -> Respon
             StatusCode::OK,
             &LoginPage {
                 csrf: &csrf,
+                next: safe_next(next.as_deref()),
                 email: "",
                 error: None,
             },
@@ -151,6 +183,8 @@ pub struct LoginForm {
     email: String,
     password: String,
     csrf: String,
+    #[serde(default)]
+    next: Option<String>,
 }
 
 /// `POST /auth/login`.
@@ -185,6 +219,7 @@ pub async fn login_submit(
                 status,
                 &LoginPage {
                     csrf: &csrf,
+                    next: safe_next(form.next.as_deref()),
                     email: &email,
                     error: Some(error),
                 },
@@ -194,7 +229,13 @@ pub async fn login_submit(
     };
     match sign_in(&state.db, &state.limits, client, &email, form.password).await {
         Ok(user) => match session::start(&state, jar, user.user_id()).await {
-            Ok(jar) => (jar, Redirect::to("/")).into_response(),
+            Ok(jar) => {
+                let to = match safe_next(form.next.as_deref()) {
+                    "" => "/",
+                    path => path,
+                };
+                (jar, Redirect::to(to)).into_response()
+            }
             Err(e) => internal(e),
         },
         Err(SignInError::Incorrect) => retry(jar, StatusCode::UNAUTHORIZED, "Incorrect email or password."),

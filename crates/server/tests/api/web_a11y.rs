@@ -9,7 +9,7 @@ use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
 /// Serious and critical violations on the current page, one line each.
-async fn violations(c: &Client, axe: &str) -> Vec<String> {
+pub(crate) async fn violations(c: &Client, axe: &str) -> Vec<String> {
     c.execute(axe, Vec::new()).await.expect("load axe-core");
     let found = c
         .execute_async(

@@ -1,0 +1,47 @@
+//! The host's web app: the pages a signed-in person uses every day — their event types, availability and bookings (settings
+//! in a later stage) — inside one navigation that shows where they are, in the user's
+//! language. Each page calls the same services as the API (`scheduling::event_type_input` for event types), so a
+//! page and its API operation accept and refuse the same things.
+//!
+//! [`shell`] lets requests in (signed in; for forms also same origin and the session's CSRF token) and draws the
+//! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
+//! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list.
+
+mod availability;
+mod bookings;
+mod event_type_form;
+mod event_types;
+mod form;
+mod schedule_form;
+mod shell;
+
+pub(crate) use shell::{Nav, Section, language};
+
+use crate::state::AppState;
+use axum::Router;
+use axum::routing::{get, post};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/event-types", get(event_types::list).post(event_types::create))
+        .route("/event-types/new", get(event_types::new_page))
+        .route(
+            "/event-types/{id}",
+            get(event_types::edit_page).post(event_types::update),
+        )
+        .route("/event-types/{id}/duplicate", post(event_types::duplicate))
+        .route(
+            "/event-types/{id}/delete",
+            get(event_types::delete_page).post(event_types::delete),
+        )
+        .route("/bookings", get(bookings::list))
+        .route("/availability", get(availability::list).post(availability::create))
+        .route(
+            "/availability/{id}",
+            get(availability::edit_page).post(availability::update),
+        )
+        .route(
+            "/availability/{id}/delete",
+            get(availability::delete_page).post(availability::delete),
+        )
+}
