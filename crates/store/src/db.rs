@@ -97,6 +97,9 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
+        // The first connection creates the file and switches it to WAL, which SQLite may refuse with "database is
+        // locked" without waiting while another process does the same: take the start-up lock meanwhile.
+        let lock = lock_beside(path).await?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .test_before_acquire(false)
@@ -104,8 +107,9 @@ impl Db {
             .after_release(|conn, meta| Box::pin(async move { sqlite_recovery::fit_to_reuse(conn, &meta).await }))
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
-            .await?;
-        Ok(Db::Sqlite(pool))
+            .await;
+        drop(lock);
+        Ok(Db::Sqlite(pool?))
     }
 
     pub fn backend(&self) -> Backend {
@@ -122,20 +126,7 @@ impl Db {
         match self {
             Db::Postgres(pool) => PG_MIGRATOR.run(pool).await?,
             Db::Sqlite(pool) => {
-                let mut path = pool.connect_options().get_filename().as_os_str().to_owned();
-                path.push("-migrate.lock");
-                let lock = tokio::task::spawn_blocking(move || {
-                    let file = std::fs::File::options()
-                        .create(true)
-                        .truncate(false)
-                        .write(true)
-                        .open(&path)?;
-                    file.lock()?;
-                    Ok::<_, std::io::Error>(file)
-                })
-                .await
-                .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
-                .map_err(sqlx::Error::Io)?;
+                let lock = lock_beside(pool.connect_options().get_filename()).await?;
                 SQLITE_MIGRATOR.run(pool).await?;
                 // Closing the file releases the lock.
                 drop(lock);
@@ -175,6 +166,27 @@ impl Db {
             Db::Sqlite(pool) => pool.close().await,
         }
     }
+}
+
+/// An exclusive lock on `<database>-migrate.lock`, held by a process while it opens a new SQLite file or migrates
+/// it, so that processes starting together take turns (sqlx takes no lock of its own on SQLite). Dropping the
+/// file releases it.
+async fn lock_beside(database: &Path) -> StoreResult<std::fs::File> {
+    let mut path = database.as_os_str().to_owned();
+    path.push("-migrate.lock");
+    let file = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)?;
+        file.lock()?;
+        Ok::<_, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| sqlx::Error::Io(std::io::Error::other(e)))?
+    .map_err(sqlx::Error::Io)?;
+    Ok(file)
 }
 
 /// How long a write transaction waits for its turn on SQLite (as long as SQLite's own busy timeout).
