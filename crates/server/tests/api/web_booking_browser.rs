@@ -38,6 +38,24 @@ async fn text_of(c: &Client, css: &str) -> String {
         .expect("text")
 }
 
+/// The text of `css` once it reads `want`, or what it last read after 10 s (elements replaced by a navigation in
+/// the meantime are looked up again).
+async fn text_when(c: &Client, css: &str, want: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..100 {
+        if let Ok(element) = c.find(Locator::Css(css)).await
+            && let Ok(text) = element.text().await
+        {
+            if text == want {
+                return text;
+            }
+            last = text;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    last
+}
+
 /// Opens the booker on 7 January 2030 (UTC) and picks 10:00.
 async fn pick_monday_ten(c: &Client, base: &str) {
     c.goto(&format!("{base}{BOOKER}?month=2030-01&tz=UTC"))
@@ -228,8 +246,9 @@ async fn switching_the_time_zone_changes_the_times_shown() {
         if !javascript {
             click(c, "#apply-prefs").await;
         }
-        // 09:00 UTC is 18:00 in Tokyo; the page keeps the chosen day.
-        let label = text_of(c, "button[data-start='2030-01-07T09:00:00.000Z']").await;
+        // 09:00 UTC is 18:00 in Tokyo; the page keeps the chosen day. The page reloads with the new zone, so the
+        // old button may still be there (or go stale) for a moment: look again until the label changes.
+        let label = text_when(c, "button[data-start='2030-01-07T09:00:00.000Z']", "18:00").await;
         assert_eq!(label, "18:00", "javascript: {javascript}");
         browser.client.clone().close().await.expect("close");
     }
