@@ -138,7 +138,7 @@ async fn slots(state: &AppState, caller: &Caller, q: QueryPairs, legacy: bool) -
         booking_uid: q.get("bookingUidToReschedule"),
         reservation_uid: None,
     };
-    let slots = free_starts(
+    let free = free_starts(
         &state.db,
         &state.slot_work,
         &hosted,
@@ -148,11 +148,17 @@ async fn slots(state: &AppState, caller: &Caller, q: QueryPairs, legacy: bool) -
         Timestamp::now(),
     )
     .await?;
+    // `free.room` is held until the answer is built: the budget bounds the answer's memory too.
     if legacy {
         let zone = q.get("timeZone").map(|_| &tz);
-        return Ok(envelope::ok(legacy::output(&slots, zone, range.then_some(length))));
+        return Ok(envelope::ok(legacy::output(
+            &free.starts,
+            zone,
+            range.then_some(length),
+        )));
     }
-    let body = answer(&slots, &tz, SignedDuration::from_mins(length), range);
+    let body = answer(&free.starts, &tz, SignedDuration::from_mins(length), range);
+    drop(free);
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 

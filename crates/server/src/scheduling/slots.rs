@@ -3,7 +3,7 @@
 
 use super::calendar::{self, Calendar, Exclusions};
 use super::resolve::{Hosted, Hosting};
-use super::slot_work::{SlotWork, SlotWorkError};
+use super::slot_work::{SlotWork, SlotWorkError, SlotWorkPermit};
 use convene_core::schedule::Interval;
 use convene_store::{Db, StoreError};
 use jiff::Timestamp;
@@ -18,6 +18,13 @@ pub enum FreeStartsError {
     Store(#[from] StoreError),
 }
 
+/// Free starts, ascending, and their room in the shared budget: keep `room` until the answer built from them is
+/// written, so the budget bounds that memory too.
+pub struct FreeStarts {
+    pub starts: Vec<Timestamp>,
+    pub room: SlotWorkPermit,
+}
+
 /// Collective (and single-host) events: the starts every host has free; round robin: those any host has free.
 /// Ascending. A window holding more candidate starts than one answer may is refused before the database is
 /// touched; then the listing waits for room in the shared budget (`work`) for as long as the settings allow.
@@ -29,9 +36,9 @@ pub async fn free_starts(
     window: Interval,
     except: Exclusions<'_>,
     now: Timestamp,
-) -> Result<Vec<Timestamp>, FreeStartsError> {
+) -> Result<FreeStarts, FreeStartsError> {
     let starts = work.check_answer(window, calendar::rules(&hosted.event, length_minutes).step)?;
-    let _room = work.admit(starts, hosted.hosts.len()).await?;
+    let room = work.admit(starts, hosted.hosts.len()).await?;
     let mut slots: Option<Vec<Timestamp>> = None;
     for host in &hosted.hosts {
         let calendar = Calendar::load(db, host, &hosted.event, length_minutes, window, except).await?;
@@ -42,7 +49,10 @@ pub async fn free_starts(
             (Some(acc), _) => intersection(&acc, &free),
         });
     }
-    Ok(slots.unwrap_or_default())
+    Ok(FreeStarts {
+        starts: slots.unwrap_or_default(),
+        room,
+    })
 }
 
 /// Starts in either ascending list, ascending.

@@ -295,7 +295,7 @@ pub(super) async fn booker(
     };
     let free = match Interval::new(from.max(now), to) {
         Some(window) => match free_starts(&state.db, &state.slot_work, &hosted, length, window, except, now).await {
-            Ok(f) => f,
+            Ok(f) => f.starts,
             Err(e) => return page::slots_unavailable(t, e),
         },
         None => Vec::new(),

@@ -331,6 +331,7 @@ async fn fresh_slots(state: &AppState, step: &Step, except: Option<&str>) -> Vec
     .await
     {
         Ok(free) => free
+            .starts
             .into_iter()
             .take(12)
             .map(|s| SlotChoice {
