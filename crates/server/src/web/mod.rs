@@ -94,3 +94,36 @@ fn account_pages() -> Router<AppState> {
             HeaderValue::from_static("DENY"),
         ))
 }
+
+/// A path of this site to send a browser to (after sign-in, "back to the booker"), or `None`. Browsers strip tabs
+/// and newlines from URLs and read `\` as `/`, so `/\t/evil.example` or `/\evil.example` would leave the site as
+/// surely as `//evil.example`: any of those, and any control character or space, is refused.
+pub(crate) fn site_path(raw: Option<&str>) -> Option<&str> {
+    raw.filter(|p| {
+        p.starts_with('/')
+            && !p.starts_with("//")
+            && !p.contains('\\')
+            && !p.chars().any(|c| c.is_control() || c.is_whitespace())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::site_path;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed() {
+        assert_eq!(site_path(Some("/availability?tab=1")), Some("/availability?tab=1"));
+        for off_site in [
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil",
+            "https://evil.example",
+            "/ /x",
+        ] {
+            assert_eq!(site_path(Some(off_site)), None, "{off_site:?}");
+        }
+        assert_eq!(site_path(None), None);
+    }
+}

@@ -94,8 +94,7 @@ pub(super) fn same_origin(headers: &HeaderMap) -> bool {
 
 /// A path of this site to return to after sign-in; anything else (another site, `//host`) is dropped.
 fn safe_next(next: Option<&str>) -> &str {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
-        .unwrap_or_default()
+    super::site_path(next).unwrap_or_default()
 }
 
 #[derive(Deserialize)]

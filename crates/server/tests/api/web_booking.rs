@@ -394,6 +394,11 @@ async fn unknown_hosts_and_hidden_event_types_are_404_pages() {
     let app = TestApp::spawn().await;
     host(&app, json!({ "hidden": true })).await;
     assert_eq!(get(&app, BOOKER).await.status, StatusCode::NOT_FOUND);
+    // Naming a private link that does not exist opens nothing: only a live link of its own shows a hidden event.
+    for made_up in ["x", "dGhpcy1pcy1ub3QtYS1saW5r"] {
+        let guessed = get(&app, &format!("{BOOKER}?privateLink={made_up}")).await;
+        assert_eq!(guessed.status, StatusCode::NOT_FOUND, "privateLink={made_up}");
+    }
     assert_eq!(get(&app, "/nobody/intro").await.status, StatusCode::NOT_FOUND);
     let profile = get(&app, "/ada-example-test").await;
     assert_eq!(profile.status, StatusCode::OK);

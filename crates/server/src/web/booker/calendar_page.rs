@@ -138,7 +138,7 @@ pub async fn private_event(
     if found.as_ref().is_ok_and(|h| h.event.slug != slug) {
         return page::not_found(t);
     }
-    params.push("privateLink", &link.link_id);
+    params.set("privateLink", &link.link_id);
     let path = format!("/d/{link_id}/{slug}");
     booker(&state, found, &path, &params, &headers, None).await
 }
@@ -240,6 +240,18 @@ fn locations(event: &EventTypeRecord) -> Vec<String> {
         .collect()
 }
 
+/// Whether the page was reached through a live private link of `event_type_id` (which opens hidden event types).
+pub(super) async fn through_live_link(state: &AppState, params: &Params, event_type_id: i64) -> Result<bool, Response> {
+    let Some(link_id) = params.get("privateLink") else {
+        return Ok(false);
+    };
+    match private_links::find(&state.db, link_id).await {
+        Ok(Some(l)) => Ok(l.event_type_id == event_type_id && !l.is_expired(convene_store::now_ms())),
+        Ok(None) => Ok(false),
+        Err(e) => Err(page::internal(params.lang(&HeaderMap::new()), e)),
+    }
+}
+
 pub(super) async fn booker(
     state: &AppState,
     found: Result<Hosted, ResolveError>,
@@ -249,10 +261,15 @@ pub(super) async fn booker(
     notice: Option<String>,
 ) -> Response {
     let lang = params.lang(headers);
-    let via_link = params.get("privateLink").is_some();
     let hosted = match found {
-        Ok(h) if !h.event.hidden || via_link => h,
-        Ok(_) | Err(ResolveError::EventTypeNotFound | ResolveError::NoHosts | ResolveError::Invalid(_)) => {
+        Ok(h) if !h.event.hidden => h,
+        // A hidden event type shows only through a live link of its own (the form checks the same).
+        Ok(h) => match through_live_link(state, params, h.event.id).await {
+            Ok(true) => h,
+            Ok(false) => return page::not_found(lang),
+            Err(page) => return page,
+        },
+        Err(ResolveError::EventTypeNotFound | ResolveError::NoHosts | ResolveError::Invalid(_)) => {
             return page::not_found(lang);
         }
         Err(ResolveError::Store(e)) => return page::internal(lang, e),

@@ -2,7 +2,7 @@
 //! (`POST /booking/form`). A slot taken meanwhile brings the form back with fresh times to pick and every answer
 //! kept; a field error brings it back with the message beside the field.
 
-use super::calendar_page::rescheduling;
+use super::calendar_page::{rescheduling, through_live_link};
 use super::fields::{self, FieldView, Questions};
 use super::month;
 use super::page::{self, View};
@@ -77,18 +77,6 @@ async fn step(state: &AppState, params: &Params, headers: &HeaderMap) -> Result<
         length,
         view,
     })
-}
-
-/// Whether the steps came from a live private link of `event_type_id` (which opens hidden event types).
-async fn through_live_link(state: &AppState, params: &Params, event_type_id: i64) -> Result<bool, Response> {
-    let Some(link_id) = params.get("privateLink") else {
-        return Ok(false);
-    };
-    match private_links::find(&state.db, link_id).await {
-        Ok(Some(l)) => Ok(l.event_type_id == event_type_id && !l.is_expired(convene_store::now_ms())),
-        Ok(None) => Ok(false),
-        Err(e) => Err(page::internal(params.lang(&HeaderMap::new()), e)),
-    }
 }
 
 /// The booker again, at the slot's day, saying why (the slot was taken).

@@ -37,6 +37,12 @@ impl Params {
         self.0.push((name.to_owned(), value.to_owned()));
     }
 
+    /// `name` with this one value, whatever the query said.
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.0.retain(|(k, _)| k != name);
+        self.push(name, value);
+    }
+
     /// The first value of `name`, when not blank.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
@@ -109,9 +115,10 @@ pub fn href(base: &str, pairs: &[(String, String)], set: &[(&str, &str)]) -> Str
     }
 }
 
-/// A path on this site (never `//host` or a scheme), for the "back to the booker" links that travel in forms.
+/// A path on this site ([`crate::web::site_path`]) without a query or fragment, for the "back to the booker"
+/// links that travel in forms.
 pub fn local_path(raw: Option<&str>) -> Option<&str> {
-    raw.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains(['\\', '?', '#']) && p.len() < 300)
+    crate::web::site_path(raw).filter(|p| !p.contains(['?', '#']) && p.len() < 300)
 }
 
 #[cfg(test)]
@@ -143,5 +150,6 @@ mod tests {
         assert_eq!(local_path(Some("//evil.example")), None);
         assert_eq!(local_path(Some("https://evil.example")), None);
         assert_eq!(local_path(Some("/\\evil")), None);
+        assert_eq!(local_path(Some("/\t/evil.example")), None);
     }
 }
