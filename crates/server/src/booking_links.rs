@@ -55,6 +55,11 @@ pub fn path(keyring: &Keyring, uid: &str, action: LinkAction) -> Option<String> 
     token(keyring, uid, action).map(|t| format!("/booking/{uid}/{}?token={t}", action.as_str()))
 }
 
+/// The full address of `action`'s page for booking `uid` under `public_url`, as emails carry it.
+pub fn url(public_url: &str, keyring: &Keyring, uid: &str, action: LinkAction) -> Option<String> {
+    path(keyring, uid, action).map(|path| format!("{}{path}", public_url.trim_end_matches('/')))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

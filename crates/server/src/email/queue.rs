@@ -328,13 +328,8 @@ fn manage_links(mailer: &Mailer, booking: &BookingRecord, kind: EmailKind, local
     actions
         .iter()
         .filter_map(|(action, label)| {
-            let path = booking_links::path(mailer.keyring(), &booking.uid, *action)?;
-            let url = format!(
-                "{}{path}&lang={}",
-                mailer.settings.public_url.trim_end_matches('/'),
-                lang.code()
-            );
-            Some((lang.text(label), url))
+            let url = booking_links::url(&mailer.settings.public_url, mailer.keyring(), &booking.uid, *action)?;
+            Some((lang.text(label), format!("{url}&lang={}", lang.code())))
         })
         .collect()
 }

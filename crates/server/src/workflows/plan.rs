@@ -207,13 +207,14 @@ async fn queue(
     let booking = people.booking;
     let organizer = (people.host.email.as_str(), people.organizer_name());
     let booker = people.attendees.first();
+    // An attendee known only by phone has no address: no email goes to them, and replies go to the organizer.
+    let reachable = |a: &&AttendeeRecord| !a.email.is_empty();
     let notes = people.answers.get("notes").and_then(Value::as_str);
     // The same sealed manage links booking emails carry, while the booking can still be changed.
     let link = |action: LinkAction| {
         matches!(booking.status.as_str(), "accepted" | "pending")
-            .then(|| booking_links::path(mailer.keyring(), &booking.uid, action))
+            .then(|| booking_links::url(&mailer.settings.public_url, mailer.keyring(), &booking.uid, action))
             .flatten()
-            .map(|path| format!("{}{path}", mailer.settings.public_url.trim_end_matches('/')))
             .unwrap_or_default()
     };
     let (cancel_url, reschedule_url) = (link(LinkAction::Cancel), link(LinkAction::Reschedule));
@@ -234,7 +235,9 @@ async fn queue(
                 to_name: people.organizer_name(),
                 time_zone: &people.host.time_zone,
                 twelve_hour: people.host.time_format == 12,
-                reply_to: booker.map_or(organizer, |b| (b.email.as_str(), b.name.as_str())),
+                reply_to: booker
+                    .filter(reachable)
+                    .map_or(organizer, |b| (b.email.as_str(), b.name.as_str())),
                 attendee: booker,
             };
             let copies: Vec<Copy<'_>> = match step.action.as_str() {
@@ -242,6 +245,7 @@ async fn queue(
                 "email_attendee" => people
                     .attendees
                     .iter()
+                    .filter(reachable)
                     .map(|a| Copy {
                         to_email: &a.email,
                         to_name: &a.name,

@@ -5,6 +5,7 @@
 //! variables stay as written, so a typo shows in the email rather than vanishing.
 
 use askama::Template;
+use convene_core::text::is_line_break_or_control;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use std::collections::HashMap;
@@ -206,9 +207,13 @@ fn escape_html(raw: &str) -> String {
     out
 }
 
-/// One line: control characters (CR, LF, tabs…) become spaces, runs of spaces shrink, at most 255 characters.
+/// One line: line breaks (U+2028/2029 included) and control characters become spaces, runs of spaces shrink, at
+/// most 255 characters.
 fn one_line(raw: &str) -> String {
-    let spaced: String = raw.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let spaced: String = raw
+        .chars()
+        .map(|c| if is_line_break_or_control(c) { ' ' } else { c })
+        .collect();
     let line = spaced.split_whitespace().collect::<Vec<_>>().join(" ");
     line.chars().take(255).collect()
 }

@@ -458,3 +458,26 @@ async fn only_the_teams_admins_change_workflows_and_only_its_members_read_them()
     assert_eq!(list[0]["type"], "event-type");
     assert_eq!(list[0]["activation"]["activeOnEventTypeIds"], json!([t.event]));
 }
+
+/// An attendee known only by phone gets no workflow email (there is no address to send it to), and the host's copy
+/// answers to the organizer rather than to an empty address.
+#[tokio::test]
+async fn an_attendee_known_only_by_phone_gets_no_workflow_email() {
+    let t = Team::start(false).await;
+    t.create(t.reminder(24)).await;
+    let body = json!({ "eventTypeId": t.event, "start": "2030-01-07T10:00:00Z",
+        "attendee": { "name": "Pat Phone", "phoneNumber": "+14155550123", "timeZone": "UTC" } });
+    t.app()
+        .versioned(Method::POST, "/v2/bookings", None, Some(body), Some(BOOKINGS))
+        .await
+        .expect_success(StatusCode::CREATED);
+    let rows = t.pending().await;
+    assert_eq!(rows.len(), 1, "only the host's copy: {rows:?}");
+    assert_eq!(rows[0].to_email, "member@acme.test");
+    assert_eq!(
+        rows[0].reply_to_email.as_deref(),
+        Some("member@acme.test"),
+        "{:?}",
+        rows[0]
+    );
+}
