@@ -6,7 +6,6 @@ use crate::helpers::{TestApp, roomy_limits};
 use crate::scheduling::{host_with_event, slots};
 use convene_server::ServerSettings;
 use convene_server::scheduling::slot_work::SlotWorkSettings;
-use futures::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -70,27 +69,27 @@ async fn listings_beyond_the_shared_budget_get_503_with_retry_after_and_the_budg
     let event = event_of_minutes(&app, "busy@example.test", 5).await;
     let query = format!("eventTypeId={event}&start=2030-01-01&end=2030-03-01");
 
-    let answers = join_all((0..12).map(|_| slots(&app, &query))).await;
-    let ok = answers.iter().filter(|a| a.status == StatusCode::OK).count();
-    let busy: Vec<_> = answers
-        .iter()
-        .filter(|a| a.status == StatusCode::SERVICE_UNAVAILABLE)
-        .collect();
-    assert_eq!(ok + busy.len(), answers.len(), "only 200 or 503");
-    assert!(ok >= 1, "the first listing runs");
-    assert!(!busy.is_empty(), "twelve at once cannot all fit a budget of one");
-    for refused in busy {
-        assert_eq!(
-            refused.headers.get("retry-after").and_then(|v| v.to_str().ok()),
-            Some("1")
-        );
-        assert_eq!(refused.body["error"]["code"], "ServiceUnavailableException");
-        assert_eq!(refused.body["error"]["details"]["retryAfterSeconds"], 1);
-    }
-    // Every permit went back: one at a time, they all run.
+    // Another listing holds the whole budget meanwhile.
+    let held = app.state.slot_work.admit(20_000, 1).await.expect("the whole budget");
+    let refused = slots(&app, &query).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{:?}", refused.body);
+    assert_eq!(
+        refused.headers.get("retry-after").and_then(|v| v.to_str().ok()),
+        Some("1")
+    );
+    assert_eq!(refused.body["error"]["code"], "ServiceUnavailableException");
+    assert_eq!(refused.body["error"]["details"]["retryAfterSeconds"], 1);
+
+    // Given back, the budget serves listings again, one after another (each gives its room back).
+    drop(held);
     for _ in 0..3 {
         slots(&app, &query).await.expect_success(StatusCode::OK);
     }
+    assert_eq!(
+        app.state.slot_work.available(),
+        20_000,
+        "every listing gave its room back"
+    );
 }
 
 #[tokio::test]
@@ -103,15 +102,20 @@ async fn listings_beyond_the_budget_wait_their_turn_when_a_wait_is_allowed() {
     .await;
     let event = event_of_minutes(&app, "patient@example.test", 5).await;
     let query = format!("eventTypeId={event}&start=2030-01-01&end=2030-03-01");
-    let answers = join_all((0..6).map(|_| slots(&app, &query))).await;
-    for answer in &answers {
-        assert_eq!(
-            answer.expect_success(StatusCode::OK)["2030-03-01"]
-                .as_array()
-                .map(Vec::len),
-            Some(288)
-        );
-    }
+
+    // While the budget is held the listing waits (it neither answers nor is refused); once given back, it runs.
+    let held = app.state.slot_work.admit(20_000, 1).await.expect("the whole budget");
+    let mut waiting = std::pin::pin!(slots(&app, &query));
+    let early = tokio::time::timeout(Duration::from_millis(500), &mut waiting).await;
+    assert!(early.is_err(), "a listing must wait while the budget is full");
+    drop(held);
+    let answer = waiting.await;
+    assert_eq!(
+        answer.expect_success(StatusCode::OK)["2030-03-01"]
+            .as_array()
+            .map(Vec::len),
+        Some(288)
+    );
 }
 
 /// The booking pages list free times through the same bounds: a month holding more starts than one answer may
@@ -131,7 +135,7 @@ async fn the_booking_page_lists_times_under_the_same_bounds() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.html);
     assert!(page.html.contains("more start times in a month"), "{}", page.html);
 
-    // Room for one month's listing at a time and no waiting: concurrent pages see 503 + Retry-After, never 500.
+    // A full budget: the page answers 503 with Retry-After instead of computing, never 500.
     let busy = app_with(SlotWorkSettings {
         max_starts_per_answer: 20_000,
         max_starts_in_flight: 1_500,
@@ -140,21 +144,11 @@ async fn the_booking_page_lists_times_under_the_same_bounds() {
     .await;
     host(&busy, json!({})).await;
     let path = format!("{BOOKER}?month=2030-01");
-    let pages = join_all((0..12).map(|_| get(&busy, &path))).await;
-    let refused: Vec<_> = pages
-        .iter()
-        .filter(|p| p.status == StatusCode::SERVICE_UNAVAILABLE)
-        .collect();
-    let served = pages.iter().filter(|p| p.status == StatusCode::OK).count();
-    assert_eq!(served + refused.len(), pages.len(), "only 200 or 503");
-    assert!(served >= 1, "the first listing runs");
-    assert!(
-        !refused.is_empty(),
-        "twelve listings at once cannot all fit a budget of one"
-    );
-    for page in refused {
-        assert_eq!(page.headers["retry-after"], "1");
-    }
+    let held = busy.state.slot_work.admit(1_500, 1).await.expect("the whole budget");
+    let refused = get(&busy, &path).await;
+    assert_eq!(refused.status, StatusCode::SERVICE_UNAVAILABLE, "{}", refused.html);
+    assert_eq!(refused.headers["retry-after"], "1");
+    drop(held);
     let after = get(&busy, &path).await;
     assert_eq!(after.status, StatusCode::OK, "the budget comes back");
 }
