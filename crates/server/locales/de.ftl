@@ -212,6 +212,7 @@ app-et-copy = Kopie
 app-et-slug-taken = wird schon von einer anderen Ihrer Terminarten verwendet
 app-et-location-address = Vor Ort (Adresse)
 app-et-location-link = Link
+app-et-location-integration = Konferenz-App
 app-et-location-phone = Telefon (Sie rufen an)
 app-et-location-attendeeAddress = Adresse des Teilnehmers
 app-et-location-attendeePhone = Telefon des Teilnehmers

@@ -212,6 +212,7 @@ app-et-copy = copy
 app-et-slug-taken = is already used by another of your event types
 app-et-location-address = In person (address)
 app-et-location-link = Link
+app-et-location-integration = Conferencing app
 app-et-location-phone = Phone (you call)
 app-et-location-attendeeAddress = Attendee's address
 app-et-location-attendeePhone = Attendee's phone

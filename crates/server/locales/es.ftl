@@ -212,6 +212,7 @@ app-et-copy = copia
 app-et-slug-taken = ya lo usa otro de sus tipos de evento
 app-et-location-address = En persona (dirección)
 app-et-location-link = Enlace
+app-et-location-integration = Aplicación de videoconferencia
 app-et-location-phone = Teléfono (usted llama)
 app-et-location-attendeeAddress = Dirección del asistente
 app-et-location-attendeePhone = Teléfono del asistente

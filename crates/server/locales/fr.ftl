@@ -212,6 +212,7 @@ app-et-copy = copie
 app-et-slug-taken = est déjà utilisé par un autre de vos types d'événements
 app-et-location-address = En personne (adresse)
 app-et-location-link = Lien
+app-et-location-integration = Application de visioconférence
 app-et-location-phone = Téléphone (vous appelez)
 app-et-location-attendeeAddress = Adresse du participant
 app-et-location-attendeePhone = Téléphone du participant

@@ -7,7 +7,7 @@ use jiff::SignedDuration;
 use serde_json::{Map, Value, json};
 
 /// Location kinds of `Input*Location_2024_06_14`, with the field each one needs.
-const LOCATION_KINDS: [(&str, Option<&str>); 7] = [
+pub const LOCATION_KINDS: [(&str, Option<&str>); 7] = [
     ("address", Some("address")),
     ("link", Some("link")),
     ("integration", Some("integration")),

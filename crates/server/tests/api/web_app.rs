@@ -501,3 +501,44 @@ async fn a_form_without_the_sessions_token_or_from_another_site_is_refused() {
     assert!(stored(&app, id).await.is_some());
     assert_eq!(app.count_rows("event_types").await, 1);
 }
+
+/// Every location kind the API accepts is one the form can show and save: a conferencing-app location is offered
+/// as such on the edit page and survives saving the form.
+#[tokio::test]
+async fn an_integration_location_survives_an_edit_on_the_page() {
+    let (app, _, client) = host_app().await;
+    let csrf = csrf_of(&get(&app, &client, "/event-types/new").await.html);
+    let with_app = event_form(
+        &csrf,
+        &[("locationType", "integration"), ("locationValue", "cal-video")],
+    );
+    let created = post(&app, &client, "/event-types", &with_app).await;
+    assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.html);
+    let id = id_in(&created.location);
+
+    let page = get(&app, &client, &format!("/event-types/{id}")).await;
+    assert!(page.html.contains("Conferencing app"), "{}", page.html);
+    let csrf = csrf_of(&page.html);
+    let saved = post(
+        &app,
+        &client,
+        &format!("/event-types/{id}"),
+        &event_form(
+            &csrf,
+            &[
+                ("locationType", "integration"),
+                ("locationValue", "cal-video"),
+                ("title", "Renamed"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let record = stored(&app, id).await.expect("event type");
+    assert_eq!(record.title, "Renamed");
+    assert!(
+        record.locations.contains(r#""type":"integration""#) && record.locations.contains("cal-video"),
+        "{}",
+        record.locations
+    );
+}

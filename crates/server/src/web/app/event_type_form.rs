@@ -2,20 +2,11 @@
 //! refusal), and the service's input built from what was posted.
 
 use super::form::Posted;
+use crate::scheduling::event_settings::LOCATION_KINDS;
 use crate::scheduling::event_type_input::EventTypeInput;
 use convene_core::FieldError;
 use convene_store::event_types::EventTypeRecord;
 use serde_json::{Value, json};
-
-/// Location kinds the form offers, with the field each one carries (`None`: the attendee gives it).
-pub(super) const LOCATION_KINDS: [(&str, Option<&str>); 6] = [
-    ("address", Some("address")),
-    ("link", Some("link")),
-    ("phone", Some("phone")),
-    ("attendeeAddress", None),
-    ("attendeePhone", None),
-    ("attendeeDefined", None),
-];
 
 /// One location row.
 pub(crate) struct LocationRow {

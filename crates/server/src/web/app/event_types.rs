@@ -1,9 +1,10 @@
 //! Event types: the list with each public link, the create and edit form, duplicate and delete. Only the user's
 //! own (personal) event types; someone else's is "not found", whoever asks.
 
-use super::event_type_form::{Fields, LOCATION_KINDS, input_of};
+use super::event_type_form::{Fields, input_of};
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
 use crate::i18n::Lang;
+use crate::scheduling::event_settings::LOCATION_KINDS;
 use crate::scheduling::event_type_input::{EventTypeError, merged_fields};
 use crate::state::AppState;
 use crate::web::pages::render;
