@@ -6,8 +6,8 @@ use crate::i18n::Lang;
 use crate::scheduling::slot_work::SlotWorkError;
 use crate::scheduling::slots::FreeStartsError;
 use askama::Template;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use jiff::tz::TimeZone;
 
 /// The invitee's view: language, time zone and 12/24 h clock.
@@ -74,20 +74,8 @@ struct MessagePage<'a> {
     link: Option<(&'a str, &'a str)>,
 }
 
-/// Renders a booking page: HTML, never cached (slots change), or a plain failure page.
-pub fn render(status: StatusCode, page: &impl Template) -> Response {
-    match page.render() {
-        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "booking page rendering failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html("<h1>Something went wrong</h1>".to_owned()),
-            )
-                .into_response()
-        }
-    }
-}
+/// Renders a booking page: HTML, never cached (slots change), or a plain failure page — as every page.
+pub(super) use crate::web::pages::render;
 
 /// A page with a heading, a sentence and perhaps one link onwards.
 pub fn message(status: StatusCode, t: Lang, title: &str, text: &str, link: Option<(&str, &str)>) -> Response {
@@ -130,17 +118,14 @@ pub fn slots_unavailable(t: Lang, e: FreeStartsError) -> Response {
     match e {
         FreeStartsError::Store(e) => internal(t, e),
         FreeStartsError::Work(SlotWorkError::Busy { retry_after_secs }) => {
-            let mut page = message(
+            let page = message(
                 StatusCode::SERVICE_UNAVAILABLE,
                 t,
                 &t.text("busy-title"),
                 &t.text("error-retry"),
                 None,
             );
-            if let Ok(v) = header::HeaderValue::from_str(&retry_after_secs.to_string()) {
-                page.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            page
+            crate::web::limited::with_retry_after(page, retry_after_secs)
         }
         FreeStartsError::Work(too_many @ SlotWorkError::TooManyStarts { .. }) => {
             tracing::warn!(error = %too_many, "booking page asked for more slots than one answer may hold");
