@@ -1,5 +1,6 @@
-//! Changing a booking's status: cancel (anyone holding its uid), confirm or decline a request (its host). Each
-//! change queues its webhooks and emails in the same transaction.
+//! Changing a booking's status: cancel (anyone holding its uid), confirm or decline a request (its host). Who may
+//! is checked here; the change itself, with its webhooks, emails and workflows, is `scheduling::status`, which the
+//! booking pages' links use too.
 
 use super::output::{BookingOutput, output};
 use super::{booking_for, hosted, reason};
@@ -9,14 +10,11 @@ use crate::api::caller::Caller;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, PathIds};
 use crate::api::version::Requested;
-use crate::email::{self, queue::BookingChange};
 use crate::limits::PublicOperation;
+use crate::scheduling::status::{self, StatusError};
 use crate::state::AppState;
-use crate::webhooks::{self, Trigger};
-use crate::workflows::plan::{BookingEvent, on_booking};
 use axum::extract::State;
 use axum::response::Response;
-use convene_store::bookings;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -43,21 +41,9 @@ pub(super) async fn cancel_booking(
     let booking = booking_for(&state, caller.user(), &ids).await?;
     let why = reason("cancellationReason", input.cancellation_reason.as_deref())?;
     let by = caller.user().map(|c| c.user.email.clone());
-    let mut tx = state.db.begin().await?;
-    let updated = bookings::set_status(
-        &mut tx,
-        &booking.uid,
-        &["accepted", "pending"],
-        "cancelled",
-        why.as_deref(),
-        by.as_deref(),
-    )
-    .await?
-    .ok_or_else(|| ApiError::Conflict(format!("A {} booking can't be cancelled", booking.status)))?;
-    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &updated, None).await?;
-    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::Cancelled).await?;
-    on_booking(&mut tx, &state.mailer, &updated, BookingEvent::Cancelled).await?;
-    tx.commit().await?;
+    let updated = status::cancel(&state.db, &state.mailer, &booking.uid, why.as_deref(), by.as_deref())
+        .await
+        .map_err(|e| refused(e, |current| format!("A {current} booking can't be cancelled")))?;
     let out = output(&state.db, &updated).await?;
     if !version.is_current(super::CURRENT) {
         return Ok(envelope::ok(crate::api::legacy::bookings::output(&out)));
@@ -76,20 +62,13 @@ pub(super) async fn confirm_booking(
     ids: PathIds,
 ) -> Result<Response, ApiError> {
     let booking = hosted(&state, &caller, &ids).await?;
-    let mut tx = state.db.begin().await?;
-    let updated = bookings::set_status(&mut tx, &booking.uid, &["pending"], "accepted", None, None)
-        .await?
-        .ok_or_else(|| {
-            ApiError::Conflict(format!(
-                "Only pending bookings can be confirmed; this one is {}",
-                booking.status
-            ))
+    let updated = status::confirm(&state.db, &state.mailer, &booking.uid)
+        .await
+        .map_err(|e| {
+            refused(e, |current| {
+                format!("Only pending bookings can be confirmed; this one is {current}")
+            })
         })?;
-    // As in Cal.com, a confirmed request is announced as a created booking.
-    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCreated, &updated, None).await?;
-    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::Scheduled).await?;
-    on_booking(&mut tx, &state.mailer, &updated, BookingEvent::Confirmed).await?;
-    tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
 
@@ -104,7 +83,6 @@ pub struct DeclineBookingInput {
     params(("bookingUid" = String, Path), ("cal-api-version" = Option<String>, Header, description = "2024-08-13")),
     request_body = DeclineBookingInput, responses((status = 200, body = Envelope<BookingOutput>)))]
 #[tracing::instrument(skip_all)]
-
 pub(super) async fn decline_booking(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -113,25 +91,31 @@ pub(super) async fn decline_booking(
 ) -> Result<Response, ApiError> {
     let booking = hosted(&state, &caller, &ids).await?;
     let why = reason("reason", input.reason.as_deref())?;
-    let mut tx = state.db.begin().await?;
-    let updated = bookings::set_status(
-        &mut tx,
+    let updated = status::decline(
+        &state.db,
+        &state.mailer,
         &booking.uid,
-        &["pending"],
-        "rejected",
         why.as_deref(),
         Some(&caller.user.email),
     )
-    .await?
-    .ok_or_else(|| {
-        ApiError::Conflict(format!(
-            "Only pending bookings can be declined; this one is {}",
-            booking.status
-        ))
+    .await
+    .map_err(|e| {
+        refused(e, |current| {
+            format!("Only pending bookings can be declined; this one is {current}")
+        })
     })?;
-    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingRejected, &updated, None).await?;
-    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::Declined).await?;
-    on_booking(&mut tx, &state.mailer, &updated, BookingEvent::Rejected).await?;
-    tx.commit().await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
+}
+
+/// A status change the booking's current status does not allow is 409 with `message` naming that status; the
+/// rest as their own errors.
+fn refused(e: StatusError, message: impl FnOnce(&str) -> String) -> ApiError {
+    match e {
+        StatusError::Settled(current) => ApiError::Conflict(message(&current)),
+        StatusError::NotFound => ApiError::not_found("Booking"),
+        StatusError::Store(e) => e.into(),
+        StatusError::Emails(e) => e.into(),
+        StatusError::Webhooks(e) => e.into(),
+        StatusError::Workflows(e) => e.into(),
+    }
 }
