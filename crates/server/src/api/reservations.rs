@@ -7,20 +7,15 @@ use super::caller::Caller;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds};
 use super::version::{VersionRule, enforce};
-use crate::credentials::new_uid;
 use crate::limits::PublicOperation;
-use crate::scheduling::calendar::{Calendar, Exclusions};
-use crate::scheduling::resolve::{self, EventTypeRef, Hosting};
+use crate::scheduling::hold::{self, HoldError};
+use crate::scheduling::resolve::{self, EventTypeRef};
 use crate::state::AppState;
 use crate::time_text::{parse_instant, ts, utc_iso};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use convene_core::UserId;
-use convene_core::schedule::Interval;
-use convene_store::bookings;
 use convene_store::reservations::{self, ReservationRecord};
-use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -82,7 +77,7 @@ impl From<&ReservationRecord> for ReserveSlotOutput {
 
 /// Validates the request and holds the slot if it is free (409 otherwise). `existing` is the
 /// caller's own hold being moved, which must not block itself.
-async fn hold(
+async fn hold_slot(
     state: &AppState,
     caller: Option<&ApiUser>,
     input: ReserveSlotInput,
@@ -122,42 +117,17 @@ async fn hold(
         },
     )
     .await?;
-    if hosted.hosting != Hosting::Single {
-        return Err(ApiError::field(
-            "eventTypeId",
-            "holding slots of team event types is not supported yet",
-        ));
-    }
-    let (event, host) = (hosted.event, &hosted.hosts[0]);
-    let length = resolve::length(&event, "slotDuration", input.slot_duration)?;
-    let end = ts(start.as_millisecond() + length * 60_000);
-    let window = Interval::new(start, end).ok_or_else(|| ApiError::field("slotStart", "is out of range"))?;
-    let now = Timestamp::now();
-    let record = ReservationRecord {
-        uid: existing.map_or_else(new_uid, str::to_owned),
-        event_type_id: event.id,
-        host_id: host.id,
-        start_at: start.as_millisecond(),
-        end_at: end.as_millisecond(),
-        expires_at: now.as_millisecond() + hold_minutes * 60_000,
-    };
-    // Serialized with bookings of the same host, so a hold and a booking can't both win.
-    let mut tx = state.db.begin().await?;
-    bookings::lock_host(&mut tx, UserId(host.id)).await?;
-    let except = Exclusions {
-        booking_uid: None,
-        reservation_uid: existing,
-    };
-    let calendar = Calendar::load(&mut tx, host, &event, length, window, except).await?;
-    if !calendar.is_bookable(start, now) {
-        return Err(ApiError::Conflict("This time slot is not available".into()));
-    }
-    if existing.is_some() {
-        reservations::update(&mut tx, &record).await?;
-    } else {
-        reservations::insert(&mut tx, &record).await?;
-    }
-    tx.commit().await?;
+    let length = resolve::length(&hosted.event, "slotDuration", input.slot_duration)?;
+    let record = hold::hold(&state.db, &hosted, start, length, hold_minutes, existing)
+        .await
+        .map_err(|e| match e {
+            HoldError::SlotUnavailable => ApiError::Conflict(e.to_string()),
+            HoldError::NotHoldable => {
+                ApiError::field("eventTypeId", "holding slots of team event types is not supported yet")
+            }
+            HoldError::OutOfRange => ApiError::field("slotStart", "is out of range"),
+            HoldError::Store(e) => e.into(),
+        })?;
     Ok(record)
 }
 
@@ -172,7 +142,7 @@ async fn reserve(
     ApiJson(input): ApiJson<ReserveSlotInput>,
 ) -> Result<Response, ApiError> {
     caller.limit(&state, PublicOperation::Reservation).await?;
-    let record = hold(&state, caller.user(), input, None).await?;
+    let record = hold_slot(&state, caller.user(), input, None).await?;
     Ok(envelope::created(ReserveSlotOutput::from(&record)))
 }
 
@@ -204,7 +174,7 @@ async fn update_reservation(
 ) -> Result<Response, ApiError> {
     caller.limit(&state, PublicOperation::Reservation).await?;
     let current = live(&state, &ids).await?;
-    let record = hold(&state, caller.user(), input, Some(&current.uid)).await?;
+    let record = hold_slot(&state, caller.user(), input, Some(&current.uid)).await?;
     Ok(envelope::ok(ReserveSlotOutput::from(&record)))
 }
 

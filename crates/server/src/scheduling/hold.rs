@@ -26,13 +26,15 @@ pub enum HoldError {
 }
 
 /// Holds `start` for `length_minutes` of `hosted`'s single host for `hold_minutes`, if it is free. Serialized
-/// with the host's bookings, so a hold and a booking can't both win.
+/// with the host's bookings, so a hold and a booking can't both win. `moving` is the uid of the caller's own
+/// live hold when it is being moved or extended: it keeps its uid and does not block itself.
 pub async fn hold(
     db: &Db,
     hosted: &Hosted,
     start: Timestamp,
     length_minutes: i64,
     hold_minutes: i64,
+    moving: Option<&str>,
 ) -> Result<ReservationRecord, HoldError> {
     if hosted.hosting != Hosting::Single {
         return Err(HoldError::NotHoldable);
@@ -42,7 +44,7 @@ pub async fn hold(
     let window = Interval::new(start, end).ok_or(HoldError::OutOfRange)?;
     let now = Timestamp::now();
     let record = ReservationRecord {
-        uid: new_uid(),
+        uid: moving.map_or_else(new_uid, str::to_owned),
         event_type_id: hosted.event.id,
         host_id: host.id,
         start_at: start.as_millisecond(),
@@ -57,13 +59,20 @@ pub async fn hold(
         &hosted.event,
         length_minutes,
         window,
-        Exclusions::default(),
+        Exclusions {
+            booking_uid: None,
+            reservation_uid: moving,
+        },
     )
     .await?;
     if !calendar.is_bookable(start, now) {
         return Err(HoldError::SlotUnavailable);
     }
-    reservations::insert(&mut tx, &record).await?;
+    if moving.is_some() {
+        reservations::update(&mut tx, &record).await?;
+    } else {
+        reservations::insert(&mut tx, &record).await?;
+    }
     tx.commit().await?;
     Ok(record)
 }

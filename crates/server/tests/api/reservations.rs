@@ -74,6 +74,19 @@ async fn a_held_slot_is_hidden_and_unbookable_until_released() {
     let moved = moved.expect_success(StatusCode::OK);
     assert_eq!(moved["slotStart"], "2030-01-07T11:00:00.000Z");
     assert_eq!(moved["reservationDuration"], 15);
+    // Extending a hold in place: the hold being changed does not block itself, and keeps its uid.
+    let extended = app
+        .versioned(
+            Method::PATCH,
+            &path,
+            Some(&host.key),
+            Some(json!({ "eventTypeId": event, "slotStart": "2030-01-07T11:00:00Z", "reservationDuration": 30 })),
+            Some(SLOTS),
+        )
+        .await;
+    let extended = extended.expect_success(StatusCode::OK);
+    assert_eq!(extended["reservationUid"], uid.as_str());
+    assert_eq!(extended["reservationDuration"], 30);
     book(&app, event, "2030-01-07T10:00:00Z", "first@example.test")
         .await
         .expect_success(StatusCode::CREATED);

@@ -131,7 +131,7 @@ pub async fn hold_slot(
     }
     pairs.push(("start".into(), utc_iso(step.start)));
     pairs.push(("duration".into(), step.length.to_string()));
-    match hold::hold(&state.db, &step.hosted, step.start, step.length, HOLD_MINUTES).await {
+    match hold::hold(&state.db, &step.hosted, step.start, step.length, HOLD_MINUTES, None).await {
         Ok(held) => Redirect::to(&href("/booking/form", &pairs, &[("hold", &held.uid)])).into_response(),
         Err(HoldError::NotHoldable) => Redirect::to(&href("/booking/form", &pairs, &[])).into_response(),
         Err(HoldError::SlotUnavailable | HoldError::OutOfRange) => {
