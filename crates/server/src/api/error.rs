@@ -12,6 +12,7 @@ use crate::accounts::password_reset::ResetError;
 use crate::email::sender_admin::SenderError;
 use crate::limits::LimitError;
 use crate::scheduling::booking::BookingError;
+use crate::scheduling::reschedule::RescheduleError;
 use crate::scheduling::resolve::ResolveError;
 use crate::scheduling::slot_work::SlotWorkError;
 use crate::scheduling::slots::FreeStartsError;
@@ -223,6 +224,25 @@ impl From<BookingError> for ApiError {
             BookingError::Emails(emails) => emails.into(),
             BookingError::Webhooks(webhooks) => webhooks.into(),
             BookingError::Workflows(workflows) => workflows.into(),
+        }
+    }
+}
+
+impl From<RescheduleError> for ApiError {
+    fn from(e: RescheduleError) -> Self {
+        match e {
+            // Cal.com answers 400 here and points at the booking that replaced a rescheduled one.
+            RescheduleError::Settled { moved_to: Some(to), .. } => ApiError::BadRequest(format!(
+                "This booking was rescheduled to {to}; reschedule that one instead"
+            )),
+            RescheduleError::Settled { status, moved_to: None } => ApiError::BadRequest(format!(
+                "A {status} booking can't be rescheduled; create a new booking instead"
+            )),
+            RescheduleError::NoEventType | RescheduleError::NoAttendee => ApiError::Conflict(e.to_string()),
+            RescheduleError::Resolve(e) => e.into(),
+            RescheduleError::Booking(e) => e.into(),
+            RescheduleError::Invalid(field) => ApiError::Validation(field),
+            RescheduleError::Store(store) => store.into(),
         }
     }
 }

@@ -19,6 +19,9 @@ pub enum RescheduleError {
     /// Its event type was deleted.
     #[error("The booking's event type no longer exists")]
     NoEventType,
+    /// Nobody but guests attends it, so there is nobody to book again.
+    #[error("The booking has no attendee")]
+    NoAttendee,
     #[error(transparent)]
     Resolve(#[from] ResolveError),
     #[error(transparent)]
@@ -41,15 +44,31 @@ pub fn check_movable(old: &BookingRecord) -> Result<(), RescheduleError> {
     }
 }
 
-/// Books `old` again at `start` (same length), optionally holding `reservation_uid`; returns the new booking.
+/// Where a booking moves to, and what is recorded about the move.
+#[derive(Debug)]
+pub struct Move {
+    pub start: Timestamp,
+    /// Shown to the host and kept on the old booking.
+    pub reason: Option<String>,
+    /// Who asked (an email address or name), kept on the old booking.
+    pub by: Option<String>,
+    /// The mover's own hold on the new time, which must not block the move.
+    pub reservation_uid: Option<String>,
+}
+
+/// Books `old` again at `to.start` (same length); returns the new booking.
 pub async fn reschedule(
     db: &Db,
     mailer: &Mailer,
     old: &BookingRecord,
-    start: Timestamp,
-    reason: Option<String>,
-    reservation_uid: Option<String>,
+    to: Move,
 ) -> Result<BookingRecord, RescheduleError> {
+    let Move {
+        start,
+        reason,
+        by,
+        reservation_uid,
+    } = to;
     check_movable(old)?;
     let event_type_id = old.event_type_id.ok_or(RescheduleError::NoEventType)?;
     let hosted = resolve::event_type(
@@ -61,10 +80,7 @@ pub async fn reschedule(
     )
     .await?;
     let people = bookings::attendees(db, &[old.id]).await?;
-    let main = people
-        .iter()
-        .find(|a| !a.is_guest)
-        .ok_or_else(|| FieldError::new("attendee", "the booking has no attendee"))?;
+    let main = people.iter().find(|a| !a.is_guest).ok_or(RescheduleError::NoAttendee)?;
     let attendee = AttendeeInput {
         name: Some(main.name.clone()),
         email: Some(main.email.clone()),
@@ -86,8 +102,8 @@ pub async fn reschedule(
         rescheduling_reason: reason.clone(),
     };
     let created = booking::create(db, mailer, &hosted, request).await?;
-    if let Some(reason) = &reason {
-        bookings::set_reschedule_details(db, &old.uid, Some(reason), None).await?;
+    if reason.is_some() || by.is_some() {
+        bookings::set_reschedule_details(db, &old.uid, reason.as_deref(), by.as_deref()).await?;
     }
     Ok(created)
 }

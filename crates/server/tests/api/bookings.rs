@@ -294,7 +294,7 @@ async fn rescheduling_links_both_bookings_and_keeps_the_calendar_uid() {
         &app,
         &format!("/v2/bookings/{uid}/reschedule"),
         None,
-        json!({ "start": "2030-01-07T10:30:00Z", "reschedulingReason": "Traffic" }),
+        json!({ "start": "2030-01-07T10:30:00Z", "reschedulingReason": "Traffic", "rescheduledBy": "r@example.test" }),
     )
     .await;
     let new = moved.expect_success(StatusCode::CREATED).clone();
@@ -315,6 +315,7 @@ async fn rescheduling_links_both_bookings_and_keeps_the_calendar_uid() {
     assert_eq!(old_now["status"], "cancelled");
     assert_eq!(old_now["rescheduledToUid"], new["uid"]);
     assert_eq!(old_now["reschedulingReason"], "Traffic");
+    assert_eq!(old_now["rescheduledByEmail"], "r@example.test");
     let again = post(
         &app,
         &format!("/v2/bookings/{uid}/reschedule"),

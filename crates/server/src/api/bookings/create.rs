@@ -10,13 +10,13 @@ use crate::api::legacy::bookings as legacy;
 use crate::api::version::Requested;
 use crate::limits::{LimitKey, PublicOperation};
 use crate::scheduling::booking::{self, AttendeeInput, BookingRequest, parse_guests};
+use crate::scheduling::reschedule::{self, Move};
 use crate::scheduling::resolve::{self, EventTypeRef};
 use crate::state::AppState;
 use crate::time_text::parse_instant;
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{EmailAddress, HeaderText};
-use convene_store::bookings;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -156,17 +156,7 @@ pub(super) async fn reschedule_booking(
 ) -> Result<Response, ApiError> {
     caller.limit(&state, PublicOperation::Booking).await?;
     let old = booking_for(&state, caller.user(), &ids).await?;
-    if !matches!(old.status.as_str(), "accepted" | "pending") {
-        // Cal.com answers 400 here and points at the booking that replaced a rescheduled one.
-        let message = match &old.rescheduled_to_uid {
-            Some(to) => format!("This booking was rescheduled to {to}; reschedule that one instead"),
-            None => format!(
-                "A {} booking can't be rescheduled; create a new booking instead",
-                old.status
-            ),
-        };
-        return Err(ApiError::BadRequest(message));
-    }
+    reschedule::check_movable(&old)?;
     let start = parse_instant(
         "start",
         input
@@ -174,49 +164,16 @@ pub(super) async fn reschedule_booking(
             .as_deref()
             .ok_or_else(|| ApiError::field("start", "is required"))?,
     )?;
-    let why = reason("reschedulingReason", input.rescheduling_reason.as_deref())?;
+    let reason = reason("reschedulingReason", input.rescheduling_reason.as_deref())?;
     if let Some(by) = &input.rescheduled_by {
         HeaderText::parse("rescheduledBy", by)?;
     }
-    let event_type_id = old
-        .event_type_id
-        .ok_or_else(|| ApiError::Conflict("The booking's event type no longer exists".into()))?;
-    let hosted = resolve::event_type(
-        &state.db,
-        EventTypeRef {
-            id: Some(event_type_id),
-            ..EventTypeRef::default()
-        },
-    )
-    .await?;
-    let people = bookings::attendees(&state.db, &[old.id]).await?;
-    let main = people
-        .iter()
-        .find(|a| !a.is_guest)
-        .ok_or_else(|| ApiError::Conflict("The booking has no attendee".into()))?;
-    let attendee = AttendeeInput {
-        name: Some(main.name.clone()),
-        email: Some(main.email.clone()),
-        time_zone: Some(main.time_zone.clone()),
-        phone_number: main.phone.clone(),
-        language: Some(main.language.clone()),
-    }
-    .parse("attendee")?;
-    let request = BookingRequest {
+    let to = Move {
         start,
-        length_minutes: (old.end_at - old.start_at) / 60_000,
-        attendee,
-        guests: people.iter().filter(|a| a.is_guest).map(|a| a.email.clone()).collect(),
-        responses: serde_json::from_str(&old.responses).unwrap_or_default(),
-        metadata: serde_json::from_str(&old.metadata).ok(),
-        location: old.location.clone().map(Value::String),
-        rescheduled_from: Some(old.clone()),
+        reason,
+        by: input.rescheduled_by,
         reservation_uid: None,
-        rescheduling_reason: why.clone(),
     };
-    let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
-    if why.is_some() || input.rescheduled_by.is_some() {
-        bookings::set_reschedule_details(&state.db, &old.uid, why.as_deref(), input.rescheduled_by.as_deref()).await?;
-    }
+    let created = reschedule::reschedule(&state.db, &state.mailer, &old, to).await?;
     Ok(envelope::created(output(&state.db, &created).await?))
 }

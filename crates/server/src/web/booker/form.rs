@@ -12,7 +12,7 @@ use crate::limits::{LimitKey, PublicOperation};
 use crate::scheduling::booking::{self, AttendeeInput, BookingError, BookingRequest, parse_guests};
 use crate::scheduling::calendar::Exclusions;
 use crate::scheduling::hold::{self, HoldError};
-use crate::scheduling::reschedule::{self, RescheduleError};
+use crate::scheduling::reschedule::{self, Move, RescheduleError};
 use crate::scheduling::resolve::{self, EventTypeRef, Hosted};
 use crate::scheduling::slots::free_starts;
 use crate::state::AppState;
@@ -406,16 +406,13 @@ pub async fn submit(
         let reason = params
             .get("reason")
             .map(|r| r.trim().chars().take(1000).collect::<String>());
-        return match reschedule::reschedule(
-            &state.db,
-            &state.mailer,
-            &old,
-            step.start,
+        let to = Move {
+            start: step.start,
             reason,
-            params.get("hold").map(str::to_owned),
-        )
-        .await
-        {
+            by: None,
+            reservation_uid: params.get("hold").map(str::to_owned),
+        };
+        return match reschedule::reschedule(&state.db, &state.mailer, &old, to).await {
             Ok(created) => Redirect::to(&result_href(&created, &params, &step.view)).into_response(),
             Err(RescheduleError::Booking(BookingError::SlotUnavailable)) => {
                 taken(&state, &step, &params, Some(&old.uid), true).await
