@@ -145,6 +145,14 @@ pub async fn find_organization<'a>(exec: impl Into<Exec<'a>>, id: TeamId) -> Sto
     Ok(find(exec, id).await?.filter(|t| t.is_organization))
 }
 
+/// An organization by its slug (organization slugs are unique; team slugs only within their organization).
+pub async fn find_organization_by_slug<'a>(exec: impl Into<Exec<'a>>, slug: &str) -> StoreResult<Option<TeamRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM teams WHERE parent_id IS NULL AND slug = $1");
+    Ok(
+        on_conn!(exec, c => sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(&mut *c).await)?,
+    )
+}
+
 /// A team inside `org`; `None` for teams of other organizations.
 pub async fn find_in_organization<'a>(
     exec: impl Into<Exec<'a>>,

@@ -44,6 +44,7 @@ mod web_app_bookings;
 mod web_app_browser;
 mod web_booking;
 mod web_booking_browser;
+mod web_booking_org;
 mod web_browser;
 mod web_embed;
 mod web_forms;

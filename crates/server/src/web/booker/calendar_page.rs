@@ -19,7 +19,8 @@ use axum::response::Response;
 use convene_core::schedule::Interval;
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::event_types::EventTypeRecord;
-use convene_store::{event_types, private_links, users};
+use convene_store::users::UserRecord;
+use convene_store::{StoreError, event_types, private_links, teams, users};
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde_json::Value;
@@ -55,17 +56,50 @@ pub async fn profile(
     }
     let params = Params::from_query(query.as_deref());
     let t = params.lang(&headers);
-    let user = match users::find_by_username(&state.db, &username.to_lowercase()).await {
-        Ok(Some(u)) => u,
-        Ok(None) => return page::not_found(t),
-        Err(e) => return page::internal(t, e),
+    match users::find_by_username(&state.db, &username.to_lowercase()).await {
+        Ok(Some(user)) => {
+            let path = format!("/{}", user.username);
+            show_profile(&state, user, &path, &params, t).await
+        }
+        Ok(None) => page::not_found(t),
+        Err(e) => page::internal(t, e),
+    }
+}
+
+/// `GET /org/{orgSlug}/{username}`: a member's profile at their organization's address.
+pub async fn org_profile(
+    State(state): State<AppState>,
+    Path((org, username)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let params = Params::from_query(query.as_deref());
+    let t = params.lang(&headers);
+    match org_member(&state, &org, &username).await {
+        Ok(Some(user)) => {
+            let path = format!("/org/{org}/{}", user.username);
+            show_profile(&state, user, &path, &params, t).await
+        }
+        Ok(None) => page::not_found(t),
+        Err(e) => page::internal(t, e),
+    }
+}
+
+/// `username`, when they belong to the organization `org_slug` (anyone else is not found there).
+async fn org_member(state: &AppState, org_slug: &str, username: &str) -> Result<Option<UserRecord>, StoreError> {
+    let Some(org) = teams::find_organization_by_slug(&state.db, &org_slug.to_lowercase()).await? else {
+        return Ok(None);
     };
+    let user = users::find_by_username(&state.db, &username.to_lowercase()).await?;
+    Ok(user.filter(|u| u.organization_id == Some(org.id)))
+}
+
+async fn show_profile(state: &AppState, user: UserRecord, path: &str, params: &Params, t: Lang) -> Response {
     let events = match event_types::list_for_owner(&state.db, user.user_id(), false).await {
         Ok(list) => list,
         Err(e) => return page::internal(t, e),
     };
     let carried = params.carried(true);
-    let path = format!("/{}", user.username);
     let page = ProfilePage {
         t,
         name: user.name.clone().unwrap_or_else(|| user.username.clone()),
@@ -81,7 +115,7 @@ pub async fn profile(
                 description: e.description,
             })
             .collect(),
-        langs: lang_links(&path, &params, t),
+        langs: lang_links(path, params, t),
     };
     page::render(StatusCode::OK, &page)
 }
@@ -107,6 +141,56 @@ pub async fn user_event(
     )
     .await;
     let path = format!("/{username}/{slug}");
+    booker(&state, found, &path, &params, &headers, None).await
+}
+
+/// `GET /org/{orgSlug}/{username}/{eventSlug}`: a member's event type at their organization's address.
+pub async fn org_user_event(
+    State(state): State<AppState>,
+    Path((org, username, slug)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let params = Params::from_query(query.as_deref());
+    let t = params.lang(&headers);
+    match org_member(&state, &org, &username).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return page::not_found(t),
+        Err(e) => return page::internal(t, e),
+    }
+    let found = resolve::event_type(
+        &state.db,
+        EventTypeRef {
+            slug: Some(&slug),
+            username: Some(&username),
+            ..EventTypeRef::default()
+        },
+    )
+    .await;
+    let path = format!("/org/{org}/{username}/{slug}");
+    booker(&state, found, &path, &params, &headers, None).await
+}
+
+/// `GET /org/{orgSlug}/team/{teamSlug}/{eventSlug}`: a team event type where team slugs are only unique within
+/// their organization.
+pub async fn org_team_event(
+    State(state): State<AppState>,
+    Path((org, team, slug)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let params = Params::from_query(query.as_deref());
+    let found = resolve::event_type(
+        &state.db,
+        EventTypeRef {
+            slug: Some(&slug),
+            team_slug: Some(&team),
+            organization_slug: Some(&org),
+            ..EventTypeRef::default()
+        },
+    )
+    .await;
+    let path = format!("/org/{org}/team/{team}/{slug}");
     booker(&state, found, &path, &params, &headers, None).await
 }
 

@@ -32,6 +32,24 @@ pub fn router() -> Router<AppState> {
         .route("/d/{link_id}/{event_slug}", get(calendar_page::private_event))
         .route("/d/{link_id}/{event_slug}/embed", get(calendar_page::private_event))
         .route("/team/{team_slug}/{event_slug}/embed", get(calendar_page::team_event))
+        // Organizations' addresses (Cal.com serves these on the organization's own subdomain).
+        .route("/org/{org_slug}/{username}", get(calendar_page::org_profile))
+        .route(
+            "/org/{org_slug}/{username}/{event_slug}",
+            get(calendar_page::org_user_event),
+        )
+        .route(
+            "/org/{org_slug}/{username}/{event_slug}/embed",
+            get(calendar_page::org_user_event),
+        )
+        .route(
+            "/org/{org_slug}/team/{team_slug}/{event_slug}",
+            get(calendar_page::org_team_event),
+        )
+        .route(
+            "/org/{org_slug}/team/{team_slug}/{event_slug}/embed",
+            get(calendar_page::org_team_event),
+        )
         .route("/booking/hold", post(form::hold_slot))
         .route("/booking/form", get(form::form_page).post(form::submit))
         .route("/booking/{uid}", get(manage::result))
