@@ -372,3 +372,42 @@ async fn password_resets_and_verification_codes_are_limited_per_address() {
         .await;
     expect_limited(&refused, 30 * 60);
 }
+
+#[tokio::test]
+async fn booking_pages_count_against_the_slots_allowance_of_their_address() {
+    let limits = LimitSettings {
+        slots_per_address: rate("2/hour"),
+        ..roomy_limits()
+    };
+    let app = TestApp::spawn_with(with_limits(limits)).await;
+    let page = crate::web_booking::BOOKER;
+    crate::web_booking::host(&app, json!({})).await;
+    for i in 0..2 {
+        let shown = crate::web_booking::get(&app, page).await;
+        assert_eq!(shown.status, StatusCode::OK, "page {i}");
+    }
+    let refused = crate::web_booking::get(&app, &format!("{page}?lang=de")).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = refused.headers["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .expect("numeric Retry-After");
+    assert!((1..=3600).contains(&wait), "Retry-After {wait}");
+    assert!(
+        refused.html.contains("lang=\"de\""),
+        "the refusal speaks the page's language"
+    );
+    // The page and `/v2/slots` list the same slots: one allowance for both.
+    expect_limited(
+        &app.versioned(
+            Method::GET,
+            "/v2/slots?eventTypeId=1&start=2030-01-07&end=2030-01-08",
+            None,
+            None,
+            Some(SLOTS),
+        )
+        .await,
+        3600,
+    );
+}

@@ -7,6 +7,7 @@ use super::page::{self, LangLink, RESERVED, View, lang_links};
 use super::params::{Params, href};
 use crate::booking_links::{self, LinkAction};
 use crate::i18n::Lang;
+use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::scheduling::calendar::Exclusions;
 use crate::scheduling::resolve::{self, EventTypeRef, Hosted, ResolveError};
 use crate::scheduling::slots::free_starts;
@@ -125,6 +126,7 @@ pub async fn user_event(
     State(state): State<AppState>,
     Path((username, slug)): Path<(String, String)>,
     RawQuery(query): RawQuery,
+    client: ClientAddress,
     headers: HeaderMap,
 ) -> Response {
     if RESERVED.contains(&username.as_str()) {
@@ -141,7 +143,7 @@ pub async fn user_event(
     )
     .await;
     let path = format!("/{username}/{slug}");
-    booker(&state, found, &path, &params, &headers, None).await
+    booker(&state, client, found, &path, &params, &headers).await
 }
 
 /// `GET /org/{orgSlug}/{username}/{eventSlug}`: a member's event type at their organization's address.
@@ -149,6 +151,7 @@ pub async fn org_user_event(
     State(state): State<AppState>,
     Path((org, username, slug)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
+    client: ClientAddress,
     headers: HeaderMap,
 ) -> Response {
     let params = Params::from_query(query.as_deref());
@@ -168,7 +171,7 @@ pub async fn org_user_event(
     )
     .await;
     let path = format!("/org/{org}/{username}/{slug}");
-    booker(&state, found, &path, &params, &headers, None).await
+    booker(&state, client, found, &path, &params, &headers).await
 }
 
 /// `GET /org/{orgSlug}/team/{teamSlug}/{eventSlug}`: a team event type where team slugs are only unique within
@@ -177,6 +180,7 @@ pub async fn org_team_event(
     State(state): State<AppState>,
     Path((org, team, slug)): Path<(String, String, String)>,
     RawQuery(query): RawQuery,
+    client: ClientAddress,
     headers: HeaderMap,
 ) -> Response {
     let params = Params::from_query(query.as_deref());
@@ -191,7 +195,7 @@ pub async fn org_team_event(
     )
     .await;
     let path = format!("/org/{org}/team/{team}/{slug}");
-    booker(&state, found, &path, &params, &headers, None).await
+    booker(&state, client, found, &path, &params, &headers).await
 }
 
 /// `GET /d/{linkId}/{eventSlug}`: the booker of a private link's event type (hidden or not) while the link lives.
@@ -199,6 +203,7 @@ pub async fn private_event(
     State(state): State<AppState>,
     Path((link_id, slug)): Path<(String, String)>,
     RawQuery(query): RawQuery,
+    client: ClientAddress,
     headers: HeaderMap,
 ) -> Response {
     let mut params = Params::from_query(query.as_deref());
@@ -224,7 +229,7 @@ pub async fn private_event(
     }
     params.set("privateLink", &link.link_id);
     let path = format!("/d/{link_id}/{slug}");
-    booker(&state, found, &path, &params, &headers, None).await
+    booker(&state, client, found, &path, &params, &headers).await
 }
 
 /// `GET /team/{teamSlug}/{eventSlug}`.
@@ -232,6 +237,7 @@ pub async fn team_event(
     State(state): State<AppState>,
     Path((team, slug)): Path<(String, String)>,
     RawQuery(query): RawQuery,
+    client: ClientAddress,
     headers: HeaderMap,
 ) -> Response {
     let params = Params::from_query(query.as_deref());
@@ -245,7 +251,7 @@ pub async fn team_event(
     )
     .await;
     let path = format!("/team/{team}/{slug}");
-    booker(&state, found, &path, &params, &headers, None).await
+    booker(&state, client, found, &path, &params, &headers).await
 }
 
 struct DurationLink {
@@ -338,11 +344,11 @@ pub(super) async fn through_live_link(state: &AppState, params: &Params, event_t
 
 pub(super) async fn booker(
     state: &AppState,
+    client: ClientAddress,
     found: Result<Hosted, ResolveError>,
     path: &str,
     params: &Params,
     headers: &HeaderMap,
-    notice: Option<String>,
 ) -> Response {
     let lang = params.lang(headers);
     let hosted = match found {
@@ -366,7 +372,7 @@ pub(super) async fn booker(
         Err(StatusCode::INTERNAL_SERVER_ERROR) => return page::internal(t, "reschedule lookup failed"),
         Err(_) => return super::manage::link_problem(t, StatusCode::FORBIDDEN, "link-invalid"),
     };
-    let notice = notice.or_else(|| (params.get("notice") == Some("taken")).then(|| t.text("slot-gone")));
+    let notice = (params.get("notice") == Some("taken")).then(|| t.text("slot-gone"));
     let event = &hosted.event;
     let length = match moving.as_ref() {
         Some(old) => (old.end_at - old.start_at) / 60_000,
@@ -376,6 +382,14 @@ pub(super) async fn booker(
             .and_then(|d| resolve::length(event, "duration", Some(d)).ok())
             .unwrap_or(event.length_minutes),
     };
+    // Listing a month's slots is the expensive part of a booking page: counted per address, as `/v2/slots` is.
+    let operation = LimitKey::Public {
+        operation: PublicOperation::Slots,
+        client,
+    };
+    if let Err(refused) = page::within_limit(state, t, operation).await {
+        return refused;
+    }
     let now = Timestamp::now();
     let today = view.tz.to_datetime(now).date();
     // A reschedule opens at the month of the booking being moved.

@@ -17,7 +17,6 @@ use crate::scheduling::resolve::{self, EventTypeRef, Hosted};
 use crate::scheduling::slots::free_starts;
 use crate::state::AppState;
 use crate::time_text::{parse_instant, ts, utc_iso};
-use crate::web::limited::{Refused, within};
 use crate::web::pages::same_origin;
 use askama::Template;
 use axum::body::Bytes;
@@ -118,10 +117,8 @@ pub async fn hold_slot(
         operation: PublicOperation::Reservation,
         client,
     };
-    if let Err(refused) = within(&state, operation).await {
-        return refused.page("", |status, _| {
-            page::message(status, lang, &lang.text("error-title"), &lang.text("too-many"), None)
-        });
+    if let Err(refused) = page::within_limit(&state, lang, operation).await {
+        return refused;
     }
     let mut pairs = params.carried(true);
     for name in ["event", "back"] {
@@ -387,17 +384,12 @@ pub async fn submit(
         Err(r) => return r,
     };
     let t = step.view.lang;
-    let too_many = |status, _: &str| page::message(status, t, &t.text("error-title"), &t.text("too-many"), None);
-    if let Err(refused) = within(
-        &state,
-        LimitKey::Public {
-            operation: PublicOperation::Booking,
-            client,
-        },
-    )
-    .await
-    {
-        return refused.page("", too_many);
+    let operation = LimitKey::Public {
+        operation: PublicOperation::Booking,
+        client,
+    };
+    if let Err(refused) = page::within_limit(&state, t, operation).await {
+        return refused;
     }
     let Ok(moving) = rescheduling(&state, &params).await else {
         return super::manage::link_problem(t, StatusCode::FORBIDDEN, "link-invalid");
@@ -462,11 +454,8 @@ pub async fn submit(
         }
     }
     for key in keys {
-        if let Err(refused) = within(&state, key).await {
-            return match refused {
-                Refused::Wait(_) => refused.page("", too_many),
-                Refused::Broken(e) => page::internal(t, e),
-            };
+        if let Err(refused) = page::within_limit(&state, t, key).await {
+            return refused;
         }
     }
     let metadata = params.metadata();

@@ -3,8 +3,11 @@
 
 use super::params::{Params, href};
 use crate::i18n::Lang;
+use crate::limits::LimitKey;
 use crate::scheduling::slot_work::SlotWorkError;
 use crate::scheduling::slots::FreeStartsError;
+use crate::state::AppState;
+use crate::web::limited::{Refused, within};
 use askama::Template;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -99,6 +102,17 @@ pub fn not_found(t: Lang) -> Response {
         &t.text("not-found"),
         None,
     )
+}
+
+/// Counts one request against `key`; a refusal is the page saying to wait (429 with `Retry-After`).
+pub async fn within_limit(state: &AppState, t: Lang, key: LimitKey) -> Result<(), Response> {
+    match within(state, key).await {
+        Ok(()) => Ok(()),
+        Err(Refused::Broken(e)) => Err(internal(t, e)),
+        Err(wait) => Err(wait.page("", |status, _| {
+            message(status, t, &t.text("error-title"), &t.text("too-many"), None)
+        })),
+    }
 }
 
 pub fn internal(t: Lang, e: impl std::fmt::Display) -> Response {
