@@ -99,15 +99,3 @@ pub async fn take_use<'a>(exec: impl Into<Exec<'a>>, link_id: &str, now: i64) ->
     })?;
     Ok(done == 1)
 }
-
-/// Gives back a use taken for a booking that then failed.
-pub async fn give_back_use<'a>(exec: impl Into<Exec<'a>>, link_id: &str) -> StoreResult<()> {
-    on_conn!(exec, c => {
-        sqlx::query("UPDATE private_links SET usage_count = usage_count - 1 WHERE link_id = $1 AND usage_count > 0")
-            .bind(link_id)
-            .execute(&mut *c)
-            .await
-            .map(|r| r.rows_affected())
-    })?;
-    Ok(())
-}

@@ -219,7 +219,9 @@ impl From<BookingError> for ApiError {
     fn from(e: BookingError) -> Self {
         match e {
             BookingError::Invalid(field) => ApiError::Validation(field),
-            BookingError::SlotUnavailable | BookingError::ChangedMeanwhile => ApiError::Conflict(e.to_string()),
+            BookingError::SlotUnavailable | BookingError::ChangedMeanwhile | BookingError::PrivateLinkUsedUp => {
+                ApiError::Conflict(e.to_string())
+            }
             BookingError::Store(store) => store.into(),
             BookingError::Emails(emails) => emails.into(),
             BookingError::Webhooks(webhooks) => webhooks.into(),

@@ -13,9 +13,9 @@ use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, FieldError, HeaderText, Locale, TimeZoneId, UserId};
 use convene_store::bookings::{self, BookingRecord, NewAttendee, NewBooking};
 use convene_store::event_types::EventTypeRecord;
-use convene_store::reservations;
 use convene_store::users::UserRecord;
 use convene_store::{Db, StoreError, Tx};
+use convene_store::{private_links, reservations};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -33,6 +33,9 @@ pub enum BookingError {
     /// The booking being rescheduled was cancelled or moved by someone else first.
     #[error("The booking was cancelled or moved meanwhile")]
     ChangedMeanwhile,
+    /// The private link it was booked through expired or reached its usage limit.
+    #[error("This private link has expired or has been used up")]
+    PrivateLinkUsedUp,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -114,6 +117,9 @@ pub struct BookingRequest {
     pub reservation_uid: Option<String>,
     /// Why a reschedule happened (shown in its emails).
     pub rescheduling_reason: Option<String>,
+    /// The private link booked through: one of its uses is taken in the booking's transaction, so racing
+    /// bookings can't overdraw it and a failed booking takes none.
+    pub private_link: Option<String>,
 }
 
 /// Guests' addresses, validated and deduplicated (never the attendee themself).
@@ -272,6 +278,11 @@ pub async fn create(
         ical_uid,
         ical_sequence,
     };
+    if let Some(link) = &req.private_link
+        && !private_links::take_use(&mut tx, link, now.as_millisecond()).await?
+    {
+        return Err(BookingError::PrivateLinkUsedUp);
+    }
     let created = bookings::insert(&mut tx, &booking, &attendees).await?;
     bookings::add_hosts(&mut tx, created.id, &co_hosts).await?;
     if let Some(hold) = &req.reservation_uid {

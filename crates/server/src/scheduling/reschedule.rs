@@ -100,6 +100,7 @@ pub async fn reschedule(
         rescheduled_from: Some(old.clone()),
         reservation_uid,
         rescheduling_reason: reason.clone(),
+        private_link: None,
     };
     let created = booking::create(db, mailer, &hosted, request).await?;
     if reason.is_some() || by.is_some() {

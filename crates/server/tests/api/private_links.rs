@@ -32,6 +32,36 @@ async fn hidden_event(app: &TestApp) -> (String, i64) {
     (host.key, id)
 }
 
+/// Holds `start` through the link's booker and returns the booking form's fields, or the hold's status.
+async fn form_via(app: &TestApp, event: i64, link: &str, start: &str) -> Result<Vec<(String, String)>, StatusCode> {
+    let id = event.to_string();
+    let held = post(
+        app,
+        "/booking/hold",
+        &[
+            ("event", &id),
+            ("start", start),
+            ("tz", "UTC"),
+            ("privateLink", link),
+            ("back", "/"),
+        ],
+    )
+    .await;
+    if held.status != StatusCode::SEE_OTHER || !held.location().starts_with("/booking/form") {
+        return Err(held.status);
+    }
+    let form_path = held.location();
+    let query = form_path.split_once('?').map(|(_, q)| q).unwrap_or_default();
+    Ok(form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+}
+
+async fn submit(app: &TestApp, mut fields: Vec<(String, String)>, email: &str) -> StatusCode {
+    fields.push(("name".into(), "Pat".into()));
+    fields.push(("email".into(), email.into()));
+    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    post(app, "/booking/form", &pairs).await.status
+}
+
 async fn book_via(app: &TestApp, event: i64, link: &str, start: &str, email: &str) -> StatusCode {
     let id = event.to_string();
     let held = post(
@@ -144,5 +174,68 @@ async fn links_expire_by_date_can_be_updated_and_deleted_and_belong_to_their_own
         app.get(&path, &key).await.expect_success(StatusCode::OK),
         &json!([]),
         "deleted links are gone"
+    );
+}
+
+#[tokio::test]
+async fn a_links_use_is_taken_only_by_a_booking_that_is_made() {
+    let app = TestApp::spawn().await;
+    let (key, event) = hidden_event(&app).await;
+    let path = format!("/v2/event-types/{event}/private-links");
+    let created = app.post(&path, &key, json!({ "maxUsageCount": 2 })).await;
+    let link_id = created.expect_success(StatusCode::CREATED)["linkId"]
+        .as_str()
+        .expect("linkId")
+        .to_owned();
+    let at_ten = form_via(&app, event, &link_id, "2030-01-07T10:00:00.000Z")
+        .await
+        .expect("form");
+    // Someone else takes 10:00 after the hold lapsed: the booking fails, and the link keeps its use.
+    crate::web_booking::sqlx_delete_holds(&app).await;
+    app.versioned(
+        Method::POST,
+        "/v2/bookings",
+        None,
+        Some(json!({ "eventTypeId": event, "start": "2030-01-07T10:00:00Z",
+                     "attendee": { "name": "Other", "email": "other@example.test", "timeZone": "UTC" } })),
+        Some(crate::scheduling::BOOKINGS),
+    )
+    .await
+    .expect_success(StatusCode::CREATED);
+    assert_eq!(submit(&app, at_ten, "pat@example.test").await, StatusCode::CONFLICT);
+    assert_eq!(
+        app.get(&path, &key).await.expect_success(StatusCode::OK)[0]["usageCount"],
+        0
+    );
+
+    // Two invitees racing for the link's last use: exactly one booking, and the other is told the link is spent.
+    app.patch(&format!("{path}/{link_id}"), &key, json!({ "maxUsageCount": 1 }))
+        .await
+        .expect_success(StatusCode::OK);
+    let first = form_via(&app, event, &link_id, "2030-01-07T11:00:00.000Z")
+        .await
+        .expect("form");
+    let second = form_via(&app, event, &link_id, "2030-01-07T13:00:00.000Z")
+        .await
+        .expect("form");
+    let (a, b) = tokio::join!(
+        submit(&app, first, "a@example.test"),
+        submit(&app, second, "b@example.test")
+    );
+    let mut outcomes = [a, b];
+    outcomes.sort();
+    assert_eq!(
+        outcomes,
+        [StatusCode::SEE_OTHER, StatusCode::GONE],
+        "one booked, one refused"
+    );
+    assert_eq!(
+        app.get(&path, &key).await.expect_success(StatusCode::OK)[0]["usageCount"],
+        1
+    );
+    assert_eq!(
+        app.count_rows("bookings").await,
+        2,
+        "the other's booking and one through the link"
     );
 }

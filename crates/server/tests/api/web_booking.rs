@@ -241,7 +241,7 @@ async fn a_slot_taken_while_the_form_was_open_shows_fresh_times_and_keeps_answer
     assert!(!page.html.contains("value=\"2030-01-07T10:00:00.000Z\""));
 }
 
-async fn sqlx_delete_holds(app: &TestApp) {
+pub async fn sqlx_delete_holds(app: &TestApp) {
     sqlx_exec(app, "DELETE FROM slot_reservations").await;
 }
 

@@ -101,6 +101,7 @@ pub(super) async fn create_booking(
         rescheduled_from: None,
         reservation_uid: input.reservation_uid,
         rescheduling_reason: None,
+        private_link: None,
     };
     let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
     let out = output(&state.db, &created).await?;

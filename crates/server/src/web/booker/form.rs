@@ -26,7 +26,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, HeaderText};
 use convene_store::bookings::BookingRecord;
-use convene_store::private_links;
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -470,25 +469,15 @@ pub async fn submit(
         rescheduled_from: None,
         reservation_uid: params.get("hold").map(str::to_owned),
         rescheduling_reason: None,
+        private_link: params.get("privateLink").map(str::to_owned),
     };
-    // A private link's use is taken before booking (so racing bookings can't overdraw it) and given back on failure.
-    let link = params.get("privateLink");
-    if let Some(link_id) = link {
-        match private_links::take_use(&state.db, link_id, convene_store::now_ms()).await {
-            Ok(true) => {}
-            Ok(false) => return super::manage::link_problem(t, StatusCode::GONE, "private-link-expired"),
-            Err(e) => return page::internal(t, e),
-        }
-    }
     let outcome = booking::create(&state.db, &state.mailer, &step.hosted, request).await;
-    if let (Some(link_id), Err(_)) = (link, &outcome)
-        && let Err(e) = private_links::give_back_use(&state.db, link_id).await
-    {
-        tracing::error!(error = %e, "could not give back a private link's use");
-    }
     match outcome {
         Ok(created) => Redirect::to(&result_href(&created, &params, &step.view)).into_response(),
         Err(BookingError::SlotUnavailable) => taken(&state, &step, &params, None, false).await,
+        Err(BookingError::PrivateLinkUsedUp) => {
+            super::manage::link_problem(t, StatusCode::GONE, "private-link-expired")
+        }
         Err(BookingError::Invalid(e)) => {
             let mut again = fill(&step, &params, true, false).page;
             again.notice = Some(format!("{}: {}", e.field, e.message));
