@@ -8,6 +8,7 @@ use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds};
 use super::version::{VersionRule, enforce};
 use crate::limits::PublicOperation;
+use crate::scheduling::calendar::Exclusions;
 use crate::scheduling::hold::{self, HoldError};
 use crate::scheduling::resolve::{self, EventTypeRef};
 use crate::state::AppState;
@@ -118,16 +119,26 @@ async fn hold_slot(
     )
     .await?;
     let length = resolve::length(&hosted.event, "slotDuration", input.slot_duration)?;
-    let record = hold::hold(&state.db, &hosted, start, length, hold_minutes, existing)
-        .await
-        .map_err(|e| match e {
-            HoldError::SlotUnavailable => ApiError::Conflict(e.to_string()),
-            HoldError::NotHoldable => {
-                ApiError::field("eventTypeId", "holding slots of team event types is not supported yet")
-            }
-            HoldError::OutOfRange => ApiError::field("slotStart", "is out of range"),
-            HoldError::Store(e) => e.into(),
-        })?;
+    let record = hold::hold(
+        &state.db,
+        &hosted,
+        start,
+        length,
+        hold_minutes,
+        Exclusions {
+            booking_uid: None,
+            reservation_uid: existing,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        HoldError::SlotUnavailable => ApiError::Conflict(e.to_string()),
+        HoldError::NotHoldable => {
+            ApiError::field("eventTypeId", "holding slots of team event types is not supported yet")
+        }
+        HoldError::OutOfRange => ApiError::field("slotStart", "is out of range"),
+        HoldError::Store(e) => e.into(),
+    })?;
     Ok(record)
 }
 

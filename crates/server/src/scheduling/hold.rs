@@ -26,15 +26,16 @@ pub enum HoldError {
 }
 
 /// Holds `start` for `length_minutes` of `hosted`'s single host for `hold_minutes`, if it is free. Serialized
-/// with the host's bookings, so a hold and a booking can't both win. `moving` is the uid of the caller's own
-/// live hold when it is being moved or extended: it keeps its uid and does not block itself.
+/// with the host's bookings, so a hold and a booking can't both win. What `except` names does not block: its
+/// reservation is the caller's own live hold being moved or extended (it keeps its uid), its booking the one
+/// being rescheduled.
 pub async fn hold(
     db: &Db,
     hosted: &Hosted,
     start: Timestamp,
     length_minutes: i64,
     hold_minutes: i64,
-    moving: Option<&str>,
+    except: Exclusions<'_>,
 ) -> Result<ReservationRecord, HoldError> {
     if hosted.hosting != Hosting::Single {
         return Err(HoldError::NotHoldable);
@@ -44,7 +45,7 @@ pub async fn hold(
     let window = Interval::new(start, end).ok_or(HoldError::OutOfRange)?;
     let now = Timestamp::now();
     let record = ReservationRecord {
-        uid: moving.map_or_else(new_uid, str::to_owned),
+        uid: except.reservation_uid.map_or_else(new_uid, str::to_owned),
         event_type_id: hosted.event.id,
         host_id: host.id,
         start_at: start.as_millisecond(),
@@ -53,22 +54,11 @@ pub async fn hold(
     };
     let mut tx = db.begin().await?;
     bookings::lock_host(&mut tx, UserId(host.id)).await?;
-    let calendar = Calendar::load(
-        &mut tx,
-        host,
-        &hosted.event,
-        length_minutes,
-        window,
-        Exclusions {
-            booking_uid: None,
-            reservation_uid: moving,
-        },
-    )
-    .await?;
+    let calendar = Calendar::load(&mut tx, host, &hosted.event, length_minutes, window, except).await?;
     if !calendar.is_bookable(start, now) {
         return Err(HoldError::SlotUnavailable);
     }
-    if moving.is_some() {
+    if except.reservation_uid.is_some() {
         reservations::update(&mut tx, &record).await?;
     } else {
         reservations::insert(&mut tx, &record).await?;

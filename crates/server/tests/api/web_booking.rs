@@ -390,6 +390,36 @@ async fn the_reschedule_link_opens_the_booker_and_moves_the_booking() {
 }
 
 #[tokio::test]
+async fn a_reschedule_may_move_by_less_than_its_own_length() {
+    let app = TestApp::spawn().await;
+    let event = host(&app, json!({ "lengthInMinutes": 60, "slotInterval": 30 })).await;
+    let old_path = book_through_pages(&app, event).await;
+    let link = get(&app, &old_path)
+        .await
+        .attr_near("id=\"reschedule\"", "href")
+        .expect("reschedule link");
+    let booker = get(&app, &link).await.location();
+    let mut hold_form = form_fields(&format!("?{}", booker.split_once('?').expect("q").1));
+    // 10:30–11:30 overlaps the booking being moved (10:00–11:00), which must not block its own new time.
+    hold_form.extend([
+        ("event".to_owned(), event.to_string()),
+        ("start".to_owned(), "2030-01-07T10:30:00.000Z".to_owned()),
+        ("back".to_owned(), BOOKER.to_owned()),
+    ]);
+    let pairs: Vec<(&str, &str)> = hold_form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let held = post(&app, "/booking/hold", &pairs).await;
+    let form_path = held.location();
+    assert!(
+        form_path.starts_with("/booking/form") && form_path.contains("hold="),
+        "held: {form_path}"
+    );
+    let moved = submit(&app, &form_path, &[]).await;
+    assert_eq!(moved.status, StatusCode::SEE_OTHER, "{}", moved.html);
+    let new_page = get(&app, &moved.location()).await;
+    assert!(new_page.html.contains("January 7, 2030, 10:30"), "{}", new_page.html);
+}
+
+#[tokio::test]
 async fn unknown_hosts_and_hidden_event_types_are_404_pages() {
     let app = TestApp::spawn().await;
     host(&app, json!({ "hidden": true })).await;

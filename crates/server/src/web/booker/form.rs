@@ -127,7 +127,15 @@ pub async fn hold_slot(
     }
     pairs.push(("start".into(), utc_iso(step.start)));
     pairs.push(("duration".into(), step.length.to_string()));
-    match hold::hold(&state.db, &step.hosted, step.start, step.length, HOLD_MINUTES, None).await {
+    // A reschedule's own booking does not block its new time (moving by half an hour overlaps it).
+    let Ok(moving) = rescheduling(&state, &params).await else {
+        return super::manage::link_problem(lang, StatusCode::FORBIDDEN, "link-invalid");
+    };
+    let except = Exclusions {
+        booking_uid: moving.as_ref().map(|b| b.uid.as_str()),
+        reservation_uid: None,
+    };
+    match hold::hold(&state.db, &step.hosted, step.start, step.length, HOLD_MINUTES, except).await {
         Ok(held) => Redirect::to(&href("/booking/form", &pairs, &[("hold", &held.uid)])).into_response(),
         Err(HoldError::NotHoldable) => Redirect::to(&href("/booking/form", &pairs, &[])).into_response(),
         Err(HoldError::SlotUnavailable | HoldError::OutOfRange) => {
