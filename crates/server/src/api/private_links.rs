@@ -1,11 +1,14 @@
 //! `/v2/event-types/{eventTypeId}/private-links`: secret booking links of one's own event type, valid until a date
-//! (`expiresAt`) or for a number of bookings (`maxUsageCount`, one by default), as in Cal.com. The booking page
-//! they open is `/d/{linkId}/{eventSlug}` (web/booker); a hidden event type is bookable through a live link only.
+//! (`expiresAt`) or for a number of bookings (`maxUsageCount`, one by default), as in Cal.com; and the same for a
+//! team's event type under `/v2/organizations/{orgId}/teams/{teamId}/event-types/…` (team managers only). The
+//! booking page they open is `/d/{linkId}/{eventSlug}` (web/booker); a hidden event type is bookable through a live
+//! link only.
 
 use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds};
+use super::team_event_types::managed_event;
 use crate::credentials::new_uid;
 use crate::state::AppState;
 use crate::time_text::{parse_instant, ts, utc_iso};
@@ -22,6 +25,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(create_link, list_links))
         .routes(routes!(update_link, delete_link))
+        .routes(routes!(create_team_link, list_team_links))
+        .routes(routes!(update_team_link, delete_team_link))
 }
 
 /// `CreatePrivateLinkInput` (and `UpdatePrivateLinkBody`).
@@ -104,7 +109,11 @@ async fn create_link(
     ApiJson(input): ApiJson<PrivateLinkInput>,
 ) -> Result<Response, ApiError> {
     let event = owned(&state, &caller, &ids).await?;
-    let (expires_at, max_usage_count) = limits(&input)?;
+    create(&state, &event, &input).await
+}
+
+async fn create(state: &AppState, event: &EventTypeRecord, input: &PrivateLinkInput) -> Result<Response, ApiError> {
+    let (expires_at, max_usage_count) = limits(input)?;
     let record = PrivateLinkRecord {
         link_id: new_uid(),
         event_type_id: event.id,
@@ -113,7 +122,7 @@ async fn create_link(
         usage_count: 0,
     };
     private_links::insert(&state.db, &record).await?;
-    Ok(envelope::created(output(&state, &event, &record)))
+    Ok(envelope::created(output(state, event, &record)))
 }
 
 /// List an event type's private links.
@@ -123,9 +132,13 @@ async fn create_link(
 #[tracing::instrument(skip_all)]
 async fn list_links(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
     let event = owned(&state, &caller, &ids).await?;
+    list(&state, &event).await
+}
+
+async fn list(state: &AppState, event: &EventTypeRecord) -> Result<Response, ApiError> {
     let links = private_links::list(&state.db, event.id).await?;
     Ok(envelope::ok(
-        links.iter().map(|l| output(&state, &event, l)).collect::<Vec<_>>(),
+        links.iter().map(|l| output(state, event, l)).collect::<Vec<_>>(),
     ))
 }
 
@@ -148,15 +161,24 @@ async fn update_link(
     ApiJson(input): ApiJson<PrivateLinkInput>,
 ) -> Result<Response, ApiError> {
     let event = owned(&state, &caller, &ids).await?;
-    let mut link = link_of(&state, &event, &ids).await?;
+    update(&state, &event, &ids, &input).await
+}
+
+async fn update(
+    state: &AppState,
+    event: &EventTypeRecord,
+    ids: &PathIds,
+    input: &PrivateLinkInput,
+) -> Result<Response, ApiError> {
+    let mut link = link_of(state, event, ids).await?;
     if input.expires_at.is_none() && input.max_usage_count.is_none() {
         return Err(ApiError::field("expiresAt", "give expiresAt or maxUsageCount"));
     }
-    let (expires_at, max_usage_count) = limits(&input)?;
+    let (expires_at, max_usage_count) = limits(input)?;
     link.expires_at = expires_at;
     link.max_usage_count = max_usage_count;
     private_links::update(&state.db, &link.link_id, expires_at, max_usage_count).await?;
-    Ok(envelope::ok(output(&state, &event, &link)))
+    Ok(envelope::ok(output(state, event, &link)))
 }
 
 /// Delete a private link (it stops working at once).
@@ -166,9 +188,67 @@ async fn update_link(
 #[tracing::instrument(skip_all)]
 async fn delete_link(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
     let event = owned(&state, &caller, &ids).await?;
-    let link = link_of(&state, &event, &ids).await?;
+    delete(&state, &event, &ids).await
+}
+
+async fn delete(state: &AppState, event: &EventTypeRecord, ids: &PathIds) -> Result<Response, ApiError> {
+    let link = link_of(state, event, ids).await?;
     private_links::delete(&state.db, &link.link_id).await?;
     Ok(envelope::ok(
         json!({ "linkId": link.link_id, "message": "Private link deleted successfully" }),
     ))
+}
+
+const TEAM_LINKS: &str = "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}/private-links";
+
+/// Create a private link for a team's event type (team managers).
+#[utoipa::path(post, path = TEAM_LINKS, tag = "Orgs / Teams / Event Types / Private Links",
+    security(("bearer" = [])), params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)),
+    request_body = PrivateLinkInput, responses((status = 201, body = Envelope<PrivateLinkOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn create_team_link(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<PrivateLinkInput>,
+) -> Result<Response, ApiError> {
+    let event = managed_event(&state, &caller, &ids).await?;
+    create(&state, &event, &input).await
+}
+
+/// List a team event type's private links (team managers).
+#[utoipa::path(get, path = TEAM_LINKS, tag = "Orgs / Teams / Event Types / Private Links",
+    security(("bearer" = [])), params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)),
+    responses((status = 200, body = Envelope<Vec<PrivateLinkOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn list_team_links(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    let event = managed_event(&state, &caller, &ids).await?;
+    list(&state, &event).await
+}
+
+/// Change a team event type's private link (team managers).
+#[utoipa::path(patch, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}/private-links/{linkId}",
+    tag = "Orgs / Teams / Event Types / Private Links", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path), ("linkId" = String, Path)),
+    request_body = PrivateLinkInput, responses((status = 200, body = Envelope<PrivateLinkOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn update_team_link(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    ApiJson(input): ApiJson<PrivateLinkInput>,
+) -> Result<Response, ApiError> {
+    let event = managed_event(&state, &caller, &ids).await?;
+    update(&state, &event, &ids, &input).await
+}
+
+/// Delete a team event type's private link (team managers).
+#[utoipa::path(delete, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}/private-links/{linkId}",
+    tag = "Orgs / Teams / Event Types / Private Links", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path), ("linkId" = String, Path)),
+    responses((status = 200, body = Object)))]
+#[tracing::instrument(skip_all)]
+async fn delete_team_link(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
+    let event = managed_event(&state, &caller, &ids).await?;
+    delete(&state, &event, &ids).await
 }

@@ -221,6 +221,17 @@ async fn event_of(state: &AppState, team: &TeamRecord, ids: &PathIds) -> Result<
         .ok_or_else(|| ApiError::not_found("Event type"))
 }
 
+/// The team event type a path names, when the caller may manage the team (its private links, say).
+pub(super) async fn managed_event(
+    state: &AppState,
+    caller: &ApiUser,
+    ids: &PathIds,
+) -> Result<EventTypeRecord, ApiError> {
+    let (team, manages) = team(state, caller, ids).await?;
+    require_manager(manages)?;
+    event_of(state, &team, ids).await
+}
+
 /// A team's event types (any member of the organization).
 #[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
     params(("orgId" = i64, Path), ("teamId" = i64, Path)), responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]

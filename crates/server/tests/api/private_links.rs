@@ -239,3 +239,77 @@ async fn a_links_use_is_taken_only_by_a_booking_that_is_made() {
         "the other's booking and one through the link"
     );
 }
+
+#[tokio::test]
+async fn team_managers_link_their_teams_event_types_and_nobody_else_does() {
+    let app = TestApp::spawn().await;
+    let (org, owner) = app.organization("acme").await;
+    let member = app.member(org, "m@acme.test", convene_core::Role::Member).await;
+    let team = app
+        .post(
+            &format!("/v2/organizations/{org}/teams"),
+            &owner.key,
+            json!({ "name": "Sales" }),
+        )
+        .await;
+    let team = team.expect_success(StatusCode::CREATED)["id"].as_i64().expect("team");
+    let event = app
+        .post(
+            &format!("/v2/organizations/{org}/teams/{team}/event-types"),
+            &owner.key,
+            json!({ "title": "Quiet demo", "slug": "quiet", "lengthInMinutes": 30, "hidden": true,
+                    "schedulingType": "collective", "assignAllTeamMembers": true }),
+        )
+        .await;
+    let event = event.expect_success(StatusCode::CREATED)["id"].as_i64().expect("event");
+    let links = format!("/v2/organizations/{org}/teams/{team}/event-types/{event}/private-links");
+    app.post(&links, &member.key, json!({}))
+        .await
+        .expect_error(StatusCode::FORBIDDEN);
+    let (_, stranger) = app.organization("globex").await;
+    let refused = app.post(&links, &stranger.key, json!({})).await;
+    assert!(
+        matches!(refused.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "another organization's owner: {}",
+        refused.status
+    );
+    // Nor through the personal path: a team event type is not the caller's own.
+    app.post(&format!("/v2/event-types/{event}/private-links"), &owner.key, json!({}))
+        .await
+        .expect_error(StatusCode::NOT_FOUND);
+
+    let created = app.post(&links, &owner.key, json!({ "maxUsageCount": 2 })).await;
+    let link = created.expect_success(StatusCode::CREATED).clone();
+    let link_id = link["linkId"].as_str().expect("linkId").to_owned();
+    assert_eq!(link["eventTypeId"], event);
+    assert!(
+        link["bookingUrl"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("/d/{link_id}/quiet")))
+    );
+    assert_eq!(
+        app.get(&links, &owner.key).await.expect_success(StatusCode::OK)[0]["linkId"],
+        link_id.as_str()
+    );
+    assert_eq!(app.get(&links, &member.key).await.status, StatusCode::FORBIDDEN);
+    // The hidden team event type opens through the link only.
+    assert_eq!(get(&app, &format!("/d/{link_id}/quiet")).await.status, StatusCode::OK);
+    assert_eq!(
+        get(&app, "/org/acme/team/sales/quiet").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let one = format!("{links}/{link_id}");
+    let updated = app
+        .patch(&one, &owner.key, json!({ "expiresAt": "2031-01-01T00:00:00Z" }))
+        .await;
+    assert_eq!(
+        updated.expect_success(StatusCode::OK)["expiresAt"],
+        "2031-01-01T00:00:00.000Z"
+    );
+    app.delete(&one, &member.key).await.expect_error(StatusCode::FORBIDDEN);
+    app.delete(&one, &owner.key).await.expect_success(StatusCode::OK);
+    assert_eq!(
+        get(&app, &format!("/d/{link_id}/quiet")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

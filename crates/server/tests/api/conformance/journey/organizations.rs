@@ -252,6 +252,29 @@ async fn team_event_types(j: &mut Journey<'_>) {
     j.rec
         .send(Method::GET, &by_id, Some(&key), None, Some(EVENT_TYPES))
         .await;
+    let links = format!("{one}/private-links");
+    let link = j
+        .ok(
+            Method::POST,
+            &links,
+            &key,
+            Some(json!({ "expiresAt": "2031-06-30T00:00:00.000Z" })),
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+    j.ok(Method::GET, &links, &key, None, None, StatusCode::OK).await;
+    let link = format!("{links}/{}", link["linkId"].as_str().unwrap_or_default());
+    j.ok(
+        Method::PATCH,
+        &link,
+        &key,
+        Some(json!({ "maxUsageCount": 10 })),
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    j.ok(Method::DELETE, &link, &key, None, None, StatusCode::OK).await;
 }
 
 async fn out_of_office(j: &mut Journey<'_>) {
