@@ -420,6 +420,51 @@ async fn a_reschedule_may_move_by_less_than_its_own_length() {
 }
 
 #[tokio::test]
+async fn the_invitee_gives_the_location_when_the_event_type_asks_for_theirs() {
+    let app = TestApp::spawn().await;
+    let event = host(
+        &app,
+        json!({ "locations": [{ "type": "address", "address": "1 Main Street" }, { "type": "attendeePhone" }] }),
+    )
+    .await;
+    let form_path = hold(&app, event).await.location();
+    let form = get(&app, &form_path).await;
+    assert!(form.html.contains("1 Main Street") && form.html.contains("Your phone number"));
+    assert!(
+        form.html.contains("type=\"tel\" name=\"location-1\""),
+        "an input for the number"
+    );
+    let answers = [
+        ("name", "Zoë"),
+        ("email", "zoe@example.test"),
+        ("f-company", "Acme"),
+        ("location", "1"),
+    ];
+    let missing = submit(&app, &form_path, &answers).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        missing.html.contains("id=\"location-1-error\""),
+        "the message beside the input"
+    );
+    assert!(missing.html.contains("value=\"Acme\""), "answers kept");
+    let mut with_number = answers.to_vec();
+    with_number.push(("location-1", "+44 20 7946 0000"));
+    let done = submit(&app, &form_path, &with_number).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
+    let uid = done
+        .location()
+        .trim_start_matches("/booking/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let booking = app
+        .versioned(Method::GET, &format!("/v2/bookings/{uid}"), None, None, Some(BOOKINGS))
+        .await;
+    assert_eq!(booking.expect_success(StatusCode::OK)["location"], "+44 20 7946 0000");
+}
+
+#[tokio::test]
 async fn unknown_hosts_and_hidden_event_types_are_404_pages() {
     let app = TestApp::spawn().await;
     host(&app, json!({ "hidden": true })).await;

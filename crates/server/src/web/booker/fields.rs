@@ -195,26 +195,88 @@ pub fn custom_fields(lang: Lang, q: &Questions, input: &Params, check: bool) -> 
     (views, responses)
 }
 
-/// Where the meeting can happen, when the event type offers a choice: (index, label).
-pub fn location_choices(event: &EventTypeRecord) -> Vec<(usize, String)> {
-    let defined: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
-    defined
-        .iter()
-        .enumerate()
-        .filter_map(|(i, l)| {
-            let value = ["address", "link", "phone", "integration"]
-                .iter()
-                .find_map(|k| l.get(*k).and_then(Value::as_str))?;
-            Some((i, value.to_owned()))
-        })
-        .collect()
+/// One place the invitee may choose: a fixed one of the event type (its address, link, number or app), or one
+/// the invitee gives (`attendeeAddress`, `attendeePhone`, `attendeeDefined`), typed into an input beside it.
+pub struct LocationChoice {
+    /// Its index in the event type's locations (the radio's value; the input is `location-{index}`).
+    pub index: usize,
+    pub label: String,
+    pub checked: bool,
+    /// For locations the invitee gives: the location object's key for their answer (`address`, `phone`,
+    /// `location`), the input's type, what they typed and what is wrong with it.
+    pub asks: Option<&'static str>,
+    pub input_type: &'static str,
+    pub value: String,
+    pub error: Option<String>,
 }
 
-/// The chosen location as the booking service takes it (a location object of the event type).
-pub fn location_value(event: &EventTypeRecord, chosen: Option<&str>) -> Option<Value> {
+/// What the invitee types for a location kind they give: (location object key, input type, label key).
+fn asked(kind: &str) -> Option<(&'static str, &'static str, &'static str)> {
+    match kind {
+        "attendeeAddress" => Some(("address", "text", "form-location-your-address")),
+        "attendeePhone" => Some(("phone", "tel", "form-location-your-phone")),
+        "attendeeDefined" => Some(("location", "text", "form-location-your-choice")),
+        _ => None,
+    }
+}
+
+/// The event type's locations as the form offers them, the chosen one (`location`, else the first) checked; with
+/// `check`, a chosen location the invitee gives must have their answer.
+pub fn location_choices(t: Lang, event: &EventTypeRecord, params: &Params, check: bool) -> Vec<LocationChoice> {
     let defined: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
-    let index: usize = chosen?.parse().ok()?;
-    defined.get(index).cloned()
+    let chosen = params.get("location");
+    let mut choices: Vec<LocationChoice> = defined
+        .iter()
+        .enumerate()
+        .filter_map(|(index, l)| {
+            let kind = l.get("type").and_then(Value::as_str).unwrap_or_default();
+            let (label, asks, input_type) = match asked(kind) {
+                Some((key, input_type, label)) => (t.text(label), Some(key), input_type),
+                None => {
+                    let value = ["address", "link", "phone", "integration"]
+                        .iter()
+                        .find_map(|k| l.get(*k).and_then(Value::as_str))?;
+                    (value.to_owned(), None, "text")
+                }
+            };
+            Some(LocationChoice {
+                index,
+                label,
+                checked: false,
+                asks,
+                input_type,
+                value: params
+                    .get(&format!("location-{index}"))
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned(),
+                error: None,
+            })
+        })
+        .collect();
+    let picked = choices
+        .iter()
+        .position(|c| chosen == Some(c.index.to_string().as_str()))
+        .unwrap_or(0);
+    if let Some(c) = choices.get_mut(picked) {
+        c.checked = true;
+        if check && c.asks.is_some() && c.value.is_empty() {
+            c.error = Some(t.text("error-required"));
+        }
+    }
+    choices
+}
+
+/// The chosen location as the booking service takes it: a location object of the event type, with the invitee's
+/// answer for a location they give.
+pub fn location_value(event: &EventTypeRecord, choices: &[LocationChoice]) -> Option<Value> {
+    let defined: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
+    let chosen = choices.iter().find(|c| c.checked)?;
+    let mut location = defined.get(chosen.index)?.clone();
+    if let (Some(key), Some(object)) = (chosen.asks, location.as_object_mut()) {
+        object.insert(key.to_owned(), Value::String(chosen.value.clone()));
+    }
+    Some(location)
 }
 
 #[cfg(test)]

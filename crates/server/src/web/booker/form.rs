@@ -3,7 +3,7 @@
 //! kept; a field error brings it back with the message beside the field.
 
 use super::calendar_page::{rescheduling, through_live_link};
-use super::fields::{self, FieldView, Questions};
+use super::fields::{self, FieldView, LocationChoice, Questions};
 use super::month;
 use super::page::{self, View};
 use super::params::{Params, href, local_path};
@@ -174,7 +174,7 @@ struct FormPage {
     show_guests: bool,
     reason: String,
     fields: Vec<FieldView>,
-    locations: Vec<(usize, String, bool)>,
+    locations: Vec<LocationChoice>,
     hidden: Vec<(String, String)>,
     fresh: Vec<SlotChoice>,
 }
@@ -214,15 +214,7 @@ fn fill(step: &Step, params: &Params, check: bool, rescheduling: bool) -> Filled
             .filter(|g| !g.trim().is_empty())
             .any(|g| EmailAddress::parse("guests", g.trim()).is_err()))
     .then(|| t.text("error-email"));
-    let chosen_location = params.get("location");
-    let locations: Vec<(usize, String, bool)> = fields::location_choices(event)
-        .into_iter()
-        .enumerate()
-        .map(|(n, (i, label))| {
-            let checked = chosen_location.map_or(n == 0, |c| c == i.to_string());
-            (i, label, checked)
-        })
-        .collect();
+    let locations = fields::location_choices(t, event, params, check);
     let mut hidden: Vec<(String, String)> = params.carried(false);
     for name in ["event", "back", "hold"] {
         if let Some(v) = params.get(name) {
@@ -235,7 +227,8 @@ fn fill(step: &Step, params: &Params, check: bool, rescheduling: bool) -> Filled
     let has_errors = [&name_error, &email_error, &notes_error, &guests_error]
         .iter()
         .any(|e| e.is_some())
-        || fields.iter().any(|f| f.error.is_some());
+        || fields.iter().any(|f| f.error.is_some())
+        || locations.iter().any(|l| l.error.is_some());
     let day = step.view.tz.to_datetime(step.start).date();
     let back = local_path(params.get("back")).unwrap_or("/");
     Filled {
@@ -272,7 +265,12 @@ fn fill(step: &Step, params: &Params, check: bool, rescheduling: bool) -> Filled
             show_guests: !q.guests_hidden,
             reason: value("reason"),
             fields,
-            locations: if locations.len() > 1 { locations } else { Vec::new() },
+            // One fixed location needs no choice; one the invitee gives needs its input.
+            locations: if locations.len() > 1 || locations.iter().any(|l| l.asks.is_some()) {
+                locations
+            } else {
+                Vec::new()
+            },
             hidden,
             fresh: Vec::new(),
         },
@@ -466,6 +464,7 @@ pub async fn submit(
         }
     }
     let metadata = params.metadata();
+    let location = fields::location_value(&step.hosted.event, &filled.page.locations);
     let request = BookingRequest {
         start: step.start,
         length_minutes: step.length,
@@ -473,7 +472,7 @@ pub async fn submit(
         guests,
         responses: filled.responses,
         metadata: (!metadata.is_empty()).then_some(metadata),
-        location: fields::location_value(&step.hosted.event, params.get("location")),
+        location,
         rescheduled_from: None,
         reservation_uid: params.get("hold").map(str::to_owned),
         rescheduling_reason: None,
