@@ -169,6 +169,43 @@ pub struct Username(String);
 impl Username {
     pub const MAX_LEN: usize = 64;
 
+    /// First path segments of convene's own pages and API, now or planned, which a profile at `/{username}` would
+    /// collide with (the page would win and the profile be unreachable).
+    pub const RESERVED: [&'static str; 32] = [
+        "v2",
+        "api",
+        "auth",
+        "settings",
+        "static",
+        "booking",
+        "bookings",
+        "team",
+        "teams",
+        "docs",
+        "health",
+        "metrics",
+        "d",
+        "org",
+        "orgs",
+        "app",
+        "apps",
+        "forms",
+        "routing-forms",
+        "event-types",
+        "availability",
+        "workflows",
+        "calendars",
+        "embed",
+        "signup",
+        "login",
+        "logout",
+        "admin",
+        "onboarding",
+        "invite",
+        "troubleshooter",
+        "oauth",
+    ];
+
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let lowered = raw.trim().to_lowercase();
         if lowered.is_empty() || lowered.len() > Self::MAX_LEN {
@@ -184,6 +221,12 @@ impl Username {
             return Err(FieldError::new(
                 field,
                 "may contain only letters, digits, '-', '_' and '.', and must start with a letter or digit",
+            ));
+        }
+        if Self::RESERVED.contains(&lowered.as_str()) {
+            return Err(FieldError::new(
+                field,
+                format!("'{lowered}' is reserved for convene's own pages"),
             ));
         }
         Ok(Self(lowered))
@@ -202,7 +245,11 @@ impl Username {
                 }
             })
             .collect();
-        Self::parse("username", cleaned.trim_start_matches(['.', '-'])).ok()
+        let cleaned = cleaned.trim_start_matches(['.', '-']);
+        // `admin@…` becomes `admin-1`: the address's own name, moved off a reserved path.
+        Self::parse("username", cleaned)
+            .or_else(|_| Self::parse("username", &format!("{cleaned}-1")))
+            .ok()
     }
 
     pub fn as_str(&self) -> &str {
@@ -213,6 +260,21 @@ impl Username {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn usernames_that_name_convenes_own_pages_are_refused() {
+        for taken in ["bookings", "Event-Types", "app", "org"] {
+            let err = Username::parse("username", taken).expect_err(taken);
+            assert_eq!(err.field, "username");
+            assert!(err.message.contains("reserved"), "{}", err.message);
+        }
+        assert!(Username::parse("bookings-team", "bookings-team").is_ok());
+        let email = EmailAddress::parse("email", "admin@example.test").expect("email");
+        assert_eq!(
+            Username::from_email(&email).map(|u| u.as_str().to_owned()),
+            Some("admin-1".to_owned())
+        );
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -156,3 +156,32 @@ async fn protected_accounts_cannot_be_deleted() {
         .await
         .expect_error(StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_username_that_names_one_of_convenes_pages_is_refused() {
+    let app = TestApp::spawn().await;
+    let (org, owner) = app.organization("paths").await;
+    let users = format!("/v2/organizations/{org}/users");
+    for taken in ["bookings", "Availability", "org"] {
+        let message = app
+            .post(
+                &users,
+                &owner.key,
+                json!({ "email": "new@paths.test", "username": taken }),
+            )
+            .await
+            .expect_error(StatusCode::BAD_REQUEST);
+        assert!(
+            message.contains("username") && message.contains("reserved"),
+            "{taken}: {message}"
+        );
+    }
+    let created = app
+        .post(
+            &users,
+            &owner.key,
+            json!({ "email": "new@paths.test", "username": "bookings-desk" }),
+        )
+        .await;
+    assert_eq!(created.expect_success(StatusCode::CREATED)["username"], "bookings-desk");
+}

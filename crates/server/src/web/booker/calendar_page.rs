@@ -3,7 +3,7 @@
 //! a time-zone and clock switch. Plain links and forms: nothing needs JavaScript.
 
 use super::month::{self, Cell};
-use super::page::{self, LangLink, RESERVED, View, lang_links};
+use super::page::{self, LangLink, View, lang_links};
 use super::params::{Params, href};
 use crate::booking_links::{self, LinkAction};
 use crate::i18n::Lang;
@@ -17,6 +17,7 @@ use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use convene_core::Username;
 use convene_core::schedule::Interval;
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::event_types::EventTypeRecord;
@@ -52,7 +53,7 @@ pub async fn profile(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
-    if RESERVED.contains(&username.as_str()) {
+    if Username::RESERVED.contains(&username.as_str()) {
         return page::not_ours();
     }
     let params = Params::from_query(query.as_deref());
@@ -129,7 +130,7 @@ pub async fn user_event(
     client: ClientAddress,
     headers: HeaderMap,
 ) -> Response {
-    if RESERVED.contains(&username.as_str()) {
+    if Username::RESERVED.contains(&username.as_str()) {
         return page::not_ours();
     }
     let params = Params::from_query(query.as_deref());

@@ -158,8 +158,3 @@ pub fn slots_unavailable(t: Lang, e: FreeStartsError) -> Response {
 pub fn not_ours() -> Response {
     StatusCode::NOT_FOUND.into_response()
 }
-
-/// First path segments that are never usernames.
-pub const RESERVED: [&str; 13] = [
-    "v2", "auth", "settings", "static", "booking", "team", "docs", "health", "metrics", "d", "org", "app", "forms",
-];
