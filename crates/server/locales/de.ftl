@@ -270,3 +270,5 @@ app-bk-search-button = Suchen
 app-bk-empty = Hier gibt es keine Buchungen. Teilen Sie den Link einer Terminart, damit man Sie buchen kann.
 app-bk-prev = Vorherige Seite
 app-bk-next = Nächste Seite
+routing-form-submit = Absenden
+routing-form-thanks = Danke, Ihre Antworten wurden gesendet.

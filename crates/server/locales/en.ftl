@@ -270,3 +270,5 @@ app-bk-search-button = Search
 app-bk-empty = No bookings here. Share an event type's link so people can book you.
 app-bk-prev = Previous page
 app-bk-next = Next page
+routing-form-submit = Send
+routing-form-thanks = Thank you, your answers were sent.

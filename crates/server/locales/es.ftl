@@ -270,3 +270,5 @@ app-bk-search-button = Buscar
 app-bk-empty = No hay reservas aquí. Comparta el enlace de un tipo de evento para que puedan reservarle.
 app-bk-prev = Página anterior
 app-bk-next = Página siguiente
+routing-form-submit = Enviar
+routing-form-thanks = Gracias, sus respuestas se han enviado.

@@ -270,3 +270,5 @@ app-bk-search-button = Rechercher
 app-bk-empty = Aucune réservation ici. Partagez le lien d'un type d'événement pour qu'on puisse vous réserver.
 app-bk-prev = Page précédente
 app-bk-next = Page suivante
+routing-form-submit = Envoyer
+routing-form-thanks = Merci, vos réponses ont été envoyées.

@@ -296,17 +296,24 @@ pub async fn update_answers<'a>(
     })?)
 }
 
-/// Records the booking that followed a response (the first one only) and calls off its FORM_SUBMITTED_NO_EVENT.
-/// Returns whether this booking was recorded.
-pub async fn link_booking(tx: &mut Tx, response_id: i64, booking_uid: &str, now: i64) -> StoreResult<bool> {
+/// Records the booking that followed a response (the first one only, and only a booking of the event type the
+/// response was routed to) and calls off its FORM_SUBMITTED_NO_EVENT. Returns whether this booking was recorded.
+pub async fn link_booking(
+    tx: &mut Tx,
+    response_id: i64,
+    booking_uid: &str,
+    event_type_id: i64,
+    now: i64,
+) -> StoreResult<bool> {
     let done = on_conn!(&mut *tx, c => {
         sqlx::query(
             "UPDATE routing_form_responses SET routed_to_booking_uid = $2, no_event_due_at = NULL, updated_at = $3 \
-             WHERE id = $1 AND routed_to_booking_uid IS NULL",
+             WHERE id = $1 AND routed_to_booking_uid IS NULL AND routed_event_type_id = $4",
         )
         .bind(response_id)
         .bind(booking_uid)
         .bind(now)
+        .bind(event_type_id)
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())

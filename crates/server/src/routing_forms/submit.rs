@@ -219,11 +219,23 @@ pub(super) fn webhook_payload(form: &Form, response: &ResponseRecord, answers: &
     payload
 }
 
-/// Records that `booking_uid` was booked from response `response_id` (the route taken stays on the response), and
-/// calls off its FORM_SUBMITTED_NO_EVENT. Call inside the booking's transaction. Unknown or already used response
-/// ids are ignored: the booking stands either way.
-pub async fn link_booking(tx: &mut Tx, response_id: i64, booking_uid: &str) -> Result<bool, StoreError> {
-    store::link_booking(tx, response_id, booking_uid, Timestamp::now().as_millisecond()).await
+/// Records that `booking_uid` (of `event_type_id`) was booked from response `response_id` — the route taken stays
+/// on the response — and calls off its FORM_SUBMITTED_NO_EVENT. Call inside the booking's transaction. A response
+/// that is unknown, already booked or routed to another event type is left alone: the booking stands either way.
+pub async fn link_booking(
+    tx: &mut Tx,
+    response_id: i64,
+    booking_uid: &str,
+    event_type_id: i64,
+) -> Result<bool, StoreError> {
+    store::link_booking(
+        tx,
+        response_id,
+        booking_uid,
+        event_type_id,
+        Timestamp::now().as_millisecond(),
+    )
+    .await
 }
 
 /// Replaces a response's answers (the route it took stays as recorded).

@@ -6,6 +6,7 @@ use super::event_settings::required_field_slugs;
 use super::resolve::{Hosted, Hosting};
 use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
+use crate::routing_forms;
 use crate::webhooks::{self, Trigger};
 use crate::workflows::{self, WorkflowError, plan::BookingEvent};
 use convene_core::metadata::metadata_text;
@@ -114,6 +115,8 @@ pub struct BookingRequest {
     pub reservation_uid: Option<String>,
     /// Why a reschedule happened (shown in its emails).
     pub rescheduling_reason: Option<String>,
+    /// The routing form response the booker came from: the booking is recorded on it.
+    pub routing_form_response_id: Option<i64>,
 }
 
 /// Guests' addresses, validated and deduplicated (never the attendee themself).
@@ -295,6 +298,9 @@ pub async fn create(
         (None, _) => Trigger::BookingCreated,
     };
     webhooks::enqueue_booking_event(&mut tx, trigger, &created, req.rescheduled_from.as_ref()).await?;
+    if let (Some(response), Some(event_type)) = (req.routing_form_response_id, created.event_type_id) {
+        routing_forms::submit::link_booking(&mut tx, response, &created.uid, event_type).await?;
+    }
     let change = match (&req.rescheduled_from, created.status.as_str()) {
         // A new time that needs the host's approval is a new request (same invite UID once confirmed).
         (_, "pending") => BookingChange::Requested,

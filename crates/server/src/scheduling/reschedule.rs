@@ -84,6 +84,7 @@ pub async fn reschedule(
         rescheduled_from: Some(old.clone()),
         reservation_uid,
         rescheduling_reason: reason.clone(),
+        routing_form_response_id: None,
     };
     let created = booking::create(db, mailer, &hosted, request).await?;
     if let Some(reason) = &reason {

@@ -484,6 +484,7 @@ pub async fn submit(
         rescheduled_from: None,
         reservation_uid: params.get("hold").map(str::to_owned),
         rescheduling_reason: None,
+        routing_form_response_id: params.get("routingFormResponseId").and_then(|id| id.parse().ok()),
     };
     // A private link's use is taken before booking (so racing bookings can't overdraw it) and given back on failure.
     let link = params.get("privateLink");

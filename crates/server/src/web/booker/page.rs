@@ -146,6 +146,6 @@ pub fn not_ours() -> Response {
 }
 
 /// First path segments that are never usernames.
-pub const RESERVED: [&str; 10] = [
-    "v2", "auth", "settings", "static", "booking", "team", "docs", "health", "metrics", "d",
+pub const RESERVED: [&str; 11] = [
+    "v2", "auth", "settings", "static", "booking", "team", "docs", "health", "metrics", "d", "forms",
 ];
