@@ -477,3 +477,50 @@ async fn bad_forms_answers_and_callers_are_refused() {
     .await
     .expect_error(StatusCode::BAD_REQUEST);
 }
+
+#[tokio::test]
+async fn no_body_makes_the_routing_form_endpoints_fail() {
+    let t = Rig::start().await;
+    let form = t.create_form().await;
+    let window = "start=2030-01-07&end=2030-01-07";
+    let targets = [
+        (Method::POST, t.forms()),
+        (Method::PATCH, format!("{}/{form}", t.forms())),
+        (Method::POST, format!("{}/{form}/responses?{window}", t.forms())),
+        (Method::PATCH, format!("{}/{form}/responses/1", t.forms())),
+        (
+            Method::POST,
+            format!("/v2/routing-forms/{form}/calculate-slots?{window}"),
+        ),
+    ];
+    let bodies = [
+        Value::Null,
+        json!([]),
+        json!("text"),
+        json!(123),
+        json!({"fields": {}, "routes": "x", "settings": []}),
+        json!({"fields": [{"id": 1, "type": "text", "label": []}]}),
+        json!({"routes": [{"id": "r", "action": {"type": "nowhere"}}]}),
+        json!({"fields": [{"id": "a", "type": "number", "label": "A"}],
+               "routes": [{"id": "r", "action": {"type": "customPageMessage", "value": "m"},
+                           "conditions": {"rules": [{"field": "a", "operator": "between", "value": {"min": "x"}}]}}]}),
+        json!({"name": "\u{0}", "email": "\u{0}@x.test"}),
+        json!({"name": "Ada", "email": "a@example.test", "Company size": 1e308, "Tools": [[], {}], "Topic": {"a": 1}}),
+        json!({"name": "x".repeat(100_000), "email": "a@example.test", "response": {"f-size": "NaN"}}),
+        json!({"name": "Ada", "email": "a@example.test", "Company size": "-inf", "Phone": "+1 (555) 010-9999 ext"}),
+    ];
+    for (method, path) in &targets {
+        for body in &bodies {
+            let answer = t
+                .app()
+                .request(method.clone(), path, Some(&t.owner.key), Some(body.clone()))
+                .await;
+            assert!(
+                answer.status.is_success() || answer.status.is_client_error(),
+                "{method} {path} with {body}: {} {}",
+                answer.status,
+                answer.body
+            );
+        }
+    }
+}

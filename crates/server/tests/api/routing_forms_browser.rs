@@ -90,6 +90,38 @@ async fn a_form_in_chromium_routes_to_the_prefilled_booker_a_url_or_a_message() 
     }
     assert!(query.iter().any(|(k, _)| k == "routingFormResponseId"), "{url}");
 
+    // Booking from there: the form's answers fill the booking form, and the booking is recorded on the response.
+    c.goto(&format!("{url}&month=2030-01&date=2030-01-07&tz=UTC"))
+        .await
+        .expect("the booker's Monday");
+    click(c, "button[data-start='2030-01-07T10:00:00.000Z']").await;
+    let name = c.wait().for_element(Locator::Id("name")).await.expect("the name field");
+    assert_eq!(name.prop("value").await.expect("value").as_deref(), Some("Ada"));
+    click(c, "#submit").await;
+    let heading = c
+        .wait()
+        .for_element(Locator::Id("result-heading"))
+        .await
+        .expect("the result page");
+    let uid = heading
+        .attr("data-booking-uid")
+        .await
+        .expect("attr")
+        .expect("a booking uid");
+    let responses = app
+        .get(
+            &format!("{}/{form}/responses?routedToBookingUid={uid}", t.forms()),
+            &t.member.key,
+        )
+        .await;
+    let responses = responses
+        .expect_success(StatusCode::OK)
+        .as_array()
+        .expect("list")
+        .clone();
+    assert_eq!(responses.len(), 1, "the booking is recorded on the response");
+    assert_eq!(responses[0]["response"]["f-name"]["value"], "Ada");
+
     // The Beta tool → the external page.
     open(c, &page, "Bo").await;
     click(c, "input[name='f-tools'][value='o-b']").await;
@@ -105,14 +137,14 @@ async fn a_form_in_chromium_routes_to_the_prefilled_booker_a_url_or_a_message() 
     assert_eq!(text_of(c, "#message-text").await, "Thanks, we will write to you.");
     let message_page = c.current_url().await.expect("url").to_string();
 
-    // Three responses: three emails to the owner, three FORM_SUBMITTED deliveries.
+    // Three responses: three emails to the owner (besides the booking's), three FORM_SUBMITTED deliveries.
     assert_eq!(app.count_rows("routing_form_responses").await, 3);
     let deliveries = convene_store::webhooks::deliveries::for_webhook(&app.db, hook)
         .await
         .expect("deliveries");
     assert_eq!(deliveries.len(), 3);
-    t.rig.run().await;
-    let arrived = t.rig.platform.wait_for_messages(3, WAIT).await;
+    let sent = t.rig.run().await;
+    let arrived = t.rig.platform.wait_for_messages(sent.len(), WAIT).await;
     let to_owner = arrived.iter().filter(|m| m.rcpt_to == ["owner@acme.test"]).count();
     assert_eq!(to_owner, 3);
 

@@ -279,10 +279,22 @@ pub static EXCEPTIONS: &[Exception] = &[
             "GET /v2/organizations/{orgId}/teams/{teamId}/routing-forms",
         ],
         pointers: &["/data/*/fields", "/data/*/routes"],
-        expecting: "type object",
+        expecting: "or object",
         why: ReferenceWrong(
             "RoutingFormOutput types `fields` and `routes` as objects; Cal.com stores and returns both as JSON \
              arrays (a form's questions and its ordered routes)",
+        ),
+    },
+    Exception {
+        operations: &[
+            "POST /v2/organizations/{orgId}/routing-forms/{routingFormId}/responses",
+            "POST /v2/routing-forms/{routingFormId}/calculate-slots",
+        ],
+        pointers: &["/data/slots"],
+        expecting: "more than one",
+        why: ReferenceWrong(
+            "`slots` is a oneOf of SlotsOutput_2024_09_04 and RangeSlotsOutput_2024_09_04, both empty objects, so \
+             every value matches both and no value satisfies oneOf; convene sends the slots as GET /v2/slots does",
         ),
     },
     Exception {
