@@ -21,7 +21,6 @@ use crate::time_text::{ts, utc_iso};
 use axum::extract::State;
 use axum::response::Response;
 use convene_store::routing_forms::{self as store, FormScope, ListFilter, ResponseRecord};
-use convene_store::teams::TeamRecord;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -113,21 +112,22 @@ impl From<&ResponseRecord> for ResponseOutput {
 /// Where the caller stands: an organization form (admins) or a team's (members read and answer, managers write).
 enum Place {
     Organization(i64),
-    Team(TeamRecord),
+    /// The team's id and its organization's.
+    Team { id: i64, org: Option<i64> },
 }
 
 impl Place {
     fn scope(&self) -> FormScope {
         match self {
             Place::Organization(id) => FormScope::Organization(*id),
-            Place::Team(team) => FormScope::Team(team.id),
+            Place::Team { id, .. } => FormScope::Team(*id),
         }
     }
 
     fn holds(&self, form: &Form) -> bool {
         match self {
             Place::Organization(id) => form.record.organization_id == Some(*id),
-            Place::Team(team) => form.record.team_id == Some(team.id),
+            Place::Team { id, .. } => form.record.team_id == Some(*id),
         }
     }
 }
@@ -142,7 +142,10 @@ async fn team_place(state: &AppState, caller: &ApiUser, ids: &PathIds, manage: b
     let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     let team = access.team(&state.db, ids.id("teamId")?).await?;
     match access.team_role(&state.db, &caller.user, &team).await? {
-        Some(role) if !manage || role.can_manage() => Ok(Place::Team(team)),
+        Some(role) if !manage || role.can_manage() => Ok(Place::Team {
+            id: team.id,
+            org: team.parent_id,
+        }),
         Some(_) => Err(ApiError::forbidden(
             "This requires the ADMIN or OWNER role in the organization or the team",
         )),
@@ -229,10 +232,10 @@ async fn create_form(
             team_id: None,
             organization_id: Some(*org),
         },
-        Place::Team(team) => Owner {
+        Place::Team { id, org } => Owner {
             user_id: caller.id().0,
-            team_id: Some(team.id),
-            organization_id: team.parent_id,
+            team_id: Some(*id),
+            organization_id: *org,
         },
     };
     let form = manage::create(&state.db, owner, input).await?;

@@ -3,7 +3,9 @@
 //! the organization's route) and announced by FORM_SUBMITTED; FORM_SUBMITTED_NO_EVENT fires once, 15 minutes on,
 //! for the responses no booking followed. Refusals name the field.
 
-use crate::helpers::email::{EmailRig, WAIT, find_received};
+use crate::helpers::email::{EmailRig, WAIT, find_received, starttls};
+use convene_store::outbox::Settlement;
+use convene_testkit::FakeSmtp;
 use crate::helpers::{Person, TestApp};
 use crate::scheduling::{BOOKINGS, SCHEDULES, weekdays_9_to_5};
 use convene_server::routing_forms::{NO_EVENT_AFTER_MS, no_event};
@@ -28,8 +30,13 @@ pub(crate) struct Rig {
 
 impl Rig {
     pub(crate) async fn start() -> Rig {
+        Self::start_with(false).await
+    }
+
+    /// With `custom_smtp`, the organizations have the `custom-smtp` feature (their own senders are used).
+    pub(crate) async fn start_with(custom_smtp: bool) -> Rig {
         let rig = EmailRig::start().await;
-        let t = rig.tenants(false).await;
+        let t = rig.tenants(custom_smtp).await;
         let app = &rig.app;
         app.post(
             &format!("/v2/organizations/{}/teams/{}/memberships", t.org, t.team),
@@ -310,6 +317,39 @@ async fn each_response_is_emailed_to_the_owner_and_announced_by_form_submitted()
     let text = parsed.body_text(0).expect("a text part").to_string();
     assert!(text.contains("Support") && !text.contains("Alpha"), "{text}");
     assert!(text.contains("https://help.example.test/start"), "{text}");
+}
+
+#[tokio::test]
+async fn the_response_email_leaves_through_the_organizations_own_sender() {
+    let t = Rig::start_with(true).await;
+    let org_smtp = FakeSmtp::start(starttls(&t.rig.ca)).await;
+    let sender = t
+        .app()
+        .post(
+            &format!("/v2/organizations/{}/smtp-configurations", t.org),
+            &t.owner.key,
+            json!({ "fromEmail": "forms@acme.example", "fromName": "Acme Forms", "smtpHost": "127.0.0.1",
+                    "smtpPort": org_smtp.port(), "smtpSecure": false }),
+        )
+        .await
+        .expect_success(StatusCode::CREATED)["id"]
+        .as_i64()
+        .expect("sender id");
+    let form = t.create_form().await;
+    t.respond(&form, json!({"name": "Ada", "email": "ada@example.test"})).await;
+
+    let batch = t.rig.run().await;
+    let mail = batch.iter().find(|p| p.kind == KIND).expect("the response email");
+    assert_eq!(
+        mail.settlement,
+        Settlement::Sent {
+            route: format!("sender:{sender}")
+        },
+        "{mail:?}"
+    );
+    let arrived = org_smtp.wait_for_messages(1, WAIT).await;
+    assert_eq!(arrived[0].rcpt_to, ["owner@acme.test"]);
+    assert!(arrived[0].tls, "STARTTLS, as the sender asks");
 }
 
 #[tokio::test]
