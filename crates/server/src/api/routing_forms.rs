@@ -113,7 +113,10 @@ impl From<&ResponseRecord> for ResponseOutput {
 enum Place {
     Organization(i64),
     /// The team's id and its organization's.
-    Team { id: i64, org: Option<i64> },
+    Team {
+        id: i64,
+        org: Option<i64>,
+    },
 }
 
 impl Place {

@@ -4,13 +4,13 @@
 //! for the responses no booking followed. Refusals name the field.
 
 use crate::helpers::email::{EmailRig, WAIT, find_received, starttls};
-use convene_store::outbox::Settlement;
-use convene_testkit::FakeSmtp;
 use crate::helpers::{Person, TestApp};
 use crate::scheduling::{BOOKINGS, SCHEDULES, weekdays_9_to_5};
 use convene_server::routing_forms::{NO_EVENT_AFTER_MS, no_event};
+use convene_store::outbox::Settlement;
 use convene_store::outbox::{self, Filter, Scope};
 use convene_store::webhooks::{self, deliveries};
+use convene_testkit::FakeSmtp;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -336,7 +336,8 @@ async fn the_response_email_leaves_through_the_organizations_own_sender() {
         .as_i64()
         .expect("sender id");
     let form = t.create_form().await;
-    t.respond(&form, json!({"name": "Ada", "email": "ada@example.test"})).await;
+    t.respond(&form, json!({"name": "Ada", "email": "ada@example.test"}))
+        .await;
 
     let batch = t.rig.run().await;
     let mail = batch.iter().find(|p| p.kind == KIND).expect("the response email");
