@@ -8,6 +8,7 @@ use clap::Subcommand;
 use convene_core::{EmailAddress, FeatureFlag, TeamId};
 use convene_server::email::worker::{self, RunMode};
 use convene_server::email::{EmailSettings, TransportConfig};
+use convene_server::routing_forms::no_event;
 use convene_server::webhooks::{self, WebhookSettings};
 use convene_server::{AppState, Application, ServerSettings, tenancy};
 use convene_store::{Db, users};
@@ -92,6 +93,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     // One signal stops both at once: the workers stop claiming while the HTTP side finishes its requests.
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let worker = webhooks::spawn_worker(state.clone(), stopping.clone());
+    let form_sweeper = no_event::spawn_sweeper(db.clone(), stopping.clone());
     let mail_worker = worker::spawn_worker(state, stopping.clone(), RunMode::Forever);
     println!("convene listening on http://{addr}");
     tracing::info!(%addr, backend = ?db.backend(), worker = %name.name, "convene started");
@@ -111,6 +113,9 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     }
     if let Err(e) = mail_worker.await {
         tracing::error!(error = %e, "the email worker ended abnormally");
+    }
+    if let Err(e) = form_sweeper.await {
+        tracing::error!(error = %e, "the routing form sweep ended abnormally");
     }
     served?;
     db.close().await;
@@ -162,12 +167,14 @@ pub async fn worker(config: &Config, until_idle: bool) -> anyhow::Result<()> {
     if until_idle {
         mail.await.context("the email worker ended abnormally")?;
     } else {
-        let hooks = webhooks::spawn_worker(state, stopped);
+        let hooks = webhooks::spawn_worker(state, stopped.clone());
+        let forms = no_event::spawn_sweeper(db.clone(), stopped);
         tracing::info!(backend = ?db.backend(), worker = %name.name, "convene worker started");
         shutdown_signal().await;
         let _ = stop.send(true);
         mail.await.context("the email worker ended abnormally")?;
         hooks.await.context("the webhook worker ended abnormally")?;
+        forms.await.context("the routing form sweep ended abnormally")?;
     }
     db.close().await;
     Ok(())

@@ -21,6 +21,8 @@ pub enum EmailKind {
     BookingNoShowMarkedOrganizer,
     /// A team workflow's email (a reminder or a notice), to whoever its step names.
     WorkflowEmail,
+    /// A routing form's response, to the form's owner or the addresses the form names.
+    RoutingFormResponse,
     PasswordReset,
     EmailVerificationCode,
     /// To the address a user wants as their new one: the code and link that confirm it.
@@ -41,7 +43,7 @@ pub enum Category {
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 20] = [
+    pub const ALL: [EmailKind; 21] = [
         EmailKind::BookingScheduledAttendee,
         EmailKind::BookingScheduledOrganizer,
         EmailKind::BookingRequestedAttendee,
@@ -57,6 +59,7 @@ impl EmailKind {
         EmailKind::BookingGuestsAdded,
         EmailKind::BookingNoShowMarkedOrganizer,
         EmailKind::WorkflowEmail,
+        EmailKind::RoutingFormResponse,
         EmailKind::PasswordReset,
         EmailKind::EmailVerificationCode,
         EmailKind::EmailChangeConfirmation,
@@ -81,6 +84,7 @@ impl EmailKind {
             EmailKind::BookingGuestsAdded => "booking_guests_added",
             EmailKind::BookingNoShowMarkedOrganizer => "booking_no_show_marked_organizer",
             EmailKind::WorkflowEmail => "workflow_email",
+            EmailKind::RoutingFormResponse => "routing_form_response",
             EmailKind::PasswordReset => "password_reset",
             EmailKind::EmailVerificationCode => "email_verification_code",
             EmailKind::EmailChangeConfirmation => "email_change_confirmation",

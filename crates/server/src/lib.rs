@@ -14,6 +14,7 @@ mod ops;
 pub mod readiness;
 mod retry;
 pub mod rotation;
+pub mod routing_forms;
 pub mod scheduling;
 mod state;
 pub mod tenancy;

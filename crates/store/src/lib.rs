@@ -21,6 +21,7 @@ pub mod private_links;
 pub mod rate_limits;
 pub mod readiness;
 pub mod reservations;
+pub mod routing_forms;
 pub mod schedules;
 pub mod sessions;
 pub mod smtp_senders;

@@ -292,18 +292,21 @@ pub async fn link_reminder<'a>(
 pub enum ReminderScope {
     Booking(i64),
     Workflow(i64),
+    /// Every workflow of a team (before the team, and so its workflows, is deleted).
+    Team(i64),
 }
 
 /// Marks `cancelled` the scheduled emails of a booking or a workflow that no worker has taken yet (queued, or
 /// waiting for a retry). Rows being sent are left to finish. Returns how many were cancelled.
 pub async fn cancel_pending<'a>(exec: impl Into<Exec<'a>>, scope: ReminderScope, now: i64) -> StoreResult<u64> {
-    let (column, id) = match scope {
-        ReminderScope::Booking(id) => ("booking_id", id),
-        ReminderScope::Workflow(id) => ("workflow_id", id),
+    let (filter, id) = match scope {
+        ReminderScope::Booking(id) => ("booking_id = $1", id),
+        ReminderScope::Workflow(id) => ("workflow_id = $1", id),
+        ReminderScope::Team(id) => ("workflow_id IN (SELECT id FROM workflows WHERE team_id = $1)", id),
     };
     let sql = format!(
         "UPDATE email_outbox SET status = 'cancelled', updated_at = $2 WHERE status IN ('queued', 'retrying') \
-         AND id IN (SELECT email_id FROM workflow_reminders WHERE {column} = $1)"
+         AND id IN (SELECT email_id FROM workflow_reminders WHERE {filter})"
     );
     let done = on_conn!(exec, c => {
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(now).execute(&mut *c).await.map(|r| r.rows_affected())

@@ -11,6 +11,7 @@ use crate::accounts::email_verification::VerificationError;
 use crate::accounts::password_reset::ResetError;
 use crate::email::sender_admin::SenderError;
 use crate::limits::LimitError;
+use crate::routing_forms::RoutingFormError;
 use crate::scheduling::booking::BookingError;
 use crate::scheduling::reschedule::RescheduleError;
 use crate::scheduling::resolve::ResolveError;
@@ -274,6 +275,19 @@ impl From<WorkflowError> for ApiError {
             WorkflowError::NotFound => ApiError::not_found("Workflow"),
             WorkflowError::Store(store) => store.into(),
             render @ WorkflowError::Render(_) => ApiError::Internal(render.into()),
+        }
+    }
+}
+
+impl From<RoutingFormError> for ApiError {
+    fn from(e: RoutingFormError) -> Self {
+        match e {
+            RoutingFormError::Invalid(field) => ApiError::Validation(field),
+            RoutingFormError::NotFound => ApiError::not_found("Routing form"),
+            RoutingFormError::ResponseNotFound => ApiError::not_found("Routing form response"),
+            RoutingFormError::Disabled => ApiError::BadRequest("This routing form is disabled".into()),
+            RoutingFormError::Store(store) => store.into(),
+            other @ (RoutingFormError::Webhook(_) | RoutingFormError::Email(_)) => ApiError::Internal(other.into()),
         }
     }
 }

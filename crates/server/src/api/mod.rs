@@ -23,6 +23,7 @@ mod out_of_office;
 mod private_links;
 mod profile_input;
 mod reservations;
+mod routing_forms;
 mod schedules;
 mod slots;
 mod smtp_configurations;
@@ -84,6 +85,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(out_of_office::router())
         .merge(team_event_types::router())
         .merge(workflows::router())
+        .merge(routing_forms::router())
         .merge(webhooks::router())
         .merge(email_deliveries::router())
         .merge(account_emails::router())

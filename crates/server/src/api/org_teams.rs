@@ -133,6 +133,6 @@ async fn delete_team(State(state): State<AppState>, caller: ApiUser, ids: PathId
     let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let team = access.team(&state.db, ids.id("teamId")?).await?;
-    teams::delete(&state.db, team.team_id()).await?;
+    crate::workflows::manage::delete_team(&state.db, team.id).await?;
     Ok(envelope::ok(TeamOutput::from(&team)))
 }

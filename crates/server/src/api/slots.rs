@@ -82,6 +82,32 @@ async fn get_available_slots(
 async fn slots(state: &AppState, caller: &Caller, q: QueryPairs, legacy: bool) -> Result<Response, ApiError> {
     let q = if legacy { legacy::query(q) } else { q };
     caller.limit(state, PublicOperation::Slots).await?;
+    listing(state, &q, legacy).await
+}
+
+/// The slots of `event_type_id` for a routing form's answer, read from `q` as `GET /v2/slots` reads it: the
+/// `data` of its answer (`{date: [{start[, end]}]}`).
+pub(super) async fn for_event_type(
+    state: &AppState,
+    event_type_id: i64,
+    q: &QueryPairs,
+) -> Result<serde_json::Value, ApiError> {
+    let mut pairs: Vec<(String, String)> =
+        q.0.iter()
+            .filter(|(k, _)| k != "eventTypeId" && k != "usernames")
+            .cloned()
+            .collect();
+    pairs.push(("eventTypeId".to_owned(), event_type_id.to_string()));
+    let response = listing(state, &QueryPairs(pairs), false).await?;
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let mut body: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(body["data"].take())
+}
+
+/// The listing itself, once the caller passed the rate limit.
+async fn listing(state: &AppState, q: &QueryPairs, legacy: bool) -> Result<Response, ApiError> {
     let usernames = q.all("usernames");
     let hosted = if usernames.is_empty() {
         let event_type_id = q.int("eventTypeId", 1, i64::MAX)?;

@@ -188,6 +188,36 @@ pub fn booking(
     })
 }
 
+/// To a routing form's owner (or the addresses the form names): the answers of one response, labelled as the form
+/// labels them, and where the response was sent.
+pub fn routing_form_response(
+    form_name: &str,
+    answers: &[(String, String)],
+    routed_to: Option<&str>,
+    locale: &str,
+) -> Result<Rendered, askama::Error> {
+    let lang = Lang::from_tag(locale).unwrap_or_default();
+    let args = [("form", form_name)];
+    let mut rows = answers.to_vec();
+    if let Some(routed_to) = routed_to {
+        rows.push((lang.text("email-routing-form-routed-to"), routed_to.to_owned()));
+    }
+    let view = BookingView {
+        lang: lang.code(),
+        heading: lang.text_with("email-routing-form-response-heading", &args),
+        intro: lang.text_with("email-routing-form-response-intro", &args),
+        rows,
+        note: None,
+        links: Vec::new(),
+        footer: lang.text("email-routing-form-footer"),
+    };
+    Ok(Rendered {
+        subject: lang.text_with("email-routing-form-response-subject", &args),
+        text: BookingText { v: &view }.render()?,
+        html: BookingHtml { v: &view }.render()?,
+    })
+}
+
 /// A password reset email carrying `token` and a link to the reset page.
 pub fn password_reset(token: &str, link: &str, valid_minutes: i64, locale: &str) -> Result<Rendered, askama::Error> {
     let view = AccountView {

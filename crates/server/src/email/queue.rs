@@ -379,6 +379,55 @@ fn method_name(method: Method) -> &'static str {
     }
 }
 
+/// One routing form response, as its email needs it.
+#[derive(Debug, Clone)]
+pub struct FormResponseFacts<'a> {
+    pub form_name: &'a str,
+    pub organization_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub owner_user_id: i64,
+    /// (label, answer) in the form's order.
+    pub answers: &'a [(String, String)],
+    /// Where the response was sent (an event type's title, a URL, a message).
+    pub routed_to: Option<&'a str>,
+    /// The visitor's address, when the form asked for one: replies go to them.
+    pub reply_to: Option<&'a str>,
+}
+
+/// Queues a routing form response email (its own kind) to each of `recipients` — (address, name, language) —
+/// through the organization's sender like booking emails. Returns how many were queued.
+pub async fn form_response_emails(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    facts: &FormResponseFacts<'_>,
+    recipients: &[(String, Option<String>, String)],
+) -> Result<usize, EnqueueError> {
+    let now = Timestamp::now().as_millisecond();
+    for (address, name, locale) in recipients {
+        let rendered = compose::routing_form_response(facts.form_name, facts.answers, facts.routed_to, locale)
+            .map_err(|source| EnqueueError::Render {
+                what: "routing form response",
+                source,
+            })?;
+        let email = NewEmail {
+            message_id: mailer.new_message_id(),
+            kind: EmailKind::RoutingFormResponse.as_str().to_owned(),
+            organization_id: facts.organization_id,
+            team_id: facts.team_id,
+            user_id: Some(facts.owner_user_id),
+            to_email: address.clone(),
+            to_name: name.clone(),
+            reply_to_email: facts.reply_to.map(str::to_owned),
+            subject: rendered.subject,
+            body_text: rendered.text,
+            body_html: rendered.html,
+            ..NewEmail::default()
+        };
+        outbox::enqueue(&mut *tx, &email, now).await?;
+    }
+    Ok(recipients.len())
+}
+
 /// Queues an account email (password reset, verification code) to `to`, through the platform only.
 pub async fn account_email(
     tx: &mut Tx,

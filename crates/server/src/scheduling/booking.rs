@@ -6,6 +6,7 @@ use super::event_settings::required_field_slugs;
 use super::resolve::{Hosted, Hosting};
 use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
+use crate::routing_forms;
 use crate::webhooks::{self, Trigger};
 use crate::workflows::{self, WorkflowError, plan::BookingEvent};
 use convene_core::metadata::metadata_text;
@@ -120,6 +121,8 @@ pub struct BookingRequest {
     /// The private link booked through: one of its uses is taken in the booking's transaction, so racing
     /// bookings can't overdraw it and a failed booking takes none.
     pub private_link: Option<String>,
+    /// The routing form response the booker came from: the booking is recorded on it.
+    pub routing_form_response_id: Option<i64>,
 }
 
 /// Guests' addresses, validated and deduplicated (never the attendee themself).
@@ -306,6 +309,9 @@ pub async fn create(
         (None, _) => Trigger::BookingCreated,
     };
     webhooks::enqueue_booking_event(&mut tx, trigger, &created, req.rescheduled_from.as_ref()).await?;
+    if let (Some(response), Some(event_type)) = (req.routing_form_response_id, created.event_type_id) {
+        routing_forms::submit::link_booking(&mut tx, response, &created.uid, event_type).await?;
+    }
     let change = match (&req.rescheduled_from, created.status.as_str()) {
         // A new time that needs the host's approval is a new request (same invite UID once confirmed).
         (_, "pending") => BookingChange::Requested,

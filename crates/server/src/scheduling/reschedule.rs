@@ -101,6 +101,7 @@ pub async fn reschedule(
         reservation_uid,
         rescheduling_reason: reason.clone(),
         private_link: None,
+        routing_form_response_id: None,
     };
     let created = booking::create(db, mailer, &hosted, request).await?;
     if reason.is_some() || by.is_some() {

@@ -12,6 +12,7 @@ mod app;
 pub mod assets;
 mod booker;
 mod confirm_email;
+mod forms;
 mod limited;
 mod pages;
 mod reset;
@@ -40,10 +41,12 @@ macro_rules! csp {
 }
 
 pub fn router() -> Router<AppState> {
-    let booking_pages = booker::router().layer(SetResponseHeaderLayer::overriding(
-        HeaderName::from_static("content-security-policy"),
-        HeaderValue::from_static(csp!("*")),
-    ));
+    let booking_pages = booker::router()
+        .merge(forms::router())
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("content-security-policy"),
+            HeaderValue::from_static(csp!("*")),
+        ));
     Router::new()
         .merge(account_pages())
         .merge(booking_pages)

@@ -19,7 +19,7 @@ mod trigger;
 mod worker;
 
 pub use delivery::{DeliveryOutcome, WebhookWorker, deliver_one};
-pub use queue::{EnqueueError, enqueue, enqueue_booking_event};
+pub use queue::{EnqueueError, enqueue, enqueue_booking_event, enqueue_form_event};
 pub use secret::{open_secret, reseal_secret, seal_secret};
 pub use settings::{RetryPolicy, WebhookSettings};
 pub use signature::{NO_SECRET_SIGNATURE, sign};

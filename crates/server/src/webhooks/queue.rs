@@ -3,10 +3,13 @@
 
 use super::Trigger;
 use super::payload::{BookingPayload, render_body};
+use crate::time_text::utc_iso;
+use convene_core::template;
 use convene_store::bookings::BookingRecord;
 use convene_store::webhooks::{self, WebhookRecord, deliveries};
 use convene_store::{StoreError, Tx};
 use jiff::Timestamp;
+use serde_json::{Map, Value, json};
 
 /// Why deliveries could not be queued. The booking change they belong to fails with them.
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +49,33 @@ pub async fn enqueue(
 ) -> Result<usize, EnqueueError> {
     let listeners = listeners(tx, host_user_id, event_type_id, trigger).await?;
     queue_for(tx, &listeners, trigger, payload).await
+}
+
+/// Queues `trigger` (a routing form's) with `payload` for the active webhooks of the form's owner that subscribed to
+/// it; returns how many deliveries were queued. A webhook's own template is filled from the payload's fields.
+pub async fn enqueue_form_event(
+    tx: &mut Tx,
+    owner_user_id: i64,
+    trigger: Trigger,
+    payload: &Map<String, Value>,
+) -> Result<usize, EnqueueError> {
+    let listeners = listeners(tx, owner_user_id, None, trigger).await?;
+    let now = Timestamp::now();
+    let created_at = utc_iso(now);
+    for webhook in &listeners {
+        let body = match webhook.payload_template.as_deref() {
+            None => json!({"triggerEvent": trigger.as_str(), "createdAt": created_at, "payload": payload}).to_string(),
+            Some(custom) => {
+                let mut vars = payload.clone();
+                vars.insert("triggerEvent".into(), Value::from(trigger.as_str()));
+                vars.insert("createdAt".into(), Value::from(created_at.clone()));
+                template::render(custom, &Value::Object(vars))
+            }
+        };
+        let id = deliveries::enqueue(tx, webhook.id, trigger.as_str(), &body, now.as_millisecond()).await?;
+        tracing::debug!(delivery_id = id, webhook_id = webhook.id, %trigger, "webhook delivery queued");
+    }
+    Ok(listeners.len())
 }
 
 async fn listeners(

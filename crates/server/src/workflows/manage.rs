@@ -121,3 +121,14 @@ pub async fn delete(db: &Db, team_id: i64, id: i64) -> Result<Workflow, Workflow
     tx.commit().await?;
     Ok(current)
 }
+
+/// Deletes a team, cancelling first what its workflows planned and did not send yet: deleting the workflows with
+/// the team would otherwise orphan their reminders, still queued. One transaction: both happen or neither.
+pub async fn delete_team(db: &Db, team_id: i64) -> Result<bool, WorkflowError> {
+    let now = Timestamp::now().as_millisecond();
+    let mut tx = db.begin().await?;
+    store::cancel_pending(&mut tx, ReminderScope::Team(team_id), now).await?;
+    let deleted = convene_store::teams::delete(&mut tx, convene_core::TeamId(team_id)).await?;
+    tx.commit().await?;
+    Ok(deleted)
+}

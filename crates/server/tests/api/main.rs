@@ -29,6 +29,8 @@ mod rate_limit;
 mod readiness;
 mod reservations;
 mod role_matrix;
+mod routing_forms;
+mod routing_forms_browser;
 mod scheduling;
 mod sender_caps;
 mod shapes;

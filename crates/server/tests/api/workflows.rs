@@ -312,6 +312,22 @@ async fn editing_a_workflow_plans_its_reminders_again_and_deleting_cancels_them(
 }
 
 #[tokio::test]
+async fn deleting_a_team_cancels_its_workflows_pending_reminders() {
+    let t = Team::start(false).await;
+    t.create(t.reminder(24)).await;
+    t.book("2030-01-07T10:00:00Z", "ada@example.test").await;
+    assert_eq!(t.pending().await.len(), 2);
+
+    t.app()
+        .delete(&format!("/v2/organizations/{}/teams/{}", t.org, t.team), &t.owner.key)
+        .await
+        .expect_success(StatusCode::OK);
+    assert!(t.pending().await.is_empty(), "{:?}", t.pending().await);
+    let due = t.rig.run_at(ms("2030-01-06T10:00:00Z")).await;
+    assert!(due.iter().all(|p| p.kind != KIND), "{due:?}");
+}
+
+#[tokio::test]
 async fn reminders_due_when_a_worker_died_holding_them_are_sent_once() {
     let t = Team::start(false).await;
     t.create(t.reminder(24)).await;

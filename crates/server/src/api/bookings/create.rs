@@ -43,6 +43,16 @@ pub struct CreateBookingInput {
     /// Our addition: the uid of the caller's own slot reservation, which then doesn't block the
     /// booking (and is released by it). Without it a held slot is taken, as for anyone else.
     pub reservation_uid: Option<String>,
+    /// The routing form response the booking follows (`routing.responseId`; `teamMemberIds` is not used yet).
+    pub routing: Option<RoutingInput>,
+}
+
+/// `Routing`: what a routing form answered. Its `teamMemberIds` are accepted and not used (no round-robin routing
+/// yet), so they are not read.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RoutingInput {
+    pub response_id: Option<i64>,
 }
 
 /// Create a booking (public, as in Cal.com): `accepted`, or `pending` when the event type
@@ -102,6 +112,7 @@ pub(super) async fn create_booking(
         reservation_uid: input.reservation_uid,
         rescheduling_reason: None,
         private_link: None,
+        routing_form_response_id: input.routing.as_ref().and_then(|r| r.response_id),
     };
     let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
     let out = output(&state.db, &created).await?;

@@ -477,6 +477,7 @@ pub async fn submit(
         reservation_uid: params.get("hold").map(str::to_owned),
         rescheduling_reason: None,
         private_link: params.get("privateLink").map(str::to_owned),
+        routing_form_response_id: params.get("routingFormResponseId").and_then(|id| id.parse().ok()),
     };
     let outcome = booking::create(&state.db, &state.mailer, &step.hosted, request).await;
     match outcome {

@@ -10,7 +10,9 @@ const PREFILL: [&str; 4] = ["name", "email", "notes", "guests"];
 /// The booker's own settings, kept on every link and form.
 /// `embed` (the namespace of Cal.com's embed, possibly empty) keeps the pages speaking to the embedding page.
 /// `privateLink` lets the steps after a private link's booker book its (possibly hidden) event type.
-const SETTINGS: [&str; 8] = [
+/// `routingFormResponseId` records the booking on the routing form response that led to the booker.
+const SETTINGS: [&str; 9] = [
+    "routingFormResponseId",
     "lang",
     "tz",
     "clock",

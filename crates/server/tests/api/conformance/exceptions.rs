@@ -273,6 +273,54 @@ pub static EXCEPTIONS: &[Exception] = &[
              Cal.com sends ISO 8601 strings and a boolean",
         ),
     },
+    Exception {
+        operations: &[
+            "GET /v2/organizations/{orgId}/routing-forms",
+            "GET /v2/organizations/{orgId}/teams/{teamId}/routing-forms",
+        ],
+        pointers: &["/data/*/fields", "/data/*/routes"],
+        expecting: "or object",
+        why: ReferenceWrong(
+            "RoutingFormOutput types `fields` and `routes` as objects; Cal.com stores and returns both as JSON \
+             arrays (a form's questions and its ordered routes)",
+        ),
+    },
+    Exception {
+        operations: &[
+            "POST /v2/organizations/{orgId}/routing-forms/{routingFormId}/responses",
+            "POST /v2/routing-forms/{routingFormId}/calculate-slots",
+        ],
+        pointers: &["/data/slots"],
+        expecting: "more than one",
+        why: ReferenceWrong(
+            "`slots` is a oneOf of SlotsOutput_2024_09_04 and RangeSlotsOutput_2024_09_04, both empty objects, so \
+             every value matches both and no value satisfies oneOf; convene sends the slots as GET /v2/slots does",
+        ),
+    },
+    Exception {
+        operations: &[
+            "GET /v2/organizations/{orgId}/routing-forms/{routingFormId}/responses",
+            "GET /v2/organizations/{orgId}/teams/{teamId}/routing-forms/{routingFormId}/responses",
+        ],
+        pointers: &["/data"],
+        expecting: "type object",
+        why: ReferenceWrong(
+            "GetRoutingFormResponsesOutput declares `data` as one RoutingFormResponseOutput, yet the operation \
+             lists responses (with skip/take); Cal.com answers an array of them",
+        ),
+    },
+    Exception {
+        operations: &[
+            "PATCH /v2/organizations/{orgId}/routing-forms/{routingFormId}/responses/{responseId}",
+            "PATCH /v2/organizations/{orgId}/teams/{teamId}/routing-forms/{routingFormId}/responses/{responseId}",
+        ],
+        pointers: &["/data/routedToBookingUid"],
+        expecting: "",
+        why: ReferenceWrong(
+            "RoutingFormResponseOutput requires `routedToBookingUid` as a string; a response no booking followed \
+             has none, and Cal.com sends null",
+        ),
+    },
 ];
 
 #[cfg(test)]

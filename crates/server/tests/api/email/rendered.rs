@@ -325,6 +325,36 @@ async fn workflow_email_matches_its_snapshot() {
     assert_snapshots(&mails, &[]);
 }
 
+/// A routing form's response, as the form's owner gets it: the answers by label (choices by their label) and
+/// where the response was sent, replying to the visitor.
+#[tokio::test]
+async fn routing_form_response_email_matches_its_snapshot() {
+    use convene_store::outbox::{self, Filter, Scope};
+    let t = crate::routing_forms::Rig::start().await;
+    let form = t.create_form().await;
+    t.respond(
+        &form,
+        json!({"name": "Ada <Lovelace>", "email": "ada@example.test", "Company size": 250, "Topic": "Sales",
+               "Tools": ["Alpha", "Beta"], "notes": "Two lines,\nplease", "Phone": "+44 20 7946 0958"}),
+    )
+    .await;
+    let filter = Filter {
+        kind: Some(EmailKind::RoutingFormResponse.as_str().to_owned()),
+        ..Filter::default()
+    };
+    let row = outbox::list(&t.app().db, Scope::Organization(t.org), &filter, 1)
+        .await
+        .expect("outbox")
+        .remove(0);
+    let before = t.rig.platform.messages().len();
+    let sent = t.rig.run().await;
+    let arrived = t.rig.platform.wait_for_messages(before + sent.len(), WAIT).await;
+    let received = crate::helpers::email::find_received(&arrived, &row.message_id).clone();
+    let mut mails = BTreeMap::new();
+    mails.insert(EmailKind::RoutingFormResponse.as_str().to_owned(), received);
+    assert_snapshots(&mails, &[]);
+}
+
 /// Each kind of email has a reviewed snapshot, so a new kind cannot go without one.
 #[test]
 fn every_kind_of_email_has_a_snapshot() {

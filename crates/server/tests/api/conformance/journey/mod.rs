@@ -6,6 +6,7 @@
 mod accounts;
 mod bookings;
 mod organizations;
+mod routing_forms;
 mod scheduling;
 mod webhooks;
 mod workflows;
@@ -82,6 +83,7 @@ pub async fn run(app: &TestApp) -> Vec<Exchange> {
     organizations::run(&mut journey).await;
     webhooks::run(&mut journey).await;
     workflows::run(&mut journey).await;
+    routing_forms::run(&mut journey).await;
     journey.rec.exchanges
 }
 
