@@ -28,6 +28,7 @@ mod slots;
 mod smtp_configurations;
 mod team_event_types;
 mod team_input;
+mod teams;
 pub mod version;
 mod webhooks;
 mod workflows;
@@ -83,6 +84,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(private_links::router())
         .merge(out_of_office::router())
         .merge(team_event_types::router())
+        .merge(teams::router())
         .merge(workflows::router())
         .merge(webhooks::router())
         .merge(email_deliveries::router())

@@ -55,6 +55,18 @@ impl From<&ScheduleRecord> for ScheduleOutput {
     }
 }
 
+/// The schedules of a team's (or an organization's) accepted members, paginated, in the current shapes: the
+/// caller's access was checked by the route.
+pub(super) async fn of_team_members(
+    state: &AppState,
+    access: &crate::tenancy::access::TeamAccess,
+    q: &super::extract::QueryPairs,
+) -> Result<Response, ApiError> {
+    let paging = super::extract::Paging::from_query(q, 250, 1000)?;
+    let list = schedules::list_for_members(&state.db, access.team_id(), paging.skip, paging.take).await?;
+    Ok(envelope::ok(list.iter().map(ScheduleOutput::from).collect::<Vec<_>>()))
+}
+
 /// Get all my schedules.
 #[utoipa::path(get, path = "/v2/schedules", tag = "Schedules", security(("bearer" = [])),
     params(("cal-api-version" = String, Header, description = "2024-06-11; another version or none gets the 2024-04-15 shapes")),

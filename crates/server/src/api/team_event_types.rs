@@ -1,5 +1,6 @@
 //! `/v2/organizations/{orgId}/teams/{teamId}/event-types`: event types hosted by several team
-//! members, COLLECTIVE (everyone attends) or ROUND_ROBIN (one free host per booking).
+//! members, COLLECTIVE (everyone attends) or ROUND_ROBIN (one free host per booking). The same operations
+//! serve `/v2/teams/{teamId}/event-types` (teams outside organizations, routed in [`super::teams`]).
 
 use super::ApiError;
 use super::auth::ApiUser;
@@ -7,10 +8,10 @@ use super::envelope::{self, Envelope};
 use super::event_types::{EventTypeInput, EventTypeOutput, merged_fields};
 use super::extract::{ApiJson, PathIds, from_value, split_off};
 use crate::state::AppState;
-use crate::tenancy::access::OrgAccess;
+use crate::tenancy::access::{AccessError, TeamAccess};
 use axum::extract::State;
 use axum::response::Response;
-use convene_core::{Role, TeamId, UserId};
+use convene_core::{TeamId, UserId};
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::memberships;
 use convene_store::teams::{self, TeamRecord};
@@ -193,25 +194,31 @@ pub(super) async fn output(state: &AppState, record: &EventTypeRecord) -> Result
     })
 }
 
-/// The organization's team, and whether the caller may manage it.
+/// The team in the path (inside the organization of `orgId`, or outside organizations when the path has
+/// none), and whether the caller may manage it. Any accepted member of an organization reads its teams'
+/// event types; a team outside organizations is read by its members.
 async fn team(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<(TeamRecord, bool), ApiError> {
-    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
-    let team = access.team(&state.db, ids.id("teamId")?).await?;
-    let manages = access
-        .team_role(&state.db, &caller.user, &team)
-        .await?
-        .is_some_and(Role::can_manage);
-    Ok((team, manages))
+    let access = TeamAccess::load(&state.db, &caller.user, ids.optional_id("orgId")?, ids.id("teamId")?).await?;
+    let manages = access.require_manager().is_ok();
+    Ok((access.team, manages))
 }
 
 fn require_manager(manages: bool) -> Result<(), ApiError> {
     if manages {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
-            "This requires the ADMIN or OWNER role in the organization or the team",
-        ))
+        Err(AccessError::NotTeamAdmin.into())
     }
+}
+
+/// The team event type in the path, and whether the caller manages its team (the team event-type webhooks).
+pub(super) async fn team_event_type(
+    state: &AppState,
+    caller: &ApiUser,
+    ids: &PathIds,
+) -> Result<(EventTypeRecord, bool), ApiError> {
+    let (team, manages) = team(state, caller, ids).await?;
+    Ok((event_of(state, &team, ids).await?, manages))
 }
 
 async fn event_of(state: &AppState, team: &TeamRecord, ids: &PathIds) -> Result<EventTypeRecord, ApiError> {
@@ -225,7 +232,7 @@ async fn event_of(state: &AppState, team: &TeamRecord, ids: &PathIds) -> Result<
 #[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
     params(("orgId" = i64, Path), ("teamId" = i64, Path)), responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_team_event_types(
+pub(super) async fn list_team_event_types(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -243,7 +250,7 @@ async fn list_team_event_types(
     params(("orgId" = i64, Path), ("teamId" = i64, Path)), request_body = EventTypeInput,
     responses((status = 201, body = Envelope<TeamEventTypeOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn create_team_event_type(
+pub(super) async fn create_team_event_type(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -274,7 +281,7 @@ async fn create_team_event_type(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)),
     responses((status = 200, body = Envelope<TeamEventTypeOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn get_team_event_type(
+pub(super) async fn get_team_event_type(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -289,7 +296,7 @@ async fn get_team_event_type(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)), request_body = EventTypeInput,
     responses((status = 200, body = Envelope<TeamEventTypeOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn update_team_event_type(
+pub(super) async fn update_team_event_type(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -323,7 +330,7 @@ async fn update_team_event_type(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)),
     responses((status = 200, body = Envelope<TeamEventTypeOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn delete_team_event_type(
+pub(super) async fn delete_team_event_type(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,

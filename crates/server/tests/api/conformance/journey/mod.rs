@@ -7,6 +7,7 @@ mod accounts;
 mod bookings;
 mod organizations;
 mod scheduling;
+mod teams;
 mod webhooks;
 mod workflows;
 
@@ -80,6 +81,7 @@ pub async fn run(app: &TestApp) -> Vec<Exchange> {
     scheduling::run(&mut journey).await;
     bookings::run(&mut journey).await;
     organizations::run(&mut journey).await;
+    teams::run(&mut journey).await;
     webhooks::run(&mut journey).await;
     workflows::run(&mut journey).await;
     journey.rec.exchanges
