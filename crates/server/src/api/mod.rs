@@ -17,6 +17,7 @@ mod legacy;
 mod me;
 mod memberships;
 mod notification_preferences;
+mod org_schedules;
 mod org_teams;
 mod org_users;
 mod out_of_office;
@@ -85,6 +86,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(out_of_office::router())
         .merge(team_event_types::router())
         .merge(teams::router())
+        .merge(org_schedules::router())
         .merge(workflows::router())
         .merge(webhooks::router())
         .merge(email_deliveries::router())

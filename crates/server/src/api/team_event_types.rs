@@ -6,9 +6,9 @@ use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::event_types::{EventTypeInput, EventTypeOutput, merged_fields};
-use super::extract::{ApiJson, PathIds, from_value, split_off};
+use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value, split_off};
 use crate::state::AppState;
-use crate::tenancy::access::{AccessError, TeamAccess};
+use crate::tenancy::access::{AccessError, OrgAccess, TeamAccess};
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{TeamId, UserId};
@@ -23,6 +23,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(list_org_team_event_types))
         .routes(routes!(list_team_event_types, create_team_event_type))
         .routes(routes!(
             get_team_event_type,
@@ -226,6 +227,26 @@ async fn event_of(state: &AppState, team: &TeamRecord, ids: &PathIds) -> Result<
         .await?
         .filter(|e| e.team_id == Some(team.id))
         .ok_or_else(|| ApiError::not_found("Event type"))
+}
+
+/// The event types of every team in the organization (ADMIN or OWNER), paginated.
+#[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/event-types", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
+    responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn list_org_team_event_types(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    let access = OrgAccess::load_admin(&state.db, &caller.user, ids.id("orgId")?).await?;
+    let paging = Paging::from_query(&q, 250, 1000)?;
+    let mut out = Vec::new();
+    for record in event_types::list_for_org_teams(&state.db, access.org_id(), paging.skip, paging.take).await? {
+        out.push(output(&state, &record).await?);
+    }
+    Ok(envelope::ok(out))
 }
 
 /// A team's event types (any member of the organization).

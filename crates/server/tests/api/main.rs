@@ -36,6 +36,7 @@ mod slots;
 mod slots_bounds;
 mod team_events;
 mod teams;
+mod teams_org_wide;
 mod teams_outside_orgs;
 mod versions;
 mod web_a11y;

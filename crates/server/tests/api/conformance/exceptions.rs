@@ -77,6 +77,13 @@ const SCHEDULE_ANSWERS: &[&str] = &[
     "GET /v2/schedules/{scheduleId}",
     "PATCH /v2/schedules/{scheduleId}",
     "GET /v2/teams/{teamId}/schedules",
+    "GET /v2/organizations/{orgId}/schedules",
+    "POST /v2/organizations/{orgId}/users/{userId}/schedules",
+    "GET /v2/organizations/{orgId}/users/{userId}/schedules",
+    "GET /v2/organizations/{orgId}/users/{userId}/schedules/{scheduleId}",
+    "PATCH /v2/organizations/{orgId}/users/{userId}/schedules/{scheduleId}",
+    "GET /v2/organizations/{orgId}/teams/{teamId}/schedules",
+    "GET /v2/organizations/{orgId}/teams/{teamId}/users/{userId}/schedules",
 ];
 const SCHEDULE_POINTERS: &[&str] = &[
     "/data/availability/*/days",
@@ -105,6 +112,7 @@ const TEAM_EVENT_TYPE_ANSWERS: &[&str] = &[
     "GET /v2/teams/{teamId}/event-types",
     "GET /v2/teams/{teamId}/event-types/{eventTypeId}",
     "PATCH /v2/teams/{teamId}/event-types/{eventTypeId}",
+    "GET /v2/organizations/{orgId}/teams/event-types",
 ];
 const ANY_EVENT_TYPE_ANSWERS: &[&str] = &[
     "POST /v2/event-types",
@@ -119,6 +127,7 @@ const ANY_EVENT_TYPE_ANSWERS: &[&str] = &[
     "GET /v2/teams/{teamId}/event-types",
     "GET /v2/teams/{teamId}/event-types/{eventTypeId}",
     "PATCH /v2/teams/{teamId}/event-types/{eventTypeId}",
+    "GET /v2/organizations/{orgId}/teams/event-types",
 ];
 const WEBHOOK_ANSWERS: &[&str] = &[
     "POST /v2/webhooks",

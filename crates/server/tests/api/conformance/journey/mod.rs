@@ -5,6 +5,7 @@
 
 mod accounts;
 mod bookings;
+mod org_wide;
 mod organizations;
 mod scheduling;
 mod teams;
@@ -82,6 +83,7 @@ pub async fn run(app: &TestApp) -> Vec<Exchange> {
     bookings::run(&mut journey).await;
     organizations::run(&mut journey).await;
     teams::run(&mut journey).await;
+    org_wide::run(&mut journey).await;
     webhooks::run(&mut journey).await;
     workflows::run(&mut journey).await;
     journey.rec.exchanges
