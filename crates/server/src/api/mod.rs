@@ -20,6 +20,7 @@ mod notification_preferences;
 mod org_schedules;
 mod org_teams;
 mod org_users;
+mod org_webhooks;
 mod out_of_office;
 mod private_links;
 mod profile_input;
@@ -87,6 +88,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(team_event_types::router())
         .merge(teams::router())
         .merge(org_schedules::router())
+        .merge(org_webhooks::router())
         .merge(workflows::router())
         .merge(webhooks::router())
         .merge(email_deliveries::router())

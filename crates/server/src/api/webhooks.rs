@@ -180,7 +180,11 @@ fn merge(
 }
 
 /// Inserts a webhook and seals its secret, which binds the new row's id, in one transaction.
-async fn insert(state: &AppState, owner: WebhookOwner, input: WebhookInput) -> Result<WebhookRecord, ApiError> {
+pub(super) async fn insert(
+    state: &AppState,
+    owner: WebhookOwner,
+    input: WebhookInput,
+) -> Result<WebhookRecord, ApiError> {
     let (fields, secret) = merge(state, input, None)?;
     let mut tx = state.db.begin().await?;
     let created = webhooks::insert(&mut tx, owner, &fields).await?;
@@ -189,7 +193,11 @@ async fn insert(state: &AppState, owner: WebhookOwner, input: WebhookInput) -> R
     Ok(created)
 }
 
-async fn update(state: &AppState, stored: &WebhookRecord, input: WebhookInput) -> Result<WebhookRecord, ApiError> {
+pub(super) async fn update(
+    state: &AppState,
+    stored: &WebhookRecord,
+    input: WebhookInput,
+) -> Result<WebhookRecord, ApiError> {
     let (fields, secret) = merge(state, input, Some(stored))?;
     let mut tx = state.db.begin().await?;
     let updated = webhooks::update(&mut tx, stored.id, &fields)
@@ -218,7 +226,7 @@ async fn store_secret(
     Ok(())
 }
 
-async fn owned(state: &AppState, owner: WebhookOwner, ids: &PathIds) -> Result<WebhookRecord, ApiError> {
+pub(super) async fn owned(state: &AppState, owner: WebhookOwner, ids: &PathIds) -> Result<WebhookRecord, ApiError> {
     webhooks::find_owned(&state.db, owner, ids.id("webhookId")?)
         .await?
         .ok_or_else(|| ApiError::not_found("Webhook"))

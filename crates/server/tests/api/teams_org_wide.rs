@@ -371,3 +371,101 @@ async fn organization_bookings_cover_members_and_teams_and_stay_inside_the_organ
     .expect_success(StatusCode::OK);
     assert_eq!(uids(&app.get(&team_path, &o.member.key).await), vec![by_team]);
 }
+
+#[tokio::test]
+async fn organization_webhooks_are_managed_by_admins_and_hear_members_and_teams_bookings() {
+    let app = TestApp::spawn().await;
+    let o = org(&app).await;
+    let outsider = app.user("outsider@else.test").await;
+    let receiver = crate::webhooks::receiver::Receiver::start().await;
+    let base = format!("/v2/organizations/{}/webhooks", o.id);
+    let body = json!({ "subscriberUrl": receiver.url(), "triggers": ["BOOKING_CREATED"], "active": true,
+        "secret": "an-organization-wide-shared-secret" });
+    app.post(&base, &o.member.key, body.clone())
+        .await
+        .expect_error(StatusCode::FORBIDDEN);
+    app.post(&base, &outsider.key, body.clone())
+        .await
+        .expect_error(StatusCode::FORBIDDEN);
+    app.post(
+        &base,
+        &o.admin.key,
+        json!({ "subscriberUrl": "not a url", "triggers": ["BOOKING_CREATED"], "active": true }),
+    )
+    .await
+    .expect_field_error("subscriberUrl");
+    let created = app.post(&base, &o.admin.key, body.clone()).await;
+    let created = created.expect_success(StatusCode::CREATED).clone();
+    assert_eq!(created["teamId"], o.id);
+    assert!(created.get("secret").is_none(), "the secret is write-only: {created}");
+    app.post(&base, &o.owner.key, body)
+        .await
+        .expect_error(StatusCode::CONFLICT);
+    let one = format!("{base}/{}", created["id"]);
+    assert_eq!(
+        app.get(&base, &o.owner.key)
+            .await
+            .expect_success(StatusCode::OK)
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    app.get(&one, &o.member.key).await.expect_error(StatusCode::FORBIDDEN);
+    // Another organization's admin doesn't reach it, nor through their own organization.
+    let (other, other_owner) = app.organization("other").await;
+    app.get(&one, &other_owner.key)
+        .await
+        .expect_error(StatusCode::FORBIDDEN);
+    app.get(
+        &format!("/v2/organizations/{other}/webhooks/{}", created["id"]),
+        &other_owner.key,
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND);
+
+    // It hears the bookings of members and of the organization's teams, and nobody else's.
+    let team_event = app
+        .post(
+            &format!("/v2/organizations/{}/teams/{}/event-types", o.id, o.team),
+            &o.owner.key,
+            json!({ "title": "Crew call", "slug": "crew-call", "lengthInMinutes": 30, "schedulingType": "roundRobin",
+                "hosts": [{ "userId": o.member.id }] }),
+        )
+        .await;
+    let team_event = team_event.expect_success(StatusCode::CREATED)["id"]
+        .as_i64()
+        .expect("id");
+    let admin_event = personal_event(&app, &o.admin, "admin-chat").await;
+    let outside_event = personal_event(&app, &outsider, "outside-chat").await;
+    let mut expected = vec![
+        book(&app, team_event, "2030-01-07T10:00:00Z", "a@example.test").await,
+        book(&app, admin_event, "2030-01-07T11:00:00Z", "b@example.test").await,
+    ];
+    book(&app, outside_event, "2030-01-07T12:00:00Z", "c@example.test").await;
+    while convene_server::webhooks::deliver_one(&app.state, convene_store::now_ms())
+        .await
+        .expect("queue reachable")
+        .is_some()
+    {}
+    let received = receiver.received();
+    assert!(
+        received
+            .iter()
+            .all(|r| r.signed_with("an-organization-wide-shared-secret"))
+    );
+    let mut uids: Vec<String> = received
+        .iter()
+        .map(|r| r.json()["payload"]["uid"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    uids.sort();
+    expected.sort();
+    assert_eq!(uids, expected);
+
+    let off = app.patch(&one, &o.admin.key, json!({ "active": false })).await;
+    assert_eq!(off.expect_success(StatusCode::OK)["active"], false);
+    app.delete(&one, &o.member.key)
+        .await
+        .expect_error(StatusCode::FORBIDDEN);
+    app.delete(&one, &o.admin.key).await.expect_success(StatusCode::OK);
+    app.get(&one, &o.admin.key).await.expect_error(StatusCode::NOT_FOUND);
+}

@@ -42,5 +42,35 @@ ALTER TABLE teams_rebuilt RENAME TO teams;
 -- teams inside an organization are unique within it.
 CREATE UNIQUE INDEX teams_org_slug_key ON teams (slug) WHERE parent_id IS NULL;
 CREATE UNIQUE INDEX teams_team_slug_key ON teams (parent_id, slug) WHERE parent_id IS NOT NULL;
+-- Organization webhooks (`/v2/organizations/{orgId}/webhooks`): a subscription may belong to an organization,
+-- and hears about the bookings of its members and of its teams' event types. The owner CHECK changes, so this
+-- table is rebuilt the same way.
+CREATE TABLE webhooks_rebuilt (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id          INTEGER REFERENCES users (id) ON DELETE CASCADE,
+    event_type_id    INTEGER REFERENCES event_types (id) ON DELETE CASCADE,
+    organization_id  INTEGER REFERENCES teams (id) ON DELETE CASCADE,
+    subscriber_url   TEXT NOT NULL,
+    triggers         TEXT NOT NULL,
+    active           INTEGER NOT NULL,
+    payload_template TEXT,
+    secret_sealed    TEXT,
+    version          TEXT NOT NULL,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    CHECK ((user_id IS NOT NULL) + (event_type_id IS NOT NULL) + (organization_id IS NOT NULL) = 1)
+);
+INSERT INTO webhooks_rebuilt (id, user_id, event_type_id, organization_id, subscriber_url, triggers, active,
+    payload_template, secret_sealed, version, created_at, updated_at)
+SELECT id, user_id, event_type_id, NULL, subscriber_url, triggers, active, payload_template, secret_sealed, version,
+    created_at, updated_at
+FROM webhooks;
+DROP TABLE webhooks;
+ALTER TABLE webhooks_rebuilt RENAME TO webhooks;
+CREATE UNIQUE INDEX webhooks_user_url ON webhooks (user_id, subscriber_url) WHERE user_id IS NOT NULL;
+CREATE UNIQUE INDEX webhooks_event_type_url ON webhooks (event_type_id, subscriber_url) WHERE event_type_id IS NOT NULL;
+CREATE UNIQUE INDEX webhooks_organization_url ON webhooks (organization_id, subscriber_url)
+    WHERE organization_id IS NOT NULL;
+PRAGMA foreign_key_check;
 COMMIT;
 PRAGMA foreign_keys = ON;

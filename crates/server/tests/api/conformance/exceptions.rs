@@ -145,6 +145,11 @@ const WEBHOOK_ANSWERS: &[&str] = &[
     "GET /v2/teams/{teamId}/event-types/{eventTypeId}/webhooks/{webhookId}",
     "PATCH /v2/teams/{teamId}/event-types/{eventTypeId}/webhooks/{webhookId}",
     "DELETE /v2/teams/{teamId}/event-types/{eventTypeId}/webhooks/{webhookId}",
+    "POST /v2/organizations/{orgId}/webhooks",
+    "GET /v2/organizations/{orgId}/webhooks",
+    "GET /v2/organizations/{orgId}/webhooks/{webhookId}",
+    "PATCH /v2/organizations/{orgId}/webhooks/{webhookId}",
+    "DELETE /v2/organizations/{orgId}/webhooks/{webhookId}",
 ];
 
 /// Every accepted difference, grouped by cause: first the reference's defects, then convene's.

@@ -7,6 +7,7 @@ use serde_json::json;
 
 pub async fn run(j: &mut Journey<'_>) {
     schedules(j).await;
+    webhooks(j).await;
     let key = j.host_key.clone();
     let org = j.org;
     j.ok(
@@ -108,4 +109,38 @@ async fn schedules(j: &mut Journey<'_>) {
         StatusCode::OK,
     )
     .await;
+}
+
+async fn webhooks(j: &mut Journey<'_>) {
+    let key = j.host_key.clone();
+    let base = format!("/v2/organizations/{}/webhooks", j.org);
+    let hook = j
+        .ok(
+            Method::POST,
+            &base,
+            &key,
+            Some(json!({
+                "subscriberUrl": "https://hooks.example.test/conformance-org",
+                "triggers": ["BOOKING_CREATED", "BOOKING_CANCELLED", "BOOKING_RESCHEDULED"],
+                "active": true,
+                "payloadTemplate": "{\"event\": \"{{triggerEvent}}\", \"title\": \"{{title}}\"}",
+                "secret": "an-organization-wide-shared-secret"
+            })),
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+    j.ok(Method::GET, &base, &key, None, None, StatusCode::OK).await;
+    let one = format!("{base}/{}", id(&hook));
+    j.ok(Method::GET, &one, &key, None, None, StatusCode::OK).await;
+    j.ok(
+        Method::PATCH,
+        &one,
+        &key,
+        Some(json!({ "triggers": ["BOOKING_CREATED"], "active": false })),
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    j.ok(Method::DELETE, &one, &key, None, None, StatusCode::OK).await;
 }
