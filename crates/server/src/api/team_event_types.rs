@@ -249,19 +249,38 @@ async fn list_org_team_event_types(
     Ok(envelope::ok(out))
 }
 
-/// A team's event types (any member of the organization).
+/// A team's event types (any member of the organization), oldest first unless `sortCreatedAt=desc`; `eventSlug`
+/// picks one, `hostsLimit` shortens each `hosts` list.
 #[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
-    params(("orgId" = i64, Path), ("teamId" = i64, Path)), responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]
+    params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventSlug" = Option<String>, Query),
+        ("hostsLimit" = Option<i64>, Query), ("sortCreatedAt" = Option<String>, Query)), responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]
 #[tracing::instrument(skip_all)]
 pub(super) async fn list_team_event_types(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
+    q: QueryPairs,
 ) -> Result<Response, ApiError> {
     let (team, _) = team(&state, &caller, &ids).await?;
+    let slug = q.get("eventSlug");
+    let hosts_limit = q.int("hostsLimit", 1, 10_000)?;
+    let newest_first = match q.get("sortCreatedAt") {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(ApiError::field("sortCreatedAt", "must be 'asc' or 'desc'")),
+    };
+    let mut records = event_types::list_for_team(&state.db, team.team_id()).await?;
+    records.retain(|r| slug.is_none_or(|s| r.slug == s));
+    if newest_first {
+        records.reverse();
+    }
     let mut out = Vec::new();
-    for record in event_types::list_for_team(&state.db, team.team_id()).await? {
-        out.push(output(&state, &record).await?);
+    for record in records {
+        let mut one = output(&state, &record).await?;
+        if let Some(limit) = hosts_limit.and_then(|l| usize::try_from(l).ok()) {
+            one.hosts.truncate(limit);
+        }
+        out.push(one);
     }
     Ok(envelope::ok(out))
 }

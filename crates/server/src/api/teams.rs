@@ -168,12 +168,20 @@ async fn delete_membership(state: State<AppState>, caller: ApiUser, ids: PathIds
 
 // ---- event types ----
 
-/// A team's event types (its members).
+/// A team's event types (its members), oldest first unless `sortCreatedAt=desc`; `eventSlug` picks one,
+/// `hostsLimit` shortens each `hosts` list.
 #[utoipa::path(get, path = "/v2/teams/{teamId}/event-types", tag = "Teams / Event Types", security(("bearer" = [])),
-    params(("teamId" = i64, Path)), responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]
+    params(("teamId" = i64, Path), ("eventSlug" = Option<String>, Query), ("hostsLimit" = Option<i64>, Query),
+        ("sortCreatedAt" = Option<String>, Query)),
+    responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_event_types(state: State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
-    team_event_types::list_team_event_types(state, caller, ids).await
+async fn list_event_types(
+    state: State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    team_event_types::list_team_event_types(state, caller, ids, q).await
 }
 
 /// Create a team event type (its ADMINs and OWNERs).

@@ -200,6 +200,29 @@ async fn a_team_event_type_is_managed_booked_by_slug_and_has_webhooks() {
         app.get(&base, &member.key).await.expect_success(StatusCode::OK)[0]["id"],
         id
     );
+    let second = app
+        .post(
+            &base,
+            &owner.key,
+            json!({ "title": "Gig", "slug": "gig", "lengthInMinutes": 90, "schedulingType": "collective",
+                "hosts": [{ "userId": owner.id }, { "userId": member.id }] }),
+        )
+        .await;
+    let second = second.expect_success(StatusCode::CREATED)["id"].as_i64().expect("id");
+    let newest = app
+        .get(&format!("{base}?sortCreatedAt=desc&hostsLimit=1"), &member.key)
+        .await;
+    let newest = newest.expect_success(StatusCode::OK);
+    assert_eq!(newest[0]["id"], second);
+    assert_eq!(newest[0]["hosts"].as_array().map(Vec::len), Some(1));
+    let picked = app.get(&format!("{base}?eventSlug=rehearsal"), &member.key).await;
+    assert_eq!(picked.expect_success(StatusCode::OK).as_array().map(Vec::len), Some(1));
+    app.get(&format!("{base}?sortCreatedAt=sideways"), &member.key)
+        .await
+        .expect_field_error("sortCreatedAt");
+    app.get(&format!("{base}?hostsLimit=0"), &member.key)
+        .await
+        .expect_field_error("hostsLimit");
     assert_eq!(
         app.get(&one, &member.key).await.expect_success(StatusCode::OK)["slug"],
         "rehearsal"
