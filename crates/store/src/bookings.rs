@@ -287,6 +287,12 @@ pub struct BookingFilter {
     pub before_end: Option<i64>,
     pub after_created: Option<i64>,
     pub before_created: Option<i64>,
+    /// Bookings of an organization: hosted or co-hosted by one of its members, or of one of its teams' event types.
+    pub organization: Option<i64>,
+    /// Bookings of these teams' event types.
+    pub teams: Vec<i64>,
+    /// Bookings these users host or co-host.
+    pub hosts: Vec<i64>,
     /// ORDER BY clause from a fixed set (never user text).
     pub order: &'static str,
     pub take: i64,
@@ -370,6 +376,42 @@ macro_rules! push_filters {
                 sep.push_bind(*id);
             }
             $qb.push(")");
+        }
+        if let Some(org) = f.organization {
+            $qb.push(" AND (b.host_id IN (SELECT user_id FROM memberships WHERE team_id = ")
+                .push_bind(org)
+                .push(
+                    ") OR EXISTS (SELECT 1 FROM booking_hosts h JOIN memberships m ON m.user_id = h.user_id \
+                       WHERE h.booking_id = b.id AND m.team_id = ",
+                )
+                .push_bind(org)
+                .push(
+                    ") OR b.event_type_id IN (SELECT e.id FROM event_types e JOIN teams t ON t.id = e.team_id \
+                       WHERE t.parent_id = ",
+                )
+                .push_bind(org)
+                .push("))");
+        }
+        if !f.teams.is_empty() {
+            $qb.push(" AND b.event_type_id IN (SELECT id FROM event_types WHERE team_id IN (");
+            let mut sep = $qb.separated(", ");
+            for id in &f.teams {
+                sep.push_bind(*id);
+            }
+            $qb.push("))");
+        }
+        if !f.hosts.is_empty() {
+            $qb.push(" AND (b.host_id IN (");
+            let mut sep = $qb.separated(", ");
+            for id in &f.hosts {
+                sep.push_bind(*id);
+            }
+            $qb.push(") OR EXISTS (SELECT 1 FROM booking_hosts h WHERE h.booking_id = b.id AND h.user_id IN (");
+            let mut sep = $qb.separated(", ");
+            for id in &f.hosts {
+                sep.push_bind(*id);
+            }
+            $qb.push(")))");
         }
         for (value, sql) in [
             (f.after_start, " AND b.start_at >= "),

@@ -230,8 +230,29 @@ pub async fn list_for_team<'a>(exec: impl Into<Exec<'a>>, team: TeamId) -> Store
     )
 }
 
+/// Event types of every team inside `org`, by team then age, paginated.
+pub async fn list_for_org_teams<'a>(
+    exec: impl Into<Exec<'a>>,
+    org: TeamId,
+    skip: i64,
+    take: i64,
+) -> StoreResult<Vec<EventTypeRecord>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("e.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols} FROM event_types e JOIN teams t ON t.id = e.team_id WHERE t.parent_id = $1 \
+         ORDER BY e.team_id, e.id LIMIT $2 OFFSET $3"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, EventTypeRecord>(sqlx::AssertSqlSafe(sql)).bind(org.0).bind(take).bind(skip).fetch_all(&mut *c).await
+    })?)
+}
+
 /// A team event type by its team's slug and its own; `org_slug` narrows the team when several
-/// organizations have a team with that slug. Returns every match (the caller rejects ambiguity).
+/// organizations have a team with that slug (teams outside organizations match only without it). Returns every match (the caller rejects ambiguity).
 pub async fn find_by_team_slug<'a>(
     exec: impl Into<Exec<'a>>,
     org_slug: Option<&str>,
@@ -244,7 +265,7 @@ pub async fn find_by_team_slug<'a>(
         .collect::<Vec<_>>()
         .join(", ");
     let sql = format!(
-        "SELECT {cols} FROM event_types e JOIN teams t ON t.id = e.team_id JOIN teams o ON o.id = t.parent_id \
+        "SELECT {cols} FROM event_types e JOIN teams t ON t.id = e.team_id LEFT JOIN teams o ON o.id = t.parent_id \
          WHERE t.slug = $1 AND e.slug = $2 AND (o.slug = $3 OR $4)"
     );
     Ok(on_conn!(exec, c => {

@@ -2,7 +2,7 @@
 //! whole); their shape is the API's, validated before it gets here.
 
 use crate::{Exec, StoreResult, now_ms};
-use convene_core::UserId;
+use convene_core::{TeamId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -127,4 +127,32 @@ pub async fn delete<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: i64) -> Sto
         sqlx::query("DELETE FROM schedules WHERE id = $1 AND user_id = $2").bind(id).bind(user.0).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
     Ok(done == 1)
+}
+
+/// The schedules of every accepted member of `team` (a team, or an organization: its members), by member then
+/// id, paginated.
+pub async fn list_for_members<'a>(
+    exec: impl Into<Exec<'a>>,
+    team: TeamId,
+    skip: i64,
+    take: i64,
+) -> StoreResult<Vec<ScheduleRecord>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("s.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols} FROM schedules s JOIN memberships m ON m.user_id = s.user_id \
+         WHERE m.team_id = $1 AND m.accepted = $2 ORDER BY s.user_id, s.id LIMIT $3 OFFSET $4"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, ScheduleRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(team.0)
+            .bind(true)
+            .bind(take)
+            .bind(skip)
+            .fetch_all(&mut *c)
+            .await
+    })?)
 }

@@ -32,6 +32,11 @@ impl TeamRecord {
     pub fn team_id(&self) -> TeamId {
         TeamId(self.id)
     }
+
+    /// A team outside any organization (neither an organization nor inside one).
+    pub fn is_standalone(&self) -> bool {
+        self.parent_id.is_none() && !self.is_organization
+    }
 }
 
 const COLUMNS: &str = "id, parent_id, is_organization, name, slug, bio, logo_url, banner_url, brand_color, \
@@ -63,6 +68,21 @@ const SLUG_TAKEN: &str = "the slug is already taken";
 
 /// Inserts an organization (`parent = None`) or a team inside one. `name` and `slug` must be set.
 pub async fn insert<'a>(exec: impl Into<Exec<'a>>, parent: Option<TeamId>, f: &TeamFields) -> StoreResult<TeamRecord> {
+    insert_row(exec, parent, parent.is_none(), f).await
+}
+
+/// Inserts a team outside any organization (Cal.com's `/v2/teams`). `name` and `slug` must be set; the slug
+/// shares one space with organizations' slugs.
+pub async fn insert_standalone<'a>(exec: impl Into<Exec<'a>>, f: &TeamFields) -> StoreResult<TeamRecord> {
+    insert_row(exec, None, false, f).await
+}
+
+async fn insert_row<'a>(
+    exec: impl Into<Exec<'a>>,
+    parent: Option<TeamId>,
+    is_organization: bool,
+    f: &TeamFields,
+) -> StoreResult<TeamRecord> {
     let sql = format!(
         "INSERT INTO teams (parent_id, is_organization, name, slug, bio, logo_url, banner_url, brand_color, \
          dark_brand_color, theme, hide_branding, is_private, hide_book_a_team_member, time_zone, week_start, \
@@ -74,7 +94,7 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, parent: Option<TeamId>, f: &T
     on_conn!(exec, c => {
         sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql))
             .bind(parent.map(|p| p.0))
-            .bind(parent.is_none())
+            .bind(is_organization)
             .bind(f.name.as_deref().unwrap_or_default())
             .bind(f.slug.as_deref().unwrap_or_default())
             .bind(&f.bio)
@@ -145,12 +165,17 @@ pub async fn find_organization<'a>(exec: impl Into<Exec<'a>>, id: TeamId) -> Sto
     Ok(find(exec, id).await?.filter(|t| t.is_organization))
 }
 
-/// An organization by its slug (organization slugs are unique; team slugs only within their organization).
+/// An organization by its slug (organizations and teams outside them share one slug space; teams inside an
+/// organization have slugs of their own).
 pub async fn find_organization_by_slug<'a>(exec: impl Into<Exec<'a>>, slug: &str) -> StoreResult<Option<TeamRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM teams WHERE parent_id IS NULL AND slug = $1");
-    Ok(
-        on_conn!(exec, c => sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(&mut *c).await)?,
-    )
+    let found = on_conn!(exec, c => sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql)).bind(slug).fetch_optional(&mut *c).await)?;
+    Ok(found.filter(|t| t.is_organization))
+}
+
+/// A team outside any organization; `None` for organizations, teams inside one, and unknown ids.
+pub async fn find_standalone<'a>(exec: impl Into<Exec<'a>>, id: TeamId) -> StoreResult<Option<TeamRecord>> {
+    Ok(find(exec, id).await?.filter(TeamRecord::is_standalone))
 }
 
 /// A team inside `org`; `None` for teams of other organizations.
@@ -163,9 +188,9 @@ pub async fn find_in_organization<'a>(
 }
 
 pub async fn list_organizations<'a>(exec: impl Into<Exec<'a>>, skip: i64, take: i64) -> StoreResult<Vec<TeamRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM teams WHERE parent_id IS NULL ORDER BY id LIMIT $1 OFFSET $2");
+    let sql = format!("SELECT {COLUMNS} FROM teams WHERE is_organization = $3 ORDER BY id LIMIT $1 OFFSET $2");
     Ok(
-        on_conn!(exec, c => sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql)).bind(take).bind(skip).fetch_all(&mut *c).await)?,
+        on_conn!(exec, c => sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql)).bind(take).bind(skip).bind(true).fetch_all(&mut *c).await)?,
     )
 }
 
@@ -202,6 +227,33 @@ pub async fn list_teams_of_user<'a>(
         sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql))
             .bind(org.0)
             .bind(user.0)
+            .bind(take)
+            .bind(skip)
+            .fetch_all(&mut *c)
+            .await
+    })?)
+}
+
+/// Teams outside organizations that `user` is a member of (accepted or not), oldest first.
+pub async fn list_standalone_of_user<'a>(
+    exec: impl Into<Exec<'a>>,
+    user: UserId,
+    skip: i64,
+    take: i64,
+) -> StoreResult<Vec<TeamRecord>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {cols} FROM teams t JOIN memberships m ON m.team_id = t.id AND m.user_id = $1 \
+         WHERE t.parent_id IS NULL AND t.is_organization = $2 ORDER BY t.id LIMIT $3 OFFSET $4"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(user.0)
+            .bind(false)
             .bind(take)
             .bind(skip)
             .fetch_all(&mut *c)

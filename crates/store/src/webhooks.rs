@@ -12,6 +12,7 @@ pub struct WebhookRecord {
     pub id: i64,
     pub user_id: Option<i64>,
     pub event_type_id: Option<i64>,
+    pub organization_id: Option<i64>,
     pub subscriber_url: String,
     /// JSON array of trigger names.
     pub triggers: String,
@@ -23,14 +24,16 @@ pub struct WebhookRecord {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, user_id, event_type_id, subscriber_url, triggers, active, payload_template, secret_sealed, \
+const COLUMNS: &str = "id, user_id, event_type_id, organization_id, subscriber_url, triggers, active, payload_template, secret_sealed, \
      version, created_at, updated_at";
 
-/// Whose subscription it is: a user's (all bookings they host) or one event type's.
+/// Whose subscription it is: a user's (all bookings they host), one event type's, or an organization's (the
+/// bookings of its members and of its teams' event types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WebhookOwner {
     User(i64),
     EventType(i64),
+    Organization(i64),
 }
 
 impl WebhookOwner {
@@ -40,6 +43,7 @@ impl WebhookOwner {
         match self {
             WebhookOwner::User(id) => ("user_id", id),
             WebhookOwner::EventType(id) => ("event_type_id", id),
+            WebhookOwner::Organization(id) => ("organization_id", id),
         }
     }
 }
@@ -62,13 +66,15 @@ pub async fn insert<'a>(
     owner: WebhookOwner,
     f: &WebhookFields,
 ) -> StoreResult<WebhookRecord> {
-    let (user_id, event_type_id) = match owner {
-        WebhookOwner::User(id) => (Some(id), None),
-        WebhookOwner::EventType(id) => (None, Some(id)),
+    let (user_id, event_type_id, organization_id) = match owner {
+        WebhookOwner::User(id) => (Some(id), None, None),
+        WebhookOwner::EventType(id) => (None, Some(id), None),
+        WebhookOwner::Organization(id) => (None, None, Some(id)),
     };
     let sql = format!(
         "INSERT INTO webhooks (user_id, event_type_id, subscriber_url, triggers, active, payload_template, version, \
-         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING {COLUMNS}"
+         created_at, updated_at, organization_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) \
+         RETURNING {COLUMNS}"
     );
     on_conn!(exec, c => {
         sqlx::query_as::<_, WebhookRecord>(sqlx::AssertSqlSafe(sql))
@@ -80,6 +86,7 @@ pub async fn insert<'a>(
             .bind(&f.payload_template)
             .bind(&f.version)
             .bind(now_ms())
+            .bind(organization_id)
             .fetch_one(&mut *c)
             .await
     })
@@ -188,15 +195,20 @@ pub async fn delete_all<'a>(exec: impl Into<Exec<'a>>, owner: WebhookOwner) -> S
     })?)
 }
 
-/// The active webhooks that hear about a booking hosted by `host` of `event_type`: the host's own and the
-/// event type's. The caller filters by trigger (a handful of rows; the triggers are a JSON list).
+/// The active webhooks that hear about a booking hosted by `host` of `event_type`: the host's own, the
+/// event type's, and those of the organization the host belongs to or whose team owns the event type. The
+/// caller filters by trigger (a handful of rows; the triggers are a JSON list).
 pub async fn active_for_booking<'a>(
     exec: impl Into<Exec<'a>>,
     host: i64,
     event_type: Option<i64>,
 ) -> StoreResult<Vec<WebhookRecord>> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM webhooks WHERE active AND (user_id = $1 OR event_type_id = $2) ORDER BY id");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM webhooks WHERE active AND (user_id = $1 OR event_type_id = $2 \
+           OR organization_id IN (SELECT organization_id FROM users WHERE id = $1) \
+           OR organization_id IN (SELECT t.parent_id FROM event_types e JOIN teams t ON t.id = e.team_id \
+                                  WHERE e.id = $2)) ORDER BY id"
+    );
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, WebhookRecord>(sqlx::AssertSqlSafe(sql))
             .bind(host)

@@ -127,6 +127,8 @@ impl MeOutput {
 #[serde(rename_all = "camelCase")]
 pub struct TeamOutput {
     pub id: i64,
+    /// Left out for organizations and teams outside them (the schema has no `null`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub parent_id: Option<i64>,
     pub name: String,
     pub slug: String,

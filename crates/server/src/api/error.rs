@@ -184,9 +184,13 @@ impl From<AccessError> for ApiError {
     fn from(e: AccessError) -> Self {
         match e {
             AccessError::OrganizationNotFound | AccessError::TeamNotFound => ApiError::NotFound(e.to_string()),
-            AccessError::NotMember | AccessError::NotAccepted | AccessError::NotAdmin | AccessError::CannotGrant(_) => {
-                ApiError::Forbidden(e.to_string())
-            }
+            AccessError::NotMember
+            | AccessError::NotAccepted
+            | AccessError::NotAdmin
+            | AccessError::CannotGrant(_)
+            | AccessError::NotTeamMember
+            | AccessError::NotTeamAdmin
+            | AccessError::NotTeamOwner => ApiError::Forbidden(e.to_string()),
             AccessError::Store(store) => store.into(),
         }
     }

@@ -11,7 +11,7 @@ use super::version::Requested;
 use crate::scheduling::event_settings::{self, BookingFieldsOutput};
 pub use crate::scheduling::event_type_input::{EventTypeError, EventTypeInput, merged_fields};
 use crate::state::AppState;
-use crate::tenancy::access::{AccessError, OrgAccess};
+use crate::tenancy::access::{AccessError, TeamAccess};
 use axum::extract::State;
 use axum::response::Response;
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
@@ -141,7 +141,7 @@ async fn owned(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<Even
 }
 
 /// Whether `caller` may read a team event type: as on the team's own routes, any accepted member of
-/// its organization (and instance admins).
+/// its organization, the team's members for a team outside organizations (and instance admins).
 async fn team_member(state: &AppState, caller: &ApiUser, record: &EventTypeRecord) -> Result<bool, ApiError> {
     let Some(team_id) = record.team_id else {
         return Ok(false);
@@ -149,8 +149,7 @@ async fn team_member(state: &AppState, caller: &ApiUser, record: &EventTypeRecor
     let Some(team) = teams::find(&state.db, convene_core::TeamId(team_id)).await? else {
         return Ok(false);
     };
-    let Some(org) = team.parent_id else { return Ok(false) };
-    match OrgAccess::load(&state.db, &caller.user, org).await {
+    match TeamAccess::load(&state.db, &caller.user, team.parent_id, team.id).await {
         Ok(_) => Ok(true),
         Err(AccessError::Store(e)) => Err(e.into()),
         Err(_) => Ok(false),

@@ -189,6 +189,15 @@ impl PathIds {
             .ok_or_else(|| ApiError::field(name, format!("must be a positive integer, got '{raw}'")))
     }
 
+    /// [`id`](Self::id) for a parameter only some of the routes sharing a handler have (`orgId` of a team).
+    pub fn optional_id(&self, name: &str) -> Result<Option<i64>, ApiError> {
+        if self.0.contains_key(name) {
+            self.id(name).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
     /// A string path parameter, e.g. a feature flag name.
     pub fn text(&self, name: &str) -> &str {
         self.0.get(name).map(String::as_str).unwrap_or_default()

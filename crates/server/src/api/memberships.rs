@@ -1,5 +1,6 @@
 //! Memberships: `/v2/organizations/{orgId}/memberships` and
-//! `/v2/organizations/{orgId}/teams/{teamId}/memberships`.
+//! `/v2/organizations/{orgId}/teams/{teamId}/memberships`. The team operations also serve
+//! `/v2/teams/{teamId}/memberships` (teams outside organizations, routed in [`super::teams`]).
 
 use super::ApiError;
 use super::auth::ApiUser;
@@ -7,12 +8,11 @@ use super::dto::MembershipOutput;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use crate::state::AppState;
-use crate::tenancy::access::OrgAccess;
+use crate::tenancy::access::{OrgAccess, TeamAccess};
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{MembershipId, Role, TeamId, UserId};
 use convene_store::memberships::{self, MembershipPatch, MembershipRecord};
-use convene_store::teams::TeamRecord;
 use convene_store::users;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -222,34 +222,19 @@ async fn delete_org_membership(
 
 // ---- team memberships ----
 
-/// Loads the team and checks the caller may read it (org admins, or members of the team).
-async fn team_for_read(
-    state: &AppState,
-    caller: &ApiUser,
-    ids: &PathIds,
-) -> Result<(OrgAccess, TeamRecord, Role), ApiError> {
-    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
-    let team = access.team(&state.db, ids.id("teamId")?).await?;
-    let role = access
-        .team_role(&state.db, &caller.user, &team)
-        .await?
-        .ok_or_else(|| ApiError::forbidden("You are not a member of this team"))?;
-    Ok((access, team, role))
+/// The team in the path (inside the organization of `orgId`, or outside organizations when the path has
+/// none) and the caller's role there; only its members (and organization admins) read its memberships.
+async fn team_for_read(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<(TeamAccess, Role), ApiError> {
+    let access = TeamAccess::load(&state.db, &caller.user, ids.optional_id("orgId")?, ids.id("teamId")?).await?;
+    let role = access.require_member()?;
+    Ok((access, role))
 }
 
 /// As [`team_for_read`], and the caller must manage the team.
-async fn team_for_write(
-    state: &AppState,
-    caller: &ApiUser,
-    ids: &PathIds,
-) -> Result<(OrgAccess, TeamRecord, Role), ApiError> {
-    let (access, team, role) = team_for_read(state, caller, ids).await?;
-    if !role.can_manage() {
-        return Err(ApiError::forbidden(
-            "This requires the ADMIN or OWNER role in the organization or the team",
-        ));
-    }
-    Ok((access, team, role))
+async fn team_for_write(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<(TeamAccess, Role), ApiError> {
+    let access = TeamAccess::load(&state.db, &caller.user, ids.optional_id("orgId")?, ids.id("teamId")?).await?;
+    let role = access.require_manager()?;
+    Ok((access, role))
 }
 
 fn require_team_grant(role: Role, target: Role) -> Result<(), ApiError> {
@@ -268,13 +253,14 @@ fn require_team_grant(role: Role, target: Role) -> Result<(), ApiError> {
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
     responses((status = 200, body = Envelope<Vec<MembershipOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_team_memberships(
+pub(super) async fn list_team_memberships(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
     q: QueryPairs,
 ) -> Result<Response, ApiError> {
-    let (_, team, _) = team_for_read(&state, &caller, &ids).await?;
+    let (access, _) = team_for_read(&state, &caller, &ids).await?;
+    let team = &access.team;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let list = memberships::list(&state.db, team.team_id(), paging.skip, paging.take).await?;
     Ok(envelope::ok(
@@ -287,24 +273,32 @@ async fn list_team_memberships(
     params(("orgId" = i64, Path), ("teamId" = i64, Path)), request_body = MembershipInput,
     responses((status = 201, body = Envelope<MembershipOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn create_team_membership(
+pub(super) async fn create_team_membership(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
     ApiJson(input): ApiJson<MembershipInput>,
 ) -> Result<Response, ApiError> {
-    let (access, team, role) = team_for_write(&state, &caller, &ids).await?;
+    let (access, role) = team_for_write(&state, &caller, &ids).await?;
+    let team = &access.team;
     let user_id = input.user_id()?;
     let new_role = input.role()?.unwrap_or(Role::Member);
     require_team_grant(role, new_role)?;
-    if memberships::of_user(&state.db, access.org_id(), user_id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::field(
-            "userId",
-            format!("user {user_id} is not a member of the organization"),
-        ));
+    match access.org_id() {
+        // Inside an organization, only its members join its teams.
+        Some(org) => {
+            if memberships::of_user(&state.db, org, user_id).await?.is_none() {
+                return Err(ApiError::field(
+                    "userId",
+                    format!("user {user_id} is not a member of the organization"),
+                ));
+            }
+        }
+        None => {
+            if users::find(&state.db, user_id).await?.is_none() {
+                return Err(ApiError::field("userId", format!("user {user_id} not found")));
+            }
+        }
     }
     let id = memberships::insert(
         &state.db,
@@ -324,12 +318,13 @@ async fn create_team_membership(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("membershipId" = i64, Path)),
     responses((status = 200, body = Envelope<MembershipOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn get_team_membership(
+pub(super) async fn get_team_membership(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let (_, team, _) = team_for_read(&state, &caller, &ids).await?;
+    let (access, _) = team_for_read(&state, &caller, &ids).await?;
+    let team = &access.team;
     let membership = membership_or_404(&state, team.team_id(), ids.id("membershipId")?).await?;
     Ok(envelope::ok(MembershipOutput::for_team(&membership)))
 }
@@ -339,13 +334,14 @@ async fn get_team_membership(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("membershipId" = i64, Path)), request_body = MembershipInput,
     responses((status = 200, body = Envelope<MembershipOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn update_team_membership(
+pub(super) async fn update_team_membership(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
     ApiJson(input): ApiJson<MembershipInput>,
 ) -> Result<Response, ApiError> {
-    let (_, team, role) = team_for_write(&state, &caller, &ids).await?;
+    let (access, role) = team_for_write(&state, &caller, &ids).await?;
+    let team = &access.team;
     let current = membership_or_404(&state, team.team_id(), ids.id("membershipId")?).await?;
     let patch = input.patch()?;
     if let Some(new_role) = patch.role.filter(|r| *r != current.role()) {
@@ -362,12 +358,13 @@ async fn update_team_membership(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("membershipId" = i64, Path)),
     responses((status = 200, body = Envelope<MembershipOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn delete_team_membership(
+pub(super) async fn delete_team_membership(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let (_, team, role) = team_for_write(&state, &caller, &ids).await?;
+    let (access, role) = team_for_write(&state, &caller, &ids).await?;
+    let team = &access.team;
     let membership = membership_or_404(&state, team.team_id(), ids.id("membershipId")?).await?;
     require_team_grant(role, membership.role())?;
     memberships::delete(&state.db, team.team_id(), MembershipId(membership.id)).await?;

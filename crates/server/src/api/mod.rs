@@ -17,8 +17,10 @@ mod legacy;
 mod me;
 mod memberships;
 mod notification_preferences;
+mod org_schedules;
 mod org_teams;
 mod org_users;
+mod org_webhooks;
 mod out_of_office;
 mod private_links;
 mod profile_input;
@@ -29,6 +31,7 @@ mod slots;
 mod smtp_configurations;
 mod team_event_types;
 mod team_input;
+mod teams;
 pub mod version;
 mod webhooks;
 mod workflows;
@@ -84,6 +87,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(private_links::router())
         .merge(out_of_office::router())
         .merge(team_event_types::router())
+        .merge(teams::router())
+        .merge(org_schedules::router())
+        .merge(org_webhooks::router())
         .merge(workflows::router())
         .merge(routing_forms::router())
         .merge(webhooks::router())

@@ -7,10 +7,12 @@ use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use super::team_input::TeamInput;
 use crate::state::AppState;
-use crate::tenancy::access::OrgAccess;
+use crate::tenancy::{
+    self,
+    access::{OrgAccess, TeamAccess},
+};
 use axum::extract::State;
 use axum::response::Response;
-use convene_core::Role;
 use convene_store::{memberships, teams};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -54,16 +56,11 @@ async fn create_team(
     access.require_admin()?;
     let auto_accept_creator = input.auto_accept_creator.unwrap_or(true);
     let fields = input.for_create()?;
-    let mut tx = state.db.begin().await?;
-    let team = teams::insert(&mut tx, Some(access.org_id()), &fields).await?;
-    if auto_accept_creator
-        && memberships::of_user(&mut tx, access.org_id(), caller.id())
-            .await?
-            .is_some()
-    {
-        memberships::insert(&mut tx, team.team_id(), caller.id(), Role::Owner, true, false).await?;
-    }
-    tx.commit().await?;
+    let creator_is_member = memberships::of_user(&state.db, access.org_id(), caller.id())
+        .await?
+        .is_some();
+    let owner = (auto_accept_creator && creator_is_member).then_some((caller.id(), true));
+    let team = tenancy::create_team(&state.db, Some(access.org_id()), &fields, owner).await?;
     Ok(envelope::created(TeamOutput::from(&team)))
 }
 
@@ -106,19 +103,15 @@ async fn update_team(
     ids: PathIds,
     ApiJson(input): ApiJson<TeamInput>,
 ) -> Result<Response, ApiError> {
-    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
-    let team = access.team(&state.db, ids.id("teamId")?).await?;
-    if !access
-        .team_role(&state.db, &caller.user, &team)
-        .await?
-        .is_some_and(Role::can_manage)
-    {
-        return Err(ApiError::forbidden(
-            "This requires the ADMIN or OWNER role in the organization or the team",
-        ));
-    }
+    let access = TeamAccess::load(&state.db, &caller.user, Some(ids.id("orgId")?), ids.id("teamId")?).await?;
+    update(&state, &access, input).await
+}
+
+/// Updates a team the caller manages (either path's `PATCH`).
+pub(super) async fn update(state: &AppState, access: &TeamAccess, input: TeamInput) -> Result<Response, ApiError> {
+    access.require_manager()?;
     let fields = input.for_update()?;
-    let team = teams::update(&state.db, team.team_id(), &fields)
+    let team = teams::update(&state.db, access.team_id(), &fields)
         .await?
         .ok_or_else(|| ApiError::not_found("Team"))?;
     Ok(envelope::ok(TeamOutput::from(&team)))

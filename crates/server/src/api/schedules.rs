@@ -12,6 +12,7 @@ pub use crate::scheduling::schedule_input::{ScheduleInput, schedule_fields};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use convene_core::UserId;
 use convene_store::schedules::{self, ScheduleRecord};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -55,6 +56,18 @@ impl From<&ScheduleRecord> for ScheduleOutput {
     }
 }
 
+/// The schedules of a team's (or an organization's) accepted members, paginated, in the current shapes: the
+/// caller's access was checked by the route.
+pub(super) async fn of_team_members(
+    state: &AppState,
+    access: &crate::tenancy::access::TeamAccess,
+    q: &super::extract::QueryPairs,
+) -> Result<Response, ApiError> {
+    let paging = super::extract::Paging::from_query(q, 250, 1000)?;
+    let list = schedules::list_for_members(&state.db, access.team_id(), paging.skip, paging.take).await?;
+    Ok(envelope::ok(list.iter().map(ScheduleOutput::from).collect::<Vec<_>>()))
+}
+
 /// Get all my schedules.
 #[utoipa::path(get, path = "/v2/schedules", tag = "Schedules", security(("bearer" = [])),
     params(("cal-api-version" = String, Header, description = "2024-06-11; another version or none gets the 2024-04-15 shapes")),
@@ -65,8 +78,13 @@ async fn list_schedules(
     version: Requested,
     caller: ApiUser,
 ) -> Result<Response, ApiError> {
-    let list = schedules::list(&state.db, caller.id()).await?;
-    if !version.is_current(CURRENT) {
+    list_for(&state, caller.id(), version.is_current(CURRENT)).await
+}
+
+/// `owner`'s schedules, in the current shapes or (`current` false) the legacy ones.
+pub(super) async fn list_for(state: &AppState, owner: UserId, current: bool) -> Result<Response, ApiError> {
+    let list = schedules::list(&state.db, owner).await?;
+    if !current {
         return Ok(envelope::ok(
             list.iter().map(|s| legacy::output(s, list.len())).collect::<Vec<_>>(),
         ));
@@ -86,7 +104,16 @@ async fn create_schedule(
     caller: ApiUser,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    let current = version.is_current(CURRENT);
+    create_for(&state, caller.id(), version.is_current(CURRENT), body).await
+}
+
+/// Creates a schedule for `owner` (see [`create_schedule`]).
+pub(super) async fn create_for(
+    state: &AppState,
+    owner: UserId,
+    current: bool,
+    body: Map<String, Value>,
+) -> Result<Response, ApiError> {
     let input: ScheduleInput = if current {
         from_value(Value::Object(body))?
     } else {
@@ -97,11 +124,11 @@ async fn create_schedule(
     };
     let fields = schedule_fields(&input, None)?;
     let mut tx = state.db.begin().await?;
-    let first = schedules::find_default(&mut tx, caller.id()).await?.is_none();
-    let created = schedules::insert(&mut tx, caller.id(), &fields, requested_default || first).await?;
+    let first = schedules::find_default(&mut tx, owner).await?.is_none();
+    let created = schedules::insert(&mut tx, owner, &fields, requested_default || first).await?;
     tx.commit().await?;
     if !current {
-        return legacy_answer(&state, &caller, &created, true).await;
+        return legacy_answer(state, owner, &created, true).await;
     }
     Ok(envelope::created(ScheduleOutput::from(&created)))
 }
@@ -120,7 +147,7 @@ async fn default_schedule(
     if !version.is_current(CURRENT) {
         // The legacy version answers `data: null` when there is no default.
         return match found {
-            Some(schedule) => legacy_answer(&state, &caller, &schedule, false).await,
+            Some(schedule) => legacy_answer(&state, caller.id(), &schedule, false).await,
             None => Ok(envelope::ok(Value::Null)),
         };
     }
@@ -128,8 +155,8 @@ async fn default_schedule(
     Ok(envelope::ok(ScheduleOutput::from(&schedule)))
 }
 
-async fn mine(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<ScheduleRecord, ApiError> {
-    schedules::find(&state.db, caller.id(), ids.id("scheduleId")?)
+async fn owned(state: &AppState, owner: UserId, ids: &PathIds) -> Result<ScheduleRecord, ApiError> {
+    schedules::find(&state.db, owner, ids.id("scheduleId")?)
         .await?
         .ok_or_else(|| ApiError::not_found("Schedule"))
 }
@@ -145,9 +172,19 @@ async fn get_schedule(
     caller: ApiUser,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let schedule = mine(&state, &caller, &ids).await?;
-    if !version.is_current(CURRENT) {
-        return legacy_answer(&state, &caller, &schedule, false).await;
+    get_for(&state, caller.id(), version.is_current(CURRENT), &ids).await
+}
+
+/// One of `owner`'s schedules (`scheduleId` in the path).
+pub(super) async fn get_for(
+    state: &AppState,
+    owner: UserId,
+    current: bool,
+    ids: &PathIds,
+) -> Result<Response, ApiError> {
+    let schedule = owned(state, owner, ids).await?;
+    if !current {
+        return legacy_answer(state, owner, &schedule, false).await;
     }
     Ok(envelope::ok(ScheduleOutput::from(&schedule)))
 }
@@ -155,11 +192,11 @@ async fn get_schedule(
 /// A schedule in the legacy shape (which says whether it is the owner's last one).
 async fn legacy_answer(
     state: &AppState,
-    caller: &ApiUser,
+    owner: UserId,
     schedule: &ScheduleRecord,
     created: bool,
 ) -> Result<Response, ApiError> {
-    let count = schedules::list(&state.db, caller.id()).await?.len();
+    let count = schedules::list(&state.db, owner).await?.len();
     let data = legacy::output(schedule, count);
     Ok(if created {
         envelope::created(data)
@@ -181,13 +218,23 @@ async fn update_schedule(
     ids: PathIds,
     ApiJson(body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
-    let current_version = version.is_current(CURRENT);
+    update_for(&state, caller.id(), version.is_current(CURRENT), &ids, body).await
+}
+
+/// Updates one of `owner`'s schedules (see [`update_schedule`]).
+pub(super) async fn update_for(
+    state: &AppState,
+    owner: UserId,
+    current_version: bool,
+    ids: &PathIds,
+    body: Map<String, Value>,
+) -> Result<Response, ApiError> {
     let input: ScheduleInput = if current_version {
         from_value(Value::Object(body))?
     } else {
         legacy::input(&body)?
     };
-    let current = mine(&state, &caller, &ids).await?;
+    let current = owned(state, owner, ids).await?;
     if input.is_default == Some(false) && current.is_default {
         return Err(ApiError::field(
             "isDefault",
@@ -196,18 +243,12 @@ async fn update_schedule(
     }
     let fields = schedule_fields(&input, Some(&current))?;
     let mut tx = state.db.begin().await?;
-    let updated = schedules::update(
-        &mut tx,
-        caller.id(),
-        current.id,
-        &fields,
-        input.is_default == Some(true),
-    )
-    .await?
-    .ok_or_else(|| ApiError::not_found("Schedule"))?;
+    let updated = schedules::update(&mut tx, owner, current.id, &fields, input.is_default == Some(true))
+        .await?
+        .ok_or_else(|| ApiError::not_found("Schedule"))?;
     tx.commit().await?;
     if !current_version {
-        return legacy_answer(&state, &caller, &updated, false).await;
+        return legacy_answer(state, owner, &updated, false).await;
     }
     Ok(envelope::ok(ScheduleOutput::from(&updated)))
 }
@@ -218,13 +259,18 @@ async fn update_schedule(
     responses((status = 200, body = Object)))]
 #[tracing::instrument(skip_all)]
 async fn delete_schedule(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
-    let current = mine(&state, &caller, &ids).await?;
-    if current.is_default && schedules::list(&state.db, caller.id()).await?.len() > 1 {
+    delete_for(&state, caller.id(), &ids).await
+}
+
+/// Deletes one of `owner`'s schedules (see [`delete_schedule`]).
+pub(super) async fn delete_for(state: &AppState, owner: UserId, ids: &PathIds) -> Result<Response, ApiError> {
+    let current = owned(state, owner, ids).await?;
+    if current.is_default && schedules::list(&state.db, owner).await?.len() > 1 {
         return Err(ApiError::Conflict(
             "Make another schedule the default before deleting this one".into(),
         ));
     }
-    schedules::delete(&state.db, caller.id(), current.id).await?;
+    schedules::delete(&state.db, owner, current.id).await?;
     // `DeleteScheduleOutput_2024_06_11` carries no data.
     Ok(axum::Json(json!({ "status": "success" })).into_response())
 }

@@ -1,16 +1,17 @@
 //! `/v2/organizations/{orgId}/teams/{teamId}/event-types`: event types hosted by several team
-//! members, COLLECTIVE (everyone attends) or ROUND_ROBIN (one free host per booking).
+//! members, COLLECTIVE (everyone attends) or ROUND_ROBIN (one free host per booking). The same operations
+//! serve `/v2/teams/{teamId}/event-types` (teams outside organizations, routed in [`super::teams`]).
 
 use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::event_types::{EventTypeInput, EventTypeOutput, merged_fields};
-use super::extract::{ApiJson, PathIds, from_value, split_off};
+use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value, split_off};
 use crate::state::AppState;
-use crate::tenancy::access::OrgAccess;
+use crate::tenancy::access::{AccessError, OrgAccess, TeamAccess};
 use axum::extract::State;
 use axum::response::Response;
-use convene_core::{Role, TeamId, UserId};
+use convene_core::{TeamId, UserId};
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::memberships;
 use convene_store::teams::{self, TeamRecord};
@@ -22,6 +23,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(list_org_team_event_types))
         .routes(routes!(list_team_event_types, create_team_event_type))
         .routes(routes!(
             get_team_event_type,
@@ -193,25 +195,31 @@ pub(super) async fn output(state: &AppState, record: &EventTypeRecord) -> Result
     })
 }
 
-/// The organization's team, and whether the caller may manage it.
+/// The team in the path (inside the organization of `orgId`, or outside organizations when the path has
+/// none), and whether the caller may manage it. Any accepted member of an organization reads its teams'
+/// event types; a team outside organizations is read by its members.
 async fn team(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<(TeamRecord, bool), ApiError> {
-    let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
-    let team = access.team(&state.db, ids.id("teamId")?).await?;
-    let manages = access
-        .team_role(&state.db, &caller.user, &team)
-        .await?
-        .is_some_and(Role::can_manage);
-    Ok((team, manages))
+    let access = TeamAccess::load(&state.db, &caller.user, ids.optional_id("orgId")?, ids.id("teamId")?).await?;
+    let manages = access.require_manager().is_ok();
+    Ok((access.team, manages))
 }
 
 fn require_manager(manages: bool) -> Result<(), ApiError> {
     if manages {
         Ok(())
     } else {
-        Err(ApiError::forbidden(
-            "This requires the ADMIN or OWNER role in the organization or the team",
-        ))
+        Err(AccessError::NotTeamAdmin.into())
     }
+}
+
+/// The team event type in the path, and whether the caller manages its team (the team event-type webhooks).
+pub(super) async fn team_event_type(
+    state: &AppState,
+    caller: &ApiUser,
+    ids: &PathIds,
+) -> Result<(EventTypeRecord, bool), ApiError> {
+    let (team, manages) = team(state, caller, ids).await?;
+    Ok((event_of(state, &team, ids).await?, manages))
 }
 
 async fn event_of(state: &AppState, team: &TeamRecord, ids: &PathIds) -> Result<EventTypeRecord, ApiError> {
@@ -227,24 +235,63 @@ pub(super) async fn managed_event(
     caller: &ApiUser,
     ids: &PathIds,
 ) -> Result<EventTypeRecord, ApiError> {
-    let (team, manages) = team(state, caller, ids).await?;
+    let (event, manages) = team_event_type(state, caller, ids).await?;
     require_manager(manages)?;
-    event_of(state, &team, ids).await
+    Ok(event)
 }
 
-/// A team's event types (any member of the organization).
-#[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
-    params(("orgId" = i64, Path), ("teamId" = i64, Path)), responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]
+/// The event types of every team in the organization (ADMIN or OWNER), paginated.
+#[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/event-types", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("take" = Option<i64>, Query), ("skip" = Option<i64>, Query)),
+    responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_team_event_types(
+async fn list_org_team_event_types(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
+    let access = OrgAccess::load_admin(&state.db, &caller.user, ids.id("orgId")?).await?;
+    let paging = Paging::from_query(&q, 250, 1000)?;
+    let mut out = Vec::new();
+    for record in event_types::list_for_org_teams(&state.db, access.org_id(), paging.skip, paging.take).await? {
+        out.push(output(&state, &record).await?);
+    }
+    Ok(envelope::ok(out))
+}
+
+/// A team's event types (any member of the organization), oldest first unless `sortCreatedAt=desc`; `eventSlug`
+/// picks one, `hostsLimit` shortens each `hosts` list.
+#[utoipa::path(get, path = "/v2/organizations/{orgId}/teams/{teamId}/event-types", tag = "Orgs / Teams / Event Types", security(("bearer" = [])),
+    params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventSlug" = Option<String>, Query),
+        ("hostsLimit" = Option<i64>, Query), ("sortCreatedAt" = Option<String>, Query)), responses((status = 200, body = Envelope<Vec<TeamEventTypeOutput>>)))]
+#[tracing::instrument(skip_all)]
+pub(super) async fn list_team_event_types(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
 ) -> Result<Response, ApiError> {
     let (team, _) = team(&state, &caller, &ids).await?;
+    let slug = q.get("eventSlug");
+    let hosts_limit = q.int("hostsLimit", 1, 10_000)?;
+    let newest_first = match q.get("sortCreatedAt") {
+        None | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(ApiError::field("sortCreatedAt", "must be 'asc' or 'desc'")),
+    };
+    let mut records = event_types::list_for_team(&state.db, team.team_id()).await?;
+    records.retain(|r| slug.is_none_or(|s| r.slug == s));
+    if newest_first {
+        records.reverse();
+    }
     let mut out = Vec::new();
-    for record in event_types::list_for_team(&state.db, team.team_id()).await? {
-        out.push(output(&state, &record).await?);
+    for record in records {
+        let mut one = output(&state, &record).await?;
+        if let Some(limit) = hosts_limit.and_then(|l| usize::try_from(l).ok()) {
+            one.hosts.truncate(limit);
+        }
+        out.push(one);
     }
     Ok(envelope::ok(out))
 }
@@ -254,7 +301,7 @@ async fn list_team_event_types(
     params(("orgId" = i64, Path), ("teamId" = i64, Path)), request_body = EventTypeInput,
     responses((status = 201, body = Envelope<TeamEventTypeOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn create_team_event_type(
+pub(super) async fn create_team_event_type(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -285,7 +332,7 @@ async fn create_team_event_type(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)),
     responses((status = 200, body = Envelope<TeamEventTypeOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn get_team_event_type(
+pub(super) async fn get_team_event_type(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -300,7 +347,7 @@ async fn get_team_event_type(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)), request_body = EventTypeInput,
     responses((status = 200, body = Envelope<TeamEventTypeOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn update_team_event_type(
+pub(super) async fn update_team_event_type(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -334,7 +381,7 @@ async fn update_team_event_type(
     params(("orgId" = i64, Path), ("teamId" = i64, Path), ("eventTypeId" = i64, Path)),
     responses((status = 200, body = Envelope<TeamEventTypeOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn delete_team_event_type(
+pub(super) async fn delete_team_event_type(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,

@@ -1,6 +1,7 @@
 //! `/v2/webhooks` (the caller's own webhooks, fired for every booking they host) and
-//! `/v2/event-types/{eventTypeId}/webhooks` (one event type's, managed by its owner). The spec declares no
-//! `cal-api-version` for either.
+//! `/v2/event-types/{eventTypeId}/webhooks` (one event type's, managed by its owner; the same operations serve
+//! `/v2/teams/{teamId}/event-types/{eventTypeId}/webhooks` for a team's event types, routed in
+//! [`super::teams`]). The spec declares no `cal-api-version` for either.
 //!
 //! Secrets are write-only: stored sealed with the keyring and never returned. Cal.com echoes `secret` back in
 //! its outputs; we deliberately don't, so a leaked API key or response log can't be used to forge signatures.
@@ -10,7 +11,9 @@ use super::auth::ApiUser;
 use super::dto::double_option;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
+use super::team_event_types;
 use crate::state::AppState;
+use crate::tenancy::access::AccessError;
 use crate::webhooks::{PAYLOAD_VERSION, Trigger, seal_secret, subscription};
 use axum::extract::State;
 use axum::response::Response;
@@ -177,7 +180,11 @@ fn merge(
 }
 
 /// Inserts a webhook and seals its secret, which binds the new row's id, in one transaction.
-async fn insert(state: &AppState, owner: WebhookOwner, input: WebhookInput) -> Result<WebhookRecord, ApiError> {
+pub(super) async fn insert(
+    state: &AppState,
+    owner: WebhookOwner,
+    input: WebhookInput,
+) -> Result<WebhookRecord, ApiError> {
     let (fields, secret) = merge(state, input, None)?;
     let mut tx = state.db.begin().await?;
     let created = webhooks::insert(&mut tx, owner, &fields).await?;
@@ -186,7 +193,11 @@ async fn insert(state: &AppState, owner: WebhookOwner, input: WebhookInput) -> R
     Ok(created)
 }
 
-async fn update(state: &AppState, stored: &WebhookRecord, input: WebhookInput) -> Result<WebhookRecord, ApiError> {
+pub(super) async fn update(
+    state: &AppState,
+    stored: &WebhookRecord,
+    input: WebhookInput,
+) -> Result<WebhookRecord, ApiError> {
     let (fields, secret) = merge(state, input, Some(stored))?;
     let mut tx = state.db.begin().await?;
     let updated = webhooks::update(&mut tx, stored.id, &fields)
@@ -215,14 +226,23 @@ async fn store_secret(
     Ok(())
 }
 
-async fn owned(state: &AppState, owner: WebhookOwner, ids: &PathIds) -> Result<WebhookRecord, ApiError> {
+pub(super) async fn owned(state: &AppState, owner: WebhookOwner, ids: &PathIds) -> Result<WebhookRecord, ApiError> {
     webhooks::find_owned(&state.db, owner, ids.id("webhookId")?)
         .await?
         .ok_or_else(|| ApiError::not_found("Webhook"))
 }
 
-/// The event type in the path, as a webhook owner, if the caller owns it; anyone else gets 404.
+/// The event type in the path, as a webhook owner, if the caller owns it; anyone else gets 404. On a team's path
+/// (`/v2/teams/{teamId}/event-types/{eventTypeId}/webhooks`), the team's event type, if the caller manages the
+/// team (403 otherwise, as for the team's event types themselves).
 async fn event_type_owner(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<WebhookOwner, ApiError> {
+    if ids.optional_id("teamId")?.is_some() {
+        let (event_type, manages) = team_event_types::team_event_type(state, caller, ids).await?;
+        if !manages {
+            return Err(AccessError::NotTeamAdmin.into());
+        }
+        return Ok(WebhookOwner::EventType(event_type.id));
+    }
     let id = ids.id("eventTypeId")?;
     match event_types::find(&state.db, id).await? {
         Some(event_type) if event_type.owner_id == Some(caller.user.id) => Ok(WebhookOwner::EventType(id)),
@@ -304,7 +324,7 @@ async fn delete_webhook(State(state): State<AppState>, caller: ApiUser, ids: Pat
     security(("bearer" = [])), params(("eventTypeId" = i64, Path)), request_body = WebhookInput,
     responses((status = 201, body = Envelope<EventTypeWebhookOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn create_event_type_webhook(
+pub(super) async fn create_event_type_webhook(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -320,7 +340,7 @@ async fn create_event_type_webhook(
     security(("bearer" = [])), params(("eventTypeId" = i64, Path), ("take" = Option<i64>, Query),
     ("skip" = Option<i64>, Query)), responses((status = 200, body = Envelope<Vec<EventTypeWebhookOutput>>)))]
 #[tracing::instrument(skip_all)]
-async fn list_event_type_webhooks(
+pub(super) async fn list_event_type_webhooks(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -336,7 +356,7 @@ async fn list_event_type_webhooks(
 #[utoipa::path(delete, path = "/v2/event-types/{eventTypeId}/webhooks", tag = "Event Types / Webhooks",
     security(("bearer" = [])), params(("eventTypeId" = i64, Path)), responses((status = 200, body = Envelope<String>)))]
 #[tracing::instrument(skip_all)]
-async fn delete_event_type_webhooks(
+pub(super) async fn delete_event_type_webhooks(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -351,7 +371,7 @@ async fn delete_event_type_webhooks(
     security(("bearer" = [])), params(("eventTypeId" = i64, Path), ("webhookId" = i64, Path)),
     responses((status = 200, body = Envelope<EventTypeWebhookOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn get_event_type_webhook(
+pub(super) async fn get_event_type_webhook(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -366,7 +386,7 @@ async fn get_event_type_webhook(
     security(("bearer" = [])), params(("eventTypeId" = i64, Path), ("webhookId" = i64, Path)),
     request_body = WebhookInput, responses((status = 200, body = Envelope<EventTypeWebhookOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn update_event_type_webhook(
+pub(super) async fn update_event_type_webhook(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
@@ -383,7 +403,7 @@ async fn update_event_type_webhook(
     security(("bearer" = [])), params(("eventTypeId" = i64, Path), ("webhookId" = i64, Path)),
     responses((status = 200, body = Envelope<EventTypeWebhookOutput>)))]
 #[tracing::instrument(skip_all)]
-async fn delete_event_type_webhook(
+pub(super) async fn delete_event_type_webhook(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,

@@ -23,6 +23,12 @@ pub enum AccessError {
     CannotGrant(Role),
     #[error("Team not found")]
     TeamNotFound,
+    #[error("You are not a member of this team")]
+    NotTeamMember,
+    #[error("This requires the ADMIN or OWNER role in the organization or the team")]
+    NotTeamAdmin,
+    #[error("This requires the OWNER role in the team")]
+    NotTeamOwner,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -102,5 +108,79 @@ impl OrgAccess {
         }
         let membership = memberships::of_user(db, team.team_id(), user.user_id()).await?;
         Ok(membership.filter(|m| m.accepted).map(|m| m.role()))
+    }
+}
+
+/// A user's standing in one team, inside an organization or outside any. The one rule for every team-scoped
+/// operation, whichever path reached the team (`/v2/organizations/{orgId}/teams/{teamId}/…` or
+/// `/v2/teams/{teamId}/…`).
+#[derive(Debug, Clone)]
+pub struct TeamAccess {
+    pub team: TeamRecord,
+    /// The organization's access when the team is inside one.
+    pub org: Option<OrgAccess>,
+    /// The role the user acts with in the team: their accepted team role, the organization's role for its
+    /// ADMINs and OWNERs, `Owner` for instance admins; `None` for an organization member outside the team.
+    pub role: Option<Role>,
+}
+
+impl TeamAccess {
+    /// With `org_id`, a team of that organization (any accepted member of the organization gets through, with
+    /// their role in the team if any); without, a team outside organizations, open to its accepted members
+    /// only. A team that is not where the path says is "not found".
+    pub async fn load(db: &Db, user: &UserRecord, org_id: Option<i64>, team_id: i64) -> Result<Self, AccessError> {
+        if let Some(org_id) = org_id {
+            let org = OrgAccess::load(db, user, org_id).await?;
+            let team = org.team(db, team_id).await?;
+            let role = org.team_role(db, user, &team).await?;
+            return Ok(TeamAccess {
+                team,
+                org: Some(org),
+                role,
+            });
+        }
+        let team = teams::find_standalone(db, TeamId(team_id))
+            .await?
+            .ok_or(AccessError::TeamNotFound)?;
+        if user.is_instance_admin {
+            return Ok(TeamAccess {
+                team,
+                org: None,
+                role: Some(Role::Owner),
+            });
+        }
+        let membership = memberships::of_user(db, team.team_id(), user.user_id())
+            .await?
+            .filter(|m| m.accepted)
+            .ok_or(AccessError::NotTeamMember)?;
+        Ok(TeamAccess {
+            team,
+            org: None,
+            role: Some(membership.role()),
+        })
+    }
+
+    pub fn team_id(&self) -> TeamId {
+        self.team.team_id()
+    }
+
+    /// The organization the team is inside, if any.
+    pub fn org_id(&self) -> Option<TeamId> {
+        self.org.as_ref().map(OrgAccess::org_id)
+    }
+
+    /// A member of the team (or an organization ADMIN/OWNER): the role to act with.
+    pub fn require_member(&self) -> Result<Role, AccessError> {
+        self.role.ok_or(AccessError::NotTeamMember)
+    }
+
+    /// An ADMIN or OWNER of the team (or of its organization).
+    pub fn require_manager(&self) -> Result<Role, AccessError> {
+        self.role.filter(|r| r.can_manage()).ok_or(AccessError::NotTeamAdmin)
+    }
+
+    /// An OWNER of the team (or of its organization).
+    pub fn require_owner(&self) -> Result<Role, AccessError> {
+        self.role.filter(|r| *r == Role::Owner).ok_or(AccessError::NotTeamOwner)
     }
 }

@@ -26,6 +26,26 @@ pub async fn create_organization(db: &Db, fields: &TeamFields, owner: UserId) ->
     Ok(org)
 }
 
+/// Creates a team inside `org`, or outside organizations without one; `owner` (with whether the membership
+/// is accepted) becomes its OWNER in the same transaction.
+pub async fn create_team(
+    db: &Db,
+    org: Option<TeamId>,
+    fields: &TeamFields,
+    owner: Option<(UserId, bool)>,
+) -> Result<TeamRecord, StoreError> {
+    let mut tx = db.begin().await?;
+    let team = match org {
+        Some(org) => teams::insert(&mut tx, Some(org), fields).await?,
+        None => teams::insert_standalone(&mut tx, fields).await?,
+    };
+    if let Some((user, accepted)) = owner {
+        memberships::insert(&mut tx, team.team_id(), user, Role::Owner, accepted, false).await?;
+    }
+    tx.commit().await?;
+    Ok(team)
+}
+
 /// Issues a key for `user`, valid for `days` (forever when `None`); returns the secret, which
 /// is not stored anywhere and must be shown to the user now.
 pub async fn issue_api_key<'a>(

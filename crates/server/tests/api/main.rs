@@ -38,6 +38,8 @@ mod slots;
 mod slots_bounds;
 mod team_events;
 mod teams;
+mod teams_org_wide;
+mod teams_outside_orgs;
 mod versions;
 mod web_a11y;
 mod web_app;

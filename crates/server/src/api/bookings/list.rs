@@ -74,16 +74,27 @@ pub(super) async fn list_bookings(
     let q = if current { q } else { legacy::list_query(q) };
     // The legacy list pages by ten unless told otherwise.
     let paging = Paging::from_query(&q, if current { 100 } else { 10 }, 250)?;
-    let now = now_ms();
     let mut filter = BookingFilter {
         host: Some(caller.user.id),
         // Bookings attended count only by an address the caller proved is theirs.
         attendee_email_is_caller: caller.user.verified_email().map(str::to_owned),
-        order: sort(&q)?,
         take: paging.take,
         skip: paging.skip,
         ..BookingFilter::default()
     };
+    apply_query(&mut filter, &q)?;
+    let (data, pagination) = run(&state, &filter, &paging).await?;
+    if !current {
+        let next = pagination.has_next_page.then_some(paging.skip + paging.take);
+        return Ok(envelope::ok(legacy::list(&data, next)));
+    }
+    Ok(current_answer(data, pagination))
+}
+
+/// Cal.com's list filters and sorting from the query, onto `filter` (whose scope the caller set).
+fn apply_query(filter: &mut BookingFilter, q: &QueryPairs) -> Result<(), ApiError> {
+    let now = now_ms();
+    filter.order = sort(q)?;
     for status in q.all("status") {
         match status.as_str() {
             "upcoming" => filter.upcoming_after = Some(now),
@@ -103,33 +114,87 @@ pub(super) async fn list_bookings(
     filter.attendee_email = q.get("attendeeEmail").map(str::to_lowercase);
     filter.attendee_name = q.get("attendeeName").map(str::to_owned);
     filter.uid = q.get("bookingUid").map(str::to_owned);
-    let mut ids = q.all("eventTypeIds");
-    ids.extend(q.all("eventTypeId"));
-    filter.event_type_ids = ids
-        .iter()
-        .map(|v| {
-            v.parse::<i64>()
-                .map_err(|_| ApiError::field("eventTypeIds", format!("'{v}' is not an id")))
-        })
-        .collect::<Result<_, _>>()?;
-    filter.after_start = instant_param(&q, "afterStart")?;
-    filter.before_end = instant_param(&q, "beforeEnd")?;
-    filter.after_created = instant_param(&q, "afterCreatedAt")?;
-    filter.before_created = instant_param(&q, "beforeCreatedAt")?;
-    let records = bookings::list(&state.db, &filter).await?;
-    let total = bookings::count(&state.db, &filter).await?;
+    filter.event_type_ids = id_list(q, &["eventTypeIds", "eventTypeId"])?;
+    filter.after_start = instant_param(q, "afterStart")?;
+    filter.before_end = instant_param(q, "beforeEnd")?;
+    filter.after_created = instant_param(q, "afterCreatedAt")?;
+    filter.before_created = instant_param(q, "beforeCreatedAt")?;
+    Ok(())
+}
+
+/// Ids given under any of `keys`, repeated or comma-separated; a bad one is a 400 naming the first key.
+fn id_list(q: &QueryPairs, keys: &[&str]) -> Result<Vec<i64>, ApiError> {
+    let mut ids = Vec::new();
+    for key in keys {
+        for value in q.all(key) {
+            for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                ids.push(
+                    part.parse::<i64>()
+                        .map_err(|_| ApiError::field(keys[0], format!("'{part}' is not an id")))?,
+                );
+            }
+        }
+    }
+    Ok(ids)
+}
+
+/// The bookings `filter` selects, as outputs, and the pagination of the answer.
+async fn run(
+    state: &AppState,
+    filter: &BookingFilter,
+    paging: &Paging,
+) -> Result<(Vec<BookingOutput>, Pagination), ApiError> {
+    let records = bookings::list(&state.db, filter).await?;
+    let total = bookings::count(&state.db, filter).await?;
     let data = outputs(&state.db, &records).await?;
     let pagination = Pagination::new(total, data.len() as i64, paging.take, paging.skip);
-    if !current {
-        let next = pagination.has_next_page.then_some(paging.skip + paging.take);
-        return Ok(envelope::ok(legacy::list(&data, next)));
-    }
-    Ok(axum::Json(BookingList {
+    Ok((data, pagination))
+}
+
+fn current_answer(data: Vec<BookingOutput>, pagination: Pagination) -> Response {
+    axum::Json(BookingList {
         status: "success",
         data,
         pagination,
     })
-    .into_response())
+    .into_response()
+}
+
+/// Which bookings of an organization a list shows (the caller's access was checked by the route).
+pub(crate) enum OrgScope {
+    /// Every booking of the organization, optionally narrowed by `teamsIds`/`teamId` and `userIds`.
+    Organization(convene_core::TeamId),
+    /// The bookings one member hosts.
+    User(convene_core::TeamId, i64),
+    /// The bookings of one team's event types.
+    Team(convene_core::TeamId),
+}
+
+/// An organization's bookings with Cal.com's filters, in the current shapes (as its organization controllers
+/// answer whatever the version).
+pub(crate) async fn org_bookings(state: &AppState, scope: OrgScope, q: &QueryPairs) -> Result<Response, ApiError> {
+    let paging = Paging::from_query(q, 100, 250)?;
+    let mut filter = BookingFilter {
+        take: paging.take,
+        skip: paging.skip,
+        ..BookingFilter::default()
+    };
+    apply_query(&mut filter, q)?;
+    match scope {
+        OrgScope::Organization(org) => {
+            filter.organization = Some(org.0);
+            filter.teams = id_list(q, &["teamsIds", "teamId"])?;
+            filter.hosts = id_list(q, &["userIds"])?;
+        }
+        OrgScope::User(org, user) => {
+            filter.organization = Some(org.0);
+            filter.teams = id_list(q, &["teamsIds", "teamId"])?;
+            filter.hosts = vec![user];
+        }
+        OrgScope::Team(team) => filter.teams = vec![team.0],
+    }
+    let (data, pagination) = run(state, &filter, &paging).await?;
+    Ok(current_answer(data, pagination))
 }
 
 /// Get a booking: with a key, one I host or attend; without one, any booking whose uid is known (the

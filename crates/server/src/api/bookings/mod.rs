@@ -8,6 +8,7 @@ mod attendees;
 mod create;
 mod list;
 mod location;
+mod org;
 mod output;
 mod status;
 
@@ -40,6 +41,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(create::reschedule_booking))
         .routes(routes!(status::confirm_booking))
         .routes(routes!(status::decline_booking))
+        .routes(routes!(org::list_org_bookings))
+        .routes(routes!(org::list_org_user_bookings))
+        .routes(routes!(org::list_team_bookings))
         .merge(actions::router())
         .merge(
             // Cal.com documents a 404 for these endpoints without their version header.

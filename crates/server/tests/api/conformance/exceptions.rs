@@ -76,6 +76,14 @@ const SCHEDULE_ANSWERS: &[&str] = &[
     "GET /v2/schedules/default",
     "GET /v2/schedules/{scheduleId}",
     "PATCH /v2/schedules/{scheduleId}",
+    "GET /v2/teams/{teamId}/schedules",
+    "GET /v2/organizations/{orgId}/schedules",
+    "POST /v2/organizations/{orgId}/users/{userId}/schedules",
+    "GET /v2/organizations/{orgId}/users/{userId}/schedules",
+    "GET /v2/organizations/{orgId}/users/{userId}/schedules/{scheduleId}",
+    "PATCH /v2/organizations/{orgId}/users/{userId}/schedules/{scheduleId}",
+    "GET /v2/organizations/{orgId}/teams/{teamId}/schedules",
+    "GET /v2/organizations/{orgId}/teams/{teamId}/users/{userId}/schedules",
 ];
 const SCHEDULE_POINTERS: &[&str] = &[
     "/data/availability/*/days",
@@ -100,6 +108,11 @@ const TEAM_EVENT_TYPE_ANSWERS: &[&str] = &[
     "GET /v2/organizations/{orgId}/teams/{teamId}/event-types",
     "GET /v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}",
     "PATCH /v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}",
+    "POST /v2/teams/{teamId}/event-types",
+    "GET /v2/teams/{teamId}/event-types",
+    "GET /v2/teams/{teamId}/event-types/{eventTypeId}",
+    "PATCH /v2/teams/{teamId}/event-types/{eventTypeId}",
+    "GET /v2/organizations/{orgId}/teams/event-types",
 ];
 const ANY_EVENT_TYPE_ANSWERS: &[&str] = &[
     "POST /v2/event-types",
@@ -110,6 +123,11 @@ const ANY_EVENT_TYPE_ANSWERS: &[&str] = &[
     "GET /v2/organizations/{orgId}/teams/{teamId}/event-types",
     "GET /v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}",
     "PATCH /v2/organizations/{orgId}/teams/{teamId}/event-types/{eventTypeId}",
+    "POST /v2/teams/{teamId}/event-types",
+    "GET /v2/teams/{teamId}/event-types",
+    "GET /v2/teams/{teamId}/event-types/{eventTypeId}",
+    "PATCH /v2/teams/{teamId}/event-types/{eventTypeId}",
+    "GET /v2/organizations/{orgId}/teams/event-types",
 ];
 const WEBHOOK_ANSWERS: &[&str] = &[
     "POST /v2/webhooks",
@@ -122,6 +140,16 @@ const WEBHOOK_ANSWERS: &[&str] = &[
     "GET /v2/event-types/{eventTypeId}/webhooks/{webhookId}",
     "PATCH /v2/event-types/{eventTypeId}/webhooks/{webhookId}",
     "DELETE /v2/event-types/{eventTypeId}/webhooks/{webhookId}",
+    "POST /v2/teams/{teamId}/event-types/{eventTypeId}/webhooks",
+    "GET /v2/teams/{teamId}/event-types/{eventTypeId}/webhooks",
+    "GET /v2/teams/{teamId}/event-types/{eventTypeId}/webhooks/{webhookId}",
+    "PATCH /v2/teams/{teamId}/event-types/{eventTypeId}/webhooks/{webhookId}",
+    "DELETE /v2/teams/{teamId}/event-types/{eventTypeId}/webhooks/{webhookId}",
+    "POST /v2/organizations/{orgId}/webhooks",
+    "GET /v2/organizations/{orgId}/webhooks",
+    "GET /v2/organizations/{orgId}/webhooks/{webhookId}",
+    "PATCH /v2/organizations/{orgId}/webhooks/{webhookId}",
+    "DELETE /v2/organizations/{orgId}/webhooks/{webhookId}",
 ];
 
 /// Every accepted difference, grouped by cause: first the reference's defects, then convene's.
@@ -179,12 +207,13 @@ pub static EXCEPTIONS: &[Exception] = &[
         operations: &[
             "GET /v2/verified-resources/emails",
             "GET /v2/organizations/{orgId}/memberships",
+            "GET /v2/teams/{teamId}/memberships",
         ],
         pointers: &["/data"],
         expecting: "type object",
         why: ReferenceWrong(
-            "these list outputs (UserVerifiedEmailsOutput, GetAllOrgMemberships) declare `data` as one object; \
-             Cal.com answers an array",
+            "these list outputs (UserVerifiedEmailsOutput, GetAllOrgMemberships, GetTeamMembershipsOutput) \
+             declare `data` as one object; Cal.com answers an array",
         ),
     },
     Exception {

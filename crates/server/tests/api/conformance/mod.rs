@@ -26,6 +26,22 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+/// A server as [`TestApp::spawn`] makes it, whose per-key rate allows the journey: it drives well over the
+/// default 120 requests a minute through the host's key.
+async fn journey_app() -> TestApp {
+    TestApp::spawn_with(convene_server::ServerSettings {
+        secure_cookies: false,
+        rate_limit_per_minute: std::num::NonZeroU32::new(100_000).expect("non-zero"),
+        webhooks: convene_server::webhooks::WebhookSettings {
+            allow_private_targets: true,
+            ..convene_server::webhooks::WebhookSettings::default()
+        },
+        limits: crate::helpers::roomy_limits(),
+        ..convene_server::ServerSettings::default()
+    })
+    .await
+}
+
 /// convene's own OpenAPI document, as served.
 async fn convene_document(app: &TestApp) -> Value {
     let response = app
@@ -55,7 +71,7 @@ fn shared_operations(reference: &Reference, convene: &Value) -> Vec<Operation> {
 
 #[tokio::test]
 async fn every_shared_operation_answers_with_the_reference_shapes() {
-    let app = TestApp::spawn().await;
+    let app = journey_app().await;
     let reference = Reference::get();
     let shared = shared_operations(reference, &convene_document(&app).await);
     let exchanges = journey::run(&app).await;

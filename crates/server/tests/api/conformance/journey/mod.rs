@@ -5,9 +5,11 @@
 
 mod accounts;
 mod bookings;
+mod org_wide;
 mod organizations;
 mod routing_forms;
 mod scheduling;
+mod teams;
 mod webhooks;
 mod workflows;
 
@@ -81,6 +83,8 @@ pub async fn run(app: &TestApp) -> Vec<Exchange> {
     scheduling::run(&mut journey).await;
     bookings::run(&mut journey).await;
     organizations::run(&mut journey).await;
+    teams::run(&mut journey).await;
+    org_wide::run(&mut journey).await;
     webhooks::run(&mut journey).await;
     workflows::run(&mut journey).await;
     routing_forms::run(&mut journey).await;
