@@ -8,6 +8,7 @@
 mod db;
 pub mod api_keys;
 pub mod bookings;
+pub mod calendars;
 pub mod email_changes;
 mod error;
 pub mod event_types;
