@@ -87,6 +87,7 @@ pub struct NamedBusy {
     pub event_uid: Option<String>,
     pub summary: Option<String>,
     pub calendar_id: i64,
+    pub connection_id: i64,
     pub calendar_name: String,
     pub external_id: String,
 }
@@ -434,7 +435,7 @@ pub async fn named_busy_between<'a>(
 ) -> StoreResult<Vec<NamedBusy>> {
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, NamedBusy>(
-            "SELECT b.start_at, b.end_at, b.event_uid, b.summary, e.id AS calendar_id, e.name AS calendar_name, \
+            "SELECT b.start_at, b.end_at, b.event_uid, b.summary, e.id AS calendar_id, e.connection_id, e.name AS calendar_name, \
              e.external_id FROM calendar_busy b JOIN external_calendars e ON e.id = b.calendar_id \
              WHERE b.user_id = $1 AND e.selected AND b.start_at < $3 AND b.end_at > $2 ORDER BY b.start_at, e.id",
         )

@@ -59,7 +59,7 @@ impl Calendars {
         let checks = parsed.iter().map(|url| fetch_feed(&self.http, url, &none));
         for (i, result) in futures::future::join_all(checks).await.into_iter().enumerate() {
             if let Err(e) = result {
-                return Err(FieldError::new(&format!("urls[{i}]"), format!("the feed could not be read: {e}")).into());
+                return Err(FieldError::new(format!("urls[{i}]"), format!("the feed could not be read: {e}")).into());
             }
         }
         let label = parsed
@@ -143,7 +143,7 @@ impl Calendars {
                 let name = c.display_name.clone().unwrap_or_else(|| {
                     c.url
                         .path_segments()
-                        .and_then(|s| s.filter(|p| !p.is_empty()).next_back())
+                        .and_then(|mut s| s.rfind(|p| !p.is_empty()))
                         .unwrap_or("Calendar")
                         .to_owned()
                 });
