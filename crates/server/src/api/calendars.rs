@@ -92,20 +92,24 @@ fn credential(c: &ConnectionRecord, kind: ConnectionKind) -> CredentialOutput {
 
 /// `Calendar` of `ConnectedCalendar`.
 fn calendar_json(c: &CalendarRecord, kind: ConnectionKind, email: Option<&str>) -> Value {
-    json!({
+    let mut out = json!({
         "externalId": c.external_id,
         "integration": kind.integration(),
         "name": c.name,
         "primary": c.is_primary,
         "readOnly": c.read_only,
-        "email": email,
         "isSelected": c.selected,
         "credentialId": c.connection_id,
         "delegationCredentialId": null,
         "lastError": c.last_error,
         "failingSince": c.failing_since.map(|t| utc_iso(ts(t))),
         "lastSynced": c.last_synced.map(|t| utc_iso(ts(t))),
-    })
+    });
+    // `email` is a string when present; a feed has none.
+    if let (Some(email), Some(map)) = (email, out.as_object_mut()) {
+        map.insert("email".to_owned(), Value::from(email));
+    }
+    out
 }
 
 fn integration_json(kind: ConnectionKind) -> Value {

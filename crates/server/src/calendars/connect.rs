@@ -163,6 +163,15 @@ impl Calendars {
                 true,
             )
             .await?;
+        // Like Cal.com, the first writable calendar becomes the destination when the user has none yet.
+        if calendars::destination(&self.db, user_id, None).await?.is_none()
+            && let Some(first) = calendars::calendars_of_connection(&self.db, connection.id)
+                .await?
+                .into_iter()
+                .find(|c| !c.read_only)
+        {
+            calendars::set_destination(&self.db, user_id, None, first.id).await?;
+        }
         let outcome = self.refresh_connection(&connection).await;
         Ok((connection, outcome))
     }

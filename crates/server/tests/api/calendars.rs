@@ -2,7 +2,7 @@
 //! started by the tests; their busy time blocks `/v2/slots` and bookings, failures are shown and bounded.
 
 #[path = "../../../calendar/tests/calendar/radicale.rs"]
-mod radicale;
+pub mod radicale;
 
 use crate::helpers::{Person, TestApp, roomy_limits};
 use crate::scheduling::{book, host_with_event, slots, starts};
@@ -30,7 +30,7 @@ enum Mode {
     Slow,
 }
 
-struct Feed {
+pub struct Feed {
     ics: Mutex<String>,
     mode: Mutex<Mode>,
     hits: AtomicUsize,
@@ -54,7 +54,7 @@ async fn answer(State(feed): State<Arc<Feed>>) -> axum::response::Response {
 }
 
 /// An ICS feed on 127.0.0.1; returns its shared state and URL.
-async fn serve_feed(ics: String) -> (Arc<Feed>, String) {
+pub async fn serve_feed(ics: String) -> (Arc<Feed>, String) {
     let feed = Arc::new(Feed {
         ics: Mutex::new(ics),
         mode: Mutex::new(Mode::Serve),
@@ -321,7 +321,11 @@ async fn feeds_that_cannot_be_read_or_are_private_are_refused_naming_the_field()
     .expect_field_error("urls[0]");
 
     // Without the allowlist, a private address is refused before any request.
-    let strict = TestApp::spawn().await;
+    let strict = TestApp::spawn_with(ServerSettings {
+        limits: roomy_limits(),
+        ..ServerSettings::default()
+    })
+    .await;
     let (feed, url) = serve_feed("BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_owned()).await;
     let someone = strict.user("strict@example.test").await;
     let refused = strict

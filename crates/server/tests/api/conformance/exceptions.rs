@@ -139,6 +139,15 @@ pub static EXCEPTIONS: &[Exception] = &[
         ),
     },
     Exception {
+        operations: &["GET /v2/calendars"],
+        pointers: &["/data/destinationCalendar/id"],
+        expecting: "type object",
+        why: ReferenceWrong(
+            "DestinationCalendar.id is typed `object` with no properties, while Cal.com answers the destination \
+             calendar row's numeric id there (its Prisma DestinationCalendar.id is an Int)",
+        ),
+    },
+    Exception {
         operations: &["GET /v2/slots"],
         pointers: &["/status", "/data"],
         expecting: "",

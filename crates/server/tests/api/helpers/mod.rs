@@ -95,6 +95,14 @@ impl TestApp {
                 ..WebhookSettings::default()
             },
             limits: roomy_limits(),
+            // Calendar servers the tests start listen on 127.0.0.1: the instance allowlist lets them in.
+            calendars: convene_server::calendars::CalendarSettings {
+                host_policy: Arc::new(convene_server::email::host_guard::HostPolicy {
+                    allowed_private: vec!["127.0.0.0/8".parse().expect("loopback network")],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
             ..ServerSettings::default()
         })
         .await

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod bookings;
+mod calendars;
 mod organizations;
 mod scheduling;
 mod webhooks;
@@ -82,6 +83,7 @@ pub async fn run(app: &TestApp) -> Vec<Exchange> {
     organizations::run(&mut journey).await;
     webhooks::run(&mut journey).await;
     workflows::run(&mut journey).await;
+    calendars::run(&mut journey).await;
     journey.rec.exchanges
 }
 
