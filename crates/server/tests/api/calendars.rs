@@ -501,3 +501,44 @@ async fn calendar_endpoints_refuse_bad_input_and_other_peoples_calendars() {
         .expect_field_error("password");
     let _ = app.request(Method::GET, "/v2/calendars", None, None).await;
 }
+
+#[tokio::test]
+async fn keys_rotate_reseals_calendar_credentials_under_the_new_key() {
+    use convene_keyring::{Keyring, NamedKey};
+    use convene_server::calendars::secret;
+    use convene_store::calendars::{self as store, NewConnection};
+    use secrecy::ExposeSecret;
+
+    let app = app_with(None).await;
+    let host = app.user("rotate-cal@example.test").await;
+    let old = NamedKey::generate().to_config_entry();
+    let new = NamedKey::generate().to_config_entry();
+    let old_ring = Keyring::from_config(&[old.expose_secret()]).expect("old keyring");
+    let id = store::insert_connection(
+        &app.db,
+        &NewConnection {
+            user_id: host.id,
+            kind: "apple",
+            label: "host",
+            username: Some("host"),
+            server_url: Some("https://caldav.example.test/"),
+        },
+    )
+    .await
+    .expect("insert");
+    let sealed = secret::seal(&old_ring, id, "app-pass").expect("seal");
+    store::set_connection_secret(&app.db, id, &sealed).await.expect("store");
+
+    let both = Keyring::from_config(&[new.expose_secret(), old.expose_secret()]).expect("both");
+    let first = convene_server::rotation::rotate(&app.db, &both).await.expect("rotate");
+    assert_eq!((first.resealed, first.current), (1, 0));
+    let stored = store::find_connection(&app.db, host.id, id)
+        .await
+        .expect("db")
+        .expect("connection")
+        .sealed_secret;
+    assert_ne!(stored, sealed);
+    let only_new = Keyring::from_config(&[new.expose_secret()]).expect("new keyring");
+    let opened = secret::open(&only_new, id, &stored).expect("opens with the new key alone");
+    assert_eq!(opened.expose_secret(), "app-pass");
+}
