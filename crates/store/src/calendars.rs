@@ -407,6 +407,8 @@ pub async fn record_calendar_health<'a>(
 }
 
 /// The cached busy intervals of `user_id`'s selected calendars overlapping [`from`, `to`): what slots subtract.
+/// Events convene wrote for its own bookings are left out (the booking itself blocks, and must not block its own
+/// reschedule).
 pub async fn busy_between<'a>(
     exec: impl Into<Exec<'a>>,
     user_id: i64,
@@ -416,7 +418,8 @@ pub async fn busy_between<'a>(
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, (i64, i64)>(
             "SELECT b.start_at, b.end_at FROM calendar_busy b JOIN external_calendars e ON e.id = b.calendar_id \
-             WHERE b.user_id = $1 AND e.selected AND b.start_at < $3 AND b.end_at > $2 ORDER BY b.start_at",
+             WHERE b.user_id = $1 AND e.selected AND b.start_at < $3 AND b.end_at > $2 \
+             AND NOT EXISTS (SELECT 1 FROM booking_references r WHERE r.user_id = b.user_id AND r.ical_uid = b.event_uid) ORDER BY b.start_at",
         )
         .bind(user_id)
         .bind(from)
@@ -437,7 +440,8 @@ pub async fn named_busy_between<'a>(
         sqlx::query_as::<_, NamedBusy>(
             "SELECT b.start_at, b.end_at, b.event_uid, b.summary, e.id AS calendar_id, e.connection_id, e.name AS calendar_name, \
              e.external_id FROM calendar_busy b JOIN external_calendars e ON e.id = b.calendar_id \
-             WHERE b.user_id = $1 AND e.selected AND b.start_at < $3 AND b.end_at > $2 ORDER BY b.start_at, e.id",
+             WHERE b.user_id = $1 AND e.selected AND b.start_at < $3 AND b.end_at > $2 \
+             AND NOT EXISTS (SELECT 1 FROM booking_references r WHERE r.user_id = b.user_id AND r.ical_uid = b.event_uid) ORDER BY b.start_at, e.id",
         )
         .bind(user_id)
         .bind(from)

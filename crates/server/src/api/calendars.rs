@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(disconnect))
         .routes(routes!(select_calendar, unselect_calendar))
         .routes(routes!(set_destination))
+        .routes(routes!(booking_references))
 }
 
 impl From<CalendarsError> for ApiError {
@@ -472,4 +473,47 @@ async fn set_destination(
         .set_destination(caller.user.id, &input.integration, &input.external_id, None)
         .await?;
     Ok(envelope::ok(choice(caller.user.id, kind, &calendar)))
+}
+
+/// `BookingReference`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BookingReferenceOutput {
+    pub id: i64,
+    /// The calendar integration (`apple_calendar`, `caldav_calendar`…).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The event's UID in the calendar.
+    pub event_uid: String,
+    /// The calendar's external id.
+    pub destination_calendar_id: Option<String>,
+}
+
+/// The events a booking has in its host's calendars.
+#[utoipa::path(get, path = "/v2/bookings/{bookingUid}/references", tag = "Bookings", security(("bearer" = [])),
+    params(("bookingUid" = String, Path), ("cal-api-version" = String, Header, description = "2024-08-13")),
+    responses((status = 200, body = Envelope<Vec<BookingReferenceOutput>>)))]
+#[tracing::instrument(skip_all)]
+async fn booking_references(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+) -> Result<Response, ApiError> {
+    let uid = ids.text("bookingUid");
+    let booking = convene_store::bookings::find_by_uid(&state.db, uid)
+        .await?
+        .filter(|b| b.host_id == caller.user.id)
+        .ok_or_else(|| ApiError::not_found("Booking"))?;
+    let references = convene_store::calendar_jobs::references_of_booking(&state.db, &booking.uid).await?;
+    let out: Vec<BookingReferenceOutput> = references
+        .iter()
+        .filter(|r| !r.deleted)
+        .map(|r| BookingReferenceOutput {
+            id: r.id,
+            kind: r.kind.clone(),
+            event_uid: r.ical_uid.clone(),
+            destination_calendar_id: Some(r.external_id.clone()),
+        })
+        .collect();
+    Ok(envelope::ok(out))
 }

@@ -8,6 +8,7 @@
 //!   [`CalendarSettings::refresh_interval`].
 //! - [`guard`]: outbound HTTP under the instance's public-address rules (the SMTP [`HostPolicy`]).
 //! - [`secret`]: credentials sealed with the keyring, bound to their connection.
+//! - [`writes`]: bookings written into destination calendars from durable jobs the booking changes queue.
 //!
 //! **When a calendar fails** (server down, slow, credentials revoked), its last cached busy time keeps blocking
 //! slots and the calendar and its connection show the error and since when. Stale busy time may hide a slot that
@@ -18,6 +19,7 @@ pub mod connect;
 pub mod guard;
 pub mod refresh;
 pub mod secret;
+pub mod writes;
 
 use crate::email::host_guard::HostPolicy;
 use convene_calendar::{CalendarError, Http};

@@ -244,17 +244,30 @@ impl Calendars {
     }
 }
 
-/// Runs [`Calendars::refresh_all`] every `refresh_interval` until `stop` turns true.
+/// How often due calendar writes are looked for.
+const WRITE_POLL: Duration = Duration::from_millis(500);
+
+/// Runs [`Calendars::refresh_all`] every `refresh_interval` and the calendar writes
+/// ([`Calendars::process_due_writes`]) every half second, until `stop` turns true.
 pub fn spawn_refresher(calendars: Arc<Calendars>, mut stop: watch::Receiver<bool>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let every = calendars.settings.refresh_interval;
+        let mut next_refresh = tokio::time::Instant::now();
         loop {
             if *stop.borrow() {
                 break;
             }
-            calendars.refresh_all().await;
+            if tokio::time::Instant::now() >= next_refresh {
+                calendars.refresh_all().await;
+                next_refresh = tokio::time::Instant::now() + every;
+            }
+            let pass = calendars.process_due_writes().await;
+            if pass.done + pass.retrying + pass.failed > 0 {
+                continue;
+            }
+            let wake = next_refresh.min(tokio::time::Instant::now() + WRITE_POLL);
             tokio::select! {
-                () = tokio::time::sleep(every) => {}
+                () = tokio::time::sleep_until(wake) => {}
                 _ = stop.changed() => {}
             }
         }

@@ -13,9 +13,9 @@ use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, FieldError, HeaderText, Locale, TimeZoneId, UserId};
 use convene_store::bookings::{self, BookingRecord, NewAttendee, NewBooking};
 use convene_store::event_types::EventTypeRecord;
-use convene_store::reservations;
 use convene_store::users::UserRecord;
 use convene_store::{Db, StoreError, Tx};
+use convene_store::{calendar_jobs, reservations};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -310,6 +310,11 @@ pub async fn create(
         None => BookingEvent::Booked,
     };
     workflows::plan::on_booking(&mut tx, mailer, &created, planned).await?;
+    // The host's destination calendar follows the booking (a durable job, like its emails).
+    calendar_jobs::enqueue(&mut tx, &created.uid, created.host_id).await?;
+    if let Some(old) = &req.rescheduled_from {
+        calendar_jobs::enqueue(&mut tx, &old.uid, old.host_id).await?;
+    }
     tx.commit().await?;
     Ok(created)
 }

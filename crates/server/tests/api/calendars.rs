@@ -139,14 +139,14 @@ END:VCALENDAR\r\n",
     )
 }
 
-/// A host in UTC available 06:00–18:00 every day, with a 60-minute event type.
+/// A host in UTC available 06:00–18:00 every day, with a 60-minute event type starting every half hour.
 async fn host(app: &TestApp, email: &str) -> (Person, i64) {
     host_with_event(
         app,
         email,
         "UTC",
         json!([{ "days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], "startTime": "06:00", "endTime": "18:00" }]),
-        json!({ "title": "Meet", "slug": "meet", "lengthInMinutes": 60 }),
+        json!({ "title": "Meet", "slug": "meet", "lengthInMinutes": 60, "slotInterval": 30 }),
     )
     .await
 }
@@ -541,4 +541,121 @@ async fn keys_rotate_reseals_calendar_credentials_under_the_new_key() {
     let only_new = Keyring::from_config(&[new.expose_secret()]).expect("new keyring");
     let opened = secret::open(&only_new, id, &stored).expect("opens with the new key alone");
     assert_eq!(opened.expose_secret(), "app-pass");
+}
+
+/// The event `uid` in `calendar` as Radicale holds it, or `None` when it is gone.
+async fn remote_event(calendar: &url::Url, uid: &str) -> Option<String> {
+    let href = convene_calendar::caldav::event_url(calendar, uid).expect("event url");
+    let response = reqwest::Client::new()
+        .get(href)
+        .basic_auth(USER, Some(PASSWORD))
+        .send()
+        .await
+        .expect("get event");
+    if response.status() == StatusCode::NOT_FOUND {
+        return None;
+    }
+    assert!(response.status().is_success(), "GET event: {}", response.status());
+    Some(response.text().await.expect("event body"))
+}
+
+async fn references(app: &TestApp, key: &str, uid: &str) -> Value {
+    app.versioned(
+        Method::GET,
+        &format!("/v2/bookings/{uid}/references"),
+        Some(key),
+        None,
+        Some(crate::scheduling::BOOKINGS),
+    )
+    .await
+    .expect_success(StatusCode::OK)
+    .clone()
+}
+
+#[tokio::test]
+async fn bookings_are_written_to_the_destination_calendar_moved_on_reschedule_removed_on_cancel_and_kept_when_down() {
+    let server = Radicale::start(&[(USER, PASSWORD)]).await;
+    let work = server.make_calendar(USER, PASSWORD, "work", "Work", &["VEVENT"]).await;
+    let app = app_with(Some(server.url().to_string())).await;
+    let (host, event) = host(&app, "writes@example.test").await;
+    app.post(
+        "/v2/calendars/apple/credentials",
+        &host.key,
+        json!({ "username": USER, "password": PASSWORD }),
+    )
+    .await
+    .expect_success(StatusCode::CREATED);
+    app.put(
+        "/v2/destination-calendars",
+        &host.key,
+        json!({ "integration": "apple_calendar", "externalId": work.as_str() }),
+    )
+    .await
+    .expect_success(StatusCode::OK);
+    let day = jiff::Zoned::now()
+        .date()
+        .checked_add(jiff::Span::new().days(12))
+        .expect("date");
+    let d = ymd(day);
+
+    let booked = book(&app, event, &format!("{day}T10:00:00Z"), "guest@example.test").await;
+    let first_uid = booked.expect_success(StatusCode::CREATED)["uid"]
+        .as_str()
+        .expect("uid")
+        .to_owned();
+    let pass = app.state.calendars.process_due_writes().await;
+    assert_eq!(pass.done, 1, "{pass:?}");
+    let refs = references(&app, &host.key, &first_uid).await;
+    assert_eq!(refs.as_array().map(Vec::len), Some(1), "{refs}");
+    assert_eq!(refs[0]["type"], "apple_calendar");
+    assert_eq!(refs[0]["destinationCalendarId"], work.as_str());
+    let ical_uid = refs[0]["eventUid"].as_str().expect("event uid").to_owned();
+    let written = remote_event(&work, &ical_uid).await.expect("the event was written");
+    assert!(written.contains(&format!("DTSTART:{d}T100000Z")), "{written}");
+
+    // Its own copy, read back as busy time, does not block moving the booking by half an hour.
+    app.state.calendars.refresh_all().await;
+    let moved = app
+        .versioned(
+            Method::POST,
+            &format!("/v2/bookings/{first_uid}/reschedule"),
+            None,
+            Some(json!({ "start": format!("{day}T10:30:00Z") })),
+            Some(crate::scheduling::BOOKINGS),
+        )
+        .await;
+    let moved_uid = moved.expect_success(StatusCode::CREATED)["uid"]
+        .as_str()
+        .expect("uid")
+        .to_owned();
+    app.state.calendars.process_due_writes().await;
+    let written = remote_event(&work, &ical_uid).await.expect("the event is still there");
+    assert!(written.contains(&format!("DTSTART:{d}T103000Z")), "moved: {written}");
+    assert_eq!(references(&app, &host.key, &first_uid).await, json!([]));
+    assert_eq!(references(&app, &host.key, &moved_uid).await[0]["eventUid"], ical_uid);
+
+    app.versioned(
+        Method::POST,
+        &format!("/v2/bookings/{moved_uid}/cancel"),
+        None,
+        Some(json!({ "cancellationReason": "No longer needed" })),
+        Some(crate::scheduling::BOOKINGS),
+    )
+    .await
+    .expect_success(StatusCode::OK);
+    app.state.calendars.process_due_writes().await;
+    assert_eq!(remote_event(&work, &ical_uid).await, None, "cancel deletes the event");
+
+    // The server down: the write is kept for a retry, with its error, not lost.
+    drop(server);
+    book(&app, event, &format!("{day}T14:00:00Z"), "later@example.test")
+        .await
+        .expect_success(StatusCode::CREATED);
+    let pass = app.state.calendars.process_due_writes().await;
+    assert_eq!(pass.retrying, 1, "{pass:?}");
+    assert_eq!(
+        app.count_rows("calendar_jobs WHERE status = 'retrying' AND last_error IS NOT NULL")
+            .await,
+        1
+    );
 }

@@ -66,3 +66,39 @@ CREATE TABLE destination_calendars (
 CREATE UNIQUE INDEX destination_calendars_user_idx ON destination_calendars (user_id) WHERE event_type_id IS NULL;
 CREATE UNIQUE INDEX destination_calendars_event_type_idx ON destination_calendars (user_id, event_type_id)
     WHERE event_type_id IS NOT NULL;
+
+-- Writing bookings into destination calendars: one job per booking change, queued in the change's transaction,
+-- worked with a lease and retried with backoff (queued → retrying → done | failed; never deleted). The job makes
+-- the destination match the booking as it is when the job runs (created, moved or removed).
+CREATE TABLE calendar_jobs (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    booking_uid    TEXT NOT NULL,
+    user_id        INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    status         TEXT NOT NULL DEFAULT 'queued',
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    not_before     INTEGER NOT NULL,
+    lease_until    INTEGER,
+    last_error     TEXT,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX calendar_jobs_due_idx ON calendar_jobs (status, not_before);
+CREATE INDEX calendar_jobs_booking_idx ON calendar_jobs (booking_uid);
+
+-- The event a booking has in an external calendar (keyed by the booking's iCalendar UID, which a reschedule keeps).
+CREATE TABLE booking_references (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    booking_uid    TEXT NOT NULL,
+    ical_uid       TEXT NOT NULL,
+    user_id        INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    calendar_id    INTEGER REFERENCES external_calendars (id) ON DELETE SET NULL,
+    kind           TEXT NOT NULL,
+    external_id    TEXT NOT NULL,
+    href           TEXT NOT NULL,
+    etag           TEXT,
+    deleted        INTEGER NOT NULL DEFAULT 0,
+    created_at     INTEGER NOT NULL,
+    updated_at     INTEGER NOT NULL
+);
+CREATE INDEX booking_references_booking_idx ON booking_references (booking_uid);
+CREATE INDEX booking_references_ical_idx ON booking_references (user_id, ical_uid);

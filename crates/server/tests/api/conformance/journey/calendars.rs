@@ -1,7 +1,7 @@
 //! The host's external calendars: a CalDAV account (Radicale, started here) with two calendars, an ICS feed served
 //! here, busy times, selection, destination, check and disconnect.
 
-use super::Journey;
+use super::{BOOKINGS, Journey, booking, uid};
 use crate::calendars::radicale::Radicale;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -101,6 +101,28 @@ pub async fn run(j: &mut Journey<'_>) {
         &key,
         None,
         None,
+        StatusCode::OK,
+    )
+    .await;
+    let mut body = booking(j.intro, "2030-01-09T15:00:00Z", "dora@example.test");
+    body["bookingFieldsResponses"] = json!({ "topic": "Support" });
+    let booked = j
+        .rec
+        .ok(
+            Method::POST,
+            "/v2/bookings",
+            None,
+            Some(body),
+            Some(BOOKINGS),
+            StatusCode::CREATED,
+        )
+        .await;
+    j.ok(
+        Method::GET,
+        &format!("/v2/bookings/{}/references", uid(&booked)),
+        &key,
+        None,
+        Some(BOOKINGS),
         StatusCode::OK,
     )
     .await;
