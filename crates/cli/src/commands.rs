@@ -6,6 +6,7 @@ use crate::worker_name;
 use anyhow::Context;
 use clap::Subcommand;
 use convene_core::{EmailAddress, FeatureFlag, TeamId};
+use convene_server::calendars::refresh;
 use convene_server::email::worker::{self, RunMode};
 use convene_server::email::{EmailSettings, TransportConfig};
 use convene_server::routing_forms::no_event;
@@ -94,6 +95,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let worker = webhooks::spawn_worker(state.clone(), stopping.clone());
     let form_sweeper = no_event::spawn_sweeper(db.clone(), stopping.clone());
+    let refresher = refresh::spawn_refresher(state.calendars.clone(), stopping.clone());
     let mail_worker = worker::spawn_worker(state, stopping.clone(), RunMode::Forever);
     println!("convene listening on http://{addr}");
     tracing::info!(%addr, backend = ?db.backend(), worker = %name.name, "convene started");
@@ -117,6 +119,9 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
     if let Err(e) = form_sweeper.await {
         tracing::error!(error = %e, "the routing form sweep ended abnormally");
     }
+    if let Err(e) = refresher.await {
+        tracing::error!(error = %e, "the calendar refresher ended abnormally");
+    }
     served?;
     db.close().await;
     tracing::info!("convene stopped");
@@ -125,12 +130,14 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
 
 /// What both `serve` and `worker` configure: the workers' name, email and webhook settings, and the stop grace.
 fn worker_settings(config: &Config, name: &worker_name::WorkerName) -> anyhow::Result<ServerSettings> {
+    let email = config.email_settings()?;
     Ok(ServerSettings {
         webhooks: WebhookSettings {
             allow_private_targets: config.allow_private_webhook_targets,
             ..WebhookSettings::default()
         },
-        email: config.email_settings()?,
+        calendars: config.calendar_settings(&email),
+        email,
         worker_id: Some(name.name.clone()),
         shutdown_grace: config.shutdown_grace(),
         ..ServerSettings::default()
@@ -167,6 +174,7 @@ pub async fn worker(config: &Config, until_idle: bool) -> anyhow::Result<()> {
     if until_idle {
         mail.await.context("the email worker ended abnormally")?;
     } else {
+        let refresher = refresh::spawn_refresher(state.calendars.clone(), stopped.clone());
         let hooks = webhooks::spawn_worker(state, stopped.clone());
         let forms = no_event::spawn_sweeper(db.clone(), stopped);
         tracing::info!(backend = ?db.backend(), worker = %name.name, "convene worker started");
@@ -175,6 +183,7 @@ pub async fn worker(config: &Config, until_idle: bool) -> anyhow::Result<()> {
         mail.await.context("the email worker ended abnormally")?;
         hooks.await.context("the webhook worker ended abnormally")?;
         forms.await.context("the routing form sweep ended abnormally")?;
+        refresher.await.context("the calendar refresher ended abnormally")?;
     }
     db.close().await;
     Ok(())

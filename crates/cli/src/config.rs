@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use convene_core::rate::Rate;
 use convene_core::{EmailAddress, HeaderText};
 use convene_server::RetryPolicy;
+use convene_server::calendars::CalendarSettings;
 use convene_server::email::host_guard::HostPolicy;
 use convene_server::email::smtp::TlsTrust;
 use convene_server::email::{EmailSettings, SmtpTimeouts, TransportConfig};
@@ -66,6 +67,9 @@ pub struct Config {
     pub email_lease_secs: u64,
     /// Seconds a stopping process lets emails and webhook deliveries in flight finish before giving them back.
     pub shutdown_grace_secs: u64,
+    /// Seconds between background reads of the selected external calendars (how soon an event added in a host's
+    /// calendar blocks slots).
+    pub calendar_refresh_secs: u64,
     /// The name this process's workers claim under; default `<host>:<data_dir>`. A slot number is added (`#1`,
     /// `#2`…) so processes started from one data folder never share a name.
     pub worker_id: Option<String>,
@@ -130,6 +134,7 @@ struct Defaults {
     email_connections: usize,
     email_lease_secs: u64,
     shutdown_grace_secs: u64,
+    calendar_refresh_secs: u64,
     email_retry_hours: u64,
     smtp_connect_timeout_secs: u64,
     smtp_greeting_timeout_secs: u64,
@@ -173,6 +178,7 @@ impl Config {
             email_connections: 8,
             email_lease_secs: 30,
             shutdown_grace_secs: 10,
+            calendar_refresh_secs: 60,
             email_retry_hours: 24,
             smtp_connect_timeout_secs: 5,
             smtp_greeting_timeout_secs: 10,
@@ -246,6 +252,9 @@ impl Config {
         self.email_settings()?;
         self.limit_settings()?;
         self.slot_work()?;
+        if !(5..=86_400).contains(&self.calendar_refresh_secs) {
+            bail!("calendar_refresh_secs (CONVENE_CALENDAR_REFRESH_SECS) must be between 5 and 86400");
+        }
         if self.shutdown_grace_secs > 3600 {
             bail!("shutdown_grace_secs (CONVENE_SHUTDOWN_GRACE_SECS) must be at most 3600");
         }
@@ -280,6 +289,16 @@ impl Config {
     }
 
     /// How long a stopping process lets work in flight finish.
+    /// Calendar settings: the refresh interval, and the same address rules as SMTP hosts (its allowed private
+    /// networks are the instance's one allowlist for outbound connections to servers users name).
+    pub fn calendar_settings(&self, email: &EmailSettings) -> CalendarSettings {
+        CalendarSettings {
+            host_policy: email.host_policy.clone(),
+            refresh_interval: Duration::from_secs(self.calendar_refresh_secs),
+            ..CalendarSettings::default()
+        }
+    }
+
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs)
     }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod api;
 pub mod booking_links;
+pub mod calendars;
 pub mod credentials;
 pub mod email;
 pub mod i18n;

@@ -2,11 +2,12 @@
 //! dropped from the configuration afterwards. Values already under the active key are left alone; each value
 //! is re-sealed with its own binding (a value that doesn't open where it is stops the rotation loudly).
 
+use crate::calendars::secret as calendar_secret;
 use crate::email::senders::{binding, owner_of};
 use crate::webhooks::reseal_secret;
 use convene_keyring::Keyring;
 use convene_store::smtp_senders::{self, Secret};
-use convene_store::{Db, webhooks};
+use convene_store::{Db, calendars, webhooks};
 
 /// How many values were re-sealed, and how many were already under the active key.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -46,6 +47,20 @@ pub async fn rotate(db: &Db, keyring: &Keyring) -> anyhow::Result<Rotated> {
             smtp_senders::set_secret(&mut tx, sender.id, secret, Some(&fresh)).await?;
             counts.resealed += 1;
         }
+    }
+    for connection in calendars::all_connections(&mut tx).await? {
+        if !keyring.needs_reseal(&connection.sealed_secret) {
+            counts.current += 1;
+            continue;
+        }
+        let fresh = calendar_secret::reseal(keyring, connection.id, &connection.sealed_secret).map_err(|e| {
+            anyhow::anyhow!(
+                "calendar connection {}'s credential could not be re-sealed: {e}",
+                connection.id
+            )
+        })?;
+        calendars::set_connection_secret(&mut tx, connection.id, &fresh).await?;
+        counts.resealed += 1;
     }
     tx.commit().await?;
     Ok(counts)

@@ -1,5 +1,6 @@
 //! Shared state handed to every handler.
 
+use crate::calendars::{CalendarSettings, Calendars};
 use crate::email::worker::{EmailWorker, QueueHealth};
 use crate::email::{EmailSettings, Mailer};
 use crate::limits::{ClientAddress, LimitSettings, Limits};
@@ -43,6 +44,8 @@ pub struct ServerSettings {
     pub shutdown_grace: Duration,
     /// How many candidate starts one slot listing, and all of them at once, may walk.
     pub slot_work: SlotWorkSettings,
+    /// External calendars: address rules, timeouts, how often busy time is refreshed.
+    pub calendars: CalendarSettings,
 }
 
 impl Default for ServerSettings {
@@ -58,6 +61,7 @@ impl Default for ServerSettings {
             worker_id: None,
             shutdown_grace: Duration::from_secs(10),
             slot_work: SlotWorkSettings::default(),
+            calendars: CalendarSettings::default(),
         }
     }
 }
@@ -84,6 +88,8 @@ pub struct AppState {
     pub readiness: Arc<Readiness>,
     /// The budget slot listings share.
     pub slot_work: Arc<SlotWork>,
+    /// External calendars: connections, selection and the busy cache.
+    pub calendars: Arc<Calendars>,
 }
 
 impl AppState {
@@ -101,7 +107,9 @@ impl AppState {
             Some(id) => id.as_str().into(),
             None => format!("convene-{}", crate::credentials::new_uid()).into(),
         };
+        let calendars = Arc::new(Calendars::new(db.clone(), keyring.clone(), settings.calendars.clone()));
         Self {
+            calendars,
             db,
             limits,
             worker_id,

@@ -8,6 +8,8 @@
 mod db;
 pub mod api_keys;
 pub mod bookings;
+pub mod calendar_jobs;
+pub mod calendars;
 pub mod email_changes;
 mod error;
 pub mod event_types;

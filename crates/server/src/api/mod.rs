@@ -5,6 +5,7 @@ mod admin;
 mod api_keys;
 pub mod auth;
 mod bookings;
+mod calendars;
 pub mod caller;
 pub mod cors;
 pub mod dto;
@@ -97,4 +98,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(account_emails::router())
         .merge(notification_preferences::router())
         .merge(smtp_configurations::router())
+        .merge(calendars::router())
 }

@@ -16,7 +16,7 @@ use convene_store::bookings::{self, BookingRecord, NewAttendee, NewBooking};
 use convene_store::event_types::EventTypeRecord;
 use convene_store::users::UserRecord;
 use convene_store::{Db, StoreError, Tx};
-use convene_store::{private_links, reservations};
+use convene_store::{calendar_jobs, private_links, reservations};
 use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -327,6 +327,11 @@ pub async fn create(
         None => BookingEvent::Booked,
     };
     workflows::plan::on_booking(&mut tx, mailer, &created, planned).await?;
+    // The host's destination calendar follows the booking (a durable job, like its emails).
+    calendar_jobs::enqueue(&mut tx, &created.uid, created.host_id).await?;
+    if let Some(old) = &req.rescheduled_from {
+        calendar_jobs::enqueue(&mut tx, &old.uid, old.host_id).await?;
+    }
     tx.commit().await?;
     Ok(created)
 }

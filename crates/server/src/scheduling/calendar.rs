@@ -7,6 +7,7 @@ use crate::time_text::ts;
 use convene_core::UserId;
 use convene_core::schedule::{Interval, subtract};
 use convene_core::slots::{BookingLimits, ExistingBooking, SlotQuery, SlotRules, free_slots, is_bookable};
+use convene_store::calendars as calendar_busy;
 use convene_store::event_types::EventTypeRecord;
 use convene_store::users::UserRecord;
 use convene_store::{Exec, StoreResult, bookings, out_of_office, schedules};
@@ -120,7 +121,19 @@ impl Calendar {
         .filter_map(|(start, end)| Interval::new(ts(start), ts(end)))
         .collect();
         let available = subtract(&schedule.available(wide), &away);
-        let busy = bookings::busy(exec, host_id, from, to, except.booking_uid, except.reservation_uid).await?;
+        let busy = bookings::busy(
+            reborrow(&mut exec),
+            host_id,
+            from,
+            to,
+            except.booking_uid,
+            except.reservation_uid,
+        )
+        .await?;
+        // Busy time of the host's selected external calendars, from the cache the calendar refresher keeps
+        // (never a remote call here). It blocks like a booking without buffers of its own and never counts
+        // toward booking limits.
+        let external = calendar_busy::busy_between(exec, host.id, from, to).await?;
         let bookings = busy
             .into_iter()
             .filter_map(|b| {
@@ -131,6 +144,14 @@ impl Calendar {
                     counts_toward_limits: b.event_type_id == Some(event.id),
                 })
             })
+            .chain(external.into_iter().filter_map(|(start, end)| {
+                Some(ExistingBooking {
+                    interval: Interval::new(ts(start), ts(end))?,
+                    before_buffer: SignedDuration::ZERO,
+                    after_buffer: SignedDuration::ZERO,
+                    counts_toward_limits: false,
+                })
+            }))
             .collect();
         Ok(Calendar {
             available,

@@ -63,6 +63,7 @@ async fn change(
     webhooks::enqueue_booking_event(&mut tx, trigger, &updated, None).await?;
     email::queue::booking_emails(&mut tx, mailer, &updated, emails).await?;
     on_booking(&mut tx, mailer, &updated, workflows).await?;
+    convene_store::calendar_jobs::enqueue(&mut tx, &updated.uid, updated.host_id).await?;
     tx.commit().await?;
     Ok(updated)
 }

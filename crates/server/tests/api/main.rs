@@ -9,6 +9,7 @@ mod auth;
 mod booking_actions;
 mod bookings;
 mod bootstrap;
+mod calendars;
 mod conformance;
 mod conventions;
 mod cors;

@@ -30,14 +30,8 @@ use std::fmt::Write;
 /// default 120 requests a minute through the host's key.
 async fn journey_app() -> TestApp {
     TestApp::spawn_with(convene_server::ServerSettings {
-        secure_cookies: false,
         rate_limit_per_minute: std::num::NonZeroU32::new(100_000).expect("non-zero"),
-        webhooks: convene_server::webhooks::WebhookSettings {
-            allow_private_targets: true,
-            ..convene_server::webhooks::WebhookSettings::default()
-        },
-        limits: crate::helpers::roomy_limits(),
-        ..convene_server::ServerSettings::default()
+        ..TestApp::settings()
     })
     .await
 }

@@ -88,16 +88,28 @@ impl TestApp {
     /// anonymous callers are roomy: every test calls from 127.0.0.1, and many book far more than one person
     /// would. The limits' own tests use the real defaults or set their own.
     pub async fn spawn() -> Self {
-        Self::spawn_with(ServerSettings {
+        Self::spawn_with(Self::settings()).await
+    }
+
+    /// What [`TestApp::spawn`] runs with, for tests that change one thing of it.
+    pub fn settings() -> ServerSettings {
+        ServerSettings {
             secure_cookies: false,
             webhooks: WebhookSettings {
                 allow_private_targets: true,
                 ..WebhookSettings::default()
             },
             limits: roomy_limits(),
+            // Calendar servers the tests start listen on 127.0.0.1: the instance allowlist lets them in.
+            calendars: convene_server::calendars::CalendarSettings {
+                host_policy: Arc::new(convene_server::email::host_guard::HostPolicy {
+                    allowed_private: vec!["127.0.0.0/8".parse().expect("loopback network")],
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
             ..ServerSettings::default()
-        })
-        .await
+        }
     }
 
     pub async fn spawn_with(settings: ServerSettings) -> Self {

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod bookings;
+mod calendars;
 mod org_wide;
 mod organizations;
 mod routing_forms;
@@ -88,6 +89,7 @@ pub async fn run(app: &TestApp) -> Vec<Exchange> {
     webhooks::run(&mut journey).await;
     workflows::run(&mut journey).await;
     routing_forms::run(&mut journey).await;
+    calendars::run(&mut journey).await;
     journey.rec.exchanges
 }
 

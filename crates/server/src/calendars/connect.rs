@@ -1,0 +1,347 @@
+//! Connecting, listing, selecting and disconnecting calendars: the work behind `/v2/calendars*`,
+//! `/v2/selected-calendars` and `/v2/destination-calendars`, and the host's calendar pages.
+
+use super::refresh::RefreshOutcome;
+use super::{Calendars, CalendarsError, ConnectionKind, guard, secret};
+use convene_calendar::caldav::{CalDavClient, CalDavCredentials};
+use convene_calendar::{CalendarError, FeedValidators, feed_url, fetch_feed};
+use convene_core::FieldError;
+use convene_store::calendars::{self, CalendarRecord, ConnectionRecord, ListedCalendar, NamedBusy, NewConnection};
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use url::Url;
+
+/// The most feeds one save may add.
+const MAX_FEEDS: usize = 20;
+
+/// A user's connections with their calendars, and the user's default destination.
+pub struct Overview {
+    pub connections: Vec<(ConnectionRecord, ConnectionKind, Vec<CalendarRecord>)>,
+    pub destination: Option<CalendarRecord>,
+}
+
+/// The id a feed's calendar is known by: derived from its address, which itself stays secret.
+pub fn feed_external_id(url: &Url) -> String {
+    let digest = Sha256::digest(url.as_str().as_bytes());
+    format!("ics-feed-{}", &hex::encode(digest)[..16])
+}
+
+/// The addresses a feed connection's secret holds.
+pub(super) fn feed_urls(secret: &SecretString) -> Vec<Url> {
+    serde_json::from_str::<Vec<String>>(secret.expose_secret())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|u| Url::parse(u).ok())
+        .collect()
+}
+
+impl Calendars {
+    /// Adds a connection holding the feeds at `urls`, each read once first (a feed that can't be read is refused
+    /// naming its position), all selected as busy time.
+    #[tracing::instrument(skip_all, fields(user_id, feeds = urls.len()))]
+    pub async fn connect_feeds(&self, user_id: i64, urls: &[String]) -> Result<ConnectionRecord, CalendarsError> {
+        if urls.is_empty() {
+            return Err(FieldError::new("urls", "give at least one feed address").into());
+        }
+        if urls.len() > MAX_FEEDS {
+            return Err(FieldError::new("urls", format!("at most {MAX_FEEDS} feeds at a time")).into());
+        }
+        let mut parsed = Vec::with_capacity(urls.len());
+        for (i, raw) in urls.iter().enumerate() {
+            let field = format!("urls[{i}]");
+            let url = feed_url(raw).map_err(|e| FieldError::new(&field, e.to_string()))?;
+            guard::check_now(&self.settings.host_policy, &url)
+                .await
+                .map_err(|why| FieldError::new(&field, why))?;
+            parsed.push(url);
+        }
+        let none = FeedValidators::default();
+        let checks = parsed.iter().map(|url| fetch_feed(&self.http, url, &none));
+        for (i, result) in futures::future::join_all(checks).await.into_iter().enumerate() {
+            if let Err(e) = result {
+                return Err(FieldError::new(format!("urls[{i}]"), format!("the feed could not be read: {e}")).into());
+            }
+        }
+        let label = parsed
+            .first()
+            .and_then(Url::host_str)
+            .map_or_else(|| "ICS feed".to_owned(), str::to_owned);
+        let listed: Vec<(String, String, bool)> = parsed
+            .iter()
+            .map(|u| {
+                let name = format!("{} feed", u.host_str().unwrap_or("ICS"));
+                (feed_external_id(u), name, true)
+            })
+            .collect();
+        let plain = serde_json::to_string(&parsed.iter().map(Url::as_str).collect::<Vec<_>>()).unwrap_or_default();
+        let connection = self
+            .insert(
+                user_id,
+                ConnectionKind::IcsFeed,
+                &label,
+                None,
+                None,
+                &plain,
+                &listed,
+                true,
+            )
+            .await?;
+        self.refresh_connection(&connection).await;
+        Ok(connection)
+    }
+
+    /// Adds a CalDAV account: Apple iCloud (its server, an app password) or any CalDAV server at `server`. The
+    /// account's event calendars are listed and selected as busy time.
+    #[tracing::instrument(skip_all, fields(user_id, kind = kind.as_str()))]
+    pub async fn connect_caldav(
+        &self,
+        user_id: i64,
+        kind: ConnectionKind,
+        server: Option<&str>,
+        username: &str,
+        password: SecretString,
+    ) -> Result<(ConnectionRecord, RefreshOutcome), CalendarsError> {
+        let username = username.trim();
+        if username.is_empty() {
+            return Err(FieldError::new("username", "is required").into());
+        }
+        if password.expose_secret().is_empty() {
+            return Err(FieldError::new("password", "is required").into());
+        }
+        let raw_server = match (kind, server) {
+            (ConnectionKind::Apple, _) => self.settings.apple_server.clone(),
+            (ConnectionKind::CalDav, Some(s)) => s.trim().to_owned(),
+            (ConnectionKind::CalDav, None) => return Err(FieldError::new("url", "is required").into()),
+            _ => return Err(CalendarsError::Unsupported("this calendar connects over OAuth")),
+        };
+        let server_url = Url::parse(&raw_server)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .ok_or_else(|| FieldError::new("url", "must be an http(s) address"))?;
+        guard::check_now(&self.settings.host_policy, &server_url)
+            .await
+            .map_err(|why| FieldError::new("url", why))?;
+        let client = CalDavClient::new(
+            self.http.clone(),
+            CalDavCredentials {
+                username: username.to_owned(),
+                password: password.clone(),
+            },
+        );
+        let account = client.discover(&server_url).await.map_err(|e| match e {
+            CalendarError::Unauthorized => CalendarsError::Invalid(FieldError::new(
+                "password",
+                "the calendar server refused these credentials",
+            )),
+            other => CalendarsError::Remote(other),
+        })?;
+        let found = client.list_calendars(&account.calendar_homes).await?;
+        let listed: Vec<(String, String, bool)> = found
+            .iter()
+            .filter(|c| c.holds_events())
+            .map(|c| {
+                let name = c.display_name.clone().unwrap_or_else(|| {
+                    c.url
+                        .path_segments()
+                        .and_then(|mut s| s.rfind(|p| !p.is_empty()))
+                        .unwrap_or("Calendar")
+                        .to_owned()
+                });
+                (c.url.to_string(), name, c.read_only)
+            })
+            .collect();
+        let label = format!("{username} ({})", server_url.host_str().unwrap_or_default());
+        let connection = self
+            .insert(
+                user_id,
+                kind,
+                &label,
+                Some(username),
+                Some(server_url.as_str()),
+                password.expose_secret(),
+                &listed,
+                true,
+            )
+            .await?;
+        // Like Cal.com, the first writable calendar becomes the destination when the user has none yet.
+        if calendars::destination(&self.db, user_id, None).await?.is_none()
+            && let Some(first) = calendars::calendars_of_connection(&self.db, connection.id)
+                .await?
+                .into_iter()
+                .find(|c| !c.read_only)
+        {
+            calendars::set_destination(&self.db, user_id, None, first.id).await?;
+        }
+        let outcome = self.refresh_connection(&connection).await;
+        Ok((connection, outcome))
+    }
+
+    /// Inserts the connection, its sealed credential and its calendars in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    async fn insert(
+        &self,
+        user_id: i64,
+        kind: ConnectionKind,
+        label: &str,
+        username: Option<&str>,
+        server_url: Option<&str>,
+        plain_secret: &str,
+        listed: &[(String, String, bool)],
+        select: bool,
+    ) -> Result<ConnectionRecord, CalendarsError> {
+        let mut tx = self.db.begin().await?;
+        let id = calendars::insert_connection(
+            &mut tx,
+            &NewConnection {
+                user_id,
+                kind: kind.as_str(),
+                label,
+                username,
+                server_url,
+            },
+        )
+        .await?;
+        let sealed = secret::seal(&self.keyring, id, plain_secret)?;
+        calendars::set_connection_secret(&mut tx, id, &sealed).await?;
+        for (i, (external_id, name, read_only)) in listed.iter().enumerate() {
+            let calendar_id = calendars::upsert_calendar(
+                &mut tx,
+                id,
+                user_id,
+                &ListedCalendar {
+                    external_id,
+                    name,
+                    read_only: *read_only,
+                    is_primary: i == 0,
+                },
+            )
+            .await?;
+            if select {
+                calendars::set_selected(&mut tx, calendar_id, true).await?;
+            }
+        }
+        let connection = calendars::find_connection(&mut tx, user_id, id)
+            .await?
+            .ok_or(CalendarsError::NotFound("connection"))?;
+        tx.commit().await?;
+        Ok(connection)
+    }
+
+    /// Everything the user connected.
+    pub async fn overview(&self, user_id: i64) -> Result<Overview, CalendarsError> {
+        let connections = calendars::connections_of(&self.db, user_id).await?;
+        let all = calendars::calendars_of_user(&self.db, user_id).await?;
+        let destination = calendars::destination(&self.db, user_id, None).await?;
+        let connections = connections
+            .into_iter()
+            .filter_map(|c| {
+                let kind = ConnectionKind::parse(&c.kind)?;
+                let own = all.iter().filter(|cal| cal.connection_id == c.id).cloned().collect();
+                Some((c, kind, own))
+            })
+            .collect();
+        Ok(Overview {
+            connections,
+            destination,
+        })
+    }
+
+    /// The user's connections of `kind`, each read again now: their health afterwards.
+    pub async fn check(&self, user_id: i64, kind: ConnectionKind) -> Result<Vec<ConnectionRecord>, CalendarsError> {
+        let mine: Vec<ConnectionRecord> = calendars::connections_of(&self.db, user_id)
+            .await?
+            .into_iter()
+            .filter(|c| c.kind == kind.as_str())
+            .collect();
+        if mine.is_empty() {
+            return Err(CalendarsError::NotFound("calendar connection"));
+        }
+        futures::future::join_all(mine.iter().map(|c| self.refresh_connection(c))).await;
+        let mut checked = Vec::with_capacity(mine.len());
+        for c in &mine {
+            if let Some(now) = calendars::find_connection(&self.db, user_id, c.id).await? {
+                checked.push(now);
+            }
+        }
+        Ok(checked)
+    }
+
+    /// Removes the user's connection `id` of `kind` with its calendars and cached busy time.
+    pub async fn disconnect(
+        &self,
+        user_id: i64,
+        kind: ConnectionKind,
+        id: i64,
+    ) -> Result<ConnectionRecord, CalendarsError> {
+        let connection = calendars::find_connection(&self.db, user_id, id)
+            .await?
+            .filter(|c| c.kind == kind.as_str())
+            .ok_or(CalendarsError::NotFound("calendar connection"))?;
+        calendars::delete_connection(&self.db, user_id, id).await?;
+        Ok(connection)
+    }
+
+    /// Counts (or stops counting) a calendar's events as busy; selecting reads it at once.
+    pub async fn select(
+        &self,
+        user_id: i64,
+        integration: &str,
+        external_id: &str,
+        connection_id: i64,
+        selected: bool,
+    ) -> Result<(ConnectionKind, CalendarRecord), CalendarsError> {
+        let (kind, connection, calendar) = self
+            .find_calendar(user_id, integration, external_id, Some(connection_id))
+            .await?;
+        calendars::set_selected(&self.db, calendar.id, selected).await?;
+        if selected {
+            self.refresh_connection(&connection).await;
+        }
+        let calendar = calendars::find_calendar(&self.db, user_id, connection.id, external_id)
+            .await?
+            .ok_or(CalendarsError::NotFound("calendar"))?;
+        Ok((kind, calendar))
+    }
+
+    /// Makes the calendar where the user's new bookings are written (for `event_type_id`, or all when `None`).
+    pub async fn set_destination(
+        &self,
+        user_id: i64,
+        integration: &str,
+        external_id: &str,
+        event_type_id: Option<i64>,
+    ) -> Result<(ConnectionKind, CalendarRecord), CalendarsError> {
+        let (kind, _, calendar) = self.find_calendar(user_id, integration, external_id, None).await?;
+        if calendar.read_only {
+            return Err(FieldError::new("externalId", "this calendar is read-only").into());
+        }
+        calendars::set_destination(&self.db, user_id, event_type_id, calendar.id).await?;
+        Ok((kind, calendar))
+    }
+
+    async fn find_calendar(
+        &self,
+        user_id: i64,
+        integration: &str,
+        external_id: &str,
+        connection_id: Option<i64>,
+    ) -> Result<(ConnectionKind, ConnectionRecord, CalendarRecord), CalendarsError> {
+        let kind = ConnectionKind::from_integration(integration)
+            .ok_or_else(|| FieldError::new("integration", format!("'{integration}' is not a calendar integration")))?;
+        let connections = calendars::connections_of(&self.db, user_id).await?;
+        for connection in connections
+            .into_iter()
+            .filter(|c| c.kind == kind.as_str() && connection_id.is_none_or(|id| id == c.id))
+        {
+            if let Some(calendar) = calendars::find_calendar(&self.db, user_id, connection.id, external_id).await? {
+                return Ok((kind, connection, calendar));
+            }
+        }
+        Err(CalendarsError::NotFound("calendar"))
+    }
+
+    /// The cached busy time of the user's selected calendars in [`from`, `to`), each naming its calendar and event.
+    pub async fn busy_times(&self, user_id: i64, from: i64, to: i64) -> Result<Vec<NamedBusy>, CalendarsError> {
+        Ok(calendars::named_busy_between(&self.db, user_id, from, to).await?)
+    }
+}

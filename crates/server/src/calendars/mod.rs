@@ -1,0 +1,182 @@
+//! External calendars, wired into convene: connecting ICS feeds and CalDAV accounts (Apple iCloud or any RFC 4791
+//! server), choosing which calendars count as busy and where bookings go, and keeping a cache of their busy time
+//! that slot listings read (`scheduling::calendar` subtracts it; no slot request ever calls out).
+//!
+//! - [`connect`]: connect, list, select, destination, disconnect (what both faces call).
+//! - [`refresh`]: reading busy time of selected calendars into the cache, with change detection, all calendars of a
+//!   pass concurrently, each under a timeout; [`refresh::spawn_refresher`] repeats it every
+//!   [`CalendarSettings::refresh_interval`].
+//! - [`guard`]: outbound HTTP under the instance's public-address rules (the SMTP [`HostPolicy`]).
+//! - [`secret`]: credentials sealed with the keyring, bound to their connection.
+//! - [`writes`]: bookings written into destination calendars from durable jobs the booking changes queue.
+//!
+//! **When a calendar fails** (server down, slow, credentials revoked), its last cached busy time keeps blocking
+//! slots and the calendar and its connection show the error and since when. Stale busy time may hide a slot that
+//! became free, but never offers one that is taken: for a double-booking complaint that is the safe side. A calendar
+//! that never succeeded has nothing cached and blocks nothing.
+
+pub mod connect;
+pub mod guard;
+pub mod refresh;
+pub mod secret;
+pub mod writes;
+
+use crate::email::host_guard::HostPolicy;
+use convene_calendar::{CalendarError, Http};
+use convene_core::FieldError;
+use convene_keyring::{Keyring, KeyringError};
+use convene_store::{Db, StoreError};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Instance settings for external calendars.
+#[derive(Debug, Clone)]
+pub struct CalendarSettings {
+    /// Which addresses calendar servers and feeds may have (public only, plus the listed private networks).
+    pub host_policy: Arc<HostPolicy>,
+    /// The time allowed for one HTTP request to a calendar server.
+    pub request_timeout: Duration,
+    /// How often selected calendars are read again in the background: an event added remotely blocks slots after
+    /// at most this interval plus the time the read takes (bounded by the request timeouts).
+    pub refresh_interval: Duration,
+    /// How far ahead busy time is cached (slots further out don't see external calendars).
+    pub horizon_days: i64,
+    /// Where Apple iCloud's CalDAV service starts discovery.
+    pub apple_server: String,
+}
+
+impl Default for CalendarSettings {
+    fn default() -> Self {
+        Self {
+            host_policy: Arc::new(HostPolicy::default()),
+            request_timeout: Duration::from_secs(10),
+            refresh_interval: Duration::from_secs(60),
+            horizon_days: 120,
+            apple_server: "https://caldav.icloud.com/".to_owned(),
+        }
+    }
+}
+
+/// What a connection is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionKind {
+    IcsFeed,
+    CalDav,
+    Apple,
+    Google,
+    Office365,
+}
+
+impl ConnectionKind {
+    pub const ALL: [ConnectionKind; 5] = [
+        ConnectionKind::IcsFeed,
+        ConnectionKind::CalDav,
+        ConnectionKind::Apple,
+        ConnectionKind::Google,
+        ConnectionKind::Office365,
+    ];
+
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConnectionKind::IcsFeed => "ics_feed",
+            ConnectionKind::CalDav => "caldav",
+            ConnectionKind::Apple => "apple",
+            ConnectionKind::Google => "google",
+            ConnectionKind::Office365 => "office365",
+        }
+    }
+
+    pub fn parse(stored: &str) -> Option<ConnectionKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == stored)
+    }
+
+    /// Cal.com's integration type (`apple_calendar`…).
+    pub fn integration(self) -> &'static str {
+        match self {
+            ConnectionKind::IcsFeed => "ics-feed_calendar",
+            ConnectionKind::CalDav => "caldav_calendar",
+            ConnectionKind::Apple => "apple_calendar",
+            ConnectionKind::Google => "google_calendar",
+            ConnectionKind::Office365 => "office365_calendar",
+        }
+    }
+
+    /// The kind for a Cal.com integration type.
+    pub fn from_integration(name: &str) -> Option<ConnectionKind> {
+        Self::ALL.into_iter().find(|k| k.integration() == name)
+    }
+
+    /// Cal.com's app slug (`appId`).
+    pub fn app_id(self) -> &'static str {
+        match self {
+            ConnectionKind::IcsFeed => "ics-feed",
+            ConnectionKind::CalDav => "caldav-calendar",
+            ConnectionKind::Apple => "apple-calendar",
+            ConnectionKind::Google => "google-calendar",
+            ConnectionKind::Office365 => "office365-calendar",
+        }
+    }
+
+    /// The name shown to people.
+    pub fn title(self) -> &'static str {
+        match self {
+            ConnectionKind::IcsFeed => "ICS Feed",
+            ConnectionKind::CalDav => "CalDav Server",
+            ConnectionKind::Apple => "Apple Calendar",
+            ConnectionKind::Google => "Google Calendar",
+            ConnectionKind::Office365 => "Outlook Calendar",
+        }
+    }
+}
+
+/// Why a calendar operation did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum CalendarsError {
+    /// Bad input, naming the field.
+    #[error("{0}")]
+    Invalid(FieldError),
+    /// No such connection or calendar for this user.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The calendar server refused or failed; the text is safe to show (no URL, no credential).
+    #[error("{0}")]
+    Remote(#[from] CalendarError),
+    /// This kind of calendar can't be connected this way (yet).
+    #[error("{0}")]
+    Unsupported(&'static str),
+    #[error("storage failed")]
+    Store(#[from] StoreError),
+    #[error("a stored credential could not be opened")]
+    Keyring(#[from] KeyringError),
+}
+
+impl From<FieldError> for CalendarsError {
+    fn from(e: FieldError) -> Self {
+        CalendarsError::Invalid(e)
+    }
+}
+
+/// The calendar service: what the faces and the background refresher call.
+pub struct Calendars {
+    db: Db,
+    keyring: Arc<Keyring>,
+    settings: CalendarSettings,
+    http: Http,
+}
+
+impl Calendars {
+    pub fn new(db: Db, keyring: Arc<Keyring>, settings: CalendarSettings) -> Calendars {
+        let http = guard::http(&settings.host_policy, settings.request_timeout);
+        Calendars {
+            db,
+            keyring,
+            settings,
+            http,
+        }
+    }
+
+    pub fn settings(&self) -> &CalendarSettings {
+        &self.settings
+    }
+}

@@ -1,0 +1,232 @@
+//! Writing bookings into hosts' destination calendars, from the durable jobs the booking changes queue
+//! (`convene_store::calendar_jobs`). A job makes the destination match its booking as it is now: an accepted booking
+//! gets its event created, or updated in place when the event of its iCalendar UID exists (a reschedule keeps the
+//! UID, so the event moves); a cancelled or declined one gets it deleted; a booking rescheduled away leaves the event
+//! to its successor. Failures are retried with growing delays, then marked failed; no job is ever dropped.
+
+use super::{Calendars, ConnectionKind, secret};
+use convene_calendar::BookingEvent;
+use convene_calendar::CalendarError;
+use convene_calendar::caldav::{CalDavClient, CalDavCredentials, ETag};
+use convene_core::UserId;
+use convene_core::ics::Party;
+use convene_store::calendar_jobs::{self, CalendarJob, NewReference};
+use convene_store::{bookings, calendars, now_ms, users};
+use jiff::Timestamp;
+use std::time::Duration;
+use url::Url;
+
+/// Attempts before a job is marked failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// The first retry's delay; each later one doubles it (30 s, 1 min, 2 min … about an hour before the last).
+const FIRST_RETRY_MS: i64 = 30_000;
+
+/// Why a job did not finish.
+#[derive(Debug, thiserror::Error)]
+enum JobError {
+    #[error(transparent)]
+    Remote(#[from] CalendarError),
+    #[error("{0}")]
+    Local(String),
+}
+
+impl From<convene_store::StoreError> for JobError {
+    fn from(e: convene_store::StoreError) -> Self {
+        JobError::Local(format!("storage: {e}"))
+    }
+}
+
+/// What one pass of [`Calendars::process_due_writes`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct WritePass {
+    pub done: usize,
+    pub retrying: usize,
+    pub failed: usize,
+}
+
+impl Calendars {
+    /// Claims the due calendar writes and works them concurrently, each under a timeout; the step tests drive.
+    pub async fn process_due_writes(&self) -> WritePass {
+        let now = now_ms();
+        let limit = self.settings.request_timeout * 3;
+        let lease_ms = i64::try_from((limit + Duration::from_secs(5)).as_millis()).unwrap_or(60_000);
+        let jobs = match calendar_jobs::claim_due(&self.db, now, now + lease_ms, 16).await {
+            Ok(jobs) => jobs,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not claim calendar writes");
+                return WritePass::default();
+            }
+        };
+        let runs = jobs.iter().map(|job| async move {
+            let result = tokio::time::timeout(limit, self.write(job))
+                .await
+                .unwrap_or(Err(JobError::Remote(CalendarError::Timeout)));
+            (job, result)
+        });
+        let mut pass = WritePass::default();
+        for (job, result) in futures::future::join_all(runs).await {
+            let (status, not_before, error) = match result {
+                Ok(()) => {
+                    pass.done += 1;
+                    ("done", now, None)
+                }
+                Err(e) => {
+                    let retry = job.attempts < MAX_ATTEMPTS
+                        && match &e {
+                            JobError::Remote(remote) => !remote.needs_reconnect() || job.attempts < 3,
+                            JobError::Local(_) => true,
+                        };
+                    let text = e.to_string();
+                    tracing::info!(job = job.id, attempts = job.attempts, error = %text, "calendar write failed");
+                    if retry {
+                        pass.retrying += 1;
+                        let delay = FIRST_RETRY_MS << (job.attempts - 1).clamp(0, 20);
+                        let asked = match &e {
+                            JobError::Remote(remote) => remote
+                                .retry_after()
+                                .and_then(|d| i64::try_from(d.as_millis()).ok())
+                                .unwrap_or(0),
+                            JobError::Local(_) => 0,
+                        };
+                        ("retrying", now + delay.max(asked), Some(text))
+                    } else {
+                        pass.failed += 1;
+                        ("failed", now, Some(text))
+                    }
+                }
+            };
+            if let Err(e) = calendar_jobs::settle(&self.db, job.id, status, not_before, error.as_deref()).await {
+                tracing::warn!(error = %e, job = job.id, "could not settle a calendar write");
+            }
+        }
+        pass
+    }
+
+    async fn write(&self, job: &CalendarJob) -> Result<(), JobError> {
+        let Some(booking) = bookings::find_by_uid(&self.db, &job.booking_uid).await? else {
+            return Ok(());
+        };
+        let existing = calendar_jobs::live_reference(&self.db, job.user_id, &booking.ical_uid).await?;
+        let wanted = booking.status == "accepted";
+        if !wanted && booking.rescheduled_to_uid.is_some() {
+            // The successor booking moves the event.
+            return Ok(());
+        }
+        let destination = match &existing {
+            Some(r) => match r.calendar_id {
+                Some(id) => calendars::calendars_of_user(&self.db, job.user_id)
+                    .await?
+                    .into_iter()
+                    .find(|c| c.id == id),
+                None => None,
+            },
+            None => calendars::destination(&self.db, job.user_id, booking.event_type_id).await?,
+        };
+        let Some(calendar) = destination else {
+            return Ok(());
+        };
+        let connection = calendars::find_connection(&self.db, job.user_id, calendar.connection_id)
+            .await?
+            .ok_or_else(|| JobError::Local("the calendar's connection is gone".into()))?;
+        let kind = ConnectionKind::parse(&connection.kind);
+        if !matches!(kind, Some(ConnectionKind::CalDav | ConnectionKind::Apple)) {
+            return Err(JobError::Local(
+                "writing to this kind of calendar is not supported yet".into(),
+            ));
+        }
+        let password = secret::open(&self.keyring, connection.id, &connection.sealed_secret)
+            .map_err(|_| JobError::Local("the stored credential could not be opened".into()))?;
+        let client = CalDavClient::new(
+            self.http.clone(),
+            CalDavCredentials {
+                username: connection.username.clone().unwrap_or_default(),
+                password,
+            },
+        );
+        if !wanted {
+            if booking.status == "pending" {
+                return Ok(());
+            }
+            if let Some(r) = existing {
+                let href =
+                    Url::parse(&r.href).map_err(|_| JobError::Local("a stored event address is invalid".into()))?;
+                match client.delete_event(&href, None).await {
+                    Ok(()) | Err(CalendarError::NotFound) => {}
+                    Err(e) => return Err(e.into()),
+                }
+                calendar_jobs::retire_reference(&self.db, r.id).await?;
+            }
+            return Ok(());
+        }
+        let host = users::find(&self.db, UserId(job.user_id))
+            .await?
+            .ok_or_else(|| JobError::Local("the host is gone".into()))?;
+        let attendees = bookings::attendees(&self.db, &[booking.id]).await?;
+        let event = BookingEvent {
+            uid: booking.ical_uid.clone(),
+            sequence: booking.ical_sequence,
+            start: Timestamp::from_millisecond(booking.start_at).map_err(|e| JobError::Local(e.to_string()))?,
+            end: Timestamp::from_millisecond(booking.end_at).map_err(|e| JobError::Local(e.to_string()))?,
+            summary: booking.title.clone(),
+            description: booking.description.clone(),
+            location: booking.location.clone(),
+            organizer: Party {
+                name: host.name.clone().unwrap_or_else(|| host.username.clone()),
+                email: host.email.clone(),
+            },
+            attendees: attendees
+                .iter()
+                .map(|a| Party {
+                    name: a.name.clone(),
+                    email: a.email.clone(),
+                })
+                .collect(),
+            time_zone: host.time_zone.clone(),
+        };
+        let ics = event.to_ics(Timestamp::now());
+        let stored = match &existing {
+            Some(r) => {
+                let href =
+                    Url::parse(&r.href).map_err(|_| JobError::Local("a stored event address is invalid".into()))?;
+                match client.update_event(&href, &ics, None).await {
+                    Err(CalendarError::PreconditionFailed | CalendarError::NotFound) => {
+                        // Deleted in the calendar meanwhile: write it again.
+                        let calendar_url = calendar_url(&calendar.external_id)?;
+                        client.create_event(&calendar_url, &booking.ical_uid, &ics).await?
+                    }
+                    other => other?,
+                }
+            }
+            None => {
+                let calendar_url = calendar_url(&calendar.external_id)?;
+                match client.create_event(&calendar_url, &booking.ical_uid, &ics).await {
+                    // A retried create whose first try landed: replace it.
+                    Err(CalendarError::AlreadyExists) => {
+                        let href = convene_calendar::caldav::event_url(&calendar_url, &booking.ical_uid)?;
+                        client.update_event(&href, &ics, None).await?
+                    }
+                    other => other?,
+                }
+            }
+        };
+        calendar_jobs::record_reference(
+            &self.db,
+            &NewReference {
+                booking_uid: &booking.uid,
+                ical_uid: &booking.ical_uid,
+                user_id: job.user_id,
+                calendar_id: calendar.id,
+                kind: kind.map_or("caldav", ConnectionKind::integration),
+                external_id: &calendar.external_id,
+                href: stored.href.as_str(),
+                etag: stored.etag.as_ref().map(ETag::as_str),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+fn calendar_url(external_id: &str) -> Result<Url, JobError> {
+    Url::parse(external_id).map_err(|_| JobError::Local("the stored calendar address is invalid".into()))
+}

@@ -1,0 +1,222 @@
+//! Calendar writes as durable jobs: queued with the booking change (same transaction), claimed under a lease,
+//! settled as done, retrying (with a later `not_before`) or failed — never deleted. A job names a booking; the worker
+//! makes the host's destination calendar match that booking as it is when the job runs.
+
+use crate::{Exec, StoreResult, now_ms};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct CalendarJob {
+    pub id: i64,
+    pub booking_uid: String,
+    pub user_id: i64,
+    pub status: String,
+    pub attempts: i64,
+    pub not_before: i64,
+    pub last_error: Option<String>,
+}
+
+const JOB_COLUMNS: &str = "id, booking_uid, user_id, status, attempts, not_before, last_error";
+
+/// The event a booking has in an external calendar.
+#[derive(Debug, Clone, FromRow)]
+pub struct BookingReference {
+    pub id: i64,
+    pub booking_uid: String,
+    pub ical_uid: String,
+    pub calendar_id: Option<i64>,
+    pub kind: String,
+    pub external_id: String,
+    pub href: String,
+    pub etag: Option<String>,
+    pub deleted: bool,
+}
+
+const REFERENCE_COLUMNS: &str = "id, booking_uid, ical_uid, calendar_id, kind, external_id, href, etag, deleted";
+
+/// Queues a write for `booking_uid` in `user_id`'s destination calendar, due now. Call in the change's transaction.
+pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, booking_uid: &str, user_id: i64) -> StoreResult<()> {
+    let now = now_ms();
+    on_conn!(exec, c => {
+        sqlx::query(
+            "INSERT INTO calendar_jobs (booking_uid, user_id, status, not_before, created_at, updated_at) \
+             SELECT $1, $2, 'queued', $3, $3, $3 WHERE EXISTS (SELECT 1 FROM destination_calendars WHERE user_id = $2)",
+        )
+        .bind(booking_uid)
+        .bind(user_id)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Claims up to `limit` due jobs until `lease_until`; a job another worker holds under a live lease is skipped.
+pub async fn claim_due<'a>(
+    exec: impl Into<Exec<'a>>,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> StoreResult<Vec<CalendarJob>> {
+    let mut exec = exec.into();
+    let sql = format!(
+        "SELECT {JOB_COLUMNS} FROM calendar_jobs WHERE status IN ('queued', 'retrying') AND not_before <= $1 \
+         AND (lease_until IS NULL OR lease_until < $1) ORDER BY not_before, id LIMIT $2"
+    );
+    let due: Vec<CalendarJob> = on_conn!(reborrow(&mut exec), c => {
+        sqlx::query_as::<_, CalendarJob>(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit).fetch_all(&mut *c).await
+    })?;
+    let mut claimed = Vec::with_capacity(due.len());
+    for job in due {
+        let took = on_conn!(reborrow(&mut exec), c => {
+            sqlx::query(
+                "UPDATE calendar_jobs SET lease_until = $2, attempts = attempts + 1, updated_at = $3 WHERE id = $1 \
+                 AND status IN ('queued', 'retrying') AND (lease_until IS NULL OR lease_until < $3)",
+            )
+            .bind(job.id)
+            .bind(lease_until)
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        if took == 1 {
+            claimed.push(CalendarJob {
+                attempts: job.attempts + 1,
+                ..job
+            });
+        }
+    }
+    Ok(claimed)
+}
+
+/// Settles a claimed job: `done`, `retrying` (due again at `not_before`) or `failed`, with the error if any.
+pub async fn settle<'a>(
+    exec: impl Into<Exec<'a>>,
+    id: i64,
+    status: &str,
+    not_before: i64,
+    error: Option<&str>,
+) -> StoreResult<()> {
+    on_conn!(exec, c => {
+        sqlx::query(
+            "UPDATE calendar_jobs SET status = $2, not_before = $3, last_error = $4, lease_until = NULL, \
+             updated_at = $5 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(not_before)
+        .bind(error)
+        .bind(now_ms())
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Every job of a booking, oldest first (what a host or admin sees).
+pub async fn jobs_of_booking<'a>(exec: impl Into<Exec<'a>>, booking_uid: &str) -> StoreResult<Vec<CalendarJob>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM calendar_jobs WHERE booking_uid = $1 ORDER BY id");
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, CalendarJob>(sqlx::AssertSqlSafe(sql)).bind(booking_uid).fetch_all(&mut *c).await
+    })?)
+}
+
+/// The live event `user_id` has for the iCalendar UID `ical_uid` (a reschedule keeps the UID, so it finds the
+/// event the earlier booking created).
+pub async fn live_reference<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: i64,
+    ical_uid: &str,
+) -> StoreResult<Option<BookingReference>> {
+    let sql = format!(
+        "SELECT {REFERENCE_COLUMNS} FROM booking_references WHERE user_id = $1 AND ical_uid = $2 AND NOT deleted \
+         ORDER BY id DESC LIMIT 1"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, BookingReference>(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(ical_uid).fetch_optional(&mut *c).await
+    })?)
+}
+
+/// The references of a booking (its own and, after a reschedule, the event it took over).
+pub async fn references_of_booking<'a>(
+    exec: impl Into<Exec<'a>>,
+    booking_uid: &str,
+) -> StoreResult<Vec<BookingReference>> {
+    let sql = format!("SELECT {REFERENCE_COLUMNS} FROM booking_references WHERE booking_uid = $1 ORDER BY id");
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, BookingReference>(sqlx::AssertSqlSafe(sql)).bind(booking_uid).fetch_all(&mut *c).await
+    })?)
+}
+
+/// What a written event is.
+pub struct NewReference<'a> {
+    pub booking_uid: &'a str,
+    pub ical_uid: &'a str,
+    pub user_id: i64,
+    pub calendar_id: i64,
+    pub kind: &'a str,
+    pub external_id: &'a str,
+    pub href: &'a str,
+    pub etag: Option<&'a str>,
+}
+
+/// Records the event written for a booking; an earlier reference to the same event (the booking before a
+/// reschedule) is retired.
+pub async fn record_reference<'a>(exec: impl Into<Exec<'a>>, r: &NewReference<'_>) -> StoreResult<()> {
+    let mut exec = exec.into();
+    let now = now_ms();
+    on_conn!(reborrow(&mut exec), c => {
+        sqlx::query("UPDATE booking_references SET deleted = $3, updated_at = $4 WHERE user_id = $1 AND ical_uid = $2")
+            .bind(r.user_id)
+            .bind(r.ical_uid)
+            .bind(true)
+            .bind(now)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    on_conn!(exec, c => {
+        sqlx::query(
+            "INSERT INTO booking_references (booking_uid, ical_uid, user_id, calendar_id, kind, external_id, href, \
+             etag, deleted, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
+        )
+        .bind(r.booking_uid)
+        .bind(r.ical_uid)
+        .bind(r.user_id)
+        .bind(r.calendar_id)
+        .bind(r.kind)
+        .bind(r.external_id)
+        .bind(r.href)
+        .bind(r.etag)
+        .bind(false)
+        .bind(now)
+        .execute(&mut *c)
+        .await
+        .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Marks the event gone (deleted in the calendar).
+pub async fn retire_reference<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<()> {
+    on_conn!(exec, c => {
+        sqlx::query("UPDATE booking_references SET deleted = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(true)
+            .bind(now_ms())
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+fn reborrow<'b>(exec: &'b mut Exec<'_>) -> Exec<'b> {
+    match exec {
+        Exec::Db(db) => Exec::Db(db),
+        Exec::Tx(tx) => Exec::Tx(tx),
+    }
+}
