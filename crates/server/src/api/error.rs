@@ -12,6 +12,7 @@ use crate::accounts::password_reset::ResetError;
 use crate::email::sender_admin::SenderError;
 use crate::limits::LimitError;
 use crate::scheduling::booking::BookingError;
+use crate::scheduling::follow_up::FollowUpError;
 use crate::scheduling::resolve::ResolveError;
 use crate::scheduling::slot_work::SlotWorkError;
 use crate::scheduling::slots::FreeStartsError;
@@ -223,6 +224,20 @@ impl From<BookingError> for ApiError {
             BookingError::Emails(emails) => emails.into(),
             BookingError::Webhooks(webhooks) => webhooks.into(),
             BookingError::Workflows(workflows) => workflows.into(),
+        }
+    }
+}
+
+impl From<FollowUpError> for ApiError {
+    fn from(e: FollowUpError) -> Self {
+        match e {
+            FollowUpError::Invalid(field) => ApiError::Validation(field),
+            FollowUpError::NotAllowed(message) => ApiError::BadRequest(message),
+            FollowUpError::NotFound => ApiError::not_found("Booking"),
+            FollowUpError::Store(store) => store.into(),
+            FollowUpError::Emails(emails) => emails.into(),
+            FollowUpError::Webhooks(webhooks) => webhooks.into(),
+            FollowUpError::Workflows(workflows) => workflows.into(),
         }
     }
 }

@@ -40,6 +40,7 @@ mod versions;
 mod web_a11y;
 mod web_app;
 mod web_app_availability;
+mod web_app_booking_actions;
 mod web_app_bookings;
 mod web_app_browser;
 mod web_booking;

@@ -5,9 +5,12 @@
 //!
 //! [`shell`] lets requests in (signed in; for forms also same origin and the session's CSRF token) and draws the
 //! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
-//! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list.
+//! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
+//! [`booking_actions`] its forms.
 
 mod availability;
+mod booking_actions;
+mod booking_page;
 mod bookings;
 mod event_type_form;
 mod event_types;
@@ -35,6 +38,8 @@ pub fn router() -> Router<AppState> {
             get(event_types::delete_page).post(event_types::delete),
         )
         .route("/bookings", get(bookings::list))
+        .route("/bookings/{uid}", get(booking_page::detail))
+        .route("/bookings/{uid}/{action}", post(booking_actions::act))
         .route("/availability", get(availability::list).post(availability::create))
         .route(
             "/availability/{id}",
