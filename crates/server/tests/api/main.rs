@@ -42,6 +42,7 @@ mod web_app;
 mod web_app_availability;
 mod web_app_booking_actions;
 mod web_app_bookings;
+mod web_app_bookings_browser;
 mod web_app_browser;
 mod web_booking;
 mod web_booking_browser;
