@@ -6,12 +6,14 @@
 //! [`shell`] lets requests in (signed in; for forms also same origin and the session's CSRF token) and draws the
 //! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
 //! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
-//! [`booking_actions`] its forms.
+//! [`booking_actions`] its forms; [`api_keys`] and [`email_address`] are settings pages.
 
+mod api_keys;
 mod availability;
 mod booking_actions;
 mod booking_page;
 mod bookings;
+mod email_address;
 mod event_type_form;
 mod event_types;
 mod form;
@@ -40,6 +42,9 @@ pub fn router() -> Router<AppState> {
         .route("/bookings", get(bookings::list))
         .route("/bookings/{uid}", get(booking_page::detail))
         .route("/bookings/{uid}/{action}", post(booking_actions::act))
+        .route("/settings/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/settings/email", get(email_address::show).post(email_address::change))
         .route("/availability", get(availability::list).post(availability::create))
         .route(
             "/availability/{id}",
