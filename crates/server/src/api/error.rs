@@ -17,6 +17,7 @@ use crate::scheduling::resolve::ResolveError;
 use crate::scheduling::slot_work::SlotWorkError;
 use crate::scheduling::slots::FreeStartsError;
 use crate::tenancy::access::AccessError;
+use crate::webhooks::manage::ManageError;
 use crate::workflows::WorkflowError;
 use crate::{email, webhooks};
 use axum::Json;
@@ -224,6 +225,17 @@ impl From<BookingError> for ApiError {
             BookingError::Emails(emails) => emails.into(),
             BookingError::Webhooks(webhooks) => webhooks.into(),
             BookingError::Workflows(workflows) => workflows.into(),
+        }
+    }
+}
+
+impl From<ManageError> for ApiError {
+    fn from(e: ManageError) -> Self {
+        match e {
+            ManageError::Invalid(field) => ApiError::Validation(field),
+            ManageError::NotFound => ApiError::not_found("Webhook"),
+            ManageError::Store(store) => store.into(),
+            ManageError::Seal(seal) => ApiError::Internal(anyhow::Error::new(seal).context("sealing a webhook secret")),
         }
     }
 }

@@ -46,6 +46,8 @@ mod web_app_bookings_browser;
 mod web_app_browser;
 mod web_app_settings;
 mod web_app_settings_browser;
+mod web_app_webhooks;
+mod web_app_webhooks_browser;
 mod web_booking;
 mod web_booking_browser;
 mod web_browser;

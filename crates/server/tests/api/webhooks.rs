@@ -3,7 +3,7 @@
 
 mod api;
 mod delivery;
-mod receiver;
+pub(crate) mod receiver;
 mod triggers;
 
 use crate::helpers::{Person, TestApp};

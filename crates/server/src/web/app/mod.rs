@@ -6,7 +6,8 @@
 //! [`shell`] lets requests in (signed in; for forms also same origin and the session's CSRF token) and draws the
 //! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
 //! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
-//! [`booking_actions`] its forms; [`api_keys`] and [`email_address`] are settings pages.
+//! [`booking_actions`] its forms; [`api_keys`], [`email_address`] and [`webhooks`] are settings
+//! pages.
 
 mod api_keys;
 mod availability;
@@ -19,6 +20,7 @@ mod event_types;
 mod form;
 mod schedule_form;
 mod shell;
+mod webhooks;
 
 pub(crate) use shell::{Nav, Section, language};
 
@@ -45,6 +47,10 @@ pub fn router() -> Router<AppState> {
         .route("/settings/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/settings/email", get(email_address::show).post(email_address::change))
+        .route("/settings/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/settings/webhooks/{id}", get(webhooks::edit).post(webhooks::update))
+        .route("/settings/webhooks/{id}/ping", post(webhooks::ping))
+        .route("/settings/webhooks/{id}/delete", post(webhooks::delete))
         .route("/availability", get(availability::list).post(availability::create))
         .route(
             "/availability/{id}",
