@@ -369,3 +369,24 @@ app-hook-when = Wann
 app-hook-trigger = Auslöser
 app-hook-status = Status
 app-hook-code = Antwortcode
+
+# The host app: settings (profile, password, sessions)
+app-settings-profile = Profil
+app-profile-username = Benutzername (änderbar durch eine Organisationsverwaltung)
+app-profile-name = Name
+app-profile-bio = Über Sie
+app-profile-clock = Uhrzeitformat
+app-profile-24h = 24 Stunden (14:00)
+app-profile-12h = 12 Stunden (2:00 pm)
+app-profile-week-start = Woche beginnt am
+app-profile-language = Sprache
+app-profile-password = Passwort
+app-profile-current-password = Aktuelles Passwort
+app-profile-new-password = Neues Passwort (mindestens 8 Zeichen)
+app-profile-change-password = Passwort ändern
+app-profile-password-changed = Passwort geändert. Alle anderen Sitzungen sind abgemeldet.
+app-profile-sessions = Aktive Sitzungen
+app-profile-session-since = Angemeldet
+app-profile-this-session = diese Sitzung
+app-profile-sign-out-others = Alle anderen Sitzungen abmelden
+app-profile-signed-out = Alle anderen Sitzungen sind abgemeldet.

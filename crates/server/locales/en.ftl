@@ -369,3 +369,24 @@ app-hook-when = When
 app-hook-trigger = Trigger
 app-hook-status = Status
 app-hook-code = Response code
+
+# The host app: settings (profile, password, sessions)
+app-settings-profile = Profile
+app-profile-username = Username (an organization admin can change it)
+app-profile-name = Name
+app-profile-bio = About you
+app-profile-clock = Clock
+app-profile-24h = 24-hour (14:00)
+app-profile-12h = 12-hour (2:00 pm)
+app-profile-week-start = Week starts on
+app-profile-language = Language
+app-profile-password = Password
+app-profile-current-password = Current password
+app-profile-new-password = New password (at least 8 characters)
+app-profile-change-password = Change password
+app-profile-password-changed = Password changed. Every other session is signed out.
+app-profile-sessions = Active sessions
+app-profile-session-since = Signed in
+app-profile-this-session = this session
+app-profile-sign-out-others = Sign out all other sessions
+app-profile-signed-out = Every other session is signed out.

@@ -369,3 +369,24 @@ app-hook-when = Cuándo
 app-hook-trigger = Disparador
 app-hook-status = Estado
 app-hook-code = Código de respuesta
+
+# The host app: settings (profile, password, sessions)
+app-settings-profile = Perfil
+app-profile-username = Nombre de usuario (lo cambia un administrador de la organización)
+app-profile-name = Nombre
+app-profile-bio = Sobre ti
+app-profile-clock = Formato de hora
+app-profile-24h = 24 horas (14:00)
+app-profile-12h = 12 horas (2:00 pm)
+app-profile-week-start = La semana empieza el
+app-profile-language = Idioma
+app-profile-password = Contraseña
+app-profile-current-password = Contraseña actual
+app-profile-new-password = Nueva contraseña (al menos 8 caracteres)
+app-profile-change-password = Cambiar contraseña
+app-profile-password-changed = Contraseña cambiada. Se cerraron las demás sesiones.
+app-profile-sessions = Sesiones activas
+app-profile-session-since = Inicio de sesión
+app-profile-this-session = esta sesión
+app-profile-sign-out-others = Cerrar las demás sesiones
+app-profile-signed-out = Se cerraron las demás sesiones.

@@ -369,3 +369,24 @@ app-hook-when = Quand
 app-hook-trigger = Déclencheur
 app-hook-status = Statut
 app-hook-code = Code de réponse
+
+# The host app: settings (profile, password, sessions)
+app-settings-profile = Profil
+app-profile-username = Nom d'utilisateur (modifiable par un administrateur de l'organisation)
+app-profile-name = Nom
+app-profile-bio = À propos de vous
+app-profile-clock = Format d'heure
+app-profile-24h = 24 heures (14:00)
+app-profile-12h = 12 heures (2:00 pm)
+app-profile-week-start = La semaine commence le
+app-profile-language = Langue
+app-profile-password = Mot de passe
+app-profile-current-password = Mot de passe actuel
+app-profile-new-password = Nouveau mot de passe (au moins 8 caractères)
+app-profile-change-password = Changer le mot de passe
+app-profile-password-changed = Mot de passe modifié. Toutes les autres sessions sont déconnectées.
+app-profile-sessions = Sessions actives
+app-profile-session-since = Connecté le
+app-profile-this-session = cette session
+app-profile-sign-out-others = Déconnecter toutes les autres sessions
+app-profile-signed-out = Toutes les autres sessions sont déconnectées.

@@ -5,5 +5,7 @@
 
 pub mod email_change;
 pub mod email_verification;
+pub mod password_change;
 pub mod password_reset;
+pub mod profile;
 pub mod sign_in;

@@ -39,6 +39,7 @@ mod teams;
 mod versions;
 mod web_a11y;
 mod web_app;
+mod web_app_account;
 mod web_app_availability;
 mod web_app_booking_actions;
 mod web_app_bookings;

@@ -1,6 +1,6 @@
 //! Settings in real headless Chromium: make an API key (shown once), use it, revoke it and see the API refuse it;
 //! ask for a new email address and see the account keep the old one until the emailed link is confirmed — and
-//! axe-core finds no serious or critical violation on either page.
+//! axe-core finds no serious or critical violation on those pages or the profile page.
 
 use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
@@ -122,6 +122,10 @@ async fn a_host_makes_and_revokes_an_api_key_and_changes_email_only_once_confirm
     wait_for(c, "current-email").await;
     assert!(text_of(c, "current-email").await.starts_with("set.new@chrome.test"));
     assert!(c.find(Locator::Id("pending-email")).await.is_err());
+
+    click(c, "settings-tab-profile").await;
+    wait_for(c, "profile-form").await;
+    found.extend(violations(c, &axe).await);
 
     assert!(found.is_empty(), "accessibility: {found:#?}");
 }
