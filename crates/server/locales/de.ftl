@@ -390,3 +390,17 @@ app-profile-session-since = Angemeldet
 app-profile-this-session = diese Sitzung
 app-profile-sign-out-others = Alle anderen Sitzungen abmelden
 app-profile-signed-out = Alle anderen Sitzungen sind abgemeldet.
+
+# The host app: settings (notifications)
+app-settings-notifications = Benachrichtigungen
+app-notify-bookingConfirmed = Buchung bestätigt
+app-notify-bookingCancelled = Buchung abgesagt
+app-notify-bookingRescheduled = Buchung verschoben
+app-notify-bookingReminder = Terminerinnerung
+app-notify-channel-email = E-Mail
+app-notify-channel-webPush = Browser-Push
+app-notify-channel-sms = SMS
+app-notify-channel-inApp = In der App
+app-notify-default = Wie meine Organisation es festlegt
+app-notify-on = An
+app-notify-off = Aus

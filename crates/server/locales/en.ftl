@@ -390,3 +390,17 @@ app-profile-session-since = Signed in
 app-profile-this-session = this session
 app-profile-sign-out-others = Sign out all other sessions
 app-profile-signed-out = Every other session is signed out.
+
+# The host app: settings (notifications)
+app-settings-notifications = Notifications
+app-notify-bookingConfirmed = Booking confirmed
+app-notify-bookingCancelled = Booking cancelled
+app-notify-bookingRescheduled = Booking rescheduled
+app-notify-bookingReminder = Booking reminder
+app-notify-channel-email = Email
+app-notify-channel-webPush = Browser push
+app-notify-channel-sms = SMS
+app-notify-channel-inApp = In the app
+app-notify-default = As my organization sets it
+app-notify-on = On
+app-notify-off = Off

@@ -390,3 +390,17 @@ app-profile-session-since = Inicio de sesión
 app-profile-this-session = esta sesión
 app-profile-sign-out-others = Cerrar las demás sesiones
 app-profile-signed-out = Se cerraron las demás sesiones.
+
+# The host app: settings (notifications)
+app-settings-notifications = Notificaciones
+app-notify-bookingConfirmed = Reserva confirmada
+app-notify-bookingCancelled = Reserva cancelada
+app-notify-bookingRescheduled = Reserva reprogramada
+app-notify-bookingReminder = Recordatorio de reserva
+app-notify-channel-email = Correo
+app-notify-channel-webPush = Notificación del navegador
+app-notify-channel-sms = SMS
+app-notify-channel-inApp = En la aplicación
+app-notify-default = Como lo define mi organización
+app-notify-on = Activado
+app-notify-off = Desactivado

@@ -390,3 +390,17 @@ app-profile-session-since = Connecté le
 app-profile-this-session = cette session
 app-profile-sign-out-others = Déconnecter toutes les autres sessions
 app-profile-signed-out = Toutes les autres sessions sont déconnectées.
+
+# The host app: settings (notifications)
+app-settings-notifications = Notifications
+app-notify-bookingConfirmed = Réservation confirmée
+app-notify-bookingCancelled = Réservation annulée
+app-notify-bookingRescheduled = Réservation reprogrammée
+app-notify-bookingReminder = Rappel de réservation
+app-notify-channel-email = E-mail
+app-notify-channel-webPush = Notification du navigateur
+app-notify-channel-sms = SMS
+app-notify-channel-inApp = Dans l'application
+app-notify-default = Comme mon organisation le définit
+app-notify-on = Activé
+app-notify-off = Désactivé

@@ -5,6 +5,7 @@
 
 pub mod email_change;
 pub mod email_verification;
+pub mod notification_preferences;
 pub mod password_change;
 pub mod password_reset;
 pub mod profile;

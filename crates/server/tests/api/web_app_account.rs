@@ -163,3 +163,55 @@ async fn signing_out_the_other_sessions_keeps_this_one() {
     assert!(still_signed_in(&app, &here).await);
     assert!(!still_signed_in(&app, &elsewhere).await);
 }
+
+#[tokio::test]
+async fn notification_choices_saved_on_the_page_are_what_the_api_reads() {
+    let app = TestApp::spawn().await;
+    let person = app.account(MAE).await;
+    let mae = signed_in(&app, MAE).await;
+    let (status, page) = get(&app, &mae, "/settings/notifications").await;
+    assert_eq!(status, StatusCode::OK);
+    let csrf = csrf_of(&page);
+    let (status, page) = post(
+        &app,
+        &mae,
+        "/settings/notifications",
+        &[("csrf", &csrf), ("bookingReminder.email", "maybe")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("bookingReminder.email: must be on, off or empty"),
+        "{page}"
+    );
+    let (status, _) = post(
+        &app,
+        &mae,
+        "/settings/notifications",
+        &[("bookingReminder.email", "off")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, to) = post(
+        &app,
+        &mae,
+        "/settings/notifications",
+        &[
+            ("csrf", &csrf),
+            ("bookingReminder.email", "off"),
+            ("bookingCancelled.sms", "on"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (StatusCode::SEE_OTHER, "/settings/notifications?notice=saved")
+    );
+    let api = app.get("/v2/me/notification-preferences", &person.key).await;
+    let data = api.expect_success(StatusCode::OK);
+    assert_eq!(data["bookingReminder"]["email"], false);
+    assert_eq!(data["bookingConfirmed"]["email"], true);
+    let (_, page) = get(&app, &mae, "/settings/notifications").await;
+    assert!(page.contains(r#"<option value="off" selected>"#), "{page}");
+}

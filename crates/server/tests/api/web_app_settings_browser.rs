@@ -1,6 +1,7 @@
 //! Settings in real headless Chromium: make an API key (shown once), use it, revoke it and see the API refuse it;
 //! ask for a new email address and see the account keep the old one until the emailed link is confirmed — and
-//! axe-core finds no serious or critical violation on those pages or the profile page.
+//! axe-core finds no serious or critical violation on those pages or the profile and
+//! notifications pages.
 
 use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
@@ -125,6 +126,9 @@ async fn a_host_makes_and_revokes_an_api_key_and_changes_email_only_once_confirm
 
     click(c, "settings-tab-profile").await;
     wait_for(c, "profile-form").await;
+    found.extend(violations(c, &axe).await);
+    click(c, "settings-tab-notifications").await;
+    wait_for(c, "notifications-form").await;
     found.extend(violations(c, &axe).await);
 
     assert!(found.is_empty(), "accessibility: {found:#?}");

@@ -6,8 +6,8 @@
 //! [`shell`] lets requests in (signed in; for forms also same origin and the session's CSRF token) and draws the
 //! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
 //! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
-//! [`booking_actions`] its forms; [`account`] (profile, password, sessions), [`api_keys`], [`email_address`]
-//! and [`webhooks`] are settings pages.
+//! [`booking_actions`] its forms; [`account`] (profile, password, sessions), [`api_keys`], [`email_address`],
+//! [`notifications`] and [`webhooks`] are settings pages.
 
 mod account;
 mod api_keys;
@@ -19,6 +19,7 @@ mod email_address;
 mod event_type_form;
 mod event_types;
 mod form;
+mod notifications;
 mod schedule_form;
 mod shell;
 mod webhooks;
@@ -48,6 +49,10 @@ pub fn router() -> Router<AppState> {
         .route("/settings/profile", get(account::show).post(account::save))
         .route("/settings/password", post(account::password))
         .route("/settings/sessions/sign-out-others", post(account::sign_out_others))
+        .route(
+            "/settings/notifications",
+            get(notifications::show).post(notifications::save),
+        )
         .route("/settings/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/settings/email", get(email_address::show).post(email_address::change))
