@@ -69,3 +69,30 @@ pub async fn revoke<'a>(exec: impl Into<Exec<'a>>, id: ApiKeyId) -> StoreResult<
     })?;
     Ok(done == 1)
 }
+
+/// The keys of `user`, newest first, revoked and expired ones included (the settings page shows each one's state).
+pub async fn list_for_user<'a>(exec: impl Into<Exec<'a>>, user: UserId) -> StoreResult<Vec<ApiKeyRecord>> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, ApiKeyRecord>(
+            "SELECT id, user_id, hint, note, expires_at, revoked_at, created_at FROM api_keys \
+             WHERE user_id = $1 ORDER BY id DESC",
+        )
+        .bind(user.0)
+        .fetch_all(&mut *c)
+        .await
+    })?)
+}
+
+/// Revokes key `id` if it is `user`'s and still live; false otherwise (someone else's key is left alone).
+pub async fn revoke_for_user<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: i64) -> StoreResult<bool> {
+    let done = on_conn!(exec, c => {
+        sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
+            .bind(id)
+            .bind(user.0)
+            .bind(now_ms())
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(done == 1)
+}

@@ -60,3 +60,37 @@ pub async fn delete_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: i64) -> Sto
             .map(|r| r.rows_affected())
     })?)
 }
+
+/// One live session as the sessions page lists it.
+#[derive(Debug, Clone, FromRow)]
+pub struct LiveSession {
+    pub id_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// The user's sessions that have not expired, newest first.
+pub async fn live_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: i64) -> StoreResult<Vec<LiveSession>> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, LiveSession>(
+            "SELECT id_hash, created_at, expires_at FROM web_sessions WHERE user_id = $1 AND expires_at > $2 \
+             ORDER BY created_at DESC, id_hash",
+        )
+        .bind(user_id)
+        .bind(now_ms())
+        .fetch_all(&mut *c)
+        .await
+    })?)
+}
+
+/// Signs a user out everywhere but the session `keep` (its hash).
+pub async fn delete_others<'a>(exec: impl Into<Exec<'a>>, user_id: i64, keep: &str) -> StoreResult<u64> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query("DELETE FROM web_sessions WHERE user_id = $1 AND id_hash <> $2")
+            .bind(user_id)
+            .bind(keep)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?)
+}

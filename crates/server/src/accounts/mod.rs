@@ -5,5 +5,8 @@
 
 pub mod email_change;
 pub mod email_verification;
+pub mod notification_preferences;
+pub mod password_change;
 pub mod password_reset;
+pub mod profile;
 pub mod sign_in;

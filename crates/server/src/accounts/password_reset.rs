@@ -67,6 +67,15 @@ pub async fn request_reset(db: &Db, mailer: &Mailer, email: &EmailAddress) -> Re
     Ok(())
 }
 
+/// What a new password must be (set by a reset or a change): 8 to 256 characters. `Err` says why, for the field.
+pub fn password_rule(password: &str) -> Result<(), &'static str> {
+    match password.chars().count() {
+        0..8 => Err("must be at least 8 characters"),
+        257.. => Err("must be at most 256 characters"),
+        _ => Ok(()),
+    }
+}
+
 /// Sets a new password with a reset token: the token works once, every web session of the account ends, and the
 /// address it was mailed to counts as verified.
 pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<(), ResetError> {
@@ -74,12 +83,7 @@ pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<()
     if token.is_empty() {
         return Err(ResetError::Token("is required"));
     }
-    if password.chars().count() < 8 {
-        return Err(ResetError::Password("must be at least 8 characters"));
-    }
-    if password.chars().count() > 256 {
-        return Err(ResetError::Password("must be at most 256 characters"));
-    }
+    password_rule(&password).map_err(ResetError::Password)?;
     let invalid = || ResetError::Token("is invalid or has expired; ask for a new reset email");
     let code = one_time_codes::find_live(db, "password_reset", &hash_api_key(token), now_ms())
         .await?

@@ -43,13 +43,11 @@ async fn refresh(
     caller: ApiUser,
     ApiJson(input): ApiJson<RefreshApiKeyInput>,
 ) -> Result<Response, ApiError> {
-    let days = match (input.api_key_never_expires, input.api_key_days_valid) {
-        (Some(true), _) => None,
-        (_, Some(d)) if !(1..=36_500).contains(&d) => {
-            return Err(ApiError::field("apiKeyDaysValid", "must be between 1 and 36500"));
-        }
-        (_, d) => Some(d.unwrap_or(30)),
-    };
+    let days = tenancy::api_key_days(
+        "apiKeyDaysValid",
+        input.api_key_never_expires == Some(true),
+        input.api_key_days_valid,
+    )?;
     let mut tx = state.db.begin().await?;
     let secret = tenancy::issue_api_key(&mut tx, caller.id(), Some("refreshed"), days).await?;
     // Two refreshes racing with one key: only the first wins; the other sees a revoked key.

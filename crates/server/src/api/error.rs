@@ -13,11 +13,13 @@ use crate::email::sender_admin::SenderError;
 use crate::limits::LimitError;
 use crate::routing_forms::RoutingFormError;
 use crate::scheduling::booking::BookingError;
+use crate::scheduling::follow_up::FollowUpError;
 use crate::scheduling::reschedule::RescheduleError;
 use crate::scheduling::resolve::ResolveError;
 use crate::scheduling::slot_work::SlotWorkError;
 use crate::scheduling::slots::FreeStartsError;
 use crate::tenancy::access::AccessError;
+use crate::webhooks::manage::ManageError;
 use crate::workflows::WorkflowError;
 use crate::{email, webhooks};
 use axum::Json;
@@ -250,6 +252,31 @@ impl From<RescheduleError> for ApiError {
             RescheduleError::Booking(e) => e.into(),
             RescheduleError::Invalid(field) => ApiError::Validation(field),
             RescheduleError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<ManageError> for ApiError {
+    fn from(e: ManageError) -> Self {
+        match e {
+            ManageError::Invalid(field) => ApiError::Validation(field),
+            ManageError::NotFound => ApiError::not_found("Webhook"),
+            ManageError::Store(store) => store.into(),
+            ManageError::Seal(seal) => ApiError::Internal(anyhow::Error::new(seal).context("sealing a webhook secret")),
+        }
+    }
+}
+
+impl From<FollowUpError> for ApiError {
+    fn from(e: FollowUpError) -> Self {
+        match e {
+            FollowUpError::Invalid(field) => ApiError::Validation(field),
+            FollowUpError::NotAllowed(message) => ApiError::BadRequest(message),
+            FollowUpError::NotFound => ApiError::not_found("Booking"),
+            FollowUpError::Store(store) => store.into(),
+            FollowUpError::Emails(emails) => emails.into(),
+            FollowUpError::Webhooks(webhooks) => webhooks.into(),
+            FollowUpError::Workflows(workflows) => workflows.into(),
         }
     }
 }

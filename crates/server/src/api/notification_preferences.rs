@@ -7,22 +7,14 @@ use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope;
 use super::extract::{ApiJson, PathIds};
+use crate::accounts::notification_preferences::{self as notifications, CHANNELS, Change, EVENTS};
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;
-use convene_store::notification_preferences::{self as prefs, Owner};
-use convene_store::now_ms;
+use convene_store::notification_preferences::Owner;
 use serde_json::{Map, Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-pub const EVENTS: [&str; 4] = [
-    "bookingConfirmed",
-    "bookingCancelled",
-    "bookingRescheduled",
-    "bookingReminder",
-];
-pub const CHANNELS: [&str; 4] = ["email", "webPush", "sms", "inApp"];
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,9 +24,6 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Reads `{event: {channel: true|false|null}}`; `null` clears a choice back to inheriting.
-/// One requested change: (event, channel, on/off/inherit).
-type Change = (&'static str, &'static str, Option<bool>);
-
 fn changes(body: &Value, field: &str) -> Result<Vec<Change>, ApiError> {
     let map = body
         .as_object()
@@ -67,44 +56,26 @@ fn changes(body: &Value, field: &str) -> Result<Vec<Change>, ApiError> {
     Ok(out)
 }
 
-/// Every event and channel with the owner's effective value: for an organization its defaults, for a user
-/// the resolution of their choices over their organization's.
+/// Every event and channel with the owner's effective value, as `{event: {channel: bool}}`.
 async fn effective(state: &AppState, owner: Owner, organization: Option<i64>) -> Result<Value, ApiError> {
-    let own = prefs::list(&state.db, owner).await?;
-    let inherited = match (owner, organization) {
-        (Owner::User(_), Some(org)) => prefs::list(&state.db, Owner::Organization(org)).await?,
-        _ => Vec::new(),
-    };
     let mut out = Map::new();
-    for event in EVENTS {
-        let mut channels = Map::new();
-        for channel in CHANNELS {
-            let find = |list: &[prefs::Preference]| {
-                list.iter()
-                    .find(|p| p.event == event && p.channel == channel)
-                    .map(|p| p.enabled)
-            };
-            channels.insert(
-                channel.to_owned(),
-                json!(find(&own).or(find(&inherited)).unwrap_or(true)),
-            );
+    for s in notifications::settings(&state.db, owner, organization).await? {
+        let channels = out
+            .entry(s.event.to_owned())
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(channels) = channels {
+            channels.insert(s.channel.to_owned(), json!(s.effective));
         }
-        out.insert(event.to_owned(), Value::Object(channels));
     }
     Ok(Value::Object(out))
 }
 
 async fn apply(state: &AppState, owner: Owner, body: &Value, field: &str) -> Result<(), ApiError> {
     let changes = changes(body, field)?;
-    let mut tx = state.db.begin().await?;
-    for (event, channel, enabled) in changes {
-        prefs::set(&mut tx, owner, event, channel, enabled, now_ms()).await?;
-    }
-    tx.commit().await?;
+    notifications::apply(&state.db, owner, &changes).await?;
     Ok(())
 }
 
-/// The organization's defaults (org ADMIN/OWNER).
 #[utoipa::path(get, path = "/v2/organizations/{orgId}/notification-preferences", tag = "Orgs / Notification preferences",
     security(("bearer" = [])), params(("orgId" = i64, Path)), responses((status = 200)))]
 #[tracing::instrument(skip_all)]

@@ -14,12 +14,13 @@ use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use super::team_event_types;
 use crate::state::AppState;
 use crate::tenancy::access::AccessError;
-use crate::webhooks::{PAYLOAD_VERSION, Trigger, seal_secret, subscription};
+use crate::webhooks::Trigger;
+use crate::webhooks::manage::{self, WebhookChange};
 use axum::extract::State;
 use axum::response::Response;
 use convene_store::event_types;
-use convene_store::webhooks::{self, WebhookFields, WebhookOwner, WebhookRecord};
-use secrecy::{ExposeSecret, SecretString};
+use convene_store::webhooks::{self, WebhookOwner, WebhookRecord};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -122,75 +123,30 @@ impl From<&WebhookRecord> for EventTypeWebhookOutput {
 }
 
 /// What a create or update does to the stored secret.
-enum SecretChange {
-    Keep,
-    Remove,
-    Set(SecretString),
+impl WebhookInput {
+    /// The change the input asks for, in the service's terms.
+    fn change(self) -> WebhookChange {
+        WebhookChange {
+            subscriber_url: self.subscriber_url,
+            triggers: self.triggers.map(|t| match t {
+                TriggerNames::One(name) => vec![name],
+                TriggerNames::Many(names) => names,
+            }),
+            active: self.active,
+            payload_template: self.payload_template,
+            version: self.version,
+            secret: self.secret,
+        }
+    }
 }
 
-/// Validates `input` onto `base` (the stored webhook, for an update) or onto nothing (a create, where
-/// `active`, `subscriberUrl` and `triggers` are required).
-fn merge(
-    state: &AppState,
-    input: WebhookInput,
-    base: Option<&WebhookRecord>,
-) -> Result<(WebhookFields, SecretChange), ApiError> {
-    let policy = state.settings.webhooks.private_policy();
-    let subscriber_url = match (&input.subscriber_url, base) {
-        (Some(url), _) => subscription::subscriber_url(url, policy)?,
-        (None, Some(b)) => b.subscriber_url.clone(),
-        (None, None) => return Err(ApiError::field("subscriberUrl", "is required")),
-    };
-    let triggers = match (input.triggers, base) {
-        (Some(TriggerNames::One(name)), _) => Trigger::list_to_stored(&subscription::triggers(&[name])?),
-        (Some(TriggerNames::Many(names)), _) => Trigger::list_to_stored(&subscription::triggers(&names)?),
-        (None, Some(b)) => b.triggers.clone(),
-        (None, None) => return Err(ApiError::field("triggers", "is required")),
-    };
-    let active = match (input.active, base) {
-        (Some(active), _) => active,
-        (None, Some(b)) => b.active,
-        (None, None) => return Err(ApiError::field("active", "is required")),
-    };
-    let payload_template = match (input.payload_template, base) {
-        (Some(Some(template)), _) => subscription::payload_template(&template)?,
-        (Some(None), _) | (None, None) => None,
-        (None, Some(b)) => b.payload_template.clone(),
-    };
-    let version = match input.version {
-        Some(v) => subscription::version(&v)?.to_owned(),
-        None => base.map_or_else(|| PAYLOAD_VERSION.to_owned(), |b| b.version.clone()),
-    };
-    let secret = match input.secret {
-        Some(Some(secret)) => match subscription::secret(secret.expose_secret())? {
-            Some(secret) => SecretChange::Set(secret),
-            None => SecretChange::Remove,
-        },
-        Some(None) => SecretChange::Remove,
-        None => SecretChange::Keep,
-    };
-    let fields = WebhookFields {
-        subscriber_url,
-        triggers,
-        active,
-        payload_template,
-        version,
-    };
-    Ok((fields, secret))
-}
-
-/// Inserts a webhook and seals its secret, which binds the new row's id, in one transaction.
 pub(super) async fn insert(
     state: &AppState,
     owner: WebhookOwner,
     input: WebhookInput,
 ) -> Result<WebhookRecord, ApiError> {
-    let (fields, secret) = merge(state, input, None)?;
-    let mut tx = state.db.begin().await?;
-    let created = webhooks::insert(&mut tx, owner, &fields).await?;
-    store_secret(state, &mut tx, created.id, secret).await?;
-    tx.commit().await?;
-    Ok(created)
+    let policy = state.settings.webhooks.private_policy();
+    Ok(manage::create(&state.db, &state.keyring, policy, owner, input.change()).await?)
 }
 
 pub(super) async fn update(
@@ -198,32 +154,8 @@ pub(super) async fn update(
     stored: &WebhookRecord,
     input: WebhookInput,
 ) -> Result<WebhookRecord, ApiError> {
-    let (fields, secret) = merge(state, input, Some(stored))?;
-    let mut tx = state.db.begin().await?;
-    let updated = webhooks::update(&mut tx, stored.id, &fields)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Webhook"))?;
-    store_secret(state, &mut tx, stored.id, secret).await?;
-    tx.commit().await?;
-    Ok(updated)
-}
-
-async fn store_secret(
-    state: &AppState,
-    tx: &mut convene_store::Tx,
-    webhook_id: i64,
-    change: SecretChange,
-) -> Result<(), ApiError> {
-    let sealed = match change {
-        SecretChange::Keep => return Ok(()),
-        SecretChange::Remove => None,
-        SecretChange::Set(secret) => Some(
-            seal_secret(&state.keyring, webhook_id, &secret)
-                .map_err(|e| ApiError::Internal(anyhow::Error::new(e).context("sealing a webhook secret")))?,
-        ),
-    };
-    webhooks::set_secret(tx, webhook_id, sealed.as_deref()).await?;
-    Ok(())
+    let policy = state.settings.webhooks.private_policy();
+    Ok(manage::update(&state.db, &state.keyring, policy, stored, input.change()).await?)
 }
 
 pub(super) async fn owned(state: &AppState, owner: WebhookOwner, ids: &PathIds) -> Result<WebhookRecord, ApiError> {

@@ -5,6 +5,7 @@ use crate::email::{self, Mailer, queue::BookingChange};
 use crate::webhooks::{self, Trigger};
 use crate::workflows::WorkflowError;
 use crate::workflows::plan::{BookingEvent, on_booking};
+use convene_core::FieldError;
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::{Db, StoreError};
 
@@ -24,6 +25,16 @@ pub enum StatusError {
     Webhooks(#[from] webhooks::EnqueueError),
     #[error(transparent)]
     Workflows(#[from] WorkflowError),
+}
+
+/// A reason given for a change (cancellation, decline, rescheduling), as `field`: trimmed, empty as none, at most
+/// 1000 characters.
+pub fn reason(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        Some(r) if r.chars().count() > 1000 => Err(FieldError::new(field, "must be at most 1000 characters")),
+        Some(r) => Ok(Some(r.to_owned())),
+        None => Ok(None),
+    }
 }
 
 async fn change(

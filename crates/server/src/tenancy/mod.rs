@@ -46,6 +46,18 @@ pub async fn create_team(
     Ok(team)
 }
 
+/// How long a new key lives, read as `/v2/api-keys/refresh` and the settings page ask it: never when `never`, else
+/// `days` (30 when not given) between 1 and 36500, named `field` when out of range.
+pub fn api_key_days(field: &str, never: bool, days: Option<i64>) -> Result<Option<i64>, convene_core::FieldError> {
+    match (never, days) {
+        (true, _) => Ok(None),
+        (_, Some(d)) if !(1..=36_500).contains(&d) => {
+            Err(convene_core::FieldError::new(field, "must be between 1 and 36500"))
+        }
+        (_, d) => Ok(Some(d.unwrap_or(30))),
+    }
+}
+
 /// Issues a key for `user`, valid for `days` (forever when `None`); returns the secret, which
 /// is not stored anywhere and must be shown to the user now.
 pub async fn issue_api_key<'a>(

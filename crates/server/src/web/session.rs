@@ -29,6 +29,11 @@ fn cookie(state: &AppState, name: &'static str, value: String, same_site: SameSi
         .build()
 }
 
+/// The hash naming the request's session in the store (whether or not it is live).
+pub fn current_hash(jar: &CookieJar) -> Option<String> {
+    jar.get(SESSION_COOKIE).map(|c| token_hash(c.value()))
+}
+
 /// The live session named by the request's cookie, if any.
 pub async fn current(state: &AppState, jar: &CookieJar) -> Result<Option<SessionRecord>, StoreError> {
     let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {

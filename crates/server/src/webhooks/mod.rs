@@ -7,6 +7,7 @@
 //! records the outcome, retrying with backoff until the budget is spent.
 
 mod delivery;
+pub mod manage;
 pub mod payload;
 mod queue;
 mod secret;

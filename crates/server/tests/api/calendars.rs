@@ -646,6 +646,44 @@ async fn bookings_are_written_to_the_destination_calendar_moved_on_reschedule_re
     app.state.calendars.process_due_writes().await;
     assert_eq!(remote_event(&work, &ical_uid).await, None, "cancel deletes the event");
 
+    // Asking the attendee to pick a new time cancels the booking, and its event goes too; a changed place follows.
+    let asked = book(&app, event, &format!("{day}T12:00:00Z"), "asked@example.test").await;
+    let asked_uid = asked.expect_success(StatusCode::CREATED)["uid"]
+        .as_str()
+        .expect("uid")
+        .to_owned();
+    app.versioned(
+        Method::PATCH,
+        &format!("/v2/bookings/{asked_uid}/location"),
+        Some(&host.key),
+        Some(json!({ "location": { "type": "address", "address": "Room 4" } })),
+        Some(crate::scheduling::BOOKINGS),
+    )
+    .await
+    .expect_success(StatusCode::OK);
+    app.state.calendars.process_due_writes().await;
+    let asked_event = references(&app, &host.key, &asked_uid).await[0]["eventUid"]
+        .as_str()
+        .expect("event uid")
+        .to_owned();
+    let written = remote_event(&work, &asked_event).await.expect("written");
+    assert!(written.contains("LOCATION:Room 4"), "the new place: {written}");
+    app.versioned(
+        Method::POST,
+        &format!("/v2/bookings/{asked_uid}/request-reschedule"),
+        Some(&host.key),
+        Some(json!({ "reschedulingReason": "Conflict came up" })),
+        Some(crate::scheduling::BOOKINGS),
+    )
+    .await
+    .expect_success(StatusCode::OK);
+    app.state.calendars.process_due_writes().await;
+    assert_eq!(
+        remote_event(&work, &asked_event).await,
+        None,
+        "a requested reschedule removes the event"
+    );
+
     // The server down: the write is kept for a retry, with its error, not lost.
     drop(server);
     book(&app, event, &format!("{day}T14:00:00Z"), "later@example.test")

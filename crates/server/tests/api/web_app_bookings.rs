@@ -6,9 +6,9 @@ use convene_store::users::{self, UserPatch};
 use reqwest::StatusCode;
 use serde_json::json;
 
-const ADA: &str = "ada@example.test";
+pub const ADA: &str = "ada@example.test";
 
-async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
+pub async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     let client = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -31,13 +31,13 @@ async fn signed_in(app: &TestApp, email: &str) -> reqwest::Client {
     client
 }
 
-async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
+pub async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCode, String) {
     let answer = client.get(format!("{}{path}", app.address)).send().await.expect("send");
     (answer.status(), answer.text().await.expect("html"))
 }
 
 /// Lets the booking pages' host sign in with [`PASSWORD`].
-async fn with_password(app: &TestApp, email: &str) {
+pub async fn with_password(app: &TestApp, email: &str) {
     let user = users::find_by_email(&app.db, email).await.expect("find").expect("user");
     let patch = UserPatch {
         password_hash: Some(convene_server::credentials::hash_password(PASSWORD).expect("hash")),

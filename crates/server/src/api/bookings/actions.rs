@@ -8,18 +8,16 @@ use crate::api::auth::ApiUser;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, PathIds};
 use crate::api::version::{VersionRule, enforce};
-use crate::email::{self, queue::BookingChange};
 use crate::scheduling::booking::AttendeeInput;
+use crate::scheduling::follow_up::{self, AbsenceMark};
 use crate::state::AppState;
 use crate::time_text::{ts, utc_iso};
-use crate::webhooks::{self, Trigger};
-use crate::workflows::plan::{BookingEvent, on_booking};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use convene_core::UserId;
 use convene_core::ics::{IcsEvent, Method, Party};
-use convene_core::{EmailAddress, UserId};
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::{Db, users};
 use jiff::Timestamp;
@@ -77,38 +75,16 @@ async fn mark_absent(
     ApiJson(input): ApiJson<MarkAbsentInput>,
 ) -> Result<Response, ApiError> {
     let booking = hosted(&state, &caller, &ids).await?;
-    if booking.status != "accepted" {
-        return Err(ApiError::BadRequest(format!(
-            "Only accepted bookings have attendance; this one is {}",
-            booking.status
-        )));
-    }
-    let mut marks = Vec::new();
-    for (i, a) in input.attendees.unwrap_or_default().iter().enumerate() {
-        let email = EmailAddress::parse(&format!("attendees[{i}].email"), a.email.as_deref().unwrap_or_default())?;
-        let absent = a
-            .absent
-            .ok_or_else(|| ApiError::field(&format!("attendees[{i}].absent"), "is required"))?;
-        marks.push((email.as_str().to_owned(), absent));
-    }
-    if input.host.is_none() && marks.is_empty() {
-        return Err(ApiError::field("attendees", "give `host` or at least one attendee"));
-    }
-    let mut tx = state.db.begin().await?;
-    let matched = bookings::set_absence(&mut tx, booking.id, input.host, &marks).await?;
-    if matched < marks.len() as u64 {
-        return Err(ApiError::field(
-            "attendees",
-            "every email must be an attendee of this booking",
-        ));
-    }
-    let updated = bookings::find_by_uid(&mut tx, &booking.uid)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Booking"))?;
-    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingNoShowUpdated, &updated, None).await?;
-    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::NoShowMarked).await?;
-    on_booking(&mut tx, &state.mailer, &updated, BookingEvent::NoShowUpdated).await?;
-    tx.commit().await?;
+    let marks: Vec<AbsenceMark> = input
+        .attendees
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| AbsenceMark {
+            email: a.email,
+            absent: a.absent,
+        })
+        .collect();
+    let updated = follow_up::mark_absent(&state.db, &state.mailer, &booking, input.host, &marks).await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
 
@@ -134,70 +110,7 @@ async fn add_guests(
     if !involved(&state.db, &caller, &booking).await? {
         return Err(ApiError::not_found("Booking"));
     }
-    if !matches!(booking.status.as_str(), "accepted" | "pending") {
-        return Err(ApiError::BadRequest(format!(
-            "Guests can't be added to a {} booking",
-            booking.status
-        )));
-    }
-    let guests = input
-        .guests
-        .filter(|g| !g.is_empty())
-        .ok_or_else(|| ApiError::field("guests", "must list at least one guest"))?;
-    let existing = bookings::attendees(&state.db, &[booking.id]).await?;
-    if existing.len() + guests.len() > 31 {
-        return Err(ApiError::field("guests", "a booking has at most 30 guests"));
-    }
-    if let Some(event_type_id) = booking.event_type_id
-        && convene_store::event_types::find(&state.db, event_type_id)
-            .await?
-            .is_some_and(|e| e.disable_guests)
-    {
-        return Err(ApiError::field("guests", "this event type does not accept guests"));
-    }
-    let main_zone = existing
-        .iter()
-        .find(|a| !a.is_guest)
-        .map_or("UTC", |a| a.time_zone.as_str())
-        .to_owned();
-    let mut new = Vec::new();
-    for (i, g) in guests.into_iter().enumerate() {
-        let email = g.email.clone().unwrap_or_default();
-        let filled = AttendeeInput {
-            name: g.name.or_else(|| Some(email.clone())),
-            time_zone: g.time_zone.or_else(|| Some(main_zone.clone())),
-            ..g
-        };
-        let mut attendee = filled.parse(&format!("guests[{i}]"))?;
-        if existing.iter().any(|a| a.email == attendee.email)
-            || new.iter().any(|n: &bookings::NewAttendee| n.email == attendee.email)
-        {
-            return Err(ApiError::field(
-                &format!("guests[{i}].email"),
-                "is already on this booking",
-            ));
-        }
-        attendee.is_guest = true;
-        new.push(attendee);
-    }
-    let mut tx = state.db.begin().await?;
-    bookings::add_attendees(&mut tx, booking.id, &new).await?;
-    let updated = bookings::find_by_uid(&mut tx, &booking.uid)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Booking"))?;
-    let added: Vec<_> = bookings::attendees(&mut tx, &[booking.id])
-        .await?
-        .into_iter()
-        .filter(|a| new.iter().any(|n| n.email == a.email))
-        .collect();
-    email::queue::booking_emails(
-        &mut tx,
-        &state.mailer,
-        &updated,
-        BookingChange::GuestsAdded { guests: &added },
-    )
-    .await?;
-    tx.commit().await?;
+    let updated = follow_up::add_guests(&state.db, &state.mailer, &booking, input.guests).await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }
 
@@ -318,23 +231,13 @@ async fn request_reschedule(
     ApiJson(input): ApiJson<RequestRescheduleInput>,
 ) -> Result<Response, ApiError> {
     let booking = hosted(&state, &caller, &ids).await?;
-    let reason = input
-        .rescheduling_reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    if reason.is_some_and(|r| r.chars().count() > 1000) {
-        return Err(ApiError::field("reschedulingReason", "must be at most 1000 characters"));
-    }
-    let mut tx = state.db.begin().await?;
-    let updated = bookings::request_reschedule(&mut tx, &booking.uid, reason, &caller.user.email)
-        .await?
-        .ok_or_else(|| ApiError::BadRequest(format!("A {} booking can't be rescheduled", booking.status)))?;
-    // Subscribers see a cancellation, as in Cal.com; the flag tells emails to offer a new time.
-    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &updated, None).await?;
-    email::queue::booking_emails(&mut tx, &state.mailer, &updated, BookingChange::RescheduleRequested).await?;
-    // The booking is cancelled until the attendee picks a new time: its reminders go with it.
-    on_booking(&mut tx, &state.mailer, &updated, BookingEvent::Cancelled).await?;
-    tx.commit().await?;
+    let updated = follow_up::request_reschedule(
+        &state.db,
+        &state.mailer,
+        &booking,
+        input.rescheduling_reason.as_deref(),
+        &caller.user.email,
+    )
+    .await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }

@@ -8,12 +8,10 @@ use crate::api::ApiError;
 use crate::api::auth::ApiUser;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, PathIds};
-use crate::scheduling::booking::location_text;
+use crate::scheduling::follow_up;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
-use convene_core::HeaderText;
-use convene_store::{bookings, event_types};
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -24,20 +22,6 @@ use utoipa::ToSchema;
 pub struct UpdateLocationInput {
     #[schema(value_type = Option<Object>)]
     pub location: Option<Value>,
-}
-
-/// The place a location object names by itself, for a booking whose event type is gone.
-fn own_value(location: &Value) -> Result<String, ApiError> {
-    let value = ["address", "link", "phone", "location"]
-        .iter()
-        .find_map(|k| location.get(*k).and_then(Value::as_str))
-        .ok_or_else(|| {
-            ApiError::field(
-                "location",
-                "the booking's event type no longer exists: give the place itself (address, link or phone)",
-            )
-        })?;
-    Ok(HeaderText::parse("location", value)?.as_str().to_owned())
 }
 
 /// Update a booking's location (its host).
@@ -52,35 +36,6 @@ pub(super) async fn update_location(
     ApiJson(input): ApiJson<UpdateLocationInput>,
 ) -> Result<Response, ApiError> {
     let booking = hosted(&state, &caller, &ids).await?;
-    let location = input
-        .location
-        .filter(|l| !l.is_null())
-        .ok_or_else(|| ApiError::field("location", "is required"))?;
-    if !location.is_object() {
-        return Err(ApiError::field(
-            "location",
-            "must be a location object, e.g. {\"type\": \"link\", \"link\": …}",
-        ));
-    }
-    if !matches!(booking.status.as_str(), "accepted" | "pending") {
-        return Err(ApiError::BadRequest(format!(
-            "The location of a {} booking can't be changed",
-            booking.status
-        )));
-    }
-    let event = match booking.event_type_id {
-        Some(id) => event_types::find(&state.db, id).await?,
-        None => None,
-    };
-    let text = match &event {
-        Some(event) => location_text(event, Some(&location))?,
-        None => Some(own_value(&location)?),
-    };
-    if !bookings::set_location(&state.db, booking.id, text.as_deref()).await? {
-        return Err(ApiError::not_found("Booking"));
-    }
-    let updated = bookings::find_by_uid(&state.db, &booking.uid)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Booking"))?;
+    let updated = follow_up::change_location(&state.db, &booking, input.location).await?;
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }

@@ -102,11 +102,7 @@ async fn hosted(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<Boo
     Ok(booking)
 }
 
-/// An optional reason (cancellation, rescheduling, decline): trimmed, at most 1000 characters.
+/// An optional reason (cancellation, rescheduling, decline): as `scheduling::status::reason` reads it.
 fn reason(field: &str, raw: Option<&str>) -> Result<Option<String>, ApiError> {
-    match raw.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(r) if r.chars().count() > 1000 => Err(ApiError::field(field, "must be at most 1000 characters")),
-        Some(r) => Ok(Some(r.to_owned())),
-        None => Ok(None),
-    }
+    Ok(crate::scheduling::status::reason(field, raw)?)
 }

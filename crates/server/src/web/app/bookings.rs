@@ -1,9 +1,12 @@
-//! Bookings, read-only for now: the host's Upcoming, Unconfirmed, Past and Cancelled bookings, paginated, with a
-//! search by attendee; each opens the booking's own page. Only bookings the user hosts.
+//! Bookings: the host's Upcoming, Unconfirmed, Past and Cancelled bookings, paginated, with a search by attendee
+//! and filters by event type and dates (in the user's zone); each opens its page in the app, and an open one can be
+//! cancelled from the list. Only bookings the user hosts or co-hosts.
 
+use super::booking_page::{local_minute, status_label};
 use super::shell::{Host, Nav, Refusal, Section};
 use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::time_text::parse_bound;
 use crate::web::pages::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -11,6 +14,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use convene_store::bookings::{self, BookingFilter};
+use convene_store::event_types;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 
@@ -23,6 +27,16 @@ pub(crate) struct Row {
     /// Start in the user's zone, `YYYY-MM-DD HH:MM`.
     pub when: String,
     pub status: String,
+    pub status_label: String,
+    /// Accepted or pending and not over: the list offers Cancel.
+    pub live: bool,
+}
+
+/// An event type in the filter's choice.
+pub(crate) struct Choice {
+    pub id: String,
+    pub title: String,
+    pub selected: bool,
 }
 
 pub(crate) struct Tab {
@@ -39,9 +53,16 @@ struct ListPage {
     tabs: Vec<Tab>,
     tab: &'static str,
     q: String,
+    event_types: Vec<Choice>,
+    from: String,
+    to: String,
+    /// The filters as a query string (for the page links).
+    filters: String,
     rows: Vec<Row>,
     page: i64,
     more: bool,
+    notice: Option<String>,
+    error: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -49,9 +70,15 @@ pub struct ListQuery {
     tab: Option<String>,
     q: Option<String>,
     page: Option<i64>,
+    /// An event type id.
+    et: Option<String>,
+    /// Dates `YYYY-MM-DD` in the user's zone: bookings starting on or after `from` and ending by the end of `to`.
+    from: Option<String>,
+    to: Option<String>,
+    notice: Option<String>,
 }
 
-/// `GET /bookings?tab=&q=&page=`.
+/// `GET /bookings?tab=&q=&et=&from=&to=&page=`.
 pub async fn list(
     State(state): State<AppState>,
     host: Host,
@@ -92,6 +119,31 @@ pub async fn list(
         }
         _ => filter.statuses.extend(["cancelled", "rejected"]),
     }
+    let zone = TimeZone::get(&host.user.time_zone).unwrap_or(TimeZone::UTC);
+    let owned = event_types::list_for_owner(&state.db, host.id(), true).await?;
+    let et = q.et.as_deref().unwrap_or_default().trim().to_owned();
+    if let Some(id) = owned.iter().map(|e| e.id).find(|id| id.to_string() == et) {
+        filter.event_type_ids.push(id);
+    }
+    let from = q.from.as_deref().unwrap_or_default().trim().to_owned();
+    let to = q.to.as_deref().unwrap_or_default().trim().to_owned();
+    let mut error = None;
+    for (raw, end_of_day, name) in [(&from, false, "from"), (&to, true, "to")] {
+        if raw.is_empty() {
+            continue;
+        }
+        match raw.parse::<jiff::civil::Date>() {
+            Ok(_) => {
+                let at = parse_bound(name, raw, &zone, end_of_day).map(jiff::Timestamp::as_millisecond);
+                match (at, end_of_day) {
+                    (Ok(ms), false) => filter.after_start = Some(ms),
+                    (Ok(ms), true) => filter.before_end = Some(ms),
+                    (Err(e), _) => error = Some(e.to_string()),
+                }
+            }
+            Err(_) => error = Some(host.t.text_with("app-bk-bad-date", &[("value", raw)])),
+        }
+    }
     if !search.is_empty() {
         if search.contains('@') {
             filter.attendee_email = Some(search.to_lowercase());
@@ -102,19 +154,33 @@ pub async fn list(
     let mut found = bookings::list(&state.db, &filter).await?;
     let more = found.len() as i64 > PAGE_SIZE;
     found.truncate(usize::try_from(PAGE_SIZE).unwrap_or(20));
-    let zone = TimeZone::get(&host.user.time_zone).unwrap_or(TimeZone::UTC);
     let rows = found
         .into_iter()
-        .map(|b| {
-            let local = crate::time_text::local_iso(crate::time_text::ts(b.start_at), &zone);
-            Row {
-                when: local.get(..16).unwrap_or(&local).replace('T', " "),
-                uid: b.uid,
-                title: b.title,
-                status: b.status,
-            }
+        .map(|b| Row {
+            when: local_minute(b.start_at, &zone),
+            live: matches!(b.status.as_str(), "accepted" | "pending") && b.end_at >= now,
+            status_label: status_label(host.t, &b.status),
+            uid: b.uid,
+            title: b.title,
+            status: b.status,
         })
         .collect();
+    let event_types = owned
+        .into_iter()
+        .map(|e| Choice {
+            selected: e.id.to_string() == et,
+            id: e.id.to_string(),
+            title: e.title,
+        })
+        .collect();
+    let filters = form_urlencoded::Serializer::new(String::new())
+        .append_pair("tab", tab)
+        .append_pair("q", &search)
+        .append_pair("et", &et)
+        .append_pair("from", &from)
+        .append_pair("to", &to)
+        .finish();
+    let notice = (q.notice.as_deref() == Some("cancel")).then(|| host.t.text("app-bd-cancelled"));
     let tabs = TABS
         .into_iter()
         .map(|code| Tab {
@@ -129,9 +195,20 @@ pub async fn list(
         tabs,
         tab,
         q: search,
+        event_types,
+        from,
+        to,
+        filters,
         rows,
         page,
         more,
+        notice,
+        error,
     };
-    Ok(render(StatusCode::OK, &view))
+    let status = if view.error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(status, &view))
 }

@@ -5,15 +5,24 @@
 //!
 //! [`shell`] lets requests in (signed in; for forms also same origin and the session's CSRF token) and draws the
 //! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
-//! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list.
+//! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
+//! [`booking_actions`] its forms; [`account`] (profile, password, sessions), [`api_keys`], [`email_address`],
+//! [`notifications`] and [`webhooks`] are settings pages.
 
+mod account;
+mod api_keys;
 mod availability;
+mod booking_actions;
+mod booking_page;
 mod bookings;
+mod email_address;
 mod event_type_form;
 mod event_types;
 mod form;
+mod notifications;
 mod schedule_form;
 mod shell;
+mod webhooks;
 
 pub(crate) use shell::{Nav, Section, language};
 
@@ -35,6 +44,22 @@ pub fn router() -> Router<AppState> {
             get(event_types::delete_page).post(event_types::delete),
         )
         .route("/bookings", get(bookings::list))
+        .route("/bookings/{uid}", get(booking_page::detail))
+        .route("/bookings/{uid}/{action}", post(booking_actions::act))
+        .route("/settings/profile", get(account::show).post(account::save))
+        .route("/settings/password", post(account::password))
+        .route("/settings/sessions/sign-out-others", post(account::sign_out_others))
+        .route(
+            "/settings/notifications",
+            get(notifications::show).post(notifications::save),
+        )
+        .route("/settings/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
+        .route("/settings/email", get(email_address::show).post(email_address::change))
+        .route("/settings/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/settings/webhooks/{id}", get(webhooks::edit).post(webhooks::update))
+        .route("/settings/webhooks/{id}/ping", post(webhooks::ping))
+        .route("/settings/webhooks/{id}/delete", post(webhooks::delete))
         .route("/availability", get(availability::list).post(availability::create))
         .route(
             "/availability/{id}",

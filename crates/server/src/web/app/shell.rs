@@ -110,6 +110,8 @@ pub(crate) struct Host {
     pub user: UserRecord,
     /// The session's CSRF token, for the page's forms.
     pub csrf: String,
+    /// The hash naming this session in the store (to keep it when signing out the others).
+    pub session: String,
     pub t: Lang,
 }
 
@@ -145,6 +147,7 @@ impl FromRequestParts<AppState> for Host {
         Ok(Host {
             user,
             csrf: session.csrf_token,
+            session: session::current_hash(&jar).unwrap_or_default(),
             t,
         })
     }
