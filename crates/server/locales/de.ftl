@@ -119,7 +119,7 @@ error-title = Etwas ist schiefgelaufen
 error-retry = Bitte versuchen Sie es gleich noch einmal.
 busy-title = Gerade buchen sehr viele
 too-many-times = Dieser Termin bietet mehr Startzeiten pro Monat, als eine Seite zeigen kann. Bitte wenden Sie sich an den Gastgeber.
-too-many = Zu viele Buchungen aus Ihrem Netzwerk. Bitte versuchen Sie es später erneut.
+too-many = Zu viele Anfragen aus Ihrem Netzwerk. Bitte versuchen Sie es in Kürze erneut.
 private-link-expired = Dieser private Link ist abgelaufen oder aufgebraucht. Bitten Sie den Gastgeber um einen neuen.
 # Buchungs-E-Mails.
 email-what = Was

@@ -119,7 +119,7 @@ error-title = Something went wrong
 error-retry = Please try again in a moment.
 busy-title = Many people are booking right now
 too-many-times = This event offers more start times in a month than one page can show. Please contact the host.
-too-many = Too many bookings from your network. Please try again later.
+too-many = Too many requests from your network. Please try again in a little while.
 private-link-expired = This private link has expired or has been used up. Ask the host for a new one.
 # Booking emails (the reader's language: an attendee's booking language, a host's profile locale).
 email-what = What

@@ -119,7 +119,7 @@ error-title = Algo salió mal
 error-retry = Inténtelo de nuevo en un momento.
 busy-title = Mucha gente está reservando ahora
 too-many-times = Este evento ofrece más horarios en un mes de los que una página puede mostrar. Póngase en contacto con el anfitrión.
-too-many = Demasiadas reservas desde su red. Inténtelo más tarde.
+too-many = Demasiadas solicitudes desde su red. Inténtelo de nuevo en un momento.
 private-link-expired = Este enlace privado caducó o ya se usó. Pida uno nuevo al anfitrión.
 # Correos de reserva.
 email-what = Qué

@@ -119,7 +119,7 @@ error-title = Un problème est survenu
 error-retry = Veuillez réessayer dans un instant.
 busy-title = Beaucoup de réservations en ce moment
 too-many-times = Cet événement propose plus d’horaires par mois qu’une page ne peut en afficher. Veuillez contacter l’organisateur.
-too-many = Trop de réservations depuis votre réseau. Veuillez réessayer plus tard.
+too-many = Trop de requêtes depuis votre réseau. Veuillez réessayer dans un instant.
 private-link-expired = Ce lien privé a expiré ou a déjà été utilisé. Demandez-en un nouveau à l'hôte.
 # E-mails de réservation.
 email-what = Quoi

@@ -398,6 +398,11 @@ async fn booking_pages_count_against_the_slots_allowance_of_their_address() {
         refused.html.contains("lang=\"de\""),
         "the refusal speaks the page's language"
     );
+    assert!(
+        refused.html.contains("Zu viele Anfragen"),
+        "and says what happened: {}",
+        refused.html
+    );
     // The page and `/v2/slots` list the same slots: one allowance for both.
     expect_limited(
         &app.versioned(
