@@ -2,13 +2,13 @@
 //! `/v2/selected-calendars` and `/v2/destination-calendars`, and the host's calendar pages.
 
 use super::refresh::RefreshOutcome;
+use super::secret::feed_external_id;
 use super::{Calendars, CalendarsError, ConnectionKind, guard, secret};
 use convene_calendar::caldav::{CalDavClient, CalDavCredentials};
 use convene_calendar::{CalendarError, FeedValidators, feed_url, fetch_feed};
 use convene_core::FieldError;
 use convene_store::calendars::{self, CalendarRecord, ConnectionRecord, ListedCalendar, NamedBusy, NewConnection};
 use secrecy::{ExposeSecret, SecretString};
-use sha2::{Digest, Sha256};
 use url::Url;
 
 /// The most feeds one save may add.
@@ -18,21 +18,6 @@ const MAX_FEEDS: usize = 20;
 pub struct Overview {
     pub connections: Vec<(ConnectionRecord, ConnectionKind, Vec<CalendarRecord>)>,
     pub destination: Option<CalendarRecord>,
-}
-
-/// The id a feed's calendar is known by: derived from its address, which itself stays secret.
-pub fn feed_external_id(url: &Url) -> String {
-    let digest = Sha256::digest(url.as_str().as_bytes());
-    format!("ics-feed-{}", &hex::encode(digest)[..16])
-}
-
-/// The addresses a feed connection's secret holds.
-pub(super) fn feed_urls(secret: &SecretString) -> Vec<Url> {
-    serde_json::from_str::<Vec<String>>(secret.expose_secret())
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|u| Url::parse(u).ok())
-        .collect()
 }
 
 impl Calendars {

@@ -3,7 +3,7 @@
 //! cached window still reaches far enough. All calendars of a pass are read concurrently, each under a timeout, so a
 //! pass takes as long as its slowest calendar, not their sum.
 
-use super::connect::{feed_external_id, feed_urls};
+use super::secret::{feed_external_id, feed_urls};
 use super::{Calendars, ConnectionKind, secret};
 use convene_calendar::caldav::{BusyMethod, CalDavClient, CalDavCredentials, CollectionVersion};
 use convene_calendar::{BusyReport, BusyWindow, CalendarError, FeedFetch, FeedValidators, IcsLimits};

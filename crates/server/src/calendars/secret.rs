@@ -3,7 +3,9 @@
 //! connection does not open there.
 
 use convene_keyring::{Binding, Keyring, KeyringError};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
+use sha2::{Digest, Sha256};
+use url::Url;
 
 const SCOPE: &str = "calendar";
 const FIELD: &str = "credential";
@@ -30,6 +32,21 @@ fn binding(owner: &str) -> Binding<'_> {
         owner,
         field: FIELD,
     }
+}
+
+/// The id a feed's calendar is known by: derived from its address, which itself stays secret.
+pub fn feed_external_id(url: &Url) -> String {
+    let digest = Sha256::digest(url.as_str().as_bytes());
+    format!("ics-feed-{}", &hex::encode(digest)[..16])
+}
+
+/// The addresses a feed connection's secret holds.
+pub fn feed_urls(secret: &SecretString) -> Vec<Url> {
+    serde_json::from_str::<Vec<String>>(secret.expose_secret())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|u| Url::parse(u).ok())
+        .collect()
 }
 
 #[cfg(test)]

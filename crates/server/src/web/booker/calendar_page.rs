@@ -133,18 +133,27 @@ pub async fn user_event(
     if Username::RESERVED.contains(&username.as_str()) {
         return page::not_ours();
     }
-    let params = Params::from_query(query.as_deref());
-    let found = resolve::event_type(
-        &state.db,
-        EventTypeRef {
-            slug: Some(&slug),
-            username: Some(&username),
-            ..EventTypeRef::default()
-        },
-    )
-    .await;
+    let named = EventTypeRef {
+        slug: Some(&slug),
+        username: Some(&username),
+        ..EventTypeRef::default()
+    };
     let path = format!("/{username}/{slug}");
-    booker(&state, client, found, &path, &params, &headers).await
+    named_booker(&state, client, named, &path, query.as_deref(), &headers).await
+}
+
+/// The booker of the event type `named` names, shown at `path`.
+async fn named_booker(
+    state: &AppState,
+    client: ClientAddress,
+    named: EventTypeRef<'_>,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+) -> Response {
+    let params = Params::from_query(query);
+    let found = resolve::event_type(&state.db, named).await;
+    booker(state, client, found, path, &params, headers).await
 }
 
 /// `GET /org/{orgSlug}/{username}/{eventSlug}`: a member's event type at their organization's address.
@@ -155,24 +164,19 @@ pub async fn org_user_event(
     client: ClientAddress,
     headers: HeaderMap,
 ) -> Response {
-    let params = Params::from_query(query.as_deref());
-    let t = params.lang(&headers);
+    let t = Params::from_query(query.as_deref()).lang(&headers);
     match org_member(&state, &org, &username).await {
         Ok(Some(_)) => {}
         Ok(None) => return page::not_found(t),
         Err(e) => return page::internal(t, e),
     }
-    let found = resolve::event_type(
-        &state.db,
-        EventTypeRef {
-            slug: Some(&slug),
-            username: Some(&username),
-            ..EventTypeRef::default()
-        },
-    )
-    .await;
+    let named = EventTypeRef {
+        slug: Some(&slug),
+        username: Some(&username),
+        ..EventTypeRef::default()
+    };
     let path = format!("/org/{org}/{username}/{slug}");
-    booker(&state, client, found, &path, &params, &headers).await
+    named_booker(&state, client, named, &path, query.as_deref(), &headers).await
 }
 
 /// `GET /org/{orgSlug}/team/{teamSlug}/{eventSlug}`: a team event type where team slugs are only unique within
@@ -184,19 +188,14 @@ pub async fn org_team_event(
     client: ClientAddress,
     headers: HeaderMap,
 ) -> Response {
-    let params = Params::from_query(query.as_deref());
-    let found = resolve::event_type(
-        &state.db,
-        EventTypeRef {
-            slug: Some(&slug),
-            team_slug: Some(&team),
-            organization_slug: Some(&org),
-            ..EventTypeRef::default()
-        },
-    )
-    .await;
+    let named = EventTypeRef {
+        slug: Some(&slug),
+        team_slug: Some(&team),
+        organization_slug: Some(&org),
+        ..EventTypeRef::default()
+    };
     let path = format!("/org/{org}/team/{team}/{slug}");
-    booker(&state, client, found, &path, &params, &headers).await
+    named_booker(&state, client, named, &path, query.as_deref(), &headers).await
 }
 
 /// `GET /d/{linkId}/{eventSlug}`: the booker of a private link's event type (hidden or not) while the link lives.
@@ -241,18 +240,13 @@ pub async fn team_event(
     client: ClientAddress,
     headers: HeaderMap,
 ) -> Response {
-    let params = Params::from_query(query.as_deref());
-    let found = resolve::event_type(
-        &state.db,
-        EventTypeRef {
-            slug: Some(&slug),
-            team_slug: Some(&team),
-            ..EventTypeRef::default()
-        },
-    )
-    .await;
+    let named = EventTypeRef {
+        slug: Some(&slug),
+        team_slug: Some(&team),
+        ..EventTypeRef::default()
+    };
     let path = format!("/team/{team}/{slug}");
-    booker(&state, client, found, &path, &params, &headers).await
+    named_booker(&state, client, named, &path, query.as_deref(), &headers).await
 }
 
 struct DurationLink {
