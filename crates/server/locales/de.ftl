@@ -414,3 +414,9 @@ app-notify-channel-inApp = In der App
 app-notify-default = Wie meine Organisation es festlegt
 app-notify-on = An
 app-notify-off = Aus
+
+# Dynamic group pages (/alice+bob)
+group-bio = Wählen Sie eine Zeit, zu der alle frei sind.
+group-zone = Zeiten erscheinen in Ihrer eigenen Zeitzone; die Arbeitszeiten aller werden berücksichtigt.
+group-meeting = Gruppentermin
+group-lengths = 15, 30, 45, 60 oder 90 Minuten, mit allen oben Genannten.

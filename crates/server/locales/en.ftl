@@ -414,3 +414,9 @@ app-notify-channel-inApp = In the app
 app-notify-default = As my organization sets it
 app-notify-on = On
 app-notify-off = Off
+
+# Dynamic group pages (/alice+bob)
+group-bio = Pick a time when all of you are free.
+group-zone = Times are shown in your own time zone; each person's working hours are respected.
+group-meeting = Group meeting
+group-lengths = 15, 30, 45, 60 or 90 minutes, with everyone named above.

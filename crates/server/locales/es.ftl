@@ -414,3 +414,9 @@ app-notify-channel-inApp = En la aplicación
 app-notify-default = Como lo define mi organización
 app-notify-on = Activado
 app-notify-off = Desactivado
+
+# Dynamic group pages (/alice+bob)
+group-bio = Elige un momento en el que todos estén libres.
+group-zone = Las horas se muestran en tu propia zona horaria; se respeta el horario laboral de cada persona.
+group-meeting = Reunión de grupo
+group-lengths = 15, 30, 45, 60 o 90 minutos, con todas las personas de arriba.

@@ -414,3 +414,9 @@ app-notify-channel-inApp = Dans l'application
 app-notify-default = Comme mon organisation le définit
 app-notify-on = Activé
 app-notify-off = Désactivé
+
+# Dynamic group pages (/alice+bob)
+group-bio = Choisissez un moment où tout le monde est libre.
+group-zone = Les horaires s’affichent dans votre fuseau ; les heures de travail de chacun sont respectées.
+group-meeting = Réunion de groupe
+group-lengths = 15, 30, 45, 60 ou 90 minutes, avec toutes les personnes ci-dessus.

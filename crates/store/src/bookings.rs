@@ -55,7 +55,8 @@ pub struct AttendeeRecord {
 #[derive(Debug, Clone)]
 pub struct NewBooking {
     pub uid: String,
-    pub event_type_id: i64,
+    /// None for a dynamic group booking (`/alice+bob`), which has no stored event type.
+    pub event_type_id: Option<i64>,
     pub host_id: i64,
     pub title: String,
     pub description: String,

@@ -247,7 +247,7 @@ impl From<RescheduleError> for ApiError {
             RescheduleError::Settled { status, moved_to: None } => ApiError::BadRequest(format!(
                 "A {status} booking can't be rescheduled; create a new booking instead"
             )),
-            RescheduleError::NoEventType | RescheduleError::NoAttendee => ApiError::Conflict(e.to_string()),
+            RescheduleError::NoAttendee => ApiError::Conflict(e.to_string()),
             RescheduleError::Resolve(e) => e.into(),
             RescheduleError::Booking(e) => e.into(),
             RescheduleError::Invalid(field) => ApiError::Validation(field),

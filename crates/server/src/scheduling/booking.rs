@@ -261,7 +261,7 @@ pub async fn create(
     let host_name = organizer.name.clone().unwrap_or_else(|| organizer.username.clone());
     let booking = NewBooking {
         uid,
-        event_type_id: event.id,
+        event_type_id: hosted.stored_event_type_id(),
         host_id: organizer.id,
         title: format!("{} between {} and {}", event.title, host_name, req.attendee.name),
         description: event.description.clone(),

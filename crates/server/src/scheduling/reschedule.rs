@@ -16,9 +16,6 @@ pub enum RescheduleError {
     /// Cancelled, declined or already moved (its status, and where it went).
     #[error("A {status} booking can't be rescheduled")]
     Settled { status: String, moved_to: Option<String> },
-    /// Its event type was deleted.
-    #[error("The booking's event type no longer exists")]
-    NoEventType,
     /// Nobody but guests attends it, so there is nobody to book again.
     #[error("The booking has no attendee")]
     NoAttendee,
@@ -70,15 +67,21 @@ pub async fn reschedule(
         reservation_uid,
     } = to;
     check_movable(old)?;
-    let event_type_id = old.event_type_id.ok_or(RescheduleError::NoEventType)?;
-    let hosted = resolve::event_type(
-        db,
-        EventTypeRef {
-            id: Some(event_type_id),
-            ..EventTypeRef::default()
-        },
-    )
-    .await?;
+    let length_minutes = (old.end_at - old.start_at) / 60_000;
+    let hosted = match old.event_type_id {
+        Some(id) => {
+            let named = EventTypeRef {
+                id: Some(id),
+                ..EventTypeRef::default()
+            };
+            resolve::event_type(db, named).await?
+        }
+        // A dynamic group's booking (or one whose event type is gone): the same people again.
+        None => {
+            let co_hosts: Vec<i64> = bookings::co_hosts(db, &[old.id]).await?.into_iter().map(|(_, u)| u).collect();
+            resolve::booking_hosts(db, old.host_id, &co_hosts, length_minutes).await?
+        }
+    };
     let people = bookings::attendees(db, &[old.id]).await?;
     let main = people.iter().find(|a| !a.is_guest).ok_or(RescheduleError::NoAttendee)?;
     let attendee = AttendeeInput {
@@ -91,7 +94,7 @@ pub async fn reschedule(
     .parse("attendee")?;
     let request = BookingRequest {
         start,
-        length_minutes: (old.end_at - old.start_at) / 60_000,
+        length_minutes,
         attendee,
         guests: people.iter().filter(|a| a.is_guest).map(|a| a.email.clone()).collect(),
         responses: serde_json::from_str(&old.responses).unwrap_or_default(),

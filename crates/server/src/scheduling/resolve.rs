@@ -59,6 +59,25 @@ pub struct Hosted {
     pub hosting: Hosting,
 }
 
+/// The slug Cal.com gives the event of a dynamic group link; any slug after `/alice+bob/` books the same event.
+pub const DYNAMIC_SLUG: &str = "dynamic";
+
+/// The length of a dynamic group event unless another is asked for.
+pub const DYNAMIC_LENGTH: i64 = 30;
+
+/// The lengths a dynamic group event offers (Cal.com's own choice).
+const DYNAMIC_LENGTHS: [i64; 5] = [15, 30, 45, 60, 90];
+
+impl Hosted {
+    /// The stored event type's id; None for a dynamic group event, which exists only for the request.
+    pub fn stored_event_type_id(&self) -> Option<i64> {
+        (self.event.id != DYNAMIC_EVENT_ID).then_some(self.event.id)
+    }
+}
+
+/// The id a dynamic group event carries: no stored event type has it (ids start at 1).
+const DYNAMIC_EVENT_ID: i64 = 0;
+
 pub async fn event_type(db: &Db, r: EventTypeRef<'_>) -> Result<Hosted, ResolveError> {
     let event = match (r.id, r.slug, r.username, r.team_slug) {
         (Some(id), ..) => event_types::find(db, id).await?,
@@ -114,8 +133,9 @@ pub async fn event_type(db: &Db, r: EventTypeRef<'_>) -> Result<Hosted, ResolveE
     Ok(Hosted { event, hosts, hosting })
 }
 
-/// A dynamic group event (`usernames=alice,bob`): no stored event type, every named user a host
-/// who must be free (COLLECTIVE), each on their default schedule, with no buffers or limits.
+/// A dynamic group event (`usernames=alice,bob`, the page `/alice+bob`): no stored event type, every named user
+/// a host who must be free (COLLECTIVE), each on their default schedule, with no buffers or limits. Like
+/// Cal.com's: 30 minutes unless another of 15/45/60/90 is asked for, two hours' notice, no guests.
 pub async fn dynamic(db: &Db, usernames: &[String], length_minutes: i64) -> Result<Hosted, ResolveError> {
     if usernames.len() < 2 {
         return Err(FieldError::new("usernames", "must name at least two users, separated by commas").into());
@@ -133,25 +153,49 @@ pub async fn dynamic(db: &Db, usernames: &[String], length_minutes: i64) -> Resu
         }
     }
     hosts.sort_by_key(|h| h.id);
+    Ok(group(hosts, length_minutes))
+}
+
+/// The hosts of a booking that has no event type (a dynamic group's, or one whose event type was deleted), as an
+/// event that books them all again for `length_minutes`: what rescheduling such a booking needs.
+pub async fn booking_hosts(db: &Db, host_id: i64, co_hosts: &[i64], length_minutes: i64) -> Result<Hosted, ResolveError> {
+    // Id order, as `dynamic` gives them: bookings lock hosts in the order they come.
+    let mut ids: Vec<i64> = std::iter::once(host_id).chain(co_hosts.iter().copied()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut hosts = Vec::with_capacity(ids.len());
+    for id in ids {
+        hosts.push(users::find(db, UserId(id)).await?.ok_or(ResolveError::NoHosts)?);
+    }
+    let mut hosted = group(hosts, length_minutes);
+    if hosted.hosts.len() == 1 {
+        hosted.hosting = Hosting::Single;
+    }
+    Ok(hosted)
+}
+
+/// The event of a dynamic group of `hosts` (the first organizes).
+fn group(hosts: Vec<UserRecord>, length_minutes: i64) -> Hosted {
+    let others: Vec<i64> = DYNAMIC_LENGTHS.iter().copied().filter(|l| *l != length_minutes).collect();
     let event = EventTypeRecord {
-        id: 0,
+        id: DYNAMIC_EVENT_ID,
         owner_id: None,
         team_id: None,
         scheduling_type: Some("COLLECTIVE".into()),
-        slug: "dynamic".into(),
-        title: "Dynamic group meeting".into(),
+        slug: DYNAMIC_SLUG.into(),
+        title: "Group meeting".into(),
         description: String::new(),
         length_minutes,
-        length_options: "[]".into(),
+        length_options: serde_json::to_string(&others).unwrap_or_else(|_| "[]".into()),
         locations: "[]".into(),
         booking_fields: "[]".into(),
-        disable_guests: false,
+        disable_guests: true,
         slot_interval: None,
-        minimum_booking_notice: 0,
+        minimum_booking_notice: 120,
         before_event_buffer: 0,
         after_event_buffer: 0,
         requires_confirmation: false,
-        hidden: true,
+        hidden: false,
         schedule_id: None,
         booking_limits_count: None,
         booking_limits_duration: None,
@@ -160,11 +204,11 @@ pub async fn dynamic(db: &Db, usernames: &[String], length_minutes: i64) -> Resu
         created_at: 0,
         updated_at: 0,
     };
-    Ok(Hosted {
+    Hosted {
         event,
         hosts,
         hosting: Hosting::Collective,
-    })
+    }
 }
 
 /// The length to book: `requested` when it is one of the event's options, else its default.

@@ -56,6 +56,7 @@ mod web_app_webhooks;
 mod web_app_webhooks_browser;
 mod web_booking;
 mod web_booking_browser;
+mod web_booking_group;
 mod web_booking_org;
 mod web_browser;
 mod web_embed;

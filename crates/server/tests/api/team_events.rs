@@ -7,7 +7,7 @@ use convene_core::Role;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn schedule(app: &TestApp, who: &Person, from: &str, to: &str) {
+pub async fn schedule(app: &TestApp, who: &Person, from: &str, to: &str) {
     let availability =
         json!([{ "days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"], "startTime": from, "endTime": to }]);
     app.versioned(

@@ -90,12 +90,12 @@ async fn hold(app: &TestApp, event: i64) -> Page {
     .await
 }
 
-fn form_fields(form_path: &str) -> Vec<(String, String)> {
+pub fn form_fields(form_path: &str) -> Vec<(String, String)> {
     let query = form_path.split_once('?').map(|(_, q)| q).unwrap_or_default();
     form_urlencoded::parse(query.as_bytes()).into_owned().collect()
 }
 
-async fn submit(app: &TestApp, form_path: &str, answers: &[(&str, &str)]) -> Page {
+pub async fn submit(app: &TestApp, form_path: &str, answers: &[(&str, &str)]) -> Page {
     let mut fields = form_fields(form_path);
     fields.extend(answers.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
     let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();

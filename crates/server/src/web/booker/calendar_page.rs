@@ -58,6 +58,9 @@ pub async fn profile(
     }
     let params = Params::from_query(query.as_deref());
     let t = params.lang(&headers);
+    if let Some(names) = group_names(&username) {
+        return group_profile(&state, &names, &params, t).await;
+    }
     match users::find_by_username(&state.db, &username.to_lowercase()).await {
         Ok(Some(user)) => {
             let path = format!("/{}", user.username);
@@ -133,13 +136,63 @@ pub async fn user_event(
     if Username::RESERVED.contains(&username.as_str()) {
         return page::not_ours();
     }
+    let path = format!("/{username}/{slug}");
+    if let Some(names) = group_names(&username) {
+        let params = Params::from_query(query.as_deref());
+        let found = resolve::dynamic(&state.db, &names, resolve::DYNAMIC_LENGTH).await;
+        return booker(&state, client, found, &path, &params, &headers).await;
+    }
     let named = EventTypeRef {
         slug: Some(&slug),
         username: Some(&username),
         ..EventTypeRef::default()
     };
-    let path = format!("/{username}/{slug}");
     named_booker(&state, client, named, &path, query.as_deref(), &headers).await
+}
+
+/// The usernames of a dynamic group address (`alice+bob`), or None for one person's. Cal.com also reads a space
+/// (a `+` decoded as a form would) as the separator.
+pub(super) fn group_names(segment: &str) -> Option<Vec<String>> {
+    let names: Vec<String> = segment
+        .split(['+', ' '])
+        .filter(|n| !n.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    (names.len() > 1).then_some(names)
+}
+
+/// The group address of `hosted`'s hosts, for the form to book the same group again.
+pub(super) fn group_segment(hosted: &Hosted) -> String {
+    hosted.hosts.iter().map(|h| h.username.as_str()).collect::<Vec<_>>().join("+")
+}
+
+/// `GET /{alice}+{bob}`: the people of a dynamic group and the meeting they can be booked for together.
+async fn group_profile(state: &AppState, names: &[String], params: &Params, t: Lang) -> Response {
+    let hosted = match resolve::dynamic(&state.db, names, resolve::DYNAMIC_LENGTH).await {
+        Ok(h) => h,
+        Err(ResolveError::Store(e)) => return page::internal(t, e),
+        Err(_) => return page::not_found(t),
+    };
+    let path = format!("/{}", names.join("+"));
+    let people: Vec<String> = hosted
+        .hosts
+        .iter()
+        .map(|h| h.name.clone().unwrap_or_else(|| h.username.clone()))
+        .collect();
+    let page = ProfilePage {
+        t,
+        name: people.join(", "),
+        bio: t.text("group-bio"),
+        zone_line: t.text("group-zone"),
+        events: vec![EventRow {
+            title: t.text("group-meeting"),
+            minutes: t.text_with("minutes", &[("minutes", &hosted.event.length_minutes.to_string())]),
+            description: t.text("group-lengths"),
+            href: href(&format!("{path}/{}", resolve::DYNAMIC_SLUG), &params.carried(true), &[]),
+        }],
+        langs: lang_links(&path, params, t),
+    };
+    page::render(StatusCode::OK, &page)
 }
 
 /// The booker of the event type `named` names, shown at `path`.
@@ -325,11 +378,16 @@ fn locations(event: &EventTypeRecord) -> Vec<String> {
         .collect()
 }
 
-/// Whether the page was reached through a live private link of `event_type_id` (which opens hidden event types).
-pub(super) async fn through_live_link(state: &AppState, params: &Params, event_type_id: i64) -> Result<bool, Response> {
+/// Whether a page may offer `hosted`: a hidden event type shows only when the page was reached through a live
+/// private link of its own. The booker, the form and the booking itself all ask here.
+pub(super) async fn offered(state: &AppState, params: &Params, hosted: &Hosted) -> Result<bool, Response> {
+    if !hosted.event.hidden {
+        return Ok(true);
+    }
     let Some(link_id) = params.get("privateLink") else {
         return Ok(false);
     };
+    let event_type_id = hosted.event.id;
     match private_links::find(&state.db, link_id).await {
         Ok(Some(l)) => Ok(l.event_type_id == event_type_id && !l.is_expired(convene_store::now_ms())),
         Ok(None) => Ok(false),
@@ -347,9 +405,7 @@ pub(super) async fn booker(
 ) -> Response {
     let lang = params.lang(headers);
     let hosted = match found {
-        Ok(h) if !h.event.hidden => h,
-        // A hidden event type shows only through a live link of its own (the form checks the same).
-        Ok(h) => match through_live_link(state, params, h.event.id).await {
+        Ok(h) => match offered(state, params, &h).await {
             Ok(true) => h,
             Ok(false) => return page::not_found(lang),
             Err(page) => return page,
@@ -440,7 +496,10 @@ pub(super) async fn booker(
     let minutes = |m: i64| t.text_with("minutes", &[("minutes", &m.to_string())]);
 
     let mut slot_fields = carried.clone();
-    slot_fields.push(("event".into(), event.id.to_string()));
+    match hosted.stored_event_type_id() {
+        Some(id) => slot_fields.push(("event".into(), id.to_string())),
+        None => slot_fields.push(("group".into(), group_segment(&hosted))),
+    }
     slot_fields.push(("duration".into(), length.to_string()));
     slot_fields.push(("back".into(), path.to_owned()));
     slot_fields.retain(|(k, _)| k != "month");
@@ -456,7 +515,10 @@ pub(super) async fn booker(
     let month_label = month::month_label(t, first);
     let page = BookerPage {
         t,
-        title: event.title.clone(),
+        title: match hosted.stored_event_type_id() {
+            Some(_) => event.title.clone(),
+            None => t.text("group-meeting"),
+        },
         host_name: hosted
             .hosts
             .iter()

@@ -2,7 +2,7 @@
 //! (`POST /booking/form`). A slot taken meanwhile brings the form back with fresh times to pick and every answer
 //! kept; a field error brings it back with the message beside the field.
 
-use super::calendar_page::{rescheduling, through_live_link};
+use super::calendar_page::{group_names, group_segment, offered, rescheduling};
 use super::fields::{self, FieldView, LocationChoice, Questions};
 use super::month;
 use super::page::{self, View};
@@ -43,21 +43,28 @@ struct Step {
 async fn step(state: &AppState, params: &Params, headers: &HeaderMap) -> Result<Step, Response> {
     let lang = params.lang(headers);
     let id = params.get("event").and_then(|v| v.parse::<i64>().ok());
+    let group = params.get("group").and_then(group_names);
     let start = params.get("start").and_then(|s| parse_instant("start", s).ok());
-    let (Some(id), Some(start)) = (id, start) else {
+    let Some(start) = start else {
         return Err(page::not_found(lang));
     };
-    let hosted = match resolve::event_type(
-        &state.db,
-        EventTypeRef {
-            id: Some(id),
-            ..EventTypeRef::default()
-        },
-    )
-    .await
-    {
-        Ok(h) if !h.event.hidden || through_live_link(state, params, h.event.id).await? => h,
-        Ok(_) | Err(resolve::ResolveError::EventTypeNotFound | resolve::ResolveError::NoHosts) => {
+    let found = match (id, group) {
+        (Some(id), _) => {
+            let named = EventTypeRef {
+                id: Some(id),
+                ..EventTypeRef::default()
+            };
+            resolve::event_type(&state.db, named).await
+        }
+        (None, Some(names)) => resolve::dynamic(&state.db, &names, resolve::DYNAMIC_LENGTH).await,
+        (None, None) => return Err(page::not_found(lang)),
+    };
+    let hosted = match found {
+        Ok(h) if offered(state, params, &h).await? => h,
+        Ok(_)
+        | Err(
+            resolve::ResolveError::EventTypeNotFound | resolve::ResolveError::NoHosts | resolve::ResolveError::Invalid(_),
+        ) => {
             return Err(page::not_found(lang));
         }
         Err(e) => return Err(page::internal(lang, e)),
@@ -124,6 +131,9 @@ pub async fn hold_slot(
         if let Some(v) = params.get(name) {
             pairs.push((name.into(), v.into()));
         }
+    }
+    if step.hosted.stored_event_type_id().is_none() {
+        pairs.push(("group".into(), group_segment(&step.hosted)));
     }
     pairs.push(("start".into(), utc_iso(step.start)));
     pairs.push(("duration".into(), step.length.to_string()));
@@ -221,6 +231,9 @@ fn fill(step: &Step, params: &Params, check: bool, rescheduling: bool) -> Filled
             hidden.push((name.into(), v.into()));
         }
     }
+    if step.hosted.stored_event_type_id().is_none() {
+        hidden.push(("group".into(), group_segment(&step.hosted)));
+    }
     hidden.push(("start".into(), utc_iso(step.start)));
     hidden.push(("duration".into(), step.length.to_string()));
     let end = ts(step.start.as_millisecond() + step.length * 60_000);
@@ -235,11 +248,18 @@ fn fill(step: &Step, params: &Params, check: bool, rescheduling: bool) -> Filled
         responses,
         page: FormPage {
             t,
-            title: event.title.clone(),
-            host_name: step.hosted.hosts[0]
-                .name
-                .clone()
-                .unwrap_or_else(|| step.hosted.hosts[0].username.clone()),
+            title: match step.hosted.stored_event_type_id() {
+                Some(_) => event.title.clone(),
+                None => t.text("group-meeting"),
+            },
+            // Everyone the booker named; a collective event's hosts all attend.
+            host_name: step
+                .hosted
+                .hosts
+                .iter()
+                .map(|h| h.name.clone().unwrap_or_else(|| h.username.clone()))
+                .collect::<Vec<_>>()
+                .join(", "),
             when: month::span_label(t, step.start, end, &step.view.tz, &step.view.zone, step.view.h24),
             back_href: href(
                 back,
@@ -452,7 +472,8 @@ pub async fn submit(
                 return page::render(StatusCode::UNPROCESSABLE_ENTITY, &again);
             }
         };
-    let mut keys = vec![LimitKey::BookingEventType(step.hosted.event.id)];
+    // A dynamic group has no event type to count against; its people are counted as recipients.
+    let mut keys: Vec<LimitKey> = step.hosted.stored_event_type_id().map(LimitKey::BookingEventType).into_iter().collect();
     for address in std::iter::once(&attendee.email).chain(guests.iter()) {
         if let Ok(parsed) = EmailAddress::parse("email", address) {
             keys.push(LimitKey::BookingRecipient(parsed));

@@ -8,6 +8,7 @@ use super::page::{self, View};
 use super::params::{Params, href};
 use crate::booking_links::{self, LinkAction};
 use crate::i18n::Lang;
+use crate::scheduling::resolve::DYNAMIC_SLUG;
 use crate::scheduling::status::{self, StatusError};
 use crate::state::AppState;
 use crate::time_text::{ts, utc_iso};
@@ -22,7 +23,7 @@ use convene_core::UserId;
 use convene_core::ics::{IcsEvent, Method, Party};
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::users::UserRecord;
-use convene_store::{event_types, teams, users};
+use convene_store::{StoreError, event_types, teams, users};
 use jiff::Timestamp;
 
 /// A page explaining why a link can't be used (`key` names the message).
@@ -350,30 +351,14 @@ async fn link_page(
     page::render(StatusCode::OK, &page)
 }
 
-/// A reschedule link opens the booker of the booking's event type, carrying the booking and the token.
+/// A reschedule link opens the booker of the booking's event type, carrying the booking and the token; a booking
+/// without one (a dynamic group's) opens its hosts' group booker.
 async fn reschedule_entry(state: &AppState, b: &BookingRecord, params: &Params, view: &View) -> Response {
     let t = view.lang;
-    let event = match b.event_type_id {
-        Some(id) => event_types::find(&state.db, id).await,
-        None => Ok(None),
-    };
-    let event = match event {
-        Ok(Some(e)) => e,
+    let path = match booker_path(state, b).await {
+        Ok(Some(path)) => path,
         Ok(None) => return link_problem(t, StatusCode::GONE, "not-changeable"),
         Err(e) => return page::internal(t, e),
-    };
-    let path = match (event.owner_id, event.team_id) {
-        (Some(owner), _) => match users::find(&state.db, UserId(owner)).await {
-            Ok(Some(u)) => format!("/{}/{}", u.username, event.slug),
-            Ok(None) => return link_problem(t, StatusCode::GONE, "not-changeable"),
-            Err(e) => return page::internal(t, e),
-        },
-        (None, Some(team)) => match teams::find(&state.db, TeamId(team)).await {
-            Ok(Some(team)) => format!("/team/{}/{}", team.slug, event.slug),
-            Ok(None) => return link_problem(t, StatusCode::GONE, "not-changeable"),
-            Err(e) => return page::internal(t, e),
-        },
-        (None, None) => return link_problem(t, StatusCode::GONE, "not-changeable"),
     };
     let target = href(
         &path,
@@ -386,6 +371,35 @@ async fn reschedule_entry(state: &AppState, b: &BookingRecord, params: &Params, 
         ],
     );
     Redirect::to(&target).into_response()
+}
+
+/// Where the booker of `b`'s event lives: its owner's or team's page, or for a booking without an event type the
+/// group page of its hosts. None when that is gone.
+async fn booker_path(state: &AppState, b: &BookingRecord) -> Result<Option<String>, StoreError> {
+    let Some(id) = b.event_type_id else {
+        let mut ids = vec![b.host_id];
+        ids.extend(bookings::co_hosts(&state.db, &[b.id]).await?.into_iter().map(|(_, u)| u));
+        let mut names = Vec::with_capacity(ids.len());
+        for id in ids {
+            match users::find(&state.db, UserId(id)).await? {
+                Some(u) => names.push(u.username),
+                None => return Ok(None),
+            }
+        }
+        return Ok(Some(format!("/{}/{DYNAMIC_SLUG}", names.join("+"))));
+    };
+    let Some(event) = event_types::find(&state.db, id).await? else {
+        return Ok(None);
+    };
+    Ok(match (event.owner_id, event.team_id) {
+        (Some(owner), _) => users::find(&state.db, UserId(owner))
+            .await?
+            .map(|u| format!("/{}/{}", u.username, event.slug)),
+        (None, Some(team)) => teams::find(&state.db, TeamId(team))
+            .await?
+            .map(|team| format!("/team/{}/{}", team.slug, event.slug)),
+        (None, None) => None,
+    })
 }
 
 /// `GET /booking/{uid}/{action}?token=…`.
