@@ -78,7 +78,11 @@ pub async fn reschedule(
         }
         // A dynamic group's booking (or one whose event type is gone): the same people again.
         None => {
-            let co_hosts: Vec<i64> = bookings::co_hosts(db, &[old.id]).await?.into_iter().map(|(_, u)| u).collect();
+            let co_hosts: Vec<i64> = bookings::co_hosts(db, &[old.id])
+                .await?
+                .into_iter()
+                .map(|(_, u)| u)
+                .collect();
             resolve::booking_hosts(db, old.host_id, &co_hosts, length_minutes).await?
         }
     };

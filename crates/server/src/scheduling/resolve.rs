@@ -158,7 +158,12 @@ pub async fn dynamic(db: &Db, usernames: &[String], length_minutes: i64) -> Resu
 
 /// The hosts of a booking that has no event type (a dynamic group's, or one whose event type was deleted), as an
 /// event that books them all again for `length_minutes`: what rescheduling such a booking needs.
-pub async fn booking_hosts(db: &Db, host_id: i64, co_hosts: &[i64], length_minutes: i64) -> Result<Hosted, ResolveError> {
+pub async fn booking_hosts(
+    db: &Db,
+    host_id: i64,
+    co_hosts: &[i64],
+    length_minutes: i64,
+) -> Result<Hosted, ResolveError> {
     // Id order, as `dynamic` gives them: bookings lock hosts in the order they come.
     let mut ids: Vec<i64> = std::iter::once(host_id).chain(co_hosts.iter().copied()).collect();
     ids.sort_unstable();
@@ -176,7 +181,11 @@ pub async fn booking_hosts(db: &Db, host_id: i64, co_hosts: &[i64], length_minut
 
 /// The event of a dynamic group of `hosts` (the first organizes).
 fn group(hosts: Vec<UserRecord>, length_minutes: i64) -> Hosted {
-    let others: Vec<i64> = DYNAMIC_LENGTHS.iter().copied().filter(|l| *l != length_minutes).collect();
+    let others: Vec<i64> = DYNAMIC_LENGTHS
+        .iter()
+        .copied()
+        .filter(|l| *l != length_minutes)
+        .collect();
     let event = EventTypeRecord {
         id: DYNAMIC_EVENT_ID,
         owner_id: None,

@@ -7,14 +7,26 @@ use crate::web_browser::Browser;
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
+/// Clicks the element once it is there. The script swaps parts of the booker in place (and the first load may swap
+/// once to the browser's zone), so an element found a moment ago may be gone: find it again then.
 async fn click(c: &Client, css: &str) {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("click");
+    for _ in 0..20 {
+        let element = c
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
+        match element.click().await {
+            Ok(()) => return,
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+            {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("click {css}: {e}"),
+        }
+    }
+    panic!("{css} kept going stale");
 }
 
 /// Waits for the field: after a click the page may still be on its way (a navigation or the script's swap).
@@ -252,4 +264,69 @@ async fn switching_the_time_zone_changes_the_times_shown() {
         assert_eq!(label, "18:00", "javascript: {javascript}");
         browser.client.clone().close().await.expect("close");
     }
+}
+
+/// Whether the page still holds what a script put on `window` earlier: a full reload would have cleared it.
+async fn same_document(c: &Client) -> bool {
+    c.execute("return window.__sameDocument === 42;", Vec::new())
+        .await
+        .expect("script")
+        .as_bool()
+        .unwrap_or(false)
+}
+
+#[tokio::test]
+async fn with_javascript_the_booker_changes_day_month_and_zone_without_reloading() {
+    let app = TestApp::spawn().await;
+    host(&app, json!({})).await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    c.goto(&format!("{}{BOOKER}?month=2030-01&tz=UTC&clock=24", app.address))
+        .await
+        .expect("open");
+    c.execute("window.__sameDocument = 42; return true;", Vec::new())
+        .await
+        .expect("mark the document");
+
+    click(c, "a[data-day='7']").await;
+    assert_eq!(
+        text_of(c, "button[data-start='2030-01-07T09:00:00.000Z']").await,
+        "09:00"
+    );
+    assert!(same_document(c).await, "choosing a day swapped the booker in place");
+    let address = c.current_url().await.expect("url");
+    assert!(
+        address.as_str().contains("date=2030-01-07"),
+        "the address follows: {address}"
+    );
+    let focused = c
+        .execute(
+            "return document.activeElement && document.activeElement.id;",
+            Vec::new(),
+        )
+        .await
+        .expect("focus");
+    assert_eq!(focused, "day-label", "focus moves to the chosen day's times");
+
+    c.find(Locator::Id("tz"))
+        .await
+        .expect("zone select")
+        .select_by_label("Asia/Tokyo")
+        .await
+        .expect("choose Tokyo");
+    let label = text_when(c, "button[data-start='2030-01-07T09:00:00.000Z']", "18:00").await;
+    assert_eq!(label, "18:00");
+    assert!(same_document(c).await, "switching the zone did not reload");
+
+    click(c, "#next-month").await;
+    let month = text_when(c, "#month-label", "February 2030").await;
+    assert_eq!(month, "February 2030");
+    assert!(same_document(c).await, "the next month came without a reload");
+    c.back().await.expect("back");
+    let back = text_when(c, "#month-label", "January 2030").await;
+    assert_eq!(
+        back, "January 2030",
+        "the browser's back button returns to the month before"
+    );
+    browser.client.clone().close().await.expect("close");
 }

@@ -94,7 +94,11 @@ async fn the_group_page_names_everyone_and_links_the_group_booker() {
 async fn the_group_booker_offers_only_times_when_everyone_is_free() {
     let app = TestApp::spawn().await;
     pair(&app).await;
-    let page = get(&app, &format!("{GROUP}/dynamic?month=2030-01&date=2030-01-07&tz=UTC&clock=24")).await;
+    let page = get(
+        &app,
+        &format!("{GROUP}/dynamic?month=2030-01&date=2030-01-07&tz=UTC&clock=24"),
+    )
+    .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.html);
     assert_eq!(
         slot_values(&page.html),
@@ -148,7 +152,10 @@ async fn booking_a_group_books_everyone_and_its_reschedule_link_moves_them_all()
         .filter_map(|h| h["email"].as_str())
         .collect();
     assert_eq!(hosts.len(), 2, "{seen_by_bob}");
-    assert!(seen_by_bob["eventTypeId"].is_null(), "no stored event type: {seen_by_bob}");
+    assert!(
+        seen_by_bob["eventTypeId"].is_null(),
+        "no stored event type: {seen_by_bob}"
+    );
     // The hour is now taken for each of them, on the group's page and on Ann's own slots.
     let again = get(&app, &format!("{GROUP}/dynamic?month=2030-01&date=2030-01-07&tz=UTC")).await;
     assert_eq!(slot_values(&again.html), ["2030-01-07T10:30:00.000Z"]);
@@ -188,6 +195,10 @@ async fn booking_a_group_books_everyone_and_its_reschedule_link_moves_them_all()
         .to_owned();
     let moved_booking = booking(&app, &ann, &new_uid).await;
     assert_eq!(moved_booking["start"], "2030-01-07T10:30:00.000Z");
-    assert_eq!(moved_booking["hosts"].as_array().map(Vec::len), Some(2), "{moved_booking}");
+    assert_eq!(
+        moved_booking["hosts"].as_array().map(Vec::len),
+        Some(2),
+        "{moved_booking}"
+    );
     assert_eq!(booking(&app, &ann, &uid).await["status"], "cancelled");
 }

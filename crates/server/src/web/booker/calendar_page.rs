@@ -163,7 +163,12 @@ pub(super) fn group_names(segment: &str) -> Option<Vec<String>> {
 
 /// The group address of `hosted`'s hosts, for the form to book the same group again.
 pub(super) fn group_segment(hosted: &Hosted) -> String {
-    hosted.hosts.iter().map(|h| h.username.as_str()).collect::<Vec<_>>().join("+")
+    hosted
+        .hosts
+        .iter()
+        .map(|h| h.username.as_str())
+        .collect::<Vec<_>>()
+        .join("+")
 }
 
 /// `GET /{alice}+{bob}`: the people of a dynamic group and the meeting they can be booked for together.

@@ -63,7 +63,9 @@ async fn step(state: &AppState, params: &Params, headers: &HeaderMap) -> Result<
         Ok(h) if offered(state, params, &h).await? => h,
         Ok(_)
         | Err(
-            resolve::ResolveError::EventTypeNotFound | resolve::ResolveError::NoHosts | resolve::ResolveError::Invalid(_),
+            resolve::ResolveError::EventTypeNotFound
+            | resolve::ResolveError::NoHosts
+            | resolve::ResolveError::Invalid(_),
         ) => {
             return Err(page::not_found(lang));
         }
@@ -473,7 +475,12 @@ pub async fn submit(
             }
         };
     // A dynamic group has no event type to count against; its people are counted as recipients.
-    let mut keys: Vec<LimitKey> = step.hosted.stored_event_type_id().map(LimitKey::BookingEventType).into_iter().collect();
+    let mut keys: Vec<LimitKey> = step
+        .hosted
+        .stored_event_type_id()
+        .map(LimitKey::BookingEventType)
+        .into_iter()
+        .collect();
     for address in std::iter::once(&attendee.email).chain(guests.iter()) {
         if let Ok(parsed) = EmailAddress::parse("email", address) {
             keys.push(LimitKey::BookingRecipient(parsed));

@@ -378,7 +378,12 @@ async fn reschedule_entry(state: &AppState, b: &BookingRecord, params: &Params, 
 async fn booker_path(state: &AppState, b: &BookingRecord) -> Result<Option<String>, StoreError> {
     let Some(id) = b.event_type_id else {
         let mut ids = vec![b.host_id];
-        ids.extend(bookings::co_hosts(&state.db, &[b.id]).await?.into_iter().map(|(_, u)| u));
+        ids.extend(
+            bookings::co_hosts(&state.db, &[b.id])
+                .await?
+                .into_iter()
+                .map(|(_, u)| u),
+        );
         let mut names = Vec::with_capacity(ids.len());
         for id in ids {
             match users::find(&state.db, UserId(id)).await? {
