@@ -1,8 +1,8 @@
 //! Creating bookings: input rules, then a per-host serialized check-and-insert so two
 //! requests racing for one slot can never both win.
 
+use super::answers;
 use super::calendar::{Calendar, Exclusions};
-use super::event_settings::required_field_slugs;
 use super::resolve::{Hosted, Hosting};
 use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
@@ -193,20 +193,9 @@ pub async fn create(
     req: BookingRequest,
 ) -> Result<BookingRecord, BookingError> {
     let event = &hosted.event;
-    for slug in required_field_slugs(&event.booking_fields) {
-        let answered = req
-            .responses
-            .get(&slug)
-            .is_some_and(|v| !v.is_null() && v.as_str() != Some(""));
-        if !answered {
-            return Err(FieldError::new(
-                format!("bookingFieldsResponses.{slug}"),
-                "is required by this event type",
-            )
-            .into());
-        }
-    }
-    let responses = metadata_text("bookingFieldsResponses", &req.responses)?;
+    let mut answers = req.responses.clone();
+    answers::check_all(&event.booking_fields, &mut answers)?;
+    let responses = metadata_text("bookingFieldsResponses", &answers)?;
     let metadata = match &req.metadata {
         Some(m) => metadata_text("metadata", m)?,
         None => "{}".to_owned(),

@@ -91,7 +91,7 @@ const WITH_PLACEHOLDER: [&str; 9] = [
 /// Which default field an input entry overrides, if it is one: the name and email fields are named
 /// by `type` (`{type: "email", label, placeholder}`, no slug), the others by `slug` only
 /// (`{slug: "guests", hidden: true}`), as the `*DefaultFieldInput_2024_06_14` shapes spell them.
-fn default_slug(field: &Value) -> Option<&'static str> {
+pub(crate) fn default_slug(field: &Value) -> Option<&'static str> {
     let kind = field.get("type").and_then(Value::as_str);
     let slug = field.get("slug").and_then(Value::as_str);
     match (kind, slug) {
@@ -247,21 +247,6 @@ pub fn booking_fields_output(stored: &str) -> BookingFieldsOutput {
         out.push(field);
     }
     out
-}
-
-/// Slugs of custom fields that must be answered when booking.
-pub fn required_field_slugs(stored: &str) -> Vec<String> {
-    serde_json::from_str::<Vec<Value>>(stored)
-        .unwrap_or_default()
-        .iter()
-        // Default fields are answered in their own places (attendee, guests, location), not here.
-        .filter(|f| default_slug(f).is_none())
-        .filter(|f| {
-            f.get("required").and_then(Value::as_bool) == Some(true)
-                && f.get("hidden").and_then(Value::as_bool) != Some(true)
-        })
-        .filter_map(|f| f.get("slug").and_then(Value::as_str).map(str::to_owned))
-        .collect()
 }
 
 /// `{day, week, month, year}` or `{disabled: true}` (→ none).

@@ -1,6 +1,7 @@
 //! Scheduling services shared by the API handlers: availability models, slot computation and
 //! booking rules. Handlers parse and authorize; the work happens here.
 
+pub mod answers;
 pub mod availability;
 pub mod booking;
 pub mod calendar;

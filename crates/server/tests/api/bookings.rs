@@ -504,3 +504,43 @@ async fn thirty_two_concurrent_requests_for_one_slot_yield_exactly_one_booking()
     }
     assert_eq!((created, conflicts), (1, 31));
 }
+
+#[tokio::test]
+async fn answers_are_checked_by_their_question_type_as_the_booking_page_checks_them() {
+    let app = TestApp::spawn().await;
+    let (_, event) = host_with_event(
+        &app,
+        "typed@example.test",
+        "UTC",
+        weekdays_9_to_5(),
+        json!({ "title": "T", "slug": "t", "lengthInMinutes": 30,
+                "bookingFields": [
+                    { "type": "number", "slug": "size", "label": "Size", "required": true },
+                    { "type": "select", "slug": "plan", "label": "Plan", "required": false, "options": ["Free", "Pro"] },
+                    { "type": "url", "slug": "site", "label": "Site", "required": false }
+                ] }),
+    )
+    .await;
+    let attendee = json!({ "name": "A", "email": "a@example.test", "timeZone": "UTC" });
+    let booking = |answers: Value| json!({ "eventTypeId": event, "start": "2030-01-07T10:00:00Z", "attendee": attendee, "bookingFieldsResponses": answers });
+    for (answers, field) in [
+        (json!({ "size": "many" }), "bookingFieldsResponses.size"),
+        (json!({ "size": 3, "plan": "Gold" }), "bookingFieldsResponses.plan"),
+        (json!({ "size": 3, "site": "javascript:alert(1)" }), "bookingFieldsResponses.site"),
+        (json!({ "size": { "n": 3 } }), "bookingFieldsResponses.size"),
+    ] {
+        post(&app, "/v2/bookings", None, booking(answers))
+            .await
+            .expect_field_error(field);
+    }
+    let made = post(
+        &app,
+        "/v2/bookings",
+        None,
+        booking(json!({ "size": "12", "plan": "Pro", "site": "https://example.test" })),
+    )
+    .await;
+    let data = made.expect_success(StatusCode::CREATED);
+    assert_eq!(data["bookingFieldsResponses"]["size"], json!(12.0), "kept as a number: {data}");
+    assert_eq!(data["bookingFieldsResponses"]["plan"], "Pro");
+}

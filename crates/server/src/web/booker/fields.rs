@@ -4,7 +4,7 @@
 
 use super::params::Params;
 use crate::i18n::Lang;
-use convene_core::EmailAddress;
+use crate::scheduling::answers::{AnswerProblem, Question};
 use convene_store::event_types::EventTypeRecord;
 use serde_json::{Map, Value};
 
@@ -82,117 +82,64 @@ fn text(f: &Value, name: &str) -> String {
     f.get(name).and_then(Value::as_str).unwrap_or_default().to_owned()
 }
 
-fn options(f: &Value) -> Vec<String> {
-    f.get("options")
-        .and_then(Value::as_array)
-        .map(|o| {
-            o.iter()
-                .filter_map(|v| v.as_str().or_else(|| v.get("value").and_then(Value::as_str)))
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn phone_ok(raw: &str) -> bool {
-    let digits = raw.chars().filter(char::is_ascii_digit).count();
-    raw.starts_with('+') && raw[1..].chars().all(|c| c.is_ascii_digit() || c == ' ') && (7..=16).contains(&digits)
-}
-
-fn url_ok(raw: &str) -> bool {
-    url::Url::parse(raw).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-}
-
 /// The custom questions filled from `input`, each with its answer checked when `check` (a first view of the form
-/// shows no errors). Returns the views and the booking's responses.
+/// shows no errors) by the same rule the API applies. Returns the views and the booking's responses.
 pub fn custom_fields(lang: Lang, q: &Questions, input: &Params, check: bool) -> (Vec<FieldView>, Map<String, Value>) {
     let mut views = Vec::new();
     let mut responses = Map::new();
     for f in &q.custom {
-        let slug = text(f, "slug");
-        let kind = text(f, "type");
-        let name = format!("f-{slug}");
-        let required = f.get("required").and_then(Value::as_bool) == Some(true);
-        let given: Vec<&str> = input.all(&name);
-        let multi = matches!(kind.as_str(), "multiselect" | "checkbox" | "multiemail");
-        let opts = options(f);
-        let mut error = None;
-        let first = given.first().map(|s| s.trim()).unwrap_or_default();
-        let answer: Option<Value> = match kind.as_str() {
-            _ if given.is_empty() => None,
-            "boolean" => Some(Value::Bool(true)),
-            "number" => match first.parse::<f64>() {
-                Ok(n) => serde_json::Number::from_f64(n).map(Value::Number),
-                Err(_) => {
-                    error = Some(lang.text("error-number"));
-                    None
-                }
-            },
-            "email" => match EmailAddress::parse(&slug, first) {
-                Ok(e) => Some(Value::String(e.as_str().to_owned())),
-                Err(_) => {
-                    error = Some(lang.text("error-email"));
-                    None
-                }
-            },
-            "multiemail" => {
-                let list: Vec<&str> = given.iter().flat_map(|g| g.split([',', '\n'])).map(str::trim).collect();
-                let parsed: Result<Vec<Value>, _> = list
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .map(|s| EmailAddress::parse(&slug, s).map(|e| Value::String(e.as_str().to_owned())))
-                    .collect();
-                parsed
-                    .map(Value::Array)
-                    .map_err(|_| error = Some(lang.text("error-email")))
-                    .ok()
-            }
-            "phone" if !phone_ok(first) => {
-                error = Some(lang.text("error-phone"));
-                None
-            }
-            "url" if !url_ok(first) => {
-                error = Some(lang.text("error-url"));
-                None
-            }
-            "select" | "radio" if !opts.iter().any(|o| o == first) => {
-                error = Some(lang.text("error-option"));
-                None
-            }
-            "multiselect" | "checkbox" => {
-                if given.iter().all(|g| opts.iter().any(|o| o == g)) {
-                    Some(Value::Array(
-                        given.iter().map(|g| Value::String((*g).to_owned())).collect(),
-                    ))
-                } else {
-                    error = Some(lang.text("error-option"));
-                    None
-                }
-            }
-            _ if first.chars().count() > 2000 => {
-                error = Some(lang.text("error-too-long"));
-                None
-            }
-            _ => Some(Value::String(first.to_owned())),
+        let Some(question) = Question::of(f) else {
+            continue;
         };
-        if answer.is_none() && error.is_none() && required {
-            error = Some(lang.text("error-required"));
-        }
-        if let Some(a) = answer {
-            responses.insert(slug.clone(), a);
-        }
+        let name = format!("f-{}", question.slug);
+        let given: Vec<&str> = input.all(&name);
+        let multi = matches!(question.kind, "multiselect" | "checkbox" | "multiemail");
+        // The form's strings, in the shape the question's answers take.
+        let answer = match (question.kind, given.as_slice()) {
+            (_, []) => None,
+            ("boolean", _) => Some(Value::Bool(true)),
+            _ if multi => Some(Value::Array(
+                given.iter().map(|g| Value::String((*g).to_owned())).collect(),
+            )),
+            (_, [first, ..]) => Some(Value::String((*first).to_owned())),
+        };
+        let error = match question.check(answer.as_ref()) {
+            Ok(Some(kept)) => {
+                responses.insert(question.slug.to_owned(), kept);
+                None
+            }
+            Ok(None) => None,
+            Err(problem) => Some(lang.text(problem_key(problem))),
+        };
         views.push(FieldView {
-            options: opts.iter().map(|o| (o.clone(), given.contains(&o.as_str()))).collect(),
+            options: question
+                .options
+                .iter()
+                .map(|o| ((*o).to_owned(), given.contains(o)))
+                .collect(),
             value: if multi { String::new() } else { given.join(", ") },
             name,
             label: text(f, "label"),
             placeholder: text(f, "placeholder"),
-            kind,
-            required,
+            kind: question.kind.to_owned(),
+            required: question.required,
             error: if check { error } else { None },
         });
     }
     (views, responses)
+}
+
+/// The message beside a field for each problem.
+fn problem_key(problem: AnswerProblem) -> &'static str {
+    match problem {
+        AnswerProblem::Required => "error-required",
+        AnswerProblem::Number => "error-number",
+        AnswerProblem::Email => "error-email",
+        AnswerProblem::Phone => "error-phone",
+        AnswerProblem::Url => "error-url",
+        AnswerProblem::Option | AnswerProblem::Shape => "error-option",
+        AnswerProblem::TooLong => "error-too-long",
+    }
 }
 
 /// One place the invitee may choose: a fixed one of the event type (its address, link, number or app), or one
