@@ -526,7 +526,10 @@ async fn answers_are_checked_by_their_question_type_as_the_booking_page_checks_t
     for (answers, field) in [
         (json!({ "size": "many" }), "bookingFieldsResponses.size"),
         (json!({ "size": 3, "plan": "Gold" }), "bookingFieldsResponses.plan"),
-        (json!({ "size": 3, "site": "javascript:alert(1)" }), "bookingFieldsResponses.site"),
+        (
+            json!({ "size": 3, "site": "javascript:alert(1)" }),
+            "bookingFieldsResponses.site",
+        ),
         (json!({ "size": { "n": 3 } }), "bookingFieldsResponses.size"),
     ] {
         post(&app, "/v2/bookings", None, booking(answers))
@@ -541,6 +544,10 @@ async fn answers_are_checked_by_their_question_type_as_the_booking_page_checks_t
     )
     .await;
     let data = made.expect_success(StatusCode::CREATED);
-    assert_eq!(data["bookingFieldsResponses"]["size"], json!(12.0), "kept as a number: {data}");
+    assert_eq!(
+        data["bookingFieldsResponses"]["size"],
+        json!(12.0),
+        "kept as a number: {data}"
+    );
     assert_eq!(data["bookingFieldsResponses"]["plan"], "Pro");
 }

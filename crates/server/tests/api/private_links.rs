@@ -313,3 +313,52 @@ async fn team_managers_link_their_teams_event_types_and_nobody_else_does() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn in_chromium_a_live_link_books_the_hidden_event_type_and_a_used_up_one_explains_itself() {
+    use crate::web_browser::Browser;
+    use fantoccini::Locator;
+
+    let app = TestApp::spawn().await;
+    let (key, event) = hidden_event(&app).await;
+    let path = format!("/v2/event-types/{event}/private-links");
+    let created = app.post(&path, &key, json!({ "maxUsageCount": 1 })).await;
+    let link_id = created.expect_success(StatusCode::CREATED)["linkId"]
+        .as_str()
+        .expect("linkId")
+        .to_owned();
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    let booker = format!("{}/d/{link_id}/secret?month=2030-01&tz=UTC", app.address);
+    c.goto(&booker).await.expect("open the link");
+    let find = |css: &'static str| async move {
+        c.wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"))
+    };
+    find("a[data-day='7']").await.click().await.expect("day");
+    // The script swaps the day in place; wait for the time it brings.
+    find("button[data-start='2030-01-07T10:00:00.000Z']")
+        .await
+        .click()
+        .await
+        .expect("time");
+    find("#name").await.send_keys("Pat Link").await.expect("name");
+    find("#email").await.send_keys("pat@example.test").await.expect("email");
+    find("#submit").await.click().await.expect("book");
+    let result = find("[data-booking-uid]").await;
+    assert_eq!(
+        result.attr("data-status").await.expect("status").as_deref(),
+        Some("accepted")
+    );
+
+    c.goto(&booker).await.expect("open the link again");
+    let body = find("main").await.text().await.expect("text");
+    assert!(body.contains("expired or has been used up"), "{body}");
+    assert!(
+        c.find(Locator::Css("a[data-day]")).await.is_err(),
+        "a used-up link offers no times"
+    );
+    browser.client.clone().close().await.expect("close");
+}
