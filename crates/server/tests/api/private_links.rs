@@ -129,7 +129,8 @@ async fn a_one_use_link_books_a_hidden_event_type_once_and_then_explains_itself(
     assert!(gone.html.contains("expired or has been used up"));
     assert_eq!(
         book_via(&app, event, &link_id, "2030-01-07T11:00:00.000Z", "again@example.test").await,
-        StatusCode::NOT_FOUND
+        StatusCode::GONE,
+        "a used-up link explains itself at every step"
     );
 }
 

@@ -384,7 +384,8 @@ fn locations(event: &EventTypeRecord) -> Vec<String> {
 }
 
 /// Whether a page may offer `hosted`: a hidden event type shows only when the page was reached through a live
-/// private link of its own. The booker, the form and the booking itself all ask here.
+/// private link of its own. The booker, the form and the booking itself all ask here. A link of its own that has
+/// expired or been used up (say, by someone who booked first) explains itself instead of vanishing.
 pub(super) async fn offered(state: &AppState, params: &Params, hosted: &Hosted) -> Result<bool, Response> {
     if !hosted.event.hidden {
         return Ok(true);
@@ -392,11 +393,15 @@ pub(super) async fn offered(state: &AppState, params: &Params, hosted: &Hosted) 
     let Some(link_id) = params.get("privateLink") else {
         return Ok(false);
     };
-    let event_type_id = hosted.event.id;
+    let t = params.lang(&HeaderMap::new());
     match private_links::find(&state.db, link_id).await {
-        Ok(Some(l)) => Ok(l.event_type_id == event_type_id && !l.is_expired(convene_store::now_ms())),
+        Ok(Some(l)) if l.event_type_id != hosted.event.id => Ok(false),
+        Ok(Some(l)) if l.is_expired(convene_store::now_ms()) => {
+            Err(super::manage::link_problem(t, StatusCode::GONE, "private-link-expired"))
+        }
+        Ok(Some(_)) => Ok(true),
         Ok(None) => Ok(false),
-        Err(e) => Err(page::internal(params.lang(&HeaderMap::new()), e)),
+        Err(e) => Err(page::internal(t, e)),
     }
 }
 
