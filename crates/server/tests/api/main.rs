@@ -68,4 +68,6 @@ mod webhook_worker_lifecycle;
 mod webhooks;
 mod worker_leases;
 mod workflows;
+mod workflows_forms;
+mod workflows_pages;
 mod write_queue;

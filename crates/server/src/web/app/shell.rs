@@ -22,6 +22,7 @@ pub(crate) enum Section {
     EventTypes,
     Availability,
     Bookings,
+    Workflows,
     Settings,
 }
 
@@ -85,6 +86,7 @@ impl Nav {
                 Section::Availability,
             ),
             item("nav-bookings", "/bookings", "app-nav-bookings", Section::Bookings),
+            item("nav-workflows", "/workflows", "app-nav-workflows", Section::Workflows),
             item("nav-settings", "/settings", "app-nav-settings", Section::Settings),
         ];
         if let Some(href) = &self.senders {
