@@ -479,3 +479,19 @@ app-wf-var-notes = Notizen des Teilnehmers
 app-wf-var-cancel-url = Link zum Absagen
 app-wf-var-reschedule-url = Link zum Verschieben
 app-wf-var-custom-date = Datum im eigenen Format (day.js-Kürzel); Antworten auf Buchungsfragen über ihren Bezeichner in Großbuchstaben, etwa {"{"}COMPANY{"}"}
+
+# Routing forms: the owner's forms and their responses in the app
+app-nav-routing-forms = Routing-Formulare
+app-rf-title = Routing-Formulare
+app-rf-empty = Du besitzt noch keine Routing-Formulare. Formulare entstehen über die API (POST /v2/organizations/…/routing-forms).
+app-rf-disabled = ausgeschaltet
+app-rf-public = Öffentliche Seite
+app-rf-responses = Antworten
+app-rf-pages = Seiten
+app-rf-back = Alle Routing-Formulare
+app-rf-no-responses = Noch keine Antworten. Teile die öffentliche Seite:
+app-rf-routed-event-type = an einen Ereignistyp geleitet
+app-rf-routed-url = an eine externe Seite geleitet
+app-rf-routed-message = mit einer Nachricht beantwortet
+app-rf-routed-nothing = keine Route passte
+app-rf-booking = Die folgende Buchung

@@ -479,3 +479,19 @@ app-wf-var-notes = The attendee’s notes
 app-wf-var-cancel-url = The link to cancel
 app-wf-var-reschedule-url = The link to reschedule
 app-wf-var-custom-date = The date in your own format (day.js tokens); answers to booking questions by their identifier in capitals, like {"{"}COMPANY{"}"}
+
+# Routing forms: the owner's forms and their responses in the app
+app-nav-routing-forms = Routing forms
+app-rf-title = Routing forms
+app-rf-empty = You own no routing forms yet. Forms are made through the API (POST /v2/organizations/…/routing-forms).
+app-rf-disabled = switched off
+app-rf-public = Public page
+app-rf-responses = Responses
+app-rf-pages = Pages
+app-rf-back = All routing forms
+app-rf-no-responses = No responses yet. Share the public page to get some:
+app-rf-routed-event-type = sent to an event type
+app-rf-routed-url = sent to an external page
+app-rf-routed-message = shown a message
+app-rf-routed-nothing = no route matched
+app-rf-booking = The booking that followed

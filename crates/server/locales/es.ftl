@@ -479,3 +479,19 @@ app-wf-var-notes = Notas del asistente
 app-wf-var-cancel-url = Enlace para cancelar
 app-wf-var-reschedule-url = Enlace para reprogramar
 app-wf-var-custom-date = Fecha en tu propio formato (tokens de day.js); respuestas a las preguntas por su identificador en mayúsculas, como {"{"}COMPANY{"}"}
+
+# Routing forms: the owner's forms and their responses in the app
+app-nav-routing-forms = Formularios de enrutamiento
+app-rf-title = Formularios de enrutamiento
+app-rf-empty = Aún no tienes formularios de enrutamiento. Se crean con la API (POST /v2/organizations/…/routing-forms).
+app-rf-disabled = desactivado
+app-rf-public = Página pública
+app-rf-responses = Respuestas
+app-rf-pages = Páginas
+app-rf-back = Todos los formularios
+app-rf-no-responses = Aún no hay respuestas. Comparte la página pública:
+app-rf-routed-event-type = enviado a un tipo de evento
+app-rf-routed-url = enviado a una página externa
+app-rf-routed-message = se mostró un mensaje
+app-rf-routed-nothing = ninguna ruta coincidió
+app-rf-booking = La reserva que siguió

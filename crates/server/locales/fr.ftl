@@ -479,3 +479,19 @@ app-wf-var-notes = Notes du participant
 app-wf-var-cancel-url = Lien d’annulation
 app-wf-var-reschedule-url = Lien de report
 app-wf-var-custom-date = Date au format de votre choix (jetons day.js) ; réponses aux questions par leur identifiant en majuscules, comme {"{"}COMPANY{"}"}
+
+# Routing forms: the owner's forms and their responses in the app
+app-nav-routing-forms = Formulaires de routage
+app-rf-title = Formulaires de routage
+app-rf-empty = Vous n’avez pas encore de formulaire de routage. Les formulaires se créent par l’API (POST /v2/organizations/…/routing-forms).
+app-rf-disabled = désactivé
+app-rf-public = Page publique
+app-rf-responses = Réponses
+app-rf-pages = Pages
+app-rf-back = Tous les formulaires
+app-rf-no-responses = Aucune réponse pour l’instant. Partagez la page publique :
+app-rf-routed-event-type = envoyé vers un type d’événement
+app-rf-routed-url = envoyé vers une page externe
+app-rf-routed-message = a reçu un message
+app-rf-routed-nothing = aucune route ne correspondait
+app-rf-booking = La réservation qui a suivi

@@ -32,6 +32,7 @@ mod reservations;
 mod role_matrix;
 mod routing_forms;
 mod routing_forms_browser;
+mod routing_forms_pages;
 mod scheduling;
 mod sender_caps;
 mod shapes;

@@ -188,5 +188,9 @@ async fn a_host_makes_a_reminder_workflow_in_the_browser() {
         .await
         .expect("text");
     assert_eq!(listed, "Day before");
+
+    click(c, "nav-routing-forms").await;
+    wait_for(c, "no-forms").await;
+    found.extend(violations(c, &axe).await);
     assert!(found.is_empty(), "accessibility: {found:#?}");
 }

@@ -23,6 +23,7 @@ pub(crate) enum Section {
     Availability,
     Bookings,
     Workflows,
+    RoutingForms,
     Settings,
 }
 
@@ -87,6 +88,12 @@ impl Nav {
             ),
             item("nav-bookings", "/bookings", "app-nav-bookings", Section::Bookings),
             item("nav-workflows", "/workflows", "app-nav-workflows", Section::Workflows),
+            item(
+                "nav-routing-forms",
+                "/routing-forms",
+                "app-nav-routing-forms",
+                Section::RoutingForms,
+            ),
             item("nav-settings", "/settings", "app-nav-settings", Section::Settings),
         ];
         if let Some(href) = &self.senders {
