@@ -1,5 +1,6 @@
-//! Workflows (a team's emails around its bookings), their steps and activation, and the link from the outbox rows
-//! they plan back to the workflow and booking, so pending ones can be cancelled or planned again.
+//! Workflows (a team's or a user's emails around its bookings, or around the answers to its routing forms), their
+//! steps and activation, and the link from the outbox rows they plan back to the workflow and booking (or
+//! response), so pending ones can be cancelled or planned again.
 
 use crate::{Exec, StoreResult, Tx};
 use sqlx::{FromRow, QueryBuilder};
@@ -16,10 +17,34 @@ pub struct WorkflowRecord {
     pub active_on_all: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// [`KIND_EVENT_TYPE`] or [`KIND_ROUTING_FORM`].
+    pub kind: String,
 }
 
 const COLUMNS: &str = "id, team_id, user_id, name, trigger_type, offset_value, offset_unit, active_on_all, \
-     created_at, updated_at";
+     created_at, updated_at, kind";
+
+/// Workflows that act on bookings of event types.
+pub const KIND_EVENT_TYPE: &str = "event-type";
+/// Workflows that act on responses to routing forms.
+pub const KIND_ROUTING_FORM: &str = "routing-form";
+
+/// Whose a workflow is: a team's (inside an organization or not), or one user's own (personal workflows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkflowOwner {
+    Team(i64),
+    User(i64),
+}
+
+impl WorkflowOwner {
+    /// The owner column and its value.
+    fn column(self) -> (&'static str, i64) {
+        match self {
+            WorkflowOwner::Team(id) => ("team_id", id),
+            WorkflowOwner::User(id) => ("user_id", id),
+        }
+    }
+}
 
 #[derive(Debug, Clone, FromRow)]
 pub struct StepRecord {
@@ -65,24 +90,34 @@ pub struct WorkflowFields {
     pub offset_unit: Option<String>,
     pub active_on_all: bool,
     pub event_type_ids: Vec<i64>,
+    /// Routing-form workflows: the forms it is active on when not on all.
+    pub form_ids: Vec<String>,
     pub steps: Vec<StepFields>,
 }
 
-/// Stores a new team workflow with its activation and steps.
-pub async fn insert(tx: &mut Tx, team_id: i64, f: &WorkflowFields, now: i64) -> StoreResult<WorkflowRecord> {
+/// Stores a new workflow of `kind` with its activation and steps.
+pub async fn insert(
+    tx: &mut Tx,
+    owner: WorkflowOwner,
+    kind: &str,
+    f: &WorkflowFields,
+    now: i64,
+) -> StoreResult<WorkflowRecord> {
+    let (column, owner_id) = owner.column();
     let sql = format!(
-        "INSERT INTO workflows (team_id, name, trigger_type, offset_value, offset_unit, active_on_all, created_at, \
-         updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING {COLUMNS}"
+        "INSERT INTO workflows ({column}, name, trigger_type, offset_value, offset_unit, active_on_all, created_at, \
+         updated_at, kind) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8) RETURNING {COLUMNS}"
     );
     let record = on_conn!(&mut *tx, c => {
         sqlx::query_as::<_, WorkflowRecord>(sqlx::AssertSqlSafe(sql))
-            .bind(team_id)
+            .bind(owner_id)
             .bind(&f.name)
             .bind(&f.trigger_type)
             .bind(f.offset_value)
             .bind(&f.offset_unit)
             .bind(f.active_on_all)
             .bind(now)
+            .bind(kind)
             .fetch_one(&mut *c)
             .await
     })?;
@@ -119,6 +154,19 @@ async fn write_parts(tx: &mut Tx, id: i64, f: &WorkflowFields) -> StoreResult<()
     on_conn!(&mut *tx, c => {
         sqlx::query("DELETE FROM workflow_event_types WHERE workflow_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
+    on_conn!(&mut *tx, c => {
+        sqlx::query("DELETE FROM workflow_routing_forms WHERE workflow_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    for form in &f.form_ids {
+        on_conn!(&mut *tx, c => {
+            sqlx::query("INSERT INTO workflow_routing_forms (workflow_id, form_id) VALUES ($1, $2)")
+                .bind(id)
+                .bind(form)
+                .execute(&mut *c)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+    }
     for event_type in &f.event_type_ids {
         on_conn!(&mut *tx, c => {
             sqlx::query("INSERT INTO workflow_event_types (workflow_id, event_type_id) VALUES ($1, $2)")
@@ -180,53 +228,122 @@ async fn write_parts(tx: &mut Tx, id: i64, f: &WorkflowFields) -> StoreResult<()
     Ok(())
 }
 
-/// A team's workflow by id.
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, team_id: i64, id: i64) -> StoreResult<Option<WorkflowRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM workflows WHERE id = $1 AND team_id = $2");
+/// An owner's workflow of `kind` by id.
+pub async fn find<'a>(
+    exec: impl Into<Exec<'a>>,
+    owner: WorkflowOwner,
+    kind: &str,
+    id: i64,
+) -> StoreResult<Option<WorkflowRecord>> {
+    let (column, owner_id) = owner.column();
+    let sql = format!("SELECT {COLUMNS} FROM workflows WHERE id = $1 AND {column} = $2 AND kind = $3");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, WorkflowRecord>(sqlx::AssertSqlSafe(sql))
             .bind(id)
-            .bind(team_id)
+            .bind(owner_id)
+            .bind(kind)
             .fetch_optional(&mut *c)
             .await
     })?)
 }
 
-/// A team's workflows, oldest first.
+/// An owner's workflows of `kind`, oldest first.
 pub async fn list<'a>(
     exec: impl Into<Exec<'a>>,
-    team_id: i64,
+    owner: WorkflowOwner,
+    kind: &str,
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<WorkflowRecord>> {
-    let sql = format!("SELECT {COLUMNS} FROM workflows WHERE team_id = $1 ORDER BY id LIMIT $2 OFFSET $3");
+    let (column, owner_id) = owner.column();
+    let sql =
+        format!("SELECT {COLUMNS} FROM workflows WHERE {column} = $1 AND kind = $4 ORDER BY id LIMIT $2 OFFSET $3");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, WorkflowRecord>(sqlx::AssertSqlSafe(sql))
-            .bind(team_id)
+            .bind(owner_id)
             .bind(take)
             .bind(skip)
+            .bind(kind)
             .fetch_all(&mut *c)
             .await
     })?)
 }
 
-/// The workflows of `team_id` active on `event_type_id`.
+/// The event-type workflows of `owner` active on `event_type_id`.
 pub async fn active_for_event_type<'a>(
     exec: impl Into<Exec<'a>>,
-    team_id: i64,
+    owner: WorkflowOwner,
     event_type_id: i64,
 ) -> StoreResult<Vec<WorkflowRecord>> {
+    let (column, owner_id) = owner.column();
     let sql = format!(
-        "SELECT {COLUMNS} FROM workflows w WHERE team_id = $1 AND (active_on_all OR EXISTS \
-         (SELECT 1 FROM workflow_event_types a WHERE a.workflow_id = w.id AND a.event_type_id = $2)) ORDER BY id"
+        "SELECT {COLUMNS} FROM workflows w WHERE {column} = $1 AND kind = '{KIND_EVENT_TYPE}' AND (active_on_all \
+         OR EXISTS (SELECT 1 FROM workflow_event_types a WHERE a.workflow_id = w.id AND a.event_type_id = $2)) \
+         ORDER BY id"
     );
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, WorkflowRecord>(sqlx::AssertSqlSafe(sql))
-            .bind(team_id)
+            .bind(owner_id)
             .bind(event_type_id)
             .fetch_all(&mut *c)
             .await
     })?)
+}
+
+/// The routing-form workflows of `owner` active on form `form_id`.
+pub async fn active_for_form<'a>(
+    exec: impl Into<Exec<'a>>,
+    owner: WorkflowOwner,
+    form_id: &str,
+) -> StoreResult<Vec<WorkflowRecord>> {
+    let (column, owner_id) = owner.column();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM workflows w WHERE {column} = $1 AND kind = '{KIND_ROUTING_FORM}' AND (active_on_all \
+         OR EXISTS (SELECT 1 FROM workflow_routing_forms a WHERE a.workflow_id = w.id AND a.form_id = $2)) \
+         ORDER BY id"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, WorkflowRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(owner_id)
+            .bind(form_id)
+            .fetch_all(&mut *c)
+            .await
+    })?)
+}
+
+/// (workflow, form) pairs of the given routing-form workflows' activation lists.
+pub async fn form_ids<'a>(exec: impl Into<Exec<'a>>, workflow_ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+    if workflow_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(on_conn!(exec, c => {
+        let mut q = QueryBuilder::new("SELECT workflow_id, form_id FROM workflow_routing_forms WHERE workflow_id IN (");
+        let mut list = q.separated(", ");
+        for id in workflow_ids {
+            list.push_bind(*id);
+        }
+        q.push(") ORDER BY workflow_id, form_id");
+        q.build_query_as::<(i64, String)>().fetch_all(&mut *c).await
+    })?)
+}
+
+/// Records that outbox row `email_id` is `workflow_id`'s scheduled email for routing form response `response_id`.
+pub async fn link_form_reminder<'a>(
+    exec: impl Into<Exec<'a>>,
+    email_id: i64,
+    workflow_id: i64,
+    response_id: i64,
+) -> StoreResult<()> {
+    on_conn!(exec, c => {
+        sqlx::query("INSERT INTO workflow_form_reminders (email_id, workflow_id, response_id) VALUES ($1, $2, $3)")
+            .bind(email_id)
+            .bind(workflow_id)
+            .bind(response_id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
 }
 
 /// The steps of the given workflows, by workflow then step number.
@@ -294,19 +411,25 @@ pub enum ReminderScope {
     Workflow(i64),
     /// Every workflow of a team (before the team, and so its workflows, is deleted).
     Team(i64),
+    /// A routing form response's (a booking followed it).
+    Response(i64),
 }
 
 /// Marks `cancelled` the scheduled emails of a booking or a workflow that no worker has taken yet (queued, or
 /// waiting for a retry). Rows being sent are left to finish. Returns how many were cancelled.
 pub async fn cancel_pending<'a>(exec: impl Into<Exec<'a>>, scope: ReminderScope, now: i64) -> StoreResult<u64> {
-    let (filter, id) = match scope {
-        ReminderScope::Booking(id) => ("booking_id = $1", id),
-        ReminderScope::Workflow(id) => ("workflow_id = $1", id),
-        ReminderScope::Team(id) => ("workflow_id IN (SELECT id FROM workflows WHERE team_id = $1)", id),
+    const TEAM: &str = "workflow_id IN (SELECT id FROM workflows WHERE team_id = $1)";
+    // Which links of each table: bookings' reminders, responses' reminders (`1 = 0` for none).
+    let (bookings, responses, id) = match scope {
+        ReminderScope::Booking(id) => ("booking_id = $1", "1 = 0", id),
+        ReminderScope::Workflow(id) => ("workflow_id = $1", "workflow_id = $1", id),
+        ReminderScope::Team(id) => (TEAM, TEAM, id),
+        ReminderScope::Response(id) => ("1 = 0", "response_id = $1", id),
     };
     let sql = format!(
         "UPDATE email_outbox SET status = 'cancelled', updated_at = $2 WHERE status IN ('queued', 'retrying') \
-         AND id IN (SELECT email_id FROM workflow_reminders WHERE {filter})"
+         AND (id IN (SELECT email_id FROM workflow_reminders WHERE {bookings}) \
+         OR id IN (SELECT email_id FROM workflow_form_reminders WHERE {responses}))"
     );
     let done = on_conn!(exec, c => {
         sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(now).execute(&mut *c).await.map(|r| r.rows_affected())
@@ -314,11 +437,11 @@ pub async fn cancel_pending<'a>(exec: impl Into<Exec<'a>>, scope: ReminderScope,
     Ok(done)
 }
 
-/// The uids of accepted bookings of `team_id`'s event types (all, or those listed) that end after `since`:
+/// The uids of accepted bookings of `owner`'s event types (all, or those listed) that end after `since`:
 /// the bookings a changed workflow may still have something to send for.
 pub async fn live_booking_uids<'a>(
     exec: impl Into<Exec<'a>>,
-    team_id: i64,
+    owner: WorkflowOwner,
     event_types: Option<&[i64]>,
     since: i64,
 ) -> StoreResult<Vec<String>> {
@@ -327,10 +450,13 @@ pub async fn live_booking_uids<'a>(
     }
     let rows: Vec<(String,)> = on_conn!(exec, c => {
         let mut q = QueryBuilder::new(
-            "SELECT b.uid FROM bookings b JOIN event_types e ON e.id = b.event_type_id WHERE b.status = 'accepted' \
-             AND e.team_id = ",
+            "SELECT b.uid FROM bookings b JOIN event_types e ON e.id = b.event_type_id WHERE b.status = 'accepted' ",
         );
-        q.push_bind(team_id).push(" AND b.end_at > ").push_bind(since);
+        match owner {
+            WorkflowOwner::Team(id) => q.push(" AND e.team_id = ").push_bind(id),
+            WorkflowOwner::User(id) => q.push(" AND e.team_id IS NULL AND e.owner_id = ").push_bind(id),
+        };
+        q.push(" AND b.end_at > ").push_bind(since);
         if let Some(ids) = event_types {
             q.push(" AND b.event_type_id IN (");
             let mut list = q.separated(", ");

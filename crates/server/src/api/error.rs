@@ -318,7 +318,9 @@ impl From<RoutingFormError> for ApiError {
             RoutingFormError::ResponseNotFound => ApiError::not_found("Routing form response"),
             RoutingFormError::Disabled => ApiError::BadRequest("This routing form is disabled".into()),
             RoutingFormError::Store(store) => store.into(),
-            other @ (RoutingFormError::Webhook(_) | RoutingFormError::Email(_)) => ApiError::Internal(other.into()),
+            other @ (RoutingFormError::Webhook(_) | RoutingFormError::Email(_) | RoutingFormError::Workflow(_)) => {
+                ApiError::Internal(other.into())
+            }
         }
     }
 }

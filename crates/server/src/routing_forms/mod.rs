@@ -4,7 +4,8 @@
 //! `model` is the pure part (fields, routes, conditions, checking answers, choosing the route); `manage` stores
 //! forms; `submit` takes a response: it is stored, FORM_SUBMITTED webhooks and the response emails are queued in
 //! the same transaction, and FORM_SUBMITTED_NO_EVENT is planned as a due time on the response row itself, which a
-//! booking made from the response clears ([`submit::link_booking`]) and [`no_event::sweep`] fires otherwise.
+//! booking made from the response clears ([`submit::link_booking`]) and [`no_event::sweep`] fires otherwise. The
+//! routing-form workflows of the form's team (or owner) run in the same transaction (`workflows::form_plan`).
 
 pub mod manage;
 pub mod model;
@@ -38,6 +39,8 @@ pub enum RoutingFormError {
     Webhook(#[source] WebhookEnqueueError),
     #[error("queuing the response's emails")]
     Email(#[source] EmailEnqueueError),
+    #[error("queuing the response's workflow emails")]
+    Workflow(#[source] crate::workflows::WorkflowError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

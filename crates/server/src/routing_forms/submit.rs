@@ -8,6 +8,7 @@ use crate::email::Mailer;
 use crate::email::queue::{FormResponseFacts, form_response_emails};
 use crate::time_text::{ts, utc_iso};
 use crate::webhooks::{Trigger, enqueue_form_event};
+use crate::workflows::form_plan::{FormFacts, booked, on_form_response};
 use convene_core::{TeamId, UserId};
 use convene_store::routing_forms::{self as store, NewResponse, ResponseRecord};
 use convene_store::{Db, StoreError, Tx, event_types, teams, users};
@@ -133,6 +134,7 @@ pub async fn submit(
         .await
         .map_err(RoutingFormError::Webhook)?;
     queue_emails(&mut tx, mailer, form, &answers, &destination).await?;
+    run_workflows(&mut tx, mailer, form, &answers, &response).await?;
     tx.commit().await?;
     Ok(Submission { response, destination })
 }
@@ -169,15 +171,7 @@ async fn queue_emails(
         Destination::Nothing => None,
     };
     // Replies reach the visitor when the form asked for an email address.
-    let reply_to = form
-        .definition
-        .fields
-        .iter()
-        .filter(|f| f.kind == super::model::FieldKind::Email)
-        .find_map(|f| match answers.0.get(&f.id) {
-            Some(super::model::Answer::Text(address)) => Some(address.as_str()),
-            _ => None,
-        });
+    let reply_to = first_email(form, answers);
     let facts = FormResponseFacts {
         form_name: &form.record.name,
         organization_id: form.record.organization_id,
@@ -190,6 +184,57 @@ async fn queue_emails(
     form_response_emails(tx, mailer, &facts, &recipients)
         .await
         .map_err(RoutingFormError::Email)
+}
+
+/// Runs the routing-form workflows active on `form` for a new response.
+async fn run_workflows(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    form: &Form,
+    answers: &Answers,
+    response: &ResponseRecord,
+) -> Result<usize, RoutingFormError> {
+    let shown = form.definition.readable(answers);
+    // Every field is a variable; one left unanswered reads as nothing rather than as its `{NAME}`.
+    let keyed: Vec<(String, String)> = form
+        .definition
+        .fields
+        .iter()
+        .map(|f| {
+            let text = shown
+                .iter()
+                .find(|(label, _)| *label == f.label)
+                .map(|(_, text)| text.clone())
+                .unwrap_or_default();
+            (f.identifier.clone().unwrap_or_else(|| f.label.clone()), text)
+        })
+        .collect();
+    let facts = FormFacts {
+        form_id: &form.record.id,
+        form_name: &form.record.name,
+        team_id: form.record.team_id,
+        organization_id: form.record.organization_id,
+        owner_user_id: form.record.user_id,
+        response_id: response.id,
+        submitted_at: response.created_at,
+        answers: &keyed,
+        attendee_email: first_email(form, answers),
+    };
+    on_form_response(tx, mailer, &facts)
+        .await
+        .map_err(RoutingFormError::Workflow)
+}
+
+/// The answer to the form's first email field.
+fn first_email<'a>(form: &Form, answers: &'a Answers) -> Option<&'a str> {
+    form.definition
+        .fields
+        .iter()
+        .filter(|f| f.kind == super::model::FieldKind::Email)
+        .find_map(|f| match answers.0.get(&f.id) {
+            Some(super::model::Answer::Text(address)) => Some(address.as_str()),
+            _ => None,
+        })
 }
 
 /// The body of FORM_SUBMITTED and FORM_SUBMITTED_NO_EVENT: the form, the response, and the answers by label
@@ -220,7 +265,8 @@ pub(super) fn webhook_payload(form: &Form, response: &ResponseRecord, answers: &
 }
 
 /// Records that `booking_uid` (of `event_type_id`) was booked from response `response_id` — the route taken stays
-/// on the response — and calls off its FORM_SUBMITTED_NO_EVENT. Call inside the booking's transaction. A response
+/// on the response — and calls off its FORM_SUBMITTED_NO_EVENT and its `formSubmittedNoEvent` workflow emails. Call
+/// inside the booking's transaction. A response
 /// that is unknown, already booked or routed to another event type is left alone: the booking stands either way.
 pub async fn link_booking(
     tx: &mut Tx,
@@ -228,14 +274,18 @@ pub async fn link_booking(
     booking_uid: &str,
     event_type_id: i64,
 ) -> Result<bool, StoreError> {
-    store::link_booking(
+    let linked = store::link_booking(
         tx,
         response_id,
         booking_uid,
         event_type_id,
         Timestamp::now().as_millisecond(),
     )
-    .await
+    .await?;
+    if linked {
+        booked(tx, response_id).await?;
+    }
+    Ok(linked)
 }
 
 /// Replaces a response's answers (the route it took stays as recorded).

@@ -3,7 +3,7 @@
 
 use super::{Trigger, WorkflowError, unit_ms};
 use convene_core::{FieldError, HeaderText};
-use convene_store::workflows::{StepFields, StepRecord, WorkflowFields};
+use convene_store::workflows::{StepFields, StepRecord, WorkflowFields, WorkflowOwner};
 use convene_store::{Db, event_types, verified_emails};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -70,11 +70,14 @@ const TEXT_ACTIONS: [&str; 4] = ["sms_attendee", "sms_number", "whatsapp_attende
 /// The longest offset: a year.
 const MAX_OFFSET_MS: i64 = 366 * 86_400_000;
 
-/// Who is asking and for which team: event types must be the team's, a verified address the caller's.
+/// Who is asking and for whom: event types and forms must be the owner's, a verified address the caller's.
 pub struct Context {
-    pub team_id: i64,
+    pub owner: WorkflowOwner,
     pub caller_id: i64,
 }
+
+/// The actions of event-type workflows.
+const EVENT_TYPE_ACTIONS: [&str; 3] = ["email_host", "email_attendee", "email_address"];
 
 /// Checks `input` onto `current` (None for a create, where every required part must be there).
 pub async fn prepare(
@@ -113,7 +116,7 @@ pub async fn prepare(
             let stored = current.map_or(&[][..], |(_, s)| s);
             let mut out = Vec::with_capacity(s.len());
             for (i, step) in s.iter().enumerate() {
-                out.push(self::step(db, ctx, i, step, stored).await?);
+                out.push(self::step(db, ctx, i, step, stored, &EVENT_TYPE_ACTIONS).await?);
             }
             out
         }
@@ -130,6 +133,7 @@ pub async fn prepare(
         offset_unit,
         active_on_all,
         event_type_ids,
+        form_ids: Vec::new(),
         steps,
     })
 }
@@ -156,6 +160,12 @@ fn trigger(t: &TriggerInput) -> Result<(String, Option<i64>, Option<String>), Fi
     if !kind.is_scheduled() {
         return Ok((kind.as_str().to_owned(), None, None));
     }
+    let (value, unit) = offset(t, raw)?;
+    Ok((kind.as_str().to_owned(), Some(value), Some(unit)))
+}
+
+/// The trigger's offset (required for `raw`), checked: a whole number of minutes, hours or days up to a year.
+pub(super) fn offset(t: &TriggerInput, raw: &str) -> Result<(i64, String), FieldError> {
     let offset = t
         .offset
         .as_ref()
@@ -174,7 +184,7 @@ fn trigger(t: &TriggerInput) -> Result<(String, Option<i64>, Option<String>), Fi
             "must be between 0 and a year's worth of the unit",
         ));
     }
-    Ok((kind.as_str().to_owned(), Some(value), Some(unit.to_owned())))
+    Ok((value, unit.to_owned()))
 }
 
 async fn activation(db: &Db, ctx: &Context, a: &ActivationInput) -> Result<(bool, Vec<i64>), WorkflowError> {
@@ -191,13 +201,18 @@ async fn activation(db: &Db, ctx: &Context, a: &ActivationInput) -> Result<(bool
         return Err(FieldError::new("activation.activeOnEventTypeIds", "at most 500 event types").into());
     }
     for (i, id) in ids.iter().enumerate() {
-        let theirs = event_types::find(db, *id)
-            .await?
-            .is_some_and(|e| e.team_id == Some(ctx.team_id));
+        let theirs = event_types::find(db, *id).await?.is_some_and(|e| match ctx.owner {
+            WorkflowOwner::Team(team) => e.team_id == Some(team),
+            WorkflowOwner::User(user) => e.team_id.is_none() && e.owner_id == Some(user),
+        });
         if !theirs {
+            let whose = match ctx.owner {
+                WorkflowOwner::Team(_) => "this team's",
+                WorkflowOwner::User(_) => "your own",
+            };
             return Err(FieldError::new(
                 format!("activation.activeOnEventTypeIds[{i}]"),
-                format!("event type {id} is not one of this team's"),
+                format!("event type {id} is not one of {whose}"),
             )
             .into());
         }
@@ -205,12 +220,14 @@ async fn activation(db: &Db, ctx: &Context, a: &ActivationInput) -> Result<(bool
     Ok((false, ids))
 }
 
-async fn step(
+/// One step, checked; `allowed` are the email actions of the workflow's kind.
+pub(super) async fn step(
     db: &Db,
     ctx: &Context,
     i: usize,
     s: &StepInput,
     stored: &[StepRecord],
+    allowed: &[&str],
 ) -> Result<StepFields, WorkflowError> {
     let field = |name: &str| format!("steps[{i}].{name}");
     let action = s
@@ -227,10 +244,10 @@ async fn step(
         )
         .into());
     }
-    if !["email_host", "email_attendee", "email_address"].contains(&action) {
+    if !allowed.contains(&action) {
         return Err(FieldError::new(
             field("action"),
-            format!("'{action}' is not supported; use email_host, email_attendee or email_address"),
+            format!("'{action}' is not supported here; use {}", allowed.join(", ")),
         )
         .into());
     }

@@ -1,12 +1,18 @@
-//! Storing a team's workflows. Every change that can move a reminder (create, edit, delete) cancels the
-//! workflow's pending rows and plans them again in the same transaction.
+//! Storing a team's or a user's workflows. Every change that can move a reminder (create, edit, delete) of an
+//! event-type workflow cancels the workflow's pending rows and plans them again in the same transaction. A
+//! routing-form workflow's edit leaves the emails it already planned for past responses as they were (they were
+//! written for those answers); deleting it cancels them.
 
 use super::WorkflowError;
+use super::form_input::{self, FormWorkflowInput};
 use super::input::{Context, WorkflowInput, prepare};
 use super::plan::replan;
 use crate::email::Mailer;
 use convene_store::Db;
-use convene_store::workflows::{self as store, ReminderScope, StepFields, StepRecord, WorkflowFields, WorkflowRecord};
+use convene_store::workflows::{
+    self as store, KIND_EVENT_TYPE, KIND_ROUTING_FORM, ReminderScope, StepFields, StepRecord, WorkflowFields,
+    WorkflowOwner, WorkflowRecord,
+};
 use jiff::Timestamp;
 use std::collections::HashMap;
 
@@ -16,6 +22,8 @@ pub struct Workflow {
     pub record: WorkflowRecord,
     pub steps: Vec<StepRecord>,
     pub event_type_ids: Vec<i64>,
+    /// Routing-form workflows: the forms it is active on (empty when active on all).
+    pub form_ids: Vec<String>,
 }
 
 impl Workflow {
@@ -27,6 +35,7 @@ impl Workflow {
             offset_unit: self.record.offset_unit.clone(),
             active_on_all: self.record.active_on_all,
             event_type_ids: self.event_type_ids.clone(),
+            form_ids: self.form_ids.clone(),
             steps: self
                 .steps
                 .iter()
@@ -59,32 +68,89 @@ async fn complete(db: &Db, records: Vec<WorkflowRecord>) -> Result<Vec<Workflow>
     for (workflow, event_type) in store::event_type_ids(db, &ids).await? {
         active.entry(workflow).or_default().push(event_type);
     }
+    let mut forms: HashMap<i64, Vec<String>> = HashMap::new();
+    for (workflow, form) in store::form_ids(db, &ids).await? {
+        forms.entry(workflow).or_default().push(form);
+    }
     Ok(records
         .into_iter()
         .map(|record| Workflow {
             steps: steps.remove(&record.id).unwrap_or_default(),
             event_type_ids: active.remove(&record.id).unwrap_or_default(),
+            form_ids: forms.remove(&record.id).unwrap_or_default(),
             record,
         })
         .collect())
 }
 
-pub async fn list(db: &Db, team_id: i64, skip: i64, take: i64) -> Result<Vec<Workflow>, WorkflowError> {
-    let records = store::list(db, team_id, skip, take).await?;
+/// Which family of workflows: the event-type ones (`/workflows`) or the routing-form ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    EventType,
+    RoutingForm,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::EventType => KIND_EVENT_TYPE,
+            Kind::RoutingForm => KIND_ROUTING_FORM,
+        }
+    }
+}
+
+pub async fn list(
+    db: &Db,
+    owner: WorkflowOwner,
+    kind: Kind,
+    skip: i64,
+    take: i64,
+) -> Result<Vec<Workflow>, WorkflowError> {
+    let records = store::list(db, owner, kind.as_str(), skip, take).await?;
     complete(db, records).await
 }
 
-pub async fn get(db: &Db, team_id: i64, id: i64) -> Result<Workflow, WorkflowError> {
-    let record = store::find(db, team_id, id).await?.ok_or(WorkflowError::NotFound)?;
+pub async fn get(db: &Db, owner: WorkflowOwner, kind: Kind, id: i64) -> Result<Workflow, WorkflowError> {
+    let record = store::find(db, owner, kind.as_str(), id)
+        .await?
+        .ok_or(WorkflowError::NotFound)?;
     Ok(complete(db, vec![record]).await?.remove(0))
 }
 
-/// Creates a workflow and plans its reminders for the team's bookings already ahead.
+/// Creates a routing-form workflow: it acts on the responses that come after.
+pub async fn create_form(db: &Db, ctx: &Context, input: &FormWorkflowInput) -> Result<Workflow, WorkflowError> {
+    let fields = form_input::prepare(db, ctx, input, None).await?;
+    let now = Timestamp::now().as_millisecond();
+    let mut tx = db.begin().await?;
+    let record = store::insert(&mut tx, ctx.owner, KIND_ROUTING_FORM, &fields, now).await?;
+    tx.commit().await?;
+    Ok(complete(db, vec![record]).await?.remove(0))
+}
+
+/// Applies a partial update to a routing-form workflow.
+pub async fn update_form(
+    db: &Db,
+    ctx: &Context,
+    id: i64,
+    input: &FormWorkflowInput,
+) -> Result<Workflow, WorkflowError> {
+    let current = get(db, ctx.owner, Kind::RoutingForm, id).await?;
+    let fields = form_input::prepare(db, ctx, input, Some((&current.fields(), &current.steps))).await?;
+    let now = Timestamp::now().as_millisecond();
+    let mut tx = db.begin().await?;
+    let record = store::update(&mut tx, id, &fields, now)
+        .await?
+        .ok_or(WorkflowError::NotFound)?;
+    tx.commit().await?;
+    Ok(complete(db, vec![record]).await?.remove(0))
+}
+
+/// Creates a workflow and plans its reminders for the owner's bookings already ahead.
 pub async fn create(db: &Db, mailer: &Mailer, ctx: &Context, input: &WorkflowInput) -> Result<Workflow, WorkflowError> {
     let fields = prepare(db, ctx, input, None).await?;
     let now = Timestamp::now().as_millisecond();
     let mut tx = db.begin().await?;
-    let record = store::insert(&mut tx, ctx.team_id, &fields, now).await?;
+    let record = store::insert(&mut tx, ctx.owner, KIND_EVENT_TYPE, &fields, now).await?;
     replan(&mut tx, mailer, &record, &fields.event_type_ids, now).await?;
     tx.commit().await?;
     Ok(complete(db, vec![record]).await?.remove(0))
@@ -98,7 +164,7 @@ pub async fn update(
     id: i64,
     input: &WorkflowInput,
 ) -> Result<Workflow, WorkflowError> {
-    let current = get(db, ctx.team_id, id).await?;
+    let current = get(db, ctx.owner, Kind::EventType, id).await?;
     let fields = prepare(db, ctx, input, Some((&current.fields(), &current.steps))).await?;
     let now = Timestamp::now().as_millisecond();
     let mut tx = db.begin().await?;
@@ -112,8 +178,8 @@ pub async fn update(
 }
 
 /// Deletes a workflow, cancelling what it had planned.
-pub async fn delete(db: &Db, team_id: i64, id: i64) -> Result<Workflow, WorkflowError> {
-    let current = get(db, team_id, id).await?;
+pub async fn delete(db: &Db, owner: WorkflowOwner, kind: Kind, id: i64) -> Result<Workflow, WorkflowError> {
+    let current = get(db, owner, kind, id).await?;
     let now = Timestamp::now().as_millisecond();
     let mut tx = db.begin().await?;
     store::cancel_pending(&mut tx, ReminderScope::Workflow(id), now).await?;

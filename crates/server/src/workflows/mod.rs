@@ -1,14 +1,19 @@
-//! Workflows: emails a team sends around its bookings — reminders some time before the start or after the end,
-//! and notices when a booking is made, requested, rescheduled, cancelled, rejected or its attendance marked.
+//! Workflows: emails a team (or a user, for their own event types: personal workflows) sends around its bookings —
+//! reminders some time before the start or after the end, and notices when a booking is made, requested,
+//! rescheduled, cancelled, rejected or its attendance marked — and, for routing-form workflows, when one of its
+//! forms is answered (`formSubmitted`) or some time after an answer no booking followed (`formSubmittedNoEvent`).
 //!
-//! `input` checks what the API sends into complete settings; `manage` stores them and re-plans; `plan` is what
-//! booking changes call, inside their own transaction; `render` fills a step's variables for one recipient.
+//! `input` / `form_input` check what the API and the pages send into complete settings; `manage` stores them and
+//! re-plans; `plan` is what booking changes call, inside their own transaction, and `form_plan` what a routing form
+//! response calls; `render` fills a step's variables for one recipient, in their zone and language.
 //!
 //! A scheduled email is an ordinary outbox row with `not_before` at its send time, linked to its workflow and
 //! booking; cancelling or rescheduling a booking cancels its pending rows (the new booking of a reschedule gets its
 //! own), and editing a workflow cancels its pending rows and plans them again for the bookings still ahead.
 //! A reminder whose time has already passed when it is planned is not sent (no late "starts in 24 hours").
 
+pub mod form_input;
+pub mod form_plan;
 pub mod input;
 pub mod manage;
 pub mod plan;
@@ -76,6 +81,30 @@ impl Trigger {
     /// Whether it sends at a time relative to the booking (and so needs an offset), rather than at once.
     pub fn is_scheduled(self) -> bool {
         matches!(self, Trigger::BeforeEvent | Trigger::AfterEvent)
+    }
+}
+
+/// When a routing-form workflow acts (Cal.com's names).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormTrigger {
+    /// At once, when a response is stored.
+    FormSubmitted,
+    /// The offset after a response, unless a booking was made from it first.
+    FormSubmittedNoEvent,
+}
+
+impl FormTrigger {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormTrigger::FormSubmitted => "formSubmitted",
+            FormTrigger::FormSubmittedNoEvent => "formSubmittedNoEvent",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        [FormTrigger::FormSubmitted, FormTrigger::FormSubmittedNoEvent]
+            .into_iter()
+            .find(|t| t.as_str() == raw)
     }
 }
 

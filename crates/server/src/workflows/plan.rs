@@ -8,12 +8,13 @@ use crate::booking_links::{self, LinkAction};
 use crate::email::Mailer;
 use crate::time_text::ts;
 use convene_core::email::EmailKind;
+use convene_core::ics::{IcsEvent, Method, Party};
 use convene_core::{TeamId, UserId};
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::event_types::{self, EventTypeRecord};
 use convene_store::outbox::{self, NewEmail};
 use convene_store::users::{self, UserRecord};
-use convene_store::workflows::{self as store, ReminderScope, WorkflowRecord};
+use convene_store::workflows::{self as store, ReminderScope, WorkflowOwner, WorkflowRecord};
 use convene_store::{StoreError, Tx, teams};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
@@ -34,7 +35,8 @@ pub enum BookingEvent<'a> {
     NoShowUpdated,
 }
 
-/// Queues what the team's workflows do for `event` on `booking`. Call inside the change's transaction, after the
+/// Queues what the workflows of the booking's event type's owner (its team, or the user for a personal event type)
+/// do for `event` on `booking`. Call inside the change's transaction, after the
 /// booking row is written. Returns how many emails were queued.
 pub async fn on_booking(
     tx: &mut Tx,
@@ -55,10 +57,10 @@ pub async fn on_booking(
     let Some(event_type) = team_event_type(tx, booking).await? else {
         return Ok(0);
     };
-    let Some(team_id) = event_type.team_id else {
+    let Some(owner) = owner_of(&event_type) else {
         return Ok(0);
     };
-    let workflows = store::active_for_event_type(&mut *tx, team_id, event_type.id).await?;
+    let workflows = store::active_for_event_type(&mut *tx, owner, event_type.id).await?;
     if workflows.is_empty() {
         return Ok(0);
     }
@@ -85,8 +87,17 @@ pub async fn on_booking(
     if chosen.is_empty() {
         return Ok(0);
     }
-    let people = People::load(tx, booking, &event_type, team_id).await?;
+    let people = People::load(tx, booking, &event_type).await?;
     queue(tx, mailer, &people, &chosen, now).await
+}
+
+/// Whose workflows act on an event type's bookings: its team's, or its owner's own.
+fn owner_of(event_type: &EventTypeRecord) -> Option<WorkflowOwner> {
+    match (event_type.team_id, event_type.owner_id) {
+        (Some(team), _) => Some(WorkflowOwner::Team(team)),
+        (None, Some(user)) => Some(WorkflowOwner::User(user)),
+        (None, None) => None,
+    }
 }
 
 /// The event type of a booking, if it still exists.
@@ -97,7 +108,7 @@ async fn team_event_type(tx: &mut Tx, booking: &BookingRecord) -> Result<Option<
     })
 }
 
-/// Plans `workflow` again for the team's bookings still ahead (after an edit cancelled its pending rows).
+/// Plans `workflow` again for its owner's bookings still ahead (after an edit cancelled its pending rows).
 pub(super) async fn replan(
     tx: &mut Tx,
     mailer: &Mailer,
@@ -105,7 +116,12 @@ pub(super) async fn replan(
     event_type_ids: &[i64],
     now: i64,
 ) -> Result<usize, WorkflowError> {
-    let (Some(team_id), Some(trigger)) = (workflow.team_id, Trigger::parse(&workflow.trigger_type)) else {
+    let owner = match (workflow.team_id, workflow.user_id) {
+        (Some(team), _) => WorkflowOwner::Team(team),
+        (None, Some(user)) => WorkflowOwner::User(user),
+        (None, None) => return Ok(0),
+    };
+    let Some(trigger) = Trigger::parse(&workflow.trigger_type) else {
         return Ok(0);
     };
     if !trigger.is_scheduled() {
@@ -119,7 +135,7 @@ pub(super) async fn replan(
         now
     };
     let only = (!workflow.active_on_all).then_some(event_type_ids);
-    let uids = store::live_booking_uids(&mut *tx, team_id, only, since).await?;
+    let uids = store::live_booking_uids(&mut *tx, owner, only, since).await?;
     let mut queued = 0;
     for uid in uids {
         let Some(booking) = bookings::find_by_uid(&mut *tx, &uid).await? else {
@@ -128,7 +144,7 @@ pub(super) async fn replan(
         let Some(event_type) = team_event_type(tx, &booking).await? else {
             continue;
         };
-        let people = People::load(tx, &booking, &event_type, team_id).await?;
+        let people = People::load(tx, &booking, &event_type).await?;
         queued += queue(tx, mailer, &people, &[workflow], now).await?;
     }
     Ok(queued)
@@ -146,7 +162,8 @@ struct People<'a> {
     host: UserRecord,
     attendees: Vec<AttendeeRecord>,
     organization_id: Option<i64>,
-    team_id: i64,
+    /// None for a personal event type (its emails go through the host's organization's sender, if any).
+    team_id: Option<i64>,
     answers: Map<String, Value>,
 }
 
@@ -155,16 +172,17 @@ impl<'a> People<'a> {
         tx: &mut Tx,
         booking: &'a BookingRecord,
         event_type: &EventTypeRecord,
-        team_id: i64,
     ) -> Result<People<'a>, WorkflowError> {
+        let team_id = event_type.team_id;
         // The host is a foreign key of the booking: always there while the booking is.
         let host = users::find(&mut *tx, UserId(booking.host_id))
             .await?
             .ok_or(StoreError::NotFound("the booking's host"))?;
-        let organization_id = teams::find(&mut *tx, TeamId(team_id))
-            .await?
-            .and_then(|t| t.parent_id)
-            .or(host.organization_id);
+        let team = match team_id {
+            Some(id) => teams::find(&mut *tx, TeamId(id)).await?,
+            None => None,
+        };
+        let organization_id = team.and_then(|t| t.parent_id).or(host.organization_id);
         let attendees = bookings::attendees(&mut *tx, &[booking.id]).await?;
         let answers = serde_json::from_str(&booking.responses).unwrap_or_default();
         Ok(People {
@@ -189,6 +207,8 @@ struct Copy<'p> {
     to_name: &'p str,
     time_zone: &'p str,
     twelve_hour: bool,
+    /// The reader's language: the host's profile language, an attendee's as they booked.
+    locale: &'p str,
     reply_to: (&'p str, &'p str),
     attendee: Option<&'p AttendeeRecord>,
 }
@@ -235,6 +255,7 @@ async fn queue(
                 to_name: people.organizer_name(),
                 time_zone: &people.host.time_zone,
                 twelve_hour: people.host.time_format == 12,
+                locale: &people.host.locale,
                 reply_to: booker
                     .filter(reachable)
                     .map_or(organizer, |b| (b.email.as_str(), b.name.as_str())),
@@ -251,6 +272,7 @@ async fn queue(
                         to_name: &a.name,
                         time_zone: &a.time_zone,
                         twelve_hour: false,
+                        locale: &a.language,
                         reply_to: organizer,
                         attendee: Some(a),
                     })
@@ -283,13 +305,14 @@ async fn queue(
                     answers: &people.answers,
                     time_zone: copy.time_zone,
                     twelve_hour: copy.twelve_hour,
+                    locale: copy.locale,
                 });
                 let rendered = render(&step.subject, &step.html, &vars).map_err(WorkflowError::Render)?;
                 let email = NewEmail {
                     message_id: mailer.new_message_id(),
                     kind: EmailKind::WorkflowEmail.as_str().to_owned(),
                     organization_id: people.organization_id,
-                    team_id: Some(people.team_id),
+                    team_id: people.team_id,
                     booking_id: Some(booking.id),
                     user_id: Some(people.host.id),
                     to_email: copy.to_email.to_owned(),
@@ -300,7 +323,8 @@ async fn queue(
                     body_text: rendered.text,
                     body_html: rendered.html,
                     not_before: send_at,
-                    ..NewEmail::default()
+                    ics: step.include_calendar_event.then(|| invite(people)),
+                    ics_method: step.include_calendar_event.then(|| "REQUEST".to_owned()),
                 };
                 let id = outbox::enqueue(&mut *tx, &email, now).await?;
                 if send_at.is_some() {
@@ -311,4 +335,36 @@ async fn queue(
         }
     }
     Ok(queued)
+}
+
+/// The booking as a calendar invitation, for steps with `includeCalendarEvent` (the same event, by iCalendar UID,
+/// as the booking emails carry: adding it again updates it).
+fn invite(people: &People<'_>) -> String {
+    let booking = people.booking;
+    IcsEvent {
+        method: Method::Request,
+        uid: booking.ical_uid.clone(),
+        sequence: booking.ical_sequence,
+        stamp: Timestamp::now(),
+        start: ts(booking.start_at),
+        end: ts(booking.end_at),
+        summary: booking.title.clone(),
+        description: booking.description.clone(),
+        location: booking.location.clone(),
+        organizer: Party {
+            name: people.organizer_name().to_owned(),
+            email: people.host.email.clone(),
+        },
+        attendees: people
+            .attendees
+            .iter()
+            .filter(|a| !a.email.is_empty())
+            .map(|a| Party {
+                name: a.name.clone(),
+                email: a.email.clone(),
+            })
+            .collect(),
+        cancelled: false,
+    }
+    .render()
 }

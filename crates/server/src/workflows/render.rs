@@ -1,13 +1,15 @@
-//! A workflow step's subject and body with its `{VARIABLES}` filled in for one recipient.
+//! A workflow step's subject and body with its `{VARIABLES}` filled in for one recipient: dates and times in the
+//! recipient's zone, day and month names in their language (the booking pages' words, from the same Fluent files).
 //!
 //! Values are escaped for HTML in the HTML body; the plain-text body is the template with its tags removed and the
 //! raw values; the subject is one line whatever the values hold (no header can be injected through it). Unknown
 //! variables stay as written, so a typo shows in the email rather than vanishing.
 
+use crate::i18n::Lang;
 use askama::Template;
 use convene_core::text::is_line_break_or_control;
-use jiff::Timestamp;
 use jiff::tz::TimeZone;
+use jiff::{Timestamp, Zoned};
 use std::collections::HashMap;
 
 /// What one recipient's copy says: the values of the variables, and the recipient's clock.
@@ -16,6 +18,7 @@ pub struct Variables {
     start: Timestamp,
     end: Timestamp,
     zone: TimeZone,
+    lang: Lang,
 }
 
 /// The facts a step's text may use.
@@ -37,11 +40,14 @@ pub struct Facts<'a> {
     /// The reader's zone (IANA name) and clock.
     pub time_zone: &'a str,
     pub twelve_hour: bool,
+    /// The reader's language (a BCP 47 tag; English when it is not one of ours).
+    pub locale: &'a str,
 }
 
 impl Variables {
     pub fn new(f: &Facts<'_>) -> Self {
         let zone = TimeZone::get(f.time_zone).unwrap_or(TimeZone::UTC);
+        let lang = Lang::from_tag(f.locale).unwrap_or_default();
         let time = if f.twelve_hour { "%-I:%M%P" } else { "%H:%M" };
         let local = |at: Timestamp, fmt: &str| at.to_zoned(zone.clone()).strftime(fmt).to_string();
         let (first, last) = f.attendee_name.split_once(' ').unwrap_or((f.attendee_name, ""));
@@ -61,7 +67,7 @@ impl Variables {
             ("ATTENDEE_FIRST_NAME", first.to_owned()),
             ("ATTENDEE_LAST_NAME", last.to_owned()),
             ("ATTENDEE_EMAIL", f.attendee_email.to_owned()),
-            ("EVENT_DATE", local(f.start, "%A, %B %-d, %Y")),
+            ("EVENT_DATE", long_date(&f.start.to_zoned(zone.clone()), lang)),
             ("EVENT_TIME", local(f.start, time)),
             ("START_TIME", local(f.start, time)),
             ("EVENT_END_TIME", local(f.end, time)),
@@ -94,6 +100,7 @@ impl Variables {
             start: f.start,
             end: f.end,
             zone,
+            lang,
         }
     }
 
@@ -103,8 +110,11 @@ impl Variables {
         if let Some(v) = self.values.get(&name.to_uppercase()) {
             return Some(v.clone());
         }
-        let formatted =
-            |at: Timestamp, fmt: &str| at.to_zoned(self.zone.clone()).strftime(&strftime_of(fmt)).to_string();
+        let formatted = |at: Timestamp, fmt: &str| {
+            let local = at.to_zoned(self.zone.clone());
+            let spec = strftime_of(fmt, &Names::of(&local, self.lang));
+            local.strftime(&spec).to_string()
+        };
         for (prefix, at) in [
             ("EVENT_DATE_", self.start),
             ("EVENT_TIME_", self.start),
@@ -149,19 +159,53 @@ impl Variables {
     }
 }
 
-/// day.js format tokens → strftime. Anything that is not a token is kept literally.
-fn strftime_of(dayjs: &str) -> String {
-    const TOKENS: [(&str, &str); 19] = [
+/// "Monday, 7 January 2030" in the reader's language, as booking emails write dates.
+fn long_date(at: &Zoned, lang: Lang) -> String {
+    let names = Names::of(at, lang);
+    lang.text_with(
+        "email-date",
+        &[
+            ("weekday", &names.weekday),
+            ("day", &at.day().to_string()),
+            ("month", &names.month),
+            ("year", &at.year().to_string()),
+        ],
+    )
+}
+
+/// A day's weekday and month names in one language.
+struct Names {
+    weekday: String,
+    month: String,
+}
+
+impl Names {
+    fn of(at: &Zoned, lang: Lang) -> Names {
+        Names {
+            weekday: lang.text(&format!("wd-{}", at.weekday().to_monday_one_offset())),
+            month: lang.text(&format!("month-{}", at.month())),
+        }
+    }
+}
+
+/// day.js format tokens → strftime, with weekday and month names written out from `names` (short ones are their
+/// first three letters). Anything that is not a token is kept literally.
+fn strftime_of(dayjs: &str, names: &Names) -> String {
+    let literal = |text: &str| text.replace('%', "%%");
+    let short = |text: &str| literal(&text.chars().take(3).collect::<String>());
+    let (weekday, weekday_short) = (literal(&names.weekday), short(&names.weekday));
+    let (month, month_short) = (literal(&names.month), short(&names.month));
+    let tokens: [(&str, &str); 19] = [
         ("YYYY", "%Y"),
         ("YY", "%y"),
-        ("MMMM", "%B"),
-        ("MMM", "%b"),
+        ("MMMM", &month),
+        ("MMM", &month_short),
         ("MM", "%m"),
         ("M", "%-m"),
         ("DD", "%d"),
         ("D", "%-d"),
-        ("dddd", "%A"),
-        ("ddd", "%a"),
+        ("dddd", &weekday),
+        ("ddd", &weekday_short),
         ("HH", "%H"),
         ("H", "%-H"),
         ("hh", "%I"),
@@ -175,7 +219,7 @@ fn strftime_of(dayjs: &str) -> String {
     let mut out = String::new();
     let mut rest = dayjs;
     'outer: while let Some(c) = rest.chars().next() {
-        for (token, spec) in TOKENS {
+        for (token, spec) in tokens {
             if let Some(after) = rest.strip_prefix(token) {
                 out.push_str(spec);
                 rest = after;
@@ -303,6 +347,7 @@ mod tests {
             answers: answers.as_object().expect("an object"),
             time_zone: zone,
             twelve_hour: false,
+            locale: "en",
         })
     }
 
@@ -339,7 +384,51 @@ mod tests {
 
     #[test]
     fn dayjs_tokens_translate() {
-        assert_eq!(strftime_of("ddd, MMM D, YYYY h:mma"), "%a, %b %-d, %Y %-I:%M%P");
-        assert_eq!(strftime_of("100%"), "100%%");
+        let names = Names {
+            weekday: "Monday".into(),
+            month: "January".into(),
+        };
+        assert_eq!(
+            strftime_of("ddd, MMM D, YYYY h:mma", &names),
+            "Mon, Jan %-d, %Y %-I:%M%P"
+        );
+        assert_eq!(strftime_of("dddd MMMM 100%", &names), "Monday January 100%%");
+    }
+
+    #[test]
+    fn dates_are_in_the_readers_language() {
+        let answers = serde_json::Map::new();
+        let vars = |locale: &'static str| {
+            Variables::new(&Facts {
+                event_name: "Intro",
+                organizer_name: "Olga",
+                organizer_email: "olga@example.test",
+                attendee_name: "Ada",
+                attendee_email: "ada@example.test",
+                start: "2030-01-07T09:00:00Z".parse().expect("an instant"),
+                end: "2030-01-07T09:30:00Z".parse().expect("an instant"),
+                location: None,
+                notes: None,
+                cancel_url: "",
+                reschedule_url: "",
+                answers: &answers,
+                time_zone: "Europe/Berlin",
+                twelve_hour: false,
+                locale,
+            })
+        };
+        let de = render(
+            "{EVENT_DATE} {EVENT_TIME}",
+            "<p>{EVENT_DATE_dddd, D. MMMM}</p>",
+            &vars("de"),
+        )
+        .expect("de");
+        assert_eq!(de.subject, "Montag, 7. Januar 2030 10:00");
+        assert!(de.text.contains("Montag, 7. Januar"), "{}", de.text);
+        let fr = render("{EVENT_DATE}", "<p>{EVENT_DATE_ddd D MMM}</p>", &vars("fr-CA")).expect("fr");
+        assert_eq!(fr.subject, "lundi 7 janvier 2030");
+        assert!(fr.text.contains("lun 7 jan"), "{}", fr.text);
+        let fallback = render("{EVENT_DATE}", "<p></p>", &vars("xx")).expect("en");
+        assert_eq!(fallback.subject, "Monday, 7 January 2030");
     }
 }

@@ -7,7 +7,8 @@
 //! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
 //! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
 //! [`booking_actions`] its forms; [`account`] (profile, password, sessions), [`api_keys`], [`email_address`],
-//! [`notifications`] and [`webhooks`] are settings pages.
+//! [`notifications`] and [`webhooks`] are settings pages; [`workflows`] are the user's personal workflows,
+//! [`routing_forms`] the routing forms they own and their responses.
 
 mod account;
 mod api_keys;
@@ -20,9 +21,11 @@ mod event_type_form;
 mod event_types;
 mod form;
 mod notifications;
+mod routing_forms;
 mod schedule_form;
 mod shell;
 mod webhooks;
+mod workflows;
 
 pub(crate) use shell::{Nav, Section, language};
 
@@ -43,6 +46,12 @@ pub fn router() -> Router<AppState> {
             "/event-types/{id}/delete",
             get(event_types::delete_page).post(event_types::delete),
         )
+        .route("/workflows", get(workflows::list).post(workflows::create))
+        .route("/workflows/new", get(workflows::new_page))
+        .route("/workflows/{id}", get(workflows::edit_page).post(workflows::update))
+        .route("/workflows/{id}/delete", post(workflows::delete))
+        .route("/routing-forms", get(routing_forms::list))
+        .route("/routing-forms/{id}/responses", get(routing_forms::responses))
         .route("/bookings", get(bookings::list))
         .route("/bookings/{uid}", get(booking_page::detail))
         .route("/bookings/{uid}/{action}", post(booking_actions::act))

@@ -22,6 +22,8 @@ pub(crate) enum Section {
     EventTypes,
     Availability,
     Bookings,
+    Workflows,
+    RoutingForms,
     Settings,
 }
 
@@ -85,6 +87,13 @@ impl Nav {
                 Section::Availability,
             ),
             item("nav-bookings", "/bookings", "app-nav-bookings", Section::Bookings),
+            item("nav-workflows", "/workflows", "app-nav-workflows", Section::Workflows),
+            item(
+                "nav-routing-forms",
+                "/routing-forms",
+                "app-nav-routing-forms",
+                Section::RoutingForms,
+            ),
             item("nav-settings", "/settings", "app-nav-settings", Section::Settings),
         ];
         if let Some(href) = &self.senders {

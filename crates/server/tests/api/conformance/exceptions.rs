@@ -297,6 +297,10 @@ pub static EXCEPTIONS: &[Exception] = &[
             "POST /v2/organizations/{orgId}/teams/{teamId}/workflows",
             "GET /v2/organizations/{orgId}/teams/{teamId}/workflows/{workflowId}",
             "PATCH /v2/organizations/{orgId}/teams/{teamId}/workflows/{workflowId}",
+            // GetRoutingFormWorkflowOutput has the same defect for the routing-form workflows.
+            "POST /v2/organizations/{orgId}/teams/{teamId}/workflows/routing-form",
+            "GET /v2/organizations/{orgId}/teams/{teamId}/workflows/{workflowId}/routing-form",
+            "PATCH /v2/organizations/{orgId}/teams/{teamId}/workflows/{workflowId}/routing-form",
         ],
         pointers: &["/data"],
         expecting: "type array",
@@ -307,7 +311,11 @@ pub static EXCEPTIONS: &[Exception] = &[
     },
     Exception {
         // The one-workflow answers stop at `/data` above; the list checks the same item schema.
-        operations: &["GET /v2/organizations/{orgId}/teams/{teamId}/workflows"],
+        operations: &[
+            "GET /v2/organizations/{orgId}/teams/{teamId}/workflows",
+            // RoutingFormWorkflowOutput and its steps type the same fields the same way.
+            "GET /v2/organizations/{orgId}/teams/{teamId}/workflows/routing-form",
+        ],
         pointers: &[
             "/data/*/createdAt",
             "/data/*/updatedAt",

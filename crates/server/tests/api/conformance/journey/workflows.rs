@@ -1,4 +1,5 @@
-//! The team's workflows: a day-before reminder to attendees and host, edited to a thank-you after the event.
+//! The team's workflows: a day-before reminder to attendees and host, edited to a thank-you after the event; and a
+//! routing-form workflow thanking whoever answers, edited to write an hour later when no booking followed.
 
 use super::{Journey, id};
 use reqwest::{Method, StatusCode};
@@ -47,6 +48,43 @@ pub async fn run(j: &mut Journey<'_>) {
                   "template": "completed", "sender": "Conformance", "includeCalendarEvent": false,
                   "message": { "subject": "Thank you for {EVENT_NAME}", "html": "" } }
             ]
+        })),
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    j.ok(Method::DELETE, &one, &key, None, None, StatusCode::OK).await;
+
+    let forms = format!("{base}/routing-form");
+    let created = j
+        .ok(
+            Method::POST,
+            &forms,
+            &key,
+            Some(json!({
+                "name": "Thanks for asking",
+                "activation": { "isActiveOnAllRoutingForms": true },
+                "trigger": { "type": "formSubmitted" },
+                "steps": [
+                    { "action": "email_attendee", "stepNumber": 1, "recipient": "attendee", "template": "custom",
+                      "sender": "Conformance", "includeCalendarEvent": false,
+                      "message": { "subject": "Thanks, {ATTENDEE_NAME}", "html": "<p>About {FORM_NAME}.</p>" } }
+                ]
+            })),
+            None,
+            StatusCode::CREATED,
+        )
+        .await;
+    j.ok(Method::GET, &forms, &key, None, None, StatusCode::OK).await;
+    let one = format!("{base}/{}/routing-form", id(&created));
+    j.ok(Method::GET, &one, &key, None, None, StatusCode::OK).await;
+    j.ok(
+        Method::PATCH,
+        &one,
+        &key,
+        Some(json!({
+            "name": "No booking yet",
+            "trigger": { "type": "formSubmittedNoEvent", "offset": { "value": 1, "unit": "hour" } }
         })),
         None,
         StatusCode::OK,

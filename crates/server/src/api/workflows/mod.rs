@@ -10,18 +10,22 @@ use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use crate::time_text::{ts, utc_iso};
 use crate::workflows::input::{Context, WorkflowInput};
-use crate::workflows::manage::{self, Workflow};
+use crate::workflows::manage::{self, Kind, Workflow};
 use axum::extract::State;
 use axum::response::Response;
 use convene_store::teams::TeamRecord;
+use convene_store::workflows::WorkflowOwner;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
+
+mod routing_form;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_workflows, create_workflow))
         .routes(routes!(get_workflow, update_workflow, delete_workflow))
+        .merge(routing_form::router())
 }
 
 /// `EventTypeWorkflowOutput`.
@@ -51,7 +55,7 @@ struct ActivationOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-struct TriggerOutput {
+pub(super) struct TriggerOutput {
     #[serde(rename = "type")]
     kind: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -59,14 +63,14 @@ struct TriggerOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-struct OffsetOutput {
+pub(super) struct OffsetOutput {
     value: i64,
     unit: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct StepOutput {
+pub(super) struct StepOutput {
     id: i64,
     step_number: i64,
     recipient: String,
@@ -80,7 +84,7 @@ struct StepOutput {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-struct MessageOutput {
+pub(super) struct MessageOutput {
     subject: String,
     html: String,
 }
@@ -100,40 +104,53 @@ impl From<&Workflow> for WorkflowOutput {
                 is_active_on_all_event_types: r.active_on_all,
                 active_on_event_type_ids: w.event_type_ids.clone(),
             },
-            trigger: TriggerOutput {
-                kind: r.trigger_type.clone(),
-                offset: match (r.offset_value, &r.offset_unit) {
-                    (Some(value), Some(unit)) => Some(OffsetOutput {
-                        value,
-                        unit: unit.clone(),
-                    }),
-                    _ => None,
-                },
-            },
-            steps: w
-                .steps
-                .iter()
-                .map(|s| StepOutput {
-                    id: s.id,
-                    step_number: s.step_number,
-                    recipient: s.recipient.clone(),
-                    email: s.email.clone(),
-                    template: s.template.clone(),
-                    include_calendar_event: s.include_calendar_event,
-                    sender: s.sender_name.clone(),
-                    message: MessageOutput {
-                        subject: s.subject.clone(),
-                        html: s.html.clone(),
-                    },
-                    action: s.action.clone(),
-                })
-                .collect(),
+            trigger: trigger_output(r),
+            steps: steps_output(w),
         }
     }
 }
 
+/// The trigger as stored: its type and, for the timed ones, the offset.
+pub(super) fn trigger_output(r: &convene_store::workflows::WorkflowRecord) -> TriggerOutput {
+    TriggerOutput {
+        kind: r.trigger_type.clone(),
+        offset: match (r.offset_value, &r.offset_unit) {
+            (Some(value), Some(unit)) => Some(OffsetOutput {
+                value,
+                unit: unit.clone(),
+            }),
+            _ => None,
+        },
+    }
+}
+
+pub(super) fn steps_output(w: &Workflow) -> Vec<StepOutput> {
+    w.steps
+        .iter()
+        .map(|s| StepOutput {
+            id: s.id,
+            step_number: s.step_number,
+            recipient: s.recipient.clone(),
+            email: s.email.clone(),
+            template: s.template.clone(),
+            include_calendar_event: s.include_calendar_event,
+            sender: s.sender_name.clone(),
+            message: MessageOutput {
+                subject: s.subject.clone(),
+                html: s.html.clone(),
+            },
+            action: s.action.clone(),
+        })
+        .collect()
+}
+
 /// The team named by the path, once the caller may read it (`manage`: may change its workflows).
-async fn team_for(state: &AppState, caller: &ApiUser, ids: &PathIds, manage: bool) -> Result<TeamRecord, ApiError> {
+pub(super) async fn team_for(
+    state: &AppState,
+    caller: &ApiUser,
+    ids: &PathIds,
+    manage: bool,
+) -> Result<TeamRecord, ApiError> {
     let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     let team = access.team(&state.db, ids.id("teamId")?).await?;
     let role = access.team_role(&state.db, &caller.user, &team).await?;
@@ -146,9 +163,9 @@ async fn team_for(state: &AppState, caller: &ApiUser, ids: &PathIds, manage: boo
     }
 }
 
-fn context(team: &TeamRecord, caller: &ApiUser) -> Context {
+pub(super) fn context(team: &TeamRecord, caller: &ApiUser) -> Context {
     Context {
-        team_id: team.id,
+        owner: WorkflowOwner::Team(team.id),
         caller_id: caller.id().0,
     }
 }
@@ -167,7 +184,14 @@ async fn list_workflows(
 ) -> Result<Response, ApiError> {
     let team = team_for(&state, &caller, &ids, false).await?;
     let paging = Paging::from_query(&q, 250, 1000)?;
-    let list = manage::list(&state.db, team.id, paging.skip, paging.take).await?;
+    let list = manage::list(
+        &state.db,
+        WorkflowOwner::Team(team.id),
+        Kind::EventType,
+        paging.skip,
+        paging.take,
+    )
+    .await?;
     Ok(envelope::ok(list.iter().map(WorkflowOutput::from).collect::<Vec<_>>()))
 }
 
@@ -196,7 +220,13 @@ async fn create_workflow(
 #[tracing::instrument(skip_all)]
 async fn get_workflow(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
     let team = team_for(&state, &caller, &ids, false).await?;
-    let workflow = manage::get(&state.db, team.id, ids.id("workflowId")?).await?;
+    let workflow = manage::get(
+        &state.db,
+        WorkflowOwner::Team(team.id),
+        Kind::EventType,
+        ids.id("workflowId")?,
+    )
+    .await?;
     Ok(envelope::ok(WorkflowOutput::from(&workflow)))
 }
 
@@ -227,6 +257,7 @@ async fn update_workflow(
 #[tracing::instrument(skip_all)]
 async fn delete_workflow(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
     let team = team_for(&state, &caller, &ids, true).await?;
-    let workflow = manage::delete(&state.db, team.id, ids.id("workflowId")?).await?;
+    let id = ids.id("workflowId")?;
+    let workflow = manage::delete(&state.db, WorkflowOwner::Team(team.id), Kind::EventType, id).await?;
     Ok(envelope::ok(WorkflowOutput::from(&workflow)))
 }

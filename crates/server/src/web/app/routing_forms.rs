@@ -1,0 +1,154 @@
+//! Routing forms in the app: the forms the user owns (with their public page), and each form's responses a page
+//! at a time — when, the answers by label, where the route sent the visitor and the booking that followed. Only
+//! the form's owner sees them here; someone else's form is "not found".
+
+use super::booking_page::local_minute;
+use super::shell::{Host, Nav, Refusal, Section};
+use crate::i18n::Lang;
+use crate::routing_forms::Form;
+use crate::state::AppState;
+use crate::web::pages::render;
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use convene_store::routing_forms::{self as store, FormScope, ListFilter};
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use serde_json::Value;
+
+const PAGE_SIZE: i64 = 20;
+
+pub(crate) struct FormRow {
+    pub id: String,
+    pub name: String,
+    pub disabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "app/routing_forms.html")]
+struct FormsPage {
+    nav: Nav,
+    t: Lang,
+    rows: Vec<FormRow>,
+    page: i64,
+    more: bool,
+}
+
+pub(crate) struct ResponseRow {
+    pub id: i64,
+    pub when: String,
+    pub answers: Vec<(String, String)>,
+    /// The route's action, in the page's language.
+    pub routed: String,
+    pub booking: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "app/routing_form_responses.html")]
+struct ResponsesPage {
+    nav: Nav,
+    t: Lang,
+    form_id: String,
+    name: String,
+    rows: Vec<ResponseRow>,
+    page: i64,
+    more: bool,
+}
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+fn page_of(query: Result<Query<PageQuery>, QueryRejection>) -> i64 {
+    query.ok().and_then(|Query(q)| q.page).unwrap_or(1).clamp(1, 10_000)
+}
+
+/// One more than shown tells whether a next page exists.
+fn filter(page: i64) -> ListFilter {
+    ListFilter {
+        skip: (page - 1) * PAGE_SIZE,
+        take: PAGE_SIZE + 1,
+        created_desc: Some(true),
+        ..ListFilter::default()
+    }
+}
+
+/// `GET /routing-forms?page=`.
+pub async fn list(
+    State(state): State<AppState>,
+    host: Host,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, Refusal> {
+    let page = page_of(query);
+    let mut found = store::list_forms(&state.db, FormScope::User(host.id().0), &filter(page)).await?;
+    let more = found.len() as i64 > PAGE_SIZE;
+    found.truncate(PAGE_SIZE as usize);
+    let rows = found
+        .into_iter()
+        .map(|f| FormRow {
+            id: f.id,
+            name: f.name,
+            disabled: f.disabled,
+        })
+        .collect();
+    let page = FormsPage {
+        nav: host.nav(&state, Section::RoutingForms).await?,
+        t: host.t,
+        rows,
+        page,
+        more,
+    };
+    Ok(render(StatusCode::OK, &page))
+}
+
+/// `GET /routing-forms/{id}/responses?page=`: newest first; the owner's forms only.
+pub async fn responses(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    host: Host,
+    query: Result<Query<PageQuery>, QueryRejection>,
+) -> Result<Response, Refusal> {
+    let record = store::find_form(&state.db, &id)
+        .await?
+        .filter(|f| f.user_id == host.id().0)
+        .ok_or(Refusal::NotFound(host.t))?;
+    let form = Form::from_record(record);
+    let page = page_of(query);
+    let mut found = store::list_responses(&state.db, &form.record.id, &filter(page)).await?;
+    let more = found.len() as i64 > PAGE_SIZE;
+    found.truncate(PAGE_SIZE as usize);
+    let zone = TimeZone::get(&host.user.time_zone).unwrap_or(TimeZone::UTC);
+    let t = host.t;
+    let rows = found
+        .into_iter()
+        .map(|r| {
+            let stored: Value = serde_json::from_str(&r.response).unwrap_or(Value::Null);
+            let routed = match r.route_action.as_deref() {
+                Some("eventTypeRedirectUrl") => t.text("app-rf-routed-event-type"),
+                Some("externalRedirectUrl") => t.text("app-rf-routed-url"),
+                Some("customPageMessage") => t.text("app-rf-routed-message"),
+                _ => t.text("app-rf-routed-nothing"),
+            };
+            ResponseRow {
+                id: r.id,
+                when: local_minute(r.created_at, &zone),
+                answers: form.definition.readable(&form.definition.stored_answers(&stored)),
+                routed,
+                booking: r.routed_to_booking_uid,
+            }
+        })
+        .collect();
+    let page = ResponsesPage {
+        nav: host.nav(&state, Section::RoutingForms).await?,
+        t,
+        name: form.record.name.clone(),
+        form_id: form.record.id,
+        rows,
+        page,
+        more,
+    };
+    Ok(render(StatusCode::OK, &page))
+}

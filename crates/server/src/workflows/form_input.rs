@@ -1,0 +1,147 @@
+//! What the API sends for a routing-form workflow (`CreateFormWorkflowDto` / `UpdateFormWorkflowDto`), checked into
+//! complete settings. Every refusal names its field.
+
+use super::input::{Context, StepInput, TriggerInput, offset, step};
+use super::{FormTrigger, WorkflowError};
+use convene_core::{FieldError, HeaderText};
+use convene_store::Db;
+use convene_store::routing_forms;
+use convene_store::workflows::{StepRecord, WorkflowFields, WorkflowOwner};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FormWorkflowInput {
+    pub name: Option<String>,
+    pub activation: Option<FormActivationInput>,
+    pub trigger: Option<TriggerInput>,
+    pub steps: Option<Vec<StepInput>>,
+}
+
+#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FormActivationInput {
+    pub is_active_on_all_routing_forms: Option<bool>,
+    /// Form ids are strings (UUIDs); the reference types the items as numbers, so both are read.
+    #[schema(value_type = Option<Vec<String>>)]
+    pub active_on_routing_form_ids: Option<Vec<Value>>,
+}
+
+/// The actions of routing-form workflows: there is no host to email, only the person who answered (when the form
+/// asked for an email address) and a verified address.
+const FORM_ACTIONS: [&str; 2] = ["email_attendee", "email_address"];
+
+/// Checks `input` onto `current` (None for a create, where every required part must be there).
+pub async fn prepare(
+    db: &Db,
+    ctx: &Context,
+    input: &FormWorkflowInput,
+    current: Option<(&WorkflowFields, &[StepRecord])>,
+) -> Result<WorkflowFields, WorkflowError> {
+    let required = |field: &str| FieldError::new(field, "is required");
+    let name = match (&input.name, current) {
+        (Some(n), _) => {
+            let n = HeaderText::parse("name", n)?;
+            if n.as_str().chars().count() > 120 {
+                return Err(FieldError::new("name", "must be at most 120 characters").into());
+            }
+            n.as_str().to_owned()
+        }
+        (None, Some((c, _))) => c.name.clone(),
+        (None, None) => return Err(required("name").into()),
+    };
+    let (trigger_type, offset_value, offset_unit) = match (&input.trigger, current) {
+        (Some(t), _) => trigger(t)?,
+        (None, Some((c, _))) => (c.trigger_type.clone(), c.offset_value, c.offset_unit.clone()),
+        (None, None) => return Err(required("trigger").into()),
+    };
+    let (active_on_all, form_ids) = match (&input.activation, current) {
+        (Some(a), _) => activation(db, ctx, a).await?,
+        (None, Some((c, _))) => (c.active_on_all, c.form_ids.clone()),
+        (None, None) => return Err(required("activation").into()),
+    };
+    let steps = match (&input.steps, current) {
+        (Some(s), _) => {
+            let stored = current.map_or(&[][..], |(_, s)| s);
+            let mut out = Vec::with_capacity(s.len());
+            for (i, one) in s.iter().enumerate() {
+                out.push(step(db, ctx, i, one, stored, &FORM_ACTIONS).await?);
+            }
+            out
+        }
+        (None, Some((c, _))) => c.steps.clone(),
+        (None, None) => return Err(required("steps").into()),
+    };
+    if steps.len() > 20 {
+        return Err(FieldError::new("steps", "at most 20 steps").into());
+    }
+    Ok(WorkflowFields {
+        name,
+        trigger_type,
+        offset_value,
+        offset_unit,
+        active_on_all,
+        event_type_ids: Vec::new(),
+        form_ids,
+        steps,
+    })
+}
+
+fn trigger(t: &TriggerInput) -> Result<(String, Option<i64>, Option<String>), FieldError> {
+    let raw = t
+        .kind
+        .as_deref()
+        .ok_or_else(|| FieldError::new("trigger.type", "is required"))?;
+    match FormTrigger::parse(raw) {
+        Some(FormTrigger::FormSubmitted) => Ok((raw.to_owned(), None, None)),
+        Some(FormTrigger::FormSubmittedNoEvent) => {
+            let (value, unit) = offset(t, raw)?;
+            Ok((raw.to_owned(), Some(value), Some(unit)))
+        }
+        None => Err(FieldError::new(
+            "trigger.type",
+            format!("'{raw}' is not a trigger of routing-form workflows; use formSubmitted or formSubmittedNoEvent"),
+        )),
+    }
+}
+
+async fn activation(db: &Db, ctx: &Context, a: &FormActivationInput) -> Result<(bool, Vec<String>), WorkflowError> {
+    let all = a
+        .is_active_on_all_routing_forms
+        .ok_or_else(|| FieldError::new("activation.isActiveOnAllRoutingForms", "is required"))?;
+    if all {
+        return Ok((true, Vec::new()));
+    }
+    let raw = a.active_on_routing_form_ids.clone().unwrap_or_default();
+    if raw.len() > 500 {
+        return Err(FieldError::new("activation.activeOnRoutingFormIds", "at most 500 routing forms").into());
+    }
+    let mut ids = Vec::with_capacity(raw.len());
+    for (i, value) in raw.iter().enumerate() {
+        let field = format!("activation.activeOnRoutingFormIds[{i}]");
+        let id = match value {
+            Value::String(s) => s.clone(),
+            Value::Number(n) => n.to_string(),
+            _ => return Err(FieldError::new(field, "must be a routing form id").into()),
+        };
+        let theirs = routing_forms::find_form(db, &id)
+            .await?
+            .is_some_and(|f| match ctx.owner {
+                WorkflowOwner::Team(team) => f.team_id == Some(team),
+                WorkflowOwner::User(user) => f.team_id.is_none() && f.user_id == user,
+            });
+        if !theirs {
+            let whose = match ctx.owner {
+                WorkflowOwner::Team(_) => "this team's",
+                WorkflowOwner::User(_) => "your own",
+            };
+            return Err(FieldError::new(field, format!("routing form {id} is not one of {whose}")).into());
+        }
+        ids.push(id);
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Ok((false, ids))
+}
