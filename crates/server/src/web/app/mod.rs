@@ -7,7 +7,7 @@
 //! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
 //! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
 //! [`booking_actions`] its forms; [`account`] (profile, password, sessions), [`api_keys`], [`email_address`],
-//! [`notifications`] and [`webhooks`] are settings pages.
+//! [`notifications`], [`webhooks`] and [`calendars`] are settings pages.
 
 mod account;
 mod api_keys;
@@ -15,6 +15,7 @@ mod availability;
 mod booking_actions;
 mod booking_page;
 mod bookings;
+mod calendars;
 mod email_address;
 mod event_type_form;
 mod event_types;
@@ -60,6 +61,13 @@ pub fn router() -> Router<AppState> {
         .route("/settings/webhooks/{id}", get(webhooks::edit).post(webhooks::update))
         .route("/settings/webhooks/{id}/ping", post(webhooks::ping))
         .route("/settings/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/settings/calendars", get(calendars::show))
+        .route("/settings/calendars/ics", post(calendars::connect_ics))
+        .route("/settings/calendars/caldav", post(calendars::connect_caldav))
+        .route("/settings/calendars/apple", post(calendars::connect_apple))
+        .route("/settings/calendars/destination", post(calendars::destination))
+        .route("/settings/calendars/{id}/selected", post(calendars::select))
+        .route("/settings/calendars/{id}/disconnect", post(calendars::disconnect))
         .route("/availability", get(availability::list).post(availability::create))
         .route(
             "/availability/{id}",
