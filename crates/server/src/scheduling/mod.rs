@@ -6,6 +6,7 @@ pub mod booking;
 pub mod calendar;
 pub mod event_settings;
 pub mod event_type_input;
+pub mod explain;
 pub mod follow_up;
 pub mod hold;
 pub mod reschedule;

@@ -53,6 +53,7 @@ mod web_app_browser;
 mod web_app_calendars;
 mod web_app_settings;
 mod web_app_settings_browser;
+mod web_app_troubleshoot_browser;
 mod web_app_webhooks;
 mod web_app_webhooks_browser;
 mod web_booking;

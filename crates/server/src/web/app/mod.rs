@@ -23,6 +23,7 @@ mod form;
 mod notifications;
 mod schedule_form;
 mod shell;
+mod troubleshoot;
 mod webhooks;
 
 pub(crate) use shell::{Nav, Section, language};
@@ -68,6 +69,7 @@ pub fn router() -> Router<AppState> {
         .route("/settings/calendars/destination", post(calendars::destination))
         .route("/settings/calendars/{id}/selected", post(calendars::select))
         .route("/settings/calendars/{id}/disconnect", post(calendars::disconnect))
+        .route("/availability/troubleshoot", get(troubleshoot::show))
         .route("/availability", get(availability::list).post(availability::create))
         .route(
             "/availability/{id}",
