@@ -488,3 +488,21 @@ app-ts-calendar = Belegt in deinem Kalender { $calendar }: { $summary }
 app-ts-calendar-buffer = Puffer um { $summary } in deinem Kalender { $calendar }
 app-ts-busy-event = ein Termin
 app-ts-open-booking = Buchung öffnen
+
+# The host app: out of office
+app-ooo-empty = Keine Abwesenheit geplant. Trage unten die Tage ein, an denen du weg bist: dann kann dich niemand buchen.
+app-ooo-created = Abwesenheit hinzugefügt.
+app-ooo-deleted = Abwesenheit gelöscht.
+app-ooo-new = Abwesenheit hinzufügen
+app-ooo-first-day = Erster Tag der Abwesenheit
+app-ooo-last-day = Letzter Tag der Abwesenheit
+app-ooo-reason = Grund
+app-ooo-notes = Notiz (optional)
+app-ooo-redirect = Buchende an ein Teammitglied verweisen (optional)
+app-ooo-no-redirect = Niemand
+app-ooo-redirect-to = Buchende werden verwiesen an
+app-ooo-reason-unspecified = Nicht angegeben
+app-ooo-reason-vacation = Urlaub
+app-ooo-reason-travel = Reise
+app-ooo-reason-sick = Krankheit
+app-ooo-reason-public_holiday = Feiertag

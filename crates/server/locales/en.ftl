@@ -488,3 +488,21 @@ app-ts-calendar = Busy in your calendar { $calendar }: { $summary }
 app-ts-calendar-buffer = Buffer around { $summary } in your calendar { $calendar }
 app-ts-busy-event = an event
 app-ts-open-booking = open the booking
+
+# The host app: out of office
+app-ooo-empty = No time away planned. Add the days you are away below: nobody can book you then.
+app-ooo-created = Time away added.
+app-ooo-deleted = Time away deleted.
+app-ooo-new = Add time away
+app-ooo-first-day = First day away
+app-ooo-last-day = Last day away
+app-ooo-reason = Reason
+app-ooo-notes = Note (optional)
+app-ooo-redirect = Send bookers to a teammate (optional)
+app-ooo-no-redirect = Nobody
+app-ooo-redirect-to = Bookers are sent to
+app-ooo-reason-unspecified = Unspecified
+app-ooo-reason-vacation = Vacation
+app-ooo-reason-travel = Travel
+app-ooo-reason-sick = Sick leave
+app-ooo-reason-public_holiday = Public holiday

@@ -488,3 +488,21 @@ app-ts-calendar = Ocupado en tu calendario { $calendar }: { $summary }
 app-ts-calendar-buffer = Margen alrededor de { $summary } en tu calendario { $calendar }
 app-ts-busy-event = un evento
 app-ts-open-booking = abrir la reserva
+
+# The host app: out of office
+app-ooo-empty = No hay ausencias previstas. Añade abajo los días que no estás: nadie podrá reservarte entonces.
+app-ooo-created = Ausencia añadida.
+app-ooo-deleted = Ausencia eliminada.
+app-ooo-new = Añadir una ausencia
+app-ooo-first-day = Primer día de ausencia
+app-ooo-last-day = Último día de ausencia
+app-ooo-reason = Motivo
+app-ooo-notes = Nota (opcional)
+app-ooo-redirect = Enviar las reservas a un compañero (opcional)
+app-ooo-no-redirect = Nadie
+app-ooo-redirect-to = Las reservas se envían a
+app-ooo-reason-unspecified = Sin especificar
+app-ooo-reason-vacation = Vacaciones
+app-ooo-reason-travel = Viaje
+app-ooo-reason-sick = Baja por enfermedad
+app-ooo-reason-public_holiday = Festivo

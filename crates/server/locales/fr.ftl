@@ -488,3 +488,21 @@ app-ts-calendar = Occupé dans votre calendrier { $calendar } : { $summary }
 app-ts-calendar-buffer = Marge autour de { $summary } dans votre calendrier { $calendar }
 app-ts-busy-event = un événement
 app-ts-open-booking = ouvrir la réservation
+
+# The host app: out of office
+app-ooo-empty = Aucune absence prévue. Ajoutez ci-dessous les jours où vous êtes absent : personne ne pourra vous réserver.
+app-ooo-created = Absence ajoutée.
+app-ooo-deleted = Absence supprimée.
+app-ooo-new = Ajouter une absence
+app-ooo-first-day = Premier jour d'absence
+app-ooo-last-day = Dernier jour d'absence
+app-ooo-reason = Motif
+app-ooo-notes = Note (facultatif)
+app-ooo-redirect = Rediriger les réservations vers un collègue (facultatif)
+app-ooo-no-redirect = Personne
+app-ooo-redirect-to = Les réservations sont redirigées vers
+app-ooo-reason-unspecified = Non précisé
+app-ooo-reason-vacation = Vacances
+app-ooo-reason-travel = Voyage
+app-ooo-reason-sick = Maladie
+app-ooo-reason-public_holiday = Jour férié

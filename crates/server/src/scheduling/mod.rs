@@ -9,6 +9,7 @@ pub mod event_type_input;
 pub mod explain;
 pub mod follow_up;
 pub mod hold;
+pub mod ooo_input;
 pub mod reschedule;
 pub mod resolve;
 pub mod schedule_input;

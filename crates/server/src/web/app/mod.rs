@@ -21,6 +21,7 @@ mod event_type_form;
 mod event_types;
 mod form;
 mod notifications;
+mod out_of_office;
 mod schedule_form;
 mod shell;
 mod troubleshoot;
@@ -70,6 +71,11 @@ pub fn router() -> Router<AppState> {
         .route("/settings/calendars/{id}/selected", post(calendars::select))
         .route("/settings/calendars/{id}/disconnect", post(calendars::disconnect))
         .route("/availability/troubleshoot", get(troubleshoot::show))
+        .route(
+            "/availability/out-of-office",
+            get(out_of_office::list).post(out_of_office::create),
+        )
+        .route("/availability/out-of-office/{id}/delete", post(out_of_office::delete))
         .route("/availability", get(availability::list).post(availability::create))
         .route(
             "/availability/{id}",
