@@ -297,20 +297,73 @@ pub fn free_slots(q: &SlotQuery<'_>) -> Vec<Timestamp> {
     slots
 }
 
+/// Why a start is or is not bookable: the answer of [`explain`], in the order it checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Bookable,
+    /// The rules can't produce any slot (non-positive length or step), or the start is at or past the window's end.
+    OutsideWindow,
+    /// [start, start+length) does not lie inside one available interval.
+    OutsideAvailability,
+    /// Inside availability, but not one of the starts the grid of `step` offers.
+    OffGrid,
+    /// Earlier than `now + minimum_notice`.
+    TooSoon,
+    /// Conflicts with `bookings[index]`; `through_buffer` when only a buffer (the new event's or the booking's)
+    /// reaches into it.
+    Conflict {
+        index: usize,
+        through_buffer: bool,
+    },
+    /// One more booking would exceed a booking limit of its day, week, month or year.
+    LimitReached,
+}
+
+/// Why `start` may or may not be booked. It is [`is_bookable`]'s question answered with its first failing rule (a
+/// troubleshooter shows it), so the two can never disagree.
+pub fn explain(start: Timestamp, q: &SlotQuery<'_>) -> Verdict {
+    let Some(earliest) = earliest_start(q) else {
+        return Verdict::OutsideWindow;
+    };
+    let (s, length, step) = (ns(start), q.rules.length.as_nanos(), q.rules.step.as_nanos());
+    if start >= q.window.end {
+        return Verdict::OutsideWindow;
+    }
+    let available = merge(q.available.to_vec());
+    let Some(inside) = available
+        .iter()
+        .find(|iv| ns(iv.start) <= s && s + length <= ns(iv.end))
+    else {
+        return Verdict::OutsideAvailability;
+    };
+    if (s - ns(inside.start)) % step != 0 {
+        return Verdict::OffGrid;
+    }
+    if s < earliest {
+        return Verdict::TooSoon;
+    }
+    if let Some((index, b)) = q
+        .bookings
+        .iter()
+        .enumerate()
+        .find(|(_, b)| conflicts(start, q.rules, b))
+    {
+        let bare = overlaps((s, s + length), (ns(b.interval.start), ns(b.interval.end)));
+        return Verdict::Conflict {
+            index,
+            through_buffer: !bare,
+        };
+    }
+    if !LimitCheck::new(q).allows(start) {
+        return Verdict::LimitReached;
+    }
+    Verdict::Bookable
+}
+
 /// Whether `start` may be booked: true exactly when [`free_slots`] for the same query would offer it.
 /// Checks each booking directly, so it costs O(bookings) for one start.
 pub fn is_bookable(start: Timestamp, q: &SlotQuery<'_>) -> bool {
-    let Some(earliest) = earliest_start(q) else {
-        return false;
-    };
-    let (s, length, step) = (ns(start), q.rules.length.as_nanos(), q.rules.step.as_nanos());
-    let on_grid_inside =
-        |iv: &Interval| ns(iv.start) <= s && s + length <= ns(iv.end) && (s - ns(iv.start)) % step == 0;
-    s >= earliest
-        && start < q.window.end
-        && merge(q.available.to_vec()).iter().any(on_grid_inside)
-        && !q.bookings.iter().any(|b| conflicts(start, q.rules, b))
-        && LimitCheck::new(q).allows(start)
+    explain(start, q) == Verdict::Bookable
 }
 
 #[cfg(test)]
@@ -514,6 +567,42 @@ mod tests {
                 "2026-01-05T13:00:00Z"
             ])
         );
+    }
+
+    #[test]
+    fn explain_names_the_first_rule_a_start_breaks() {
+        let mut f = Fixture::new(vec![iv("2026-01-05T09:00:00Z", "2026-01-05T17:00:00Z")], rules(60, 60));
+        f.rules.after_buffer = mins(30);
+        f.now = ts("2026-01-05T09:30:00Z");
+        f.bookings = vec![booking("2026-01-05T12:00:00Z", "2026-01-05T13:00:00Z")];
+        let why = |at: &str| explain(ts(at), &f.query());
+        assert_eq!(why("2026-01-05T08:00:00Z"), Verdict::OutsideAvailability);
+        assert_eq!(
+            why("2026-01-05T16:30:00Z"),
+            Verdict::OutsideAvailability,
+            "would end after 17:00"
+        );
+        assert_eq!(why("2026-01-05T10:15:00Z"), Verdict::OffGrid);
+        assert_eq!(why("2026-01-05T09:00:00Z"), Verdict::TooSoon);
+        assert_eq!(
+            why("2026-01-05T12:00:00Z"),
+            Verdict::Conflict {
+                index: 0,
+                through_buffer: false
+            }
+        );
+        assert_eq!(
+            why("2026-01-05T11:00:00Z"),
+            Verdict::Conflict {
+                index: 0,
+                through_buffer: true
+            },
+            "its own 30-minute after-buffer reaches into 12:00"
+        );
+        assert_eq!(why("2026-01-05T14:00:00Z"), Verdict::Bookable);
+        assert_eq!(why("2026-02-05T14:00:00Z"), Verdict::OutsideWindow);
+        f.limits.count_per_day = Some(1);
+        assert_eq!(explain(ts("2026-01-05T14:00:00Z"), &f.query()), Verdict::LimitReached);
     }
 
     fn two_days() -> Vec<Interval> {

@@ -8,6 +8,7 @@
 mod db;
 pub mod api_keys;
 pub mod bookings;
+pub mod calendar_job_list;
 pub mod calendar_jobs;
 pub mod calendars;
 pub mod email_changes;

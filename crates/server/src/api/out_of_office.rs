@@ -6,21 +6,19 @@ use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
+pub use crate::scheduling::ooo_input::OooInput;
+use crate::scheduling::ooo_input::{self, OooInputError};
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
-use crate::time_text::{parse_instant, ts, utc_iso};
+use crate::time_text::{ts, utc_iso};
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{TeamId, UserId};
 use convene_store::memberships;
 use convene_store::out_of_office::{self, OooFields, OooRecord};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-const REASONS: [&str; 5] = ["unspecified", "vacation", "travel", "sick", "public_holiday"];
-/// The longest single absence accepted (two years).
-const MAX_SPAN_MS: i64 = 2 * 366 * 86_400_000;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -29,18 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_org_ooo))
         .routes(routes!(list_my_ooo, create_my_ooo))
         .routes(routes!(update_my_ooo, delete_my_ooo))
-}
-
-/// `CreateOutOfOfficeEntryDto` / its update twin.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub struct OooInput {
-    pub start: Option<String>,
-    pub end: Option<String>,
-    pub notes: Option<String>,
-    pub to_user_id: Option<i64>,
-    /// `unspecified`, `vacation`, `travel`, `sick` or `public_holiday`.
-    pub reason: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -69,8 +55,6 @@ impl From<&OooRecord> for OooOutput {
     }
 }
 
-/// Merges `input` over `base` (everything required for a create) and validates. A cover
-/// (`toUserId`) must be someone else in `org` (or anyone else without an organization).
 async fn fields(
     state: &AppState,
     user: UserId,
@@ -78,66 +62,12 @@ async fn fields(
     input: OooInput,
     base: Option<&OooRecord>,
 ) -> Result<OooFields, ApiError> {
-    let start = match (&input.start, base) {
-        (Some(s), _) => parse_instant("start", s)?.as_millisecond(),
-        (None, Some(b)) => b.start_at,
-        (None, None) => return Err(ApiError::field("start", "is required")),
-    };
-    let end = match (&input.end, base) {
-        (Some(e), _) => parse_instant("end", e)?.as_millisecond(),
-        (None, Some(b)) => b.end_at,
-        (None, None) => return Err(ApiError::field("end", "is required")),
-    };
-    if end <= start {
-        return Err(ApiError::field("end", "must be after start"));
-    }
-    if end - start > MAX_SPAN_MS {
-        return Err(ApiError::field("end", "an entry may span at most two years"));
-    }
-    let reason = match (&input.reason, base) {
-        (Some(r), _) if REASONS.contains(&r.as_str()) => r.clone(),
-        (Some(_), _) => {
-            return Err(ApiError::field(
-                "reason",
-                format!("must be one of {}", REASONS.join(", ")),
-            ));
-        }
-        (None, Some(b)) => b.reason.clone(),
-        (None, None) => "unspecified".to_owned(),
-    };
-    let notes = match (&input.notes, base) {
-        (Some(n), _) if n.chars().count() > 500 => {
-            return Err(ApiError::field("notes", "must be at most 500 characters"));
-        }
-        (Some(n), _) => Some(n.clone()).filter(|n| !n.trim().is_empty()),
-        (None, Some(b)) => b.notes.clone(),
-        (None, None) => None,
-    };
-    let to_user_id = match (input.to_user_id, base) {
-        (Some(id), _) if id == user.0 => return Err(ApiError::field("toUserId", "can't be the absent user")),
-        (Some(id), _) => {
-            let ok = match org {
-                Some(org) => memberships::of_user(&state.db, org, UserId(id)).await?.is_some(),
-                None => convene_store::users::find(&state.db, UserId(id)).await?.is_some(),
-            };
-            if !ok {
-                return Err(ApiError::field(
-                    "toUserId",
-                    format!("user {id} not found in this organization"),
-                ));
-            }
-            Some(id)
-        }
-        (None, Some(b)) => b.to_user_id,
-        (None, None) => None,
-    };
-    Ok(OooFields {
-        start_at: start,
-        end_at: end,
-        notes,
-        reason,
-        to_user_id,
-    })
+    ooo_input::fields(&state.db, user, org, input, base)
+        .await
+        .map_err(|e| match e {
+            OooInputError::Invalid(field) => ApiError::Validation(field),
+            OooInputError::Store(store) => store.into(),
+        })
 }
 
 /// The organization and the member whose entries are addressed: org admins reach every member,

@@ -6,7 +6,9 @@ use super::event_settings::booking_limits;
 use crate::time_text::ts;
 use convene_core::UserId;
 use convene_core::schedule::{Interval, subtract};
-use convene_core::slots::{BookingLimits, ExistingBooking, SlotQuery, SlotRules, free_slots, is_bookable};
+use convene_core::slots::{
+    BookingLimits, ExistingBooking, SlotQuery, SlotRules, Verdict, explain, free_slots, is_bookable,
+};
 use convene_store::calendars as calendar_busy;
 use convene_store::event_types::EventTypeRecord;
 use convene_store::users::UserRecord;
@@ -32,7 +34,11 @@ pub fn rules(event: &EventTypeRecord, length_minutes: i64) -> SlotRules {
 
 pub struct Calendar {
     pub available: Vec<Interval>,
+    /// The host's out-of-office periods around the window (already taken out of `available`), for explaining.
+    pub away: Vec<Interval>,
+    /// Bookings and holds first, then external calendars' busy time from this index on (for explaining).
     pub bookings: Vec<ExistingBooking>,
+    pub external_from: usize,
     pub rules: SlotRules,
     pub limits: BookingLimits,
     pub time_zone: TimeZone,
@@ -134,7 +140,7 @@ impl Calendar {
         // (never a remote call here). It blocks like a booking without buffers of its own and never counts
         // toward booking limits.
         let external = calendar_busy::busy_between(exec, host.id, from, to).await?;
-        let bookings = busy
+        let mut bookings: Vec<ExistingBooking> = busy
             .into_iter()
             .filter_map(|b| {
                 Some(ExistingBooking {
@@ -144,18 +150,21 @@ impl Calendar {
                     counts_toward_limits: b.event_type_id == Some(event.id),
                 })
             })
-            .chain(external.into_iter().filter_map(|(start, end)| {
-                Some(ExistingBooking {
-                    interval: Interval::new(ts(start), ts(end))?,
-                    before_buffer: SignedDuration::ZERO,
-                    after_buffer: SignedDuration::ZERO,
-                    counts_toward_limits: false,
-                })
-            }))
             .collect();
+        let external_from = bookings.len();
+        bookings.extend(external.into_iter().filter_map(|(start, end)| {
+            Some(ExistingBooking {
+                interval: Interval::new(ts(start), ts(end))?,
+                before_buffer: SignedDuration::ZERO,
+                after_buffer: SignedDuration::ZERO,
+                counts_toward_limits: false,
+            })
+        }));
         Ok(Calendar {
             available,
+            away,
             bookings,
+            external_from,
             rules: rules(event, length_minutes),
             limits,
             time_zone: schedule.time_zone.clone(),
@@ -178,6 +187,11 @@ impl Calendar {
 
     pub fn free_slots(&self, window: Interval, now: Timestamp) -> Vec<Timestamp> {
         free_slots(&self.query(window, now))
+    }
+
+    /// Why `start` is or isn't bookable: the verdict [`Calendar::is_bookable`] and the slot listing rest on.
+    pub fn explain(&self, start: Timestamp, window: Interval, now: Timestamp) -> Verdict {
+        explain(start, &self.query(window, now))
     }
 
     pub fn is_bookable(&self, start: Timestamp, now: Timestamp) -> bool {

@@ -29,6 +29,7 @@ pub(crate) struct Row {
 struct ListPage {
     nav: Nav,
     t: Lang,
+    av_tab: &'static str,
     rows: Vec<Row>,
     notice: Option<String>,
     /// The create form (kept after a refusal) and its error.
@@ -120,6 +121,7 @@ async fn list_page(
     let page = ListPage {
         nav: host.nav(state, Section::Availability).await?,
         t: host.t,
+        av_tab: "schedules",
         rows,
         notice,
         name,

@@ -7,8 +7,8 @@
 //! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
 //! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
 //! [`booking_actions`] its forms; [`account`] (profile, password, sessions), [`api_keys`], [`email_address`],
-//! [`notifications`] and [`webhooks`] are settings pages; [`workflows`] are the user's personal workflows,
-//! [`routing_forms`] the routing forms they own and their responses.
+//! [`notifications`], [`webhooks`] and [`calendars`] are settings pages; [`workflows`] are the user's personal
+//! workflows, [`routing_forms`] the routing forms they own and their responses.
 
 mod account;
 mod api_keys;
@@ -16,14 +16,17 @@ mod availability;
 mod booking_actions;
 mod booking_page;
 mod bookings;
+mod calendars;
 mod email_address;
 mod event_type_form;
 mod event_types;
 mod form;
 mod notifications;
+mod out_of_office;
 mod routing_forms;
 mod schedule_form;
 mod shell;
+mod troubleshoot;
 mod webhooks;
 mod workflows;
 
@@ -69,6 +72,19 @@ pub fn router() -> Router<AppState> {
         .route("/settings/webhooks/{id}", get(webhooks::edit).post(webhooks::update))
         .route("/settings/webhooks/{id}/ping", post(webhooks::ping))
         .route("/settings/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/settings/calendars", get(calendars::show))
+        .route("/settings/calendars/ics", post(calendars::connect_ics))
+        .route("/settings/calendars/caldav", post(calendars::connect_caldav))
+        .route("/settings/calendars/apple", post(calendars::connect_apple))
+        .route("/settings/calendars/destination", post(calendars::destination))
+        .route("/settings/calendars/{id}/selected", post(calendars::select))
+        .route("/settings/calendars/{id}/disconnect", post(calendars::disconnect))
+        .route("/availability/troubleshoot", get(troubleshoot::show))
+        .route(
+            "/availability/out-of-office",
+            get(out_of_office::list).post(out_of_office::create),
+        )
+        .route("/availability/out-of-office/{id}/delete", post(out_of_office::delete))
         .route("/availability", get(availability::list).post(availability::create))
         .route(
             "/availability/{id}",
