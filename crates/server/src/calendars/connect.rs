@@ -163,7 +163,7 @@ impl Calendars {
 
     /// Inserts the connection, its sealed credential and its calendars in one transaction.
     #[allow(clippy::too_many_arguments)]
-    async fn insert(
+    pub(super) async fn insert(
         &self,
         user_id: i64,
         kind: ConnectionKind,

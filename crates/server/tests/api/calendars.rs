@@ -83,6 +83,7 @@ async fn app_with(apple_server: Option<String>) -> TestApp {
             refresh_interval: Duration::from_millis(100),
             horizon_days: 400,
             apple_server: apple_server.unwrap_or_else(|| "https://caldav.icloud.com/".to_owned()),
+            ..CalendarSettings::default()
         },
         ..ServerSettings::default()
     })
