@@ -326,7 +326,10 @@ impl OAuthSession {
             if wait > MAX_INLINE_WAIT {
                 return Ok(response);
             }
-            tracing::debug!(wait_ms = wait.as_millis(), "rate limited; retrying after the wait asked for");
+            tracing::debug!(
+                wait_ms = wait.as_millis(),
+                "rate limited; retrying after the wait asked for"
+            );
             tokio::time::sleep(wait).await;
             pause *= 2;
         }

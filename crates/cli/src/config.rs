@@ -322,7 +322,11 @@ impl Config {
                 "microsoft",
                 self.microsoft_client_id.as_ref(),
                 self.microsoft_client_secret.as_ref(),
-                [&self.microsoft_authorize_url, &self.microsoft_token_url, &self.microsoft_graph_url],
+                [
+                    &self.microsoft_authorize_url,
+                    &self.microsoft_token_url,
+                    &self.microsoft_graph_url,
+                ],
                 OAuthProvider::microsoft,
             )?,
             public_url: email.public_url.clone(),
@@ -600,7 +604,12 @@ fn oauth_provider(
         url::Url::parse(raw)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .with_context(|| format!("{name}_{key} (CONVENE_{upper}_{}) must be an http(s) URL", key.to_ascii_uppercase()))
+            .with_context(|| {
+                format!(
+                    "{name}_{key} (CONVENE_{upper}_{}) must be an http(s) URL",
+                    key.to_ascii_uppercase()
+                )
+            })
     };
     let api_key = if name == "google" { "api_url" } else { "graph_url" };
     if let Some(raw) = authorize {

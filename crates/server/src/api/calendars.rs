@@ -517,7 +517,13 @@ async fn booking_references(
         .map(|r| BookingReferenceOutput {
             id: r.id,
             kind: r.kind.clone(),
-            event_uid: r.ical_uid.clone(),
+            // Google and Microsoft know the event by their own id (what `/v2/calendars/{calendar}/event/{id}`
+            // takes); CalDAV by its iCalendar UID.
+            event_uid: if r.kind == "google_calendar" || r.kind == "office365_calendar" {
+                r.href.clone()
+            } else {
+                r.ical_uid.clone()
+            },
             destination_calendar_id: Some(r.external_id.clone()),
         })
         .collect();

@@ -38,7 +38,9 @@ impl Calendars {
         changes: Option<&EventChanges>,
     ) -> Result<EventDetails, CalendarsError> {
         if kind != ConnectionKind::Google {
-            return Err(CalendarsError::Unsupported("meeting details are available for google calendars"));
+            return Err(CalendarsError::Unsupported(
+                "meeting details are available for google calendars",
+            ));
         }
         let (connection, calendar) = self.event_home(user_id, kind, event_id).await?;
         let secret = secret::open(&self.keyring, connection.id, &connection.sealed_secret)?;

@@ -108,7 +108,11 @@ impl Calendars {
         let redirect = Url::parse(&format!(
             "{}/v2/calendars/{}/save",
             self.settings.public_url.trim_end_matches('/'),
-            if kind == ConnectionKind::Google { "google" } else { "office365" }
+            if kind == ConnectionKind::Google {
+                "google"
+            } else {
+                "office365"
+            }
         ))
         .map_err(|_| CalendarsError::Unsupported("the server's public URL is not a valid address"))?;
         let (id, secret) = (provider.client_id.clone(), provider.client_secret.clone());

@@ -3,8 +3,8 @@
 //! cached window still reaches far enough. All calendars of a pass are read concurrently, each under a timeout, so a
 //! pass takes as long as its slowest calendar, not their sum.
 
-use super::secret::{feed_external_id, feed_urls};
 use super::oauth::{OAuthClient, is_oauth};
+use super::secret::{feed_external_id, feed_urls};
 use super::{Calendars, ConnectionKind, secret};
 use convene_calendar::caldav::{BusyMethod, CalDavClient, CalDavCredentials, CollectionVersion};
 use convene_calendar::{BusyReport, BusyWindow, CalendarError, FeedFetch, FeedValidators, IcsLimits};
@@ -266,7 +266,9 @@ impl Calendars {
                         .map(|one| one.result)
                         .unwrap_or(Err(CalendarError::NotFound))?,
                     Some(OAuthClient::Graph(graph)) => {
-                        graph.calendar_view(&calendar.external_id, &calendar.name, window).await?
+                        graph
+                            .calendar_view(&calendar.external_id, &calendar.name, window)
+                            .await?
                     }
                     None => return Err(CalendarError::Unauthorized),
                 };

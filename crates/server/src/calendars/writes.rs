@@ -163,7 +163,9 @@ impl Calendars {
                 },
             )),
         };
-        let result = self.apply(job, &booking, existing, &calendar, kind, &remote, wanted).await;
+        let result = self
+            .apply(job, &booking, existing, &calendar, kind, &remote, wanted)
+            .await;
         if let Remote::OAuth(client) = &remote {
             self.keep_refreshed(connection.id, client).await;
         }
@@ -220,7 +222,9 @@ impl Calendars {
                 .collect(),
             time_zone: host.time_zone.clone(),
         };
-        let (href, etag) = remote.put(calendar, existing.as_ref().map(|r| r.href.as_str()), &event).await?;
+        let (href, etag) = remote
+            .put(calendar, existing.as_ref().map(|r| r.href.as_str()), &event)
+            .await?;
         calendar_jobs::record_reference(
             &self.db,
             &NewReference {
@@ -280,7 +284,10 @@ impl Remote {
                         other => other?,
                     },
                 };
-                Ok((stored.href.to_string(), stored.etag.as_ref().map(|e| ETag::as_str(e).to_owned())))
+                Ok((
+                    stored.href.to_string(),
+                    stored.etag.as_ref().map(|e| ETag::as_str(e).to_owned()),
+                ))
             }
             Remote::OAuth(OAuthClient::Google(google)) => {
                 let cal = calendar.external_id.as_str();
@@ -317,8 +324,8 @@ impl Remote {
     async fn delete(&self, calendar: &calendars::CalendarRecord, href: &str) -> Result<(), CalendarError> {
         match self {
             Remote::CalDav(client) => {
-                let href =
-                    Url::parse(href).map_err(|_| CalendarError::Protocol("a stored event address is invalid".into()))?;
+                let href = Url::parse(href)
+                    .map_err(|_| CalendarError::Protocol("a stored event address is invalid".into()))?;
                 client.delete_event(&href, None).await
             }
             Remote::OAuth(OAuthClient::Google(google)) => google.delete_event(&calendar.external_id, href).await,

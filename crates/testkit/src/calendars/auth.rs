@@ -1,9 +1,9 @@
 //! The OAuth 2 side both fakes share (RFC 6749: authorization code grant, refresh grant, bearer tokens), and the
 //! faults a test can queue.
 
-use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
@@ -120,7 +120,8 @@ impl OAuthFake {
 
     /// The authorize endpoint, consenting at once: 302 to `redirect_uri` with a code and the given `state`.
     pub(crate) fn authorize(&self, query: &HashMap<String, String>) -> Response {
-        if query.get("client_id") != Some(&self.client_id) || query.get("response_type").map(String::as_str) != Some("code")
+        if query.get("client_id") != Some(&self.client_id)
+            || query.get("response_type").map(String::as_str) != Some("code")
         {
             return (StatusCode::BAD_REQUEST, "unknown client or response type").into_response();
         }
@@ -136,7 +137,8 @@ impl OAuthFake {
         target.push(if target.contains('?') { '&' } else { '?' });
         let state = query.get("state").cloned().unwrap_or_default();
         target.push_str(&format!("code={code}&state={}", encode(&state)));
-        Redirect::to(&target).into_response()
+        // 302 Found, as the providers answer.
+        (StatusCode::FOUND, [(axum::http::header::LOCATION, target)]).into_response()
     }
 
     /// The token endpoint (form-encoded body, RFC 6749 §4.1.3 and §6).
@@ -221,7 +223,11 @@ fn issue(t: &mut Tokens, refresh: Option<String>) -> Response {
 }
 
 fn oauth_error(status: StatusCode, code: &str) -> Response {
-    (status, Json(json!({ "error": code, "error_description": "refused by the fake" }))).into_response()
+    (
+        status,
+        Json(json!({ "error": code, "error_description": "refused by the fake" })),
+    )
+        .into_response()
 }
 
 /// `application/x-www-form-urlencoded` → pairs (enough for the token endpoint's values).

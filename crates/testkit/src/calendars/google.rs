@@ -7,12 +7,12 @@
 use super::auth::OAuthFake;
 use super::serve;
 use axum::Json;
+use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -224,7 +224,10 @@ async fn free_busy(State((oauth, account)): State<Shared>, uri: Uri, headers: He
     for item in query["items"].as_array().into_iter().flatten() {
         let id = item["id"].as_str().unwrap_or_default();
         if !account.calendars.iter().any(|c| c.id == id) {
-            calendars.insert(id.to_owned(), json!({ "errors": [{ "domain": "global", "reason": "notFound" }] }));
+            calendars.insert(
+                id.to_owned(),
+                json!({ "errors": [{ "domain": "global", "reason": "notFound" }] }),
+            );
             continue;
         }
         let busy: Vec<Value> = account
@@ -334,7 +337,13 @@ async fn patch_event(
                     e[k] = v;
                 }
             }
-            let etag = e["etag"].as_str().unwrap_or("\"0\"").trim_matches('"').parse::<u64>().unwrap_or(0) + 1;
+            let etag = e["etag"]
+                .as_str()
+                .unwrap_or("\"0\"")
+                .trim_matches('"')
+                .parse::<u64>()
+                .unwrap_or(0)
+                + 1;
             e["etag"] = json!(format!("\"{etag}\""));
             Json(e.clone()).into_response()
         }

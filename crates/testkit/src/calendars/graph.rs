@@ -125,7 +125,11 @@ fn parse_graph_time(v: &Value) -> Option<Timestamp> {
 }
 
 fn graph_error(status: StatusCode, code: &str) -> Response {
-    (status, Json(json!({ "error": { "code": code, "message": "refused by the fake" } }))).into_response()
+    (
+        status,
+        Json(json!({ "error": { "code": code, "message": "refused by the fake" } })),
+    )
+        .into_response()
 }
 
 fn gate(oauth: &OAuthFake, uri: &Uri, headers: &HeaderMap) -> Result<(), Response> {
@@ -230,7 +234,11 @@ async fn calendar_view(
             e
         })
         .collect();
-    let base = format!("{}/me/calendars/{}/calendarView", mailbox.base, super::auth::encode(&calendar));
+    let base = format!(
+        "{}/me/calendars/{}/calendarView",
+        mailbox.base,
+        super::auth::encode(&calendar)
+    );
     page(items, &q, mailbox.page_size, base)
 }
 

@@ -31,7 +31,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 fn oauth_kind(ids: &PathIds) -> Result<ConnectionKind, ApiError> {
     let kind = path_kind(ids)?;
     if !is_oauth(kind) {
-        return Err(ApiError::field("calendar", "connects over OAuth only for google and office365"));
+        return Err(ApiError::field(
+            "calendar",
+            "connects over OAuth only for google and office365",
+        ));
     }
     Ok(kind)
 }
@@ -41,7 +44,12 @@ fn oauth_kind(ids: &PathIds) -> Result<ConnectionKind, ApiError> {
     params(("calendar" = String, Path), ("isDryRun" = bool, Query), ("redir" = Option<String>, Query)),
     responses((status = 200, body = Envelope<Value>)))]
 #[tracing::instrument(skip_all)]
-async fn connect(State(state): State<AppState>, caller: ApiUser, ids: PathIds, q: QueryPairs) -> Result<Response, ApiError> {
+async fn connect(
+    State(state): State<AppState>,
+    caller: ApiUser,
+    ids: PathIds,
+    q: QueryPairs,
+) -> Result<Response, ApiError> {
     let kind = oauth_kind(&ids)?;
     if let Some(raw) = q.get("isDryRun")
         && !matches!(raw, "true" | "false")
@@ -62,7 +70,10 @@ async fn save(State(state): State<AppState>, ids: PathIds, q: QueryPairs) -> Res
     let kind = oauth_kind(&ids)?;
     if let Some(error) = q.get("error") {
         // The user said no (or the provider failed): nothing to save.
-        return Err(ApiError::field("code", format!("the provider answered {error} instead of a code")));
+        return Err(ApiError::field(
+            "code",
+            format!("the provider answered {error} instead of a code"),
+        ));
     }
     let consent = q.get("state").ok_or_else(|| ApiError::field("state", "is required"))?;
     let code = q.get("code").ok_or_else(|| ApiError::field("code", "is required"))?;
@@ -116,7 +127,11 @@ fn event_json(e: &EventDetails) -> Value {
     if let Some(url) = &e.video_url {
         locations.push(json!({ "type": "video", "url": url, "label": "Google Meet" }));
     }
-    if let Some(place) = e.location.as_ref().filter(|l| l.starts_with("http://") || l.starts_with("https://")) {
+    if let Some(place) = e
+        .location
+        .as_ref()
+        .filter(|l| l.starts_with("http://") || l.starts_with("https://"))
+    {
         locations.push(json!({ "type": "more", "url": place, "label": null }));
     }
     json!({
@@ -141,7 +156,10 @@ fn event_json(e: &EventDetails) -> Value {
 #[tracing::instrument(skip_all)]
 async fn get_event(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
     let kind = google_only(&ids)?;
-    let event = state.calendars.event(caller.user.id, kind, ids.text("eventUid")).await?;
+    let event = state
+        .calendars
+        .event(caller.user.id, kind, ids.text("eventUid"))
+        .await?;
     Ok(envelope::ok(event_json(&event)))
 }
 
@@ -196,7 +214,10 @@ fn time_in(field: &str, t: &EventTimeInput) -> Result<(jiff::Timestamp, Option<S
     if let Some(zone) = &t.time_zone
         && jiff::tz::TimeZone::get(zone).is_err()
     {
-        return Err(ApiError::field(&format!("{field}.timeZone"), format!("'{zone}' is not a time zone")));
+        return Err(ApiError::field(
+            &format!("{field}.timeZone"),
+            format!("'{zone}' is not a time zone"),
+        ));
     }
     Ok((at, t.time_zone.clone()))
 }
