@@ -21,7 +21,7 @@ use url::{Url, form_urlencoded};
 const PUBLIC_URL: &str = "https://convene.test";
 const PRIMARY: &str = "host@gmail.test";
 
-fn provider(id: &str, authorize: String, token: String, api: String) -> OAuthProvider {
+pub fn provider(id: &str, authorize: String, token: String, api: String) -> OAuthProvider {
     OAuthProvider {
         client_id: id.to_owned(),
         client_secret: SecretString::from(format!("{id}-secret")),
@@ -71,8 +71,26 @@ fn no_redirects() -> reqwest::Client {
         .expect("client")
 }
 
+/// The provider's consent page, approved at once: it answers 302 to convene's callback; returns the callback's
+/// query (`code` and `state`).
+pub async fn provider_consent(auth_url: &str, calendar: &str) -> String {
+    let consented = no_redirects().get(auth_url).send().await.expect("consent");
+    assert_eq!(consented.status(), StatusCode::FOUND);
+    let back = Url::parse(
+        consented
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .expect("location"),
+    )
+    .expect("callback url");
+    let expected = format!("{}/v2/calendars/{calendar}/save", back.origin().ascii_serialization());
+    assert_eq!(back.as_str().split('?').next(), Some(expected.as_str()));
+    back.query().unwrap_or_default().to_owned()
+}
+
 /// connect → the provider's consent (302 back with a code) → save. Returns save's answer.
-async fn consent(app: &TestApp, key: &str, calendar: &str, redir: Option<&str>) -> reqwest::Response {
+pub async fn consent(app: &TestApp, key: &str, calendar: &str, redir: Option<&str>) -> reqwest::Response {
     let mut path = format!("/v2/calendars/{calendar}/connect?isDryRun=false");
     if let Some(r) = redir {
         path.push_str(&format!(
@@ -85,23 +103,13 @@ async fn consent(app: &TestApp, key: &str, calendar: &str, redir: Option<&str>) 
         .as_str()
         .expect("authUrl")
         .to_owned();
-    let consented = no_redirects().get(&auth_url).send().await.expect("consent");
-    assert_eq!(consented.status(), StatusCode::FOUND);
-    let back = Url::parse(
-        consented
-            .headers()
-            .get("location")
-            .and_then(|v| v.to_str().ok())
-            .expect("location"),
-    )
-    .expect("callback url");
-    assert_eq!(
-        back.as_str().split('?').next(),
-        Some(format!("{PUBLIC_URL}/v2/calendars/{calendar}/save").as_str())
-    );
+    let query = provider_consent(&auth_url, calendar).await;
     // The browser lands on convene's callback (here: the test server's address for it).
-    let callback = format!("{}{}?{}", app.address, back.path(), back.query().unwrap_or_default());
-    no_redirects().get(&callback).send().await.expect("save")
+    no_redirects()
+        .get(format!("{}/v2/calendars/{calendar}/save?{query}", app.address))
+        .send()
+        .await
+        .expect("save")
 }
 
 fn day_ahead(days: i64) -> Date {
@@ -170,6 +178,20 @@ async fn google_connects_through_consent_lists_paged_calendars_and_its_busy_time
         Some("https://app.example/calendars?done=1")
     );
     assert_eq!(google.oauth().code_grants(), 1);
+    let connect = app.get("/v2/calendars/google/connect?isDryRun=false", &host.key).await;
+    let auth_url = connect.expect_success(StatusCode::OK)["authUrl"]
+        .as_str()
+        .expect("authUrl")
+        .to_owned();
+    assert!(auth_url.starts_with(&google.authorize_url()), "{auth_url}");
+    assert!(
+        auth_url.contains(&format!(
+            "redirect_uri={}",
+            form_urlencoded::byte_serialize(format!("{PUBLIC_URL}/v2/calendars/google/save").as_bytes())
+                .collect::<String>()
+        )),
+        "{auth_url}"
+    );
 
     let listed = connection(&app, &host.key, "google_calendar").await;
     let calendars = listed["calendars"].as_array().expect("calendars");
