@@ -507,3 +507,89 @@ async fn without_an_oauth_client_configured_connect_says_so() {
     let answer = app.get("/v2/calendars/google/connect?isDryRun=true", &host.key).await;
     assert!(answer.expect_error(StatusCode::BAD_REQUEST).contains("not set up"));
 }
+
+#[tokio::test]
+async fn an_event_types_destination_calendar_is_stored_returned_and_receives_its_bookings() {
+    const TEAM: &str = "team@group.calendar.google.com";
+    let google = FakeGoogle::start("gid", "gid-secret", PRIMARY).await;
+    google.add_calendar(TEAM, "Team", "writer");
+    google.add_calendar("holidays@group.v.calendar.google.com", "Holidays", "reader");
+    let app = app_with(Some(&google), None).await;
+    let (host, event) = host(&app, "g-dest@example.test").await;
+    connect_google(&app, &host.key).await;
+    let path = format!("/v2/event-types/{event}");
+    let patch = |body: Value| app.versioned(Method::PATCH, &path, Some(&host.key), Some(body), Some("2024-06-14"));
+
+    let refused =
+        patch(json!({ "destinationCalendar": { "integration": "google_calendar", "externalId": "nope" } })).await;
+    assert!(
+        refused
+            .expect_error(StatusCode::BAD_REQUEST)
+            .contains("destinationCalendar.externalId")
+    );
+    let read_only = patch(json!({ "destinationCalendar": { "integration": "google_calendar", "externalId": "holidays@group.v.calendar.google.com" } })).await;
+    assert!(read_only.expect_error(StatusCode::BAD_REQUEST).contains("read-only"));
+    let bad_kind = patch(json!({ "destinationCalendar": { "integration": "fax", "externalId": TEAM } })).await;
+    assert!(
+        bad_kind
+            .expect_error(StatusCode::BAD_REQUEST)
+            .contains("destinationCalendar.integration")
+    );
+
+    let set = patch(json!({ "destinationCalendar": { "integration": "google_calendar", "externalId": TEAM } })).await;
+    assert_eq!(
+        set.expect_success(StatusCode::OK)["destinationCalendar"],
+        json!({ "integration": "google_calendar", "externalId": TEAM })
+    );
+    let read = app
+        .versioned(Method::GET, &path, Some(&host.key), None, Some("2024-06-14"))
+        .await;
+    assert_eq!(
+        read.expect_success(StatusCode::OK)["destinationCalendar"]["externalId"],
+        TEAM
+    );
+
+    let day = day_ahead(10);
+    book(&app, event, &format!("{day}T10:00:00Z"), "guest@example.test")
+        .await
+        .expect_success(StatusCode::CREATED);
+    assert_eq!(app.state.calendars.process_due_writes().await.done, 1);
+    assert_eq!(
+        google.events(TEAM).len(),
+        1,
+        "the event type's calendar gets the booking"
+    );
+    assert!(google.events(PRIMARY).is_empty(), "not the user's default");
+
+    // null: back to the user's default destination.
+    let cleared = patch(json!({ "destinationCalendar": null })).await;
+    assert!(
+        cleared
+            .expect_success(StatusCode::OK)
+            .get("destinationCalendar")
+            .is_none()
+    );
+    book(&app, event, &format!("{day}T13:00:00Z"), "second@example.test")
+        .await
+        .expect_success(StatusCode::CREATED);
+    assert_eq!(app.state.calendars.process_due_writes().await.done, 1);
+    assert_eq!(google.events(PRIMARY).len(), 1);
+
+    // Created with one.
+    let created = app
+        .versioned(
+            Method::POST,
+            "/v2/event-types",
+            Some(&host.key),
+            Some(
+                json!({ "title": "Team sync", "slug": "team-sync", "lengthInMinutes": 30,
+                "destinationCalendar": { "integration": "google_calendar", "externalId": TEAM } }),
+            ),
+            Some("2024-06-14"),
+        )
+        .await;
+    assert_eq!(
+        created.expect_success(StatusCode::CREATED)["destinationCalendar"]["externalId"],
+        TEAM
+    );
+}
