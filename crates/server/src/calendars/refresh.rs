@@ -263,8 +263,7 @@ impl Calendars {
                         .await?
                         .into_iter()
                         .next()
-                        .map(|one| one.result)
-                        .unwrap_or(Err(CalendarError::NotFound))?,
+                        .map_or(Err(CalendarError::NotFound), |one| one.result)?,
                     Some(OAuthClient::Graph(graph)) => {
                         graph
                             .calendar_view(&calendar.external_id, &calendar.name, window)

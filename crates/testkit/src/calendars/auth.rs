@@ -181,8 +181,8 @@ impl OAuthFake {
         }
     }
 
-    /// Checks the bearer token of an API request; `Err` is the 401 to answer.
-    pub(crate) fn check_bearer(&self, headers: &HeaderMap) -> Result<(), Response> {
+    /// Checks the bearer token of an API request; `Some` is the 401 to answer.
+    pub(crate) fn refuse_bearer(&self, headers: &HeaderMap) -> Option<Response> {
         let token = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
@@ -190,14 +190,16 @@ impl OAuthFake {
             .unwrap_or_default();
         if self.lock().access.contains(token) {
             self.api_calls.fetch_add(1, Ordering::SeqCst);
-            Ok(())
+            None
         } else {
-            Err((
-                StatusCode::UNAUTHORIZED,
-                [("www-authenticate", "Bearer error=\"invalid_token\"")],
-                Json(json!({ "error": { "code": 401, "message": "Invalid Credentials" } })),
+            Some(
+                (
+                    StatusCode::UNAUTHORIZED,
+                    [("www-authenticate", "Bearer error=\"invalid_token\"")],
+                    Json(json!({ "error": { "code": 401, "message": "Invalid Credentials" } })),
+                )
+                    .into_response(),
             )
-                .into_response())
         }
     }
 }

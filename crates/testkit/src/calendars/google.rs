@@ -149,11 +149,8 @@ async fn token(State((oauth, _)): State<Shared>, body: String) -> Response {
 }
 
 /// Faults first, then the bearer token.
-fn gate(oauth: &OAuthFake, uri: &Uri, headers: &HeaderMap) -> Result<(), Response> {
-    if let Some(fault) = oauth.take_fault(uri.path()) {
-        return Err(fault);
-    }
-    oauth.check_bearer(headers)
+fn gate(oauth: &OAuthFake, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    oauth.take_fault(uri.path()).or_else(|| oauth.refuse_bearer(headers))
 }
 
 fn google_error(status: StatusCode, reason: &str) -> Response {
@@ -170,7 +167,7 @@ async fn calendar_list(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let account = account.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -207,7 +204,7 @@ fn instant(v: &Value) -> Option<Timestamp> {
 }
 
 async fn free_busy(State((oauth, account)): State<Shared>, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let Ok(query) = serde_json::from_slice::<Value>(&body) else {
@@ -256,7 +253,7 @@ async fn insert(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let Ok(mut event) = serde_json::from_slice::<Value>(&body) else {
@@ -287,15 +284,19 @@ async fn insert(
     Json(event).into_response()
 }
 
-fn find<'a>(account: &'a mut Account, calendar: &str, event: &str) -> Result<&'a mut Value, Response> {
+fn find<'a>(
+    account: &'a mut Account,
+    calendar: &str,
+    event: &str,
+) -> Result<&'a mut Value, (StatusCode, &'static str)> {
     let found = account
         .events
         .get_mut(calendar)
         .and_then(|all| all.iter_mut().find(|e| e["id"] == event));
     match found {
-        Some(e) if e["status"] == "cancelled" => Err(google_error(StatusCode::GONE, "deleted")),
+        Some(e) if e["status"] == "cancelled" => Err((StatusCode::GONE, "deleted")),
         Some(e) => Ok(e),
-        None => Err(google_error(StatusCode::NOT_FOUND, "notFound")),
+        None => Err((StatusCode::NOT_FOUND, "notFound")),
     }
 }
 
@@ -305,13 +306,13 @@ async fn get_event(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let mut account = account.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     match find(&mut account, &calendar, &event) {
         Ok(e) => Json(e.clone()).into_response(),
-        Err(answer) => answer,
+        Err((status, reason)) => google_error(status, reason),
     }
 }
 
@@ -322,7 +323,7 @@ async fn patch_event(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let Ok(Value::Object(changes)) = serde_json::from_slice::<Value>(&body) else {
@@ -347,7 +348,7 @@ async fn patch_event(
             e["etag"] = json!(format!("\"{etag}\""));
             Json(e.clone()).into_response()
         }
-        Err(answer) => answer,
+        Err((status, reason)) => google_error(status, reason),
     }
 }
 
@@ -357,7 +358,7 @@ async fn delete_event(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let mut account = account.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -366,6 +367,6 @@ async fn delete_event(
             e["status"] = json!("cancelled");
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(answer) => answer,
+        Err((status, reason)) => google_error(status, reason),
     }
 }

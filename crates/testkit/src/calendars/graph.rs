@@ -132,11 +132,8 @@ fn graph_error(status: StatusCode, code: &str) -> Response {
         .into_response()
 }
 
-fn gate(oauth: &OAuthFake, uri: &Uri, headers: &HeaderMap) -> Result<(), Response> {
-    if let Some(fault) = oauth.take_fault(uri.path()) {
-        return Err(fault);
-    }
-    oauth.check_bearer(headers)
+fn gate(oauth: &OAuthFake, uri: &Uri, headers: &HeaderMap) -> Option<Response> {
+    oauth.take_fault(uri.path()).or_else(|| oauth.refuse_bearer(headers))
 }
 
 async fn authorize(State((oauth, _)): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -182,7 +179,7 @@ async fn calendars(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let mailbox = mailbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -203,7 +200,7 @@ async fn calendar_view(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let (Some(from), Some(to)) = (
@@ -249,7 +246,7 @@ async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let Ok(mut event) = serde_json::from_slice::<Value>(&body) else {
@@ -286,7 +283,7 @@ async fn update(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let Ok(Value::Object(changes)) = serde_json::from_slice::<Value>(&body) else {
@@ -311,7 +308,7 @@ async fn delete(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(answer) = gate(&oauth, &uri, &headers) {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
         return answer;
     }
     let mut mailbox = mailbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
