@@ -15,7 +15,7 @@ use crate::busy::{BusyInterval, BusyKind, BusyReport, BusySource, BusyWindow};
 use crate::error::{CalendarError, short_code};
 use crate::http::status_error;
 use crate::oauth::{OAuthSession, rate_limited};
-use crate::provider::{CalendarBusy, RemoteCalendar, RemoteEvent, endpoint};
+use crate::provider::{CalendarBusy, EventChanges, EventDetails, EventPerson, RemoteCalendar, RemoteEvent, endpoint};
 
 /// Google's documented API root.
 pub const GOOGLE_API: &str = "https://www.googleapis.com/calendar/v3/";
@@ -205,6 +205,66 @@ impl GoogleCalendar {
         Ok(answer.into())
     }
 
+    /// One event's details (`events.get`).
+    #[tracing::instrument(skip_all)]
+    pub async fn get_event(&self, calendar_id: &str, event_id: &str) -> Result<EventDetails, CalendarError> {
+        let url = endpoint(&self.api, &["calendars", calendar_id, "events", event_id]);
+        let event: FullEvent = self.json(self.call(Method::GET, url, None).await?).await?;
+        event.details()
+    }
+
+    /// Changes some of an event's fields (`events.patch`, nobody emailed) and returns the event as it is now.
+    #[tracing::instrument(skip_all)]
+    pub async fn update_fields(
+        &self,
+        calendar_id: &str,
+        event_id: &str,
+        changes: &EventChanges,
+    ) -> Result<EventDetails, CalendarError> {
+        let mut url = endpoint(&self.api, &["calendars", calendar_id, "events", event_id]);
+        url.query_pairs_mut().append_pair("sendUpdates", "none");
+        let mut body = json!({});
+        if let Some(title) = &changes.title {
+            body["summary"] = json!(title);
+        }
+        if let Some(description) = &changes.description {
+            body["description"] = json!(description);
+        }
+        let time = |(at, zone): &(jiff::Timestamp, Option<String>)| match zone {
+            Some(zone) => json!({ "dateTime": at.to_string(), "timeZone": zone }),
+            None => json!({ "dateTime": at.to_string() }),
+        };
+        if let Some(start) = &changes.start {
+            body["start"] = time(start);
+        }
+        if let Some(end) = &changes.end {
+            body["end"] = time(end);
+        }
+        if let Some(attendees) = &changes.attendees {
+            body["attendees"] = attendees
+                .iter()
+                .map(|a| {
+                    let mut one = json!({ "email": a.email });
+                    if let Some(name) = &a.name {
+                        one["displayName"] = json!(name);
+                    }
+                    if let Some(status) = &a.response_status {
+                        one["responseStatus"] = json!(status);
+                    }
+                    if let Some(optional) = a.optional {
+                        one["optional"] = json!(optional);
+                    }
+                    one
+                })
+                .collect();
+        }
+        if let Some(status) = &changes.status {
+            body["status"] = json!(status);
+        }
+        let event: FullEvent = self.json(self.call(Method::PATCH, url, Some(&body)).await?).await?;
+        event.details()
+    }
+
     /// Deletes the booking's event. An event already gone (404, 410) is [`CalendarError::NotFound`].
     #[tracing::instrument(skip_all)]
     pub async fn delete_event(&self, calendar_id: &str, event_id: &str) -> Result<(), CalendarError> {
@@ -326,5 +386,88 @@ impl From<EventAnswer> for RemoteEvent {
             ical_uid: a.ical_uid,
             web_link: a.html_link,
         }
+    }
+}
+
+/// `events.get` / `events.patch` answers, as far as the unified event shows them.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FullEvent {
+    id: String,
+    summary: Option<String>,
+    description: Option<String>,
+    location: Option<String>,
+    status: Option<String>,
+    hangout_link: Option<String>,
+    start: Option<GoogleTime>,
+    end: Option<GoogleTime>,
+    #[serde(default)]
+    attendees: Vec<GooglePerson>,
+    organizer: Option<GooglePerson>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GoogleTime {
+    date_time: Option<String>,
+    /// All-day events: a date, taken at midnight UTC.
+    date: Option<String>,
+    time_zone: Option<String>,
+}
+
+impl GoogleTime {
+    fn instant(&self) -> Option<jiff::Timestamp> {
+        if let Some(t) = &self.date_time {
+            return t.parse().ok();
+        }
+        let date: jiff::civil::Date = self.date.as_deref()?.parse().ok()?;
+        date.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GooglePerson {
+    #[serde(default)]
+    email: String,
+    display_name: Option<String>,
+    response_status: Option<String>,
+    #[serde(rename = "self")]
+    is_self: Option<bool>,
+    optional: Option<bool>,
+    organizer: Option<bool>,
+}
+
+impl From<GooglePerson> for EventPerson {
+    fn from(p: GooglePerson) -> EventPerson {
+        EventPerson {
+            email: p.email,
+            name: p.display_name,
+            response_status: p.response_status,
+            is_self: p.is_self,
+            optional: p.optional,
+            organizer: p.organizer,
+        }
+    }
+}
+
+impl FullEvent {
+    fn details(self) -> Result<EventDetails, CalendarError> {
+        let missing = || CalendarError::Protocol("Google's event has no start or end".into());
+        let start = self.start.as_ref().and_then(GoogleTime::instant).ok_or_else(missing)?;
+        let end = self.end.as_ref().and_then(GoogleTime::instant).ok_or_else(missing)?;
+        Ok(EventDetails {
+            id: self.id,
+            title: self.summary.unwrap_or_default(),
+            description: self.description,
+            start,
+            end,
+            time_zone: self.start.and_then(|s| s.time_zone),
+            status: self.status,
+            attendees: self.attendees.into_iter().map(EventPerson::from).collect(),
+            organizer: self.organizer.map(EventPerson::from),
+            video_url: self.hangout_link,
+            location: self.location,
+        })
     }
 }

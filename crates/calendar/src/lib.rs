@@ -30,4 +30,4 @@ pub use http::Http;
 pub use ical::{IcsLimits, busy_from_ics, busy_from_objects};
 pub use microsoft::GraphCalendar;
 pub use oauth::{OAuthApp, OAuthSession, TokenSet};
-pub use provider::{CalendarBusy, RemoteCalendar, RemoteEvent};
+pub use provider::{CalendarBusy, EventChanges, EventDetails, EventPerson, RemoteCalendar, RemoteEvent};

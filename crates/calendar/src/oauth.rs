@@ -293,7 +293,7 @@ impl OAuthSession {
             token = self.refresh_after(generation).await?;
             refreshed = true;
         }
-        let response = self.http.send(bearer(build(), &token)).await?;
+        let response = self.send_patiently(&build, &token).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return Ok(response);
         }
@@ -301,13 +301,48 @@ impl OAuthSession {
             return Err(CalendarError::Unauthorized);
         }
         let token = self.refresh_after(generation).await?;
-        let response = self.http.send(bearer(build(), &token)).await?;
+        let response = self.send_patiently(&build, &token).await?;
         if response.status() == StatusCode::UNAUTHORIZED {
             return Err(CalendarError::Unauthorized);
         }
         Ok(response)
     }
+
+    /// Sends with `token`; a 429 whose wait is short (its `Retry-After`, else a doubling pause) is retried up to
+    /// [`RATE_LIMIT_RETRIES`] times in place. A longer wait is the caller's: the answer comes back and becomes
+    /// [`CalendarError::RateLimited`], whose `retry_after` the write queue honours.
+    async fn send_patiently(
+        &self,
+        build: &impl Fn() -> RequestBuilder,
+        token: &SecretString,
+    ) -> Result<Response, CalendarError> {
+        let mut pause = FIRST_PAUSE;
+        for _ in 0..RATE_LIMIT_RETRIES {
+            let response = self.http.send(bearer(build(), token)).await?;
+            if response.status() != StatusCode::TOO_MANY_REQUESTS {
+                return Ok(response);
+            }
+            let wait = retry_after(response.headers()).unwrap_or(pause);
+            if wait > MAX_INLINE_WAIT {
+                return Ok(response);
+            }
+            tracing::debug!(
+                wait_ms = wait.as_millis(),
+                "rate limited; retrying after the wait asked for"
+            );
+            tokio::time::sleep(wait).await;
+            pause *= 2;
+        }
+        self.http.send(bearer(build(), token)).await
+    }
 }
+
+/// Rate-limited requests retried in place before the 429 is handed back.
+const RATE_LIMIT_RETRIES: usize = 2;
+/// The first pause after a 429 without `Retry-After`; doubled after each.
+const FIRST_PAUSE: Duration = Duration::from_millis(250);
+/// Longer waits than this are not slept through inside a request (they would outlast its timeout).
+const MAX_INLINE_WAIT: Duration = Duration::from_secs(2);
 
 fn bearer(request: RequestBuilder, token: &SecretString) -> RequestBuilder {
     match HeaderValue::from_str(&format!("Bearer {}", token.expose_secret())) {

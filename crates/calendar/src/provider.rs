@@ -1,5 +1,6 @@
 //! Types shared by the Google and Microsoft clients.
 
+use jiff::Timestamp;
 use url::Url;
 
 use crate::busy::BusyReport;
@@ -29,6 +30,50 @@ pub struct RemoteEvent {
     pub ical_uid: Option<String>,
     /// A link to the event in the provider's web app.
     pub web_link: Option<String>,
+}
+
+/// An event's details as a provider shows them (the unified calendar event of Cal.com's API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventDetails {
+    pub id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// The zone the event is shown in, when the provider says.
+    pub time_zone: Option<String>,
+    /// `confirmed`, `tentative` or `cancelled` (Google's words).
+    pub status: Option<String>,
+    pub attendees: Vec<EventPerson>,
+    pub organizer: Option<EventPerson>,
+    /// The video meeting's link (Google Meet's `hangoutLink`).
+    pub video_url: Option<String>,
+    pub location: Option<String>,
+}
+
+/// An attendee or organizer of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EventPerson {
+    pub email: String,
+    pub name: Option<String>,
+    /// `accepted`, `declined`, `tentative`, `needsAction`.
+    pub response_status: Option<String>,
+    pub is_self: Option<bool>,
+    pub optional: Option<bool>,
+    pub organizer: Option<bool>,
+}
+
+/// What an update changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct EventChanges {
+    pub title: Option<String>,
+    /// `Some(None)` clears the description.
+    pub description: Option<Option<String>>,
+    pub start: Option<(Timestamp, Option<String>)>,
+    pub end: Option<(Timestamp, Option<String>)>,
+    /// The whole new list (attendees left out are removed).
+    pub attendees: Option<Vec<EventPerson>>,
+    pub status: Option<String>,
 }
 
 /// The busy time of one calendar in a multi-calendar answer; each calendar succeeds or fails on its own.

@@ -136,7 +136,7 @@ fn worker_settings(config: &Config, name: &worker_name::WorkerName) -> anyhow::R
             allow_private_targets: config.allow_private_webhook_targets,
             ..WebhookSettings::default()
         },
-        calendars: config.calendar_settings(&email),
+        calendars: config.calendar_settings(&email)?,
         email,
         worker_id: Some(name.name.clone()),
         shutdown_grace: config.shutdown_grace(),

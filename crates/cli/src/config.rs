@@ -5,7 +5,7 @@ use anyhow::{Context, bail};
 use convene_core::rate::Rate;
 use convene_core::{EmailAddress, HeaderText};
 use convene_server::RetryPolicy;
-use convene_server::calendars::CalendarSettings;
+use convene_server::calendars::{CalendarSettings, OAuthProvider};
 use convene_server::email::host_guard::HostPolicy;
 use convene_server::email::smtp::TlsTrust;
 use convene_server::email::{EmailSettings, SmtpTimeouts, TransportConfig};
@@ -70,6 +70,22 @@ pub struct Config {
     /// Seconds between background reads of the selected external calendars (how soon an event added in a host's
     /// calendar blocks slots).
     pub calendar_refresh_secs: u64,
+    /// Google Calendar's OAuth client (console.cloud.google.com → Credentials; redirect URI
+    /// `{public_url}/v2/calendars/google/save`). Both or neither.
+    pub google_client_id: Option<String>,
+    pub google_client_secret: Option<SecretString>,
+    /// Google's addresses, for a proxy or a test fake (default: Google's documented ones).
+    pub google_authorize_url: Option<String>,
+    pub google_token_url: Option<String>,
+    pub google_api_url: Option<String>,
+    /// Microsoft 365 / Outlook's OAuth client (Microsoft Entra app registration; redirect URI
+    /// `{public_url}/v2/calendars/office365/save`). Both or neither.
+    pub microsoft_client_id: Option<String>,
+    pub microsoft_client_secret: Option<SecretString>,
+    /// Microsoft's addresses (a single tenant, a national cloud, a test fake).
+    pub microsoft_authorize_url: Option<String>,
+    pub microsoft_token_url: Option<String>,
+    pub microsoft_graph_url: Option<String>,
     /// The name this process's workers claim under; default `<host>:<data_dir>`. A slot number is added (`#1`,
     /// `#2`…) so processes started from one data folder never share a name.
     pub worker_id: Option<String>,
@@ -291,12 +307,31 @@ impl Config {
     /// How long a stopping process lets work in flight finish.
     /// Calendar settings: the refresh interval, and the same address rules as SMTP hosts (its allowed private
     /// networks are the instance's one allowlist for outbound connections to servers users name).
-    pub fn calendar_settings(&self, email: &EmailSettings) -> CalendarSettings {
-        CalendarSettings {
+    pub fn calendar_settings(&self, email: &EmailSettings) -> anyhow::Result<CalendarSettings> {
+        Ok(CalendarSettings {
             host_policy: email.host_policy.clone(),
             refresh_interval: Duration::from_secs(self.calendar_refresh_secs),
+            google: oauth_provider(
+                "google",
+                self.google_client_id.as_ref(),
+                self.google_client_secret.as_ref(),
+                [&self.google_authorize_url, &self.google_token_url, &self.google_api_url],
+                OAuthProvider::google,
+            )?,
+            microsoft: oauth_provider(
+                "microsoft",
+                self.microsoft_client_id.as_ref(),
+                self.microsoft_client_secret.as_ref(),
+                [
+                    &self.microsoft_authorize_url,
+                    &self.microsoft_token_url,
+                    &self.microsoft_graph_url,
+                ],
+                OAuthProvider::microsoft,
+            )?,
+            public_url: email.public_url.clone(),
             ..CalendarSettings::default()
-        }
+        })
     }
 
     pub fn shutdown_grace(&self) -> Duration {
@@ -545,4 +580,51 @@ fn describe(error: &figment::Error) -> String {
         return format!("{}", error.kind).to_lowercase();
     }
     format!("{key} (CONVENE_{}): {}", key.to_uppercase(), error.kind)
+}
+
+/// One provider's OAuth client from its settings: id and secret both or neither; addresses overridden when given.
+fn oauth_provider(
+    name: &str,
+    id: Option<&String>,
+    secret: Option<&SecretString>,
+    [authorize, token, api]: [&Option<String>; 3],
+    documented: fn(String, SecretString) -> OAuthProvider,
+) -> anyhow::Result<Option<OAuthProvider>> {
+    let upper = name.to_ascii_uppercase();
+    let (id, secret) = match (id.filter(|i| !i.trim().is_empty()), secret) {
+        (None, None) => return Ok(None),
+        (Some(id), Some(secret)) if !secret.expose_secret().is_empty() => (id.trim().to_owned(), secret.clone()),
+        _ => bail!(
+            "{name}_client_id and {name}_client_secret (CONVENE_{upper}_CLIENT_ID / CONVENE_{upper}_CLIENT_SECRET) \
+             must be set together"
+        ),
+    };
+    let mut provider = documented(id, secret);
+    let parse = |key: &str, raw: &str| -> anyhow::Result<url::Url> {
+        url::Url::parse(raw)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "http" | "https"))
+            .with_context(|| {
+                format!(
+                    "{name}_{key} (CONVENE_{upper}_{}) must be an http(s) URL",
+                    key.to_ascii_uppercase()
+                )
+            })
+    };
+    let api_key = if name == "google" { "api_url" } else { "graph_url" };
+    if let Some(raw) = authorize {
+        provider.authorize_url = parse("authorize_url", raw)?;
+    }
+    if let Some(raw) = token {
+        provider.token_url = parse("token_url", raw)?;
+    }
+    if let Some(raw) = api {
+        let mut url = parse(api_key, raw)?;
+        // A root without its final slash would lose its last segment when paths are joined onto it.
+        if !url.path().ends_with('/') {
+            url.set_path(&format!("{}/", url.path()));
+        }
+        provider.api_base = url;
+    }
+    Ok(Some(provider))
 }

@@ -140,6 +140,39 @@ pub async fn live_reference<'a>(
     })?)
 }
 
+/// The live event of `user_id` in a `kind` calendar whose provider id (or CalDAV address) is `href`.
+pub async fn reference_by_href<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: i64,
+    kind: &str,
+    href: &str,
+) -> StoreResult<Option<BookingReference>> {
+    let sql = format!(
+        "SELECT {REFERENCE_COLUMNS} FROM booking_references WHERE user_id = $1 AND kind = $2 AND href = $3 \
+         AND NOT deleted ORDER BY id DESC LIMIT 1"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, BookingReference>(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(kind).bind(href).fetch_optional(&mut *c).await
+    })?)
+}
+
+/// A user's jobs that are not done (queued, retrying, failed), newest first, `limit` from `offset`: what the host is
+/// shown so no write is silently lost.
+pub async fn unfinished_of_user<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: i64,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<CalendarJob>> {
+    let sql = format!(
+        "SELECT {JOB_COLUMNS} FROM calendar_jobs WHERE user_id = $1 AND status <> 'done' ORDER BY id DESC \
+         LIMIT $2 OFFSET $3"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, CalendarJob>(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(limit).bind(offset).fetch_all(&mut *c).await
+    })?)
+}
+
 /// The references of a booking (its own and, after a reschedule, the event it took over).
 pub async fn references_of_booking<'a>(
     exec: impl Into<Exec<'a>>,

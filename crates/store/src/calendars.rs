@@ -511,6 +511,47 @@ pub async fn destination<'a>(
     })?)
 }
 
+/// Removes the event type's own destination (its bookings go to the user's again).
+pub async fn clear_event_type_destination<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: i64,
+    event_type_id: i64,
+) -> StoreResult<()> {
+    on_conn!(exec, c => {
+        sqlx::query("DELETE FROM destination_calendars WHERE user_id = $1 AND event_type_id = $2")
+            .bind(user_id)
+            .bind(event_type_id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// The event type's own destination for `user_id` (not the user's default).
+pub async fn event_type_destination<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: i64,
+    event_type_id: i64,
+) -> StoreResult<Option<CalendarRecord>> {
+    let columns = CALENDAR_COLUMNS
+        .split(", ")
+        .map(|c| format!("e.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns} FROM destination_calendars d JOIN external_calendars e ON e.id = d.calendar_id \
+         WHERE d.user_id = $1 AND d.event_type_id = $2"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, CalendarRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .bind(event_type_id)
+            .fetch_optional(&mut *c)
+            .await
+    })?)
+}
+
 /// Lets one `Exec` serve several calls in a row.
 fn reborrow<'b>(exec: &'b mut Exec<'_>) -> Exec<'b> {
     match exec {

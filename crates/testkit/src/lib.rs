@@ -4,6 +4,7 @@
 //!   `localhost`, IP literals or made-up names, plus ready-made rustls configs using the *ring* provider.
 //! * [`smtp`]: [`FakeSmtp`], an in-process SMTP server (plain, STARTTLS or implicit TLS, optional AUTH) whose replies
 //!   can be scripted per command to inject faults ([`Behavior`]).
+//! * [`calendars`]: local fakes of Google Calendar and Microsoft Graph (OAuth 2 included) with fault switches.
 //! * [`aiosmtpd`]: [`Aiosmtpd`], a real third-party SMTP server (Debian's `python3-aiosmtpd`) run as a child process,
 //!   to check interoperability with an implementation we did not write.
 //!
@@ -32,6 +33,7 @@
 //! ```
 
 pub mod aiosmtpd;
+pub mod calendars;
 pub mod smtp;
 pub mod tls;
 

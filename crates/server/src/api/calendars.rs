@@ -25,8 +25,11 @@ const DAY_MS: i64 = 86_400_000;
 /// The longest busy-times window one request may ask for.
 const MAX_BUSY_SPAN_MS: i64 = 120 * DAY_MS;
 
+mod oauth;
+
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(oauth::router())
         .routes(routes!(list_calendars))
         .routes(routes!(busy_times))
         .routes(routes!(save_ics_feed))
@@ -44,6 +47,9 @@ impl From<CalendarsError> for ApiError {
         match e {
             CalendarsError::Invalid(field) => ApiError::Validation(field),
             CalendarsError::NotFound(what) => ApiError::not_found(what),
+            CalendarsError::Remote(remote) if remote.needs_reconnect() => ApiError::BadRequest(format!(
+                "The calendar refused convene's access ({remote}); connect it again"
+            )),
             CalendarsError::Remote(remote) => ApiError::BadRequest(format!("The calendar server answered: {remote}")),
             CalendarsError::Unsupported(why) => ApiError::BadRequest(why.to_owned()),
             CalendarsError::Store(store) => store.into(),
@@ -511,7 +517,13 @@ async fn booking_references(
         .map(|r| BookingReferenceOutput {
             id: r.id,
             kind: r.kind.clone(),
-            event_uid: r.ical_uid.clone(),
+            // Google and Microsoft know the event by their own id (what `/v2/calendars/{calendar}/event/{id}`
+            // takes); CalDAV by its iCalendar UID.
+            event_uid: if r.kind == "google_calendar" || r.kind == "office365_calendar" {
+                r.href.clone()
+            } else {
+                r.ical_uid.clone()
+            },
             destination_calendar_id: Some(r.external_id.clone()),
         })
         .collect();

@@ -14,6 +14,7 @@ use crate::state::AppState;
 use crate::tenancy::access::{AccessError, TeamAccess};
 use axum::extract::State;
 use axum::response::Response;
+use convene_store::calendars::CalendarRecord;
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::{memberships, teams, users};
 use serde::Serialize;
@@ -77,6 +78,11 @@ pub struct EventTypeOutput {
     pub booking_requires_authentication: bool,
     pub owner_id: Option<i64>,
     pub users: Vec<String>,
+    /// `DestinationCalendar_2024_06_14`: where this event type's bookings are written, when not the owner's
+    /// default destination.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub destination_calendar: Option<Value>,
 }
 
 impl From<EventTypeError> for ApiError {
@@ -128,8 +134,47 @@ impl EventTypeOutput {
             booking_requires_authentication: false,
             owner_id: r.owner_id,
             users: owner_username.into_iter().collect(),
+            destination_calendar: None,
         }
     }
+
+    /// Adds the event type's own destination calendar (stored by the calendar service).
+    async fn with_destination(mut self, state: &AppState, user_id: i64) -> Result<Self, ApiError> {
+        self.destination_calendar = state
+            .calendars
+            .event_type_destination(user_id, self.id)
+            .await?
+            .map(|(kind, c)| json!({ "integration": kind.integration(), "externalId": c.external_id }));
+        Ok(self)
+    }
+}
+
+/// `destinationCalendar` of a create or update: absent (`None`), `null` (`Some(None)`: back to the user's
+/// default), or a calendar, checked to be the caller's and writable.
+async fn destination_input(
+    state: &AppState,
+    user_id: i64,
+    body: &mut Map<String, Value>,
+) -> Result<Option<Option<CalendarRecord>>, ApiError> {
+    let Some(raw) = body.remove("destinationCalendar") else {
+        return Ok(None);
+    };
+    if raw.is_null() {
+        return Ok(Some(None));
+    }
+    let text = |key: &str| -> Result<String, ApiError> {
+        raw.get(key)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::field(&format!("destinationCalendar.{key}"), "is required"))
+    };
+    let (integration, external_id) = (text("integration")?, text("externalId")?);
+    let calendar = state
+        .calendars
+        .destination_choice(user_id, &integration, &external_id)
+        .await?;
+    Ok(Some(Some(calendar)))
 }
 
 async fn owned(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<EventTypeRecord, ApiError> {
@@ -243,9 +288,14 @@ async fn create_event_type(
     State(state): State<AppState>,
     version: Requested,
     caller: ApiUser,
-    ApiJson(body): ApiJson<Map<String, Value>>,
+    ApiJson(mut body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let current = version.is_current(CURRENT);
+    let destination = if current {
+        destination_input(&state, caller.user.id, &mut body).await?
+    } else {
+        None
+    };
     let input = if current {
         from_value(Value::Object(body))?
     } else {
@@ -256,10 +306,16 @@ async fn create_event_type(
     if !current {
         return Ok(envelope::created(legacy::output(&created)));
     }
-    Ok(envelope::created(EventTypeOutput::new(
-        &created,
-        Some(caller.user.username.clone()),
-    )))
+    if let Some(choice) = destination {
+        state
+            .calendars
+            .set_event_type_destination(caller.user.id, created.id, choice.as_ref())
+            .await?;
+    }
+    let output = EventTypeOutput::new(&created, Some(caller.user.username.clone()));
+    Ok(envelope::created(
+        output.with_destination(&state, caller.user.id).await?,
+    ))
 }
 
 /// Get one of my event types, or a team event type of my organization (in the team shape).
@@ -287,10 +343,8 @@ async fn get_event_type(
     if record.team_id.is_some() {
         return Ok(envelope::ok(super::team_event_types::output(&state, &record).await?));
     }
-    Ok(envelope::ok(EventTypeOutput::new(
-        &record,
-        Some(caller.user.username.clone()),
-    )))
+    let output = EventTypeOutput::new(&record, Some(caller.user.username.clone()));
+    Ok(envelope::ok(output.with_destination(&state, caller.user.id).await?))
 }
 
 /// Update one of my event types (absent fields keep their values).
@@ -303,15 +357,20 @@ async fn update_event_type(
     version: Requested,
     caller: ApiUser,
     ids: PathIds,
-    ApiJson(body): ApiJson<Map<String, Value>>,
+    ApiJson(mut body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let current = version.is_current(CURRENT);
+    let record = owned(&state, &caller, &ids).await?;
+    let destination = if current {
+        destination_input(&state, caller.user.id, &mut body).await?
+    } else {
+        None
+    };
     let input = if current {
         from_value(Value::Object(body))?
     } else {
         legacy::input(body)?
     };
-    let record = owned(&state, &caller, &ids).await?;
     let fields = merged_fields(
         &state.db,
         Some(caller.id()),
@@ -325,10 +384,14 @@ async fn update_event_type(
     if !current {
         return Ok(envelope::ok(legacy::output(&updated)));
     }
-    Ok(envelope::ok(EventTypeOutput::new(
-        &updated,
-        Some(caller.user.username.clone()),
-    )))
+    if let Some(choice) = destination {
+        state
+            .calendars
+            .set_event_type_destination(caller.user.id, updated.id, choice.as_ref())
+            .await?;
+    }
+    let output = EventTypeOutput::new(&updated, Some(caller.user.username.clone()));
+    Ok(envelope::ok(output.with_destination(&state, caller.user.id).await?))
 }
 
 /// Delete one of my event types. Its bookings stay (they keep their times and attendees).

@@ -163,7 +163,7 @@ impl Calendars {
 
     /// Inserts the connection, its sealed credential and its calendars in one transaction.
     #[allow(clippy::too_many_arguments)]
-    async fn insert(
+    pub(super) async fn insert(
         &self,
         user_id: i64,
         kind: ConnectionKind,
@@ -302,6 +302,68 @@ impl Calendars {
         }
         calendars::set_destination(&self.db, user_id, event_type_id, calendar.id).await?;
         Ok((kind, calendar))
+    }
+
+    /// Checks a destination an event type names (`DestinationCalendar_2024_06_14`): the user's own calendar, and
+    /// writable. Errors name `destinationCalendar.*`.
+    pub async fn destination_choice(
+        &self,
+        user_id: i64,
+        integration: &str,
+        external_id: &str,
+    ) -> Result<CalendarRecord, CalendarsError> {
+        let found = self.find_calendar(user_id, integration, external_id, None).await;
+        let calendar = match found {
+            Ok((_, _, calendar)) => calendar,
+            Err(CalendarsError::Invalid(_)) => {
+                return Err(FieldError::new(
+                    "destinationCalendar.integration",
+                    format!("'{integration}' is not a calendar integration"),
+                )
+                .into());
+            }
+            Err(CalendarsError::NotFound(_)) => {
+                return Err(FieldError::new(
+                    "destinationCalendar.externalId",
+                    "is not one of your connected calendars (see GET /v2/calendars)",
+                )
+                .into());
+            }
+            Err(e) => return Err(e),
+        };
+        if calendar.read_only {
+            return Err(FieldError::new("destinationCalendar.externalId", "this calendar is read-only").into());
+        }
+        Ok(calendar)
+    }
+
+    /// Sets (`Some`) or removes (`None`) the calendar bookings of `event_type_id` go to instead of the user's.
+    pub async fn set_event_type_destination(
+        &self,
+        user_id: i64,
+        event_type_id: i64,
+        calendar: Option<&CalendarRecord>,
+    ) -> Result<(), CalendarsError> {
+        match calendar {
+            Some(c) => calendars::set_destination(&self.db, user_id, Some(event_type_id), c.id).await?,
+            None => calendars::clear_event_type_destination(&self.db, user_id, event_type_id).await?,
+        }
+        Ok(())
+    }
+
+    /// The event type's own destination, as its integration and external id.
+    pub async fn event_type_destination(
+        &self,
+        user_id: i64,
+        event_type_id: i64,
+    ) -> Result<Option<(ConnectionKind, CalendarRecord)>, CalendarsError> {
+        let Some(calendar) = calendars::event_type_destination(&self.db, user_id, event_type_id).await? else {
+            return Ok(None);
+        };
+        let kind = calendars::find_connection(&self.db, user_id, calendar.connection_id)
+            .await?
+            .and_then(|c| ConnectionKind::parse(&c.kind));
+        Ok(kind.map(|k| (k, calendar)))
     }
 
     async fn find_calendar(

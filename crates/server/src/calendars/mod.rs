@@ -16,7 +16,9 @@
 //! that never succeeded has nothing cached and blocks nothing.
 
 pub mod connect;
+pub mod events;
 pub mod guard;
+pub mod oauth;
 pub mod refresh;
 pub mod secret;
 pub mod writes;
@@ -26,8 +28,10 @@ use convene_calendar::{CalendarError, Http};
 use convene_core::FieldError;
 use convene_keyring::{Keyring, KeyringError};
 use convene_store::{Db, StoreError};
+use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
+use url::Url;
 
 /// Instance settings for external calendars.
 #[derive(Debug, Clone)]
@@ -43,6 +47,53 @@ pub struct CalendarSettings {
     pub horizon_days: i64,
     /// Where Apple iCloud's CalDAV service starts discovery.
     pub apple_server: String,
+    /// Google Calendar's OAuth client, when the instance registered one.
+    pub google: Option<OAuthProvider>,
+    /// Microsoft 365 / Outlook's OAuth client (Microsoft identity platform), when registered.
+    pub microsoft: Option<OAuthProvider>,
+    /// This server's address as browsers reach it: OAuth callbacks are `{public_url}/v2/calendars/{calendar}/save`.
+    pub public_url: String,
+}
+
+/// An OAuth client registered with Google or Microsoft, and the provider's addresses (overridable for a sovereign
+/// cloud, a single tenant, or a local fake in tests).
+#[derive(Debug, Clone)]
+pub struct OAuthProvider {
+    pub client_id: String,
+    pub client_secret: SecretString,
+    pub authorize_url: Url,
+    pub token_url: Url,
+    /// The REST API's root (`https://www.googleapis.com/calendar/v3/`, `https://graph.microsoft.com/v1.0/`).
+    pub api_base: Url,
+}
+
+impl OAuthProvider {
+    /// Google's documented endpoints.
+    pub fn google(client_id: String, client_secret: SecretString) -> OAuthProvider {
+        OAuthProvider {
+            client_id,
+            client_secret,
+            authorize_url: fixed("https://accounts.google.com/o/oauth2/v2/auth"),
+            token_url: fixed("https://oauth2.googleapis.com/token"),
+            api_base: fixed(convene_calendar::google::GOOGLE_API),
+        }
+    }
+
+    /// Microsoft's documented endpoints (`common` tenant: work, school and personal accounts).
+    pub fn microsoft(client_id: String, client_secret: SecretString) -> OAuthProvider {
+        OAuthProvider {
+            client_id,
+            client_secret,
+            authorize_url: fixed("https://login.microsoftonline.com/common/oauth2/v2.0/authorize"),
+            token_url: fixed("https://login.microsoftonline.com/common/oauth2/v2.0/token"),
+            api_base: fixed(convene_calendar::microsoft::GRAPH_API),
+        }
+    }
+}
+
+fn fixed(url: &str) -> Url {
+    // Constant, valid URLs.
+    Url::parse(url).unwrap_or_else(|_| unreachable!("constant URL {url} is valid"))
 }
 
 impl Default for CalendarSettings {
@@ -53,6 +104,9 @@ impl Default for CalendarSettings {
             refresh_interval: Duration::from_secs(60),
             horizon_days: 120,
             apple_server: "https://caldav.icloud.com/".to_owned(),
+            google: None,
+            microsoft: None,
+            public_url: "http://localhost:8080".to_owned(),
         }
     }
 }

@@ -3,6 +3,7 @@
 //! cached window still reaches far enough. All calendars of a pass are read concurrently, each under a timeout, so a
 //! pass takes as long as its slowest calendar, not their sum.
 
+use super::oauth::{OAuthClient, is_oauth};
 use super::secret::{feed_external_id, feed_urls};
 use super::{Calendars, ConnectionKind, secret};
 use convene_calendar::caldav::{BusyMethod, CalDavClient, CalDavCredentials, CollectionVersion};
@@ -61,6 +62,16 @@ impl Calendars {
                 return outcome;
             }
         };
+        let oauth = match ConnectionKind::parse(&connection.kind).filter(|k| is_oauth(*k)) {
+            Some(_) => match self.oauth_client(connection, &secret) {
+                Ok(client) => Some(client),
+                Err(e) => {
+                    self.note_connection(connection.id, Some(&e.to_string()), now).await;
+                    return outcome;
+                }
+            },
+            None => None,
+        };
         let zone = self.host_zone(connection.user_id).await;
         let window = BusyWindow {
             from: Timestamp::from_millisecond(now - DAY_MS).unwrap_or(Timestamp::UNIX_EPOCH),
@@ -70,9 +81,9 @@ impl Calendars {
         // Two requests at most per calendar (marker, then contents), each bounded by the request timeout.
         let limit = self.settings.request_timeout * 2 + Duration::from_secs(1);
         let reads = selected.iter().map(|calendar| {
-            let (secret, window) = (&secret, &window);
+            let (secret, window, oauth) = (&secret, &window, oauth.as_ref());
             async move {
-                let read = self.read_calendar(connection, calendar, secret, window);
+                let read = self.read_calendar(connection, calendar, secret, oauth, window);
                 let result = tokio::time::timeout(limit, read)
                     .await
                     .unwrap_or(Err(CalendarError::Timeout));
@@ -80,6 +91,9 @@ impl Calendars {
             }
         });
         let results = futures::future::join_all(reads).await;
+        if let Some(client) = &oauth {
+            self.keep_refreshed(connection.id, client).await;
+        }
         let mut first_error = None;
         for (calendar, result) in results {
             match result {
@@ -151,6 +165,7 @@ impl Calendars {
         connection: &ConnectionRecord,
         calendar: &CalendarRecord,
         secret: &SecretString,
+        oauth: Option<&OAuthClient>,
         window: &BusyWindow,
     ) -> Result<Step, CalendarError> {
         // Re-read in full once a day even when unchanged, so the cached window keeps reaching the horizon.
@@ -239,7 +254,26 @@ impl Calendars {
                     },
                 ))
             }
-            _ => Err(CalendarError::Protocol("this kind of calendar is not read yet".into())),
+            // Google and Graph have no cheap "changed?" question for free/busy: read every pass (one request, or
+            // a few pages of calendarView).
+            Some(ConnectionKind::Google | ConnectionKind::Office365) => {
+                let report = match oauth {
+                    Some(OAuthClient::Google(google)) => google
+                        .free_busy(std::slice::from_ref(&calendar.external_id), window)
+                        .await?
+                        .into_iter()
+                        .next()
+                        .map_or(Err(CalendarError::NotFound), |one| one.result)?,
+                    Some(OAuthClient::Graph(graph)) => {
+                        graph
+                            .calendar_view(&calendar.external_id, &calendar.name, window)
+                            .await?
+                    }
+                    None => return Err(CalendarError::Unauthorized),
+                };
+                Ok(cached(report, CacheMarkers::default()))
+            }
+            None => Err(CalendarError::Protocol("this kind of calendar is not read yet".into())),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! UID, so the event moves); a cancelled or declined one gets it deleted; a booking rescheduled away leaves the event
 //! to its successor. Failures are retried with growing delays, then marked failed; no job is ever dropped.
 
+use super::oauth::OAuthClient;
 use super::{Calendars, ConnectionKind, secret};
 use convene_calendar::BookingEvent;
 use convene_calendar::CalendarError;
@@ -45,6 +46,20 @@ pub struct WritePass {
 }
 
 impl Calendars {
+    /// The user's calendar writes that are not done — queued, retrying (with the last error and when the next try
+    /// is) or failed —, newest first, `per_page` of page `page` (from 1): what the host's pages show so a write is
+    /// never silently lost.
+    pub async fn unfinished_writes(
+        &self,
+        user_id: i64,
+        page: i64,
+        per_page: i64,
+    ) -> Result<Vec<CalendarJob>, super::CalendarsError> {
+        let per_page = per_page.clamp(1, 100);
+        let offset = (page.max(1) - 1).saturating_mul(per_page);
+        Ok(calendar_jobs::unfinished_of_user(&self.db, user_id, per_page, offset).await?)
+    }
+
     /// Claims the due calendar writes and works them concurrently, each under a timeout; the step tests drive.
     pub async fn process_due_writes(&self) -> WritePass {
         let now = now_ms();
@@ -128,29 +143,53 @@ impl Calendars {
         let connection = calendars::find_connection(&self.db, job.user_id, calendar.connection_id)
             .await?
             .ok_or_else(|| JobError::Local("the calendar's connection is gone".into()))?;
-        let kind = ConnectionKind::parse(&connection.kind);
-        if !matches!(kind, Some(ConnectionKind::CalDav | ConnectionKind::Apple)) {
-            return Err(JobError::Local(
-                "writing to this kind of calendar is not supported yet".into(),
-            ));
+        let kind = ConnectionKind::parse(&connection.kind)
+            .ok_or_else(|| JobError::Local("the calendar's connection is of an unknown kind".into()))?;
+        if kind == ConnectionKind::IcsFeed {
+            return Err(JobError::Local("an ICS feed is read-only".into()));
         }
-        let password = secret::open(&self.keyring, connection.id, &connection.sealed_secret)
+        let secret = secret::open(&self.keyring, connection.id, &connection.sealed_secret)
             .map_err(|_| JobError::Local("the stored credential could not be opened".into()))?;
-        let client = CalDavClient::new(
-            self.http.clone(),
-            CalDavCredentials {
-                username: connection.username.clone().unwrap_or_default(),
-                password,
-            },
-        );
+        let remote = match kind {
+            ConnectionKind::Google | ConnectionKind::Office365 => Remote::OAuth(
+                self.oauth_client(&connection, &secret)
+                    .map_err(|e| JobError::Local(e.to_string()))?,
+            ),
+            _ => Remote::CalDav(CalDavClient::new(
+                self.http.clone(),
+                CalDavCredentials {
+                    username: connection.username.clone().unwrap_or_default(),
+                    password: secret,
+                },
+            )),
+        };
+        let result = self
+            .apply(job, &booking, existing, &calendar, kind, &remote, wanted)
+            .await;
+        if let Remote::OAuth(client) = &remote {
+            self.keep_refreshed(connection.id, client).await;
+        }
+        result
+    }
+
+    /// Makes the remote event match the booking, through `remote`.
+    #[allow(clippy::too_many_arguments)]
+    async fn apply(
+        &self,
+        job: &CalendarJob,
+        booking: &bookings::BookingRecord,
+        existing: Option<calendar_jobs::BookingReference>,
+        calendar: &calendars::CalendarRecord,
+        kind: ConnectionKind,
+        remote: &Remote,
+        wanted: bool,
+    ) -> Result<(), JobError> {
         if !wanted {
             if booking.status == "pending" {
                 return Ok(());
             }
             if let Some(r) = existing {
-                let href =
-                    Url::parse(&r.href).map_err(|_| JobError::Local("a stored event address is invalid".into()))?;
-                match client.delete_event(&href, None).await {
+                match remote.delete(calendar, &r.href).await {
                     Ok(()) | Err(CalendarError::NotFound) => {}
                     Err(e) => return Err(e.into()),
                 }
@@ -183,32 +222,9 @@ impl Calendars {
                 .collect(),
             time_zone: host.time_zone.clone(),
         };
-        let ics = event.to_ics(Timestamp::now());
-        let stored = match &existing {
-            Some(r) => {
-                let href =
-                    Url::parse(&r.href).map_err(|_| JobError::Local("a stored event address is invalid".into()))?;
-                match client.update_event(&href, &ics, None).await {
-                    Err(CalendarError::PreconditionFailed | CalendarError::NotFound) => {
-                        // Deleted in the calendar meanwhile: write it again.
-                        let calendar_url = calendar_url(&calendar.external_id)?;
-                        client.create_event(&calendar_url, &booking.ical_uid, &ics).await?
-                    }
-                    other => other?,
-                }
-            }
-            None => {
-                let calendar_url = calendar_url(&calendar.external_id)?;
-                match client.create_event(&calendar_url, &booking.ical_uid, &ics).await {
-                    // A retried create whose first try landed: replace it.
-                    Err(CalendarError::AlreadyExists) => {
-                        let href = convene_calendar::caldav::event_url(&calendar_url, &booking.ical_uid)?;
-                        client.update_event(&href, &ics, None).await?
-                    }
-                    other => other?,
-                }
-            }
-        };
+        let (href, etag) = remote
+            .put(calendar, existing.as_ref().map(|r| r.href.as_str()), &event)
+            .await?;
         calendar_jobs::record_reference(
             &self.db,
             &NewReference {
@@ -216,14 +232,107 @@ impl Calendars {
                 ical_uid: &booking.ical_uid,
                 user_id: job.user_id,
                 calendar_id: calendar.id,
-                kind: kind.map_or("caldav", ConnectionKind::integration),
+                kind: kind.integration(),
                 external_id: &calendar.external_id,
-                href: stored.href.as_str(),
-                etag: stored.etag.as_ref().map(ETag::as_str),
+                href: &href,
+                etag: etag.as_deref(),
             },
         )
         .await?;
         Ok(())
+    }
+}
+
+/// The client a write goes through.
+// One lives for one job, on that job's task: the size difference between the variants costs nothing worth a box.
+#[allow(clippy::large_enum_variant)]
+enum Remote {
+    CalDav(CalDavClient),
+    OAuth(OAuthClient),
+}
+
+impl Remote {
+    /// Creates the booking's event, or updates the one at `existing` (re-creating it when it was deleted in the
+    /// calendar meanwhile). Returns where the event is (CalDAV: its URL; Google and Graph: the event id) and its
+    /// ETag.
+    async fn put(
+        &self,
+        calendar: &calendars::CalendarRecord,
+        existing: Option<&str>,
+        event: &BookingEvent,
+    ) -> Result<(String, Option<String>), JobError> {
+        match self {
+            Remote::CalDav(client) => {
+                let ics = event.to_ics(Timestamp::now());
+                let calendar_url = calendar_url(&calendar.external_id)?;
+                let stored = match existing {
+                    Some(href) => {
+                        let href = Url::parse(href)
+                            .map_err(|_| JobError::Local("a stored event address is invalid".into()))?;
+                        match client.update_event(&href, &ics, None).await {
+                            // Deleted in the calendar meanwhile: write it again.
+                            Err(CalendarError::PreconditionFailed | CalendarError::NotFound) => {
+                                client.create_event(&calendar_url, &event.uid, &ics).await?
+                            }
+                            other => other?,
+                        }
+                    }
+                    None => match client.create_event(&calendar_url, &event.uid, &ics).await {
+                        // A retried create whose first try landed: replace it.
+                        Err(CalendarError::AlreadyExists) => {
+                            let href = convene_calendar::caldav::event_url(&calendar_url, &event.uid)?;
+                            client.update_event(&href, &ics, None).await?
+                        }
+                        other => other?,
+                    },
+                };
+                Ok((
+                    stored.href.to_string(),
+                    stored.etag.as_ref().map(|e| ETag::as_str(e).to_owned()),
+                ))
+            }
+            Remote::OAuth(OAuthClient::Google(google)) => {
+                let cal = calendar.external_id.as_str();
+                let stored = match existing {
+                    Some(id) => match google.patch_event(cal, id, event).await {
+                        Err(CalendarError::NotFound) => google.insert_event(cal, event).await?,
+                        other => other?,
+                    },
+                    None => match google.insert_event(cal, event).await {
+                        // The id is the booking's: a retried insert whose first try landed patches it instead.
+                        Err(CalendarError::AlreadyExists) => {
+                            google.patch_event(cal, &event.google_event_id(), event).await?
+                        }
+                        other => other?,
+                    },
+                };
+                Ok((stored.id, stored.etag))
+            }
+            Remote::OAuth(OAuthClient::Graph(graph)) => {
+                let cal = calendar.external_id.as_str();
+                let stored = match existing {
+                    Some(id) => match graph.update_event(id, event).await {
+                        Err(CalendarError::NotFound) => graph.create_event(cal, event).await?,
+                        other => other?,
+                    },
+                    // `transactionId` makes a retried create answer with the first event.
+                    None => graph.create_event(cal, event).await?,
+                };
+                Ok((stored.id, stored.etag))
+            }
+        }
+    }
+
+    async fn delete(&self, calendar: &calendars::CalendarRecord, href: &str) -> Result<(), CalendarError> {
+        match self {
+            Remote::CalDav(client) => {
+                let href = Url::parse(href)
+                    .map_err(|_| CalendarError::Protocol("a stored event address is invalid".into()))?;
+                client.delete_event(&href, None).await
+            }
+            Remote::OAuth(OAuthClient::Google(google)) => google.delete_event(&calendar.external_id, href).await,
+            Remote::OAuth(OAuthClient::Graph(graph)) => graph.delete_event(href).await,
+        }
     }
 }
 

@@ -70,7 +70,7 @@ pub async fn serve_feed(ics: String) -> (Arc<Feed>, String) {
 }
 
 /// The server, allowed to reach 127.0.0.1 (the instance allowlist), with short timeouts.
-async fn app_with(apple_server: Option<String>) -> TestApp {
+pub async fn app_with(apple_server: Option<String>) -> TestApp {
     TestApp::spawn_with(ServerSettings {
         secure_cookies: false,
         limits: roomy_limits(),
@@ -83,6 +83,7 @@ async fn app_with(apple_server: Option<String>) -> TestApp {
             refresh_interval: Duration::from_millis(100),
             horizon_days: 400,
             apple_server: apple_server.unwrap_or_else(|| "https://caldav.icloud.com/".to_owned()),
+            ..CalendarSettings::default()
         },
         ..ServerSettings::default()
     })
@@ -105,7 +106,7 @@ fn next_eu_dst() -> Date {
     unreachable!("a last Sunday of March lies within two years")
 }
 
-fn ymd(d: Date) -> String {
+pub fn ymd(d: Date) -> String {
     d.strftime("%Y%m%d").to_string()
 }
 
@@ -140,7 +141,7 @@ END:VCALENDAR\r\n",
 }
 
 /// A host in UTC available 06:00–18:00 every day, with a 60-minute event type starting every half hour.
-async fn host(app: &TestApp, email: &str) -> (Person, i64) {
+pub async fn host(app: &TestApp, email: &str) -> (Person, i64) {
     host_with_event(
         app,
         email,
@@ -151,17 +152,17 @@ async fn host(app: &TestApp, email: &str) -> (Person, i64) {
     .await
 }
 
-async fn day_starts(app: &TestApp, event: i64, day: Date) -> Vec<String> {
+pub async fn day_starts(app: &TestApp, event: i64, day: Date) -> Vec<String> {
     let d = day.to_string();
     starts(&slots(app, &format!("eventTypeId={event}&start={d}&end={d}&timeZone=UTC")).await)
 }
 
-fn offers(list: &[String], day: Date, hhmm: &str) -> bool {
+pub fn offers(list: &[String], day: Date, hhmm: &str) -> bool {
     let prefix = format!("{day}T{hhmm}");
     list.iter().any(|s| s.starts_with(&prefix))
 }
 
-async fn calendars(app: &TestApp, key: &str) -> Value {
+pub async fn calendars(app: &TestApp, key: &str) -> Value {
     app.get("/v2/calendars", key)
         .await
         .expect_success(StatusCode::OK)
@@ -335,10 +336,10 @@ async fn feeds_that_cannot_be_read_or_are_private_are_refused_naming_the_field()
     assert_eq!(feed.hits.load(Ordering::SeqCst), 0);
 }
 
-const USER: &str = "host";
-const PASSWORD: &str = "radicale-pass";
+pub const USER: &str = "host";
+pub const PASSWORD: &str = "radicale-pass";
 
-async fn put_event(calendar: &url::Url, uid: &str, start: &str, end: &str, summary: &str) {
+pub async fn put_event(calendar: &url::Url, uid: &str, start: &str, end: &str, summary: &str) {
     let ics = format!(
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n\
 SUMMARY:{summary}\r\nDTSTART:{start}\r\nDTEND:{end}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"

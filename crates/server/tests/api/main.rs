@@ -10,6 +10,8 @@ mod booking_actions;
 mod bookings;
 mod bootstrap;
 mod calendars;
+mod calendars_failures;
+mod calendars_oauth;
 mod conformance;
 mod conventions;
 mod cors;

@@ -29,9 +29,18 @@ use std::fmt::Write;
 /// A server as [`TestApp::spawn`] makes it, whose per-key rate allows the journey: it drives well over the
 /// default 120 requests a minute through the host's key.
 async fn journey_app() -> TestApp {
+    // Google Calendar is a local fake (it serves until the test's runtime ends; the journey reaches it over HTTP).
+    let google = convene_testkit::calendars::FakeGoogle::start("gid", "gid-secret", journey::GOOGLE_PRIMARY).await;
+    let mut settings = TestApp::settings();
+    settings.calendars.google = Some(crate::calendars_oauth::provider(
+        "gid",
+        google.authorize_url(),
+        google.token_url(),
+        google.api_base(),
+    ));
     TestApp::spawn_with(convene_server::ServerSettings {
         rate_limit_per_minute: std::num::NonZeroU32::new(100_000).expect("non-zero"),
-        ..TestApp::settings()
+        ..settings
     })
     .await
 }

@@ -6,6 +6,9 @@ use crate::calendars::radicale::Radicale;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
+/// The fake Google account's primary calendar.
+pub const GOOGLE_PRIMARY: &str = "conformance@gmail.test";
+
 pub async fn run(j: &mut Journey<'_>) {
     let key = j.host_key.clone();
     let server = Radicale::start(&[("conformance", "dav-pass")]).await;
@@ -126,11 +129,100 @@ pub async fn run(j: &mut Journey<'_>) {
         StatusCode::OK,
     )
     .await;
+    google(j).await;
     j.ok(
         Method::POST,
         "/v2/calendars/caldav/disconnect",
         &key,
         Some(json!({ "id": dav["id"] })),
+        None,
+        StatusCode::OK,
+    )
+    .await;
+}
+
+/// Google over OAuth: connect URL, the provider's callback, bookings written there, one event read and patched.
+async fn google(j: &mut Journey<'_>) {
+    let key = j.host_key.clone();
+    let connect = j
+        .ok(
+            Method::GET,
+            "/v2/calendars/google/connect?isDryRun=false",
+            &key,
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    // The consent itself is the provider's page; `save` is reached by the browser coming back from it.
+    let auth_url = connect["authUrl"].as_str().expect("authUrl");
+    let callback = crate::calendars_oauth::provider_consent(auth_url, "google").await;
+    j.rec
+        .ok(
+            Method::GET,
+            &format!("/v2/calendars/google/save?{callback}"),
+            None,
+            None,
+            None,
+            StatusCode::OK,
+        )
+        .await;
+    j.ok(
+        Method::PUT,
+        "/v2/destination-calendars",
+        &key,
+        Some(json!({ "integration": "google_calendar", "externalId": GOOGLE_PRIMARY })),
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    let mut google_booking = booking(j.intro, "2030-01-16T15:00:00Z", "gabe@example.test");
+    google_booking["bookingFieldsResponses"] = json!({ "topic": "Support" });
+    let booked = j
+        .rec
+        .ok(
+            Method::POST,
+            "/v2/bookings",
+            None,
+            Some(google_booking),
+            Some(BOOKINGS),
+            StatusCode::CREATED,
+        )
+        .await;
+    j.rec.app.state.calendars.process_due_writes().await;
+    let references = j
+        .ok(
+            Method::GET,
+            &format!("/v2/bookings/{}/references", uid(&booked)),
+            &key,
+            None,
+            Some(BOOKINGS),
+            StatusCode::OK,
+        )
+        .await;
+    let event_id = references[0]["eventUid"]
+        .as_str()
+        .expect("the Google event id")
+        .to_owned();
+    j.ok(
+        Method::GET,
+        &format!("/v2/calendars/google/event/{event_id}"),
+        &key,
+        None,
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    j.ok(
+        Method::PATCH,
+        &format!("/v2/calendars/google/events/{event_id}"),
+        &key,
+        Some(json!({
+            "title": "Support call (moved)",
+            "start": { "time": "2030-01-16T16:00:00Z", "timeZone": "Europe/Berlin" },
+            "end": { "time": "2030-01-16T16:30:00Z", "timeZone": "Europe/Berlin" },
+            "attendees": [{ "email": "gabe@example.test", "name": "Gabe", "responseStatus": "accepted" }],
+        })),
         None,
         StatusCode::OK,
     )

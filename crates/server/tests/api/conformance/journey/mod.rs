@@ -6,6 +6,7 @@
 mod accounts;
 mod bookings;
 mod calendars;
+pub use calendars::GOOGLE_PRIMARY;
 mod org_wide;
 mod organizations;
 mod routing_forms;
