@@ -25,6 +25,7 @@ pub mod readiness;
 pub mod reservations;
 pub mod routing_forms;
 pub mod schedules;
+pub mod seats;
 pub mod sessions;
 pub mod smtp_senders;
 mod sqlite_recovery;

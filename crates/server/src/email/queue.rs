@@ -214,6 +214,29 @@ pub async fn booking_emails(
     booking: &BookingRecord,
     change: BookingChange<'_>,
 ) -> Result<usize, EnqueueError> {
+    emails_to(tx, mailer, booking, change, None).await
+}
+
+/// The emails of a change to one seat of a seated booking (taken, given up, moved): that seat's attendee and the
+/// organizer hear of it, and the invite names only that attendee — other seats' people are not shown to them
+/// (Cal.com's seats without `showAttendeeInfo`, and what its seat emails do).
+pub async fn seat_emails(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    booking: &BookingRecord,
+    seat: &AttendeeRecord,
+    change: BookingChange<'_>,
+) -> Result<usize, EnqueueError> {
+    emails_to(tx, mailer, booking, change, Some(seat)).await
+}
+
+async fn emails_to(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    booking: &BookingRecord,
+    change: BookingChange<'_>,
+    seat: Option<&AttendeeRecord>,
+) -> Result<usize, EnqueueError> {
     let Some(host) = users::find(&mut *tx, UserId(booking.host_id)).await? else {
         return Ok(0);
     };
@@ -235,7 +258,10 @@ pub async fn booking_emails(
         return Ok(0);
     }
 
-    let attendees = convene_store::bookings::attendees(&mut *tx, &[booking.id]).await?;
+    let attendees = match seat {
+        Some(seat) => vec![seat.clone()],
+        None => convene_store::bookings::attendees(&mut *tx, &[booking.id]).await?,
+    };
     let organizer_name = host.name.clone().unwrap_or_else(|| host.username.clone());
     let people: Vec<String> = match &change {
         BookingChange::GuestsAdded { guests } => guests.iter().map(|g| g.name.clone()).collect(),
@@ -288,7 +314,11 @@ pub async fn booking_emails(
     let now = Timestamp::now().as_millisecond();
     let recipients = recipients(&change, booking, &attendees, &host, &organizer_name, switches);
     for to in &recipients {
-        let links = manage_links(mailer, booking, to.kind, to.reader.locale);
+        // A booking link acts on the whole booking; a seat's holder must not cancel or move the other seats.
+        let links = match seat {
+            Some(_) => Vec::new(),
+            None => manage_links(mailer, booking, to.kind, to.reader.locale),
+        };
         let rendered = compose::booking(to.kind, &facts, &to.reader, links).map_err(|source| EnqueueError::Render {
             what: "booking",
             source,

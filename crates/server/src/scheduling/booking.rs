@@ -4,6 +4,7 @@
 use super::calendar::{Calendar, Exclusions};
 use super::event_settings::required_field_slugs;
 use super::resolve::{Hosted, Hosting};
+use super::seats;
 use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::routing_forms;
@@ -34,6 +35,9 @@ pub enum BookingError {
     /// The booking being rescheduled was cancelled or moved by someone else first.
     #[error("The booking was cancelled or moved meanwhile")]
     ChangedMeanwhile,
+    /// A seated booking already holds a seat for this address (Cal.com: "Already signed up for this booking").
+    #[error("This attendee already has a seat in this booking")]
+    AlreadySeated,
     /// The private link it was booked through expired or reached its usage limit.
     #[error("This private link has expired or has been used up")]
     PrivateLinkUsedUp,
@@ -99,6 +103,8 @@ impl AttendeeInput {
             language: language.as_str().to_owned(),
             phone,
             is_guest: false,
+            seat_uid: None,
+            seat_responses: None,
         })
     }
 }
@@ -223,13 +229,33 @@ pub async fn create(
         language: req.attendee.language.clone(),
         phone: None,
         is_guest: true,
+        seat_uid: None,
+        seat_responses: None,
     }));
+    // A seated event type: the booker takes a seat (their own uid and answers); a rescheduled booking moves whole.
+    let seated = seats::per_start(event).is_some() && req.rescheduled_from.is_none();
+    if seated {
+        if attendees.len() > 1 {
+            return Err(FieldError::new(
+                "guests",
+                "a seated event type takes one attendee per seat, without guests",
+            )
+            .into());
+        }
+        let seat = &mut attendees[0];
+        seat.seat_uid.get_or_insert_with(seats::new_seat_uid);
+        seat.seat_responses = Some(responses.clone());
+    }
 
     let mut tx = db.begin().await?;
     // Lock every host in id order (the order hosts come in), so concurrent team bookings never
     // wait on each other in a cycle.
     for host in &hosted.hosts {
         bookings::lock_host(&mut tx, UserId(host.id)).await?;
+    }
+    if seated && let Some(joined) = seats::join(&mut tx, mailer, event, req.start, &attendees[0]).await? {
+        tx.commit().await?;
+        return Ok(joined);
     }
     let except = Exclusions {
         booking_uid: req.rescheduled_from.as_ref().map(|b| b.uid.as_str()),
@@ -280,6 +306,7 @@ pub async fn create(
         rescheduled_from_uid: req.rescheduled_from.as_ref().map(|b| b.uid.clone()),
         ical_uid,
         ical_sequence,
+        recurring_event_uid: None,
     };
     if let Some(link) = &req.private_link
         && !private_links::take_use(&mut tx, link, now.as_millisecond()).await?
@@ -321,7 +348,14 @@ pub async fn create(
         },
         (None, _) => BookingChange::Scheduled,
     };
-    email::queue::booking_emails(&mut tx, mailer, &created, change).await?;
+    let first_seat = match seated {
+        true => bookings::attendees(&mut tx, &[created.id]).await?.into_iter().next(),
+        false => None,
+    };
+    match &first_seat {
+        Some(seat) => email::queue::seat_emails(&mut tx, mailer, &created, seat, change).await?,
+        None => email::queue::booking_emails(&mut tx, mailer, &created, change).await?,
+    };
     let planned = match &req.rescheduled_from {
         Some(from) => BookingEvent::Rescheduled { from },
         None => BookingEvent::Booked,

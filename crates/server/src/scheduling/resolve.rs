@@ -159,6 +159,10 @@ pub async fn dynamic(db: &Db, usernames: &[String], length_minutes: i64) -> Resu
         metadata: "{}".into(),
         created_at: 0,
         updated_at: 0,
+        seats_per_time_slot: None,
+        seats_show_attendees: false,
+        seats_show_availability_count: true,
+        recurrence: None,
     };
     Ok(Hosted {
         event,

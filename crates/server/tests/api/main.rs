@@ -33,6 +33,7 @@ mod role_matrix;
 mod routing_forms;
 mod routing_forms_browser;
 mod scheduling;
+mod seats;
 mod sender_caps;
 mod shapes;
 mod slots;

@@ -3,6 +3,7 @@
 //! booking pages' links use too.
 
 use super::output::{BookingOutput, output};
+use super::seated::seated_output;
 use super::{booking_for, hosted, reason};
 use crate::api::ApiError;
 use crate::api::auth::ApiUser;
@@ -11,6 +12,7 @@ use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, PathIds};
 use crate::api::version::Requested;
 use crate::limits::PublicOperation;
+use crate::scheduling::seats;
 use crate::scheduling::status::{self, StatusError};
 use crate::state::AppState;
 use axum::extract::State;
@@ -23,6 +25,8 @@ use utoipa::ToSchema;
 #[serde(rename_all = "camelCase")]
 pub struct CancelBookingInput {
     pub cancellation_reason: Option<String>,
+    /// `CancelSeatedBookingInput_2024_08_13`: give up this seat only; the others keep theirs.
+    pub seat_uid: Option<String>,
 }
 
 /// Cancel a booking (host, attendee, or anyone holding its uid).
@@ -41,6 +45,10 @@ pub(super) async fn cancel_booking(
     let booking = booking_for(&state, caller.user(), &ids).await?;
     let why = reason("cancellationReason", input.cancellation_reason.as_deref())?;
     let by = caller.user().map(|c| c.user.email.clone());
+    if let Some(seat) = &input.seat_uid {
+        let updated = seats::cancel(&state.db, &state.mailer, &booking, seat, why.as_deref(), by.as_deref()).await?;
+        return Ok(envelope::ok(seated_output(&state.db, &updated, None, false).await?));
+    }
     let updated = status::cancel(&state.db, &state.mailer, &booking.uid, why.as_deref(), by.as_deref())
         .await
         .map_err(|e| refused(e, |current| format!("A {current} booking can't be cancelled")))?;
