@@ -316,6 +316,8 @@ pub struct BookingFilter {
     pub teams: Vec<i64>,
     /// Bookings these users host or co-host.
     pub hosts: Vec<i64>,
+    /// Occurrences of recurring series still to come (ending at or after this instant, accepted or pending).
+    pub recurring_after: Option<i64>,
     /// ORDER BY clause from a fixed set (never user text).
     pub order: &'static str,
     pub take: i64,
@@ -357,8 +359,17 @@ macro_rules! push_filters {
             }
             (None, None) => {}
         }
-        if !f.statuses.is_empty() || f.upcoming_after.is_some() || f.past_before.is_some() {
+        if !f.statuses.is_empty()
+            || f.upcoming_after.is_some()
+            || f.past_before.is_some()
+            || f.recurring_after.is_some()
+        {
             $qb.push(" AND (1 = 0");
+            if let Some(t) = f.recurring_after {
+                $qb.push(" OR (b.recurring_event_uid IS NOT NULL AND b.end_at >= ")
+                    .push_bind(t)
+                    .push(" AND b.status IN ('accepted', 'pending'))");
+            }
             if !f.statuses.is_empty() {
                 let words: Vec<String> = f.statuses.iter().map(|s| format!("'{s}'")).collect();
                 $qb.push(format!(" OR b.status IN ({})", words.join(", ")));

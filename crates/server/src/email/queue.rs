@@ -214,7 +214,19 @@ pub async fn booking_emails(
     booking: &BookingRecord,
     change: BookingChange<'_>,
 ) -> Result<usize, EnqueueError> {
-    emails_to(tx, mailer, booking, change, None).await
+    emails_to(tx, mailer, booking, change, None, None).await
+}
+
+/// The emails of a whole recurring series, sent once for its first occurrence `first`: one invite whose `rule`
+/// (an RRULE) covers every occurrence — booked, or cancelled together.
+pub async fn series_emails(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    first: &BookingRecord,
+    change: BookingChange<'_>,
+    rule: &str,
+) -> Result<usize, EnqueueError> {
+    emails_to(tx, mailer, first, change, None, Some(rule)).await
 }
 
 /// The emails of a change to one seat of a seated booking (taken, given up, moved): that seat's attendee and the
@@ -227,7 +239,7 @@ pub async fn seat_emails(
     seat: &AttendeeRecord,
     change: BookingChange<'_>,
 ) -> Result<usize, EnqueueError> {
-    emails_to(tx, mailer, booking, change, Some(seat)).await
+    emails_to(tx, mailer, booking, change, Some(seat), None).await
 }
 
 async fn emails_to(
@@ -236,6 +248,7 @@ async fn emails_to(
     booking: &BookingRecord,
     change: BookingChange<'_>,
     seat: Option<&AttendeeRecord>,
+    series_rule: Option<&str>,
 ) -> Result<usize, EnqueueError> {
     let Some(host) = users::find(&mut *tx, UserId(booking.host_id)).await? else {
         return Ok(0);
@@ -306,7 +319,16 @@ async fn emails_to(
         team_id,
         booking_id: Some(booking.id),
         user_id: Some(host.id),
-        ics: method.map(|method| invite(booking, method, &facts, &organizer_name, &host.email, &attendees)),
+        ics: method.map(|method| {
+            let mut event = invite(booking, method, &facts, &organizer_name, &host.email, &attendees);
+            // One occurrence of a series is named by its start; the whole series by its rule.
+            match series_rule {
+                Some(rule) => event.rule = Some(rule.to_owned()),
+                None if booking.recurring_event_uid.is_some() => event.occurrence = Some(facts.start),
+                None => {}
+            }
+            event.render()
+        }),
         ics_method: method.map(|m| method_name(m).to_owned()),
         ..NewEmail::default()
     };
@@ -372,7 +394,7 @@ fn invite(
     organizer_name: &str,
     organizer_email: &str,
     attendees: &[AttendeeRecord],
-) -> String {
+) -> IcsEvent {
     IcsEvent {
         method,
         uid: booking.ical_uid.clone(),
@@ -397,8 +419,9 @@ fn invite(
             })
             .collect(),
         cancelled: method == Method::Cancel,
+        rule: None,
+        occurrence: None,
     }
-    .render()
 }
 
 fn method_name(method: Method) -> &'static str {

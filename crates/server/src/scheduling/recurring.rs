@@ -1,7 +1,15 @@
 //! Recurring event types (Cal.com's `recurrence`: every `interval` weeks, months or years, up to `occurrences`
 //! times): the setting, the starts of a series, and its iCalendar rule.
 
+use super::booking::{self, BookingError, BookingRequest, Occurrence};
+use super::resolve::Hosted;
+use crate::credentials::new_uid;
+use crate::email::{self, Mailer, queue::BookingChange};
+use crate::webhooks::{self, Trigger};
+use crate::workflows::plan::{BookingEvent, on_booking};
 use convene_core::FieldError;
+use convene_store::bookings::{self, BookingRecord};
+use convene_store::{Db, calendar_jobs, event_types, series};
 use jiff::tz::TimeZone;
 use jiff::{Span, Timestamp};
 use serde_json::{Value, json};
@@ -117,6 +125,124 @@ impl Recurrence {
         };
         format!("FREQ={freq};INTERVAL={};COUNT={count}", self.interval)
     }
+}
+
+/// Books a series of `hosted.event`'s recurrence from `req.start`: `count` occurrences (the event type's
+/// `occurrences` when not given, never more), stepped in the attendee's time zone, sharing one
+/// `recurringBookingUid`, all in one transaction, with one invite whose RRULE covers them.
+///
+/// Availability as Cal.com checks it (`handleNewRecurringBooking`, `numSlotsToCheckForAvailability`): the first
+/// occurrence must be free (409 otherwise, and nothing is booked); later ones are not checked, so an occurrence
+/// falling on a conflict is booked anyway and overlaps it — the host sees both, as in Cal.com.
+pub async fn book_series(
+    db: &Db,
+    mailer: &Mailer,
+    hosted: &Hosted,
+    req: BookingRequest,
+    count: Option<i64>,
+) -> Result<Vec<BookingRecord>, BookingError> {
+    let rule = Recurrence::stored(hosted.event.recurrence.as_deref())
+        .ok_or_else(|| FieldError::new("recurrenceCount", "the event type is not recurring"))?;
+    let count = match count {
+        None => rule.occurrences,
+        Some(n) if (1..=rule.occurrences).contains(&n) => n,
+        Some(_) => {
+            return Err(FieldError::new(
+                "recurrenceCount",
+                format!("must be from 1 to the event type's {} occurrences", rule.occurrences),
+            )
+            .into());
+        }
+    };
+    let zone = TimeZone::get(&req.attendee.time_zone).unwrap_or(TimeZone::UTC);
+    let starts = rule
+        .starts(req.start, &zone, count)
+        .ok_or_else(|| FieldError::new("start", "the series runs past the calendar's end"))?;
+    let series_uid = new_uid();
+    let mut tx = db.begin().await?;
+    let mut booked: Vec<BookingRecord> = Vec::with_capacity(starts.len());
+    for (i, start) in starts.into_iter().enumerate() {
+        let first = i == 0;
+        let part = BookingRequest {
+            start,
+            // The hold, the private link's use and the routing response belong to the booking made first.
+            reservation_uid: req.reservation_uid.clone().filter(|_| first),
+            private_link: req.private_link.clone().filter(|_| first),
+            routing_form_response_id: req.routing_form_response_id.filter(|_| first),
+            ..req.clone()
+        };
+        let occurrence = Occurrence {
+            series_uid: &series_uid,
+            first,
+            organizer: booked.first().map(|b| b.host_id),
+        };
+        booked.push(booking::book(&mut tx, mailer, hosted, part, Some(&occurrence)).await?);
+    }
+    let first = booked.first().ok_or(BookingError::SlotUnavailable)?;
+    let change = match first.status.as_str() {
+        "pending" => BookingChange::Requested,
+        _ => BookingChange::Scheduled,
+    };
+    email::queue::series_emails(&mut tx, mailer, first, change, &rule.rrule(count)).await?;
+    tx.commit().await?;
+    Ok(booked)
+}
+
+/// Cancels the live occurrences of series `series_uid` from `from` on (all of them when `None`), in one
+/// transaction, each with its webhooks. The whole series cancelled: one cancellation whose RRULE covers it;
+/// the rest of a series: one per occurrence (each names its occurrence). Returns the cancelled occurrences.
+pub async fn cancel_series(
+    db: &Db,
+    mailer: &Mailer,
+    series_uid: &str,
+    from: Option<i64>,
+    reason: Option<&str>,
+    by: Option<&str>,
+) -> Result<Vec<BookingRecord>, BookingError> {
+    let mut tx = db.begin().await?;
+    let all = series::occurrences(&mut tx, series_uid).await?;
+    let mut cancelled = Vec::new();
+    for occurrence in all.iter().filter(|b| from.is_none_or(|t| b.start_at >= t)) {
+        let Some(updated) = bookings::set_status(
+            &mut tx,
+            &occurrence.uid,
+            &["accepted", "pending"],
+            "cancelled",
+            reason,
+            by,
+        )
+        .await?
+        else {
+            continue;
+        };
+        webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &updated, None).await?;
+        on_booking(&mut tx, mailer, &updated, BookingEvent::Cancelled).await?;
+        calendar_jobs::enqueue(&mut tx, &updated.uid, updated.host_id).await?;
+        if from.is_some() {
+            email::queue::booking_emails(&mut tx, mailer, &updated, BookingChange::Cancelled).await?;
+        }
+        cancelled.push(updated);
+    }
+    if from.is_none()
+        && let Some(first) = cancelled.first()
+    {
+        let count = i64::try_from(all.len()).unwrap_or(i64::MAX);
+        let rule = match first.event_type_id {
+            Some(id) => event_types::find(&mut tx, id)
+                .await?
+                .and_then(|e| Recurrence::stored(e.recurrence.as_deref())),
+            None => None,
+        };
+        match rule {
+            Some(rule) => {
+                email::queue::series_emails(&mut tx, mailer, first, BookingChange::Cancelled, &rule.rrule(count))
+                    .await?
+            }
+            None => email::queue::booking_emails(&mut tx, mailer, first, BookingChange::Cancelled).await?,
+        };
+    }
+    tx.commit().await?;
+    Ok(cancelled)
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ mod out_of_office;
 mod private_links;
 mod rate_limit;
 mod readiness;
+mod recurring;
 mod reservations;
 mod role_matrix;
 mod routing_forms;

@@ -1,6 +1,6 @@
 //! Making bookings: a new one (public, as in Cal.com), or a move of an existing one to another time.
 
-use super::output::{BookingOutput, output};
+use super::output::{BookingOutput, output, outputs};
 use super::seated::seated_output;
 use super::{booking_for, reason};
 use crate::api::ApiError;
@@ -13,7 +13,7 @@ use crate::limits::{LimitKey, PublicOperation};
 use crate::scheduling::booking::{self, AttendeeInput, BookingRequest, parse_guests};
 use crate::scheduling::reschedule::{self, Move};
 use crate::scheduling::resolve::{self, EventTypeRef};
-use crate::scheduling::seats;
+use crate::scheduling::{recurring, seats};
 use crate::state::AppState;
 use crate::time_text::parse_instant;
 use axum::extract::State;
@@ -45,6 +45,9 @@ pub struct CreateBookingInput {
     /// Our addition: the uid of the caller's own slot reservation, which then doesn't block the
     /// booking (and is released by it). Without it a held slot is taken, as for anyone else.
     pub reservation_uid: Option<String>,
+    /// `CreateRecurringBookingInput_2024_08_13`: how many occurrences of a recurring event type to book (at most
+    /// its `occurrences`, which is the default).
+    pub recurrence_count: Option<i64>,
     /// The routing form response the booking follows (`routing.responseId`; `teamMemberIds` is not used yet).
     pub routing: Option<RoutingInput>,
 }
@@ -119,6 +122,14 @@ pub(super) async fn create_booking(
         private_link: None,
         routing_form_response_id: input.routing.as_ref().and_then(|r| r.response_id),
     };
+    if hosted.event.recurrence.is_some() {
+        let series = recurring::book_series(&state.db, &state.mailer, &hosted, request, input.recurrence_count).await?;
+        let outs = outputs(&state.db, &series).await?;
+        if !current {
+            return Ok(envelope::created(outs.iter().map(legacy::output).collect::<Vec<_>>()));
+        }
+        return Ok(envelope::created(outs));
+    }
     let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
     if current && let Some(seat) = &seat_uid {
         return Ok(envelope::created(

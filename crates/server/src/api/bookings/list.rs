@@ -102,8 +102,7 @@ fn apply_query(filter: &mut BookingFilter, q: &QueryPairs) -> Result<(), ApiErro
             "past" => filter.past_before = Some(now),
             "cancelled" => filter.statuses.extend(["cancelled", "rejected"]),
             "unconfirmed" => filter.statuses.push("pending"),
-            // No recurring bookings exist here, so the filter matches nothing.
-            "recurring" => filter.statuses.push("recurring"),
+            "recurring" => filter.recurring_after = Some(now),
             other => {
                 return Err(ApiError::field(
                     "status",
