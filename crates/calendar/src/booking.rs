@@ -43,6 +43,8 @@ impl BookingEvent {
             organizer: self.organizer.clone(),
             attendees: self.attendees.clone(),
             cancelled: false,
+            rule: None,
+            occurrence: None,
         }
         .render_calendar_resource()
     }

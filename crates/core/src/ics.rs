@@ -43,6 +43,10 @@ pub struct IcsEvent {
     pub organizer: Party,
     pub attendees: Vec<Party>,
     pub cancelled: bool,
+    /// A series' rule (`RRULE` value, RFC 5545 §3.3.10, e.g. `FREQ=WEEKLY;INTERVAL=1;COUNT=4`).
+    pub rule: Option<String>,
+    /// One occurrence of a series (`RECURRENCE-ID`): the change concerns that occurrence only.
+    pub occurrence: Option<Timestamp>,
 }
 
 /// TEXT escaping (RFC 5545 §3.3.11): line breaks, U+2028 and U+2029 included, become `\n`; other control
@@ -150,6 +154,17 @@ impl IcsEvent {
         line(&mut out, &format!("DTSTAMP:{}", utc(self.stamp)));
         line(&mut out, &format!("DTSTART:{}", utc(self.start)));
         line(&mut out, &format!("DTEND:{}", utc(self.end)));
+        if let Some(rule) = &self.rule {
+            // A rule is built from fixed words and numbers; anything else is dropped rather than injected.
+            let rule: String = rule
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '=' | ';' | ','))
+                .collect();
+            line(&mut out, &format!("RRULE:{rule}"));
+        }
+        if let Some(at) = self.occurrence {
+            line(&mut out, &format!("RECURRENCE-ID:{}", utc(at)));
+        }
         line(&mut out, &format!("SUMMARY:{}", text(&self.summary)));
         if !self.description.is_empty() {
             line(&mut out, &format!("DESCRIPTION:{}", text(&self.description)));
@@ -212,6 +227,8 @@ mod tests {
                 email: "eve@example.com".into(),
             }],
             cancelled: false,
+            rule: None,
+            occurrence: None,
         }
     }
 

@@ -31,12 +31,14 @@ pub struct BookingRecord {
     pub absent_host: bool,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Shared by the occurrences of one recurring booking (Cal.com's `recurringEventId`).
+    pub recurring_event_uid: Option<String>,
 }
 
-const COLUMNS: &str = "id, uid, event_type_id, host_id, title, description, start_at, end_at, before_buffer_ms, \
+pub(crate) const COLUMNS: &str = "id, uid, event_type_id, host_id, title, description, start_at, end_at, before_buffer_ms, \
      after_buffer_ms, status, location, metadata, responses, cancellation_reason, cancelled_by_email, \
      rescheduling_reason, rescheduled_by_email, rescheduled_from_uid, rescheduled_to_uid, ical_uid, ical_sequence, \
-     absent_host, created_at, updated_at";
+     absent_host, created_at, updated_at, recurring_event_uid";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AttendeeRecord {
@@ -49,6 +51,10 @@ pub struct AttendeeRecord {
     pub phone: Option<String>,
     pub is_guest: bool,
     pub absent: bool,
+    /// The seat this attendee holds in a seated booking.
+    pub seat_uid: Option<String>,
+    /// The seat's own booking-field answers (JSON), for seated bookings.
+    pub seat_responses: Option<String>,
 }
 
 /// A booking to insert (validated by the caller).
@@ -71,6 +77,7 @@ pub struct NewBooking {
     pub rescheduled_from_uid: Option<String>,
     pub ical_uid: String,
     pub ical_sequence: i64,
+    pub recurring_event_uid: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -81,7 +88,37 @@ pub struct NewAttendee {
     pub language: String,
     pub phone: Option<String>,
     pub is_guest: bool,
+    pub seat_uid: Option<String>,
+    pub seat_responses: Option<String>,
 }
+
+/// Column list of `booking_attendees` as [`AttendeeRecord`] reads it.
+pub(crate) const ATTENDEE_COLUMNS: &str =
+    "id, booking_id, name, email, time_zone, language, phone, is_guest, absent, seat_uid, seat_responses";
+
+/// Inserts `attendees` into booking `booking_id` on an open connection.
+macro_rules! insert_attendees {
+    ($c:expr, $booking_id:expr, $attendees:expr) => {{
+        for a in $attendees {
+            sqlx::query(
+                "INSERT INTO booking_attendees (booking_id, name, email, time_zone, language, phone, is_guest, \
+                 seat_uid, seat_responses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind($booking_id)
+            .bind(&a.name)
+            .bind(&a.email)
+            .bind(&a.time_zone)
+            .bind(&a.language)
+            .bind(&a.phone)
+            .bind(a.is_guest)
+            .bind(&a.seat_uid)
+            .bind(&a.seat_responses)
+            .execute(&mut *$c)
+            .await?;
+        }
+    }};
+}
+pub(crate) use insert_attendees;
 
 /// What blocks a host's time: an accepted or pending booking they organize or co-host, or a
 /// live reservation.
@@ -200,8 +237,8 @@ pub async fn insert<'a>(
     let sql = format!(
         "INSERT INTO bookings (uid, event_type_id, host_id, title, description, start_at, end_at, before_buffer_ms, \
          after_buffer_ms, status, location, metadata, responses, rescheduled_from_uid, ical_uid, ical_sequence, \
-         created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) RETURNING {COLUMNS}"
+         created_at, updated_at, recurring_event_uid) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18) RETURNING {COLUMNS}"
     );
     let now = now_ms();
     Ok(on_conn!(exec, c => {
@@ -223,23 +260,10 @@ pub async fn insert<'a>(
             .bind(&b.ical_uid)
             .bind(b.ical_sequence)
             .bind(now)
+            .bind(&b.recurring_event_uid)
             .fetch_one(&mut *c)
             .await?;
-        for a in attendees {
-            sqlx::query(
-                "INSERT INTO booking_attendees (booking_id, name, email, time_zone, language, phone, is_guest) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(booking.id)
-            .bind(&a.name)
-            .bind(&a.email)
-            .bind(&a.time_zone)
-            .bind(&a.language)
-            .bind(&a.phone)
-            .bind(a.is_guest)
-            .execute(&mut *c)
-            .await?;
-        }
+        insert_attendees!(c, booking.id, attendees);
         Ok::<_, sqlx::Error>(booking)
     })?)
 }
@@ -257,8 +281,7 @@ pub async fn attendees<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[i64]) -> St
     }
     let placeholders: Vec<String> = (1..=booking_ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
-        "SELECT id, booking_id, name, email, time_zone, language, phone, is_guest, absent FROM booking_attendees \
-         WHERE booking_id IN ({}) ORDER BY id",
+        "SELECT {ATTENDEE_COLUMNS} FROM booking_attendees WHERE booking_id IN ({}) ORDER BY id",
         placeholders.join(", ")
     );
     Ok(on_conn!(exec, c => {
@@ -294,6 +317,8 @@ pub struct BookingFilter {
     pub teams: Vec<i64>,
     /// Bookings these users host or co-host.
     pub hosts: Vec<i64>,
+    /// Occurrences of recurring series still to come (ending at or after this instant, accepted or pending).
+    pub recurring_after: Option<i64>,
     /// ORDER BY clause from a fixed set (never user text).
     pub order: &'static str,
     pub take: i64,
@@ -335,8 +360,17 @@ macro_rules! push_filters {
             }
             (None, None) => {}
         }
-        if !f.statuses.is_empty() || f.upcoming_after.is_some() || f.past_before.is_some() {
+        if !f.statuses.is_empty()
+            || f.upcoming_after.is_some()
+            || f.past_before.is_some()
+            || f.recurring_after.is_some()
+        {
             $qb.push(" AND (1 = 0");
+            if let Some(t) = f.recurring_after {
+                $qb.push(" OR (b.recurring_event_uid IS NOT NULL AND b.end_at >= ")
+                    .push_bind(t)
+                    .push(" AND b.status IN ('accepted', 'pending'))");
+            }
             if !f.statuses.is_empty() {
                 let words: Vec<String> = f.statuses.iter().map(|s| format!("'{s}'")).collect();
                 $qb.push(format!(" OR b.status IN ({})", words.join(", ")));
@@ -583,21 +617,7 @@ pub async fn add_attendees<'a>(
     attendees: &[NewAttendee],
 ) -> StoreResult<()> {
     on_conn!(exec, c => {
-        for a in attendees {
-            sqlx::query(
-                "INSERT INTO booking_attendees (booking_id, name, email, time_zone, language, phone, is_guest) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(booking_id)
-            .bind(&a.name)
-            .bind(&a.email)
-            .bind(&a.time_zone)
-            .bind(&a.language)
-            .bind(&a.phone)
-            .bind(a.is_guest)
-            .execute(&mut *c)
-            .await?;
-        }
+        insert_attendees!(c, booking_id, attendees);
         sqlx::query("UPDATE bookings SET ical_sequence = ical_sequence + 1, updated_at = $2 WHERE id = $1")
             .bind(booking_id)
             .bind(now_ms())

@@ -31,12 +31,19 @@ pub struct EventTypeRecord {
     pub metadata: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Seats per start (Cal.com's `seatsPerTimeSlot`); `None`: one booking per start.
+    pub seats_per_time_slot: Option<i64>,
+    pub seats_show_attendees: bool,
+    pub seats_show_availability_count: bool,
+    /// `Recurrence_2024_06_14` as JSON; `None`: not recurring.
+    pub recurrence: Option<String>,
 }
 
 const COLUMNS: &str = "id, owner_id, team_id, scheduling_type, slug, title, description, length_minutes, \
      length_options, locations, booking_fields, disable_guests, slot_interval, minimum_booking_notice, \
      before_event_buffer, after_event_buffer, requires_confirmation, hidden, schedule_id, booking_limits_count, \
-     booking_limits_duration, email_settings, metadata, created_at, updated_at";
+     booking_limits_duration, email_settings, metadata, created_at, updated_at, seats_per_time_slot, \
+     seats_show_attendees, seats_show_availability_count, recurrence";
 
 /// Every settable field, complete (the API merges a PATCH onto the stored record first).
 #[derive(Debug, Clone)]
@@ -60,6 +67,10 @@ pub struct EventTypeFields {
     pub booking_limits_duration: Option<String>,
     pub email_settings: Option<String>,
     pub metadata: String,
+    pub seats_per_time_slot: Option<i64>,
+    pub seats_show_attendees: bool,
+    pub seats_show_availability_count: bool,
+    pub recurrence: Option<String>,
 }
 
 impl From<&EventTypeRecord> for EventTypeFields {
@@ -84,11 +95,15 @@ impl From<&EventTypeRecord> for EventTypeFields {
             booking_limits_duration: r.booking_limits_duration.clone(),
             email_settings: r.email_settings.clone(),
             metadata: r.metadata.clone(),
+            seats_per_time_slot: r.seats_per_time_slot,
+            seats_show_attendees: r.seats_show_attendees,
+            seats_show_availability_count: r.seats_show_availability_count,
+            recurrence: r.recurrence.clone(),
         }
     }
 }
 
-/// Binds the fields of an [`EventTypeFields`] in column order (placeholders `$2` to `$20` in both
+/// Binds the fields of an [`EventTypeFields`] in column order (placeholders `$2` to `$24` in both
 /// the insert and the update).
 macro_rules! bind_fields {
     ($query:expr, $f:expr) => {
@@ -112,6 +127,10 @@ macro_rules! bind_fields {
             .bind(&$f.booking_limits_duration)
             .bind(&$f.email_settings)
             .bind(&$f.metadata)
+            .bind($f.seats_per_time_slot)
+            .bind($f.seats_show_attendees)
+            .bind($f.seats_show_availability_count)
+            .bind(&$f.recurrence)
     };
 }
 
@@ -131,8 +150,10 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, owner: Owner, f: &EventTypeFi
         "INSERT INTO event_types (owner_id, slug, title, description, length_minutes, length_options, locations, \
          booking_fields, disable_guests, slot_interval, minimum_booking_notice, before_event_buffer, \
          after_event_buffer, requires_confirmation, hidden, schedule_id, booking_limits_count, \
-         booking_limits_duration, email_settings, metadata, created_at, updated_at, team_id, scheduling_type) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21, $22, $23) \
+         booking_limits_duration, email_settings, metadata, seats_per_time_slot, seats_show_attendees, \
+         seats_show_availability_count, recurrence, created_at, updated_at, team_id, scheduling_type) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, \
+         $23, $24, $25, $25, $26, $27) \
          RETURNING {COLUMNS}"
     );
     let now = now_ms();
@@ -161,7 +182,8 @@ pub async fn update<'a>(
          locations = $7, booking_fields = $8, disable_guests = $9, slot_interval = $10, minimum_booking_notice = $11, \
          before_event_buffer = $12, after_event_buffer = $13, requires_confirmation = $14, hidden = $15, \
          schedule_id = $16, booking_limits_count = $17, booking_limits_duration = $18, email_settings = $19, \
-         metadata = $20, updated_at = $21 WHERE id = $1 RETURNING {COLUMNS}"
+         metadata = $20, seats_per_time_slot = $21, seats_show_attendees = $22, seats_show_availability_count = $23, \
+         recurrence = $24, updated_at = $25 WHERE id = $1 RETURNING {COLUMNS}"
     );
     on_conn!(exec, c => {
         bind_fields!(sqlx::query_as::<_, EventTypeRecord>(sqlx::AssertSqlSafe(sql)).bind(id), f)

@@ -26,6 +26,8 @@ pub mod readiness;
 pub mod reservations;
 pub mod routing_forms;
 pub mod schedules;
+pub mod seats;
+pub mod series;
 pub mod sessions;
 pub mod smtp_senders;
 mod sqlite_recovery;

@@ -16,6 +16,7 @@ use crate::scheduling::booking::BookingError;
 use crate::scheduling::follow_up::FollowUpError;
 use crate::scheduling::reschedule::RescheduleError;
 use crate::scheduling::resolve::ResolveError;
+use crate::scheduling::seats::SeatError;
 use crate::scheduling::slot_work::SlotWorkError;
 use crate::scheduling::slots::FreeStartsError;
 use crate::tenancy::access::AccessError;
@@ -226,13 +227,27 @@ impl From<BookingError> for ApiError {
     fn from(e: BookingError) -> Self {
         match e {
             BookingError::Invalid(field) => ApiError::Validation(field),
-            BookingError::SlotUnavailable | BookingError::ChangedMeanwhile | BookingError::PrivateLinkUsedUp => {
-                ApiError::Conflict(e.to_string())
-            }
+            BookingError::SlotUnavailable
+            | BookingError::ChangedMeanwhile
+            | BookingError::PrivateLinkUsedUp
+            | BookingError::AlreadySeated => ApiError::Conflict(e.to_string()),
             BookingError::Store(store) => store.into(),
             BookingError::Emails(emails) => emails.into(),
             BookingError::Webhooks(webhooks) => webhooks.into(),
             BookingError::Workflows(workflows) => workflows.into(),
+        }
+    }
+}
+
+impl From<SeatError> for ApiError {
+    fn from(e: SeatError) -> Self {
+        match e {
+            SeatError::NotFound => ApiError::not_found("Seat"),
+            SeatError::Settled(_) => ApiError::Conflict(e.to_string()),
+            SeatError::Booking(b) => b.into(),
+            SeatError::Store(store) => store.into(),
+            SeatError::Emails(emails) => emails.into(),
+            SeatError::Webhooks(webhooks) => webhooks.into(),
         }
     }
 }

@@ -10,6 +10,8 @@ use super::legacy::event_types as legacy;
 use super::version::Requested;
 use crate::scheduling::event_settings::{self, BookingFieldsOutput};
 pub use crate::scheduling::event_type_input::{EventTypeError, EventTypeInput, merged_fields};
+use crate::scheduling::recurring::Recurrence;
+use crate::scheduling::seats;
 use crate::state::AppState;
 use crate::tenancy::access::{AccessError, TeamAccess};
 use axum::extract::State;
@@ -58,6 +60,12 @@ pub struct EventTypeOutput {
     pub currency: &'static str,
     pub lock_time_zone_toggle_on_booking_page: bool,
     pub seats_per_time_slot: Option<i64>,
+    /// `Seats_2024_06_14`, for a seated event type.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub seats: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seats_show_availability_count: Option<bool>,
     pub forward_params_success_redirect: Option<bool>,
     pub success_redirect_url: Option<String>,
     pub is_instant_event: bool,
@@ -114,12 +122,20 @@ impl EventTypeOutput {
             minimum_booking_notice: r.minimum_booking_notice,
             before_event_buffer: r.before_event_buffer,
             after_event_buffer: r.after_event_buffer,
-            recurrence: None,
+            recurrence: Recurrence::stored(r.recurrence.as_deref()).map(Recurrence::value),
             metadata: metadata_value(&r.metadata),
             price: 0,
             currency: "usd",
             lock_time_zone_toggle_on_booking_page: false,
-            seats_per_time_slot: None,
+            seats_per_time_slot: seats::per_start(r),
+            seats: seats::setting(r).map(|s| {
+                json!({
+                    "seatsPerTimeSlot": s.per_start,
+                    "showAttendeeInfo": s.show_attendees,
+                    "showAvailabilityCount": s.show_availability_count,
+                })
+            }),
+            seats_show_availability_count: seats::setting(r).map(|s| s.show_availability_count),
             forward_params_success_redirect: None,
             success_redirect_url: None,
             is_instant_event: false,

@@ -11,6 +11,7 @@ use super::version::Requested;
 use crate::limits::PublicOperation;
 use crate::scheduling::calendar::Exclusions;
 use crate::scheduling::resolve::{self, EventTypeRef};
+use crate::scheduling::seats::SeatCount;
 use crate::scheduling::slots::free_starts;
 use crate::state::AppState;
 use crate::time_text::{parse_bound, push_date, push_local_iso};
@@ -22,6 +23,7 @@ use convene_core::schedule::Interval;
 use jiff::civil::Date;
 use jiff::tz::{Offset, TimeZone};
 use jiff::{SignedDuration, Timestamp};
+use std::collections::HashMap;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// The version whose shapes `GET /v2/slots` speaks; others get the legacy ones.
@@ -183,7 +185,7 @@ async fn listing(state: &AppState, q: &QueryPairs, legacy: bool) -> Result<Respo
             range.then_some(length),
         )));
     }
-    let body = answer(&free.starts, &tz, SignedDuration::from_mins(length), range);
+    let body = answer(&free.starts, &tz, SignedDuration::from_mins(length), range, &free.seats);
     drop(free);
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
@@ -191,7 +193,16 @@ async fn listing(state: &AppState, q: &QueryPairs, legacy: bool) -> Result<Respo
 /// The answer's JSON, `{"status":"success","data":{"<local date>":[{"start":…[,"end":…]}…]…}}`, written
 /// straight into one buffer: a listing may hold thousands of slots, and a JSON value per slot cost more time
 /// and memory than the slots themselves. Every string written is digits and ASCII punctuation (no escaping).
-fn answer(slots: &[Timestamp], tz: &TimeZone, length: SignedDuration, range: bool) -> String {
+///
+/// A seated event type's slots also say their seats (`SeatedSlot_2024_09_04`): `seatsBooked`, `seatsRemaining`,
+/// `seatsTotal`, and the `bookingUid` holding them once there is one.
+fn answer(
+    slots: &[Timestamp],
+    tz: &TimeZone,
+    length: SignedDuration,
+    range: bool,
+    seats: &HashMap<i64, SeatCount>,
+) -> String {
     let local: Vec<(Date, Offset)> = slots
         .iter()
         .map(|&at| {
@@ -231,13 +242,33 @@ fn answer(slots: &[Timestamp], tz: &TimeZone, length: SignedDuration, range: boo
             out.push_str(r#"","end":""#);
             push_local_iso(&mut out, end, tz.to_offset(end));
         }
-        out.push_str(r#""}"#);
+        out.push('"');
+        if let Some(seat) = seats.get(&slots[i].as_millisecond()) {
+            push_seats(&mut out, seat);
+        }
+        out.push('}');
     }
     if day.is_some() {
         out.push(']');
     }
     out.push_str("}}");
     out
+}
+
+/// `,"seatsBooked":…,"seatsRemaining":…,"seatsTotal":…[,"bookingUid":"…"]` (uids are URL-safe characters: no
+/// escaping).
+fn push_seats(out: &mut String, seat: &SeatCount) {
+    use std::fmt::Write as _;
+    let _ = write!(
+        out,
+        r#","seatsBooked":{},"seatsRemaining":{},"seatsTotal":{}"#,
+        seat.booked,
+        (seat.total - seat.booked).max(0),
+        seat.total
+    );
+    if let Some(uid) = &seat.booking_uid {
+        let _ = write!(out, r#","bookingUid":"{uid}""#);
+    }
 }
 
 #[cfg(test)]
@@ -259,8 +290,14 @@ mod tests {
     fn the_answer_is_the_envelope_keyed_by_local_date() {
         let tz = TimeZone::get("Asia/Kolkata").expect("zone");
         let slots = [at("2030-01-01T18:00:00Z"), at("2030-01-01T18:30:00Z")];
-        let body: Value =
-            serde_json::from_str(&answer(&slots, &tz, SignedDuration::from_mins(30), true)).expect("json");
+        let body: Value = serde_json::from_str(&answer(
+            &slots,
+            &tz,
+            SignedDuration::from_mins(30),
+            true,
+            &HashMap::new(),
+        ))
+        .expect("json");
         assert_eq!(
             body,
             json!({"status": "success", "data": {
@@ -268,7 +305,9 @@ mod tests {
                 "2030-01-02": [{"start": "2030-01-02T00:00:00.000+05:30", "end": "2030-01-02T00:30:00.000+05:30"}],
             }})
         );
-        let empty: Value = serde_json::from_str(&answer(&[], &tz, SignedDuration::from_mins(30), false)).expect("json");
+        let empty: Value =
+            serde_json::from_str(&answer(&[], &tz, SignedDuration::from_mins(30), false, &HashMap::new()))
+                .expect("json");
         assert_eq!(empty, json!({"status": "success", "data": {}}));
     }
 
@@ -278,7 +317,7 @@ mod tests {
         let tz = TimeZone::posix("AAA-3BBB-4,M3.5.0/0,M10.5.0/0:30").expect("posix zone");
         // 2030-10-27 is a Sunday; 00:00 local (+04) is 20:00Z on the 26th.
         let slots = every_quarter_hour("2030-10-26T19:30:00Z", 8);
-        let text = answer(&slots, &tz, SignedDuration::from_mins(15), false);
+        let text = answer(&slots, &tz, SignedDuration::from_mins(15), false, &HashMap::new());
         assert_eq!(text.matches("\"2030-10-26\"").count(), 1, "{text}");
         assert_eq!(text.matches("\"2030-10-27\"").count(), 1, "{text}");
         let body: Value = serde_json::from_str(&text).expect("json");

@@ -214,6 +214,42 @@ pub async fn booking_emails(
     booking: &BookingRecord,
     change: BookingChange<'_>,
 ) -> Result<usize, EnqueueError> {
+    emails_to(tx, mailer, booking, change, None, None).await
+}
+
+/// The emails of a whole recurring series, sent once for its first occurrence `first`: one invite whose `rule`
+/// (an RRULE) covers every occurrence — booked, or cancelled together.
+pub async fn series_emails(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    first: &BookingRecord,
+    change: BookingChange<'_>,
+    rule: &str,
+) -> Result<usize, EnqueueError> {
+    emails_to(tx, mailer, first, change, None, Some(rule)).await
+}
+
+/// The emails of a change to one seat of a seated booking (taken, given up, moved): that seat's attendee and the
+/// organizer hear of it, and the invite names only that attendee — other seats' people are not shown to them
+/// (Cal.com's seats without `showAttendeeInfo`, and what its seat emails do).
+pub async fn seat_emails(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    booking: &BookingRecord,
+    seat: &AttendeeRecord,
+    change: BookingChange<'_>,
+) -> Result<usize, EnqueueError> {
+    emails_to(tx, mailer, booking, change, Some(seat), None).await
+}
+
+async fn emails_to(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    booking: &BookingRecord,
+    change: BookingChange<'_>,
+    seat: Option<&AttendeeRecord>,
+    series_rule: Option<&str>,
+) -> Result<usize, EnqueueError> {
     let Some(host) = users::find(&mut *tx, UserId(booking.host_id)).await? else {
         return Ok(0);
     };
@@ -235,7 +271,10 @@ pub async fn booking_emails(
         return Ok(0);
     }
 
-    let attendees = convene_store::bookings::attendees(&mut *tx, &[booking.id]).await?;
+    let attendees = match seat {
+        Some(seat) => vec![seat.clone()],
+        None => convene_store::bookings::attendees(&mut *tx, &[booking.id]).await?,
+    };
     let organizer_name = host.name.clone().unwrap_or_else(|| host.username.clone());
     let people: Vec<String> = match &change {
         BookingChange::GuestsAdded { guests } => guests.iter().map(|g| g.name.clone()).collect(),
@@ -280,7 +319,16 @@ pub async fn booking_emails(
         team_id,
         booking_id: Some(booking.id),
         user_id: Some(host.id),
-        ics: method.map(|method| invite(booking, method, &facts, &organizer_name, &host.email, &attendees)),
+        ics: method.map(|method| {
+            let mut event = invite(booking, method, &facts, &organizer_name, &host.email, &attendees);
+            // One occurrence of a series is named by its start; the whole series by its rule.
+            match series_rule {
+                Some(rule) => event.rule = Some(rule.to_owned()),
+                None if booking.recurring_event_uid.is_some() => event.occurrence = Some(facts.start),
+                None => {}
+            }
+            event.render()
+        }),
         ics_method: method.map(|m| method_name(m).to_owned()),
         ..NewEmail::default()
     };
@@ -288,7 +336,11 @@ pub async fn booking_emails(
     let now = Timestamp::now().as_millisecond();
     let recipients = recipients(&change, booking, &attendees, &host, &organizer_name, switches);
     for to in &recipients {
-        let links = manage_links(mailer, booking, to.kind, to.reader.locale);
+        // A booking link acts on the whole booking; a seat's holder must not cancel or move the other seats.
+        let links = match seat {
+            Some(_) => Vec::new(),
+            None => manage_links(mailer, booking, to.kind, to.reader.locale),
+        };
         let rendered = compose::booking(to.kind, &facts, &to.reader, links).map_err(|source| EnqueueError::Render {
             what: "booking",
             source,
@@ -342,7 +394,7 @@ fn invite(
     organizer_name: &str,
     organizer_email: &str,
     attendees: &[AttendeeRecord],
-) -> String {
+) -> IcsEvent {
     IcsEvent {
         method,
         uid: booking.ical_uid.clone(),
@@ -367,8 +419,9 @@ fn invite(
             })
             .collect(),
         cancelled: method == Method::Cancel,
+        rule: None,
+        occurrence: None,
     }
-    .render()
 }
 
 fn method_name(method: Method) -> &'static str {

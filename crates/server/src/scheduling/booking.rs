@@ -4,6 +4,7 @@
 use super::answers;
 use super::calendar::{Calendar, Exclusions};
 use super::resolve::{Hosted, Hosting};
+use super::seats;
 use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::routing_forms;
@@ -34,6 +35,9 @@ pub enum BookingError {
     /// The booking being rescheduled was cancelled or moved by someone else first.
     #[error("The booking was cancelled or moved meanwhile")]
     ChangedMeanwhile,
+    /// A seated booking already holds a seat for this address (Cal.com: "Already signed up for this booking").
+    #[error("This attendee already has a seat in this booking")]
+    AlreadySeated,
     /// The private link it was booked through expired or reached its usage limit.
     #[error("This private link has expired or has been used up")]
     PrivateLinkUsedUp,
@@ -99,11 +103,14 @@ impl AttendeeInput {
             language: language.as_str().to_owned(),
             phone,
             is_guest: false,
+            seat_uid: None,
+            seat_responses: None,
         })
     }
 }
 
 /// The parts of a booking request that don't depend on where the event type came from.
+#[derive(Clone)]
 pub struct BookingRequest {
     pub start: Timestamp,
     pub length_minutes: i64,
@@ -192,6 +199,31 @@ pub async fn create(
     hosted: &Hosted,
     req: BookingRequest,
 ) -> Result<BookingRecord, BookingError> {
+    let mut tx = db.begin().await?;
+    let created = book(&mut tx, mailer, hosted, req, None).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// One occurrence of a recurring series being booked in the series' transaction (`recurring::book_series`).
+pub(super) struct Occurrence<'a> {
+    /// The series' uid (`recurringBookingUid`), also its invite's UID.
+    pub series_uid: &'a str,
+    /// As in Cal.com, only the first occurrence is checked for availability; later ones are booked as they fall.
+    pub first: bool,
+    /// The first occurrence's organizer, whom later ones keep (a round robin picks once per series).
+    pub organizer: Option<i64>,
+}
+
+/// [`create`]'s work inside the caller's transaction. An occurrence of a series sends no emails of its own: the
+/// series sends one invite for all.
+pub(super) async fn book(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    hosted: &Hosted,
+    req: BookingRequest,
+    occurrence: Option<&Occurrence<'_>>,
+) -> Result<BookingRecord, BookingError> {
     let event = &hosted.event;
     let mut answers = req.responses.clone();
     answers::check_all(&event.booking_fields, &mut answers)?;
@@ -212,13 +244,31 @@ pub async fn create(
         language: req.attendee.language.clone(),
         phone: None,
         is_guest: true,
+        seat_uid: None,
+        seat_responses: None,
     }));
+    // A seated event type: the booker takes a seat (their own uid and answers); a rescheduled booking moves whole.
+    let seated = seats::per_start(event).is_some() && req.rescheduled_from.is_none();
+    if seated {
+        if attendees.len() > 1 {
+            return Err(FieldError::new(
+                "guests",
+                "a seated event type takes one attendee per seat, without guests",
+            )
+            .into());
+        }
+        let seat = &mut attendees[0];
+        seat.seat_uid.get_or_insert_with(seats::new_seat_uid);
+        seat.seat_responses = Some(responses.clone());
+    }
 
-    let mut tx = db.begin().await?;
     // Lock every host in id order (the order hosts come in), so concurrent team bookings never
     // wait on each other in a cycle.
     for host in &hosted.hosts {
-        bookings::lock_host(&mut tx, UserId(host.id)).await?;
+        bookings::lock_host(&mut *tx, UserId(host.id)).await?;
+    }
+    if seated && let Some(joined) = seats::join(&mut *tx, mailer, event, req.start, &attendees[0]).await? {
+        return Ok(joined);
     }
     let except = Exclusions {
         booking_uid: req.rescheduled_from.as_ref().map(|b| b.uid.as_str()),
@@ -227,25 +277,34 @@ pub async fn create(
     let now = Timestamp::now();
     let mut free = Vec::new();
     for host in &hosted.hosts {
-        let calendar = Calendar::load(&mut tx, host, event, req.length_minutes, interval, except).await?;
+        let unchecked = occurrence.is_some_and(|o| !o.first);
+        if unchecked {
+            if occurrence.and_then(|o| o.organizer).is_none_or(|id| id == host.id) {
+                free.push(host);
+            }
+            continue;
+        }
+        let calendar = Calendar::load(&mut *tx, host, event, req.length_minutes, interval, except).await?;
         if calendar.is_bookable(req.start, now) {
             free.push(host);
         }
     }
-    let all_free = free.len() == hosted.hosts.len();
+    let all_free = free.len() == hosted.hosts.len() || occurrence.is_some_and(|o| !o.first);
     let (organizer, co_hosts): (&UserRecord, Vec<i64>) = match hosted.hosting {
         Hosting::Single | Hosting::Collective if all_free => {
             let organizer = &hosted.hosts[0];
             (organizer, hosted.hosts.iter().skip(1).map(|h| h.id).collect())
         }
-        Hosting::RoundRobin if !free.is_empty() => (least_booked(&mut tx, event.id, &free, now).await?, Vec::new()),
+        Hosting::RoundRobin if !free.is_empty() => (least_booked(&mut *tx, event.id, &free, now).await?, Vec::new()),
         _ => return Err(BookingError::SlotUnavailable),
     };
 
     let uid = new_uid();
-    let (ical_uid, ical_sequence) = match &req.rescheduled_from {
-        Some(old) => (old.ical_uid.clone(), old.ical_sequence + 1),
-        None => (format!("{uid}@convene"), 0),
+    let (ical_uid, ical_sequence) = match (&req.rescheduled_from, occurrence) {
+        (_, Some(o)) => (format!("{}@convene", o.series_uid), 0),
+        // An occurrence moved out of its series becomes an invite of its own (its series' UID is the series').
+        (Some(old), None) if old.recurring_event_uid.is_none() => (old.ical_uid.clone(), old.ical_sequence + 1),
+        _ => (format!("{uid}@convene"), 0),
     };
     let host_name = organizer.name.clone().unwrap_or_else(|| organizer.username.clone());
     let booking = NewBooking {
@@ -269,20 +328,21 @@ pub async fn create(
         rescheduled_from_uid: req.rescheduled_from.as_ref().map(|b| b.uid.clone()),
         ical_uid,
         ical_sequence,
+        recurring_event_uid: occurrence.map(|o| o.series_uid.to_owned()),
     };
     if let Some(link) = &req.private_link
-        && !private_links::take_use(&mut tx, link, now.as_millisecond()).await?
+        && !private_links::take_use(&mut *tx, link, now.as_millisecond()).await?
     {
         return Err(BookingError::PrivateLinkUsedUp);
     }
-    let created = bookings::insert(&mut tx, &booking, &attendees).await?;
-    bookings::add_hosts(&mut tx, created.id, &co_hosts).await?;
+    let created = bookings::insert(&mut *tx, &booking, &attendees).await?;
+    bookings::add_hosts(&mut *tx, created.id, &co_hosts).await?;
     if let Some(hold) = &req.reservation_uid {
-        reservations::delete(&mut tx, hold).await?;
+        reservations::delete(&mut *tx, hold).await?;
     }
     if let Some(old) = &req.rescheduled_from
         && !bookings::mark_rescheduled(
-            &mut tx,
+            &mut *tx,
             &old.uid,
             &created.uid,
             req.rescheduling_reason.as_deref(),
@@ -297,9 +357,9 @@ pub async fn create(
         (None, "pending") => Trigger::BookingRequested,
         (None, _) => Trigger::BookingCreated,
     };
-    webhooks::enqueue_booking_event(&mut tx, trigger, &created, req.rescheduled_from.as_ref()).await?;
+    webhooks::enqueue_booking_event(&mut *tx, trigger, &created, req.rescheduled_from.as_ref()).await?;
     if let (Some(response), Some(event_type)) = (req.routing_form_response_id, created.event_type_id) {
-        routing_forms::submit::link_booking(&mut tx, response, &created.uid, event_type).await?;
+        routing_forms::submit::link_booking(&mut *tx, response, &created.uid, event_type).await?;
     }
     let change = match (&req.rescheduled_from, created.status.as_str()) {
         // A new time that needs the host's approval is a new request (same invite UID once confirmed).
@@ -310,18 +370,25 @@ pub async fn create(
         },
         (None, _) => BookingChange::Scheduled,
     };
-    email::queue::booking_emails(&mut tx, mailer, &created, change).await?;
+    let first_seat = match seated {
+        true => bookings::attendees(&mut *tx, &[created.id]).await?.into_iter().next(),
+        false => None,
+    };
+    match (&first_seat, occurrence) {
+        (_, Some(_)) => 0,
+        (Some(seat), None) => email::queue::seat_emails(&mut *tx, mailer, &created, seat, change).await?,
+        (None, None) => email::queue::booking_emails(&mut *tx, mailer, &created, change).await?,
+    };
     let planned = match &req.rescheduled_from {
         Some(from) => BookingEvent::Rescheduled { from },
         None => BookingEvent::Booked,
     };
-    workflows::plan::on_booking(&mut tx, mailer, &created, planned).await?;
+    workflows::plan::on_booking(&mut *tx, mailer, &created, planned).await?;
     // The host's destination calendar follows the booking (a durable job, like its emails).
-    calendar_jobs::enqueue(&mut tx, &created.uid, created.host_id).await?;
+    calendar_jobs::enqueue(&mut *tx, &created.uid, created.host_id).await?;
     if let Some(old) = &req.rescheduled_from {
-        calendar_jobs::enqueue(&mut tx, &old.uid, old.host_id).await?;
+        calendar_jobs::enqueue(&mut *tx, &old.uid, old.host_id).await?;
     }
-    tx.commit().await?;
     Ok(created)
 }
 

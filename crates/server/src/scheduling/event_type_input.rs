@@ -3,6 +3,7 @@
 
 use crate::scheduling::calendar::MAX_BUFFER_MINUTES;
 use crate::scheduling::event_settings;
+use crate::scheduling::{recurring, seats};
 use convene_core::metadata::metadata_text;
 use convene_core::{FieldError, HeaderText, Slug, UserId};
 use convene_store::event_types::EventTypeFields;
@@ -51,6 +52,12 @@ pub struct EventTypeInput {
     pub hidden: Option<bool>,
     #[schema(value_type = Option<Object>)]
     pub metadata: Option<Map<String, Value>>,
+    /// `Seats_2024_06_14` or `{disabled: true}`.
+    #[schema(value_type = Option<Object>)]
+    pub seats: Option<Value>,
+    /// `Recurrence_2024_06_14` or `{disabled: true}`.
+    #[schema(value_type = Option<Object>)]
+    pub recurrence: Option<Value>,
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> EventTypeError {
@@ -109,6 +116,10 @@ pub async fn merged_fields(
             booking_limits_duration: None,
             email_settings: None,
             metadata: "{}".into(),
+            seats_per_time_slot: None,
+            seats_show_attendees: false,
+            seats_show_availability_count: true,
+            recurrence: None,
         },
     };
     if let Some(t) = title {
@@ -191,6 +202,24 @@ pub async fn merged_fields(
     }
     if let Some(m) = input.metadata {
         f.metadata = metadata_text("metadata", &m)?;
+    }
+    if let Some(v) = input.seats {
+        let seats = seats::parse_setting(&v)?;
+        f.seats_per_time_slot = seats.map(|s| s.per_start);
+        if let Some(s) = seats {
+            f.seats_show_attendees = s.show_attendees;
+            f.seats_show_availability_count = s.show_availability_count;
+        }
+    }
+    if let Some(v) = input.recurrence {
+        f.recurrence = recurring::parse_setting(&v)?.map(recurring::Recurrence::to_json);
+    }
+    // Cal.com offers neither with seats: one seat can't repeat alone, nor wait for approval alone.
+    if f.seats_per_time_slot.is_some() && f.recurrence.is_some() {
+        return Err(invalid("seats", "a seated event type can't be recurring"));
+    }
+    if f.seats_per_time_slot.is_some() && f.requires_confirmation {
+        return Err(invalid("seats", "a seated event type can't require confirmation"));
     }
     Ok(f)
 }

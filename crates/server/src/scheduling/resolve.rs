@@ -212,6 +212,10 @@ fn group(hosts: Vec<UserRecord>, length_minutes: i64) -> Hosted {
         metadata: "{}".into(),
         created_at: 0,
         updated_at: 0,
+        seats_per_time_slot: None,
+        seats_show_attendees: false,
+        seats_show_availability_count: true,
+        recurrence: None,
     };
     Hosted {
         event,

@@ -3,11 +3,13 @@
 
 use super::calendar::{self, Calendar, Exclusions};
 use super::resolve::{Hosted, Hosting};
+use super::seats::{SeatCount, open_seats};
 use super::slot_work::{SlotWork, SlotWorkError, SlotWorkPermit};
 use convene_core::schedule::Interval;
 use convene_store::{Db, StoreError};
 use jiff::Timestamp;
 use std::cmp::Ordering;
+use std::collections::HashMap;
 
 /// Why free starts could not be listed.
 #[derive(Debug, thiserror::Error)]
@@ -23,6 +25,8 @@ pub enum FreeStartsError {
 pub struct FreeStarts {
     pub starts: Vec<Timestamp>,
     pub room: SlotWorkPermit,
+    /// A seated event type's seats at each start (epoch ms); empty for others.
+    pub seats: HashMap<i64, SeatCount>,
 }
 
 /// Collective (and single-host) events: the starts every host has free; round robin: those any host has free.
@@ -49,10 +53,10 @@ pub async fn free_starts(
             (Some(acc), _) => intersection(&acc, &free),
         });
     }
-    Ok(FreeStarts {
-        starts: slots.unwrap_or_default(),
-        room,
-    })
+    // A seated start with seats left stays open although its booking makes the hosts busy then.
+    let window_ms = (window.start.as_millisecond(), window.end.as_millisecond());
+    let (starts, seats) = open_seats(db, &hosted.event, slots.unwrap_or_default(), window_ms, now).await?;
+    Ok(FreeStarts { starts, room, seats })
 }
 
 /// Starts in either ascending list, ascending.

@@ -365,6 +365,9 @@ fn invite(people: &People<'_>) -> String {
             })
             .collect(),
         cancelled: false,
+        rule: None,
+        // An occurrence of a series shares the series' UID: name the occurrence so only it is touched.
+        occurrence: booking.recurring_event_uid.as_ref().map(|_| ts(booking.start_at)),
     }
     .render()
 }

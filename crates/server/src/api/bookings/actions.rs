@@ -159,6 +159,8 @@ async fn ics(db: &Db, booking: &BookingRecord) -> Result<String, ApiError> {
             })
             .collect(),
         cancelled: booking.status == "cancelled" || booking.status == "rejected",
+        rule: None,
+        occurrence: None,
     }
     .render())
 }

@@ -1,6 +1,7 @@
 //! Making bookings: a new one (public, as in Cal.com), or a move of an existing one to another time.
 
-use super::output::{BookingOutput, output};
+use super::output::{BookingOutput, output, outputs};
+use super::seated::seated_output;
 use super::{booking_for, reason};
 use crate::api::ApiError;
 use crate::api::caller::Caller;
@@ -12,6 +13,7 @@ use crate::limits::{LimitKey, PublicOperation};
 use crate::scheduling::booking::{self, AttendeeInput, BookingRequest, parse_guests};
 use crate::scheduling::reschedule::{self, Move};
 use crate::scheduling::resolve::{self, EventTypeRef};
+use crate::scheduling::{recurring, seats};
 use crate::state::AppState;
 use crate::time_text::parse_instant;
 use axum::extract::State;
@@ -43,6 +45,9 @@ pub struct CreateBookingInput {
     /// Our addition: the uid of the caller's own slot reservation, which then doesn't block the
     /// booking (and is released by it). Without it a held slot is taken, as for anyone else.
     pub reservation_uid: Option<String>,
+    /// `CreateRecurringBookingInput_2024_08_13`: how many occurrences of a recurring event type to book (at most
+    /// its `occurrences`, which is the default).
+    pub recurrence_count: Option<i64>,
     /// The routing form response the booking follows (`routing.responseId`; `teamMemberIds` is not used yet).
     pub routing: Option<RoutingInput>,
 }
@@ -79,7 +84,7 @@ pub(super) async fn create_booking(
             .as_deref()
             .ok_or_else(|| ApiError::field("start", "is required"))?,
     )?;
-    let attendee = input
+    let mut attendee = input
         .attendee
         .as_ref()
         .ok_or_else(|| ApiError::field("attendee", "is required"))?
@@ -96,6 +101,9 @@ pub(super) async fn create_booking(
     )
     .await?;
     let length_minutes = resolve::length(&hosted.event, "lengthInMinutes", input.length_in_minutes)?;
+    // A seated event type: the booker takes a seat, whose uid the answer names.
+    let seat_uid = seats::per_start(&hosted.event).map(|_| seats::new_seat_uid());
+    attendee.seat_uid.clone_from(&seat_uid);
     let guests = parse_guests(&hosted.event, input.guests.as_deref(), &attendee.email)?;
     if let Caller::Anonymous(_) = caller {
         limit_anonymous_booking(&state, hosted.event.id, &attendee.email, &guests).await?;
@@ -114,7 +122,20 @@ pub(super) async fn create_booking(
         private_link: None,
         routing_form_response_id: input.routing.as_ref().and_then(|r| r.response_id),
     };
+    if hosted.event.recurrence.is_some() {
+        let series = recurring::book_series(&state.db, &state.mailer, &hosted, request, input.recurrence_count).await?;
+        let outs = outputs(&state.db, &series).await?;
+        if !current {
+            return Ok(envelope::created(outs.iter().map(legacy::output).collect::<Vec<_>>()));
+        }
+        return Ok(envelope::created(outs));
+    }
     let created = booking::create(&state.db, &state.mailer, &hosted, request).await?;
+    if current && let Some(seat) = &seat_uid {
+        return Ok(envelope::created(
+            seated_output(&state.db, &created, Some(seat), false).await?,
+        ));
+    }
     let out = output(&state.db, &created).await?;
     if !current {
         return Ok(envelope::created(legacy::output(&out)));
@@ -152,6 +173,8 @@ pub struct RescheduleBookingInput {
     /// Also read as `rescheduleReason`, the name Cal.com's agent guide sends.
     #[serde(alias = "rescheduleReason")]
     pub rescheduling_reason: Option<String>,
+    /// `RescheduleSeatedBookingInput_2024_08_13`: move this seat only.
+    pub seat_uid: Option<String>,
 }
 
 /// Move a booking: a new booking at `start` linked to the old one (cancelled), keeping the
@@ -176,6 +199,12 @@ pub(super) async fn reschedule_booking(
             .as_deref()
             .ok_or_else(|| ApiError::field("start", "is required"))?,
     )?;
+    if let Some(seat) = &input.seat_uid {
+        let (moved, moved_seat) = seats::reschedule(&state.db, &state.mailer, &old, seat, start).await?;
+        return Ok(envelope::created(
+            seated_output(&state.db, &moved, Some(&moved_seat), false).await?,
+        ));
+    }
     let reason = reason("reschedulingReason", input.rescheduling_reason.as_deref())?;
     if let Some(by) = &input.rescheduled_by {
         HeaderText::parse("rescheduledBy", by)?;

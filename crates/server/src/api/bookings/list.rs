@@ -2,6 +2,7 @@
 
 use super::booking_for;
 use super::output::{BookingList, BookingOutput, Pagination, output, outputs};
+use super::seated::{is_seated, seated_output};
 use crate::api::ApiError;
 use crate::api::auth::ApiUser;
 use crate::api::caller::Caller;
@@ -101,8 +102,7 @@ fn apply_query(filter: &mut BookingFilter, q: &QueryPairs) -> Result<(), ApiErro
             "past" => filter.past_before = Some(now),
             "cancelled" => filter.statuses.extend(["cancelled", "rejected"]),
             "unconfirmed" => filter.statuses.push("pending"),
-            // No recurring bookings exist here, so the filter matches nothing.
-            "recurring" => filter.statuses.push("recurring"),
+            "recurring" => filter.recurring_after = Some(now),
             other => {
                 return Err(ApiError::field(
                     "status",
@@ -212,6 +212,12 @@ pub(super) async fn get_booking(
 ) -> Result<Response, ApiError> {
     caller.limit(&state, PublicOperation::Booking).await?;
     let booking = booking_for(&state, caller.user(), &ids).await?;
+    if version.is_current(super::CURRENT) && is_seated(&state.db, &booking).await? {
+        let host_view = caller
+            .user()
+            .is_some_and(|c| c.user.id == booking.host_id || c.is_instance_admin());
+        return Ok(envelope::ok(seated_output(&state.db, &booking, None, host_view).await?));
+    }
     let out = output(&state.db, &booking).await?;
     if !version.is_current(super::CURRENT) {
         return Ok(envelope::ok(legacy::output(&out)));

@@ -10,6 +10,7 @@ mod list;
 mod location;
 mod org;
 mod output;
+mod seated;
 mod status;
 
 pub use output::BookingOutput;

@@ -82,6 +82,9 @@ pub struct BookingOutput {
     pub guests: Vec<String>,
     #[schema(value_type = Object)]
     pub booking_fields_responses: Value,
+    /// The series an occurrence of a recurring booking is in (`RecurringBookingOutput_2024_08_13`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recurring_booking_uid: Option<String>,
 }
 
 /// Builds outputs for several bookings with one attendee query and one lookup per host/event type.
@@ -170,6 +173,7 @@ pub(super) async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<Bo
                 .collect(),
             guests: guests.into_iter().map(|g| g.email).collect(),
             booking_fields_responses: metadata_value(&b.responses),
+            recurring_booking_uid: b.recurring_event_uid.clone(),
         });
     }
     Ok(out)

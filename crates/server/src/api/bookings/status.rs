@@ -2,7 +2,8 @@
 //! is checked here; the change itself, with its webhooks, emails and workflows, is `scheduling::status`, which the
 //! booking pages' links use too.
 
-use super::output::{BookingOutput, output};
+use super::output::{BookingOutput, output, outputs};
+use super::seated::seated_output;
 use super::{booking_for, hosted, reason};
 use crate::api::ApiError;
 use crate::api::auth::ApiUser;
@@ -12,9 +13,11 @@ use crate::api::extract::{ApiJson, PathIds};
 use crate::api::version::Requested;
 use crate::limits::PublicOperation;
 use crate::scheduling::status::{self, StatusError};
+use crate::scheduling::{recurring, seats};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
+use convene_store::series;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -23,6 +26,10 @@ use utoipa::ToSchema;
 #[serde(rename_all = "camelCase")]
 pub struct CancelBookingInput {
     pub cancellation_reason: Option<String>,
+    /// `CancelSeatedBookingInput_2024_08_13`: give up this seat only; the others keep theirs.
+    pub seat_uid: Option<String>,
+    /// An occurrence of a recurring series: cancel it and every later one.
+    pub cancel_subsequent_bookings: Option<bool>,
 }
 
 /// Cancel a booking (host, attendee, or anyone holding its uid).
@@ -38,9 +45,47 @@ pub(super) async fn cancel_booking(
     ApiJson(input): ApiJson<CancelBookingInput>,
 ) -> Result<Response, ApiError> {
     caller.limit(&state, PublicOperation::Booking).await?;
-    let booking = booking_for(&state, caller.user(), &ids).await?;
     let why = reason("cancellationReason", input.cancellation_reason.as_deref())?;
     let by = caller.user().map(|c| c.user.email.clone());
+    // A series' uid (`recurringBookingUid`) cancels every occurrence still live.
+    let series_uid = ids.text("bookingUid");
+    let series = series::occurrences(&state.db, series_uid).await?;
+    if let Some(first) = series.first() {
+        if let Some(caller) = caller.user()
+            && !super::involved(&state.db, caller, first).await?
+        {
+            return Err(ApiError::not_found("Booking"));
+        }
+        let cancelled = recurring::cancel_series(
+            &state.db,
+            &state.mailer,
+            series_uid,
+            None,
+            why.as_deref(),
+            by.as_deref(),
+        )
+        .await?;
+        return Ok(envelope::ok(outputs(&state.db, &cancelled).await?));
+    }
+    let booking = booking_for(&state, caller.user(), &ids).await?;
+    if input.cancel_subsequent_bookings == Some(true)
+        && let Some(series_uid) = &booking.recurring_event_uid
+    {
+        let cancelled = recurring::cancel_series(
+            &state.db,
+            &state.mailer,
+            series_uid,
+            Some(booking.start_at),
+            why.as_deref(),
+            by.as_deref(),
+        )
+        .await?;
+        return Ok(envelope::ok(outputs(&state.db, &cancelled).await?));
+    }
+    if let Some(seat) = &input.seat_uid {
+        let updated = seats::cancel(&state.db, &state.mailer, &booking, seat, why.as_deref(), by.as_deref()).await?;
+        return Ok(envelope::ok(seated_output(&state.db, &updated, None, false).await?));
+    }
     let updated = status::cancel(&state.db, &state.mailer, &booking.uid, why.as_deref(), by.as_deref())
         .await
         .map_err(|e| refused(e, |current| format!("A {current} booking can't be cancelled")))?;

@@ -510,7 +510,9 @@ pub async fn submit(
     let outcome = booking::create(&state.db, &state.mailer, &step.hosted, request).await;
     match outcome {
         Ok(created) => Redirect::to(&result_href(&created, &params, &step.view)).into_response(),
-        Err(BookingError::SlotUnavailable) => taken(&state, &step, &params, None, false).await,
+        Err(BookingError::SlotUnavailable | BookingError::AlreadySeated) => {
+            taken(&state, &step, &params, None, false).await
+        }
         Err(BookingError::PrivateLinkUsedUp) => {
             super::manage::link_problem(t, StatusCode::GONE, "private-link-expired")
         }

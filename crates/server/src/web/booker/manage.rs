@@ -235,6 +235,8 @@ pub async fn ics(State(state): State<AppState>, Path(uid): Path<String>, headers
             })
             .collect(),
         cancelled: matches!(b.status.as_str(), "cancelled" | "rejected"),
+        rule: None,
+        occurrence: None,
     }
     .render();
     (

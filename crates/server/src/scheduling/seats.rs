@@ -1,0 +1,309 @@
+//! Seats (Cal.com's `seatsPerTimeSlot`): each start of a seated event type holds one booking, which bookers join
+//! seat by seat until it is full; each seat has its own uid, answers and emails, and is cancelled or moved alone.
+//!
+//! Joining happens inside `booking::create`'s transaction, after the hosts are locked: counting the seats and
+//! adding one can't race another booker (3 seats, 4 bookers at once: 3 seats taken, 1 refused).
+
+use super::booking::{self, BookingError, BookingRequest};
+use super::calendar::rules;
+use super::resolve::{self, EventTypeRef};
+use crate::credentials::new_uid;
+use crate::email::{self, Mailer, queue::BookingChange};
+use crate::webhooks::{self, Trigger};
+use convene_core::FieldError;
+use convene_store::bookings::{self, AttendeeRecord, BookingRecord, NewAttendee};
+use convene_store::event_types::EventTypeRecord;
+use convene_store::seats::{self as store_seats, SeatedStart};
+use convene_store::{Db, StoreError, Tx, calendar_jobs};
+use jiff::Timestamp;
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// Why a seat was not given up or moved.
+#[derive(Debug, thiserror::Error)]
+pub enum SeatError {
+    #[error("Seat not found in this booking")]
+    NotFound,
+    /// The booking is no longer live (its status).
+    #[error("A {0} booking's seats can't be changed")]
+    Settled(String),
+    #[error(transparent)]
+    Booking(#[from] BookingError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Emails(#[from] email::queue::EnqueueError),
+    #[error(transparent)]
+    Webhooks(#[from] webhooks::EnqueueError),
+}
+
+/// An event type's `seats` setting (`Seats_2024_06_14`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SeatsSetting {
+    pub per_start: i64,
+    pub show_attendees: bool,
+    pub show_availability_count: bool,
+}
+
+/// Cal.com caps seats per slot in its booker at this many.
+const MAX_SEATS: i64 = 1000;
+
+/// `Seats_2024_06_14` (→ seats) or `{disabled: true}` (→ none).
+pub fn parse_setting(value: &Value) -> Result<Option<SeatsSetting>, FieldError> {
+    let Some(map) = value.as_object() else {
+        return Err(FieldError::new(
+            "seats",
+            "must be an object like {\"seatsPerTimeSlot\": 4, \"showAttendeeInfo\": false, \"showAvailabilityCount\": true} or {\"disabled\": true}",
+        ));
+    };
+    if map.get("disabled").and_then(Value::as_bool) == Some(true) {
+        return Ok(None);
+    }
+    let per_start = map
+        .get("seatsPerTimeSlot")
+        .and_then(Value::as_i64)
+        .filter(|n| (1..=MAX_SEATS).contains(n))
+        .ok_or_else(|| {
+            FieldError::new(
+                "seats.seatsPerTimeSlot",
+                format!("must be a whole number from 1 to {MAX_SEATS}"),
+            )
+        })?;
+    let flag = |key: &str, default: bool| match map.get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .as_bool()
+            .ok_or_else(|| FieldError::new(format!("seats.{key}"), "must be true or false")),
+    };
+    Ok(Some(SeatsSetting {
+        per_start,
+        show_attendees: flag("showAttendeeInfo", false)?,
+        show_availability_count: flag("showAvailabilityCount", true)?,
+    }))
+}
+
+/// `event`'s `seats` as the API shows it, when it is seated.
+pub fn setting(event: &EventTypeRecord) -> Option<SeatsSetting> {
+    per_start(event).map(|per_start| SeatsSetting {
+        per_start,
+        show_attendees: event.seats_show_attendees,
+        show_availability_count: event.seats_show_availability_count,
+    })
+}
+
+/// Seats per start of `event`, when it is seated.
+pub fn per_start(event: &EventTypeRecord) -> Option<i64> {
+    event.seats_per_time_slot.filter(|n| *n > 0)
+}
+
+/// A new seat's uid.
+pub fn new_seat_uid() -> String {
+    new_uid()
+}
+
+/// What a listing shows of one start of a seated event type.
+#[derive(Debug, Clone)]
+pub struct SeatCount {
+    pub booked: i64,
+    pub total: i64,
+    /// The booking holding the seats, once there is one.
+    pub booking_uid: Option<String>,
+}
+
+/// Seats of a seated event's listing: the starts with seats left in a booking (open even though the booking
+/// makes the host busy then) merged into `starts`, full ones taken out, and the count of each start.
+pub async fn open_seats(
+    db: &Db,
+    event: &EventTypeRecord,
+    starts: Vec<Timestamp>,
+    window: (i64, i64),
+    now: Timestamp,
+) -> Result<(Vec<Timestamp>, HashMap<i64, SeatCount>), StoreError> {
+    let Some(total) = per_start(event) else {
+        return Ok((starts, HashMap::new()));
+    };
+    let earliest = now.as_millisecond() + rules(event, event.length_minutes).minimum_notice.as_millis() as i64;
+    let booked: HashMap<i64, SeatedStart> = store_seats::in_window(db, event.id, window.0, window.1)
+        .await?
+        .into_iter()
+        .map(|s| (s.start_at, s))
+        .collect();
+    let mut all: Vec<Timestamp> = starts
+        .into_iter()
+        .filter(|s| booked.get(&s.as_millisecond()).is_none_or(|b| b.taken < total))
+        .collect();
+    for (at, seated) in &booked {
+        if seated.taken < total && *at >= earliest && !all.iter().any(|s| s.as_millisecond() == *at) {
+            all.extend(Timestamp::from_millisecond(*at).ok());
+        }
+    }
+    all.sort();
+    let counts = all
+        .iter()
+        .map(|s| {
+            let seated = booked.get(&s.as_millisecond());
+            let count = SeatCount {
+                booked: seated.map_or(0, |b| b.taken),
+                total,
+                booking_uid: seated.map(|b| b.uid.clone()),
+            };
+            (s.as_millisecond(), count)
+        })
+        .collect();
+    Ok((all, counts))
+}
+
+/// Inside `booking::create`'s transaction, hosts locked: when `event` is seated and a live booking already starts
+/// at `start`, `seat` joins it (409 when full, or when the same address already holds a seat there). `None`:
+/// no booking yet, the caller books the slot as usual with `seat` as its first seat.
+pub(super) async fn join(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    event: &EventTypeRecord,
+    start: Timestamp,
+    seat: &NewAttendee,
+) -> Result<Option<BookingRecord>, BookingError> {
+    let Some(total) = per_start(event) else {
+        return Ok(None);
+    };
+    let Some(booking) = store_seats::booking_at(&mut *tx, event.id, start.as_millisecond()).await? else {
+        return Ok(None);
+    };
+    let earliest =
+        Timestamp::now().as_millisecond() + rules(event, event.length_minutes).minimum_notice.as_millis() as i64;
+    if booking.start_at < earliest {
+        return Err(BookingError::SlotUnavailable);
+    }
+    let seated = bookings::attendees(&mut *tx, &[booking.id]).await?;
+    if !seat.email.is_empty() && seated.iter().any(|a| a.seat_uid.is_some() && a.email == seat.email) {
+        return Err(BookingError::AlreadySeated);
+    }
+    if store_seats::taken(&mut *tx, booking.id).await? >= total {
+        return Err(BookingError::SlotUnavailable);
+    }
+    let now_seated = store_seats::add(&mut *tx, booking.id, std::slice::from_ref(seat)).await?;
+    let added = now_seated
+        .iter()
+        .find(|a| a.seat_uid == seat.seat_uid)
+        .ok_or_else(|| FieldError::new("attendee", "could not be seated"))?;
+    webhooks::enqueue_booking_event(&mut *tx, Trigger::BookingCreated, &booking, None).await?;
+    email::queue::seat_emails(&mut *tx, mailer, &booking, added, BookingChange::Scheduled).await?;
+    calendar_jobs::enqueue(&mut *tx, &booking.uid, booking.host_id).await?;
+    Ok(Some(booking))
+}
+
+/// Gives up seat `seat_uid` of `booking`: the others keep theirs. The last seat given up cancels the booking.
+/// That seat's attendee and the organizer are told.
+pub async fn cancel(
+    db: &Db,
+    mailer: &Mailer,
+    booking: &BookingRecord,
+    seat_uid: &str,
+    reason: Option<&str>,
+    by: Option<&str>,
+) -> Result<BookingRecord, SeatError> {
+    let mut tx = db.begin().await?;
+    bookings::lock_host(&mut tx, convene_core::UserId(booking.host_id)).await?;
+    let current = bookings::find_by_uid(&mut tx, &booking.uid)
+        .await?
+        .ok_or(SeatError::NotFound)?;
+    if !matches!(current.status.as_str(), "accepted" | "pending") {
+        return Err(SeatError::Settled(current.status));
+    }
+    let seat = seat_of(&mut tx, &current, seat_uid).await?;
+    store_seats::remove(&mut tx, current.id, seat_uid).await?;
+    let left = store_seats::taken(&mut tx, current.id).await?;
+    let updated = if left == 0 {
+        bookings::set_status(&mut tx, &current.uid, &["accepted", "pending"], "cancelled", reason, by)
+            .await?
+            .ok_or_else(|| SeatError::Settled(current.status.clone()))?
+    } else {
+        current
+    };
+    webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &updated, None).await?;
+    let mut told = updated.clone();
+    told.cancellation_reason = reason.map(str::to_owned).or(told.cancellation_reason);
+    email::queue::seat_emails(&mut tx, mailer, &told, &seat, BookingChange::Cancelled).await?;
+    calendar_jobs::enqueue(&mut tx, &updated.uid, updated.host_id).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// The seat `seat_uid` of `booking`, or not found.
+async fn seat_of(tx: &mut Tx, booking: &BookingRecord, seat_uid: &str) -> Result<AttendeeRecord, SeatError> {
+    store_seats::find(&mut *tx, seat_uid)
+        .await?
+        .filter(|s| s.booking_id == booking.id)
+        .ok_or(SeatError::NotFound)
+}
+
+/// The seat `seat_uid` of `booking` (for the API's checks before a move).
+pub async fn find(db: &Db, booking: &BookingRecord, seat_uid: &str) -> Result<AttendeeRecord, SeatError> {
+    store_seats::find(db, seat_uid)
+        .await?
+        .filter(|s| s.booking_id == booking.id)
+        .ok_or(SeatError::NotFound)
+}
+
+/// Moves seat `seat_uid` of `booking` to `start`: it joins the booking there (or starts one, if the hosts are free
+/// then), under a new seat uid, with its answers; then the old seat is given up (the last one leaving cancels
+/// the old booking). The seat's holder gets the new time's confirmation. Two steps: a failure between them
+/// leaves the holder seated twice, which they can cancel — never seatless.
+pub async fn reschedule(
+    db: &Db,
+    mailer: &Mailer,
+    booking: &BookingRecord,
+    seat_uid: &str,
+    start: Timestamp,
+) -> Result<(BookingRecord, String), SeatError> {
+    if !matches!(booking.status.as_str(), "accepted" | "pending") {
+        return Err(SeatError::Settled(booking.status.clone()));
+    }
+    let seat = find(db, booking, seat_uid).await?;
+    let hosted = resolve::event_type(
+        db,
+        EventTypeRef {
+            id: booking.event_type_id,
+            ..EventTypeRef::default()
+        },
+    )
+    .await
+    .map_err(|_| SeatError::NotFound)?;
+    let moved_uid = new_seat_uid();
+    let attendee = NewAttendee {
+        name: seat.name.clone(),
+        email: seat.email.clone(),
+        time_zone: seat.time_zone.clone(),
+        language: seat.language.clone(),
+        phone: seat.phone.clone(),
+        is_guest: false,
+        seat_uid: Some(moved_uid.clone()),
+        seat_responses: seat.seat_responses.clone(),
+    };
+    let request = BookingRequest {
+        start,
+        length_minutes: (booking.end_at - booking.start_at) / 60_000,
+        attendee,
+        guests: Vec::new(),
+        responses: serde_json::from_str(seat.seat_responses.as_deref().unwrap_or("{}")).unwrap_or_default(),
+        metadata: serde_json::from_str(&booking.metadata).ok(),
+        location: booking.location.clone().map(Value::String),
+        rescheduled_from: None,
+        reservation_uid: None,
+        rescheduling_reason: None,
+        private_link: None,
+        routing_form_response_id: None,
+    };
+    let moved = booking::create(db, mailer, &hosted, request).await?;
+    let mut tx = db.begin().await?;
+    store_seats::remove(&mut tx, booking.id, seat_uid).await?;
+    if store_seats::taken(&mut tx, booking.id).await? == 0
+        && let Some(emptied) =
+            bookings::set_status(&mut tx, &booking.uid, &["accepted", "pending"], "cancelled", None, None).await?
+    {
+        webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &emptied, None).await?;
+    }
+    calendar_jobs::enqueue(&mut tx, &booking.uid, booking.host_id).await?;
+    tx.commit().await?;
+    Ok((moved, moved_uid))
+}
