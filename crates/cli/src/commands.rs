@@ -81,6 +81,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         rate_limit_per_minute: config.rate_limit(),
         max_body_bytes: config.max_body_bytes,
         secure_cookies: config.secure_cookies,
+        open_signup: config.signup == "open",
         limits: config.limit_settings()?,
         slot_work: config.slot_work()?,
         ..worker_settings(config, &name)?

@@ -19,9 +19,12 @@ mod email_address;
 mod event_type_form;
 mod event_types;
 mod form;
+mod invitations;
 mod notifications;
+mod onboarding;
 mod schedule_form;
 mod shell;
+mod signup;
 mod webhooks;
 
 pub(crate) use shell::{Nav, Section, language};
@@ -32,6 +35,8 @@ use axum::routing::{get, post};
 
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/auth/invitation", get(invitations::show).post(invitations::accept))
+        .route("/auth/signup", get(signup::show).post(signup::submit))
         .route("/event-types", get(event_types::list).post(event_types::create))
         .route("/event-types/new", get(event_types::new_page))
         .route(

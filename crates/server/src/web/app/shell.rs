@@ -203,7 +203,7 @@ struct MessagePage {
     text: String,
 }
 
-fn message(status: StatusCode, t: Lang, title: &str, text: &str) -> Response {
+pub(super) fn message(status: StatusCode, t: Lang, title: &str, text: &str) -> Response {
     render(
         status,
         &MessagePage {
