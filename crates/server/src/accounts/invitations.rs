@@ -144,12 +144,13 @@ pub async fn invite(
         mailer.settings.public_url.trim_end_matches('/')
     );
     let inviter_name = inviter.name.as_deref().unwrap_or(&inviter.username);
-    let rendered = compose::invitation(inviter_name, &to.group.name, &link, INVITATION_DAYS, &user.locale).map_err(
-        |source| EnqueueError::Render {
-            what: "invitation",
-            source,
-        },
-    )?;
+    let rendered =
+        compose::invitation(inviter_name, &to.group.name, &link, INVITATION_DAYS, &user.locale).map_err(|source| {
+            EnqueueError::Render {
+                what: "invitation",
+                source,
+            }
+        })?;
     account_email(
         &mut tx,
         mailer,

@@ -37,7 +37,10 @@ pub async fn sign_up(
     if users::find_by_email(&mut tx, email.as_str()).await?.is_some() {
         return Err(SignUpError::EmailTaken);
     }
-    if users::find_by_username(&mut tx, profile.username.as_str()).await?.is_some() {
+    if users::find_by_username(&mut tx, profile.username.as_str())
+        .await?
+        .is_some()
+    {
         return Err(SignUpError::UsernameTaken);
     }
     let user = users::insert(

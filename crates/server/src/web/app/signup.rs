@@ -32,7 +32,12 @@ fn form(t: Lang) -> Form<'static> {
 }
 
 fn closed(t: Lang) -> Response {
-    message(StatusCode::NOT_FOUND, t, "onb-signup-closed-title", "onb-signup-closed-text")
+    message(
+        StatusCode::NOT_FOUND,
+        t,
+        "onb-signup-closed-title",
+        "onb-signup-closed-text",
+    )
 }
 
 /// `GET /auth/signup`.
