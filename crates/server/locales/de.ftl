@@ -488,3 +488,14 @@ admin-flags = Funktionsschalter
 admin-turn-on = Einschalten
 admin-turn-off = Ausschalten
 admin-flag-saved = Funktionsschalter gespeichert.
+
+# Team event types in the app (issue 13, orgadmin)
+tet-empty = Dieses Team hat noch keine Termintypen: legen Sie unten einen an und teilen Sie seinen öffentlichen Link.
+tet-new = Neuer Team-Termintyp
+tet-edit = Team-Termintyp bearbeiten
+tet-kind = Wer gastgibt
+tet-round-robin = Round Robin (eine Person, wer gerade frei ist)
+tet-collective = Gemeinsam (alle Gastgebenden zusammen)
+tet-hosts = Gastgebende
+tet-no-members = Das Team hat noch keine Mitglieder: fügen Sie zuerst auf der Teamseite welche hinzu.
+tet-public-link = Öffentlicher Link

@@ -488,3 +488,14 @@ admin-flags = Feature flags
 admin-turn-on = Turn on
 admin-turn-off = Turn off
 admin-flag-saved = Feature flag saved.
+
+# Team event types in the app (issue 13, orgadmin)
+tet-empty = This team has no event types yet: create one below, then share its public link.
+tet-new = New team event type
+tet-edit = Edit team event type
+tet-kind = Who hosts
+tet-round-robin = Round robin (one host, whoever is free)
+tet-collective = Collective (every host together)
+tet-hosts = Hosts
+tet-no-members = The team has no members yet: add some on the team's page first.
+tet-public-link = Public link

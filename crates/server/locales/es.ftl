@@ -488,3 +488,14 @@ admin-flags = Funciones
 admin-turn-on = Activar
 admin-turn-off = Desactivar
 admin-flag-saved = Función guardada.
+
+# Team event types in the app (issue 13, orgadmin)
+tet-empty = Este equipo aún no tiene tipos de evento: crea uno abajo y comparte su enlace público.
+tet-new = Nuevo tipo de evento de equipo
+tet-edit = Editar tipo de evento de equipo
+tet-kind = Quién atiende
+tet-round-robin = Por turnos (un anfitrión, quien esté libre)
+tet-collective = Colectivo (todos los anfitriones juntos)
+tet-hosts = Anfitriones
+tet-no-members = El equipo aún no tiene miembros: añade algunos primero en la página del equipo.
+tet-public-link = Enlace público

@@ -488,3 +488,14 @@ admin-flags = Fonctionnalités
 admin-turn-on = Activer
 admin-turn-off = Désactiver
 admin-flag-saved = Fonctionnalité enregistrée.
+
+# Team event types in the app (issue 13, orgadmin)
+tet-empty = Cette équipe n'a pas encore de type d'événement : créez-en un ci-dessous, puis partagez son lien public.
+tet-new = Nouveau type d'événement d'équipe
+tet-edit = Modifier le type d'événement d'équipe
+tet-kind = Qui reçoit
+tet-round-robin = À tour de rôle (un hôte, celui qui est libre)
+tet-collective = Collectif (tous les hôtes ensemble)
+tet-hosts = Hôtes
+tet-no-members = L'équipe n'a pas encore de membres : ajoutez-en d'abord sur la page de l'équipe.
+tet-public-link = Lien public

@@ -67,6 +67,7 @@ mod web_reset_browser;
 mod web_senders;
 mod web_senders_browser;
 mod web_signup;
+mod web_signup_browser;
 mod webhook_worker_lifecycle;
 mod webhooks;
 mod worker_leases;

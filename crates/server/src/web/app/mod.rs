@@ -29,6 +29,7 @@ mod org_teams;
 mod schedule_form;
 mod shell;
 mod signup;
+mod team_event_types;
 mod webhooks;
 
 pub(crate) use shell::{Nav, Section, language};
@@ -59,6 +60,14 @@ pub fn router() -> Router<AppState> {
         .route(
             &format!("{ORG}/teams/{{team_id}}/members/{{id}}/remove"),
             post(org_teams::remove_member),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/event-types"),
+            get(team_event_types::list).post(team_event_types::create),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/event-types/{{id}}"),
+            get(team_event_types::edit).post(team_event_types::update),
         )
         .route("/event-types", get(event_types::list).post(event_types::create))
         .route("/event-types/new", get(event_types::new_page))

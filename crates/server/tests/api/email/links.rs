@@ -40,7 +40,8 @@ fn links(body: &str, public_url: &str) -> BTreeSet<String> {
             rest[..end]
                 .replace("&amp;", "&")
                 .replace("&#x3d;", "=")
-                .replace("&#61;", "=").replace("&#38;", "&")
+                .replace("&#61;", "=")
+                .replace("&#38;", "&")
         })
         .filter(|path| path.starts_with('/'))
         .collect()
@@ -50,7 +51,11 @@ fn links(body: &str, public_url: &str) -> BTreeSet<String> {
 async fn open(app: &TestApp, c: &reqwest::Client, path: &str) -> (StatusCode, String, Option<String>) {
     let answer = c.get(format!("{}{path}", app.address)).send().await.expect("send");
     let status = answer.status();
-    let to = answer.headers().get("location").and_then(|l| l.to_str().ok()).map(str::to_owned);
+    let to = answer
+        .headers()
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .map(str::to_owned);
     (status, answer.text().await.expect("page"), to)
 }
 
@@ -148,12 +153,18 @@ async fn every_link_in_every_email_opens_a_real_page() {
             let mut hops = 0;
             while let (true, Some(next)) = (status.is_redirection(), to.clone()) {
                 hops += 1;
-                assert!(hops < 4 && next.starts_with('/'), "{kind} links {path}, which redirects to {next}");
+                assert!(
+                    hops < 4 && next.starts_with('/'),
+                    "{kind} links {path}, which redirects to {next}"
+                );
                 (status, page, to) = open(app, &anonymous, &next).await;
             }
             // The booking cancelled later: its earlier emails' manage links open a page saying so (410 Gone).
             let gone = status == StatusCode::GONE && page.contains("<h1");
-            assert!(status == StatusCode::OK || gone, "{kind} to {recipient} links {path}: {status}\n{page}");
+            assert!(
+                status == StatusCode::OK || gone,
+                "{kind} to {recipient} links {path}: {status}\n{page}"
+            );
             *opened.entry(kind.clone()).or_default() += 1;
         }
     }
