@@ -39,7 +39,7 @@ struct OrgsPage {
     notice: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct PageQuery {
     page: Option<i64>,
     notice: Option<String>,
@@ -60,10 +60,7 @@ pub async fn list(
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     instance_admin(&host)?;
-    let q = query.map(|Query(q)| q).unwrap_or(PageQuery {
-        page: None,
-        notice: None,
-    });
+    let q = query.map_or_else(|_| PageQuery::default(), |Query(q)| q);
     let page = q.page.unwrap_or(1).clamp(1, 10_000);
     let mut found = teams::list_organizations(&state.db, (page - 1) * PAGE_SIZE, PAGE_SIZE + 1).await?;
     let more = found.len() as i64 > PAGE_SIZE;

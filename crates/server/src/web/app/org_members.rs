@@ -51,7 +51,7 @@ struct MembersPage {
     role: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct ListQuery {
     page: Option<i64>,
     notice: Option<String>,
@@ -129,10 +129,7 @@ pub async fn list(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let access = org_admin(&state, &host, &org_id).await?;
-    let q = query.map(|Query(q)| q).unwrap_or(ListQuery {
-        page: None,
-        notice: None,
-    });
+    let q = query.map_or_else(|_| ListQuery::default(), |Query(q)| q);
     let shown = Shown {
         status: StatusCode::OK,
         page: q.page.unwrap_or(1),

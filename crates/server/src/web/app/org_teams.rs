@@ -44,17 +44,14 @@ struct TeamsPage {
     slug: String,
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 pub struct PageQuery {
     page: Option<i64>,
     notice: Option<String>,
 }
 
 fn page_query(query: Result<Query<PageQuery>, QueryRejection>) -> PageQuery {
-    query.map(|Query(q)| q).unwrap_or(PageQuery {
-        page: None,
-        notice: None,
-    })
+    query.map_or_else(|_| PageQuery::default(), |Query(q)| q)
 }
 
 #[allow(clippy::too_many_arguments)] // one page's parts, each shown once
@@ -290,15 +287,9 @@ pub async fn add_member(
     let access = team_manager(&state, host, &org_id, &team_id).await?;
     let email = post.form.get("email").trim().to_owned();
     let back = |status, e: FieldError| team_page(&state, host, &access, status, 1, None, Some(e), email.clone());
-    let role = match post.form.get("role").parse::<Role>() {
-        Ok(r) => r,
-        Err(()) => {
-            return back(
-                StatusCode::BAD_REQUEST,
-                FieldError::new("role", host.t.text("org-role-invalid")),
-            )
-            .await;
-        }
+    let Ok(role) = post.form.get("role").parse::<Role>() else {
+        let e = FieldError::new("role", host.t.text("org-role-invalid"));
+        return back(StatusCode::BAD_REQUEST, e).await;
     };
     let user = users::find_by_email(&state.db, &email.to_lowercase()).await?;
     let Some(org) = access.org_id() else {
