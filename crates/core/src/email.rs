@@ -154,7 +154,8 @@ mod tests {
                 EmailKind::EmailVerificationCode,
                 EmailKind::EmailChangeConfirmation,
                 EmailKind::EmailChanged,
-                EmailKind::SenderFailing
+                EmailKind::SenderFailing,
+                EmailKind::Invitation
             ]
         );
     }
