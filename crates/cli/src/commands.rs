@@ -60,7 +60,10 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
             admin.user.email, password_line, admin.api_key, admin.api_key, config.listen
         );
     }
-    if demo && let Some(data) = tenancy::seed_demo(&db).await? {
+    if demo
+        && let Some(seeded) = convene_server::demo::seed(&db, &keyring, &config.email_settings()?.public_url).await?
+    {
+        let data = &seeded.data;
         println!(
             "=== convene: demo organization \"{}\" (id {}) with team \"{}\" (id {}) ===",
             data.organization.name, data.organization.id, data.team.name, data.team.id
@@ -74,6 +77,11 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
                 account.api_key
             );
         }
+        println!("  booking page: {}", seeded.booking_page);
+        println!(
+            "  sign in at /auth/login as the OWNER above, then open: {}",
+            seeded.app_pages.join("  ")
+        );
         println!();
     }
     let name = worker_name::reserve(config)?;
@@ -81,6 +89,7 @@ pub async fn serve(config: &Config, demo: bool) -> anyhow::Result<()> {
         rate_limit_per_minute: config.rate_limit(),
         max_body_bytes: config.max_body_bytes,
         secure_cookies: config.secure_cookies,
+        open_signup: config.signup == "open",
         limits: config.limit_settings()?,
         slot_work: config.slot_work()?,
         ..worker_settings(config, &name)?

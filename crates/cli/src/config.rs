@@ -42,6 +42,9 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// `Secure` flag on session cookies; turn off only behind plain HTTP on a non-localhost name.
     pub secure_cookies: bool,
+    /// `open`: anyone may make an account at `/auth/signup`; `invitation` (default): people join when an
+    /// organization's or team's admin invites them.
+    pub signup: String,
     /// `pretty` or `json`.
     pub log_format: String,
     /// Keys that encrypt stored secrets, `kid:base64(32 bytes)`, the first active. The environment variable
@@ -143,6 +146,7 @@ struct Defaults {
     rate_limit_per_minute: u32,
     max_body_bytes: usize,
     secure_cookies: bool,
+    signup: &'static str,
     log_format: &'static str,
     allow_private_webhook_targets: bool,
     email_from: &'static str,
@@ -187,6 +191,7 @@ impl Config {
             rate_limit_per_minute: 120,
             max_body_bytes: 1024 * 1024,
             secure_cookies: true,
+            signup: "invitation",
             log_format: "pretty",
             allow_private_webhook_targets: false,
             email_from: "convene@localhost.localdomain",
@@ -244,6 +249,12 @@ impl Config {
         }
         if self.max_body_bytes < 1024 {
             bail!("max_body_bytes (CONVENE_MAX_BODY_BYTES) must be at least 1024");
+        }
+        if !matches!(self.signup.as_str(), "open" | "invitation") {
+            bail!(
+                "signup (CONVENE_SIGNUP) must be \"open\" or \"invitation\", not {:?}",
+                self.signup
+            );
         }
         if !matches!(self.log_format.as_str(), "pretty" | "json") {
             bail!(

@@ -31,6 +31,8 @@ pub enum EmailKind {
     EmailChanged,
     /// To an organization's admins: one of its senders started failing (always through the platform).
     SenderFailing,
+    /// To someone an organization or team admin invited: the link that sets up their account.
+    Invitation,
 }
 
 /// What an email is about, which decides how it may be routed.
@@ -43,7 +45,7 @@ pub enum Category {
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 21] = [
+    pub const ALL: [EmailKind; 22] = [
         EmailKind::BookingScheduledAttendee,
         EmailKind::BookingScheduledOrganizer,
         EmailKind::BookingRequestedAttendee,
@@ -65,6 +67,7 @@ impl EmailKind {
         EmailKind::EmailChangeConfirmation,
         EmailKind::EmailChanged,
         EmailKind::SenderFailing,
+        EmailKind::Invitation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +93,7 @@ impl EmailKind {
             EmailKind::EmailChangeConfirmation => "email_change_confirmation",
             EmailKind::EmailChanged => "email_changed",
             EmailKind::SenderFailing => "sender_failing",
+            EmailKind::Invitation => "invitation",
         }
     }
 
@@ -103,7 +107,8 @@ impl EmailKind {
             | EmailKind::EmailVerificationCode
             | EmailKind::EmailChangeConfirmation
             | EmailKind::EmailChanged
-            | EmailKind::SenderFailing => Category::Account,
+            | EmailKind::SenderFailing
+            | EmailKind::Invitation => Category::Account,
             _ => Category::Booking,
         }
     }
@@ -149,7 +154,8 @@ mod tests {
                 EmailKind::EmailVerificationCode,
                 EmailKind::EmailChangeConfirmation,
                 EmailKind::EmailChanged,
-                EmailKind::SenderFailing
+                EmailKind::SenderFailing,
+                EmailKind::Invitation
             ]
         );
     }

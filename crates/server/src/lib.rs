@@ -7,6 +7,7 @@ pub mod api;
 pub mod booking_links;
 pub mod calendars;
 pub mod credentials;
+pub mod demo;
 pub mod email;
 pub mod i18n;
 pub mod limits;

@@ -30,6 +30,8 @@ pub struct ServerSettings {
     pub secure_cookies: bool,
     /// How long a web sign-in lasts.
     pub session_hours: i64,
+    /// Whether anyone may make an account at `/auth/signup`; when false (the default) people join by invitation.
+    pub open_signup: bool,
     /// Which targets webhook deliveries may reach, their timeout and retry schedule.
     pub webhooks: WebhookSettings,
     /// The default email transport, From, timeouts and retry schedule.
@@ -55,6 +57,7 @@ impl Default for ServerSettings {
             max_body_bytes: 1024 * 1024,
             secure_cookies: true,
             session_hours: 24 * 14,
+            open_signup: false,
             webhooks: WebhookSettings::default(),
             email: EmailSettings::default(),
             limits: LimitSettings::default(),

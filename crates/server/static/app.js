@@ -12,3 +12,9 @@ if (navigator.clipboard) {
     });
   }
 }
+
+// - Onboarding and sign-up: the time zone field starts as the browser's own zone (the server's guess is UTC).
+for (const field of document.querySelectorAll("input[data-browser-zone]")) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone) field.value = zone;
+}

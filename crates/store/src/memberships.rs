@@ -159,3 +159,40 @@ pub async fn delete_from_org_teams<'a>(exec: impl Into<Exec<'a>>, org: TeamId, u
     })?;
     Ok(())
 }
+
+/// The names of the organizations and teams `user` was invited to and has not joined yet (oldest first).
+pub async fn pending_names_of_user<'a>(exec: impl Into<Exec<'a>>, user: UserId) -> StoreResult<Vec<String>> {
+    let rows: Vec<(String,)> = on_conn!(exec, c => {
+        sqlx::query_as(
+            "SELECT t.name FROM memberships m JOIN teams t ON t.id = m.team_id \
+             WHERE m.user_id = $1 AND m.accepted = $2 ORDER BY m.id",
+        )
+        .bind(user.0)
+        .bind(false)
+        .fetch_all(&mut *c)
+        .await
+    })?;
+    Ok(rows.into_iter().map(|(name,)| name).collect())
+}
+
+/// Accepts every membership `user` was invited to (an accepted invitation); returns how many.
+pub async fn accept_all_of_user<'a>(exec: impl Into<Exec<'a>>, user: UserId) -> StoreResult<u64> {
+    Ok(on_conn!(exec, c => {
+        sqlx::query("UPDATE memberships SET accepted = $2, updated_at = $3 WHERE user_id = $1 AND accepted = $4")
+            .bind(user.0)
+            .bind(true)
+            .bind(now_ms())
+            .bind(false)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?)
+}
+
+/// How many members `team` has (every membership, accepted or invited), for paging.
+pub async fn count<'a>(exec: impl Into<Exec<'a>>, team: TeamId) -> StoreResult<i64> {
+    let row: (i64,) = on_conn!(exec, c => {
+        sqlx::query_as("SELECT COUNT(*) FROM memberships WHERE team_id = $1").bind(team.0).fetch_one(&mut *c).await
+    })?;
+    Ok(row.0)
+}

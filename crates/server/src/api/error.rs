@@ -20,6 +20,7 @@ use crate::scheduling::seats::SeatError;
 use crate::scheduling::slot_work::SlotWorkError;
 use crate::scheduling::slots::FreeStartsError;
 use crate::tenancy::access::AccessError;
+use crate::tenancy::members::MemberError;
 use crate::webhooks::manage::ManageError;
 use crate::workflows::WorkflowError;
 use crate::{email, webhooks};
@@ -195,6 +196,20 @@ impl From<AccessError> for ApiError {
             | AccessError::NotTeamAdmin
             | AccessError::NotTeamOwner => ApiError::Forbidden(e.to_string()),
             AccessError::Store(store) => store.into(),
+        }
+    }
+}
+
+impl From<MemberError> for ApiError {
+    fn from(e: MemberError) -> Self {
+        match e {
+            MemberError::Access(access) => access.into(),
+            MemberError::NotFound => ApiError::not_found("Membership"),
+            MemberError::LastOwner => ApiError::Conflict(e.to_string()),
+            MemberError::NotInOrganization(_) | MemberError::UserNotFound(_) => {
+                ApiError::field("userId", e.to_string())
+            }
+            MemberError::Store(store) => store.into(),
         }
     }
 }

@@ -9,6 +9,7 @@ use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use crate::state::AppState;
 use crate::tenancy::access::{OrgAccess, TeamAccess};
+use crate::tenancy::members;
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{MembershipId, Role, TeamId, UserId};
@@ -78,16 +79,6 @@ async fn membership_or_404(state: &AppState, team: TeamId, id: i64) -> Result<Me
     memberships::find(&state.db, team, MembershipId(id))
         .await?
         .ok_or_else(|| ApiError::not_found("Membership"))
-}
-
-/// An organization must keep an owner: refuse to demote or remove its last one.
-async fn ensure_not_last_owner(state: &AppState, org: TeamId, membership: &MembershipRecord) -> Result<(), ApiError> {
-    if membership.role() == Role::Owner && memberships::count_owners(&state.db, org).await? <= 1 {
-        return Err(ApiError::Conflict(
-            "An organization must keep at least one OWNER".into(),
-        ));
-    }
-    Ok(())
 }
 
 // ---- organization memberships ----
@@ -181,17 +172,8 @@ async fn update_org_membership(
     ApiJson(input): ApiJson<MembershipInput>,
 ) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
-    access.require_admin()?;
-    let org = access.org_id();
-    let current = membership_or_404(&state, org, ids.id("membershipId")?).await?;
     let patch = input.patch()?;
-    if let Some(new_role) = patch.role.filter(|r| *r != current.role()) {
-        access.require_can_grant(new_role)?;
-        access.require_can_grant(current.role())?;
-        ensure_not_last_owner(&state, org, &current).await?;
-    }
-    memberships::update(&state.db, org, MembershipId(current.id), &patch).await?;
-    let updated = membership_or_404(&state, org, current.id).await?;
+    let updated = members::update_in_org(&state.db, &access, MembershipId(ids.id("membershipId")?), &patch).await?;
     Ok(envelope::ok(MembershipOutput::for_org(&updated)))
 }
 
@@ -206,17 +188,7 @@ async fn delete_org_membership(
     ids: PathIds,
 ) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
-    access.require_admin()?;
-    let org = access.org_id();
-    let membership = membership_or_404(&state, org, ids.id("membershipId")?).await?;
-    access.require_can_grant(membership.role())?;
-    ensure_not_last_owner(&state, org, &membership).await?;
-    let user = UserId(membership.user_id);
-    let mut tx = state.db.begin().await?;
-    memberships::delete(&mut tx, org, MembershipId(membership.id)).await?;
-    memberships::delete_from_org_teams(&mut tx, org, user).await?;
-    users::leave_organization(&mut tx, user, org).await?;
-    tx.commit().await?;
+    let membership = members::remove_from_org(&state.db, &access, MembershipId(ids.id("membershipId")?)).await?;
     Ok(envelope::ok(MembershipOutput::for_org(&membership)))
 }
 
@@ -279,37 +251,19 @@ pub(super) async fn create_team_membership(
     ids: PathIds,
     ApiJson(input): ApiJson<MembershipInput>,
 ) -> Result<Response, ApiError> {
-    let (access, role) = team_for_write(&state, &caller, &ids).await?;
-    let team = &access.team;
+    let access = TeamAccess::load(&state.db, &caller.user, ids.optional_id("orgId")?, ids.id("teamId")?).await?;
+    access.require_manager()?;
     let user_id = input.user_id()?;
-    let new_role = input.role()?.unwrap_or(Role::Member);
-    require_team_grant(role, new_role)?;
-    match access.org_id() {
-        // Inside an organization, only its members join its teams.
-        Some(org) => {
-            if memberships::of_user(&state.db, org, user_id).await?.is_none() {
-                return Err(ApiError::field(
-                    "userId",
-                    format!("user {user_id} is not a member of the organization"),
-                ));
-            }
-        }
-        None => {
-            if users::find(&state.db, user_id).await?.is_none() {
-                return Err(ApiError::field("userId", format!("user {user_id} not found")));
-            }
-        }
-    }
-    let id = memberships::insert(
+    let role = input.role()?.unwrap_or(Role::Member);
+    let created = members::add_to_team(
         &state.db,
-        team.team_id(),
+        &access,
         user_id,
-        new_role,
+        role,
         input.accepted.unwrap_or(false),
         input.disable_impersonation.unwrap_or(false),
     )
     .await?;
-    let created = membership_or_404(&state, team.team_id(), id.0).await?;
     Ok(envelope::created(MembershipOutput::for_team(&created)))
 }
 
@@ -363,10 +317,7 @@ pub(super) async fn delete_team_membership(
     caller: ApiUser,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
-    let (access, role) = team_for_write(&state, &caller, &ids).await?;
-    let team = &access.team;
-    let membership = membership_or_404(&state, team.team_id(), ids.id("membershipId")?).await?;
-    require_team_grant(role, membership.role())?;
-    memberships::delete(&state.db, team.team_id(), MembershipId(membership.id)).await?;
+    let access = TeamAccess::load(&state.db, &caller.user, ids.optional_id("orgId")?, ids.id("teamId")?).await?;
+    let membership = members::remove_from_team(&state.db, &access, MembershipId(ids.id("membershipId")?)).await?;
     Ok(envelope::ok(MembershipOutput::for_team(&membership)))
 }

@@ -328,3 +328,30 @@ pub fn sender_failing(from_email: &str, error: &str, settings_link: &str) -> Res
         html: AccountHtml { v: &view }.render()?,
     })
 }
+
+/// To someone an admin invited into `group` (an organization or a team): the link that sets up their account.
+pub fn invitation(
+    inviter: &str,
+    group: &str,
+    link: &str,
+    valid_days: i64,
+    locale: &str,
+) -> Result<Rendered, askama::Error> {
+    let view = AccountView {
+        lang: account_lang(locale),
+        heading: format!("You are invited to {group}"),
+        intro: format!("{inviter} invited you to join {group} on convene, to schedule meetings together. You join:"),
+        code: group.to_owned(),
+        link: Some(link.to_owned()),
+        note: format!(
+            "Open the link to choose your name, username, password and time zone. It works once, for {valid_days} \
+             days. If you did not expect this, ignore this email."
+        ),
+        footer: "convene",
+    };
+    Ok(Rendered {
+        subject: format!("{inviter} invited you to {group} on convene"),
+        text: AccountText { v: &view }.render()?,
+        html: AccountHtml { v: &view }.render()?,
+    })
+}

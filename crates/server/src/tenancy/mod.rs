@@ -3,6 +3,7 @@
 //! an organization ([`access`]).
 
 pub mod access;
+pub mod members;
 
 use crate::credentials::{generate_api_key, generate_password, hash_password_async};
 use convene_core::{EmailAddress, Role, TeamId, UserId, Username};

@@ -24,6 +24,8 @@ struct LoginPage<'a> {
     next: &'a str,
     email: &'a str,
     error: Option<&'a str>,
+    /// Whether to offer `/auth/signup` (open sign-up).
+    signup: bool,
 }
 
 struct OrgRow {
@@ -171,6 +173,7 @@ pub async fn login_page(
                 next: safe_next(next.as_deref()),
                 email: "",
                 error: None,
+                signup: state.settings.open_signup,
             },
         ),
     )
@@ -221,6 +224,7 @@ pub async fn login_submit(
                     next: safe_next(form.next.as_deref()),
                     email: &email,
                     error: Some(error),
+                    signup: state.settings.open_signup,
                 },
             ),
         )

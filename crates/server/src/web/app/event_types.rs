@@ -86,6 +86,7 @@ fn notice_of(t: Lang, query: Result<Query<NoticeQuery>, QueryRejection>) -> Opti
         "saved" => "app-et-saved",
         "duplicated" => "app-et-duplicated",
         "deleted" => "app-et-deleted",
+        "welcome" => "onb-welcome",
         _ => return None,
     };
     Some(t.text(key))

@@ -11,6 +11,7 @@
 //! workflows, [`routing_forms`] the routing forms they own and their responses.
 
 mod account;
+mod admin_orgs;
 mod api_keys;
 mod availability;
 mod booking_actions;
@@ -21,11 +22,18 @@ mod email_address;
 mod event_type_form;
 mod event_types;
 mod form;
+mod invitations;
 mod notifications;
+mod onboarding;
+mod org_access;
+mod org_members;
+mod org_teams;
 mod out_of_office;
 mod routing_forms;
 mod schedule_form;
 mod shell;
+mod signup;
+mod team_event_types;
 mod troubleshoot;
 mod webhooks;
 mod workflows;
@@ -36,8 +44,37 @@ use crate::state::AppState;
 use axum::Router;
 use axum::routing::{get, post};
 
+/// An organization's admin pages.
+const ORG: &str = "/settings/organizations/{org_id}";
+
 pub fn router() -> Router<AppState> {
     Router::new()
+        .route("/auth/invitation", get(invitations::show).post(invitations::accept))
+        .route("/auth/signup", get(signup::show).post(signup::submit))
+        .route("/admin/organizations", get(admin_orgs::list))
+        .route(
+            "/admin/organizations/{org_id}/features/{flag}",
+            post(admin_orgs::set_flag),
+        )
+        .route(&format!("{ORG}/members"), get(org_members::list))
+        .route(&format!("{ORG}/members/invite"), post(org_members::invite_member))
+        .route(&format!("{ORG}/members/{{id}}/role"), post(org_members::change_role))
+        .route(&format!("{ORG}/members/{{id}}/remove"), post(org_members::remove))
+        .route(&format!("{ORG}/teams"), get(org_teams::list).post(org_teams::create))
+        .route(&format!("{ORG}/teams/{{team_id}}"), get(org_teams::show))
+        .route(&format!("{ORG}/teams/{{team_id}}/members"), post(org_teams::add_member))
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/members/{{id}}/remove"),
+            post(org_teams::remove_member),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/event-types"),
+            get(team_event_types::list).post(team_event_types::create),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/event-types/{{id}}"),
+            get(team_event_types::edit).post(team_event_types::update),
+        )
         .route("/event-types", get(event_types::list).post(event_types::create))
         .route("/event-types/new", get(event_types::new_page))
         .route(

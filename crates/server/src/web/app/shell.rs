@@ -25,6 +25,10 @@ pub(crate) enum Section {
     Workflows,
     RoutingForms,
     Settings,
+    /// The organization's admin pages (members, teams).
+    Organization,
+    /// The instance admin's pages.
+    Admin,
 }
 
 /// One link of the navigation.
@@ -42,6 +46,10 @@ pub(crate) struct Nav {
     pub current: Option<Section>,
     /// The email senders page of an organization the user manages (OWNER or ADMIN), if any.
     pub senders: Option<String>,
+    /// The members page of that organization.
+    pub organization: Option<String>,
+    /// Whether the user is an instance admin (the organizations list).
+    pub instance_admin: bool,
 }
 
 impl Nav {
@@ -53,16 +61,18 @@ impl Nav {
         t: Lang,
         current: Option<Section>,
     ) -> Result<Nav, StoreError> {
-        let senders = teams::organizations_of_user(&state.db, user.user_id())
+        let managed = teams::organizations_of_user(&state.db, user.user_id())
             .await?
             .into_iter()
             .find(|(_, role)| role.parse::<Role>().is_ok_and(Role::can_manage))
-            .map(|(org, _)| format!("/settings/organizations/{}/email-senders", org.id));
+            .map(|(org, _)| org.id);
         Ok(Nav {
             t,
             csrf,
             current,
-            senders,
+            senders: managed.map(|id| format!("/settings/organizations/{id}/email-senders")),
+            organization: managed.map(|id| format!("/settings/organizations/{id}/members")),
+            instance_admin: user.is_instance_admin,
         })
     }
 
@@ -96,6 +106,22 @@ impl Nav {
             ),
             item("nav-settings", "/settings", "app-nav-settings", Section::Settings),
         ];
+        if let Some(href) = &self.organization {
+            items.push(item(
+                "nav-organization",
+                href,
+                "app-nav-organization",
+                Section::Organization,
+            ));
+        }
+        if self.instance_admin {
+            items.push(item(
+                "nav-admin",
+                "/admin/organizations",
+                "app-nav-admin",
+                Section::Admin,
+            ));
+        }
         if let Some(href) = &self.senders {
             items.push(NavItem {
                 id: "nav-senders",
@@ -194,6 +220,8 @@ pub(crate) enum Refusal {
     Expired(Lang),
     /// No such thing among the user's own (another user's is the same: nothing is told about it).
     NotFound(Lang),
+    /// The user belongs there but their role does not allow this (an organization's MEMBER on its admin pages).
+    Forbidden(Lang),
     /// Anything else that failed: logged, never shown.
     Failed(String),
 }
@@ -212,7 +240,7 @@ struct MessagePage {
     text: String,
 }
 
-fn message(status: StatusCode, t: Lang, title: &str, text: &str) -> Response {
+pub(super) fn message(status: StatusCode, t: Lang, title: &str, text: &str) -> Response {
     render(
         status,
         &MessagePage {
@@ -238,6 +266,7 @@ impl IntoResponse for Refusal {
             }
             Refusal::Expired(t) => message(StatusCode::FORBIDDEN, t, "app-expired-title", "app-expired-text"),
             Refusal::NotFound(t) => message(StatusCode::NOT_FOUND, t, "app-not-found-title", "app-not-found-text"),
+            Refusal::Forbidden(t) => message(StatusCode::FORBIDDEN, t, "org-forbidden-title", "org-forbidden-text"),
             Refusal::Failed(e) => crate::web::pages::internal(e),
         }
     }

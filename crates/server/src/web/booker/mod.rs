@@ -5,7 +5,7 @@ mod calendar_page;
 mod fields;
 mod form;
 mod manage;
-mod month;
+pub(in crate::web) mod month;
 mod page;
 mod params;
 

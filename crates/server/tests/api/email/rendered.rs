@@ -425,3 +425,54 @@ async fn email_change_emails_match_their_snapshots() {
     mails.insert(notice.row.kind.clone(), notice.received);
     assert_snapshots(&mails, &literals);
 }
+
+/// An invitation into an organization, as the invitee gets it (always through the platform).
+#[tokio::test]
+async fn the_invitation_matches_its_snapshot() {
+    use convene_core::{EmailAddress, Role, UserId};
+    use convene_server::accounts::invitations::{InviteTo, invite};
+    let flow = Flow::start(json!({ "title": "Intro", "slug": "intro", "lengthInMinutes": 30 })).await;
+    let fields = convene_store::teams::TeamFields {
+        name: Some("Acme Scheduling".into()),
+        slug: Some("acme-scheduling".into()),
+        ..convene_store::teams::TeamFields::default()
+    };
+    let org = convene_server::tenancy::create_organization(&flow.app.db, &fields, UserId(flow.host.id))
+        .await
+        .expect("org");
+    let inviter = convene_store::users::find(&flow.app.db, UserId(flow.host.id))
+        .await
+        .expect("find")
+        .expect("the host");
+    let to = InviteTo {
+        group: &org,
+        organization: Some(org.team_id()),
+        inviter_role: Role::Owner,
+    };
+    let invitee = EmailAddress::parse("email", "new-colleague@example.test").expect("address");
+    invite(
+        &flow.app.db,
+        &flow.app.state.mailer,
+        &inviter,
+        &to,
+        &invitee,
+        Role::Member,
+    )
+    .await
+    .expect("invite");
+    let mail = flow.send().await.into_iter().next().expect("the invitation");
+    assert_eq!(mail.row.kind, EmailKind::Invitation.as_str());
+    let text = only_text(&parse_received(&mail.received), "text", "plain");
+    let token = text
+        .split("token=")
+        .nth(1)
+        .and_then(|rest| {
+            rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .next()
+        })
+        .expect("an invitation link with its token")
+        .to_owned();
+    let mut mails = BTreeMap::new();
+    mails.insert(mail.row.kind.clone(), mail.received);
+    assert_snapshots(&mails, &[(token, "[invitation-token]")]);
+}

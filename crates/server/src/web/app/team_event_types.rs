@@ -1,0 +1,352 @@
+//! A team's event types, for whoever manages the team (its ADMINs and OWNERs, and the organization's): the list
+//! with each public link, and a form for the team-specific parts — title, address, length, collective or round
+//! robin, and the hosts among the team's members. Everything goes through `scheduling::event_type_input`, as
+//! `/v2/organizations/{orgId}/teams/{teamId}/event-types` does, so both accept and refuse the same things.
+
+use super::form::Posted;
+use super::org_access::team_manager;
+use super::shell::{Host, HostForm, Nav, Refusal, Section};
+use crate::i18n::Lang;
+use crate::scheduling::event_type_input::{EventTypeError, EventTypeInput, merged_fields};
+use crate::state::AppState;
+use crate::tenancy::access::TeamAccess;
+use crate::web::pages::render;
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use convene_core::FieldError;
+use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
+use convene_store::{StoreError, memberships};
+use serde::Deserialize;
+
+pub(super) struct TeamEventRow {
+    pub id: i64,
+    pub title: String,
+    pub link: String,
+    pub kind: &'static str,
+    pub length: i64,
+    pub hosts: String,
+}
+
+pub(super) struct HostChoice {
+    pub user_id: i64,
+    pub name: String,
+    pub chosen: bool,
+}
+
+/// The form's fields as text.
+#[derive(Default)]
+pub(super) struct TeamEventFields {
+    pub title: String,
+    pub slug: String,
+    pub length: String,
+    pub kind: String,
+}
+
+#[derive(Template)]
+#[template(path = "app/team_event_types.html")]
+struct TeamEventsPage {
+    nav: Nav,
+    t: Lang,
+    org_id: i64,
+    team_id: i64,
+    team_name: String,
+    rows: Vec<TeamEventRow>,
+    /// The event type being edited, if any.
+    editing: Option<i64>,
+    f: TeamEventFields,
+    hosts: Vec<HostChoice>,
+    notice: Option<String>,
+    error: Option<String>,
+    error_field: String,
+}
+
+#[derive(Deserialize)]
+pub struct NoticeQuery {
+    notice: Option<String>,
+}
+
+fn kind_label(kind: Option<&str>) -> &'static str {
+    match kind {
+        Some("ROUND_ROBIN") => "ROUND_ROBIN",
+        _ => "COLLECTIVE",
+    }
+}
+
+struct Shown {
+    status: StatusCode,
+    editing: Option<i64>,
+    f: TeamEventFields,
+    chosen: Vec<i64>,
+    notice: Option<String>,
+    error: Option<FieldError>,
+}
+
+async fn page(state: &AppState, host: &Host, access: &TeamAccess, shown: Shown) -> Result<Response, Refusal> {
+    let team = access.team_id();
+    let members: Vec<_> = memberships::list(&state.db, team, 0, 1_000)
+        .await?
+        .into_iter()
+        .filter(|m| m.accepted)
+        .collect();
+    let name_of = |id: i64| {
+        members.iter().find(|m| m.user_id == id).map_or_else(
+            || format!("#{id}"),
+            |m| m.user_name.clone().unwrap_or_else(|| m.user_username.clone()),
+        )
+    };
+    let base = state.settings.email.public_url.trim_end_matches('/');
+    let mut rows = Vec::new();
+    for r in event_types::list_for_team(&state.db, team).await? {
+        let hosts = event_types::hosts(&state.db, r.id).await?;
+        rows.push(TeamEventRow {
+            id: r.id,
+            title: r.title.clone(),
+            link: format!("{base}/team/{}/{}", access.team.slug, r.slug),
+            kind: kind_label(r.scheduling_type.as_deref()),
+            length: r.length_minutes,
+            hosts: hosts.iter().map(|h| name_of(*h)).collect::<Vec<_>>().join(", "),
+        });
+    }
+    let hosts = members
+        .iter()
+        .map(|m| HostChoice {
+            user_id: m.user_id,
+            name: m.user_name.clone().unwrap_or_else(|| m.user_username.clone()),
+            chosen: shown.chosen.contains(&m.user_id),
+        })
+        .collect();
+    let (error, error_field) = match shown.error {
+        Some(e) => (Some(e.message), e.field),
+        None => (None, String::new()),
+    };
+    let view = TeamEventsPage {
+        nav: host.nav(state, Section::Organization).await?,
+        t: host.t,
+        org_id: access.org_id().map_or(0, |o| o.0),
+        team_id: team.0,
+        team_name: access.team.name.clone(),
+        rows,
+        editing: shown.editing,
+        f: shown.f,
+        hosts,
+        notice: shown.notice,
+        error,
+        error_field,
+    };
+    Ok(render(shown.status, &view))
+}
+
+fn notice_text(t: Lang, code: Option<&str>) -> Option<String> {
+    let key = match code? {
+        "created" => "app-et-created",
+        "saved" => "app-et-saved",
+        _ => return None,
+    };
+    Some(t.text(key))
+}
+
+/// `GET {org}/teams/{team_id}/event-types`.
+pub async fn list(
+    State(state): State<AppState>,
+    Path((org_id, team_id)): Path<(String, String)>,
+    host: Host,
+    query: Result<Query<NoticeQuery>, QueryRejection>,
+) -> Result<Response, Refusal> {
+    let access = team_manager(&state, &host, &org_id, &team_id).await?;
+    let notice = notice_text(host.t, query.ok().and_then(|Query(q)| q.notice).as_deref());
+    let shown = Shown {
+        status: StatusCode::OK,
+        editing: None,
+        f: TeamEventFields {
+            length: "30".to_owned(),
+            kind: "ROUND_ROBIN".to_owned(),
+            ..TeamEventFields::default()
+        },
+        chosen: Vec::new(),
+        notice,
+        error: None,
+    };
+    page(&state, &host, &access, shown).await
+}
+
+async fn team_event(state: &AppState, host: &Host, access: &TeamAccess, id: &str) -> Result<EventTypeRecord, Refusal> {
+    let id: i64 = id.parse().map_err(|_| Refusal::NotFound(host.t))?;
+    event_types::find(&state.db, id)
+        .await?
+        .filter(|r| r.team_id == Some(access.team_id().0))
+        .ok_or(Refusal::NotFound(host.t))
+}
+
+/// `GET {org}/teams/{team_id}/event-types/{id}`.
+pub async fn edit(
+    State(state): State<AppState>,
+    Path((org_id, team_id, id)): Path<(String, String, String)>,
+    host: Host,
+    query: Result<Query<NoticeQuery>, QueryRejection>,
+) -> Result<Response, Refusal> {
+    let access = team_manager(&state, &host, &org_id, &team_id).await?;
+    let record = team_event(&state, &host, &access, &id).await?;
+    let notice = notice_text(host.t, query.ok().and_then(|Query(q)| q.notice).as_deref());
+    let shown = Shown {
+        status: StatusCode::OK,
+        editing: Some(record.id),
+        f: TeamEventFields {
+            title: record.title.clone(),
+            slug: record.slug.clone(),
+            length: record.length_minutes.to_string(),
+            kind: kind_label(record.scheduling_type.as_deref()).to_owned(),
+        },
+        chosen: event_types::hosts(&state.db, record.id).await?,
+        notice,
+        error: None,
+    };
+    page(&state, &host, &access, shown).await
+}
+
+/// The posted form: the service's input, the chosen hosts (accepted members only) and the fields to show again.
+fn read(form: &Posted, members: &[i64]) -> Result<(EventTypeInput, Vec<i64>), FieldError> {
+    let length = match form.text("lengthInMinutes") {
+        Some(raw) => Some(
+            raw.parse::<i64>()
+                .map_err(|_| FieldError::new("lengthInMinutes", "must be a whole number of minutes"))?,
+        ),
+        None => None,
+    };
+    let hosts: Vec<i64> = form.all("hosts").filter_map(|h| h.parse().ok()).collect();
+    if hosts.is_empty() {
+        return Err(FieldError::new("hosts", "must name at least one host"));
+    }
+    if let Some(outsider) = hosts.iter().find(|h| !members.contains(h)) {
+        return Err(FieldError::new(
+            "hosts",
+            format!("user {outsider} is not an accepted member of the team"),
+        ));
+    }
+    let input = EventTypeInput {
+        title: form.text("title").map(str::to_owned),
+        slug: form.text("slug").map(str::to_owned),
+        length_in_minutes: length,
+        ..EventTypeInput::default()
+    };
+    Ok((input, hosts))
+}
+
+fn kept(form: &Posted) -> TeamEventFields {
+    TeamEventFields {
+        title: form.get("title").to_owned(),
+        slug: form.get("slug").to_owned(),
+        length: form.get("lengthInMinutes").to_owned(),
+        kind: form.get("schedulingType").to_owned(),
+    }
+}
+
+async fn save(
+    state: &AppState,
+    access: &TeamAccess,
+    form: &Posted,
+    existing: Option<&EventTypeRecord>,
+) -> Result<Result<i64, FieldError>, Refusal> {
+    let members: Vec<i64> = memberships::list(&state.db, access.team_id(), 0, 1_000)
+        .await?
+        .into_iter()
+        .filter(|m| m.accepted)
+        .map(|m| m.user_id)
+        .collect();
+    let (input, hosts) = match read(form, &members) {
+        Ok(ok) => ok,
+        Err(e) => return Ok(Err(e)),
+    };
+    let base = existing.map(EventTypeFields::from);
+    let fields = match merged_fields(&state.db, None, input, base).await {
+        Ok(f) => f,
+        Err(EventTypeError::Invalid(e)) => return Ok(Err(e)),
+        Err(e) => return Err(Refusal::Failed(e.to_string())),
+    };
+    let mut tx = state.db.begin().await?;
+    let saved = match existing {
+        Some(r) => event_types::update(&mut tx, r.id, &fields).await,
+        None => {
+            let kind = match form.get("schedulingType") {
+                "COLLECTIVE" => "COLLECTIVE",
+                "ROUND_ROBIN" => "ROUND_ROBIN",
+                _ => {
+                    return Ok(Err(FieldError::new(
+                        "schedulingType",
+                        "choose collective or round robin",
+                    )));
+                }
+            };
+            event_types::insert(&mut tx, Owner::Team(access.team_id(), kind), &fields)
+                .await
+                .map(Some)
+        }
+    };
+    let id = match saved {
+        Ok(Some(r)) => r.id,
+        Ok(None) => return Err(Refusal::Failed("the event type disappeared".into())),
+        Err(StoreError::Conflict(what)) => return Ok(Err(FieldError::new("slug", what))),
+        Err(e) => return Err(e.into()),
+    };
+    event_types::set_hosts(&mut tx, id, &hosts).await?;
+    tx.commit().await?;
+    Ok(Ok(id))
+}
+
+fn path_of(access: &TeamAccess) -> String {
+    format!(
+        "/settings/organizations/{}/teams/{}/event-types",
+        access.org_id().map_or(0, |o| o.0),
+        access.team_id().0
+    )
+}
+
+async fn refused(
+    state: &AppState,
+    host: &Host,
+    access: &TeamAccess,
+    form: &Posted,
+    editing: Option<i64>,
+    e: FieldError,
+) -> Result<Response, Refusal> {
+    let shown = Shown {
+        status: StatusCode::BAD_REQUEST,
+        editing,
+        f: kept(form),
+        chosen: form.all("hosts").filter_map(|h| h.parse().ok()).collect(),
+        notice: None,
+        error: Some(e),
+    };
+    page(state, host, access, shown).await
+}
+
+/// `POST {org}/teams/{team_id}/event-types`.
+pub async fn create(
+    State(state): State<AppState>,
+    Path((org_id, team_id)): Path<(String, String)>,
+    post: HostForm,
+) -> Result<Response, Refusal> {
+    let host = &post.host;
+    let access = team_manager(&state, host, &org_id, &team_id).await?;
+    match save(&state, &access, &post.form, None).await? {
+        Ok(_) => Ok(Redirect::to(&format!("{}?notice=created", path_of(&access))).into_response()),
+        Err(e) => refused(&state, host, &access, &post.form, None, e).await,
+    }
+}
+
+/// `POST {org}/teams/{team_id}/event-types/{id}`.
+pub async fn update(
+    State(state): State<AppState>,
+    Path((org_id, team_id, id)): Path<(String, String, String)>,
+    post: HostForm,
+) -> Result<Response, Refusal> {
+    let host = &post.host;
+    let access = team_manager(&state, host, &org_id, &team_id).await?;
+    let record = team_event(&state, host, &access, &id).await?;
+    match save(&state, &access, &post.form, Some(&record)).await? {
+        Ok(id) => Ok(Redirect::to(&format!("{}/{id}?notice=saved", path_of(&access))).into_response()),
+        Err(e) => refused(&state, host, &access, &post.form, Some(record.id), e).await,
+    }
+}
