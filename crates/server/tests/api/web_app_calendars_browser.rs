@@ -30,6 +30,20 @@ async fn type_into(c: &Client, id: &str, text: &str) {
     field.send_keys(text).await.expect("type");
 }
 
+/// Clicks a form's submit button and waits until the page that answers it has replaced this one: the page may
+/// already show a notice from the step before, so waiting for a notice alone could read the store too early.
+async fn submit_and_wait(c: &Client, id: &str) {
+    let button = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
+    button.click().await.expect("click");
+    for _ in 0..100 {
+        if button.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    wait_for(c, "notice").await;
+}
+
 async fn wait_for(c: &Client, id: &str) {
     c.wait()
         .for_element(Locator::Id(id))
@@ -100,8 +114,7 @@ async fn a_host_connects_a_caldav_server_chooses_busy_calendars_and_the_destinat
     let work = mine.iter().find(|cal| cal.name == "Work").expect("Work");
     assert!(home.selected && work.selected);
     click(c, &format!("busy-{}", home.id)).await;
-    click(c, &format!("save-selection-{}", home.connection_id)).await;
-    wait_for(c, "notice").await;
+    submit_and_wait(c, &format!("save-selection-{}", home.connection_id)).await;
     let after = calendars::calendars_of_user(&app.db, person.id)
         .await
         .expect("calendars");
@@ -110,8 +123,7 @@ async fn a_host_connects_a_caldav_server_chooses_busy_calendars_and_the_destinat
 
     let select = c.find(Locator::Id("destination")).await.expect("select");
     select.select_by_value(&home.id.to_string()).await.expect("choose Home");
-    click(c, "save-destination").await;
-    wait_for(c, "notice").await;
+    submit_and_wait(c, "save-destination").await;
     let destination = calendars::destination(&app.db, person.id, None)
         .await
         .expect("read")
