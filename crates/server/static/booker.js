@@ -8,15 +8,23 @@ const url = new URL(window.location.href);
 
 // The booker's month, day and preference links fetch the next page and swap it in: no full reload, the history
 // and the address stay as the plain links would leave them, and focus lands where the person was going.
+// Only the newest request is shown: a quicker answer to an older click never replaces a newer one.
+let latest = 0;
 async function swap(main, target, how) {
+  const mine = ++latest;
+  main.setAttribute("aria-busy", "true");
   let response;
+  let text;
   try {
     response = await fetch(target, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    text = await response.text();
   } catch {
-    window.location.assign(target);
+    if (mine === latest) window.location.assign(target);
     return;
   }
-  const doc = new DOMParser().parseFromString(await response.text(), "text/html");
+  if (mine !== latest) return;
+  main.removeAttribute("aria-busy");
+  const doc = new DOMParser().parseFromString(text, "text/html");
   const fresh = doc.querySelector("[data-booker]");
   if (!response.ok || !fresh) {
     window.location.assign(target);

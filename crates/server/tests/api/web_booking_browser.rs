@@ -145,8 +145,11 @@ async fn book_and_cancel_by_email(javascript: bool) {
         .for_element(Locator::Id("reschedule-from"))
         .await
         .expect("the former time");
+    // Each month link is followed before the next (with JavaScript the booker swaps in place, so wait to see it).
     click(c, "#next-month").await;
+    assert_eq!(text_when(c, "#month-label", "February 2030").await, "February 2030");
     click(c, "#prev-month").await;
+    assert_eq!(text_when(c, "#month-label", "January 2030").await, "January 2030");
     click(c, "a[data-day='8']").await;
     click(c, "button[data-start='2030-01-08T11:00:00.000Z']").await;
     type_into(c, "reason", "Clash").await;
