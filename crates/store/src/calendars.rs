@@ -194,20 +194,25 @@ pub async fn record_connection_health<'a>(
     error: Option<&str>,
     now: i64,
 ) -> StoreResult<()> {
+    record_health(exec, "calendar_connections", id, error, now).await
+}
+
+/// The health columns (`last_error`, `failing_since`, `last_synced`) that connections and calendars share, set on
+/// row `id` of `table` (one of those two, never input).
+async fn record_health<'a>(
+    exec: impl Into<Exec<'a>>,
+    table: &'static str,
+    id: i64,
+    error: Option<&str>,
+    now: i64,
+) -> StoreResult<()> {
+    let failed =
+        format!("UPDATE {table} SET last_error = $2, failing_since = COALESCE(failing_since, $3) WHERE id = $1");
+    let fine = format!("UPDATE {table} SET last_error = NULL, failing_since = NULL, last_synced = $2 WHERE id = $1");
     on_conn!(exec, c => {
         match error {
-            Some(e) => sqlx::query(
-                "UPDATE calendar_connections SET last_error = $2, failing_since = COALESCE(failing_since, $3) \
-                 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(e)
-            .bind(now),
-            None => sqlx::query(
-                "UPDATE calendar_connections SET last_error = NULL, failing_since = NULL, last_synced = $2 WHERE id = $1",
-            )
-            .bind(id)
-            .bind(now),
+            Some(e) => sqlx::query(sqlx::AssertSqlSafe(failed)).bind(id).bind(e).bind(now),
+            None => sqlx::query(sqlx::AssertSqlSafe(fine)).bind(id).bind(now),
         }
         .execute(&mut *c)
         .await
@@ -384,26 +389,7 @@ pub async fn record_calendar_health<'a>(
     error: Option<&str>,
     now: i64,
 ) -> StoreResult<()> {
-    on_conn!(exec, c => {
-        match error {
-            Some(e) => sqlx::query(
-                "UPDATE external_calendars SET last_error = $2, failing_since = COALESCE(failing_since, $3) \
-                 WHERE id = $1",
-            )
-            .bind(calendar_id)
-            .bind(e)
-            .bind(now),
-            None => sqlx::query(
-                "UPDATE external_calendars SET last_error = NULL, failing_since = NULL, last_synced = $2 WHERE id = $1",
-            )
-            .bind(calendar_id)
-            .bind(now),
-        }
-        .execute(&mut *c)
-        .await
-        .map(|r| r.rows_affected())
-    })?;
-    Ok(())
+    record_health(exec, "external_calendars", calendar_id, error, now).await
 }
 
 /// The cached busy intervals of `user_id`'s selected calendars overlapping [`from`, `to`): what slots subtract.
