@@ -7,7 +7,7 @@ use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
 use crate::web_a11y::violations;
 use crate::web_booking::emailed_text;
-use crate::web_browser::Browser;
+use crate::web_browser::{Browser, wait_replaced};
 use convene_store::users;
 use fantoccini::{Client, Locator};
 use reqwest::{Method, StatusCode};
@@ -85,20 +85,13 @@ async fn a_host_makes_and_revokes_an_api_key_and_changes_email_only_once_confirm
         .expect("revoke buttons");
     assert_eq!(live.len(), 2);
     live[0].click().await.expect("revoke");
-    // The page that answers the revoke replaces this one; until it has, the old list is still there (and the key
-    // page may already show a notice), so wait for the list to change rather than for any notice.
-    let mut left = live.len();
-    for _ in 0..50 {
-        left = c
-            .find_all(Locator::Css("button[id^='revoke-']"))
-            .await
-            .map_or(left, |l| l.len());
-        if left != 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    wait_replaced(c, &live[0]).await;
     wait_for(c, "notice").await;
+    let left = c
+        .find_all(Locator::Css("button[id^='revoke-']"))
+        .await
+        .expect("revoke buttons")
+        .len();
     assert_eq!(left, 1, "one key fewer is live");
     assert_eq!(me(key).await, StatusCode::UNAUTHORIZED);
 

@@ -90,6 +90,26 @@ impl Browser {
     }
 }
 
+/// Waits until the page that answers a click has replaced the one holding `old` and has finished loading. A
+/// notice or a list on the old page may look like the answer, and a half-loaded new page may look empty, so
+/// reading either too early would test the wrong page.
+pub async fn wait_replaced(c: &Client, old: &fantoccini::elements::Element) {
+    for _ in 0..200 {
+        if old.tag_name().await.is_err() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..200 {
+        let state = c.execute("return document.readyState", vec![]).await;
+        if state.ok().and_then(|v| v.as_str().map(str::to_owned)).as_deref() == Some("complete") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the page that answers the click never finished loading");
+}
+
 #[tokio::test]
 async fn sign_in_shows_my_organizations_and_sign_out_returns_to_the_form() {
     // Default settings: Secure cookies, which browsers accept on http://localhost.
