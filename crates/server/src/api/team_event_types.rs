@@ -5,8 +5,9 @@
 use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
-use super::event_types::{EventTypeInput, EventTypeOutput, merged_fields};
+use super::event_types::EventTypeOutput;
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value, split_off};
+use crate::scheduling::event_type_input::{EventTypeInput, merged_fields};
 use crate::state::AppState;
 use crate::tenancy::access::{AccessError, OrgAccess, TeamAccess};
 use axum::extract::State;

@@ -3,7 +3,7 @@
 //! through the account service ([`crate::accounts::email_change`]), as the API's code does.
 
 use super::limited;
-use super::pages::{internal, message, render, same_origin};
+use super::respond::{internal, message, render, same_origin};
 use super::session::{self, CSRF_COOKIE, tokens_match};
 use crate::accounts::email_change::{Confirmation, EmailChangeError, confirm_email_change};
 use crate::limits::{ClientAddress, LimitKey, PublicOperation};

@@ -1,7 +1,7 @@
 //! Limits as the pages show them: a refused form comes back with its input, a sentence saying how long to wait,
 //! status 429 and `Retry-After`, as the API answers.
 
-use super::pages::internal;
+use super::respond::internal;
 use crate::limits::{LimitError, LimitKey, Limited};
 use crate::state::AppState;
 use axum::http::{HeaderValue, StatusCode, header};

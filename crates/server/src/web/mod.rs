@@ -16,6 +16,7 @@ mod forms;
 mod limited;
 mod pages;
 mod reset;
+mod respond;
 mod senders;
 mod session;
 

@@ -1,6 +1,7 @@
 //! Page handlers.
 
 use super::limited::Refused;
+use super::respond::{internal, message, render, same_origin};
 use super::session::{self, CSRF_COOKIE, tokens_match};
 use crate::accounts::sign_in::{SignInError, sign_in};
 use crate::limits::ClientAddress;
@@ -9,8 +10,8 @@ use askama::Template;
 use axum::Form;
 use axum::extract::rejection::{FormRejection, QueryRejection};
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use convene_core::{Role, UserId};
 use convene_store::{teams, users};
@@ -44,54 +45,6 @@ struct HomePage {
     display_name: String,
     email: String,
     organizations: Vec<OrgRow>,
-}
-
-#[derive(Template)]
-#[template(path = "message.html")]
-struct MessagePage<'a> {
-    title: &'a str,
-    message: &'a str,
-}
-
-pub(super) fn render(status: StatusCode, page: &impl Template) -> Response {
-    match page.render() {
-        Ok(html) => (status, [(header::CACHE_CONTROL, "no-store")], Html(html)).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "page rendering failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html("<h1>Something went wrong</h1>".to_owned()),
-            )
-                .into_response()
-        }
-    }
-}
-
-pub(super) fn message(status: StatusCode, title: &str, text: &str) -> Response {
-    render(status, &MessagePage { title, message: text })
-}
-
-pub(super) fn internal(e: impl std::fmt::Display) -> Response {
-    tracing::error!(error = %e, "page failed");
-    message(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "Something went wrong",
-        "Please try again in a moment.",
-    )
-}
-
-/// A cross-site POST carries a foreign Origin; refuse it before looking at anything else.
-pub(super) fn same_origin(headers: &HeaderMap) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
-    };
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    origin
-        .split_once("://")
-        .is_some_and(|(_, rest)| !host.is_empty() && rest == host)
 }
 
 /// A path of this site to return to after sign-in; anything else (another site, `//host`) is dropped.

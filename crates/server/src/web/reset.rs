@@ -4,7 +4,7 @@
 //! sign-in form. The work is the account service's ([`crate::accounts::password_reset`]), as for the API.
 
 use super::limited;
-use super::pages::{internal, message, render, same_origin};
+use super::respond::{internal, message, render, same_origin};
 use super::session::{self, CSRF_COOKIE, tokens_match};
 use crate::accounts::password_reset::{ResetError, request_reset, reset_password};
 use crate::limits::{ClientAddress, LimitKey, PublicOperation};

@@ -7,8 +7,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::Mode;
+use super::conn::{Io, Next};
 use super::lines::{LineRead, MAX_COMMAND_LINE, is_success, read_line, trim_line_ending};
-use super::server::{Io, Next};
 use super::session::Session;
 
 /// Outcome of one AUTH challenge round.

@@ -20,6 +20,7 @@
 //! and `lines.rs` the line reader.
 
 mod auth;
+mod conn;
 mod lines;
 mod server;
 mod session;

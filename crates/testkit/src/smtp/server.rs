@@ -2,17 +2,15 @@
 //! [`Session`] over it (switching to TLS on STARTTLS).
 
 use std::io;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufStream, ReadBuf};
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufStream};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinSet;
-use tokio_rustls::server::TlsStream;
 
+use super::conn::{Conn, Next};
 use super::session::Session;
 use super::{Greeting, HOSTNAME, Mode, Shared};
 
@@ -38,78 +36,6 @@ pub(super) async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             Some(_) = tasks.join_next(), if !tasks.is_empty() => {}
         }
     }
-}
-
-/// The connection, before or after TLS.
-pub(super) enum Conn {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-}
-
-impl Conn {
-    #[cfg(target_os = "linux")]
-    fn tcp(&self) -> &TcpStream {
-        match self {
-            Conn::Plain(s) => s,
-            Conn::Tls(s) => s.get_ref().0,
-        }
-    }
-
-    /// Asks Linux to acknowledge the next incoming segments at once instead of delaying the ACK.
-    ///
-    /// Clients that write the message and the final ".\r\n" separately without TCP_NODELAY (lettre does) otherwise
-    /// wait for our delayed ACK (~40 ms) before Nagle lets the terminator out, once per message.
-    pub(super) fn quick_ack(&self) {
-        #[cfg(target_os = "linux")]
-        {
-            // Best effort: purely a latency optimisation.
-            let _ = self.tcp().set_quickack(true);
-        }
-    }
-}
-
-impl AsyncRead for Conn {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Conn {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_flush(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Conn::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Conn::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
-    }
-}
-
-pub(super) type Io = BufStream<Conn>;
-
-/// What a session asks of the connection driver.
-pub(super) enum Next {
-    /// Close gracefully (QUIT, EOF, fatal reply).
-    Close,
-    /// Close abruptly, without flushing or shutting down (fault injection).
-    Drop,
-    /// Replace the plain stream with TLS and carry on.
-    StartTls,
 }
 
 async fn serve(shared: &Shared, tcp: TcpStream, id: u64) -> io::Result<()> {

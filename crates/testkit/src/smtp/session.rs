@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use tokio::io::AsyncWriteExt;
 
+use super::conn::{Io, Next};
 use super::lines::{LineRead, MAX_COMMAND_LINE, is_success, parse_path, read_line, strip_keyword, trim_line_ending};
-use super::server::{Io, Next};
 use super::{HOSTNAME, HeldSend, MAX_MESSAGE_SIZE, Mode, Received, Shared};
 
 pub(super) struct Session<'a> {

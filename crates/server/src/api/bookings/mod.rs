@@ -9,11 +9,9 @@ mod create;
 mod list;
 mod location;
 mod org;
-mod output;
+pub(in crate::api) mod output;
 mod seated;
 mod status;
-
-pub use output::BookingOutput;
 
 /// The version whose shapes this module speaks; others get the legacy ones where Cal.com's legacy
 /// controller has the operation (create, list, get, cancel).

@@ -6,7 +6,7 @@
 //! legacy create names the booker in `responses` with the zone beside them.
 
 use crate::api::ApiError;
-use crate::api::bookings::BookingOutput;
+use crate::api::bookings::output::BookingOutput;
 use crate::api::extract::QueryPairs;
 use crate::time_text::parse_instant;
 use serde_json::{Map, Value, json};

@@ -6,9 +6,9 @@
 //! and internal location types and is translated into the current input before validation.
 
 use crate::api::ApiError;
-use crate::api::event_types::EventTypeInput;
 use crate::api::extract::from_value;
 use crate::scheduling::event_settings;
+use crate::scheduling::event_type_input::EventTypeInput;
 use convene_store::event_types::EventTypeRecord;
 use convene_store::teams::TeamRecord;
 use convene_store::users::UserRecord;

@@ -6,8 +6,8 @@
 //! `availability` per weekday, `dateOverrides` per date), as Cal.com's detailed schedule does.
 
 use crate::api::ApiError;
-use crate::api::schedules::ScheduleInput;
 use crate::scheduling::availability::{AvailabilityRule, OverrideRule};
+use crate::scheduling::schedule_input::ScheduleInput;
 use convene_store::schedules::ScheduleRecord;
 use serde_json::{Map, Value, json};
 

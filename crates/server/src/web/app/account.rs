@@ -9,7 +9,7 @@ use crate::accounts::password_change::{PasswordChangeError, change_password};
 use crate::accounts::profile::{ProfileFields, profile_patch};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};

@@ -7,7 +7,7 @@ use super::shell::{Host, HostForm, Nav, Refusal, Section};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::tenancy;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

@@ -8,7 +8,7 @@ use crate::booking_links::{self, LinkAction};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::time_text::{local_iso, ts};
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

@@ -8,7 +8,7 @@ use crate::i18n::Lang;
 use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::state::AppState;
 use crate::web::limited::{Refused, wait_text, with_retry_after, within};
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};

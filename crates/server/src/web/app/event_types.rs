@@ -7,7 +7,7 @@ use crate::i18n::Lang;
 use crate::scheduling::event_settings::LOCATION_KINDS;
 use crate::scheduling::event_type_input::{EventTypeError, merged_fields};
 use crate::state::AppState;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

@@ -11,7 +11,7 @@ use crate::i18n::Lang;
 use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::state::AppState;
 use crate::web::limited;
-use crate::web::pages::internal;
+use crate::web::respond::internal;
 use crate::web::session;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, RawForm, State};
@@ -110,7 +110,9 @@ pub async fn accept(
     };
     if let Err(refused) = limited::within(&state, key).await {
         let title = t.text("onb-too-many");
-        return refused.page(&title, |status, text| crate::web::pages::message(status, &title, text));
+        return refused.page(&title, |status, text| {
+            crate::web::respond::message(status, &title, text)
+        });
     }
     let token = form.get("token").to_owned();
     let invitation = match invitations::open(&state.db, &token).await {

@@ -5,7 +5,7 @@ use super::shell::{Host, HostForm, Nav, Refusal, Section};
 use crate::accounts::notification_preferences::{self as notifications, CHANNELS, Change, EVENTS};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};

@@ -8,7 +8,7 @@ use crate::accounts::onboarding::Onboarding;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::booker::month::zone_names;
-use crate::web::pages::{render, same_origin};
+use crate::web::respond::{render, same_origin};
 use crate::web::session::{self, CSRF_COOKIE, tokens_match};
 use askama::Template;
 use axum::http::{HeaderMap, StatusCode, header};

@@ -11,7 +11,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use crate::tenancy::members;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

@@ -10,7 +10,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::tenancy::access::{OrgAccess, TeamAccess};
 use crate::tenancy::{self, members};
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

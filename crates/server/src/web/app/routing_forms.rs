@@ -7,7 +7,7 @@ use super::shell::{Host, Nav, Refusal, Section};
 use crate::i18n::Lang;
 use crate::routing_forms::Form;
 use crate::state::AppState;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

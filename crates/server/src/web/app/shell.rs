@@ -4,7 +4,7 @@
 use super::form::Posted;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::pages::{render, same_origin};
+use crate::web::respond::{render, same_origin};
 use crate::web::session::{self, tokens_match};
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, RawForm, Request};
@@ -267,7 +267,7 @@ impl IntoResponse for Refusal {
             Refusal::Expired(t) => message(StatusCode::FORBIDDEN, t, "app-expired-title", "app-expired-text"),
             Refusal::NotFound(t) => message(StatusCode::NOT_FOUND, t, "app-not-found-title", "app-not-found-text"),
             Refusal::Forbidden(t) => message(StatusCode::FORBIDDEN, t, "org-forbidden-title", "org-forbidden-text"),
-            Refusal::Failed(e) => crate::web::pages::internal(e),
+            Refusal::Failed(e) => crate::web::respond::internal(e),
         }
     }
 }

@@ -10,7 +10,7 @@ use crate::i18n::Lang;
 use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::state::AppState;
 use crate::web::limited;
-use crate::web::pages::internal;
+use crate::web::respond::internal;
 use crate::web::session;
 use axum::extract::rejection::RawFormRejection;
 use axum::extract::{RawForm, State};
@@ -76,7 +76,9 @@ pub async fn submit(
     };
     if let Err(refused) = limited::within(&state, key).await {
         let title = t.text("onb-too-many");
-        return refused.page(&title, |status, text| crate::web::pages::message(status, &title, text));
+        return refused.page(&title, |status, text| {
+            crate::web::respond::message(status, &title, text)
+        });
     }
     let typed = Typed::from_form(&posted);
     let back = |jar: CookieJar, error: FieldError| {

@@ -10,7 +10,7 @@ use crate::i18n::Lang;
 use crate::scheduling::event_type_input::{EventTypeError, EventTypeInput, merged_fields};
 use crate::state::AppState;
 use crate::tenancy::access::TeamAccess;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};

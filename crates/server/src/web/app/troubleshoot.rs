@@ -8,7 +8,7 @@ use crate::i18n::Lang;
 use crate::scheduling::explain::{Reason, explain_day};
 use crate::state::AppState;
 use crate::time_text::local_iso;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};

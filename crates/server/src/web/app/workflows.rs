@@ -8,7 +8,7 @@ use super::form::Posted;
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use crate::workflows::WorkflowError;
 use crate::workflows::input::{
     ActivationInput, Context, MessageInput, OffsetInput, StepInput, TriggerInput, WorkflowInput,

@@ -17,7 +17,7 @@ use crate::scheduling::resolve::{self, EventTypeRef, Hosted};
 use crate::scheduling::slots::free_starts;
 use crate::state::AppState;
 use crate::time_text::{parse_instant, ts, utc_iso};
-use crate::web::pages::same_origin;
+use crate::web::respond::same_origin;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};

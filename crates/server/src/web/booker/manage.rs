@@ -12,7 +12,7 @@ use crate::scheduling::resolve::DYNAMIC_SLUG;
 use crate::scheduling::status::{self, StatusError};
 use crate::state::AppState;
 use crate::time_text::{ts, utc_iso};
-use crate::web::pages::same_origin;
+use crate::web::respond::same_origin;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};

@@ -78,7 +78,7 @@ struct MessagePage<'a> {
 }
 
 /// Renders a booking page: HTML, never cached (slots change), or a plain failure page — as every page.
-pub(super) use crate::web::pages::render;
+pub(super) use crate::web::respond::render;
 
 /// A page with a heading, a sentence and perhaps one link onwards.
 pub fn message(status: StatusCode, t: Lang, title: &str, text: &str, link: Option<(&str, &str)>) -> Response {

@@ -4,7 +4,7 @@
 //! carries `?embed=` along. Submissions go through the routing forms service as the API's do.
 
 use super::limited::within;
-use super::pages::{render, same_origin};
+use super::respond::{render, same_origin};
 use crate::i18n::Lang;
 use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::routing_forms::model::{Action, FieldKind};

@@ -7,7 +7,7 @@ use super::views::{AttemptRow, DeliveryPage, DeliveryRow, dash, page_message, ro
 use crate::email::sender_admin::{self as service, SenderOrg, SenderOutput};
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;

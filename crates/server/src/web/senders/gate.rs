@@ -6,7 +6,7 @@ use super::form::FormData;
 use super::refusal::Refusal;
 use crate::email::sender_admin::SenderOrg;
 use crate::state::AppState;
-use crate::web::pages::same_origin;
+use crate::web::respond::same_origin;
 use crate::web::session::{self, tokens_match};
 use axum::extract::{FromRequest, FromRequestParts, RawForm, RawPathParams, Request};
 use axum::http::request::Parts;

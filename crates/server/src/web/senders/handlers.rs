@@ -10,7 +10,7 @@ use super::views::{DeletePage, base_of, result_view};
 use crate::email::probe::TestResult;
 use crate::email::sender_admin::{self as service, SenderError};
 use crate::state::AppState;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;

@@ -9,7 +9,7 @@ use super::refusal::Refusal;
 use super::views::{ResultView, SendersPage, base_of, sender_card, stored_form, submitted_form, team_boxes};
 use crate::email::sender_admin::{self as service, SenderError, SenderOrg};
 use crate::state::AppState;
-use crate::web::pages::render;
+use crate::web::respond::render;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use convene_core::TeamId;

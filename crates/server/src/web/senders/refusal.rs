@@ -4,7 +4,7 @@
 use super::views::page_message;
 use crate::email::sender_admin::SenderError;
 use crate::tenancy::access::AccessError;
-use crate::web::pages::internal;
+use crate::web::respond::internal;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use convene_store::StoreError;

@@ -4,7 +4,7 @@ use super::form::FormData;
 use crate::email::probe::TestResult;
 use crate::email::sender_admin::SenderOutput;
 use crate::time_text::{ts, utc_iso};
-use crate::web::pages::render;
+use crate::web::respond::render;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
