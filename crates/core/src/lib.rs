@@ -3,6 +3,7 @@
 //! Values here follow "parse, don't validate": each newtype has a `parse` that is the only way to
 //! build it, so code holding one knows it is valid.
 
+pub mod booking_status;
 pub mod email;
 pub mod feature;
 pub mod ics;
@@ -18,6 +19,7 @@ pub mod template;
 pub mod text;
 pub mod validation;
 
+pub use booking_status::BookingStatus;
 pub use feature::FeatureFlag;
 pub use ids::{ApiKeyId, MembershipId, TeamId, UserId};
 pub use profile::{Locale, TimeFormat, TimeZoneId, WeekStart};

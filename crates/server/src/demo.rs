@@ -11,6 +11,7 @@ use crate::credentials::new_uid;
 use crate::scheduling::event_type_input::{EventTypeInput, merged_fields};
 use crate::tenancy::{self, DemoData};
 use crate::webhooks::manage::{self, WebhookChange};
+use convene_core::BookingStatus;
 use convene_core::net_guard::PrivatePolicy;
 use convene_core::{TimeZoneId, UserId};
 use convene_keyring::Keyring;
@@ -63,7 +64,7 @@ async fn booking(
     event: &EventTypeRecord,
     host: i64,
     start: i64,
-    status: &'static str,
+    status: BookingStatus,
     who: (&str, &str),
 ) -> anyhow::Result<()> {
     let uid = new_uid();
@@ -155,7 +156,7 @@ pub async fn seed(db: &Db, keyring: &Keyring, public_url: &str) -> anyhow::Resul
         &intro,
         owner.id,
         weekday_at_ten(2),
-        "accepted",
+        BookingStatus::Accepted,
         ("Ada Lovelace", "ada@example.com"),
     )
     .await?;
@@ -164,7 +165,7 @@ pub async fn seed(db: &Db, keyring: &Keyring, public_url: &str) -> anyhow::Resul
         &consult,
         owner.id,
         weekday_at_ten(3) + 4 * HOUR_MS,
-        "pending",
+        BookingStatus::Pending,
         ("Grace Hopper", "grace@example.com"),
     )
     .await?;
@@ -173,7 +174,7 @@ pub async fn seed(db: &Db, keyring: &Keyring, public_url: &str) -> anyhow::Resul
         &intro,
         owner.id,
         weekday_at_ten(-7),
-        "accepted",
+        BookingStatus::Accepted,
         ("Alan Turing", "alan@example.com"),
     )
     .await?;

@@ -1,7 +1,7 @@
 //! Bookings, their attendees, and held slot reservations.
 
 use crate::{Exec, StoreResult, Tx, now_ms};
-use convene_core::UserId;
+use convene_core::{BookingStatus, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -16,7 +16,8 @@ pub struct BookingRecord {
     pub end_at: i64,
     pub before_buffer_ms: i64,
     pub after_buffer_ms: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: BookingStatus,
     pub location: Option<String>,
     pub metadata: String,
     pub responses: String,
@@ -70,7 +71,7 @@ pub struct NewBooking {
     pub end_at: i64,
     pub before_buffer_ms: i64,
     pub after_buffer_ms: i64,
-    pub status: &'static str,
+    pub status: BookingStatus,
     pub location: Option<String>,
     pub metadata: String,
     pub responses: String,
@@ -252,7 +253,7 @@ pub async fn insert<'a>(
             .bind(b.end_at)
             .bind(b.before_buffer_ms)
             .bind(b.after_buffer_ms)
-            .bind(b.status)
+            .bind(b.status.as_str())
             .bind(&b.location)
             .bind(&b.metadata)
             .bind(&b.responses)
@@ -300,7 +301,7 @@ pub struct BookingFilter {
     /// Bookings where this email is an attendee (for callers who booked rather than host): only ever the
     /// caller's verified address.
     pub attendee_email_is_caller: Option<String>,
-    pub statuses: Vec<&'static str>,
+    pub statuses: Vec<BookingStatus>,
     pub upcoming_after: Option<i64>,
     pub past_before: Option<i64>,
     pub attendee_email: Option<String>,
@@ -372,7 +373,7 @@ macro_rules! push_filters {
                     .push(" AND b.status IN ('accepted', 'pending'))");
             }
             if !f.statuses.is_empty() {
-                let words: Vec<String> = f.statuses.iter().map(|s| format!("'{s}'")).collect();
+                let words: Vec<String> = f.statuses.iter().map(|s| format!("'{}'", s.as_str())).collect();
                 $qb.push(format!(" OR b.status IN ({})", words.join(", ")));
             }
             if let Some(t) = f.upcoming_after {
@@ -492,12 +493,13 @@ pub async fn count<'a>(exec: impl Into<Exec<'a>>, f: &BookingFilter) -> StoreRes
 pub async fn set_status<'a>(
     exec: impl Into<Exec<'a>>,
     uid: &str,
-    from: &[&'static str],
-    to: &'static str,
+    from: &[BookingStatus],
+    to: BookingStatus,
     reason: Option<&str>,
     by_email: Option<&str>,
 ) -> StoreResult<Option<BookingRecord>> {
-    let allowed: Vec<String> = from.iter().map(|s| format!("'{s}'")).collect();
+    // The words come from the enum, never from input, so they may be written into the statement.
+    let allowed: Vec<String> = from.iter().map(|s| format!("'{}'", s.as_str())).collect();
     let sql = format!(
         "UPDATE bookings SET status = $2, cancellation_reason = COALESCE($3, cancellation_reason), \
          cancelled_by_email = COALESCE($4, cancelled_by_email), ical_sequence = ical_sequence + 1, updated_at = $5 \
@@ -507,7 +509,7 @@ pub async fn set_status<'a>(
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, BookingRecord>(sqlx::AssertSqlSafe(sql))
             .bind(uid)
-            .bind(to)
+            .bind(to.as_str())
             .bind(reason)
             .bind(by_email)
             .bind(now_ms())

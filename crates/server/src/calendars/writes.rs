@@ -9,6 +9,7 @@ use super::{Calendars, ConnectionKind, secret};
 use convene_calendar::BookingEvent;
 use convene_calendar::CalendarError;
 use convene_calendar::caldav::{CalDavClient, CalDavCredentials, ETag};
+use convene_core::BookingStatus;
 use convene_core::UserId;
 use convene_core::ics::Party;
 use convene_store::calendar_jobs::{self, CalendarJob, NewReference};
@@ -122,7 +123,7 @@ impl Calendars {
             return Ok(());
         };
         let existing = calendar_jobs::live_reference(&self.db, job.user_id, &booking.ical_uid).await?;
-        let wanted = booking.status == "accepted";
+        let wanted = booking.status == BookingStatus::Accepted;
         if !wanted && booking.rescheduled_to_uid.is_some() {
             // The successor booking moves the event.
             return Ok(());
@@ -185,7 +186,7 @@ impl Calendars {
         wanted: bool,
     ) -> Result<(), JobError> {
         if !wanted {
-            if booking.status == "pending" {
+            if booking.status == BookingStatus::Pending {
                 return Ok(());
             }
             if let Some(r) = existing {

@@ -6,6 +6,7 @@ use super::routes::Mailer;
 use crate::booking_links::{self, LinkAction};
 use crate::i18n::Lang;
 use crate::time_text::ts;
+use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
 use convene_core::{TeamId, UserId};
@@ -83,7 +84,7 @@ impl BookingChange<'_> {
             BookingChange::GuestsAdded { .. } => (
                 Some(K::BookingGuestsAdded),
                 Some(K::BookingGuestsAdded),
-                (booking.status == "accepted").then_some(Method::Request),
+                (booking.status == BookingStatus::Accepted).then_some(Method::Request),
             ),
             BookingChange::NoShowMarked => (None, Some(K::BookingNoShowMarkedOrganizer), None),
         }

@@ -10,6 +10,7 @@ use crate::email::{self, Mailer, queue::BookingChange};
 use crate::routing_forms;
 use crate::webhooks::{self, Trigger};
 use crate::workflows::{self, WorkflowError, plan::BookingEvent};
+use convene_core::BookingStatus;
 use convene_core::metadata::metadata_text;
 use convene_core::schedule::Interval;
 use convene_core::{EmailAddress, FieldError, HeaderText, Locale, TimeZoneId, UserId};
@@ -318,9 +319,9 @@ pub(super) async fn book(
         before_buffer_ms: event.before_event_buffer * 60_000,
         after_buffer_ms: event.after_event_buffer * 60_000,
         status: if event.requires_confirmation {
-            "pending"
+            BookingStatus::Pending
         } else {
-            "accepted"
+            BookingStatus::Accepted
         },
         location,
         metadata,

@@ -5,6 +5,7 @@
 
 use super::calendar::{Calendar, Exclusions};
 use crate::time_text::ts;
+use convene_core::BookingStatus;
 use convene_core::schedule::{Interval, merge};
 use convene_core::slots::Verdict;
 use convene_store::bookings::{self, BookingFilter};
@@ -141,7 +142,7 @@ impl Names {
         );
         let filter = BookingFilter {
             hosts: vec![host.id],
-            statuses: vec!["accepted", "pending"],
+            statuses: vec![BookingStatus::Accepted, BookingStatus::Pending],
             after_start: Some(from),
             before_end: Some(to),
             order: "b.start_at ASC",

@@ -9,6 +9,7 @@ use crate::email::{self, Mailer, queue::BookingChange};
 use crate::webhooks::{self, Trigger};
 use crate::workflows::WorkflowError;
 use crate::workflows::plan::{BookingEvent, on_booking};
+use convene_core::BookingStatus;
 use convene_core::{EmailAddress, FieldError, HeaderText};
 use convene_store::bookings::{self, BookingRecord, NewAttendee};
 use convene_store::calendar_jobs;
@@ -61,7 +62,7 @@ pub async fn mark_absent(
     host: Option<bool>,
     attendees: &[AbsenceMark],
 ) -> Result<BookingRecord, FollowUpError> {
-    if booking.status != "accepted" {
+    if booking.status != BookingStatus::Accepted {
         return Err(FollowUpError::NotAllowed(format!(
             "Only accepted bookings have attendance; this one is {}",
             booking.status

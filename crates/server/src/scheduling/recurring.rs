@@ -7,6 +7,7 @@ use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::webhooks::{self, Trigger};
 use crate::workflows::plan::{BookingEvent, on_booking};
+use convene_core::BookingStatus;
 use convene_core::FieldError;
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::{Db, calendar_jobs, event_types, series};
@@ -206,8 +207,8 @@ pub async fn cancel_series(
         let Some(updated) = bookings::set_status(
             &mut tx,
             &occurrence.uid,
-            &["accepted", "pending"],
-            "cancelled",
+            &[BookingStatus::Accepted, BookingStatus::Pending],
+            BookingStatus::Cancelled,
             reason,
             by,
         )

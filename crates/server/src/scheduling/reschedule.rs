@@ -4,6 +4,7 @@
 use super::booking::{self, AttendeeInput, BookingError, BookingRequest};
 use super::resolve::{self, EventTypeRef, ResolveError};
 use crate::email::Mailer;
+use convene_core::BookingStatus;
 use convene_core::FieldError;
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::{Db, StoreError};
@@ -15,7 +16,10 @@ use serde_json::Value;
 pub enum RescheduleError {
     /// Cancelled, declined or already moved (its status, and where it went).
     #[error("A {status} booking can't be rescheduled")]
-    Settled { status: String, moved_to: Option<String> },
+    Settled {
+        status: BookingStatus,
+        moved_to: Option<String>,
+    },
     /// Nobody but guests attends it, so there is nobody to book again.
     #[error("The booking has no attendee")]
     NoAttendee,
@@ -35,7 +39,7 @@ pub fn check_movable(old: &BookingRecord) -> Result<(), RescheduleError> {
         Ok(())
     } else {
         Err(RescheduleError::Settled {
-            status: old.status.clone(),
+            status: old.status,
             moved_to: old.rescheduled_to_uid.clone(),
         })
     }

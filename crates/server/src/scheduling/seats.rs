@@ -10,6 +10,7 @@ use super::resolve::{self, EventTypeRef};
 use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::webhooks::{self, Trigger};
+use convene_core::BookingStatus;
 use convene_core::FieldError;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord, NewAttendee};
 use convene_store::event_types::EventTypeRecord;
@@ -26,7 +27,7 @@ pub enum SeatError {
     NotFound,
     /// The booking is no longer live (its status).
     #[error("A {0} booking's seats can't be changed")]
-    Settled(String),
+    Settled(BookingStatus),
     #[error(transparent)]
     Booking(#[from] BookingError),
     #[error(transparent)]
@@ -207,16 +208,23 @@ pub async fn cancel(
     let current = bookings::find_by_uid(&mut tx, &booking.uid)
         .await?
         .ok_or(SeatError::NotFound)?;
-    if !matches!(current.status.as_str(), "accepted" | "pending") {
+    if !current.status.is_live() {
         return Err(SeatError::Settled(current.status));
     }
     let seat = seat_of(&mut tx, &current, seat_uid).await?;
     store_seats::remove(&mut tx, current.id, seat_uid).await?;
     let left = store_seats::taken(&mut tx, current.id).await?;
     let updated = if left == 0 {
-        bookings::set_status(&mut tx, &current.uid, &["accepted", "pending"], "cancelled", reason, by)
-            .await?
-            .ok_or_else(|| SeatError::Settled(current.status.clone()))?
+        bookings::set_status(
+            &mut tx,
+            &current.uid,
+            &[BookingStatus::Accepted, BookingStatus::Pending],
+            BookingStatus::Cancelled,
+            reason,
+            by,
+        )
+        .await?
+        .ok_or_else(|| SeatError::Settled(current.status))?
     } else {
         current
     };
@@ -256,8 +264,8 @@ pub async fn reschedule(
     seat_uid: &str,
     start: Timestamp,
 ) -> Result<(BookingRecord, String), SeatError> {
-    if !matches!(booking.status.as_str(), "accepted" | "pending") {
-        return Err(SeatError::Settled(booking.status.clone()));
+    if !booking.status.is_live() {
+        return Err(SeatError::Settled(booking.status));
     }
     let seat = find(db, booking, seat_uid).await?;
     let hosted = resolve::event_type(
@@ -298,8 +306,15 @@ pub async fn reschedule(
     let mut tx = db.begin().await?;
     store_seats::remove(&mut tx, booking.id, seat_uid).await?;
     if store_seats::taken(&mut tx, booking.id).await? == 0
-        && let Some(emptied) =
-            bookings::set_status(&mut tx, &booking.uid, &["accepted", "pending"], "cancelled", None, None).await?
+        && let Some(emptied) = bookings::set_status(
+            &mut tx,
+            &booking.uid,
+            &[BookingStatus::Accepted, BookingStatus::Pending],
+            BookingStatus::Cancelled,
+            None,
+            None,
+        )
+        .await?
     {
         webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &emptied, None).await?;
     }

@@ -5,6 +5,7 @@ use crate::email::{self, Mailer, queue::BookingChange};
 use crate::webhooks::{self, Trigger};
 use crate::workflows::WorkflowError;
 use crate::workflows::plan::{BookingEvent, on_booking};
+use convene_core::BookingStatus;
 use convene_core::FieldError;
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::{Db, StoreError};
@@ -14,7 +15,7 @@ use convene_store::{Db, StoreError};
 pub enum StatusError {
     /// The booking is no longer in a state that allows the change (its current status).
     #[error("A {0} booking can't be changed this way")]
-    Settled(String),
+    Settled(BookingStatus),
     #[error("Booking not found")]
     NotFound,
     #[error(transparent)]
@@ -41,8 +42,8 @@ async fn change(
     db: &Db,
     mailer: &Mailer,
     uid: &str,
-    from: &[&'static str],
-    to: &'static str,
+    from: &[BookingStatus],
+    to: BookingStatus,
     reason: Option<&str>,
     by: Option<&str>,
 ) -> Result<BookingRecord, StatusError> {
@@ -54,18 +55,18 @@ async fn change(
         return Err(StatusError::Settled(current.status));
     };
     let (trigger, emails, workflows) = match to {
-        "cancelled" => (
+        BookingStatus::Cancelled => (
             Trigger::BookingCancelled,
             BookingChange::Cancelled,
             BookingEvent::Cancelled,
         ),
-        "rejected" => (
+        BookingStatus::Rejected => (
             Trigger::BookingRejected,
             BookingChange::Declined,
             BookingEvent::Rejected,
         ),
         // As in Cal.com, a confirmed request is announced as a created booking.
-        _ => (
+        BookingStatus::Accepted | BookingStatus::Pending => (
             Trigger::BookingCreated,
             BookingChange::Scheduled,
             BookingEvent::Confirmed,
@@ -87,12 +88,30 @@ pub async fn cancel(
     reason: Option<&str>,
     by: Option<&str>,
 ) -> Result<BookingRecord, StatusError> {
-    change(db, mailer, uid, &["accepted", "pending"], "cancelled", reason, by).await
+    change(
+        db,
+        mailer,
+        uid,
+        &[BookingStatus::Accepted, BookingStatus::Pending],
+        BookingStatus::Cancelled,
+        reason,
+        by,
+    )
+    .await
 }
 
 /// Confirms a pending booking.
 pub async fn confirm(db: &Db, mailer: &Mailer, uid: &str) -> Result<BookingRecord, StatusError> {
-    change(db, mailer, uid, &["pending"], "accepted", None, None).await
+    change(
+        db,
+        mailer,
+        uid,
+        &[BookingStatus::Pending],
+        BookingStatus::Accepted,
+        None,
+        None,
+    )
+    .await
 }
 
 /// Declines a pending booking.
@@ -103,5 +122,14 @@ pub async fn decline(
     reason: Option<&str>,
     by: Option<&str>,
 ) -> Result<BookingRecord, StatusError> {
-    change(db, mailer, uid, &["pending"], "rejected", reason, by).await
+    change(
+        db,
+        mailer,
+        uid,
+        &[BookingStatus::Pending],
+        BookingStatus::Rejected,
+        reason,
+        by,
+    )
+    .await
 }

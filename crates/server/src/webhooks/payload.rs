@@ -3,6 +3,7 @@
 
 use super::Trigger;
 use crate::time_text::{ts, utc_iso};
+use convene_core::BookingStatus;
 use convene_core::UserId;
 use convene_core::template;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
@@ -172,7 +173,7 @@ impl BookingPayload {
         if !notes.is_empty() {
             responses.insert("notes".into(), response("additional_notes", Value::from(notes.clone())));
         }
-        let is_rejected = booking.status == "rejected";
+        let is_rejected = booking.status == BookingStatus::Rejected;
         BookingPayload {
             booking_id: booking.id,
             uid: booking.uid.clone(),
@@ -211,7 +212,7 @@ impl BookingPayload {
                 .ok()
                 .filter(Value::is_object)
                 .unwrap_or_else(|| Value::Object(Map::new())),
-            status: booking.status.to_ascii_uppercase(),
+            status: booking.status.as_str().to_ascii_uppercase(),
             requires_confirmation: event_type.is_some_and(|e| e.requires_confirmation),
             ical_uid: booking.ical_uid.clone(),
             ical_sequence: booking.ical_sequence,

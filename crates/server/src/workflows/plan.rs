@@ -7,6 +7,7 @@ use super::{Trigger, WorkflowError, unit_ms};
 use crate::booking_links::{self, LinkAction};
 use crate::email::Mailer;
 use crate::time_text::ts;
+use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
 use convene_core::{TeamId, UserId};
@@ -64,7 +65,7 @@ pub async fn on_booking(
     if workflows.is_empty() {
         return Ok(0);
     }
-    let accepted = booking.status == "accepted";
+    let accepted = booking.status == BookingStatus::Accepted;
     let notice = match event {
         BookingEvent::Booked if accepted => Trigger::NewEvent,
         BookingEvent::Booked => Trigger::BookingRequested,

@@ -5,6 +5,7 @@
 use crate::helpers::TestApp;
 use crate::web_app_bookings::{ADA, get, signed_in, with_password};
 use crate::web_booking::{book_through_pages, host};
+use convene_core::BookingStatus;
 use convene_store::bookings::{self, BookingRecord};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -82,7 +83,7 @@ async fn the_host_confirms_a_request_from_its_page_and_a_second_confirm_is_refus
     let (status, to, _) = act(&app, &ada, &uid, "confirm", &[]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(to, format!("/bookings/{uid}?notice=confirm"));
-    assert_eq!(stored(&app, &uid).await.status, "accepted");
+    assert_eq!(stored(&app, &uid).await.status, BookingStatus::Accepted);
     let (_, after) = get(&app, &ada, &to).await;
     assert!(
         after.contains(r#"id="notice""#) && !after.contains("confirm-form"),
@@ -99,7 +100,7 @@ async fn the_host_confirms_a_request_from_its_page_and_a_second_confirm_is_refus
         .expect("send");
     assert_eq!(again.status(), StatusCode::CONFLICT);
     assert!(again.text().await.expect("html").contains(r#"id="error""#));
-    assert_eq!(stored(&app, &uid).await.status, "accepted");
+    assert_eq!(stored(&app, &uid).await.status, BookingStatus::Accepted);
 }
 
 #[tokio::test]
@@ -110,12 +111,12 @@ async fn declining_a_request_keeps_the_reason_and_too_long_a_reason_is_refused()
     let (status, _, page) = act(&app, &ada, &uid, "decline", &[("reason", &long)]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(page.contains("reason: must be at most 1000 characters"), "{page}");
-    assert_eq!(stored(&app, &uid).await.status, "pending");
+    assert_eq!(stored(&app, &uid).await.status, BookingStatus::Pending);
 
     let (status, _, _) = act(&app, &ada, &uid, "decline", &[("reason", "Fully booked that week")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let b = stored(&app, &uid).await;
-    assert_eq!(b.status, "rejected");
+    assert_eq!(b.status, BookingStatus::Rejected);
     assert_eq!(b.cancellation_reason.as_deref(), Some("Fully booked that week"));
 }
 
@@ -136,7 +137,7 @@ async fn cancelling_from_the_list_goes_back_to_the_list_with_a_notice() {
     assert_eq!(answer.status(), StatusCode::SEE_OTHER);
     assert_eq!(answer.headers()["location"], "/bookings?notice=cancel");
     let b = stored(&app, &uid).await;
-    assert_eq!(b.status, "cancelled");
+    assert_eq!(b.status, BookingStatus::Cancelled);
     assert_eq!(b.cancelled_by_email.as_deref(), Some(ADA));
     let (_, cancelled) = get(&app, &ada, "/bookings?tab=cancelled").await;
     assert!(cancelled.contains(&uid) && !cancelled.contains(&format!("cancel-{uid}")));
@@ -171,7 +172,7 @@ async fn another_users_booking_is_not_found_and_their_forms_change_nothing() {
         assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{action}");
     }
     let b = stored(&app, &uid).await;
-    assert_eq!(b.status, "pending");
+    assert_eq!(b.status, BookingStatus::Pending);
     assert_eq!(bookings::attendees(&app.db, &[b.id]).await.expect("attendees").len(), 1);
 }
 
@@ -196,7 +197,7 @@ async fn a_form_without_the_sessions_token_is_refused_and_changes_nothing() {
         .await
         .expect("send");
     assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
-    assert_eq!(stored(&app, &uid).await.status, "pending");
+    assert_eq!(stored(&app, &uid).await.status, BookingStatus::Pending);
     let anonymous = app
         .client
         .post(format!("{}/bookings/{uid}/cancel", app.address))
@@ -264,7 +265,7 @@ async fn the_host_adds_a_guest_moves_the_booking_and_marks_absences() {
     let (status, _, _) = act(&app, &ada, &uid, "request-reschedule", &[("reason", "Travelling")]).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let b = stored(&app, &uid).await;
-    assert_eq!(b.status, "cancelled");
+    assert_eq!(b.status, BookingStatus::Cancelled);
     assert_eq!(b.cancellation_reason.as_deref(), Some("Travelling"));
 }
 

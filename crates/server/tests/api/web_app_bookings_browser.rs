@@ -61,6 +61,7 @@ async fn stored_status(app: &TestApp, uid: &str) -> String {
         .expect("read")
         .expect("booking")
         .status
+        .to_string()
 }
 
 #[tokio::test]

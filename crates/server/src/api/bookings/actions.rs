@@ -16,6 +16,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use convene_core::BookingStatus;
 use convene_core::UserId;
 use convene_core::ics::{IcsEvent, Method, Party};
 use convene_store::bookings::{self, BookingRecord};
@@ -158,7 +159,7 @@ async fn ics(db: &Db, booking: &BookingRecord) -> Result<String, ApiError> {
                 email: a.email,
             })
             .collect(),
-        cancelled: booking.status == "cancelled" || booking.status == "rejected",
+        cancelled: matches!(booking.status, BookingStatus::Cancelled | BookingStatus::Rejected),
         rule: None,
         occurrence: None,
     }

@@ -15,6 +15,7 @@ use crate::state::AppState;
 use crate::time_text::parse_instant;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
+use convene_core::BookingStatus;
 use convene_store::bookings::{self, BookingFilter};
 use convene_store::now_ms;
 
@@ -100,8 +101,10 @@ fn apply_query(filter: &mut BookingFilter, q: &QueryPairs) -> Result<(), ApiErro
         match status.as_str() {
             "upcoming" => filter.upcoming_after = Some(now),
             "past" => filter.past_before = Some(now),
-            "cancelled" => filter.statuses.extend(["cancelled", "rejected"]),
-            "unconfirmed" => filter.statuses.push("pending"),
+            "cancelled" => filter
+                .statuses
+                .extend([BookingStatus::Cancelled, BookingStatus::Rejected]),
+            "unconfirmed" => filter.statuses.push(BookingStatus::Pending),
             "recurring" => filter.recurring_after = Some(now),
             other => {
                 return Err(ApiError::field(

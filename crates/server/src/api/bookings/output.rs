@@ -136,7 +136,7 @@ pub(super) async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<Bo
                     time_zone: h.time_zone,
                 })
                 .collect(),
-            status: b.status.clone(),
+            status: b.status.to_string(),
             cancellation_reason: b.cancellation_reason.clone(),
             cancelled_by_email: b.cancelled_by_email.clone(),
             rescheduling_reason: b.rescheduling_reason.clone(),

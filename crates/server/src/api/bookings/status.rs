@@ -156,7 +156,7 @@ pub(super) async fn decline_booking(
 /// rest as their own errors.
 fn refused(e: StatusError, message: impl FnOnce(&str) -> String) -> ApiError {
     match e {
-        StatusError::Settled(current) => ApiError::Conflict(message(&current)),
+        StatusError::Settled(current) => ApiError::Conflict(message(current.as_str())),
         StatusError::NotFound => ApiError::not_found("Booking"),
         StatusError::Store(e) => e.into(),
         StatusError::Emails(e) => e.into(),

@@ -28,7 +28,7 @@ impl Refused {
         match e {
             StatusError::Settled(current) => Refused::Page(
                 StatusCode::CONFLICT,
-                t.text_with("app-bd-settled", &[("status", &status_label(t, &current))]),
+                t.text_with("app-bd-settled", &[("status", &status_label(t, current))]),
             ),
             StatusError::NotFound => Refused::Other(Refusal::NotFound(t)),
             other => Refused::Other(Refusal::Failed(other.to_string())),

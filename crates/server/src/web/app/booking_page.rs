@@ -14,6 +14,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use convene_core::BookingStatus;
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::event_types;
 use jiff::tz::TimeZone;
@@ -120,11 +121,8 @@ pub(super) fn local_minute(ms: i64, zone: &TimeZone) -> String {
 }
 
 /// A booking status in the page's language.
-pub(super) fn status_label(t: Lang, status: &str) -> String {
-    match status {
-        "accepted" | "pending" | "cancelled" | "rejected" => t.text(&format!("app-bd-status-{status}")),
-        other => other.to_owned(),
-    }
+pub(super) fn status_label(t: Lang, status: BookingStatus) -> String {
+    t.text(&format!("app-bd-status-{status}"))
 }
 
 /// Renders the page of `reached` with a notice or an error.
@@ -181,17 +179,17 @@ pub(super) async fn page(
         uid: b.uid.clone(),
         title: b.title.clone(),
         when,
-        status: b.status.clone(),
-        status_label: status_label(host.t, &b.status),
+        status: b.status.to_string(),
+        status_label: status_label(host.t, b.status),
         location: b.location.clone().unwrap_or_default(),
         event_type: event.map(|e| e.title).unwrap_or_default(),
         reason: b.cancellation_reason.clone().or_else(|| b.rescheduling_reason.clone()),
         people,
         absent_host: b.absent_host,
-        can_decide: reached.organizer && b.status == "pending",
+        can_decide: reached.organizer && b.status == BookingStatus::Pending,
         live,
         organizer: reached.organizer,
-        can_mark: reached.organizer && b.status == "accepted",
+        can_mark: reached.organizer && b.status == BookingStatus::Accepted,
         reschedule_href: live
             .then(|| booking_links::path(&state.keyring, &b.uid, LinkAction::Reschedule))
             .flatten(),

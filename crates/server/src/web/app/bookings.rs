@@ -13,6 +13,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use convene_core::BookingStatus;
 use convene_store::bookings::{self, BookingFilter};
 use convene_store::event_types;
 use jiff::tz::TimeZone;
@@ -107,17 +108,21 @@ pub async fn list(
     match tab {
         "upcoming" => {
             filter.upcoming_after = Some(now);
-            filter.statuses.push("accepted");
+            filter.statuses.push(BookingStatus::Accepted);
         }
         "unconfirmed" => {
             filter.upcoming_after = Some(now);
-            filter.statuses.push("pending");
+            filter.statuses.push(BookingStatus::Pending);
         }
         "past" => {
             filter.past_before = Some(now);
-            filter.statuses.extend(["accepted", "pending"]);
+            filter
+                .statuses
+                .extend([BookingStatus::Accepted, BookingStatus::Pending]);
         }
-        _ => filter.statuses.extend(["cancelled", "rejected"]),
+        _ => filter
+            .statuses
+            .extend([BookingStatus::Cancelled, BookingStatus::Rejected]),
     }
     let zone = TimeZone::get(&host.user.time_zone).unwrap_or(TimeZone::UTC);
     let owned = event_types::list_for_owner(&state.db, host.id(), true).await?;
@@ -158,11 +163,11 @@ pub async fn list(
         .into_iter()
         .map(|b| Row {
             when: local_minute(b.start_at, &zone),
-            live: matches!(b.status.as_str(), "accepted" | "pending") && b.end_at >= now,
-            status_label: status_label(host.t, &b.status),
+            live: b.status.is_live() && b.end_at >= now,
+            status_label: status_label(host.t, b.status),
             uid: b.uid,
             title: b.title,
-            status: b.status,
+            status: b.status.to_string(),
         })
         .collect();
     let event_types = owned

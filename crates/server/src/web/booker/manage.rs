@@ -171,7 +171,7 @@ pub async fn result(
         uid: b.uid.clone(),
         start_iso: utc_iso(ts(b.start_at)),
         end_iso: utc_iso(ts(b.end_at)),
-        status: b.status.clone(),
+        status: b.status.to_string(),
         heading,
         sub,
         title: b.title.clone(),
