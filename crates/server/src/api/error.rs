@@ -14,6 +14,7 @@ use crate::limits::LimitError;
 use crate::routing_forms::RoutingFormError;
 use crate::scheduling::booking::BookingError;
 use crate::scheduling::follow_up::FollowUpError;
+use crate::scheduling::reassign::ReassignError;
 use crate::scheduling::reschedule::RescheduleError;
 use crate::scheduling::resolve::ResolveError;
 use crate::scheduling::seats::SeatError;
@@ -263,6 +264,22 @@ impl From<SeatError> for ApiError {
             SeatError::Store(store) => store.into(),
             SeatError::Emails(emails) => emails.into(),
             SeatError::Webhooks(webhooks) => webhooks.into(),
+        }
+    }
+}
+
+impl From<ReassignError> for ApiError {
+    fn from(e: ReassignError) -> Self {
+        match e {
+            ReassignError::NotRoundRobin
+            | ReassignError::Settled(_)
+            | ReassignError::NotAHost(_)
+            | ReassignError::AlreadyHost(_) => ApiError::BadRequest(e.to_string()),
+            ReassignError::HostBusy(_) | ReassignError::NoFreeHost | ReassignError::ChangedMeanwhile => {
+                ApiError::Conflict(e.to_string())
+            }
+            ReassignError::Store(store) => store.into(),
+            ReassignError::Emails(emails) => emails.into(),
         }
     }
 }

@@ -394,7 +394,7 @@ pub(super) async fn book(
 
 /// Round-robin fairness: the free host with the fewest live bookings of this event type over
 /// the last 30 days and ahead; ties go to the host listed first.
-async fn least_booked<'h>(
+pub(super) async fn least_booked<'h>(
     tx: &mut Tx,
     event_type: i64,
     free: &[&'h UserRecord],
