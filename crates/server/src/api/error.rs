@@ -260,7 +260,6 @@ impl From<SeatError> for ApiError {
         match e {
             SeatError::NotFound => ApiError::not_found("Seat"),
             SeatError::Settled(_) => ApiError::Conflict(e.to_string()),
-            SeatError::Booking(b) => b.into(),
             SeatError::Store(store) => store.into(),
             SeatError::Emails(emails) => emails.into(),
             SeatError::Webhooks(webhooks) => webhooks.into(),
@@ -295,6 +294,7 @@ impl From<RescheduleError> for ApiError {
                 "A {status} booking can't be rescheduled; create a new booking instead"
             )),
             RescheduleError::NoAttendee => ApiError::Conflict(e.to_string()),
+            RescheduleError::Seat(e) => e.into(),
             RescheduleError::Resolve(e) => e.into(),
             RescheduleError::Booking(e) => e.into(),
             RescheduleError::Invalid(field) => ApiError::Validation(field),

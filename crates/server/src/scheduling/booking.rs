@@ -51,6 +51,19 @@ pub enum BookingError {
     Workflows(#[from] WorkflowError),
 }
 
+impl From<seats::JoinError> for BookingError {
+    fn from(e: seats::JoinError) -> Self {
+        match e {
+            seats::JoinError::Full => BookingError::SlotUnavailable,
+            seats::JoinError::AlreadySeated => BookingError::AlreadySeated,
+            seats::JoinError::Invalid(e) => BookingError::Invalid(e),
+            seats::JoinError::Store(e) => BookingError::Store(e),
+            seats::JoinError::Emails(e) => BookingError::Emails(e),
+            seats::JoinError::Webhooks(e) => BookingError::Webhooks(e),
+        }
+    }
+}
+
 /// `CreateBookingAttendee`.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -269,6 +282,21 @@ pub(super) async fn book(
     }
     if seated && let Some(joined) = seats::join(&mut *tx, mailer, event, req.start, &attendees[0]).await? {
         return Ok(joined);
+    }
+    // A whole seated booking moved (by its host): every seat comes along, each under a new seat uid with its own
+    // answers — read after the hosts are locked, so a seat taken meanwhile is not left behind.
+    if let Some(old) = &req.rescheduled_from
+        && seats::per_start(event).is_some()
+    {
+        let seated: Vec<NewAttendee> = bookings::attendees(&mut *tx, &[old.id])
+            .await?
+            .iter()
+            .filter(|a| a.seat_uid.is_some())
+            .map(seats::moved)
+            .collect();
+        if !seated.is_empty() {
+            attendees = seated;
+        }
     }
     let except = Exclusions {
         booking_uid: req.rescheduled_from.as_ref().map(|b| b.uid.as_str()),
