@@ -16,8 +16,9 @@ duration=${BENCH_SECONDS:-10}
 conns=8
 delays=(50 150 400)
 
-cargo build --release -q -p convene
-bin=${CARGO_TARGET_DIR:-$PWD/target}/release/convene
+# BENCH_BIN names a convene binary to measure instead of building one.
+if [ -z "${BENCH_BIN:-}" ]; then cargo build --release -q -p convene; fi
+bin=${BENCH_BIN:-${CARGO_TARGET_DIR:-$PWD/target}/release/convene}
 
 work=$(mktemp -d)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

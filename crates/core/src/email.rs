@@ -19,6 +19,12 @@ pub enum EmailKind {
     /// To the organizer and the earlier attendees: who joined.
     BookingGuestsAdded,
     BookingNoShowMarkedOrganizer,
+    /// To the attendees of a round-robin booking handed to another host: who hosts it now.
+    BookingReassignedAttendee,
+    /// To the host a round-robin booking was handed to: it is theirs now.
+    BookingReassignedOrganizer,
+    /// To the host a round-robin booking was taken from: it is off their calendar.
+    BookingUnassignedOrganizer,
     /// A team workflow's email (a reminder or a notice), to whoever its step names.
     WorkflowEmail,
     /// A routing form's response, to the form's owner or the addresses the form names.
@@ -45,7 +51,7 @@ pub enum Category {
 }
 
 impl EmailKind {
-    pub const ALL: [EmailKind; 22] = [
+    pub const ALL: [EmailKind; 25] = [
         EmailKind::BookingScheduledAttendee,
         EmailKind::BookingScheduledOrganizer,
         EmailKind::BookingRequestedAttendee,
@@ -60,6 +66,9 @@ impl EmailKind {
         EmailKind::BookingGuestInvited,
         EmailKind::BookingGuestsAdded,
         EmailKind::BookingNoShowMarkedOrganizer,
+        EmailKind::BookingReassignedAttendee,
+        EmailKind::BookingReassignedOrganizer,
+        EmailKind::BookingUnassignedOrganizer,
         EmailKind::WorkflowEmail,
         EmailKind::RoutingFormResponse,
         EmailKind::PasswordReset,
@@ -86,6 +95,9 @@ impl EmailKind {
             EmailKind::BookingGuestInvited => "booking_guest_invited",
             EmailKind::BookingGuestsAdded => "booking_guests_added",
             EmailKind::BookingNoShowMarkedOrganizer => "booking_no_show_marked_organizer",
+            EmailKind::BookingReassignedAttendee => "booking_reassigned_attendee",
+            EmailKind::BookingReassignedOrganizer => "booking_reassigned_organizer",
+            EmailKind::BookingUnassignedOrganizer => "booking_unassigned_organizer",
             EmailKind::WorkflowEmail => "workflow_email",
             EmailKind::RoutingFormResponse => "routing_form_response",
             EmailKind::PasswordReset => "password_reset",
@@ -123,6 +135,8 @@ impl EmailKind {
                 | EmailKind::BookingRescheduledOrganizer
                 | EmailKind::BookingRescheduleRequestedOrganizer
                 | EmailKind::BookingNoShowMarkedOrganizer
+                | EmailKind::BookingReassignedOrganizer
+                | EmailKind::BookingUnassignedOrganizer
         )
     }
 }

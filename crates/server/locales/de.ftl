@@ -181,6 +181,15 @@ email-booking_no_show_marked_organizer-subject = Anwesenheit aktualisiert: { $ti
 email-booking_no_show_marked_organizer-heading = Die Anwesenheit wurde erfasst
 email-booking_no_show_marked_organizer-intro = Als abwesend markiert: { $people }.
 email-booking_no_show_marked_organizer-intro-none = Alle sind als anwesend markiert.
+email-booking_reassigned_attendee-subject = Neuer Gastgeber: { $title } mit { $organizer }
+email-booking_reassigned_attendee-heading = Ihre Buchung hat einen neuen Gastgeber
+email-booking_reassigned_attendee-intro = { $organizer } leitet diesen Termin jetzt; die Zeit bleibt gleich. Die angehängte Einladung aktualisiert Ihren Kalender.
+email-booking_reassigned_organizer-subject = Ihnen zugewiesen: { $title } mit { $booker }
+email-booking_reassigned_organizer-heading = Ihnen wurde eine Buchung zugewiesen
+email-booking_reassigned_organizer-intro = Sie leiten jetzt diese Round-Robin-Buchung. Eine Kalendereinladung ist angehängt.
+email-booking_unassigned_organizer-subject = Neu zugewiesen: { $title } mit { $booker }
+email-booking_unassigned_organizer-heading = Eine Buchung wurde einem anderen Gastgeber zugewiesen
+email-booking_unassigned_organizer-intro = Sie leiten diese Buchung nicht mehr; für Sie ist sie abgesagt. Die angehängte Datei entfernt sie aus Ihrem Kalender.
 
 
 # The host's app (event types and navigation).

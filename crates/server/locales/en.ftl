@@ -181,6 +181,15 @@ email-booking_no_show_marked_organizer-subject = Attendance updated: { $title } 
 email-booking_no_show_marked_organizer-heading = Attendance was recorded
 email-booking_no_show_marked_organizer-intro = Marked as absent: { $people }.
 email-booking_no_show_marked_organizer-intro-none = Everyone is marked as present.
+email-booking_reassigned_attendee-subject = New host: { $title } with { $organizer }
+email-booking_reassigned_attendee-heading = Your booking has a new host
+email-booking_reassigned_attendee-intro = { $organizer } now hosts this event; the time stays the same. The attached invitation updates your calendar.
+email-booking_reassigned_organizer-subject = Assigned to you: { $title } with { $booker }
+email-booking_reassigned_organizer-heading = A booking was assigned to you
+email-booking_reassigned_organizer-intro = You now host this round-robin booking. A calendar invitation is attached.
+email-booking_unassigned_organizer-subject = Reassigned: { $title } with { $booker }
+email-booking_unassigned_organizer-heading = A booking was assigned to another host
+email-booking_unassigned_organizer-intro = You no longer host this booking; it is cancelled for you. The attached file removes it from your calendar.
 
 
 # The host's app (event types and navigation).

@@ -181,6 +181,15 @@ email-booking_no_show_marked_organizer-subject = Asistencia actualizada: { $titl
 email-booking_no_show_marked_organizer-heading = Se registró la asistencia
 email-booking_no_show_marked_organizer-intro = Marcados como ausentes: { $people }.
 email-booking_no_show_marked_organizer-intro-none = Todos están marcados como presentes.
+email-booking_reassigned_attendee-subject = Nuevo anfitrión: { $title } con { $organizer }
+email-booking_reassigned_attendee-heading = Tu reserva tiene un nuevo anfitrión
+email-booking_reassigned_attendee-intro = { $organizer } organiza ahora este evento; la hora no cambia. La invitación adjunta actualiza tu calendario.
+email-booking_reassigned_organizer-subject = Asignada a ti: { $title } con { $booker }
+email-booking_reassigned_organizer-heading = Se te ha asignado una reserva
+email-booking_reassigned_organizer-intro = Ahora organizas esta reserva por turnos. Se adjunta una invitación de calendario.
+email-booking_unassigned_organizer-subject = Reasignada: { $title } con { $booker }
+email-booking_unassigned_organizer-heading = Una reserva se asignó a otro anfitrión
+email-booking_unassigned_organizer-intro = Ya no organizas esta reserva; queda cancelada para ti. El archivo adjunto la quita de tu calendario.
 
 
 # The host's app (event types and navigation).

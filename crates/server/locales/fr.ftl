@@ -181,6 +181,15 @@ email-booking_no_show_marked_organizer-subject = Présence mise à jour : { $tit
 email-booking_no_show_marked_organizer-heading = La présence a été enregistrée
 email-booking_no_show_marked_organizer-intro = Marqués absents : { $people }.
 email-booking_no_show_marked_organizer-intro-none = Tout le monde est marqué présent.
+email-booking_reassigned_attendee-subject = Nouvel hôte : { $title } avec { $organizer }
+email-booking_reassigned_attendee-heading = Votre réservation a un nouvel hôte
+email-booking_reassigned_attendee-intro = { $organizer } anime désormais cet événement ; l'horaire ne change pas. L'invitation jointe met à jour votre agenda.
+email-booking_reassigned_organizer-subject = Attribué à vous : { $title } avec { $booker }
+email-booking_reassigned_organizer-heading = Une réservation vous a été attribuée
+email-booking_reassigned_organizer-intro = Vous animez désormais cette réservation en round robin. Une invitation d'agenda est jointe.
+email-booking_unassigned_organizer-subject = Réattribué : { $title } avec { $booker }
+email-booking_unassigned_organizer-heading = Une réservation a été attribuée à un autre hôte
+email-booking_unassigned_organizer-intro = Vous n'animez plus cette réservation ; elle est annulée pour vous. Le fichier joint la retire de votre agenda.
 
 
 # The host's app (event types and navigation).

@@ -545,6 +545,32 @@ pub async fn mark_rescheduled<'a>(
     Ok(done == 1)
 }
 
+/// Hands a live booking from host `from` to host `to` (a round-robin reassignment), with its new title; the
+/// invite's SEQUENCE rises so calendars take the new organizer. `None` when the booking is no longer live or
+/// no longer `from`'s (someone else changed it first).
+pub async fn reassign<'a>(
+    exec: impl Into<Exec<'a>>,
+    uid: &str,
+    from: i64,
+    to: i64,
+    title: &str,
+) -> StoreResult<Option<BookingRecord>> {
+    let sql = format!(
+        "UPDATE bookings SET host_id = $3, title = $4, ical_sequence = ical_sequence + 1, updated_at = $5 \
+         WHERE uid = $1 AND host_id = $2 AND status IN ('accepted', 'pending') RETURNING {COLUMNS}"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, BookingRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(uid)
+            .bind(from)
+            .bind(to)
+            .bind(title)
+            .bind(now_ms())
+            .fetch_optional(&mut *c)
+            .await
+    })?)
+}
+
 /// Why and by whom a booking was rescheduled (set after the move, when given).
 pub async fn set_reschedule_details<'a>(
     exec: impl Into<Exec<'a>>,

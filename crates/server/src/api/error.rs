@@ -14,6 +14,7 @@ use crate::limits::LimitError;
 use crate::routing_forms::RoutingFormError;
 use crate::scheduling::booking::BookingError;
 use crate::scheduling::follow_up::FollowUpError;
+use crate::scheduling::reassign::ReassignError;
 use crate::scheduling::reschedule::RescheduleError;
 use crate::scheduling::resolve::ResolveError;
 use crate::scheduling::seats::SeatError;
@@ -259,10 +260,25 @@ impl From<SeatError> for ApiError {
         match e {
             SeatError::NotFound => ApiError::not_found("Seat"),
             SeatError::Settled(_) => ApiError::Conflict(e.to_string()),
-            SeatError::Booking(b) => b.into(),
             SeatError::Store(store) => store.into(),
             SeatError::Emails(emails) => emails.into(),
             SeatError::Webhooks(webhooks) => webhooks.into(),
+        }
+    }
+}
+
+impl From<ReassignError> for ApiError {
+    fn from(e: ReassignError) -> Self {
+        match e {
+            ReassignError::NotRoundRobin
+            | ReassignError::Settled(_)
+            | ReassignError::NotAHost(_)
+            | ReassignError::AlreadyHost(_) => ApiError::BadRequest(e.to_string()),
+            ReassignError::HostBusy(_) | ReassignError::NoFreeHost | ReassignError::ChangedMeanwhile => {
+                ApiError::Conflict(e.to_string())
+            }
+            ReassignError::Store(store) => store.into(),
+            ReassignError::Emails(emails) => emails.into(),
         }
     }
 }
@@ -278,6 +294,7 @@ impl From<RescheduleError> for ApiError {
                 "A {status} booking can't be rescheduled; create a new booking instead"
             )),
             RescheduleError::NoAttendee => ApiError::Conflict(e.to_string()),
+            RescheduleError::Seat(e) => e.into(),
             RescheduleError::Resolve(e) => e.into(),
             RescheduleError::Booking(e) => e.into(),
             RescheduleError::Invalid(field) => ApiError::Validation(field),

@@ -37,6 +37,15 @@ pub enum BookingChange<'a> {
         guests: &'a [AttendeeRecord],
     },
     NoShowMarked,
+    /// A round-robin booking handed to its new organizer (the booking's host now), for `reason`: they and the
+    /// attendees hear of it.
+    Reassigned {
+        reason: Option<&'a str>,
+    },
+    /// The same, told to the host it was taken from: the booking as it was, still naming them.
+    Unassigned {
+        reason: Option<&'a str>,
+    },
 }
 
 impl BookingChange<'_> {
@@ -46,6 +55,8 @@ impl BookingChange<'_> {
             BookingChange::Scheduled | BookingChange::Requested => Some("bookingConfirmed"),
             BookingChange::Declined | BookingChange::Cancelled => Some("bookingCancelled"),
             BookingChange::Rescheduled { .. } | BookingChange::RescheduleRequested => Some("bookingRescheduled"),
+            BookingChange::Reassigned { .. } => Some("bookingConfirmed"),
+            BookingChange::Unassigned { .. } => Some("bookingCancelled"),
             BookingChange::GuestsAdded { .. } | BookingChange::NoShowMarked => None,
         }
     }
@@ -87,6 +98,12 @@ impl BookingChange<'_> {
                 (booking.status == BookingStatus::Accepted).then_some(Method::Request),
             ),
             BookingChange::NoShowMarked => (None, Some(K::BookingNoShowMarkedOrganizer), None),
+            BookingChange::Reassigned { .. } => (
+                Some(K::BookingReassignedAttendee),
+                Some(K::BookingReassignedOrganizer),
+                Some(Method::Request),
+            ),
+            BookingChange::Unassigned { .. } => (None, Some(K::BookingUnassignedOrganizer), Some(Method::Cancel)),
         }
     }
 }
@@ -287,7 +304,9 @@ async fn emails_to(
         BookingChange::Cancelled | BookingChange::Declined | BookingChange::RescheduleRequested => {
             booking.cancellation_reason.as_deref()
         }
-        BookingChange::Rescheduled { reason, .. } => *reason,
+        BookingChange::Rescheduled { reason, .. }
+        | BookingChange::Reassigned { reason }
+        | BookingChange::Unassigned { reason } => *reason,
         _ => None,
     };
     let facts = BookingFacts {
@@ -370,6 +389,7 @@ fn manage_links(mailer: &Mailer, booking: &BookingRecord, kind: EmailKind, local
         EmailKind::BookingScheduledAttendee
         | EmailKind::BookingRequestedAttendee
         | EmailKind::BookingRescheduledAttendee
+        | EmailKind::BookingReassignedAttendee
         | EmailKind::BookingGuestInvited => &[(LinkAction::Reschedule, "reschedule"), (LinkAction::Cancel, "cancel")],
         EmailKind::BookingAwaitingApprovalOrganizer => &[
             (LinkAction::Confirm, "confirm-submit"),

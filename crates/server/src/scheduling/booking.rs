@@ -52,6 +52,19 @@ pub enum BookingError {
     Workflows(#[from] WorkflowError),
 }
 
+impl From<seats::JoinError> for BookingError {
+    fn from(e: seats::JoinError) -> Self {
+        match e {
+            seats::JoinError::Full => BookingError::SlotUnavailable,
+            seats::JoinError::AlreadySeated => BookingError::AlreadySeated,
+            seats::JoinError::Invalid(e) => BookingError::Invalid(e),
+            seats::JoinError::Store(e) => BookingError::Store(e),
+            seats::JoinError::Emails(e) => BookingError::Emails(e),
+            seats::JoinError::Webhooks(e) => BookingError::Webhooks(e),
+        }
+    }
+}
+
 /// `CreateBookingAttendee`.
 #[derive(Debug, Default, Clone, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -271,6 +284,21 @@ pub(super) async fn book(
     if seated && let Some(joined) = seats::join(&mut *tx, mailer, event, req.start, &attendees[0]).await? {
         return Ok(joined);
     }
+    // A whole seated booking moved (by its host): every seat comes along, each under a new seat uid with its own
+    // answers — read after the hosts are locked, so a seat taken meanwhile is not left behind.
+    if let Some(old) = &req.rescheduled_from
+        && seats::per_start(event).is_some()
+    {
+        let seated: Vec<NewAttendee> = bookings::attendees(&mut *tx, &[old.id])
+            .await?
+            .iter()
+            .filter(|a| a.seat_uid.is_some())
+            .map(seats::moved)
+            .collect();
+        if !seated.is_empty() {
+            attendees = seated;
+        }
+    }
     let except = Exclusions {
         booking_uid: req.rescheduled_from.as_ref().map(|b| b.uid.as_str()),
         reservation_uid: req.reservation_uid.as_deref(),
@@ -353,18 +381,18 @@ pub(super) async fn book(
     {
         return Err(BookingError::ChangedMeanwhile);
     }
-    let trigger = match (&req.rescheduled_from, created.status.as_str()) {
+    let trigger = match (&req.rescheduled_from, created.status) {
         (Some(_), _) => Trigger::BookingRescheduled,
-        (None, "pending") => Trigger::BookingRequested,
+        (None, BookingStatus::Pending) => Trigger::BookingRequested,
         (None, _) => Trigger::BookingCreated,
     };
     webhooks::enqueue_booking_event(&mut *tx, trigger, &created, req.rescheduled_from.as_ref()).await?;
     if let (Some(response), Some(event_type)) = (req.routing_form_response_id, created.event_type_id) {
         routing_forms::submit::link_booking(&mut *tx, response, &created.uid, event_type).await?;
     }
-    let change = match (&req.rescheduled_from, created.status.as_str()) {
+    let change = match (&req.rescheduled_from, created.status) {
         // A new time that needs the host's approval is a new request (same invite UID once confirmed).
-        (_, "pending") => BookingChange::Requested,
+        (_, BookingStatus::Pending) => BookingChange::Requested,
         (Some(from), _) => BookingChange::Rescheduled {
             from,
             reason: req.rescheduling_reason.as_deref(),
@@ -395,7 +423,7 @@ pub(super) async fn book(
 
 /// Round-robin fairness: the free host with the fewest live bookings of this event type over
 /// the last 30 days and ahead; ties go to the host listed first.
-async fn least_booked<'h>(
+pub(super) async fn least_booked<'h>(
     tx: &mut Tx,
     event_type: i64,
     free: &[&'h UserRecord],

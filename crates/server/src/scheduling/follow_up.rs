@@ -102,7 +102,7 @@ pub async fn add_guests(
     booking: &BookingRecord,
     guests: Option<Vec<AttendeeInput>>,
 ) -> Result<BookingRecord, FollowUpError> {
-    if !matches!(booking.status.as_str(), "accepted" | "pending") {
+    if !booking.status.is_live() {
         return Err(FollowUpError::NotAllowed(format!(
             "Guests can't be added to a {} booking",
             booking.status
@@ -217,7 +217,7 @@ pub async fn change_location(
             "must be a location object, e.g. {\"type\": \"link\", \"link\": …}",
         ));
     }
-    if !matches!(booking.status.as_str(), "accepted" | "pending") {
+    if !booking.status.is_live() {
         return Err(FollowUpError::NotAllowed(format!(
             "The location of a {} booking can't be changed",
             booking.status

@@ -180,8 +180,8 @@ pub async fn book_series(
         booked.push(booking::book(&mut tx, mailer, hosted, part, Some(&occurrence)).await?);
     }
     let first = booked.first().ok_or(BookingError::SlotUnavailable)?;
-    let change = match first.status.as_str() {
-        "pending" => BookingChange::Requested,
+    let change = match first.status {
+        BookingStatus::Pending => BookingChange::Requested,
         _ => BookingChange::Scheduled,
     };
     email::queue::series_emails(&mut tx, mailer, first, change, &rule.rrule(count)).await?;

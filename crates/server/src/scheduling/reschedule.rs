@@ -3,6 +3,7 @@
 
 use super::booking::{self, AttendeeInput, BookingError, BookingRequest};
 use super::resolve::{self, EventTypeRef, ResolveError};
+use super::seats::{self, SeatError};
 use crate::email::Mailer;
 use convene_core::BookingStatus;
 use convene_core::FieldError;
@@ -24,6 +25,8 @@ pub enum RescheduleError {
     #[error("The booking has no attendee")]
     NoAttendee,
     #[error(transparent)]
+    Seat(#[from] SeatError),
+    #[error(transparent)]
     Resolve(#[from] ResolveError),
     #[error(transparent)]
     Booking(#[from] BookingError),
@@ -35,7 +38,7 @@ pub enum RescheduleError {
 
 /// Whether `old` may still be moved.
 pub fn check_movable(old: &BookingRecord) -> Result<(), RescheduleError> {
-    if matches!(old.status.as_str(), "accepted" | "pending") {
+    if old.status.is_live() {
         Ok(())
     } else {
         Err(RescheduleError::Settled {
@@ -119,4 +122,45 @@ pub async fn reschedule(
         bookings::set_reschedule_details(db, &old.uid, reason.as_deref(), by.as_deref()).await?;
     }
     Ok(created)
+}
+
+/// Moves seat `seat_uid` of `booking` to `start`, in one transaction: the seat joins the booking there (or starts
+/// one, if the hosts are free then) under a new seat uid with its answers, and leaves the old booking (the last
+/// seat leaving cancels it). Either both happen or neither, so the holder is never seatless nor seated twice. The
+/// seat's holder gets the new time's confirmation; returns the booking and the new seat uid.
+pub async fn move_seat(
+    db: &Db,
+    mailer: &Mailer,
+    booking: &BookingRecord,
+    seat_uid: &str,
+    start: Timestamp,
+) -> Result<(BookingRecord, String), RescheduleError> {
+    check_movable(booking)?;
+    let seat = seats::find(db, booking, seat_uid).await?;
+    let named = EventTypeRef {
+        id: booking.event_type_id,
+        ..EventTypeRef::default()
+    };
+    let hosted = resolve::event_type(db, named).await?;
+    let attendee = seats::moved(&seat);
+    let moved_uid = attendee.seat_uid.clone().unwrap_or_default();
+    let request = BookingRequest {
+        start,
+        length_minutes: (booking.end_at - booking.start_at) / 60_000,
+        attendee,
+        guests: Vec::new(),
+        responses: serde_json::from_str(seat.seat_responses.as_deref().unwrap_or("{}")).unwrap_or_default(),
+        metadata: serde_json::from_str(&booking.metadata).ok(),
+        location: booking.location.clone().map(Value::String),
+        rescheduled_from: None,
+        reservation_uid: None,
+        rescheduling_reason: None,
+        private_link: None,
+        routing_form_response_id: None,
+    };
+    let mut tx = db.begin().await?;
+    let moved = booking::book(&mut tx, mailer, &hosted, request, None).await?;
+    seats::leave(&mut tx, booking, seat_uid).await?;
+    tx.commit().await?;
+    Ok((moved, moved_uid))
 }

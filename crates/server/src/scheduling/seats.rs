@@ -4,9 +4,7 @@
 //! Joining happens inside `booking::create`'s transaction, after the hosts are locked: counting the seats and
 //! adding one can't race another booker (3 seats, 4 bookers at once: 3 seats taken, 1 refused).
 
-use super::booking::{self, BookingError, BookingRequest};
 use super::calendar::rules;
-use super::resolve::{self, EventTypeRef};
 use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::webhooks::{self, Trigger};
@@ -20,6 +18,25 @@ use jiff::Timestamp;
 use serde_json::Value;
 use std::collections::HashMap;
 
+/// Why a booker could not join a seated booking (the booking service turns it into its own refusal).
+#[derive(Debug, thiserror::Error)]
+pub enum JoinError {
+    /// Every seat is taken, or the start is too soon now.
+    #[error("This time slot is not available")]
+    Full,
+    /// The same address already holds a seat there.
+    #[error("This attendee already has a seat in this booking")]
+    AlreadySeated,
+    #[error(transparent)]
+    Invalid(#[from] FieldError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Emails(#[from] email::queue::EnqueueError),
+    #[error(transparent)]
+    Webhooks(#[from] webhooks::EnqueueError),
+}
+
 /// Why a seat was not given up or moved.
 #[derive(Debug, thiserror::Error)]
 pub enum SeatError {
@@ -28,8 +45,6 @@ pub enum SeatError {
     /// The booking is no longer live (its status).
     #[error("A {0} booking's seats can't be changed")]
     Settled(BookingStatus),
-    #[error(transparent)]
-    Booking(#[from] BookingError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -163,7 +178,7 @@ pub(super) async fn join(
     event: &EventTypeRecord,
     start: Timestamp,
     seat: &NewAttendee,
-) -> Result<Option<BookingRecord>, BookingError> {
+) -> Result<Option<BookingRecord>, JoinError> {
     let Some(total) = per_start(event) else {
         return Ok(None);
     };
@@ -173,14 +188,14 @@ pub(super) async fn join(
     let earliest =
         Timestamp::now().as_millisecond() + rules(event, event.length_minutes).minimum_notice.as_millis() as i64;
     if booking.start_at < earliest {
-        return Err(BookingError::SlotUnavailable);
+        return Err(JoinError::Full);
     }
     let seated = bookings::attendees(&mut *tx, &[booking.id]).await?;
     if !seat.email.is_empty() && seated.iter().any(|a| a.seat_uid.is_some() && a.email == seat.email) {
-        return Err(BookingError::AlreadySeated);
+        return Err(JoinError::AlreadySeated);
     }
     if store_seats::taken(&mut *tx, booking.id).await? >= total {
-        return Err(BookingError::SlotUnavailable);
+        return Err(JoinError::Full);
     }
     let now_seated = store_seats::add(&mut *tx, booking.id, std::slice::from_ref(seat)).await?;
     let added = now_seated
@@ -253,61 +268,15 @@ pub async fn find(db: &Db, booking: &BookingRecord, seat_uid: &str) -> Result<At
         .ok_or(SeatError::NotFound)
 }
 
-/// Moves seat `seat_uid` of `booking` to `start`: it joins the booking there (or starts one, if the hosts are free
-/// then), under a new seat uid, with its answers; then the old seat is given up (the last one leaving cancels
-/// the old booking). The seat's holder gets the new time's confirmation. Two steps: a failure between them
-/// leaves the holder seated twice, which they can cancel — never seatless.
-pub async fn reschedule(
-    db: &Db,
-    mailer: &Mailer,
-    booking: &BookingRecord,
-    seat_uid: &str,
-    start: Timestamp,
-) -> Result<(BookingRecord, String), SeatError> {
-    if !booking.status.is_live() {
-        return Err(SeatError::Settled(booking.status));
-    }
-    let seat = find(db, booking, seat_uid).await?;
-    let hosted = resolve::event_type(
-        db,
-        EventTypeRef {
-            id: booking.event_type_id,
-            ..EventTypeRef::default()
-        },
-    )
-    .await
-    .map_err(|_| SeatError::NotFound)?;
-    let moved_uid = new_seat_uid();
-    let attendee = NewAttendee {
-        name: seat.name.clone(),
-        email: seat.email.clone(),
-        time_zone: seat.time_zone.clone(),
-        language: seat.language.clone(),
-        phone: seat.phone.clone(),
-        is_guest: false,
-        seat_uid: Some(moved_uid.clone()),
-        seat_responses: seat.seat_responses.clone(),
-    };
-    let request = BookingRequest {
-        start,
-        length_minutes: (booking.end_at - booking.start_at) / 60_000,
-        attendee,
-        guests: Vec::new(),
-        responses: serde_json::from_str(seat.seat_responses.as_deref().unwrap_or("{}")).unwrap_or_default(),
-        metadata: serde_json::from_str(&booking.metadata).ok(),
-        location: booking.location.clone().map(Value::String),
-        rescheduled_from: None,
-        reservation_uid: None,
-        rescheduling_reason: None,
-        private_link: None,
-        routing_form_response_id: None,
-    };
-    let moved = booking::create(db, mailer, &hosted, request).await?;
-    let mut tx = db.begin().await?;
-    store_seats::remove(&mut tx, booking.id, seat_uid).await?;
-    if store_seats::taken(&mut tx, booking.id).await? == 0
+/// Inside a seat move's transaction (`reschedule::move_seat`), after the seat took its place at the new time:
+/// seat `seat_uid` leaves `booking` (the last one leaving cancels it). Not found when it was given up meanwhile,
+/// which rolls the move back.
+pub(super) async fn leave(tx: &mut Tx, booking: &BookingRecord, seat_uid: &str) -> Result<(), SeatError> {
+    seat_of(&mut *tx, booking, seat_uid).await?;
+    store_seats::remove(&mut *tx, booking.id, seat_uid).await?;
+    if store_seats::taken(&mut *tx, booking.id).await? == 0
         && let Some(emptied) = bookings::set_status(
-            &mut tx,
+            &mut *tx,
             &booking.uid,
             &[BookingStatus::Accepted, BookingStatus::Pending],
             BookingStatus::Cancelled,
@@ -316,9 +285,23 @@ pub async fn reschedule(
         )
         .await?
     {
-        webhooks::enqueue_booking_event(&mut tx, Trigger::BookingCancelled, &emptied, None).await?;
+        webhooks::enqueue_booking_event(&mut *tx, Trigger::BookingCancelled, &emptied, None).await?;
     }
-    calendar_jobs::enqueue(&mut tx, &booking.uid, booking.host_id).await?;
-    tx.commit().await?;
-    Ok((moved, moved_uid))
+    calendar_jobs::enqueue(&mut *tx, &booking.uid, booking.host_id).await?;
+    Ok(())
+}
+
+/// A seat of a booking being moved: a new seat uid (the old one stays with the old row), the same person and
+/// answers.
+pub(super) fn moved(seat: &AttendeeRecord) -> NewAttendee {
+    NewAttendee {
+        name: seat.name.clone(),
+        email: seat.email.clone(),
+        time_zone: seat.time_zone.clone(),
+        language: seat.language.clone(),
+        phone: seat.phone.clone(),
+        is_guest: false,
+        seat_uid: Some(new_seat_uid()),
+        seat_responses: seat.seat_responses.clone(),
+    }
 }

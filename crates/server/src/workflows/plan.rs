@@ -233,7 +233,9 @@ async fn queue(
     let notes = people.answers.get("notes").and_then(Value::as_str);
     // The same sealed manage links booking emails carry, while the booking can still be changed.
     let link = |action: LinkAction| {
-        matches!(booking.status.as_str(), "accepted" | "pending")
+        booking
+            .status
+            .is_live()
             .then(|| booking_links::url(&mailer.settings.public_url, mailer.keyring(), &booking.uid, action))
             .flatten()
             .unwrap_or_default()

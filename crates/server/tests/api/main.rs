@@ -30,6 +30,7 @@ mod out_of_office;
 mod private_links;
 mod rate_limit;
 mod readiness;
+mod reassign;
 mod recurring;
 mod reservations;
 mod role_matrix;

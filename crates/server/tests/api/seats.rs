@@ -241,3 +241,88 @@ async fn seats_are_an_event_type_setting_with_its_limits() {
     assert!(off.get("seats").is_none());
     assert_eq!(off["seatsPerTimeSlot"], Value::Null);
 }
+
+#[tokio::test]
+async fn the_host_moving_a_whole_seated_booking_moves_every_seat_with_its_answers() {
+    let app = TestApp::spawn().await;
+    let (host, event) = seated_event(&app, 3).await;
+    let mut seat_uids = Vec::new();
+    let mut uid = String::new();
+    for who in ["a@example.test", "b@example.test", "c@example.test"] {
+        let seat = take_seat(&app, event, "2030-01-07T10:00:00Z", who).await;
+        let seat = seat.expect_success(StatusCode::CREATED);
+        uid = seat["uid"].as_str().expect("uid").to_owned();
+        seat_uids.push(seat["seatUid"].as_str().expect("seat uid").to_owned());
+    }
+    let moved = app
+        .versioned(
+            Method::POST,
+            &format!("/v2/bookings/{uid}/reschedule"),
+            Some(&host.key),
+            Some(json!({ "start": "2030-01-07T14:00:00Z" })),
+            Some(BOOKINGS),
+        )
+        .await;
+    let moved_uid = moved.expect_success(StatusCode::CREATED)["uid"]
+        .as_str()
+        .expect("uid")
+        .to_owned();
+    assert_ne!(moved_uid, uid);
+    let now = get_booking(&app, &moved_uid, Some(&host.key)).await;
+    assert_eq!(
+        seat_emails(&now),
+        ["a@example.test", "b@example.test", "c@example.test"],
+        "every seat moved: {now}"
+    );
+    for attendee in now["attendees"].as_array().into_iter().flatten() {
+        let email = attendee["email"].as_str().unwrap_or_default();
+        assert_eq!(attendee["bookingFieldsResponses"]["notes"], format!("from {email}"));
+        let seat = attendee["seatUid"].as_str().unwrap_or_default();
+        assert!(
+            !seat.is_empty() && !seat_uids.iter().any(|s| s == seat),
+            "a new seat uid: {attendee}"
+        );
+    }
+    assert_eq!(get_booking(&app, &uid, Some(&host.key)).await["status"], "cancelled");
+}
+
+#[tokio::test]
+async fn moving_the_last_seat_moves_it_and_cancels_the_emptied_booking_together() {
+    let app = TestApp::spawn().await;
+    let (host, event) = seated_event(&app, 2).await;
+    let a = take_seat(&app, event, "2030-01-07T10:00:00Z", "a@example.test").await;
+    let a = a.expect_success(StatusCode::CREATED).clone();
+    let uid = a["uid"].as_str().expect("uid");
+    // A move that can't be made (outside availability) changes nothing: the seat stays where it was.
+    post(
+        &app,
+        &format!("/v2/bookings/{uid}/reschedule"),
+        json!({ "start": "2030-01-07T20:00:00Z", "seatUid": a["seatUid"] }),
+    )
+    .await
+    .expect_error(StatusCode::CONFLICT);
+    let old = get_booking(&app, uid, Some(&host.key)).await;
+    assert_eq!(
+        (seat_emails(&old), old["status"].clone()),
+        (vec!["a@example.test".to_owned()], json!("accepted"))
+    );
+
+    let moved = post(
+        &app,
+        &format!("/v2/bookings/{uid}/reschedule"),
+        json!({ "start": "2030-01-07T14:00:00Z", "seatUid": a["seatUid"] }),
+    )
+    .await;
+    let moved = moved.expect_success(StatusCode::CREATED).clone();
+    assert_eq!(moved["attendees"][0]["email"], "a@example.test");
+    assert_eq!(get_booking(&app, uid, Some(&host.key)).await["status"], "cancelled");
+    // The old seat uid is gone with its booking: moving it again is not found, and nothing is booked twice.
+    post(
+        &app,
+        &format!("/v2/bookings/{uid}/reschedule"),
+        json!({ "start": "2030-01-07T15:00:00Z", "seatUid": a["seatUid"] }),
+    )
+    .await
+    .expect_error(StatusCode::BAD_REQUEST);
+    assert_eq!(app.count_rows("bookings").await, 2);
+}

@@ -106,7 +106,7 @@ pub(super) async fn add_attendee(
     ApiJson(input): ApiJson<AttendeeInput>,
 ) -> Result<Response, ApiError> {
     let booking = concerned(&state, &caller, &ids).await?;
-    if !matches!(booking.status.as_str(), "accepted" | "pending") {
+    if !booking.status.is_live() {
         return Err(ApiError::BadRequest(format!(
             "Attendees can't be added to a {} booking",
             booking.status

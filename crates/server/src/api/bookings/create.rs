@@ -200,7 +200,7 @@ pub(super) async fn reschedule_booking(
             .ok_or_else(|| ApiError::field("start", "is required"))?,
     )?;
     if let Some(seat) = &input.seat_uid {
-        let (moved, moved_seat) = seats::reschedule(&state.db, &state.mailer, &old, seat, start).await?;
+        let (moved, moved_seat) = reschedule::move_seat(&state.db, &state.mailer, &old, seat, start).await?;
         return Ok(envelope::created(
             seated_output(&state.db, &moved, Some(&moved_seat), false).await?,
         ));

@@ -10,6 +10,7 @@ mod list;
 mod location;
 mod org;
 pub(in crate::api) mod output;
+mod reassign;
 mod seated;
 mod status;
 
@@ -44,6 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(org::list_org_user_bookings))
         .routes(routes!(org::list_team_bookings))
         .merge(actions::router())
+        .merge(reassign::router())
         .merge(
             // Cal.com documents a 404 for these endpoints without their version header.
             OpenApiRouter::new()

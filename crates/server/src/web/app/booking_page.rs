@@ -171,7 +171,7 @@ pub(super) async fn page(
             absent: a.absent,
         })
         .collect();
-    let open = matches!(b.status.as_str(), "accepted" | "pending");
+    let open = b.status.is_live();
     let live = open && b.end_at >= convene_store::now_ms();
     let view = DetailPage {
         nav: host.nav(state, Section::Bookings).await?,

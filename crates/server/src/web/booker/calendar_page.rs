@@ -357,7 +357,7 @@ pub(super) async fn rescheduling(state: &AppState, params: &Params) -> Result<Op
         return Err(StatusCode::FORBIDDEN);
     }
     match bookings::find_by_uid(&state.db, uid).await {
-        Ok(Some(b)) if matches!(b.status.as_str(), "accepted" | "pending") => Ok(Some(b)),
+        Ok(Some(b)) if b.status.is_live() => Ok(Some(b)),
         Ok(_) => Err(StatusCode::GONE),
         Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR),
     }

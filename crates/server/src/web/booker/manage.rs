@@ -18,6 +18,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
+use convene_core::BookingStatus;
 use convene_core::TeamId;
 use convene_core::UserId;
 use convene_core::ics::{IcsEvent, Method, Party};
@@ -139,17 +140,17 @@ pub async fn result(
         .as_ref()
         .map(|h| h.name.clone().unwrap_or_else(|| h.username.clone()))
         .unwrap_or_default();
-    let (heading, sub) = match b.status.as_str() {
-        "accepted" => (t.text("result-accepted"), Some(t.text("result-accepted-sub"))),
-        "pending" => (
+    let (heading, sub) = match b.status {
+        BookingStatus::Accepted => (t.text("result-accepted"), Some(t.text("result-accepted-sub"))),
+        BookingStatus::Pending => (
             t.text("result-pending"),
             Some(t.text_with("result-pending-sub", &[("host", &host_name)])),
         ),
-        "rejected" => (t.text("result-rejected"), None),
+        BookingStatus::Rejected => (t.text("result-rejected"), None),
         _ if b.rescheduled_to_uid.is_some() => (t.text("result-rescheduled"), None),
         _ => (t.text("result-cancelled"), None),
     };
-    let live = matches!(b.status.as_str(), "accepted" | "pending") && b.end_at > Timestamp::now().as_millisecond();
+    let live = b.status.is_live() && b.end_at > Timestamp::now().as_millisecond();
     let keep = [
         ("lang".to_owned(), t.code().to_owned()),
         ("tz".to_owned(), l.view.zone.clone()),
@@ -234,7 +235,7 @@ pub async fn ics(State(state): State<AppState>, Path(uid): Path<String>, headers
                 email: a.email,
             })
             .collect(),
-        cancelled: matches!(b.status.as_str(), "cancelled" | "rejected"),
+        cancelled: !b.status.is_live(),
         rule: None,
         occurrence: None,
     }
@@ -252,17 +253,17 @@ pub async fn ics(State(state): State<AppState>, Path(uid): Path<String>, headers
 
 /// Why a link's action can't happen now, from the booking's state; `None` when it can.
 fn outdated(t: Lang, b: &BookingRecord, action: LinkAction) -> Option<Response> {
-    let key = match (b.status.as_str(), action) {
+    let key = match (b.status, action) {
         (_, LinkAction::Cancel | LinkAction::Reschedule) if b.rescheduled_to_uid.is_some() => "already-moved",
-        ("cancelled", LinkAction::Cancel | LinkAction::Reschedule) => "already-cancelled",
-        ("accepted" | "pending", LinkAction::Cancel | LinkAction::Reschedule) => {
+        (BookingStatus::Cancelled, LinkAction::Cancel | LinkAction::Reschedule) => "already-cancelled",
+        (BookingStatus::Accepted | BookingStatus::Pending, LinkAction::Cancel | LinkAction::Reschedule) => {
             if b.end_at <= Timestamp::now().as_millisecond() {
                 "link-expired"
             } else {
                 return None;
             }
         }
-        ("pending", LinkAction::Confirm | LinkAction::Decline) => return None,
+        (BookingStatus::Pending, LinkAction::Confirm | LinkAction::Decline) => return None,
         (status, LinkAction::Confirm | LinkAction::Decline) => {
             let text = t.text_with("already-decided", &[("status", &t.text(&format!("status-{status}")))]);
             return Some(page::message(

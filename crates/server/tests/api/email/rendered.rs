@@ -83,7 +83,7 @@ fn assert_snapshots(mails: &BTreeMap<String, Received>, literals: &[(String, &'s
 }
 
 /// Every booking email kind, from one host's bookings: a booking, a guest added, a move (with a reason), an
-/// absence, a cancellation, a request to reschedule, and a request the host declines.
+/// absence, a cancellation, a request to reschedule, a request the host declines, and a round-robin reassignment.
 #[tokio::test]
 async fn booking_emails_match_their_snapshots() {
     let flow = Flow::start(json!({ "title": "Intro", "slug": "intro", "lengthInMinutes": 30,
@@ -179,6 +179,75 @@ async fn booking_emails_match_their_snapshots() {
         &uid_of(&request),
         "decline",
         json!({ "reason": "Fully booked that week" }),
+    )
+    .await
+    .expect_success(StatusCode::OK);
+    keep(flow.send().await);
+
+    // A round-robin booking of a team the host shares with a second host, handed to the second host.
+    let second = flow.app.user("sam@example.test").await;
+    flow.app
+        .patch("/v2/me", &second.key, json!({ "name": "Sam Second" }))
+        .await
+        .expect_success(StatusCode::OK);
+    flow.app
+        .versioned(
+            Method::POST,
+            "/v2/schedules",
+            Some(&second.key),
+            Some(json!({ "name": "Work", "timeZone": "UTC", "isDefault": true, "availability": [
+                { "days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"], "startTime": "09:00", "endTime": "17:00" }
+            ] })),
+            Some(crate::scheduling::SCHEDULES),
+        )
+        .await
+        .expect_success(StatusCode::CREATED);
+    let team = flow
+        .app
+        .post("/v2/teams", &flow.host.key, json!({ "name": "Desk" }))
+        .await;
+    let team = team.expect_success(StatusCode::CREATED)["id"]
+        .as_i64()
+        .expect("team id");
+    flow.app
+        .post(
+            &format!("/v2/teams/{team}/memberships"),
+            &flow.host.key,
+            json!({ "userId": second.id, "role": "MEMBER", "accepted": true }),
+        )
+        .await
+        .expect_success(StatusCode::CREATED);
+    let desk = flow
+        .app
+        .post(
+            &format!("/v2/teams/{team}/event-types"),
+            &flow.host.key,
+            json!({ "title": "Help desk", "slug": "help", "lengthInMinutes": 30, "schedulingType": "roundRobin",
+                "hosts": [{ "userId": flow.host.id }, { "userId": second.id }] }),
+        )
+        .await;
+    let desk = desk.expect_success(StatusCode::CREATED)["id"].as_i64().expect("id");
+    let handed = flow
+        .try_book(
+            desk,
+            "2030-01-09T10:00:00Z",
+            ("Alex Attendee", BOOKER, "Europe/Paris"),
+            &[],
+        )
+        .await
+        .expect_success(StatusCode::CREATED)
+        .clone();
+    assert_eq!(
+        handed["hosts"][0]["id"].as_i64(),
+        Some(flow.host.id),
+        "ties go to the first host"
+    );
+    uids.push(uid_of(&handed));
+    flow.send().await;
+    flow.act(
+        &format!("{}/reassign", uid_of(&handed)),
+        &second.id.to_string(),
+        json!({ "reason": "Out sick" }),
     )
     .await
     .expect_success(StatusCode::OK);

@@ -1,7 +1,7 @@
 //! The organization: its users, memberships, teams with their memberships and event types, and
 //! out-of-office entries.
 
-use super::{EVENT_TYPES, Journey, id};
+use super::{BOOKINGS, EVENT_TYPES, Journey, booking, id, uid};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -247,6 +247,7 @@ async fn team_event_types(j: &mut Journey<'_>) {
         StatusCode::OK,
     )
     .await;
+    reassign(j, &one, id(&demo)).await;
     // Cal.com returns a team event type here too (issue 12).
     let by_id = format!("/v2/event-types/{}", id(&demo));
     j.rec
@@ -317,4 +318,44 @@ async fn out_of_office(j: &mut Journey<'_>) {
     )
     .await;
     j.ok(Method::DELETE, &one, &key, None, None, StatusCode::OK).await;
+}
+
+/// The round-robin demo, hosted by the admin and the owner, booked and handed from one host to the other: to a
+/// chosen host, then automatically back.
+async fn reassign(j: &mut Journey<'_>, event_type: &str, event_type_id: i64) {
+    let key = j.host_key.clone();
+    j.ok(
+        Method::PATCH,
+        event_type,
+        &key,
+        Some(json!({ "hosts": [{ "userId": j.admin_id }, { "userId": j.host_id }] })),
+        None,
+        StatusCode::OK,
+    )
+    .await;
+    let made = j
+        .rec
+        .ok(
+            Method::POST,
+            "/v2/bookings",
+            None,
+            Some(booking(event_type_id, "2030-01-16T10:30:00Z", "rita@example.test")),
+            Some(BOOKINGS),
+            StatusCode::CREATED,
+        )
+        .await;
+    let first = made["hosts"][0]["id"].as_i64().unwrap_or_default();
+    let other = if first == j.admin_id { j.host_id } else { j.admin_id };
+    let path = format!("/v2/bookings/{}/reassign", uid(&made));
+    j.ok(
+        Method::POST,
+        &format!("{path}/{other}"),
+        &key,
+        Some(json!({ "reason": "Host has to take another call" })),
+        Some(BOOKINGS),
+        StatusCode::OK,
+    )
+    .await;
+    j.ok(Method::POST, &path, &key, None, Some(BOOKINGS), StatusCode::OK)
+        .await;
 }
