@@ -545,7 +545,7 @@ async fn an_integration_location_survives_an_edit_on_the_page() {
 
 /// The form with two custom questions (a required select and an optional text) and the notes hidden.
 fn with_questions<'a>(csrf: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
-    let mut questions = vec![
+    let questions = vec![
         ("questionRows", "3"),
         ("q-0-type", "text"),
         ("q-0-label", "Company"),
@@ -582,7 +582,13 @@ async fn booking_questions_are_added_ordered_hidden_and_removed_on_the_form() {
     let id = create_intro(&app, &client).await;
     let csrf = csrf_of(&get(&app, &client, &format!("/event-types/{id}")).await.html);
 
-    let saved = post(&app, &client, &format!("/event-types/{id}"), &with_questions(&csrf, &[])).await;
+    let saved = post(
+        &app,
+        &client,
+        &format!("/event-types/{id}"),
+        &with_questions(&csrf, &[]),
+    )
+    .await;
 
     assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
     let record = stored(&app, id).await.expect("kept");
@@ -594,9 +600,9 @@ async fn booking_questions_are_added_ordered_hidden_and_removed_on_the_form() {
     assert_eq!(custom[1]["slug"], "company", "the slug comes from the label");
     assert_eq!(custom[1]["placeholder"], "Acme");
     assert_eq!(custom[1]["required"], false);
-    let stored: Vec<serde_json::Value> = serde_json::from_str(&record.booking_fields).expect("json");
+    let fields: Vec<serde_json::Value> = serde_json::from_str(&record.booking_fields).expect("json");
     assert!(
-        stored.contains(&serde_json::json!({ "slug": "notes", "isDefault": true, "required": false, "hidden": true })),
+        fields.contains(&serde_json::json!({ "slug": "notes", "isDefault": true, "required": false, "hidden": true })),
         "{}",
         record.booking_fields
     );
@@ -665,7 +671,11 @@ async fn a_refused_question_is_shown_beside_its_row_with_what_was_typed() {
         "{}",
         taken.html
     );
-    assert!(taken.html.contains(r#"id="q-0-slug" name="q-0-slug" value="notes" aria-invalid="true""#));
+    assert!(
+        taken
+            .html
+            .contains(r#"id="q-0-slug" name="q-0-slug" value="notes" aria-invalid="true""#)
+    );
     assert!(taken.html.contains(r#"value="Team size""#), "the other row is kept");
 
     // A choice question without options is refused by the form before the service.
@@ -733,12 +743,19 @@ async fn booking_limits_and_email_settings_are_saved_and_a_bad_limit_is_refused(
     )
     .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
-    assert!(refused.html.contains(r#"id="bookingLimitsCount-error""#), "{}", refused.html);
+    assert!(
+        refused.html.contains(r#"id="bookingLimitsCount-error""#),
+        "{}",
+        refused.html
+    );
     assert!(refused.html.contains(r#"name="bookingLimitsCount-week" value="0""#));
 
     // Emptied boxes lift the limits.
     let lifted = post(&app, &client, &format!("/event-types/{id}"), &event_form(&csrf, &[])).await;
     assert_eq!(lifted.status, StatusCode::SEE_OTHER);
     let record = stored(&app, id).await.expect("kept");
-    assert_eq!((record.booking_limits_count, record.booking_limits_duration), (None, None));
+    assert_eq!(
+        (record.booking_limits_count, record.booking_limits_duration),
+        (None, None)
+    );
 }

@@ -199,8 +199,17 @@ async fn a_host_adds_two_booking_questions_and_an_invitee_answers_them() {
         .expect("attr")
         .expect("a booking uid");
 
-    let booking = app.get(&format!("/v2/bookings/{uid}"), &host.key).await;
-    let responses = &booking.expect_success(reqwest::StatusCode::OK)["bookingFieldsResponses"];
-    assert_eq!(responses["company"], "Acme", "{responses}");
+    let booking = app
+        .versioned(
+            reqwest::Method::GET,
+            &format!("/v2/bookings/{uid}"),
+            Some(&host.key),
+            None,
+            Some(crate::scheduling::BOOKINGS),
+        )
+        .await;
+    let data = booking.expect_success(reqwest::StatusCode::OK);
+    let responses = &data["bookingFieldsResponses"];
+    assert_eq!(responses["company"], "Acme", "{data}");
     assert_eq!(responses["size"], "Large", "{responses}");
 }

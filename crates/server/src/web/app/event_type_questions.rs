@@ -113,7 +113,10 @@ fn blank(index: usize) -> QuestionRow {
 
 /// How many question rows the form posted.
 fn row_count(form: &Posted) -> usize {
-    form.text("questionRows").and_then(|n| n.parse().ok()).unwrap_or(0).min(60)
+    form.text("questionRows")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+        .min(60)
 }
 
 /// The rows as posted (to show again), plus `extra` blank rows.
@@ -218,7 +221,12 @@ pub(crate) fn questions_of(form: &Posted) -> Result<Vec<(usize, Value)>, FieldEr
             let required = form.ticked(&format!("d-{slug}-required"));
             let hidden = form.ticked(&format!("d-{slug}-hidden"));
             // An untouched default field needs no entry.
-            (required || hidden).then(|| (usize::MAX, json!({ "slug": slug, "required": required, "hidden": hidden })))
+            (required || hidden).then(|| {
+                (
+                    usize::MAX,
+                    json!({ "slug": slug, "required": required, "hidden": hidden }),
+                )
+            })
         })
         .collect();
     fields.extend(custom.into_iter().map(|(_, i, f)| (i, f)));
