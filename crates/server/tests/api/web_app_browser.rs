@@ -159,6 +159,7 @@ async fn a_host_adds_two_booking_questions_and_an_invitee_answers_them() {
     type_into(c, "q-1-label", "Team size").await;
     type_into(c, "q-1-slug", "size").await;
     type_into(c, "q-1-options", "Small\nLarge").await;
+    click(c, "d-notes-hidden").await;
     let mut found = violations(c, &axe).await;
     click_and_wait(c, "save").await;
     wait_for(c, "notice").await;
@@ -178,6 +179,10 @@ async fn a_host_adds_two_booking_questions_and_an_invitee_answers_them() {
         .await
         .expect("pick 10:00");
     wait_for(c, "booking-form").await;
+    assert!(
+        c.find(Locator::Id("notes")).await.is_err(),
+        "the notes the host hid are not asked"
+    );
     type_into(c, "name", "Ines Invitee").await;
     type_into(c, "email", "ines@example.test").await;
     type_into(c, "f-company", "Acme").await;
