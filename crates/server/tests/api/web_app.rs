@@ -542,3 +542,220 @@ async fn an_integration_location_survives_an_edit_on_the_page() {
         record.locations
     );
 }
+
+/// The form with two custom questions (a required select and an optional text) and the notes hidden.
+fn with_questions<'a>(csrf: &'a str, changes: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let questions = vec![
+        ("questionRows", "3"),
+        ("q-0-type", "text"),
+        ("q-0-label", "Company"),
+        ("q-0-slug", ""),
+        ("q-0-placeholder", "Acme"),
+        ("q-0-position", "2"),
+        ("q-1-type", "select"),
+        ("q-1-label", "Team size"),
+        ("q-1-slug", "size"),
+        ("q-1-options", "1-10\r\n11-50\r\n"),
+        ("q-1-required", "true"),
+        ("q-1-position", "1"),
+        ("q-2-type", ""),
+        ("q-2-label", ""),
+        ("d-notes-hidden", "true"),
+    ];
+    let mut form = event_form(csrf, &[]);
+    form.extend(questions);
+    for (name, value) in changes {
+        form.retain(|(n, _)| n != name);
+        form.push((name, value));
+    }
+    form
+}
+
+fn custom_fields(record: &EventTypeRecord) -> Vec<serde_json::Value> {
+    let stored: Vec<serde_json::Value> = serde_json::from_str(&record.booking_fields).expect("json");
+    stored.into_iter().filter(|f| f.get("isDefault").is_none()).collect()
+}
+
+#[tokio::test]
+async fn booking_questions_are_added_ordered_hidden_and_removed_on_the_form() {
+    let (app, _host, client) = host_app().await;
+    let id = create_intro(&app, &client).await;
+    let csrf = csrf_of(&get(&app, &client, &format!("/event-types/{id}")).await.html);
+
+    let saved = post(
+        &app,
+        &client,
+        &format!("/event-types/{id}"),
+        &with_questions(&csrf, &[]),
+    )
+    .await;
+
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let record = stored(&app, id).await.expect("kept");
+    let custom = custom_fields(&record);
+    assert_eq!(custom.len(), 2, "the blank row adds nothing: {custom:?}");
+    assert_eq!(custom[0]["slug"], "size", "ordered by position");
+    assert_eq!(custom[0]["options"], serde_json::json!(["1-10", "11-50"]));
+    assert_eq!(custom[0]["required"], true);
+    assert_eq!(custom[1]["slug"], "company", "the slug comes from the label");
+    assert_eq!(custom[1]["placeholder"], "Acme");
+    assert_eq!(custom[1]["required"], false);
+    let fields: Vec<serde_json::Value> = serde_json::from_str(&record.booking_fields).expect("json");
+    assert!(
+        fields.contains(&serde_json::json!({ "slug": "notes", "isDefault": true, "required": false, "hidden": true })),
+        "{}",
+        record.booking_fields
+    );
+    // The page shows them again, in order, with one blank row to add another.
+    let page = get(&app, &client, &format!("/event-types/{id}")).await.html;
+    assert!(page.contains(r#"name="questionRows" value="3""#), "{page}");
+    assert!(page.contains(r#"id="q-0-slug" name="q-0-slug" value="size""#), "{page}");
+    assert!(page.contains(r#"id="q-1-label" name="q-1-label" value="Company""#));
+    assert!(page.contains(r#"id="d-notes-hidden" name="d-notes-hidden" value="true" checked"#));
+
+    let removed = post(
+        &app,
+        &client,
+        &format!("/event-types/{id}"),
+        &with_questions(&csrf, &[("q-1-remove", "true")]),
+    )
+    .await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    let custom = custom_fields(&stored(&app, id).await.expect("kept"));
+    assert_eq!(custom.len(), 1);
+    assert_eq!(custom[0]["slug"], "company");
+}
+
+#[tokio::test]
+async fn add_question_shows_one_more_blank_row_and_saves_nothing() {
+    let (app, _host, client) = host_app().await;
+    let id = create_intro(&app, &client).await;
+    let csrf = csrf_of(&get(&app, &client, &format!("/event-types/{id}")).await.html);
+
+    let more = post(
+        &app,
+        &client,
+        &format!("/event-types/{id}"),
+        &with_questions(&csrf, &[("addQuestion", "true"), ("title", "Not saved")]),
+    )
+    .await;
+
+    assert_eq!(more.status, StatusCode::OK);
+    assert!(more.html.contains(r#"name="questionRows" value="4""#), "{}", more.html);
+    assert!(more.html.contains(r#"id="q-3-type""#));
+    assert!(more.html.contains(r#"value="Not saved""#), "what was typed is kept");
+    let record = stored(&app, id).await.expect("kept");
+    assert_eq!(record.title, "Intro call");
+    assert!(custom_fields(&record).is_empty());
+}
+
+#[tokio::test]
+async fn a_refused_question_is_shown_beside_its_row_with_what_was_typed() {
+    let (app, host, client) = host_app().await;
+    let id = create_intro(&app, &client).await;
+    let csrf = csrf_of(&get(&app, &client, &format!("/event-types/{id}")).await.html);
+
+    // The service refuses a custom question named like a default field, as the API does.
+    let taken = post(
+        &app,
+        &client,
+        &format!("/event-types/{id}"),
+        &with_questions(&csrf, &[("q-0-slug", "notes")]),
+    )
+    .await;
+    assert_eq!(taken.status, StatusCode::BAD_REQUEST);
+    assert!(
+        taken
+            .html
+            .contains(r#"<p class="field-error" id="q-0-error">&#39;notes&#39; is a default field"#),
+        "{}",
+        taken.html
+    );
+    assert!(
+        taken
+            .html
+            .contains(r#"id="q-0-slug" name="q-0-slug" value="notes" aria-invalid="true""#)
+    );
+    assert!(taken.html.contains(r#"value="Team size""#), "the other row is kept");
+
+    // A choice question without options is refused by the form before the service.
+    let no_options = post(
+        &app,
+        &client,
+        &format!("/event-types/{id}"),
+        &with_questions(&csrf, &[("q-1-options", "  ")]),
+    )
+    .await;
+    assert_eq!(no_options.status, StatusCode::BAD_REQUEST);
+    assert!(no_options.html.contains(r#"id="q-1-error""#), "{}", no_options.html);
+    assert!(custom_fields(&stored(&app, id).await.expect("kept")).is_empty());
+
+    let api = app
+        .versioned(
+            reqwest::Method::PATCH,
+            &format!("/v2/event-types/{id}"),
+            Some(&host.key),
+            Some(serde_json::json!({ "bookingFields": [{ "type": "text", "slug": "notes", "label": "x", "required": false }] })),
+            Some(crate::scheduling::EVENT_TYPES),
+        )
+        .await;
+    assert_eq!(api.status.as_u16(), 400, "the API refuses the same question");
+}
+
+#[tokio::test]
+async fn booking_limits_and_email_settings_are_saved_and_a_bad_limit_is_refused() {
+    let (app, _host, client) = host_app().await;
+    let id = create_intro(&app, &client).await;
+    let csrf = csrf_of(&get(&app, &client, &format!("/event-types/{id}")).await.html);
+
+    let saved = post(
+        &app,
+        &client,
+        &format!("/event-types/{id}"),
+        &event_form(
+            &csrf,
+            &[
+                ("bookingLimitsCount-day", "2"),
+                ("bookingLimitsCount-week", ""),
+                ("bookingLimitsDuration-month", "600"),
+                ("disableEmailsToAttendees", "true"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.html);
+    let record = stored(&app, id).await.expect("kept");
+    assert_eq!(record.booking_limits_count.as_deref(), Some(r#"{"day":2}"#));
+    assert_eq!(record.booking_limits_duration.as_deref(), Some(r#"{"month":600}"#));
+    assert_eq!(
+        record.email_settings.as_deref(),
+        Some(r#"{"disableEmailsToAttendees":true,"disableEmailsToHosts":false}"#)
+    );
+    let page = get(&app, &client, &format!("/event-types/{id}")).await.html;
+    assert!(page.contains(r#"name="bookingLimitsCount-day" value="2""#), "{page}");
+    assert!(page.contains(r#"id="disableEmailsToAttendees" name="disableEmailsToAttendees" value="true" checked"#));
+
+    let refused = post(
+        &app,
+        &client,
+        &format!("/event-types/{id}"),
+        &event_form(&csrf, &[("bookingLimitsCount-week", "0")]),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(
+        refused.html.contains(r#"id="bookingLimitsCount-error""#),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains(r#"name="bookingLimitsCount-week" value="0""#));
+
+    // Emptied boxes lift the limits.
+    let lifted = post(&app, &client, &format!("/event-types/{id}"), &event_form(&csrf, &[])).await;
+    assert_eq!(lifted.status, StatusCode::SEE_OTHER);
+    let record = stored(&app, id).await.expect("kept");
+    assert_eq!(
+        (record.booking_limits_count, record.booking_limits_duration),
+        (None, None)
+    );
+}

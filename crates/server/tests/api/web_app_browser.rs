@@ -101,3 +101,120 @@ async fn a_host_sets_hours_creates_an_event_type_and_sees_it_bookable() {
 
     assert!(found.is_empty(), "accessibility: {found:#?}");
 }
+
+/// Picks `value` in the select `id`.
+async fn choose(c: &Client, id: &str, value: &str) {
+    c.find(Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("#{id} = {value}: {e}"));
+}
+
+/// Clicks `id` and waits for the page that answers to replace the current one.
+async fn click_and_wait(c: &Client, id: &str) {
+    let old = c.find(Locator::Css("html")).await.expect("page");
+    click(c, id).await;
+    crate::web_browser::wait_replaced(c, &old).await;
+}
+
+#[tokio::test]
+async fn a_host_adds_two_booking_questions_and_an_invitee_answers_them() {
+    let axe_dir = npm::package("axe-core", "4.10.3");
+    let axe = std::fs::read_to_string(axe_dir.join("axe.min.js")).expect("axe.min.js");
+    let app = TestApp::spawn().await;
+    let host = app.account(HOST).await;
+    app.versioned(
+        reqwest::Method::POST,
+        "/v2/schedules",
+        Some(&host.key),
+        Some(serde_json::json!({
+            "name": "Work", "timeZone": "UTC", "isDefault": true,
+            "availability": crate::scheduling::weekdays_9_to_5(),
+        })),
+        Some(crate::scheduling::SCHEDULES),
+    )
+    .await
+    .expect_success(reqwest::StatusCode::CREATED);
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+    let base = &app.address;
+
+    c.goto(&format!("{base}/event-types/new")).await.expect("open");
+    wait_for(c, "login-form").await;
+    type_into(c, "email", HOST).await;
+    type_into(c, "password", PASSWORD).await;
+    click(c, "sign-in").await;
+    wait_for(c, "event-type-form").await;
+    type_into(c, "title", "Discovery").await;
+    type_into(c, "slug", "discovery").await;
+    choose(c, "q-0-type", "text").await;
+    type_into(c, "q-0-label", "Company").await;
+    click(c, "q-0-required").await;
+    click_and_wait(c, "add-question").await;
+    // The page that answers keeps the first question and offers a second blank one.
+    wait_for(c, "q-1-type").await;
+    choose(c, "q-1-type", "radio").await;
+    type_into(c, "q-1-label", "Team size").await;
+    type_into(c, "q-1-slug", "size").await;
+    type_into(c, "q-1-options", "Small\nLarge").await;
+    click(c, "d-notes-hidden").await;
+    let mut found = violations(c, &axe).await;
+    click_and_wait(c, "save").await;
+    wait_for(c, "notice").await;
+    found.extend(violations(c, &axe).await);
+    assert!(found.is_empty(), "accessibility: {found:#?}");
+
+    c.goto(&format!(
+        "{base}/chrome-app-test/discovery?month=2030-01&date=2030-01-07&tz=UTC"
+    ))
+    .await
+    .expect("booker");
+    c.wait()
+        .for_element(Locator::Css("button[data-start='2030-01-07T10:00:00.000Z']"))
+        .await
+        .expect("10:00 is offered")
+        .click()
+        .await
+        .expect("pick 10:00");
+    wait_for(c, "booking-form").await;
+    assert!(
+        c.find(Locator::Id("notes")).await.is_err(),
+        "the notes the host hid are not asked"
+    );
+    type_into(c, "name", "Ines Invitee").await;
+    type_into(c, "email", "ines@example.test").await;
+    type_into(c, "f-company", "Acme").await;
+    c.find(Locator::Css("input[name='f-size'][value='Large']"))
+        .await
+        .expect("the radio question is asked")
+        .click()
+        .await
+        .expect("choose Large");
+    click_and_wait(c, "submit").await;
+    let heading = c
+        .wait()
+        .for_element(Locator::Id("result-heading"))
+        .await
+        .expect("booked");
+    let uid = heading
+        .attr("data-booking-uid")
+        .await
+        .expect("attr")
+        .expect("a booking uid");
+
+    let booking = app
+        .versioned(
+            reqwest::Method::GET,
+            &format!("/v2/bookings/{uid}"),
+            Some(&host.key),
+            None,
+            Some(crate::scheduling::BOOKINGS),
+        )
+        .await;
+    let data = booking.expect_success(reqwest::StatusCode::OK);
+    let responses = &data["bookingFieldsResponses"];
+    assert_eq!(responses["company"], "Acme", "{data}");
+    assert_eq!(responses["size"], "Large", "{responses}");
+}

@@ -1,6 +1,7 @@
 //! The event type form: its fields as the page shows them (from the stored record, or as posted, kept after a
 //! refusal), and the service's input built from what was posted.
 
+use super::event_type_questions::{DefaultRow, QuestionRow, questions_of, rows_of, rows_posted};
 use super::form::Posted;
 use crate::scheduling::event_settings::LOCATION_KINDS;
 use crate::scheduling::event_type_input::EventTypeInput;
@@ -32,6 +33,52 @@ pub(crate) struct Fields {
     pub hidden: bool,
     /// "" for the user's default schedule.
     pub schedule_id: String,
+    /// Custom booking questions, the last one blank.
+    pub questions: Vec<QuestionRow>,
+    /// The default fields' switches.
+    pub defaults: Vec<DefaultRow>,
+    /// Booking limits, one row a period.
+    pub limits: Vec<LimitRow>,
+    pub no_emails_to_attendees: bool,
+    pub no_emails_to_hosts: bool,
+}
+
+/// The periods of `bookingLimitsCount` and `bookingLimitsDuration`.
+pub(crate) const PERIODS: [&str; 4] = ["day", "week", "month", "year"];
+
+/// One period's booking limits as text ("" for none).
+pub(crate) struct LimitRow {
+    pub period: &'static str,
+    /// Filled in by the page, in its language.
+    pub label: String,
+    pub count: String,
+    pub duration: String,
+}
+
+fn limits_of(count: Option<&str>, duration: Option<&str>) -> Vec<LimitRow> {
+    let read = |stored: Option<&str>, period: &str| {
+        stored
+            .and_then(|s| serde_json::from_str::<Value>(s).ok())
+            .and_then(|v| v.get(period).and_then(Value::as_i64))
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    };
+    PERIODS
+        .iter()
+        .map(|period| LimitRow {
+            period,
+            label: String::new(),
+            count: read(count, period),
+            duration: read(duration, period),
+        })
+        .collect()
+}
+
+fn email_flag(stored: Option<&str>, key: &str) -> bool {
+    stored
+        .and_then(|s| serde_json::from_str::<Value>(s).ok())
+        .and_then(|v| v.get(key).and_then(Value::as_bool))
+        == Some(true)
 }
 
 impl Fields {
@@ -43,6 +90,9 @@ impl Fields {
             before: "0".into(),
             after: "0".into(),
             locations: vec![blank_location()],
+            questions: rows_of("[]").0,
+            defaults: rows_of("[]").1,
+            limits: limits_of(None, None),
             ..Fields::default()
         }
     }
@@ -65,7 +115,14 @@ impl Fields {
             })
             .collect();
         locations.push(blank_location());
+        let (questions, defaults) = rows_of(&r.booking_fields);
+        let emails = r.email_settings.as_deref();
         Fields {
+            questions,
+            defaults,
+            limits: limits_of(r.booking_limits_count.as_deref(), r.booking_limits_duration.as_deref()),
+            no_emails_to_attendees: email_flag(emails, "disableEmailsToAttendees"),
+            no_emails_to_hosts: email_flag(emails, "disableEmailsToHosts"),
             title: r.title.clone(),
             slug: r.slug.clone(),
             description: r.description.clone(),
@@ -82,8 +139,8 @@ impl Fields {
         }
     }
 
-    /// The fields as posted, to show the form again.
-    pub(super) fn posted(form: &Posted) -> Fields {
+    /// The fields as posted, to show the form again, with `extra` more blank question rows.
+    pub(super) fn posted(form: &Posted, extra: usize) -> Fields {
         let mut locations: Vec<LocationRow> = form
             .all("locationType")
             .zip(form.all("locationValue"))
@@ -94,7 +151,21 @@ impl Fields {
             })
             .collect();
         locations.push(blank_location());
+        let (questions, defaults) = rows_posted(form, extra);
         Fields {
+            questions,
+            defaults,
+            limits: PERIODS
+                .iter()
+                .map(|period| LimitRow {
+                    period,
+                    label: String::new(),
+                    count: form.get(&format!("bookingLimitsCount-{period}")).to_owned(),
+                    duration: form.get(&format!("bookingLimitsDuration-{period}")).to_owned(),
+                })
+                .collect(),
+            no_emails_to_attendees: form.ticked("disableEmailsToAttendees"),
+            no_emails_to_hosts: form.ticked("disableEmailsToHosts"),
             title: form.get("title").to_owned(),
             slug: form.get("slug").to_owned(),
             description: form.get("description").to_owned(),
@@ -161,7 +232,15 @@ pub(super) fn input_of(form: &Posted) -> Result<EventTypeInput, FieldError> {
         ),
     };
     let requires_confirmation = form.ticked("requiresConfirmation");
+    let booking_fields = questions_of(form)?.into_iter().map(|(_, f)| f).collect();
     Ok(EventTypeInput {
+        booking_fields: Some(booking_fields),
+        booking_limits_count: Some(limits_input(form, "bookingLimitsCount")?),
+        booking_limits_duration: Some(limits_input(form, "bookingLimitsDuration")?),
+        email_settings: Some(json!({
+            "disableEmailsToAttendees": form.ticked("disableEmailsToAttendees"),
+            "disableEmailsToHosts": form.ticked("disableEmailsToHosts"),
+        })),
         title: Some(form.get("title").trim().to_owned()),
         slug: Some(form.get("slug").trim().to_lowercase()),
         description: Some(form.get("description").trim().to_owned()),
@@ -182,5 +261,24 @@ pub(super) fn input_of(form: &Posted) -> Result<EventTypeInput, FieldError> {
         hidden: Some(form.ticked("hidden")),
         schedule_id,
         ..EventTypeInput::default()
+    })
+}
+
+/// The API's limits object from one limit's boxes (`{disabled: true}` when all are empty); the service checks the
+/// numbers' range.
+fn limits_input(form: &Posted, name: &str) -> Result<Value, FieldError> {
+    let mut limits = serde_json::Map::new();
+    for period in PERIODS {
+        if let Some(raw) = form.text(&format!("{name}-{period}")) {
+            let n = raw
+                .parse::<i64>()
+                .map_err(|_| FieldError::new(format!("{name}.{period}"), "must be a whole number"))?;
+            limits.insert(period.to_owned(), json!(n));
+        }
+    }
+    Ok(if limits.is_empty() {
+        json!({ "disabled": true })
+    } else {
+        Value::Object(limits)
     })
 }

@@ -2,6 +2,7 @@
 //! own (personal) event types; someone else's is "not found", whoever asks.
 
 use super::event_type_form::{Fields, input_of};
+use super::event_type_questions::{QUESTION_KINDS, questions_of, row_of_own, row_of_refusal};
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
 use crate::i18n::Lang;
 use crate::scheduling::event_settings::LOCATION_KINDS;
@@ -57,6 +58,8 @@ struct FormPage {
     f: Fields,
     schedules: Vec<ScheduleChoice>,
     kinds: Vec<(&'static str, String)>,
+    /// Booking question types and their names.
+    question_kinds: Vec<(&'static str, String)>,
     /// The field refused (its name without an index) and why.
     error_field: String,
     error: Option<String>,
@@ -145,10 +148,20 @@ async fn form_page(
     host: &Host,
     status: StatusCode,
     id: Option<i64>,
-    f: Fields,
+    mut f: Fields,
     error: Option<FieldError>,
     notice: Option<String>,
 ) -> Result<Response, Refusal> {
+    for d in &mut f.defaults {
+        d.label = host.t.text(&format!("app-et-q-default-{}", d.slug));
+    }
+    for l in &mut f.limits {
+        l.label = host.t.text(&format!("app-et-limit-{}", l.period));
+    }
+    let question_kinds = QUESTION_KINDS
+        .iter()
+        .map(|k| (*k, host.t.text(&format!("app-et-q-type-{k}"))))
+        .collect();
     let schedules = schedules::list(&state.db, host.id())
         .await?
         .into_iter()
@@ -175,6 +188,7 @@ async fn form_page(
         f,
         schedules,
         kinds,
+        question_kinds,
         error_field,
         error,
         notice,
@@ -215,12 +229,33 @@ async fn refused(state: &AppState, post: HostForm, id: Option<i64>, e: EventType
         }
         EventTypeError::Store(other) => return Err(other.into()),
     };
-    let f = Fields::posted(&post.form);
+    let mut f = Fields::posted(&post.form, 0);
+    // A question's refusal goes beside its row; the service names it by its place among the fields given.
+    let rows: Vec<usize> = questions_of(&post.form)
+        .map(|q| q.into_iter().map(|(row, _)| row).collect())
+        .unwrap_or_default();
+    let at_row = row_of_refusal(&error.field, &rows).or_else(|| row_of_own(&error.field));
+    let error = match at_row.and_then(|(row, part)| Some((f.questions.get_mut(row)?, part))) {
+        Some((question, part)) => {
+            question.error = Some((part, error.message.clone()));
+            FieldError::new("question-row", error.message)
+        }
+        None => error,
+    };
     form_page(state, &post.host, StatusCode::BAD_REQUEST, id, f, Some(error), None).await
+}
+
+/// The form again, as posted, with one more blank question row: the "add question" button saves nothing.
+async fn with_added_question(state: &AppState, post: &HostForm, id: Option<i64>) -> Result<Response, Refusal> {
+    let f = Fields::posted(&post.form, 1);
+    form_page(state, &post.host, StatusCode::OK, id, f, None, None).await
 }
 
 /// `POST /event-types`: creates, then opens the new event type's page.
 pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Response, Refusal> {
+    if post.form.ticked("addQuestion") {
+        return with_added_question(&state, &post, None).await;
+    }
     let saved = async {
         let fields = fields_of(&state, &post, None).await?;
         Ok::<_, EventTypeError>(event_types::insert(&state.db, Owner::User(post.host.id()), &fields).await?)
@@ -264,6 +299,9 @@ pub async fn update(
     post: HostForm,
 ) -> Result<Response, Refusal> {
     let record = owned(&state, &post.host, path_id(&post.host, &id)?).await?;
+    if post.form.ticked("addQuestion") {
+        return with_added_question(&state, &post, Some(record.id)).await;
+    }
     let saved = async {
         let fields = fields_of(&state, &post, Some(EventTypeFields::from(&record))).await?;
         Ok::<_, EventTypeError>(event_types::update(&state.db, record.id, &fields).await?)

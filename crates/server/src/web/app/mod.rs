@@ -20,6 +20,7 @@ mod bookings;
 mod calendars;
 mod email_address;
 mod event_type_form;
+mod event_type_questions;
 mod event_types;
 mod form;
 mod invitations;

@@ -5,6 +5,7 @@
 use super::params::Params;
 use crate::i18n::Lang;
 use crate::scheduling::answers::{AnswerProblem, Question};
+use crate::scheduling::event_settings::default_slug;
 use convene_store::event_types::EventTypeRecord;
 use serde_json::{Map, Value};
 
@@ -52,11 +53,8 @@ pub struct Questions {
 impl Questions {
     pub fn of(event: &EventTypeRecord) -> Questions {
         let stored: Vec<Value> = serde_json::from_str(&event.booking_fields).unwrap_or_default();
-        let default_field = |kind: &str| {
-            stored
-                .iter()
-                .find(|f| f.get("type").and_then(Value::as_str) == Some(kind))
-        };
+        // Stored overrides name their default field by slug (`{slug: "notes", isDefault: true, …}`).
+        let default_field = |slug: &str| stored.iter().find(|f| default_slug(f) == Some(slug));
         let flag = |f: Option<&Value>, name: &str| f.and_then(|f| f.get(name)).and_then(Value::as_bool) == Some(true);
         Questions {
             notes_hidden: flag(default_field("notes"), "hidden"),
