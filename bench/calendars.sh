@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${BENCH_SECONDS:-10}
 conns=8
-delays=(50 150 400)
+read -r -a delays <<<"${BENCH_FEED_DELAYS:-50 150 400}"
 
 # BENCH_BIN names a convene binary to measure instead of building one.
 if [ -z "${BENCH_BIN:-}" ]; then cargo build --release -q -p convene; fi
@@ -25,6 +25,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 port=$(free_port)
 feeds=$(free_port)
 unset CONVENE_DATABASE_URL
+# One address asks all the slot listings: lift the limit meant for anonymous strangers.
+export CONVENE_LIMIT_SLOTS_PER_ADDRESS=1000000/minute
 python3 bench/calendar_feeds.py "$feeds" 1000 "${delays[@]}" &
 feeds_pid=$!
 # The feeds are on 127.0.0.1, which calendar URLs may only reach when the instance allows that network.
@@ -67,7 +69,7 @@ curl -sf "${auth[@]}" -H 'content-type: application/json' "$base/v2/calendars/ic
 echo "connect (3 feeds, first read): $(ms "$t0") ms"
 echo "3 calendars x 1,000: $(count_slots) slots;  $(measure)"
 
-echo "cold: all three feeds changed, read again (feed delays ${delays[*]} ms; sum $(( delays[0] + delays[1] + delays[2] )) ms)"
+echo "cold: all three feeds changed, read again (feed delays ${delays[*]} ms)"
 for i in 1 2 3 4 5; do
   curl -sf -X POST "http://127.0.0.1:$feeds/bump" >/dev/null
   t0=$(date +%s.%N)
