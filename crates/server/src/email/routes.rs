@@ -11,6 +11,7 @@ use super::outcome::{DeliveryFailure, ServerReply, Stage};
 use super::providers::{ProviderClient, http_client};
 use super::senders::{Directory, OrgSenders, SenderConfig};
 use super::settings::{EmailSettings, TransportConfig};
+use super::sms::TextSender;
 use super::smtp::{AddressRule, SmtpClient};
 use super::transport::Transport;
 use convene_core::email::{Category, EmailKind};
@@ -75,6 +76,8 @@ pub struct Mailer {
     pub breakers: Breakers,
     /// SMTP clients (with their idle connections) per sender and settings version.
     clients: Mutex<HashMap<(i64, i64), Arc<SmtpClient>>>,
+    /// The instance's text-message account, when one is configured.
+    texts: Option<TextSender>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -99,7 +102,12 @@ impl Mailer {
             TransportConfig::File(dir) => Transport::File(dir.clone()),
             TransportConfig::Log => Transport::Log,
         };
+        let texts = settings
+            .sms
+            .clone()
+            .map(|sms| TextSender::new(sms, settings.host_policy.clone()));
         Self {
+            texts,
             http: http_client(settings.timeouts.total()),
             directory: Directory::new(settings.sender_cache_ttl),
             breakers: Breakers::new(settings.breaker),
@@ -117,6 +125,11 @@ impl Mailer {
 
     pub fn keyring(&self) -> &Keyring {
         &self.keyring
+    }
+
+    /// Where workflow text messages go; `None` when no SMS provider is configured.
+    pub fn texts(&self) -> Option<&TextSender> {
+        self.texts.as_ref()
     }
 
     pub fn http(&self) -> &reqwest::Client {

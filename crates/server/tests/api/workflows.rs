@@ -15,18 +15,22 @@ const KIND: &str = "workflow_email";
 /// acme's team "Sales" with its MEMBER as the one host of a 30-minute event type "Intro" (works 9–17 UTC).
 pub(crate) struct Team {
     pub(crate) rig: EmailRig,
-    org: i64,
+    pub(crate) org: i64,
     team: i64,
-    owner: Person,
+    pub(crate) owner: Person,
     admin: Person,
-    host: Person,
+    pub(crate) host: Person,
     outsider: Person,
-    event: i64,
+    pub(crate) event: i64,
 }
 
 impl Team {
     pub(crate) async fn start(custom_smtp: bool) -> Team {
-        let rig = EmailRig::start().await;
+        Team::on(EmailRig::start().await, custom_smtp).await
+    }
+
+    /// The team on a rig of the test's making (other email or SMS settings).
+    pub(crate) async fn on(rig: EmailRig, custom_smtp: bool) -> Team {
         let t = rig.tenants(custom_smtp).await;
         let app = &rig.app;
         app.post(
@@ -68,11 +72,11 @@ impl Team {
         }
     }
 
-    fn app(&self) -> &TestApp {
+    pub(crate) fn app(&self) -> &TestApp {
         &self.rig.app
     }
 
-    fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         format!("/v2/organizations/{}/teams/{}/workflows", self.org, self.team)
     }
 
