@@ -42,13 +42,26 @@ pub struct Route {
 impl Route {
     /// Sends `email` through this route alone (a worker step, and the test-email button).
     pub async fn deliver(&self, email: &EmailRecord) -> Result<ServerReply, DeliveryFailure> {
+        // A workflow step names its emails' sender; the address stays this route's (DMARC alignment). The name is
+        // cleaned of control characters and line breaks once more when the header is written.
+        let named;
+        let from = match email.from_name.as_deref().map(message::clean).filter(|n| !n.is_empty()) {
+            Some(name) => {
+                named = Mailbox {
+                    email: self.from.email.clone(),
+                    name,
+                };
+                &named
+            }
+            None => &self.from,
+        };
         match &self.way {
             Way::Transport(transport) => {
-                let Built { envelope, bytes } = message::build(email, &self.from, self.reply_to.as_ref())
+                let Built { envelope, bytes } = message::build(email, from, self.reply_to.as_ref())
                     .map_err(|e| DeliveryFailure::new(Stage::Data, Some(554), e))?;
                 transport.send(&envelope, &bytes, &email.message_id).await
             }
-            Way::Provider(api) => api.send(email, &self.from, self.reply_to.as_ref()).await,
+            Way::Provider(api) => api.send(email, from, self.reply_to.as_ref()).await,
         }
     }
 }

@@ -355,6 +355,7 @@ async fn queue(
                 let email = NewEmail {
                     message_id: mailer.new_message_id(),
                     kind: EmailKind::WorkflowEmail.as_str().to_owned(),
+                    from_name: Some(step.sender_name.clone()),
                     organization_id: people.organization_id,
                     team_id: people.team_id,
                     booking_id: Some(booking.id),

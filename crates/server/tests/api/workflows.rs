@@ -501,3 +501,53 @@ async fn an_attendee_known_only_by_phone_gets_no_workflow_email() {
         rows[0]
     );
 }
+
+/// A step's `sender` is the From display name of its emails (the address stays the route's); a name that would
+/// break the header is refused by the API, and one stored by other means is cleaned when the header is written.
+#[tokio::test]
+async fn a_steps_sender_name_is_the_from_display_name_and_cannot_inject_headers() {
+    let t = Team::start(false).await;
+    let mut body = t.reminder(24);
+    body["steps"][0]["sender"] = json!("Acme Reminders");
+    t.create(body).await;
+    t.book("2030-01-07T10:00:00Z", "ada@example.test").await;
+    t.rig.run().await;
+    let before = t.rig.platform.wait_for_messages(1, WAIT).await.len();
+    let due = t.rig.run_at(ms("2030-01-06T10:00:00Z")).await;
+    assert_eq!(due.iter().filter(|p| p.kind == KIND).count(), 2, "{due:?}");
+    let arrived = t.rig.platform.wait_for_messages(before + 2, WAIT).await;
+    let rows = t.reminders().await;
+    let to_attendee = rows
+        .iter()
+        .find(|r| r.to_email == "ada@example.test")
+        .expect("the attendee's");
+    let data = String::from_utf8_lossy(&find_received(&arrived, &to_attendee.message_id).data).into_owned();
+    assert!(
+        data.contains("From: \"Acme Reminders\" <notifications@convene.test>"),
+        "{data}"
+    );
+
+    // Written around the API (an older version, another tool): the line break is not a header break.
+    let row = outbox::NewEmail {
+        message_id: "<hostile-sender@convene.test>".to_owned(),
+        kind: KIND.to_owned(),
+        from_name: Some("Eve\r\nBcc: mallory@example.test".to_owned()),
+        to_email: "ada@example.test".to_owned(),
+        subject: "Hello".to_owned(),
+        body_text: "Hello".to_owned(),
+        body_html: "<p>Hello</p>".to_owned(),
+        ..outbox::NewEmail::default()
+    };
+    outbox::enqueue(&t.app().db, &row, convene_store::now_ms())
+        .await
+        .expect("enqueue");
+    t.rig.run().await;
+    let arrived = t.rig.platform.wait_for_messages(before + 3, WAIT).await;
+    let hostile = find_received(&arrived, "<hostile-sender@convene.test>");
+    let data = String::from_utf8_lossy(&hostile.data).into_owned();
+    assert_eq!(hostile.rcpt_to, ["ada@example.test"]);
+    assert!(!data.contains("\r\nBcc:"), "{data}");
+    let from = data.lines().find(|l| l.starts_with("From:")).expect("a From header");
+    assert!(from.ends_with("<notifications@convene.test>"), "{data}");
+    assert!(!data.lines().any(|l| l.starts_with("Bcc:")), "{data}");
+}
