@@ -7,6 +7,7 @@ use convene_core::{EmailAddress, HeaderText};
 use convene_server::RetryPolicy;
 use convene_server::calendars::{CalendarSettings, OAuthProvider};
 use convene_server::email::host_guard::HostPolicy;
+use convene_server::email::sms::{self, SmsSettings};
 use convene_server::email::smtp::TlsTrust;
 use convene_server::email::{EmailSettings, SmtpTimeouts, TransportConfig};
 use convene_server::limits::{LimitSettings, LimitStore, TrustedProxies};
@@ -89,6 +90,12 @@ pub struct Config {
     pub microsoft_authorize_url: Option<String>,
     pub microsoft_token_url: Option<String>,
     pub microsoft_graph_url: Option<String>,
+    /// The Twilio account workflow text messages go through (console.twilio.com → Account info). SID and token
+    /// both or neither; SMS actions need `twilio_from_number`, WhatsApp actions `twilio_whatsapp_from` (E.164).
+    pub twilio_account_sid: Option<String>,
+    pub twilio_auth_token: Option<SecretString>,
+    pub twilio_from_number: Option<String>,
+    pub twilio_whatsapp_from: Option<String>,
     /// The name this process's workers claim under; default `<host>:<data_dir>`. A slot number is added (`#1`,
     /// `#2`…) so processes started from one data folder never share a name.
     pub worker_id: Option<String>,
@@ -517,8 +524,62 @@ impl Config {
             custom_smtp_for_all: self.custom_smtp_for_all_organizations,
             sendgrid_api_url: self.sendgrid_api_url.trim_end_matches('/').to_owned(),
             sparkpost_api_url: self.sparkpost_api_url.trim_end_matches('/').to_owned(),
+            sms: self.sms_settings()?,
             ..defaults
         })
+    }
+
+    /// The Twilio account, validated: SID and token together, senders as E.164 numbers.
+    fn sms_settings(&self) -> anyhow::Result<Option<SmsSettings>> {
+        let sid = self
+            .twilio_account_sid
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty());
+        let token = self
+            .twilio_auth_token
+            .as_ref()
+            .filter(|t| !t.expose_secret().is_empty());
+        let (sid, token) = match (sid, token) {
+            (None, None) => {
+                if self.twilio_from_number.is_some() || self.twilio_whatsapp_from.is_some() {
+                    bail!(
+                        "twilio_from_number / twilio_whatsapp_from need twilio_account_sid and twilio_auth_token \
+                         (CONVENE_TWILIO_ACCOUNT_SID / CONVENE_TWILIO_AUTH_TOKEN)"
+                    );
+                }
+                return Ok(None);
+            }
+            (Some(sid), Some(token)) => (sid, token),
+            _ => bail!(
+                "twilio_account_sid and twilio_auth_token (CONVENE_TWILIO_ACCOUNT_SID / CONVENE_TWILIO_AUTH_TOKEN) \
+                 must be set together"
+            ),
+        };
+        if !sid.starts_with("AC") || !sid.chars().all(|c| c.is_ascii_alphanumeric()) {
+            bail!(
+                "twilio_account_sid (CONVENE_TWILIO_ACCOUNT_SID) must be an account SID (AC followed by letters and digits)"
+            );
+        }
+        let number = |raw: &Option<String>, name: &str| -> anyhow::Result<Option<String>> {
+            raw.as_deref()
+                .map(|n| {
+                    sms::e164(n).with_context(|| {
+                        format!(
+                            "{name} (CONVENE_{}) must be a phone number like +14155550100",
+                            name.to_uppercase()
+                        )
+                    })
+                })
+                .transpose()
+        };
+        Ok(Some(SmsSettings {
+            account_sid: sid.to_owned(),
+            auth_token: token.clone(),
+            from_number: number(&self.twilio_from_number, "twilio_from_number")?,
+            whatsapp_from: number(&self.twilio_whatsapp_from, "twilio_whatsapp_from")?,
+            api_url: sms::TWILIO_API_URL.to_owned(),
+        }))
     }
 
     /// Whether the database is a PostgreSQL server (shared by processes) rather than a local SQLite file.

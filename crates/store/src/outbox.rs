@@ -27,6 +27,8 @@ pub struct NewEmail {
     pub to_name: Option<String>,
     pub reply_to_email: Option<String>,
     pub reply_to_name: Option<String>,
+    /// The From display name (a workflow step's `sender`), in place of the route's; the address stays the route's.
+    pub from_name: Option<String>,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
@@ -50,6 +52,7 @@ pub struct EmailRecord {
     pub to_name: Option<String>,
     pub reply_to_email: Option<String>,
     pub reply_to_name: Option<String>,
+    pub from_name: Option<String>,
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
@@ -70,7 +73,7 @@ pub struct EmailRecord {
 
 /// Columns of [`EmailRecord`], read from [`FROM`].
 const COLUMNS: &str = "id, message_id, kind, organization_id, team_id, booking_id, user_id, to_email, to_name, \
-     reply_to_email, reply_to_name, subject, body_text, body_html, ics, ics_method, status, attempts, not_before, \
+     reply_to_email, reply_to_name, from_name, subject, body_text, body_html, ics, ics_method, status, attempts, not_before, \
      next_attempt_at, lease_until, sent_route, last_code, last_error, sent_at, created_at, updated_at";
 
 /// The outbox joined with its bodies.
@@ -118,8 +121,8 @@ pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) 
         let (id,): (i64,) = sqlx::query_as(
             "INSERT INTO email_outbox (message_id, kind, organization_id, team_id, booking_id, user_id, to_email, \
              to_name, reply_to_email, reply_to_name, subject, ics_method, status, not_before, next_attempt_at, \
-             created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13, $13, $14, $14) RETURNING id",
+             created_at, updated_at, from_name) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13, $13, $14, $14, $15) RETURNING id",
         )
         .bind(&email.message_id)
         .bind(&email.kind)
@@ -135,6 +138,7 @@ pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) 
         .bind(&email.ics_method)
         .bind(due)
         .bind(now)
+        .bind(&email.from_name)
         .fetch_one(&mut *c)
         .await?;
         sqlx::query("INSERT INTO email_contents (email_id, body_text, body_html, ics) VALUES ($1, $2, $3, $4)")

@@ -5,6 +5,7 @@
 //! * [`smtp`]: [`FakeSmtp`], an in-process SMTP server (plain, STARTTLS or implicit TLS, optional AUTH) whose replies
 //!   can be scripted per command to inject faults ([`Behavior`]).
 //! * [`calendars`]: local fakes of Google Calendar and Microsoft Graph (OAuth 2 included) with fault switches.
+//! * [`twilio`]: [`FakeTwilio`], Twilio's Messages API (SMS and WhatsApp) with scripted 429/5xx answers.
 //! * [`aiosmtpd`]: [`Aiosmtpd`], a real third-party SMTP server (Debian's `python3-aiosmtpd`) run as a child process,
 //!   to check interoperability with an implementation we did not write.
 //!
@@ -36,7 +37,9 @@ pub mod aiosmtpd;
 pub mod calendars;
 pub mod smtp;
 pub mod tls;
+pub mod twilio;
 
 pub use aiosmtpd::{AioTls, Aiosmtpd};
 pub use smtp::{Behavior, FakeSmtp, FakeSmtpConfig, Greeting, HeldSend, Received, TlsMode};
 pub use tls::{LeafCert, TestCa};
+pub use twilio::{FakeTwilio, TwilioMessage};

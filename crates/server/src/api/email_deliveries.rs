@@ -5,6 +5,7 @@
 use super::ApiError;
 use super::auth::ApiUser;
 use super::extract::{PathIds, QueryPairs};
+use crate::email::sms::Channel;
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use crate::time_text::{parse_instant, ts, utc_iso};
@@ -153,7 +154,7 @@ async fn filter_of(state: &AppState, q: &QueryPairs) -> Result<(Filter, i64), Ap
         filter.status = Some(status.to_owned());
     }
     if let Some(kind) = q.get("kind") {
-        if EmailKind::parse(kind).is_none() {
+        if EmailKind::parse(kind).is_none() && Channel::of_kind(kind).is_none() {
             return Err(ApiError::field("kind", "is not a known email kind"));
         }
         filter.kind = Some(kind.to_owned());

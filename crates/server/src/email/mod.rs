@@ -21,6 +21,7 @@ pub mod routes;
 pub mod sender_admin;
 pub mod senders;
 pub mod settings;
+pub mod sms;
 pub mod smtp;
 pub mod transport;
 pub mod worker;

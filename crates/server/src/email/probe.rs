@@ -120,6 +120,7 @@ pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) 
         to_name: None,
         reply_to_email: None,
         reply_to_name: None,
+        from_name: None,
         subject: format!("convene test email from {}", sender.from_email),
         body_text: format!(
             "This is a test email sent through your organization's sender {}.\n\nIf you can read it, the sender \

@@ -11,6 +11,7 @@ use super::outcome::{DeliveryFailure, ServerReply, Stage};
 use super::providers::{ProviderClient, http_client};
 use super::senders::{Directory, OrgSenders, SenderConfig};
 use super::settings::{EmailSettings, TransportConfig};
+use super::sms::TextSender;
 use super::smtp::{AddressRule, SmtpClient};
 use super::transport::Transport;
 use convene_core::email::{Category, EmailKind};
@@ -41,13 +42,26 @@ pub struct Route {
 impl Route {
     /// Sends `email` through this route alone (a worker step, and the test-email button).
     pub async fn deliver(&self, email: &EmailRecord) -> Result<ServerReply, DeliveryFailure> {
+        // A workflow step names its emails' sender; the address stays this route's (DMARC alignment). The name is
+        // cleaned of control characters and line breaks once more when the header is written.
+        let named;
+        let from = match email.from_name.as_deref().map(message::clean).filter(|n| !n.is_empty()) {
+            Some(name) => {
+                named = Mailbox {
+                    email: self.from.email.clone(),
+                    name,
+                };
+                &named
+            }
+            None => &self.from,
+        };
         match &self.way {
             Way::Transport(transport) => {
-                let Built { envelope, bytes } = message::build(email, &self.from, self.reply_to.as_ref())
+                let Built { envelope, bytes } = message::build(email, from, self.reply_to.as_ref())
                     .map_err(|e| DeliveryFailure::new(Stage::Data, Some(554), e))?;
                 transport.send(&envelope, &bytes, &email.message_id).await
             }
-            Way::Provider(api) => api.send(email, &self.from, self.reply_to.as_ref()).await,
+            Way::Provider(api) => api.send(email, from, self.reply_to.as_ref()).await,
         }
     }
 }
@@ -75,6 +89,8 @@ pub struct Mailer {
     pub breakers: Breakers,
     /// SMTP clients (with their idle connections) per sender and settings version.
     clients: Mutex<HashMap<(i64, i64), Arc<SmtpClient>>>,
+    /// The instance's text-message account, when one is configured.
+    texts: Option<TextSender>,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -99,7 +115,12 @@ impl Mailer {
             TransportConfig::File(dir) => Transport::File(dir.clone()),
             TransportConfig::Log => Transport::Log,
         };
+        let texts = settings
+            .sms
+            .clone()
+            .map(|sms| TextSender::new(sms, settings.host_policy.clone()));
         Self {
+            texts,
             http: http_client(settings.timeouts.total()),
             directory: Directory::new(settings.sender_cache_ttl),
             breakers: Breakers::new(settings.breaker),
@@ -117,6 +138,11 @@ impl Mailer {
 
     pub fn keyring(&self) -> &Keyring {
         &self.keyring
+    }
+
+    /// Where workflow text messages go; `None` when no SMS provider is configured.
+    pub fn texts(&self) -> Option<&TextSender> {
+        self.texts.as_ref()
     }
 
     pub fn http(&self) -> &reqwest::Client {

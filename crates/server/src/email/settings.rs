@@ -4,6 +4,7 @@
 pub use super::smtp::{Credentials, Security, SmtpServer, SmtpTimeouts};
 
 use super::host_guard::HostPolicy;
+use super::sms::SmsSettings;
 use super::smtp::TlsTrust;
 use crate::retry::RetryPolicy;
 use convene_core::{EmailAddress, HeaderText};
@@ -53,6 +54,8 @@ pub struct EmailSettings {
     pub test_timeout: Duration,
     /// How long the worker trusts its cached copy of an organization's senders.
     pub sender_cache_ttl: Duration,
+    /// The Twilio account workflow text messages (SMS, WhatsApp) go through; none by default.
+    pub sms: Option<SmsSettings>,
 }
 
 impl Default for EmailSettings {
@@ -78,6 +81,7 @@ impl Default for EmailSettings {
             breaker: BreakerSettings::default(),
             test_timeout: Duration::from_secs(15),
             sender_cache_ttl: Duration::from_secs(2),
+            sms: None,
         }
     }
 }

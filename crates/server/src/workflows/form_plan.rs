@@ -116,6 +116,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
             let email = NewEmail {
                 message_id: mailer.new_message_id(),
                 kind: EmailKind::WorkflowEmail.as_str().to_owned(),
+                from_name: Some(step.sender_name.clone()),
                 organization_id: facts.organization_id,
                 team_id: facts.team_id,
                 user_id: Some(facts.owner_user_id),

@@ -2,6 +2,7 @@
 //! complete settings. Every refusal names its field.
 
 use super::{Trigger, WorkflowError, unit_ms};
+use crate::email::sms::{Channel, Channels};
 use convene_core::{FieldError, HeaderText};
 use convene_store::workflows::{StepFields, StepRecord, WorkflowFields, WorkflowOwner};
 use convene_store::{Db, event_types, verified_emails};
@@ -66,7 +67,6 @@ pub struct MessageInput {
 
 const TEMPLATES: [&str; 6] = ["reminder", "custom", "rescheduled", "completed", "rating", "cancelled"];
 const RECIPIENTS: [&str; 4] = ["const", "attendee", "email", "phone_number"];
-const TEXT_ACTIONS: [&str; 4] = ["sms_attendee", "sms_number", "whatsapp_attendee", "whatsapp_number"];
 /// The longest offset: a year.
 const MAX_OFFSET_MS: i64 = 366 * 86_400_000;
 
@@ -74,10 +74,20 @@ const MAX_OFFSET_MS: i64 = 366 * 86_400_000;
 pub struct Context {
     pub owner: WorkflowOwner,
     pub caller_id: i64,
+    /// The text channels the instance can send on (text actions are refused on the others).
+    pub texts: Channels,
 }
 
 /// The actions of event-type workflows.
-const EVENT_TYPE_ACTIONS: [&str; 3] = ["email_host", "email_attendee", "email_address"];
+const EVENT_TYPE_ACTIONS: [&str; 5] = [
+    "email_host",
+    "email_attendee",
+    "email_address",
+    "sms_attendee",
+    "whatsapp_attendee",
+];
+/// The longest text message body (Twilio's limit on `Body`).
+const MAX_TEXT_CHARS: usize = 1600;
 
 /// Checks `input` onto `current` (None for a create, where every required part must be there).
 pub async fn prepare(
@@ -234,15 +244,22 @@ pub(super) async fn step(
         .action
         .as_deref()
         .ok_or_else(|| FieldError::new(field("action"), "is required"))?;
-    if TEXT_ACTIONS.contains(&action) {
-        return Err(FieldError::new(
-            field("action"),
-            format!(
-                "'{action}' needs an SMS provider, and none is configured on this server (the Twilio account \
-                 settings are not set); use an email action"
-            ),
-        )
-        .into());
+    let channel = Channel::of_action(action);
+    if let Some(channel) = channel {
+        if let Err(missing) = ctx.texts.check(channel) {
+            return Err(FieldError::new(
+                field("action"),
+                format!("'{action}' needs an SMS provider (Twilio) on this server; set {missing}"),
+            )
+            .into());
+        }
+        if action.ends_with("_number") {
+            return Err(FieldError::new(
+                field("verifiedPhoneId"),
+                format!("'{action}' needs a verified phone number, and this server cannot verify phone numbers yet"),
+            )
+            .into());
+        }
     }
     if !allowed.contains(&action) {
         return Err(FieldError::new(
@@ -265,7 +282,7 @@ pub(super) async fn step(
         return Err(FieldError::new(field("stepNumber"), "must be between 1 and 100").into());
     }
     let default_recipient = match action {
-        "email_attendee" => "attendee",
+        "email_attendee" | "sms_attendee" | "whatsapp_attendee" => "attendee",
         "email_address" => "email",
         _ => "const",
     };
@@ -301,12 +318,25 @@ pub(super) async fn step(
     if subject.chars().count() > 500 {
         return Err(FieldError::new(field("message.subject"), "must be at most 500 characters").into());
     }
-    let html = message.html.as_deref().unwrap_or_default();
+    let html = if channel.is_some() {
+        // A text message's body is its `text`, kept in the step's one body column.
+        let text = message
+            .text
+            .as_deref()
+            .filter(|t| !t.trim().is_empty())
+            .ok_or_else(|| FieldError::new(field("message.text"), "is required for a text message"))?;
+        if text.chars().count() > MAX_TEXT_CHARS {
+            return Err(FieldError::new(field("message.text"), "must be at most 1,600 characters").into());
+        }
+        text.to_owned()
+    } else {
+        message.html.as_deref().unwrap_or_default().to_owned()
+    };
     let html = if html.trim().is_empty() {
         default_body(template)
             .ok_or_else(|| FieldError::new(field("message.html"), "is required for a custom template"))?
     } else {
-        html.to_owned()
+        html
     };
     if html.len() > 100_000 {
         return Err(FieldError::new(field("message.html"), "must be at most 100,000 bytes").into());
@@ -337,7 +367,7 @@ pub(super) async fn step(
         sender_name: sender,
         verified_email_id,
         email,
-        include_calendar_event: s.include_calendar_event.unwrap_or(false),
+        include_calendar_event: channel.is_none() && s.include_calendar_event.unwrap_or(false),
         subject: subject.to_owned(),
         html,
     })

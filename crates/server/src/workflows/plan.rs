@@ -2,10 +2,11 @@
 //! reminders become outbox rows due at their time. Cancelling or rescheduling a booking cancels its pending
 //! reminders first (a reschedule then plans the new booking's own).
 
-use super::render::{Facts, Variables, render};
+use super::render::{Facts, Variables, render, render_text};
 use super::{Trigger, WorkflowError, unit_ms};
 use crate::booking_links::{self, LinkAction};
 use crate::email::Mailer;
+use crate::email::sms::{Channel, e164};
 use crate::time_text::ts;
 use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
@@ -197,6 +198,20 @@ impl<'a> People<'a> {
         })
     }
 
+    /// The attendees a text message can reach, with their number (E.164): the one they booked with, or for the
+    /// booker the `attendeePhoneNumber` booking field.
+    fn phones(&self) -> Vec<(&AttendeeRecord, String)> {
+        let field = self.answers.get("attendeePhoneNumber").and_then(Value::as_str);
+        self.attendees
+            .iter()
+            .enumerate()
+            .filter_map(|(i, a)| {
+                let raw = a.phone.as_deref().or(if i == 0 { field } else { None })?;
+                e164(raw).map(|phone| (a, phone))
+            })
+            .collect()
+    }
+
     fn organizer_name(&self) -> &str {
         self.host.name.as_deref().unwrap_or(&self.host.username)
     }
@@ -253,6 +268,52 @@ async fn queue(
             continue;
         }
         for step in steps.iter().filter(|s| s.workflow_id == workflow.id) {
+            let facts = |attendee: Option<&AttendeeRecord>, time_zone, twelve_hour, locale| {
+                Variables::new(&Facts {
+                    event_name: &people.event_title,
+                    organizer_name: people.organizer_name(),
+                    organizer_email: &people.host.email,
+                    attendee_name: attendee.map_or("", |a| a.name.as_str()),
+                    attendee_email: attendee.map_or("", |a| a.email.as_str()),
+                    start: ts(booking.start_at),
+                    end: ts(booking.end_at),
+                    location: booking.location.as_deref(),
+                    notes,
+                    cancel_url: &cancel_url,
+                    reschedule_url: &reschedule_url,
+                    answers: &people.answers,
+                    time_zone,
+                    twelve_hour,
+                    locale,
+                })
+            };
+            if let Some(channel) = Channel::of_action(&step.action) {
+                // Text steps go to each attendee who gave a number, in their zone and language.
+                for (attendee, phone) in people.phones() {
+                    let vars = facts(Some(attendee), &attendee.time_zone, false, &attendee.language);
+                    let (subject, text) = render_text(&step.subject, &step.html, &vars);
+                    let row = NewEmail {
+                        message_id: mailer.new_message_id(),
+                        kind: channel.kind().to_owned(),
+                        organization_id: people.organization_id,
+                        team_id: people.team_id,
+                        booking_id: Some(booking.id),
+                        user_id: Some(people.host.id),
+                        to_email: phone,
+                        to_name: Some(attendee.name.clone()),
+                        subject,
+                        body_text: text,
+                        not_before: send_at,
+                        ..NewEmail::default()
+                    };
+                    let id = outbox::enqueue(&mut *tx, &row, now).await?;
+                    if send_at.is_some() {
+                        store::link_reminder(&mut *tx, id, workflow.id, booking.id).await?;
+                    }
+                    queued += 1;
+                }
+                continue;
+            }
             let host_copy = || Copy {
                 to_email: &people.host.email,
                 to_name: people.organizer_name(),
@@ -292,28 +353,12 @@ async fn queue(
                 _ => Vec::new(),
             };
             for copy in copies {
-                let attendee = copy.attendee;
-                let vars = Variables::new(&Facts {
-                    event_name: &people.event_title,
-                    organizer_name: people.organizer_name(),
-                    organizer_email: &people.host.email,
-                    attendee_name: attendee.map_or("", |a| a.name.as_str()),
-                    attendee_email: attendee.map_or("", |a| a.email.as_str()),
-                    start: ts(booking.start_at),
-                    end: ts(booking.end_at),
-                    location: booking.location.as_deref(),
-                    notes,
-                    cancel_url: &cancel_url,
-                    reschedule_url: &reschedule_url,
-                    answers: &people.answers,
-                    time_zone: copy.time_zone,
-                    twelve_hour: copy.twelve_hour,
-                    locale: copy.locale,
-                });
+                let vars = facts(copy.attendee, copy.time_zone, copy.twelve_hour, copy.locale);
                 let rendered = render(&step.subject, &step.html, &vars).map_err(WorkflowError::Render)?;
                 let email = NewEmail {
                     message_id: mailer.new_message_id(),
                     kind: EmailKind::WorkflowEmail.as_str().to_owned(),
+                    from_name: Some(step.sender_name.clone()),
                     organization_id: people.organization_id,
                     team_id: people.team_id,
                     booking_id: Some(booking.id),

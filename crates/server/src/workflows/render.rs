@@ -326,6 +326,14 @@ pub fn render(subject: &str, html: &str, vars: &Variables) -> Result<Copy, askam
     })
 }
 
+/// A text message's subject and body: variables filled in as they are, no HTML anywhere.
+pub fn render_text(subject: &str, body: &str, vars: &Variables) -> (String, String) {
+    (
+        one_line(&vars.fill(subject, str::to_owned)),
+        vars.fill(body, str::to_owned),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -85,4 +85,5 @@ mod worker_leases;
 mod workflows;
 mod workflows_forms;
 mod workflows_pages;
+mod workflows_sms;
 mod write_queue;

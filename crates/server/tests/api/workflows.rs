@@ -15,18 +15,22 @@ const KIND: &str = "workflow_email";
 /// acme's team "Sales" with its MEMBER as the one host of a 30-minute event type "Intro" (works 9–17 UTC).
 pub(crate) struct Team {
     pub(crate) rig: EmailRig,
-    org: i64,
+    pub(crate) org: i64,
     team: i64,
-    owner: Person,
+    pub(crate) owner: Person,
     admin: Person,
-    host: Person,
+    pub(crate) host: Person,
     outsider: Person,
-    event: i64,
+    pub(crate) event: i64,
 }
 
 impl Team {
     pub(crate) async fn start(custom_smtp: bool) -> Team {
-        let rig = EmailRig::start().await;
+        Team::on(EmailRig::start().await, custom_smtp).await
+    }
+
+    /// The team on a rig of the test's making (other email or SMS settings).
+    pub(crate) async fn on(rig: EmailRig, custom_smtp: bool) -> Team {
         let t = rig.tenants(custom_smtp).await;
         let app = &rig.app;
         app.post(
@@ -68,11 +72,11 @@ impl Team {
         }
     }
 
-    fn app(&self) -> &TestApp {
+    pub(crate) fn app(&self) -> &TestApp {
         &self.rig.app
     }
 
-    fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         format!("/v2/organizations/{}/teams/{}/workflows", self.org, self.team)
     }
 
@@ -496,4 +500,54 @@ async fn an_attendee_known_only_by_phone_gets_no_workflow_email() {
         "{:?}",
         rows[0]
     );
+}
+
+/// A step's `sender` is the From display name of its emails (the address stays the route's); a name that would
+/// break the header is refused by the API, and one stored by other means is cleaned when the header is written.
+#[tokio::test]
+async fn a_steps_sender_name_is_the_from_display_name_and_cannot_inject_headers() {
+    let t = Team::start(false).await;
+    let mut body = t.reminder(24);
+    body["steps"][0]["sender"] = json!("Acme Reminders");
+    t.create(body).await;
+    t.book("2030-01-07T10:00:00Z", "ada@example.test").await;
+    t.rig.run().await;
+    let before = t.rig.platform.wait_for_messages(1, WAIT).await.len();
+    let due = t.rig.run_at(ms("2030-01-06T10:00:00Z")).await;
+    assert_eq!(due.iter().filter(|p| p.kind == KIND).count(), 2, "{due:?}");
+    let arrived = t.rig.platform.wait_for_messages(before + 2, WAIT).await;
+    let rows = t.reminders().await;
+    let to_attendee = rows
+        .iter()
+        .find(|r| r.to_email == "ada@example.test")
+        .expect("the attendee's");
+    let data = String::from_utf8_lossy(&find_received(&arrived, &to_attendee.message_id).data).into_owned();
+    assert!(
+        data.contains("From: \"Acme Reminders\" <notifications@convene.test>"),
+        "{data}"
+    );
+
+    // Written around the API (an older version, another tool): the line break is not a header break.
+    let row = outbox::NewEmail {
+        message_id: "<hostile-sender@convene.test>".to_owned(),
+        kind: KIND.to_owned(),
+        from_name: Some("Eve\r\nBcc: mallory@example.test".to_owned()),
+        to_email: "ada@example.test".to_owned(),
+        subject: "Hello".to_owned(),
+        body_text: "Hello".to_owned(),
+        body_html: "<p>Hello</p>".to_owned(),
+        ..outbox::NewEmail::default()
+    };
+    outbox::enqueue(&t.app().db, &row, convene_store::now_ms())
+        .await
+        .expect("enqueue");
+    t.rig.run().await;
+    let arrived = t.rig.platform.wait_for_messages(before + 3, WAIT).await;
+    let hostile = find_received(&arrived, "<hostile-sender@convene.test>");
+    let data = String::from_utf8_lossy(&hostile.data).into_owned();
+    assert_eq!(hostile.rcpt_to, ["ada@example.test"]);
+    assert!(!data.contains("\r\nBcc:"), "{data}");
+    let from = data.lines().find(|l| l.starts_with("From:")).expect("a From header");
+    assert!(from.ends_with("<notifications@convene.test>"), "{data}");
+    assert!(!data.lines().any(|l| l.starts_with("Bcc:")), "{data}");
 }

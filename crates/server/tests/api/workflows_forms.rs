@@ -6,6 +6,7 @@
 use crate::helpers::email::{EmailRig, WAIT, find_received};
 use crate::routing_forms::Rig;
 use crate::scheduling::{BOOKINGS, EVENT_TYPES, SCHEDULES, weekdays_9_to_5};
+use convene_server::email::sms::Channels;
 use convene_server::workflows::input::{Context, WorkflowInput};
 use convene_server::workflows::manage;
 use convene_store::outbox::{self, EmailRecord, Filter, Scope};
@@ -273,6 +274,7 @@ async fn personal_workflows_remind_in_each_readers_language_and_zone() {
     let ctx = Context {
         owner: WorkflowOwner::User(host.id),
         caller_id: host.id,
+        texts: Channels::of(None),
     };
     let created = manage::create(&app.db, &app.state.mailer, &ctx, &personal_reminder(event))
         .await
@@ -317,6 +319,7 @@ async fn personal_workflows_remind_in_each_readers_language_and_zone() {
         &Context {
             owner: WorkflowOwner::User(host.id + 1_000),
             caller_id: host.id + 1_000,
+            texts: Channels::of(None),
         },
         &personal_reminder(event),
     )

@@ -6,6 +6,7 @@ use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
+use crate::email::sms::{Channel, Channels};
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use crate::time_text::{ts, utc_iso};
@@ -86,7 +87,12 @@ pub(super) struct StepOutput {
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct MessageOutput {
     subject: String,
-    html: String,
+    /// The body of an email step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    html: Option<String>,
+    /// The body of a text-message (SMS, WhatsApp) step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    text: Option<String>,
 }
 
 impl From<&Workflow> for WorkflowOutput {
@@ -135,9 +141,13 @@ pub(super) fn steps_output(w: &Workflow) -> Vec<StepOutput> {
             template: s.template.clone(),
             include_calendar_event: s.include_calendar_event,
             sender: s.sender_name.clone(),
-            message: MessageOutput {
-                subject: s.subject.clone(),
-                html: s.html.clone(),
+            message: {
+                let text = Channel::of_action(&s.action).is_some();
+                MessageOutput {
+                    subject: s.subject.clone(),
+                    html: (!text).then(|| s.html.clone()),
+                    text: text.then(|| s.html.clone()),
+                }
             },
             action: s.action.clone(),
         })
@@ -163,10 +173,11 @@ pub(super) async fn team_for(
     }
 }
 
-pub(super) fn context(team: &TeamRecord, caller: &ApiUser) -> Context {
+pub(super) fn context(state: &AppState, team: &TeamRecord, caller: &ApiUser) -> Context {
     Context {
         owner: WorkflowOwner::Team(team.id),
         caller_id: caller.id().0,
+        texts: Channels::of(state.mailer.settings.sms.as_ref()),
     }
 }
 
@@ -196,7 +207,7 @@ async fn list_workflows(
 }
 
 /// Create a workflow (team or organization ADMIN/OWNER). Its reminders are planned for the bookings already
-/// ahead. Text-message actions need an SMS provider, which this server does not have configured.
+/// ahead. Text-message actions need the instance's SMS provider (Twilio) configured.
 #[utoipa::path(post, path = "/v2/organizations/{orgId}/teams/{teamId}/workflows", tag = "Orgs / Teams / Workflows",
     security(("bearer" = [])), params(("orgId" = i64, Path), ("teamId" = i64, Path)), request_body = WorkflowInput,
     responses((status = 201, body = Envelope<WorkflowOutput>)))]
@@ -208,7 +219,7 @@ async fn create_workflow(
     ApiJson(input): ApiJson<WorkflowInput>,
 ) -> Result<Response, ApiError> {
     let team = team_for(&state, &caller, &ids, true).await?;
-    let workflow = manage::create(&state.db, &state.mailer, &context(&team, &caller), &input).await?;
+    let workflow = manage::create(&state.db, &state.mailer, &context(&state, &team, &caller), &input).await?;
     Ok(envelope::created(WorkflowOutput::from(&workflow)))
 }
 
@@ -245,7 +256,7 @@ async fn update_workflow(
 ) -> Result<Response, ApiError> {
     let team = team_for(&state, &caller, &ids, true).await?;
     let id = ids.id("workflowId")?;
-    let workflow = manage::update(&state.db, &state.mailer, &context(&team, &caller), id, &input).await?;
+    let workflow = manage::update(&state.db, &state.mailer, &context(&state, &team, &caller), id, &input).await?;
     Ok(envelope::ok(WorkflowOutput::from(&workflow)))
 }
 

@@ -106,7 +106,7 @@ async fn create_form_workflow(
     ApiJson(input): ApiJson<FormWorkflowInput>,
 ) -> Result<Response, ApiError> {
     let team = team_for(&state, &caller, &ids, true).await?;
-    let workflow = manage::create_form(&state.db, &context(&team, &caller), &input).await?;
+    let workflow = manage::create_form(&state.db, &context(&state, &team, &caller), &input).await?;
     Ok(envelope::created(FormWorkflowOutput::from(&workflow)))
 }
 
@@ -139,7 +139,7 @@ async fn update_form_workflow(
 ) -> Result<Response, ApiError> {
     let team = team_for(&state, &caller, &ids, true).await?;
     let id = ids.id("workflowId")?;
-    let workflow = manage::update_form(&state.db, &context(&team, &caller), id, &input).await?;
+    let workflow = manage::update_form(&state.db, &context(&state, &team, &caller), id, &input).await?;
     Ok(envelope::ok(FormWorkflowOutput::from(&workflow)))
 }
 

@@ -6,6 +6,7 @@ use super::super::breaker::{Admission, Transition};
 use super::super::outcome::{DeliveryFailure, Stage};
 use super::super::routes::{Route, Step};
 use super::super::senders::SenderConfig;
+use super::super::sms::Channel;
 use super::{EmailWorker, Processed};
 use crate::time_text::{ts, utc_iso};
 use convene_store::now_ms;
@@ -34,6 +35,9 @@ impl Clock {
 /// Tries `email`'s steps in order — the organization's sender (unless its circuit is open), then the platform —
 /// until one accepts it, one rejects the recipient for good, or none is left.
 pub(super) async fn send_one(worker: &EmailWorker, email: EmailRecord, clock: Clock) -> Processed {
+    if let Some(channel) = Channel::of_kind(&email.kind) {
+        return send_text(worker, email, channel).await;
+    }
     let mailer = &worker.mailer;
     let steps = mailer.steps_for(&email, clock.now()).await;
     let mut tried = Vec::with_capacity(steps.len() + 1);
@@ -125,6 +129,61 @@ pub(super) async fn send_one(worker: &EmailWorker, email: EmailRecord, clock: Cl
         routes: tried,
     }
 }
+
+/// A workflow text message: one way out (the instance's Twilio account), recorded and settled as emails are.
+async fn send_text(worker: &EmailWorker, email: EmailRecord, channel: Channel) -> Processed {
+    let started_at = now_ms();
+    let clock = Instant::now();
+    let result = match worker.mailer.texts() {
+        Some(texts) => texts.send(channel, &email.to_email, &email.body_text).await,
+        // Configured when the step was saved, gone since: kept and retried, so setting it again sends them.
+        None => Err(DeliveryFailure::new(
+            Stage::Connect,
+            None,
+            "no SMS provider is configured (the Twilio account settings are not set)",
+        )),
+    };
+    let duration_ms = i64::try_from(clock.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let (outcome, code, reply) = match &result {
+        Ok(reply) => ("sent", Some(i64::from(reply.code)), reply.text.clone()),
+        Err(failure) => ("failed", failure.code.map(i64::from), failure.to_string()),
+    };
+    let settlement = match &result {
+        Ok(_) => Settlement::Sent {
+            route: TEXT_ROUTE.to_owned(),
+        },
+        Err(f) if f.message_rejected() => Settlement::Failed,
+        Err(_) => match worker
+            .mailer
+            .settings
+            .retry
+            .next_attempt_at(email.attempts, email.not_before, now_ms())
+        {
+            Some(next_attempt_at) => Settlement::Retry { next_attempt_at },
+            None => Settlement::Failed,
+        },
+    };
+    if let Err(failure) = &result {
+        tracing::info!(email_id = email.id, %failure, "text message failed");
+    }
+    Processed {
+        id: email.id,
+        kind: email.kind,
+        settlement,
+        routes: vec![AttemptRecord {
+            attempt: email.attempts,
+            route: TEXT_ROUTE.to_owned(),
+            outcome: outcome.to_owned(),
+            smtp_code: code,
+            reply: Some(truncate(&reply, 1000)),
+            duration_ms,
+            started_at,
+        }],
+    }
+}
+
+/// How the delivery log names the text-message way out.
+const TEXT_ROUTE: &str = "twilio";
 
 /// Sends through one route and records the attempt.
 async fn attempt(route: &Route, email: &EmailRecord, tried: &mut Vec<AttemptRecord>) -> Result<(), DeliveryFailure> {

@@ -6,6 +6,7 @@
 
 use super::form::Posted;
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
+use crate::email::sms::Channels;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::respond::render;
@@ -382,10 +383,11 @@ pub async fn new_page(State(state): State<AppState>, host: Host) -> Result<Respo
     editor(&state, &host, StatusCode::OK, None, f, None, None).await
 }
 
-fn context(host: &Host) -> Context {
+fn context(state: &AppState, host: &Host) -> Context {
     Context {
         owner: owner(host),
         caller_id: host.id().0,
+        texts: Channels::of(state.mailer.settings.sms.as_ref()),
     }
 }
 
@@ -412,7 +414,7 @@ pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Res
     let host = &post.host;
     let f = Fields::posted(&state, host, &post.form).await?;
     let input = f.input(&post.form);
-    match manage::create(&state.db, &state.mailer, &context(host), &input).await {
+    match manage::create(&state.db, &state.mailer, &context(&state, host), &input).await {
         Ok(w) => Ok(Redirect::to(&format!("/workflows/{}?notice=saved", w.record.id)).into_response()),
         Err(e) => refused(&state, host, None, f, e).await,
     }
@@ -454,7 +456,7 @@ pub async fn update(
     let id = parse_id(&id, host.t)?;
     let f = Fields::posted(&state, host, &post.form).await?;
     let input = f.input(&post.form);
-    match manage::update(&state.db, &state.mailer, &context(host), id, &input).await {
+    match manage::update(&state.db, &state.mailer, &context(&state, host), id, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/workflows/{id}?notice=saved")).into_response()),
         Err(e) => refused(&state, host, Some(id), f, e).await,
     }
