@@ -10,6 +10,7 @@ mod booking_actions;
 mod bookings;
 mod bootstrap;
 mod calendars;
+mod calendars_events;
 mod calendars_failures;
 mod calendars_oauth;
 mod conformance;
