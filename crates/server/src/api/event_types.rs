@@ -167,7 +167,7 @@ impl EventTypeOutput {
 
 /// `destinationCalendar` of a create or update: absent (`None`), `null` (`Some(None)`: back to the user's
 /// default), or a calendar, checked to be the caller's and writable.
-async fn destination_input(
+pub(super) async fn destination_input(
     state: &AppState,
     user_id: i64,
     body: &mut Map<String, Value>,

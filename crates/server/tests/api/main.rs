@@ -13,6 +13,7 @@ mod calendars;
 mod calendars_events;
 mod calendars_failures;
 mod calendars_oauth;
+mod calendars_team_destination;
 mod conformance;
 mod conventions;
 mod cors;
