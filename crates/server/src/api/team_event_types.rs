@@ -5,7 +5,7 @@
 use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
-use super::event_types::{EventTypeOutput, destination_input};
+use super::event_type_output::{EventTypeOutput, destination_input};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value, split_off};
 use crate::scheduling::event_type_input::{EventTypeInput, merged_fields};
 use crate::state::AppState;
