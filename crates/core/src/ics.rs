@@ -51,7 +51,7 @@ pub struct IcsEvent {
 
 /// TEXT escaping (RFC 5545 §3.3.11): line breaks, U+2028 and U+2029 included, become `\n`; other control
 /// characters are dropped.
-fn text(value: &str) -> String {
+pub fn text(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     let mut chars = value.chars().peekable();
     while let Some(c) = chars.next() {
@@ -70,7 +70,7 @@ fn text(value: &str) -> String {
 
 /// A parameter value (e.g. `CN`): no escaping exists, so remove control characters and double
 /// quotes, and quote the value when it holds `:`, `;` or `,` (RFC 5545 §3.2).
-fn param(value: &str) -> String {
+pub fn param(value: &str) -> String {
     let clean: String = value
         .chars()
         .filter(|c| !is_line_break_or_control(*c) && *c != '"')
@@ -83,19 +83,20 @@ fn param(value: &str) -> String {
 }
 
 /// An address for `mailto:`: control characters and spaces removed (callers pass validated addresses).
-fn address(value: &str) -> String {
+pub fn address(value: &str) -> String {
     value
         .chars()
         .filter(|c| !is_line_break_or_control(*c) && !c.is_whitespace())
         .collect()
 }
 
-fn utc(at: Timestamp) -> String {
+/// A UTC DATE-TIME value (`20300107T100000Z`).
+pub fn utc(at: Timestamp) -> String {
     at.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
 /// Appends one content line, folded at 75 octets with CRLF + space (§3.1).
-fn line(out: &mut String, content: &str) {
+pub fn line(out: &mut String, content: &str) {
     let mut width = 0;
     for c in content.chars() {
         let len = c.len_utf8();

@@ -478,11 +478,7 @@ pub async fn destination<'a>(
     user_id: i64,
     event_type_id: Option<i64>,
 ) -> StoreResult<Option<CalendarRecord>> {
-    let columns = CALENDAR_COLUMNS
-        .split(", ")
-        .map(|c| format!("e.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = joined_calendar_columns();
     let sql = format!(
         "SELECT {columns} FROM destination_calendars d JOIN external_calendars e ON e.id = d.calendar_id \
          WHERE d.user_id = $1 AND (d.event_type_id IS NULL OR d.event_type_id = $2) \
@@ -520,11 +516,7 @@ pub async fn event_type_destination<'a>(
     user_id: i64,
     event_type_id: i64,
 ) -> StoreResult<Option<CalendarRecord>> {
-    let columns = CALENDAR_COLUMNS
-        .split(", ")
-        .map(|c| format!("e.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let columns = joined_calendar_columns();
     let sql = format!(
         "SELECT {columns} FROM destination_calendars d JOIN external_calendars e ON e.id = d.calendar_id \
          WHERE d.user_id = $1 AND d.event_type_id = $2"
@@ -532,6 +524,46 @@ pub async fn event_type_destination<'a>(
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, CalendarRecord>(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
+            .bind(event_type_id)
+            .fetch_optional(&mut *c)
+            .await
+    })?)
+}
+
+/// The calendar columns of `external_calendars e`, for queries that join it.
+fn joined_calendar_columns() -> String {
+    CALENDAR_COLUMNS
+        .split(", ")
+        .map(|c| format!("e.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Removes every member's destination for the (team) event type `event_type_id`: a team event type names at most
+/// one calendar.
+pub async fn clear_event_type_destinations<'a>(exec: impl Into<Exec<'a>>, event_type_id: i64) -> StoreResult<()> {
+    on_conn!(exec, c => {
+        sqlx::query("DELETE FROM destination_calendars WHERE event_type_id = $1")
+            .bind(event_type_id)
+            .execute(&mut *c)
+            .await
+            .map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// The calendar a (team) event type names, whichever member it belongs to.
+pub async fn shared_event_type_destination<'a>(
+    exec: impl Into<Exec<'a>>,
+    event_type_id: i64,
+) -> StoreResult<Option<CalendarRecord>> {
+    let columns = joined_calendar_columns();
+    let sql = format!(
+        "SELECT {columns} FROM destination_calendars d JOIN external_calendars e ON e.id = d.calendar_id \
+         WHERE d.event_type_id = $1 ORDER BY d.created_at DESC LIMIT 1"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, CalendarRecord>(sqlx::AssertSqlSafe(sql))
             .bind(event_type_id)
             .fetch_optional(&mut *c)
             .await

@@ -14,6 +14,7 @@ mod calendars;
 mod discovery;
 mod objects;
 mod query;
+mod resource;
 pub(crate) mod xml;
 
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
@@ -26,8 +27,9 @@ use crate::http::{Http, status_error};
 
 pub use calendars::{CalDavCalendar, CollectionVersion};
 pub use discovery::CalDavAccount;
-pub use objects::{ETag, StoredEvent, event_url};
-pub use query::{BusyMethod, CalendarObject, SyncChanges};
+pub use objects::{StoredEvent, event_url};
+pub use query::{BusyMethod, SyncChanges};
+pub use resource::{CalendarObject, ETag};
 
 /// A CalDAV user name and password (for iCloud, an app-specific password). The password never leaves the secret
 /// wrapper except to build the `Authorization` header.

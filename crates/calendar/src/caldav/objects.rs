@@ -6,23 +6,9 @@ use reqwest::{Method, StatusCode};
 use url::Url;
 
 use super::CalDavClient;
-use super::query::CalendarObject;
+use super::resource::{CalendarObject, ETag};
 use crate::error::CalendarError;
 use crate::http::status_error;
-
-/// An entity tag, kept exactly as the server sent it (quotes included) for `If-Match`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ETag(String);
-
-impl ETag {
-    pub fn new(raw: impl Into<String>) -> ETag {
-        ETag(raw.into())
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// Where an event was written, and its ETag when the server gave one (a server that altered the data on the way
 /// in does not; read it back with [`CalDavClient::get_event`] to get it).

@@ -5,7 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 use reqwest::StatusCode;
 use url::Url;
 
-use super::objects::ETag;
+use super::resource::{CalendarObject, ETag};
 use super::xml::{CALDAV, DAV, XmlBody, multistatus};
 use super::{CalDavClient, resolve};
 use crate::busy::{BusyReport, BusyWindow};
@@ -23,15 +23,6 @@ pub enum BusyMethod {
     /// The server's `free-busy-query` report: times only, computed by the server (all-day events land on the
     /// server's idea of a day). For calendars shared as free/busy only.
     FreeBusyReport,
-}
-
-/// One calendar object resource.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CalendarObject {
-    pub href: Url,
-    pub etag: Option<ETag>,
-    /// The iCalendar text.
-    pub data: String,
 }
 
 /// What changed in a collection since a sync token ([`CalDavClient::sync_changes`]).

@@ -15,6 +15,7 @@
 //! The input comes from remote servers, so the work is bounded by [`IcsLimits`]: input size, components,
 //! occurrences per event and in total, and intervals returned.
 
+pub mod details;
 mod expand;
 mod when;
 
@@ -32,6 +33,7 @@ use jiff::civil::Date;
 
 use crate::busy::{BusyInterval, BusyKind, BusyReport, BusySource, BusyWarning, BusyWindow};
 use crate::error::CalendarError;
+pub use details::{apply_changes, event_details};
 use when::{Length, When, Zones};
 
 /// Bounds on the work one piece of iCalendar data may cause.

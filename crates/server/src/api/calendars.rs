@@ -25,11 +25,13 @@ const DAY_MS: i64 = 86_400_000;
 /// The longest busy-times window one request may ask for.
 const MAX_BUSY_SPAN_MS: i64 = 120 * DAY_MS;
 
+mod events;
 mod oauth;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(oauth::router())
+        .merge(events::router())
         .routes(routes!(list_calendars))
         .routes(routes!(busy_times))
         .routes(routes!(save_ics_feed))

@@ -12,6 +12,7 @@ pub mod dto;
 mod email_deliveries;
 pub mod envelope;
 pub mod error;
+mod event_type_output;
 mod event_types;
 pub mod extract;
 mod legacy;

@@ -5,7 +5,7 @@
 use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
-use super::event_types::EventTypeOutput;
+use super::event_type_output::{EventTypeOutput, destination_input};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs, from_value, split_off};
 use crate::scheduling::event_type_input::{EventTypeInput, merged_fields};
 use crate::state::AppState;
@@ -13,12 +13,13 @@ use crate::tenancy::access::{AccessError, OrgAccess, TeamAccess};
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{TeamId, UserId};
+use convene_store::calendars::CalendarRecord;
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::memberships;
 use convene_store::teams::{self, TeamRecord};
 use convene_store::users;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -183,6 +184,11 @@ pub(super) async fn output(state: &AppState, record: &EventTypeRecord) -> Result
     }
     let mut base = EventTypeOutput::new(record, None);
     base.users = hosts.iter().map(|h| h.username.clone()).collect();
+    base.destination_calendar = state
+        .calendars
+        .team_event_type_destination(record.id)
+        .await?
+        .map(|(kind, c)| json!({ "integration": kind.integration(), "externalId": c.external_id }));
     Ok(TeamEventTypeOutput {
         base,
         team_id: record.team_id,
@@ -194,6 +200,23 @@ pub(super) async fn output(state: &AppState, record: &EventTypeRecord) -> Result
         hosts,
         team: EventTypeTeam::from(&team),
     })
+}
+
+/// `destinationCalendar` of a create or update: a calendar of the caller's own (checked as for personal event types)
+/// replaces the one the event type names; `null` clears it; absent leaves it.
+async fn set_destination(
+    state: &AppState,
+    user_id: i64,
+    event_type_id: i64,
+    choice: Option<Option<CalendarRecord>>,
+) -> Result<(), ApiError> {
+    if let Some(choice) = choice {
+        state
+            .calendars
+            .set_team_event_type_destination(user_id, event_type_id, choice.as_ref())
+            .await?;
+    }
+    Ok(())
 }
 
 /// The team in the path (inside the organization of `orgId`, or outside organizations when the path has
@@ -306,10 +329,11 @@ pub(super) async fn create_team_event_type(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
-    ApiJson(body): ApiJson<Map<String, Value>>,
+    ApiJson(mut body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let (team, manages) = team(&state, &caller, &ids).await?;
     require_manager(manages)?;
+    let destination = destination_input(&state, caller.user.id, &mut body).await?;
     let (input, hosting) = split(body)?;
     let kind = scheduling_type(
         hosting
@@ -325,6 +349,7 @@ pub(super) async fn create_team_event_type(
     let created = event_types::insert(&mut tx, Owner::Team(team.team_id(), kind), &fields).await?;
     event_types::set_hosts(&mut tx, created.id, &hosts).await?;
     tx.commit().await?;
+    set_destination(&state, caller.user.id, created.id, destination).await?;
     Ok(envelope::created(output(&state, &created).await?))
 }
 
@@ -352,11 +377,12 @@ pub(super) async fn update_team_event_type(
     State(state): State<AppState>,
     caller: ApiUser,
     ids: PathIds,
-    ApiJson(body): ApiJson<Map<String, Value>>,
+    ApiJson(mut body): ApiJson<Map<String, Value>>,
 ) -> Result<Response, ApiError> {
     let (team, manages) = team(&state, &caller, &ids).await?;
     require_manager(manages)?;
     let record = event_of(&state, &team, &ids).await?;
+    let destination = destination_input(&state, caller.user.id, &mut body).await?;
     let (input, hosting) = split(body)?;
     if hosting.scheduling_type.is_some() {
         return Err(ApiError::field(
@@ -374,6 +400,7 @@ pub(super) async fn update_team_event_type(
         event_types::set_hosts(&mut tx, record.id, &hosts).await?;
     }
     tx.commit().await?;
+    set_destination(&state, caller.user.id, record.id, destination).await?;
     Ok(envelope::ok(output(&state, &updated).await?))
 }
 

@@ -351,6 +351,38 @@ impl Calendars {
         Ok(())
     }
 
+    /// A team event type's destination: at most one calendar, the choosing member's own. Bookings assigned to that
+    /// member go there; every other host's go to their own destination (`writes` asks for the host's row only).
+    /// `None` clears it.
+    pub async fn set_team_event_type_destination(
+        &self,
+        user_id: i64,
+        event_type_id: i64,
+        calendar: Option<&CalendarRecord>,
+    ) -> Result<(), CalendarsError> {
+        let mut tx = self.db.begin().await?;
+        calendars::clear_event_type_destinations(&mut tx, event_type_id).await?;
+        if let Some(c) = calendar {
+            calendars::set_destination(&mut tx, user_id, Some(event_type_id), c.id).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The calendar a team event type names, as its integration and external id.
+    pub async fn team_event_type_destination(
+        &self,
+        event_type_id: i64,
+    ) -> Result<Option<(ConnectionKind, CalendarRecord)>, CalendarsError> {
+        let Some(calendar) = calendars::shared_event_type_destination(&self.db, event_type_id).await? else {
+            return Ok(None);
+        };
+        let kind = calendars::find_connection(&self.db, calendar.user_id, calendar.connection_id)
+            .await?
+            .and_then(|c| ConnectionKind::parse(&c.kind));
+        Ok(kind.map(|k| (k, calendar)))
+    }
+
     /// The event type's own destination, as its integration and external id.
     pub async fn event_type_destination(
         &self,

@@ -545,7 +545,7 @@ async fn keys_rotate_reseals_calendar_credentials_under_the_new_key() {
 }
 
 /// The event `uid` in `calendar` as Radicale holds it, or `None` when it is gone.
-async fn remote_event(calendar: &url::Url, uid: &str) -> Option<String> {
+pub async fn remote_event(calendar: &url::Url, uid: &str) -> Option<String> {
     let href = convene_calendar::caldav::event_url(calendar, uid).expect("event url");
     let response = reqwest::Client::new()
         .get(href)

@@ -31,7 +31,7 @@ pub fn provider(id: &str, authorize: String, token: String, api: String) -> OAut
     }
 }
 
-async fn app_with(google: Option<&FakeGoogle>, graph: Option<&FakeGraph>) -> TestApp {
+pub async fn app_with(google: Option<&FakeGoogle>, graph: Option<&FakeGraph>) -> TestApp {
     TestApp::spawn_with(ServerSettings {
         secure_cookies: false,
         limits: roomy_limits(),
@@ -53,7 +53,7 @@ async fn app_with(google: Option<&FakeGoogle>, graph: Option<&FakeGraph>) -> Tes
     .await
 }
 
-async fn host(app: &TestApp, email: &str) -> (Person, i64) {
+pub async fn host(app: &TestApp, email: &str) -> (Person, i64) {
     host_with_event(
         app,
         email,
@@ -112,7 +112,7 @@ pub async fn consent(app: &TestApp, key: &str, calendar: &str, redir: Option<&st
         .expect("save")
 }
 
-fn day_ahead(days: i64) -> Date {
+pub fn day_ahead(days: i64) -> Date {
     jiff::Zoned::now()
         .date()
         .checked_add(Span::new().days(days))
@@ -256,7 +256,7 @@ async fn connect_google(app: &TestApp, key: &str) {
     assert_eq!(saved.status(), StatusCode::OK);
 }
 
-async fn references(app: &TestApp, key: &str, uid: &str) -> Value {
+pub async fn references(app: &TestApp, key: &str, uid: &str) -> Value {
     app.versioned(
         Method::GET,
         &format!("/v2/bookings/{uid}/references"),

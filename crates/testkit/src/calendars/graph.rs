@@ -2,7 +2,7 @@
 //! and `GET /me/calendars/{id}/calendarView` paged with an absolute `@odata.nextLink` (`$skip`), times in UTC as
 //! asked by `Prefer: outlook.timezone="UTC"` (`{"dateTime": "…", "timeZone": "UTC"}` without offset), `showAs` /
 //! `isCancelled` as stored; `POST /me/calendars/{id}/events` (a repeated `transactionId` returns the first event),
-//! `PATCH` and `DELETE /me/events/{id}`. Refresh tokens rotate on every refresh.
+//! `GET`, `PATCH` and `DELETE /me/events/{id}`. Refresh tokens rotate on every refresh.
 
 use super::auth::OAuthFake;
 use super::serve;
@@ -12,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, post};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -55,7 +55,7 @@ impl FakeGraph {
             .route("/v1.0/me/calendars", get(calendars))
             .route("/v1.0/me/calendars/{calendar}/calendarView", get(calendar_view))
             .route("/v1.0/me/calendars/{calendar}/events", post(create))
-            .route("/v1.0/me/events/{event}", patch(update).delete(delete))
+            .route("/v1.0/me/events/{event}", get(read).patch(update).delete(delete))
             .with_state(shared);
         let addr = serve(app).await;
         mailbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner).base = format!("http://{addr}/v1.0");
@@ -274,6 +274,22 @@ async fn create(
     event["webLink"] = json!(format!("https://outlook.office365.com/owa/?itemid={id}"));
     mailbox.events.push(event.clone());
     (StatusCode::CREATED, Json(event)).into_response()
+}
+
+async fn read(
+    State((oauth, mailbox)): State<Shared>,
+    Path(event): Path<String>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(answer) = gate(&oauth, &uri, &headers) {
+        return answer;
+    }
+    let mailbox = mailbox.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    match mailbox.events.iter().find(|e| e["id"] == event.as_str()) {
+        Some(found) => Json(found.clone()).into_response(),
+        None => graph_error(StatusCode::NOT_FOUND, "ErrorItemNotFound"),
+    }
 }
 
 async fn update(

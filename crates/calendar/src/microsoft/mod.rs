@@ -22,6 +22,8 @@ use crate::http::status_error;
 use crate::oauth::OAuthSession;
 use crate::provider::{CalendarBusy, RemoteCalendar, RemoteEvent, endpoint};
 
+mod details;
+
 /// Graph's documented API root.
 pub const GRAPH_API: &str = "https://graph.microsoft.com/v1.0/";
 
