@@ -123,7 +123,8 @@ impl Calendars {
             return Ok(());
         };
         let existing = calendar_jobs::live_reference(&self.db, job.user_id, &booking.ical_uid).await?;
-        let wanted = booking.status == BookingStatus::Accepted;
+        // Only the booking's host keeps it in their calendar: after a reassignment the previous host's job removes it.
+        let wanted = booking.status == BookingStatus::Accepted && booking.host_id == job.user_id;
         if !wanted && booking.rescheduled_to_uid.is_some() {
             // The successor booking moves the event.
             return Ok(());

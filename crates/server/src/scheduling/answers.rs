@@ -156,6 +156,50 @@ pub fn check_all(booking_fields: &str, responses: &mut Map<String, Value>) -> Re
     Ok(())
 }
 
+/// What a booking gives for the default fields an event type may make required (each answered in its own place).
+#[derive(Debug, Clone, Copy)]
+pub struct DefaultAnswers<'a> {
+    pub responses: &'a Map<String, Value>,
+    pub guests: usize,
+    /// The invitee chose a location (one of several offered; with one, it is implied).
+    pub location_chosen: bool,
+    /// How many locations the event type offers.
+    pub locations_offered: usize,
+    /// Some when the booking moves another: the reason given, if any.
+    pub reschedule_reason: Option<Option<&'a str>>,
+}
+
+/// Refuses a booking that leaves out a default field the event type marks required and not hidden, naming the
+/// field where the API takes it: the title and notes among `bookingFieldsResponses`, `guests`, `location` (only
+/// when several are offered), and the reason of a reschedule.
+pub fn check_defaults(booking_fields: &str, given: DefaultAnswers<'_>) -> Result<(), FieldError> {
+    let fields: Vec<Value> = serde_json::from_str(booking_fields).unwrap_or_default();
+    let answered = |slug: &str| given.responses.get(slug).is_some_and(|v| !is_blank(v));
+    for field in &fields {
+        let Some(slug) = default_slug(field) else {
+            continue;
+        };
+        let flag = |k: &str| field.get(k).and_then(Value::as_bool) == Some(true);
+        if !flag("required") || flag("hidden") {
+            continue;
+        }
+        let missing = match slug {
+            "title" | "notes" => (!answered(slug)).then(|| format!("bookingFieldsResponses.{slug}")),
+            "guests" => (given.guests == 0).then(|| "guests".to_owned()),
+            "location" => (given.locations_offered > 1 && !given.location_chosen).then(|| "location".to_owned()),
+            "rescheduleReason" => match given.reschedule_reason {
+                Some(reason) if reason.is_none_or(|r| r.trim().is_empty()) => Some("reschedulingReason".to_owned()),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(name) = missing {
+            return Err(FieldError::new(name, AnswerProblem::Required.message()));
+        }
+    }
+    Ok(())
+}
+
 fn is_blank(v: &Value) -> bool {
     match v {
         Value::Null => true,
@@ -254,6 +298,68 @@ mod tests {
         assert_eq!(question.check(Some(&json!("  "))), Err(AnswerProblem::Required));
         let hidden = json!({"type": "text", "slug": "q", "required": true, "hidden": true});
         assert_eq!(Question::of(&hidden).expect("question").check(None), Ok(None));
+    }
+
+    #[test]
+    fn required_default_fields_are_refused_by_name_unless_hidden_or_implied() {
+        let fields = json!([
+            {"slug": "notes", "type": "textarea", "required": true},
+            {"slug": "guests", "type": "multiemail", "required": true},
+            {"slug": "location", "type": "radioInput", "required": true},
+            {"slug": "rescheduleReason", "type": "textarea", "required": true},
+            {"slug": "title", "type": "text", "required": true, "hidden": true}
+        ])
+        .to_string();
+        let notes = json!({"notes": "Agenda"});
+        let full = |responses| DefaultAnswers {
+            responses,
+            guests: 1,
+            location_chosen: true,
+            locations_offered: 2,
+            reschedule_reason: None,
+        };
+        let named = |given| check_defaults(&fields, given).map_err(|e| e.field);
+        let map = |v: &Value| v.as_object().cloned().expect("object");
+        let (with_notes, empty) = (map(&notes), Map::new());
+        assert_eq!(named(full(&with_notes)), Ok(()), "the hidden title is never required");
+        assert_eq!(named(full(&empty)), Err("bookingFieldsResponses.notes".into()));
+        assert_eq!(
+            named(DefaultAnswers {
+                guests: 0,
+                ..full(&with_notes)
+            }),
+            Err("guests".into())
+        );
+        assert_eq!(
+            named(DefaultAnswers {
+                location_chosen: false,
+                ..full(&with_notes)
+            }),
+            Err("location".into())
+        );
+        assert_eq!(
+            named(DefaultAnswers {
+                location_chosen: false,
+                locations_offered: 1,
+                ..full(&with_notes)
+            }),
+            Ok(()),
+            "one location is implied"
+        );
+        assert_eq!(
+            named(DefaultAnswers {
+                reschedule_reason: Some(Some("  ")),
+                ..full(&with_notes)
+            }),
+            Err("reschedulingReason".into())
+        );
+        assert_eq!(
+            named(DefaultAnswers {
+                reschedule_reason: Some(Some("Clash")),
+                ..full(&with_notes)
+            }),
+            Ok(())
+        );
     }
 
     #[test]

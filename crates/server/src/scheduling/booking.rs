@@ -241,6 +241,20 @@ pub(super) async fn book(
     let event = &hosted.event;
     let mut answers = req.responses.clone();
     answers::check_all(&event.booking_fields, &mut answers)?;
+    let offered: Vec<Value> = serde_json::from_str(&event.locations).unwrap_or_default();
+    answers::check_defaults(
+        &event.booking_fields,
+        answers::DefaultAnswers {
+            responses: &answers,
+            guests: req.guests.len(),
+            location_chosen: req.location.is_some(),
+            locations_offered: offered.len(),
+            reschedule_reason: req
+                .rescheduled_from
+                .as_ref()
+                .map(|_| req.rescheduling_reason.as_deref()),
+        },
+    )?;
     let responses = metadata_text("bookingFieldsResponses", &answers)?;
     let metadata = match &req.metadata {
         Some(m) => metadata_text("metadata", m)?,

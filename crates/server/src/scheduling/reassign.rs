@@ -121,7 +121,10 @@ pub async fn reassign(
     };
     email::queue::booking_emails(&mut tx, mailer, &as_known, BookingChange::Unassigned { reason }).await?;
     email::queue::booking_emails(&mut tx, mailer, &updated, BookingChange::Reassigned { reason }).await?;
+    // The new host's calendar gets the event; the previous host's loses it (a job for someone who no longer hosts
+    // the booking deletes what was written for them).
     calendar_jobs::enqueue(&mut tx, &updated.uid, updated.host_id).await?;
+    calendar_jobs::enqueue(&mut tx, &updated.uid, as_known.host_id).await?;
     tx.commit().await?;
     Ok((updated, organizer))
 }

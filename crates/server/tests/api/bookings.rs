@@ -551,3 +551,45 @@ async fn answers_are_checked_by_their_question_type_as_the_booking_page_checks_t
     );
     assert_eq!(data["bookingFieldsResponses"]["plan"], "Pro");
 }
+
+#[tokio::test]
+async fn default_fields_made_required_are_refused_by_name_when_left_out() {
+    let app = TestApp::spawn().await;
+    let (_, event) = host_with_event(
+        &app,
+        "strict@example.test",
+        "UTC",
+        weekdays_9_to_5(),
+        json!({ "title": "Strict", "slug": "strict", "lengthInMinutes": 30,
+                "locations": [{ "type": "link", "link": "https://meet.example.com/a", "public": true },
+                              { "type": "phone", "phone": "+15550100", "public": true }],
+                "bookingFields": [{ "slug": "notes", "required": true }, { "slug": "guests", "required": true },
+                                  { "slug": "location", "required": true }] }),
+    )
+    .await;
+    let attendee = json!({ "name": "Ann", "email": "ann@example.test", "timeZone": "UTC" });
+    let full = json!({
+        "eventTypeId": event, "start": "2030-01-07T10:00:00Z", "attendee": attendee,
+        "guests": ["pal@example.test"], "location": { "type": "phone" },
+        "bookingFieldsResponses": { "notes": "Agenda attached" }
+    });
+    for (leave_out, field) in [
+        ("bookingFieldsResponses", "bookingFieldsResponses.notes"),
+        ("guests", "guests"),
+        ("location", "location"),
+    ] {
+        let mut body = full.clone();
+        body.as_object_mut().expect("object").remove(leave_out);
+        post(&app, "/v2/bookings", None, body).await.expect_field_error(field);
+    }
+    let blank = json!({ "eventTypeId": event, "start": "2030-01-07T10:00:00Z", "attendee": attendee,
+        "guests": ["pal@example.test"], "location": { "type": "phone" },
+        "bookingFieldsResponses": { "notes": "  " } });
+    post(&app, "/v2/bookings", None, blank)
+        .await
+        .expect_field_error("bookingFieldsResponses.notes");
+    // Nothing was booked by the refusals: the full request takes the slot.
+    post(&app, "/v2/bookings", None, full)
+        .await
+        .expect_success(StatusCode::CREATED);
+}

@@ -131,3 +131,69 @@ async fn a_team_event_types_calendar_receives_its_choosers_bookings_and_other_ho
     assert_eq!(google.events(TEAM).len(), 1, "nothing new in the team calendar");
     assert_eq!(google.events(PRIMARY).len(), 2);
 }
+
+#[tokio::test]
+async fn a_reassigned_booking_leaves_the_previous_hosts_calendar_and_enters_the_new_hosts() {
+    let google = FakeGoogle::start("gid", "gid-secret", PRIMARY).await;
+    google.add_calendar(TEAM, "Team", "writer");
+    let app = app_with(Some(&google), None).await;
+    let (org, owner) = app.organization("moveco").await;
+    let a = app.member(org, "a@moveco.test", Role::Member).await;
+    let b = app.member(org, "b@moveco.test", Role::Member).await;
+    let team = app
+        .post(
+            &format!("/v2/organizations/{org}/teams"),
+            &owner.key,
+            json!({ "name": "Movers" }),
+        )
+        .await
+        .expect_success(StatusCode::CREATED)["id"]
+        .as_i64()
+        .expect("team id");
+    for p in [&a, &b] {
+        app.post(
+            &format!("/v2/organizations/{org}/teams/{team}/memberships"),
+            &owner.key,
+            json!({ "userId": p.id, "role": "ADMIN", "accepted": true }),
+        )
+        .await
+        .expect_success(StatusCode::CREATED);
+        schedule(&app, p, "09:00", "17:00").await;
+        assert_eq!(consent(&app, &p.key, "google", None).await.status(), StatusCode::OK);
+    }
+    // a's bookings go to the team calendar; b's to b's own primary one.
+    let event = app
+        .post(
+            &format!("/v2/organizations/{org}/teams/{team}/event-types"),
+            &a.key,
+            json!({ "title": "Move", "slug": "move", "lengthInMinutes": 30,
+            "schedulingType": "roundRobin", "hosts": [{ "userId": a.id }, { "userId": b.id }],
+            "destinationCalendar": { "integration": "google_calendar", "externalId": TEAM } }),
+        )
+        .await
+        .expect_success(StatusCode::CREATED)["id"]
+        .as_i64()
+        .expect("id");
+    let uid = book(&app, event, "mover@example.test").await;
+    assert_eq!(app.state.calendars.process_due_writes().await.done, 1);
+    assert_eq!(google.events(TEAM).len(), 1, "a hosts it: the team calendar has it");
+    assert_eq!(google.events(PRIMARY).len(), 0);
+
+    app.versioned(
+        Method::POST,
+        &format!("/v2/bookings/{uid}/reassign/{}", b.id),
+        Some(&a.key),
+        Some(json!({})),
+        Some(crate::scheduling::BOOKINGS),
+    )
+    .await
+    .expect_success(StatusCode::OK);
+    let pass = app.state.calendars.process_due_writes().await;
+    assert_eq!(pass.done, 2, "one write for each host: {pass:?}");
+    assert_eq!(google.events(TEAM).len(), 0, "gone from the previous host's calendar");
+    assert_eq!(google.events(PRIMARY).len(), 1, "in the new host's calendar");
+    assert_eq!(
+        references(&app, &b.key, &uid).await[0]["destinationCalendarId"],
+        PRIMARY
+    );
+}

@@ -55,10 +55,22 @@ async fn booking_fields_carry_what_the_output_schemas_require_and_defaults_are_s
     assert_eq!(field(&fields, "guests")["type"], "multiemail");
     assert_eq!(field(&fields, "notes")["label"], "Agenda");
 
-    // A default field's `required` is the default field's business: booking without a notes answer works.
+    // A default field made required is enforced as Cal.com's booking schema does: no notes, no booking.
     book(&app, id, "2030-01-07T09:00:00Z", "booker@example.test")
         .await
-        .expect_success(StatusCode::CREATED);
+        .expect_field_error("bookingFieldsResponses.notes");
+    let with_notes = json!({ "eventTypeId": id, "start": "2030-01-07T09:00:00Z",
+        "attendee": { "name": "Alex Attendee", "email": "booker@example.test", "timeZone": "UTC" },
+        "bookingFieldsResponses": { "notes": "The agenda" } });
+    app.versioned(
+        Method::POST,
+        "/v2/bookings",
+        None,
+        Some(with_notes),
+        Some(crate::scheduling::BOOKINGS),
+    )
+    .await
+    .expect_success(StatusCode::CREATED);
 
     // A custom field may not take a default field's slug, and a wrong override type is named.
     for (body, field) in [
