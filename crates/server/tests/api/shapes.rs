@@ -62,15 +62,9 @@ async fn booking_fields_carry_what_the_output_schemas_require_and_defaults_are_s
     let with_notes = json!({ "eventTypeId": id, "start": "2030-01-07T09:00:00Z",
         "attendee": { "name": "Alex Attendee", "email": "booker@example.test", "timeZone": "UTC" },
         "bookingFieldsResponses": { "notes": "The agenda" } });
-    app.versioned(
-        Method::POST,
-        "/v2/bookings",
-        None,
-        Some(with_notes),
-        Some(crate::scheduling::BOOKINGS),
-    )
-    .await
-    .expect_success(StatusCode::CREATED);
+    app.versioned(Method::POST, "/v2/bookings", None, Some(with_notes), Some(BOOKINGS))
+        .await
+        .expect_success(StatusCode::CREATED);
 
     // A custom field may not take a default field's slug, and a wrong override type is named.
     for (body, field) in [
