@@ -3,7 +3,7 @@
 //! (every address, at every connection, so a rebinding server can't slip in an inner address), IP literals by the
 //! URL policy before any request; redirects are followed by the calendar crate, each hop checked again.
 
-use crate::email::host_guard::{HostPolicy, HostRefused};
+use crate::email::host_guard::{GuardedResolver, HostPolicy, HostRefused};
 use convene_calendar::Http;
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -15,25 +15,6 @@ const DNS_LIMIT: Duration = Duration::from_secs(5);
 
 /// The message a refused address carries.
 pub const NOT_PUBLIC: &str = "calendar address must be a public address";
-
-#[derive(Debug)]
-struct GuardedResolver(Arc<HostPolicy>);
-
-impl reqwest::dns::Resolve for GuardedResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let policy = self.0.clone();
-        Box::pin(async move {
-            let addrs = policy.resolve(name.as_str(), 0, DNS_LIMIT).await.map_err(|e| {
-                let text = match e {
-                    HostRefused::Dns(why) => why,
-                    HostRefused::NotPublic => NOT_PUBLIC.to_owned(),
-                };
-                Box::new(std::io::Error::other(text)) as Box<dyn std::error::Error + Send + Sync>
-            })?;
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
 
 /// Whether `url`'s host may be reached, for a host written as an address (names are checked on resolution).
 pub fn check_literal(policy: &HostPolicy, url: &Url) -> Result<(), String> {
@@ -68,7 +49,10 @@ pub fn http(policy: &Arc<HostPolicy>, timeout: Duration) -> Http {
     let built = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
-        .dns_resolver(Arc::new(GuardedResolver(policy.clone())))
+        .dns_resolver(Arc::new(GuardedResolver {
+            policy: policy.clone(),
+            not_public: NOT_PUBLIC,
+        }))
         .connect_timeout(timeout)
         .user_agent(concat!("convene-calendars/", env!("CARGO_PKG_VERSION")))
         .build();

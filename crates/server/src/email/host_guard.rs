@@ -73,6 +73,34 @@ impl HostPolicy {
     }
 }
 
+/// reqwest's name resolution under a [`HostPolicy`]: every address a name resolves to is checked at every
+/// connection (so a rebinding server can't slip in an inner address). A refused address fails the request with
+/// `not_public`, the caller's words for it. Used by every outbound HTTP client (calendars, Twilio).
+#[derive(Debug)]
+pub struct GuardedResolver {
+    pub policy: Arc<HostPolicy>,
+    pub not_public: &'static str,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let (policy, not_public) = (self.policy.clone(), self.not_public);
+        Box::pin(async move {
+            let addrs = policy
+                .resolve(name.as_str(), 0, Duration::from_secs(5))
+                .await
+                .map_err(|e| {
+                    let text = match e {
+                        HostRefused::Dns(why) => why,
+                        HostRefused::NotPublic => not_public.to_owned(),
+                    };
+                    Box::new(io::Error::other(text)) as Box<dyn std::error::Error + Send + Sync>
+                })?;
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

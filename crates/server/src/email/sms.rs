@@ -9,7 +9,7 @@
 //! the SMTP-shaped [`DeliveryFailure`] the worker classifies: 429 and 5xx are tried again, other 4xx (an invalid
 //! number, say) fail for good, 401/403 are the account's credentials.
 
-use super::host_guard::{HostPolicy, HostRefused};
+use super::host_guard::{GuardedResolver, HostPolicy};
 use super::outcome::{DeliveryFailure, ServerReply, Stage};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
@@ -143,7 +143,10 @@ impl TextSender {
             .connect_timeout(Duration::from_secs(5))
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
-            .dns_resolver(Arc::new(Guarded(policy.clone())))
+            .dns_resolver(Arc::new(GuardedResolver {
+                policy: policy.clone(),
+                not_public: "Twilio's address is not a public address",
+            }))
             .build()
             .unwrap_or_default();
         TextSender { settings, policy, http }
@@ -239,29 +242,6 @@ fn twilio_failure(status: u16, answer: &serde_json::Value) -> DeliveryFailure {
         _ => (Stage::Data, 451),
     };
     DeliveryFailure::new(stage, Some(smtp), format!("HTTP {status}: Twilio{code}: {message}"))
-}
-
-/// Name resolution under the instance's address rules, every address checked.
-#[derive(Debug)]
-struct Guarded(Arc<HostPolicy>);
-
-impl reqwest::dns::Resolve for Guarded {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let policy = self.0.clone();
-        Box::pin(async move {
-            let addrs = policy
-                .resolve(name.as_str(), 0, Duration::from_secs(5))
-                .await
-                .map_err(|e| {
-                    let text = match e {
-                        HostRefused::Dns(why) => why,
-                        HostRefused::NotPublic => "Twilio's address is not a public address".to_owned(),
-                    };
-                    Box::new(std::io::Error::other(text)) as Box<dyn std::error::Error + Send + Sync>
-                })?;
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
 }
 
 #[cfg(test)]
