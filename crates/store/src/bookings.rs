@@ -1,6 +1,6 @@
 //! Bookings, their attendees, and held slot reservations.
 
-use crate::{Exec, StoreResult, Tx, now_ms};
+use crate::{Exec, StoreResult, Tx, now_ms, packed};
 use convene_core::{BookingStatus, UserId};
 use sqlx::FromRow;
 
@@ -158,13 +158,10 @@ pub async fn busy<'a>(
     except_reservation: Option<&str>,
 ) -> StoreResult<Vec<BusyRow>> {
     let now = now_ms();
-    // One row, not one per booking: sqlx's SQLite driver hands every row across threads with its
-    // own wake-up, which dominated slot queries over busy calendars (measured: ~1,000 rows cost
-    // more than everything else in the request). One list per column rather than one list of
+    // One row, not one per booking (see `packed`). One list per column rather than one list of
     // `a || ',' || b …` records: SQLite's `||` builds a new string per operator and row, which
-    // made the packed record ~5× dearer than the scan itself. Every aggregate of a query is fed
-    // the same rows in the same order (on both backends), so the lists line up; event types are
-    // never 0, so 0 stands for none (a NULL would be skipped and shift the list).
+    // made the packed record ~5× dearer than the scan itself. Event types are never 0, so 0
+    // stands for none.
     let sql = "SELECT string_agg(CAST(start_at AS TEXT), ','), string_agg(CAST(end_at AS TEXT), ','), \
          string_agg(CAST(before_buffer_ms AS TEXT), ','), string_agg(CAST(after_buffer_ms AS TEXT), ','), \
          string_agg(CAST(COALESCE(event_type_id, 0) AS TEXT), ',') FROM ( \
@@ -204,23 +201,20 @@ type PackedBusy = (
 
 /// Reads the lists written by [`busy`] back into rows.
 fn unpack_busy(packed: &PackedBusy) -> Vec<BusyRow> {
-    let ints = |list: &Option<String>| {
-        list.as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .map(|v| v.parse::<i64>().unwrap_or(0))
-            .collect::<Vec<i64>>()
-    };
-    let Some(starts) = packed.0.as_deref() else {
-        return Vec::new();
-    };
-    let (ends, befores, afters, event_types) = (ints(&packed.1), ints(&packed.2), ints(&packed.3), ints(&packed.4));
+    let ints = |list: &Option<String>| packed::ints(list.as_deref());
+    let (starts, ends, befores, afters, event_types) = (
+        ints(&packed.0),
+        ints(&packed.1),
+        ints(&packed.2),
+        ints(&packed.3),
+        ints(&packed.4),
+    );
     starts
-        .split(',')
+        .iter()
         .enumerate()
-        .filter_map(|(i, start)| {
+        .filter_map(|(i, &start_at)| {
             Some(BusyRow {
-                start_at: start.parse().ok()?,
+                start_at,
                 end_at: *ends.get(i)?,
                 before_buffer_ms: *befores.get(i)?,
                 after_buffer_ms: *afters.get(i)?,

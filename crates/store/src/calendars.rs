@@ -5,7 +5,7 @@
 //! Health is kept on both levels: a connection fails as a whole (credentials refused, server gone) and a calendar
 //! on its own (one feed of several). `failing_since` keeps the first failure of a streak; a success clears it.
 
-use crate::{Exec, StoreResult, now_ms};
+use crate::{Exec, StoreResult, now_ms, packed};
 use sqlx::FromRow;
 
 /// One linked account or feed.
@@ -401,18 +401,27 @@ pub async fn busy_between<'a>(
     from: i64,
     to: i64,
 ) -> StoreResult<Vec<(i64, i64)>> {
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, (i64, i64)>(
-            "SELECT b.start_at, b.end_at FROM calendar_busy b JOIN external_calendars e ON e.id = b.calendar_id \
+    // One row holding a list per column, not a row per interval (see `packed`): a month of three busy calendars
+    // is well over a thousand intervals, and every listing of slots reads them.
+    let (starts, ends): (Option<String>, Option<String>) = on_conn!(exec, c => {
+        sqlx::query_as(
+            "SELECT string_agg(CAST(b.start_at AS TEXT), ','), string_agg(CAST(b.end_at AS TEXT), ',') \
+             FROM calendar_busy b JOIN external_calendars e ON e.id = b.calendar_id \
              WHERE b.user_id = $1 AND e.selected AND b.start_at < $3 AND b.end_at > $2 \
-             AND NOT EXISTS (SELECT 1 FROM booking_references r WHERE r.user_id = b.user_id AND r.ical_uid = b.event_uid) ORDER BY b.start_at",
+             AND NOT EXISTS (SELECT 1 FROM booking_references r WHERE r.user_id = b.user_id AND r.ical_uid = b.event_uid)",
         )
         .bind(user_id)
         .bind(from)
         .bind(to)
-        .fetch_all(&mut *c)
+        .fetch_one(&mut *c)
         .await
-    })?)
+    })?;
+    let mut busy: Vec<(i64, i64)> = packed::ints(starts.as_deref())
+        .into_iter()
+        .zip(packed::ints(ends.as_deref()))
+        .collect();
+    busy.sort_unstable();
+    Ok(busy)
 }
 
 /// Like [`busy_between`], naming each interval's calendar and event (busy-times, troubleshooting).

@@ -20,6 +20,7 @@ pub mod notification_preferences;
 pub mod one_time_codes;
 pub mod out_of_office;
 pub mod outbox;
+mod packed;
 pub mod private_links;
 pub mod rate_limits;
 pub mod readiness;

@@ -8,31 +8,10 @@ use crate::web_a11y::violations;
 use crate::web_app_bookings::{ADA, with_password};
 use crate::web_booking::{book_through_pages, host};
 use crate::web_browser::Browser;
+use crate::web_browser::by_id::{click, type_into, wait_for};
 use convene_store::bookings;
 use fantoccini::{Client, Locator};
 use serde_json::json;
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    let field = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
-async fn wait_for(c: &Client, id: &str) {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for #{id}: {e}"));
-}
 
 /// The status the booking's page shows.
 async fn shown_status(c: &Client) -> String {

@@ -8,27 +8,13 @@ use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
 use crate::web_a11y::violations;
 use crate::web_browser::Browser;
+use crate::web_browser::by_id::{click, type_into, wait_for};
 use convene_store::calendars;
 use fantoccini::{Client, Locator};
 
 const HOST: &str = "caldav@chrome.test";
 const DAV_USER: &str = "host";
 const DAV_PASSWORD: &str = "radicale-pass";
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    let field = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
 
 /// Clicks a form's submit button and waits until the page that answers it has replaced this one: the page may
 /// already show a notice from the step before, so waiting for a notice alone could read the store too early.
@@ -42,13 +28,6 @@ async fn submit_and_wait(c: &Client, id: &str) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     wait_for(c, "notice").await;
-}
-
-async fn wait_for(c: &Client, id: &str) {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for #{id}: {e}"));
 }
 
 #[tokio::test]

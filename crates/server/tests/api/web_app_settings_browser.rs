@@ -7,38 +7,13 @@ use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
 use crate::web_a11y::violations;
 use crate::web_booking::emailed_text;
+use crate::web_browser::by_id::{click, text_of, type_into, wait_for};
 use crate::web_browser::{Browser, wait_replaced};
 use convene_store::users;
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use reqwest::{Method, StatusCode};
 
 const HOST: &str = "set@chrome.test";
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    let field = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
-async fn wait_for(c: &Client, id: &str) {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for #{id}: {e}"));
-}
-
-async fn text_of(c: &Client, id: &str) -> String {
-    c.find(Locator::Id(id)).await.expect(id).text().await.expect("text")
-}
 
 #[tokio::test]
 async fn a_host_makes_and_revokes_an_api_key_and_changes_email_only_once_confirmed() {

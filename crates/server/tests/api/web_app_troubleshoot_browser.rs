@@ -10,20 +10,12 @@ use crate::web_a11y::violations;
 use crate::web_app_bookings::with_password;
 use crate::web_app_calendars::feed;
 use crate::web_browser::Browser;
-use fantoccini::{Client, Locator};
+use crate::web_browser::by_id::text_of;
+use fantoccini::Locator;
 use reqwest::StatusCode;
 use serde_json::json;
 
 const HOST: &str = "trouble@chrome.test";
-
-async fn text_of(c: &Client, id: &str) -> String {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .text()
-        .await
-        .expect("text")
-}
 
 #[tokio::test]
 async fn the_troubleshooter_names_a_booking_its_buffer_and_a_calendar_event() {

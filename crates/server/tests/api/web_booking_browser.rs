@@ -4,51 +4,10 @@
 use crate::helpers::TestApp;
 use crate::web_booking::{BOOKER, emailed_link, host};
 use crate::web_browser::Browser;
+use crate::web_browser::by_css::{click, text_of};
+use crate::web_browser::by_id::type_into;
 use fantoccini::{Client, Locator};
 use serde_json::json;
-
-/// Clicks the element once it is there. The script swaps parts of the booker in place (and the first load may swap
-/// once to the browser's zone), so an element found a moment ago may be gone: find it again then.
-async fn click(c: &Client, css: &str) {
-    for _ in 0..20 {
-        let element = c
-            .wait()
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap_or_else(|e| panic!("{css}: {e}"));
-        match element.click().await {
-            Ok(()) => return,
-            Err(fantoccini::error::CmdError::Standard(e))
-                if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
-            {
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-            Err(e) => panic!("click {css}: {e}"),
-        }
-    }
-    panic!("{css} kept going stale");
-}
-
-/// Waits for the field: after a click the page may still be on its way (a navigation or the script's swap).
-async fn type_into(c: &Client, id: &str, text: &str) {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .send_keys(text)
-        .await
-        .expect("type");
-}
-
-async fn text_of(c: &Client, css: &str) -> String {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .expect("text")
-}
 
 /// The text of `css` once it reads `want`, or what it last read after 10 s (elements replaced by a navigation in
 /// the meantime are looked up again).

@@ -202,3 +202,78 @@ async fn sign_in_shows_my_organizations_and_sign_out_returns_to_the_form() {
     );
     browser.client.clone().close().await.expect("close");
 }
+
+/// The few steps every browser test takes, on elements named by their `id`: each waits for its element, so a test
+/// reads as what a person does.
+pub mod by_id {
+    use fantoccini::{Client, Locator};
+
+    pub async fn click(c: &Client, id: &str) {
+        super::click(c, Locator::Id(id), &format!("#{id}")).await;
+    }
+
+    /// Replaces what the field holds with `text`.
+    pub async fn type_into(c: &Client, id: &str, text: &str) {
+        let field = wait_for(c, id).await;
+        field.clear().await.unwrap_or_else(|e| panic!("clear #{id}: {e}"));
+        field
+            .send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
+    }
+
+    pub async fn wait_for(c: &Client, id: &str) -> fantoccini::elements::Element {
+        c.wait()
+            .for_element(Locator::Id(id))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for #{id}: {e}"))
+    }
+
+    pub async fn text_of(c: &Client, id: &str) -> String {
+        wait_for(c, id)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text of #{id}: {e}"))
+    }
+}
+
+/// The same steps on elements named by a CSS selector.
+pub mod by_css {
+    use fantoccini::{Client, Locator};
+
+    pub async fn click(c: &Client, css: &str) {
+        super::click(c, Locator::Css(css), css).await;
+    }
+
+    pub async fn text_of(c: &Client, css: &str) -> String {
+        c.wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {css}: {e}"))
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("text of {css}: {e}"))
+    }
+}
+
+/// Clicks the element once it is there; when a script replaced it between finding and clicking, finds it again.
+async fn click(c: &Client, locator: Locator<'_>, name: &str) {
+    for _ in 0..20 {
+        let element = c
+            .wait()
+            .for_element(locator)
+            .await
+            .unwrap_or_else(|e| panic!("waiting for {name}: {e}"));
+        match element.click().await {
+            Ok(()) => return,
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::StaleElementReference =>
+            {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("click {name}: {e}"),
+        }
+    }
+    panic!("{name} kept going stale");
+}

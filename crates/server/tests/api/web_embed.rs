@@ -5,10 +5,11 @@ use crate::helpers::TestApp;
 use crate::npm;
 use crate::web_booking::host;
 use crate::web_browser::Browser;
+use crate::web_browser::by_css::click;
 use axum::Router;
 use axum::response::Html;
 use axum::routing::get;
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -51,16 +52,6 @@ Cal.ns.shop("on", {{ action: "bookingSuccessful", callback: (e) => {{ window.__b
     let address = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, site).await });
     address
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("click");
 }
 
 #[tokio::test]

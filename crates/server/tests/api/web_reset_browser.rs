@@ -2,27 +2,10 @@
 
 use crate::helpers::TestApp;
 use crate::web_browser::Browser;
+use crate::web_browser::by_id::{click, type_into};
 use crate::web_reset::{account, reset_tokens};
 use convene_server::ServerSettings;
-use fantoccini::{Client, Locator};
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("field {id}: {e}"))
-        .send_keys(text)
-        .await
-        .expect("type");
-}
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("element {id}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
+use fantoccini::Locator;
 
 #[tokio::test]
 async fn a_forgotten_password_is_replaced_through_the_emailed_link() {

@@ -3,27 +3,10 @@
 //! the page, and the message arrives at the fake server.
 
 use crate::web_browser::Browser;
+use crate::web_browser::by_id::{click, text_of, type_into};
 use crate::web_senders::{ADMIN, PASSWORD, SMTP_PASSWORD, SMTP_USER, SendersPage};
 use fantoccini::{Client, Locator};
 use std::time::Duration;
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    let field = c
-        .find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("field {id}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("element {id}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {id}: {e}"));
-}
 
 /// Clicks `id` and waits until the browser has left the current page: otherwise a lookup right after could
 /// find an element of the page being replaced (a previous test result) and read stale text.
@@ -38,16 +21,6 @@ async fn submit(c: &Client, id: &str) {
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-}
-
-async fn text_of(c: &Client, id: &str) -> String {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("element {id}: {e}"))
-        .text()
-        .await
-        .expect("text")
 }
 
 #[tokio::test]

@@ -7,34 +7,13 @@ use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
 use crate::web_a11y::violations;
 use crate::web_browser::Browser;
+use crate::web_browser::by_id::{click, type_into, wait_for};
 use crate::web_signup::{invitation_path, organization_with_owner};
 use convene_store::{event_types, users};
 use fantoccini::{Client, Locator};
 
 const OWNER: &str = "owen@chrome-org.test";
 const INVITEE: &str = "ivy@chrome-org.test";
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    let field = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
-async fn wait_for(c: &Client, id: &str) {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for #{id}: {e}"));
-}
 
 async fn sign_in(c: &Client, email: &str, password: &str) {
     wait_for(c, "login-form").await;
