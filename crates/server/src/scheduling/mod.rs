@@ -11,6 +11,7 @@ pub mod explain;
 pub mod follow_up;
 pub mod hold;
 pub mod ooo_input;
+pub mod ooo_redirect;
 pub mod reassign;
 pub mod recurring;
 pub mod reschedule;
