@@ -297,6 +297,25 @@ app-et-limit-year = pro Jahr
 app-et-emails = E-Mails
 app-et-emails-no-attendees = Keine E-Mails an Teilnehmende senden
 app-et-emails-no-hosts = Keine E-Mails an Gastgebende senden
+app-et-destination = Buchungen in diesen Kalender eintragen
+app-et-destination-default = Ihr Standardkalender
+app-et-destination-unknown = Wählen Sie einen Ihrer verbundenen Kalender.
+app-et-links = Private Links
+app-et-links-hint = Ein privater Link bucht diesen Termintyp auch dann, wenn er verborgen ist – bis er abläuft oder aufgebraucht ist.
+app-et-links-empty = Noch keine privaten Links.
+app-et-link-expires = Gültig bis { $date }
+app-et-link-uses-left = Noch { $left } von { $max } Nutzungen
+app-et-link-expired = abgelaufen
+app-et-link-delete = Privaten Link löschen
+app-et-link-new-hint = Geben Sie ein Ablaufdatum oder eine Anzahl von Nutzungen an (ohne Angabe: eine Nutzung).
+app-et-link-expiry = Ablaufdatum (optional)
+app-et-link-uses = Anzahl der Nutzungen (optional)
+app-et-link-create = Privaten Link erstellen
+app-et-link-created = Privater Link erstellt.
+app-et-link-deleted = Privater Link gelöscht.
+app-et-link-bad-date = Geben Sie ein Datum wie 2030-01-31 ein.
+app-et-link-bad-uses = Geben Sie eine ganze Zahl von Nutzungen ein.
+app-et-link-one-limit = Geben Sie entweder ein Ablaufdatum oder eine Anzahl von Nutzungen an, nicht beides.
 
 # The host's app: availability.
 app-av-empty = Noch keine Pläne. Legen Sie einen an, um die buchbaren Zeiten festzulegen.

@@ -297,6 +297,25 @@ app-et-limit-year = per year
 app-et-emails = Emails
 app-et-emails-no-attendees = Send no emails to attendees
 app-et-emails-no-hosts = Send no emails to hosts
+app-et-destination = Add bookings to this calendar
+app-et-destination-default = Your default calendar
+app-et-destination-unknown = Choose one of your connected calendars.
+app-et-links = Private links
+app-et-links-hint = A private link books this event type even when it is hidden, until it expires or is used up.
+app-et-links-empty = No private links yet.
+app-et-link-expires = Works until { $date }
+app-et-link-uses-left = { $left } of { $max } uses left
+app-et-link-expired = expired
+app-et-link-delete = Delete private link
+app-et-link-new-hint = Give an expiry date or a number of uses (one use if you give neither).
+app-et-link-expiry = Expiry date (optional)
+app-et-link-uses = Number of uses (optional)
+app-et-link-create = Create private link
+app-et-link-created = Private link created.
+app-et-link-deleted = Private link deleted.
+app-et-link-bad-date = Enter a date such as 2030-01-31.
+app-et-link-bad-uses = Enter a whole number of uses.
+app-et-link-one-limit = Give either an expiry date or a number of uses, not both.
 
 # The host's app: availability.
 app-av-empty = No schedules yet. Create one to set the hours people can book you.

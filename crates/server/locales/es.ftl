@@ -297,6 +297,25 @@ app-et-limit-year = por año
 app-et-emails = Correos
 app-et-emails-no-attendees = No enviar correos a los asistentes
 app-et-emails-no-hosts = No enviar correos a los anfitriones
+app-et-destination = Añadir las reservas a este calendario
+app-et-destination-default = Su calendario predeterminado
+app-et-destination-unknown = Elija uno de sus calendarios conectados.
+app-et-links = Enlaces privados
+app-et-links-hint = Un enlace privado permite reservar este tipo de evento aunque esté oculto, hasta que caduque o se agote.
+app-et-links-empty = Aún no hay enlaces privados.
+app-et-link-expires = Válido hasta { $date }
+app-et-link-uses-left = Quedan { $left } de { $max } usos
+app-et-link-expired = caducado
+app-et-link-delete = Eliminar enlace privado
+app-et-link-new-hint = Indique una fecha de caducidad o un número de usos (un uso si no indica nada).
+app-et-link-expiry = Fecha de caducidad (opcional)
+app-et-link-uses = Número de usos (opcional)
+app-et-link-create = Crear enlace privado
+app-et-link-created = Enlace privado creado.
+app-et-link-deleted = Enlace privado eliminado.
+app-et-link-bad-date = Introduzca una fecha como 2030-01-31.
+app-et-link-bad-uses = Introduzca un número entero de usos.
+app-et-link-one-limit = Indique una fecha de caducidad o un número de usos, no ambos.
 
 # The host's app: availability.
 app-av-empty = Aún no hay horarios. Cree uno para fijar las horas reservables.

@@ -297,6 +297,25 @@ app-et-limit-year = par an
 app-et-emails = E-mails
 app-et-emails-no-attendees = N’envoyer aucun e-mail aux participants
 app-et-emails-no-hosts = N’envoyer aucun e-mail aux hôtes
+app-et-destination = Ajouter les réservations à ce calendrier
+app-et-destination-default = Votre calendrier par défaut
+app-et-destination-unknown = Choisissez l'un de vos calendriers connectés.
+app-et-links = Liens privés
+app-et-links-hint = Un lien privé permet de réserver ce type d'événement même masqué, jusqu'à son expiration ou son épuisement.
+app-et-links-empty = Aucun lien privé pour l'instant.
+app-et-link-expires = Valable jusqu'au { $date }
+app-et-link-uses-left = { $left } utilisation(s) restante(s) sur { $max }
+app-et-link-expired = expiré
+app-et-link-delete = Supprimer le lien privé
+app-et-link-new-hint = Indiquez une date d'expiration ou un nombre d'utilisations (une seule si vous n'indiquez rien).
+app-et-link-expiry = Date d'expiration (facultatif)
+app-et-link-uses = Nombre d'utilisations (facultatif)
+app-et-link-create = Créer un lien privé
+app-et-link-created = Lien privé créé.
+app-et-link-deleted = Lien privé supprimé.
+app-et-link-bad-date = Saisissez une date comme 2030-01-31.
+app-et-link-bad-uses = Saisissez un nombre entier d'utilisations.
+app-et-link-one-limit = Indiquez soit une date d'expiration, soit un nombre d'utilisations, pas les deux.
 
 # The host's app: availability.
 app-av-empty = Aucun planning pour l'instant. Créez-en un pour fixer les heures réservables.

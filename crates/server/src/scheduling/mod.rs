@@ -12,6 +12,7 @@ pub mod follow_up;
 pub mod hold;
 pub mod ooo_input;
 pub mod ooo_redirect;
+pub mod private_links;
 pub mod reassign;
 pub mod recurring;
 pub mod reschedule;

@@ -19,6 +19,7 @@ mod booking_page;
 mod bookings;
 mod calendars;
 mod email_address;
+mod event_type_extras;
 mod event_type_form;
 mod event_type_questions;
 mod event_types;
@@ -83,6 +84,11 @@ pub fn router() -> Router<AppState> {
             get(event_types::edit_page).post(event_types::update),
         )
         .route("/event-types/{id}/duplicate", post(event_types::duplicate))
+        .route("/event-types/{id}/private-links", post(event_types::create_link))
+        .route(
+            "/event-types/{id}/private-links/{link_id}/delete",
+            post(event_types::delete_link),
+        )
         .route(
             "/event-types/{id}/delete",
             get(event_types::delete_page).post(event_types::delete),
