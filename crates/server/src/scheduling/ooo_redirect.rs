@@ -6,6 +6,7 @@ use convene_core::UserId;
 use convene_store::users::UserRecord;
 use convene_store::{Db, StoreError, event_types, out_of_office, users};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// One absence with a teammate covering it.
 #[derive(Debug, Clone)]
@@ -34,7 +35,7 @@ pub async fn redirects(db: &Db, host: UserId, slug: &str, from: i64, to: i64) ->
     let mut out = Vec::with_capacity(entries.len());
     for entry in entries {
         let Some(to_user) = entry.to_user_id else { continue };
-        if !found.contains_key(&to_user) {
+        if let Entry::Vacant(slot) = found.entry(to_user) {
             let teammate = users::find(db, UserId(to_user)).await?;
             let target = match teammate {
                 Some(user) => {
@@ -44,7 +45,7 @@ pub async fn redirects(db: &Db, host: UserId, slug: &str, from: i64, to: i64) ->
                 }
                 None => None,
             };
-            found.insert(to_user, target);
+            slot.insert(target);
         }
         if let Some(Some((teammate, event_slug))) = found.get(&to_user) {
             out.push(Redirect {

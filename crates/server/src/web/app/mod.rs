@@ -29,6 +29,7 @@ mod notifications;
 mod onboarding;
 mod org_access;
 mod org_members;
+mod org_notifications;
 mod org_teams;
 mod out_of_office;
 mod routing_forms;
@@ -62,6 +63,10 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{ORG}/members/invite"), post(org_members::invite_member))
         .route(&format!("{ORG}/members/{{id}}/role"), post(org_members::change_role))
         .route(&format!("{ORG}/members/{{id}}/remove"), post(org_members::remove))
+        .route(
+            &format!("{ORG}/notifications"),
+            get(org_notifications::show).post(org_notifications::save),
+        )
         .route(&format!("{ORG}/teams"), get(org_teams::list).post(org_teams::create))
         .route(&format!("{ORG}/teams/{{team_id}}"), get(org_teams::show))
         .route(&format!("{ORG}/teams/{{team_id}}/members"), post(org_teams::add_member))
