@@ -63,6 +63,16 @@ pub async fn list(db: &Db, event_type_id: i64) -> Result<Vec<PrivateLinkRecord>,
     private_links::list(db, event_type_id).await
 }
 
+/// Links of `event_type_id` from the `skip`th on, at most `take`.
+pub async fn list_page(
+    db: &Db,
+    event_type_id: i64,
+    skip: i64,
+    take: i64,
+) -> Result<Vec<PrivateLinkRecord>, StoreError> {
+    private_links::list_page(db, event_type_id, skip, take).await
+}
+
 /// The link `link_id` when it belongs to `event_type_id`.
 async fn of_event_type(db: &Db, event_type_id: i64, link_id: &str) -> Result<PrivateLinkRecord, PrivateLinkError> {
     private_links::find(db, link_id)

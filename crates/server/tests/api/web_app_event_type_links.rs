@@ -128,6 +128,36 @@ async fn private_links_are_made_listed_and_deleted_on_the_event_type_page() {
         crate::web_booking::get(&app, &booker).await.status,
         StatusCode::NOT_FOUND
     );
+
+    // A long list comes a page at a time.
+    for n in 0..25 {
+        let link = convene_store::private_links::PrivateLinkRecord {
+            link_id: format!("paged-link-{n:02}"),
+            event_type_id: event,
+            expires_at: None,
+            max_usage_count: Some(1),
+            usage_count: 0,
+        };
+        convene_store::private_links::insert(&app.db, &link)
+            .await
+            .expect("link");
+    }
+    let (_, first) = get(&app, &client, &page_path).await;
+    assert!(
+        first.contains("id=\"links-next\"") && !first.contains("id=\"links-prev\""),
+        "{first}"
+    );
+    assert!(!first.contains("paged-link-24"), "{first}");
+    let (status, second) = get(&app, &client, &format!("{page_path}?links=2")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        second.contains("id=\"links-prev\"") && !second.contains("id=\"links-next\""),
+        "{second}"
+    );
+    assert!(
+        second.contains("paged-link-24") && !second.contains("paged-link-00"),
+        "{second}"
+    );
 }
 
 /// Posts the event type form with its required boxes and `destination`.

@@ -30,29 +30,45 @@ pub(crate) struct DestinationChoice {
     pub label: String,
 }
 
+/// Private links per page of the list.
+const LINKS_PER_PAGE: i64 = 20;
+
 /// What the sections show.
 #[derive(Default)]
 pub(crate) struct Extras {
     pub links: Vec<LinkRow>,
+    /// The links' page (from 1) and whether another follows.
+    pub links_page: i64,
+    pub more_links: bool,
     pub destinations: Vec<DestinationChoice>,
     /// The chosen destination's value; "" for the user's default.
     pub destination: String,
 }
 
-/// The sections of event type `event` (links only once it exists); `posted_destination` is what the refused form
-/// chose, shown again instead of the stored one.
+/// The sections of event type `event` (links only once it exists, page `links_page` of them); `posted_destination`
+/// is what the refused form chose, shown again instead of the stored one.
 pub(super) async fn load(
     state: &AppState,
     host: &Host,
     event: Option<&EventTypeRecord>,
+    links_page: i64,
     posted_destination: Option<&str>,
 ) -> Result<Extras, Refusal> {
     let t = host.t;
     let zone = TimeZone::get(&host.user.time_zone).unwrap_or(TimeZone::UTC);
     let now = convene_store::now_ms();
+    let links_page = links_page.clamp(1, 10_000);
+    let mut found = match event {
+        Some(e) => {
+            let skip = (links_page - 1) * LINKS_PER_PAGE;
+            private_links::list_page(&state.db, e.id, skip, LINKS_PER_PAGE + 1).await?
+        }
+        None => Vec::new(),
+    };
+    let more_links = found.len() as i64 > LINKS_PER_PAGE;
+    found.truncate(usize::try_from(LINKS_PER_PAGE).unwrap_or(20));
     let links = match event {
-        Some(e) => private_links::list(&state.db, e.id)
-            .await?
+        Some(e) => found
             .into_iter()
             .map(|l| LinkRow {
                 url: private_links::booking_url(&state.settings.email.public_url, &l, &e.slug),
@@ -97,6 +113,8 @@ pub(super) async fn load(
     };
     Ok(Extras {
         links,
+        links_page,
+        more_links,
         destinations,
         destination,
     })

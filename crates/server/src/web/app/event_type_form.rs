@@ -46,6 +46,8 @@ pub(crate) struct Fields {
     /// The private link form's boxes, kept after a refusal.
     pub link_expires: String,
     pub link_uses: String,
+    /// The private links' page shown (0 or 1: the first).
+    pub links_page: i64,
 }
 
 /// The periods of `bookingLimitsCount` and `bookingLimitsDuration`.
@@ -188,6 +190,7 @@ impl Fields {
             destination: form.all("destinationCalendar").next().map(str::to_owned),
             link_expires: form.get("expiresAt").to_owned(),
             link_uses: form.get("maxUsageCount").to_owned(),
+            links_page: 1,
         }
     }
 }

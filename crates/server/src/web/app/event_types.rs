@@ -83,11 +83,13 @@ struct DeletePage {
 #[derive(Deserialize)]
 pub struct NoticeQuery {
     notice: Option<String>,
+    /// The private links' page.
+    links: Option<i64>,
 }
 
-fn notice_of(t: Lang, query: Result<Query<NoticeQuery>, QueryRejection>) -> Option<String> {
-    let code = query.ok()?.0.notice?;
-    let key = match code.as_str() {
+fn notice_of(t: Lang, query: Option<&NoticeQuery>) -> Option<String> {
+    let code = query?.notice.as_deref()?;
+    let key = match code {
         "created" => "app-et-created",
         "saved" => "app-et-saved",
         "duplicated" => "app-et-duplicated",
@@ -142,7 +144,7 @@ pub async fn list(
         nav: host.nav(&state, Section::EventTypes).await?,
         t: host.t,
         rows,
-        notice: notice_of(host.t, query),
+        notice: notice_of(host.t, query.ok().map(|Query(q)| q).as_ref()),
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -190,7 +192,7 @@ async fn form_page(
         Some(i) => event_types::find(&state.db, i).await?,
         None => None,
     };
-    let x = extras::load(state, host, event.as_ref(), f.destination.as_deref()).await?;
+    let x = extras::load(state, host, event.as_ref(), f.links_page, f.destination.as_deref()).await?;
     let page = FormPage {
         nav: host.nav(state, Section::EventTypes).await?,
         t: host.t,
@@ -294,17 +296,11 @@ pub async fn edit_page(
     query: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let record = owned(&state, &host, path_id(&host, &id)?).await?;
-    let notice = notice_of(host.t, query);
-    form_page(
-        &state,
-        &host,
-        StatusCode::OK,
-        Some(record.id),
-        Fields::of(&record),
-        None,
-        notice,
-    )
-    .await
+    let query = query.ok().map(|Query(q)| q);
+    let notice = notice_of(host.t, query.as_ref());
+    let mut f = Fields::of(&record);
+    f.links_page = query.and_then(|q| q.links).unwrap_or(1);
+    form_page(&state, &host, StatusCode::OK, Some(record.id), f, None, notice).await
 }
 
 fn path_id(host: &Host, raw: &str) -> Result<i64, Refusal> {
