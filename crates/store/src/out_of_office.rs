@@ -138,3 +138,20 @@ pub async fn overlapping<'a>(
             .await
     })?)
 }
+
+/// Entries of `user` overlapping [from, to) that send bookers to a teammate, soonest first: what the booker shows
+/// as the host being away.
+pub async fn redirecting<'a>(
+    exec: impl Into<Exec<'a>>,
+    user: UserId,
+    from: i64,
+    to: i64,
+) -> StoreResult<Vec<OooRecord>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM out_of_office WHERE user_id = $1 AND to_user_id IS NOT NULL \
+         AND start_at < $3 AND end_at > $2 ORDER BY start_at, id LIMIT 100"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, OooRecord>(sqlx::AssertSqlSafe(sql)).bind(user.0).bind(from).bind(to).fetch_all(&mut *c).await
+    })?)
+}

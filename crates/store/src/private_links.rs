@@ -49,6 +49,19 @@ pub async fn list<'a>(exec: impl Into<Exec<'a>>, event_type_id: i64) -> StoreRes
     })?)
 }
 
+/// A page of an event type's links, oldest first: what the event type page lists.
+pub async fn list_page<'a>(
+    exec: impl Into<Exec<'a>>,
+    event_type_id: i64,
+    skip: i64,
+    take: i64,
+) -> StoreResult<Vec<PrivateLinkRecord>> {
+    let sql = format!("SELECT {COLUMNS} FROM private_links WHERE event_type_id = $1 ORDER BY id LIMIT $2 OFFSET $3");
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, PrivateLinkRecord>(sqlx::AssertSqlSafe(sql)).bind(event_type_id).bind(take).bind(skip).fetch_all(&mut *c).await
+    })?)
+}
+
 pub async fn find<'a>(exec: impl Into<Exec<'a>>, link_id: &str) -> StoreResult<Option<PrivateLinkRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM private_links WHERE link_id = $1");
     Ok(on_conn!(exec, c => {

@@ -14,6 +14,7 @@ use crate::limits::LimitError;
 use crate::routing_forms::RoutingFormError;
 use crate::scheduling::booking::BookingError;
 use crate::scheduling::follow_up::FollowUpError;
+use crate::scheduling::private_links::PrivateLinkError;
 use crate::scheduling::reassign::ReassignError;
 use crate::scheduling::reschedule::RescheduleError;
 use crate::scheduling::resolve::ResolveError;
@@ -224,6 +225,16 @@ impl From<SenderError> for ApiError {
             SenderError::Invalid(field) => ApiError::Validation(field),
             SenderError::Store(store) => store.into(),
             keyring @ SenderError::Keyring(_) => ApiError::Internal(keyring.into()),
+        }
+    }
+}
+
+impl From<PrivateLinkError> for ApiError {
+    fn from(e: PrivateLinkError) -> Self {
+        match e {
+            PrivateLinkError::Invalid(field) => ApiError::Validation(field),
+            PrivateLinkError::NotFound => ApiError::not_found("Private link"),
+            PrivateLinkError::Store(store) => store.into(),
         }
     }
 }

@@ -9,13 +9,13 @@ use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds};
 use super::team_event_types::managed_event;
-use crate::credentials::new_uid;
+use crate::scheduling::private_links as links;
 use crate::state::AppState;
 use crate::time_text::{parse_instant, ts, utc_iso};
 use axum::extract::State;
 use axum::response::Response;
 use convene_store::event_types::{self, EventTypeRecord};
-use convene_store::private_links::{self, PrivateLinkRecord};
+use convene_store::private_links::PrivateLinkRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -59,12 +59,7 @@ fn output(state: &AppState, event: &EventTypeRecord, r: &PrivateLinkRecord) -> P
         link_id: r.link_id.clone(),
         event_type_id: r.event_type_id,
         is_expired: r.is_expired(convene_store::now_ms()),
-        booking_url: format!(
-            "{}/d/{}/{}",
-            state.mailer.settings.public_url.trim_end_matches('/'),
-            r.link_id,
-            event.slug
-        ),
+        booking_url: links::booking_url(&state.mailer.settings.public_url, r, &event.slug),
         expires_at: r.expires_at.map(|e| utc_iso(ts(e))),
         max_usage_count: if time_based { None } else { r.max_usage_count },
         usage_count: (!time_based).then_some(r.usage_count),
@@ -80,21 +75,12 @@ async fn owned(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<Even
         .ok_or_else(|| ApiError::not_found("Event type"))
 }
 
-/// Expiry and use limit from the input: a date makes a time-based link, else a use count (default one use).
-fn limits(input: &PrivateLinkInput) -> Result<(Option<i64>, Option<i64>), ApiError> {
-    let expires_at = match input.expires_at.as_deref() {
+/// The input's expiry as an instant (`expiresAt`).
+fn expiry(input: &PrivateLinkInput) -> Result<Option<i64>, ApiError> {
+    Ok(match input.expires_at.as_deref() {
         Some(raw) => Some(parse_instant("expiresAt", raw)?.as_millisecond()),
         None => None,
-    };
-    let max = match input.max_usage_count {
-        Some(n) if !(1..=1_000_000).contains(&n) => {
-            return Err(ApiError::field("maxUsageCount", "must be 1 to 1000000"));
-        }
-        Some(n) => Some(n),
-        None if expires_at.is_none() => Some(1),
-        None => None,
-    };
-    Ok((expires_at, max))
+    })
 }
 
 /// Create a private link for one of your event types.
@@ -113,15 +99,7 @@ async fn create_link(
 }
 
 async fn create(state: &AppState, event: &EventTypeRecord, input: &PrivateLinkInput) -> Result<Response, ApiError> {
-    let (expires_at, max_usage_count) = limits(input)?;
-    let record = PrivateLinkRecord {
-        link_id: new_uid(),
-        event_type_id: event.id,
-        expires_at,
-        max_usage_count,
-        usage_count: 0,
-    };
-    private_links::insert(&state.db, &record).await?;
+    let record = links::create(&state.db, event.id, expiry(input)?, input.max_usage_count).await?;
     Ok(envelope::created(output(state, event, &record)))
 }
 
@@ -136,17 +114,10 @@ async fn list_links(State(state): State<AppState>, caller: ApiUser, ids: PathIds
 }
 
 async fn list(state: &AppState, event: &EventTypeRecord) -> Result<Response, ApiError> {
-    let links = private_links::list(&state.db, event.id).await?;
+    let found = links::list(&state.db, event.id).await?;
     Ok(envelope::ok(
-        links.iter().map(|l| output(state, event, l)).collect::<Vec<_>>(),
+        found.iter().map(|l| output(state, event, l)).collect::<Vec<_>>(),
     ))
-}
-
-async fn link_of(state: &AppState, event: &EventTypeRecord, ids: &PathIds) -> Result<PrivateLinkRecord, ApiError> {
-    private_links::find(&state.db, ids.text("linkId"))
-        .await?
-        .filter(|l| l.event_type_id == event.id)
-        .ok_or_else(|| ApiError::not_found("Private link"))
 }
 
 /// Change a private link's expiry or use limit.
@@ -170,14 +141,14 @@ async fn update(
     ids: &PathIds,
     input: &PrivateLinkInput,
 ) -> Result<Response, ApiError> {
-    let mut link = link_of(state, event, ids).await?;
-    if input.expires_at.is_none() && input.max_usage_count.is_none() {
-        return Err(ApiError::field("expiresAt", "give expiresAt or maxUsageCount"));
-    }
-    let (expires_at, max_usage_count) = limits(input)?;
-    link.expires_at = expires_at;
-    link.max_usage_count = max_usage_count;
-    private_links::update(&state.db, &link.link_id, expires_at, max_usage_count).await?;
+    let link = links::update(
+        &state.db,
+        event.id,
+        ids.text("linkId"),
+        expiry(input)?,
+        input.max_usage_count,
+    )
+    .await?;
     Ok(envelope::ok(output(state, event, &link)))
 }
 
@@ -192,8 +163,7 @@ async fn delete_link(State(state): State<AppState>, caller: ApiUser, ids: PathId
 }
 
 async fn delete(state: &AppState, event: &EventTypeRecord, ids: &PathIds) -> Result<Response, ApiError> {
-    let link = link_of(state, event, ids).await?;
-    private_links::delete(&state.db, &link.link_id).await?;
+    let link = links::delete(&state.db, event.id, ids.text("linkId")).await?;
     Ok(envelope::ok(
         json!({ "linkId": link.link_id, "message": "Private link deleted successfully" }),
     ))

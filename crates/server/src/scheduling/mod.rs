@@ -11,6 +11,8 @@ pub mod explain;
 pub mod follow_up;
 pub mod hold;
 pub mod ooo_input;
+pub mod ooo_redirect;
+pub mod private_links;
 pub mod reassign;
 pub mod recurring;
 pub mod reschedule;

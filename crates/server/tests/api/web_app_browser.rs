@@ -166,6 +166,36 @@ async fn a_host_adds_two_booking_questions_and_an_invitee_answers_them() {
     found.extend(violations(c, &axe).await);
     assert!(found.is_empty(), "accessibility: {found:#?}");
 
+    // Enter in a question's box saves the form (the browser's default button is the hidden save, not "add a
+    // question"): the edit page, opened without a notice, answers with the saved one.
+    let saved_url = c.current_url().await.expect("url");
+    let mut edit_url = saved_url.clone();
+    edit_url.set_query(None);
+    c.goto(edit_url.as_str()).await.expect("edit page");
+    wait_for(c, "q-0-label").await;
+    assert!(c.find(Locator::Id("notice")).await.is_err(), "no notice before saving");
+    let old = c.find(Locator::Css("html")).await.expect("page");
+    let label = c.find(Locator::Id("q-0-label")).await.expect("label box");
+    label.clear().await.expect("clear");
+    let typed = format!("Company name{}", char::from(fantoccini::key::Key::Enter));
+    label.send_keys(&typed).await.expect("type and press Enter");
+    crate::web_browser::wait_replaced(c, &old).await;
+    wait_for(c, "notice").await;
+    assert!(
+        c.current_url().await.expect("url").as_str().contains("notice=saved"),
+        "Enter saved the form"
+    );
+    assert_eq!(
+        c.find(Locator::Id("q-0-label"))
+            .await
+            .expect("label")
+            .prop("value")
+            .await
+            .expect("value")
+            .as_deref(),
+        Some("Company name")
+    );
+
     c.goto(&format!(
         "{base}/chrome-app-test/discovery?month=2030-01&date=2030-01-07&tz=UTC"
     ))

@@ -134,3 +134,110 @@ async fn time_away_made_on_the_page_closes_the_day_names_the_cover_and_is_explai
     let offered = starts(&slots(&app, &format!("eventTypeId={event}&start={day}&end={day}&timeZone=UTC")).await);
     assert!(!offered.is_empty());
 }
+
+/// Cal.com's redirect: on the away host's booker the day shows the host away with the reason and links to the
+/// teammate's booker for the same slug at the same day and zone, which lists the teammate's times; a teammate
+/// without that event type is linked by their profile; an absence without a teammate stays a closed day.
+#[tokio::test]
+async fn an_away_day_on_the_booker_offers_the_teammate_at_the_same_day() {
+    let app = TestApp::spawn().await;
+    let every_day = json!([{ "days": ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"], "startTime": "09:00", "endTime": "17:00" }]);
+    let meet = json!({ "title": "Meet", "slug": "meet", "lengthInMinutes": 60 });
+    let (host, _) = host_with_event(&app, "away@booker-ooo.test", "UTC", every_day.clone(), meet.clone()).await;
+    let (cover, _) = host_with_event(&app, "cover@booker-ooo.test", "UTC", every_day.clone(), meet).await;
+    let (solo, _) = host_with_event(
+        &app,
+        "solo@booker-ooo.test",
+        "UTC",
+        every_day,
+        json!({ "title": "Other", "slug": "other", "lengthInMinutes": 30 }),
+    )
+    .await;
+    let name = |id: i64| {
+        let db = app.db.clone();
+        async move {
+            users::find(&db, UserId(id))
+                .await
+                .expect("find")
+                .expect("user")
+                .username
+        }
+    };
+    let (host_name, cover_name, solo_name) = (name(host.id).await, name(cover.id).await, name(solo.id).await);
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let day_at = |n: i64| today.checked_add(jiff::Span::new().days(n)).expect("date");
+    let whole_day = |d: jiff::civil::Date| {
+        let start = d
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .expect("zoned")
+            .timestamp()
+            .as_millisecond();
+        (start, start + 86_400_000 - 1)
+    };
+    let entry = |d: jiff::civil::Date, reason: &str, to: Option<i64>| {
+        let (start_at, end_at) = whole_day(d);
+        out_of_office::OooFields {
+            start_at,
+            end_at,
+            notes: None,
+            reason: reason.into(),
+            to_user_id: to,
+        }
+    };
+    let (away, fallback, closed) = (day_at(10), day_at(11), day_at(12));
+    for f in [
+        entry(away, "vacation", Some(cover.id)),
+        entry(fallback, "sick", Some(solo.id)),
+        entry(closed, "travel", None),
+    ] {
+        out_of_office::insert(&app.db, UserId(host.id), &f).await.expect("ooo");
+    }
+    let month = |d: jiff::civil::Date| format!("{:04}-{:02}", d.year(), d.month());
+    let booker = |d: jiff::civil::Date| format!("/{host_name}/meet?tz=UTC&month={}&date={d}", month(d));
+
+    let page = crate::web_booking::get(&app, &booker(away)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = &page.html;
+    assert!(html.contains("id=\"away\""), "{html}");
+    assert!(html.contains("is away"), "{html}");
+    assert!(html.contains("Reason: Vacation"), "{html}");
+    assert!(
+        !html.contains("id=\"slots\""),
+        "no time of the away host is offered: {html}"
+    );
+    assert!(
+        html.contains(&format!(
+            "data-day=\"{}\" aria-current=\"date\" class=\"away\"",
+            away.day()
+        )),
+        "the day is marked away in the month: {html}"
+    );
+    let teammate = page.attr_near("id=\"away-teammate\"", "href").expect("teammate link");
+    assert!(teammate.starts_with(&format!("/{cover_name}/meet?")), "{teammate}");
+    for part in [
+        "tz=UTC".to_owned(),
+        format!("month={}", month(away)),
+        format!("date={away}"),
+    ] {
+        assert!(teammate.contains(&part), "{part} carried: {teammate}");
+    }
+
+    let theirs = crate::web_booking::get(&app, &teammate).await;
+    assert_eq!(theirs.status, StatusCode::OK);
+    assert!(theirs.html.contains("id=\"slots\""), "{}", theirs.html);
+    assert!(
+        theirs.html.contains(&format!("data-start=\"{away}T09:00:00.000Z\"")),
+        "the teammate's times that day: {}",
+        theirs.html
+    );
+    assert!(!theirs.html.contains("id=\"away\""), "{}", theirs.html);
+
+    let page = crate::web_booking::get(&app, &booker(fallback)).await;
+    let profile = page.attr_near("id=\"away-teammate\"", "href").expect("teammate link");
+    assert!(profile.starts_with(&format!("/{solo_name}?")), "{profile}");
+    assert!(page.html.contains("Reason: Sick leave"), "{}", page.html);
+
+    let page = crate::web_booking::get(&app, &booker(closed)).await;
+    assert!(!page.html.contains("id=\"away\""), "{}", page.html);
+    assert!(page.html.contains("id=\"no-slots-day\""), "{}", page.html);
+}

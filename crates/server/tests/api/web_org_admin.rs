@@ -276,3 +276,83 @@ async fn the_instance_admin_lists_organizations_and_sets_their_flags() {
         .expect("set");
     assert!(flag.enabled);
 }
+
+/// Organization → Notifications: its ADMINs set the defaults members inherit (a member's page then shows the
+/// organization's choice); a MEMBER is refused, another organization's admin finds nothing, a bad value is named,
+/// and a form without the session's token is refused.
+#[tokio::test]
+async fn the_organizations_admins_set_the_notification_defaults_its_members_inherit() {
+    let app = TestApp::spawn().await;
+    let org = organization_with_owner(&app, "notify", "otto@notify-admin.test").await;
+    member(&app, org, "mia@notify-admin.test", Role::Member).await;
+    member(&app, org, "ada@notify-admin.test", Role::Admin).await;
+    let other = organization_with_owner(&app, "elsewhere", "gus@elsewhere-admin.test").await;
+    let path = format!("/settings/organizations/{org}/notifications");
+
+    let admin = signed_in_with(&app, "ada@notify-admin.test", PASSWORD).await;
+    let (status, page) = get(&app, &admin, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("id=\"org-notifications-form\""), "{page}");
+    assert!(
+        page.contains("id=\"org-tab-notifications\" aria-current=\"page\""),
+        "{page}"
+    );
+    assert!(page.contains("Not set (on)"), "{page}");
+    let csrf = csrf_of(&page);
+    let (status, _) = get(&app, &admin, &format!("/settings/organizations/{other}/notifications")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another organization's defaults");
+
+    let (status, _) = post(&app, &admin, &path, &[("bookingConfirmed.email", "off")]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "no CSRF token");
+    let (status, page) = post(
+        &app,
+        &admin,
+        &path,
+        &[("csrf", &csrf), ("bookingConfirmed.email", "maybe")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("bookingConfirmed.email: must be on, off or empty"),
+        "{page}"
+    );
+
+    let (status, to) = post(
+        &app,
+        &admin,
+        &path,
+        &[("csrf", &csrf), ("bookingConfirmed.email", "off")],
+    )
+    .await;
+    assert_eq!(
+        (status, to.as_str()),
+        (StatusCode::SEE_OTHER, format!("{path}?notice=saved").as_str())
+    );
+    let (_, page) = get(&app, &admin, &path).await;
+    assert!(
+        page.contains("<option value=\"off\" selected>"),
+        "the default is shown as set: {page}"
+    );
+
+    let member_client = signed_in_with(&app, "mia@notify-admin.test", PASSWORD).await;
+    let (_, mine) = get(&app, &member_client, "/settings/notifications").await;
+    let confirmed_email = &mine[mine.find("id=\"bookingConfirmed.email\"").expect("the select")..];
+    assert!(
+        confirmed_email[..confirmed_email.find("</select>").expect("end")].contains("As my organization sets it (Off)"),
+        "the member inherits the default: {mine}"
+    );
+    let (status, page) = get(&app, &member_client, &path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a MEMBER");
+    assert!(!page.contains("org-notifications-form"));
+    let member_csrf = csrf_of(&mine);
+    let (status, _) = post(
+        &app,
+        &member_client,
+        &path,
+        &[("csrf", &member_csrf), ("bookingConfirmed.email", "on")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a MEMBER's forged form");
+    let (_, page) = get(&app, &admin, &path).await;
+    assert!(page.contains("<option value=\"off\" selected>"), "unchanged: {page}");
+}

@@ -44,6 +44,21 @@ async fn an_owner_invites_someone_who_onboards_and_hosts_a_round_robin_team_even
     click(c, "send-invite").await;
     wait_for(c, "notice").await;
     found.extend(violations(c, &axe).await);
+    // The organization's notification defaults, set from their tab.
+    click(c, "org-tab-notifications").await;
+    wait_for(c, "org-notifications-form").await;
+    found.extend(violations(c, &axe).await);
+    c.find(Locator::Id("bookingReminder.sms"))
+        .await
+        .expect("a default's select")
+        .select_by_value("off")
+        .await
+        .expect("choose off");
+    let old = c.find(Locator::Css("html")).await.expect("page");
+    click(c, "save-notifications").await;
+    crate::web_browser::wait_replaced(c, &old).await;
+    wait_for(c, "notice").await;
+    found.extend(violations(c, &axe).await);
     click(c, "org-tab-teams").await;
     wait_for(c, "new-team-form").await;
     found.extend(violations(c, &axe).await);

@@ -41,6 +41,13 @@ pub(crate) struct Fields {
     pub limits: Vec<LimitRow>,
     pub no_emails_to_attendees: bool,
     pub no_emails_to_hosts: bool,
+    /// The destination calendar as posted (`None`: show the stored one).
+    pub destination: Option<String>,
+    /// The private link form's boxes, kept after a refusal.
+    pub link_expires: String,
+    pub link_uses: String,
+    /// The private links' page shown (0 or 1: the first).
+    pub links_page: i64,
 }
 
 /// The periods of `bookingLimitsCount` and `bookingLimitsDuration`.
@@ -136,6 +143,7 @@ impl Fields {
             requires_confirmation: r.requires_confirmation,
             hidden: r.hidden,
             schedule_id: r.schedule_id.map(|i| i.to_string()).unwrap_or_default(),
+            ..Fields::default()
         }
     }
 
@@ -179,6 +187,10 @@ impl Fields {
             requires_confirmation: form.ticked("requiresConfirmation"),
             hidden: form.ticked("hidden"),
             schedule_id: form.get("scheduleId").to_owned(),
+            destination: form.all("destinationCalendar").next().map(str::to_owned),
+            link_expires: form.get("expiresAt").to_owned(),
+            link_uses: form.get("maxUsageCount").to_owned(),
+            links_page: 1,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Event types: the list with each public link, the create and edit form, duplicate and delete. Only the user's
 //! own (personal) event types; someone else's is "not found", whoever asks.
 
+use super::event_type_extras::{self as extras, Extras};
 use super::event_type_form::{Fields, input_of};
 use super::event_type_questions::{QUESTION_KINDS, questions_of, row_of_own, row_of_refusal};
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
@@ -66,6 +67,8 @@ struct FormPage {
     notice: Option<String>,
     /// Where the public page will be, up to the slug.
     link_base: String,
+    /// Private links and the destination calendar.
+    x: Extras,
 }
 
 #[derive(Template)]
@@ -80,15 +83,19 @@ struct DeletePage {
 #[derive(Deserialize)]
 pub struct NoticeQuery {
     notice: Option<String>,
+    /// The private links' page.
+    links: Option<i64>,
 }
 
-fn notice_of(t: Lang, query: Result<Query<NoticeQuery>, QueryRejection>) -> Option<String> {
-    let code = query.ok()?.0.notice?;
-    let key = match code.as_str() {
+fn notice_of(t: Lang, query: Option<&NoticeQuery>) -> Option<String> {
+    let code = query?.notice.as_deref()?;
+    let key = match code {
         "created" => "app-et-created",
         "saved" => "app-et-saved",
         "duplicated" => "app-et-duplicated",
         "deleted" => "app-et-deleted",
+        "link-created" => "app-et-link-created",
+        "link-deleted" => "app-et-link-deleted",
         "welcome" => "onb-welcome",
         _ => return None,
     };
@@ -137,7 +144,7 @@ pub async fn list(
         nav: host.nav(&state, Section::EventTypes).await?,
         t: host.t,
         rows,
-        notice: notice_of(host.t, query),
+        notice: notice_of(host.t, query.ok().map(|Query(q)| q).as_ref()),
     };
     Ok(render(StatusCode::OK, &page))
 }
@@ -181,10 +188,16 @@ async fn form_page(
         ),
         None => (String::new(), None),
     };
+    let event = match id {
+        Some(i) => event_types::find(&state.db, i).await?,
+        None => None,
+    };
+    let x = extras::load(state, host, event.as_ref(), f.links_page, f.destination.as_deref()).await?;
     let page = FormPage {
         nav: host.nav(state, Section::EventTypes).await?,
         t: host.t,
         id,
+        x,
         f,
         schedules,
         kinds,
@@ -256,13 +269,21 @@ pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Res
     if post.form.ticked("addQuestion") {
         return with_added_question(&state, &post, None).await;
     }
+    let destination = match extras::destination_posted(&state, &post.host, &post.form).await {
+        Ok(d) => d,
+        Err(Ok(field)) => return refused(&state, post, None, EventTypeError::Invalid(field)).await,
+        Err(Err(refusal)) => return Err(refusal),
+    };
     let saved = async {
         let fields = fields_of(&state, &post, None).await?;
         Ok::<_, EventTypeError>(event_types::insert(&state.db, Owner::User(post.host.id()), &fields).await?)
     }
     .await;
     match saved {
-        Ok(created) => Ok(Redirect::to(&format!("/event-types/{}?notice=created", created.id)).into_response()),
+        Ok(created) => {
+            extras::save_destination(&state, &post.host, created.id, destination).await?;
+            Ok(Redirect::to(&format!("/event-types/{}?notice=created", created.id)).into_response())
+        }
         Err(e) => refused(&state, post, None, e).await,
     }
 }
@@ -275,17 +296,11 @@ pub async fn edit_page(
     query: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let record = owned(&state, &host, path_id(&host, &id)?).await?;
-    let notice = notice_of(host.t, query);
-    form_page(
-        &state,
-        &host,
-        StatusCode::OK,
-        Some(record.id),
-        Fields::of(&record),
-        None,
-        notice,
-    )
-    .await
+    let query = query.ok().map(|Query(q)| q);
+    let notice = notice_of(host.t, query.as_ref());
+    let mut f = Fields::of(&record);
+    f.links_page = query.and_then(|q| q.links).unwrap_or(1);
+    form_page(&state, &host, StatusCode::OK, Some(record.id), f, None, notice).await
 }
 
 fn path_id(host: &Host, raw: &str) -> Result<i64, Refusal> {
@@ -302,13 +317,21 @@ pub async fn update(
     if post.form.ticked("addQuestion") {
         return with_added_question(&state, &post, Some(record.id)).await;
     }
+    let destination = match extras::destination_posted(&state, &post.host, &post.form).await {
+        Ok(d) => d,
+        Err(Ok(field)) => return refused(&state, post, Some(record.id), EventTypeError::Invalid(field)).await,
+        Err(Err(refusal)) => return Err(refusal),
+    };
     let saved = async {
         let fields = fields_of(&state, &post, Some(EventTypeFields::from(&record))).await?;
         Ok::<_, EventTypeError>(event_types::update(&state.db, record.id, &fields).await?)
     }
     .await;
     match saved {
-        Ok(Some(_)) => Ok(Redirect::to(&format!("/event-types/{}?notice=saved", record.id)).into_response()),
+        Ok(Some(_)) => {
+            extras::save_destination(&state, &post.host, record.id, destination).await?;
+            Ok(Redirect::to(&format!("/event-types/{}?notice=saved", record.id)).into_response())
+        }
         Ok(None) => Err(Refusal::NotFound(post.host.t)),
         Err(e) => refused(&state, post, Some(record.id), e).await,
     }
@@ -367,4 +390,45 @@ pub async fn delete(
     let record = owned(&state, &post.host, path_id(&post.host, &id)?).await?;
     event_types::delete(&state.db, record.id).await?;
     Ok(Redirect::to("/event-types?notice=deleted").into_response())
+}
+
+/// `POST /event-types/{id}/private-links`: a new private link, or the page again with the refusal beside its box.
+pub async fn create_link(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    post: HostForm,
+) -> Result<Response, Refusal> {
+    let record = owned(&state, &post.host, path_id(&post.host, &id)?).await?;
+    match extras::create_link(&state, &post.host, &record, &post.form).await {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/event-types/{}?notice=link-created#private-links", record.id)).into_response())
+        }
+        Err(Ok(field)) => {
+            let mut f = Fields::of(&record);
+            f.link_expires = post.form.get("expiresAt").to_owned();
+            f.link_uses = post.form.get("maxUsageCount").to_owned();
+            form_page(
+                &state,
+                &post.host,
+                StatusCode::BAD_REQUEST,
+                Some(record.id),
+                f,
+                Some(field),
+                None,
+            )
+            .await
+        }
+        Err(Err(refusal)) => Err(refusal),
+    }
+}
+
+/// `POST /event-types/{id}/private-links/{linkId}/delete`: the link stops working at once.
+pub async fn delete_link(
+    State(state): State<AppState>,
+    Path((id, link_id)): Path<(String, String)>,
+    post: HostForm,
+) -> Result<Response, Refusal> {
+    let record = owned(&state, &post.host, path_id(&post.host, &id)?).await?;
+    extras::delete_link(&state, &post.host, &record, &link_id).await?;
+    Ok(Redirect::to(&format!("/event-types/{}?notice=link-deleted#private-links", record.id)).into_response())
 }

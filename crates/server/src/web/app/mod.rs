@@ -19,6 +19,7 @@ mod booking_page;
 mod bookings;
 mod calendars;
 mod email_address;
+mod event_type_extras;
 mod event_type_form;
 mod event_type_questions;
 mod event_types;
@@ -28,6 +29,7 @@ mod notifications;
 mod onboarding;
 mod org_access;
 mod org_members;
+mod org_notifications;
 mod org_teams;
 mod out_of_office;
 mod routing_forms;
@@ -61,6 +63,10 @@ pub fn router() -> Router<AppState> {
         .route(&format!("{ORG}/members/invite"), post(org_members::invite_member))
         .route(&format!("{ORG}/members/{{id}}/role"), post(org_members::change_role))
         .route(&format!("{ORG}/members/{{id}}/remove"), post(org_members::remove))
+        .route(
+            &format!("{ORG}/notifications"),
+            get(org_notifications::show).post(org_notifications::save),
+        )
         .route(&format!("{ORG}/teams"), get(org_teams::list).post(org_teams::create))
         .route(&format!("{ORG}/teams/{{team_id}}"), get(org_teams::show))
         .route(&format!("{ORG}/teams/{{team_id}}/members"), post(org_teams::add_member))
@@ -83,6 +89,11 @@ pub fn router() -> Router<AppState> {
             get(event_types::edit_page).post(event_types::update),
         )
         .route("/event-types/{id}/duplicate", post(event_types::duplicate))
+        .route("/event-types/{id}/private-links", post(event_types::create_link))
+        .route(
+            "/event-types/{id}/private-links/{link_id}/delete",
+            post(event_types::delete_link),
+        )
         .route(
             "/event-types/{id}/delete",
             get(event_types::delete_page).post(event_types::delete),

@@ -1,8 +1,9 @@
 //! Settings → Notifications: for each event and channel, the user's own choice (on, off, or as their organization
 //! sets it) through `accounts::notification_preferences`, as `/v2/me/notification-preferences` reads and writes them.
 
+use super::form::Posted;
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
-use crate::accounts::notification_preferences::{self as notifications, CHANNELS, Change, EVENTS};
+use crate::accounts::notification_preferences::{self as notifications, CHANNELS, Change, EVENTS, Setting};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::respond::render;
@@ -36,6 +37,8 @@ struct PrefsPage {
     t: Lang,
     tab: &'static str,
     rows: Vec<EventRow>,
+    /// The first choice of each select: leaving it to the organization.
+    default_label: String,
     notice: Option<String>,
     error: Option<String>,
 }
@@ -45,16 +48,10 @@ pub struct NoticeQuery {
     notice: Option<String>,
 }
 
-async fn page(
-    state: &AppState,
-    host: &Host,
-    status: StatusCode,
-    notice: Option<String>,
-    error: Option<String>,
-) -> Result<Response, Refusal> {
-    let t = host.t;
-    let settings = notifications::settings(&state.db, Owner::User(host.user.id), host.user.organization_id).await?;
-    let rows = EVENTS
+/// The grid's rows: each event with a choice per channel, and what applies when left alone (for a user, their
+/// organization's default; for an organization, on).
+pub(super) fn rows_of(t: Lang, settings: &[Setting]) -> Vec<EventRow> {
+    EVENTS
         .iter()
         .map(|event| EventRow {
             label: t.text(&format!("app-notify-{event}")),
@@ -62,7 +59,6 @@ async fn page(
                 .iter()
                 .filter(|s| s.event == *event)
                 .map(|s| {
-                    // What applies without the user's own choice.
                     let inherited = if s.own.is_some() {
                         String::new()
                     } else {
@@ -81,12 +77,44 @@ async fn page(
                 })
                 .collect(),
         })
-        .collect();
+        .collect()
+}
+
+/// Every event and channel as posted (absent or "" goes back to inheriting); `Err` names a value that is none of
+/// on, off or empty.
+pub(super) fn changes_of(form: &Posted) -> Result<Vec<Change>, String> {
+    let mut changes: Vec<Change> = Vec::new();
+    for event in EVENTS {
+        for channel in CHANNELS {
+            let name = format!("{event}.{channel}");
+            let enabled = match form.get(&name) {
+                "on" => Some(true),
+                "off" => Some(false),
+                "" => None,
+                _ => return Err(format!("{name}: must be on, off or empty")),
+            };
+            changes.push((event, channel, enabled));
+        }
+    }
+    Ok(changes)
+}
+
+async fn page(
+    state: &AppState,
+    host: &Host,
+    status: StatusCode,
+    notice: Option<String>,
+    error: Option<String>,
+) -> Result<Response, Refusal> {
+    let t = host.t;
+    let settings = notifications::settings(&state.db, Owner::User(host.user.id), host.user.organization_id).await?;
+    let rows = rows_of(t, &settings);
     let view = PrefsPage {
         nav: host.nav(state, Section::Settings).await?,
         t,
         tab: "notifications",
         rows,
+        default_label: t.text("app-notify-default"),
         notice,
         error,
     };
@@ -106,22 +134,10 @@ pub async fn show(
 
 /// `POST /settings/notifications`: every event and channel as chosen (absent or "" goes back to inheriting).
 pub async fn save(State(state): State<AppState>, post: HostForm) -> Result<Response, Refusal> {
-    let mut changes: Vec<Change> = Vec::new();
-    for event in EVENTS {
-        for channel in CHANNELS {
-            let name = format!("{event}.{channel}");
-            let enabled = match post.form.get(&name) {
-                "on" => Some(true),
-                "off" => Some(false),
-                "" => None,
-                _ => {
-                    let why = format!("{name}: must be on, off or empty");
-                    return page(&state, &post.host, StatusCode::BAD_REQUEST, None, Some(why)).await;
-                }
-            };
-            changes.push((event, channel, enabled));
-        }
-    }
+    let changes = match changes_of(&post.form) {
+        Ok(c) => c,
+        Err(why) => return page(&state, &post.host, StatusCode::BAD_REQUEST, None, Some(why)).await,
+    };
     notifications::apply(&state.db, Owner::User(post.host.user.id), &changes).await?;
     Ok(Redirect::to("/settings/notifications?notice=saved").into_response())
 }

@@ -2,6 +2,7 @@
 //! a month where only days with free slots are links, the chosen day's free times as buttons that hold the slot,
 //! a time-zone and clock switch. Plain links and forms: nothing needs JavaScript.
 
+use super::away::{self, AwayOffer};
 use super::month::{self, Cell};
 use super::page::{self, LangLink, View, lang_links};
 use super::params::{Params, href};
@@ -339,6 +340,7 @@ struct BookerPage {
     month_empty: bool,
     day_label: Option<String>,
     slots: Vec<SlotButton>,
+    away: Option<AwayOffer>,
     slot_fields: Vec<(String, String)>,
     pref_fields: Vec<(String, String)>,
     zones: &'static [String],
@@ -494,10 +496,23 @@ pub(super) async fn booker(
         carried.push(("duration".into(), length.to_string()));
     }
     let month_text = |d: Date| format!("{:04}-{:02}", d.year(), d.month());
-    let days: BTreeSet<Date> = by_day.keys().copied().collect();
-    let weeks = month::grid(t, first, &days, selected, |d| {
+    let free_days: BTreeSet<Date> = by_day.keys().copied().collect();
+    let away_days = match away::away_days(&state.db, &hosted, &view.tz, (first, next_first), today, &free_days).await {
+        Ok(a) => a,
+        Err(e) => return page::internal(t, e),
+    };
+    let days: BTreeSet<Date> = free_days.iter().chain(away_days.keys()).copied().collect();
+    let mut weeks = month::grid(t, first, &days, selected, |d| {
         href(path, &carried, &[("month", &month_text(d)), ("date", &d.to_string())])
     });
+    for cell in weeks.iter_mut().flatten().flatten() {
+        if let Ok(d) = Date::new(first.year(), first.month(), cell.day)
+            && away_days.contains_key(&d)
+        {
+            cell.away = true;
+            cell.label = t.text_with("booker-away-day", &[("day", &cell.label)]);
+        }
+    }
     let prev_first = first.checked_sub(jiff::Span::new().months(1)).ok();
     let options: Vec<i64> = serde_json::from_str(&event.length_options).unwrap_or_default();
     let mut lengths: Vec<i64> = std::iter::once(event.length_minutes).chain(options).collect();
@@ -523,18 +538,20 @@ pub(super) async fn booker(
         pref_fields.push(("date".into(), d.to_string()));
     }
     let month_label = month::month_label(t, first);
+    let host_name = hosted
+        .hosts
+        .iter()
+        .map(|h| h.name.clone().unwrap_or_else(|| h.username.clone()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let away = selected.and_then(|d| away_days.get(&d).map(|r| away::offer(t, &host_name, r, &carried, d)));
     let page = BookerPage {
         t,
         title: match hosted.stored_event_type_id() {
             Some(_) => event.title.clone(),
             None => t.text("group-meeting"),
         },
-        host_name: hosted
-            .hosts
-            .iter()
-            .map(|h| h.name.clone().unwrap_or_else(|| h.username.clone()))
-            .collect::<Vec<_>>()
-            .join(", "),
+        host_name,
         description: event.description.clone(),
         locations: locations(event),
         durations: if moving.is_none() && lengths.len() > 1 {
@@ -579,6 +596,7 @@ pub(super) async fn booker(
                     .collect()
             })
             .unwrap_or_default(),
+        away,
         slot_fields,
         pref_fields,
         zones: month::zone_names(),

@@ -1,6 +1,7 @@
 //! The public booking pages: a host's profile, the booker, the booking form, the booking's own page and the
 //! pages behind the links in booking emails. They call the scheduling services, as the API does, never the API.
 
+mod away;
 mod calendar_page;
 mod fields;
 mod form;

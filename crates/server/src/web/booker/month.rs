@@ -13,6 +13,8 @@ pub struct Cell {
     pub selected: bool,
     /// "Tuesday, January 8, 2030", the link's accessible name.
     pub label: String,
+    /// The host is away that day and a teammate takes their bookings (the link opens the offer).
+    pub away: bool,
 }
 
 /// Weeks (Monday first) of `first`'s month; `None` pads the first and last week.
@@ -32,6 +34,7 @@ pub fn grid(
             href: free_days.contains(&day).then(|| href_for(day)),
             selected: selected == Some(day),
             label: day_label(lang, day),
+            away: false,
         }));
         if week.len() == 7 {
             weeks.push(std::mem::take(&mut week));
