@@ -38,6 +38,7 @@ mod reservations;
 mod role_matrix;
 mod routing_forms;
 mod routing_forms_browser;
+mod routing_forms_builder;
 mod routing_forms_pages;
 mod scheduling;
 mod seats;

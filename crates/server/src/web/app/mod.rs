@@ -8,7 +8,8 @@
 //! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
 //! [`booking_actions`] its forms; [`account`] (profile, password, sessions), [`api_keys`], [`email_address`],
 //! [`notifications`], [`webhooks`] and [`calendars`] are settings pages; [`workflows`] are the user's personal
-//! workflows, [`routing_forms`] the routing forms they own and their responses.
+//! workflows, [`routing_forms`] the routing forms they own and their responses,
+//! [`routing_form_editor`] (over [`routing_form_rows`]) builds one.
 
 mod account;
 mod admin_orgs;
@@ -30,6 +31,8 @@ mod org_access;
 mod org_members;
 mod org_teams;
 mod out_of_office;
+mod routing_form_editor;
+mod routing_form_rows;
 mod routing_forms;
 mod schedule_form;
 mod shell;
@@ -91,7 +94,16 @@ pub fn router() -> Router<AppState> {
         .route("/workflows/new", get(workflows::new_page))
         .route("/workflows/{id}", get(workflows::edit_page).post(workflows::update))
         .route("/workflows/{id}/delete", post(workflows::delete))
-        .route("/routing-forms", get(routing_forms::list))
+        .route(
+            "/routing-forms",
+            get(routing_forms::list).post(routing_form_editor::create),
+        )
+        .route("/routing-forms/new", get(routing_form_editor::new_page))
+        .route(
+            "/routing-forms/{id}",
+            get(routing_form_editor::edit_page).post(routing_form_editor::update),
+        )
+        .route("/routing-forms/{id}/delete", post(routing_form_editor::delete))
         .route("/routing-forms/{id}/responses", get(routing_forms::responses))
         .route("/bookings", get(bookings::list))
         .route("/bookings/{uid}", get(booking_page::detail))
