@@ -89,4 +89,5 @@ mod workflows;
 mod workflows_forms;
 mod workflows_pages;
 mod workflows_sms;
+mod workflows_team_pages;
 mod write_queue;
