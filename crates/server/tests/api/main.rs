@@ -87,6 +87,7 @@ mod webhooks;
 mod worker_leases;
 mod workflows;
 mod workflows_forms;
+mod workflows_forms_sms;
 mod workflows_pages;
 mod workflows_sms;
 mod workflows_team_pages;
