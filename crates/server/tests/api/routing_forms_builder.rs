@@ -363,3 +363,39 @@ async fn a_host_builds_a_form_in_the_browser_and_visitors_are_routed_as_built() 
         "A specialist will call you."
     );
 }
+
+#[tokio::test]
+async fn a_team_form_made_through_the_api_is_saved_unchanged_from_its_builder_page() {
+    let t = crate::routing_forms::Rig::start().await;
+    let app = t.app();
+    let form = t.create_form().await;
+    let before = stored(app, &form).await;
+    let browser = Browser::launch().await;
+    let c = &browser.client;
+
+    c.goto(&format!("{}/routing-forms/{form}", app.address))
+        .await
+        .expect("open");
+    element(c, "login-form").await;
+    type_into(c, "email", "owner@acme.test").await;
+    type_into(c, "password", PASSWORD).await;
+    let sign_in = element(c, "sign-in").await;
+    sign_in.click().await.expect("sign in");
+    wait_replaced(c, &sign_in).await;
+    // The team's event type is offered and chosen; a rule on a choice reads as the option's label.
+    let chosen = element(c, "r0-eventType").await.prop("value").await.expect("value");
+    assert_eq!(chosen, Some(t.event.to_string()));
+    let rule = element(c, "r0-k0-value").await.prop("value").await.expect("value");
+    assert_eq!(rule.as_deref(), Some("Sales"));
+    save(c).await;
+    assert_eq!(stored(app, &form).await, before, "saved unchanged");
+
+    // The routes still work as the API made them: Sales with 250 people → the team's booker.
+    let routed = t
+        .respond(
+            &form,
+            json!({"name": "Ada", "email": "ada@example.test", "Topic": "Sales", "Company size": 250}),
+        )
+        .await;
+    assert_eq!(routed["eventTypeId"], json!(t.event), "{routed}");
+}

@@ -396,33 +396,47 @@ fn action(row: &RouteRow, t: Lang) -> Result<Option<Value>, FieldError> {
     Ok(Some(action))
 }
 
-fn rule(row: &RuleRow, at: &str, kind: Option<FieldKind>, t: Lang) -> Result<Value, FieldError> {
+/// A whole number stays one in the stored document (`100`, not `100.0`).
+fn number_value(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9e15 {
+        json!(n as i64)
+    } else {
+        json!(n)
+    }
+}
+
+/// `kind` is the rule's field's type; `saved` the field as stored, whose option ids a value naming an option by
+/// its label is stored as (so a form saved unchanged stays as it was).
+fn rule(row: &RuleRow, at: &str, kind: Option<FieldKind>, saved: Option<&Field>, t: Lang) -> Result<Value, FieldError> {
     let name = |part: &str| format!("{at}-{part}");
+    let option = |v: &str| {
+        saved
+            .and_then(|f| f.options.iter().find(|o| o.label == v))
+            .map_or_else(|| v.to_owned(), |o| o.id.clone())
+    };
     let value = match row.operator.as_str() {
         "between" => {
             let mut bounds = Map::new();
             for (key, raw) in [("min", &row.min), ("max", &row.max)] {
                 if let Some(n) = number(raw, name(key), t)? {
-                    bounds.insert(key.into(), json!(n));
+                    bounds.insert(key.into(), number_value(n));
                 }
             }
             Value::Object(bounds)
         }
-        "equals" if kind == Some(FieldKind::Number) => {
-            json!(
-                number(&row.value, name("value"), t)?
-                    .ok_or_else(|| FieldError::new(name("value"), t.text("app-rf-err-number")))?
-            )
-        }
+        "equals" if kind == Some(FieldKind::Number) => number_value(
+            number(&row.value, name("value"), t)?
+                .ok_or_else(|| FieldError::new(name("value"), t.text("app-rf-err-number")))?,
+        ),
         "anyOf" => Value::from(
             row.value
                 .lines()
                 .map(str::trim)
                 .filter(|v| !v.is_empty())
-                .map(str::to_owned)
+                .map(option)
                 .collect::<Vec<_>>(),
         ),
-        _ => Value::from(row.value.trim()),
+        _ => Value::from(option(row.value.trim())),
     };
     if value.as_str().is_some_and(str::is_empty) || value.as_array().is_some_and(Vec::is_empty) {
         return Err(FieldError::new(name("value"), t.text("app-rf-err-value")));
@@ -480,7 +494,8 @@ pub(crate) fn input_of(
         let mut rules = Vec::new();
         let mut rule_rows = Vec::new();
         for r in row.rules.iter().filter(|r| !r.field.is_empty()) {
-            rules.push(rule(r, &format!("r{j}-k{}", r.index), kind_of(&r.field), t)?);
+            let saved = before.and_then(|d| d.fields.iter().find(|f| f.id == r.field));
+            rules.push(rule(r, &format!("r{j}-k{}", r.index), kind_of(&r.field), saved, t)?);
             rule_rows.push(r.index);
         }
         let combinator = if row.combinator == "any" { "any" } else { "all" };
