@@ -547,6 +547,13 @@ app-wf-var-location = Ort
 app-wf-var-meeting-url = Besprechungslink, wenn der Ort einer ist
 app-wf-var-notes = Notizen des Teilnehmers
 app-wf-var-cancel-url = Link zum Absagen
+app-wf-var-form-name = Der Name des Formulars
+app-wf-var-form-owner = Der Besitzer des Formulars
+app-wf-var-form-attendee = Die Antwort auf die Frage mit der Kennung „name“
+app-wf-var-form-attendee-email = Die Antwort auf die erste E-Mail-Frage
+app-wf-var-form-date = Der Tag der Antwort, in Sprache und Zeitzone des Besitzers
+app-wf-var-form-time = Die Uhrzeit der Antwort
+app-wf-var-form-answer = Eine Antwort: die Kennung (oder Beschriftung) der Frage in Großbuchstaben, Leerzeichen als _ (hier eine Frage „Company size“)
 app-wf-var-reschedule-url = Link zum Verschieben
 app-wf-var-custom-date = Datum im eigenen Format (day.js-Kürzel); Antworten auf Buchungsfragen über ihren Bezeichner in Großbuchstaben, etwa {"{"}COMPANY{"}"}
 

@@ -547,6 +547,13 @@ app-wf-var-location = Where it takes place
 app-wf-var-meeting-url = The meeting link, when the location is one
 app-wf-var-notes = The attendee’s notes
 app-wf-var-cancel-url = The link to cancel
+app-wf-var-form-name = The form’s name
+app-wf-var-form-owner = The form’s owner
+app-wf-var-form-attendee = The answer to the question named “name”
+app-wf-var-form-attendee-email = The answer to the first email question
+app-wf-var-form-date = The day the form was answered, in the owner’s language and time zone
+app-wf-var-form-time = The time it was answered
+app-wf-var-form-answer = An answer: the question’s identifier (or label) in capitals, spaces as _ (here a question “Company size”)
 app-wf-var-reschedule-url = The link to reschedule
 app-wf-var-custom-date = The date in your own format (day.js tokens); answers to booking questions by their identifier in capitals, like {"{"}COMPANY{"}"}
 

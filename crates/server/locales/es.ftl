@@ -547,6 +547,13 @@ app-wf-var-location = Lugar
 app-wf-var-meeting-url = Enlace de la reunión, si el lugar lo es
 app-wf-var-notes = Notas del asistente
 app-wf-var-cancel-url = Enlace para cancelar
+app-wf-var-form-name = El nombre del formulario
+app-wf-var-form-owner = El propietario del formulario
+app-wf-var-form-attendee = La respuesta a la pregunta llamada «name»
+app-wf-var-form-attendee-email = La respuesta a la primera pregunta de correo
+app-wf-var-form-date = El día de la respuesta, en el idioma y la zona horaria del propietario
+app-wf-var-form-time = La hora de la respuesta
+app-wf-var-form-answer = Una respuesta: el identificador (o la etiqueta) de la pregunta en mayúsculas, espacios como _ (aquí una pregunta «Company size»)
 app-wf-var-reschedule-url = Enlace para reprogramar
 app-wf-var-custom-date = Fecha en tu propio formato (tokens de day.js); respuestas a las preguntas por su identificador en mayúsculas, como {"{"}COMPANY{"}"}
 

@@ -547,6 +547,13 @@ app-wf-var-location = Lieu
 app-wf-var-meeting-url = Lien de réunion, si le lieu en est un
 app-wf-var-notes = Notes du participant
 app-wf-var-cancel-url = Lien d’annulation
+app-wf-var-form-name = Le nom du formulaire
+app-wf-var-form-owner = Le propriétaire du formulaire
+app-wf-var-form-attendee = La réponse à la question nommée « name »
+app-wf-var-form-attendee-email = La réponse à la première question d’e-mail
+app-wf-var-form-date = Le jour de la réponse, dans la langue et le fuseau du propriétaire
+app-wf-var-form-time = L’heure de la réponse
+app-wf-var-form-answer = Une réponse : l’identifiant (ou le libellé) de la question en majuscules, espaces en _ (ici une question « Company size »)
 app-wf-var-reschedule-url = Lien de report
 app-wf-var-custom-date = Date au format de votre choix (jetons day.js) ; réponses aux questions par leur identifiant en majuscules, comme {"{"}COMPANY{"}"}
 

@@ -107,6 +107,10 @@ async fn team_admins_keep_the_teams_workflows_on_the_pages_and_others_find_nothi
         "{editor}"
     );
     assert!(!editor.contains("value=\"beforeEvent\""), "{editor}");
+    assert!(
+        editor.contains("<code>{FORM_NAME}</code>"),
+        "the form variables are listed: {editor}"
+    );
     let mut made = vec![
         ("csrf", csrf.as_str()),
         ("stepCount", "1"),

@@ -121,6 +121,17 @@ impl Scope {
     }
 }
 
+/// The variables of routing-form workflows (`workflows::form_plan`).
+const FORM_VARIABLES: [(&str, &str); 7] = [
+    ("FORM_NAME", "app-wf-var-form-name"),
+    ("ORGANIZER", "app-wf-var-form-owner"),
+    ("ATTENDEE_NAME", "app-wf-var-form-attendee"),
+    ("ATTENDEE_EMAIL", "app-wf-var-form-attendee-email"),
+    ("EVENT_DATE", "app-wf-var-form-date"),
+    ("EVENT_TIME", "app-wf-var-form-time"),
+    ("COMPANY_SIZE", "app-wf-var-form-answer"),
+];
+
 pub(crate) struct Row {
     pub id: i64,
     pub name: String,
@@ -517,10 +528,14 @@ async fn editor(
         },
         templates: labelled(&TEMPLATES, "app-wf-template-"),
         units: labelled(&UNITS, "app-wf-unit-"),
-        variables: VARIABLES
-            .iter()
-            .map(|(token, key)| (format!("{{{token}}}"), t.text(key)))
-            .collect(),
+        variables: if scope.forms() {
+            &FORM_VARIABLES[..]
+        } else {
+            &VARIABLES[..]
+        }
+        .iter()
+        .map(|(token, key)| (format!("{{{token}}}"), t.text(key)))
+        .collect(),
     };
     Ok(render(status, &page))
 }
