@@ -1,6 +1,7 @@
 //! A team's workflow pages: the organization's OWNER makes an event-type workflow and a routing-form workflow for
 //! the team on the pages, and the API's team lists hold them; refusals show beside their field; a team MEMBER and
-//! an outsider find none of the pages; deleting removes the workflow.
+//! an outsider find none of the pages; deleting removes the workflow. In real headless Chromium a team admin makes a
+//! routing-form workflow for one form, with axe-core finding no serious or critical violation on the pages.
 
 use crate::routing_forms::Rig;
 use crate::web_app_bookings::{get, signed_in};
@@ -161,4 +162,77 @@ async fn team_admins_keep_the_teams_workflows_on_the_pages_and_others_find_nothi
     assert_eq!(get(app, &owner, &path).await.0, StatusCode::NOT_FOUND);
     let listed = app.get(&format!("{api}/routing-form"), &t.owner.key).await;
     assert_eq!(listed.expect_success(StatusCode::OK).as_array().map(Vec::len), Some(0));
+}
+
+async fn element(c: &fantoccini::Client, id: &str) -> fantoccini::elements::Element {
+    c.wait()
+        .for_element(fantoccini::Locator::Id(id))
+        .await
+        .unwrap_or_else(|e| panic!("#{id}: {e}"))
+}
+
+async fn type_into(c: &fantoccini::Client, id: &str, text: &str) {
+    let field = element(c, id).await;
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+/// Clicks `id` and waits for the page that answers.
+async fn follow(c: &fantoccini::Client, id: &str) {
+    let clicked = element(c, id).await;
+    clicked.click().await.expect("click");
+    crate::web_browser::wait_replaced(c, &clicked).await;
+}
+
+#[tokio::test]
+async fn a_team_admin_makes_a_routing_form_workflow_in_the_browser() {
+    let axe_dir = crate::npm::package("axe-core", "4.10.3");
+    let axe = std::fs::read_to_string(axe_dir.join("axe.min.js")).expect("axe.min.js");
+    let t = Rig::start().await;
+    let app = t.app();
+    let form = t.create_form().await;
+    let browser = crate::web_browser::Browser::launch().await;
+    let c = &browser.client;
+    let mut found = Vec::new();
+
+    let list = format!(
+        "{}/settings/organizations/{}/teams/{}/workflows/routing-form",
+        app.address, t.org, t.team
+    );
+    c.goto(&list).await.expect("open");
+    element(c, "login-form").await;
+    type_into(c, "email", "owner@acme.test").await;
+    type_into(c, "password", crate::helpers::PASSWORD).await;
+    follow(c, "sign-in").await;
+    element(c, "no-workflows").await;
+    found.extend(crate::web_a11y::violations(c, &axe).await);
+
+    follow(c, "new-workflow").await;
+    element(c, "workflow-form").await;
+    found.extend(crate::web_a11y::violations(c, &axe).await);
+    type_into(c, "name", "Thanks for asking").await;
+    element(c, "all").await.click().await.expect("untick all");
+    element(c, &format!("form-{form}"))
+        .await
+        .click()
+        .await
+        .expect("the form");
+    type_into(c, "step0-subject", "Thanks {ATTENDEE_NAME}").await;
+    follow(c, "save-workflow").await;
+    element(c, "notice").await;
+    found.extend(crate::web_a11y::violations(c, &axe).await);
+    assert!(found.is_empty(), "accessibility: {found:#?}");
+
+    let listed = app
+        .get(
+            &format!("/v2/organizations/{}/teams/{}/workflows/routing-form", t.org, t.team),
+            &t.owner.key,
+        )
+        .await;
+    let listed = listed.expect_success(StatusCode::OK);
+    assert_eq!(listed[0]["name"], "Thanks for asking");
+    assert_eq!(
+        listed[0]["activation"]["activeOnRoutingFormIds"],
+        serde_json::json!([form])
+    );
 }
