@@ -205,6 +205,59 @@ async fn a_form_built_on_the_pages_routes_as_built_and_is_kept_to_its_owner() {
         (StatusCode::SEE_OTHER, "https://help.example.test/start")
     );
 
+    // Reordered — the help route first — and the second question removed: Sales now goes to the help page too.
+    let (_, editor) = get(&app, &host, &path).await;
+    let (size, help) = (value_of(&editor, "f1-id"), value_of(&editor, "r1-id"));
+    let reordered = [
+        ("csrf", csrf.as_str()),
+        ("name", "Contact us"),
+        ("fieldRows", "2"),
+        ("f0-id", topic.as_str()),
+        ("f0-type", "select"),
+        ("f0-label", "Topic"),
+        ("f0-options", "Sales\nSupport"),
+        ("f0-required", "true"),
+        ("f1-id", size.as_str()),
+        ("f1-type", "number"),
+        ("f1-label", "Team size"),
+        ("f1-remove", "true"),
+        ("routeRows", "2"),
+        ("r0-id", first.as_str()),
+        ("r0-position", "2"),
+        ("r0-action", "eventType"),
+        ("r0-eventType", event.as_str()),
+        ("r0-ruleRows", "1"),
+        ("r0-k0-field", topic.as_str()),
+        ("r0-k0-operator", "equals"),
+        ("r0-k0-value", "Sales"),
+        ("r1-id", help.as_str()),
+        ("r1-position", "1"),
+        ("r1-action", "url"),
+        ("r1-url", "https://help.example.test/start"),
+        ("r1-ruleRows", "0"),
+        ("fb-id", fallback.as_str()),
+        ("fb-action", "message"),
+        ("fb-message", "Thanks!"),
+    ];
+    let (status, to) = post(&app, &host, &path, &reordered).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let (fields, routes) = stored(&app, &id).await;
+    assert_eq!(fields.as_array().map(Vec::len), Some(1), "{fields}");
+    assert_eq!(routes[0]["id"], help.as_str(), "{routes}");
+    assert_eq!(routes[0]["conditions"]["rules"], json!([]), "{routes}");
+    // The rule names the option by its id, as the API would.
+    let sales = fields[0]["options"]
+        .as_array()
+        .and_then(|o| o.iter().find(|o| o["label"] == "Sales"))
+        .map(|o| o["id"].clone())
+        .expect("the Sales option");
+    assert_eq!(routes[1]["conditions"]["rules"][0]["value"], sales, "{routes}");
+    let (status, to) = post(&app, &host, &format!("/forms/{id}"), &[(topic.as_str(), "Sales")]).await;
+    assert_eq!(
+        (status, to.as_str()),
+        (StatusCode::SEE_OTHER, "https://help.example.test/start")
+    );
+
     // Someone else finds nothing; a post without the session's token is refused.
     host_with_intro(&app, "other@pages.test").await;
     let other = signed_in(&app, "other@pages.test").await;
