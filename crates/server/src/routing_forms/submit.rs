@@ -219,6 +219,7 @@ async fn run_workflows(
         submitted_at: response.created_at,
         answers: &keyed,
         attendee_email: first_email(form, answers),
+        attendee_phone: first_answer(form, answers, super::model::FieldKind::Phone),
     };
     on_form_response(tx, mailer, &facts)
         .await
@@ -227,10 +228,15 @@ async fn run_workflows(
 
 /// The answer to the form's first email field.
 fn first_email<'a>(form: &Form, answers: &'a Answers) -> Option<&'a str> {
+    first_answer(form, answers, super::model::FieldKind::Email)
+}
+
+/// The answer to the form's first field of `kind` that was answered.
+fn first_answer<'a>(form: &Form, answers: &'a Answers, kind: super::model::FieldKind) -> Option<&'a str> {
     form.definition
         .fields
         .iter()
-        .filter(|f| f.kind == super::model::FieldKind::Email)
+        .filter(|f| f.kind == kind)
         .find_map(|f| match answers.0.get(&f.id) {
             Some(super::model::Answer::Text(address)) => Some(address.as_str()),
             _ => None,

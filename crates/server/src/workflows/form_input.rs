@@ -29,9 +29,10 @@ pub struct FormActivationInput {
     pub active_on_routing_form_ids: Option<Vec<Value>>,
 }
 
-/// The actions of routing-form workflows: there is no host to email, only the person who answered (when the form
-/// asked for an email address) and a verified address.
-const FORM_ACTIONS: [&str; 2] = ["email_attendee", "email_address"];
+/// The actions of routing-form workflows: there is no host to write to, only the person who answered (by email
+/// when the form asked for an address, by SMS when it asked for a phone number) and a verified address. The
+/// reference's routing-form step has no WhatsApp action (`RoutingFormWorkflowStepOutputDto.action`), so none here.
+const FORM_ACTIONS: [&str; 3] = ["email_attendee", "email_address", "sms_attendee"];
 
 /// Checks `input` onto `current` (None for a create, where every required part must be there).
 pub async fn prepare(

@@ -6,10 +6,15 @@
 //! owner), `{ATTENDEE_NAME}` / `{ATTENDEE_EMAIL}` (the answers to a "name" field and to the first email field),
 //! `{EVENT_DATE}` / `{EVENT_TIME}` (when the form was answered, in the reader's zone and language), and each answer
 //! by its field's identifier or label in capitals, spaces and `-` as `_` (`{COMPANY_SIZE}`).
+//!
+//! `sms_attendee` steps text the number given in the form's first phone field (as booking workflows text the
+//! attendee's): rows of their own kind in the same outbox, sent through the same Twilio path (`email::sms`). A
+//! response without a usable number gets no text.
 
-use super::render::{Facts, Variables, render};
+use super::render::{Facts, Variables, render, render_text};
 use super::{FormTrigger, WorkflowError, unit_ms};
 use crate::email::Mailer;
+use crate::email::sms::{Channel, e164};
 use crate::time_text::ts;
 use convene_core::UserId;
 use convene_core::email::EmailKind;
@@ -32,6 +37,8 @@ pub struct FormFacts<'a> {
     pub answers: &'a [(String, String)],
     /// The answer to the form's first email field, if it has one and it was answered.
     pub attendee_email: Option<&'a str>,
+    /// The answer to the form's first phone field, as typed, if it has one and it was answered.
+    pub attendee_phone: Option<&'a str>,
 }
 
 /// Queues what the workflows of the form's owner (its team, or its user for a form outside teams) do for a new
@@ -75,6 +82,53 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
             None => continue,
         };
         for step in steps.iter().filter(|s| s.workflow_id == workflow.id) {
+            let vars = || {
+                Variables::new(&Facts {
+                    event_name: facts.form_name,
+                    organizer_name: &organizer_name,
+                    organizer_email: &owner_user.email,
+                    attendee_name,
+                    attendee_email: facts.attendee_email.unwrap_or_default(),
+                    start: ts(facts.submitted_at),
+                    end: ts(facts.submitted_at),
+                    location: None,
+                    notes: None,
+                    cancel_url: "",
+                    reschedule_url: "",
+                    answers: &answers,
+                    // Nobody's zone is known for the person who answered: the owner's is the form's clock.
+                    time_zone: &owner_user.time_zone,
+                    twelve_hour: owner_user.time_format == 12,
+                    locale: &owner_user.locale,
+                })
+            };
+            if let Some(channel) = Channel::of_action(&step.action) {
+                // Only the person who answered is texted here; a step to a verified number is not theirs.
+                let to_attendee = step.action.ends_with("_attendee");
+                let Some(phone) = facts.attendee_phone.and_then(e164).filter(|_| to_attendee) else {
+                    continue;
+                };
+                let (subject, text) = render_text(&step.subject, &step.html, &vars());
+                let row = NewEmail {
+                    message_id: mailer.new_message_id(),
+                    kind: channel.kind().to_owned(),
+                    organization_id: facts.organization_id,
+                    team_id: facts.team_id,
+                    user_id: Some(facts.owner_user_id),
+                    to_email: phone,
+                    to_name: Some(attendee_name.to_owned()).filter(|n| !n.is_empty()),
+                    subject,
+                    body_text: text,
+                    not_before: send_at,
+                    ..NewEmail::default()
+                };
+                let id = outbox::enqueue(&mut *tx, &row, now).await?;
+                if send_at.is_some() {
+                    store::link_form_reminder(&mut *tx, id, workflow.id, facts.response_id).await?;
+                }
+                queued += 1;
+                continue;
+            }
             // (to, replies go to): the person who answered hears back from the owner; an address, from them.
             let (to, reply_to) = match step.action.as_str() {
                 "email_attendee" => match facts.attendee_email {
@@ -94,25 +148,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                 },
                 _ => continue,
             };
-            let vars = Variables::new(&Facts {
-                event_name: facts.form_name,
-                organizer_name: &organizer_name,
-                organizer_email: &owner_user.email,
-                attendee_name,
-                attendee_email: facts.attendee_email.unwrap_or_default(),
-                start: ts(facts.submitted_at),
-                end: ts(facts.submitted_at),
-                location: None,
-                notes: None,
-                cancel_url: "",
-                reschedule_url: "",
-                answers: &answers,
-                // Nobody's zone is known for the person who answered: the owner's is the form's clock.
-                time_zone: &owner_user.time_zone,
-                twelve_hour: owner_user.time_format == 12,
-                locale: &owner_user.locale,
-            });
-            let rendered = render(&step.subject, &step.html, &vars).map_err(WorkflowError::Render)?;
+            let rendered = render(&step.subject, &step.html, &vars()).map_err(WorkflowError::Render)?;
             let email = NewEmail {
                 message_id: mailer.new_message_id(),
                 kind: EmailKind::WorkflowEmail.as_str().to_owned(),

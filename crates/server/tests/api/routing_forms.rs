@@ -35,7 +35,11 @@ impl Rig {
 
     /// With `custom_smtp`, the organizations have the `custom-smtp` feature (their own senders are used).
     pub(crate) async fn start_with(custom_smtp: bool) -> Rig {
-        let rig = EmailRig::start().await;
+        Self::on(EmailRig::start().await, custom_smtp).await
+    }
+
+    /// The rig's tenants and team on a server already started (with settings of the caller's choosing).
+    pub(crate) async fn on(rig: EmailRig, custom_smtp: bool) -> Rig {
         let t = rig.tenants(custom_smtp).await;
         let app = &rig.app;
         app.post(

@@ -25,6 +25,12 @@ impl Posted {
         Some(self.get(name).trim()).filter(|v| !v.is_empty())
     }
 
+    /// A post made of these pairs (tests of the pages' readers).
+    #[cfg(test)]
+    pub(super) fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        Posted(pairs)
+    }
+
     pub(super) fn ticked(&self, name: &str) -> bool {
         self.0.iter().any(|(k, _)| k == name)
     }

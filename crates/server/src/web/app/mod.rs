@@ -8,7 +8,9 @@
 //! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
 //! [`booking_actions`] its forms; [`account`] (profile, password, sessions), [`api_keys`], [`email_address`],
 //! [`notifications`], [`webhooks`] and [`calendars`] are settings pages; [`workflows`] are the user's personal
-//! workflows, [`routing_forms`] the routing forms they own and their responses.
+//! workflows, [`routing_forms`] the routing forms they own and their responses,
+//! [`routing_form_editor`] (over [`routing_form_rows`]) builds one; [`team_workflows`] are a team's workflows on
+//! the personal pages' code.
 
 mod account;
 mod admin_orgs;
@@ -32,11 +34,14 @@ mod org_members;
 mod org_notifications;
 mod org_teams;
 mod out_of_office;
+mod routing_form_editor;
+mod routing_form_rows;
 mod routing_forms;
 mod schedule_form;
 mod shell;
 mod signup;
 mod team_event_types;
+mod team_workflows;
 mod troubleshoot;
 mod webhooks;
 mod workflows;
@@ -49,6 +54,22 @@ use axum::routing::{get, post};
 
 /// An organization's admin pages.
 const ORG: &str = "/settings/organizations/{org_id}";
+
+/// A team's workflow pages of one family, under `{ORG}/teams/{team_id}/{path}`.
+fn team_workflow_routes<const FORMS: bool>(path: &str) -> Router<AppState> {
+    let base = format!("{ORG}/teams/{{team_id}}/{path}");
+    Router::new()
+        .route(
+            &base,
+            get(team_workflows::list::<FORMS>).post(team_workflows::create::<FORMS>),
+        )
+        .route(&format!("{base}/new"), get(team_workflows::new_page::<FORMS>))
+        .route(
+            &format!("{base}/{{id}}"),
+            get(team_workflows::edit_page::<FORMS>).post(team_workflows::update::<FORMS>),
+        )
+        .route(&format!("{base}/{{id}}/delete"), post(team_workflows::delete::<FORMS>))
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -82,6 +103,8 @@ pub fn router() -> Router<AppState> {
             &format!("{ORG}/teams/{{team_id}}/event-types/{{id}}"),
             get(team_event_types::edit).post(team_event_types::update),
         )
+        .merge(team_workflow_routes::<false>("workflows"))
+        .merge(team_workflow_routes::<true>("workflows/routing-form"))
         .route("/event-types", get(event_types::list).post(event_types::create))
         .route("/event-types/new", get(event_types::new_page))
         .route(
@@ -102,7 +125,16 @@ pub fn router() -> Router<AppState> {
         .route("/workflows/new", get(workflows::new_page))
         .route("/workflows/{id}", get(workflows::edit_page).post(workflows::update))
         .route("/workflows/{id}/delete", post(workflows::delete))
-        .route("/routing-forms", get(routing_forms::list))
+        .route(
+            "/routing-forms",
+            get(routing_forms::list).post(routing_form_editor::create),
+        )
+        .route("/routing-forms/new", get(routing_form_editor::new_page))
+        .route(
+            "/routing-forms/{id}",
+            get(routing_form_editor::edit_page).post(routing_form_editor::update),
+        )
+        .route("/routing-forms/{id}/delete", post(routing_form_editor::delete))
         .route("/routing-forms/{id}/responses", get(routing_forms::responses))
         .route("/bookings", get(bookings::list))
         .route("/bookings/{uid}", get(booking_page::detail))

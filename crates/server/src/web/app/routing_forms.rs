@@ -34,6 +34,7 @@ struct FormsPage {
     rows: Vec<FormRow>,
     page: i64,
     more: bool,
+    notice: Option<String>,
 }
 
 pub(crate) struct ResponseRow {
@@ -60,6 +61,7 @@ struct ResponsesPage {
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<i64>,
+    notice: Option<String>,
 }
 
 fn page_of(query: Result<Query<PageQuery>, QueryRejection>) -> i64 {
@@ -82,6 +84,10 @@ pub async fn list(
     host: Host,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
+    let deleted = query
+        .as_ref()
+        .is_ok_and(|Query(q)| q.notice.as_deref() == Some("deleted"));
+    let notice = deleted.then(|| host.t.text("app-rf-deleted"));
     let page = page_of(query);
     let mut found = store::list_forms(&state.db, FormScope::User(host.id().0), &filter(page)).await?;
     let more = found.len() as i64 > PAGE_SIZE;
@@ -100,6 +106,7 @@ pub async fn list(
         rows,
         page,
         more,
+        notice,
     };
     Ok(render(StatusCode::OK, &page))
 }

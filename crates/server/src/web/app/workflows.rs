@@ -1,8 +1,11 @@
 //! Workflows: the user's personal workflows (reminders and notices around the bookings of their own event types),
 //! listed a page at a time, and the editor of one — trigger, offset, event types, and steps with their template,
 //! subject and body, beside the list of variables the text may use. Saving goes through `workflows::manage` with
-//! the input the API takes (`WorkflowInput`), so the page and the API accept and refuse the same things; a refusal
-//! shows beside its field with what was typed kept.
+//! the input the API takes (`WorkflowInput`, or `FormWorkflowInput` for routing-form workflows), so the page and
+//! the API accept and refuse the same things; a refusal shows beside its field with what was typed kept.
+//!
+//! The same pages serve a team's workflows (`team_workflows` checks who may see them): a [`Scope`] says whose
+//! workflows they are, which family, and where the pages live.
 
 use super::form::Posted;
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
@@ -11,6 +14,7 @@ use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::respond::render;
 use crate::workflows::WorkflowError;
+use crate::workflows::form_input::{FormActivationInput, FormWorkflowInput};
 use crate::workflows::input::{
     ActivationInput, Context, MessageInput, OffsetInput, StepInput, TriggerInput, WorkflowInput,
 };
@@ -20,9 +24,12 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use convene_core::{TeamId, UserId};
 use convene_store::event_types;
+use convene_store::routing_forms::{self as forms, FormScope, ListFilter};
 use convene_store::workflows::WorkflowOwner;
 use serde::Deserialize;
+use serde_json::Value;
 
 const PAGE_SIZE: i64 = 20;
 const TRIGGERS: [&str; 8] = [
@@ -35,7 +42,12 @@ const TRIGGERS: [&str; 8] = [
     "bookingRejected",
     "bookingNoShowUpdated",
 ];
+const FORM_TRIGGERS: [&str; 2] = ["formSubmitted", "formSubmittedNoEvent"];
 const ACTIONS: [&str; 2] = ["email_attendee", "email_host"];
+/// Routing-form workflows have no host to write to; an address needs a verified one, which the page does not offer.
+const FORM_ACTIONS: [&str; 1] = ["email_attendee"];
+/// At most this many event types or forms are offered to choose from.
+const MAX_TARGETS: i64 = 500;
 const TEMPLATES: [&str; 6] = ["reminder", "custom", "rescheduled", "completed", "rating", "cancelled"];
 const UNITS: [&str; 3] = ["minute", "hour", "day"];
 /// The variables the help list explains, each with its message id.
@@ -56,6 +68,70 @@ const VARIABLES: [(&str, &str); 14] = [
     ("EVENT_DATE_ddd, MMM D", "app-wf-var-custom-date"),
 ];
 
+/// Whose workflows a page shows, of which family, and where its pages live.
+#[derive(Clone)]
+pub(crate) struct Scope {
+    pub owner: WorkflowOwner,
+    pub kind: Kind,
+    /// The list's address; a workflow's page is `{base}/{id}`.
+    pub base: String,
+    pub section: Section,
+    /// The heading of the list: the personal title, or the team's.
+    pub title: String,
+    pub intro: String,
+    /// Links to the team's other pages: (id, href, label).
+    pub links: Vec<(&'static str, String, String)>,
+    /// The editor's words for what a workflow acts on: the legend, the "all" box, the text when there is nothing,
+    /// and where to make one.
+    pub targets_legend: String,
+    pub all_label: String,
+    pub no_targets: String,
+    pub make_target: Option<String>,
+}
+
+impl Scope {
+    /// The user's own event-type workflows.
+    fn personal(host: &Host) -> Scope {
+        Scope {
+            owner: WorkflowOwner::User(host.id().0),
+            kind: Kind::EventType,
+            base: "/workflows".into(),
+            section: Section::Workflows,
+            title: host.t.text("app-wf-title"),
+            intro: host.t.text("app-wf-intro"),
+            links: Vec::new(),
+            targets_legend: host.t.text("app-wf-event-types"),
+            all_label: host.t.text("app-wf-all-event-types"),
+            no_targets: host.t.text("app-wf-no-event-types"),
+            make_target: Some("/event-types/new".into()),
+        }
+    }
+
+    pub(super) fn forms(&self) -> bool {
+        self.kind == Kind::RoutingForm
+    }
+
+    /// The id prefix of the checkboxes choosing what the workflow acts on.
+    fn target_id(&self) -> &'static str {
+        if self.forms() { "form" } else { "event-type" }
+    }
+
+    fn target_name(&self) -> &'static str {
+        target_name(self)
+    }
+}
+
+/// The variables of routing-form workflows (`workflows::form_plan`).
+const FORM_VARIABLES: [(&str, &str); 7] = [
+    ("FORM_NAME", "app-wf-var-form-name"),
+    ("ORGANIZER", "app-wf-var-form-owner"),
+    ("ATTENDEE_NAME", "app-wf-var-form-attendee"),
+    ("ATTENDEE_EMAIL", "app-wf-var-form-attendee-email"),
+    ("EVENT_DATE", "app-wf-var-form-date"),
+    ("EVENT_TIME", "app-wf-var-form-time"),
+    ("COMPANY_SIZE", "app-wf-var-form-answer"),
+];
+
 pub(crate) struct Row {
     pub id: i64,
     pub name: String,
@@ -69,6 +145,7 @@ pub(crate) struct Row {
 struct ListPage {
     nav: Nav,
     t: Lang,
+    scope: Scope,
     rows: Vec<Row>,
     page: i64,
     more: bool,
@@ -96,8 +173,8 @@ pub(crate) struct Fields {
     pub offset: String,
     pub unit: String,
     pub all: bool,
-    /// The user's event types: (id, title, chosen).
-    pub event_types: Vec<(i64, String, bool)>,
+    /// What the workflow may act on — the owner's event types, or the team's routing forms: (id, title, chosen).
+    pub targets: Vec<(String, String, bool)>,
     pub steps: Vec<StepForm>,
 }
 
@@ -106,6 +183,7 @@ pub(crate) struct Fields {
 struct EditPage {
     nav: Nav,
     t: Lang,
+    scope: Scope,
     /// None for a new workflow.
     id: Option<i64>,
     f: Fields,
@@ -146,24 +224,55 @@ fn blank_step(index: usize) -> StepForm {
     }
 }
 
-async fn own_event_types(state: &AppState, host: &Host, chosen: &[i64]) -> Result<Vec<(i64, String, bool)>, Refusal> {
-    Ok(event_types::list_for_owner(&state.db, host.id(), true)
-        .await?
+/// The owner's event types, or (routing-form workflows) the owner's forms, with those in `chosen` ticked.
+async fn targets(state: &AppState, scope: &Scope, chosen: &[String]) -> Result<Vec<(String, String, bool)>, Refusal> {
+    let found: Vec<(String, String)> = match (scope.kind, scope.owner) {
+        (Kind::EventType, WorkflowOwner::User(user)) => event_types::list_for_owner(&state.db, UserId(user), true)
+            .await?
+            .into_iter()
+            .map(|e| (e.id.to_string(), e.title))
+            .collect(),
+        (Kind::EventType, WorkflowOwner::Team(team)) => event_types::list_for_team(&state.db, TeamId(team))
+            .await?
+            .into_iter()
+            .map(|e| (e.id.to_string(), e.title))
+            .collect(),
+        (Kind::RoutingForm, owner) => {
+            let scope = match owner {
+                WorkflowOwner::Team(team) => FormScope::Team(team),
+                WorkflowOwner::User(user) => FormScope::User(user),
+            };
+            let filter = ListFilter {
+                take: MAX_TARGETS,
+                ..ListFilter::default()
+            };
+            forms::list_forms(&state.db, scope, &filter)
+                .await?
+                .into_iter()
+                .filter(|f| matches!(owner, WorkflowOwner::Team(_)) || f.team_id.is_none())
+                .map(|f| (f.id, f.name))
+                .collect()
+        }
+    };
+    Ok(found
         .into_iter()
-        .map(|e| (e.id, e.title, chosen.contains(&e.id)))
+        .map(|(id, title)| {
+            let on = chosen.contains(&id);
+            (id, title, on)
+        })
         .collect())
 }
 
 impl Fields {
-    async fn of(state: &AppState, host: &Host, w: Option<&Workflow>) -> Result<Fields, Refusal> {
+    async fn of(state: &AppState, scope: &Scope, w: Option<&Workflow>) -> Result<Fields, Refusal> {
         let Some(w) = w else {
             return Ok(Fields {
                 name: String::new(),
-                trigger: "beforeEvent".into(),
+                trigger: if scope.forms() { "formSubmitted" } else { "beforeEvent" }.into(),
                 offset: "24".into(),
                 unit: "hour".into(),
                 all: true,
-                event_types: own_event_types(state, host, &[]).await?,
+                targets: targets(state, scope, &[]).await?,
                 steps: vec![blank_step(0)],
             });
         };
@@ -185,20 +294,24 @@ impl Fields {
             .collect();
         steps.push(blank_step(steps.len()));
         let r = &w.record;
+        let chosen: Vec<String> = match scope.kind {
+            Kind::EventType => w.event_type_ids.iter().map(ToString::to_string).collect(),
+            Kind::RoutingForm => w.form_ids.clone(),
+        };
         Ok(Fields {
             name: r.name.clone(),
             trigger: r.trigger_type.clone(),
             offset: r.offset_value.map(|v| v.to_string()).unwrap_or_default(),
             unit: r.offset_unit.clone().unwrap_or_else(|| "hour".into()),
             all: r.active_on_all,
-            event_types: own_event_types(state, host, &w.event_type_ids).await?,
+            targets: targets(state, scope, &chosen).await?,
             steps,
         })
     }
 
     /// What was posted, kept for the page shown again after a refusal.
-    async fn posted(state: &AppState, host: &Host, form: &Posted) -> Result<Fields, Refusal> {
-        let chosen: Vec<i64> = form.all("eventTypes").filter_map(|v| v.parse().ok()).collect();
+    async fn posted(state: &AppState, scope: &Scope, form: &Posted) -> Result<Fields, Refusal> {
+        let chosen: Vec<String> = form.all(target_name(scope)).map(str::to_owned).collect();
         let count: usize = form.get("stepCount").parse().unwrap_or(0).min(21);
         let steps = (0..count)
             .map(|i| StepForm {
@@ -219,15 +332,18 @@ impl Fields {
             offset: form.get("offset").to_owned(),
             unit: form.get("unit").to_owned(),
             all: form.ticked("all"),
-            event_types: own_event_types(state, host, &chosen).await?,
+            targets: targets(state, scope, &chosen).await?,
             steps,
         })
     }
 
     /// The API's input for these values. A step without a subject is left out (the blank row to add one), and
     /// so is one marked for removal. Numbers that do not parse are sent as none, which the service refuses by name.
-    fn input(&self, form: &Posted) -> WorkflowInput {
-        let timed = matches!(self.trigger.as_str(), "beforeEvent" | "afterEvent");
+    fn input(&self, form: &Posted, forms: bool) -> Input {
+        let timed = matches!(
+            self.trigger.as_str(),
+            "beforeEvent" | "afterEvent" | "formSubmittedNoEvent"
+        );
         let steps = self
             .steps
             .iter()
@@ -248,22 +364,46 @@ impl Fields {
                 ..StepInput::default()
             })
             .collect();
-        WorkflowInput {
+        let trigger = Some(TriggerInput {
+            kind: Some(self.trigger.clone()),
+            offset: timed.then(|| OffsetInput {
+                value: self.offset.trim().parse().ok(),
+                unit: Some(self.unit.clone()),
+            }),
+        });
+        let chosen = self.targets.iter().filter(|e| e.2).map(|e| e.0.clone());
+        if forms {
+            return Input::Form(FormWorkflowInput {
+                name: Some(self.name.clone()),
+                activation: Some(FormActivationInput {
+                    is_active_on_all_routing_forms: Some(self.all),
+                    active_on_routing_form_ids: Some(chosen.map(Value::String).collect()),
+                }),
+                trigger,
+                steps: Some(steps),
+            });
+        }
+        Input::EventType(WorkflowInput {
             name: Some(self.name.clone()),
             activation: Some(ActivationInput {
                 is_active_on_all_event_types: Some(self.all),
-                active_on_event_type_ids: Some(self.event_types.iter().filter(|e| e.2).map(|e| e.0).collect()),
+                active_on_event_type_ids: Some(chosen.filter_map(|id| id.parse().ok()).collect()),
             }),
-            trigger: Some(TriggerInput {
-                kind: Some(self.trigger.clone()),
-                offset: timed.then(|| OffsetInput {
-                    value: self.offset.trim().parse().ok(),
-                    unit: Some(self.unit.clone()),
-                }),
-            }),
+            trigger,
             steps: Some(steps),
-        }
+        })
     }
+}
+
+/// What the editor sends to the service, by the workflow's family.
+enum Input {
+    EventType(WorkflowInput),
+    Form(FormWorkflowInput),
+}
+
+/// The name of the checkboxes choosing what the workflow acts on.
+fn target_name(scope: &Scope) -> &'static str {
+    if scope.forms() { "forms" } else { "eventTypes" }
 }
 
 #[derive(Deserialize)]
@@ -272,14 +412,21 @@ pub struct ListQuery {
     notice: Option<String>,
 }
 
-fn owner(host: &Host) -> WorkflowOwner {
-    WorkflowOwner::User(host.id().0)
-}
-
 /// `GET /workflows?page=`.
 pub async fn list(
     State(state): State<AppState>,
     host: Host,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, Refusal> {
+    let scope = Scope::personal(&host);
+    list_in(&state, &host, scope, query).await
+}
+
+/// The list of `scope`'s workflows, a page at a time.
+pub(super) async fn list_in(
+    state: &AppState,
+    host: &Host,
+    scope: Scope,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let (page, notice) = match query {
@@ -289,8 +436,8 @@ pub async fn list(
     // One more than shown tells whether a next page exists.
     let mut found = manage::list(
         &state.db,
-        owner(&host),
-        Kind::EventType,
+        scope.owner,
+        scope.kind,
         (page - 1) * PAGE_SIZE,
         PAGE_SIZE + 1,
     )
@@ -303,8 +450,9 @@ pub async fn list(
         _ => None,
     };
     let page = ListPage {
-        nav: host.nav(&state, Section::Workflows).await?,
+        nav: host.nav(state, scope.section).await?,
         t: host.t,
+        scope,
         rows: found
             .iter()
             .map(|w| Row {
@@ -327,9 +475,11 @@ fn failed(e: WorkflowError) -> Refusal {
     Refusal::Failed(e.to_string())
 }
 
+#[allow(clippy::too_many_arguments)] // one page's parts, each shown once
 async fn editor(
     state: &AppState,
     host: &Host,
+    scope: &Scope,
     status: StatusCode,
     id: Option<i64>,
     mut f: Fields,
@@ -358,34 +508,52 @@ async fn editor(
         values.iter().map(|v| (*v, t.text(&format!("{prefix}{v}")))).collect()
     };
     let page = EditPage {
-        nav: host.nav(state, Section::Workflows).await?,
+        nav: host.nav(state, scope.section).await?,
         t,
+        scope: scope.clone(),
         id,
         has_errors: error.is_some() || f.steps.iter().any(|s| s.error.is_some()),
         f,
         error,
         notice,
-        triggers: labelled(&TRIGGERS, "app-wf-trigger-"),
-        actions: labelled(&ACTIONS, "app-wf-action-"),
+        triggers: if scope.forms() {
+            labelled(&FORM_TRIGGERS, "app-wf-trigger-")
+        } else {
+            labelled(&TRIGGERS, "app-wf-trigger-")
+        },
+        actions: if scope.forms() {
+            labelled(&FORM_ACTIONS, "app-wf-action-")
+        } else {
+            labelled(&ACTIONS, "app-wf-action-")
+        },
         templates: labelled(&TEMPLATES, "app-wf-template-"),
         units: labelled(&UNITS, "app-wf-unit-"),
-        variables: VARIABLES
-            .iter()
-            .map(|(token, key)| (format!("{{{token}}}"), t.text(key)))
-            .collect(),
+        variables: if scope.forms() {
+            &FORM_VARIABLES[..]
+        } else {
+            &VARIABLES[..]
+        }
+        .iter()
+        .map(|(token, key)| (format!("{{{token}}}"), t.text(key)))
+        .collect(),
     };
     Ok(render(status, &page))
 }
 
 /// `GET /workflows/new`.
 pub async fn new_page(State(state): State<AppState>, host: Host) -> Result<Response, Refusal> {
-    let f = Fields::of(&state, &host, None).await?;
-    editor(&state, &host, StatusCode::OK, None, f, None, None).await
+    let scope = Scope::personal(&host);
+    new_in(&state, &host, &scope).await
 }
 
-fn context(state: &AppState, host: &Host) -> Context {
+pub(super) async fn new_in(state: &AppState, host: &Host, scope: &Scope) -> Result<Response, Refusal> {
+    let f = Fields::of(state, scope, None).await?;
+    editor(state, host, scope, StatusCode::OK, None, f, None, None).await
+}
+
+fn context(state: &AppState, host: &Host, scope: &Scope) -> Context {
     Context {
-        owner: owner(host),
+        owner: scope.owner,
         caller_id: host.id().0,
         texts: Channels::of(state.mailer.settings.sms.as_ref()),
     }
@@ -395,6 +563,7 @@ fn context(state: &AppState, host: &Host) -> Context {
 async fn refused(
     state: &AppState,
     host: &Host,
+    scope: &Scope,
     id: Option<i64>,
     f: Fields,
     e: WorkflowError,
@@ -402,7 +571,7 @@ async fn refused(
     match e {
         WorkflowError::Invalid(field) => {
             let error = Some((field.field.clone(), field.message.clone()));
-            editor(state, host, StatusCode::BAD_REQUEST, id, f, error, None).await
+            editor(state, host, scope, StatusCode::BAD_REQUEST, id, f, error, None).await
         }
         WorkflowError::NotFound => Err(Refusal::NotFound(host.t)),
         other => Err(failed(other)),
@@ -411,12 +580,21 @@ async fn refused(
 
 /// `POST /workflows`: a new personal workflow; its reminders are planned for the bookings ahead.
 pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Response, Refusal> {
+    let scope = Scope::personal(&post.host);
+    create_in(&state, &post, &scope).await
+}
+
+pub(super) async fn create_in(state: &AppState, post: &HostForm, scope: &Scope) -> Result<Response, Refusal> {
     let host = &post.host;
-    let f = Fields::posted(&state, host, &post.form).await?;
-    let input = f.input(&post.form);
-    match manage::create(&state.db, &state.mailer, &context(&state, host), &input).await {
-        Ok(w) => Ok(Redirect::to(&format!("/workflows/{}?notice=saved", w.record.id)).into_response()),
-        Err(e) => refused(&state, host, None, f, e).await,
+    let f = Fields::posted(state, scope, &post.form).await?;
+    let ctx = context(state, host, scope);
+    let made = match f.input(&post.form, scope.forms()) {
+        Input::EventType(input) => manage::create(&state.db, &state.mailer, &ctx, &input).await,
+        Input::Form(input) => manage::create_form(&state.db, &ctx, &input).await,
+    };
+    match made {
+        Ok(w) => Ok(Redirect::to(&format!("{}/{}?notice=saved", scope.base, w.record.id)).into_response()),
+        Err(e) => refused(state, host, scope, None, f, e).await,
     }
 }
 
@@ -431,8 +609,19 @@ pub async fn edit_page(
     host: Host,
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
-    let id = parse_id(&id, host.t)?;
-    let w = match manage::get(&state.db, owner(&host), Kind::EventType, id).await {
+    let scope = Scope::personal(&host);
+    edit_in(&state, &host, &scope, &id, query).await
+}
+
+pub(super) async fn edit_in(
+    state: &AppState,
+    host: &Host,
+    scope: &Scope,
+    id: &str,
+    query: Result<Query<ListQuery>, QueryRejection>,
+) -> Result<Response, Refusal> {
+    let id = parse_id(id, host.t)?;
+    let w = match manage::get(&state.db, scope.owner, scope.kind, id).await {
         Ok(w) => w,
         Err(WorkflowError::NotFound) => return Err(Refusal::NotFound(host.t)),
         Err(e) => return Err(failed(e)),
@@ -442,8 +631,8 @@ pub async fn edit_page(
         .and_then(|Query(q)| q.notice)
         .filter(|n| n == "saved")
         .map(|_| host.t.text("app-wf-saved"));
-    let f = Fields::of(&state, &host, Some(&w)).await?;
-    editor(&state, &host, StatusCode::OK, Some(id), f, None, notice).await
+    let f = Fields::of(state, scope, Some(&w)).await?;
+    editor(state, host, scope, StatusCode::OK, Some(id), f, None, notice).await
 }
 
 /// `POST /workflows/{id}`: saves the editor; pending reminders are planned again.
@@ -452,13 +641,22 @@ pub async fn update(
     Path(id): Path<String>,
     post: HostForm,
 ) -> Result<Response, Refusal> {
+    let scope = Scope::personal(&post.host);
+    update_in(&state, &post, &scope, &id).await
+}
+
+pub(super) async fn update_in(state: &AppState, post: &HostForm, scope: &Scope, id: &str) -> Result<Response, Refusal> {
     let host = &post.host;
-    let id = parse_id(&id, host.t)?;
-    let f = Fields::posted(&state, host, &post.form).await?;
-    let input = f.input(&post.form);
-    match manage::update(&state.db, &state.mailer, &context(&state, host), id, &input).await {
-        Ok(_) => Ok(Redirect::to(&format!("/workflows/{id}?notice=saved")).into_response()),
-        Err(e) => refused(&state, host, Some(id), f, e).await,
+    let id = parse_id(id, host.t)?;
+    let f = Fields::posted(state, scope, &post.form).await?;
+    let ctx = context(state, host, scope);
+    let saved = match f.input(&post.form, scope.forms()) {
+        Input::EventType(input) => manage::update(&state.db, &state.mailer, &ctx, id, &input).await,
+        Input::Form(input) => manage::update_form(&state.db, &ctx, id, &input).await,
+    };
+    match saved {
+        Ok(_) => Ok(Redirect::to(&format!("{}/{id}?notice=saved", scope.base)).into_response()),
+        Err(e) => refused(state, host, scope, Some(id), f, e).await,
     }
 }
 
@@ -468,10 +666,15 @@ pub async fn delete(
     Path(id): Path<String>,
     post: HostForm,
 ) -> Result<Response, Refusal> {
+    let scope = Scope::personal(&post.host);
+    delete_in(&post, &state, &scope, &id).await
+}
+
+pub(super) async fn delete_in(post: &HostForm, state: &AppState, scope: &Scope, id: &str) -> Result<Response, Refusal> {
     let host = &post.host;
-    let id = parse_id(&id, host.t)?;
-    match manage::delete(&state.db, owner(host), Kind::EventType, id).await {
-        Ok(_) => Ok(Redirect::to("/workflows?notice=deleted").into_response()),
+    let id = parse_id(id, host.t)?;
+    match manage::delete(&state.db, scope.owner, scope.kind, id).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}?notice=deleted", scope.base)).into_response()),
         Err(WorkflowError::NotFound) => Err(Refusal::NotFound(host.t)),
         Err(e) => Err(failed(e)),
     }

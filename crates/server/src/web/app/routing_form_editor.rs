@@ -1,0 +1,281 @@
+//! The routing form builder: a new form or one the user owns — name, description, the off switch, its fields, its
+//! ordered routes with their conditions, the fallback — and deleting it. Saving goes through
+//! `routing_forms::manage` with the input the API takes, so the page and the API accept and refuse the same
+//! things; a refusal shows beside its row with what was typed kept. Someone else's form is "not found".
+
+use super::form::Posted;
+use super::routing_form_rows::{ACTIONS, FIELD_KINDS, OPERATORS, Origins, Rows, input_of};
+use super::shell::{Host, HostForm, Nav, Refusal, Section};
+use crate::i18n::Lang;
+use crate::routing_forms::manage::{self, Owner};
+use crate::routing_forms::{Form, RoutingFormError};
+use crate::state::AppState;
+use crate::web::respond::render;
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use convene_core::{FieldError, TeamId, UserId};
+use convene_store::event_types;
+use convene_store::routing_forms as store;
+use serde::Deserialize;
+
+/// The builder's values outside the rows.
+pub(crate) struct Head {
+    pub name: String,
+    pub description: String,
+    pub disabled: bool,
+}
+
+#[derive(Template)]
+#[template(path = "app/routing_form.html")]
+struct EditPage {
+    nav: Nav,
+    t: Lang,
+    /// None for a new form.
+    id: Option<String>,
+    head: Head,
+    rows: Rows,
+    /// A refusal that belongs to no row: (field, message).
+    error: Option<(String, String)>,
+    notice: Option<String>,
+    has_errors: bool,
+    /// (id, label) of the saved fields, which rules may name.
+    saved_fields: Vec<(String, String)>,
+    /// (id, title) of the event types routes may lead to.
+    event_types: Vec<(String, String)>,
+    kinds: Vec<(&'static str, String)>,
+    operators: Vec<(&'static str, String)>,
+    actions: Vec<(&'static str, String)>,
+}
+
+impl EditPage {
+    fn error_of(&self, field: &str) -> Option<&str> {
+        self.error.as_ref().filter(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+}
+
+/// The event types a form's routes may lead to: its team's, else its owner's own.
+async fn targets(state: &AppState, user: i64, team: Option<i64>) -> Result<Vec<(String, String)>, Refusal> {
+    let found = match team {
+        Some(team) => event_types::list_for_team(&state.db, TeamId(team)).await?,
+        None => event_types::list_for_owner(&state.db, UserId(user), true).await?,
+    };
+    Ok(found.into_iter().map(|e| (e.id.to_string(), e.title)).collect())
+}
+
+/// The user's own form, or "not found" (also for someone else's).
+async fn own_form(state: &AppState, host: &Host, id: &str) -> Result<Form, Refusal> {
+    let record = store::find_form(&state.db, id)
+        .await?
+        .filter(|f| f.user_id == host.id().0)
+        .ok_or(Refusal::NotFound(host.t))?;
+    Ok(Form::from_record(record))
+}
+
+#[allow(clippy::too_many_arguments)] // one page's parts, each shown once
+async fn editor(
+    state: &AppState,
+    host: &Host,
+    status: StatusCode,
+    form: Option<&Form>,
+    head: Head,
+    mut rows: Rows,
+    error: Option<(String, String)>,
+    notice: Option<String>,
+) -> Result<Response, Refusal> {
+    let error = error.filter(|(field, message)| !rows.place(field, message));
+    let t = host.t;
+    let labelled = |values: &[&'static str], prefix: &str| -> Vec<(&'static str, String)> {
+        values.iter().map(|v| (*v, t.text(&format!("{prefix}{v}")))).collect()
+    };
+    let has_errors = error.is_some()
+        || rows.fields.iter().any(|r| r.error.is_some())
+        || rows.fallback.error.is_some()
+        || rows
+            .routes
+            .iter()
+            .any(|r| r.error.is_some() || r.rules.iter().any(|k| k.error.is_some()));
+    let saved_fields = rows
+        .fields
+        .iter()
+        .filter(|f| !f.id.is_empty())
+        .map(|f| (f.id.clone(), f.label.clone()))
+        .collect();
+    let (user, team) = form.map_or((host.id().0, None), |f| (f.record.user_id, f.record.team_id));
+    let page = EditPage {
+        nav: host.nav(state, Section::RoutingForms).await?,
+        t,
+        id: form.map(|f| f.record.id.clone()),
+        head,
+        rows,
+        error,
+        notice,
+        has_errors,
+        saved_fields,
+        event_types: targets(state, user, team).await?,
+        kinds: labelled(&FIELD_KINDS, "app-rf-kind-"),
+        operators: labelled(&OPERATORS, "app-rf-op-"),
+        actions: labelled(&ACTIONS, "app-rf-action-"),
+    };
+    Ok(render(status, &page))
+}
+
+fn head_posted(form: &Posted) -> Head {
+    Head {
+        name: form.get("name").to_owned(),
+        description: form.get("description").to_owned(),
+        disabled: form.ticked("disabled"),
+    }
+}
+
+/// Shows the builder again with the refusal beside its row, or fails the page for anything else.
+async fn refused(
+    state: &AppState,
+    host: &Host,
+    form: Option<&Form>,
+    posted: &Posted,
+    origins: &Origins,
+    e: RoutingFormError,
+) -> Result<Response, Refusal> {
+    match e {
+        RoutingFormError::Invalid(FieldError { field, message }) => {
+            let error = Some((origins.own_name(&field), message));
+            let rows = Rows::posted(posted);
+            editor(
+                state,
+                host,
+                StatusCode::BAD_REQUEST,
+                form,
+                head_posted(posted),
+                rows,
+                error,
+                None,
+            )
+            .await
+        }
+        RoutingFormError::NotFound => Err(Refusal::NotFound(host.t)),
+        other => Err(Refusal::Failed(other.to_string())),
+    }
+}
+
+/// `GET /routing-forms/new`.
+pub async fn new_page(State(state): State<AppState>, host: Host) -> Result<Response, Refusal> {
+    let head = Head {
+        name: String::new(),
+        description: String::new(),
+        disabled: false,
+    };
+    editor(&state, &host, StatusCode::OK, None, head, Rows::of(None), None, None).await
+}
+
+/// Reads the post into the API's input; a row the builder itself cannot read is refused beside it.
+async fn read(
+    state: &AppState,
+    host: &Host,
+    form: Option<&Form>,
+    posted: &Posted,
+) -> Result<Result<(manage::FormInput, Origins), Response>, Refusal> {
+    let rows = Rows::posted(posted);
+    match input_of(posted, &rows, form.map(|f| &f.definition), host.t) {
+        Ok((mut input, origins)) => {
+            let head = head_posted(posted);
+            input.name = Some(head.name);
+            input.description = Some(head.description);
+            input.disabled = Some(head.disabled);
+            Ok(Ok((input, origins)))
+        }
+        Err(e) => {
+            let error = Some((e.field, e.message));
+            let page = editor(
+                state,
+                host,
+                StatusCode::BAD_REQUEST,
+                form,
+                head_posted(posted),
+                rows,
+                error,
+                None,
+            );
+            Ok(Err(page.await?))
+        }
+    }
+}
+
+/// `POST /routing-forms`: a new form of the user's own (inside their organization, if any).
+pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Response, Refusal> {
+    let host = &post.host;
+    let (input, origins) = match read(&state, host, None, &post.form).await? {
+        Ok(read) => read,
+        Err(page) => return Ok(page),
+    };
+    let owner = Owner {
+        user_id: host.id().0,
+        team_id: None,
+        organization_id: host.user.organization_id,
+    };
+    match manage::create(&state.db, owner, &input).await {
+        Ok(form) => Ok(Redirect::to(&format!("/routing-forms/{}?notice=saved", form.record.id)).into_response()),
+        Err(e) => refused(&state, host, None, &post.form, &origins, e).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EditQuery {
+    notice: Option<String>,
+}
+
+/// `GET /routing-forms/{id}`: only the user's own.
+pub async fn edit_page(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    host: Host,
+    query: Result<Query<EditQuery>, QueryRejection>,
+) -> Result<Response, Refusal> {
+    let form = own_form(&state, &host, &id).await?;
+    let notice = query
+        .ok()
+        .and_then(|Query(q)| q.notice)
+        .filter(|n| n == "saved")
+        .map(|_| host.t.text("app-rf-saved"));
+    let head = Head {
+        name: form.record.name.clone(),
+        description: form.record.description.clone().unwrap_or_default(),
+        disabled: form.record.disabled,
+    };
+    let rows = Rows::of(Some(&form.definition));
+    editor(&state, &host, StatusCode::OK, Some(&form), head, rows, None, notice).await
+}
+
+/// `POST /routing-forms/{id}`: saves the builder.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    post: HostForm,
+) -> Result<Response, Refusal> {
+    let host = &post.host;
+    let form = own_form(&state, host, &id).await?;
+    let (input, origins) = match read(&state, host, Some(&form), &post.form).await? {
+        Ok(read) => read,
+        Err(page) => return Ok(page),
+    };
+    match manage::update(&state.db, &form, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/routing-forms/{id}?notice=saved")).into_response()),
+        Err(e) => refused(&state, host, Some(&form), &post.form, &origins, e).await,
+    }
+}
+
+/// `POST /routing-forms/{id}/delete`: the form and its responses.
+pub async fn delete(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    post: HostForm,
+) -> Result<Response, Refusal> {
+    let host = &post.host;
+    let form = own_form(&state, host, &id).await?;
+    match manage::delete(&state.db, &form).await {
+        Ok(()) => Ok(Redirect::to("/routing-forms?notice=deleted").into_response()),
+        Err(e) => Err(Refusal::Failed(e.to_string())),
+    }
+}
