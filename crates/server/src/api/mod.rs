@@ -35,6 +35,7 @@ mod team_event_types;
 mod team_input;
 mod teams;
 pub mod version;
+mod verified_resources;
 mod webhooks;
 mod workflows;
 
@@ -97,6 +98,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(webhooks::router())
         .merge(email_deliveries::router())
         .merge(account_emails::router())
+        .merge(verified_resources::router())
         .merge(notification_preferences::router())
         .merge(smtp_configurations::router())
         .merge(calendars::router())

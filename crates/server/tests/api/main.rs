@@ -49,6 +49,7 @@ mod team_events;
 mod teams;
 mod teams_org_wide;
 mod teams_outside_orgs;
+mod verified_resources;
 mod versions;
 mod web_a11y;
 mod web_app;
