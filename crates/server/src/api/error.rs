@@ -166,9 +166,10 @@ impl From<VerificationError> for ApiError {
         match e {
             VerificationError::CodeMissing => ApiError::field("code", "is required"),
             VerificationError::CodeWrong => ApiError::field("code", "is wrong or has expired; request a new one"),
-            VerificationError::PhoneInvalid => {
-                ApiError::field("phone", "must be a phone number in international format, like +37255556666")
-            }
+            VerificationError::PhoneInvalid => ApiError::field(
+                "phone",
+                "must be a phone number in international format, like +37255556666",
+            ),
             VerificationError::TextsUnavailable(missing) => ApiError::BadRequest(format!(
                 "Phone verification needs an SMS provider (Twilio) on this server; set {missing}"
             )),

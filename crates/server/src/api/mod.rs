@@ -34,8 +34,8 @@ mod smtp_configurations;
 mod team_event_types;
 mod team_input;
 mod teams;
-pub mod version;
 mod verified_resources;
+pub mod version;
 mod webhooks;
 mod workflows;
 

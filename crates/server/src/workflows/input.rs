@@ -247,14 +247,12 @@ pub(super) async fn step(
         .as_deref()
         .ok_or_else(|| FieldError::new(field("action"), "is required"))?;
     let channel = Channel::of_action(action);
-    if let Some(channel) = channel {
-        if let Err(missing) = ctx.texts.check(channel) {
-            return Err(FieldError::new(
-                field("action"),
-                format!("'{action}' needs an SMS provider (Twilio) on this server; set {missing}"),
-            )
-            .into());
-        }
+    if let Some(Err(missing)) = channel.map(|c| ctx.texts.check(c)) {
+        return Err(FieldError::new(
+            field("action"),
+            format!("'{action}' needs an SMS provider (Twilio) on this server; set {missing}"),
+        )
+        .into());
     }
     if !allowed.contains(&action) {
         return Err(FieldError::new(

@@ -93,10 +93,16 @@ async fn a_user_proves_a_phone_number_with_the_code_texted_to_it() {
             .await
         }
     };
-    verify(&me, "+37255556666", other_code(&code)).await.expect_field_error("code");
-    verify(&me, "+37255556666", String::new()).await.expect_field_error("code");
+    verify(&me, "+37255556666", other_code(&code))
+        .await
+        .expect_field_error("code");
+    verify(&me, "+37255556666", String::new())
+        .await
+        .expect_field_error("code");
     // The code is the caller's: someone else can't use it.
-    verify(&other, "+37255556666", code.clone()).await.expect_field_error("code");
+    verify(&other, "+37255556666", code.clone())
+        .await
+        .expect_field_error("code");
     let verified = verify(&me, "+372 5555-6666", code.to_lowercase()).await;
     let data = verified.expect_success(StatusCode::OK).clone();
     assert_eq!(data["phoneNumber"], "+37255556666");

@@ -240,7 +240,11 @@ async fn twilio_429_and_500_are_retried_and_an_invalid_number_fails_and_is_kept(
 /// Proves `phone` at `base` (a verified-resources path) as `key` with the code the fake Twilio received; the id.
 async fn verified_phone(t: &Team, twilio: &FakeTwilio, base: &str, key: &str, phone: &str) -> i64 {
     t.app()
-        .post(&format!("{base}/phones/verification-code/request"), key, json!({ "phone": phone }))
+        .post(
+            &format!("{base}/phones/verification-code/request"),
+            key,
+            json!({ "phone": phone }),
+        )
         .await
         .expect_success(StatusCode::OK);
     let text = twilio
@@ -249,7 +253,12 @@ async fn verified_phone(t: &Team, twilio: &FakeTwilio, base: &str, key: &str, ph
         .rev()
         .find(|m| m.to == phone)
         .expect("a code texted");
-    let code = text.body.split(": ").nth(1).and_then(|r| r.split('.').next()).expect("a code");
+    let code = text
+        .body
+        .split(": ")
+        .nth(1)
+        .and_then(|r| r.split('.').next())
+        .expect("a code");
     t.app()
         .post(
             &format!("{base}/phones/verification-code/verify"),
@@ -290,6 +299,10 @@ async fn number_steps_need_a_verified_number_of_the_team_and_text_it() {
     let sms = rows(&t, "workflow_sms").await;
     assert_eq!(sms.len(), 1, "{sms:?}");
     assert_eq!(sms[0].to_email, "+14155550177");
-    assert!(sms[0].body_text.starts_with("Hi Ada, Intro at "), "{}", sms[0].body_text);
+    assert!(
+        sms[0].body_text.starts_with("Hi Ada, Intro at "),
+        "{}",
+        sms[0].body_text
+    );
     assert_eq!(sms[0].not_before, ms("2030-01-06T10:00:00Z"));
 }
