@@ -133,6 +133,10 @@ mod tests {
                 user: UserId(1),
                 email: email("admin@example.test"),
             },
+            LimitKey::VerificationPhone {
+                user: UserId(1),
+                phone: "admin@example.test".to_owned(),
+            },
             LimitKey::ApiKey(ApiKeyId(1)),
             LimitKey::BookingEventType(1),
         ];

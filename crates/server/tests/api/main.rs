@@ -20,6 +20,7 @@ mod cors;
 mod email;
 mod email_api;
 mod email_change;
+mod legacy_booking_actions;
 mod limits_public;
 mod limits_shared;
 mod limits_sign_in;

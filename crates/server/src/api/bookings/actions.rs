@@ -7,7 +7,8 @@ use crate::api::ApiError;
 use crate::api::auth::ApiUser;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, PathIds};
-use crate::api::version::{VersionRule, enforce};
+use crate::api::legacy::bookings as legacy;
+use crate::api::version::{Requested, VersionRule, enforce};
 use crate::scheduling::booking::AttendeeInput;
 use crate::scheduling::follow_up::{self, AbsenceMark};
 use crate::state::AppState;
@@ -50,16 +51,19 @@ async fn booking(state: &AppState, ids: &PathIds) -> Result<BookingRecord, ApiEr
         .ok_or_else(|| ApiError::not_found("Booking"))
 }
 
-/// `MarkAbsentAttendee`.
+/// `MarkAbsentAttendee` (`noShow` is its legacy `2024-04-15` name).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MarkAbsentAttendee {
     pub email: Option<String>,
+    #[serde(alias = "noShow")]
     pub absent: Option<bool>,
 }
 
-/// `MarkAbsentBookingInput_2024_08_13`.
+/// `MarkAbsentBookingInput_2024_08_13`; legacy clients send `MarkNoShowInput_2024_04_15`, whose `noShowHost` is
+/// `host`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct MarkAbsentInput {
+    #[serde(alias = "noShowHost")]
     pub host: Option<bool>,
     pub attendees: Option<Vec<MarkAbsentAttendee>>,
 }
@@ -71,11 +75,19 @@ pub struct MarkAbsentInput {
 #[tracing::instrument(skip_all)]
 async fn mark_absent(
     State(state): State<AppState>,
+    version: Requested,
     caller: ApiUser,
     ids: PathIds,
     ApiJson(input): ApiJson<MarkAbsentInput>,
 ) -> Result<Response, ApiError> {
     let booking = hosted(&state, &caller, &ids).await?;
+    let host_marked = input.host.is_some();
+    let marked: Vec<String> = input
+        .attendees
+        .iter()
+        .flatten()
+        .filter_map(|a| a.email.clone())
+        .collect();
     let marks: Vec<AbsenceMark> = input
         .attendees
         .unwrap_or_default()
@@ -86,7 +98,11 @@ async fn mark_absent(
         })
         .collect();
     let updated = follow_up::mark_absent(&state.db, &state.mailer, &booking, input.host, &marks).await?;
-    Ok(envelope::ok(output(&state.db, &updated).await?))
+    let out = output(&state.db, &updated).await?;
+    if !version.is_current(super::CURRENT) {
+        return Ok(envelope::ok(legacy::no_show(&out, host_marked, &marked)));
+    }
+    Ok(envelope::ok(out))
 }
 
 /// `AddGuestsInput_2024_08_13`.
