@@ -139,6 +139,31 @@ async fn marking_no_shows_without_a_header_takes_and_answers_the_legacy_shapes()
         &json!({ "message": "No-show updated", "noShowHost": false })
     );
 
+    // Cal.com's legacy path for the same marks.
+    let legacy_path = format!("/v2/bookings/{}/mark-no-show", uid(&b));
+    let via_legacy_path = post(
+        &app,
+        &legacy_path,
+        Some(&host.key),
+        json!({ "attendees": [{ "email": "cy@example.test", "noShow": false }] }),
+        None,
+    )
+    .await;
+    assert_eq!(
+        via_legacy_path.expect_success(StatusCode::OK),
+        &json!({ "message": "No-show updated", "attendees": [{ "email": "cy@example.test", "noShow": false }] })
+    );
+    let stranger = app.user("not.the.host@example.test").await;
+    post(
+        &app,
+        &legacy_path,
+        Some(&stranger.key),
+        json!({ "noShowHost": true }),
+        None,
+    )
+    .await
+    .expect_error(StatusCode::NOT_FOUND);
+
     let current = post(
         &app,
         &path,

@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     };
     OpenApiRouter::new()
         .routes(routes!(mark_absent))
+        .routes(routes!(mark_no_show))
         .routes(routes!(calendar_links))
         .routes(routes!(request_reschedule))
         .merge(
@@ -103,6 +104,22 @@ async fn mark_absent(
         return Ok(envelope::ok(legacy::no_show(&out, host_marked, &marked)));
     }
     Ok(envelope::ok(out))
+}
+
+/// Cal.com's `2024-04-15` path for the same marks (its legacy controller's `mark-no-show`), so legacy clients
+/// reach it; it answers as mark-absent does for the version sent.
+#[utoipa::path(post, path = "/v2/bookings/{bookingUid}/mark-no-show", tag = "Bookings", security(("bearer" = [])),
+    params(("bookingUid" = String, Path), ("cal-api-version" = Option<String>, Header, description = "2024-04-15")),
+    request_body = MarkAbsentInput, responses((status = 200, body = Envelope<BookingOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn mark_no_show(
+    state: State<AppState>,
+    version: Requested,
+    caller: ApiUser,
+    ids: PathIds,
+    input: ApiJson<MarkAbsentInput>,
+) -> Result<Response, ApiError> {
+    mark_absent(state, version, caller, ids, input).await
 }
 
 /// `AddGuestsInput_2024_08_13`.
