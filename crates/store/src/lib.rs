@@ -32,11 +32,13 @@ pub mod series;
 pub mod sessions;
 pub mod smtp_senders;
 mod sqlite_recovery;
+pub mod team_verified_emails;
 pub mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;
 pub mod verified_emails;
+pub mod verified_phones;
 pub mod webhooks;
 pub mod workflows;
 

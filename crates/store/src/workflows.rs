@@ -57,13 +57,16 @@ pub struct StepRecord {
     pub sender_name: String,
     pub verified_email_id: Option<i64>,
     pub email: Option<String>,
+    /// sms_number / whatsapp_number: the verified number chosen and the number itself.
+    pub verified_phone_id: Option<i64>,
+    pub phone: Option<String>,
     pub include_calendar_event: bool,
     pub subject: String,
     pub html: String,
 }
 
 const STEP_COLUMNS: &str = "id, workflow_id, step_number, action, recipient, template, sender_name, \
-     verified_email_id, email, include_calendar_event, subject, html";
+     verified_email_id, email, verified_phone_id, phone, include_calendar_event, subject, html";
 
 /// A step to store; `id` names an existing step of the workflow to keep (and update).
 #[derive(Debug, Clone)]
@@ -76,6 +79,9 @@ pub struct StepFields {
     pub sender_name: String,
     pub verified_email_id: Option<i64>,
     pub email: Option<String>,
+    /// sms_number / whatsapp_number: the verified number chosen and the number itself.
+    pub verified_phone_id: Option<i64>,
+    pub phone: Option<String>,
     pub include_calendar_event: bool,
     pub subject: String,
     pub html: String,
@@ -197,13 +203,13 @@ async fn write_parts(tx: &mut Tx, id: i64, f: &WorkflowFields) -> StoreResult<()
             Some(step) => (
                 "UPDATE workflow_steps SET step_number = $2, action = $3, recipient = $4, template = $5, \
                  sender_name = $6, verified_email_id = $7, email = $8, include_calendar_event = $9, subject = $10, \
-                 html = $11 WHERE id = $1",
+                 html = $11, verified_phone_id = $12, phone = $13 WHERE id = $1",
                 step,
             ),
             None => (
                 "INSERT INTO workflow_steps (workflow_id, step_number, action, recipient, template, sender_name, \
-                 verified_email_id, email, include_calendar_event, subject, html) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                 verified_email_id, email, include_calendar_event, subject, html, verified_phone_id, phone) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                 id,
             ),
         };
@@ -220,6 +226,8 @@ async fn write_parts(tx: &mut Tx, id: i64, f: &WorkflowFields) -> StoreResult<()
                 .bind(s.include_calendar_event)
                 .bind(&s.subject)
                 .bind(&s.html)
+                .bind(s.verified_phone_id)
+                .bind(&s.phone)
                 .execute(&mut *c)
                 .await
                 .map(|r| r.rows_affected())

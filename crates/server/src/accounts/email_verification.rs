@@ -1,22 +1,21 @@
 //! Proving ownership of an address (Cal.com's verified resources): a short code mailed to it, then the code back.
+//! A user proves addresses for themselves; a team's admin proves them for the team. Phone numbers work the same
+//! way through text messages ([`super::phone_verification`]).
 
-use crate::credentials::hash_api_key;
+use super::codes::{self, CODE_MINUTES, Purpose};
 use crate::email::compose;
 use crate::email::queue::account_email;
 use crate::email::{EnqueueError, Mailer};
 use convene_core::EmailAddress;
 use convene_core::email::EmailKind;
+use convene_store::team_verified_emails::{self, TeamVerifiedEmail};
 use convene_store::users::{self, UserRecord};
 use convene_store::verified_emails::{self, VerifiedEmail};
-use convene_store::{Db, StoreError, now_ms, one_time_codes};
-use rand::Rng;
+use convene_store::{Db, StoreError, now_ms};
 
-/// How long a code works.
-const CODE_MINUTES: i64 = 10;
-/// Wrong guesses allowed per code before it stops working.
-const CODE_GUESSES: i64 = 5;
+pub(super) use codes::{code_hash, verification_code};
 
-/// Why an address was not verified.
+/// Why an address or number was not verified.
 #[derive(Debug, thiserror::Error)]
 pub enum VerificationError {
     #[error("code is required")]
@@ -24,32 +23,38 @@ pub enum VerificationError {
     /// Wrong, expired, used, or guessed at too often: the caller can't tell which.
     #[error("code is wrong or has expired; request a new one")]
     CodeWrong,
+    #[error("phone must be a phone number in international format, like +37255556666")]
+    PhoneInvalid,
+    /// No SMS provider, or none able to send SMS: the setting to add.
+    #[error("phone verification needs an SMS provider (Twilio) on this server; set {0}")]
+    TextsUnavailable(&'static str),
+    /// The provider refused the number for good.
+    #[error("phone could not be reached: {0}")]
+    PhoneRejected(String),
+    /// The provider failed for now (unreachable, throttled, credentials).
+    #[error("the SMS provider did not take the message: {0}")]
+    TextFailed(String),
     #[error(transparent)]
     Emails(#[from] EnqueueError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Mails a new code to `email` for `user`.
+/// Mails a new code to `email` for `user`, or for the team `team_id` when given.
 pub async fn send_code(
     db: &Db,
     mailer: &Mailer,
     user: &UserRecord,
     email: &EmailAddress,
+    team_id: Option<i64>,
 ) -> Result<(), VerificationError> {
-    let code = verification_code();
-    let now = now_ms();
+    let purpose = if team_id.is_some() {
+        Purpose::TeamEmail
+    } else {
+        Purpose::UserEmail
+    };
     let mut tx = db.begin().await?;
-    one_time_codes::issue(
-        &mut tx,
-        "email_verification",
-        user.id,
-        email.as_str(),
-        &code_hash(user.id, email.as_str(), &code),
-        now + CODE_MINUTES * 60_000,
-        now,
-    )
-    .await?;
+    let code = codes::issue(&mut tx, purpose, user.id, &codes::target(team_id, email.as_str())).await?;
     let rendered =
         compose::verification_code(&code, CODE_MINUTES, &user.locale).map_err(|source| EnqueueError::Render {
             what: "verification",
@@ -77,33 +82,8 @@ pub async fn verify(
     email: &EmailAddress,
     code: &str,
 ) -> Result<VerifiedEmail, VerificationError> {
-    let code = code.trim().to_uppercase();
-    if code.is_empty() {
-        return Err(VerificationError::CodeMissing);
-    }
+    let mut tx = codes::redeem(db, Purpose::UserEmail, user.id, email.as_str(), code).await?;
     let now = now_ms();
-    let live = one_time_codes::latest_live(db, "email_verification", user.id, email.as_str(), now)
-        .await?
-        .ok_or(VerificationError::CodeWrong)?;
-    if live.attempts >= CODE_GUESSES {
-        return Err(VerificationError::CodeWrong);
-    }
-    let matches = one_time_codes::find_live(
-        db,
-        "email_verification",
-        &code_hash(user.id, email.as_str(), &code),
-        now,
-    )
-    .await?
-    .is_some_and(|found| found.id == live.id);
-    if !matches {
-        one_time_codes::count_attempt(db, live.id).await?;
-        return Err(VerificationError::CodeWrong);
-    }
-    let mut tx = db.begin().await?;
-    if !one_time_codes::consume(&mut tx, live.id, now).await? {
-        return Err(VerificationError::CodeWrong);
-    }
     let verified = verified_emails::add(&mut tx, user.id, email.as_str(), now).await?;
     // Proving the account's own address makes it count for what belongs to that address (bookings attended).
     users::mark_email_verified(&mut tx, user.user_id(), email.as_str(), now).await?;
@@ -111,16 +91,17 @@ pub async fn verify(
     Ok(verified)
 }
 
-/// Six characters from an alphabet without look-alikes (no 0/O, 1/I/L), like Cal.com's `1ABG2C`.
-pub(super) fn verification_code() -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rng();
-    (0..6)
-        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
-        .collect()
-}
-
-/// Codes are short, so the hash binds them to the user and address: equal codes of two users never collide.
-pub(super) fn code_hash(user_id: i64, email: &str, code: &str) -> String {
-    hash_api_key(&format!("{user_id}:{email}:{code}"))
+/// Checks `code`, sent when `user` asked for the team `team_id`, and records the address as the team's.
+pub async fn verify_for_team(
+    db: &Db,
+    user: &UserRecord,
+    team_id: i64,
+    email: &EmailAddress,
+    code: &str,
+) -> Result<TeamVerifiedEmail, VerificationError> {
+    let target = codes::target(Some(team_id), email.as_str());
+    let mut tx = codes::redeem(db, Purpose::TeamEmail, user.id, &target, code).await?;
+    let verified = team_verified_emails::add(&mut tx, team_id, user.id, email.as_str(), now_ms()).await?;
+    tx.commit().await?;
+    Ok(verified)
 }

@@ -104,7 +104,7 @@ async fn request_verification_code(
 ) -> Result<Response, ApiError> {
     let email = EmailAddress::parse("email", input.email.as_deref().unwrap_or_default())?;
     limit_code_email(&state, &caller, client, &email).await?;
-    email_verification::send_code(&state.db, &state.mailer, &caller.user, &email).await?;
+    email_verification::send_code(&state.db, &state.mailer, &caller.user, &email, None).await?;
     Ok(status_only())
 }
 

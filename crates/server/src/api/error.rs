@@ -167,6 +167,18 @@ impl From<VerificationError> for ApiError {
         match e {
             VerificationError::CodeMissing => ApiError::field("code", "is required"),
             VerificationError::CodeWrong => ApiError::field("code", "is wrong or has expired; request a new one"),
+            VerificationError::PhoneInvalid => ApiError::field(
+                "phone",
+                "must be a phone number in international format, like +37255556666",
+            ),
+            VerificationError::TextsUnavailable(missing) => ApiError::BadRequest(format!(
+                "Phone verification needs an SMS provider (Twilio) on this server; set {missing}"
+            )),
+            VerificationError::PhoneRejected(why) => ApiError::field("phone", format!("could not be reached: {why}")),
+            VerificationError::TextFailed(why) => ApiError::Busy {
+                message: format!("The SMS provider did not take the message, try again later ({why})"),
+                retry_after_secs: 60,
+            },
             VerificationError::Emails(emails) => emails.into(),
             VerificationError::Store(store) => store.into(),
         }

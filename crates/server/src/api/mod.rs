@@ -34,6 +34,7 @@ mod smtp_configurations;
 mod team_event_types;
 mod team_input;
 mod teams;
+mod verified_resources;
 pub mod version;
 mod webhooks;
 mod workflows;
@@ -97,6 +98,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(webhooks::router())
         .merge(email_deliveries::router())
         .merge(account_emails::router())
+        .merge(verified_resources::router())
         .merge(notification_preferences::router())
         .merge(smtp_configurations::router())
         .merge(calendars::router())

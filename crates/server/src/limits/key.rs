@@ -47,6 +47,8 @@ pub enum LimitKey {
     PasswordResetEmail(EmailAddress),
     /// Verification and email-change codes one user sends to one address.
     VerificationEmail { user: UserId, email: EmailAddress },
+    /// Verification codes one user texts to one number (E.164); each costs the instance a message.
+    VerificationPhone { user: UserId, phone: String },
 }
 
 impl LimitKey {
@@ -67,6 +69,7 @@ impl LimitKey {
             LimitKey::SignInFailures { .. } => "sign_in_failures_per_account_and_address",
             LimitKey::PasswordResetEmail(_) => "password_resets_per_email",
             LimitKey::VerificationEmail { .. } => "verification_codes_per_email",
+            LimitKey::VerificationPhone { .. } => "verification_codes_per_phone",
         }
     }
 
@@ -80,6 +83,7 @@ impl LimitKey {
             LimitKey::BookingEventType(id) => id.to_string(),
             LimitKey::SignInFailures { account, client } => format!("{client} {account}"),
             LimitKey::VerificationEmail { user, email } => format!("{user} {email}"),
+            LimitKey::VerificationPhone { user, phone } => format!("{user} {phone}"),
         }
     }
 
@@ -99,7 +103,10 @@ impl LimitKey {
             LimitKey::BookingEventType(_) => settings.bookings_per_event_type,
             LimitKey::SignInFailures { .. } => settings.sign_in_failures_per_account_and_address,
             LimitKey::PasswordResetEmail(_) => settings.password_resets_per_email,
-            LimitKey::VerificationEmail { .. } => settings.verification_codes_per_email,
+            // A number gets the allowance an address gets.
+            LimitKey::VerificationEmail { .. } | LimitKey::VerificationPhone { .. } => {
+                settings.verification_codes_per_email
+            }
         }
     }
 }
@@ -125,6 +132,10 @@ mod tests {
             LimitKey::VerificationEmail {
                 user: UserId(1),
                 email: email("admin@example.test"),
+            },
+            LimitKey::VerificationPhone {
+                user: UserId(1),
+                phone: "admin@example.test".to_owned(),
             },
             LimitKey::ApiKey(ApiKeyId(1)),
             LimitKey::BookingEventType(1),

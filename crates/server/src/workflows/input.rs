@@ -5,7 +5,7 @@ use super::{Trigger, WorkflowError, unit_ms};
 use crate::email::sms::{Channel, Channels};
 use convene_core::{FieldError, HeaderText};
 use convene_store::workflows::{StepFields, StepRecord, WorkflowFields, WorkflowOwner};
-use convene_store::{Db, event_types, verified_emails};
+use convene_store::{Db, event_types, verified_emails, verified_phones};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -79,12 +79,14 @@ pub struct Context {
 }
 
 /// The actions of event-type workflows.
-const EVENT_TYPE_ACTIONS: [&str; 5] = [
+const EVENT_TYPE_ACTIONS: [&str; 7] = [
     "email_host",
     "email_attendee",
     "email_address",
     "sms_attendee",
+    "sms_number",
     "whatsapp_attendee",
+    "whatsapp_number",
 ];
 /// The longest text message body (Twilio's limit on `Body`).
 const MAX_TEXT_CHARS: usize = 1600;
@@ -245,21 +247,12 @@ pub(super) async fn step(
         .as_deref()
         .ok_or_else(|| FieldError::new(field("action"), "is required"))?;
     let channel = Channel::of_action(action);
-    if let Some(channel) = channel {
-        if let Err(missing) = ctx.texts.check(channel) {
-            return Err(FieldError::new(
-                field("action"),
-                format!("'{action}' needs an SMS provider (Twilio) on this server; set {missing}"),
-            )
-            .into());
-        }
-        if action.ends_with("_number") {
-            return Err(FieldError::new(
-                field("verifiedPhoneId"),
-                format!("'{action}' needs a verified phone number, and this server cannot verify phone numbers yet"),
-            )
-            .into());
-        }
+    if let Some(Err(missing)) = channel.map(|c| ctx.texts.check(c)) {
+        return Err(FieldError::new(
+            field("action"),
+            format!("'{action}' needs an SMS provider (Twilio) on this server; set {missing}"),
+        )
+        .into());
     }
     if !allowed.contains(&action) {
         return Err(FieldError::new(
@@ -358,6 +351,33 @@ pub(super) async fn step(
     } else {
         (None, None)
     };
+    let (verified_phone_id, phone) = if channel.is_some() && action.ends_with("_number") {
+        let id = s
+            .verified_phone_id
+            .ok_or_else(|| FieldError::new(field("verifiedPhoneId"), format!("is required for {action}")))?;
+        match previous.filter(|p| p.verified_phone_id == Some(id)) {
+            // Unchanged: keep the number chosen when the step was made.
+            Some(p) => (Some(id), p.phone.clone()),
+            None => {
+                // A team's workflow texts the team's verified numbers; a personal one its owner's.
+                let (found, whose) = match ctx.owner {
+                    WorkflowOwner::Team(team) => (
+                        verified_phones::find_for_team(db, team, id).await?,
+                        "the team's verified phone numbers",
+                    ),
+                    WorkflowOwner::User(user) => (
+                        verified_phones::find_for_user(db, user, id).await?,
+                        "your verified phone numbers",
+                    ),
+                };
+                let found =
+                    found.ok_or_else(|| FieldError::new(field("verifiedPhoneId"), format!("is not one of {whose}")))?;
+                (Some(id), Some(found.phone_number))
+            }
+        }
+    } else {
+        (None, None)
+    };
     Ok(StepFields {
         id: s.id,
         step_number,
@@ -367,6 +387,8 @@ pub(super) async fn step(
         sender_name: sender,
         verified_email_id,
         email,
+        verified_phone_id,
+        phone,
         include_calendar_event: channel.is_none() && s.include_calendar_event.unwrap_or(false),
         subject: subject.to_owned(),
         html,

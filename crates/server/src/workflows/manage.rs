@@ -48,6 +48,8 @@ impl Workflow {
                     sender_name: s.sender_name.clone(),
                     verified_email_id: s.verified_email_id,
                     email: s.email.clone(),
+                    verified_phone_id: s.verified_phone_id,
+                    phone: s.phone.clone(),
                     include_calendar_event: s.include_calendar_event,
                     subject: s.subject.clone(),
                     html: s.html.clone(),

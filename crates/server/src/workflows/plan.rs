@@ -288,9 +288,23 @@ async fn queue(
                 })
             };
             if let Some(channel) = Channel::of_action(&step.action) {
-                // Text steps go to each attendee who gave a number, in their zone and language.
-                for (attendee, phone) in people.phones() {
-                    let vars = facts(Some(attendee), &attendee.time_zone, false, &attendee.language);
+                // Text steps go to each attendee who gave a number, in their zone and language; a number step goes
+                // to its verified number alone, written as the host reads it.
+                let targets: Vec<(Option<&AttendeeRecord>, String)> = if step.action.ends_with("_number") {
+                    step.phone.iter().map(|phone| (None, phone.clone())).collect()
+                } else {
+                    people.phones().into_iter().map(|(a, phone)| (Some(a), phone)).collect()
+                };
+                for (attendee, phone) in targets {
+                    let vars = match attendee {
+                        Some(a) => facts(Some(a), &a.time_zone, false, &a.language),
+                        None => facts(
+                            booker,
+                            &people.host.time_zone,
+                            people.host.time_format == 12,
+                            &people.host.locale,
+                        ),
+                    };
                     let (subject, text) = render_text(&step.subject, &step.html, &vars);
                     let row = NewEmail {
                         message_id: mailer.new_message_id(),
@@ -299,8 +313,8 @@ async fn queue(
                         team_id: people.team_id,
                         booking_id: Some(booking.id),
                         user_id: Some(people.host.id),
+                        to_name: attendee.map(|a| a.name.clone()),
                         to_email: phone,
-                        to_name: Some(attendee.name.clone()),
                         subject,
                         body_text: text,
                         not_before: send_at,

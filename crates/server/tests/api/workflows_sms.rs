@@ -236,3 +236,73 @@ async fn twilio_429_and_500_are_retried_and_an_invalid_number_fails_and_is_kept(
     t.rig.run_at(ms("2030-01-07T12:00:00Z")).await;
     assert_eq!(twilio.messages().len(), 1, "a failed text is not tried again");
 }
+
+/// Proves `phone` at `base` (a verified-resources path) as `key` with the code the fake Twilio received; the id.
+async fn verified_phone(t: &Team, twilio: &FakeTwilio, base: &str, key: &str, phone: &str) -> i64 {
+    t.app()
+        .post(
+            &format!("{base}/phones/verification-code/request"),
+            key,
+            json!({ "phone": phone }),
+        )
+        .await
+        .expect_success(StatusCode::OK);
+    let text = twilio
+        .messages()
+        .into_iter()
+        .rev()
+        .find(|m| m.to == phone)
+        .expect("a code texted");
+    let code = text
+        .body
+        .split(": ")
+        .nth(1)
+        .and_then(|r| r.split('.').next())
+        .expect("a code");
+    t.app()
+        .post(
+            &format!("{base}/phones/verification-code/verify"),
+            key,
+            json!({ "phone": phone, "code": code }),
+        )
+        .await
+        .expect_success(StatusCode::OK)["id"]
+        .as_i64()
+        .expect("id")
+}
+
+#[tokio::test]
+async fn number_steps_need_a_verified_number_of_the_team_and_text_it() {
+    let twilio = FakeTwilio::start(SID, TOKEN).await;
+    let t = team_with_twilio(&twilio, false).await;
+    let mut body = text_reminder(&t, 24, &["sms_number"]);
+    t.app()
+        .post(&t.path(), &t.owner.key, body.clone())
+        .await
+        .expect_field_error("steps[0].verifiedPhoneId");
+
+    // The owner's own number is not the team's.
+    let own = verified_phone(&t, &twilio, "/v2/verified-resources", &t.owner.key, "+14155550166").await;
+    body["steps"][0]["verifiedPhoneId"] = json!(own);
+    let refused = t.app().post(&t.path(), &t.owner.key, body.clone()).await;
+    refused.expect_field_error("steps[0].verifiedPhoneId");
+
+    let team_base = t.path().replace("/workflows", "/verified-resources");
+    let desk = verified_phone(&t, &twilio, &team_base, &t.owner.key, "+14155550177").await;
+    body["steps"][0]["verifiedPhoneId"] = json!(desk);
+    let created = t.create(body).await;
+    assert_eq!(created["steps"][0]["action"], "sms_number");
+    assert_eq!(created["steps"][0]["phone"], "+14155550177");
+
+    // The booking's attendee gave a number too; the step texts the verified number alone.
+    book(&t, "2030-01-07T10:00:00Z", "+14155550123").await;
+    let sms = rows(&t, "workflow_sms").await;
+    assert_eq!(sms.len(), 1, "{sms:?}");
+    assert_eq!(sms[0].to_email, "+14155550177");
+    assert!(
+        sms[0].body_text.starts_with("Hi Ada, Intro at "),
+        "{}",
+        sms[0].body_text
+    );
+    assert_eq!(sms[0].not_before, ms("2030-01-06T10:00:00Z"));
+}

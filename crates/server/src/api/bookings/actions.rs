@@ -7,7 +7,8 @@ use crate::api::ApiError;
 use crate::api::auth::ApiUser;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, PathIds};
-use crate::api::version::{VersionRule, enforce};
+use crate::api::legacy::bookings as legacy;
+use crate::api::version::{Requested, VersionRule, enforce};
 use crate::scheduling::booking::AttendeeInput;
 use crate::scheduling::follow_up::{self, AbsenceMark};
 use crate::state::AppState;
@@ -35,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     };
     OpenApiRouter::new()
         .routes(routes!(mark_absent))
+        .routes(routes!(mark_no_show))
         .routes(routes!(calendar_links))
         .routes(routes!(request_reschedule))
         .merge(
@@ -50,16 +52,19 @@ async fn booking(state: &AppState, ids: &PathIds) -> Result<BookingRecord, ApiEr
         .ok_or_else(|| ApiError::not_found("Booking"))
 }
 
-/// `MarkAbsentAttendee`.
+/// `MarkAbsentAttendee` (`noShow` is its legacy `2024-04-15` name).
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MarkAbsentAttendee {
     pub email: Option<String>,
+    #[serde(alias = "noShow")]
     pub absent: Option<bool>,
 }
 
-/// `MarkAbsentBookingInput_2024_08_13`.
+/// `MarkAbsentBookingInput_2024_08_13`; legacy clients send `MarkNoShowInput_2024_04_15`, whose `noShowHost` is
+/// `host`.
 #[derive(Debug, Default, Deserialize, ToSchema)]
 pub struct MarkAbsentInput {
+    #[serde(alias = "noShowHost")]
     pub host: Option<bool>,
     pub attendees: Option<Vec<MarkAbsentAttendee>>,
 }
@@ -71,11 +76,19 @@ pub struct MarkAbsentInput {
 #[tracing::instrument(skip_all)]
 async fn mark_absent(
     State(state): State<AppState>,
+    version: Requested,
     caller: ApiUser,
     ids: PathIds,
     ApiJson(input): ApiJson<MarkAbsentInput>,
 ) -> Result<Response, ApiError> {
     let booking = hosted(&state, &caller, &ids).await?;
+    let host_marked = input.host.is_some();
+    let marked: Vec<String> = input
+        .attendees
+        .iter()
+        .flatten()
+        .filter_map(|a| a.email.clone())
+        .collect();
     let marks: Vec<AbsenceMark> = input
         .attendees
         .unwrap_or_default()
@@ -86,7 +99,27 @@ async fn mark_absent(
         })
         .collect();
     let updated = follow_up::mark_absent(&state.db, &state.mailer, &booking, input.host, &marks).await?;
-    Ok(envelope::ok(output(&state.db, &updated).await?))
+    let out = output(&state.db, &updated).await?;
+    if !version.is_current(super::CURRENT) {
+        return Ok(envelope::ok(legacy::no_show(&out, host_marked, &marked)));
+    }
+    Ok(envelope::ok(out))
+}
+
+/// Cal.com's `2024-04-15` path for the same marks (its legacy controller's `mark-no-show`), so legacy clients
+/// reach it; it answers as mark-absent does for the version sent.
+#[utoipa::path(post, path = "/v2/bookings/{bookingUid}/mark-no-show", tag = "Bookings", security(("bearer" = [])),
+    params(("bookingUid" = String, Path), ("cal-api-version" = Option<String>, Header, description = "2024-04-15")),
+    request_body = MarkAbsentInput, responses((status = 200, body = Envelope<BookingOutput>)))]
+#[tracing::instrument(skip_all)]
+async fn mark_no_show(
+    state: State<AppState>,
+    version: Requested,
+    caller: ApiUser,
+    ids: PathIds,
+    input: ApiJson<MarkAbsentInput>,
+) -> Result<Response, ApiError> {
+    mark_absent(state, version, caller, ids, input).await
 }
 
 /// `AddGuestsInput_2024_08_13`.

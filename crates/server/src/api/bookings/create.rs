@@ -185,6 +185,7 @@ pub struct RescheduleBookingInput {
 #[tracing::instrument(skip_all)]
 pub(super) async fn reschedule_booking(
     State(state): State<AppState>,
+    version: Requested,
     caller: Caller,
     ids: PathIds,
     ApiJson(input): ApiJson<RescheduleBookingInput>,
@@ -216,5 +217,10 @@ pub(super) async fn reschedule_booking(
         reservation_uid: None,
     };
     let created = reschedule::reschedule(&state.db, &state.mailer, &old, to).await?;
-    Ok(envelope::created(output(&state.db, &created).await?))
+    let out = output(&state.db, &created).await?;
+    // Without the current header, the new booking as a legacy create (Cal.com reschedules through it) answers it.
+    if !version.is_current(super::CURRENT) {
+        return Ok(envelope::created(legacy::output(&out)));
+    }
+    Ok(envelope::created(out))
 }

@@ -1,7 +1,8 @@
 //! `/v2/bookings` (`cal-api-version: 2024-08-13`): create (public), list, read, cancel, reschedule,
 //! confirm and decline, and the follow-up actions. Requests with another version or none get the legacy
-//! `2024-04-15` shapes of [`super::legacy::bookings`] for create, list, get and cancel (the operations of
-//! Cal.com's legacy controller) and these shapes elsewhere; adding guests exists in 2024-08-13 only.
+//! `2024-04-15` shapes of [`super::legacy::bookings`] for create, list, get, cancel and marking no-shows (the
+//! operations of Cal.com's legacy controller), and the legacy booking from confirm, decline and reschedule;
+//! the other follow-ups answer these shapes; adding guests exists in 2024-08-13 only.
 
 mod actions;
 mod attendees;

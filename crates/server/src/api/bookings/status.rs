@@ -10,6 +10,7 @@ use crate::api::auth::ApiUser;
 use crate::api::caller::Caller;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, PathIds};
+use crate::api::legacy::bookings as legacy;
 use crate::api::version::Requested;
 use crate::limits::PublicOperation;
 use crate::scheduling::status::{self, StatusError};
@@ -17,6 +18,7 @@ use crate::scheduling::{recurring, seats};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
+use convene_store::bookings::BookingRecord;
 use convene_store::series;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -82,18 +84,21 @@ pub(super) async fn cancel_booking(
         .await?;
         return Ok(envelope::ok(outputs(&state.db, &cancelled).await?));
     }
+    let current = version.is_current(super::CURRENT);
     if let Some(seat) = &input.seat_uid {
         let updated = seats::cancel(&state.db, &state.mailer, &booking, seat, why.as_deref(), by.as_deref()).await?;
+        if !current {
+            return Ok(envelope::ok(legacy::cancelled(booking.id, &booking.uid, true)));
+        }
         return Ok(envelope::ok(seated_output(&state.db, &updated, None, false).await?));
     }
     let updated = status::cancel(&state.db, &state.mailer, &booking.uid, why.as_deref(), by.as_deref())
         .await
         .map_err(|e| refused(e, |current| format!("A {current} booking can't be cancelled")))?;
-    let out = output(&state.db, &updated).await?;
-    if !version.is_current(super::CURRENT) {
-        return Ok(envelope::ok(crate::api::legacy::bookings::output(&out)));
+    if !current {
+        return Ok(envelope::ok(legacy::cancelled(updated.id, &updated.uid, false)));
     }
-    Ok(envelope::ok(out))
+    Ok(envelope::ok(output(&state.db, &updated).await?))
 }
 
 /// Confirm a pending booking (its host).
@@ -103,6 +108,7 @@ pub(super) async fn cancel_booking(
 #[tracing::instrument(skip_all)]
 pub(super) async fn confirm_booking(
     State(state): State<AppState>,
+    version: Requested,
     caller: ApiUser,
     ids: PathIds,
 ) -> Result<Response, ApiError> {
@@ -114,7 +120,7 @@ pub(super) async fn confirm_booking(
                 format!("Only pending bookings can be confirmed; this one is {current}")
             })
         })?;
-    Ok(envelope::ok(output(&state.db, &updated).await?))
+    answer(&state, version, &updated).await
 }
 
 /// `DeclineBookingInput_2024_08_13`.
@@ -130,6 +136,7 @@ pub struct DeclineBookingInput {
 #[tracing::instrument(skip_all)]
 pub(super) async fn decline_booking(
     State(state): State<AppState>,
+    version: Requested,
     caller: ApiUser,
     ids: PathIds,
     ApiJson(input): ApiJson<DeclineBookingInput>,
@@ -149,7 +156,17 @@ pub(super) async fn decline_booking(
             format!("Only pending bookings can be declined; this one is {current}")
         })
     })?;
-    Ok(envelope::ok(output(&state.db, &updated).await?))
+    answer(&state, version, &updated).await
+}
+
+/// The changed booking in the requested version's shape (the legacy booking without the current header).
+async fn answer(state: &AppState, version: Requested, updated: &BookingRecord) -> Result<Response, ApiError> {
+    let out = output(&state.db, updated).await?;
+    if version.is_current(super::CURRENT) {
+        Ok(envelope::ok(out))
+    } else {
+        Ok(envelope::ok(legacy::output(&out)))
+    }
 }
 
 /// A status change the booking's current status does not allow is 409 with `message` naming that status; the

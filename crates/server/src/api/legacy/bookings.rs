@@ -3,7 +3,10 @@
 //! The legacy booking is Cal.com's stored booking: `startTime`/`endTime`, an upper-case `status`, the
 //! organizer as `user`, the booker's answers as `responses` (`name`, `email`, `guests`, the custom
 //! fields). The legacy list is `{bookings, recurringInfo, nextCursor}` paged by `cursor`/`limit`, and a
-//! legacy create names the booker in `responses` with the zone beside them.
+//! legacy create names the booker in `responses` with the zone beside them. A legacy cancel answers
+//! `{bookingId, bookingUid, onlyRemovedAttendee}` and a legacy no-show mark `{message, noShowHost, attendees}`
+//! (Cal.com's `MarkNoShowOutput_2024_04_15`); confirm, decline and reschedule, which Cal.com's legacy controller
+//! does not have, answer the legacy booking as get and create do.
 
 use crate::api::ApiError;
 use crate::api::bookings::output::BookingOutput;
@@ -70,6 +73,37 @@ pub fn output(current: &BookingOutput) -> Value {
         "createdAt": c["createdAt"],
         "updatedAt": c["updatedAt"],
     })
+}
+
+/// A legacy cancel's answer: which booking, and whether only one seat's attendee left it (the booking stands).
+pub fn cancelled(booking_id: i64, booking_uid: &str, only_removed_attendee: bool) -> Value {
+    json!({ "bookingId": booking_id, "bookingUid": booking_uid, "onlyRemovedAttendee": only_removed_attendee })
+}
+
+/// A legacy no-show answer (`{message, noShowHost?, attendees?}`): the host's mark when one was given, and the
+/// marked attendees as they stand now.
+pub fn no_show(current: &BookingOutput, host_marked: bool, marked: &[String]) -> Value {
+    let c = serde_json::to_value(current).unwrap_or(Value::Null);
+    let mut out = Map::new();
+    out.insert("message".into(), json!("No-show updated"));
+    if host_marked {
+        out.insert("noShowHost".into(), c["absentHost"].clone());
+    }
+    if !marked.is_empty() {
+        let attendees: Vec<Value> = c["attendees"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| {
+                a["email"]
+                    .as_str()
+                    .is_some_and(|e| marked.iter().any(|m| m.eq_ignore_ascii_case(e)))
+            })
+            .map(|a| json!({ "email": a["email"], "noShow": a["absent"] }))
+            .collect();
+        out.insert("attendees".into(), Value::Array(attendees));
+    }
+    Value::Object(out)
 }
 
 /// The legacy list's query (`filters[status]`, `limit`, `cursor`) in the current names.

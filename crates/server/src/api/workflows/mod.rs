@@ -77,6 +77,9 @@ pub(super) struct StepOutput {
     recipient: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     email: Option<String>,
+    /// The verified number of an sms_number / whatsapp_number step.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    phone: Option<String>,
     template: String,
     include_calendar_event: bool,
     sender: String,
@@ -138,6 +141,7 @@ pub(super) fn steps_output(w: &Workflow) -> Vec<StepOutput> {
             step_number: s.step_number,
             recipient: s.recipient.clone(),
             email: s.email.clone(),
+            phone: s.phone.clone(),
             template: s.template.clone(),
             include_calendar_event: s.include_calendar_event,
             sender: s.sender_name.clone(),

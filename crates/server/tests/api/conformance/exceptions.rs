@@ -213,24 +213,40 @@ pub static EXCEPTIONS: &[Exception] = &[
         operations: &[
             "POST /v2/verified-resources/emails/verification-code/verify",
             "GET /v2/verified-resources/emails/{id}",
+            "POST /v2/verified-resources/phones/verification-code/verify",
+            "GET /v2/verified-resources/phones/{id}",
+            "POST /v2/teams/{teamId}/verified-resources/emails/verification-code/verify",
+            "GET /v2/teams/{teamId}/verified-resources/emails/{id}",
+            "POST /v2/teams/{teamId}/verified-resources/phones/verification-code/verify",
+            "GET /v2/teams/{teamId}/verified-resources/phones/{id}",
+            "POST /v2/organizations/{orgId}/teams/{teamId}/verified-resources/emails/verification-code/verify",
+            "GET /v2/organizations/{orgId}/teams/{teamId}/verified-resources/emails/{id}",
+            "POST /v2/organizations/{orgId}/teams/{teamId}/verified-resources/phones/verification-code/verify",
+            "GET /v2/organizations/{orgId}/teams/{teamId}/verified-resources/phones/{id}",
         ],
         pointers: &["/data/**"],
         expecting: "",
         why: ReferenceWrong(
-            "the verified-email outputs declare `data: ScheduleOutput_2024_06_11`; Cal.com answers the \
-             verified email {id, email, userId}",
+            "every verified-resource output (user and team, email and phone) declares `data: ScheduleOutput`; \
+             Cal.com answers the verified resource ({id, email | phoneNumber, userId} and, for a team's, teamId)",
         ),
     },
     Exception {
         operations: &[
             "GET /v2/verified-resources/emails",
+            "GET /v2/verified-resources/phones",
+            "GET /v2/teams/{teamId}/verified-resources/emails",
+            "GET /v2/teams/{teamId}/verified-resources/phones",
+            "GET /v2/organizations/{orgId}/teams/{teamId}/verified-resources/emails",
+            "GET /v2/organizations/{orgId}/teams/{teamId}/verified-resources/phones",
             "GET /v2/organizations/{orgId}/memberships",
             "GET /v2/teams/{teamId}/memberships",
         ],
         pointers: &["/data"],
         expecting: "type object",
         why: ReferenceWrong(
-            "these list outputs (UserVerifiedEmailsOutput, GetAllOrgMemberships, GetTeamMembershipsOutput) \
+            "these list outputs (the six *Verified{Emails,Phones}Output, GetAllOrgMemberships, \
+             GetTeamMembershipsOutput) \
              declare `data` as one object; Cal.com answers an array",
         ),
     },

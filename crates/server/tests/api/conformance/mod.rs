@@ -26,9 +26,13 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
+/// Phone codes of the journey go to this Twilio account (a local fake).
+const TWILIO_SID: &str = "AC0000000000000000000000000000c0de";
+const TWILIO_TOKEN: &str = "conformance-token";
+
 /// A server as [`TestApp::spawn`] makes it, whose per-key rate allows the journey: it drives well over the
-/// default 120 requests a minute through the host's key.
-async fn journey_app() -> TestApp {
+/// default 120 requests a minute through the host's key. Its texts go to `twilio`.
+async fn journey_app(twilio: &convene_testkit::FakeTwilio) -> TestApp {
     // Google Calendar is a local fake (it serves until the test's runtime ends; the journey reaches it over HTTP).
     let google = convene_testkit::calendars::FakeGoogle::start("gid", "gid-secret", journey::GOOGLE_PRIMARY).await;
     let mut settings = TestApp::settings();
@@ -38,6 +42,15 @@ async fn journey_app() -> TestApp {
         google.token_url(),
         google.api_base(),
     ));
+    settings.email.sms = Some(convene_server::email::sms::SmsSettings {
+        account_sid: TWILIO_SID.to_owned(),
+        auth_token: secrecy::SecretString::from(TWILIO_TOKEN),
+        from_number: Some("+14155550100".to_owned()),
+        whatsapp_from: None,
+        api_url: twilio.base_url(),
+    });
+    // The fake listens on loopback, which the calendars' allowlist already lets in.
+    settings.email.host_policy = settings.calendars.host_policy.clone();
     TestApp::spawn_with(convene_server::ServerSettings {
         rate_limit_per_minute: std::num::NonZeroU32::new(100_000).expect("non-zero"),
         ..settings
@@ -74,10 +87,11 @@ fn shared_operations(reference: &Reference, convene: &Value) -> Vec<Operation> {
 
 #[tokio::test]
 async fn every_shared_operation_answers_with_the_reference_shapes() {
-    let app = journey_app().await;
+    let twilio = convene_testkit::FakeTwilio::start(TWILIO_SID, TWILIO_TOKEN).await;
+    let app = journey_app(&twilio).await;
     let reference = Reference::get();
     let shared = shared_operations(reference, &convene_document(&app).await);
-    let exchanges = journey::run(&app).await;
+    let exchanges = journey::run(&app, &twilio).await;
 
     let exercised: BTreeSet<&str> = exchanges.iter().map(|e| e.operation.key.as_str()).collect();
     let shared_keys: BTreeSet<&str> = shared.iter().map(|op| op.key.as_str()).collect();

@@ -12,12 +12,14 @@ mod organizations;
 mod routing_forms;
 mod scheduling;
 mod teams;
+mod verified_resources;
 mod webhooks;
 mod workflows;
 
 use super::record::{Exchange, Recorder};
 use crate::helpers::TestApp;
 use convene_core::Role;
+use convene_testkit::FakeTwilio;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -44,6 +46,8 @@ pub struct Journey<'a> {
     pub intro: i64,
     pub review: i64,
     pub team: i64,
+    /// Where phone verification codes are texted.
+    pub twilio: &'a FakeTwilio,
 }
 
 impl<'a> Journey<'a> {
@@ -62,7 +66,7 @@ impl<'a> Journey<'a> {
 }
 
 /// Runs every step and returns what was exchanged.
-pub async fn run(app: &TestApp) -> Vec<Exchange> {
+pub async fn run<'a>(app: &'a TestApp, twilio: &'a FakeTwilio) -> Vec<Exchange> {
     let (org, owner) = app.organization("conformance").await;
     let admin = app.member(org, "admin@conformance.test", Role::Admin).await;
     let host_username = convene_store::users::find(&app.db, convene_core::UserId(owner.id))
@@ -80,6 +84,7 @@ pub async fn run(app: &TestApp) -> Vec<Exchange> {
         intro: 0,
         review: 0,
         team: 0,
+        twilio,
     };
     accounts::run(&mut journey).await;
     scheduling::run(&mut journey).await;
@@ -90,6 +95,7 @@ pub async fn run(app: &TestApp) -> Vec<Exchange> {
     webhooks::run(&mut journey).await;
     workflows::run(&mut journey).await;
     routing_forms::run(&mut journey).await;
+    verified_resources::run(&mut journey).await;
     calendars::run(&mut journey).await;
     journey.rec.exchanges
 }

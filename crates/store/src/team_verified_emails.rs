@@ -1,0 +1,71 @@
+//! Addresses a team proved it owns (Cal.com's team verified resources), with the admin who entered the code.
+
+use crate::{Exec, StoreResult};
+use sqlx::FromRow;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TeamVerifiedEmail {
+    pub id: i64,
+    pub team_id: i64,
+    /// Who entered the code; gone when that account is deleted.
+    pub user_id: Option<i64>,
+    pub email: String,
+}
+
+const COLUMNS: &str = "id, team_id, user_id, email";
+
+/// Records `email` as verified for the team (idempotent: the first verifier stays) and returns the row.
+pub async fn add<'a>(
+    exec: impl Into<Exec<'a>>,
+    team_id: i64,
+    user_id: i64,
+    email: &str,
+    now: i64,
+) -> StoreResult<TeamVerifiedEmail> {
+    let select = format!("SELECT {COLUMNS} FROM team_verified_emails WHERE team_id = $1 AND email = $2");
+    Ok(on_conn!(exec, c => {
+        sqlx::query(
+            "INSERT INTO team_verified_emails (team_id, user_id, email, created_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (team_id, email) DO NOTHING",
+        )
+        .bind(team_id)
+        .bind(user_id)
+        .bind(email)
+        .bind(now)
+        .execute(&mut *c)
+        .await?;
+        sqlx::query_as::<_, TeamVerifiedEmail>(sqlx::AssertSqlSafe(select))
+            .bind(team_id)
+            .bind(email)
+            .fetch_one(&mut *c)
+            .await
+    })?)
+}
+
+pub async fn list<'a>(
+    exec: impl Into<Exec<'a>>,
+    team_id: i64,
+    skip: i64,
+    take: i64,
+) -> StoreResult<Vec<TeamVerifiedEmail>> {
+    let sql = format!("SELECT {COLUMNS} FROM team_verified_emails WHERE team_id = $1 ORDER BY id LIMIT $2 OFFSET $3");
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, TeamVerifiedEmail>(sqlx::AssertSqlSafe(sql))
+            .bind(team_id)
+            .bind(take)
+            .bind(skip)
+            .fetch_all(&mut *c)
+            .await
+    })?)
+}
+
+pub async fn find<'a>(exec: impl Into<Exec<'a>>, team_id: i64, id: i64) -> StoreResult<Option<TeamVerifiedEmail>> {
+    let sql = format!("SELECT {COLUMNS} FROM team_verified_emails WHERE team_id = $1 AND id = $2");
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, TeamVerifiedEmail>(sqlx::AssertSqlSafe(sql))
+            .bind(team_id)
+            .bind(id)
+            .fetch_optional(&mut *c)
+            .await
+    })?)
+}
