@@ -52,6 +52,7 @@ mod teams_outside_orgs;
 mod versions;
 mod web_a11y;
 mod web_app;
+mod web_app_a11y_browser;
 mod web_app_account;
 mod web_app_availability;
 mod web_app_booking_actions;

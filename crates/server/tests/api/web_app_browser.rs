@@ -122,7 +122,11 @@ async fn a_host_sets_hours_creates_an_event_type_and_sees_it_bookable() {
         .prop("value")
         .await
         .expect("value");
-    assert_eq!(kept.as_deref(), Some("2030-01-07"), "the override is listed after saving");
+    assert_eq!(
+        kept.as_deref(),
+        Some("2030-01-07"),
+        "the override is listed after saving"
+    );
     found.extend(violations(c, &axe).await);
 
     c.goto(&format!(
