@@ -65,6 +65,7 @@ mod web_app_event_type_links;
 mod web_app_ooo;
 mod web_app_settings;
 mod web_app_settings_browser;
+mod web_app_team_event_type_links;
 mod web_app_troubleshoot_browser;
 mod web_app_webhooks;
 mod web_app_webhooks_browser;

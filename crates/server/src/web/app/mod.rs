@@ -82,6 +82,14 @@ pub fn router() -> Router<AppState> {
             &format!("{ORG}/teams/{{team_id}}/event-types/{{id}}"),
             get(team_event_types::edit).post(team_event_types::update),
         )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/event-types/{{id}}/private-links"),
+            post(team_event_types::create_link),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/event-types/{{id}}/private-links/{{link_id}}/delete"),
+            post(team_event_types::delete_link),
+        )
         .route("/event-types", get(event_types::list).post(event_types::create))
         .route("/event-types/new", get(event_types::new_page))
         .route(
