@@ -492,6 +492,7 @@ app-notify-channel-inApp = In der App
 app-notify-default = Wie meine Organisation es festlegt
 app-notify-on = An
 app-notify-off = Aus
+app-notify-bad-value = { $event }, { $channel }: Wählen Sie An, Aus oder die Voreinstellung.
 
 # Dynamic group pages (/alice+bob)
 group-bio = Wählen Sie eine Zeit, zu der alle frei sind.

@@ -492,6 +492,7 @@ app-notify-channel-inApp = In the app
 app-notify-default = As my organization sets it
 app-notify-on = On
 app-notify-off = Off
+app-notify-bad-value = { $event }, { $channel }: choose on, off or the default.
 
 # Dynamic group pages (/alice+bob)
 group-bio = Pick a time when all of you are free.

@@ -492,6 +492,7 @@ app-notify-channel-inApp = En la aplicación
 app-notify-default = Como lo define mi organización
 app-notify-on = Activado
 app-notify-off = Desactivado
+app-notify-bad-value = { $event }, { $channel }: elija activado, desactivado o el valor predeterminado.
 
 # Dynamic group pages (/alice+bob)
 group-bio = Elige un momento en el que todos estén libres.

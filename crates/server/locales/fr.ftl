@@ -492,6 +492,7 @@ app-notify-channel-inApp = Dans l'application
 app-notify-default = Comme mon organisation le définit
 app-notify-on = Activé
 app-notify-off = Désactivé
+app-notify-bad-value = { $event }, { $channel } : choisissez activé, désactivé ou la valeur par défaut.
 
 # Dynamic group pages (/alice+bob)
 group-bio = Choisissez un moment où tout le monde est libre.

@@ -1,8 +1,8 @@
 //! axe-core in Chromium on every page of the host's app, each one filled: an org owner with personal and team event
 //! types, a booking of each status (upcoming, unconfirmed, declined, cancelled, past), a schedule, a webhook, an API
-//! key, an out-of-office entry, a workflow, a routing form with a response and a connected calendar; the instance
-//! admin's page as the instance admin. The list of pages is checked against the router's source, so a page added
-//! to `web/app` without a place here fails this test.
+//! key, an out-of-office entry, a workflow, a routing form with a response, private links and a connected
+//! calendar; the instance admin's page as the instance admin. The list of pages is checked against the router's
+//! source, so a page added to `web/app` without a place here fails this test.
 
 use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
@@ -189,6 +189,17 @@ async fn every_page_of_the_app_filled_with_data_has_no_serious_accessibility_vio
     )
     .await
     .expect_success(StatusCode::CREATED);
+    for links in [
+        format!("/v2/event-types/{intro}/private-links"),
+        format!(
+            "/v2/organizations/{org}/teams/{team}/event-types/{}/private-links",
+            t.event
+        ),
+    ] {
+        app.post(&links, &key, json!({ "maxUsageCount": 3 }))
+            .await
+            .expect_success(StatusCode::CREATED);
+    }
     let webhook = form_webhook(app, &t.owner).await;
     let form = t.create_form().await;
     t.respond(

@@ -258,14 +258,8 @@ async fn the_destination_chosen_on_the_team_page_is_the_team_apis_and_another_ma
     let ada = signed_in(app, ADA).await;
     let (status, page) = get(app, &ada, &t.page).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(
-        page.contains(
-            "<option value=\"caldav_calendar:owner-work\" selected>Owner work (CalDav Server), another manager&#x27;s</option>"
-        ) || page.contains(
-            "<option value=\"caldav_calendar:owner-work\" selected>Owner work (CalDav Server), another manager&#39;s</option>"
-        ),
-        "{page}"
-    );
+    let chosen = "<option value=\"caldav_calendar:owner-work\" selected>Owner work (CalDav Server), another manager";
+    assert!(page.contains(chosen), "{page}");
     assert!(page.contains("caldav_calendar:ada-work"), "{page}");
     let ada_csrf = csrf_of(&page);
     let (status, _) = t.save(&ada, &ada_csrf, "caldav_calendar:owner-work").await;

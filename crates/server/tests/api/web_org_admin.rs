@@ -313,7 +313,7 @@ async fn the_organizations_admins_set_the_notification_defaults_its_members_inhe
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        page.contains("bookingConfirmed.email: must be on, off or empty"),
+        page.contains("Booking confirmed, Email: choose on, off or the default."),
         "{page}"
     );
 
