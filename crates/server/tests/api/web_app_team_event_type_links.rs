@@ -278,4 +278,38 @@ async fn the_destination_chosen_on_the_team_page_is_the_team_apis_and_another_ma
     let (status, _) = t.save(&ada, &ada_csrf, "").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(t.destination().await, None, "back to each host's own");
+
+    // The page's own refusals are in the reader's language, beside their field, what was typed kept.
+    let no_hosts = [
+        ("csrf", ada_csrf.as_str()),
+        ("title", "Demo"),
+        ("slug", "demo"),
+        ("lengthInMinutes", "30"),
+    ];
+    let (status, page) = post(app, &ada, &t.page, &no_hosts).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("<p class=\"field-error\" id=\"hosts-error\">Choose at least one host.</p>"),
+        "{page}"
+    );
+    let german = convene_store::users::UserPatch {
+        locale: Some("de".to_owned()),
+        ..convene_store::users::UserPatch::default()
+    };
+    convene_store::users::update(&app.db, convene_core::UserId(ada_id), &german)
+        .await
+        .expect("update");
+    let bad_length = [
+        ("csrf", ada_csrf.as_str()),
+        ("title", "Demo"),
+        ("slug", "demo"),
+        ("lengthInMinutes", "lang"),
+    ];
+    let (status, page) = post(app, &ada, &t.page, &bad_length).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("id=\"lengthInMinutes-error\">Geben Sie eine ganze Zahl von Minuten ein.</p>"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"lang\""), "{page}");
 }

@@ -251,22 +251,23 @@ fn fields_of(record: &EventTypeRecord) -> TeamEventFields {
 }
 
 /// The posted form: the service's input, the chosen hosts (accepted members only) and the fields to show again.
-fn read(form: &Posted, members: &[i64]) -> Result<(EventTypeInput, Vec<i64>), FieldError> {
+/// The page's own refusals are in the reader's language (the service's are the API's words).
+fn read(t: Lang, form: &Posted, members: &[i64]) -> Result<(EventTypeInput, Vec<i64>), FieldError> {
     let length = match form.text("lengthInMinutes") {
         Some(raw) => Some(
             raw.parse::<i64>()
-                .map_err(|_| FieldError::new("lengthInMinutes", "must be a whole number of minutes"))?,
+                .map_err(|_| FieldError::new("lengthInMinutes", t.text("tet-bad-length")))?,
         ),
         None => None,
     };
     let hosts: Vec<i64> = form.all("hosts").filter_map(|h| h.parse().ok()).collect();
     if hosts.is_empty() {
-        return Err(FieldError::new("hosts", "must name at least one host"));
+        return Err(FieldError::new("hosts", t.text("tet-no-hosts")));
     }
     if let Some(outsider) = hosts.iter().find(|h| !members.contains(h)) {
         return Err(FieldError::new(
             "hosts",
-            format!("user {outsider} is not an accepted member of the team"),
+            t.text_with("tet-host-not-member", &[("user", &outsider.to_string())]),
         ));
     }
     let input = EventTypeInput {
@@ -326,7 +327,7 @@ async fn save(
         .filter(|m| m.accepted)
         .map(|m| m.user_id)
         .collect();
-    let (input, hosts) = match read(form, &members) {
+    let (input, hosts) = match read(host.t, form, &members) {
         Ok(ok) => ok,
         Err(e) => return Ok(Err(e)),
     };
@@ -344,10 +345,7 @@ async fn save(
                 "COLLECTIVE" => "COLLECTIVE",
                 "ROUND_ROBIN" => "ROUND_ROBIN",
                 _ => {
-                    return Ok(Err(FieldError::new(
-                        "schedulingType",
-                        "choose collective or round robin",
-                    )));
+                    return Ok(Err(FieldError::new("schedulingType", host.t.text("tet-bad-kind"))));
                 }
             };
             event_types::insert(&mut tx, Owner::Team(access.team_id(), kind), &fields)
