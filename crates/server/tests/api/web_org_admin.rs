@@ -177,7 +177,7 @@ async fn an_admin_makes_a_team_and_staffs_it_with_members_of_the_organization() 
     let csrf = csrf_of(&empty);
     let (status, page) = post(&app, &owner, &teams, &[("csrf", &csrf), ("name", ""), ("slug", "")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("id=\"name-error\""));
+    assert!(page.contains("id=\"name-error\">Enter the team"), "{page}");
     let (status, to) = post(
         &app,
         &owner,
