@@ -300,6 +300,17 @@ app-et-emails-no-hosts = Keine E-Mails an Gastgebende senden
 app-et-destination = Buchungen in diesen Kalender eintragen
 app-et-destination-default = Ihr Standardkalender
 app-et-destination-unknown = Wählen Sie einen Ihrer verbundenen Kalender.
+tet-destination-default = Der Standardkalender jeder gastgebenden Person
+tet-destination-hint = Ein Kalender, Ihrer: Buchungen, die Sie ausrichten, werden dort eingetragen; die aller anderen Gastgebenden in deren eigene.
+tet-destination-teammate = { $calendar }, von einer anderen Verwaltungsperson
+tet-bad-length = Geben Sie eine ganze Zahl von Minuten ein.
+tet-no-hosts = Wählen Sie mindestens eine gastgebende Person.
+tet-host-not-member = Person { $user } ist kein bestätigtes Mitglied des Teams.
+tet-bad-kind = Wählen Sie „Gemeinsam“ oder „Round Robin“.
+app-ooo-bad-date = Geben Sie ein Datum ein (JJJJ-MM-TT).
+app-ooo-pick-teammate = Wählen Sie eine Person aus der Liste.
+org-team-name-required = Geben Sie den Namen des Teams ein.
+org-team-slug-underivable = Aus diesem Namen lässt sich keine Adresse bilden; geben Sie eine ein.
 app-et-links = Private Links
 app-et-links-hint = Ein privater Link bucht diesen Termintyp auch dann, wenn er verborgen ist – bis er abläuft oder aufgebraucht ist.
 app-et-links-empty = Noch keine privaten Links.
@@ -489,6 +500,7 @@ app-notify-channel-inApp = In der App
 app-notify-default = Wie meine Organisation es festlegt
 app-notify-on = An
 app-notify-off = Aus
+app-notify-bad-value = { $event }, { $channel }: Wählen Sie An, Aus oder die Voreinstellung.
 
 # Dynamic group pages (/alice+bob)
 group-bio = Wählen Sie eine Zeit, zu der alle frei sind.

@@ -300,6 +300,17 @@ app-et-emails-no-hosts = Send no emails to hosts
 app-et-destination = Add bookings to this calendar
 app-et-destination-default = Your default calendar
 app-et-destination-unknown = Choose one of your connected calendars.
+tet-destination-default = Each host's default calendar
+tet-destination-hint = One calendar, yours: bookings you host are added to it; every other host's go to their own.
+tet-destination-teammate = { $calendar }, another manager's
+tet-bad-length = Enter a whole number of minutes.
+tet-no-hosts = Choose at least one host.
+tet-host-not-member = User { $user } is not an accepted member of the team.
+tet-bad-kind = Choose collective or round robin.
+app-ooo-bad-date = Enter a date (YYYY-MM-DD).
+app-ooo-pick-teammate = Choose a teammate from the list.
+org-team-name-required = Enter the team's name.
+org-team-slug-underivable = No address can be made from this name; enter one.
 app-et-links = Private links
 app-et-links-hint = A private link books this event type even when it is hidden, until it expires or is used up.
 app-et-links-empty = No private links yet.
@@ -489,6 +500,7 @@ app-notify-channel-inApp = In the app
 app-notify-default = As my organization sets it
 app-notify-on = On
 app-notify-off = Off
+app-notify-bad-value = { $event }, { $channel }: choose on, off or the default.
 
 # Dynamic group pages (/alice+bob)
 group-bio = Pick a time when all of you are free.

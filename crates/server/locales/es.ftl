@@ -300,6 +300,17 @@ app-et-emails-no-hosts = No enviar correos a los anfitriones
 app-et-destination = Añadir las reservas a este calendario
 app-et-destination-default = Su calendario predeterminado
 app-et-destination-unknown = Elija uno de sus calendarios conectados.
+tet-destination-default = El calendario predeterminado de cada anfitrión
+tet-destination-hint = Un calendario, el suyo: las reservas que usted atiende se añaden a él; las de los demás anfitriones van a los suyos.
+tet-destination-teammate = { $calendar }, de otro administrador
+tet-bad-length = Introduzca un número entero de minutos.
+tet-no-hosts = Elija al menos un anfitrión.
+tet-host-not-member = El usuario { $user } no es un miembro aceptado del equipo.
+tet-bad-kind = Elija colectivo o por turnos.
+app-ooo-bad-date = Introduzca una fecha (AAAA-MM-DD).
+app-ooo-pick-teammate = Elija a un compañero de la lista.
+org-team-name-required = Introduzca el nombre del equipo.
+org-team-slug-underivable = No se puede formar una dirección con este nombre; introduzca una.
 app-et-links = Enlaces privados
 app-et-links-hint = Un enlace privado permite reservar este tipo de evento aunque esté oculto, hasta que caduque o se agote.
 app-et-links-empty = Aún no hay enlaces privados.
@@ -489,6 +500,7 @@ app-notify-channel-inApp = En la aplicación
 app-notify-default = Como lo define mi organización
 app-notify-on = Activado
 app-notify-off = Desactivado
+app-notify-bad-value = { $event }, { $channel }: elija activado, desactivado o el valor predeterminado.
 
 # Dynamic group pages (/alice+bob)
 group-bio = Elige un momento en el que todos estén libres.

@@ -300,6 +300,17 @@ app-et-emails-no-hosts = N’envoyer aucun e-mail aux hôtes
 app-et-destination = Ajouter les réservations à ce calendrier
 app-et-destination-default = Votre calendrier par défaut
 app-et-destination-unknown = Choisissez l'un de vos calendriers connectés.
+tet-destination-default = Le calendrier par défaut de chaque hôte
+tet-destination-hint = Un calendrier, le vôtre : les réservations que vous animez y sont ajoutées ; celles des autres hôtes vont dans les leurs.
+tet-destination-teammate = { $calendar }, d'un autre gestionnaire
+tet-bad-length = Saisissez un nombre entier de minutes.
+tet-no-hosts = Choisissez au moins un hôte.
+tet-host-not-member = L'utilisateur { $user } n'est pas un membre confirmé de l'équipe.
+tet-bad-kind = Choisissez collectif ou à tour de rôle.
+app-ooo-bad-date = Saisissez une date (AAAA-MM-JJ).
+app-ooo-pick-teammate = Choisissez un coéquipier dans la liste.
+org-team-name-required = Saisissez le nom de l'équipe.
+org-team-slug-underivable = Aucune adresse ne peut être tirée de ce nom ; saisissez-en une.
 app-et-links = Liens privés
 app-et-links-hint = Un lien privé permet de réserver ce type d'événement même masqué, jusqu'à son expiration ou son épuisement.
 app-et-links-empty = Aucun lien privé pour l'instant.
@@ -489,6 +500,7 @@ app-notify-channel-inApp = Dans l'application
 app-notify-default = Comme mon organisation le définit
 app-notify-on = Activé
 app-notify-off = Désactivé
+app-notify-bad-value = { $event }, { $channel } : choisissez activé, désactivé ou la valeur par défaut.
 
 # Dynamic group pages (/alice+bob)
 group-bio = Choisissez un moment où tout le monde est libre.

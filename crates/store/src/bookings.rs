@@ -304,6 +304,9 @@ pub struct BookingFilter {
     pub event_type_ids: Vec<i64>,
     pub after_start: Option<i64>,
     pub before_end: Option<i64>,
+    /// Bookings not yet over at this instant (ANDed with the rest, unlike `upcoming_after`, which widens
+    /// `statuses`).
+    pub ending_after: Option<i64>,
     pub after_created: Option<i64>,
     pub before_created: Option<i64>,
     /// Bookings of an organization: hosted or co-hosted by one of its members, or of one of its teams' event types.
@@ -446,6 +449,7 @@ macro_rules! push_filters {
         for (value, sql) in [
             (f.after_start, " AND b.start_at >= "),
             (f.before_end, " AND b.end_at <= "),
+            (f.ending_after, " AND b.end_at >= "),
             (f.after_created, " AND b.created_at >= "),
             (f.before_created, " AND b.created_at <= "),
         ] {

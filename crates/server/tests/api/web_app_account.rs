@@ -181,9 +181,39 @@ async fn notification_choices_saved_on_the_page_are_what_the_api_reads() {
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        page.contains("bookingReminder.email: must be on, off or empty"),
+        page.contains("Booking reminder, Email: choose on, off or the default."),
+        "named as the grid names it: {page}"
+    );
+    // The refusal is in the reader's language, as the rest of the page.
+    let german = users::UserPatch {
+        locale: Some("de".to_owned()),
+        ..users::UserPatch::default()
+    };
+    users::update(&app.db, convene_core::UserId(person.id), &german)
+        .await
+        .expect("update");
+    let (status, page) = post(
+        &app,
+        &mae,
+        "/settings/notifications",
+        &[("csrf", &csrf), ("bookingReminder.email", "maybe")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page.contains("Terminerinnerung, E-Mail: Wählen Sie An, Aus oder die Voreinstellung."),
         "{page}"
     );
+    users::update(
+        &app.db,
+        convene_core::UserId(person.id),
+        &users::UserPatch {
+            locale: Some("en".to_owned()),
+            ..users::UserPatch::default()
+        },
+    )
+    .await
+    .expect("update");
     let (status, _) = post(
         &app,
         &mae,

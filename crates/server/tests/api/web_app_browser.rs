@@ -56,6 +56,8 @@ async fn a_host_sets_hours_creates_an_event_type_and_sees_it_bookable() {
     click(c, "create-schedule").await;
     wait_for(c, "schedule-form").await;
     found.extend(violations(c, &axe).await);
+    let mut schedule_url = c.current_url().await.expect("schedule url");
+    schedule_url.set_query(None);
     click(c, "save").await;
     wait_for(c, "notice").await;
 
@@ -98,6 +100,65 @@ async fn a_host_sets_hours_creates_an_event_type_and_sees_it_bookable() {
             .is_err(),
         "09:00 UTC is after the Tokyo working day"
     );
+
+    // A date override on the schedule's page: Monday 7 January works 13:00–14:00 Tokyo only. Chromium's date and
+    // time boxes take typed keys in the machine's locale order, so the values are set as a person's picker would.
+    c.goto(schedule_url.as_str()).await.expect("schedule page");
+    wait_for(c, "overrideDate-1").await;
+    c.execute(
+        "document.getElementById('overrideDate-1').value = '2030-01-07';\
+         document.getElementById('overrideStart-1').value = '13:00';\
+         document.getElementById('overrideEnd-1').value = '14:00';",
+        vec![],
+    )
+    .await
+    .expect("fill the override");
+    click_and_wait(c, "save").await;
+    wait_for(c, "notice").await;
+    let kept = c
+        .find(Locator::Id("overrideDate-1"))
+        .await
+        .expect("the saved override")
+        .prop("value")
+        .await
+        .expect("value");
+    assert_eq!(
+        kept.as_deref(),
+        Some("2030-01-07"),
+        "the override is listed after saving"
+    );
+    found.extend(violations(c, &axe).await);
+
+    c.goto(&format!(
+        "{base}/chrome-app-test/intro?month=2030-01&date=2030-01-07&tz=UTC"
+    ))
+    .await
+    .expect("booker after the override");
+    c.wait()
+        .for_element(Locator::Css("button[data-start='2030-01-07T04:00:00.000Z']"))
+        .await
+        .expect("13:00 in Tokyo (04:00 UTC) is bookable on the overridden Monday");
+    assert!(
+        c.find(Locator::Css("button[data-start='2030-01-07T00:00:00.000Z']"))
+            .await
+            .is_err(),
+        "09:00 Tokyo is no longer offered on the overridden Monday"
+    );
+    assert!(
+        c.find(Locator::Css("button[data-start='2030-01-07T05:00:00.000Z']"))
+            .await
+            .is_err(),
+        "14:00 Tokyo ends the overridden day"
+    );
+    c.goto(&format!(
+        "{base}/chrome-app-test/intro?month=2030-01&date=2030-01-08&tz=UTC"
+    ))
+    .await
+    .expect("the next day");
+    c.wait()
+        .for_element(Locator::Css("button[data-start='2030-01-08T00:00:00.000Z']"))
+        .await
+        .expect("Tuesday keeps the weekly hours: the override is for one date");
 
     assert!(found.is_empty(), "accessibility: {found:#?}");
 }

@@ -77,7 +77,10 @@ async fn time_away_made_on_the_page_closes_the_day_names_the_cover_and_is_explai
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("id=\"end-error\""), "{page}");
+    assert!(
+        page.contains("id=\"end-error\">Enter a date (YYYY-MM-DD).</p>"),
+        "the page's own words, in the reader's language: {page}"
+    );
     assert!(page.contains(">Skiing</textarea>"), "the note is kept: {page}");
     assert!(page.contains("<option value=\"vacation\" selected"), "{page}");
 

@@ -177,7 +177,7 @@ async fn an_admin_makes_a_team_and_staffs_it_with_members_of_the_organization() 
     let csrf = csrf_of(&empty);
     let (status, page) = post(&app, &owner, &teams, &[("csrf", &csrf), ("name", ""), ("slug", "")]).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("id=\"name-error\""));
+    assert!(page.contains("id=\"name-error\">Enter the team"), "{page}");
     let (status, to) = post(
         &app,
         &owner,
@@ -313,7 +313,7 @@ async fn the_organizations_admins_set_the_notification_defaults_its_members_inhe
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(
-        page.contains("bookingConfirmed.email: must be on, off or empty"),
+        page.contains("Booking confirmed, Email: choose on, off or the default."),
         "{page}"
     );
 

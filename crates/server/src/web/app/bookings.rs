@@ -105,21 +105,17 @@ pub async fn list(
         skip: (page - 1) * PAGE_SIZE,
         ..BookingFilter::default()
     };
+    // The store ORs `statuses` with `upcoming_after`/`past_before` (the API's `status` list is "any of"), so a tab
+    // names either its time side or its statuses, and narrows statuses by time with `ending_after` (ANDed).
     match tab {
-        "upcoming" => {
-            filter.upcoming_after = Some(now);
-            filter.statuses.push(BookingStatus::Accepted);
-        }
+        // Accepted and waiting bookings not yet over, as Cal.com's Upcoming.
+        "upcoming" => filter.upcoming_after = Some(now),
         "unconfirmed" => {
-            filter.upcoming_after = Some(now);
             filter.statuses.push(BookingStatus::Pending);
+            filter.ending_after = Some(now);
         }
-        "past" => {
-            filter.past_before = Some(now);
-            filter
-                .statuses
-                .extend([BookingStatus::Accepted, BookingStatus::Pending]);
-        }
+        // Accepted and waiting bookings that are over.
+        "past" => filter.past_before = Some(now),
         _ => filter
             .statuses
             .extend([BookingStatus::Cancelled, BookingStatus::Rejected]),

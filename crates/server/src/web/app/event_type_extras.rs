@@ -1,6 +1,6 @@
 //! The event type page's sections beside its settings: private links (list, create, delete — the service behind
-//! `/v2/event-types/{id}/private-links`) and the destination calendar (the calendar service behind the API's
-//! `destinationCalendar`).
+//! `/v2/event-types/{id}/private-links` and its team twin) and the destination calendar (the calendar service behind
+//! the API's `destinationCalendar`, personal or team). The personal and team event type pages share them.
 
 use super::booking_page::local_minute;
 use super::form::Posted;
@@ -30,6 +30,14 @@ pub(crate) struct DestinationChoice {
     pub label: String,
 }
 
+/// Whose event type the destination is for: a personal one names the user's own calendar; a team one names at most
+/// one calendar, the choosing manager's, which may be another manager's when this one opens the page.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum DestinationOf {
+    Personal,
+    Team,
+}
+
 /// Private links per page of the list.
 const LINKS_PER_PAGE: i64 = 20;
 
@@ -53,6 +61,7 @@ pub(super) async fn load(
     event: Option<&EventTypeRecord>,
     links_page: i64,
     posted_destination: Option<&str>,
+    of: DestinationOf,
 ) -> Result<Extras, Refusal> {
     let t = host.t;
     let zone = TimeZone::get(&host.user.time_zone).unwrap_or(TimeZone::UTC);
@@ -90,7 +99,7 @@ pub(super) async fn load(
         None => Vec::new(),
     };
     let overview = state.calendars.overview(host.user.id).await.map_err(failed)?;
-    let destinations = overview
+    let mut destinations: Vec<DestinationChoice> = overview
         .connections
         .iter()
         .flat_map(|(_, kind, calendars)| calendars.iter().map(move |c| (*kind, c)))
@@ -100,15 +109,25 @@ pub(super) async fn load(
             label: format!("{} ({})", c.name, kind.title()),
         })
         .collect();
-    let destination = match (posted_destination, event) {
+    let stored = match event {
+        Some(e) => stored_destination(state, host, e.id, of).await?,
+        None => None,
+    };
+    // Another manager's calendar is offered as it stands, so saving the page without touching it keeps it.
+    if let Some((kind, c)) = &stored
+        && c.user_id != host.user.id
+    {
+        destinations.push(DestinationChoice {
+            value: value_of(*kind, c),
+            label: t.text_with(
+                "tet-destination-teammate",
+                &[("calendar", &format!("{} ({})", c.name, kind.title()))],
+            ),
+        });
+    }
+    let destination = match (posted_destination, stored) {
         (Some(posted), _) => posted.to_owned(),
-        (None, Some(e)) => state
-            .calendars
-            .event_type_destination(host.user.id, e.id)
-            .await
-            .map_err(failed)?
-            .map(|(kind, c)| value_of(kind, &c))
-            .unwrap_or_default(),
+        (None, Some((kind, c))) => value_of(kind, &c),
         (None, None) => String::new(),
     };
     Ok(Extras {
@@ -118,6 +137,36 @@ pub(super) async fn load(
         destinations,
         destination,
     })
+}
+
+async fn stored_destination(
+    state: &AppState,
+    host: &Host,
+    event_type_id: i64,
+    of: DestinationOf,
+) -> Result<Option<(ConnectionKind, CalendarRecord)>, Refusal> {
+    let found = match of {
+        DestinationOf::Personal => {
+            state
+                .calendars
+                .event_type_destination(host.user.id, event_type_id)
+                .await
+        }
+        DestinationOf::Team => state.calendars.team_event_type_destination(event_type_id).await,
+    };
+    found.map_err(failed)
+}
+
+/// The stored destination of a team event type as the form's value ("" for none).
+pub(super) async fn team_destination_value(
+    state: &AppState,
+    host: &Host,
+    event_type_id: i64,
+) -> Result<String, Refusal> {
+    Ok(stored_destination(state, host, event_type_id, DestinationOf::Team)
+        .await?
+        .map(|(kind, c)| value_of(kind, &c))
+        .unwrap_or_default())
 }
 
 fn value_of(kind: ConnectionKind, c: &CalendarRecord) -> String {
@@ -158,19 +207,30 @@ pub(super) async fn destination_posted(
     }
 }
 
-/// Stores the chosen destination of `event_type_id` (`None` in `choice`: back to the user's default).
+/// Stores the chosen destination of `event_type_id` (`None` in `choice`: back to the user's default, or for a team
+/// event type to each host's own).
 pub(super) async fn save_destination(
     state: &AppState,
     host: &Host,
     event_type_id: i64,
     choice: Option<Option<CalendarRecord>>,
+    of: DestinationOf,
 ) -> Result<(), Refusal> {
     if let Some(calendar) = choice {
-        state
-            .calendars
-            .set_event_type_destination(host.user.id, event_type_id, calendar.as_ref())
-            .await
-            .map_err(failed)?;
+        let calendars = &state.calendars;
+        match of {
+            DestinationOf::Personal => {
+                calendars
+                    .set_event_type_destination(host.user.id, event_type_id, calendar.as_ref())
+                    .await
+            }
+            DestinationOf::Team => {
+                calendars
+                    .set_team_event_type_destination(host.user.id, event_type_id, calendar.as_ref())
+                    .await
+            }
+        }
+        .map_err(failed)?;
     }
     Ok(())
 }

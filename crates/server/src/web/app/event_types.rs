@@ -1,7 +1,7 @@
 //! Event types: the list with each public link, the create and edit form, duplicate and delete. Only the user's
 //! own (personal) event types; someone else's is "not found", whoever asks.
 
-use super::event_type_extras::{self as extras, Extras};
+use super::event_type_extras::{self as extras, DestinationOf, Extras};
 use super::event_type_form::{Fields, input_of};
 use super::event_type_questions::{QUESTION_KINDS, questions_of, row_of_own, row_of_refusal};
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
@@ -192,7 +192,15 @@ async fn form_page(
         Some(i) => event_types::find(&state.db, i).await?,
         None => None,
     };
-    let x = extras::load(state, host, event.as_ref(), f.links_page, f.destination.as_deref()).await?;
+    let x = extras::load(
+        state,
+        host,
+        event.as_ref(),
+        f.links_page,
+        f.destination.as_deref(),
+        DestinationOf::Personal,
+    )
+    .await?;
     let page = FormPage {
         nav: host.nav(state, Section::EventTypes).await?,
         t: host.t,
@@ -281,7 +289,7 @@ pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Res
     .await;
     match saved {
         Ok(created) => {
-            extras::save_destination(&state, &post.host, created.id, destination).await?;
+            extras::save_destination(&state, &post.host, created.id, destination, DestinationOf::Personal).await?;
             Ok(Redirect::to(&format!("/event-types/{}?notice=created", created.id)).into_response())
         }
         Err(e) => refused(&state, post, None, e).await,
@@ -329,7 +337,7 @@ pub async fn update(
     .await;
     match saved {
         Ok(Some(_)) => {
-            extras::save_destination(&state, &post.host, record.id, destination).await?;
+            extras::save_destination(&state, &post.host, record.id, destination, DestinationOf::Personal).await?;
             Ok(Redirect::to(&format!("/event-types/{}?notice=saved", record.id)).into_response())
         }
         Ok(None) => Err(Refusal::NotFound(post.host.t)),

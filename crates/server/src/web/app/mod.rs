@@ -55,22 +55,6 @@ use axum::routing::{get, post};
 /// An organization's admin pages.
 const ORG: &str = "/settings/organizations/{org_id}";
 
-/// A team's workflow pages of one family, under `{ORG}/teams/{team_id}/{path}`.
-fn team_workflow_routes<const FORMS: bool>(path: &str) -> Router<AppState> {
-    let base = format!("{ORG}/teams/{{team_id}}/{path}");
-    Router::new()
-        .route(
-            &base,
-            get(team_workflows::list::<FORMS>).post(team_workflows::create::<FORMS>),
-        )
-        .route(&format!("{base}/new"), get(team_workflows::new_page::<FORMS>))
-        .route(
-            &format!("{base}/{{id}}"),
-            get(team_workflows::edit_page::<FORMS>).post(team_workflows::update::<FORMS>),
-        )
-        .route(&format!("{base}/{{id}}/delete"), post(team_workflows::delete::<FORMS>))
-}
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/invitation", get(invitations::show).post(invitations::accept))
@@ -103,8 +87,47 @@ pub fn router() -> Router<AppState> {
             &format!("{ORG}/teams/{{team_id}}/event-types/{{id}}"),
             get(team_event_types::edit).post(team_event_types::update),
         )
-        .merge(team_workflow_routes::<false>("workflows"))
-        .merge(team_workflow_routes::<true>("workflows/routing-form"))
+        // A team's workflows of each family: over event types (false) and over routing forms (true).
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/workflows"),
+            get(team_workflows::list::<false>).post(team_workflows::create::<false>),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/workflows/new"),
+            get(team_workflows::new_page::<false>),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/workflows/{{id}}"),
+            get(team_workflows::edit_page::<false>).post(team_workflows::update::<false>),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/workflows/{{id}}/delete"),
+            post(team_workflows::delete::<false>),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/workflows/routing-form"),
+            get(team_workflows::list::<true>).post(team_workflows::create::<true>),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/workflows/routing-form/new"),
+            get(team_workflows::new_page::<true>),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/workflows/routing-form/{{id}}"),
+            get(team_workflows::edit_page::<true>).post(team_workflows::update::<true>),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/workflows/routing-form/{{id}}/delete"),
+            post(team_workflows::delete::<true>),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/event-types/{{id}}/private-links"),
+            post(team_event_types::create_link),
+        )
+        .route(
+            &format!("{ORG}/teams/{{team_id}}/event-types/{{id}}/private-links/{{link_id}}/delete"),
+            post(team_event_types::delete_link),
+        )
         .route("/event-types", get(event_types::list).post(event_types::create))
         .route("/event-types/new", get(event_types::new_page))
         .route(

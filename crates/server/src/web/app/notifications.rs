@@ -80,9 +80,9 @@ pub(super) fn rows_of(t: Lang, settings: &[Setting]) -> Vec<EventRow> {
         .collect()
 }
 
-/// Every event and channel as posted (absent or "" goes back to inheriting); `Err` names a value that is none of
-/// on, off or empty.
-pub(super) fn changes_of(form: &Posted) -> Result<Vec<Change>, String> {
+/// Every event and channel as posted (absent or "" goes back to inheriting); `Err` names, in the reader's language,
+/// the event and channel whose value is none of on, off or empty.
+pub(super) fn changes_of(t: Lang, form: &Posted) -> Result<Vec<Change>, String> {
     let mut changes: Vec<Change> = Vec::new();
     for event in EVENTS {
         for channel in CHANNELS {
@@ -91,7 +91,11 @@ pub(super) fn changes_of(form: &Posted) -> Result<Vec<Change>, String> {
                 "on" => Some(true),
                 "off" => Some(false),
                 "" => None,
-                _ => return Err(format!("{name}: must be on, off or empty")),
+                _ => {
+                    let event = t.text(&format!("app-notify-{event}"));
+                    let channel = t.text(&format!("app-notify-channel-{channel}"));
+                    return Err(t.text_with("app-notify-bad-value", &[("event", &event), ("channel", &channel)]));
+                }
             };
             changes.push((event, channel, enabled));
         }
@@ -134,7 +138,7 @@ pub async fn show(
 
 /// `POST /settings/notifications`: every event and channel as chosen (absent or "" goes back to inheriting).
 pub async fn save(State(state): State<AppState>, post: HostForm) -> Result<Response, Refusal> {
-    let changes = match changes_of(&post.form) {
+    let changes = match changes_of(post.host.t, &post.form) {
         Ok(c) => c,
         Err(why) => return page(&state, &post.host, StatusCode::BAD_REQUEST, None, Some(why)).await,
     };

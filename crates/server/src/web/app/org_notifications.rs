@@ -83,7 +83,7 @@ pub async fn save(
     post: HostForm,
 ) -> Result<Response, Refusal> {
     let access = org_admin(&state, &post.host, &org_id).await?;
-    let changes = match changes_of(&post.form) {
+    let changes = match changes_of(post.host.t, &post.form) {
         Ok(c) => c,
         Err(why) => return page(&state, &post.host, &access, StatusCode::BAD_REQUEST, None, Some(why)).await,
     };

@@ -117,14 +117,15 @@ pub async fn list(
     .await
 }
 
-fn team_fields(name: &str, slug: &str) -> Result<TeamFields, FieldError> {
+/// The page's own refusals are in the reader's language (the checks shared with the API keep its words).
+fn team_fields(t: Lang, name: &str, slug: &str) -> Result<TeamFields, FieldError> {
     if name.trim().is_empty() {
-        return Err(FieldError::new("name", "is required"));
+        return Err(FieldError::new("name", t.text("org-team-name-required")));
     }
     let name = HeaderText::parse("name", name.trim())?;
     let slug = match slug.trim() {
         "" => Slug::from_name(name.as_str())
-            .ok_or_else(|| FieldError::new("slug", "could not be derived from the name; please provide one"))?,
+            .ok_or_else(|| FieldError::new("slug", t.text("org-team-slug-underivable")))?,
         s => Slug::parse("slug", s)?,
     };
     Ok(TeamFields {
@@ -143,7 +144,7 @@ pub async fn create(
     let host = &post.host;
     let access = org_admin(&state, host, &org_id).await?;
     let kept = (post.form.get("name").to_owned(), post.form.get("slug").to_owned());
-    let fields = match team_fields(&kept.0, &kept.1) {
+    let fields = match team_fields(host.t, &kept.0, &kept.1) {
         Ok(f) => f,
         Err(e) => return teams_page(&state, host, &access, StatusCode::BAD_REQUEST, 1, Some(e), kept).await,
     };

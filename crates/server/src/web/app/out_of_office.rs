@@ -145,16 +145,17 @@ pub async fn list(
     page(&state, &host, StatusCode::OK, notice, number, Kept::default()).await
 }
 
-/// A local day's start in `zone` as an instant (RFC 3339), naming `field` when it isn't a date.
-fn day_start(field: &str, raw: &str, zone: &TimeZone, next: bool) -> Result<String, FieldError> {
+/// A local day's start in `zone` as an instant (RFC 3339), naming `field` when it isn't a date (in the reader's
+/// language).
+fn day_start(t: Lang, field: &str, raw: &str, zone: &TimeZone, next: bool) -> Result<String, FieldError> {
     let day: Date = raw
         .trim()
         .parse()
-        .map_err(|_| FieldError::new(field, "must be a date (YYYY-MM-DD)"))?;
+        .map_err(|_| FieldError::new(field, t.text("app-ooo-bad-date")))?;
     let day = if next { day.tomorrow().unwrap_or(day) } else { day };
     day.to_zoned(zone.clone())
         .map(|z| z.timestamp().to_string())
-        .map_err(|_| FieldError::new(field, "must be a date (YYYY-MM-DD)"))
+        .map_err(|_| FieldError::new(field, t.text("app-ooo-bad-date")))
 }
 
 /// `POST /availability/out-of-office`: a new entry from the first day's start to the last day's end.
@@ -167,7 +168,7 @@ pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Res
         let to_user_id = match to {
             Some(raw) => Some(
                 raw.parse::<i64>()
-                    .map_err(|_| FieldError::new("toUserId", "choose a teammate from the list"))?,
+                    .map_err(|_| FieldError::new("toUserId", host.t.text("app-ooo-pick-teammate")))?,
             ),
             None => None,
         };
@@ -175,18 +176,18 @@ pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Res
         if let Some(id) = to_user_id
             && !teammates(&state, host)
                 .await
-                .map_err(|_| FieldError::new("toUserId", "choose a teammate from the list"))?
+                .map_err(|_| FieldError::new("toUserId", host.t.text("app-ooo-pick-teammate")))?
                 .iter()
                 .any(|(v, _)| *v == id.to_string())
         {
             return Err(OooInputError::Invalid(FieldError::new(
                 "toUserId",
-                "choose a teammate from the list",
+                host.t.text("app-ooo-pick-teammate"),
             )));
         }
         let input = OooInput {
-            start: Some(day_start("start", f.get("start"), &zone, false)?),
-            end: Some(day_start("end", f.get("end"), &zone, true)?),
+            start: Some(day_start(host.t, "start", f.get("start"), &zone, false)?),
+            end: Some(day_start(host.t, "end", f.get("end"), &zone, true)?),
             notes: Some(f.get("notes").to_owned()),
             to_user_id,
             reason: Some(f.text("reason").unwrap_or("unspecified").to_owned()),

@@ -1,8 +1,11 @@
 //! A team's event types, for whoever manages the team (its ADMINs and OWNERs, and the organization's): the list
 //! with each public link, and a form for the team-specific parts — title, address, length, collective or round
 //! robin, and the hosts among the team's members. Everything goes through `scheduling::event_type_input`, as
-//! `/v2/organizations/{orgId}/teams/{teamId}/event-types` does, so both accept and refuse the same things.
+//! `/v2/organizations/{orgId}/teams/{teamId}/event-types` does, so both accept and refuse the same things. An
+//! existing one also has the personal page's private links and destination calendar ([`super::event_type_extras`]),
+//! through the services behind the team `private-links` routes and the team `destinationCalendar`.
 
+use super::event_type_extras::{self as extras, DestinationOf, Extras};
 use super::form::Posted;
 use super::org_access::team_manager;
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
@@ -17,6 +20,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use convene_core::FieldError;
+use convene_store::calendars::CalendarRecord;
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::{StoreError, memberships};
 use serde::Deserialize;
@@ -43,6 +47,9 @@ pub(super) struct TeamEventFields {
     pub slug: String,
     pub length: String,
     pub kind: String,
+    /// The new private link's boxes, kept when refused.
+    pub link_expires: String,
+    pub link_uses: String,
 }
 
 #[derive(Template)]
@@ -58,6 +65,8 @@ struct TeamEventsPage {
     editing: Option<i64>,
     f: TeamEventFields,
     hosts: Vec<HostChoice>,
+    /// Private links and the destination calendar (links only when editing).
+    x: Extras,
     notice: Option<String>,
     error: Option<String>,
     error_field: String,
@@ -66,6 +75,8 @@ struct TeamEventsPage {
 #[derive(Deserialize)]
 pub struct NoticeQuery {
     notice: Option<String>,
+    /// The private links' page.
+    links: Option<i64>,
 }
 
 fn kind_label(kind: Option<&str>) -> &'static str {
@@ -80,6 +91,9 @@ struct Shown {
     editing: Option<i64>,
     f: TeamEventFields,
     chosen: Vec<i64>,
+    links_page: i64,
+    /// The destination a refused form chose, shown again.
+    destination: Option<String>,
     notice: Option<String>,
     error: Option<FieldError>,
 }
@@ -119,9 +133,26 @@ async fn page(state: &AppState, host: &Host, access: &TeamAccess, shown: Shown) 
         })
         .collect();
     let (error, error_field) = match shown.error {
-        Some(e) => (Some(e.message), e.field),
+        // `destinationCalendar.externalId` is shown beside the one select.
+        Some(e) => (
+            Some(e.message),
+            e.field.split(['[', '.']).next().unwrap_or_default().to_owned(),
+        ),
         None => (None, String::new()),
     };
+    let editing = match shown.editing {
+        Some(id) => event_types::find(&state.db, id).await?,
+        None => None,
+    };
+    let x = extras::load(
+        state,
+        host,
+        editing.as_ref(),
+        shown.links_page,
+        shown.destination.as_deref(),
+        DestinationOf::Team,
+    )
+    .await?;
     let view = TeamEventsPage {
         nav: host.nav(state, Section::Organization).await?,
         t: host.t,
@@ -132,6 +163,7 @@ async fn page(state: &AppState, host: &Host, access: &TeamAccess, shown: Shown) 
         editing: shown.editing,
         f: shown.f,
         hosts,
+        x,
         notice: shown.notice,
         error,
         error_field,
@@ -143,6 +175,8 @@ fn notice_text(t: Lang, code: Option<&str>) -> Option<String> {
     let key = match code? {
         "created" => "app-et-created",
         "saved" => "app-et-saved",
+        "link-created" => "app-et-link-created",
+        "link-deleted" => "app-et-link-deleted",
         _ => return None,
     };
     Some(t.text(key))
@@ -166,6 +200,8 @@ pub async fn list(
             ..TeamEventFields::default()
         },
         chosen: Vec::new(),
+        links_page: 1,
+        destination: None,
         notice,
         error: None,
     };
@@ -189,40 +225,49 @@ pub async fn edit(
 ) -> Result<Response, Refusal> {
     let access = team_manager(&state, &host, &org_id, &team_id).await?;
     let record = team_event(&state, &host, &access, &id).await?;
-    let notice = notice_text(host.t, query.ok().and_then(|Query(q)| q.notice).as_deref());
+    let query = query.ok().map(|Query(q)| q);
+    let notice = notice_text(host.t, query.as_ref().and_then(|q| q.notice.as_deref()));
     let shown = Shown {
         status: StatusCode::OK,
         editing: Some(record.id),
-        f: TeamEventFields {
-            title: record.title.clone(),
-            slug: record.slug.clone(),
-            length: record.length_minutes.to_string(),
-            kind: kind_label(record.scheduling_type.as_deref()).to_owned(),
-        },
+        f: fields_of(&record),
         chosen: event_types::hosts(&state.db, record.id).await?,
+        links_page: query.and_then(|q| q.links).unwrap_or(1),
+        destination: None,
         notice,
         error: None,
     };
     page(&state, &host, &access, shown).await
 }
 
+fn fields_of(record: &EventTypeRecord) -> TeamEventFields {
+    TeamEventFields {
+        title: record.title.clone(),
+        slug: record.slug.clone(),
+        length: record.length_minutes.to_string(),
+        kind: kind_label(record.scheduling_type.as_deref()).to_owned(),
+        ..TeamEventFields::default()
+    }
+}
+
 /// The posted form: the service's input, the chosen hosts (accepted members only) and the fields to show again.
-fn read(form: &Posted, members: &[i64]) -> Result<(EventTypeInput, Vec<i64>), FieldError> {
+/// The page's own refusals are in the reader's language (the service's are the API's words).
+fn read(t: Lang, form: &Posted, members: &[i64]) -> Result<(EventTypeInput, Vec<i64>), FieldError> {
     let length = match form.text("lengthInMinutes") {
         Some(raw) => Some(
             raw.parse::<i64>()
-                .map_err(|_| FieldError::new("lengthInMinutes", "must be a whole number of minutes"))?,
+                .map_err(|_| FieldError::new("lengthInMinutes", t.text("tet-bad-length")))?,
         ),
         None => None,
     };
     let hosts: Vec<i64> = form.all("hosts").filter_map(|h| h.parse().ok()).collect();
     if hosts.is_empty() {
-        return Err(FieldError::new("hosts", "must name at least one host"));
+        return Err(FieldError::new("hosts", t.text("tet-no-hosts")));
     }
     if let Some(outsider) = hosts.iter().find(|h| !members.contains(h)) {
         return Err(FieldError::new(
             "hosts",
-            format!("user {outsider} is not an accepted member of the team"),
+            t.text_with("tet-host-not-member", &[("user", &outsider.to_string())]),
         ));
     }
     let input = EventTypeInput {
@@ -240,22 +285,49 @@ fn kept(form: &Posted) -> TeamEventFields {
         slug: form.get("slug").to_owned(),
         length: form.get("lengthInMinutes").to_owned(),
         kind: form.get("schedulingType").to_owned(),
+        ..TeamEventFields::default()
+    }
+}
+
+/// The destination the form chose: unchanged when it names what is stored (which may be another manager's calendar,
+/// not this one's to choose), else checked as the API's `destinationCalendar`.
+async fn destination(
+    state: &AppState,
+    host: &Host,
+    form: &Posted,
+    existing: Option<&EventTypeRecord>,
+) -> Result<Result<Option<Option<CalendarRecord>>, FieldError>, Refusal> {
+    if let Some(r) = existing
+        && form.all("destinationCalendar").next().is_some()
+        && form.get("destinationCalendar").trim() == extras::team_destination_value(state, host, r.id).await?
+    {
+        return Ok(Ok(None));
+    }
+    match extras::destination_posted(state, host, form).await {
+        Ok(choice) => Ok(Ok(choice)),
+        Err(Ok(field)) => Ok(Err(field)),
+        Err(Err(refusal)) => Err(refusal),
     }
 }
 
 async fn save(
     state: &AppState,
+    host: &Host,
     access: &TeamAccess,
     form: &Posted,
     existing: Option<&EventTypeRecord>,
 ) -> Result<Result<i64, FieldError>, Refusal> {
+    let destination = match destination(state, host, form, existing).await? {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
+    };
     let members: Vec<i64> = memberships::list(&state.db, access.team_id(), 0, 1_000)
         .await?
         .into_iter()
         .filter(|m| m.accepted)
         .map(|m| m.user_id)
         .collect();
-    let (input, hosts) = match read(form, &members) {
+    let (input, hosts) = match read(host.t, form, &members) {
         Ok(ok) => ok,
         Err(e) => return Ok(Err(e)),
     };
@@ -273,10 +345,7 @@ async fn save(
                 "COLLECTIVE" => "COLLECTIVE",
                 "ROUND_ROBIN" => "ROUND_ROBIN",
                 _ => {
-                    return Ok(Err(FieldError::new(
-                        "schedulingType",
-                        "choose collective or round robin",
-                    )));
+                    return Ok(Err(FieldError::new("schedulingType", host.t.text("tet-bad-kind"))));
                 }
             };
             event_types::insert(&mut tx, Owner::Team(access.team_id(), kind), &fields)
@@ -292,6 +361,7 @@ async fn save(
     };
     event_types::set_hosts(&mut tx, id, &hosts).await?;
     tx.commit().await?;
+    extras::save_destination(state, host, id, destination, DestinationOf::Team).await?;
     Ok(Ok(id))
 }
 
@@ -316,6 +386,11 @@ async fn refused(
         editing,
         f: kept(form),
         chosen: form.all("hosts").filter_map(|h| h.parse().ok()).collect(),
+        links_page: 1,
+        destination: form
+            .all("destinationCalendar")
+            .next()
+            .map(|_| form.get("destinationCalendar").to_owned()),
         notice: None,
         error: Some(e),
     };
@@ -330,7 +405,7 @@ pub async fn create(
 ) -> Result<Response, Refusal> {
     let host = &post.host;
     let access = team_manager(&state, host, &org_id, &team_id).await?;
-    match save(&state, &access, &post.form, None).await? {
+    match save(&state, host, &access, &post.form, None).await? {
         Ok(_) => Ok(Redirect::to(&format!("{}?notice=created", path_of(&access))).into_response()),
         Err(e) => refused(&state, host, &access, &post.form, None, e).await,
     }
@@ -345,8 +420,63 @@ pub async fn update(
     let host = &post.host;
     let access = team_manager(&state, host, &org_id, &team_id).await?;
     let record = team_event(&state, host, &access, &id).await?;
-    match save(&state, &access, &post.form, Some(&record)).await? {
+    match save(&state, host, &access, &post.form, Some(&record)).await? {
         Ok(id) => Ok(Redirect::to(&format!("{}/{id}?notice=saved", path_of(&access))).into_response()),
         Err(e) => refused(&state, host, &access, &post.form, Some(record.id), e).await,
     }
+}
+
+/// `POST {org}/teams/{team_id}/event-types/{id}/private-links`: a new private link, or the page again with the
+/// refusal beside its box.
+pub async fn create_link(
+    State(state): State<AppState>,
+    Path((org_id, team_id, id)): Path<(String, String, String)>,
+    post: HostForm,
+) -> Result<Response, Refusal> {
+    let host = &post.host;
+    let access = team_manager(&state, host, &org_id, &team_id).await?;
+    let record = team_event(&state, host, &access, &id).await?;
+    match extras::create_link(&state, host, &record, &post.form).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "{}/{}?notice=link-created#private-links",
+            path_of(&access),
+            record.id
+        ))
+        .into_response()),
+        Err(Ok(field)) => {
+            let mut f = fields_of(&record);
+            f.link_expires = post.form.get("expiresAt").to_owned();
+            f.link_uses = post.form.get("maxUsageCount").to_owned();
+            let shown = Shown {
+                status: StatusCode::BAD_REQUEST,
+                editing: Some(record.id),
+                f,
+                chosen: event_types::hosts(&state.db, record.id).await?,
+                links_page: 1,
+                destination: None,
+                notice: None,
+                error: Some(field),
+            };
+            page(&state, host, &access, shown).await
+        }
+        Err(Err(refusal)) => Err(refusal),
+    }
+}
+
+/// `POST {org}/teams/{team_id}/event-types/{id}/private-links/{link_id}/delete`: the link stops working at once.
+pub async fn delete_link(
+    State(state): State<AppState>,
+    Path((org_id, team_id, id, link_id)): Path<(String, String, String, String)>,
+    post: HostForm,
+) -> Result<Response, Refusal> {
+    let host = &post.host;
+    let access = team_manager(&state, host, &org_id, &team_id).await?;
+    let record = team_event(&state, host, &access, &id).await?;
+    extras::delete_link(&state, host, &record, &link_id).await?;
+    Ok(Redirect::to(&format!(
+        "{}/{}?notice=link-deleted#private-links",
+        path_of(&access),
+        record.id
+    ))
+    .into_response())
 }
