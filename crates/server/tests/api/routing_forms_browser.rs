@@ -8,45 +8,17 @@ use crate::npm;
 use crate::routing_forms::{Rig, form_webhook};
 use crate::web_a11y::violations;
 use crate::web_browser::Browser;
+use crate::web_browser::by_css::{click, text_of};
+use crate::web_browser::by_id::type_into;
 use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
 use serde_json::json;
 
-async fn fill(c: &Client, id: &str, text: &str) {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .send_keys(text)
-        .await
-        .expect("type");
-}
-
-async fn click(c: &Client, css: &str) {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-async fn text_of(c: &Client, css: &str) -> String {
-    c.wait()
-        .for_element(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .expect("text")
-}
-
 /// Opens the form and types the name and email every answer needs (fields 0 and 1 of the rig's form).
 async fn open(c: &Client, url: &str, name: &str) {
     c.goto(url).await.expect("open the form");
-    fill(c, "q0", name).await;
-    fill(c, "q1", &format!("{}@example.test", name.to_lowercase())).await;
+    type_into(c, "q0", name).await;
+    type_into(c, "q1", &format!("{}@example.test", name.to_lowercase())).await;
 }
 
 #[tokio::test]
@@ -78,7 +50,7 @@ async fn a_form_in_chromium_routes_to_the_prefilled_booker_a_url_or_a_message() 
 
     // Sales, 250 people → the team's booker, the answers prefilled.
     open(c, &page, "Ada").await;
-    fill(c, "q2", "250").await;
+    type_into(c, "q2", "250").await;
     click(c, "input[name='f-topic'][value='o-sales']").await;
     click(c, "#submit").await;
     assert_eq!(text_of(c, "#event-title").await, "Intro");

@@ -8,6 +8,7 @@ use crate::npm;
 use crate::scheduling::{EVENT_TYPES, SCHEDULES, weekdays_9_to_5};
 use crate::web_a11y::violations;
 use crate::web_app_bookings::{get, signed_in};
+use crate::web_browser::by_id::{type_into, wait_for};
 use crate::web_browser::{Browser, wait_replaced};
 use fantoccini::{Client, Locator};
 use reqwest::{Method, StatusCode};
@@ -283,21 +284,8 @@ async fn a_form_built_on_the_pages_routes_as_built_and_is_kept_to_its_owner() {
     );
 }
 
-async fn element(c: &Client, id: &str) -> fantoccini::elements::Element {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-}
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    let field = element(c, id).await;
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
 async fn choose(c: &Client, id: &str, label: &str) {
-    element(c, id)
+    wait_for(c, id)
         .await
         .select_by_label(label)
         .await
@@ -306,10 +294,10 @@ async fn choose(c: &Client, id: &str, label: &str) {
 
 /// Clicks the builder's save button and waits for the saved page.
 async fn save(c: &Client) {
-    let button = element(c, "save-form").await;
+    let button = wait_for(c, "save-form").await;
     button.click().await.expect("save");
     wait_replaced(c, &button).await;
-    element(c, "notice").await;
+    wait_for(c, "notice").await;
 }
 
 #[tokio::test]
@@ -323,16 +311,16 @@ async fn a_host_builds_a_form_in_the_browser_and_visitors_are_routed_as_built() 
     let mut found = Vec::new();
 
     c.goto(&format!("{}/routing-forms", app.address)).await.expect("open");
-    element(c, "login-form").await;
+    wait_for(c, "login-form").await;
     type_into(c, "email", HOST).await;
     type_into(c, "password", PASSWORD).await;
-    let sign_in = element(c, "sign-in").await;
+    let sign_in = wait_for(c, "sign-in").await;
     sign_in.click().await.expect("sign in");
     wait_replaced(c, &sign_in).await;
-    let new = element(c, "new-form").await;
+    let new = wait_for(c, "new-form").await;
     new.click().await.expect("new form");
     wait_replaced(c, &new).await;
-    element(c, "routing-form-form").await;
+    wait_for(c, "routing-form-form").await;
     found.extend(violations(c, &axe).await);
 
     // The first question, then the second in the blank row the saved page offers.
@@ -340,7 +328,7 @@ async fn a_host_builds_a_form_in_the_browser_and_visitors_are_routed_as_built() 
     choose(c, "f0-type", "Select").await;
     type_into(c, "f0-label", "Topic").await;
     type_into(c, "f0-options", "Sales\nSupport").await;
-    element(c, "f0-required").await.click().await.expect("required");
+    wait_for(c, "f0-required").await.click().await.expect("required");
     save(c).await;
     choose(c, "f1-type", "Number").await;
     type_into(c, "f1-label", "Team size").await;
@@ -391,10 +379,10 @@ async fn a_host_builds_a_form_in_the_browser_and_visitors_are_routed_as_built() 
         .click()
         .await
         .expect("click");
-    let submit = element(c, "submit").await;
+    let submit = wait_for(c, "submit").await;
     submit.click().await.expect("submit");
     wait_replaced(c, &submit).await;
-    assert_eq!(element(c, "event-title").await.text().await.expect("text"), "Intro");
+    assert_eq!(wait_for(c, "event-title").await.text().await.expect("text"), "Intro");
     let url = c.current_url().await.expect("url");
     assert_eq!(url.path(), INTRO, "{url}");
 
@@ -408,11 +396,11 @@ async fn a_host_builds_a_form_in_the_browser_and_visitors_are_routed_as_built() 
         .await
         .expect("click");
     type_into(c, "q1", "250").await;
-    let submit = element(c, "submit").await;
+    let submit = wait_for(c, "submit").await;
     submit.click().await.expect("submit");
     wait_replaced(c, &submit).await;
     assert_eq!(
-        element(c, "message-text").await.text().await.expect("text"),
+        wait_for(c, "message-text").await.text().await.expect("text"),
         "A specialist will call you."
     );
 }
@@ -429,16 +417,16 @@ async fn a_team_form_made_through_the_api_is_saved_unchanged_from_its_builder_pa
     c.goto(&format!("{}/routing-forms/{form}", app.address))
         .await
         .expect("open");
-    element(c, "login-form").await;
+    wait_for(c, "login-form").await;
     type_into(c, "email", "owner@acme.test").await;
     type_into(c, "password", PASSWORD).await;
-    let sign_in = element(c, "sign-in").await;
+    let sign_in = wait_for(c, "sign-in").await;
     sign_in.click().await.expect("sign in");
     wait_replaced(c, &sign_in).await;
     // The team's event type is offered and chosen; a rule on a choice reads as the option's label.
-    let chosen = element(c, "r0-eventType").await.prop("value").await.expect("value");
+    let chosen = wait_for(c, "r0-eventType").await.prop("value").await.expect("value");
     assert_eq!(chosen, Some(t.event.to_string()));
-    let rule = element(c, "r0-k0-value").await.prop("value").await.expect("value");
+    let rule = wait_for(c, "r0-k0-value").await.prop("value").await.expect("value");
     assert_eq!(rule.as_deref(), Some("Sales"));
     save(c).await;
     assert_eq!(stored(app, &form).await, before, "saved unchanged");

@@ -6,31 +6,10 @@ use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
 use crate::web_a11y::violations;
 use crate::web_browser::Browser;
+use crate::web_browser::by_id::{click, type_into, wait_for};
 use fantoccini::{Client, Locator};
 
 const HOST: &str = "chrome@app.test";
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    let field = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
-async fn wait_for(c: &Client, id: &str) {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for #{id}: {e}"));
-}
 
 #[tokio::test]
 async fn a_host_sets_hours_creates_an_event_type_and_sees_it_bookable() {

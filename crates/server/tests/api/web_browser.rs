@@ -222,6 +222,13 @@ pub mod by_id {
             .unwrap_or_else(|e| panic!("type into #{id}: {e}"));
     }
 
+    /// Clicks `id` and waits for the page that answers (see [`super::wait_replaced`]).
+    pub async fn follow(c: &Client, id: &str) {
+        let clicked = wait_for(c, id).await;
+        clicked.click().await.unwrap_or_else(|e| panic!("click #{id}: {e}"));
+        super::wait_replaced(c, &clicked).await;
+    }
+
     pub async fn wait_for(c: &Client, id: &str) -> fantoccini::elements::Element {
         c.wait()
             .for_element(Locator::Id(id))

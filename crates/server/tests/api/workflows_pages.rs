@@ -9,7 +9,8 @@ use crate::scheduling::{EVENT_TYPES, SCHEDULES, weekdays_9_to_5};
 use crate::web_a11y::violations;
 use crate::web_app_bookings::{get, signed_in};
 use crate::web_browser::Browser;
-use fantoccini::{Client, Locator};
+use crate::web_browser::by_id::{click, type_into, wait_for};
+use fantoccini::Locator;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -125,28 +126,6 @@ async fn a_workflow_made_on_the_page_is_checked_like_the_api_and_kept_to_its_own
         (StatusCode::SEE_OTHER, "/workflows?notice=deleted")
     );
     assert_eq!(get(&app, &solo, &path).await.0, StatusCode::NOT_FOUND);
-}
-
-async fn click(c: &Client, id: &str) {
-    c.find(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-async fn type_into(c: &Client, id: &str, text: &str) {
-    let field = c.find(Locator::Id(id)).await.unwrap_or_else(|e| panic!("#{id}: {e}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
-async fn wait_for(c: &Client, id: &str) {
-    c.wait()
-        .for_element(Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("waiting for #{id}: {e}"));
 }
 
 #[tokio::test]

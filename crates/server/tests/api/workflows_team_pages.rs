@@ -5,6 +5,7 @@
 
 use crate::routing_forms::Rig;
 use crate::web_app_bookings::{get, signed_in};
+use crate::web_browser::by_id::{follow, type_into, wait_for};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -164,26 +165,6 @@ async fn team_admins_keep_the_teams_workflows_on_the_pages_and_others_find_nothi
     assert_eq!(listed.expect_success(StatusCode::OK).as_array().map(Vec::len), Some(0));
 }
 
-async fn element(c: &fantoccini::Client, id: &str) -> fantoccini::elements::Element {
-    c.wait()
-        .for_element(fantoccini::Locator::Id(id))
-        .await
-        .unwrap_or_else(|e| panic!("#{id}: {e}"))
-}
-
-async fn type_into(c: &fantoccini::Client, id: &str, text: &str) {
-    let field = element(c, id).await;
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
-}
-
-/// Clicks `id` and waits for the page that answers.
-async fn follow(c: &fantoccini::Client, id: &str) {
-    let clicked = element(c, id).await;
-    clicked.click().await.expect("click");
-    crate::web_browser::wait_replaced(c, &clicked).await;
-}
-
 #[tokio::test]
 async fn a_team_admin_makes_a_routing_form_workflow_in_the_browser() {
     let axe_dir = crate::npm::package("axe-core", "4.10.3");
@@ -200,26 +181,26 @@ async fn a_team_admin_makes_a_routing_form_workflow_in_the_browser() {
         app.address, t.org, t.team
     );
     c.goto(&list).await.expect("open");
-    element(c, "login-form").await;
+    wait_for(c, "login-form").await;
     type_into(c, "email", "owner@acme.test").await;
     type_into(c, "password", crate::helpers::PASSWORD).await;
     follow(c, "sign-in").await;
-    element(c, "no-workflows").await;
+    wait_for(c, "no-workflows").await;
     found.extend(crate::web_a11y::violations(c, &axe).await);
 
     follow(c, "new-workflow").await;
-    element(c, "workflow-form").await;
+    wait_for(c, "workflow-form").await;
     found.extend(crate::web_a11y::violations(c, &axe).await);
     type_into(c, "name", "Thanks for asking").await;
-    element(c, "all").await.click().await.expect("untick all");
-    element(c, &format!("form-{form}"))
+    wait_for(c, "all").await.click().await.expect("untick all");
+    wait_for(c, &format!("form-{form}"))
         .await
         .click()
         .await
         .expect("the form");
     type_into(c, "step0-subject", "Thanks {ATTENDEE_NAME}").await;
     follow(c, "save-workflow").await;
-    element(c, "notice").await;
+    wait_for(c, "notice").await;
     found.extend(crate::web_a11y::violations(c, &axe).await);
     assert!(found.is_empty(), "accessibility: {found:#?}");
 
