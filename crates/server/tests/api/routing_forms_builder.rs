@@ -5,13 +5,14 @@
 
 use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
-use crate::scheduling::{EVENT_TYPES, SCHEDULES, weekdays_9_to_5};
 use crate::web_a11y::violations;
+use crate::web_app_bookings::post;
 use crate::web_app_bookings::{get, signed_in};
 use crate::web_browser::by_id::{type_into, wait_for};
 use crate::web_browser::{Browser, wait_replaced};
+use crate::workflows_pages::host_with_intro;
 use fantoccini::{Client, Locator};
-use reqwest::{Method, StatusCode};
+use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 const HOST: &str = "builder@pages.test";
@@ -25,46 +26,6 @@ fn value_of(html: &str, name: &str) -> String {
         .and_then(|s| s.split('"').next())
         .unwrap_or_else(|| panic!("no {name} in {html}"))
         .to_owned()
-}
-
-async fn post(app: &TestApp, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-    let answer = client
-        .post(format!("{}{path}", app.address))
-        .form(form)
-        .send()
-        .await
-        .expect("send");
-    let status = answer.status();
-    let to = answer
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().expect("location").to_owned());
-    (status, to.unwrap_or(answer.text().await.expect("html")))
-}
-
-/// `email`'s account with a schedule and a personal event type "Intro"; returns the event type's id.
-async fn host_with_intro(app: &TestApp, email: &str) -> i64 {
-    let host = app.account(email).await;
-    app.versioned(
-        Method::POST,
-        "/v2/schedules",
-        Some(&host.key),
-        Some(json!({ "name": "Work", "timeZone": "UTC", "isDefault": true, "availability": weekdays_9_to_5() })),
-        Some(SCHEDULES),
-    )
-    .await
-    .expect_success(StatusCode::CREATED);
-    app.versioned(
-        Method::POST,
-        "/v2/event-types",
-        Some(&host.key),
-        Some(json!({ "title": "Intro", "slug": "intro", "lengthInMinutes": 30 })),
-        Some(EVENT_TYPES),
-    )
-    .await
-    .expect_success(StatusCode::CREATED)["id"]
-        .as_i64()
-        .expect("event type id")
 }
 
 /// The stored fields and routes of a form.

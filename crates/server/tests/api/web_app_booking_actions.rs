@@ -3,6 +3,7 @@
 //! user sees nothing and a form without the session's CSRF token changes nothing. The list's filters too.
 
 use crate::helpers::TestApp;
+use crate::web_app_bookings::csrf_of;
 use crate::web_app_bookings::{ADA, get, signed_in, with_password};
 use crate::web_booking::{book_through_pages, host};
 use convene_core::BookingStatus;
@@ -27,14 +28,6 @@ async fn booked(app: &TestApp, extra: serde_json::Value) -> (reqwest::Client, St
 /// An event type whose bookings wait for the host's confirmation.
 fn request() -> serde_json::Value {
     json!({ "confirmationPolicy": { "type": "always", "blockUnconfirmedBookingsInBooker": true } })
-}
-
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("a form with the session's token")
-        .to_owned()
 }
 
 /// Posts `form` (with the page's CSRF token) to `/bookings/{uid}/{action}`.

@@ -36,6 +36,31 @@ pub async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> (Status
     (answer.status(), answer.text().await.expect("html"))
 }
 
+/// Posts a form; answers the status and where it redirects, or the page when it does not.
+pub async fn post(app: &TestApp, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+    let answer = client
+        .post(format!("{}{path}", app.address))
+        .form(form)
+        .send()
+        .await
+        .expect("send");
+    let status = answer.status();
+    let to = answer
+        .headers()
+        .get("location")
+        .map(|l| l.to_str().expect("location").to_owned());
+    (status, to.unwrap_or(answer.text().await.expect("html")))
+}
+
+/// The session's CSRF token on a page's form.
+pub fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("a form with the session's token")
+        .to_owned()
+}
+
 /// Lets the booking pages' host sign in with [`PASSWORD`].
 pub async fn with_password(app: &TestApp, email: &str) {
     let user = users::find_by_email(&app.db, email).await.expect("find").expect("user");

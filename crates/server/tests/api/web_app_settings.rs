@@ -3,35 +3,13 @@
 //! form refuses a missing CSRF token.
 
 use crate::helpers::TestApp;
+use crate::web_app_bookings::{csrf_of, post};
 use crate::web_app_bookings::{get, signed_in};
 use crate::web_booking::emailed_text;
 use convene_store::users;
 use reqwest::{Method, StatusCode};
 
 const KAI: &str = "kai@settings.test";
-
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("a form with the session's token")
-        .to_owned()
-}
-
-async fn post(app: &TestApp, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-    let answer = client
-        .post(format!("{}{path}", app.address))
-        .form(form)
-        .send()
-        .await
-        .expect("send");
-    let status = answer.status();
-    let to = answer
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().expect("location").to_owned());
-    (status, to.unwrap_or(answer.text().await.expect("html")))
-}
 
 /// The key shown on a page (the read-only field of a just-made key).
 fn shown_key(html: &str) -> String {

@@ -3,6 +3,7 @@
 //! receiver and listed with its answer, and nobody else's webhook reachable. Forms refuse a missing CSRF token.
 
 use crate::helpers::TestApp;
+use crate::web_app_bookings::{csrf_of, post};
 use crate::web_app_bookings::{get, signed_in};
 use crate::webhooks::receiver::Receiver;
 use convene_server::webhooks::deliver_one;
@@ -10,29 +11,6 @@ use convene_store::webhooks::{self, WebhookOwner};
 use reqwest::StatusCode;
 
 const LEE: &str = "lee@hooks.test";
-
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("a form with the session's token")
-        .to_owned()
-}
-
-async fn post(app: &TestApp, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-    let answer = client
-        .post(format!("{}{path}", app.address))
-        .form(form)
-        .send()
-        .await
-        .expect("send");
-    let status = answer.status();
-    let to = answer
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().expect("location").to_owned());
-    (status, to.unwrap_or(answer.text().await.expect("html")))
-}
 
 #[tokio::test]
 async fn a_webhook_made_on_the_page_pings_a_local_receiver_signed_and_lists_the_answer() {

@@ -7,6 +7,7 @@ use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
 use crate::scheduling::{EVENT_TYPES, SCHEDULES, weekdays_9_to_5};
 use crate::web_a11y::violations;
+use crate::web_app_bookings::{csrf_of, post};
 use crate::web_app_bookings::{get, signed_in};
 use crate::web_browser::Browser;
 use crate::web_browser::by_id::{click, type_into, wait_for};
@@ -16,31 +17,8 @@ use serde_json::json;
 
 const SOLO: &str = "solo@pages.test";
 
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("a form with the session's token")
-        .to_owned()
-}
-
-async fn post(app: &TestApp, client: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-    let answer = client
-        .post(format!("{}{path}", app.address))
-        .form(form)
-        .send()
-        .await
-        .expect("send");
-    let status = answer.status();
-    let to = answer
-        .headers()
-        .get("location")
-        .map(|l| l.to_str().expect("location").to_owned());
-    (status, to.unwrap_or(answer.text().await.expect("html")))
-}
-
 /// `email`'s account with a schedule and a personal event type "Intro"; returns the event type's id.
-async fn host_with_intro(app: &TestApp, email: &str) -> i64 {
+pub(crate) async fn host_with_intro(app: &TestApp, email: &str) -> i64 {
     let host = app.account(email).await;
     app.versioned(
         Method::POST,

@@ -4,18 +4,11 @@
 //! routing-form workflow for one form, with axe-core finding no serious or critical violation on the pages.
 
 use crate::routing_forms::Rig;
+use crate::web_app_bookings::csrf_of;
 use crate::web_app_bookings::{get, signed_in};
 use crate::web_browser::by_id::{follow, type_into, wait_for};
 use reqwest::StatusCode;
 use serde_json::Value;
-
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .expect("a form with the session's token")
-        .to_owned()
-}
 
 async fn post(
     app: &crate::helpers::TestApp,
