@@ -2,10 +2,35 @@
 //! random, valid for minutes, stored only as a hash bound to the user and the target, and good for a few wrong
 //! guesses. A new code for the same user, purpose and target retires the earlier ones.
 
-use super::email_verification::VerificationError;
 use crate::credentials::hash_api_key;
+use crate::email::EnqueueError;
 use convene_store::{Db, StoreError, Tx, now_ms, one_time_codes};
 use rand::Rng;
+
+/// Why an address or number was not verified.
+#[derive(Debug, thiserror::Error)]
+pub enum VerificationError {
+    #[error("code is required")]
+    CodeMissing,
+    /// Wrong, expired, used, or guessed at too often: the caller can't tell which.
+    #[error("code is wrong or has expired; request a new one")]
+    CodeWrong,
+    #[error("phone must be a phone number in international format, like +37255556666")]
+    PhoneInvalid,
+    /// No SMS provider, or none able to send SMS: the setting to add.
+    #[error("phone verification needs an SMS provider (Twilio) on this server; set {0}")]
+    TextsUnavailable(&'static str),
+    /// The provider refused the number for good.
+    #[error("phone could not be reached: {0}")]
+    PhoneRejected(String),
+    /// The provider failed for now (unreachable, throttled, credentials).
+    #[error("the SMS provider did not take the message: {0}")]
+    TextFailed(String),
+    #[error(transparent)]
+    Emails(#[from] EnqueueError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 /// How long a code works.
 pub const CODE_MINUTES: i64 = 10;

@@ -11,34 +11,11 @@ use convene_core::email::EmailKind;
 use convene_store::team_verified_emails::{self, TeamVerifiedEmail};
 use convene_store::users::{self, UserRecord};
 use convene_store::verified_emails::{self, VerifiedEmail};
-use convene_store::{Db, StoreError, now_ms};
+use convene_store::{Db, now_ms};
 
 pub(super) use codes::{code_hash, verification_code};
 
-/// Why an address or number was not verified.
-#[derive(Debug, thiserror::Error)]
-pub enum VerificationError {
-    #[error("code is required")]
-    CodeMissing,
-    /// Wrong, expired, used, or guessed at too often: the caller can't tell which.
-    #[error("code is wrong or has expired; request a new one")]
-    CodeWrong,
-    #[error("phone must be a phone number in international format, like +37255556666")]
-    PhoneInvalid,
-    /// No SMS provider, or none able to send SMS: the setting to add.
-    #[error("phone verification needs an SMS provider (Twilio) on this server; set {0}")]
-    TextsUnavailable(&'static str),
-    /// The provider refused the number for good.
-    #[error("phone could not be reached: {0}")]
-    PhoneRejected(String),
-    /// The provider failed for now (unreachable, throttled, credentials).
-    #[error("the SMS provider did not take the message: {0}")]
-    TextFailed(String),
-    #[error(transparent)]
-    Emails(#[from] EnqueueError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
+pub use codes::VerificationError;
 
 /// Mails a new code to `email` for `user`, or for the team `team_id` when given.
 pub async fn send_code(
