@@ -6,6 +6,7 @@
 //! worker is killed with sends provably in flight, and two workers are provably sending at the same moment, before
 //! anything is released.
 
+use convene_core::EmailId;
 use convene_store::outbox::{self, NewEmail};
 use convene_store::testing::{TEST_DATABASE_URL_VAR, TestDb};
 use convene_store::{Db, now_ms};
@@ -86,7 +87,7 @@ impl Drop for Worker {
 }
 
 /// Queues `n` account emails; returns (row id, Message-ID) of each.
-async fn queue_many(db: &Db, n: usize, tag: &str) -> Vec<(i64, String)> {
+async fn queue_many(db: &Db, n: usize, tag: &str) -> Vec<(EmailId, String)> {
     let mut queued = Vec::with_capacity(n);
     for i in 0..n {
         let email = NewEmail {

@@ -5,6 +5,7 @@
 
 mod support;
 
+use convene_core::EmailId;
 use convene_store::now_ms;
 use convene_store::testing::TestDb;
 use convene_testkit::{Behavior, FakeSmtp, FakeSmtpConfig};
@@ -25,7 +26,7 @@ async fn slowish_smtp() -> FakeSmtp {
 }
 
 /// Asserts every queued email arrived, and that only the ones in flight at the kill arrived twice.
-fn assert_all_delivered_once_but_in_flight(smtp: &FakeSmtp, queued: &[(i64, String)], in_flight: &HashSet<String>) {
+fn assert_all_delivered_once_but_in_flight(smtp: &FakeSmtp, queued: &[(EmailId, String)], in_flight: &HashSet<String>) {
     let counts = deliveries(smtp);
     for (_, message_id) in queued {
         assert!(counts.contains_key(message_id), "{message_id} was never delivered");
@@ -44,7 +45,7 @@ async fn a_worker_restarted_after_sigkill_takes_back_its_emails_at_once() {
     let db = &test_db.db;
     let smtp = slowish_smtp().await;
     let queued = queue_emails(db, TOTAL, "restart").await;
-    let ids: Vec<i64> = queued.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<EmailId> = queued.iter().map(|(id, _)| *id).collect();
     let dir = tempfile::tempdir().expect("worker dir");
 
     let mut doomed = worker(
@@ -108,7 +109,7 @@ async fn another_worker_takes_a_dead_workers_emails_when_their_short_lease_runs_
     let db = &test_db.db;
     let smtp = slowish_smtp().await;
     let queued = queue_emails(db, TOTAL, "lease").await;
-    let ids: Vec<i64> = queued.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<EmailId> = queued.iter().map(|(id, _)| *id).collect();
     let settings = [("CONVENE_EMAIL_CONNECTIONS", "2"), ("CONVENE_EMAIL_LEASE_SECS", "2")];
 
     let dead_dir = tempfile::tempdir().expect("worker dir");

@@ -5,6 +5,7 @@
 
 mod support;
 
+use convene_core::EmailId;
 use convene_store::outbox;
 use convene_store::testing::TestDb;
 use convene_testkit::{Behavior, FakeSmtp, FakeSmtpConfig};
@@ -45,7 +46,7 @@ async fn on_sigterm_a_worker_finishes_what_is_in_flight_and_gives_the_rest_back(
         ..Behavior::default()
     });
     let queued = queue_emails(db, TOTAL, "stop").await;
-    let ids: Vec<i64> = queued.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<EmailId> = queued.iter().map(|(id, _)| *id).collect();
     let dir = tempfile::tempdir().expect("worker dir");
     let settings = [
         ("CONVENE_EMAIL_CONNECTIONS", "2"),
@@ -102,7 +103,7 @@ async fn past_the_grace_period_sends_hung_after_data_are_abandoned_and_given_bac
         ..Behavior::default()
     });
     let queued = queue_emails(db, TOTAL, "hung").await;
-    let ids: Vec<i64> = queued.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<EmailId> = queued.iter().map(|(id, _)| *id).collect();
     let dir = tempfile::tempdir().expect("worker dir");
     let settings = [("CONVENE_EMAIL_CONNECTIONS", "2"), ("CONVENE_SHUTDOWN_GRACE_SECS", "1")];
     let mut running = worker(dir.path(), &test_db.url, smtp.port(), &settings, &[]);

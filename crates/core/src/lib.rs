@@ -21,7 +21,12 @@ pub mod validation;
 
 pub use booking_status::BookingStatus;
 pub use feature::FeatureFlag;
-pub use ids::{ApiKeyId, MembershipId, TeamId, UserId};
+pub use ids::{
+    ApiKeyId, AttendeeId, BookingId, BookingReferenceId, CalendarConnectionId, CalendarId, CalendarJobId, EmailId,
+    EventTypeId, MembershipId, OneTimeCodeId, OutOfOfficeId, RoutingResponseId, ScheduleId, SenderId, TeamId,
+    TeamVerifiedEmailId, UserId, VerifiedEmailId, VerifiedPhoneId, WebhookDeliveryId, WebhookId, WorkflowId,
+    WorkflowStepId,
+};
 pub use profile::{Locale, TimeFormat, TimeZoneId, WeekStart};
 pub use role::Role;
 pub use text::{EmailAddress, HeaderText, Slug, Username};

@@ -74,7 +74,7 @@ async fn booking(
         &NewBooking {
             uid: uid.clone(),
             event_type_id: Some(event.id),
-            host_id: host,
+            host_id: UserId(host),
             title: format!("{} between Olivia Owner and {}", event.title, who.0),
             description: String::new(),
             start_at: start,
@@ -154,7 +154,7 @@ pub async fn seed(db: &Db, keyring: &Keyring, public_url: &str) -> anyhow::Resul
     booking(
         db,
         &intro,
-        owner.id,
+        owner.id.0,
         weekday_at_ten(2),
         BookingStatus::Accepted,
         ("Ada Lovelace", "ada@example.com"),
@@ -163,7 +163,7 @@ pub async fn seed(db: &Db, keyring: &Keyring, public_url: &str) -> anyhow::Resul
     booking(
         db,
         &consult,
-        owner.id,
+        owner.id.0,
         weekday_at_ten(3) + 4 * HOUR_MS,
         BookingStatus::Pending,
         ("Grace Hopper", "grace@example.com"),
@@ -172,7 +172,7 @@ pub async fn seed(db: &Db, keyring: &Keyring, public_url: &str) -> anyhow::Resul
     booking(
         db,
         &intro,
-        owner.id,
+        owner.id.0,
         weekday_at_ten(-7),
         BookingStatus::Accepted,
         ("Alan Turing", "alan@example.com"),

@@ -24,7 +24,7 @@ pub async fn rotate(db: &Db, keyring: &Keyring) -> anyhow::Result<Rotated> {
             counts.current += 1;
             continue;
         }
-        let fresh = reseal_secret(keyring, id, &sealed)
+        let fresh = reseal_secret(keyring, id.0, &sealed)
             .map_err(|e| anyhow::anyhow!("webhook {id}'s secret could not be re-sealed: {e}"))?;
         webhooks::set_secret(&mut tx, id, Some(&fresh)).await?;
         counts.resealed += 1;
@@ -53,7 +53,7 @@ pub async fn rotate(db: &Db, keyring: &Keyring) -> anyhow::Result<Rotated> {
             counts.current += 1;
             continue;
         }
-        let fresh = calendar_secret::reseal(keyring, connection.id, &connection.sealed_secret).map_err(|e| {
+        let fresh = calendar_secret::reseal(keyring, connection.id.0, &connection.sealed_secret).map_err(|e| {
             anyhow::anyhow!(
                 "calendar connection {}'s credential could not be re-sealed: {e}",
                 connection.id

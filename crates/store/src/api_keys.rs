@@ -6,8 +6,8 @@ use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ApiKeyRecord {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: ApiKeyId,
+    pub user_id: UserId,
     pub hint: String,
     pub note: Option<String>,
     pub expires_at: Option<i64>,
@@ -17,7 +17,7 @@ pub struct ApiKeyRecord {
 
 impl ApiKeyRecord {
     pub fn key_id(&self) -> ApiKeyId {
-        ApiKeyId(self.id)
+        self.id
     }
 }
 
@@ -84,7 +84,7 @@ pub async fn list_for_user<'a>(exec: impl Into<Exec<'a>>, user: UserId) -> Store
 }
 
 /// Revokes key `id` if it is `user`'s and still live; false otherwise (someone else's key is left alone).
-pub async fn revoke_for_user<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: i64) -> StoreResult<bool> {
+pub async fn revoke_for_user<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: ApiKeyId) -> StoreResult<bool> {
     let done = on_conn!(exec, c => {
         sqlx::query("UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
             .bind(id)

@@ -1,15 +1,15 @@
 //! Bookings, their attendees, and held slot reservations.
 
 use crate::{Exec, StoreResult, Tx, now_ms, packed};
-use convene_core::{BookingStatus, UserId};
+use convene_core::{AttendeeId, BookingId, BookingStatus, EventTypeId, TeamId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct BookingRecord {
-    pub id: i64,
+    pub id: BookingId,
     pub uid: String,
-    pub event_type_id: Option<i64>,
-    pub host_id: i64,
+    pub event_type_id: Option<EventTypeId>,
+    pub host_id: UserId,
     pub title: String,
     pub description: String,
     pub start_at: i64,
@@ -43,8 +43,8 @@ pub(crate) const COLUMNS: &str = "id, uid, event_type_id, host_id, title, descri
 
 #[derive(Debug, Clone, FromRow)]
 pub struct AttendeeRecord {
-    pub id: i64,
-    pub booking_id: i64,
+    pub id: AttendeeId,
+    pub booking_id: BookingId,
     pub name: String,
     pub email: String,
     pub time_zone: String,
@@ -63,8 +63,8 @@ pub struct AttendeeRecord {
 pub struct NewBooking {
     pub uid: String,
     /// None for a dynamic group booking (`/alice+bob`), which has no stored event type.
-    pub event_type_id: Option<i64>,
-    pub host_id: i64,
+    pub event_type_id: Option<EventTypeId>,
+    pub host_id: UserId,
     pub title: String,
     pub description: String,
     pub start_at: i64,
@@ -129,7 +129,7 @@ pub struct BusyRow {
     pub end_at: i64,
     pub before_buffer_ms: i64,
     pub after_buffer_ms: i64,
-    pub event_type_id: Option<i64>,
+    pub event_type_id: Option<EventTypeId>,
 }
 
 /// Serializes bookings of one host: the caller re-reads the host's calendar after this and
@@ -218,7 +218,7 @@ fn unpack_busy(packed: &PackedBusy) -> Vec<BusyRow> {
                 end_at: *ends.get(i)?,
                 before_buffer_ms: *befores.get(i)?,
                 after_buffer_ms: *afters.get(i)?,
-                event_type_id: event_types.get(i).copied().filter(|&id| id != 0),
+                event_type_id: event_types.get(i).copied().filter(|&id| id != 0).map(EventTypeId),
             })
         })
         .collect()
@@ -270,7 +270,7 @@ pub async fn find_by_uid<'a>(exec: impl Into<Exec<'a>>, uid: &str) -> StoreResul
     )
 }
 
-pub async fn attendees<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[i64]) -> StoreResult<Vec<AttendeeRecord>> {
+pub async fn attendees<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[BookingId]) -> StoreResult<Vec<AttendeeRecord>> {
     if booking_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -291,7 +291,7 @@ pub async fn attendees<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[i64]) -> St
 /// Filters of `GET /v2/bookings`, already parsed. Instants in epoch ms.
 #[derive(Debug, Clone, Default)]
 pub struct BookingFilter {
-    pub host: Option<i64>,
+    pub host: Option<UserId>,
     /// Bookings where this email is an attendee (for callers who booked rather than host): only ever the
     /// caller's verified address.
     pub attendee_email_is_caller: Option<String>,
@@ -301,7 +301,7 @@ pub struct BookingFilter {
     pub attendee_email: Option<String>,
     pub attendee_name: Option<String>,
     pub uid: Option<String>,
-    pub event_type_ids: Vec<i64>,
+    pub event_type_ids: Vec<EventTypeId>,
     pub after_start: Option<i64>,
     pub before_end: Option<i64>,
     /// Bookings not yet over at this instant (ANDed with the rest, unlike `upcoming_after`, which widens
@@ -310,11 +310,11 @@ pub struct BookingFilter {
     pub after_created: Option<i64>,
     pub before_created: Option<i64>,
     /// Bookings of an organization: hosted or co-hosted by one of its members, or of one of its teams' event types.
-    pub organization: Option<i64>,
+    pub organization: Option<TeamId>,
     /// Bookings of these teams' event types.
-    pub teams: Vec<i64>,
+    pub teams: Vec<TeamId>,
     /// Bookings these users host or co-host.
-    pub hosts: Vec<i64>,
+    pub hosts: Vec<UserId>,
     /// Occurrences of recurring series still to come (ending at or after this instant, accepted or pending).
     pub recurring_after: Option<i64>,
     /// ORDER BY clause from a fixed set (never user text).
@@ -549,8 +549,8 @@ pub async fn mark_rescheduled<'a>(
 pub async fn reassign<'a>(
     exec: impl Into<Exec<'a>>,
     uid: &str,
-    from: i64,
-    to: i64,
+    from: UserId,
+    to: UserId,
     title: &str,
 ) -> StoreResult<Option<BookingRecord>> {
     let sql = format!(
@@ -592,7 +592,11 @@ pub async fn set_reschedule_details<'a>(
 }
 
 /// Sets where a booking happens (`None`: nowhere said). Returns whether the booking exists.
-pub async fn set_location<'a>(exec: impl Into<Exec<'a>>, booking_id: i64, location: Option<&str>) -> StoreResult<bool> {
+pub async fn set_location<'a>(
+    exec: impl Into<Exec<'a>>,
+    booking_id: BookingId,
+    location: Option<&str>,
+) -> StoreResult<bool> {
     let done = on_conn!(exec, c => {
         sqlx::query("UPDATE bookings SET location = $2, updated_at = $3 WHERE id = $1")
             .bind(booking_id)
@@ -609,7 +613,7 @@ pub async fn set_location<'a>(exec: impl Into<Exec<'a>>, booking_id: i64, locati
 /// Returns the number of attendee rows that matched.
 pub async fn set_absence<'a>(
     exec: impl Into<Exec<'a>>,
-    booking_id: i64,
+    booking_id: BookingId,
     host: Option<bool>,
     attendees: &[(String, bool)],
 ) -> StoreResult<u64> {
@@ -639,7 +643,7 @@ pub async fn set_absence<'a>(
 /// Adds attendees (guests) to a booking and bumps its invite sequence.
 pub async fn add_attendees<'a>(
     exec: impl Into<Exec<'a>>,
-    booking_id: i64,
+    booking_id: BookingId,
     attendees: &[NewAttendee],
 ) -> StoreResult<()> {
     on_conn!(exec, c => {
@@ -680,7 +684,7 @@ pub async fn request_reschedule<'a>(
 }
 
 /// Records the co-hosts of a booking (everyone but its organizer).
-pub async fn add_hosts<'a>(exec: impl Into<Exec<'a>>, booking_id: i64, users: &[i64]) -> StoreResult<()> {
+pub async fn add_hosts<'a>(exec: impl Into<Exec<'a>>, booking_id: BookingId, users: &[UserId]) -> StoreResult<()> {
     on_conn!(exec, c => {
         for user in users {
             sqlx::query("INSERT INTO booking_hosts (booking_id, user_id) VALUES ($1, $2)")
@@ -695,7 +699,10 @@ pub async fn add_hosts<'a>(exec: impl Into<Exec<'a>>, booking_id: i64, users: &[
 }
 
 /// Co-hosts of the given bookings, as (booking id, user id).
-pub async fn co_hosts<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+pub async fn co_hosts<'a>(
+    exec: impl Into<Exec<'a>>,
+    booking_ids: &[BookingId],
+) -> StoreResult<Vec<(BookingId, UserId)>> {
     if booking_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -706,7 +713,7 @@ pub async fn co_hosts<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[i64]) -> Sto
             sep.push_bind(*id);
         }
         qb.push(") ORDER BY booking_id, user_id");
-        qb.build_query_as::<(i64, i64)>().fetch_all(&mut *c).await
+        qb.build_query_as::<(BookingId, UserId)>().fetch_all(&mut *c).await
     })?)
 }
 
@@ -714,11 +721,11 @@ pub async fn co_hosts<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[i64]) -> Sto
 /// fairness measure. Hosts without bookings are absent from the result.
 pub async fn counts_by_host<'a>(
     exec: impl Into<Exec<'a>>,
-    event_type: i64,
+    event_type: EventTypeId,
     since: i64,
-) -> StoreResult<Vec<(i64, i64)>> {
+) -> StoreResult<Vec<(UserId, i64)>> {
     Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, (i64, i64)>(
+        sqlx::query_as::<_, (UserId, i64)>(
             "SELECT host_id, COUNT(*) FROM bookings WHERE event_type_id = $1 AND start_at >= $2 \
              AND status IN ('accepted', 'pending') GROUP BY host_id",
         )

@@ -3,12 +3,13 @@
 
 use crate::calendar_jobs::CalendarJob;
 use crate::{Exec, StoreResult};
+use convene_core::UserId;
 
 /// `user_id`'s calendar write jobs that are not done, newest first, `limit` from `offset`.
 #[tracing::instrument(skip_all, fields(user_id))]
 pub async fn unfinished_of_user<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     limit: i64,
     offset: i64,
 ) -> StoreResult<Vec<CalendarJob>> {

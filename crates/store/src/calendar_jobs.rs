@@ -3,13 +3,14 @@
 //! makes the host's destination calendar match that booking as it is when the job runs.
 
 use crate::{Exec, StoreResult, now_ms};
+use convene_core::{BookingReferenceId, CalendarId, CalendarJobId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct CalendarJob {
-    pub id: i64,
+    pub id: CalendarJobId,
     pub booking_uid: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub status: String,
     pub attempts: i64,
     pub not_before: i64,
@@ -21,10 +22,10 @@ const JOB_COLUMNS: &str = "id, booking_uid, user_id, status, attempts, not_befor
 /// The event a booking has in an external calendar.
 #[derive(Debug, Clone, FromRow)]
 pub struct BookingReference {
-    pub id: i64,
+    pub id: BookingReferenceId,
     pub booking_uid: String,
     pub ical_uid: String,
-    pub calendar_id: Option<i64>,
+    pub calendar_id: Option<CalendarId>,
     pub kind: String,
     pub external_id: String,
     pub href: String,
@@ -35,7 +36,7 @@ pub struct BookingReference {
 const REFERENCE_COLUMNS: &str = "id, booking_uid, ical_uid, calendar_id, kind, external_id, href, etag, deleted";
 
 /// Queues a write for `booking_uid` in `user_id`'s destination calendar, due now. Call in the change's transaction.
-pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, booking_uid: &str, user_id: i64) -> StoreResult<()> {
+pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, booking_uid: &str, user_id: UserId) -> StoreResult<()> {
     let now = now_ms();
     on_conn!(exec, c => {
         sqlx::query(
@@ -94,7 +95,7 @@ pub async fn claim_due<'a>(
 /// Settles a claimed job: `done`, `retrying` (due again at `not_before`) or `failed`, with the error if any.
 pub async fn settle<'a>(
     exec: impl Into<Exec<'a>>,
-    id: i64,
+    id: CalendarJobId,
     status: &str,
     not_before: i64,
     error: Option<&str>,
@@ -128,7 +129,7 @@ pub async fn jobs_of_booking<'a>(exec: impl Into<Exec<'a>>, booking_uid: &str) -
 /// event the earlier booking created).
 pub async fn live_reference<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     ical_uid: &str,
 ) -> StoreResult<Option<BookingReference>> {
     let sql = format!(
@@ -143,7 +144,7 @@ pub async fn live_reference<'a>(
 /// The live event of `user_id` in a `kind` calendar whose provider id (or CalDAV address) is `href`.
 pub async fn reference_by_href<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     kind: &str,
     href: &str,
 ) -> StoreResult<Option<BookingReference>> {
@@ -160,7 +161,7 @@ pub async fn reference_by_href<'a>(
 /// shown so no write is silently lost.
 pub async fn unfinished_of_user<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     limit: i64,
     offset: i64,
 ) -> StoreResult<Vec<CalendarJob>> {
@@ -188,8 +189,8 @@ pub async fn references_of_booking<'a>(
 pub struct NewReference<'a> {
     pub booking_uid: &'a str,
     pub ical_uid: &'a str,
-    pub user_id: i64,
-    pub calendar_id: i64,
+    pub user_id: UserId,
+    pub calendar_id: CalendarId,
     pub kind: &'a str,
     pub external_id: &'a str,
     pub href: &'a str,
@@ -234,7 +235,7 @@ pub async fn record_reference<'a>(exec: impl Into<Exec<'a>>, r: &NewReference<'_
 }
 
 /// Marks the event gone (deleted in the calendar).
-pub async fn retire_reference<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<()> {
+pub async fn retire_reference<'a>(exec: impl Into<Exec<'a>>, id: BookingReferenceId) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("UPDATE booking_references SET deleted = $2, updated_at = $3 WHERE id = $1")
             .bind(id)

@@ -6,13 +6,14 @@
 //! on its own (one feed of several). `failing_since` keeps the first failure of a streak; a success clears it.
 
 use crate::{Exec, StoreResult, now_ms, packed};
+use convene_core::{CalendarConnectionId, CalendarId, EventTypeId, UserId};
 use sqlx::FromRow;
 
 /// One linked account or feed.
 #[derive(Debug, Clone, FromRow)]
 pub struct ConnectionRecord {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: CalendarConnectionId,
+    pub user_id: UserId,
     /// `ics_feed`, `caldav`, `apple`, `google` or `office365`.
     pub kind: String,
     pub label: String,
@@ -29,7 +30,7 @@ const CONNECTION_COLUMNS: &str =
 
 /// What a new connection is, before its credential is sealed to its id.
 pub struct NewConnection<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub kind: &'a str,
     pub label: &'a str,
     pub username: Option<&'a str>,
@@ -39,9 +40,9 @@ pub struct NewConnection<'a> {
 /// One calendar of a connection.
 #[derive(Debug, Clone, FromRow)]
 pub struct CalendarRecord {
-    pub id: i64,
-    pub connection_id: i64,
-    pub user_id: i64,
+    pub id: CalendarId,
+    pub connection_id: CalendarConnectionId,
+    pub user_id: UserId,
     pub external_id: String,
     pub name: String,
     pub read_only: bool,
@@ -86,8 +87,8 @@ pub struct NamedBusy {
     pub end_at: i64,
     pub event_uid: Option<String>,
     pub summary: Option<String>,
-    pub calendar_id: i64,
-    pub connection_id: i64,
+    pub calendar_id: CalendarId,
+    pub connection_id: CalendarConnectionId,
     pub calendar_name: String,
     pub external_id: String,
 }
@@ -103,11 +104,14 @@ pub struct CacheMarkers {
     pub cached_to: i64,
 }
 
-#[tracing::instrument(skip_all, fields(user_id = new.user_id, kind = new.kind))]
-pub async fn insert_connection<'a>(exec: impl Into<Exec<'a>>, new: &NewConnection<'_>) -> StoreResult<i64> {
+#[tracing::instrument(skip_all, fields(user_id = new.user_id.0, kind = new.kind))]
+pub async fn insert_connection<'a>(
+    exec: impl Into<Exec<'a>>,
+    new: &NewConnection<'_>,
+) -> StoreResult<CalendarConnectionId> {
     let now = now_ms();
     Ok(on_conn!(exec, c => {
-        sqlx::query_scalar::<_, i64>(
+        sqlx::query_scalar::<_, CalendarConnectionId>(
             "INSERT INTO calendar_connections (user_id, kind, label, username, sealed_secret, server_url, created_at, \
              updated_at) VALUES ($1, $2, $3, $4, '', $5, $6, $6) RETURNING id",
         )
@@ -123,7 +127,11 @@ pub async fn insert_connection<'a>(exec: impl Into<Exec<'a>>, new: &NewConnectio
 }
 
 /// Stores the connection's sealed credential (after insert, or on rotation and token refresh).
-pub async fn set_connection_secret<'a>(exec: impl Into<Exec<'a>>, id: i64, sealed: &str) -> StoreResult<()> {
+pub async fn set_connection_secret<'a>(
+    exec: impl Into<Exec<'a>>,
+    id: CalendarConnectionId,
+    sealed: &str,
+) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("UPDATE calendar_connections SET sealed_secret = $2, updated_at = $3 WHERE id = $1")
             .bind(id)
@@ -136,7 +144,7 @@ pub async fn set_connection_secret<'a>(exec: impl Into<Exec<'a>>, id: i64, seale
     Ok(())
 }
 
-pub async fn connections_of<'a>(exec: impl Into<Exec<'a>>, user_id: i64) -> StoreResult<Vec<ConnectionRecord>> {
+pub async fn connections_of<'a>(exec: impl Into<Exec<'a>>, user_id: UserId) -> StoreResult<Vec<ConnectionRecord>> {
     let sql = format!("SELECT {CONNECTION_COLUMNS} FROM calendar_connections WHERE user_id = $1 ORDER BY id");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, ConnectionRecord>(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(&mut *c).await
@@ -164,8 +172,8 @@ pub async fn connections_with_selected<'a>(exec: impl Into<Exec<'a>>) -> StoreRe
 
 pub async fn find_connection<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
-    id: i64,
+    user_id: UserId,
+    id: CalendarConnectionId,
 ) -> StoreResult<Option<ConnectionRecord>> {
     let sql = format!("SELECT {CONNECTION_COLUMNS} FROM calendar_connections WHERE id = $1 AND user_id = $2");
     Ok(on_conn!(exec, c => {
@@ -174,7 +182,11 @@ pub async fn find_connection<'a>(
 }
 
 /// Removes the connection with its calendars, cached busy time and destinations.
-pub async fn delete_connection<'a>(exec: impl Into<Exec<'a>>, user_id: i64, id: i64) -> StoreResult<bool> {
+pub async fn delete_connection<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: UserId,
+    id: CalendarConnectionId,
+) -> StoreResult<bool> {
     let done = on_conn!(exec, c => {
         sqlx::query("DELETE FROM calendar_connections WHERE id = $1 AND user_id = $2")
             .bind(id)
@@ -190,11 +202,11 @@ pub async fn delete_connection<'a>(exec: impl Into<Exec<'a>>, user_id: i64, id: 
 /// the failure and notes the sync.
 pub async fn record_connection_health<'a>(
     exec: impl Into<Exec<'a>>,
-    id: i64,
+    id: CalendarConnectionId,
     error: Option<&str>,
     now: i64,
 ) -> StoreResult<()> {
-    record_health(exec, "calendar_connections", id, error, now).await
+    record_health(exec, "calendar_connections", id.0, error, now).await
 }
 
 /// The health columns (`last_error`, `failing_since`, `last_synced`) that connections and calendars share, set on
@@ -224,12 +236,12 @@ async fn record_health<'a>(
 /// Adds the calendar or refreshes its name and access; its selection and cache stay. Returns its id.
 pub async fn upsert_calendar<'a>(
     exec: impl Into<Exec<'a>>,
-    connection_id: i64,
-    user_id: i64,
+    connection_id: CalendarConnectionId,
+    user_id: UserId,
     listed: &ListedCalendar<'_>,
-) -> StoreResult<i64> {
+) -> StoreResult<CalendarId> {
     Ok(on_conn!(exec, c => {
-        sqlx::query_scalar::<_, i64>(
+        sqlx::query_scalar::<_, CalendarId>(
             "INSERT INTO external_calendars (connection_id, user_id, external_id, name, read_only, is_primary) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (connection_id, external_id) DO UPDATE SET \
              name = excluded.name, read_only = excluded.read_only, is_primary = excluded.is_primary RETURNING id",
@@ -245,7 +257,7 @@ pub async fn upsert_calendar<'a>(
     })?)
 }
 
-pub async fn calendars_of_user<'a>(exec: impl Into<Exec<'a>>, user_id: i64) -> StoreResult<Vec<CalendarRecord>> {
+pub async fn calendars_of_user<'a>(exec: impl Into<Exec<'a>>, user_id: UserId) -> StoreResult<Vec<CalendarRecord>> {
     let sql = format!("SELECT {CALENDAR_COLUMNS} FROM external_calendars WHERE user_id = $1 ORDER BY id");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, CalendarRecord>(sqlx::AssertSqlSafe(sql)).bind(user_id).fetch_all(&mut *c).await
@@ -254,7 +266,7 @@ pub async fn calendars_of_user<'a>(exec: impl Into<Exec<'a>>, user_id: i64) -> S
 
 pub async fn calendars_of_connection<'a>(
     exec: impl Into<Exec<'a>>,
-    connection_id: i64,
+    connection_id: CalendarConnectionId,
 ) -> StoreResult<Vec<CalendarRecord>> {
     let sql = format!("SELECT {CALENDAR_COLUMNS} FROM external_calendars WHERE connection_id = $1 ORDER BY id");
     Ok(on_conn!(exec, c => {
@@ -264,8 +276,8 @@ pub async fn calendars_of_connection<'a>(
 
 pub async fn find_calendar<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
-    connection_id: i64,
+    user_id: UserId,
+    connection_id: CalendarConnectionId,
     external_id: &str,
 ) -> StoreResult<Option<CalendarRecord>> {
     let sql = format!(
@@ -284,7 +296,7 @@ pub async fn find_calendar<'a>(
 /// Finds a user's calendar by external id alone (destination calendars name no connection).
 pub async fn find_calendar_by_external_id<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     external_id: &str,
 ) -> StoreResult<Option<CalendarRecord>> {
     let sql = format!(
@@ -301,7 +313,7 @@ pub async fn find_calendar_by_external_id<'a>(
 
 /// Marks a calendar as counting (or not) toward busy time. Deselecting drops its cached busy time and forgets its
 /// markers, so selecting it again reads it afresh.
-pub async fn set_selected<'a>(exec: impl Into<Exec<'a>>, calendar_id: i64, selected: bool) -> StoreResult<()> {
+pub async fn set_selected<'a>(exec: impl Into<Exec<'a>>, calendar_id: CalendarId, selected: bool) -> StoreResult<()> {
     let mut exec = exec.into();
     on_conn!(reborrow(&mut exec), c => {
         sqlx::query(
@@ -385,11 +397,11 @@ pub async fn replace_busy(
 /// service for why stale busy time still blocks).
 pub async fn record_calendar_health<'a>(
     exec: impl Into<Exec<'a>>,
-    calendar_id: i64,
+    calendar_id: CalendarId,
     error: Option<&str>,
     now: i64,
 ) -> StoreResult<()> {
-    record_health(exec, "external_calendars", calendar_id, error, now).await
+    record_health(exec, "external_calendars", calendar_id.0, error, now).await
 }
 
 /// The cached busy intervals of `user_id`'s selected calendars overlapping [`from`, `to`): what slots subtract.
@@ -397,7 +409,7 @@ pub async fn record_calendar_health<'a>(
 /// reschedule).
 pub async fn busy_between<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     from: i64,
     to: i64,
 ) -> StoreResult<Vec<(i64, i64)>> {
@@ -427,7 +439,7 @@ pub async fn busy_between<'a>(
 /// Like [`busy_between`], naming each interval's calendar and event (busy-times, troubleshooting).
 pub async fn named_busy_between<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     from: i64,
     to: i64,
 ) -> StoreResult<Vec<NamedBusy>> {
@@ -449,9 +461,9 @@ pub async fn named_busy_between<'a>(
 /// Sets where `user_id`'s new bookings (of `event_type_id`, or all when `None`) are written.
 pub async fn set_destination<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
-    event_type_id: Option<i64>,
-    calendar_id: i64,
+    user_id: UserId,
+    event_type_id: Option<EventTypeId>,
+    calendar_id: CalendarId,
 ) -> StoreResult<()> {
     let mut exec = exec.into();
     on_conn!(reborrow(&mut exec), c => {
@@ -484,8 +496,8 @@ pub async fn set_destination<'a>(
 /// The calendar `user_id`'s bookings of `event_type_id` go to: the event type's own choice, else the user's.
 pub async fn destination<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
-    event_type_id: Option<i64>,
+    user_id: UserId,
+    event_type_id: Option<EventTypeId>,
 ) -> StoreResult<Option<CalendarRecord>> {
     let columns = joined_calendar_columns();
     let sql = format!(
@@ -505,8 +517,8 @@ pub async fn destination<'a>(
 /// Removes the event type's own destination (its bookings go to the user's again).
 pub async fn clear_event_type_destination<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
-    event_type_id: i64,
+    user_id: UserId,
+    event_type_id: EventTypeId,
 ) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("DELETE FROM destination_calendars WHERE user_id = $1 AND event_type_id = $2")
@@ -522,8 +534,8 @@ pub async fn clear_event_type_destination<'a>(
 /// The event type's own destination for `user_id` (not the user's default).
 pub async fn event_type_destination<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
-    event_type_id: i64,
+    user_id: UserId,
+    event_type_id: EventTypeId,
 ) -> StoreResult<Option<CalendarRecord>> {
     let columns = joined_calendar_columns();
     let sql = format!(
@@ -550,7 +562,10 @@ fn joined_calendar_columns() -> String {
 
 /// Removes every member's destination for the (team) event type `event_type_id`: a team event type names at most
 /// one calendar.
-pub async fn clear_event_type_destinations<'a>(exec: impl Into<Exec<'a>>, event_type_id: i64) -> StoreResult<()> {
+pub async fn clear_event_type_destinations<'a>(
+    exec: impl Into<Exec<'a>>,
+    event_type_id: EventTypeId,
+) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("DELETE FROM destination_calendars WHERE event_type_id = $1")
             .bind(event_type_id)
@@ -564,7 +579,7 @@ pub async fn clear_event_type_destinations<'a>(exec: impl Into<Exec<'a>>, event_
 /// The calendar a (team) event type names, whichever member it belongs to.
 pub async fn shared_event_type_destination<'a>(
     exec: impl Into<Exec<'a>>,
-    event_type_id: i64,
+    event_type_id: EventTypeId,
 ) -> StoreResult<Option<CalendarRecord>> {
     let columns = joined_calendar_columns();
     let sql = format!(

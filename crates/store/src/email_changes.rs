@@ -2,12 +2,13 @@
 //! At most one per user. Only hashes of the code and the link token are stored.
 
 use crate::{Exec, StoreResult};
+use convene_core::UserId;
 use sqlx::FromRow;
 
 /// A pending change. Instants are epoch milliseconds.
 #[derive(Debug, Clone, FromRow)]
 pub struct EmailChangeRecord {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub new_email: String,
     pub code_hash: String,
     pub link_hash: String,
@@ -21,7 +22,7 @@ const COLUMNS: &str = "user_id, new_email, code_hash, link_hash, attempts, expir
 /// What a new request stores.
 #[derive(Debug, Clone)]
 pub struct NewEmailChange<'a> {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub new_email: &'a str,
     pub code_hash: &'a str,
     pub link_hash: &'a str,
@@ -54,7 +55,7 @@ pub async fn replace<'a>(exec: impl Into<Exec<'a>>, change: &NewEmailChange<'_>,
 /// The user's pending change, unless it expired.
 pub async fn live_for_user<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     now: i64,
 ) -> StoreResult<Option<EmailChangeRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM email_changes WHERE user_id = $1 AND expires_at > $2");
@@ -84,7 +85,7 @@ pub async fn live_by_link<'a>(
 }
 
 /// Counts a wrong code against the change; returns the attempts now recorded (0 when it is gone).
-pub async fn count_attempt<'a>(exec: impl Into<Exec<'a>>, user_id: i64, link_hash: &str) -> StoreResult<i64> {
+pub async fn count_attempt<'a>(exec: impl Into<Exec<'a>>, user_id: UserId, link_hash: &str) -> StoreResult<i64> {
     let row: Option<(i64,)> = on_conn!(exec, c => {
         sqlx::query_as(
             "UPDATE email_changes SET attempts = attempts + 1 WHERE user_id = $1 AND link_hash = $2 \
@@ -100,7 +101,7 @@ pub async fn count_attempt<'a>(exec: impl Into<Exec<'a>>, user_id: i64, link_has
 
 /// Removes exactly this change (the one with `link_hash`); false when it was already gone or replaced, so of
 /// two concurrent confirmations only one applies it.
-pub async fn take<'a>(exec: impl Into<Exec<'a>>, user_id: i64, link_hash: &str) -> StoreResult<bool> {
+pub async fn take<'a>(exec: impl Into<Exec<'a>>, user_id: UserId, link_hash: &str) -> StoreResult<bool> {
     let n = on_conn!(exec, c => {
         sqlx::query("DELETE FROM email_changes WHERE user_id = $1 AND link_hash = $2")
             .bind(user_id)
@@ -113,7 +114,7 @@ pub async fn take<'a>(exec: impl Into<Exec<'a>>, user_id: i64, link_hash: &str) 
 }
 
 /// Drops the user's pending change, if any.
-pub async fn cancel<'a>(exec: impl Into<Exec<'a>>, user_id: i64) -> StoreResult<()> {
+pub async fn cancel<'a>(exec: impl Into<Exec<'a>>, user_id: UserId) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("DELETE FROM email_changes WHERE user_id = $1")
             .bind(user_id)

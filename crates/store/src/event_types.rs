@@ -1,14 +1,14 @@
 //! Event types: what can be booked, for how long, under which rules.
 
 use crate::{Exec, StoreError, StoreResult, now_ms};
-use convene_core::{TeamId, UserId};
+use convene_core::{EventTypeId, ScheduleId, TeamId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct EventTypeRecord {
-    pub id: i64,
-    pub owner_id: Option<i64>,
-    pub team_id: Option<i64>,
+    pub id: EventTypeId,
+    pub owner_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
     pub scheduling_type: Option<String>,
     pub slug: String,
     pub title: String,
@@ -24,7 +24,7 @@ pub struct EventTypeRecord {
     pub after_event_buffer: i64,
     pub requires_confirmation: bool,
     pub hidden: bool,
-    pub schedule_id: Option<i64>,
+    pub schedule_id: Option<ScheduleId>,
     pub booking_limits_count: Option<String>,
     pub booking_limits_duration: Option<String>,
     pub email_settings: Option<String>,
@@ -62,7 +62,7 @@ pub struct EventTypeFields {
     pub after_event_buffer: i64,
     pub requires_confirmation: bool,
     pub hidden: bool,
-    pub schedule_id: Option<i64>,
+    pub schedule_id: Option<ScheduleId>,
     pub booking_limits_count: Option<String>,
     pub booking_limits_duration: Option<String>,
     pub email_settings: Option<String>,
@@ -174,7 +174,7 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, owner: Owner, f: &EventTypeFi
 
 pub async fn update<'a>(
     exec: impl Into<Exec<'a>>,
-    id: i64,
+    id: EventTypeId,
     f: &EventTypeFields,
 ) -> StoreResult<Option<EventTypeRecord>> {
     let sql = format!(
@@ -194,7 +194,7 @@ pub async fn update<'a>(
     .map_err(|e| StoreError::conflict_on_unique(e, SLUG_TAKEN))
 }
 
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<EventTypeRecord>> {
+pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: EventTypeId) -> StoreResult<Option<EventTypeRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM event_types WHERE id = $1");
     Ok(
         on_conn!(exec, c => sqlx::query_as::<_, EventTypeRecord>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await)?,
@@ -237,7 +237,7 @@ pub async fn list_for_owner<'a>(
     })?)
 }
 
-pub async fn delete<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<bool> {
+pub async fn delete<'a>(exec: impl Into<Exec<'a>>, id: EventTypeId) -> StoreResult<bool> {
     let done = on_conn!(exec, c => {
         sqlx::query("DELETE FROM event_types WHERE id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
@@ -302,7 +302,7 @@ pub async fn find_by_team_slug<'a>(
 }
 
 /// Replaces the hosts of a team event type.
-pub async fn set_hosts<'a>(exec: impl Into<Exec<'a>>, event_type: i64, users: &[i64]) -> StoreResult<()> {
+pub async fn set_hosts<'a>(exec: impl Into<Exec<'a>>, event_type: EventTypeId, users: &[UserId]) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("DELETE FROM event_type_hosts WHERE event_type_id = $1").bind(event_type).execute(&mut *c).await?;
         for user in users {
@@ -318,8 +318,8 @@ pub async fn set_hosts<'a>(exec: impl Into<Exec<'a>>, event_type: i64, users: &[
 }
 
 /// The hosts of a team event type, by user id.
-pub async fn hosts<'a>(exec: impl Into<Exec<'a>>, event_type: i64) -> StoreResult<Vec<i64>> {
-    let rows: Vec<(i64,)> = on_conn!(exec, c => {
+pub async fn hosts<'a>(exec: impl Into<Exec<'a>>, event_type: EventTypeId) -> StoreResult<Vec<UserId>> {
+    let rows: Vec<(UserId,)> = on_conn!(exec, c => {
         sqlx::query_as("SELECT user_id FROM event_type_hosts WHERE event_type_id = $1 ORDER BY user_id")
             .bind(event_type)
             .fetch_all(&mut *c)

@@ -6,10 +6,10 @@ use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct FeatureRecord {
-    pub organization_id: i64,
+    pub organization_id: TeamId,
     pub flag: String,
     pub enabled: bool,
-    pub updated_by: Option<i64>,
+    pub updated_by: Option<UserId>,
     pub updated_at: i64,
 }
 

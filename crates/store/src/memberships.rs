@@ -7,9 +7,9 @@ use sqlx::FromRow;
 /// A membership with the member's public profile, as the API shows it.
 #[derive(Debug, Clone, FromRow)]
 pub struct MembershipRecord {
-    pub id: i64,
-    pub team_id: i64,
-    pub user_id: i64,
+    pub id: MembershipId,
+    pub team_id: TeamId,
+    pub user_id: UserId,
     pub role: String,
     pub accepted: bool,
     pub disable_impersonation: bool,

@@ -2,6 +2,7 @@
 //! inherits (user → organization → on).
 
 use crate::{Exec, StoreResult};
+use convene_core::{TeamId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -14,15 +15,15 @@ pub struct Preference {
 /// Whose preferences.
 #[derive(Debug, Clone, Copy)]
 pub enum Owner {
-    Organization(i64),
-    User(i64),
+    Organization(TeamId),
+    User(UserId),
 }
 
 impl Owner {
     fn column(self) -> (&'static str, i64) {
         match self {
-            Owner::Organization(id) => ("organization_id", id),
-            Owner::User(id) => ("user_id", id),
+            Owner::Organization(id) => ("organization_id", id.0),
+            Owner::User(id) => ("user_id", id.0),
         }
     }
 }
@@ -87,8 +88,8 @@ pub async fn set<'a>(
 /// Whether `event` on `channel` is on for a user: their own choice, else their organization's, else on.
 pub async fn resolve<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
-    organization_id: Option<i64>,
+    user_id: UserId,
+    organization_id: Option<TeamId>,
     event: &str,
     channel: &str,
 ) -> StoreResult<bool> {

@@ -2,13 +2,14 @@
 //! a leaked database reveals no usable code.
 
 use crate::{Exec, StoreResult};
+use convene_core::{OneTimeCodeId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct CodeRecord {
-    pub id: i64,
+    pub id: OneTimeCodeId,
     pub purpose: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub email: String,
     pub attempts: i64,
     pub expires_at: i64,
@@ -21,13 +22,13 @@ const COLUMNS: &str = "id, purpose, user_id, email, attempts, expires_at, used_a
 pub async fn issue<'a>(
     exec: impl Into<Exec<'a>>,
     purpose: &str,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
     code_hash: &str,
     expires_at: i64,
     now: i64,
-) -> StoreResult<i64> {
-    let (id,): (i64,) = on_conn!(exec, c => {
+) -> StoreResult<OneTimeCodeId> {
+    let (id,): (OneTimeCodeId,) = on_conn!(exec, c => {
         sqlx::query(
             "UPDATE one_time_codes SET used_at = $4 \
              WHERE user_id = $1 AND purpose = $2 AND email = $3 AND used_at IS NULL",
@@ -79,7 +80,7 @@ pub async fn find_live<'a>(
 pub async fn latest_live<'a>(
     exec: impl Into<Exec<'a>>,
     purpose: &str,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
     now: i64,
 ) -> StoreResult<Option<CodeRecord>> {
@@ -99,7 +100,7 @@ pub async fn latest_live<'a>(
 }
 
 /// Counts a wrong guess; returns the attempts now recorded.
-pub async fn count_attempt<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<i64> {
+pub async fn count_attempt<'a>(exec: impl Into<Exec<'a>>, id: OneTimeCodeId) -> StoreResult<i64> {
     let (n,): (i64,) = on_conn!(exec, c => {
         sqlx::query_as("UPDATE one_time_codes SET attempts = attempts + 1 WHERE id = $1 RETURNING attempts")
             .bind(id)
@@ -110,7 +111,7 @@ pub async fn count_attempt<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResul
 }
 
 /// Marks a code used; false when it already was (a concurrent use won).
-pub async fn consume<'a>(exec: impl Into<Exec<'a>>, id: i64, now: i64) -> StoreResult<bool> {
+pub async fn consume<'a>(exec: impl Into<Exec<'a>>, id: OneTimeCodeId, now: i64) -> StoreResult<bool> {
     let n = on_conn!(exec, c => {
         sqlx::query("UPDATE one_time_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
             .bind(id)
@@ -124,7 +125,7 @@ pub async fn consume<'a>(exec: impl Into<Exec<'a>>, id: i64, now: i64) -> StoreR
 
 /// Retires every unused code of the user for `purpose` (all addresses): after an email change, links mailed to
 /// the old address must stop working.
-pub async fn retire_all<'a>(exec: impl Into<Exec<'a>>, purpose: &str, user_id: i64, now: i64) -> StoreResult<u64> {
+pub async fn retire_all<'a>(exec: impl Into<Exec<'a>>, purpose: &str, user_id: UserId, now: i64) -> StoreResult<u64> {
     Ok(on_conn!(exec, c => {
         sqlx::query("UPDATE one_time_codes SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
             .bind(user_id)

@@ -1,18 +1,18 @@
 //! Out-of-office periods.
 
 use crate::{Exec, StoreResult, now_ms};
-use convene_core::{TeamId, UserId};
+use convene_core::{OutOfOfficeId, TeamId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct OooRecord {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: OutOfOfficeId,
+    pub user_id: UserId,
     pub start_at: i64,
     pub end_at: i64,
     pub notes: Option<String>,
     pub reason: String,
-    pub to_user_id: Option<i64>,
+    pub to_user_id: Option<UserId>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -26,7 +26,7 @@ pub struct OooFields {
     pub end_at: i64,
     pub notes: Option<String>,
     pub reason: String,
-    pub to_user_id: Option<i64>,
+    pub to_user_id: Option<UserId>,
 }
 
 pub async fn insert<'a>(exec: impl Into<Exec<'a>>, user: UserId, f: &OooFields) -> StoreResult<OooRecord> {
@@ -51,7 +51,7 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, user: UserId, f: &OooFields) 
 pub async fn update<'a>(
     exec: impl Into<Exec<'a>>,
     user: UserId,
-    id: i64,
+    id: OutOfOfficeId,
     f: &OooFields,
 ) -> StoreResult<Option<OooRecord>> {
     let sql = format!(
@@ -73,14 +73,14 @@ pub async fn update<'a>(
     })?)
 }
 
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: i64) -> StoreResult<Option<OooRecord>> {
+pub async fn find<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: OutOfOfficeId) -> StoreResult<Option<OooRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM out_of_office WHERE id = $1 AND user_id = $2");
     Ok(
         on_conn!(exec, c => sqlx::query_as::<_, OooRecord>(sqlx::AssertSqlSafe(sql)).bind(id).bind(user.0).fetch_optional(&mut *c).await)?,
     )
 }
 
-pub async fn delete<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: i64) -> StoreResult<bool> {
+pub async fn delete<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: OutOfOfficeId) -> StoreResult<bool> {
     let done = on_conn!(exec, c => {
         sqlx::query("DELETE FROM out_of_office WHERE id = $1 AND user_id = $2").bind(id).bind(user.0).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;

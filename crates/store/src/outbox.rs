@@ -12,6 +12,7 @@
 //! was before the claim: the claim's attempt is uncounted (nothing was recorded for it).
 
 use crate::{Backend, Db, Exec, StoreResult};
+use convene_core::{BookingId, EmailId, TeamId, UserId};
 use sqlx::{FromRow, QueryBuilder};
 
 /// An email to queue.
@@ -19,10 +20,10 @@ use sqlx::{FromRow, QueryBuilder};
 pub struct NewEmail {
     pub message_id: String,
     pub kind: String,
-    pub organization_id: Option<i64>,
-    pub team_id: Option<i64>,
-    pub booking_id: Option<i64>,
-    pub user_id: Option<i64>,
+    pub organization_id: Option<TeamId>,
+    pub team_id: Option<TeamId>,
+    pub booking_id: Option<BookingId>,
+    pub user_id: Option<UserId>,
     pub to_email: String,
     pub to_name: Option<String>,
     pub reply_to_email: Option<String>,
@@ -41,13 +42,13 @@ pub struct NewEmail {
 /// A queued email as stored, bodies included.
 #[derive(Debug, Clone, FromRow)]
 pub struct EmailRecord {
-    pub id: i64,
+    pub id: EmailId,
     pub message_id: String,
     pub kind: String,
-    pub organization_id: Option<i64>,
-    pub team_id: Option<i64>,
-    pub booking_id: Option<i64>,
-    pub user_id: Option<i64>,
+    pub organization_id: Option<TeamId>,
+    pub team_id: Option<TeamId>,
+    pub booking_id: Option<BookingId>,
+    pub user_id: Option<UserId>,
     pub to_email: String,
     pub to_name: Option<String>,
     pub reply_to_email: Option<String>,
@@ -104,7 +105,7 @@ pub enum Settlement {
 /// The end of one claimed attempt: what happened to the row and every route tried.
 #[derive(Debug, Clone)]
 pub struct Settle {
-    pub id: i64,
+    pub id: EmailId,
     /// The attempt number the claim handed out; a settle for an older attempt changes nothing.
     pub attempt: i64,
     pub settlement: Settlement,
@@ -115,10 +116,10 @@ pub struct Settle {
 }
 
 /// Queues an email. Call inside the transaction that made the change it reports.
-pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) -> StoreResult<i64> {
+pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) -> StoreResult<EmailId> {
     let due = email.not_before.unwrap_or(now);
-    let (id,): (i64,) = on_conn!(exec, c => {
-        let (id,): (i64,) = sqlx::query_as(
+    let (id,): (EmailId,) = on_conn!(exec, c => {
+        let (id,): (EmailId,) = sqlx::query_as(
             "INSERT INTO email_outbox (message_id, kind, organization_id, team_id, booking_id, user_id, to_email, \
              to_name, reply_to_email, reply_to_name, subject, ics_method, status, not_before, next_attempt_at, \
              created_at, updated_at, from_name) \
@@ -182,8 +183,8 @@ async fn claim(db: &Db, worker: Option<&str>, now: i64, lease_ms: i64, limit: i6
     );
     let lease_until = now.saturating_add(lease_ms);
     let mut tx = db.begin().await?;
-    let ids: Vec<(i64,)> = on_conn!(&mut tx, c => {
-        sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql))
+    let ids: Vec<(EmailId,)> = on_conn!(&mut tx, c => {
+        sqlx::query_as::<_, (EmailId,)>(sqlx::AssertSqlSafe(sql))
             .bind(now)
             .bind(lease_until)
             .bind(limit)
@@ -218,7 +219,7 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Ve
     // One statement per chunk: the values ride in a CTE (both engines accept `WITH v(cols) AS (VALUES …)`), and
     // the attempt-number fence is in the join, so a stale result matches nothing.
     for chunk in settles.chunks(500) {
-        let ids: Vec<(i64,)> = on_conn!(&mut tx, c => {
+        let ids: Vec<(EmailId,)> = on_conn!(&mut tx, c => {
             let mut q = QueryBuilder::new(
                 "WITH v (id, attempt, status, route, next_at, sent_at, code, error) AS (",
             );
@@ -247,12 +248,12 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Ve
                 " FROM v WHERE email_outbox.id = v.id AND email_outbox.attempts = v.attempt \
                  AND email_outbox.status = 'sending' RETURNING email_outbox.id",
             );
-            q.build_query_as::<(i64,)>().fetch_all(&mut *c).await
+            q.build_query_as::<(EmailId,)>().fetch_all(&mut *c).await
         })?;
         applied_ids.extend(ids.into_iter().map(|(id,)| id));
     }
     let applied: Vec<bool> = settles.iter().map(|s| applied_ids.contains(&s.id)).collect();
-    let rows: Vec<(i64, &AttemptRecord)> = settles
+    let rows: Vec<(EmailId, &AttemptRecord)> = settles
         .iter()
         .zip(&applied)
         .filter(|(_, ok)| **ok)
@@ -284,7 +285,7 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Ve
 
 /// Extends to `now + lease_ms` the leases of the rows among `ids` that `worker` still holds (a worker's heartbeat
 /// for the emails it is sending). Returns how many it still holds.
-pub async fn renew_claims(db: &Db, worker: &str, ids: &[i64], now: i64, lease_ms: i64) -> StoreResult<u64> {
+pub async fn renew_claims(db: &Db, worker: &str, ids: &[EmailId], now: i64, lease_ms: i64) -> StoreResult<u64> {
     let lease_until = now.saturating_add(lease_ms);
     let mut renewed = 0;
     for chunk in ids.chunks(500) {
@@ -309,7 +310,7 @@ pub async fn renew_claims(db: &Db, worker: &str, ids: &[i64], now: i64, lease_ms
 
 /// Gives back the rows among `ids` that `worker` holds and will not send (a stop, a saturated route), due again at
 /// `due_at`. Returns how many were released.
-pub async fn release_claims(db: &Db, worker: &str, ids: &[i64], due_at: i64, now: i64) -> StoreResult<u64> {
+pub async fn release_claims(db: &Db, worker: &str, ids: &[EmailId], due_at: i64, now: i64) -> StoreResult<u64> {
     let mut released = 0;
     for chunk in ids.chunks(500) {
         released += release(db, worker, Some(chunk), due_at, now).await?;
@@ -325,7 +326,7 @@ pub async fn release_all_claims(db: &Db, worker: &str, now: i64) -> StoreResult<
 
 /// A released row is due at `due_at`, unclaimed, its claim's attempt uncounted, and back to `queued` when no
 /// attempt of it was ever recorded. Only rows `worker` still holds, and among them `ids` when given.
-async fn release(db: &Db, worker: &str, ids: Option<&[i64]>, due_at: i64, now: i64) -> StoreResult<u64> {
+async fn release(db: &Db, worker: &str, ids: Option<&[EmailId]>, due_at: i64, now: i64) -> StoreResult<u64> {
     Ok(on_conn!(db, c => {
         let mut q = QueryBuilder::new(
             "UPDATE email_outbox SET status = CASE WHEN attempts <= 1 THEN 'queued' ELSE 'retrying' END, \
@@ -348,7 +349,7 @@ async fn release(db: &Db, worker: &str, ids: Option<&[i64]>, due_at: i64, now: i
     })?)
 }
 
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<EmailRecord>> {
+pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: EmailId) -> StoreResult<Option<EmailRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE id = $1");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, EmailRecord>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await
@@ -356,7 +357,7 @@ pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<
 }
 
 /// Every route tried for `email_id`, in order.
-pub async fn attempts<'a>(exec: impl Into<Exec<'a>>, email_id: i64) -> StoreResult<Vec<AttemptRecord>> {
+pub async fn attempts<'a>(exec: impl Into<Exec<'a>>, email_id: EmailId) -> StoreResult<Vec<AttemptRecord>> {
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, AttemptRecord>(
             "SELECT attempt, route, outcome, smtp_code, reply, duration_ms, started_at FROM email_attempts \
@@ -371,10 +372,10 @@ pub async fn attempts<'a>(exec: impl Into<Exec<'a>>, email_id: i64) -> StoreResu
 /// Whose emails a listing covers.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope {
-    Organization(i64),
+    Organization(TeamId),
     /// Emails of bookings the user hosts or attends, and the user's own account emails.
     User {
-        id: i64,
+        id: UserId,
     },
 }
 
@@ -384,11 +385,11 @@ pub struct Filter {
     pub status: Option<String>,
     pub kind: Option<String>,
     pub recipient: Option<String>,
-    pub booking_id: Option<i64>,
+    pub booking_id: Option<BookingId>,
     pub created_from: Option<i64>,
     pub created_to: Option<i64>,
     /// Only rows with a smaller id (the cursor: newest first).
-    pub before_id: Option<i64>,
+    pub before_id: Option<EmailId>,
 }
 
 /// Newest first, at most `limit` rows.

@@ -3,12 +3,13 @@
 //! its count allows.
 
 use crate::{Exec, StoreResult, now_ms};
+use convene_core::EventTypeId;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PrivateLinkRecord {
     pub link_id: String,
-    pub event_type_id: i64,
+    pub event_type_id: EventTypeId,
     pub expires_at: Option<i64>,
     pub max_usage_count: Option<i64>,
     pub usage_count: i64,
@@ -42,7 +43,7 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, r: &PrivateLinkRecord) -> Sto
     Ok(())
 }
 
-pub async fn list<'a>(exec: impl Into<Exec<'a>>, event_type_id: i64) -> StoreResult<Vec<PrivateLinkRecord>> {
+pub async fn list<'a>(exec: impl Into<Exec<'a>>, event_type_id: EventTypeId) -> StoreResult<Vec<PrivateLinkRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM private_links WHERE event_type_id = $1 ORDER BY id");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, PrivateLinkRecord>(sqlx::AssertSqlSafe(sql)).bind(event_type_id).fetch_all(&mut *c).await
@@ -52,7 +53,7 @@ pub async fn list<'a>(exec: impl Into<Exec<'a>>, event_type_id: i64) -> StoreRes
 /// A page of an event type's links, oldest first: what the event type page lists.
 pub async fn list_page<'a>(
     exec: impl Into<Exec<'a>>,
-    event_type_id: i64,
+    event_type_id: EventTypeId,
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<PrivateLinkRecord>> {

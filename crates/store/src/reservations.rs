@@ -1,13 +1,14 @@
 //! Slot reservations: a slot held for a few minutes while someone completes a booking.
 
 use crate::{Exec, StoreResult, now_ms};
+use convene_core::{EventTypeId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ReservationRecord {
     pub uid: String,
-    pub event_type_id: i64,
-    pub host_id: i64,
+    pub event_type_id: EventTypeId,
+    pub host_id: UserId,
     pub start_at: i64,
     pub end_at: i64,
     pub expires_at: i64,

@@ -3,14 +3,15 @@
 //! moment FORM_SUBMITTED_NO_EVENT is due.
 
 use crate::{Exec, StoreResult, Tx};
+use convene_core::{EventTypeId, RoutingResponseId, TeamId, UserId};
 use sqlx::{FromRow, QueryBuilder};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct FormRecord {
     pub id: String,
-    pub user_id: i64,
-    pub team_id: Option<i64>,
-    pub organization_id: Option<i64>,
+    pub user_id: UserId,
+    pub team_id: Option<TeamId>,
+    pub organization_id: Option<TeamId>,
     pub name: String,
     pub description: Option<String>,
     pub position: i64,
@@ -27,13 +28,13 @@ const FORM_COLUMNS: &str = "id, user_id, team_id, organization_id, name, descrip
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ResponseRecord {
-    pub id: i64,
+    pub id: RoutingResponseId,
     pub form_id: String,
     pub form_filler_id: String,
     pub response: String,
     pub route_id: Option<String>,
     pub route_action: Option<String>,
-    pub routed_event_type_id: Option<i64>,
+    pub routed_event_type_id: Option<EventTypeId>,
     pub routed_to_booking_uid: Option<String>,
     pub no_event_due_at: Option<i64>,
     pub created_at: i64,
@@ -58,9 +59,9 @@ pub struct FormFields {
 /// Whose forms a listing reads.
 #[derive(Debug, Clone, Copy)]
 pub enum FormScope {
-    Organization(i64),
-    Team(i64),
-    User(i64),
+    Organization(TeamId),
+    Team(TeamId),
+    User(UserId),
 }
 
 /// The filters and order Cal.com's listings take; instants are epoch milliseconds.
@@ -77,15 +78,15 @@ pub struct ListFilter {
     pub before_updated: Option<i64>,
     pub routed_to_booking_uid: Option<String>,
     /// Organization listings: only these teams' forms.
-    pub team_ids: Vec<i64>,
+    pub team_ids: Vec<TeamId>,
 }
 
 pub async fn insert_form<'a>(
     exec: impl Into<Exec<'a>>,
     id: &str,
-    user_id: i64,
-    team_id: Option<i64>,
-    organization_id: Option<i64>,
+    user_id: UserId,
+    team_id: Option<TeamId>,
+    organization_id: Option<TeamId>,
     f: &FormFields,
     now: i64,
 ) -> StoreResult<FormRecord> {
@@ -189,9 +190,9 @@ pub async fn list_forms<'a>(
     f: &ListFilter,
 ) -> StoreResult<Vec<FormRecord>> {
     let (column, owner) = match scope {
-        FormScope::Organization(id) => ("organization_id", id),
-        FormScope::Team(id) => ("team_id", id),
-        FormScope::User(id) => ("user_id", id),
+        FormScope::Organization(id) => ("organization_id", id.0),
+        FormScope::Team(id) => ("team_id", id.0),
+        FormScope::User(id) => ("user_id", id.0),
     };
     Ok(on_conn!(exec, c => {
         let mut q = QueryBuilder::new(format!("SELECT {FORM_COLUMNS} FROM routing_forms WHERE "));
@@ -224,7 +225,7 @@ pub struct NewResponse<'r> {
     pub response: &'r str,
     pub route_id: Option<&'r str>,
     pub route_action: Option<&'r str>,
-    pub routed_event_type_id: Option<i64>,
+    pub routed_event_type_id: Option<EventTypeId>,
     pub no_event_due_at: Option<i64>,
 }
 
@@ -249,7 +250,10 @@ pub async fn insert_response(tx: &mut Tx, r: &NewResponse<'_>, now: i64) -> Stor
     })?)
 }
 
-pub async fn find_response<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<ResponseRecord>> {
+pub async fn find_response<'a>(
+    exec: impl Into<Exec<'a>>,
+    id: RoutingResponseId,
+) -> StoreResult<Option<ResponseRecord>> {
     let sql = format!("SELECT {RESPONSE_COLUMNS} FROM routing_form_responses WHERE id = $1");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, ResponseRecord>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await
@@ -279,7 +283,7 @@ pub async fn list_responses<'a>(
 /// Replaces a response's answers.
 pub async fn update_answers<'a>(
     exec: impl Into<Exec<'a>>,
-    id: i64,
+    id: RoutingResponseId,
     response: &str,
     now: i64,
 ) -> StoreResult<Option<ResponseRecord>> {
@@ -300,9 +304,9 @@ pub async fn update_answers<'a>(
 /// response was routed to) and calls off its FORM_SUBMITTED_NO_EVENT. Returns whether this booking was recorded.
 pub async fn link_booking(
     tx: &mut Tx,
-    response_id: i64,
+    response_id: RoutingResponseId,
     booking_uid: &str,
-    event_type_id: i64,
+    event_type_id: EventTypeId,
     now: i64,
 ) -> StoreResult<bool> {
     let done = on_conn!(&mut *tx, c => {

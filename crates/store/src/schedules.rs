@@ -2,13 +2,13 @@
 //! whole); their shape is the API's, validated before it gets here.
 
 use crate::{Exec, StoreResult, now_ms};
-use convene_core::{TeamId, UserId};
+use convene_core::{ScheduleId, TeamId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ScheduleRecord {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: ScheduleId,
+    pub user_id: UserId,
     pub name: String,
     pub time_zone: String,
     pub is_default: bool,
@@ -64,7 +64,7 @@ pub async fn insert<'a>(
 }
 
 /// A schedule of `user` (another user's schedule reads as absent).
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: i64) -> StoreResult<Option<ScheduleRecord>> {
+pub async fn find<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: ScheduleId) -> StoreResult<Option<ScheduleRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM schedules WHERE id = $1 AND user_id = $2");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, ScheduleRecord>(sqlx::AssertSqlSafe(sql)).bind(id).bind(user.0).fetch_optional(&mut *c).await
@@ -89,7 +89,7 @@ pub async fn list<'a>(exec: impl Into<Exec<'a>>, user: UserId) -> StoreResult<Ve
 pub async fn update<'a>(
     exec: impl Into<Exec<'a>>,
     user: UserId,
-    id: i64,
+    id: ScheduleId,
     f: &ScheduleFields,
     make_default: bool,
 ) -> StoreResult<Option<ScheduleRecord>> {
@@ -122,7 +122,7 @@ pub async fn update<'a>(
     })?)
 }
 
-pub async fn delete<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: i64) -> StoreResult<bool> {
+pub async fn delete<'a>(exec: impl Into<Exec<'a>>, user: UserId, id: ScheduleId) -> StoreResult<bool> {
     let done = on_conn!(exec, c => {
         sqlx::query("DELETE FROM schedules WHERE id = $1 AND user_id = $2").bind(id).bind(user.0).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;

@@ -4,6 +4,7 @@
 
 use crate::bookings::{ATTENDEE_COLUMNS, AttendeeRecord, BookingRecord, COLUMNS, NewAttendee, insert_attendees};
 use crate::{Exec, StoreResult, now_ms};
+use convene_core::{BookingId, EventTypeId};
 use sqlx::FromRow;
 
 /// A live seated booking and how many of its seats are taken.
@@ -17,7 +18,7 @@ pub struct SeatedStart {
 /// The live (accepted or pending) booking of `event_type` starting at `start_at`, if any.
 pub async fn booking_at<'a>(
     exec: impl Into<Exec<'a>>,
-    event_type: i64,
+    event_type: EventTypeId,
     start_at: i64,
 ) -> StoreResult<Option<BookingRecord>> {
     let sql = format!(
@@ -34,7 +35,7 @@ pub async fn booking_at<'a>(
 }
 
 /// How many seats of `booking_id` are taken.
-pub async fn taken<'a>(exec: impl Into<Exec<'a>>, booking_id: i64) -> StoreResult<i64> {
+pub async fn taken<'a>(exec: impl Into<Exec<'a>>, booking_id: BookingId) -> StoreResult<i64> {
     let row: (i64,) = on_conn!(exec, c => {
         sqlx::query_as("SELECT COUNT(*) FROM booking_attendees WHERE booking_id = $1 AND seat_uid IS NOT NULL")
             .bind(booking_id)
@@ -47,7 +48,7 @@ pub async fn taken<'a>(exec: impl Into<Exec<'a>>, booking_id: i64) -> StoreResul
 /// The live seated bookings of `event_type` starting in [from, to), with their seats taken, by start.
 pub async fn in_window<'a>(
     exec: impl Into<Exec<'a>>,
-    event_type: i64,
+    event_type: EventTypeId,
     from: i64,
     to: i64,
 ) -> StoreResult<Vec<SeatedStart>> {
@@ -69,7 +70,7 @@ pub async fn in_window<'a>(
 /// Adds seats (attendee rows carrying their `seat_uid`) to `booking_id` and returns the booking's attendees.
 pub async fn add<'a>(
     exec: impl Into<Exec<'a>>,
-    booking_id: i64,
+    booking_id: BookingId,
     seats: &[NewAttendee],
 ) -> StoreResult<Vec<AttendeeRecord>> {
     let sql = format!("SELECT {ATTENDEE_COLUMNS} FROM booking_attendees WHERE booking_id = $1 ORDER BY id");
@@ -93,7 +94,7 @@ pub async fn find<'a>(exec: impl Into<Exec<'a>>, seat_uid: &str) -> StoreResult<
 }
 
 /// Gives up the seat `seat_uid` of `booking_id`. Returns whether it was there.
-pub async fn remove<'a>(exec: impl Into<Exec<'a>>, booking_id: i64, seat_uid: &str) -> StoreResult<bool> {
+pub async fn remove<'a>(exec: impl Into<Exec<'a>>, booking_id: BookingId, seat_uid: &str) -> StoreResult<bool> {
     let removed = on_conn!(exec, c => {
         let removed = sqlx::query("DELETE FROM booking_attendees WHERE booking_id = $1 AND seat_uid = $2")
             .bind(booking_id)

@@ -6,7 +6,7 @@ use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SessionRecord {
-    pub user_id: i64,
+    pub user_id: UserId,
     pub csrf_token: String,
     pub expires_at: i64,
 }
@@ -51,7 +51,7 @@ pub async fn delete<'a>(exec: impl Into<Exec<'a>>, id_hash: &str) -> StoreResult
 }
 
 /// Signs a user out everywhere (after a password reset).
-pub async fn delete_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: i64) -> StoreResult<u64> {
+pub async fn delete_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: UserId) -> StoreResult<u64> {
     Ok(on_conn!(exec, c => {
         sqlx::query("DELETE FROM web_sessions WHERE user_id = $1")
             .bind(user_id)
@@ -70,7 +70,7 @@ pub struct LiveSession {
 }
 
 /// The user's sessions that have not expired, newest first.
-pub async fn live_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: i64) -> StoreResult<Vec<LiveSession>> {
+pub async fn live_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: UserId) -> StoreResult<Vec<LiveSession>> {
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, LiveSession>(
             "SELECT id_hash, created_at, expires_at FROM web_sessions WHERE user_id = $1 AND expires_at > $2 \
@@ -84,7 +84,7 @@ pub async fn live_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: i64) -> Store
 }
 
 /// Signs a user out everywhere but the session `keep` (its hash).
-pub async fn delete_others<'a>(exec: impl Into<Exec<'a>>, user_id: i64, keep: &str) -> StoreResult<u64> {
+pub async fn delete_others<'a>(exec: impl Into<Exec<'a>>, user_id: UserId, keep: &str) -> StoreResult<u64> {
     Ok(on_conn!(exec, c => {
         sqlx::query("DELETE FROM web_sessions WHERE user_id = $1 AND id_hash <> $2")
             .bind(user_id)

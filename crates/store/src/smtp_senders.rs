@@ -2,12 +2,13 @@
 //! their health and circuit-breaker state. Credentials arrive here already sealed by the keyring.
 
 use crate::{Exec, StoreResult, Tx};
+use convene_core::{SenderId, TeamId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SenderRecord {
-    pub id: i64,
-    pub organization_id: i64,
+    pub id: SenderId,
+    pub organization_id: TeamId,
     pub from_email: String,
     pub from_name: String,
     pub provider: String,
@@ -50,8 +51,14 @@ pub struct SenderFields {
     pub ip_pool: Option<String>,
 }
 
-pub async fn insert(tx: &mut Tx, org: i64, fields: &SenderFields, is_default: bool, now: i64) -> StoreResult<i64> {
-    let (id,): (i64,) = on_conn!(tx, c => {
+pub async fn insert(
+    tx: &mut Tx,
+    org: TeamId,
+    fields: &SenderFields,
+    is_default: bool,
+    now: i64,
+) -> StoreResult<SenderId> {
+    let (id,): (SenderId,) = on_conn!(tx, c => {
         sqlx::query_as(
             "INSERT INTO smtp_senders (organization_id, from_email, from_name, provider, smtp_host, smtp_port, \
              smtp_secure, ip_pool, is_default, created_at, updated_at) \
@@ -74,7 +81,7 @@ pub async fn insert(tx: &mut Tx, org: i64, fields: &SenderFields, is_default: bo
 }
 
 /// Replaces the settings; a change of settings bumps `version` and resets the health to untested.
-pub async fn update_fields(tx: &mut Tx, id: i64, fields: &SenderFields, now: i64) -> StoreResult<()> {
+pub async fn update_fields(tx: &mut Tx, id: SenderId, fields: &SenderFields, now: i64) -> StoreResult<()> {
     on_conn!(tx, c => {
         sqlx::query(
             "UPDATE smtp_senders SET from_email = $2, from_name = $3, provider = $4, smtp_host = $5, smtp_port = $6, \
@@ -129,7 +136,7 @@ impl Secret {
 /// Stores (or with `None` clears) one sealed secret.
 pub async fn set_secret<'a>(
     exec: impl Into<Exec<'a>>,
-    id: i64,
+    id: SenderId,
     secret: Secret,
     sealed: Option<&str>,
 ) -> StoreResult<()> {
@@ -148,7 +155,7 @@ pub async fn set_secret<'a>(
     Ok(())
 }
 
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, org: i64, id: i64) -> StoreResult<Option<SenderRecord>> {
+pub async fn find<'a>(exec: impl Into<Exec<'a>>, org: TeamId, id: SenderId) -> StoreResult<Option<SenderRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM smtp_senders WHERE organization_id = $1 AND id = $2");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, SenderRecord>(sqlx::AssertSqlSafe(sql))
@@ -160,7 +167,7 @@ pub async fn find<'a>(exec: impl Into<Exec<'a>>, org: i64, id: i64) -> StoreResu
 }
 
 /// The organization's senders, default first.
-pub async fn list<'a>(exec: impl Into<Exec<'a>>, org: i64) -> StoreResult<Vec<SenderRecord>> {
+pub async fn list<'a>(exec: impl Into<Exec<'a>>, org: TeamId) -> StoreResult<Vec<SenderRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM smtp_senders WHERE organization_id = $1 ORDER BY is_default DESC, id");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, SenderRecord>(sqlx::AssertSqlSafe(sql)).bind(org).fetch_all(&mut *c).await
@@ -176,7 +183,7 @@ pub async fn all<'a>(exec: impl Into<Exec<'a>>) -> StoreResult<Vec<SenderRecord>
 }
 
 /// Makes `id` the organization's only default.
-pub async fn make_default(tx: &mut Tx, org: i64, id: i64) -> StoreResult<()> {
+pub async fn make_default(tx: &mut Tx, org: TeamId, id: SenderId) -> StoreResult<()> {
     on_conn!(tx, c => {
         sqlx::query("UPDATE smtp_senders SET is_default = FALSE WHERE organization_id = $1 AND id <> $2 AND is_default")
             .bind(org)
@@ -194,7 +201,7 @@ pub async fn make_default(tx: &mut Tx, org: i64, id: i64) -> StoreResult<()> {
 }
 
 /// Deletes a sender; when it was the default, the oldest remaining one becomes the default.
-pub async fn delete(tx: &mut Tx, org: i64, id: i64) -> StoreResult<bool> {
+pub async fn delete(tx: &mut Tx, org: TeamId, id: SenderId) -> StoreResult<bool> {
     let deleted = on_conn!(tx, c => {
         sqlx::query("DELETE FROM smtp_senders WHERE organization_id = $1 AND id = $2")
             .bind(org)
@@ -216,9 +223,9 @@ pub async fn delete(tx: &mut Tx, org: i64, id: i64) -> StoreResult<bool> {
 }
 
 /// Team ids assigned to each of the organization's senders: (team_id, sender_id).
-pub async fn team_assignments<'a>(exec: impl Into<Exec<'a>>, org: i64) -> StoreResult<Vec<(i64, i64)>> {
+pub async fn team_assignments<'a>(exec: impl Into<Exec<'a>>, org: TeamId) -> StoreResult<Vec<(TeamId, SenderId)>> {
     Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, (i64, i64)>(
+        sqlx::query_as::<_, (TeamId, SenderId)>(
             "SELECT t.team_id, t.sender_id FROM smtp_sender_teams t JOIN smtp_senders s ON s.id = t.sender_id \
              WHERE s.organization_id = $1 ORDER BY t.team_id",
         )
@@ -230,7 +237,7 @@ pub async fn team_assignments<'a>(exec: impl Into<Exec<'a>>, org: i64) -> StoreR
 
 /// Sets exactly which teams use sender `id`. A team served by another sender moves to this one (a team has
 /// one sender); a team listed twice is assigned once.
-pub async fn set_teams(tx: &mut Tx, id: i64, team_ids: &[i64]) -> StoreResult<()> {
+pub async fn set_teams(tx: &mut Tx, id: SenderId, team_ids: &[TeamId]) -> StoreResult<()> {
     let mut unique = team_ids.to_vec();
     unique.sort_unstable();
     unique.dedup();
@@ -256,7 +263,7 @@ pub async fn set_teams(tx: &mut Tx, id: i64, team_ids: &[i64]) -> StoreResult<()
 
 /// Serializes changes to one organization's senders (PostgreSQL: a row lock on the organization; SQLite's
 /// write transactions are serialized already), so two first senders can't both become the default.
-pub async fn lock_organization(tx: &mut Tx, org: i64) -> StoreResult<()> {
+pub async fn lock_organization(tx: &mut Tx, org: TeamId) -> StoreResult<()> {
     if let Tx::Postgres(_) = tx {
         on_conn!(tx, c => {
             sqlx::query("SELECT id FROM teams WHERE id = $1 FOR UPDATE")
@@ -270,8 +277,8 @@ pub async fn lock_organization(tx: &mut Tx, org: i64) -> StoreResult<()> {
 }
 
 /// The sender assigned to `team`, if any.
-pub async fn sender_of_team<'a>(exec: impl Into<Exec<'a>>, team: i64) -> StoreResult<Option<i64>> {
-    let found: Option<(i64,)> = on_conn!(exec, c => {
+pub async fn sender_of_team<'a>(exec: impl Into<Exec<'a>>, team: TeamId) -> StoreResult<Option<SenderId>> {
+    let found: Option<(SenderId,)> = on_conn!(exec, c => {
         sqlx::query_as("SELECT sender_id FROM smtp_sender_teams WHERE team_id = $1")
             .bind(team)
             .fetch_optional(&mut *c)
@@ -296,7 +303,7 @@ pub struct Health {
 /// Records health for the sender at settings `version` (a result about older settings is dropped).
 pub async fn record_health<'a>(
     exec: impl Into<Exec<'a>>,
-    id: i64,
+    id: SenderId,
     version: i64,
     h: &Health,
     now: i64,
@@ -328,7 +335,7 @@ pub async fn record_health<'a>(
 
 /// Claims the right to alert the organization's admins about this sender: true (and stamps `alerted_at`) when
 /// the last alert is older than `min_gap_ms`.
-pub async fn claim_alert<'a>(exec: impl Into<Exec<'a>>, id: i64, now: i64, min_gap_ms: i64) -> StoreResult<bool> {
+pub async fn claim_alert<'a>(exec: impl Into<Exec<'a>>, id: SenderId, now: i64, min_gap_ms: i64) -> StoreResult<bool> {
     let n = on_conn!(exec, c => {
         sqlx::query(
             "UPDATE smtp_senders SET alerted_at = $2 WHERE id = $1 AND (alerted_at IS NULL OR alerted_at <= $3)",

@@ -1,14 +1,15 @@
 //! Addresses a team proved it owns (Cal.com's team verified resources), with the admin who entered the code.
 
 use crate::{Exec, StoreResult};
+use convene_core::{TeamId, TeamVerifiedEmailId, UserId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TeamVerifiedEmail {
-    pub id: i64,
-    pub team_id: i64,
+    pub id: TeamVerifiedEmailId,
+    pub team_id: TeamId,
     /// Who entered the code; gone when that account is deleted.
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub email: String,
 }
 
@@ -17,8 +18,8 @@ const COLUMNS: &str = "id, team_id, user_id, email";
 /// Records `email` as verified for the team (idempotent: the first verifier stays) and returns the row.
 pub async fn add<'a>(
     exec: impl Into<Exec<'a>>,
-    team_id: i64,
-    user_id: i64,
+    team_id: TeamId,
+    user_id: UserId,
     email: &str,
     now: i64,
 ) -> StoreResult<TeamVerifiedEmail> {
@@ -44,7 +45,7 @@ pub async fn add<'a>(
 
 pub async fn list<'a>(
     exec: impl Into<Exec<'a>>,
-    team_id: i64,
+    team_id: TeamId,
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<TeamVerifiedEmail>> {
@@ -59,7 +60,11 @@ pub async fn list<'a>(
     })?)
 }
 
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, team_id: i64, id: i64) -> StoreResult<Option<TeamVerifiedEmail>> {
+pub async fn find<'a>(
+    exec: impl Into<Exec<'a>>,
+    team_id: TeamId,
+    id: TeamVerifiedEmailId,
+) -> StoreResult<Option<TeamVerifiedEmail>> {
     let sql = format!("SELECT {COLUMNS} FROM team_verified_emails WHERE team_id = $1 AND id = $2");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, TeamVerifiedEmail>(sqlx::AssertSqlSafe(sql))

@@ -6,8 +6,8 @@ use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct TeamRecord {
-    pub id: i64,
-    pub parent_id: Option<i64>,
+    pub id: TeamId,
+    pub parent_id: Option<TeamId>,
     pub is_organization: bool,
     pub name: String,
     pub slug: String,
@@ -30,7 +30,7 @@ pub struct TeamRecord {
 
 impl TeamRecord {
     pub fn team_id(&self) -> TeamId {
-        TeamId(self.id)
+        self.id
     }
 
     /// A team outside any organization (neither an organization nor inside one).
@@ -184,7 +184,7 @@ pub async fn find_in_organization<'a>(
     org: TeamId,
     id: TeamId,
 ) -> StoreResult<Option<TeamRecord>> {
-    Ok(find(exec, id).await?.filter(|t| t.parent_id == Some(org.0)))
+    Ok(find(exec, id).await?.filter(|t| t.parent_id == Some(org)))
 }
 
 pub async fn list_organizations<'a>(exec: impl Into<Exec<'a>>, skip: i64, take: i64) -> StoreResult<Vec<TeamRecord>> {

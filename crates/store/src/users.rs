@@ -7,7 +7,7 @@ use sqlx::FromRow;
 /// A user row. Instants are epoch milliseconds.
 #[derive(Debug, Clone, FromRow)]
 pub struct UserRecord {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub username: String,
     pub name: Option<String>,
@@ -18,7 +18,7 @@ pub struct UserRecord {
     pub week_start: String,
     pub time_format: i64,
     pub metadata: String,
-    pub organization_id: Option<i64>,
+    pub organization_id: Option<TeamId>,
     pub password_hash: Option<String>,
     pub is_instance_admin: bool,
     pub email_verified_at: Option<i64>,
@@ -28,11 +28,11 @@ pub struct UserRecord {
 
 impl UserRecord {
     pub fn user_id(&self) -> UserId {
-        UserId(self.id)
+        self.id
     }
 
     pub fn organization(&self) -> Option<TeamId> {
-        self.organization_id.map(TeamId)
+        self.organization_id
     }
 
     /// The account's address when its owner has proved it (a code or link mailed to it came back, or the

@@ -1,18 +1,19 @@
 //! Addresses a user proved they own by entering a code sent there (Cal.com's verified resources).
 
 use crate::{Exec, StoreResult};
+use convene_core::{UserId, VerifiedEmailId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct VerifiedEmail {
-    pub id: i64,
-    pub user_id: i64,
+    pub id: VerifiedEmailId,
+    pub user_id: UserId,
     pub email: String,
     pub created_at: i64,
 }
 
 /// Records `email` as verified for the user (idempotent) and returns the row.
-pub async fn add<'a>(exec: impl Into<Exec<'a>>, user_id: i64, email: &str, now: i64) -> StoreResult<VerifiedEmail> {
+pub async fn add<'a>(exec: impl Into<Exec<'a>>, user_id: UserId, email: &str, now: i64) -> StoreResult<VerifiedEmail> {
     Ok(on_conn!(exec, c => {
         sqlx::query(
             "INSERT INTO verified_emails (user_id, email, created_at) VALUES ($1, $2, $3) \
@@ -35,7 +36,7 @@ pub async fn add<'a>(exec: impl Into<Exec<'a>>, user_id: i64, email: &str, now: 
 
 pub async fn list<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<VerifiedEmail>> {
@@ -52,7 +53,11 @@ pub async fn list<'a>(
     })?)
 }
 
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, user_id: i64, id: i64) -> StoreResult<Option<VerifiedEmail>> {
+pub async fn find<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: UserId,
+    id: VerifiedEmailId,
+) -> StoreResult<Option<VerifiedEmail>> {
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, VerifiedEmail>(
             "SELECT id, user_id, email, created_at FROM verified_emails WHERE user_id = $1 AND id = $2",
@@ -67,7 +72,7 @@ pub async fn find<'a>(exec: impl Into<Exec<'a>>, user_id: i64, id: i64) -> Store
 /// The user's verified row for `email`, if they proved it.
 pub async fn find_by_email<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     email: &str,
 ) -> StoreResult<Option<VerifiedEmail>> {
     Ok(on_conn!(exec, c => {

@@ -2,14 +2,15 @@
 //! team's rows keep the admin who entered the code, as Cal.com's team outputs carry `userId`.
 
 use crate::{Exec, StoreResult};
+use convene_core::{TeamId, UserId, VerifiedPhoneId};
 use sqlx::FromRow;
 
 /// A verified number; `team_id` is set on a team's numbers only.
 #[derive(Debug, Clone, FromRow)]
 pub struct VerifiedPhone {
-    pub id: i64,
-    pub user_id: Option<i64>,
-    pub team_id: Option<i64>,
+    pub id: VerifiedPhoneId,
+    pub user_id: Option<UserId>,
+    pub team_id: Option<TeamId>,
     pub phone_number: String,
 }
 
@@ -19,7 +20,7 @@ const TEAM_COLUMNS: &str = "id, user_id, team_id, phone_number";
 /// Records `phone` as verified for the user (idempotent) and returns the row.
 pub async fn add_for_user<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     phone: &str,
     now: i64,
 ) -> StoreResult<VerifiedPhone> {
@@ -45,8 +46,8 @@ pub async fn add_for_user<'a>(
 /// Records `phone` as verified for the team by `user_id` (idempotent: the first verifier stays) and returns it.
 pub async fn add_for_team<'a>(
     exec: impl Into<Exec<'a>>,
-    team_id: i64,
-    user_id: i64,
+    team_id: TeamId,
+    user_id: UserId,
     phone: &str,
     now: i64,
 ) -> StoreResult<VerifiedPhone> {
@@ -72,7 +73,7 @@ pub async fn add_for_team<'a>(
 
 pub async fn list_for_user<'a>(
     exec: impl Into<Exec<'a>>,
-    user_id: i64,
+    user_id: UserId,
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<VerifiedPhone>> {
@@ -89,7 +90,7 @@ pub async fn list_for_user<'a>(
 
 pub async fn list_for_team<'a>(
     exec: impl Into<Exec<'a>>,
-    team_id: i64,
+    team_id: TeamId,
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<VerifiedPhone>> {
@@ -105,7 +106,11 @@ pub async fn list_for_team<'a>(
     })?)
 }
 
-pub async fn find_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: i64, id: i64) -> StoreResult<Option<VerifiedPhone>> {
+pub async fn find_for_user<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: UserId,
+    id: VerifiedPhoneId,
+) -> StoreResult<Option<VerifiedPhone>> {
     let sql = format!("SELECT {USER_COLUMNS} FROM verified_phones WHERE user_id = $1 AND id = $2");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, VerifiedPhone>(sqlx::AssertSqlSafe(sql))
@@ -116,7 +121,11 @@ pub async fn find_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: i64, id: i64)
     })?)
 }
 
-pub async fn find_for_team<'a>(exec: impl Into<Exec<'a>>, team_id: i64, id: i64) -> StoreResult<Option<VerifiedPhone>> {
+pub async fn find_for_team<'a>(
+    exec: impl Into<Exec<'a>>,
+    team_id: TeamId,
+    id: VerifiedPhoneId,
+) -> StoreResult<Option<VerifiedPhone>> {
     let sql = format!("SELECT {TEAM_COLUMNS} FROM team_verified_phones WHERE team_id = $1 AND id = $2");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, VerifiedPhone>(sqlx::AssertSqlSafe(sql))

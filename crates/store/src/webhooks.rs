@@ -4,15 +4,16 @@
 pub mod deliveries;
 
 use crate::{Exec, StoreError, StoreResult, now_ms};
+use convene_core::{EventTypeId, TeamId, UserId, WebhookId};
 use sqlx::FromRow;
 
 /// A subscription row. `secret_sealed` is keyring-sealed text, never plaintext.
 #[derive(Debug, Clone, FromRow)]
 pub struct WebhookRecord {
-    pub id: i64,
-    pub user_id: Option<i64>,
-    pub event_type_id: Option<i64>,
-    pub organization_id: Option<i64>,
+    pub id: WebhookId,
+    pub user_id: Option<UserId>,
+    pub event_type_id: Option<EventTypeId>,
+    pub organization_id: Option<TeamId>,
     pub subscriber_url: String,
     /// JSON array of trigger names.
     pub triggers: String,
@@ -31,9 +32,9 @@ const COLUMNS: &str = "id, user_id, event_type_id, organization_id, subscriber_u
 /// bookings of its members and of its teams' event types).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WebhookOwner {
-    User(i64),
-    EventType(i64),
-    Organization(i64),
+    User(UserId),
+    EventType(EventTypeId),
+    Organization(TeamId),
 }
 
 impl WebhookOwner {
@@ -41,9 +42,9 @@ impl WebhookOwner {
     /// fixed set, never from input.
     fn column(self) -> (&'static str, i64) {
         match self {
-            WebhookOwner::User(id) => ("user_id", id),
-            WebhookOwner::EventType(id) => ("event_type_id", id),
-            WebhookOwner::Organization(id) => ("organization_id", id),
+            WebhookOwner::User(id) => ("user_id", id.0),
+            WebhookOwner::EventType(id) => ("event_type_id", id.0),
+            WebhookOwner::Organization(id) => ("organization_id", id.0),
         }
     }
 }
@@ -94,7 +95,7 @@ pub async fn insert<'a>(
 }
 
 /// Replaces the sealed secret (`None` removes it).
-pub async fn set_secret<'a>(exec: impl Into<Exec<'a>>, id: i64, sealed: Option<&str>) -> StoreResult<()> {
+pub async fn set_secret<'a>(exec: impl Into<Exec<'a>>, id: WebhookId, sealed: Option<&str>) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("UPDATE webhooks SET secret_sealed = $2 WHERE id = $1")
             .bind(id)
@@ -106,7 +107,11 @@ pub async fn set_secret<'a>(exec: impl Into<Exec<'a>>, id: i64, sealed: Option<&
     Ok(())
 }
 
-pub async fn update<'a>(exec: impl Into<Exec<'a>>, id: i64, f: &WebhookFields) -> StoreResult<Option<WebhookRecord>> {
+pub async fn update<'a>(
+    exec: impl Into<Exec<'a>>,
+    id: WebhookId,
+    f: &WebhookFields,
+) -> StoreResult<Option<WebhookRecord>> {
     let sql = format!(
         "UPDATE webhooks SET subscriber_url = $2, triggers = $3, active = $4, payload_template = $5, version = $6, \
          updated_at = $7 WHERE id = $1 RETURNING {COLUMNS}"
@@ -126,7 +131,7 @@ pub async fn update<'a>(exec: impl Into<Exec<'a>>, id: i64, f: &WebhookFields) -
     .map_err(|e| StoreError::conflict_on_unique(e, URL_TAKEN))
 }
 
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<WebhookRecord>> {
+pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: WebhookId) -> StoreResult<Option<WebhookRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, WebhookRecord>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await
@@ -137,7 +142,7 @@ pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<
 pub async fn find_owned<'a>(
     exec: impl Into<Exec<'a>>,
     owner: WebhookOwner,
-    id: i64,
+    id: WebhookId,
 ) -> StoreResult<Option<WebhookRecord>> {
     let (column, owner_id) = owner.column();
     let sql = format!("SELECT {COLUMNS} FROM webhooks WHERE id = $1 AND {column} = $2");
@@ -170,7 +175,11 @@ pub async fn list<'a>(
 }
 
 /// Deletes the webhook `id` if `owner` owns it, returning what was deleted. Its deliveries stay, unlinked.
-pub async fn delete<'a>(exec: impl Into<Exec<'a>>, owner: WebhookOwner, id: i64) -> StoreResult<Option<WebhookRecord>> {
+pub async fn delete<'a>(
+    exec: impl Into<Exec<'a>>,
+    owner: WebhookOwner,
+    id: WebhookId,
+) -> StoreResult<Option<WebhookRecord>> {
     let (column, owner_id) = owner.column();
     let sql = format!("DELETE FROM webhooks WHERE id = $1 AND {column} = $2 RETURNING {COLUMNS}");
     Ok(on_conn!(exec, c => {
@@ -200,8 +209,8 @@ pub async fn delete_all<'a>(exec: impl Into<Exec<'a>>, owner: WebhookOwner) -> S
 /// caller filters by trigger (a handful of rows; the triggers are a JSON list).
 pub async fn active_for_booking<'a>(
     exec: impl Into<Exec<'a>>,
-    host: i64,
-    event_type: Option<i64>,
+    host: UserId,
+    event_type: Option<EventTypeId>,
 ) -> StoreResult<Vec<WebhookRecord>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM webhooks WHERE active AND (user_id = $1 OR event_type_id = $2 \
@@ -219,9 +228,9 @@ pub async fn active_for_booking<'a>(
 }
 
 /// Every webhook that holds a sealed secret: (id, sealed), for re-sealing under a new key.
-pub async fn sealed_secrets<'a>(exec: impl Into<Exec<'a>>) -> StoreResult<Vec<(i64, String)>> {
+pub async fn sealed_secrets<'a>(exec: impl Into<Exec<'a>>) -> StoreResult<Vec<(WebhookId, String)>> {
     Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, (i64, String)>(
+        sqlx::query_as::<_, (WebhookId, String)>(
             "SELECT id, secret_sealed FROM webhooks WHERE secret_sealed IS NOT NULL ORDER BY id",
         )
         .fetch_all(&mut *c)

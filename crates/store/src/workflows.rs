@@ -3,13 +3,17 @@
 //! response), so pending ones can be cancelled or planned again.
 
 use crate::{Exec, StoreResult, Tx};
+use convene_core::{
+    BookingId, EmailId, EventTypeId, RoutingResponseId, TeamId, UserId, VerifiedEmailId, VerifiedPhoneId, WorkflowId,
+    WorkflowStepId,
+};
 use sqlx::{FromRow, QueryBuilder};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct WorkflowRecord {
-    pub id: i64,
-    pub team_id: Option<i64>,
-    pub user_id: Option<i64>,
+    pub id: WorkflowId,
+    pub team_id: Option<TeamId>,
+    pub user_id: Option<UserId>,
     pub name: String,
     pub trigger_type: String,
     pub offset_value: Option<i64>,
@@ -32,33 +36,33 @@ pub const KIND_ROUTING_FORM: &str = "routing-form";
 /// Whose a workflow is: a team's (inside an organization or not), or one user's own (personal workflows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkflowOwner {
-    Team(i64),
-    User(i64),
+    Team(TeamId),
+    User(UserId),
 }
 
 impl WorkflowOwner {
     /// The owner column and its value.
     fn column(self) -> (&'static str, i64) {
         match self {
-            WorkflowOwner::Team(id) => ("team_id", id),
-            WorkflowOwner::User(id) => ("user_id", id),
+            WorkflowOwner::Team(id) => ("team_id", id.0),
+            WorkflowOwner::User(id) => ("user_id", id.0),
         }
     }
 }
 
 #[derive(Debug, Clone, FromRow)]
 pub struct StepRecord {
-    pub id: i64,
-    pub workflow_id: i64,
+    pub id: WorkflowStepId,
+    pub workflow_id: WorkflowId,
     pub step_number: i64,
     pub action: String,
     pub recipient: String,
     pub template: String,
     pub sender_name: String,
-    pub verified_email_id: Option<i64>,
+    pub verified_email_id: Option<VerifiedEmailId>,
     pub email: Option<String>,
     /// sms_number / whatsapp_number: the verified number chosen and the number itself.
-    pub verified_phone_id: Option<i64>,
+    pub verified_phone_id: Option<VerifiedPhoneId>,
     pub phone: Option<String>,
     pub include_calendar_event: bool,
     pub subject: String,
@@ -71,16 +75,16 @@ const STEP_COLUMNS: &str = "id, workflow_id, step_number, action, recipient, tem
 /// A step to store; `id` names an existing step of the workflow to keep (and update).
 #[derive(Debug, Clone)]
 pub struct StepFields {
-    pub id: Option<i64>,
+    pub id: Option<WorkflowStepId>,
     pub step_number: i64,
     pub action: String,
     pub recipient: String,
     pub template: String,
     pub sender_name: String,
-    pub verified_email_id: Option<i64>,
+    pub verified_email_id: Option<VerifiedEmailId>,
     pub email: Option<String>,
     /// sms_number / whatsapp_number: the verified number chosen and the number itself.
-    pub verified_phone_id: Option<i64>,
+    pub verified_phone_id: Option<VerifiedPhoneId>,
     pub phone: Option<String>,
     pub include_calendar_event: bool,
     pub subject: String,
@@ -95,7 +99,7 @@ pub struct WorkflowFields {
     pub offset_value: Option<i64>,
     pub offset_unit: Option<String>,
     pub active_on_all: bool,
-    pub event_type_ids: Vec<i64>,
+    pub event_type_ids: Vec<EventTypeId>,
     /// Routing-form workflows: the forms it is active on when not on all.
     pub form_ids: Vec<String>,
     pub steps: Vec<StepFields>,
@@ -133,7 +137,7 @@ pub async fn insert(
 
 /// Replaces a workflow's settings, activation and steps: steps named by id are updated, others added, the rest
 /// removed.
-pub async fn update(tx: &mut Tx, id: i64, f: &WorkflowFields, now: i64) -> StoreResult<Option<WorkflowRecord>> {
+pub async fn update(tx: &mut Tx, id: WorkflowId, f: &WorkflowFields, now: i64) -> StoreResult<Option<WorkflowRecord>> {
     let sql = format!(
         "UPDATE workflows SET name = $2, trigger_type = $3, offset_value = $4, offset_unit = $5, active_on_all = $6, \
          updated_at = $7 WHERE id = $1 RETURNING {COLUMNS}"
@@ -156,7 +160,7 @@ pub async fn update(tx: &mut Tx, id: i64, f: &WorkflowFields, now: i64) -> Store
     Ok(record)
 }
 
-async fn write_parts(tx: &mut Tx, id: i64, f: &WorkflowFields) -> StoreResult<()> {
+async fn write_parts(tx: &mut Tx, id: WorkflowId, f: &WorkflowFields) -> StoreResult<()> {
     on_conn!(&mut *tx, c => {
         sqlx::query("DELETE FROM workflow_event_types WHERE workflow_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
@@ -183,7 +187,7 @@ async fn write_parts(tx: &mut Tx, id: i64, f: &WorkflowFields) -> StoreResult<()
                 .map(|r| r.rows_affected())
         })?;
     }
-    let kept: Vec<i64> = f.steps.iter().filter_map(|s| s.id).collect();
+    let kept: Vec<WorkflowStepId> = f.steps.iter().filter_map(|s| s.id).collect();
     on_conn!(&mut *tx, c => {
         let mut q = QueryBuilder::new("DELETE FROM workflow_steps WHERE workflow_id = ");
         q.push_bind(id);
@@ -204,13 +208,13 @@ async fn write_parts(tx: &mut Tx, id: i64, f: &WorkflowFields) -> StoreResult<()
                 "UPDATE workflow_steps SET step_number = $2, action = $3, recipient = $4, template = $5, \
                  sender_name = $6, verified_email_id = $7, email = $8, include_calendar_event = $9, subject = $10, \
                  html = $11, verified_phone_id = $12, phone = $13 WHERE id = $1",
-                step,
+                step.0,
             ),
             None => (
                 "INSERT INTO workflow_steps (workflow_id, step_number, action, recipient, template, sender_name, \
                  verified_email_id, email, include_calendar_event, subject, html, verified_phone_id, phone) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-                id,
+                id.0,
             ),
         };
         on_conn!(&mut *tx, c => {
@@ -241,7 +245,7 @@ pub async fn find<'a>(
     exec: impl Into<Exec<'a>>,
     owner: WorkflowOwner,
     kind: &str,
-    id: i64,
+    id: WorkflowId,
 ) -> StoreResult<Option<WorkflowRecord>> {
     let (column, owner_id) = owner.column();
     let sql = format!("SELECT {COLUMNS} FROM workflows WHERE id = $1 AND {column} = $2 AND kind = $3");
@@ -281,7 +285,7 @@ pub async fn list<'a>(
 pub async fn active_for_event_type<'a>(
     exec: impl Into<Exec<'a>>,
     owner: WorkflowOwner,
-    event_type_id: i64,
+    event_type_id: EventTypeId,
 ) -> StoreResult<Vec<WorkflowRecord>> {
     let (column, owner_id) = owner.column();
     let sql = format!(
@@ -320,7 +324,10 @@ pub async fn active_for_form<'a>(
 }
 
 /// (workflow, form) pairs of the given routing-form workflows' activation lists.
-pub async fn form_ids<'a>(exec: impl Into<Exec<'a>>, workflow_ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+pub async fn form_ids<'a>(
+    exec: impl Into<Exec<'a>>,
+    workflow_ids: &[WorkflowId],
+) -> StoreResult<Vec<(WorkflowId, String)>> {
     if workflow_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -331,16 +338,16 @@ pub async fn form_ids<'a>(exec: impl Into<Exec<'a>>, workflow_ids: &[i64]) -> St
             list.push_bind(*id);
         }
         q.push(") ORDER BY workflow_id, form_id");
-        q.build_query_as::<(i64, String)>().fetch_all(&mut *c).await
+        q.build_query_as::<(WorkflowId, String)>().fetch_all(&mut *c).await
     })?)
 }
 
 /// Records that outbox row `email_id` is `workflow_id`'s scheduled email for routing form response `response_id`.
 pub async fn link_form_reminder<'a>(
     exec: impl Into<Exec<'a>>,
-    email_id: i64,
-    workflow_id: i64,
-    response_id: i64,
+    email_id: EmailId,
+    workflow_id: WorkflowId,
+    response_id: RoutingResponseId,
 ) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("INSERT INTO workflow_form_reminders (email_id, workflow_id, response_id) VALUES ($1, $2, $3)")
@@ -355,7 +362,7 @@ pub async fn link_form_reminder<'a>(
 }
 
 /// The steps of the given workflows, by workflow then step number.
-pub async fn steps<'a>(exec: impl Into<Exec<'a>>, workflow_ids: &[i64]) -> StoreResult<Vec<StepRecord>> {
+pub async fn steps<'a>(exec: impl Into<Exec<'a>>, workflow_ids: &[WorkflowId]) -> StoreResult<Vec<StepRecord>> {
     if workflow_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -371,7 +378,10 @@ pub async fn steps<'a>(exec: impl Into<Exec<'a>>, workflow_ids: &[i64]) -> Store
 }
 
 /// (workflow, event type) pairs of the given workflows' activation lists.
-pub async fn event_type_ids<'a>(exec: impl Into<Exec<'a>>, workflow_ids: &[i64]) -> StoreResult<Vec<(i64, i64)>> {
+pub async fn event_type_ids<'a>(
+    exec: impl Into<Exec<'a>>,
+    workflow_ids: &[WorkflowId],
+) -> StoreResult<Vec<(WorkflowId, EventTypeId)>> {
     if workflow_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -382,11 +392,11 @@ pub async fn event_type_ids<'a>(exec: impl Into<Exec<'a>>, workflow_ids: &[i64])
             list.push_bind(*id);
         }
         q.push(") ORDER BY workflow_id, event_type_id");
-        q.build_query_as::<(i64, i64)>().fetch_all(&mut *c).await
+        q.build_query_as::<(WorkflowId, EventTypeId)>().fetch_all(&mut *c).await
     })?)
 }
 
-pub async fn delete<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<bool> {
+pub async fn delete<'a>(exec: impl Into<Exec<'a>>, id: WorkflowId) -> StoreResult<bool> {
     let done = on_conn!(exec, c => {
         sqlx::query("DELETE FROM workflows WHERE id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
@@ -396,9 +406,9 @@ pub async fn delete<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<bool>
 /// Records that outbox row `email_id` is `workflow_id`'s scheduled email for `booking_id`.
 pub async fn link_reminder<'a>(
     exec: impl Into<Exec<'a>>,
-    email_id: i64,
-    workflow_id: i64,
-    booking_id: i64,
+    email_id: EmailId,
+    workflow_id: WorkflowId,
+    booking_id: BookingId,
 ) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("INSERT INTO workflow_reminders (email_id, workflow_id, booking_id) VALUES ($1, $2, $3)")
@@ -415,12 +425,12 @@ pub async fn link_reminder<'a>(
 /// Whose pending reminders to cancel.
 #[derive(Debug, Clone, Copy)]
 pub enum ReminderScope {
-    Booking(i64),
-    Workflow(i64),
+    Booking(BookingId),
+    Workflow(WorkflowId),
     /// Every workflow of a team (before the team, and so its workflows, is deleted).
-    Team(i64),
+    Team(TeamId),
     /// A routing form response's (a booking followed it).
-    Response(i64),
+    Response(RoutingResponseId),
 }
 
 /// Marks `cancelled` the scheduled emails of a booking or a workflow that no worker has taken yet (queued, or
@@ -429,10 +439,10 @@ pub async fn cancel_pending<'a>(exec: impl Into<Exec<'a>>, scope: ReminderScope,
     const TEAM: &str = "workflow_id IN (SELECT id FROM workflows WHERE team_id = $1)";
     // Which links of each table: bookings' reminders, responses' reminders (`1 = 0` for none).
     let (bookings, responses, id) = match scope {
-        ReminderScope::Booking(id) => ("booking_id = $1", "1 = 0", id),
-        ReminderScope::Workflow(id) => ("workflow_id = $1", "workflow_id = $1", id),
-        ReminderScope::Team(id) => (TEAM, TEAM, id),
-        ReminderScope::Response(id) => ("1 = 0", "response_id = $1", id),
+        ReminderScope::Booking(id) => ("booking_id = $1", "1 = 0", id.0),
+        ReminderScope::Workflow(id) => ("workflow_id = $1", "workflow_id = $1", id.0),
+        ReminderScope::Team(id) => (TEAM, TEAM, id.0),
+        ReminderScope::Response(id) => ("1 = 0", "response_id = $1", id.0),
     };
     let sql = format!(
         "UPDATE email_outbox SET status = 'cancelled', updated_at = $2 WHERE status IN ('queued', 'retrying') \
@@ -450,10 +460,10 @@ pub async fn cancel_pending<'a>(exec: impl Into<Exec<'a>>, scope: ReminderScope,
 pub async fn live_booking_uids<'a>(
     exec: impl Into<Exec<'a>>,
     owner: WorkflowOwner,
-    event_types: Option<&[i64]>,
+    event_types: Option<&[EventTypeId]>,
     since: i64,
 ) -> StoreResult<Vec<String>> {
-    if event_types.is_some_and(<[i64]>::is_empty) {
+    if event_types.is_some_and(<[EventTypeId]>::is_empty) {
         return Ok(Vec::new());
     }
     let rows: Vec<(String,)> = on_conn!(exec, c => {

@@ -3,6 +3,7 @@
 
 #![allow(dead_code)] // each test binary uses its own part of this module
 
+use convene_core::EmailId;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -152,7 +153,7 @@ pub fn worker(dir: &Path, db_url: &str, smtp_port: u16, env: &[(&str, &str)], ar
 }
 
 /// Queues `n` account emails through the store; (row id, Message-ID) of each.
-pub async fn queue_emails(db: &convene_store::Db, n: usize, tag: &str) -> Vec<(i64, String)> {
+pub async fn queue_emails(db: &convene_store::Db, n: usize, tag: &str) -> Vec<(EmailId, String)> {
     let mut queued = Vec::with_capacity(n);
     for i in 0..n {
         let email = convene_store::outbox::NewEmail {
@@ -205,7 +206,7 @@ pub async fn wait_for_messages(smtp: &convene_testkit::FakeSmtp, process: &mut P
 /// Rows of `ids` by status.
 pub async fn statuses(
     db: &convene_store::Db,
-    ids: &[i64],
+    ids: &[EmailId],
 ) -> std::collections::BTreeMap<String, Vec<convene_store::outbox::EmailRecord>> {
     let mut by_status: std::collections::BTreeMap<String, Vec<_>> = std::collections::BTreeMap::new();
     for id in ids {

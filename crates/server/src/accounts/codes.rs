@@ -4,6 +4,7 @@
 
 use crate::credentials::hash_api_key;
 use crate::email::EnqueueError;
+use convene_core::UserId;
 use convene_store::{Db, StoreError, Tx, now_ms, one_time_codes};
 use rand::Rng;
 
@@ -66,7 +67,7 @@ pub fn target(team_id: Option<i64>, value: &str) -> String {
 }
 
 /// Issues a new code for `user_id` and `target` inside `tx`; returns it in clear, to be sent.
-pub async fn issue(tx: &mut Tx, purpose: Purpose, user_id: i64, target: &str) -> Result<String, StoreError> {
+pub async fn issue(tx: &mut Tx, purpose: Purpose, user_id: UserId, target: &str) -> Result<String, StoreError> {
     let code = verification_code();
     let now = now_ms();
     one_time_codes::issue(
@@ -74,7 +75,7 @@ pub async fn issue(tx: &mut Tx, purpose: Purpose, user_id: i64, target: &str) ->
         purpose.as_str(),
         user_id,
         target,
-        &code_hash(user_id, target, &code),
+        &code_hash(user_id.0, target, &code),
         now + CODE_MINUTES * 60_000,
         now,
     )
@@ -87,7 +88,7 @@ pub async fn issue(tx: &mut Tx, purpose: Purpose, user_id: i64, target: &str) ->
 pub async fn redeem(
     db: &Db,
     purpose: Purpose,
-    user_id: i64,
+    user_id: UserId,
     target: &str,
     code: &str,
 ) -> Result<Tx, VerificationError> {
@@ -102,7 +103,7 @@ pub async fn redeem(
     if live.attempts >= CODE_GUESSES {
         return Err(VerificationError::CodeWrong);
     }
-    let matches = one_time_codes::find_live(db, purpose.as_str(), &code_hash(user_id, target, &code), now)
+    let matches = one_time_codes::find_live(db, purpose.as_str(), &code_hash(user_id.0, target, &code), now)
         .await?
         .is_some_and(|found| found.id == live.id);
     if !matches {

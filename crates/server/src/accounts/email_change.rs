@@ -92,7 +92,7 @@ pub async fn request_email_change(
         &NewEmailChange {
             user_id: user.id,
             new_email: new_email.as_str(),
-            code_hash: &code_hash(user.id, new_email.as_str(), &code),
+            code_hash: &code_hash(user.id.0, new_email.as_str(), &code),
             link_hash: &hash_api_key(&token),
             expires_at: now + VALID_MINUTES * 60_000,
         },
@@ -139,7 +139,7 @@ pub async fn confirm_email_change(
                 .await?
                 .filter(|c| c.attempts < CODE_GUESSES)
                 .ok_or(EmailChangeError::CodeWrong)?;
-            if code_hash(user.id, &change.new_email, &code) != change.code_hash {
+            if code_hash(user.id.0, &change.new_email, &code) != change.code_hash {
                 email_changes::count_attempt(db, user.id, &change.link_hash).await?;
                 return Err(EmailChangeError::CodeWrong);
             }
@@ -167,7 +167,7 @@ pub async fn confirm_email_change(
     if !email_changes::take(&mut tx, user_id, &link_hash).await? {
         return Err(wrong);
     }
-    let user = users::find(&mut tx, UserId(user_id)).await?.ok_or(wrong)?;
+    let user = users::find(&mut tx, user_id).await?.ok_or(wrong)?;
     let changed = apply(&mut tx, mailer, &user, &new_email, now).await?;
     tx.commit().await?;
     Ok(changed)
@@ -175,7 +175,7 @@ pub async fn confirm_email_change(
 
 /// The address `user_id` asked to move to and has not confirmed yet, if any.
 pub async fn pending_email(db: &Db, user_id: i64) -> Result<Option<String>, StoreError> {
-    Ok(email_changes::live_for_user(db, user_id, now_ms())
+    Ok(email_changes::live_for_user(db, UserId(user_id), now_ms())
         .await?
         .map(|c| c.new_email))
 }

@@ -6,8 +6,8 @@ use super::codes::{self, CODE_MINUTES, Purpose};
 use crate::email::compose;
 use crate::email::queue::account_email;
 use crate::email::{EnqueueError, Mailer};
-use convene_core::EmailAddress;
 use convene_core::email::EmailKind;
+use convene_core::{EmailAddress, TeamId};
 use convene_store::team_verified_emails::{self, TeamVerifiedEmail};
 use convene_store::users::{self, UserRecord};
 use convene_store::verified_emails::{self, VerifiedEmail};
@@ -78,7 +78,7 @@ pub async fn verify_for_team(
 ) -> Result<TeamVerifiedEmail, VerificationError> {
     let target = codes::target(Some(team_id), email.as_str());
     let mut tx = codes::redeem(db, Purpose::TeamEmail, user.id, &target, code).await?;
-    let verified = team_verified_emails::add(&mut tx, team_id, user.id, email.as_str(), now_ms()).await?;
+    let verified = team_verified_emails::add(&mut tx, TeamId(team_id), user.id, email.as_str(), now_ms()).await?;
     tx.commit().await?;
     Ok(verified)
 }

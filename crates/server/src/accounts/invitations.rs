@@ -16,7 +16,7 @@ use crate::email::compose;
 use crate::email::queue::account_email;
 use crate::email::{EnqueueError, Mailer};
 use convene_core::email::EmailKind;
-use convene_core::{EmailAddress, Role, TeamId, UserId, Username};
+use convene_core::{EmailAddress, Role, TeamId, Username};
 use convene_store::teams::TeamRecord;
 use convene_store::users::{self, NewUser, UserRecord};
 use convene_store::{Db, StoreError, memberships, now_ms, one_time_codes};
@@ -170,7 +170,7 @@ pub async fn open(db: &Db, token: &str) -> Result<Invitation, AcceptError> {
     let code = one_time_codes::find_live(db, PURPOSE, &hash_api_key(token.trim()), now_ms())
         .await?
         .ok_or(AcceptError::Invalid)?;
-    let user = users::find(db, UserId(code.user_id))
+    let user = users::find(db, code.user_id)
         .await?
         .filter(|u| u.email == code.email)
         .ok_or(AcceptError::Invalid)?;
@@ -189,7 +189,7 @@ pub async fn accept(db: &Db, token: &str, profile: Option<CheckedOnboarding>) ->
     let code = one_time_codes::find_live(db, PURPOSE, &hash_api_key(token.trim()), now_ms())
         .await?
         .ok_or(AcceptError::Invalid)?;
-    let user_id = UserId(code.user_id);
+    let user_id = code.user_id;
     let mut tx = db.begin().await?;
     let user = users::find(&mut tx, user_id)
         .await?

@@ -2,6 +2,7 @@
 //! a notification goes out. A user's own choice wins, else their organization's, else on. The API's
 //! `/v2/me/notification-preferences` and organization operations and the settings page read and write them here.
 
+use convene_core::TeamId;
 use convene_store::notification_preferences::{self as prefs, Owner, Preference};
 use convene_store::{Db, StoreError, now_ms};
 
@@ -30,7 +31,7 @@ pub struct Setting {
 pub async fn settings(db: &Db, owner: Owner, organization: Option<i64>) -> Result<Vec<Setting>, StoreError> {
     let own = prefs::list(db, owner).await?;
     let inherited = match (owner, organization) {
-        (Owner::User(_), Some(org)) => prefs::list(db, Owner::Organization(org)).await?,
+        (Owner::User(_), Some(org)) => prefs::list(db, Owner::Organization(TeamId(org))).await?,
         _ => Vec::new(),
     };
     let mut out = Vec::with_capacity(EVENTS.len() * CHANNELS.len());

@@ -3,7 +3,7 @@
 
 use super::password_reset::password_rule;
 use crate::credentials::{hash_password_async, verify_password_async};
-use convene_core::{FieldError, UserId};
+use convene_core::FieldError;
 use convene_store::users::{self, UserRecord};
 use convene_store::{Db, StoreError, sessions};
 
@@ -39,7 +39,7 @@ pub async fn change_password(
         password_hash: Some(hash),
         ..users::UserPatch::default()
     };
-    users::update(&mut tx, UserId(user.id), &patch).await?;
+    users::update(&mut tx, user.id, &patch).await?;
     sessions::delete_others(&mut tx, user.id, keep).await?;
     tx.commit().await?;
     Ok(())

@@ -97,9 +97,9 @@ pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<()
         password_hash: Some(hash),
         ..users::UserPatch::default()
     };
-    users::update(&mut tx, convene_core::UserId(code.user_id), &patch).await?;
+    users::update(&mut tx, code.user_id, &patch).await?;
     // The token came through the account's mailbox, which proves the address (if it is still the account's).
-    users::mark_email_verified(&mut tx, convene_core::UserId(code.user_id), &code.email, now_ms()).await?;
+    users::mark_email_verified(&mut tx, code.user_id, &code.email, now_ms()).await?;
     sessions::delete_for_user(&mut tx, code.user_id).await?;
     tx.commit().await?;
     Ok(())

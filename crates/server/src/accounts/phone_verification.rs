@@ -6,6 +6,7 @@ use super::codes::{self, CODE_MINUTES, Purpose};
 use super::email_verification::VerificationError;
 use crate::email::Mailer;
 use crate::email::sms::{Channel, Channels, e164};
+use convene_core::TeamId;
 use convene_store::users::UserRecord;
 use convene_store::verified_phones::{self, VerifiedPhone};
 use convene_store::{Db, now_ms};
@@ -67,7 +68,7 @@ pub async fn verify(
     let mut tx = codes::redeem(db, purpose, user.id, &target, code).await?;
     let now = now_ms();
     let verified = match team_id {
-        Some(team) => verified_phones::add_for_team(&mut tx, team, user.id, &phone, now).await?,
+        Some(team) => verified_phones::add_for_team(&mut tx, TeamId(team), user.id, &phone, now).await?,
         None => verified_phones::add_for_user(&mut tx, user.id, &phone, now).await?,
     };
     tx.commit().await?;

@@ -146,9 +146,9 @@ pub struct VerifiedEmailOutput {
 impl From<verified_emails::VerifiedEmail> for VerifiedEmailOutput {
     fn from(v: verified_emails::VerifiedEmail) -> Self {
         Self {
-            id: v.id,
+            id: v.id.0,
             email: v.email,
-            user_id: v.user_id,
+            user_id: v.user_id.0,
         }
     }
 }

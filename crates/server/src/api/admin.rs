@@ -197,7 +197,7 @@ async fn set_feature(
     )
     .await?;
     // Routing reads the flag through the sender cache; this process sees the change at once.
-    state.mailer.directory.invalidate(org.team_id().0);
+    state.mailer.directory.invalidate(org.team_id());
     Ok(envelope::ok(FeatureOutput {
         flag: row.flag,
         enabled: row.enabled,
@@ -214,7 +214,7 @@ async fn delete_feature(State(state): State<AppState>, caller: ApiUser, ids: Pat
     let org = org_or_404(&state, ids.id("orgId")?).await?;
     let flag = parse_flag(&ids)?;
     features::delete(&state.db, org.team_id(), flag.as_str()).await?;
-    state.mailer.directory.invalidate(org.team_id().0);
+    state.mailer.directory.invalidate(org.team_id());
     Ok(envelope::ok(FeatureOutput {
         flag: flag.as_str().to_owned(),
         enabled: false,

@@ -37,7 +37,7 @@ pub struct ApiKeyOutput {
 /// Generate a new API key and revoke the one in the Authorization header.
 #[utoipa::path(post, path = "/v2/api-keys/refresh", tag = "Api Keys", security(("bearer" = [])),
     request_body = RefreshApiKeyInput, responses((status = 200, body = Envelope<ApiKeyOutput>)))]
-#[tracing::instrument(skip_all, fields(user = caller.user.id))]
+#[tracing::instrument(skip_all, fields(user = caller.user.id.0))]
 async fn refresh(
     State(state): State<AppState>,
     caller: ApiUser,

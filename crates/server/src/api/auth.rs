@@ -66,7 +66,7 @@ impl FromRequestParts<AppState> for ApiUser {
 
         state.limits.take(LimitKey::ApiKey(key.key_id())).await?;
 
-        let user = users::find(&state.db, UserId(key.user_id))
+        let user = users::find(&state.db, key.user_id)
             .await?
             .ok_or(ApiError::Unauthorized("Invalid API key"))?;
         let caller = ApiUser {

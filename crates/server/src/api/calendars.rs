@@ -13,6 +13,7 @@ use crate::state::AppState;
 use crate::time_text::{parse_instant, ts, utc_iso};
 use axum::extract::State;
 use axum::response::Response;
+use convene_core::CalendarConnectionId;
 use convene_store::calendars::{CalendarRecord, ConnectionRecord};
 use jiff::tz::TimeZone;
 use secrecy::SecretString;
@@ -90,9 +91,9 @@ pub struct CredentialOutput {
 
 fn credential(c: &ConnectionRecord, kind: ConnectionKind) -> CredentialOutput {
     CredentialOutput {
-        id: c.id,
+        id: c.id.0,
         kind: kind.integration().to_owned(),
-        user_id: Some(c.user_id),
+        user_id: Some(c.user_id.0),
         team_id: None,
         app_id: Some(kind.app_id().to_owned()),
         invalid: Some(c.last_error.is_some()),
@@ -249,7 +250,7 @@ async fn busy_times(State(state): State<AppState>, caller: ApiUser, q: QueryPair
     let busy = state.calendars.busy_times(caller.user.id, from, to).await?;
     let out: Vec<BusyTimeOutput> = busy
         .iter()
-        .filter(|b| b.connection_id == credential_id && b.external_id == external_id)
+        .filter(|b| b.connection_id == CalendarConnectionId(credential_id) && b.external_id == external_id)
         .map(|b| BusyTimeOutput {
             start: utc_iso(ts(b.start_at)),
             end: utc_iso(ts(b.end_at)),
@@ -404,7 +405,7 @@ fn choice(user_id: i64, kind: ConnectionKind, c: &CalendarRecord) -> CalendarCho
         user_id,
         integration: kind.integration().to_owned(),
         external_id: c.external_id.clone(),
-        credential_id: Some(c.connection_id),
+        credential_id: Some(c.connection_id.0),
     }
 }
 
@@ -424,11 +425,11 @@ async fn select_calendar(
             caller.user.id,
             &input.integration,
             &input.external_id,
-            input.credential_id,
+            CalendarConnectionId(input.credential_id),
             true,
         )
         .await?;
-    Ok(envelope::created(choice(caller.user.id, kind, &calendar)))
+    Ok(envelope::created(choice(caller.user.id.0, kind, &calendar)))
 }
 
 /// Stop counting a calendar's events as busy time.
@@ -452,9 +453,15 @@ async fn unselect_calendar(
         .ok_or_else(|| ApiError::field("credentialId", "is required"))?;
     let (kind, calendar) = state
         .calendars
-        .select(caller.user.id, integration, external_id, credential_id, false)
+        .select(
+            caller.user.id,
+            integration,
+            external_id,
+            CalendarConnectionId(credential_id),
+            false,
+        )
         .await?;
-    Ok(envelope::ok(choice(caller.user.id, kind, &calendar)))
+    Ok(envelope::ok(choice(caller.user.id.0, kind, &calendar)))
 }
 
 /// `DestinationCalendarsInputBodyDto`.
@@ -480,7 +487,7 @@ async fn set_destination(
         .calendars
         .set_destination(caller.user.id, &input.integration, &input.external_id, None)
         .await?;
-    Ok(envelope::ok(choice(caller.user.id, kind, &calendar)))
+    Ok(envelope::ok(choice(caller.user.id.0, kind, &calendar)))
 }
 
 /// `BookingReference`.
@@ -517,7 +524,7 @@ async fn booking_references(
         .iter()
         .filter(|r| !r.deleted)
         .map(|r| BookingReferenceOutput {
-            id: r.id,
+            id: r.id.0,
             kind: r.kind.clone(),
             // Google and Microsoft know the event by their own id (what `/v2/calendars/{calendar}/event/{id}`
             // takes); CalDAV by its iCalendar UID.

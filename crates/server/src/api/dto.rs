@@ -102,7 +102,7 @@ pub struct MeOutput {
 impl MeOutput {
     pub fn new(u: &UserRecord, default_schedule_id: Option<i64>, pending_email: Option<String>) -> Self {
         MeOutput {
-            id: u.id,
+            id: u.id.0,
             username: u.username.clone(),
             email: u.email.clone(),
             email_verified: u.email_verified_at.map(iso),
@@ -115,8 +115,11 @@ impl MeOutput {
             week_start: u.week_start.clone(),
             time_zone: u.time_zone.clone(),
             locale: u.locale.clone(),
-            organization_id: u.organization_id,
-            organization: u.organization_id.map(|id| MeOrgOutput { is_platform: false, id }),
+            organization_id: u.organization_id.map(|id| id.0),
+            organization: u.organization_id.map(|id| MeOrgOutput {
+                is_platform: false,
+                id: id.0,
+            }),
         }
     }
 }
@@ -159,8 +162,8 @@ pub struct TeamOutput {
 impl From<&TeamRecord> for TeamOutput {
     fn from(t: &TeamRecord) -> Self {
         TeamOutput {
-            id: t.id,
-            parent_id: t.parent_id,
+            id: t.id.0,
+            parent_id: t.parent_id.map(|id| id.0),
             name: t.name.clone(),
             slug: t.slug.clone(),
             bio: t.bio.clone(),
@@ -223,9 +226,9 @@ impl MembershipOutput {
 
     pub fn for_team(m: &MembershipRecord) -> Self {
         MembershipOutput {
-            id: m.id,
-            user_id: m.user_id,
-            team_id: m.team_id,
+            id: m.id.0,
+            user_id: m.user_id.0,
+            team_id: m.team_id.0,
             accepted: m.accepted,
             role: m.role.clone(),
             disable_impersonation: m.disable_impersonation,
@@ -278,7 +281,7 @@ pub struct OrgUserOutput {
 impl OrgUserOutput {
     pub fn new(u: &UserRecord, org_id: i64, membership_id: i64) -> Self {
         OrgUserOutput {
-            id: u.id,
+            id: u.id.0,
             username: u.username.clone(),
             name: u.name.clone(),
             email: u.email.clone(),
@@ -296,7 +299,7 @@ impl OrgUserOutput {
             profile: ProfileOutput {
                 id: membership_id,
                 organization_id: org_id,
-                user_id: u.id,
+                user_id: u.id.0,
                 username: u.username.clone(),
             },
         }

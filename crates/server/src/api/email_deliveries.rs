@@ -13,7 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use convene_core::email::EmailKind;
-use convene_core::{EmailAddress, TeamId};
+use convene_core::{BookingId, EmailAddress, EmailId};
 use convene_store::outbox::{self, AttemptRecord, EmailRecord, Filter, Scope};
 use convene_store::{bookings, memberships};
 use serde::Serialize;
@@ -96,7 +96,7 @@ impl From<EmailRecord> for EmailDeliveryOutput {
     fn from(e: EmailRecord) -> Self {
         let pending = matches!(e.status.as_str(), "queued" | "retrying");
         Self {
-            id: e.id,
+            id: e.id.0,
             kind: e.kind,
             status: e.status,
             recipient: Recipient {
@@ -105,9 +105,9 @@ impl From<EmailRecord> for EmailDeliveryOutput {
             },
             subject: e.subject,
             message_id: e.message_id,
-            organization_id: e.organization_id,
-            team_id: e.team_id,
-            booking_id: e.booking_id,
+            organization_id: e.organization_id.map(|id| id.0),
+            team_id: e.team_id.map(|id| id.0),
+            booking_id: e.booking_id.map(|id| id.0),
             attempts: e.attempts,
             sent_route: e.sent_route,
             last_smtp_code: e.last_code,
@@ -164,7 +164,11 @@ async fn filter_of(state: &AppState, q: &QueryPairs) -> Result<(Filter, i64), Ap
     }
     if let Some(uid) = q.get("bookingUid") {
         // An unknown booking simply matches nothing (no probing of other people's uids).
-        filter.booking_id = Some(bookings::find_by_uid(&state.db, uid).await?.map_or(-1, |b| b.id));
+        filter.booking_id = Some(
+            bookings::find_by_uid(&state.db, uid)
+                .await?
+                .map_or(BookingId(-1), |b| b.id),
+        );
     }
     if let Some(from) = q.get("afterCreatedAt") {
         filter.created_from = Some(parse_instant("afterCreatedAt", from)?.as_millisecond());
@@ -178,7 +182,7 @@ async fn filter_of(state: &AppState, q: &QueryPairs) -> Result<(Filter, i64), Ap
             .ok()
             .filter(|id| *id > 0)
             .ok_or_else(|| ApiError::field("cursor", "must be a nextCursor value from an earlier page"))?;
-        filter.before_id = Some(id);
+        filter.before_id = Some(EmailId(id));
     }
     let take = q.int("take", 1, 250)?.unwrap_or(50);
     Ok((filter, take))
@@ -226,7 +230,7 @@ async fn list_org_deliveries(
 ) -> Result<Response, ApiError> {
     let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
-    page(&state, Scope::Organization(access.org_id().0), &q).await
+    page(&state, Scope::Organization(access.org_id()), &q).await
 }
 
 /// My emails: those of bookings I host and my account emails.
@@ -273,7 +277,7 @@ async fn may_see(state: &AppState, caller: &ApiUser, email: &EmailRecord) -> Res
         }
     }
     if let Some(org) = email.organization_id
-        && let Some(membership) = memberships::of_user(&state.db, TeamId(org), caller.id()).await?
+        && let Some(membership) = memberships::of_user(&state.db, org, caller.id()).await?
     {
         return Ok(membership.accepted && membership.role().can_manage());
     }

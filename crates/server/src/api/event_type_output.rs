@@ -9,6 +9,7 @@ use crate::scheduling::event_settings::{self, BookingFieldsOutput};
 use crate::scheduling::recurring::Recurrence;
 use crate::scheduling::seats;
 use crate::state::AppState;
+use convene_core::{EventTypeId, UserId};
 use convene_store::calendars::CalendarRecord;
 use convene_store::event_types::EventTypeRecord;
 use serde::Serialize;
@@ -82,7 +83,7 @@ fn json_of(stored: Option<&str>) -> Option<Value> {
 impl EventTypeOutput {
     pub fn new(r: &EventTypeRecord, owner_username: Option<String>) -> Self {
         EventTypeOutput {
-            id: r.id,
+            id: r.id.0,
             length_in_minutes: r.length_minutes,
             length_in_minutes_options: serde_json::from_str(&r.length_options).unwrap_or_default(),
             title: r.title.clone(),
@@ -112,7 +113,7 @@ impl EventTypeOutput {
             forward_params_success_redirect: None,
             success_redirect_url: None,
             is_instant_event: false,
-            schedule_id: r.schedule_id,
+            schedule_id: r.schedule_id.map(|id| id.0),
             booking_limits_count: json_of(r.booking_limits_count.as_deref()),
             booking_limits_duration: json_of(r.booking_limits_duration.as_deref()),
             confirmation_policy: r
@@ -121,17 +122,17 @@ impl EventTypeOutput {
             email_settings: json_of(r.email_settings.as_deref()),
             hidden: r.hidden,
             booking_requires_authentication: false,
-            owner_id: r.owner_id,
+            owner_id: r.owner_id.map(|id| id.0),
             users: owner_username.into_iter().collect(),
             destination_calendar: None,
         }
     }
 
     /// Adds the event type's own destination calendar (stored by the calendar service).
-    pub(super) async fn with_destination(mut self, state: &AppState, user_id: i64) -> Result<Self, ApiError> {
+    pub(super) async fn with_destination(mut self, state: &AppState, user_id: UserId) -> Result<Self, ApiError> {
         self.destination_calendar = state
             .calendars
-            .event_type_destination(user_id, self.id)
+            .event_type_destination(user_id, EventTypeId(self.id))
             .await?
             .map(|(kind, c)| json!({ "integration": kind.integration(), "externalId": c.external_id }));
         Ok(self)
@@ -161,7 +162,7 @@ pub(super) async fn destination_input(
     let (integration, external_id) = (text("integration")?, text("externalId")?);
     let calendar = state
         .calendars
-        .destination_choice(user_id, &integration, &external_id)
+        .destination_choice(UserId(user_id), &integration, &external_id)
         .await?;
     Ok(Some(Some(calendar)))
 }

@@ -50,7 +50,7 @@ async fn team_member(state: &AppState, caller: &ApiUser, record: &EventTypeRecor
     let Some(team_id) = record.team_id else {
         return Ok(false);
     };
-    let Some(team) = teams::find(&state.db, convene_core::TeamId(team_id)).await? else {
+    let Some(team) = teams::find(&state.db, team_id).await? else {
         return Ok(false);
     };
     match TeamAccess::load(&state.db, &caller.user, team.parent_id, team.id).await {
@@ -151,7 +151,7 @@ async fn create_event_type(
 ) -> Result<Response, ApiError> {
     let current = version.is_current(CURRENT);
     let destination = if current {
-        destination_input(&state, caller.user.id, &mut body).await?
+        destination_input(&state, caller.user.id.0, &mut body).await?
     } else {
         None
     };
@@ -221,7 +221,7 @@ async fn update_event_type(
     let current = version.is_current(CURRENT);
     let record = owned(&state, &caller, &ids).await?;
     let destination = if current {
-        destination_input(&state, caller.user.id, &mut body).await?
+        destination_input(&state, caller.user.id.0, &mut body).await?
     } else {
         None
     };

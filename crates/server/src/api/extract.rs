@@ -181,16 +181,17 @@ impl<S: Send + Sync> FromRequestParts<S> for PathIds {
 
 impl PathIds {
     /// A positive integer path parameter, e.g. `orgId`.
-    pub fn id(&self, name: &str) -> Result<i64, ApiError> {
+    pub fn id<T: From<i64>>(&self, name: &str) -> Result<T, ApiError> {
         let raw = self.0.get(name).map(String::as_str).unwrap_or_default();
         raw.parse::<i64>()
             .ok()
             .filter(|v| *v > 0)
+            .map(T::from)
             .ok_or_else(|| ApiError::field(name, format!("must be a positive integer, got '{raw}'")))
     }
 
     /// [`id`](Self::id) for a parameter only some of the routes sharing a handler have (`orgId` of a team).
-    pub fn optional_id(&self, name: &str) -> Result<Option<i64>, ApiError> {
+    pub fn optional_id<T: From<i64>>(&self, name: &str) -> Result<Option<T>, ApiError> {
         if self.0.contains_key(name) {
             self.id(name).map(Some)
         } else {

@@ -12,7 +12,7 @@ use crate::limits::ClientAddress;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
-use convene_core::EmailAddress;
+use convene_core::{EmailAddress, ScheduleId};
 use convene_store::schedules::{self, ScheduleFields};
 use convene_store::users;
 use serde::Deserialize;
@@ -28,13 +28,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Get my profile.
 #[utoipa::path(get, path = "/v2/me", tag = "Me", security(("bearer" = [])),
     responses((status = 200, body = Envelope<MeOutput>)))]
-#[tracing::instrument(skip_all, fields(user = caller.user.id))]
+#[tracing::instrument(skip_all, fields(user = caller.user.id.0))]
 async fn get_me(State(state): State<AppState>, caller: ApiUser) -> Result<Response, ApiError> {
     let default_schedule = schedules::find_default(&state.db, caller.id()).await?;
-    let pending = email_change::pending_email(&state.db, caller.user.id).await?;
+    let pending = email_change::pending_email(&state.db, caller.user.id.0).await?;
     Ok(envelope::ok(MeOutput::new(
         &caller.user,
-        default_schedule.map(|s| s.id),
+        default_schedule.map(|s| s.id).map(|id| id.0),
         pending,
     )))
 }
@@ -44,7 +44,7 @@ async fn get_me(State(state): State<AppState>, caller: ApiUser) -> Result<Respon
 /// confirms it. An address already proved through the verified-resources codes switches at once.
 #[utoipa::path(patch, path = "/v2/me", tag = "Me", security(("bearer" = [])), request_body = ProfileInput,
     responses((status = 200, body = Envelope<MeOutput>)))]
-#[tracing::instrument(skip_all, fields(user = caller.user.id))]
+#[tracing::instrument(skip_all, fields(user = caller.user.id.0))]
 async fn update_me(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -62,7 +62,7 @@ async fn update_me(
     // Everything that can refuse the request is checked before a confirmation email goes out.
     let new_default = match default_schedule_id {
         Some(id) => Some(
-            schedules::find(&state.db, caller.id(), id)
+            schedules::find(&state.db, caller.id(), ScheduleId(id))
                 .await?
                 .ok_or_else(|| ApiError::field("defaultScheduleId", format!("schedule {id} not found")))?,
         ),
@@ -76,7 +76,7 @@ async fn update_me(
         }
         let requested = email_change::request_email_change(&state.db, &state.mailer, &caller.user, &new_email).await?;
         if let ChangeRequested::Changed(user) = &requested {
-            tracing::info!(user = user.id, "email changed to an address the user had verified");
+            tracing::info!(user = user.id.0, "email changed to an address the user had verified");
         }
     }
     let mut tx = state.db.begin().await?;
@@ -94,10 +94,10 @@ async fn update_me(
         .ok_or_else(|| ApiError::not_found("User"))?;
     let default_schedule = schedules::find_default(&mut tx, caller.id()).await?;
     tx.commit().await?;
-    let pending = email_change::pending_email(&state.db, caller.user.id).await?;
+    let pending = email_change::pending_email(&state.db, caller.user.id.0).await?;
     Ok(envelope::ok(MeOutput::new(
         &user,
-        default_schedule.map(|s| s.id),
+        default_schedule.map(|s| s.id).map(|id| id.0),
         pending,
     )))
 }
@@ -112,7 +112,7 @@ pub struct ConfirmEmailInput {
 /// the account's, verified, and the previous address is told. The email's link does the same in a browser.
 #[utoipa::path(post, path = "/v2/me/email/confirm", tag = "Me", security(("bearer" = [])),
     request_body = ConfirmEmailInput, responses((status = 200, body = Envelope<MeOutput>)))]
-#[tracing::instrument(skip_all, fields(user = caller.user.id))]
+#[tracing::instrument(skip_all, fields(user = caller.user.id.0))]
 async fn confirm_email(
     State(state): State<AppState>,
     caller: ApiUser,
@@ -129,5 +129,9 @@ async fn confirm_email(
     )
     .await?;
     let default_schedule = schedules::find_default(&state.db, caller.id()).await?;
-    Ok(envelope::ok(MeOutput::new(&user, default_schedule.map(|s| s.id), None)))
+    Ok(envelope::ok(MeOutput::new(
+        &user,
+        default_schedule.map(|s| s.id).map(|id| id.0),
+        None,
+    )))
 }

@@ -302,8 +302,8 @@ pub(super) async fn update_team_membership(
         require_team_grant(role, new_role)?;
         require_team_grant(role, current.role())?;
     }
-    memberships::update(&state.db, team.team_id(), MembershipId(current.id), &patch).await?;
-    let updated = membership_or_404(&state, team.team_id(), current.id).await?;
+    memberships::update(&state.db, team.team_id(), current.id, &patch).await?;
+    let updated = membership_or_404(&state, team.team_id(), current.id.0).await?;
     Ok(envelope::ok(MembershipOutput::for_team(&updated)))
 }
 

@@ -12,6 +12,7 @@ use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use axum::extract::State;
 use axum::response::Response;
+use convene_core::TeamId;
 use convene_store::notification_preferences::Owner;
 use serde_json::{Map, Value, json};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -87,7 +88,9 @@ async fn get_org_preferences(
     let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let org = access.org_id().0;
-    Ok(envelope::ok(effective(&state, Owner::Organization(org), None).await?))
+    Ok(envelope::ok(
+        effective(&state, Owner::Organization(TeamId(org)), None).await?,
+    ))
 }
 
 /// Change the organization's defaults: `{"bookingConfirmed": {"email": false}}`; `null` restores the default.
@@ -103,8 +106,10 @@ async fn patch_org_preferences(
     let access = OrgAccess::load(&state.db, &caller.user, ids.id("orgId")?).await?;
     access.require_admin()?;
     let org = access.org_id().0;
-    apply(&state, Owner::Organization(org), &body, "body").await?;
-    Ok(envelope::ok(effective(&state, Owner::Organization(org), None).await?))
+    apply(&state, Owner::Organization(TeamId(org)), &body, "body").await?;
+    Ok(envelope::ok(
+        effective(&state, Owner::Organization(TeamId(org)), None).await?,
+    ))
 }
 
 /// Cal.com's documented form: `PATCH /v2/organizations/{orgId}` with `notificationPreferences` (the only
@@ -131,13 +136,19 @@ async fn patch_organization(
     }
     let org = access.org_id().0;
     if let Some(preferences) = map.get("notificationPreferences") {
-        apply(&state, Owner::Organization(org), preferences, "notificationPreferences").await?;
+        apply(
+            &state,
+            Owner::Organization(TeamId(org)),
+            preferences,
+            "notificationPreferences",
+        )
+        .await?;
     }
     Ok(envelope::ok(json!({
         "id": org,
         "name": access.org.name,
         "slug": access.org.slug,
-        "notificationPreferences": effective(&state, Owner::Organization(org), None).await?,
+        "notificationPreferences": effective(&state, Owner::Organization(TeamId(org)), None).await?,
     })))
 }
 
@@ -148,7 +159,7 @@ async fn patch_organization(
 async fn get_my_preferences(State(state): State<AppState>, caller: ApiUser) -> Result<Response, ApiError> {
     let owner = Owner::User(caller.user.id);
     Ok(envelope::ok(
-        effective(&state, owner, caller.user.organization_id).await?,
+        effective(&state, owner, caller.user.organization_id.map(|id| id.0)).await?,
     ))
 }
 
@@ -164,6 +175,6 @@ async fn patch_my_preferences(
     let owner = Owner::User(caller.user.id);
     apply(&state, owner, &body, "body").await?;
     Ok(envelope::ok(
-        effective(&state, owner, caller.user.organization_id).await?,
+        effective(&state, owner, caller.user.organization_id.map(|id| id.0)).await?,
     ))
 }

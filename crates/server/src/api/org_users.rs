@@ -83,7 +83,7 @@ async fn list_users(
     for user in &list {
         let membership_id = memberships::of_user(&state.db, org, user.user_id())
             .await?
-            .map_or(0, |m| m.id);
+            .map_or(0, |m| m.id.0);
         out.push(OrgUserOutput::new(user, org.0, membership_id));
     }
     Ok(envelope::ok(out))
@@ -216,7 +216,7 @@ async fn update_user(
     Ok(envelope::ok(OrgUserOutput::new(
         &user,
         access.org_id().0,
-        membership.id,
+        membership.id.0,
     )))
 }
 
@@ -248,6 +248,6 @@ async fn delete_user(State(state): State<AppState>, caller: ApiUser, ids: PathId
     Ok(envelope::ok(OrgUserOutput::new(
         &user,
         access.org_id().0,
-        membership.id,
+        membership.id.0,
     )))
 }

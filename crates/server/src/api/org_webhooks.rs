@@ -40,8 +40,8 @@ impl From<&WebhookRecord> for OrgWebhookOutput {
     fn from(r: &WebhookRecord) -> Self {
         OrgWebhookOutput {
             payload_template: r.payload_template.clone().unwrap_or_default(),
-            team_id: r.organization_id.unwrap_or_default(),
-            id: r.id,
+            team_id: r.organization_id.map_or(0, |id| id.0),
+            id: r.id.0,
             triggers: Trigger::list_from_stored(&r.triggers),
             subscriber_url: r.subscriber_url.clone(),
             active: r.active,
@@ -51,7 +51,7 @@ impl From<&WebhookRecord> for OrgWebhookOutput {
 
 async fn owner(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<WebhookOwner, ApiError> {
     let access = OrgAccess::load_admin(&state.db, &caller.user, ids.id("orgId")?).await?;
-    Ok(WebhookOwner::Organization(access.org_id().0))
+    Ok(WebhookOwner::Organization(access.org_id()))
 }
 
 /// Create a webhook for the organization's bookings (ADMIN or OWNER).

@@ -13,7 +13,7 @@ use crate::tenancy::access::OrgAccess;
 use crate::time_text::{ts, utc_iso};
 use axum::extract::State;
 use axum::response::Response;
-use convene_core::{TeamId, UserId};
+use convene_core::{OutOfOfficeId, TeamId, UserId};
 use convene_store::memberships;
 use convene_store::out_of_office::{self, OooFields, OooRecord};
 use serde::Serialize;
@@ -44,9 +44,9 @@ pub struct OooOutput {
 impl From<&OooRecord> for OooOutput {
     fn from(r: &OooRecord) -> Self {
         OooOutput {
-            id: r.id,
-            user_id: r.user_id,
-            to_user_id: r.to_user_id,
+            id: r.id.0,
+            user_id: r.user_id.0,
+            to_user_id: r.to_user_id.map(|id| id.0),
             start: utc_iso(ts(r.start_at)),
             end: utc_iso(ts(r.end_at)),
             notes: r.notes.clone(),
@@ -216,20 +216,20 @@ async fn update(
     id: i64,
     input: OooInput,
 ) -> Result<Response, ApiError> {
-    let current = out_of_office::find(&state.db, user, id)
+    let current = out_of_office::find(&state.db, user, OutOfOfficeId(id))
         .await?
         .ok_or_else(|| ApiError::not_found("Out-of-office entry"))?;
     let f = fields(state, user, org, input, Some(&current)).await?;
-    let updated = out_of_office::update(&state.db, user, id, &f)
+    let updated = out_of_office::update(&state.db, user, OutOfOfficeId(id), &f)
         .await?
         .ok_or_else(|| ApiError::not_found("Out-of-office entry"))?;
     Ok(envelope::ok(OooOutput::from(&updated)))
 }
 
 async fn delete(state: &AppState, user: UserId, id: i64) -> Result<Response, ApiError> {
-    let current = out_of_office::find(&state.db, user, id)
+    let current = out_of_office::find(&state.db, user, OutOfOfficeId(id))
         .await?
         .ok_or_else(|| ApiError::not_found("Out-of-office entry"))?;
-    out_of_office::delete(&state.db, user, id).await?;
+    out_of_office::delete(&state.db, user, OutOfOfficeId(id)).await?;
     Ok(envelope::ok(OooOutput::from(&current)))
 }

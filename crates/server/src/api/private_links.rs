@@ -57,7 +57,7 @@ fn output(state: &AppState, event: &EventTypeRecord, r: &PrivateLinkRecord) -> P
     let time_based = r.expires_at.is_some();
     PrivateLinkOutput {
         link_id: r.link_id.clone(),
-        event_type_id: r.event_type_id,
+        event_type_id: r.event_type_id.0,
         is_expired: r.is_expired(convene_store::now_ms()),
         booking_url: links::booking_url(&state.mailer.settings.public_url, r, &event.slug),
         expires_at: r.expires_at.map(|e| utc_iso(ts(e))),

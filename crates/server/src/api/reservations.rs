@@ -65,7 +65,7 @@ impl From<&ReservationRecord> for ReserveSlotOutput {
     fn from(r: &ReservationRecord) -> Self {
         let now = convene_store::now_ms();
         ReserveSlotOutput {
-            event_type_id: r.event_type_id,
+            event_type_id: r.event_type_id.0,
             slot_start: utc_iso(ts(r.start_at)),
             slot_end: utc_iso(ts(r.end_at)),
             slot_duration: (r.end_at - r.start_at) / 60_000,

@@ -20,6 +20,7 @@ use crate::tenancy::access::OrgAccess;
 use crate::time_text::{ts, utc_iso};
 use axum::extract::State;
 use axum::response::Response;
+use convene_core::TeamId;
 use convene_store::routing_forms::{self as store, FormScope, ListFilter, ResponseRecord};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -72,8 +73,8 @@ impl From<&Form> for RoutingFormOutput {
             position: r.position,
             created_at: utc_iso(ts(r.created_at)),
             updated_at: utc_iso(ts(r.updated_at)),
-            user_id: r.user_id,
-            team_id: r.team_id,
+            user_id: r.user_id.0,
+            team_id: r.team_id.map(|id| id.0),
             disabled: r.disabled,
             routes,
             fields,
@@ -99,7 +100,7 @@ pub struct ResponseOutput {
 impl From<&ResponseRecord> for ResponseOutput {
     fn from(r: &ResponseRecord) -> Self {
         ResponseOutput {
-            id: r.id,
+            id: r.id.0,
             form_id: r.form_id.clone(),
             form_filler_id: r.form_filler_id.clone(),
             routed_to_booking_uid: r.routed_to_booking_uid.clone(),
@@ -111,11 +112,11 @@ impl From<&ResponseRecord> for ResponseOutput {
 
 /// Where the caller stands: an organization form (admins) or a team's (members read and answer, managers write).
 enum Place {
-    Organization(i64),
+    Organization(TeamId),
     /// The team's id and its organization's.
     Team {
-        id: i64,
-        org: Option<i64>,
+        id: TeamId,
+        org: Option<TeamId>,
     },
 }
 
@@ -195,6 +196,7 @@ fn filter(q: &QueryPairs, team_ids: bool) -> Result<ListFilter, ApiError> {
             .iter()
             .map(|raw| {
                 raw.parse::<i64>()
+                    .map(TeamId)
                     .map_err(|_| ApiError::field("teamIds", "must be team ids"))
             })
             .collect::<Result<Vec<_>, _>>()?
@@ -231,12 +233,12 @@ async fn create_form(
 ) -> Result<Response, ApiError> {
     let owner = match place {
         Place::Organization(org) => Owner {
-            user_id: caller.id().0,
+            user_id: caller.id(),
             team_id: None,
             organization_id: Some(*org),
         },
         Place::Team { id, org } => Owner {
-            user_id: caller.id().0,
+            user_id: caller.id(),
             team_id: Some(*id),
             organization_id: *org,
         },
@@ -282,8 +284,11 @@ async fn create_response(
     );
     match &submission.destination {
         Destination::EventType { event_type_id, .. } => {
-            data.insert("eventTypeId".into(), Value::from(*event_type_id));
-            data.insert("slots".into(), slots::for_event_type(state, *event_type_id, q).await?);
+            data.insert("eventTypeId".into(), Value::from(event_type_id.0));
+            data.insert(
+                "slots".into(),
+                slots::for_event_type(state, event_type_id.0, q).await?,
+            );
         }
         Destination::ExternalUrl(url) => {
             data.insert("routingExternalRedirectUrl".into(), Value::from(url.clone()));

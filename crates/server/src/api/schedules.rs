@@ -45,8 +45,8 @@ pub struct ScheduleOutput {
 impl From<&ScheduleRecord> for ScheduleOutput {
     fn from(r: &ScheduleRecord) -> Self {
         ScheduleOutput {
-            id: r.id,
-            owner_id: r.user_id,
+            id: r.id.0,
+            owner_id: r.user_id.0,
             name: r.name.clone(),
             time_zone: r.time_zone.clone(),
             availability: serde_json::from_str(&r.availability).unwrap_or_default(),

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use crate::tenancy::access::{AccessError, OrgAccess, TeamAccess};
 use axum::extract::State;
 use axum::response::Response;
-use convene_core::{TeamId, UserId};
+use convene_core::{EventTypeId, TeamId, UserId};
 use convene_store::calendars::CalendarRecord;
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::memberships;
@@ -93,7 +93,7 @@ impl From<&TeamRecord> for EventTypeTeam {
     fn from(t: &TeamRecord) -> Self {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         EventTypeTeam {
-            id: t.id,
+            id: t.id.0,
             slug: t.slug.clone(),
             banner_url: text(&t.banner_url),
             name: t.name.clone(),
@@ -126,8 +126,8 @@ fn scheduling_type(raw: &str) -> Result<&'static str, ApiError> {
 }
 
 /// The host user ids, validated as accepted members of the team. `None` when the input names none.
-async fn host_ids(state: &AppState, team: TeamId, input: &TeamHostingInput) -> Result<Option<Vec<i64>>, ApiError> {
-    let members: Vec<i64> = memberships::list(&state.db, team, 0, 10_000)
+async fn host_ids(state: &AppState, team: TeamId, input: &TeamHostingInput) -> Result<Option<Vec<UserId>>, ApiError> {
+    let members: Vec<UserId> = memberships::list(&state.db, team, 0, 10_000)
         .await?
         .into_iter()
         .filter(|m| m.accepted)
@@ -148,6 +148,7 @@ async fn host_ids(state: &AppState, team: TeamId, input: &TeamHostingInput) -> R
             for (i, h) in hosts.iter().enumerate() {
                 let id = h
                     .user_id
+                    .map(UserId)
                     .ok_or_else(|| ApiError::field(&format!("hosts[{i}].userId"), "is required"))?;
                 if !members.contains(&id) {
                     return Err(ApiError::field(
@@ -168,15 +169,15 @@ async fn host_ids(state: &AppState, team: TeamId, input: &TeamHostingInput) -> R
 
 pub(super) async fn output(state: &AppState, record: &EventTypeRecord) -> Result<TeamEventTypeOutput, ApiError> {
     let team = match record.team_id {
-        Some(id) => teams::find(&state.db, TeamId(id)).await?,
+        Some(id) => teams::find(&state.db, id).await?,
         None => None,
     }
     .ok_or_else(|| ApiError::not_found("Team"))?;
     let mut hosts = Vec::new();
     for id in event_types::hosts(&state.db, record.id).await? {
-        if let Some(u) = users::find(&state.db, UserId(id)).await? {
+        if let Some(u) = users::find(&state.db, id).await? {
             hosts.push(HostOutput {
-                user_id: u.id,
+                user_id: u.id.0,
                 name: u.name,
                 username: u.username,
             });
@@ -191,7 +192,7 @@ pub(super) async fn output(state: &AppState, record: &EventTypeRecord) -> Result
         .map(|(kind, c)| json!({ "integration": kind.integration(), "externalId": c.external_id }));
     Ok(TeamEventTypeOutput {
         base,
-        team_id: record.team_id,
+        team_id: record.team_id.map(|id| id.0),
         scheduling_type: if record.scheduling_type.as_deref() == Some("ROUND_ROBIN") {
             "roundRobin"
         } else {
@@ -206,8 +207,8 @@ pub(super) async fn output(state: &AppState, record: &EventTypeRecord) -> Result
 /// replaces the one the event type names; `null` clears it; absent leaves it.
 async fn set_destination(
     state: &AppState,
-    user_id: i64,
-    event_type_id: i64,
+    user_id: UserId,
+    event_type_id: EventTypeId,
     choice: Option<Option<CalendarRecord>>,
 ) -> Result<(), ApiError> {
     if let Some(choice) = choice {
@@ -333,7 +334,7 @@ pub(super) async fn create_team_event_type(
 ) -> Result<Response, ApiError> {
     let (team, manages) = team(&state, &caller, &ids).await?;
     require_manager(manages)?;
-    let destination = destination_input(&state, caller.user.id, &mut body).await?;
+    let destination = destination_input(&state, caller.user.id.0, &mut body).await?;
     let (input, hosting) = split(body)?;
     let kind = scheduling_type(
         hosting
@@ -382,7 +383,7 @@ pub(super) async fn update_team_event_type(
     let (team, manages) = team(&state, &caller, &ids).await?;
     require_manager(manages)?;
     let record = event_of(&state, &team, &ids).await?;
-    let destination = destination_input(&state, caller.user.id, &mut body).await?;
+    let destination = destination_input(&state, caller.user.id.0, &mut body).await?;
     let (input, hosting) = split(body)?;
     if hosting.scheduling_type.is_some() {
         return Err(ApiError::field(

@@ -17,7 +17,7 @@ use crate::tenancy::access::TeamAccess;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use convene_core::EmailAddress;
+use convene_core::{EmailAddress, TeamId};
 use convene_store::team_verified_emails::{self, TeamVerifiedEmail};
 use convene_store::verified_phones::{self, VerifiedPhone};
 use serde::{Deserialize, Serialize};
@@ -92,28 +92,28 @@ pub struct TeamVerifiedEmailOutput {
 
 fn user_phone(v: VerifiedPhone, user_id: i64) -> UserVerifiedPhoneOutput {
     UserVerifiedPhoneOutput {
-        id: v.id,
+        id: v.id.0,
         phone_number: v.phone_number,
-        user_id: v.user_id.unwrap_or(user_id),
+        user_id: v.user_id.map_or(user_id, |id| id.0),
     }
 }
 
 fn team_phone(v: VerifiedPhone, team_id: i64) -> TeamVerifiedPhoneOutput {
     TeamVerifiedPhoneOutput {
-        id: v.id,
+        id: v.id.0,
         phone_number: v.phone_number,
-        user_id: v.user_id,
-        team_id: v.team_id.unwrap_or(team_id),
+        user_id: v.user_id.map(|id| id.0),
+        team_id: v.team_id.unwrap_or(TeamId(team_id)).0,
     }
 }
 
 impl From<TeamVerifiedEmail> for TeamVerifiedEmailOutput {
     fn from(v: TeamVerifiedEmail) -> Self {
         Self {
-            id: v.id,
+            id: v.id.0,
             email: v.email,
-            user_id: v.user_id,
-            team_id: v.team_id,
+            user_id: v.user_id.map(|id| id.0),
+            team_id: v.team_id.0,
         }
     }
 }
@@ -185,7 +185,7 @@ async fn verify_phone(
     let phone = input.phone.as_deref().unwrap_or_default();
     let code = input.code.as_deref().unwrap_or_default();
     let verified = phone_verification::verify(&state.db, &caller.user, phone, code, None).await?;
-    Ok(envelope::ok(user_phone(verified, caller.user.id)))
+    Ok(envelope::ok(user_phone(verified, caller.user.id.0)))
 }
 
 /// My verified phone numbers.
@@ -198,7 +198,7 @@ async fn list_phones(State(state): State<AppState>, caller: ApiUser, q: QueryPai
     let me = caller.user.id;
     let list = verified_phones::list_for_user(&state.db, me, paging.skip, paging.take).await?;
     Ok(envelope::ok(
-        list.into_iter().map(|v| user_phone(v, me)).collect::<Vec<_>>(),
+        list.into_iter().map(|v| user_phone(v, me.0)).collect::<Vec<_>>(),
     ))
 }
 
@@ -211,7 +211,7 @@ async fn get_phone(State(state): State<AppState>, caller: ApiUser, ids: PathIds)
     let found = verified_phones::find_for_user(&state.db, me, ids.id("id")?)
         .await?
         .ok_or_else(|| ApiError::not_found("Verified phone"))?;
-    Ok(envelope::ok(user_phone(found, me)))
+    Ok(envelope::ok(user_phone(found, me.0)))
 }
 
 // ---- a team's, shared by both paths ----
@@ -221,7 +221,7 @@ async fn managed_team(state: &AppState, caller: &ApiUser, ids: &PathIds, in_org:
     let org_id = if in_org { Some(ids.id("orgId")?) } else { None };
     let access = TeamAccess::load(&state.db, &caller.user, org_id, ids.id("teamId")?).await?;
     access.require_manager()?;
-    Ok(access.team.id)
+    Ok(access.team.id.0)
 }
 
 async fn team_request_email(
@@ -288,7 +288,7 @@ async fn team_emails(
 ) -> Result<Response, ApiError> {
     let team_id = managed_team(&state, &caller, &ids, in_org).await?;
     let paging = Paging::from_query(&q, 250, 1000)?;
-    let list = team_verified_emails::list(&state.db, team_id, paging.skip, paging.take).await?;
+    let list = team_verified_emails::list(&state.db, TeamId(team_id), paging.skip, paging.take).await?;
     Ok(envelope::ok(
         list.into_iter().map(TeamVerifiedEmailOutput::from).collect::<Vec<_>>(),
     ))
@@ -303,7 +303,7 @@ async fn team_phones(
 ) -> Result<Response, ApiError> {
     let team_id = managed_team(&state, &caller, &ids, in_org).await?;
     let paging = Paging::from_query(&q, 250, 1000)?;
-    let list = verified_phones::list_for_team(&state.db, team_id, paging.skip, paging.take).await?;
+    let list = verified_phones::list_for_team(&state.db, TeamId(team_id), paging.skip, paging.take).await?;
     Ok(envelope::ok(
         list.into_iter().map(|v| team_phone(v, team_id)).collect::<Vec<_>>(),
     ))
@@ -311,7 +311,7 @@ async fn team_phones(
 
 async fn team_email(state: AppState, caller: ApiUser, ids: PathIds, in_org: bool) -> Result<Response, ApiError> {
     let team_id = managed_team(&state, &caller, &ids, in_org).await?;
-    let found = team_verified_emails::find(&state.db, team_id, ids.id("id")?)
+    let found = team_verified_emails::find(&state.db, TeamId(team_id), ids.id("id")?)
         .await?
         .ok_or_else(|| ApiError::not_found("Verified email"))?;
     Ok(envelope::ok(TeamVerifiedEmailOutput::from(found)))
@@ -319,7 +319,7 @@ async fn team_email(state: AppState, caller: ApiUser, ids: PathIds, in_org: bool
 
 async fn team_phone_one(state: AppState, caller: ApiUser, ids: PathIds, in_org: bool) -> Result<Response, ApiError> {
     let team_id = managed_team(&state, &caller, &ids, in_org).await?;
-    let found = verified_phones::find_for_team(&state.db, team_id, ids.id("id")?)
+    let found = verified_phones::find_for_team(&state.db, TeamId(team_id), ids.id("id")?)
         .await?
         .ok_or_else(|| ApiError::not_found("Verified phone"))?;
     Ok(envelope::ok(team_phone(found, team_id)))

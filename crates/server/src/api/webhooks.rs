@@ -18,6 +18,7 @@ use crate::webhooks::Trigger;
 use crate::webhooks::manage::{self, WebhookChange};
 use axum::extract::State;
 use axum::response::Response;
+use convene_core::TeamId;
 use convene_store::event_types;
 use convene_store::webhooks::{self, WebhookOwner, WebhookRecord};
 use secrecy::SecretString;
@@ -100,8 +101,8 @@ impl From<&WebhookRecord> for UserWebhookOutput {
     fn from(r: &WebhookRecord) -> Self {
         UserWebhookOutput {
             payload_template: r.payload_template.clone().unwrap_or_default(),
-            user_id: r.user_id.unwrap_or_default(),
-            id: r.id,
+            user_id: r.user_id.map_or(0, |id| id.0),
+            id: r.id.0,
             triggers: Trigger::list_from_stored(&r.triggers),
             subscriber_url: r.subscriber_url.clone(),
             active: r.active,
@@ -113,8 +114,8 @@ impl From<&WebhookRecord> for EventTypeWebhookOutput {
     fn from(r: &WebhookRecord) -> Self {
         EventTypeWebhookOutput {
             payload_template: r.payload_template.clone().unwrap_or_default(),
-            event_type_id: r.event_type_id.unwrap_or_default(),
-            id: r.id,
+            event_type_id: r.event_type_id.map_or(0, |id| id.0),
+            id: r.id.0,
             triggers: Trigger::list_from_stored(&r.triggers),
             subscriber_url: r.subscriber_url.clone(),
             active: r.active,
@@ -168,7 +169,7 @@ pub(super) async fn owned(state: &AppState, owner: WebhookOwner, ids: &PathIds) 
 /// (`/v2/teams/{teamId}/event-types/{eventTypeId}/webhooks`), the team's event type, if the caller manages the
 /// team (403 otherwise, as for the team's event types themselves).
 async fn event_type_owner(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<WebhookOwner, ApiError> {
-    if ids.optional_id("teamId")?.is_some() {
+    if ids.optional_id::<TeamId>("teamId")?.is_some() {
         let (event_type, manages) = team_event_types::team_event_type(state, caller, ids).await?;
         if !manages {
             return Err(AccessError::NotTeamAdmin.into());

@@ -6,7 +6,7 @@ use super::secret::feed_external_id;
 use super::{Calendars, CalendarsError, ConnectionKind, guard, secret};
 use convene_calendar::caldav::{CalDavClient, CalDavCredentials};
 use convene_calendar::{CalendarError, FeedValidators, feed_url, fetch_feed};
-use convene_core::FieldError;
+use convene_core::{CalendarConnectionId, EventTypeId, FieldError, UserId};
 use convene_store::calendars::{self, CalendarRecord, ConnectionRecord, ListedCalendar, NamedBusy, NewConnection};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
@@ -24,7 +24,7 @@ impl Calendars {
     /// Adds a connection holding the feeds at `urls`, each read once first (a feed that can't be read is refused
     /// naming its position), all selected as busy time.
     #[tracing::instrument(skip_all, fields(user_id, feeds = urls.len()))]
-    pub async fn connect_feeds(&self, user_id: i64, urls: &[String]) -> Result<ConnectionRecord, CalendarsError> {
+    pub async fn connect_feeds(&self, user_id: UserId, urls: &[String]) -> Result<ConnectionRecord, CalendarsError> {
         if urls.is_empty() {
             return Err(FieldError::new("urls", "give at least one feed address").into());
         }
@@ -80,7 +80,7 @@ impl Calendars {
     #[tracing::instrument(skip_all, fields(user_id, kind = kind.as_str()))]
     pub async fn connect_caldav(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         server: Option<&str>,
         username: &str,
@@ -165,7 +165,7 @@ impl Calendars {
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn insert(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         label: &str,
         username: Option<&str>,
@@ -186,7 +186,7 @@ impl Calendars {
             },
         )
         .await?;
-        let sealed = secret::seal(&self.keyring, id, plain_secret)?;
+        let sealed = secret::seal(&self.keyring, id.0, plain_secret)?;
         calendars::set_connection_secret(&mut tx, id, &sealed).await?;
         for (i, (external_id, name, read_only)) in listed.iter().enumerate() {
             let calendar_id = calendars::upsert_calendar(
@@ -213,7 +213,7 @@ impl Calendars {
     }
 
     /// Everything the user connected.
-    pub async fn overview(&self, user_id: i64) -> Result<Overview, CalendarsError> {
+    pub async fn overview(&self, user_id: UserId) -> Result<Overview, CalendarsError> {
         let connections = calendars::connections_of(&self.db, user_id).await?;
         let all = calendars::calendars_of_user(&self.db, user_id).await?;
         let destination = calendars::destination(&self.db, user_id, None).await?;
@@ -232,7 +232,7 @@ impl Calendars {
     }
 
     /// The user's connections of `kind`, each read again now: their health afterwards.
-    pub async fn check(&self, user_id: i64, kind: ConnectionKind) -> Result<Vec<ConnectionRecord>, CalendarsError> {
+    pub async fn check(&self, user_id: UserId, kind: ConnectionKind) -> Result<Vec<ConnectionRecord>, CalendarsError> {
         let mine: Vec<ConnectionRecord> = calendars::connections_of(&self.db, user_id)
             .await?
             .into_iter()
@@ -254,25 +254,25 @@ impl Calendars {
     /// Removes the user's connection `id` of `kind` with its calendars and cached busy time.
     pub async fn disconnect(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         id: i64,
     ) -> Result<ConnectionRecord, CalendarsError> {
-        let connection = calendars::find_connection(&self.db, user_id, id)
+        let connection = calendars::find_connection(&self.db, user_id, CalendarConnectionId(id))
             .await?
             .filter(|c| c.kind == kind.as_str())
             .ok_or(CalendarsError::NotFound("calendar connection"))?;
-        calendars::delete_connection(&self.db, user_id, id).await?;
+        calendars::delete_connection(&self.db, user_id, CalendarConnectionId(id)).await?;
         Ok(connection)
     }
 
     /// Counts (or stops counting) a calendar's events as busy; selecting reads it at once.
     pub async fn select(
         &self,
-        user_id: i64,
+        user_id: UserId,
         integration: &str,
         external_id: &str,
-        connection_id: i64,
+        connection_id: CalendarConnectionId,
         selected: bool,
     ) -> Result<(ConnectionKind, CalendarRecord), CalendarsError> {
         let (kind, connection, calendar) = self
@@ -291,10 +291,10 @@ impl Calendars {
     /// Makes the calendar where the user's new bookings are written (for `event_type_id`, or all when `None`).
     pub async fn set_destination(
         &self,
-        user_id: i64,
+        user_id: UserId,
         integration: &str,
         external_id: &str,
-        event_type_id: Option<i64>,
+        event_type_id: Option<EventTypeId>,
     ) -> Result<(ConnectionKind, CalendarRecord), CalendarsError> {
         let (kind, _, calendar) = self.find_calendar(user_id, integration, external_id, None).await?;
         if calendar.read_only {
@@ -308,7 +308,7 @@ impl Calendars {
     /// writable. Errors name `destinationCalendar.*`.
     pub async fn destination_choice(
         &self,
-        user_id: i64,
+        user_id: UserId,
         integration: &str,
         external_id: &str,
     ) -> Result<CalendarRecord, CalendarsError> {
@@ -340,8 +340,8 @@ impl Calendars {
     /// Sets (`Some`) or removes (`None`) the calendar bookings of `event_type_id` go to instead of the user's.
     pub async fn set_event_type_destination(
         &self,
-        user_id: i64,
-        event_type_id: i64,
+        user_id: UserId,
+        event_type_id: EventTypeId,
         calendar: Option<&CalendarRecord>,
     ) -> Result<(), CalendarsError> {
         match calendar {
@@ -356,8 +356,8 @@ impl Calendars {
     /// `None` clears it.
     pub async fn set_team_event_type_destination(
         &self,
-        user_id: i64,
-        event_type_id: i64,
+        user_id: UserId,
+        event_type_id: EventTypeId,
         calendar: Option<&CalendarRecord>,
     ) -> Result<(), CalendarsError> {
         let mut tx = self.db.begin().await?;
@@ -372,7 +372,7 @@ impl Calendars {
     /// The calendar a team event type names, as its integration and external id.
     pub async fn team_event_type_destination(
         &self,
-        event_type_id: i64,
+        event_type_id: EventTypeId,
     ) -> Result<Option<(ConnectionKind, CalendarRecord)>, CalendarsError> {
         let Some(calendar) = calendars::shared_event_type_destination(&self.db, event_type_id).await? else {
             return Ok(None);
@@ -386,8 +386,8 @@ impl Calendars {
     /// The event type's own destination, as its integration and external id.
     pub async fn event_type_destination(
         &self,
-        user_id: i64,
-        event_type_id: i64,
+        user_id: UserId,
+        event_type_id: EventTypeId,
     ) -> Result<Option<(ConnectionKind, CalendarRecord)>, CalendarsError> {
         let Some(calendar) = calendars::event_type_destination(&self.db, user_id, event_type_id).await? else {
             return Ok(None);
@@ -400,10 +400,10 @@ impl Calendars {
 
     async fn find_calendar(
         &self,
-        user_id: i64,
+        user_id: UserId,
         integration: &str,
         external_id: &str,
-        connection_id: Option<i64>,
+        connection_id: Option<CalendarConnectionId>,
     ) -> Result<(ConnectionKind, ConnectionRecord, CalendarRecord), CalendarsError> {
         let kind = ConnectionKind::from_integration(integration)
             .ok_or_else(|| FieldError::new("integration", format!("'{integration}' is not a calendar integration")))?;
@@ -420,7 +420,7 @@ impl Calendars {
     }
 
     /// The cached busy time of the user's selected calendars in [`from`, `to`), each naming its calendar and event.
-    pub async fn busy_times(&self, user_id: i64, from: i64, to: i64) -> Result<Vec<NamedBusy>, CalendarsError> {
+    pub async fn busy_times(&self, user_id: UserId, from: i64, to: i64) -> Result<Vec<NamedBusy>, CalendarsError> {
         Ok(calendars::named_busy_between(&self.db, user_id, from, to).await?)
     }
 }

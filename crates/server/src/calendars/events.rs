@@ -12,6 +12,7 @@ use super::{Calendars, CalendarsError, ConnectionKind, secret};
 use convene_calendar::caldav::{CalDavClient, CalDavCredentials, CalendarObject, event_url};
 use convene_calendar::ical::{apply_changes, event_details};
 use convene_calendar::{CalendarError, EventChanges, EventDetails};
+use convene_core::{CalendarConnectionId, UserId};
 use convene_store::calendar_jobs;
 use convene_store::calendars::{self, CalendarRecord, ConnectionRecord};
 use url::Url;
@@ -20,7 +21,7 @@ impl Calendars {
     /// The event `event_id` of the user's `kind` calendars.
     pub async fn event(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         event_id: &str,
     ) -> Result<EventDetails, CalendarsError> {
@@ -30,7 +31,7 @@ impl Calendars {
     /// Changes some fields of the event `event_id` and returns it as it is now.
     pub async fn update_event(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         event_id: &str,
         changes: &EventChanges,
@@ -40,7 +41,7 @@ impl Calendars {
 
     async fn with_event(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         event_id: &str,
         changes: Option<&EventChanges>,
@@ -64,14 +65,14 @@ impl Calendars {
 
     async fn oauth_event(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         event_id: &str,
         changes: Option<&EventChanges>,
     ) -> Result<EventDetails, CalendarsError> {
         debug_assert!(is_oauth(kind));
         let (connection, calendar) = self.event_home(user_id, kind, event_id).await?;
-        let secret = secret::open(&self.keyring, connection.id, &connection.sealed_secret)?;
+        let secret = secret::open(&self.keyring, connection.id.0, &connection.sealed_secret)?;
         let client = self.oauth_client(&connection, &secret)?;
         let result = match (&client, changes) {
             (OAuthClient::Google(google), None) => google.get_event(&calendar.external_id, event_id).await,
@@ -88,7 +89,7 @@ impl Calendars {
     /// The connection and calendar holding `event_id`: the one a booking reference names, else the primary.
     async fn event_home(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         event_id: &str,
     ) -> Result<(ConnectionRecord, CalendarRecord), CalendarsError> {
@@ -110,7 +111,7 @@ impl Calendars {
     /// The user's connections of `kind` and their calendars.
     async fn calendars_of_kind(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
     ) -> Result<(Vec<ConnectionRecord>, Vec<CalendarRecord>), CalendarsError> {
         let connections: Vec<ConnectionRecord> = calendars::connections_of(&self.db, user_id)
@@ -125,7 +126,7 @@ impl Calendars {
 
     async fn caldav_event(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         uid: &str,
         changes: Option<&EventChanges>,
@@ -144,7 +145,7 @@ impl Calendars {
     /// The CalDAV object of the event `uid`, with the client that reads it.
     async fn find_caldav_object(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         uid: &str,
     ) -> Result<(CalDavClient, CalendarObject), CalendarsError> {
@@ -160,22 +161,22 @@ impl Calendars {
                 Url::parse(&r.href),
             )
         {
-            places.push((calendar.connection_id, href));
+            places.push((calendar.connection_id.0, href));
         }
         for calendar in &all {
             if let Ok(base) = Url::parse(&calendar.external_id) {
-                places.push((calendar.connection_id, event_url(&base, uid)?));
+                places.push((calendar.connection_id.0, event_url(&base, uid)?));
             }
         }
         for (connection_id, href) in places {
-            let Some(connection) = connections.iter().find(|c| c.id == connection_id) else {
+            let Some(connection) = connections.iter().find(|c| c.id == CalendarConnectionId(connection_id)) else {
                 continue;
             };
             let client = CalDavClient::new(
                 self.http.clone(),
                 CalDavCredentials {
                     username: connection.username.clone().unwrap_or_default(),
-                    password: secret::open(&self.keyring, connection.id, &connection.sealed_secret)?,
+                    password: secret::open(&self.keyring, connection.id.0, &connection.sealed_secret)?,
                 },
             );
             match client.get_event(&href).await {

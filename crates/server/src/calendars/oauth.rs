@@ -6,7 +6,7 @@
 
 use super::{Calendars, CalendarsError, ConnectionKind, OAuthProvider, secret};
 use convene_calendar::{GoogleCalendar, GraphCalendar, OAuthApp, OAuthSession, RemoteCalendar, TokenSet};
-use convene_core::FieldError;
+use convene_core::{CalendarConnectionId, FieldError, UserId};
 use convene_keyring::Binding;
 use convene_store::calendars::{self, ConnectionRecord, ListedCalendar};
 use convene_store::now_ms;
@@ -126,7 +126,7 @@ impl Calendars {
     /// The provider's consent URL for `user_id`; `redirect` is where the browser lands after the callback.
     pub fn connect_url(
         &self,
-        user_id: i64,
+        user_id: UserId,
         kind: ConnectionKind,
         redirect: Option<&str>,
     ) -> Result<Url, CalendarsError> {
@@ -138,7 +138,7 @@ impl Calendars {
         }
         let app = self.app(kind)?;
         let state = ConsentState {
-            u: user_id,
+            u: user_id.0,
             r: redirect.map(str::to_owned),
             x: now_ms() + STATE_TTL_MS,
         };
@@ -182,7 +182,7 @@ impl Calendars {
             .filter(|c| c.primary)
             .map_or_else(|| kind.title().to_owned(), |c| c.id.clone());
         let user_id = consent.u;
-        let existing = calendars::connections_of(&self.db, user_id)
+        let existing = calendars::connections_of(&self.db, UserId(user_id))
             .await?
             .into_iter()
             .find(|c| c.kind == kind.as_str() && c.label == label);
@@ -197,7 +197,16 @@ impl Calendars {
                     .map(|c| (c.id.clone(), c.name.clone(), c.read_only))
                     .collect();
                 let connection = self
-                    .insert(user_id, kind, &label, Some(&label), None, &plain, &listed, false)
+                    .insert(
+                        UserId(user_id),
+                        kind,
+                        &label,
+                        Some(&label),
+                        None,
+                        &plain,
+                        &listed,
+                        false,
+                    )
                     .await?;
                 if let Some(primary) = calendars::calendars_of_connection(&self.db, connection.id)
                     .await?
@@ -205,14 +214,14 @@ impl Calendars {
                     .find(|c| c.is_primary)
                 {
                     calendars::set_selected(&self.db, primary.id, true).await?;
-                    if !primary.read_only && calendars::destination(&self.db, user_id, None).await?.is_none() {
-                        calendars::set_destination(&self.db, user_id, None, primary.id).await?;
+                    if !primary.read_only && calendars::destination(&self.db, UserId(user_id), None).await?.is_none() {
+                        calendars::set_destination(&self.db, UserId(user_id), None, primary.id).await?;
                     }
                 }
                 connection
             }
         };
-        let connection = calendars::find_connection(&self.db, user_id, connection.id)
+        let connection = calendars::find_connection(&self.db, UserId(user_id), connection.id)
             .await?
             .ok_or(CalendarsError::NotFound("calendar connection"))?;
         self.refresh_connection(&connection).await;
@@ -226,7 +235,7 @@ impl Calendars {
         plain: &str,
         found: &[RemoteCalendar],
     ) -> Result<(), CalendarsError> {
-        let sealed = secret::seal(&self.keyring, connection.id, plain)?;
+        let sealed = secret::seal(&self.keyring, connection.id.0, plain)?;
         let mut tx = self.db.begin().await?;
         calendars::set_connection_secret(&mut tx, connection.id, &sealed).await?;
         for c in found {
@@ -271,11 +280,11 @@ impl Calendars {
     }
 
     /// Seals and stores the tokens `client` refreshed since it was made (if it did).
-    pub(crate) async fn keep_refreshed(&self, connection_id: i64, client: &OAuthClient) {
+    pub(crate) async fn keep_refreshed(&self, connection_id: CalendarConnectionId, client: &OAuthClient) {
         let Some(tokens) = client.session().take_refreshed().await else {
             return;
         };
-        let stored = secret::seal(&self.keyring, connection_id, &tokens_json(&tokens))
+        let stored = secret::seal(&self.keyring, connection_id.0, &tokens_json(&tokens))
             .map_err(CalendarsError::from)
             .map(|sealed| async move { calendars::set_connection_secret(&self.db, connection_id, &sealed).await });
         let result = match stored {
@@ -283,7 +292,7 @@ impl Calendars {
             Err(e) => Err(e),
         };
         if let Err(e) = result {
-            tracing::error!(error = %e, connection_id, "refreshed calendar tokens could not be stored");
+            tracing::error!(error = %e, connection_id = connection_id.0, "refreshed calendar tokens could not be stored");
         }
     }
 }

@@ -9,7 +9,7 @@ use super::{Calendars, ConnectionKind, secret};
 use convene_calendar::caldav::{BusyMethod, CalDavClient, CalDavCredentials, CollectionVersion};
 use convene_calendar::{BusyReport, BusyWindow, CalendarError, FeedFetch, FeedValidators, IcsLimits};
 use convene_calendar::{busy_from_ics, fetch_feed};
-use convene_core::UserId;
+use convene_core::{CalendarConnectionId, UserId};
 use convene_store::calendars::{self, BusyRow, CacheMarkers, CalendarRecord, ConnectionRecord};
 use convene_store::{now_ms, users};
 use jiff::Timestamp;
@@ -42,7 +42,7 @@ enum Step {
 impl Calendars {
     /// Reads every selected calendar of `connection` into the cache and records health. Never fails: failures are
     /// recorded on the calendar (and on the connection when all of its calendars failed).
-    #[tracing::instrument(skip_all, fields(connection_id = connection.id, kind = %connection.kind))]
+    #[tracing::instrument(skip_all, fields(connection_id = connection.id.0, kind = %connection.kind))]
     pub async fn refresh_connection(&self, connection: &ConnectionRecord) -> RefreshOutcome {
         let mut outcome = RefreshOutcome::default();
         let now = now_ms();
@@ -53,7 +53,7 @@ impl Calendars {
                 return outcome;
             }
         };
-        let secret = match secret::open(&self.keyring, connection.id, &connection.sealed_secret) {
+        let secret = match secret::open(&self.keyring, connection.id.0, &connection.sealed_secret) {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "a calendar credential could not be opened");
@@ -100,7 +100,7 @@ impl Calendars {
                 Ok(Step::Read(rows, markers)) => {
                     outcome.read += 1;
                     if let Err(e) = self.store_busy(calendar, &rows, &markers, now).await {
-                        tracing::warn!(error = %e, calendar_id = calendar.id, "could not store busy time");
+                        tracing::warn!(error = %e, calendar_id = calendar.id.0, "could not store busy time");
                     }
                 }
                 Ok(Step::Unchanged) => {
@@ -110,7 +110,7 @@ impl Calendars {
                 Err(e) => {
                     outcome.failed += 1;
                     let text = e.to_string();
-                    tracing::info!(calendar_id = calendar.id, error = %text, "calendar could not be read");
+                    tracing::info!(calendar_id = calendar.id.0, error = %text, "calendar could not be read");
                     let _ = calendars::record_calendar_health(&self.db, calendar.id, Some(&text), now).await;
                     first_error.get_or_insert(text);
                 }
@@ -135,7 +135,7 @@ impl Calendars {
         connections.len()
     }
 
-    async fn note_connection(&self, id: i64, error: Option<&str>, now: i64) {
+    async fn note_connection(&self, id: CalendarConnectionId, error: Option<&str>, now: i64) {
         if let Err(e) = calendars::record_connection_health(&self.db, id, error, now).await {
             tracing::warn!(error = %e, "could not record calendar health");
         }
@@ -153,8 +153,8 @@ impl Calendars {
         tx.commit().await
     }
 
-    async fn host_zone(&self, user_id: i64) -> TimeZone {
-        match users::find(&self.db, UserId(user_id)).await {
+    async fn host_zone(&self, user_id: UserId) -> TimeZone {
+        match users::find(&self.db, user_id).await {
             Ok(Some(user)) => TimeZone::get(&user.time_zone).unwrap_or(TimeZone::UTC),
             _ => TimeZone::UTC,
         }

@@ -9,9 +9,8 @@ use super::{Calendars, ConnectionKind, secret};
 use convene_calendar::BookingEvent;
 use convene_calendar::CalendarError;
 use convene_calendar::caldav::{CalDavClient, CalDavCredentials, ETag};
-use convene_core::BookingStatus;
-use convene_core::UserId;
 use convene_core::ics::Party;
+use convene_core::{BookingStatus, UserId};
 use convene_store::calendar_jobs::{self, CalendarJob, NewReference};
 use convene_store::{bookings, calendars, now_ms, users};
 use jiff::Timestamp;
@@ -52,7 +51,7 @@ impl Calendars {
     /// never silently lost.
     pub async fn unfinished_writes(
         &self,
-        user_id: i64,
+        user_id: UserId,
         page: i64,
         per_page: i64,
     ) -> Result<Vec<CalendarJob>, super::CalendarsError> {
@@ -93,7 +92,7 @@ impl Calendars {
                             JobError::Local(_) => true,
                         };
                     let text = e.to_string();
-                    tracing::info!(job = job.id, attempts = job.attempts, error = %text, "calendar write failed");
+                    tracing::info!(job = job.id.0, attempts = job.attempts, error = %text, "calendar write failed");
                     if retry {
                         pass.retrying += 1;
                         let delay = FIRST_RETRY_MS << (job.attempts - 1).clamp(0, 20);
@@ -112,7 +111,7 @@ impl Calendars {
                 }
             };
             if let Err(e) = calendar_jobs::settle(&self.db, job.id, status, not_before, error.as_deref()).await {
-                tracing::warn!(error = %e, job = job.id, "could not settle a calendar write");
+                tracing::warn!(error = %e, job = job.id.0, "could not settle a calendar write");
             }
         }
         pass
@@ -150,7 +149,7 @@ impl Calendars {
         if kind == ConnectionKind::IcsFeed {
             return Err(JobError::Local("an ICS feed is read-only".into()));
         }
-        let secret = secret::open(&self.keyring, connection.id, &connection.sealed_secret)
+        let secret = secret::open(&self.keyring, connection.id.0, &connection.sealed_secret)
             .map_err(|_| JobError::Local("the stored credential could not be opened".into()))?;
         let remote = match kind {
             ConnectionKind::Google | ConnectionKind::Office365 => Remote::OAuth(
@@ -199,7 +198,7 @@ impl Calendars {
             }
             return Ok(());
         }
-        let host = users::find(&self.db, UserId(job.user_id))
+        let host = users::find(&self.db, job.user_id)
             .await?
             .ok_or_else(|| JobError::Local("the host is gone".into()))?;
         let attendees = bookings::attendees(&self.db, &[booking.id]).await?;

@@ -4,7 +4,6 @@
 use super::compose;
 use super::routes::Mailer;
 use super::senders::SenderConfig;
-use convene_core::TeamId;
 use convene_core::email::EmailKind;
 use convene_store::outbox::{self, NewEmail};
 use convene_store::{memberships, smtp_senders};
@@ -15,7 +14,7 @@ const ONE_DAY_MS: i64 = 24 * 3600 * 1000;
 /// a failure to queue is only logged.
 pub async fn sender_failing(mailer: &Mailer, sender: &SenderConfig, error: &str, now: i64) {
     if let Err(e) = queue(mailer, sender, error, now).await {
-        tracing::warn!(sender_id = sender.id, error = %e, "could not queue the sender-failing alert");
+        tracing::warn!(sender_id = sender.id.0, error = %e, "could not queue the sender-failing alert");
     }
 }
 
@@ -29,7 +28,7 @@ async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str, now: i64) ->
         mailer.settings.public_url, sender.organization_id
     );
     let rendered = compose::sender_failing(&sender.from_email, error, &link)?;
-    let admins = memberships::list(&mut tx, TeamId(sender.organization_id), 0, 1000).await?;
+    let admins = memberships::list(&mut tx, sender.organization_id, 0, 1000).await?;
     for admin in admins
         .iter()
         .filter(|m| m.accepted && (m.role == "ADMIN" || m.role == "OWNER"))
@@ -50,7 +49,7 @@ async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str, now: i64) ->
     }
     tx.commit().await?;
     tracing::warn!(
-        sender_id = sender.id,
+        sender_id = sender.id.0,
         "sender started failing; organization admins alerted"
     );
     Ok(())

@@ -4,6 +4,7 @@
 
 use super::senders::SenderConfig;
 use super::settings::BreakerSettings;
+use convene_core::SenderId;
 use convene_store::smtp_senders::Health;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -50,7 +51,7 @@ pub enum Transition {
 #[derive(Default)]
 pub struct Breakers {
     settings: BreakerSettings,
-    states: Mutex<HashMap<i64, BreakerState>>,
+    states: Mutex<HashMap<SenderId, BreakerState>>,
 }
 
 impl Breakers {
@@ -189,11 +190,12 @@ fn health_of(s: &BreakerState, status: &'static str, error: Option<&str>) -> Hea
 #[cfg(test)]
 mod tests {
     use super::*;
+    use convene_core::TeamId;
 
     fn sender() -> SenderConfig {
         SenderConfig {
-            id: 1,
-            organization_id: 1,
+            id: SenderId(1),
+            organization_id: TeamId(1),
             version: 1,
             from_email: "a@example.com".into(),
             from_name: "A".into(),

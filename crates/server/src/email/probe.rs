@@ -4,6 +4,7 @@
 use super::outcome::{DeliveryFailure, Stage};
 use super::routes::{Mailer, Way};
 use super::senders::SenderConfig;
+use convene_core::EmailId;
 use convene_store::outbox::EmailRecord;
 use serde::Serialize;
 use std::time::Instant;
@@ -109,7 +110,7 @@ pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) 
     let started = Instant::now();
     let now = convene_store::now_ms();
     let email = EmailRecord {
-        id: 0,
+        id: EmailId(0),
         message_id: mailer.new_message_id(),
         kind: "sender_test".to_owned(),
         organization_id: Some(sender.organization_id),

@@ -9,7 +9,7 @@ use crate::time_text::ts;
 use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
-use convene_core::{TeamId, UserId};
+use convene_core::{EmailId, TeamId, UserId};
 use convene_store::bookings::{AttendeeRecord, BookingRecord};
 use convene_store::event_types::EventTypeRecord;
 use convene_store::outbox::{self, NewEmail};
@@ -268,7 +268,7 @@ async fn emails_to(
     seat: Option<&AttendeeRecord>,
     series_rule: Option<&str>,
 ) -> Result<usize, EnqueueError> {
-    let Some(host) = users::find(&mut *tx, UserId(booking.host_id)).await? else {
+    let Some(host) = users::find(&mut *tx, booking.host_id).await? else {
         return Ok(0);
     };
     let event_type = match booking.event_type_id {
@@ -277,7 +277,7 @@ async fn emails_to(
     };
     let team_id = event_type.as_ref().and_then(|e| e.team_id);
     let organization_id = match team_id {
-        Some(team) => teams::find(&mut *tx, TeamId(team))
+        Some(team) => teams::find(&mut *tx, team)
             .await?
             .and_then(|t| t.parent_id)
             .or(host.organization_id),
@@ -457,9 +457,9 @@ fn method_name(method: Method) -> &'static str {
 #[derive(Debug, Clone)]
 pub struct FormResponseFacts<'a> {
     pub form_name: &'a str,
-    pub organization_id: Option<i64>,
-    pub team_id: Option<i64>,
-    pub owner_user_id: i64,
+    pub organization_id: Option<TeamId>,
+    pub team_id: Option<TeamId>,
+    pub owner_user_id: UserId,
     /// (label, answer) in the form's order.
     pub answers: &'a [(String, String)],
     /// Where the response was sent (an event type's title, a URL, a message).
@@ -507,11 +507,11 @@ pub async fn account_email(
     tx: &mut Tx,
     mailer: &Mailer,
     kind: EmailKind,
-    user_id: i64,
+    user_id: UserId,
     to_email: &str,
     to_name: Option<&str>,
     rendered: Rendered,
-) -> Result<i64, StoreError> {
+) -> Result<EmailId, StoreError> {
     let email = NewEmail {
         message_id: mailer.new_message_id(),
         kind: kind.as_str().to_owned(),

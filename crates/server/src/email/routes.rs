@@ -15,6 +15,7 @@ use super::sms::TextSender;
 use super::smtp::{AddressRule, SmtpClient};
 use super::transport::Transport;
 use convene_core::email::{Category, EmailKind};
+use convene_core::{SenderId, TeamId};
 use convene_keyring::Keyring;
 use convene_store::outbox::EmailRecord;
 use convene_store::{Db, StoreResult};
@@ -88,7 +89,7 @@ pub struct Mailer {
     pub directory: Directory,
     pub breakers: Breakers,
     /// SMTP clients (with their idle connections) per sender and settings version.
-    clients: Mutex<HashMap<(i64, i64), Arc<SmtpClient>>>,
+    clients: Mutex<HashMap<(SenderId, i64), Arc<SmtpClient>>>,
     /// The instance's text-message account, when one is configured.
     texts: Option<TextSender>,
 }
@@ -165,7 +166,7 @@ impl Mailer {
     /// The organization's senders (cached briefly).
     pub async fn org_senders(&self, org: i64) -> StoreResult<Arc<OrgSenders>> {
         self.directory
-            .get(&self.db, &self.keyring, &self.settings, &self.http, org)
+            .get(&self.db, &self.keyring, &self.settings, &self.http, TeamId(org))
             .await
     }
 
@@ -174,11 +175,11 @@ impl Mailer {
     async fn first_sender(&self, email: &EmailRecord) -> Option<SenderConfig> {
         let booking_email = EmailKind::parse(&email.kind).is_some_and(|k| k.category() == Category::Booking);
         let org = email.organization_id.filter(|_| booking_email)?;
-        match self.org_senders(org).await {
+        match self.org_senders(org.0).await {
             Ok(senders) => senders.for_team(email.team_id).cloned(),
             Err(e) => {
                 // Without the sender list the platform still delivers; the email is not held back.
-                tracing::error!(error = %e, organization_id = org, "could not load the organization's senders");
+                tracing::error!(error = %e, organization_id = org.0, "could not load the organization's senders");
                 None
             }
         }
@@ -188,7 +189,7 @@ impl Mailer {
     /// circuit is open (then the email goes straight to the platform).
     pub async fn gated_sender(&self, email: &EmailRecord, now: i64) -> Option<i64> {
         let sender = self.first_sender(email).await?;
-        (!self.breakers.skips(&sender, now)).then_some(sender.id)
+        (!self.breakers.skips(&sender, now)).then_some(sender.id.0)
     }
 
     /// The steps to try for `email`, in order.

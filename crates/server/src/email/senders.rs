@@ -5,8 +5,7 @@
 use super::providers::{Provider, ProviderClient};
 use super::settings::EmailSettings;
 use super::smtp::{Credentials, Security, SmtpServer};
-use convene_core::FeatureFlag;
-use convene_core::TeamId;
+use convene_core::{FeatureFlag, SenderId, TeamId};
 use convene_keyring::{Binding, Keyring, KeyringError};
 use convene_store::smtp_senders::{self, Secret, SenderRecord};
 use convene_store::{Db, StoreResult, features};
@@ -25,14 +24,14 @@ pub fn binding<'a>(owner: &'a str, secret: Secret) -> Binding<'a> {
 }
 
 /// `"<org>:<sender>"`, the owner part of a sender secret's binding.
-pub fn owner_of(org: i64, sender: i64) -> String {
+pub fn owner_of(org: TeamId, sender: SenderId) -> String {
     format!("{org}:{sender}")
 }
 
 pub fn open_secret(
     keyring: &Keyring,
-    org: i64,
-    sender: i64,
+    org: TeamId,
+    sender: SenderId,
     secret: Secret,
     sealed: Option<&str>,
 ) -> Result<Option<SecretString>, KeyringError> {
@@ -43,8 +42,8 @@ pub fn open_secret(
 /// A sender ready to use.
 #[derive(Debug, Clone)]
 pub struct SenderConfig {
-    pub id: i64,
-    pub organization_id: i64,
+    pub id: SenderId,
+    pub organization_id: TeamId,
     pub version: i64,
     pub from_email: String,
     pub from_name: String,
@@ -133,12 +132,12 @@ pub struct OrgSenders {
     pub enabled: bool,
     pub senders: Vec<SenderConfig>,
     /// team id → sender id.
-    pub teams: HashMap<i64, i64>,
+    pub teams: HashMap<TeamId, SenderId>,
 }
 
 impl OrgSenders {
     /// The team's assigned sender, else the organization's default (the first listed).
-    pub fn for_team(&self, team: Option<i64>) -> Option<&SenderConfig> {
+    pub fn for_team(&self, team: Option<TeamId>) -> Option<&SenderConfig> {
         if !self.enabled {
             return None;
         }
@@ -153,7 +152,7 @@ impl OrgSenders {
 /// process; other processes see changes within `ttl`.
 pub struct Directory {
     ttl: Duration,
-    entries: Mutex<HashMap<i64, (Instant, Arc<OrgSenders>)>>,
+    entries: Mutex<HashMap<TeamId, (Instant, Arc<OrgSenders>)>>,
 }
 
 impl Directory {
@@ -164,7 +163,7 @@ impl Directory {
         }
     }
 
-    pub fn invalidate(&self, org: i64) {
+    pub fn invalidate(&self, org: TeamId) {
         self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -177,7 +176,7 @@ impl Directory {
         keyring: &Keyring,
         settings: &EmailSettings,
         http: &reqwest::Client,
-        org: i64,
+        org: TeamId,
     ) -> StoreResult<Arc<OrgSenders>> {
         if let Some((at, found)) = self
             .entries
@@ -189,7 +188,7 @@ impl Directory {
             return Ok(found.clone());
         }
         let enabled = settings.custom_smtp_for_all
-            || features::find(db, TeamId(org), FeatureFlag::CustomSmtp.as_str())
+            || features::find(db, org, FeatureFlag::CustomSmtp.as_str())
                 .await?
                 .is_some_and(|f| f.enabled);
         let mut loaded = OrgSenders {
@@ -202,7 +201,7 @@ impl Directory {
                     Ok(config) => loaded.senders.push(config),
                     // A secret sealed under a key this process doesn't have: route around the sender (the
                     // platform default takes its emails) rather than fail them.
-                    Err(e) => tracing::error!(sender_id = record.id, error = %e, "cannot open a sender's secrets"),
+                    Err(e) => tracing::error!(sender_id = record.id.0, error = %e, "cannot open a sender's secrets"),
                 }
             }
             loaded.teams = smtp_senders::team_assignments(db, org).await?.into_iter().collect();

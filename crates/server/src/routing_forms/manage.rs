@@ -4,7 +4,7 @@
 use super::model::{Action, Definition};
 use super::{Form, RoutingFormError};
 use crate::credentials::new_uid;
-use convene_core::FieldError;
+use convene_core::{EventTypeId, FieldError, TeamId, UserId};
 use convene_store::routing_forms::{self as store, FormFields, FormScope, ListFilter};
 use convene_store::{Db, event_types};
 use jiff::Timestamp;
@@ -35,9 +35,9 @@ pub struct FormInput {
 /// Who a new form belongs to.
 #[derive(Debug, Clone, Copy)]
 pub struct Owner {
-    pub user_id: i64,
-    pub team_id: Option<i64>,
-    pub organization_id: Option<i64>,
+    pub user_id: UserId,
+    pub team_id: Option<TeamId>,
+    pub organization_id: Option<TeamId>,
 }
 
 fn fields_of(input: &FormInput, current: Option<&Form>) -> Result<(FormFields, Definition), FieldError> {
@@ -85,7 +85,7 @@ fn fields_of(input: &FormInput, current: Option<&Form>) -> Result<(FormFields, D
 async fn check_event_types(db: &Db, owner: Owner, definition: &Definition) -> Result<(), RoutingFormError> {
     for (i, route) in definition.routes.iter().enumerate() {
         if let Action::EventType { event_type_id } = route.action {
-            let found = event_types::find(db, event_type_id).await?;
+            let found = event_types::find(db, EventTypeId(event_type_id)).await?;
             let ours = found.is_some_and(|e| match owner.team_id {
                 Some(team) => e.team_id == Some(team),
                 None => e.owner_id == Some(owner.user_id),

@@ -9,7 +9,7 @@ use crate::email::queue::{FormResponseFacts, form_response_emails};
 use crate::time_text::{ts, utc_iso};
 use crate::webhooks::{Trigger, enqueue_form_event};
 use crate::workflows::form_plan::{FormFacts, booked, on_form_response};
-use convene_core::{TeamId, UserId};
+use convene_core::{EventTypeId, RoutingResponseId};
 use convene_store::routing_forms::{self as store, NewResponse, ResponseRecord};
 use convene_store::{Db, StoreError, Tx, event_types, teams, users};
 use jiff::Timestamp;
@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 pub enum Destination {
     /// The event type's booker, at `path` (site-relative, answers prefilled, the response id carried along).
     EventType {
-        event_type_id: i64,
+        event_type_id: EventTypeId,
         title: String,
         path: String,
     },
@@ -51,18 +51,16 @@ pub fn route(form: &Form, raw: &Map<String, Value>) -> Result<Routed, RoutingFor
 }
 
 /// The booker of an event type, relative to the site: `/{username}/{slug}` or `/team/{slug}/{slug}`.
-async fn booker_path(tx: &mut Tx, event_type_id: i64) -> Result<Option<(String, String)>, StoreError> {
+async fn booker_path(tx: &mut Tx, event_type_id: EventTypeId) -> Result<Option<(String, String)>, StoreError> {
     let Some(event) = event_types::find(&mut *tx, event_type_id).await? else {
         return Ok(None);
     };
     let base = match (event.team_id, event.owner_id) {
-        (Some(team), _) => teams::find(&mut *tx, TeamId(team))
+        (Some(team), _) => teams::find(&mut *tx, team)
             .await?
             .map(|t| t.slug)
             .map(|slug| format!("/team/{slug}")),
-        (None, Some(owner)) => users::find(&mut *tx, UserId(owner))
-            .await?
-            .map(|u| format!("/{}", u.username)),
+        (None, Some(owner)) => users::find(&mut *tx, owner).await?.map(|u| format!("/{}", u.username)),
         (None, None) => None,
     };
     Ok(base.map(|base| (format!("{base}/{}", event.slug), event.title)))
@@ -97,7 +95,7 @@ pub async fn submit(
     };
     let mut tx = db.begin().await?;
     let booker = match routed_event_type_id {
-        Some(id) => booker_path(&mut tx, id).await?,
+        Some(id) => booker_path(&mut tx, EventTypeId(id)).await?,
         None => None,
     };
     let response = store::insert_response(
@@ -109,7 +107,7 @@ pub async fn submit(
             route_id: route.as_ref().map(|r| r.id.as_str()),
             route_action: route.as_ref().map(|r| r.action.type_name()),
             // An event type deleted since the form was saved: the response is stored, not linked to it.
-            routed_event_type_id: routed_event_type_id.filter(|_| booker.is_some()),
+            routed_event_type_id: routed_event_type_id.filter(|_| booker.is_some()).map(EventTypeId),
             no_event_due_at: Some(now.saturating_add(NO_EVENT_AFTER_MS)),
         },
         now,
@@ -120,7 +118,7 @@ pub async fn submit(
             let mut prefill = form.definition.prefill(&answers);
             prefill.push(("routingFormResponseId".to_owned(), response.id.to_string()));
             Destination::EventType {
-                event_type_id: *event_type_id,
+                event_type_id: EventTypeId(*event_type_id),
                 title,
                 path: with_query(&path, &prefill),
             }
@@ -147,7 +145,7 @@ async fn queue_emails(
     destination: &Destination,
 ) -> Result<usize, RoutingFormError> {
     let settings = &form.definition.settings;
-    let owner = users::find(&mut *tx, UserId(form.record.user_id)).await?;
+    let owner = users::find(&mut *tx, form.record.user_id).await?;
     let locale = owner.as_ref().map_or_else(|| "en".to_owned(), |o| o.locale.clone());
     let mut recipients = Vec::new();
     if settings.email_owner_on_submission
@@ -215,7 +213,7 @@ async fn run_workflows(
         team_id: form.record.team_id,
         organization_id: form.record.organization_id,
         owner_user_id: form.record.user_id,
-        response_id: response.id,
+        response_id: response.id.0,
         submitted_at: response.created_at,
         answers: &keyed,
         attendee_email: first_email(form, answers),
@@ -263,7 +261,7 @@ pub(super) fn webhook_payload(form: &Form, response: &ResponseRecord, answers: &
     payload.insert("formId".into(), Value::from(form.record.id.clone()));
     payload.insert("formName".into(), Value::from(form.record.name.clone()));
     payload.insert("teamId".into(), json!(form.record.team_id));
-    payload.insert("responseId".into(), Value::from(response.id));
+    payload.insert("responseId".into(), Value::from(response.id.0));
     payload.insert("routedToBookingUid".into(), json!(response.routed_to_booking_uid));
     payload.insert("submittedAt".into(), Value::from(utc_iso(ts(response.created_at))));
     payload.insert("responses".into(), Value::Object(by_label));
@@ -278,11 +276,11 @@ pub async fn link_booking(
     tx: &mut Tx,
     response_id: i64,
     booking_uid: &str,
-    event_type_id: i64,
+    event_type_id: EventTypeId,
 ) -> Result<bool, StoreError> {
     let linked = store::link_booking(
         tx,
-        response_id,
+        RoutingResponseId(response_id),
         booking_uid,
         event_type_id,
         Timestamp::now().as_millisecond(),
@@ -301,7 +299,7 @@ pub async fn update_answers(
     response_id: i64,
     raw: &Map<String, Value>,
 ) -> Result<ResponseRecord, RoutingFormError> {
-    let current = store::find_response(db, response_id)
+    let current = store::find_response(db, RoutingResponseId(response_id))
         .await?
         .filter(|r| r.form_id == form.record.id)
         .ok_or(RoutingFormError::ResponseNotFound)?;
@@ -326,7 +324,12 @@ pub async fn update_answers(
     }
     let answers = form.definition.answers(&merged)?;
     let json = form.definition.response_json(&answers).to_string();
-    store::update_answers(db, response_id, &json, Timestamp::now().as_millisecond())
-        .await?
-        .ok_or(RoutingFormError::ResponseNotFound)
+    store::update_answers(
+        db,
+        RoutingResponseId(response_id),
+        &json,
+        Timestamp::now().as_millisecond(),
+    )
+    .await?
+    .ok_or(RoutingFormError::ResponseNotFound)
 }

@@ -13,7 +13,7 @@ use crate::workflows::{self, WorkflowError, plan::BookingEvent};
 use convene_core::BookingStatus;
 use convene_core::metadata::metadata_text;
 use convene_core::schedule::Interval;
-use convene_core::{EmailAddress, FieldError, HeaderText, Locale, TimeZoneId, UserId};
+use convene_core::{EmailAddress, EventTypeId, FieldError, HeaderText, Locale, TimeZoneId, UserId};
 use convene_store::bookings::{self, BookingRecord, NewAttendee, NewBooking};
 use convene_store::event_types::EventTypeRecord;
 use convene_store::users::UserRecord;
@@ -226,7 +226,7 @@ pub(super) struct Occurrence<'a> {
     /// As in Cal.com, only the first occurrence is checked for availability; later ones are booked as they fall.
     pub first: bool,
     /// The first occurrence's organizer, whom later ones keep (a round robin picks once per series).
-    pub organizer: Option<i64>,
+    pub organizer: Option<UserId>,
 }
 
 /// [`create`]'s work inside the caller's transaction. An occurrence of a series sends no emails of its own: the
@@ -293,7 +293,7 @@ pub(super) async fn book(
     // Lock every host in id order (the order hosts come in), so concurrent team bookings never
     // wait on each other in a cycle.
     for host in &hosted.hosts {
-        bookings::lock_host(&mut *tx, UserId(host.id)).await?;
+        bookings::lock_host(&mut *tx, host.id).await?;
     }
     if seated && let Some(joined) = seats::join(&mut *tx, mailer, event, req.start, &attendees[0]).await? {
         return Ok(joined);
@@ -333,7 +333,7 @@ pub(super) async fn book(
         }
     }
     let all_free = free.len() == hosted.hosts.len() || occurrence.is_some_and(|o| !o.first);
-    let (organizer, co_hosts): (&UserRecord, Vec<i64>) = match hosted.hosting {
+    let (organizer, co_hosts): (&UserRecord, Vec<UserId>) = match hosted.hosting {
         Hosting::Single | Hosting::Collective if all_free => {
             let organizer = &hosted.hosts[0];
             (organizer, hosted.hosts.iter().skip(1).map(|h| h.id).collect())
@@ -352,7 +352,7 @@ pub(super) async fn book(
     let host_name = organizer.name.clone().unwrap_or_else(|| organizer.username.clone());
     let booking = NewBooking {
         uid,
-        event_type_id: hosted.stored_event_type_id(),
+        event_type_id: hosted.stored_event_type_id().map(EventTypeId),
         host_id: organizer.id,
         title: format!("{} between {} and {}", event.title, host_name, req.attendee.name),
         description: event.description.clone(),
@@ -439,12 +439,12 @@ pub(super) async fn book(
 /// the last 30 days and ahead; ties go to the host listed first.
 pub(super) async fn least_booked<'h>(
     tx: &mut Tx,
-    event_type: i64,
+    event_type: EventTypeId,
     free: &[&'h UserRecord],
     now: Timestamp,
 ) -> Result<&'h UserRecord, BookingError> {
     let since = now.as_millisecond() - 30 * 86_400_000;
-    let counts: HashMap<i64, i64> = bookings::counts_by_host(&mut *tx, event_type, since)
+    let counts: HashMap<UserId, i64> = bookings::counts_by_host(&mut *tx, event_type, since)
         .await?
         .into_iter()
         .collect();

@@ -4,7 +4,6 @@
 use super::availability::{fallback_schedule, weekly_schedule};
 use super::event_settings::booking_limits;
 use crate::time_text::ts;
-use convene_core::UserId;
 use convene_core::schedule::{Interval, subtract};
 use convene_core::slots::{
     BookingLimits, ExistingBooking, SlotQuery, SlotRules, Verdict, explain, free_slots, is_bookable,
@@ -75,7 +74,7 @@ impl Calendar {
         except: Exclusions<'_>,
     ) -> StoreResult<Calendar> {
         let mut exec = exec.into();
-        let host_id = UserId(host.id);
+        let host_id = host.id;
         let schedule_record = match event.schedule_id {
             Some(id) => schedules::find(reborrow(&mut exec), host_id, id).await?,
             None => None,

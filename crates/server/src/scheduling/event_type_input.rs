@@ -5,7 +5,7 @@ use crate::scheduling::calendar::MAX_BUFFER_MINUTES;
 use crate::scheduling::event_settings;
 use crate::scheduling::{recurring, seats};
 use convene_core::metadata::metadata_text;
-use convene_core::{FieldError, HeaderText, Slug, UserId};
+use convene_core::{FieldError, HeaderText, ScheduleId, Slug, UserId};
 use convene_store::event_types::EventTypeFields;
 use convene_store::{Db, StoreError, schedules};
 use serde::Deserialize;
@@ -177,13 +177,13 @@ pub async fn merged_fields(
                 "team event types use each host's default schedule",
             ));
         };
-        if schedules::find(db, owner, id).await?.is_none() {
+        if schedules::find(db, owner, ScheduleId(id)).await?.is_none() {
             return Err(invalid(
                 "scheduleId",
                 format!("schedule {id} not found among your schedules"),
             ));
         }
-        f.schedule_id = Some(id);
+        f.schedule_id = Some(ScheduleId(id));
     }
     if let Some(v) = input.booking_limits_count {
         f.booking_limits_count = event_settings::validate_limits("bookingLimitsCount", &v, 1_000_000)?;

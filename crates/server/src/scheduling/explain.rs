@@ -58,7 +58,7 @@ pub struct Hour {
 }
 
 /// Explains each hour of `day` in `zone` for `host` and `event` (as `/v2/slots` would answer at `now`).
-#[tracing::instrument(skip_all, fields(host = host.id, event = event.id, %day))]
+#[tracing::instrument(skip_all, fields(host = host.id.0, event = event.id.0, %day))]
 pub async fn explain_day(
     db: &Db,
     host: &UserRecord,

@@ -5,7 +5,6 @@ use super::calendar::{Calendar, Exclusions};
 use super::resolve::{Hosted, Hosting};
 use crate::credentials::new_uid;
 use crate::time_text::ts;
-use convene_core::UserId;
 use convene_core::schedule::Interval;
 use convene_store::reservations::{self, ReservationRecord};
 use convene_store::{Db, StoreError, bookings};
@@ -53,7 +52,7 @@ pub async fn hold(
         expires_at: now.as_millisecond() + hold_minutes * 60_000,
     };
     let mut tx = db.begin().await?;
-    bookings::lock_host(&mut tx, UserId(host.id)).await?;
+    bookings::lock_host(&mut tx, host.id).await?;
     let calendar = Calendar::load(&mut tx, host, &hosted.event, length_minutes, window, except).await?;
     if !calendar.is_bookable(start, now) {
         return Err(HoldError::SlotUnavailable);

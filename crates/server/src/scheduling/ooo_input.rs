@@ -79,12 +79,12 @@ pub async fn fields(
         (None, Some(b)) => b.notes.clone(),
         (None, None) => None,
     };
-    let to_user_id = match (input.to_user_id, base) {
-        (Some(id), _) if id == user.0 => return Err(invalid("toUserId", "can't be the absent user")),
+    let to_user_id = match (input.to_user_id.map(UserId), base) {
+        (Some(id), _) if id == user => return Err(invalid("toUserId", "can't be the absent user")),
         (Some(id), _) => {
             let ok = match org {
-                Some(org) => memberships::of_user(db, org, UserId(id)).await?.is_some(),
-                None => convene_store::users::find(db, UserId(id)).await?.is_some(),
+                Some(org) => memberships::of_user(db, org, id).await?.is_some(),
+                None => convene_store::users::find(db, id).await?.is_some(),
             };
             if !ok {
                 return Err(invalid("toUserId", format!("user {id} not found in this organization")));

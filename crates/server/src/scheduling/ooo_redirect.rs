@@ -31,12 +31,12 @@ impl Redirect {
 /// longer exists is left out: there is nobody to send the booker to.
 pub async fn redirects(db: &Db, host: UserId, slug: &str, from: i64, to: i64) -> Result<Vec<Redirect>, StoreError> {
     let entries = out_of_office::redirecting(db, host, from, to).await?;
-    let mut found: HashMap<i64, Option<(UserRecord, Option<String>)>> = HashMap::new();
+    let mut found: HashMap<UserId, Option<(UserRecord, Option<String>)>> = HashMap::new();
     let mut out = Vec::with_capacity(entries.len());
     for entry in entries {
         let Some(to_user) = entry.to_user_id else { continue };
         if let Entry::Vacant(slot) = found.entry(to_user) {
-            let teammate = users::find(db, UserId(to_user)).await?;
+            let teammate = users::find(db, to_user).await?;
             let target = match teammate {
                 Some(user) => {
                     let same = event_types::find_by_username_slug(db, &user.username, slug).await?;

@@ -3,7 +3,7 @@
 //! type page's "Private links" section; both faces check who may touch the event type first.
 
 use crate::credentials::new_uid;
-use convene_core::FieldError;
+use convene_core::{EventTypeId, FieldError};
 use convene_store::private_links::{self, PrivateLinkRecord};
 use convene_store::{Db, StoreError};
 
@@ -42,7 +42,7 @@ pub fn booking_url(public_url: &str, link: &PrivateLinkRecord, event_slug: &str)
 /// A new link of `event_type_id`.
 pub async fn create(
     db: &Db,
-    event_type_id: i64,
+    event_type_id: EventTypeId,
     expires_at: Option<i64>,
     max_usage_count: Option<i64>,
 ) -> Result<PrivateLinkRecord, PrivateLinkError> {
@@ -59,14 +59,14 @@ pub async fn create(
 }
 
 /// The links of `event_type_id`.
-pub async fn list(db: &Db, event_type_id: i64) -> Result<Vec<PrivateLinkRecord>, StoreError> {
+pub async fn list(db: &Db, event_type_id: EventTypeId) -> Result<Vec<PrivateLinkRecord>, StoreError> {
     private_links::list(db, event_type_id).await
 }
 
 /// Links of `event_type_id` from the `skip`th on, at most `take`.
 pub async fn list_page(
     db: &Db,
-    event_type_id: i64,
+    event_type_id: EventTypeId,
     skip: i64,
     take: i64,
 ) -> Result<Vec<PrivateLinkRecord>, StoreError> {
@@ -74,7 +74,11 @@ pub async fn list_page(
 }
 
 /// The link `link_id` when it belongs to `event_type_id`.
-async fn of_event_type(db: &Db, event_type_id: i64, link_id: &str) -> Result<PrivateLinkRecord, PrivateLinkError> {
+async fn of_event_type(
+    db: &Db,
+    event_type_id: EventTypeId,
+    link_id: &str,
+) -> Result<PrivateLinkRecord, PrivateLinkError> {
     private_links::find(db, link_id)
         .await?
         .filter(|l| l.event_type_id == event_type_id)
@@ -84,7 +88,7 @@ async fn of_event_type(db: &Db, event_type_id: i64, link_id: &str) -> Result<Pri
 /// New limits for a link (one of the two must be given).
 pub async fn update(
     db: &Db,
-    event_type_id: i64,
+    event_type_id: EventTypeId,
     link_id: &str,
     expires_at: Option<i64>,
     max_usage_count: Option<i64>,
@@ -101,7 +105,7 @@ pub async fn update(
 }
 
 /// Deletes a link: it stops working at once.
-pub async fn delete(db: &Db, event_type_id: i64, link_id: &str) -> Result<PrivateLinkRecord, PrivateLinkError> {
+pub async fn delete(db: &Db, event_type_id: EventTypeId, link_id: &str) -> Result<PrivateLinkRecord, PrivateLinkError> {
     let link = of_event_type(db, event_type_id, link_id).await?;
     private_links::delete(db, &link.link_id).await?;
     Ok(link)

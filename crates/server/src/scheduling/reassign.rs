@@ -29,10 +29,10 @@ pub enum ReassignError {
     Settled(BookingStatus),
     /// The chosen user is not one of the event type's hosts.
     #[error("User {0} is not a host of this event type")]
-    NotAHost(i64),
+    NotAHost(UserId),
     /// The chosen user already hosts it.
     #[error("User {0} already hosts this booking")]
-    AlreadyHost(i64),
+    AlreadyHost(UserId),
     /// The chosen host is busy or unavailable then.
     #[error("User {0} is not available at the booking's time")]
     HostBusy(i64),
@@ -54,7 +54,7 @@ pub enum NewHost {
     /// The next free host, by the rule new bookings follow.
     Next,
     /// This user, who must host the event type and be free.
-    Chosen(i64),
+    Chosen(UserId),
 }
 
 /// Hands `booking` to another host; returns the booking as it is now and its new organizer.
@@ -69,7 +69,7 @@ pub async fn reassign(
         return Err(ReassignError::NotRoundRobin);
     };
     let named = EventTypeRef {
-        id: Some(event_type_id),
+        id: Some(event_type_id.0),
         ..EventTypeRef::default()
     };
     let hosted = match resolve::event_type(db, named).await {
@@ -96,7 +96,7 @@ pub async fn reassign(
     let mut tx = db.begin().await?;
     // The same lock order as booking: every host, by id, so this can't deadlock with a booking of the event type.
     for host in &hosted.hosts {
-        bookings::lock_host(&mut tx, UserId(host.id)).await?;
+        bookings::lock_host(&mut tx, host.id).await?;
     }
     let current = bookings::find_by_uid(&mut tx, &booking.uid)
         .await?
@@ -156,7 +156,7 @@ async fn pick<'h>(
         }
     }
     match to {
-        NewHost::Chosen(id) => free.first().copied().ok_or(ReassignError::HostBusy(id)),
+        NewHost::Chosen(id) => free.first().copied().ok_or(ReassignError::HostBusy(id.0)),
         NewHost::Next if free.is_empty() => Err(ReassignError::NoFreeHost),
         NewHost::Next => least_booked(tx, hosted.event.id, &free, now)
             .await

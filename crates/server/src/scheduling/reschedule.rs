@@ -6,7 +6,7 @@ use super::resolve::{self, EventTypeRef, ResolveError};
 use super::seats::{self, SeatError};
 use crate::email::Mailer;
 use convene_core::BookingStatus;
-use convene_core::FieldError;
+use convene_core::{FieldError, UserId};
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::{Db, StoreError};
 use jiff::Timestamp;
@@ -78,14 +78,14 @@ pub async fn reschedule(
     let hosted = match old.event_type_id {
         Some(id) => {
             let named = EventTypeRef {
-                id: Some(id),
+                id: Some(id.0),
                 ..EventTypeRef::default()
             };
             resolve::event_type(db, named).await?
         }
         // A dynamic group's booking (or one whose event type is gone): the same people again.
         None => {
-            let co_hosts: Vec<i64> = bookings::co_hosts(db, &[old.id])
+            let co_hosts: Vec<UserId> = bookings::co_hosts(db, &[old.id])
                 .await?
                 .into_iter()
                 .map(|(_, u)| u)
@@ -138,7 +138,7 @@ pub async fn move_seat(
     check_movable(booking)?;
     let seat = seats::find(db, booking, seat_uid).await?;
     let named = EventTypeRef {
-        id: booking.event_type_id,
+        id: booking.event_type_id.map(|id| id.0),
         ..EventTypeRef::default()
     };
     let hosted = resolve::event_type(db, named).await?;

@@ -1,7 +1,7 @@
 //! Finding the event type a request names — by id, by owner username and slug, or by team slug
 //! and slug — together with the people who host it.
 
-use convene_core::{FieldError, UserId};
+use convene_core::{EventTypeId, FieldError, UserId};
 use convene_store::event_types::{self, EventTypeRecord};
 use convene_store::users::{self, UserRecord};
 use convene_store::{Db, StoreError};
@@ -71,7 +71,7 @@ const DYNAMIC_LENGTHS: [i64; 5] = [15, 30, 45, 60, 90];
 impl Hosted {
     /// The stored event type's id; None for a dynamic group event, which exists only for the request.
     pub fn stored_event_type_id(&self) -> Option<i64> {
-        (self.event.id != DYNAMIC_EVENT_ID).then_some(self.event.id)
+        (self.event.id != EventTypeId(DYNAMIC_EVENT_ID)).then_some(self.event.id.0)
     }
 }
 
@@ -80,7 +80,7 @@ const DYNAMIC_EVENT_ID: i64 = 0;
 
 pub async fn event_type(db: &Db, r: EventTypeRef<'_>) -> Result<Hosted, ResolveError> {
     let event = match (r.id, r.slug, r.username, r.team_slug) {
-        (Some(id), ..) => event_types::find(db, id).await?,
+        (Some(id), ..) => event_types::find(db, EventTypeId(id)).await?,
         (None, Some(slug), Some(username), None) => {
             event_types::find_by_username_slug(db, &username.to_lowercase(), slug).await?
         }
@@ -122,7 +122,7 @@ pub async fn event_type(db: &Db, r: EventTypeRef<'_>) -> Result<Hosted, ResolveE
     let mut hosts = Vec::with_capacity(host_ids.len());
     for id in host_ids {
         hosts.push(
-            users::find(db, UserId(id))
+            users::find(db, id)
                 .await?
                 .ok_or(StoreError::NotFound("event type host"))?,
         );
@@ -160,17 +160,17 @@ pub async fn dynamic(db: &Db, usernames: &[String], length_minutes: i64) -> Resu
 /// event that books them all again for `length_minutes`: what rescheduling such a booking needs.
 pub async fn booking_hosts(
     db: &Db,
-    host_id: i64,
-    co_hosts: &[i64],
+    host_id: UserId,
+    co_hosts: &[UserId],
     length_minutes: i64,
 ) -> Result<Hosted, ResolveError> {
     // Id order, as `dynamic` gives them: bookings lock hosts in the order they come.
-    let mut ids: Vec<i64> = std::iter::once(host_id).chain(co_hosts.iter().copied()).collect();
+    let mut ids: Vec<UserId> = std::iter::once(host_id).chain(co_hosts.iter().copied()).collect();
     ids.sort_unstable();
     ids.dedup();
     let mut hosts = Vec::with_capacity(ids.len());
     for id in ids {
-        hosts.push(users::find(db, UserId(id)).await?.ok_or(ResolveError::NoHosts)?);
+        hosts.push(users::find(db, id).await?.ok_or(ResolveError::NoHosts)?);
     }
     let mut hosted = group(hosts, length_minutes);
     if hosted.hosts.len() == 1 {
@@ -187,7 +187,7 @@ fn group(hosts: Vec<UserRecord>, length_minutes: i64) -> Hosted {
         .filter(|l| *l != length_minutes)
         .collect();
     let event = EventTypeRecord {
-        id: DYNAMIC_EVENT_ID,
+        id: EventTypeId(DYNAMIC_EVENT_ID),
         owner_id: None,
         team_id: None,
         scheduling_type: Some("COLLECTIVE".into()),

@@ -219,7 +219,7 @@ pub async fn cancel(
     by: Option<&str>,
 ) -> Result<BookingRecord, SeatError> {
     let mut tx = db.begin().await?;
-    bookings::lock_host(&mut tx, convene_core::UserId(booking.host_id)).await?;
+    bookings::lock_host(&mut tx, booking.host_id).await?;
     let current = bookings::find_by_uid(&mut tx, &booking.uid)
         .await?
         .ok_or(SeatError::NotFound)?;

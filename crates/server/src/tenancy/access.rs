@@ -44,8 +44,7 @@ pub struct OrgAccess {
 impl OrgAccess {
     /// Loads the organization and `user`'s role in it. Users who are not accepted members are refused whether
     /// or not the organization exists.
-    pub async fn load(db: &Db, user: &UserRecord, org_id: i64) -> Result<Self, AccessError> {
-        let org_id = TeamId(org_id);
+    pub async fn load(db: &Db, user: &UserRecord, org_id: TeamId) -> Result<Self, AccessError> {
         let org = teams::find_organization(db, org_id).await?;
         if user.is_instance_admin {
             let org = org.ok_or(AccessError::OrganizationNotFound)?;
@@ -65,7 +64,7 @@ impl OrgAccess {
     }
 
     /// [`load`](Self::load), then [`require_admin`](Self::require_admin): an OWNER or ADMIN of the organization.
-    pub async fn load_admin(db: &Db, user: &UserRecord, org_id: i64) -> Result<Self, AccessError> {
+    pub async fn load_admin(db: &Db, user: &UserRecord, org_id: TeamId) -> Result<Self, AccessError> {
         let access = Self::load(db, user, org_id).await?;
         access.require_admin()?;
         Ok(access)
@@ -94,8 +93,8 @@ impl OrgAccess {
     }
 
     /// A team of this organization.
-    pub async fn team(&self, db: &Db, team_id: i64) -> Result<TeamRecord, AccessError> {
-        teams::find_in_organization(db, self.org_id(), TeamId(team_id))
+    pub async fn team(&self, db: &Db, team_id: TeamId) -> Result<TeamRecord, AccessError> {
+        teams::find_in_organization(db, self.org_id(), team_id)
             .await?
             .ok_or(AccessError::TeamNotFound)
     }
@@ -128,7 +127,12 @@ impl TeamAccess {
     /// With `org_id`, a team of that organization (any accepted member of the organization gets through, with
     /// their role in the team if any); without, a team outside organizations, open to its accepted members
     /// only. A team that is not where the path says is "not found".
-    pub async fn load(db: &Db, user: &UserRecord, org_id: Option<i64>, team_id: i64) -> Result<Self, AccessError> {
+    pub async fn load(
+        db: &Db,
+        user: &UserRecord,
+        org_id: Option<TeamId>,
+        team_id: TeamId,
+    ) -> Result<Self, AccessError> {
         if let Some(org_id) = org_id {
             let org = OrgAccess::load(db, user, org_id).await?;
             let team = org.team(db, team_id).await?;
@@ -139,7 +143,7 @@ impl TeamAccess {
                 role,
             });
         }
-        let team = teams::find_standalone(db, TeamId(team_id))
+        let team = teams::find_standalone(db, team_id)
             .await?
             .ok_or(AccessError::TeamNotFound)?;
         if user.is_instance_admin {

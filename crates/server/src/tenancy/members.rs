@@ -63,7 +63,7 @@ pub async fn remove_from_org(db: &Db, access: &OrgAccess, id: MembershipId) -> R
     let membership = found(db, org, id).await?;
     access.require_can_grant(membership.role())?;
     not_last_owner(db, access, &membership).await?;
-    let user = UserId(membership.user_id);
+    let user = membership.user_id;
     let mut tx = db.begin().await?;
     memberships::delete(&mut tx, org, id).await?;
     memberships::delete_from_org_teams(&mut tx, org, user).await?;

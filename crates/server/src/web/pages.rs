@@ -13,7 +13,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use convene_core::{Role, UserId};
+use convene_core::Role;
 use convene_store::{teams, users};
 use serde::Deserialize;
 
@@ -64,7 +64,7 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap, jar: Cookie
         Ok(None) => return Redirect::to("/auth/login").into_response(),
         Err(e) => return internal(e),
     };
-    let user = match users::find(&state.db, UserId(session.user_id)).await {
+    let user = match users::find(&state.db, session.user_id).await {
         Ok(Some(u)) => u,
         Ok(None) => return Redirect::to("/auth/login").into_response(),
         Err(e) => return internal(e),
@@ -73,7 +73,7 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap, jar: Cookie
         Ok(list) => list
             .into_iter()
             .map(|(t, role)| OrgRow {
-                id: t.id,
+                id: t.id.0,
                 name: t.name,
                 slug: t.slug,
                 manages: role.parse::<Role>().is_ok_and(Role::can_manage),

@@ -5,6 +5,7 @@ use super::send::{Answer, Post, send};
 use super::settings::WebhookSettings;
 use super::signature::sign;
 use super::target::{TargetError, resolve};
+use convene_core::WebhookId;
 use convene_keyring::Keyring;
 use convene_store::webhooks::deliveries::{self, AttemptResult, DeliveryRecord};
 use convene_store::webhooks::{self, WebhookRecord};
@@ -29,7 +30,7 @@ pub struct WebhookWorker {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeliveryOutcome {
     pub delivery_id: i64,
-    pub webhook_id: Option<i64>,
+    pub webhook_id: Option<WebhookId>,
     /// Which attempt this was (1 for the first).
     pub attempt: i64,
     pub result: AttemptResult,
@@ -56,7 +57,7 @@ pub(super) async fn deliver_next(worker: &WebhookWorker, now: i64) -> Result<Opt
     let recorded = deliveries::record_attempt(&worker.db, delivery.id, delivery.attempts, &result, now).await?;
     log_result(&delivery, &result, recorded);
     Ok(Some(DeliveryOutcome {
-        delivery_id: delivery.id,
+        delivery_id: delivery.id.0,
         webhook_id: delivery.webhook_id,
         attempt: delivery.attempts,
         result,
@@ -108,7 +109,7 @@ async fn post(worker: &WebhookWorker, webhook: &WebhookRecord, body: &str) -> Re
     let secret = webhook
         .secret_sealed
         .as_deref()
-        .map(|sealed| open_secret(&worker.keyring, webhook.id, sealed))
+        .map(|sealed| open_secret(&worker.keyring, webhook.id.0, sealed))
         .transpose()
         .map_err(|e| Problem::Transient(format!("cannot decrypt the webhook's secret: {e}")))?;
     let signature = sign(secret.as_ref(), body.as_bytes());
@@ -163,8 +164,8 @@ fn log_result(delivery: &DeliveryRecord, result: &AttemptResult, recorded: bool)
     );
     if !recorded {
         tracing::warn!(
-            delivery_id = id,
-            ?webhook,
+            delivery_id = id.0,
+            webhook = ?webhook.map(|w| w.0),
             attempt,
             "webhook delivery's lease expired before its result was recorded; another attempt owns it"
         );
@@ -173,8 +174,8 @@ fn log_result(delivery: &DeliveryRecord, result: &AttemptResult, recorded: bool)
     match result {
         AttemptResult::Delivered { status_code } => {
             tracing::info!(
-                delivery_id = id,
-                ?webhook,
+                delivery_id = id.0,
+                webhook = ?webhook.map(|w| w.0),
                 attempt,
                 trigger,
                 status_code,
@@ -183,8 +184,8 @@ fn log_result(delivery: &DeliveryRecord, result: &AttemptResult, recorded: bool)
         }
         AttemptResult::Retry { error, .. } => {
             tracing::warn!(
-                delivery_id = id,
-                ?webhook,
+                delivery_id = id.0,
+                webhook = ?webhook.map(|w| w.0),
                 attempt,
                 trigger,
                 error,
@@ -193,8 +194,8 @@ fn log_result(delivery: &DeliveryRecord, result: &AttemptResult, recorded: bool)
         }
         AttemptResult::Failed { error, .. } => {
             tracing::warn!(
-                delivery_id = id,
-                ?webhook,
+                delivery_id = id.0,
+                webhook = ?webhook.map(|w| w.0),
                 attempt,
                 trigger,
                 error,

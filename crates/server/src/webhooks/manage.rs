@@ -3,8 +3,8 @@
 //! A secret is sealed in the same transaction as the row; it is write-only and never read back here.
 
 use super::{PAYLOAD_VERSION, Trigger, seal_secret, subscription};
-use convene_core::FieldError;
 use convene_core::net_guard::PrivatePolicy;
+use convene_core::{FieldError, WebhookId};
 use convene_keyring::{Keyring, KeyringError};
 use convene_store::webhooks::deliveries;
 use convene_store::webhooks::{self, WebhookFields, WebhookOwner, WebhookRecord};
@@ -99,13 +99,13 @@ fn merge(
 async fn store_secret(
     keyring: &Keyring,
     tx: &mut Tx,
-    webhook_id: i64,
+    webhook_id: WebhookId,
     change: SecretChange,
 ) -> Result<(), ManageError> {
     let sealed = match change {
         SecretChange::Keep => return Ok(()),
         SecretChange::Remove => None,
-        SecretChange::Set(secret) => Some(seal_secret(keyring, webhook_id, &secret)?),
+        SecretChange::Set(secret) => Some(seal_secret(keyring, webhook_id.0, &secret)?),
     };
     webhooks::set_secret(tx, webhook_id, sealed.as_deref()).await?;
     Ok(())
@@ -159,5 +159,5 @@ pub async fn ping(db: &Db, webhook: &WebhookRecord) -> Result<i64, StoreError> {
     let mut tx = db.begin().await?;
     let id = deliveries::enqueue(&mut tx, webhook.id, "PING", &body, now).await?;
     tx.commit().await?;
-    Ok(id)
+    Ok(id.0)
 }

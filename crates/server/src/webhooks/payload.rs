@@ -4,7 +4,6 @@
 use super::Trigger;
 use crate::time_text::{ts, utc_iso};
 use convene_core::BookingStatus;
-use convene_core::UserId;
 use convene_core::template;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::event_types::{self, EventTypeRecord};
@@ -123,7 +122,7 @@ impl BookingPayload {
         rescheduled_from: Option<&BookingRecord>,
     ) -> Result<Self, StoreError> {
         let attendees = bookings::attendees(&mut *tx, &[booking.id]).await?;
-        let host = users::find(&mut *tx, UserId(booking.host_id))
+        let host = users::find(&mut *tx, booking.host_id)
             .await?
             .ok_or(StoreError::NotFound("booking host"))?;
         let event_type = match booking.event_type_id {
@@ -175,20 +174,20 @@ impl BookingPayload {
         }
         let is_rejected = booking.status == BookingStatus::Rejected;
         BookingPayload {
-            booking_id: booking.id,
+            booking_id: booking.id.0,
             uid: booking.uid.clone(),
             title: booking.title.clone(),
             event_type_slug: event_type.map(|e| e.slug.clone()),
             description: booking.description.clone(),
             additional_notes: notes,
-            event_type_id: booking.event_type_id,
+            event_type_id: booking.event_type_id.map(|id| id.0),
             event_title: event_type.map(|e| e.title.clone()),
             event_description: event_type.map(|e| e.description.clone()),
             length: (booking.end_at - booking.start_at) / 60_000,
             start_time: ts(booking.start_at).to_string(),
             end_time: ts(booking.end_at).to_string(),
             organizer: Organizer {
-                id: host.id,
+                id: host.id.0,
                 name: host.name.clone().unwrap_or_else(|| host.username.clone()),
                 email: host.email.clone(),
                 username: host.username.clone(),
@@ -216,13 +215,13 @@ impl BookingPayload {
             requires_confirmation: event_type.is_some_and(|e| e.requires_confirmation),
             ical_uid: booking.ical_uid.clone(),
             ical_sequence: booking.ical_sequence,
-            organization_id: host.organization_id,
+            organization_id: host.organization_id.map(|id| id.0),
             price: 0,
             currency: "usd",
             // Declining stores its reason where cancelling does; Cal.com names it by what happened.
             cancellation_reason: booking.cancellation_reason.clone().filter(|_| !is_rejected),
             rejection_reason: booking.cancellation_reason.clone().filter(|_| is_rejected),
-            reschedule_id: rescheduled_from.map(|b| b.id),
+            reschedule_id: rescheduled_from.map(|b| b.id).map(|id| id.0),
             reschedule_uid: rescheduled_from.map(|b| b.uid.clone()),
             reschedule_start_time: rescheduled_from.map(|b| ts(b.start_at).to_string()),
             reschedule_end_time: rescheduled_from.map(|b| ts(b.end_at).to_string()),

@@ -4,7 +4,7 @@
 use super::Trigger;
 use super::payload::{BookingPayload, render_body};
 use crate::time_text::utc_iso;
-use convene_core::template;
+use convene_core::{EventTypeId, UserId, template};
 use convene_store::bookings::BookingRecord;
 use convene_store::webhooks::{self, WebhookRecord, deliveries};
 use convene_store::{StoreError, Tx};
@@ -30,7 +30,7 @@ pub async fn enqueue_booking_event(
     booking: &BookingRecord,
     rescheduled_from: Option<&BookingRecord>,
 ) -> Result<usize, EnqueueError> {
-    let listeners = listeners(tx, booking.host_id, booking.event_type_id, trigger).await?;
+    let listeners = listeners(tx, booking.host_id, booking.event_type_id.map(|id| id.0), trigger).await?;
     if listeners.is_empty() {
         return Ok(0);
     }
@@ -42,12 +42,12 @@ pub async fn enqueue_booking_event(
 /// subscribed to it; returns how many deliveries were queued.
 pub async fn enqueue(
     tx: &mut Tx,
-    host_user_id: i64,
-    event_type_id: Option<i64>,
+    host_user_id: UserId,
+    event_type_id: Option<EventTypeId>,
     trigger: Trigger,
     payload: &BookingPayload,
 ) -> Result<usize, EnqueueError> {
-    let listeners = listeners(tx, host_user_id, event_type_id, trigger).await?;
+    let listeners = listeners(tx, host_user_id, event_type_id.map(|id| id.0), trigger).await?;
     queue_for(tx, &listeners, trigger, payload).await
 }
 
@@ -55,7 +55,7 @@ pub async fn enqueue(
 /// it; returns how many deliveries were queued. A webhook's own template is filled from the payload's fields.
 pub async fn enqueue_form_event(
     tx: &mut Tx,
-    owner_user_id: i64,
+    owner_user_id: UserId,
     trigger: Trigger,
     payload: &Map<String, Value>,
 ) -> Result<usize, EnqueueError> {
@@ -73,18 +73,18 @@ pub async fn enqueue_form_event(
             }
         };
         let id = deliveries::enqueue(tx, webhook.id, trigger.as_str(), &body, now.as_millisecond()).await?;
-        tracing::debug!(delivery_id = id, webhook_id = webhook.id, %trigger, "webhook delivery queued");
+        tracing::debug!(delivery_id = id.0, webhook_id = webhook.id.0, %trigger, "webhook delivery queued");
     }
     Ok(listeners.len())
 }
 
 async fn listeners(
     tx: &mut Tx,
-    host: i64,
+    host: UserId,
     event_type: Option<i64>,
     trigger: Trigger,
 ) -> Result<Vec<WebhookRecord>, StoreError> {
-    let mut found = webhooks::active_for_booking(&mut *tx, host, event_type).await?;
+    let mut found = webhooks::active_for_booking(&mut *tx, host, event_type.map(EventTypeId)).await?;
     found.retain(|w| Trigger::list_from_stored(&w.triggers).contains(&trigger));
     Ok(found)
 }
@@ -100,7 +100,7 @@ async fn queue_for(
         let body =
             render_body(trigger, now, payload, webhook.payload_template.as_deref()).map_err(EnqueueError::Render)?;
         let id = deliveries::enqueue(tx, webhook.id, trigger.as_str(), &body, now.as_millisecond()).await?;
-        tracing::debug!(delivery_id = id, webhook_id = webhook.id, %trigger, "webhook delivery queued");
+        tracing::debug!(delivery_id = id.0, webhook_id = webhook.id.0, %trigger, "webhook delivery queued");
     }
     Ok(listeners.len())
 }

@@ -16,8 +16,8 @@ use super::{FormTrigger, WorkflowError, unit_ms};
 use crate::email::Mailer;
 use crate::email::sms::{Channel, e164};
 use crate::time_text::ts;
-use convene_core::UserId;
 use convene_core::email::EmailKind;
+use convene_core::{RoutingResponseId, TeamId, UserId, WorkflowId};
 use convene_store::outbox::{self, NewEmail};
 use convene_store::workflows::{self as store, ReminderScope, WorkflowOwner};
 use convene_store::{StoreError, Tx, users};
@@ -28,9 +28,9 @@ use serde_json::{Map, Value};
 pub struct FormFacts<'a> {
     pub form_id: &'a str,
     pub form_name: &'a str,
-    pub team_id: Option<i64>,
-    pub organization_id: Option<i64>,
-    pub owner_user_id: i64,
+    pub team_id: Option<TeamId>,
+    pub organization_id: Option<TeamId>,
+    pub owner_user_id: UserId,
     pub response_id: i64,
     pub submitted_at: i64,
     /// (identifier or label, the answer as shown), in the form's order.
@@ -53,7 +53,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
         return Ok(0);
     }
     // The owner is a foreign key of the form: always there while the form is.
-    let owner_user = users::find(&mut *tx, UserId(facts.owner_user_id))
+    let owner_user = users::find(&mut *tx, facts.owner_user_id)
         .await?
         .ok_or(StoreError::NotFound("the routing form's owner"))?;
     let organizer_name = owner_user.name.clone().unwrap_or_else(|| owner_user.username.clone());
@@ -67,7 +67,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
     for (key, shown) in facts.answers {
         answers.insert(key.replace(' ', "-"), Value::from(shown.as_str()));
     }
-    let ids: Vec<i64> = workflows.iter().map(|w| w.id).collect();
+    let ids: Vec<WorkflowId> = workflows.iter().map(|w| w.id).collect();
     let steps = store::steps(&mut *tx, &ids).await?;
     let now = Timestamp::now().as_millisecond();
     let mut queued = 0;
@@ -124,7 +124,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                 };
                 let id = outbox::enqueue(&mut *tx, &row, now).await?;
                 if send_at.is_some() {
-                    store::link_form_reminder(&mut *tx, id, workflow.id, facts.response_id).await?;
+                    store::link_form_reminder(&mut *tx, id, workflow.id, RoutingResponseId(facts.response_id)).await?;
                 }
                 queued += 1;
                 continue;
@@ -174,7 +174,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
             };
             let id = outbox::enqueue(&mut *tx, &email, now).await?;
             if send_at.is_some() {
-                store::link_form_reminder(&mut *tx, id, workflow.id, facts.response_id).await?;
+                store::link_form_reminder(&mut *tx, id, workflow.id, RoutingResponseId(facts.response_id)).await?;
             }
             queued += 1;
         }
@@ -187,7 +187,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
 pub async fn booked(tx: &mut Tx, response_id: i64) -> Result<u64, StoreError> {
     store::cancel_pending(
         &mut *tx,
-        ReminderScope::Response(response_id),
+        ReminderScope::Response(RoutingResponseId(response_id)),
         Timestamp::now().as_millisecond(),
     )
     .await

@@ -3,7 +3,7 @@
 
 use super::{Trigger, WorkflowError, unit_ms};
 use crate::email::sms::{Channel, Channels};
-use convene_core::{FieldError, HeaderText};
+use convene_core::{EventTypeId, FieldError, HeaderText, UserId, VerifiedEmailId, VerifiedPhoneId, WorkflowStepId};
 use convene_store::workflows::{StepFields, StepRecord, WorkflowFields, WorkflowOwner};
 use convene_store::{Db, event_types, verified_emails, verified_phones};
 use serde::Deserialize;
@@ -73,7 +73,7 @@ const MAX_OFFSET_MS: i64 = 366 * 86_400_000;
 /// Who is asking and for whom: event types and forms must be the owner's, a verified address the caller's.
 pub struct Context {
     pub owner: WorkflowOwner,
-    pub caller_id: i64,
+    pub caller_id: UserId,
     /// The text channels the instance can send on (text actions are refused on the others).
     pub texts: Channels,
 }
@@ -199,14 +199,20 @@ pub(super) fn offset(t: &TriggerInput, raw: &str) -> Result<(i64, String), Field
     Ok((value, unit.to_owned()))
 }
 
-async fn activation(db: &Db, ctx: &Context, a: &ActivationInput) -> Result<(bool, Vec<i64>), WorkflowError> {
+async fn activation(db: &Db, ctx: &Context, a: &ActivationInput) -> Result<(bool, Vec<EventTypeId>), WorkflowError> {
     let all = a
         .is_active_on_all_event_types
         .ok_or_else(|| FieldError::new("activation.isActiveOnAllEventTypes", "is required"))?;
     if all {
         return Ok((true, Vec::new()));
     }
-    let mut ids = a.active_on_event_type_ids.clone().unwrap_or_default();
+    let mut ids: Vec<EventTypeId> = a
+        .active_on_event_type_ids
+        .iter()
+        .flatten()
+        .copied()
+        .map(EventTypeId)
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     if ids.len() > 500 {
@@ -261,7 +267,7 @@ pub(super) async fn step(
         )
         .into());
     }
-    let previous = match s.id {
+    let previous = match s.id.map(WorkflowStepId) {
         Some(id) => Some(
             stored
                 .iter()
@@ -337,6 +343,7 @@ pub(super) async fn step(
     let (verified_email_id, email) = if action == "email_address" {
         let id = s
             .verified_email_id
+            .map(VerifiedEmailId)
             .ok_or_else(|| FieldError::new(field("verifiedEmailId"), "is required for email_address"))?;
         match previous.filter(|p| p.verified_email_id == Some(id)) {
             // Unchanged: keep the address chosen when the step was made, whoever edits it now.
@@ -354,6 +361,7 @@ pub(super) async fn step(
     let (verified_phone_id, phone) = if channel.is_some() && action.ends_with("_number") {
         let id = s
             .verified_phone_id
+            .map(VerifiedPhoneId)
             .ok_or_else(|| FieldError::new(field("verifiedPhoneId"), format!("is required for {action}")))?;
         match previous.filter(|p| p.verified_phone_id == Some(id)) {
             // Unchanged: keep the number chosen when the step was made.
@@ -379,7 +387,7 @@ pub(super) async fn step(
         (None, None)
     };
     Ok(StepFields {
-        id: s.id,
+        id: s.id.map(WorkflowStepId),
         step_number,
         action: action.to_owned(),
         recipient: recipient.to_owned(),

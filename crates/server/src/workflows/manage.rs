@@ -8,6 +8,7 @@ use super::form_input::{self, FormWorkflowInput};
 use super::input::{Context, WorkflowInput, prepare};
 use super::plan::replan;
 use crate::email::Mailer;
+use convene_core::{EventTypeId, TeamId, WorkflowId};
 use convene_store::Db;
 use convene_store::workflows::{
     self as store, KIND_EVENT_TYPE, KIND_ROUTING_FORM, ReminderScope, StepFields, StepRecord, WorkflowFields,
@@ -21,7 +22,7 @@ use std::collections::HashMap;
 pub struct Workflow {
     pub record: WorkflowRecord,
     pub steps: Vec<StepRecord>,
-    pub event_type_ids: Vec<i64>,
+    pub event_type_ids: Vec<EventTypeId>,
     /// Routing-form workflows: the forms it is active on (empty when active on all).
     pub form_ids: Vec<String>,
 }
@@ -61,16 +62,16 @@ impl Workflow {
 
 /// Adds steps and activation to stored workflows.
 async fn complete(db: &Db, records: Vec<WorkflowRecord>) -> Result<Vec<Workflow>, WorkflowError> {
-    let ids: Vec<i64> = records.iter().map(|w| w.id).collect();
-    let mut steps: HashMap<i64, Vec<StepRecord>> = HashMap::new();
+    let ids: Vec<WorkflowId> = records.iter().map(|w| w.id).collect();
+    let mut steps: HashMap<WorkflowId, Vec<StepRecord>> = HashMap::new();
     for step in store::steps(db, &ids).await? {
         steps.entry(step.workflow_id).or_default().push(step);
     }
-    let mut active: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut active: HashMap<WorkflowId, Vec<EventTypeId>> = HashMap::new();
     for (workflow, event_type) in store::event_type_ids(db, &ids).await? {
         active.entry(workflow).or_default().push(event_type);
     }
-    let mut forms: HashMap<i64, Vec<String>> = HashMap::new();
+    let mut forms: HashMap<WorkflowId, Vec<String>> = HashMap::new();
     for (workflow, form) in store::form_ids(db, &ids).await? {
         forms.entry(workflow).or_default().push(form);
     }
@@ -112,7 +113,7 @@ pub async fn list(
     complete(db, records).await
 }
 
-pub async fn get(db: &Db, owner: WorkflowOwner, kind: Kind, id: i64) -> Result<Workflow, WorkflowError> {
+pub async fn get(db: &Db, owner: WorkflowOwner, kind: Kind, id: WorkflowId) -> Result<Workflow, WorkflowError> {
     let record = store::find(db, owner, kind.as_str(), id)
         .await?
         .ok_or(WorkflowError::NotFound)?;
@@ -133,7 +134,7 @@ pub async fn create_form(db: &Db, ctx: &Context, input: &FormWorkflowInput) -> R
 pub async fn update_form(
     db: &Db,
     ctx: &Context,
-    id: i64,
+    id: WorkflowId,
     input: &FormWorkflowInput,
 ) -> Result<Workflow, WorkflowError> {
     let current = get(db, ctx.owner, Kind::RoutingForm, id).await?;
@@ -163,7 +164,7 @@ pub async fn update(
     db: &Db,
     mailer: &Mailer,
     ctx: &Context,
-    id: i64,
+    id: WorkflowId,
     input: &WorkflowInput,
 ) -> Result<Workflow, WorkflowError> {
     let current = get(db, ctx.owner, Kind::EventType, id).await?;
@@ -180,7 +181,7 @@ pub async fn update(
 }
 
 /// Deletes a workflow, cancelling what it had planned.
-pub async fn delete(db: &Db, owner: WorkflowOwner, kind: Kind, id: i64) -> Result<Workflow, WorkflowError> {
+pub async fn delete(db: &Db, owner: WorkflowOwner, kind: Kind, id: WorkflowId) -> Result<Workflow, WorkflowError> {
     let current = get(db, owner, kind, id).await?;
     let now = Timestamp::now().as_millisecond();
     let mut tx = db.begin().await?;
@@ -192,11 +193,11 @@ pub async fn delete(db: &Db, owner: WorkflowOwner, kind: Kind, id: i64) -> Resul
 
 /// Deletes a team, cancelling first what its workflows planned and did not send yet: deleting the workflows with
 /// the team would otherwise orphan their reminders, still queued. One transaction: both happen or neither.
-pub async fn delete_team(db: &Db, team_id: i64) -> Result<bool, WorkflowError> {
+pub async fn delete_team(db: &Db, team_id: TeamId) -> Result<bool, WorkflowError> {
     let now = Timestamp::now().as_millisecond();
     let mut tx = db.begin().await?;
     store::cancel_pending(&mut tx, ReminderScope::Team(team_id), now).await?;
-    let deleted = convene_store::teams::delete(&mut tx, convene_core::TeamId(team_id)).await?;
+    let deleted = convene_store::teams::delete(&mut tx, team_id).await?;
     tx.commit().await?;
     Ok(deleted)
 }

@@ -11,7 +11,7 @@ use crate::time_text::ts;
 use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
-use convene_core::{TeamId, UserId};
+use convene_core::{EventTypeId, TeamId, WorkflowId};
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::event_types::{self, EventTypeRecord};
 use convene_store::outbox::{self, NewEmail};
@@ -115,7 +115,7 @@ pub(super) async fn replan(
     tx: &mut Tx,
     mailer: &Mailer,
     workflow: &WorkflowRecord,
-    event_type_ids: &[i64],
+    event_type_ids: &[EventTypeId],
     now: i64,
 ) -> Result<usize, WorkflowError> {
     let owner = match (workflow.team_id, workflow.user_id) {
@@ -163,9 +163,9 @@ struct People<'a> {
     event_title: String,
     host: UserRecord,
     attendees: Vec<AttendeeRecord>,
-    organization_id: Option<i64>,
+    organization_id: Option<TeamId>,
     /// None for a personal event type (its emails go through the host's organization's sender, if any).
-    team_id: Option<i64>,
+    team_id: Option<TeamId>,
     answers: Map<String, Value>,
 }
 
@@ -177,11 +177,11 @@ impl<'a> People<'a> {
     ) -> Result<People<'a>, WorkflowError> {
         let team_id = event_type.team_id;
         // The host is a foreign key of the booking: always there while the booking is.
-        let host = users::find(&mut *tx, UserId(booking.host_id))
+        let host = users::find(&mut *tx, booking.host_id)
             .await?
             .ok_or(StoreError::NotFound("the booking's host"))?;
         let team = match team_id {
-            Some(id) => teams::find(&mut *tx, TeamId(id)).await?,
+            Some(id) => teams::find(&mut *tx, id).await?,
             None => None,
         };
         let organization_id = team.and_then(|t| t.parent_id).or(host.organization_id);
@@ -238,7 +238,7 @@ async fn queue(
     workflows: &[&WorkflowRecord],
     now: i64,
 ) -> Result<usize, WorkflowError> {
-    let ids: Vec<i64> = workflows.iter().map(|w| w.id).collect();
+    let ids: Vec<WorkflowId> = workflows.iter().map(|w| w.id).collect();
     let steps = store::steps(&mut *tx, &ids).await?;
     let booking = people.booking;
     let organizer = (people.host.email.as_str(), people.organizer_name());

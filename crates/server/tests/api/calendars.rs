@@ -11,6 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode as AxumStatus;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use convene_core::UserId;
 use convene_server::ServerSettings;
 use convene_server::calendars::CalendarSettings;
 use convene_server::email::host_guard::HostPolicy;
@@ -518,7 +519,7 @@ async fn keys_rotate_reseals_calendar_credentials_under_the_new_key() {
     let id = store::insert_connection(
         &app.db,
         &NewConnection {
-            user_id: host.id,
+            user_id: UserId(host.id),
             kind: "apple",
             label: "host",
             username: Some("host"),
@@ -527,20 +528,20 @@ async fn keys_rotate_reseals_calendar_credentials_under_the_new_key() {
     )
     .await
     .expect("insert");
-    let sealed = secret::seal(&old_ring, id, "app-pass").expect("seal");
+    let sealed = secret::seal(&old_ring, id.0, "app-pass").expect("seal");
     store::set_connection_secret(&app.db, id, &sealed).await.expect("store");
 
     let both = Keyring::from_config(&[new.expose_secret(), old.expose_secret()]).expect("both");
     let first = convene_server::rotation::rotate(&app.db, &both).await.expect("rotate");
     assert_eq!((first.resealed, first.current), (1, 0));
-    let stored = store::find_connection(&app.db, host.id, id)
+    let stored = store::find_connection(&app.db, UserId(host.id), id)
         .await
         .expect("db")
         .expect("connection")
         .sealed_secret;
     assert_ne!(stored, sealed);
     let only_new = Keyring::from_config(&[new.expose_secret()]).expect("new keyring");
-    let opened = secret::open(&only_new, id, &stored).expect("opens with the new key alone");
+    let opened = secret::open(&only_new, id.0, &stored).expect("opens with the new key alone");
     assert_eq!(opened.expose_secret(), "app-pass");
 }
 

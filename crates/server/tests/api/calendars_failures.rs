@@ -10,6 +10,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, Method as AxumMethod, StatusCode as AxumStatus, Uri};
 use axum::response::{IntoResponse, Response};
+use convene_core::UserId;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
@@ -179,7 +180,7 @@ async fn a_caldav_server_too_slow_or_refusing_credentials_is_shown_failing_in_bo
     let kept = app
         .state
         .calendars
-        .unfinished_writes(host.id, 1, 20)
+        .unfinished_writes(UserId(host.id), 1, 20)
         .await
         .expect("jobs");
     assert_eq!(kept.len(), 1);

@@ -5,6 +5,7 @@
 
 use crate::helpers::{Person, TestApp, roomy_limits};
 use crate::scheduling::{BOOKINGS, book, host_with_event, slots, starts};
+use convene_core::UserId;
 use convene_server::ServerSettings;
 use convene_server::calendars::{CalendarSettings, OAuthProvider};
 use convene_server::email::host_guard::HostPolicy;
@@ -381,7 +382,7 @@ async fn google_receives_the_booking_event_which_reads_and_patches_and_a_revoked
     let waiting = app
         .state
         .calendars
-        .unfinished_writes(host.id, 1, 20)
+        .unfinished_writes(UserId(host.id), 1, 20)
         .await
         .expect("jobs");
     assert_eq!(waiting.len(), 1);
@@ -410,7 +411,7 @@ async fn google_receives_the_booking_event_which_reads_and_patches_and_a_revoked
     let kept = app
         .state
         .calendars
-        .unfinished_writes(host.id, 1, 20)
+        .unfinished_writes(UserId(host.id), 1, 20)
         .await
         .expect("jobs");
     assert_eq!(kept.len(), 2, "both writes are kept: {kept:?}");

@@ -2,6 +2,7 @@
 
 use crate::helpers::{Person, TestApp, World};
 use crate::scheduling::{BOOKINGS, EVENT_TYPES, SCHEDULES, weekdays_9_to_5};
+use convene_core::{SenderId, TeamId, UserId};
 use convene_server::email::worker::process_due;
 use convene_store::outbox::{self, Filter, Scope};
 use convene_store::{now_ms, users};
@@ -191,7 +192,7 @@ async fn only_email(app: &TestApp, user: i64, kind: &str) -> outbox::EmailRecord
         kind: Some(kind.to_owned()),
         ..Filter::default()
     };
-    let mut found = outbox::list(&app.db, Scope::User { id: user }, &filter, 10)
+    let mut found = outbox::list(&app.db, Scope::User { id: UserId(user) }, &filter, 10)
         .await
         .expect("outbox");
     assert_eq!(found.len(), 1, "one {kind} email");
@@ -264,7 +265,7 @@ async fn a_password_reset_email_carries_a_one_time_token() {
     assert_eq!(confirm(token.clone(), "a new password").await.status, StatusCode::OK);
     confirm(token, "another password").await.expect_field_error("token");
 
-    let user = users::find(&app.db, convene_core::UserId(person.id))
+    let user = users::find(&app.db, UserId(person.id))
         .await
         .expect("db")
         .expect("user");
@@ -538,10 +539,10 @@ async fn keys_rotate_reseals_sender_secrets_under_the_new_key() {
         ip_pool: None,
     };
     let mut tx = w.app.db.begin().await.expect("tx");
-    let id = smtp_senders::insert(&mut tx, w.org, &fields, true, now_ms())
+    let id = smtp_senders::insert(&mut tx, TeamId(w.org), &fields, true, now_ms())
         .await
         .expect("insert");
-    let owner = owner_of(w.org, id);
+    let owner = owner_of(TeamId(w.org), id);
     let sealed = old_ring
         .seal(binding(&owner, Secret::SmtpPassword), "pw-123")
         .expect("seal");
@@ -560,7 +561,7 @@ async fn keys_rotate_reseals_sender_secrets_under_the_new_key() {
         .expect("rotate again");
     assert_eq!((again.resealed, again.current), (0, 1));
 
-    let stored = smtp_senders::find(&w.app.db, w.org, id)
+    let stored = smtp_senders::find(&w.app.db, TeamId(w.org), id)
         .await
         .expect("db")
         .expect("sender")
@@ -568,14 +569,23 @@ async fn keys_rotate_reseals_sender_secrets_under_the_new_key() {
         .expect("sealed");
     assert_ne!(stored, sealed);
     let only_new = Keyring::from_config(&[new.expose_secret()]).expect("new keyring");
-    let opened = open_secret(&only_new, w.org, id, Secret::SmtpPassword, Some(&stored))
+    let opened = open_secret(&only_new, TeamId(w.org), id, Secret::SmtpPassword, Some(&stored))
         .expect("opens with the new key alone")
         .expect("present");
     assert_eq!(opened.expose_secret(), "pw-123");
     assert!(
-        open_secret(&old_ring, w.org, id, Secret::SmtpPassword, Some(&stored)).is_err(),
+        open_secret(&old_ring, TeamId(w.org), id, Secret::SmtpPassword, Some(&stored)).is_err(),
         "the old key alone no longer opens it"
     );
     // Bound to its row: the same sealed value does not open as another sender's.
-    assert!(open_secret(&only_new, w.org, id + 1, Secret::SmtpPassword, Some(&stored)).is_err());
+    assert!(
+        open_secret(
+            &only_new,
+            TeamId(w.org),
+            SenderId(id.0 + 1),
+            Secret::SmtpPassword,
+            Some(&stored)
+        )
+        .is_err()
+    );
 }

@@ -3,6 +3,7 @@
 
 use crate::helpers::{Person, TestApp, World};
 use crate::scheduling::{BOOKINGS, book, host_with_event, weekdays_9_to_5};
+use convene_core::UserId;
 use convene_store::outbox::{self, EmailRecord, Filter, Scope};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -32,7 +33,7 @@ async fn emails(app: &TestApp, user: i64, kind: &str) -> Vec<EmailRecord> {
         kind: Some(kind.to_owned()),
         ..Filter::default()
     };
-    outbox::list(&app.db, Scope::User { id: user }, &filter, 10)
+    outbox::list(&app.db, Scope::User { id: UserId(user) }, &filter, 10)
         .await
         .expect("outbox")
 }

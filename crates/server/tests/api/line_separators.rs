@@ -3,6 +3,7 @@
 
 use crate::helpers::TestApp;
 use crate::scheduling::{BOOKINGS, EVENT_TYPES, book, host_with_event, weekdays_9_to_5};
+use convene_core::UserId;
 use convene_store::outbox::{self, Filter, Scope};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -109,7 +110,7 @@ async fn a_description_with_line_separators_never_reaches_a_calendar_file_raw() 
     assert!(ics.contains("First line\\nsecond line\\nthird"), "{ics}");
     assert!(!ics.contains(LS) && !ics.contains(PS), "{ics}");
 
-    let invites = outbox::list(&app.db, Scope::User { id: host.id }, &Filter::default(), 10)
+    let invites = outbox::list(&app.db, Scope::User { id: UserId(host.id) }, &Filter::default(), 10)
         .await
         .expect("outbox");
     assert!(!invites.is_empty());

@@ -5,7 +5,7 @@
 use crate::helpers::{Person, TestApp};
 use crate::scheduling::BOOKINGS;
 use crate::team_events::schedule;
-use convene_core::Role;
+use convene_core::{Role, TeamId};
 use convene_store::bookings;
 use convene_store::outbox::{self, Filter, Scope};
 use reqwest::{Method, StatusCode};
@@ -93,11 +93,12 @@ fn key_of(crew: &Crew, id: i64) -> &str {
 }
 
 async fn host_of(app: &TestApp, uid: &str) -> i64 {
-    bookings::find_by_uid(&app.db, uid)
+    (bookings::find_by_uid(&app.db, uid)
         .await
         .expect("store")
         .expect("booking")
-        .host_id
+        .host_id)
+        .0
 }
 
 async fn sent(app: &TestApp, org: i64, kind: &str) -> Vec<String> {
@@ -105,7 +106,7 @@ async fn sent(app: &TestApp, org: i64, kind: &str) -> Vec<String> {
         kind: Some(kind.into()),
         ..Filter::default()
     };
-    outbox::list(&app.db, Scope::Organization(org), &filter, 50)
+    outbox::list(&app.db, Scope::Organization(TeamId(org)), &filter, 50)
         .await
         .expect("outbox")
         .into_iter()
@@ -224,7 +225,7 @@ async fn reassigning_to_a_chosen_host_checks_that_they_host_and_are_free() {
     assert_eq!(host_of(&app, &uid).await, free.id);
     let told = outbox::list(
         &app.db,
-        Scope::Organization(crew.org),
+        Scope::Organization(TeamId(crew.org)),
         &Filter {
             kind: Some("booking_reassigned_attendee".into()),
             ..Filter::default()

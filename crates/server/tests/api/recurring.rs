@@ -3,6 +3,7 @@
 
 use crate::helpers::TestApp;
 use crate::scheduling::{BOOKINGS, book, host_with_event, weekdays_9_to_5};
+use convene_core::UserId;
 use convene_store::outbox::{self, Filter, Scope};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -48,7 +49,7 @@ async fn emails_of(app: &TestApp, host: i64, kind: &str) -> Vec<outbox::EmailRec
         kind: Some(kind.to_owned()),
         ..Filter::default()
     };
-    outbox::list(&app.db, Scope::User { id: host }, &filter, 50)
+    outbox::list(&app.db, Scope::User { id: UserId(host) }, &filter, 50)
         .await
         .expect("outbox")
 }

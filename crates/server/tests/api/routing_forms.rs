@@ -6,6 +6,7 @@
 use crate::helpers::email::{EmailRig, WAIT, find_received, starttls};
 use crate::helpers::{Person, TestApp};
 use crate::scheduling::{BOOKINGS, SCHEDULES, weekdays_9_to_5};
+use convene_core::{TeamId, UserId, WebhookId};
 use convene_server::routing_forms::{NO_EVENT_AFTER_MS, no_event};
 use convene_store::outbox::Settlement;
 use convene_store::outbox::{self, Filter, Scope};
@@ -154,14 +155,15 @@ pub(crate) async fn form_webhook(app: &TestApp, person: &Person) -> i64 {
         payload_template: None,
         version: "2021-10-20".to_owned(),
     };
-    webhooks::insert(&app.db, webhooks::WebhookOwner::User(person.id), &fields)
+    webhooks::insert(&app.db, webhooks::WebhookOwner::User(UserId(person.id)), &fields)
         .await
         .expect("a webhook")
         .id
+        .0
 }
 
 async fn bodies(app: &TestApp, webhook: i64, trigger: &str) -> Vec<Value> {
-    deliveries::for_webhook(&app.db, webhook)
+    deliveries::for_webhook(&app.db, WebhookId(webhook))
         .await
         .expect("deliveries")
         .into_iter()
@@ -301,12 +303,12 @@ async fn each_response_is_emailed_to_the_owner_and_announced_by_form_submitted()
         kind: Some(KIND.to_owned()),
         ..Filter::default()
     };
-    let rows = outbox::list(&t.app().db, Scope::Organization(t.org), &filter, 10)
+    let rows = outbox::list(&t.app().db, Scope::Organization(TeamId(t.org)), &filter, 10)
         .await
         .expect("outbox");
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0].to_email, "owner@acme.test");
-    assert_eq!(rows[0].team_id, Some(t.team));
+    assert_eq!(rows[0].team_id, Some(TeamId(t.team)));
     assert_eq!(rows[0].reply_to_email.as_deref(), Some("ada@example.test"));
 
     let processed = t.rig.run().await;

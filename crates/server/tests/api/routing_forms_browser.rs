@@ -10,6 +10,7 @@ use crate::web_a11y::violations;
 use crate::web_browser::Browser;
 use crate::web_browser::by_css::{click, text_of};
 use crate::web_browser::by_id::type_into;
+use convene_core::WebhookId;
 use fantoccini::{Client, Locator};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -111,7 +112,7 @@ async fn a_form_in_chromium_routes_to_the_prefilled_booker_a_url_or_a_message() 
 
     // Three responses: three emails to the owner (besides the booking's), three FORM_SUBMITTED deliveries.
     assert_eq!(app.count_rows("routing_form_responses").await, 3);
-    let deliveries = convene_store::webhooks::deliveries::for_webhook(&app.db, hook)
+    let deliveries = convene_store::webhooks::deliveries::for_webhook(&app.db, WebhookId(hook))
         .await
         .expect("deliveries");
     assert_eq!(deliveries.len(), 3);

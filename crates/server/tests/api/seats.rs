@@ -3,6 +3,7 @@
 
 use crate::helpers::TestApp;
 use crate::scheduling::{BOOKINGS, host_with_event, slots, weekdays_9_to_5};
+use convene_core::UserId;
 use convene_store::outbox::{self, Filter, Scope};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -156,7 +157,7 @@ async fn each_seat_cancels_alone_and_the_last_one_cancels_the_booking() {
     // Only b was told of b's cancellation (and the host); nobody else got a cancellation.
     let cancelled = outbox::list(
         &app.db,
-        Scope::User { id: host.id },
+        Scope::User { id: UserId(host.id) },
         &Filter {
             kind: Some("booking_cancelled_attendee".into()),
             ..Filter::default()

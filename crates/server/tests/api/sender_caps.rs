@@ -3,7 +3,7 @@
 //! flowing at once on the rest. The real worker loop ([`spawn_worker`]) against two SMTP servers on 127.0.0.1.
 
 use crate::helpers::TestApp;
-use convene_core::{EmailAddress, HeaderText};
+use convene_core::{EmailAddress, HeaderText, TeamId};
 use convene_server::ServerSettings;
 use convene_server::email::host_guard::HostPolicy;
 use convene_server::email::smtp::TlsTrust;
@@ -88,7 +88,7 @@ async fn a_sender_hung_after_data_keeps_to_its_cap_and_platform_emails_flow_at_o
             &NewEmail {
                 message_id: format!("<org-{i}@caps.convene.test>"),
                 kind: "booking_scheduled_attendee".to_owned(),
-                organization_id: Some(org),
+                organization_id: Some(TeamId(org)),
                 to_email: format!("attendee{i}@example.test"),
                 subject: format!("Booked {i}"),
                 body_text: "Booked".to_owned(),

@@ -2,7 +2,7 @@
 //! edit, duplicate, delete) — with their validation messages, CSRF, and someone else's event type out of reach.
 
 use crate::helpers::{PASSWORD, Person, TestApp};
-use convene_core::UserId;
+use convene_core::{EventTypeId, UserId};
 use convene_store::event_types::{self, EventTypeRecord};
 use convene_store::schedules::{self, ScheduleFields};
 use convene_store::users::{self, UserPatch};
@@ -112,7 +112,7 @@ fn id_in(location: &str) -> i64 {
 }
 
 async fn stored(app: &TestApp, id: i64) -> Option<EventTypeRecord> {
-    event_types::find(&app.db, id).await.expect("find")
+    event_types::find(&app.db, EventTypeId(id)).await.expect("find")
 }
 
 async fn host_app() -> (TestApp, Person, reqwest::Client) {
@@ -233,7 +233,7 @@ async fn event_type_created_through_the_form_is_listed_with_its_public_link() {
     let id = create_intro(&app, &client).await;
 
     let record = stored(&app, id).await.expect("created");
-    assert_eq!(record.owner_id, Some(host.id));
+    assert_eq!(record.owner_id, Some(UserId(host.id)));
     assert_eq!((record.title.as_str(), record.slug.as_str()), ("Intro call", "intro"));
     assert_eq!(
         (

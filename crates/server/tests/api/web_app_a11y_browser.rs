@@ -12,6 +12,7 @@ use crate::web_a11y::violations;
 use crate::web_app_bookings::{get, signed_in, with_password};
 use crate::web_app_calendars::{csrf_of, post};
 use crate::web_browser::Browser;
+use convene_core::UserId;
 use convene_store::Db;
 use convene_store::calendars::{self, ListedCalendar, NewConnection};
 use fantoccini::{Client, Locator};
@@ -210,7 +211,7 @@ async fn every_page_of_the_app_filled_with_data_has_no_serious_accessibility_vio
     let connection = calendars::insert_connection(
         &app.db,
         &NewConnection {
-            user_id: t.owner.id,
+            user_id: UserId(t.owner.id),
             kind: "caldav",
             label: "Work server",
             username: Some("owner"),
@@ -225,7 +226,7 @@ async fn every_page_of_the_app_filled_with_data_has_no_serious_accessibility_vio
         read_only: false,
         is_primary: true,
     };
-    calendars::upsert_calendar(&app.db, connection, t.owner.id, &listed)
+    calendars::upsert_calendar(&app.db, connection, UserId(t.owner.id), &listed)
         .await
         .expect("calendar");
     let http = signed_in(app, OWNER).await;

@@ -3,7 +3,7 @@
 //! out of reach.
 
 use crate::helpers::{PASSWORD, TestApp};
-use convene_core::UserId;
+use convene_core::{ScheduleId, UserId};
 use convene_store::schedules::{self, ScheduleRecord};
 use reqwest::StatusCode;
 
@@ -58,7 +58,9 @@ fn csrf_of(html: &str) -> String {
 }
 
 async fn stored(app: &TestApp, user: i64, id: i64) -> Option<ScheduleRecord> {
-    schedules::find(&app.db, UserId(user), id).await.expect("find")
+    schedules::find(&app.db, UserId(user), ScheduleId(id))
+        .await
+        .expect("find")
 }
 
 /// Creates a schedule through the list page's form; returns its id.

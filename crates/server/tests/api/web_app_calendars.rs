@@ -10,6 +10,7 @@ use axum::extract::State;
 use axum::http::StatusCode as AxumStatus;
 use axum::response::IntoResponse;
 use axum::routing::get as route_get;
+use convene_core::UserId;
 use convene_store::{calendar_jobs, calendars};
 use reqwest::StatusCode;
 use std::sync::Arc;
@@ -114,7 +115,7 @@ async fn a_feed_connected_on_the_page_shows_its_health_busy_choice_and_pending_w
         (status, to.as_str()),
         (StatusCode::SEE_OTHER, "/settings/calendars?notice=connected")
     );
-    let connection = calendars::connections_of(&app.db, ana_user.id)
+    let connection = calendars::connections_of(&app.db, UserId(ana_user.id))
         .await
         .expect("list")
         .remove(0);
@@ -144,10 +145,10 @@ async fn a_feed_connected_on_the_page_shows_its_health_busy_choice_and_pending_w
     assert!(!after[0].selected);
 
     // A write that failed is shown to the host (a feed can't be a destination: queue one by hand).
-    calendars::set_destination(&app.db, ana_user.id, None, calendar.id)
+    calendars::set_destination(&app.db, UserId(ana_user.id), None, calendar.id)
         .await
         .expect("destination");
-    calendar_jobs::enqueue(&app.db, "booking-uid-that-failed", ana_user.id)
+    calendar_jobs::enqueue(&app.db, "booking-uid-that-failed", UserId(ana_user.id))
         .await
         .expect("enqueue");
     let (_, page) = get(&app, &ana, "/settings/calendars").await;

@@ -9,6 +9,7 @@ use crate::npm;
 use crate::web_a11y::violations;
 use crate::web_browser::Browser;
 use crate::web_browser::by_id::{click, type_into, wait_for};
+use convene_core::UserId;
 use convene_store::calendars;
 use fantoccini::{Client, Locator};
 
@@ -86,7 +87,7 @@ async fn a_host_connects_a_caldav_server_chooses_busy_calendars_and_the_destinat
     assert!(listed.contains("Work") && listed.contains("Home"), "{listed}");
     found.extend(violations(c, &axe).await);
 
-    let mine = calendars::calendars_of_user(&app.db, person.id)
+    let mine = calendars::calendars_of_user(&app.db, UserId(person.id))
         .await
         .expect("calendars");
     let home = mine.iter().find(|cal| cal.name == "Home").expect("Home");
@@ -94,7 +95,7 @@ async fn a_host_connects_a_caldav_server_chooses_busy_calendars_and_the_destinat
     assert!(home.selected && work.selected);
     click(c, &format!("busy-{}", home.id)).await;
     submit_and_wait(c, &format!("save-selection-{}", home.connection_id)).await;
-    let after = calendars::calendars_of_user(&app.db, person.id)
+    let after = calendars::calendars_of_user(&app.db, UserId(person.id))
         .await
         .expect("calendars");
     assert!(!after.iter().find(|cal| cal.id == home.id).expect("Home").selected);
@@ -103,7 +104,7 @@ async fn a_host_connects_a_caldav_server_chooses_busy_calendars_and_the_destinat
     let select = c.find(Locator::Id("destination")).await.expect("select");
     select.select_by_value(&home.id.to_string()).await.expect("choose Home");
     submit_and_wait(c, "save-destination").await;
-    let destination = calendars::destination(&app.db, person.id, None)
+    let destination = calendars::destination(&app.db, UserId(person.id), None)
         .await
         .expect("read")
         .expect("a destination");

@@ -8,6 +8,7 @@ use crate::helpers::TestApp;
 use crate::scheduling::{EVENT_TYPES, host_with_event, weekdays_9_to_5};
 use crate::web_app_bookings::{get, signed_in, with_password};
 use crate::web_app_calendars::{csrf_of, post};
+use convene_core::{EventTypeId, UserId};
 use convene_store::calendars::{self, ListedCalendar, NewConnection};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -133,7 +134,7 @@ async fn private_links_are_made_listed_and_deleted_on_the_event_type_page() {
     for n in 0..25 {
         let link = convene_store::private_links::PrivateLinkRecord {
             link_id: format!("paged-link-{n:02}"),
-            event_type_id: event,
+            event_type_id: EventTypeId(event),
             expires_at: None,
             max_usage_count: Some(1),
             usage_count: 0,
@@ -207,7 +208,7 @@ async fn the_destination_calendar_chosen_on_the_page_is_the_apis() {
     let connection = calendars::insert_connection(
         &app.db,
         &NewConnection {
-            user_id: host.id,
+            user_id: UserId(host.id),
             kind: "caldav",
             label: "Work server",
             username: Some("links"),
@@ -223,7 +224,7 @@ async fn the_destination_calendar_chosen_on_the_page_is_the_apis() {
             read_only,
             is_primary: false,
         };
-        calendars::upsert_calendar(&app.db, connection, host.id, &listed)
+        calendars::upsert_calendar(&app.db, connection, UserId(host.id), &listed)
             .await
             .expect("calendar");
     }

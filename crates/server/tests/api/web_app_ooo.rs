@@ -109,7 +109,7 @@ async fn time_away_made_on_the_page_closes_the_day_names_the_cover_and_is_explai
     assert_eq!(entries.len(), 1);
     assert_eq!(
         (entries[0].reason.as_str(), entries[0].to_user_id),
-        ("vacation", Some(cover.id))
+        ("vacation", Some(UserId(cover.id)))
     );
     let (_, page) = get(&app, &client, "/availability/out-of-office").await;
     assert!(page.contains("Skiing") && page.contains("Vacation"), "{page}");
@@ -184,7 +184,7 @@ async fn an_away_day_on_the_booker_offers_the_teammate_at_the_same_day() {
             end_at,
             notes: None,
             reason: reason.into(),
-            to_user_id: to,
+            to_user_id: to.map(UserId),
         }
     };
     let (away, fallback, closed) = (day_at(10), day_at(11), day_at(12));

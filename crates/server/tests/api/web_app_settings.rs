@@ -89,7 +89,7 @@ async fn nobody_revokes_anothers_key_and_bad_lifetimes_and_missing_tokens_are_re
         let keys = convene_store::api_keys::list_for_user(&app.db, convene_core::UserId(other.id))
             .await
             .expect("keys");
-        keys[0].id
+        (keys[0].id).0
     };
     let (status, _) = post(
         &app,

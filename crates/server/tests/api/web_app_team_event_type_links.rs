@@ -6,7 +6,7 @@
 use crate::helpers::{Person, TestApp};
 use crate::web_app_bookings::{get, signed_in, with_password};
 use crate::web_app_calendars::{csrf_of, post};
-use convene_core::Role;
+use convene_core::{Role, UserId};
 use convene_store::calendars::{self, ListedCalendar, NewConnection};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -196,7 +196,7 @@ async fn calendar(app: &TestApp, user_id: i64, external_id: &str, name: &str, re
     let connection = calendars::insert_connection(
         &app.db,
         &NewConnection {
-            user_id,
+            user_id: UserId(user_id),
             kind: "caldav",
             label: "Work server",
             username: Some(external_id),
@@ -211,7 +211,7 @@ async fn calendar(app: &TestApp, user_id: i64, external_id: &str, name: &str, re
         read_only,
         is_primary: false,
     };
-    calendars::upsert_calendar(&app.db, connection, user_id, &listed)
+    calendars::upsert_calendar(&app.db, connection, UserId(user_id), &listed)
         .await
         .expect("calendar");
 }
@@ -227,7 +227,7 @@ async fn the_destination_chosen_on_the_team_page_is_the_team_apis_and_another_ma
         .expect("find")
         .expect("ada")
         .id;
-    calendar(app, ada_id, "ada-work", "Ada work", false).await;
+    calendar(app, ada_id.0, "ada-work", "Ada work", false).await;
 
     let owner = signed_in(app, OWNER).await;
     let (_, page) = get(app, &owner, &t.page).await;
@@ -296,7 +296,7 @@ async fn the_destination_chosen_on_the_team_page_is_the_team_apis_and_another_ma
         locale: Some("de".to_owned()),
         ..convene_store::users::UserPatch::default()
     };
-    convene_store::users::update(&app.db, convene_core::UserId(ada_id), &german)
+    convene_store::users::update(&app.db, ada_id, &german)
         .await
         .expect("update");
     let bad_length = [

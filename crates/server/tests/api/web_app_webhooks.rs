@@ -6,6 +6,7 @@ use crate::helpers::TestApp;
 use crate::web_app_bookings::{csrf_of, post};
 use crate::web_app_bookings::{get, signed_in};
 use crate::webhooks::receiver::Receiver;
+use convene_core::UserId;
 use convene_server::webhooks::deliver_one;
 use convene_store::webhooks::{self, WebhookOwner};
 use reqwest::StatusCode;
@@ -61,7 +62,7 @@ async fn a_webhook_made_on_the_page_pings_a_local_receiver_signed_and_lists_the_
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     let page_path = to.split('?').next().expect("path").to_owned();
-    let stored = webhooks::list(&app.db, WebhookOwner::User(person.id), 10, 0)
+    let stored = webhooks::list(&app.db, WebhookOwner::User(UserId(person.id)), 10, 0)
         .await
         .expect("list");
     assert_eq!(stored.len(), 1);
@@ -122,7 +123,7 @@ async fn another_users_webhook_is_not_found_and_forms_without_the_token_change_n
         payload_template: None,
         version: convene_server::webhooks::PAYLOAD_VERSION.to_owned(),
     };
-    let theirs = webhooks::insert(&app.db, WebhookOwner::User(owner.id), &fields)
+    let theirs = webhooks::insert(&app.db, WebhookOwner::User(UserId(owner.id)), &fields)
         .await
         .expect("insert");
     app.account(LEE).await;

@@ -2,7 +2,7 @@
 //! Needs Debian's `chromium` and `chromium-driver` (CHROMEDRIVER / CHROMIUM override the paths).
 
 use crate::helpers::TestApp;
-use convene_core::{EmailAddress, UserId};
+use convene_core::EmailAddress;
 use convene_server::{ServerSettings, tenancy};
 use convene_store::teams::TeamFields;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -130,7 +130,7 @@ async fn sign_in_shows_my_organizations_and_sign_out_returns_to_the_form() {
         slug: Some("browser-org".into()),
         ..TeamFields::default()
     };
-    tenancy::create_organization(&app.db, &fields, UserId(account.user.id))
+    tenancy::create_organization(&app.db, &fields, account.user.id)
         .await
         .expect("org");
     let base = app.address.replace("127.0.0.1", "localhost");

@@ -11,11 +11,12 @@ use serde_json::json;
 /// Creates an account and returns its user id.
 pub(crate) async fn account(app: &TestApp, email: &str, password: &str) -> i64 {
     let email = EmailAddress::parse("email", email).expect("email");
-    tenancy::create_account(&app.db, &email, "Reset User", Some(password.into()), false)
+    (tenancy::create_account(&app.db, &email, "Reset User", Some(password.into()), false)
         .await
         .expect("account")
         .user
-        .id
+        .id)
+        .0
 }
 
 /// The tokens of the user's queued password reset emails, newest first.
@@ -24,7 +25,7 @@ pub(crate) async fn reset_tokens(app: &TestApp, user_id: i64) -> Vec<String> {
         kind: Some("password_reset".into()),
         ..Filter::default()
     };
-    outbox::list(&app.db, Scope::User { id: user_id }, &filter, 10)
+    outbox::list(&app.db, Scope::User { id: UserId(user_id) }, &filter, 10)
         .await
         .expect("outbox")
         .into_iter()

@@ -69,10 +69,11 @@ pub async fn organization_with_owner(app: &TestApp, slug: &str, owner: &str) -> 
         slug: Some(slug.into()),
         ..TeamFields::default()
     };
-    convene_server::tenancy::create_organization(&app.db, &fields, UserId(person.id))
+    (convene_server::tenancy::create_organization(&app.db, &fields, UserId(person.id))
         .await
         .expect("org")
-        .id
+        .id)
+        .0
 }
 
 /// The path of the invitation link in the last invitation email.

@@ -4,6 +4,7 @@
 
 use crate::helpers::TestApp;
 use crate::scheduling::{book, host_with_event, weekdays_9_to_5};
+use convene_core::WebhookId;
 use convene_server::ServerSettings;
 use convene_server::webhooks::{WebhookSettings, spawn_worker};
 use convene_store::now_ms;
@@ -104,7 +105,9 @@ async fn queued_delivery(name: &str, grace: Duration, receiver: &Receiver) -> (T
 }
 
 async fn the_delivery(app: &TestApp, webhook: i64) -> DeliveryRecord {
-    let rows = deliveries::for_webhook(&app.db, webhook).await.expect("rows");
+    let rows = deliveries::for_webhook(&app.db, WebhookId(webhook))
+        .await
+        .expect("rows");
     assert_eq!(rows.len(), 1);
     rows.into_iter().next().expect("one delivery")
 }

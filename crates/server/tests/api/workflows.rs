@@ -6,6 +6,7 @@
 use crate::helpers::email::{EmailRig, WAIT, closed_port, find_received};
 use crate::helpers::{Person, TestApp};
 use crate::scheduling::{BOOKINGS, SCHEDULES, weekdays_9_to_5};
+use convene_core::TeamId;
 use convene_store::outbox::{self, EmailRecord, Filter, Scope, Settlement};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -126,7 +127,7 @@ impl Team {
             kind: Some(KIND.to_owned()),
             ..Filter::default()
         };
-        let mut rows = outbox::list(&self.app().db, Scope::Organization(self.org), &filter, 500)
+        let mut rows = outbox::list(&self.app().db, Scope::Organization(TeamId(self.org)), &filter, 500)
             .await
             .expect("read the outbox");
         rows.reverse();

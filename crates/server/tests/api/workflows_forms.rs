@@ -6,6 +6,7 @@
 use crate::helpers::email::{EmailRig, WAIT, find_received};
 use crate::routing_forms::Rig;
 use crate::scheduling::{BOOKINGS, EVENT_TYPES, SCHEDULES, weekdays_9_to_5};
+use convene_core::{TeamId, UserId};
 use convene_server::email::sms::Channels;
 use convene_server::workflows::input::{Context, WorkflowInput};
 use convene_server::workflows::manage;
@@ -39,7 +40,7 @@ async fn workflow_rows(t: &Rig) -> Vec<EmailRecord> {
         kind: Some(KIND.to_owned()),
         ..Filter::default()
     };
-    let mut rows = outbox::list(&t.app().db, Scope::Organization(t.org), &filter, 100)
+    let mut rows = outbox::list(&t.app().db, Scope::Organization(TeamId(t.org)), &filter, 100)
         .await
         .expect("outbox");
     rows.reverse();
@@ -81,8 +82,8 @@ async fn form_workflows_email_at_once_and_later_unless_a_booking_followed() {
     let later: Vec<&EmailRecord> = rows.iter().filter(|r| r.subject.starts_with("Still")).collect();
     assert_eq!(later.len(), 2);
     for row in &rows {
-        assert_eq!(row.organization_id, Some(t.org));
-        assert_eq!(row.team_id, Some(t.team));
+        assert_eq!(row.organization_id, Some(TeamId(t.org)));
+        assert_eq!(row.team_id, Some(TeamId(t.team)));
     }
 
     // A booking made from Ada's response calls off her "no event" email, in the booking's transaction.
@@ -272,14 +273,14 @@ async fn personal_workflows_remind_in_each_readers_language_and_zone() {
     let (host, event) = personal_host(&rig).await;
     let app = &rig.app;
     let ctx = Context {
-        owner: WorkflowOwner::User(host.id),
-        caller_id: host.id,
+        owner: WorkflowOwner::User(UserId(host.id)),
+        caller_id: UserId(host.id),
         texts: Channels::of(None),
     };
     let created = manage::create(&app.db, &app.state.mailer, &ctx, &personal_reminder(event))
         .await
         .expect("a personal workflow");
-    assert_eq!(created.record.user_id, Some(host.id));
+    assert_eq!(created.record.user_id, Some(UserId(host.id)));
     assert_eq!(created.record.team_id, None);
 
     let body = json!({ "eventTypeId": event, "start": "2030-01-07T10:00:00Z",
@@ -292,7 +293,7 @@ async fn personal_workflows_remind_in_each_readers_language_and_zone() {
         kind: Some(KIND.to_owned()),
         ..Filter::default()
     };
-    let rows = outbox::list(&app.db, Scope::User { id: host.id }, &filter, 10)
+    let rows = outbox::list(&app.db, Scope::User { id: UserId(host.id) }, &filter, 10)
         .await
         .expect("outbox");
     assert_eq!(rows.len(), 2, "{rows:?}");
@@ -317,8 +318,8 @@ async fn personal_workflows_remind_in_each_readers_language_and_zone() {
         &app.db,
         &app.state.mailer,
         &Context {
-            owner: WorkflowOwner::User(host.id + 1_000),
-            caller_id: host.id + 1_000,
+            owner: WorkflowOwner::User(UserId(host.id + 1_000)),
+            caller_id: UserId(host.id + 1_000),
             texts: Channels::of(None),
         },
         &personal_reminder(event),

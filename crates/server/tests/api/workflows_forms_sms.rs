@@ -5,6 +5,7 @@
 
 use crate::helpers::email::{EmailRig, WAIT};
 use crate::routing_forms::Rig;
+use convene_core::TeamId;
 use convene_server::email::sms::SmsSettings;
 use convene_store::outbox::{self, EmailRecord, Filter, Scope};
 use convene_testkit::FakeTwilio;
@@ -36,7 +37,7 @@ async fn rows(t: &Rig, kind: &str) -> Vec<EmailRecord> {
         kind: Some(kind.to_owned()),
         ..Filter::default()
     };
-    let mut rows = outbox::list(&t.app().db, Scope::Organization(t.org), &filter, 500)
+    let mut rows = outbox::list(&t.app().db, Scope::Organization(TeamId(t.org)), &filter, 500)
         .await
         .expect("read the outbox");
     rows.reverse();

@@ -6,6 +6,7 @@
 use crate::helpers::email::{EmailRig, WAIT};
 use crate::scheduling::BOOKINGS;
 use crate::workflows::{Team, ms};
+use convene_core::TeamId;
 use convene_server::email::sms::SmsSettings;
 use convene_store::outbox::{self, EmailRecord, Filter, Scope, Settlement};
 use convene_testkit::FakeTwilio;
@@ -75,7 +76,7 @@ async fn rows(t: &Team, kind: &str) -> Vec<EmailRecord> {
         kind: Some(kind.to_owned()),
         ..Filter::default()
     };
-    let mut rows = outbox::list(&t.app().db, Scope::Organization(t.org), &filter, 500)
+    let mut rows = outbox::list(&t.app().db, Scope::Organization(TeamId(t.org)), &filter, 500)
         .await
         .expect("read the outbox");
     rows.reverse();

@@ -7,13 +7,14 @@
 //! restarts under the same name takes back at once what it held ([`release_all_claims`]).
 
 use crate::{Backend, Db, Exec, StoreResult, Tx};
+use convene_core::{WebhookDeliveryId, WebhookId};
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct DeliveryRecord {
-    pub id: i64,
+    pub id: WebhookDeliveryId,
     /// `None` once the webhook was deleted.
-    pub webhook_id: Option<i64>,
+    pub webhook_id: Option<WebhookId>,
     pub trigger_event: String,
     /// The exact bytes to send (and sign).
     pub body: String,
@@ -33,8 +34,14 @@ const COLUMNS: &str = "id, webhook_id, trigger_event, body, status, attempts, ne
      last_status_code, last_error, delivered_at, created_at, updated_at";
 
 /// Queues `body` for `webhook`, due at once. Call inside the transaction that made the change it reports.
-pub async fn enqueue(tx: &mut Tx, webhook_id: i64, trigger_event: &str, body: &str, now: i64) -> StoreResult<i64> {
-    let (id,): (i64,) = on_conn!(tx, c => {
+pub async fn enqueue(
+    tx: &mut Tx,
+    webhook_id: WebhookId,
+    trigger_event: &str,
+    body: &str,
+    now: i64,
+) -> StoreResult<WebhookDeliveryId> {
+    let (id,): (WebhookDeliveryId,) = on_conn!(tx, c => {
         sqlx::query_as(
             "INSERT INTO webhook_deliveries (webhook_id, trigger_event, body, status, next_attempt_at, created_at, \
              updated_at) VALUES ($1, $2, $3, 'queued', $4, $4, $4) RETURNING id",
@@ -109,7 +116,7 @@ pub enum AttemptResult {
 /// is no longer this attempt's (its lease ran out and another worker claimed it).
 pub async fn record_attempt<'a>(
     exec: impl Into<Exec<'a>>,
-    id: i64,
+    id: WebhookDeliveryId,
     attempt: i64,
     result: &AttemptResult,
     now: i64,
@@ -168,7 +175,7 @@ pub async fn release_all_claims(db: &Db, worker: &str, now: i64) -> StoreResult<
     })?)
 }
 
-pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<DeliveryRecord>> {
+pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: WebhookDeliveryId) -> StoreResult<Option<DeliveryRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM webhook_deliveries WHERE id = $1");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, DeliveryRecord>(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&mut *c).await
@@ -176,7 +183,7 @@ pub async fn find<'a>(exec: impl Into<Exec<'a>>, id: i64) -> StoreResult<Option<
 }
 
 /// Every delivery of `webhook_id`, oldest first.
-pub async fn for_webhook<'a>(exec: impl Into<Exec<'a>>, webhook_id: i64) -> StoreResult<Vec<DeliveryRecord>> {
+pub async fn for_webhook<'a>(exec: impl Into<Exec<'a>>, webhook_id: WebhookId) -> StoreResult<Vec<DeliveryRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, DeliveryRecord>(sqlx::AssertSqlSafe(sql)).bind(webhook_id).fetch_all(&mut *c).await

@@ -18,7 +18,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use convene_core::BookingStatus;
-use convene_core::UserId;
 use convene_core::ics::{IcsEvent, Method, Party};
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::{Db, users};
@@ -163,7 +162,7 @@ fn encode(value: &str) -> String {
 
 /// The `.ics` text for a booking (as a download: `METHOD:PUBLISH`).
 async fn ics(db: &Db, booking: &BookingRecord) -> Result<String, ApiError> {
-    let host = users::find(db, UserId(booking.host_id)).await?;
+    let host = users::find(db, booking.host_id).await?;
     let attendees = bookings::attendees(db, &[booking.id]).await?;
     Ok(IcsEvent {
         method: Method::Publish,

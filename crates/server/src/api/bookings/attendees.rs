@@ -35,8 +35,8 @@ pub struct AttendeeOutput {
 impl From<&AttendeeRecord> for AttendeeOutput {
     fn from(a: &AttendeeRecord) -> Self {
         AttendeeOutput {
-            id: a.id,
-            booking_id: a.booking_id,
+            id: a.id.0,
+            booking_id: a.booking_id.0,
             name: a.name.clone(),
             email: a.email.clone(),
             display_email: a.email.clone(),

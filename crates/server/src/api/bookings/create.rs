@@ -106,7 +106,7 @@ pub(super) async fn create_booking(
     attendee.seat_uid.clone_from(&seat_uid);
     let guests = parse_guests(&hosted.event, input.guests.as_deref(), &attendee.email)?;
     if let Caller::Anonymous(_) = caller {
-        limit_anonymous_booking(&state, hosted.event.id, &attendee.email, &guests).await?;
+        limit_anonymous_booking(&state, hosted.event.id.0, &attendee.email, &guests).await?;
     }
     let request = BookingRequest {
         start,

@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::time_text::parse_instant;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use convene_core::BookingStatus;
+use convene_core::{BookingStatus, UserId};
 use convene_store::bookings::{self, BookingFilter};
 use convene_store::now_ms;
 
@@ -126,13 +126,14 @@ fn apply_query(filter: &mut BookingFilter, q: &QueryPairs) -> Result<(), ApiErro
 }
 
 /// Ids given under any of `keys`, repeated or comma-separated; a bad one is a 400 naming the first key.
-fn id_list(q: &QueryPairs, keys: &[&str]) -> Result<Vec<i64>, ApiError> {
+fn id_list<T: From<i64>>(q: &QueryPairs, keys: &[&str]) -> Result<Vec<T>, ApiError> {
     let mut ids = Vec::new();
     for key in keys {
         for value in q.all(key) {
             for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
                 ids.push(
                     part.parse::<i64>()
+                        .map(T::from)
                         .map_err(|_| ApiError::field(keys[0], format!("'{part}' is not an id")))?,
                 );
             }
@@ -185,16 +186,16 @@ pub(crate) async fn org_bookings(state: &AppState, scope: OrgScope, q: &QueryPai
     apply_query(&mut filter, q)?;
     match scope {
         OrgScope::Organization(org) => {
-            filter.organization = Some(org.0);
+            filter.organization = Some(org);
             filter.teams = id_list(q, &["teamsIds", "teamId"])?;
             filter.hosts = id_list(q, &["userIds"])?;
         }
         OrgScope::User(org, user) => {
-            filter.organization = Some(org.0);
+            filter.organization = Some(org);
             filter.teams = id_list(q, &["teamsIds", "teamId"])?;
-            filter.hosts = vec![user];
+            filter.hosts = vec![UserId(user)];
         }
-        OrgScope::Team(team) => filter.teams = vec![team.0],
+        OrgScope::Team(team) => filter.teams = vec![team],
     }
     let (data, pagination) = run(state, &filter, &paging).await?;
     Ok(current_answer(data, pagination))

@@ -4,7 +4,7 @@
 use crate::api::ApiError;
 use crate::api::dto::metadata_value;
 use crate::time_text::{ts, utc_iso};
-use convene_core::UserId;
+use convene_core::{BookingId, UserId};
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::{Db, event_types, users};
 use serde::Serialize;
@@ -89,12 +89,12 @@ pub struct BookingOutput {
 
 /// Builds outputs for several bookings with one attendee query and one lookup per host/event type.
 pub(super) async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<BookingOutput>, ApiError> {
-    let ids: Vec<i64> = records.iter().map(|b| b.id).collect();
-    let mut attendees: HashMap<i64, Vec<AttendeeRecord>> = HashMap::new();
+    let ids: Vec<BookingId> = records.iter().map(|b| b.id).collect();
+    let mut attendees: HashMap<BookingId, Vec<AttendeeRecord>> = HashMap::new();
     for a in bookings::attendees(db, &ids).await? {
         attendees.entry(a.booking_id).or_default().push(a);
     }
-    let mut co_hosts: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut co_hosts: HashMap<BookingId, Vec<UserId>> = HashMap::new();
     for (booking, user) in bookings::co_hosts(db, &ids).await? {
         co_hosts.entry(booking).or_default().push(user);
     }
@@ -107,7 +107,7 @@ pub(super) async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<Bo
         people_hosting.extend(co_hosts.get(&b.id).into_iter().flatten().copied());
         for id in &people_hosting {
             if let std::collections::hash_map::Entry::Vacant(e) = hosts.entry(*id) {
-                e.insert(users::find(db, UserId(*id)).await?);
+                e.insert(users::find(db, *id).await?);
             }
         }
         if let Some(et) = b.event_type_id
@@ -122,14 +122,14 @@ pub(super) async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<Bo
         let list = attendees.remove(&b.id).unwrap_or_default();
         let (guests, people): (Vec<_>, Vec<_>) = list.into_iter().partition(|a| a.is_guest);
         out.push(BookingOutput {
-            id: b.id,
+            id: b.id.0,
             uid: b.uid.clone(),
             title: b.title.clone(),
             description: b.description.clone(),
             hosts: host
                 .into_iter()
                 .map(|h| BookingHost {
-                    id: h.id,
+                    id: h.id.0,
                     name: h.name.clone().unwrap_or_else(|| h.username.clone()),
                     email: h.email,
                     username: h.username,
@@ -146,13 +146,13 @@ pub(super) async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<Bo
             start: utc_iso(ts(b.start_at)),
             end: utc_iso(ts(b.end_at)),
             duration: (b.end_at - b.start_at) / 60_000,
-            event_type_id: b.event_type_id,
+            event_type_id: b.event_type_id.map(|id| id.0),
             event_type: b.event_type_id.and_then(|id| {
                 slugs
                     .get(&id)
                     .cloned()
                     .flatten()
-                    .map(|slug| BookingEventType { id, slug })
+                    .map(|slug| BookingEventType { id: id.0, slug })
             }),
             location: b.location.clone().unwrap_or_default(),
             absent_host: b.absent_host,

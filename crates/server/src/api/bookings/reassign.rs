@@ -13,7 +13,6 @@ use crate::tenancy::access::TeamAccess;
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use convene_core::TeamId;
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::users::UserRecord;
 use convene_store::{event_types, teams};
@@ -99,7 +98,7 @@ fn answer(booking: &BookingRecord, host: &UserRecord) -> Response {
         data: ReassignOutput {
             booking_uid: booking.uid.clone(),
             reassigned_to: ReassignedTo {
-                id: host.id,
+                id: host.id.0,
                 name: host.name.clone().unwrap_or_else(|| host.username.clone()),
                 email: host.email.clone(),
             },
@@ -123,7 +122,7 @@ async fn reassignable(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Resu
     let Some(team_id) = event.and_then(|e| e.team_id) else {
         return Err(ApiError::not_found("Booking"));
     };
-    let org = teams::find(&state.db, TeamId(team_id)).await?.and_then(|t| t.parent_id);
+    let org = teams::find(&state.db, team_id).await?.and_then(|t| t.parent_id);
     let manages = TeamAccess::load(&state.db, &caller.user, org, team_id)
         .await
         .is_ok_and(|access| access.require_manager().is_ok());

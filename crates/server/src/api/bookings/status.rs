@@ -88,7 +88,7 @@ pub(super) async fn cancel_booking(
     if let Some(seat) = &input.seat_uid {
         let updated = seats::cancel(&state.db, &state.mailer, &booking, seat, why.as_deref(), by.as_deref()).await?;
         if !current {
-            return Ok(envelope::ok(legacy::cancelled(booking.id, &booking.uid, true)));
+            return Ok(envelope::ok(legacy::cancelled(booking.id.0, &booking.uid, true)));
         }
         return Ok(envelope::ok(seated_output(&state.db, &updated, None, false).await?));
     }
@@ -96,7 +96,7 @@ pub(super) async fn cancel_booking(
         .await
         .map_err(|e| refused(e, |current| format!("A {current} booking can't be cancelled")))?;
     if !current {
-        return Ok(envelope::ok(legacy::cancelled(updated.id, &updated.uid, false)));
+        return Ok(envelope::ok(legacy::cancelled(updated.id.0, &updated.uid, false)));
     }
     Ok(envelope::ok(output(&state.db, &updated).await?))
 }

@@ -102,16 +102,16 @@ impl From<&Workflow> for WorkflowOutput {
     fn from(w: &Workflow) -> Self {
         let r = &w.record;
         WorkflowOutput {
-            id: r.id,
+            id: r.id.0,
             name: r.name.clone(),
-            user_id: r.user_id,
-            team_id: r.team_id,
+            user_id: r.user_id.map(|id| id.0),
+            team_id: r.team_id.map(|id| id.0),
             created_at: utc_iso(ts(r.created_at)),
             updated_at: utc_iso(ts(r.updated_at)),
             kind: "event-type",
             activation: ActivationOutput {
                 is_active_on_all_event_types: r.active_on_all,
-                active_on_event_type_ids: w.event_type_ids.clone(),
+                active_on_event_type_ids: w.event_type_ids.iter().map(|id| id.0).collect(),
             },
             trigger: trigger_output(r),
             steps: steps_output(w),
@@ -137,7 +137,7 @@ pub(super) fn steps_output(w: &Workflow) -> Vec<StepOutput> {
     w.steps
         .iter()
         .map(|s| StepOutput {
-            id: s.id,
+            id: s.id.0,
             step_number: s.step_number,
             recipient: s.recipient.clone(),
             email: s.email.clone(),
@@ -180,7 +180,7 @@ pub(super) async fn team_for(
 pub(super) fn context(state: &AppState, team: &TeamRecord, caller: &ApiUser) -> Context {
     Context {
         owner: WorkflowOwner::Team(team.id),
-        caller_id: caller.id().0,
+        caller_id: caller.id(),
         texts: Channels::of(state.mailer.settings.sms.as_ref()),
     }
 }

@@ -54,10 +54,10 @@ impl From<&Workflow> for FormWorkflowOutput {
     fn from(w: &Workflow) -> Self {
         let r = &w.record;
         FormWorkflowOutput {
-            id: r.id,
+            id: r.id.0,
             name: r.name.clone(),
-            user_id: r.user_id,
-            team_id: r.team_id,
+            user_id: r.user_id.map(|id| id.0),
+            team_id: r.team_id.map(|id| id.0),
             created_at: utc_iso(ts(r.created_at)),
             updated_at: utc_iso(ts(r.updated_at)),
             kind: "routing-form",

@@ -9,7 +9,7 @@ use crate::email::probe::{self, TestResult};
 use crate::email::providers::{Provider, ProviderClient};
 use crate::email::senders::SenderConfig;
 use crate::email::settings::Credentials;
-use convene_core::{EmailAddress, FieldError};
+use convene_core::{EmailAddress, FieldError, SenderId, TeamId};
 use convene_store::now_ms;
 use convene_store::smtp_senders::{self, SenderRecord};
 use secrecy::SecretString;
@@ -80,10 +80,10 @@ fn with_api(mut config: SenderConfig, record: &SenderRecord, key: &str, mailer: 
 }
 
 /// A record shaped like a stored sender for settings that were never saved (no secrets inside).
-fn unsaved_record(org: i64, valid: &Valid) -> SenderRecord {
+fn unsaved_record(org: TeamId, valid: &Valid) -> SenderRecord {
     let f = &valid.fields;
     SenderRecord {
-        id: 0,
+        id: SenderId(0),
         organization_id: org,
         from_email: f.from_email.clone(),
         from_name: f.from_name.clone(),
@@ -115,7 +115,7 @@ fn unsaved_record(org: i64, valid: &Valid) -> SenderRecord {
 /// this server no longer has, or copied from another row).
 fn saved_config(mailer: &Mailer, record: &SenderRecord) -> Result<SenderConfig, TestResult> {
     SenderConfig::from_record(record, mailer.keyring(), &mailer.settings, mailer.http()).map_err(|e| {
-        tracing::error!(sender_id = record.id, error = %e, "cannot open a sender's secrets");
+        tracing::error!(sender_id = record.id.0, error = %e, "cannot open a sender's secrets");
         TestResult {
             success: false,
             stage: "AUTH",
@@ -157,7 +157,7 @@ async fn record_test(mailer: &Mailer, record: &SenderRecord, result: &TestResult
 
 /// Tests a saved sender (DNS, connect, TLS, greeting, EHLO and AUTH — no email sent) and records the outcome
 /// as its health.
-pub async fn test_saved_sender(mailer: &Mailer, org: &SenderOrg, id: i64) -> Result<TestResult, SenderError> {
+pub async fn test_saved_sender(mailer: &Mailer, org: &SenderOrg, id: SenderId) -> Result<TestResult, SenderError> {
     let record = load(mailer, org, id).await?;
     let result = match saved_config(mailer, &record) {
         Ok(config) => probe::test_connection(mailer, &config).await,
@@ -177,7 +177,7 @@ pub fn test_recipient(raw: Option<&str>) -> Result<EmailAddress, FieldError> {
 pub async fn send_test(
     mailer: &Mailer,
     org: &SenderOrg,
-    id: i64,
+    id: SenderId,
     to: &EmailAddress,
 ) -> Result<TestResult, SenderError> {
     let record = load(mailer, org, id).await?;

@@ -48,7 +48,7 @@ pub(super) struct Valid {
     pub(super) smtp_user: Option<Option<String>>,
     pub(super) smtp_password: Option<Option<String>>,
     pub(super) api_key: Option<Option<String>>,
-    pub(super) team_ids: Option<Vec<i64>>,
+    pub(super) team_ids: Option<Vec<TeamId>>,
     pub(super) is_default: Option<bool>,
 }
 
@@ -190,15 +190,15 @@ pub(super) async fn validate(
         smtp_user,
         smtp_password,
         api_key,
-        team_ids: input.team_ids,
+        team_ids: input.team_ids.map(|ids| ids.into_iter().map(TeamId).collect()),
         is_default: input.is_default,
     })
 }
 
 /// Every team id must be a team of this organization.
-pub(super) async fn check_teams(mailer: &Mailer, org: &SenderOrg, team_ids: &[i64]) -> Result<(), SenderError> {
+pub(super) async fn check_teams(mailer: &Mailer, org: &SenderOrg, team_ids: &[TeamId]) -> Result<(), SenderError> {
     for (i, team) in team_ids.iter().enumerate() {
-        let found = teams::find(mailer.db(), TeamId(*team)).await?;
+        let found = teams::find(mailer.db(), *team).await?;
         if found.is_none_or(|t| t.parent_id != Some(org.id())) {
             return Err(FieldError::new(format!("teamIds[{i}]"), "is not a team of this organization").into());
         }

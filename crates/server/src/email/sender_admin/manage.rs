@@ -6,19 +6,19 @@ use super::output::{SenderOutput, output};
 use super::{SenderError, SenderOrg};
 use crate::email::Mailer;
 use crate::email::senders::{binding, owner_of};
-use convene_core::FieldError;
+use convene_core::{FieldError, SenderId, TeamId};
 use convene_store::smtp_senders::{self, Secret, SenderRecord};
 use convene_store::{Tx, now_ms};
 
 /// A sender of `org` by id.
-pub(super) async fn load(mailer: &Mailer, org: &SenderOrg, id: i64) -> Result<SenderRecord, SenderError> {
+pub(super) async fn load(mailer: &Mailer, org: &SenderOrg, id: SenderId) -> Result<SenderRecord, SenderError> {
     smtp_senders::find(mailer.db(), org.id(), id)
         .await?
         .ok_or(SenderError::NotFound)
 }
 
 /// The stored sender as answered (team ids included).
-pub(super) async fn current(mailer: &Mailer, org: &SenderOrg, id: i64) -> Result<SenderOutput, SenderError> {
+pub(super) async fn current(mailer: &Mailer, org: &SenderOrg, id: SenderId) -> Result<SenderOutput, SenderError> {
     let record = load(mailer, org, id).await?;
     let assignments = smtp_senders::team_assignments(mailer.db(), org.id()).await?;
     Ok(output(&record, &assignments))
@@ -32,7 +32,7 @@ pub async fn list(mailer: &Mailer, org: &SenderOrg) -> Result<Vec<SenderOutput>,
 }
 
 /// One sender.
-pub async fn get(mailer: &Mailer, org: &SenderOrg, id: i64) -> Result<SenderOutput, SenderError> {
+pub async fn get(mailer: &Mailer, org: &SenderOrg, id: SenderId) -> Result<SenderOutput, SenderError> {
     current(mailer, org, id).await
 }
 
@@ -63,7 +63,7 @@ pub async fn create(mailer: &Mailer, org: &SenderOrg, input: SenderInput) -> Res
 pub async fn update(
     mailer: &Mailer,
     org: &SenderOrg,
-    id: i64,
+    id: SenderId,
     input: SenderInput,
 ) -> Result<SenderOutput, SenderError> {
     let org_id = org.id();
@@ -95,7 +95,7 @@ pub async fn update(
 }
 
 /// Makes a sender the organization's default, changing nothing else (its health stays).
-pub async fn make_default(mailer: &Mailer, org: &SenderOrg, id: i64) -> Result<SenderOutput, SenderError> {
+pub async fn make_default(mailer: &Mailer, org: &SenderOrg, id: SenderId) -> Result<SenderOutput, SenderError> {
     let existing = load(mailer, org, id).await?;
     let mut tx = mailer.db().begin().await?;
     smtp_senders::lock_organization(&mut tx, org.id()).await?;
@@ -107,18 +107,24 @@ pub async fn make_default(mailer: &Mailer, org: &SenderOrg, id: i64) -> Result<S
 
 /// Removes a sender: its emails go back to the platform default at once (another sender becomes the default).
 /// Answers the sender as it was.
-pub async fn delete(mailer: &Mailer, org: &SenderOrg, id: i64) -> Result<SenderOutput, SenderError> {
+pub async fn delete(mailer: &Mailer, org: &SenderOrg, id: SenderId) -> Result<SenderOutput, SenderError> {
     let out = current(mailer, org, id).await?;
     let mut tx = mailer.db().begin().await?;
     smtp_senders::lock_organization(&mut tx, org.id()).await?;
-    smtp_senders::delete(&mut tx, org.id(), out.id).await?;
+    smtp_senders::delete(&mut tx, org.id(), SenderId(out.id)).await?;
     tx.commit().await?;
     mailer.directory.invalidate(org.id());
     Ok(out)
 }
 
 /// Seals and stores the secrets the input gave.
-async fn store_secrets(mailer: &Mailer, tx: &mut Tx, org: i64, id: i64, valid: &Valid) -> Result<(), SenderError> {
+async fn store_secrets(
+    mailer: &Mailer,
+    tx: &mut Tx,
+    org: TeamId,
+    id: SenderId,
+    valid: &Valid,
+) -> Result<(), SenderError> {
     let owner = owner_of(org, id);
     for (secret, value) in [
         (Secret::SmtpUser, &valid.smtp_user),

@@ -55,7 +55,7 @@ pub struct SenderOrg {
 impl SenderOrg {
     /// Checks `user` against the organization (the same rule and answers as every org-scoped operation), then the
     /// feature.
-    pub async fn for_admin(mailer: &Mailer, user: &UserRecord, org_id: i64) -> Result<Self, SenderError> {
+    pub async fn for_admin(mailer: &Mailer, user: &UserRecord, org_id: TeamId) -> Result<Self, SenderError> {
         let access = OrgAccess::load_admin(mailer.db(), user, org_id).await?;
         Self::from_access(mailer, access).await
     }
@@ -69,7 +69,7 @@ impl SenderOrg {
         Ok(SenderOrg { org: access.org })
     }
 
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> TeamId {
         self.org.id
     }
 

@@ -1,6 +1,7 @@
 //! A sender as both faces show it: its settings and health, never a secret (only whether one is stored).
 
 use crate::time_text::{ts, utc_iso};
+use convene_core::{SenderId, TeamId};
 use convene_store::smtp_senders::SenderRecord;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -44,10 +45,10 @@ fn iso(ms: Option<i64>) -> Option<String> {
 }
 
 /// `record` with the teams `assignments` (team id, sender id) give it.
-pub(super) fn output(record: &SenderRecord, assignments: &[(i64, i64)]) -> SenderOutput {
+pub(super) fn output(record: &SenderRecord, assignments: &[(TeamId, SenderId)]) -> SenderOutput {
     SenderOutput {
-        id: record.id,
-        organization_id: record.organization_id,
+        id: record.id.0,
+        organization_id: record.organization_id.0,
         from_email: record.from_email.clone(),
         from_name: record.from_name.clone(),
         smtp_host: record.smtp_host.clone(),
@@ -59,7 +60,7 @@ pub(super) fn output(record: &SenderRecord, assignments: &[(i64, i64)]) -> Sende
         team_ids: assignments
             .iter()
             .filter(|(_, sender)| *sender == record.id)
-            .map(|(team, _)| *team)
+            .map(|(team, _)| team.0)
             .collect(),
         has_smtp_credentials: record.smtp_user_sealed.is_some() || record.smtp_password_sealed.is_some(),
         has_api_key: record.api_key_sealed.is_some(),

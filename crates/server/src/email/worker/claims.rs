@@ -6,6 +6,7 @@
 //! result could not be recorded leaves it too, so its lease runs out and it is sent again (at least once).
 
 use super::EmailWorker;
+use convene_core::EmailId;
 use convene_store::{now_ms, outbox};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -16,26 +17,26 @@ use tokio::task::JoinHandle;
 /// Ids of the rows this worker has claimed and not yet recorded or given back.
 #[derive(Debug, Default)]
 pub(super) struct Held {
-    ids: Mutex<HashSet<i64>>,
+    ids: Mutex<HashSet<EmailId>>,
 }
 
 impl Held {
-    pub(super) fn add(&self, ids: impl IntoIterator<Item = i64>) {
+    pub(super) fn add(&self, ids: impl IntoIterator<Item = EmailId>) {
         self.lock().extend(ids);
     }
 
-    pub(super) fn remove(&self, ids: impl IntoIterator<Item = i64>) {
+    pub(super) fn remove(&self, ids: impl IntoIterator<Item = EmailId>) {
         let mut held = self.lock();
         for id in ids {
             held.remove(&id);
         }
     }
 
-    pub(super) fn snapshot(&self) -> Vec<i64> {
+    pub(super) fn snapshot(&self) -> Vec<EmailId> {
         self.lock().iter().copied().collect()
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<i64>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashSet<EmailId>> {
         self.ids.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

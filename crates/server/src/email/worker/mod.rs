@@ -17,6 +17,7 @@ pub use health::{OutboxState, QueueHealth};
 pub use pipeline::spawn_worker;
 
 use crate::metrics::Metrics;
+use convene_core::EmailId;
 use convene_store::outbox::{self, AttemptRecord, EmailRecord, Settle, Settlement};
 use convene_store::{StoreResult, now_ms};
 use futures::StreamExt;
@@ -43,7 +44,7 @@ pub struct EmailWorker {
 /// What one attempt at one email came to.
 #[derive(Debug, Clone)]
 pub struct Processed {
-    pub id: i64,
+    pub id: EmailId,
     pub kind: String,
     pub settlement: Settlement,
     pub routes: Vec<AttemptRecord>,
@@ -105,7 +106,7 @@ async fn settle(worker: &EmailWorker, processed: &[Processed]) -> StoreResult<()
     for (p, applied) in processed.iter().zip(applied) {
         if !applied {
             tracing::warn!(
-                email_id = p.id,
+                email_id = p.id.0,
                 "email was taken over by another worker before its result was recorded"
             );
             continue;

@@ -13,6 +13,7 @@ use super::claims::{Held, spawn_heartbeat};
 use super::gates::SenderGates;
 use super::pace::Pace;
 use super::{EmailWorker, Processed, RunMode, lease_ms, send, settle};
+use convene_core::EmailId;
 use convene_store::now_ms;
 use convene_store::outbox;
 use std::collections::BTreeMap;
@@ -110,7 +111,7 @@ async fn dispatch(
         }
         drained = false;
         held.add(claimed.iter().map(|e| e.id));
-        let mut deferred: BTreeMap<Duration, Vec<i64>> = BTreeMap::new();
+        let mut deferred: BTreeMap<Duration, Vec<EmailId>> = BTreeMap::new();
         let mut pending = claimed.into_iter();
         while let Some(email) = pending.next() {
             let pass = match worker.mailer.gated_sender(&email, now_ms()).await {
@@ -129,7 +130,7 @@ async fn dispatch(
                 slot = slots.clone().acquire_owned() => slot.ok(),
             };
             let Some(slot) = slot else {
-                let unstarted: Vec<i64> = std::iter::once(email.id).chain(pending.map(|e| e.id)).collect();
+                let unstarted: Vec<EmailId> = std::iter::once(email.id).chain(pending.map(|e| e.id)).collect();
                 give_back(worker, held, &unstarted, Duration::ZERO, "not started at stop").await;
                 give_back_deferred(worker, held, deferred).await;
                 return true;
@@ -165,14 +166,14 @@ async fn finish_in_flight(worker: &EmailWorker, sends: &mut JoinSet<()>) {
     }
 }
 
-async fn give_back_deferred(worker: &EmailWorker, held: &Held, deferred: BTreeMap<Duration, Vec<i64>>) {
+async fn give_back_deferred(worker: &EmailWorker, held: &Held, deferred: BTreeMap<Duration, Vec<EmailId>>) {
     for (wait, ids) in deferred {
         give_back(worker, held, &ids, wait, "sender at its cap").await;
     }
 }
 
 /// Gives `ids` back to the outbox, due after `wait`.
-async fn give_back(worker: &EmailWorker, held: &Held, ids: &[i64], wait: Duration, why: &str) {
+async fn give_back(worker: &EmailWorker, held: &Held, ids: &[EmailId], wait: Duration, why: &str) {
     if ids.is_empty() {
         return;
     }

@@ -164,7 +164,7 @@ async fn send_text(worker: &EmailWorker, email: EmailRecord, channel: Channel) -
         },
     };
     if let Err(failure) = &result {
-        tracing::info!(email_id = email.id, %failure, "text message failed");
+        tracing::info!(email_id = email.id.0, %failure, "text message failed");
     }
     Processed {
         id: email.id,
@@ -205,7 +205,7 @@ async fn attempt(route: &Route, email: &EmailRecord, tried: &mut Vec<AttemptReco
         started_at,
     });
     result.map(|_| ()).inspect_err(|failure| {
-        tracing::info!(email_id = email.id, route = %route.name, %failure, "email route failed");
+        tracing::info!(email_id = email.id.0, route = %route.name, %failure, "email route failed");
     })
 }
 
@@ -236,7 +236,7 @@ async fn report_failure(
 
 async fn record_health(worker: &EmailWorker, sender: &SenderConfig, health: &smtp_senders::Health) {
     if let Err(e) = smtp_senders::record_health(worker.mailer.db(), sender.id, sender.version, health, now_ms()).await {
-        tracing::warn!(sender_id = sender.id, error = %e, "could not record a sender's health");
+        tracing::warn!(sender_id = sender.id.0, error = %e, "could not record a sender's health");
     }
 }
 

@@ -76,7 +76,7 @@ pub async fn list(
             })
             .collect();
         rows.push(OrgRow {
-            id: org.id,
+            id: org.id.0,
             name: org.name,
             slug: org.slug,
             flags,

@@ -13,7 +13,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::{FieldError, HeaderText};
+use convene_core::{ApiKeyId, FieldError, HeaderText};
 use convene_store::api_keys;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
@@ -71,7 +71,7 @@ async fn keys_page(
                 (None, false) => "app-key-active",
             };
             KeyRow {
-                id: k.id,
+                id: k.id.0,
                 hint: k.hint,
                 note: k.note.unwrap_or_default(),
                 created: local_minute(k.created_at, &zone),
@@ -177,7 +177,7 @@ pub async fn revoke(
     post: HostForm,
 ) -> Result<Response, Refusal> {
     let id: i64 = id.parse().map_err(|_| Refusal::NotFound(post.host.t))?;
-    if !api_keys::revoke_for_user(&state.db, post.host.id(), id).await? {
+    if !api_keys::revoke_for_user(&state.db, post.host.id(), ApiKeyId(id)).await? {
         return Err(Refusal::NotFound(post.host.t));
     }
     Ok(Redirect::to("/settings/api-keys?notice=revoked").into_response())

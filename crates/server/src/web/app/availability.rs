@@ -88,8 +88,8 @@ fn split_error(e: Option<FieldError>) -> (String, Option<String>) {
     }
 }
 
-fn path_id(host: &Host, raw: &str) -> Result<i64, Refusal> {
-    raw.parse().map_err(|_| Refusal::NotFound(host.t))
+fn path_id<T: From<i64>>(host: &Host, raw: &str) -> Result<T, Refusal> {
+    raw.parse::<i64>().map(T::from).map_err(|_| Refusal::NotFound(host.t))
 }
 
 async fn mine(state: &AppState, host: &Host, raw: &str) -> Result<ScheduleRecord, Refusal> {
@@ -110,7 +110,7 @@ async fn list_page(
         .await?
         .into_iter()
         .map(|s| Row {
-            id: s.id,
+            id: s.id.0,
             name: s.name,
             time_zone: s.time_zone,
             is_default: s.is_default,
@@ -176,7 +176,7 @@ async fn edit(
     let page = EditPage {
         nav: host.nav(state, Section::Availability).await?,
         t: host.t,
-        id: record.id,
+        id: record.id.0,
         is_default: record.is_default,
         f,
         error_field,
@@ -246,7 +246,7 @@ pub async fn delete_page(
     let page = DeletePage {
         nav: host.nav(&state, Section::Availability).await?,
         t: host.t,
-        id: record.id,
+        id: record.id.0,
         question: host.t.text_with("app-av-delete-question", &[("name", &record.name)]),
         blocked: blocked(&state, &host, &record).await?,
     };

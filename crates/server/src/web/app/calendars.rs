@@ -16,6 +16,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use convene_core::{CalendarConnectionId, CalendarId};
 use convene_store::calendar_job_list;
 use jiff::tz::TimeZone;
 use secrecy::SecretString;
@@ -134,13 +135,13 @@ fn rows_of(t: Lang, zone: &TimeZone, overview: &Overview) -> (Vec<ConnectionRow>
         .map(|(c, kind, calendars)| {
             for cal in calendars.iter().filter(|cal| !cal.read_only) {
                 writable.push((
-                    cal.id,
+                    cal.id.0,
                     format!("{} · {}", c.label, cal.name),
                     destination == Some(cal.id),
                 ));
             }
             ConnectionRow {
-                id: c.id,
+                id: c.id.0,
                 title: kind.title().to_owned(),
                 label: c.label.clone(),
                 failing: failing_text(t, zone, c.failing_since, c.last_error.as_deref()),
@@ -150,7 +151,7 @@ fn rows_of(t: Lang, zone: &TimeZone, overview: &Overview) -> (Vec<ConnectionRow>
                 calendars: calendars
                     .iter()
                     .map(|cal| CalendarRow {
-                        id: cal.id,
+                        id: cal.id.0,
                         name: cal.name.clone(),
                         selected: cal.selected,
                         read_only: cal.read_only,
@@ -338,7 +339,7 @@ fn own_connection<'a>(
     overview
         .connections
         .iter()
-        .find(|(c, _, _)| c.id == id)
+        .find(|(c, _, _)| c.id == CalendarConnectionId(id))
         .ok_or(Refusal::NotFound(host.t))
 }
 
@@ -351,7 +352,7 @@ pub async fn disconnect(
     let host = &post.host;
     let overview = state.calendars.overview(host.user.id).await.map_err(failed)?;
     let (connection, kind, _) = own_connection(&overview, host, &id)?;
-    match state.calendars.disconnect(host.user.id, *kind, connection.id).await {
+    match state.calendars.disconnect(host.user.id, *kind, connection.id.0).await {
         Ok(_) => Ok(back("disconnected")),
         Err(CalendarsError::NotFound(_)) => Err(Refusal::NotFound(host.t)),
         Err(e) => Err(failed(e)),
@@ -395,7 +396,7 @@ pub async fn destination(State(state): State<AppState>, post: HostForm) -> Resul
     let found = overview.connections.iter().find_map(|(_, kind, calendars)| {
         calendars
             .iter()
-            .find(|cal| Some(cal.id) == chosen && !cal.read_only)
+            .find(|cal| Some(cal.id) == chosen.map(CalendarId) && !cal.read_only)
             .map(|cal| (*kind, cal))
     });
     let Some((kind, cal)) = found else {

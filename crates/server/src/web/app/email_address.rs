@@ -44,7 +44,7 @@ async fn email_page(
     error: Option<String>,
     typed: String,
 ) -> Result<Response, Refusal> {
-    let pending = email_change::pending_email(&state.db, host.user.id).await?;
+    let pending = email_change::pending_email(&state.db, host.user.id.0).await?;
     let page = EmailPage {
         nav: host.nav(state, Section::Settings).await?,
         t: host.t,

@@ -8,7 +8,7 @@ use super::shell::{Host, Refusal};
 use crate::calendars::{CalendarsError, ConnectionKind};
 use crate::scheduling::private_links::{self, PrivateLinkError};
 use crate::state::AppState;
-use convene_core::FieldError;
+use convene_core::{EventTypeId, FieldError};
 use convene_store::calendars::CalendarRecord;
 use convene_store::event_types::EventTypeRecord;
 use jiff::civil::Date;
@@ -110,7 +110,7 @@ pub(super) async fn load(
         })
         .collect();
     let stored = match event {
-        Some(e) => stored_destination(state, host, e.id, of).await?,
+        Some(e) => stored_destination(state, host, e.id.0, of).await?,
         None => None,
     };
     // Another manager's calendar is offered as it stands, so saving the page without touching it keeps it.
@@ -149,10 +149,15 @@ async fn stored_destination(
         DestinationOf::Personal => {
             state
                 .calendars
-                .event_type_destination(host.user.id, event_type_id)
+                .event_type_destination(host.user.id, EventTypeId(event_type_id))
                 .await
         }
-        DestinationOf::Team => state.calendars.team_event_type_destination(event_type_id).await,
+        DestinationOf::Team => {
+            state
+                .calendars
+                .team_event_type_destination(EventTypeId(event_type_id))
+                .await
+        }
     };
     found.map_err(failed)
 }
@@ -221,12 +226,12 @@ pub(super) async fn save_destination(
         match of {
             DestinationOf::Personal => {
                 calendars
-                    .set_event_type_destination(host.user.id, event_type_id, calendar.as_ref())
+                    .set_event_type_destination(host.user.id, EventTypeId(event_type_id), calendar.as_ref())
                     .await
             }
             DestinationOf::Team => {
                 calendars
-                    .set_team_event_type_destination(host.user.id, event_type_id, calendar.as_ref())
+                    .set_team_event_type_destination(host.user.id, EventTypeId(event_type_id), calendar.as_ref())
                     .await
             }
         }

@@ -15,7 +15,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::FieldError;
+use convene_core::{EventTypeId, FieldError};
 use convene_store::StoreError;
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::schedules;
@@ -112,7 +112,7 @@ fn public_base(state: &AppState, host: &Host) -> String {
 
 /// The user's own personal event type `id`.
 async fn owned(state: &AppState, host: &Host, id: i64) -> Result<EventTypeRecord, Refusal> {
-    event_types::find(&state.db, id)
+    event_types::find(&state.db, EventTypeId(id))
         .await?
         .filter(|e| e.owner_id == Some(host.user.id) && e.team_id.is_none())
         .ok_or(Refusal::NotFound(host.t))
@@ -130,7 +130,7 @@ pub async fn list(
         .into_iter()
         .map(|e| Row {
             link: format!("{base}{}", e.slug),
-            id: e.id,
+            id: e.id.0,
             title: e.title,
             slug: e.slug,
             length_text: host
@@ -189,7 +189,7 @@ async fn form_page(
         None => (String::new(), None),
     };
     let event = match id {
-        Some(i) => event_types::find(&state.db, i).await?,
+        Some(i) => event_types::find(&state.db, EventTypeId(i)).await?,
         None => None,
     };
     let x = extras::load(
@@ -289,7 +289,7 @@ pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Res
     .await;
     match saved {
         Ok(created) => {
-            extras::save_destination(&state, &post.host, created.id, destination, DestinationOf::Personal).await?;
+            extras::save_destination(&state, &post.host, created.id.0, destination, DestinationOf::Personal).await?;
             Ok(Redirect::to(&format!("/event-types/{}?notice=created", created.id)).into_response())
         }
         Err(e) => refused(&state, post, None, e).await,
@@ -308,11 +308,11 @@ pub async fn edit_page(
     let notice = notice_of(host.t, query.as_ref());
     let mut f = Fields::of(&record);
     f.links_page = query.and_then(|q| q.links).unwrap_or(1);
-    form_page(&state, &host, StatusCode::OK, Some(record.id), f, None, notice).await
+    form_page(&state, &host, StatusCode::OK, Some(record.id.0), f, None, notice).await
 }
 
-fn path_id(host: &Host, raw: &str) -> Result<i64, Refusal> {
-    raw.parse().map_err(|_| Refusal::NotFound(host.t))
+fn path_id<T: From<i64>>(host: &Host, raw: &str) -> Result<T, Refusal> {
+    raw.parse::<i64>().map(T::from).map_err(|_| Refusal::NotFound(host.t))
 }
 
 /// `POST /event-types/{id}`: saves the form.
@@ -323,11 +323,11 @@ pub async fn update(
 ) -> Result<Response, Refusal> {
     let record = owned(&state, &post.host, path_id(&post.host, &id)?).await?;
     if post.form.ticked("addQuestion") {
-        return with_added_question(&state, &post, Some(record.id)).await;
+        return with_added_question(&state, &post, Some(record.id.0)).await;
     }
     let destination = match extras::destination_posted(&state, &post.host, &post.form).await {
         Ok(d) => d,
-        Err(Ok(field)) => return refused(&state, post, Some(record.id), EventTypeError::Invalid(field)).await,
+        Err(Ok(field)) => return refused(&state, post, Some(record.id.0), EventTypeError::Invalid(field)).await,
         Err(Err(refusal)) => return Err(refusal),
     };
     let saved = async {
@@ -337,11 +337,11 @@ pub async fn update(
     .await;
     match saved {
         Ok(Some(_)) => {
-            extras::save_destination(&state, &post.host, record.id, destination, DestinationOf::Personal).await?;
+            extras::save_destination(&state, &post.host, record.id.0, destination, DestinationOf::Personal).await?;
             Ok(Redirect::to(&format!("/event-types/{}?notice=saved", record.id)).into_response())
         }
         Ok(None) => Err(Refusal::NotFound(post.host.t)),
-        Err(e) => refused(&state, post, Some(record.id), e).await,
+        Err(e) => refused(&state, post, Some(record.id.0), e).await,
     }
 }
 
@@ -383,7 +383,7 @@ pub async fn delete_page(
     let page = DeletePage {
         nav: host.nav(&state, Section::EventTypes).await?,
         t: host.t,
-        id: record.id,
+        id: record.id.0,
         question: host.t.text_with("app-et-delete-question", &[("title", &record.title)]),
     };
     Ok(render(StatusCode::OK, &page))
@@ -419,7 +419,7 @@ pub async fn create_link(
                 &state,
                 &post.host,
                 StatusCode::BAD_REQUEST,
-                Some(record.id),
+                Some(record.id.0),
                 f,
                 Some(field),
                 None,

@@ -111,7 +111,12 @@ async fn page(
     error: Option<String>,
 ) -> Result<Response, Refusal> {
     let t = host.t;
-    let settings = notifications::settings(&state.db, Owner::User(host.user.id), host.user.organization_id).await?;
+    let settings = notifications::settings(
+        &state.db,
+        Owner::User(host.user.id),
+        host.user.organization_id.map(|id| id.0),
+    )
+    .await?;
     let rows = rows_of(t, &settings);
     let view = PrefsPage {
         nav: host.nav(state, Section::Settings).await?,

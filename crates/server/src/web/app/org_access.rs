@@ -6,6 +6,7 @@ use super::shell::{Host, Refusal};
 use crate::state::AppState;
 use crate::tenancy::access::{AccessError, OrgAccess, TeamAccess};
 use crate::tenancy::members::MemberError;
+use convene_core::TeamId;
 
 /// Members per page on the organization's lists.
 pub(super) const PAGE_SIZE: i64 = 25;
@@ -28,7 +29,7 @@ pub(super) fn refusal(host: &Host, e: AccessError) -> Refusal {
 /// The organization `org_id` when `host` manages it.
 pub(super) async fn org_admin(state: &AppState, host: &Host, org_id: &str) -> Result<OrgAccess, Refusal> {
     let id: i64 = org_id.parse().map_err(|_| Refusal::NotFound(host.t))?;
-    OrgAccess::load_admin(&state.db, &host.user, id)
+    OrgAccess::load_admin(&state.db, &host.user, TeamId(id))
         .await
         .map_err(|e| refusal(host, e))
 }
@@ -42,7 +43,7 @@ pub(super) async fn team_manager(
 ) -> Result<TeamAccess, Refusal> {
     let org: i64 = org_id.parse().map_err(|_| Refusal::NotFound(host.t))?;
     let team: i64 = team_id.parse().map_err(|_| Refusal::NotFound(host.t))?;
-    let access = TeamAccess::load(&state.db, &host.user, Some(org), team)
+    let access = TeamAccess::load(&state.db, &host.user, Some(TeamId(org)), TeamId(team))
         .await
         .map_err(|e| refusal(host, e))?;
     access.require_manager().map_err(|e| refusal(host, e))?;

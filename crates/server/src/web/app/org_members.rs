@@ -83,7 +83,7 @@ async fn members_page(state: &AppState, host: &Host, access: &OrgAccess, shown: 
     let rows = found
         .into_iter()
         .map(|m| MemberRow {
-            id: m.id,
+            id: m.id.0,
             name: m.user_name.clone().unwrap_or_else(|| m.user_username.clone()),
             email: m.user_email.clone(),
             role: m.role().as_str(),

@@ -15,6 +15,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use convene_core::TeamId;
 use convene_store::notification_preferences::Owner;
 use serde::Deserialize;
 
@@ -48,7 +49,7 @@ async fn page(
 ) -> Result<Response, Refusal> {
     let t = host.t;
     let org = access.org_id().0;
-    let settings = notifications::settings(&state.db, Owner::Organization(org), None).await?;
+    let settings = notifications::settings(&state.db, Owner::Organization(TeamId(org)), None).await?;
     let view = OrgPrefsPage {
         nav: host.nav(state, Section::Organization).await?,
         t,
@@ -88,6 +89,6 @@ pub async fn save(
         Err(why) => return page(&state, &post.host, &access, StatusCode::BAD_REQUEST, None, Some(why)).await,
     };
     let org = access.org_id().0;
-    notifications::apply(&state.db, Owner::Organization(org), &changes).await?;
+    notifications::apply(&state.db, Owner::Organization(TeamId(org)), &changes).await?;
     Ok(Redirect::to(&format!("/settings/organizations/{org}/notifications?notice=saved")).into_response())
 }

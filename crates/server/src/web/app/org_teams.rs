@@ -81,7 +81,7 @@ async fn teams_page(
         rows: found
             .into_iter()
             .map(|t| TeamRow {
-                id: t.id,
+                id: t.id.0,
                 name: t.name,
                 slug: t.slug,
             })
@@ -218,7 +218,7 @@ async fn team_page(
         rows: found
             .into_iter()
             .map(|m| TeamMemberRow {
-                id: m.id,
+                id: m.id.0,
                 name: m.user_name.clone().unwrap_or_else(|| m.user_username.clone()),
                 email: m.user_email.clone(),
                 role: m.role().as_str(),

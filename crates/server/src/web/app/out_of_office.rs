@@ -13,7 +13,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::FieldError;
+use convene_core::{FieldError, OutOfOfficeId};
 use convene_store::{memberships, out_of_office};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
@@ -102,7 +102,7 @@ async fn page(
     let rows = list
         .into_iter()
         .map(|e| EntryRow {
-            id: e.id,
+            id: e.id.0,
             from: local_minute(e.start_at, &zone),
             until: local_minute(e.end_at, &zone),
             reason: reason_label(host.t, &e.reason),
@@ -222,7 +222,7 @@ pub async fn delete(
     post: HostForm,
 ) -> Result<Response, Refusal> {
     let id: i64 = id.parse().map_err(|_| Refusal::NotFound(post.host.t))?;
-    if out_of_office::delete(&state.db, post.host.id(), id).await? {
+    if out_of_office::delete(&state.db, post.host.id(), OutOfOfficeId(id)).await? {
         Ok(Redirect::to("/availability/out-of-office?notice=deleted").into_response())
     } else {
         Err(Refusal::NotFound(post.host.t))

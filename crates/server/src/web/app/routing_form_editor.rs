@@ -69,7 +69,7 @@ async fn targets(state: &AppState, user: i64, team: Option<i64>) -> Result<Vec<(
 async fn own_form(state: &AppState, host: &Host, id: &str) -> Result<Form, Refusal> {
     let record = store::find_form(&state.db, id)
         .await?
-        .filter(|f| f.user_id == host.id().0)
+        .filter(|f| f.user_id == host.id())
         .ok_or(Refusal::NotFound(host.t))?;
     Ok(Form::from_record(record))
 }
@@ -103,7 +103,7 @@ async fn editor(
         .filter(|f| !f.id.is_empty())
         .map(|f| (f.id.clone(), f.label.clone()))
         .collect();
-    let (user, team) = form.map_or((host.id().0, None), |f| (f.record.user_id, f.record.team_id));
+    let (user, team) = form.map_or((host.id().0, None), |f| (f.record.user_id.0, f.record.team_id));
     let page = EditPage {
         nav: host.nav(state, Section::RoutingForms).await?,
         t,
@@ -114,7 +114,7 @@ async fn editor(
         notice,
         has_errors,
         saved_fields,
-        event_types: targets(state, user, team).await?,
+        event_types: targets(state, user, team.map(|id| id.0)).await?,
         kinds: labelled(&FIELD_KINDS, "app-rf-kind-"),
         operators: labelled(&OPERATORS, "app-rf-op-"),
         actions: labelled(&ACTIONS, "app-rf-action-"),
@@ -211,7 +211,7 @@ pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Res
         Err(page) => return Ok(page),
     };
     let owner = Owner {
-        user_id: host.id().0,
+        user_id: host.id(),
         team_id: None,
         organization_id: host.user.organization_id,
     };

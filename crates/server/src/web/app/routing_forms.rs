@@ -89,7 +89,7 @@ pub async fn list(
         .is_ok_and(|Query(q)| q.notice.as_deref() == Some("deleted"));
     let notice = deleted.then(|| host.t.text("app-rf-deleted"));
     let page = page_of(query);
-    let mut found = store::list_forms(&state.db, FormScope::User(host.id().0), &filter(page)).await?;
+    let mut found = store::list_forms(&state.db, FormScope::User(host.id()), &filter(page)).await?;
     let more = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
     let rows = found
@@ -120,7 +120,7 @@ pub async fn responses(
 ) -> Result<Response, Refusal> {
     let record = store::find_form(&state.db, &id)
         .await?
-        .filter(|f| f.user_id == host.id().0)
+        .filter(|f| f.user_id == host.id())
         .ok_or(Refusal::NotFound(host.t))?;
     let form = Form::from_record(record);
     let page = page_of(query);
@@ -140,7 +140,7 @@ pub async fn responses(
                 _ => t.text("app-rf-routed-nothing"),
             };
             ResponseRow {
-                id: r.id,
+                id: r.id.0,
                 when: local_minute(r.created_at, &zone),
                 answers: form.definition.readable(&form.definition.stored_answers(&stored)),
                 routed,

@@ -175,9 +175,7 @@ impl FromRequestParts<AppState> for Host {
         let jar = CookieJar::from_headers(&parts.headers);
         let refuse = || Refusal::SignIn(back_to(parts));
         let session = session::current(state, &jar).await?.ok_or_else(refuse)?;
-        let user = users::find(&state.db, UserId(session.user_id))
-            .await?
-            .ok_or_else(refuse)?;
+        let user = users::find(&state.db, session.user_id).await?.ok_or_else(refuse)?;
         let t = language(&user, &parts.headers);
         Ok(Host {
             user,

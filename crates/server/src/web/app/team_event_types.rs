@@ -19,7 +19,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::FieldError;
+use convene_core::{EventTypeId, FieldError, UserId};
 use convene_store::calendars::CalendarRecord;
 use convene_store::event_types::{self, EventTypeFields, EventTypeRecord, Owner};
 use convene_store::{StoreError, memberships};
@@ -90,7 +90,7 @@ struct Shown {
     status: StatusCode,
     editing: Option<i64>,
     f: TeamEventFields,
-    chosen: Vec<i64>,
+    chosen: Vec<UserId>,
     links_page: i64,
     /// The destination a refused form chose, shown again.
     destination: Option<String>,
@@ -105,7 +105,7 @@ async fn page(state: &AppState, host: &Host, access: &TeamAccess, shown: Shown) 
         .into_iter()
         .filter(|m| m.accepted)
         .collect();
-    let name_of = |id: i64| {
+    let name_of = |id: UserId| {
         members.iter().find(|m| m.user_id == id).map_or_else(
             || format!("#{id}"),
             |m| m.user_name.clone().unwrap_or_else(|| m.user_username.clone()),
@@ -116,7 +116,7 @@ async fn page(state: &AppState, host: &Host, access: &TeamAccess, shown: Shown) 
     for r in event_types::list_for_team(&state.db, team).await? {
         let hosts = event_types::hosts(&state.db, r.id).await?;
         rows.push(TeamEventRow {
-            id: r.id,
+            id: r.id.0,
             title: r.title.clone(),
             link: format!("{base}/team/{}/{}", access.team.slug, r.slug),
             kind: kind_label(r.scheduling_type.as_deref()),
@@ -127,7 +127,7 @@ async fn page(state: &AppState, host: &Host, access: &TeamAccess, shown: Shown) 
     let hosts = members
         .iter()
         .map(|m| HostChoice {
-            user_id: m.user_id,
+            user_id: m.user_id.0,
             name: m.user_name.clone().unwrap_or_else(|| m.user_username.clone()),
             chosen: shown.chosen.contains(&m.user_id),
         })
@@ -141,7 +141,7 @@ async fn page(state: &AppState, host: &Host, access: &TeamAccess, shown: Shown) 
         None => (None, String::new()),
     };
     let editing = match shown.editing {
-        Some(id) => event_types::find(&state.db, id).await?,
+        Some(id) => event_types::find(&state.db, EventTypeId(id)).await?,
         None => None,
     };
     let x = extras::load(
@@ -210,9 +210,9 @@ pub async fn list(
 
 async fn team_event(state: &AppState, host: &Host, access: &TeamAccess, id: &str) -> Result<EventTypeRecord, Refusal> {
     let id: i64 = id.parse().map_err(|_| Refusal::NotFound(host.t))?;
-    event_types::find(&state.db, id)
+    event_types::find(&state.db, EventTypeId(id))
         .await?
-        .filter(|r| r.team_id == Some(access.team_id().0))
+        .filter(|r| r.team_id == Some(access.team_id()))
         .ok_or(Refusal::NotFound(host.t))
 }
 
@@ -229,7 +229,7 @@ pub async fn edit(
     let notice = notice_text(host.t, query.as_ref().and_then(|q| q.notice.as_deref()));
     let shown = Shown {
         status: StatusCode::OK,
-        editing: Some(record.id),
+        editing: Some(record.id.0),
         f: fields_of(&record),
         chosen: event_types::hosts(&state.db, record.id).await?,
         links_page: query.and_then(|q| q.links).unwrap_or(1),
@@ -252,7 +252,7 @@ fn fields_of(record: &EventTypeRecord) -> TeamEventFields {
 
 /// The posted form: the service's input, the chosen hosts (accepted members only) and the fields to show again.
 /// The page's own refusals are in the reader's language (the service's are the API's words).
-fn read(t: Lang, form: &Posted, members: &[i64]) -> Result<(EventTypeInput, Vec<i64>), FieldError> {
+fn read(t: Lang, form: &Posted, members: &[UserId]) -> Result<(EventTypeInput, Vec<UserId>), FieldError> {
     let length = match form.text("lengthInMinutes") {
         Some(raw) => Some(
             raw.parse::<i64>()
@@ -260,7 +260,7 @@ fn read(t: Lang, form: &Posted, members: &[i64]) -> Result<(EventTypeInput, Vec<
         ),
         None => None,
     };
-    let hosts: Vec<i64> = form.all("hosts").filter_map(|h| h.parse().ok()).collect();
+    let hosts: Vec<UserId> = form.all("hosts").filter_map(|h| h.parse().ok()).map(UserId).collect();
     if hosts.is_empty() {
         return Err(FieldError::new("hosts", t.text("tet-no-hosts")));
     }
@@ -299,7 +299,7 @@ async fn destination(
 ) -> Result<Result<Option<Option<CalendarRecord>>, FieldError>, Refusal> {
     if let Some(r) = existing
         && form.all("destinationCalendar").next().is_some()
-        && form.get("destinationCalendar").trim() == extras::team_destination_value(state, host, r.id).await?
+        && form.get("destinationCalendar").trim() == extras::team_destination_value(state, host, r.id.0).await?
     {
         return Ok(Ok(None));
     }
@@ -321,7 +321,7 @@ async fn save(
         Ok(d) => d,
         Err(e) => return Ok(Err(e)),
     };
-    let members: Vec<i64> = memberships::list(&state.db, access.team_id(), 0, 1_000)
+    let members: Vec<UserId> = memberships::list(&state.db, access.team_id(), 0, 1_000)
         .await?
         .into_iter()
         .filter(|m| m.accepted)
@@ -361,8 +361,8 @@ async fn save(
     };
     event_types::set_hosts(&mut tx, id, &hosts).await?;
     tx.commit().await?;
-    extras::save_destination(state, host, id, destination, DestinationOf::Team).await?;
-    Ok(Ok(id))
+    extras::save_destination(state, host, id.0, destination, DestinationOf::Team).await?;
+    Ok(Ok(id.0))
 }
 
 fn path_of(access: &TeamAccess) -> String {
@@ -385,7 +385,7 @@ async fn refused(
         status: StatusCode::BAD_REQUEST,
         editing,
         f: kept(form),
-        chosen: form.all("hosts").filter_map(|h| h.parse().ok()).collect(),
+        chosen: form.all("hosts").filter_map(|h| h.parse().ok()).map(UserId).collect(),
         links_page: 1,
         destination: form
             .all("destinationCalendar")
@@ -422,7 +422,7 @@ pub async fn update(
     let record = team_event(&state, host, &access, &id).await?;
     match save(&state, host, &access, &post.form, Some(&record)).await? {
         Ok(id) => Ok(Redirect::to(&format!("{}/{id}?notice=saved", path_of(&access))).into_response()),
-        Err(e) => refused(&state, host, &access, &post.form, Some(record.id), e).await,
+        Err(e) => refused(&state, host, &access, &post.form, Some(record.id.0), e).await,
     }
 }
 
@@ -449,7 +449,7 @@ pub async fn create_link(
             f.link_uses = post.form.get("maxUsageCount").to_owned();
             let shown = Shown {
                 status: StatusCode::BAD_REQUEST,
-                editing: Some(record.id),
+                editing: Some(record.id.0),
                 f,
                 chosen: event_types::hosts(&state.db, record.id).await?,
                 links_page: 1,

@@ -12,6 +12,7 @@ use crate::workflows::manage::Kind;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
+use convene_core::TeamId;
 use convene_store::workflows::WorkflowOwner;
 
 /// The team's scope, when `host` manages it.
@@ -40,7 +41,7 @@ async fn scope(state: &AppState, host: &Host, org_id: &str, team_id: &str, forms
     let words = |key: &str| t.text_with(key, &[("team", name.as_str())]);
     Ok(if forms {
         Scope {
-            owner: WorkflowOwner::Team(team),
+            owner: WorkflowOwner::Team(TeamId(team)),
             kind: Kind::RoutingForm,
             base: format!("{pages}/workflows/routing-form"),
             section: Section::Organization,
@@ -54,7 +55,7 @@ async fn scope(state: &AppState, host: &Host, org_id: &str, team_id: &str, forms
         }
     } else {
         Scope {
-            owner: WorkflowOwner::Team(team),
+            owner: WorkflowOwner::Team(TeamId(team)),
             kind: Kind::EventType,
             base: format!("{pages}/workflows"),
             section: Section::Organization,

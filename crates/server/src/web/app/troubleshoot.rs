@@ -14,7 +14,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use convene_core::UserId;
+use convene_core::EventTypeId;
 use convene_store::event_types;
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -121,10 +121,10 @@ pub async fn show(
         error = Some(host.t.text("app-ts-bad-date"));
         today
     };
-    let own = event_types::list_for_owner(&state.db, UserId(host.user.id), true).await?;
+    let own = event_types::list_for_owner(&state.db, host.user.id, true).await?;
     let wanted: Option<i64> = query.and_then(|q| q.event_type).and_then(|raw| raw.parse().ok());
     let chosen = wanted
-        .and_then(|id| own.iter().find(|e| e.id == id))
+        .and_then(|id| own.iter().find(|e| e.id == EventTypeId(id)))
         .or_else(|| own.first());
     let mut rows = Vec::new();
     if let Some(event) = chosen {
@@ -151,7 +151,7 @@ pub async fn show(
         date: if error.is_some() { raw_date } else { date.to_string() },
         event_types: own
             .iter()
-            .map(|e| (e.id, e.title.clone(), Some(e.id) == chosen_id))
+            .map(|e| (e.id.0, e.title.clone(), Some(e.id.0) == chosen_id.map(|id| id.0)))
             .collect(),
         caption,
         av_tab: "troubleshoot",

@@ -16,6 +16,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use convene_core::WebhookId;
 use convene_store::webhooks::deliveries;
 use convene_store::webhooks::{self, WebhookOwner, WebhookRecord};
 use jiff::tz::TimeZone;
@@ -150,7 +151,7 @@ fn owner(host: &Host) -> WebhookOwner {
 
 async fn mine(state: &AppState, host: &Host, raw: &str) -> Result<WebhookRecord, Refusal> {
     let id: i64 = raw.parse().map_err(|_| Refusal::NotFound(host.t))?;
-    webhooks::find_owned(&state.db, owner(host), id)
+    webhooks::find_owned(&state.db, owner(host), WebhookId(id))
         .await?
         .ok_or(Refusal::NotFound(host.t))
 }
@@ -176,7 +177,7 @@ async fn list_page(
         .await?
         .into_iter()
         .map(|r| HookRow {
-            id: r.id,
+            id: r.id.0,
             triggers: Trigger::list_from_stored(&r.triggers)
                 .iter()
                 .map(|t| t.as_str())
@@ -238,7 +239,7 @@ async fn edit_page(
         .rev()
         .take(RECENT)
         .map(|d| DeliveryRow {
-            id: d.id,
+            id: d.id.0,
             trigger: d.trigger_event,
             when: local_minute(d.created_at, &zone),
             status: d.status,
@@ -250,7 +251,7 @@ async fn edit_page(
         nav: host.nav(state, Section::Settings).await?,
         t: host.t,
         tab: "webhooks",
-        id: record.id,
+        id: record.id.0,
         f,
         deliveries,
         notice,

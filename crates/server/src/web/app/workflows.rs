@@ -24,7 +24,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::{TeamId, UserId};
+use convene_core::WorkflowId;
 use convene_store::event_types;
 use convene_store::routing_forms::{self as forms, FormScope, ListFilter};
 use convene_store::workflows::WorkflowOwner;
@@ -93,7 +93,7 @@ impl Scope {
     /// The user's own event-type workflows.
     fn personal(host: &Host) -> Scope {
         Scope {
-            owner: WorkflowOwner::User(host.id().0),
+            owner: WorkflowOwner::User(host.id()),
             kind: Kind::EventType,
             base: "/workflows".into(),
             section: Section::Workflows,
@@ -227,12 +227,12 @@ fn blank_step(index: usize) -> StepForm {
 /// The owner's event types, or (routing-form workflows) the owner's forms, with those in `chosen` ticked.
 async fn targets(state: &AppState, scope: &Scope, chosen: &[String]) -> Result<Vec<(String, String, bool)>, Refusal> {
     let found: Vec<(String, String)> = match (scope.kind, scope.owner) {
-        (Kind::EventType, WorkflowOwner::User(user)) => event_types::list_for_owner(&state.db, UserId(user), true)
+        (Kind::EventType, WorkflowOwner::User(user)) => event_types::list_for_owner(&state.db, user, true)
             .await?
             .into_iter()
             .map(|e| (e.id.to_string(), e.title))
             .collect(),
-        (Kind::EventType, WorkflowOwner::Team(team)) => event_types::list_for_team(&state.db, TeamId(team))
+        (Kind::EventType, WorkflowOwner::Team(team)) => event_types::list_for_team(&state.db, team)
             .await?
             .into_iter()
             .map(|e| (e.id.to_string(), e.title))
@@ -456,7 +456,7 @@ pub(super) async fn list_in(
         rows: found
             .iter()
             .map(|w| Row {
-                id: w.record.id,
+                id: w.record.id.0,
                 name: w.record.name.clone(),
                 trigger: host.t.text(&format!("app-wf-trigger-{}", w.record.trigger_type)),
                 steps: host
@@ -554,7 +554,7 @@ pub(super) async fn new_in(state: &AppState, host: &Host, scope: &Scope) -> Resu
 fn context(state: &AppState, host: &Host, scope: &Scope) -> Context {
     Context {
         owner: scope.owner,
-        caller_id: host.id().0,
+        caller_id: host.id(),
         texts: Channels::of(state.mailer.settings.sms.as_ref()),
     }
 }
@@ -621,7 +621,7 @@ pub(super) async fn edit_in(
     query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
     let id = parse_id(id, host.t)?;
-    let w = match manage::get(&state.db, scope.owner, scope.kind, id).await {
+    let w = match manage::get(&state.db, scope.owner, scope.kind, WorkflowId(id)).await {
         Ok(w) => w,
         Err(WorkflowError::NotFound) => return Err(Refusal::NotFound(host.t)),
         Err(e) => return Err(failed(e)),
@@ -651,8 +651,8 @@ pub(super) async fn update_in(state: &AppState, post: &HostForm, scope: &Scope, 
     let f = Fields::posted(state, scope, &post.form).await?;
     let ctx = context(state, host, scope);
     let saved = match f.input(&post.form, scope.forms()) {
-        Input::EventType(input) => manage::update(&state.db, &state.mailer, &ctx, id, &input).await,
-        Input::Form(input) => manage::update_form(&state.db, &ctx, id, &input).await,
+        Input::EventType(input) => manage::update(&state.db, &state.mailer, &ctx, WorkflowId(id), &input).await,
+        Input::Form(input) => manage::update_form(&state.db, &ctx, WorkflowId(id), &input).await,
     };
     match saved {
         Ok(_) => Ok(Redirect::to(&format!("{}/{id}?notice=saved", scope.base)).into_response()),
@@ -673,7 +673,7 @@ pub async fn delete(
 pub(super) async fn delete_in(post: &HostForm, state: &AppState, scope: &Scope, id: &str) -> Result<Response, Refusal> {
     let host = &post.host;
     let id = parse_id(id, host.t)?;
-    match manage::delete(&state.db, scope.owner, scope.kind, id).await {
+    match manage::delete(&state.db, scope.owner, scope.kind, WorkflowId(id)).await {
         Ok(_) => Ok(Redirect::to(&format!("{}?notice=deleted", scope.base)).into_response()),
         Err(WorkflowError::NotFound) => Err(Refusal::NotFound(host.t)),
         Err(e) => Err(failed(e)),

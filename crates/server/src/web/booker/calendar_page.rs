@@ -278,7 +278,7 @@ pub async fn private_event(
     let found = resolve::event_type(
         &state.db,
         EventTypeRef {
-            id: Some(link.event_type_id),
+            id: Some(link.event_type_id.0),
             ..EventTypeRef::default()
         },
     )

@@ -19,8 +19,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use convene_core::BookingStatus;
-use convene_core::TeamId;
-use convene_core::UserId;
 use convene_core::ics::{IcsEvent, Method, Party};
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::users::UserRecord;
@@ -49,7 +47,7 @@ async fn load(state: &AppState, uid: &str, params: &Params, headers: &HeaderMap)
     let people = bookings::attendees(&state.db, &[booking.id])
         .await
         .map_err(|e| page::internal(fallback, e))?;
-    let host = users::find(&state.db, UserId(booking.host_id))
+    let host = users::find(&state.db, booking.host_id)
         .await
         .map_err(|e| page::internal(fallback, e))?;
     let main = people.iter().find(|a| !a.is_guest);
@@ -389,7 +387,7 @@ async fn booker_path(state: &AppState, b: &BookingRecord) -> Result<Option<Strin
         );
         let mut names = Vec::with_capacity(ids.len());
         for id in ids {
-            match users::find(&state.db, UserId(id)).await? {
+            match users::find(&state.db, id).await? {
                 Some(u) => names.push(u.username),
                 None => return Ok(None),
             }
@@ -400,10 +398,10 @@ async fn booker_path(state: &AppState, b: &BookingRecord) -> Result<Option<Strin
         return Ok(None);
     };
     Ok(match (event.owner_id, event.team_id) {
-        (Some(owner), _) => users::find(&state.db, UserId(owner))
+        (Some(owner), _) => users::find(&state.db, owner)
             .await?
             .map(|u| format!("/{}/{}", u.username, event.slug)),
-        (None, Some(team)) => teams::find(&state.db, TeamId(team))
+        (None, Some(team)) => teams::find(&state.db, team)
             .await?
             .map(|team| format!("/team/{}/{}", team.slug, event.slug)),
         (None, None) => None,
@@ -474,7 +472,7 @@ pub async fn act(
         .await
         .ok()
         .and_then(|p| p.into_iter().find(|a| !a.is_guest).map(|a| a.email));
-    let host_email = users::find(&state.db, UserId(booking.host_id))
+    let host_email = users::find(&state.db, booking.host_id)
         .await
         .ok()
         .flatten()

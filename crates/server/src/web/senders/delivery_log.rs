@@ -11,6 +11,7 @@ use crate::web::respond::render;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use convene_core::{EmailId, TeamId};
 use convene_store::outbox::{self, EmailRecord};
 
 /// The settings page's rows for `emails`.
@@ -18,7 +19,7 @@ pub(super) fn delivery_rows(emails: Vec<EmailRecord>, senders: &[SenderOutput]) 
     emails
         .into_iter()
         .map(|e| DeliveryRow {
-            id: e.id,
+            id: e.id.0,
             created: when_ms(Some(e.created_at)),
             kind: e.kind,
             recipient: e.to_email,
@@ -40,8 +41,8 @@ pub async fn delivery_page(
     PathId(id): PathId,
     SignedIn { user, .. }: SignedIn,
 ) -> Result<Response, Refusal> {
-    let access = OrgAccess::load_admin(&state.db, &user, org_id).await?;
-    let email = match outbox::find(&state.db, id).await? {
+    let access = OrgAccess::load_admin(&state.db, &user, TeamId(org_id)).await?;
+    let email = match outbox::find(&state.db, EmailId(id)).await? {
         Some(e) if e.organization_id == Some(access.org.id) => e,
         _ => {
             return Ok(page_message(
@@ -72,9 +73,9 @@ pub async fn delivery_page(
     Ok(render(
         StatusCode::OK,
         &DeliveryPage {
-            org_id: access.org.id,
+            org_id: access.org.id.0,
             org_name: access.org.name,
-            id: email.id,
+            id: email.id.0,
             kind: email.kind,
             recipient: email.to_email,
             subject: email.subject,

@@ -11,7 +11,7 @@ use crate::web::session::{self, tokens_match};
 use axum::extract::{FromRequest, FromRequestParts, RawForm, RawPathParams, Request};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
-use convene_core::UserId;
+use convene_core::TeamId;
 use convene_store::sessions::SessionRecord;
 use convene_store::users::{self, UserRecord};
 
@@ -27,9 +27,7 @@ impl FromRequestParts<AppState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refusal> {
         let jar = CookieJar::from_headers(&parts.headers);
         let session = session::current(state, &jar).await?.ok_or(Refusal::SignIn)?;
-        let user = users::find(&state.db, UserId(session.user_id))
-            .await?
-            .ok_or(Refusal::SignIn)?;
+        let user = users::find(&state.db, session.user_id).await?.ok_or(Refusal::SignIn)?;
         Ok(SignedIn { session, user })
     }
 }
@@ -82,7 +80,7 @@ impl FromRequestParts<AppState> for OrgAdmin {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refusal> {
         let org_id = path_id(parts, state, "org_id").await?;
         let SignedIn { session, user } = SignedIn::from_request_parts(parts, state).await?;
-        let org = SenderOrg::for_admin(&state.mailer, &user, org_id).await?;
+        let org = SenderOrg::for_admin(&state.mailer, &user, TeamId(org_id)).await?;
         Ok(OrgAdmin {
             user,
             csrf: session.csrf_token,
@@ -112,7 +110,7 @@ impl FromRequest<AppState> for AdminForm {
         if !tokens_match(&session.csrf_token, form.get("csrf")) {
             return Err(Refusal::Expired);
         }
-        let org = SenderOrg::for_admin(&state.mailer, &user, org_id).await?;
+        let org = SenderOrg::for_admin(&state.mailer, &user, TeamId(org_id)).await?;
         Ok(AdminForm {
             admin: OrgAdmin {
                 user,

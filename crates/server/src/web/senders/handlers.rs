@@ -15,6 +15,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use convene_core::SenderId;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -67,7 +68,7 @@ pub async fn test_unsaved(State(state): State<AppState>, post: AdminForm) -> Res
 /// `POST /settings/organizations/{orgId}/email-senders/{id}`: saves a sender's edit form.
 pub async fn update(State(state): State<AppState>, PathId(id): PathId, post: AdminForm) -> Response {
     let org = &post.admin.org;
-    let saved = async { service::update(&state.mailer, org, id, input_of(&post.form, true)?).await }.await;
+    let saved = async { service::update(&state.mailer, org, SenderId(id), input_of(&post.form, true)?).await }.await;
     match saved {
         Ok(sender) => done(org, "updated", Some(sender.id)),
         Err(e) => post.failed(&state, e, Keep::EditForm(id)).await,
@@ -76,7 +77,7 @@ pub async fn update(State(state): State<AppState>, PathId(id): PathId, post: Adm
 
 /// `POST /settings/organizations/{orgId}/email-senders/{id}/test-connection`.
 pub async fn test_saved(State(state): State<AppState>, PathId(id): PathId, post: AdminForm) -> Response {
-    let tested = service::test_saved_sender(&state.mailer, &post.admin.org, id).await;
+    let tested = service::test_saved_sender(&state.mailer, &post.admin.org, SenderId(id)).await;
     show_test(&state, post, id, "Test connection", tested).await
 }
 
@@ -85,7 +86,7 @@ pub async fn test_email(State(state): State<AppState>, PathId(id): PathId, post:
     let org = &post.admin.org;
     let tested = async {
         let to = service::test_recipient(Some(post.form.get("toEmail").trim()))?;
-        service::send_test(&state.mailer, org, id, &to).await
+        service::send_test(&state.mailer, org, SenderId(id), &to).await
     }
     .await;
     show_test(&state, post, id, "Test email", tested).await
@@ -101,7 +102,7 @@ async fn show_test(
 ) -> Response {
     match outcome {
         Ok(result) => {
-            let name = match service::get(&state.mailer, &post.admin.org, id).await {
+            let name = match service::get(&state.mailer, &post.admin.org, SenderId(id)).await {
                 Ok(s) => s.from_email,
                 Err(_) => format!("sender {id}"),
             };
@@ -117,7 +118,7 @@ async fn show_test(
 
 /// `POST /settings/organizations/{orgId}/email-senders/{id}/default`.
 pub async fn make_default(State(state): State<AppState>, PathId(id): PathId, post: AdminForm) -> Response {
-    match service::make_default(&state.mailer, &post.admin.org, id).await {
+    match service::make_default(&state.mailer, &post.admin.org, SenderId(id)).await {
         Ok(sender) => done(&post.admin.org, "default", Some(sender.id)),
         Err(e) => post.failed(&state, e, Keep::Nothing).await,
     }
@@ -129,11 +130,11 @@ pub async fn delete_page(
     PathId(id): PathId,
     admin: OrgAdmin,
 ) -> Result<Response, Refusal> {
-    let sender = service::get(&state.mailer, &admin.org, id).await?;
+    let sender = service::get(&state.mailer, &admin.org, SenderId(id)).await?;
     Ok(render(
         StatusCode::OK,
         &DeletePage {
-            base: base_of(admin.org.id()),
+            base: base_of(admin.org.id().0),
             csrf: admin.csrf,
             id: sender.id,
             from_name: sender.from_name,
@@ -145,7 +146,7 @@ pub async fn delete_page(
 
 /// `POST /settings/organizations/{orgId}/email-senders/{id}/delete`: deletes after the confirmation page.
 pub async fn delete(State(state): State<AppState>, PathId(id): PathId, post: AdminForm) -> Response {
-    match service::delete(&state.mailer, &post.admin.org, id).await {
+    match service::delete(&state.mailer, &post.admin.org, SenderId(id)).await {
         Ok(_) => done(&post.admin.org, "deleted", None),
         Err(e) => post.failed(&state, e, Keep::Nothing).await,
     }

@@ -12,7 +12,6 @@ use crate::state::AppState;
 use crate::web::respond::render;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::TeamId;
 use convene_store::outbox::{self, Filter, Scope};
 use convene_store::teams;
 use std::collections::HashMap;
@@ -45,10 +44,10 @@ pub(super) async fn page(state: &AppState, admin: &OrgAdmin, status: StatusCode,
 async fn settings_page(state: &AppState, admin: &OrgAdmin, x: Extras) -> Result<SendersPage, Refusal> {
     let org_id = admin.org.id();
     let senders = service::list(&state.mailer, &admin.org).await?;
-    let all_teams: Vec<(i64, String)> = teams::list_teams(&state.db, TeamId(org_id), 0, MAX_TEAMS)
+    let all_teams: Vec<(i64, String)> = teams::list_teams(&state.db, org_id, 0, MAX_TEAMS)
         .await?
         .into_iter()
-        .map(|t| (t.id, t.name))
+        .map(|t| (t.id.0, t.name))
         .collect();
     let emails = outbox::list(&state.db, Scope::Organization(org_id), &Filter::default(), LOG_SIZE).await?;
     // team id → the sender that has it
@@ -100,9 +99,9 @@ async fn settings_page(state: &AppState, admin: &OrgAdmin, x: Extras) -> Result<
         }
     };
     Ok(SendersPage {
-        org_id,
+        org_id: org_id.0,
         org_name: admin.org.name().to_owned(),
-        base: base_of(org_id),
+        base: base_of(org_id.0),
         csrf: admin.csrf.clone(),
         notice: x.notice,
         error: x.error,
@@ -166,7 +165,7 @@ pub(super) fn banner(error: &(String, String)) -> Option<String> {
 /// After a change: back to the page (at the sender's card) with a notice.
 pub(super) fn done(org: &SenderOrg, notice: &str, anchor: Option<i64>) -> Response {
     let anchor = anchor.map(|id| format!("#sender-{id}")).unwrap_or_default();
-    Redirect::to(&format!("{}?notice={notice}{anchor}", base_of(org.id()))).into_response()
+    Redirect::to(&format!("{}?notice={notice}{anchor}", base_of(org.id().0))).into_response()
 }
 
 /// The notice a redirect's `?notice=` code stands for.

@@ -11,6 +11,7 @@ use super::flows::mime::{attached, only_text, parse_received, tree};
 use super::flows::{BOOKER, Flow, MONDAY_10, uid_of};
 use super::routing::RoutingRig;
 use crate::helpers::email::{WAIT, closed_port, starttls};
+use convene_core::TeamId;
 use convene_core::email::EmailKind;
 use convene_testkit::Received;
 use reqwest::{Method, StatusCode};
@@ -411,7 +412,7 @@ async fn routing_form_response_email_matches_its_snapshot() {
         kind: Some(EmailKind::RoutingFormResponse.as_str().to_owned()),
         ..Filter::default()
     };
-    let row = outbox::list(&t.app().db, Scope::Organization(t.org), &filter, 1)
+    let row = outbox::list(&t.app().db, Scope::Organization(TeamId(t.org)), &filter, 1)
         .await
         .expect("outbox")
         .remove(0);

@@ -263,10 +263,11 @@ async fn organization(app: &TestApp, slug: &str, owner: &Person) -> i64 {
         slug: Some(slug.into()),
         ..TeamFields::default()
     };
-    tenancy::create_organization(&app.db, &fields, UserId(owner.id))
+    (tenancy::create_organization(&app.db, &fields, UserId(owner.id))
         .await
         .expect("org")
-        .id
+        .id)
+        .0
 }
 
 async fn joined(app: &TestApp, org: i64, email: &str, role: Role) -> Person {

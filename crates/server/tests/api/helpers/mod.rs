@@ -295,7 +295,7 @@ impl TestApp {
         let key = tenancy::issue_api_key(&self.db, user.user_id(), None, None)
             .await
             .expect("key");
-        Person { id: user.id, key }
+        Person { id: user.id.0, key }
     }
 
     /// A user whose address is verified (as if they had confirmed a code sent to it).
@@ -321,7 +321,7 @@ impl TestApp {
         let org = tenancy::create_organization(&self.db, &fields, UserId(owner.id))
             .await
             .expect("org");
-        (org.id, owner)
+        (org.id.0, owner)
     }
 
     /// A new user who is an accepted member of `org` with `role`.

@@ -4,6 +4,7 @@
 use super::create_webhook;
 use crate::helpers::{Answer, TestApp};
 use crate::scheduling::{EVENT_TYPES, host_with_event, weekdays_9_to_5};
+use convene_core::WebhookId;
 use convene_server::ServerSettings;
 use convene_server::webhooks::open_secret;
 use convene_store::webhooks;
@@ -27,7 +28,7 @@ fn assert_no_secret(answer: &Answer, secret: &str) {
 }
 
 async fn stored_secret(app: &TestApp, id: i64) -> Option<String> {
-    webhooks::find(&app.db, id)
+    webhooks::find(&app.db, WebhookId(id))
         .await
         .expect("read")
         .expect("webhook")

@@ -5,6 +5,7 @@ use super::receiver::Receiver;
 use super::{LATER_MS, booked, create_webhook, drain, host, now};
 use crate::helpers::TestApp;
 use crate::scheduling::book;
+use convene_core::{UserId, WebhookDeliveryId, WebhookId};
 use convene_server::ServerSettings;
 use convene_server::webhooks::{
     DeliveryOutcome, PAYLOAD_VERSION, RetryPolicy, WebhookSettings, deliver_one, spawn_worker,
@@ -37,10 +38,11 @@ async fn stored_webhook(app: &TestApp, owner: i64, url: &str) -> i64 {
         payload_template: None,
         version: PAYLOAD_VERSION.to_owned(),
     };
-    webhooks::insert(&app.db, WebhookOwner::User(owner), &fields)
+    webhooks::insert(&app.db, WebhookOwner::User(UserId(owner)), &fields)
         .await
         .expect("insert")
         .id
+        .0
 }
 
 fn failed_with(outcome: &DeliveryOutcome) -> &str {
@@ -65,7 +67,7 @@ async fn a_new_booking_is_delivered_exactly_once_signed_with_the_webhooks_secret
     let outcomes = drain(&app, now()).await;
     assert_eq!(outcomes.len(), 1, "{outcomes:?}");
     assert_eq!(outcomes[0].result, AttemptResult::Delivered { status_code: 200 });
-    assert_eq!(outcomes[0].webhook_id, Some(webhook));
+    assert_eq!(outcomes[0].webhook_id, Some(WebhookId(webhook)));
 
     let got = receiver.received();
     assert_eq!(got.len(), 1);
@@ -113,7 +115,9 @@ async fn a_new_booking_is_delivered_exactly_once_signed_with_the_webhooks_secret
         "{p}"
     );
 
-    let rows = deliveries::for_webhook(&app.db, webhook).await.expect("rows");
+    let rows = deliveries::for_webhook(&app.db, WebhookId(webhook))
+        .await
+        .expect("rows");
     assert_eq!(rows.len(), 1);
     let row = &rows[0];
     assert_eq!(
@@ -175,7 +179,9 @@ async fn a_refused_delivery_is_retried_after_a_backoff_and_then_delivered() {
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].body, got[1].body, "a retry resends the same body");
     assert!(got[1].signed_with(SECRET));
-    let row = &deliveries::for_webhook(&app.db, webhook).await.expect("rows")[0];
+    let row = &deliveries::for_webhook(&app.db, WebhookId(webhook))
+        .await
+        .expect("rows")[0];
     assert_eq!((row.status.as_str(), row.attempts), ("delivered", 2));
 }
 
@@ -215,7 +221,9 @@ async fn a_delivery_is_kept_as_failed_once_the_retry_budget_is_spent() {
         deliver_one(&app.state, t + 86_400_000).await.expect("queue").is_none(),
         "failed is final"
     );
-    let rows = deliveries::for_webhook(&app.db, webhook).await.expect("rows");
+    let rows = deliveries::for_webhook(&app.db, WebhookId(webhook))
+        .await
+        .expect("rows");
     assert_eq!(rows.len(), 1, "never deleted");
     assert_eq!(rows[0].status, "failed");
     assert_eq!(rows[0].last_status_code, Some(503));
@@ -286,7 +294,9 @@ async fn a_delivery_queued_before_a_restart_is_delivered_after_it() {
     assert_eq!(got.len(), 1);
     assert!(got[0].signed_with(SECRET), "the secret opens after the restart");
     assert_eq!(got[0].json()["payload"]["uid"], uid.as_str());
-    let row = &deliveries::for_webhook(&app.db, webhook).await.expect("rows")[0];
+    let row = &deliveries::for_webhook(&app.db, WebhookId(webhook))
+        .await
+        .expect("rows")[0];
     assert_eq!((row.status.as_str(), row.attempts), ("delivered", 2));
 }
 
@@ -329,7 +339,9 @@ async fn an_expired_lease_makes_a_delivering_row_claimable_again_and_fences_the_
             .await
             .expect("record")
     );
-    let row = &deliveries::for_webhook(&app.db, webhook).await.expect("rows")[0];
+    let row = &deliveries::for_webhook(&app.db, WebhookId(webhook))
+        .await
+        .expect("rows")[0];
     assert_eq!((row.status.as_str(), row.attempts), ("delivered", 2));
 }
 
@@ -358,7 +370,7 @@ async fn deliveries_of_a_deactivated_or_deleted_webhook_fail_with_the_reason_and
         ]
     );
     assert!(receiver.received().is_empty());
-    let orphan = deliveries::find(&app.db, outcomes[1].delivery_id)
+    let orphan = deliveries::find(&app.db, WebhookDeliveryId(outcomes[1].delivery_id))
         .await
         .expect("read")
         .expect("kept");
@@ -381,7 +393,9 @@ async fn the_background_worker_delivers_on_its_own_and_stops_when_told() {
         .await
         .expect("the worker stops promptly")
         .expect("the worker ended cleanly");
-    let row = &deliveries::for_webhook(&app.db, webhook).await.expect("rows")[0];
+    let row = &deliveries::for_webhook(&app.db, WebhookId(webhook))
+        .await
+        .expect("rows")[0];
     assert_eq!(row.status, "delivered");
     assert!(receiver.received()[0].signed_with(SECRET));
 }

@@ -1,6 +1,7 @@
 //! The host's own account: profile, schedules, verified emails, API key refresh.
 
 use super::{Journey, SCHEDULES, id};
+use convene_core::UserId;
 use convene_store::outbox::{self, Filter, Scope};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -93,7 +94,7 @@ async fn verified_emails(j: &mut Journey<'_>) {
         kind: Some("email_verification_code".to_owned()),
         ..Filter::default()
     };
-    let sent = outbox::list(&j.rec.app.db, Scope::User { id: j.host_id }, &filter, 10)
+    let sent = outbox::list(&j.rec.app.db, Scope::User { id: UserId(j.host_id) }, &filter, 10)
         .await
         .expect("read the outbox");
     let code = sent

@@ -3,6 +3,7 @@
 //! the fake Twilio, email codes from the outbox.
 
 use super::{Journey, id};
+use convene_core::UserId;
 use convene_store::outbox::{self, Filter, Scope};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -80,7 +81,7 @@ async fn emails(j: &mut Journey<'_>, base: &str, address: &str) {
         kind: Some("email_verification_code".to_owned()),
         ..Filter::default()
     };
-    let sent = outbox::list(&j.rec.app.db, Scope::User { id: j.host_id }, &filter, 50)
+    let sent = outbox::list(&j.rec.app.db, Scope::User { id: UserId(j.host_id) }, &filter, 50)
         .await
         .expect("read the outbox");
     let code = sent

@@ -47,7 +47,7 @@ async fn a_bookings_emails_are_delivered_over_plain_smtp_with_their_message_ids(
             }
         );
         assert_route(&p.routes[0], 1, "sent", Some(250), "queued as");
-        let email = row(&app, p.id).await;
+        let email = row(&app, p.id.0).await;
         assert_eq!(
             (email.status.as_str(), email.sent_route.as_deref()),
             ("sent", Some("platform"))

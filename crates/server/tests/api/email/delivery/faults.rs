@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::helpers::email::{EmailRig, closed_port};
+use convene_core::EmailId;
 use convene_server::email::Security;
 use convene_store::now_ms;
 use convene_store::outbox::Settlement;
@@ -100,7 +101,7 @@ async fn a_550_for_one_recipient_fails_that_email_at_once_and_no_other() {
     let processed = run(&app, now_ms()).await;
     assert_eq!(processed.len(), 3);
     for p in &processed {
-        if p.id == gone {
+        if p.id == EmailId(gone) {
             assert_eq!(p.settlement, Settlement::Failed, "{p:?}");
             assert_route(&p.routes[0], 1, "failed", Some(550), "RCPT_TO");
             assert_route(&p.routes[0], 1, "failed", Some(550), "No such user here");

@@ -148,7 +148,7 @@ async fn an_invalid_recipient_address_fails_with_a_clear_error_and_no_smtp_sessi
         assert_eq!(p.settlement, Settlement::Failed, "{p:?}");
         let reply = p.routes[0].reply.as_deref().unwrap_or_default();
         assert!(reply.contains("invalid recipient address"), "{reply}");
-        let email = row(&app, p.id).await;
+        let email = row(&app, p.id.0).await;
         assert_eq!(email.status, "failed");
         assert!(
             email

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::helpers::email::message_ids;
+use convene_core::EmailId;
 use convene_server::AppState;
 use convene_server::email::SmtpTimeouts;
 use convene_server::email::worker::{RunMode, spawn_worker};
@@ -27,7 +28,7 @@ async fn an_abandoned_lease_is_taken_over_and_the_stale_result_is_refused() {
 
     assert!(run(&app, t0 + lease - 1).await.is_empty(), "a live lease is respected");
     let p = run_one(&app, t0 + lease).await;
-    assert_eq!(p.id, id);
+    assert_eq!(p.id, EmailId(id));
     assert_eq!(
         p.settlement,
         Settlement::Sent {
@@ -38,7 +39,7 @@ async fn an_abandoned_lease_is_taken_over_and_the_stale_result_is_refused() {
 
     // The first worker comes back and reports a failure for its attempt: too late, nothing changes.
     let stale = Settle {
-        id,
+        id: EmailId(id),
         attempt: 1,
         settlement: Settlement::Failed,
         last_code: Some(554),

@@ -15,6 +15,7 @@ mod throughput;
 
 use crate::helpers::TestApp;
 use crate::helpers::email::{Credentials, EmailRig};
+use convene_core::EmailId;
 use convene_server::email::worker::{Processed, process_due};
 use convene_server::email::{EmailSettings, Security, SmtpServer};
 use convene_store::now_ms;
@@ -96,7 +97,7 @@ pub(super) fn letter(to: &str, tag: &str) -> NewEmail {
 }
 
 pub(super) async fn queue(app: &TestApp, email: &NewEmail) -> i64 {
-    outbox::enqueue(&app.db, email, now_ms()).await.expect("enqueue")
+    (outbox::enqueue(&app.db, email, now_ms()).await.expect("enqueue")).0
 }
 
 pub(super) async fn run(app: &TestApp, now: i64) -> Vec<Processed> {
@@ -115,14 +116,14 @@ pub(super) async fn run_one(app: &TestApp, now: i64) -> Processed {
 }
 
 pub(super) async fn row(app: &TestApp, id: i64) -> EmailRecord {
-    outbox::find(&app.db, id)
+    outbox::find(&app.db, EmailId(id))
         .await
         .expect("find")
         .expect("the row is never deleted")
 }
 
 pub(super) async fn attempts(app: &TestApp, id: i64) -> Vec<AttemptRecord> {
-    outbox::attempts(&app.db, id).await.expect("attempts")
+    outbox::attempts(&app.db, EmailId(id)).await.expect("attempts")
 }
 
 /// Asserts one route record: the platform route, its outcome, code and a reply containing `reply`.
@@ -155,7 +156,7 @@ pub(super) async fn one_attempt(behavior: Behavior) -> (TestApp, FakeSmtp, Proce
     let (app, fake) = plain_setup(behavior, |_| {}).await;
     let id = queue(&app, &letter("ada@example.test", "fault")).await;
     let p = run_one(&app, now_ms()).await;
-    assert_eq!(p.id, id);
+    assert_eq!(p.id, EmailId(id));
     assert_eq!(p.routes.len(), 1, "one route, one record: {p:?}");
     assert_eq!(
         attempts(&app, id).await,

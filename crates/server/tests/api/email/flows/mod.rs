@@ -16,6 +16,7 @@ mod settings;
 use crate::helpers::email::{EmailRig, WAIT};
 use crate::helpers::{Answer, Person, TestApp};
 use crate::scheduling::{BOOKINGS, EVENT_TYPES, SCHEDULES};
+use convene_core::UserId;
 use convene_server::email::worker::process_due;
 use convene_store::now_ms;
 use convene_store::outbox::{self, EmailRecord, Filter, Scope, Settlement};
@@ -194,9 +195,16 @@ impl Flow {
 
     /// Every email row of the host's bookings, whatever its status.
     pub async fn outbox_rows(&self) -> Vec<EmailRecord> {
-        outbox::list(&self.app.db, Scope::User { id: self.host.id }, &Filter::default(), 1000)
-            .await
-            .expect("list the outbox")
+        outbox::list(
+            &self.app.db,
+            Scope::User {
+                id: UserId(self.host.id),
+            },
+            &Filter::default(),
+            1000,
+        )
+        .await
+        .expect("list the outbox")
     }
 }
 

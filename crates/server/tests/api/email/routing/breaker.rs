@@ -9,6 +9,7 @@
 
 use super::*;
 use crate::helpers::email::{PLATFORM_FROM, PLATFORM_NAME, WAIT, from_and_reply_to, mailbox, starttls};
+use convene_core::TeamId;
 use convene_server::email::EmailSettings;
 use convene_server::email::settings::BreakerSettings;
 use convene_server::email::worker::Processed;
@@ -91,12 +92,17 @@ async fn sender_failing_alerts(rig: &RoutingRig) -> Vec<String> {
         kind: Some("sender_failing".to_owned()),
         ..outbox::Filter::default()
     };
-    let mut to: Vec<String> = outbox::list(&rig.app().db, outbox::Scope::Organization(rig.org), &filter, 100)
-        .await
-        .expect("outbox")
-        .into_iter()
-        .map(|e| e.to_email)
-        .collect();
+    let mut to: Vec<String> = outbox::list(
+        &rig.app().db,
+        outbox::Scope::Organization(TeamId(rig.org)),
+        &filter,
+        100,
+    )
+    .await
+    .expect("outbox")
+    .into_iter()
+    .map(|e| e.to_email)
+    .collect();
     to.sort();
     to
 }
@@ -140,7 +146,7 @@ async fn circuit_opens_skips_probes_and_closes(cache: Duration) {
     }
     assert_skipped(&batch[3], sender);
     assert_eq!(rig.org_smtp.connections(), 3);
-    let d = rig.delivery(batch[3].id).await;
+    let d = rig.delivery((batch[3].id).0).await;
     assert_eq!(d["deliveryAttempts"][0]["outcome"], "skipped", "{d}");
     assert_eq!(d["sentRoute"], "platform");
     let health = rig.sender(sender).await["health"].clone();

@@ -137,7 +137,7 @@ async fn a_550_for_the_recipient_fails_the_email_without_fallback() {
     assert_eq!(batch.len(), 2);
     let route = format!("sender:{sender}");
     for p in &batch {
-        let d = rig.delivery(p.id).await;
+        let d = rig.delivery(p.id.0).await;
         let attempts = d["deliveryAttempts"].as_array().expect("attempts");
         if p.kind == KIND_ATTENDEE {
             assert_eq!(p.settlement, Settlement::Failed, "{p:?}");

@@ -248,7 +248,7 @@ pub(super) async fn assert_fell_back(
     let arrived = rig.platform().wait_for_messages(batch.len(), WAIT).await;
     for p in batch {
         assert_eq!(p.settlement, sent_by("platform"), "{p:?}");
-        let d = rig.delivery(p.id).await;
+        let d = rig.delivery(p.id.0).await;
         assert_eq!(d["status"], "sent", "{d}");
         assert_eq!(d["sentRoute"], "platform", "{d}");
         let attempts = d["deliveryAttempts"].as_array().expect("attempts");

@@ -18,7 +18,7 @@ async fn booking_emails_leave_through_the_organizations_own_sender() {
     let arrived = rig.org_smtp.wait_for_messages(2, WAIT).await;
     for p in &batch {
         assert_eq!(p.settlement, sent_by(&format!("sender:{sender}")), "{p:?}");
-        let d = rig.delivery(p.id).await;
+        let d = rig.delivery(p.id.0).await;
         assert_eq!(d["status"], "sent");
         assert_eq!(d["sentRoute"], format!("sender:{sender}"));
         assert_eq!(d["organizationId"], rig.org);

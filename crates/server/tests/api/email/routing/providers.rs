@@ -144,7 +144,7 @@ async fn a_sendgrid_sender_sends_through_the_v3_mail_send_api() {
             pairs(&[(&format!("sender:{sender}:api"), "sent")]),
             "{p:?}"
         );
-        let d = rig.delivery(p.id).await;
+        let d = rig.delivery(p.id.0).await;
         assert_eq!(d["sentRoute"], format!("sender:{sender}:api"));
         assert_eq!(d["deliveryAttempts"][0]["smtpCode"], 250);
         let (_, call) = sends
@@ -253,7 +253,7 @@ async fn a_sparkpost_sender_uses_transmissions_with_its_ip_pool_and_falls_back_o
             pairs(&[(&format!("sender:{sender}:api"), "sent")]),
             "{p:?}"
         );
-        let d = rig.delivery(p.id).await;
+        let d = rig.delivery(p.id.0).await;
         let (_, call) = sends
             .iter()
             .find(|(to, _)| *to == d["recipient"]["email"])

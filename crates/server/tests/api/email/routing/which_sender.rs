@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::helpers::email::{PLATFORM_FROM, PLATFORM_NAME, WAIT, from_and_reply_to, mailbox, starttls};
+use convene_core::{TeamId, UserId};
 use convene_store::now_ms;
 use convene_store::outbox::{self, NewEmail};
 use reqwest::{Method, StatusCode};
@@ -49,7 +50,7 @@ async fn a_teams_bookings_use_the_teams_sender_and_personal_bookings_the_default
     assert_eq!(batch.len(), 2);
     for p in &batch {
         assert_eq!(p.settlement, sent_by(&format!("sender:{sales}")), "{p:?}");
-        assert_eq!(rig.delivery(p.id).await["teamId"], team);
+        assert_eq!(rig.delivery(p.id.0).await["teamId"], team);
     }
     let arrived = rig.org_smtp.wait_for_messages(2, WAIT).await;
     for r in &arrived {
@@ -61,7 +62,7 @@ async fn a_teams_bookings_use_the_teams_sender_and_personal_bookings_the_default
     assert_eq!(batch.len(), 2);
     for p in &batch {
         assert_eq!(p.settlement, sent_by(&format!("sender:{default}")), "{p:?}");
-        assert!(rig.delivery(p.id).await["teamId"].is_null());
+        assert!(rig.delivery(p.id.0).await["teamId"].is_null());
     }
     let arrived = rig.org_smtp.wait_for_messages(4, WAIT).await;
     for r in &arrived[2..] {
@@ -98,8 +99,8 @@ async fn account_emails_never_touch_the_organizations_sender() {
         &NewEmail {
             message_id: rig.app().state.mailer.new_message_id(),
             kind: "password_reset".to_owned(),
-            organization_id: Some(rig.org),
-            user_id: Some(rig.host.id),
+            organization_id: Some(TeamId(rig.org)),
+            user_id: Some(UserId(rig.host.id)),
             to_email: HOST.to_owned(),
             subject: "Reset your password".to_owned(),
             body_text: "Reset it.".to_owned(),

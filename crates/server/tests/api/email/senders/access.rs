@@ -4,6 +4,7 @@
 use super::*;
 use crate::helpers::Answer;
 use crate::helpers::email::closed_port;
+use convene_core::{SenderId, TeamId};
 use convene_store::smtp_senders::{self};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -53,7 +54,7 @@ async fn members_other_organizations_and_strangers_can_neither_read_nor_change_a
     // And the other way round: acme's owner can't reach globex's sender through acme's path.
     let created = rig.post(&globex, &rig.other_admin.key, body.clone()).await;
     let foreign = created.expect_success(StatusCode::CREATED)["id"].as_i64().expect("id");
-    let foreign_before = smtp_senders::find(&rig.app.db, rig.other_org, foreign)
+    let foreign_before = smtp_senders::find(&rig.app.db, TeamId(rig.other_org), SenderId(foreign))
         .await
         .expect("read");
     for (route, method, path, request) in routes(&rig.base(), foreign, &body) {
@@ -64,7 +65,7 @@ async fn members_other_organizations_and_strangers_can_neither_read_nor_change_a
         answer.expect_error(StatusCode::NOT_FOUND);
         assert!(answer.body.get("data").is_none(), "{route}: {}", answer.body);
     }
-    let foreign_after = smtp_senders::find(&rig.app.db, rig.other_org, foreign)
+    let foreign_after = smtp_senders::find(&rig.app.db, TeamId(rig.other_org), SenderId(foreign))
         .await
         .expect("read");
     assert_eq!(

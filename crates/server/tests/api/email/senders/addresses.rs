@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::helpers::Answer;
+use convene_core::TeamId;
 use convene_store::now_ms;
 use convene_store::smtp_senders::{self, SenderFields};
 use reqwest::StatusCode;
@@ -136,14 +137,14 @@ async fn a_stored_sender_on_a_private_address_is_refused_again_when_tested() {
         };
         let first = stored.is_empty();
         stored.push(
-            smtp_senders::insert(&mut tx, rig.org, &fields, first, now_ms())
+            smtp_senders::insert(&mut tx, TeamId(rig.org), &fields, first, now_ms())
                 .await
                 .expect("insert"),
         );
         tx.commit().await.expect("commit");
     }
     for id in stored {
-        let test = rig.test_saved(id).await;
+        let test = rig.test_saved(id.0).await;
         assert_eq!(
             (&test["success"], &test["stage"]),
             (&json!(false), &json!("DNS")),
@@ -153,13 +154,13 @@ async fn a_stored_sender_on_a_private_address_is_refused_again_when_tested() {
             test["message"].as_str().is_some_and(|m| m.contains(NOT_PUBLIC)),
             "{test}"
         );
-        let email = rig.test_email(id, "check@example.com").await;
+        let email = rig.test_email(id.0, "check@example.com").await;
         assert_eq!(
             (&email["success"], &email["stage"]),
             (&json!(false), &json!("DNS")),
             "{email}"
         );
-        assert_eq!(rig.sender(id).await["health"]["status"], "FAILING");
+        assert_eq!(rig.sender(id.0).await["health"]["status"], "FAILING");
     }
     assert_eq!(smtp.connections(), 0, "connected to a refused address");
     assert_eq!(rig.platform.connections(), 0);

@@ -18,6 +18,7 @@ mod validation;
 
 use crate::helpers::email::{EmailRig, Tenants, starttls};
 use crate::helpers::{Answer, Person, TestApp};
+use convene_core::{SenderId, TeamId};
 use convene_server::email::EmailSettings;
 use convene_store::smtp_senders::{self, SenderRecord};
 use convene_testkit::{FakeSmtp, FakeSmtpConfig, TestCa};
@@ -243,7 +244,7 @@ impl SenderApi {
 
     /// The stored row of a sender of "acme".
     pub async fn record(&self, id: i64) -> SenderRecord {
-        smtp_senders::find(&self.app.db, self.org, id)
+        smtp_senders::find(&self.app.db, TeamId(self.org), SenderId(id))
             .await
             .expect("read the sender")
             .expect("the sender exists")

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::helpers::logs::LogCapture;
+use convene_core::SenderId;
 use convene_store::Db;
 use convene_store::smtp_senders::{self, Secret};
 use reqwest::{Method, StatusCode};
@@ -162,13 +163,13 @@ async fn a_sealed_secret_moved_to_another_row_or_field_does_not_open() {
 
     // a's password onto b's row; a's password into c's user field; a's user onto another organization's sender.
     let mut tx = rig.app.db.begin().await.expect("begin");
-    smtp_senders::set_secret(&mut tx, b, Secret::SmtpPassword, Some(&a_password))
+    smtp_senders::set_secret(&mut tx, SenderId(b), Secret::SmtpPassword, Some(&a_password))
         .await
         .expect("copy");
-    smtp_senders::set_secret(&mut tx, c, Secret::SmtpUser, Some(&a_password))
+    smtp_senders::set_secret(&mut tx, SenderId(c), Secret::SmtpUser, Some(&a_password))
         .await
         .expect("copy");
-    smtp_senders::set_secret(&mut tx, theirs, Secret::SmtpUser, Some(&a_user))
+    smtp_senders::set_secret(&mut tx, SenderId(theirs), Secret::SmtpUser, Some(&a_user))
         .await
         .expect("copy");
     tx.commit().await.expect("commit");
