@@ -6,6 +6,7 @@ use super::calendar::{Calendar, Exclusions};
 use super::resolve::{Hosted, Hosting};
 use super::seats;
 use crate::credentials::new_uid;
+use crate::email::booking_parties::BookingParties;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::routing_forms;
 use crate::webhooks::{self, Trigger};
@@ -413,20 +414,21 @@ pub(super) async fn book(
         },
         (None, _) => BookingChange::Scheduled,
     };
-    let first_seat = match seated {
-        true => bookings::attendees(&mut *tx, &[created.id]).await?.into_iter().next(),
-        false => None,
-    };
-    match (&first_seat, occurrence) {
+    // Read once for the booking's emails and its workflows' (the host was just checked, so it is there).
+    let parties = BookingParties::load(&mut *tx, &created)
+        .await?
+        .ok_or(StoreError::NotFound("the booking's host"))?;
+    let first_seat = parties.attendees.first().filter(|_| seated);
+    match (first_seat, occurrence) {
         (_, Some(_)) => 0,
-        (Some(seat), None) => email::queue::seat_emails(&mut *tx, mailer, &created, seat, change).await?,
-        (None, None) => email::queue::booking_emails(&mut *tx, mailer, &created, change).await?,
+        (Some(seat), None) => email::queue::seat_emails_for(&mut *tx, mailer, &parties, &created, seat, change).await?,
+        (None, None) => email::queue::booking_emails_for(&mut *tx, mailer, &parties, &created, change).await?,
     };
     let planned = match &req.rescheduled_from {
         Some(from) => BookingEvent::Rescheduled { from },
         None => BookingEvent::Booked,
     };
-    workflows::plan::on_booking(&mut *tx, mailer, &created, planned).await?;
+    workflows::plan::on_booking_for(&mut *tx, mailer, &parties, &created, planned).await?;
     // The host's destination calendar follows the booking (a durable job, like its emails).
     calendar_jobs::enqueue(&mut *tx, &created.uid, created.host_id).await?;
     if let Some(old) = &req.rescheduled_from {

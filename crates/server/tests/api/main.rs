@@ -30,6 +30,7 @@ mod memberships;
 mod npm;
 mod org_users;
 mod out_of_office;
+mod outbox_batch;
 mod private_links;
 mod rate_limit;
 mod readiness;
