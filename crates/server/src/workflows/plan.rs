@@ -35,6 +35,9 @@ pub enum BookingEvent<'a> {
     Cancelled,
     Rejected,
     NoShowUpdated,
+    /// A round-robin booking handed to another host: its reminders are planned again for them (no workflow
+    /// trigger announces a reassignment).
+    Reassigned,
 }
 
 /// Queues what the workflows of the booking's event type's owner (its team, or the user for a personal event type)
@@ -94,7 +97,7 @@ async fn cancel_moved_reminders(
         BookingEvent::Rescheduled { from } => {
             store::cancel_pending(&mut *tx, ReminderScope::Booking(from.id), now).await?;
         }
-        BookingEvent::Cancelled | BookingEvent::Rejected => {
+        BookingEvent::Cancelled | BookingEvent::Rejected | BookingEvent::Reassigned => {
             store::cancel_pending(&mut *tx, ReminderScope::Booking(booking.id), now).await?;
         }
         _ => {}
@@ -118,23 +121,30 @@ async fn chosen_workflows(
     }
     let accepted = booking.status == BookingStatus::Accepted;
     let notice = match event {
-        BookingEvent::Booked if accepted => Trigger::NewEvent,
-        BookingEvent::Booked => Trigger::BookingRequested,
-        BookingEvent::Rescheduled { .. } => Trigger::RescheduleEvent,
-        BookingEvent::Confirmed => Trigger::NewEvent,
-        BookingEvent::Cancelled => Trigger::EventCancelled,
-        BookingEvent::Rejected => Trigger::BookingRejected,
-        BookingEvent::NoShowUpdated => Trigger::BookingNoShowUpdated,
+        BookingEvent::Booked if accepted => Some(Trigger::NewEvent),
+        BookingEvent::Booked => Some(Trigger::BookingRequested),
+        BookingEvent::Rescheduled { .. } => Some(Trigger::RescheduleEvent),
+        BookingEvent::Confirmed => Some(Trigger::NewEvent),
+        BookingEvent::Cancelled => Some(Trigger::EventCancelled),
+        BookingEvent::Rejected => Some(Trigger::BookingRejected),
+        BookingEvent::NoShowUpdated => Some(Trigger::BookingNoShowUpdated),
+        BookingEvent::Reassigned => None,
     };
-    // Reminders belong to bookings that will take place: accepted ones, planned when made, moved or confirmed.
+    // Reminders belong to bookings that will take place: accepted ones, planned when made, moved, confirmed or
+    // handed to another host.
     let reminders = accepted
         && matches!(
             event,
-            BookingEvent::Booked | BookingEvent::Rescheduled { .. } | BookingEvent::Confirmed
+            BookingEvent::Booked
+                | BookingEvent::Rescheduled { .. }
+                | BookingEvent::Confirmed
+                | BookingEvent::Reassigned
         );
     let chosen: Vec<WorkflowRecord> = workflows
         .into_iter()
-        .filter(|w| Trigger::parse(&w.trigger_type).is_some_and(|t| t == notice || (reminders && t.is_scheduled())))
+        .filter(|w| {
+            Trigger::parse(&w.trigger_type).is_some_and(|t| Some(t) == notice || (reminders && t.is_scheduled()))
+        })
         .collect();
     Ok((!chosen.is_empty()).then_some(chosen))
 }
