@@ -1,4 +1,4 @@
-//! The routing form builder: a new form or one the user owns — name, description, the off switch, its fields, its
+//! The routing form builder: a new form or one the user may edit — name, description, the off switch, its fields, its
 //! ordered routes with their conditions, the fallback — and deleting it. Saving goes through
 //! `routing_forms::manage` with the input the API takes, so the page and the API accept and refuse the same
 //! things; a refusal shows beside its row with what was typed kept. Who may edit a form is the API's rule

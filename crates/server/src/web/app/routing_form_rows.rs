@@ -1,7 +1,8 @@
 //! The routing form builder's rows, without JavaScript: one row per field and per route (the last of each blank,
 //! to add one), a position box to reorder, a remove box, and within each route one row per rule (again with a
 //! blank one). Rows become the API's `FormInput`, so `routing_forms::manage` checks them as it checks the API's;
-//! a refusal of `fields[n]…` or `routes[n].conditions.rules[k]…` is brought back to the row it came from.
+//! a refusal of `fields[n]…` or `routes[n].conditions.rules[k]…` is brought back to the row it came from. A rule
+//! may name a question added in the same post by its row (`new:{row}`), so one save makes both.
 
 use super::form::Posted;
 use crate::credentials::new_uid;
