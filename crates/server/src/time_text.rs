@@ -96,14 +96,15 @@ pub fn parse_bound(field: &str, raw: &str, tz: &TimeZone, end_of_day: bool) -> R
         && let Ok(date) = raw.parse::<Date>()
     {
         let day = if end_of_day {
-            date.tomorrow().map_err(|_| FieldError::new(field, "is out of range"))?
+            date.tomorrow()
+                .map_err(|_| FieldError::coded(field, "refusal-out-of-range", "is out of range"))?
         } else {
             date
         };
         return day
             .to_zoned(tz.clone())
             .map(|z| z.timestamp())
-            .map_err(|_| FieldError::new(field, format!("'{raw}' is out of range")));
+            .map_err(|_| FieldError::coded(field, "refusal-out-of-range", format!("'{raw}' is out of range")));
     }
     raw.parse::<Timestamp>().map_err(|_| {
         FieldError::new(

@@ -43,7 +43,7 @@ impl Onboarding {
     pub async fn check(&self) -> Result<CheckedOnboarding, OnboardingError> {
         let name = self.name.trim();
         if name.is_empty() {
-            return Err(FieldError::new("name", "is required").into());
+            return Err(FieldError::coded("name", "refusal-required", "is required").into());
         }
         let name = HeaderText::parse("name", name)?;
         let username = Username::parse("username", &self.username)?;

@@ -27,8 +27,9 @@ pub async fn change_password(
     keep: &str,
 ) -> Result<(), PasswordChangeError> {
     if !verify_password_async(current, user.password_hash.clone()).await {
-        return Err(PasswordChangeError::Invalid(FieldError::new(
+        return Err(PasswordChangeError::Invalid(FieldError::coded(
             "currentPassword",
+            "refusal-wrong-password",
             "is not your current password",
         )));
     }

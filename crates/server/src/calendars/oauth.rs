@@ -134,7 +134,7 @@ impl Calendars {
             Url::parse(r)
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .ok_or_else(|| FieldError::new("redir", "must be an http(s) address"))?;
+                .ok_or_else(|| FieldError::coded("redir", "refusal-http-address", "must be an http(s) address"))?;
         }
         let app = self.app(kind)?;
         let state = ConsentState {
@@ -166,7 +166,7 @@ impl Calendars {
             return Err(bad_state());
         }
         if code.trim().is_empty() {
-            return Err(FieldError::new("code", "is required").into());
+            return Err(FieldError::coded("code", "refusal-required", "is required").into());
         }
         let app = self.app(kind)?;
         let tokens = app.exchange_code(&self.http, code).await.map_err(|e| {

@@ -70,10 +70,13 @@ fn minutes(field: &str, value: Option<i64>, min: i64) -> Result<Option<i64>, Fie
 
 fn bounded_minutes(field: &str, value: Option<i64>, min: i64, max: i64) -> Result<Option<i64>, FieldError> {
     match value {
-        Some(v) if v < min || v > max => Err(FieldError::new(
+        Some(v) if v < min || v > max => Err(FieldError::coded(
             field,
+            "refusal-minutes-between",
             format!("must be between {min} and {max} minutes"),
-        )),
+        )
+        .arg("min", min)
+        .arg("max", max)),
         other => Ok(other),
     }
 }
@@ -86,7 +89,7 @@ pub async fn merged_fields(
     base: Option<EventTypeFields>,
 ) -> Result<EventTypeFields, EventTypeError> {
     let creating = base.is_none();
-    let require = |field: &str| FieldError::new(field, "is required");
+    let require = |field: &str| FieldError::coded(field, "refusal-required", "is required");
     let length = minutes("lengthInMinutes", input.length_in_minutes, 1)?;
     let title = input
         .title

@@ -60,8 +60,9 @@ pub fn parse_setting(value: &Value) -> Result<Option<Recurrence>, FieldError> {
         Some("monthly") => Frequency::Monthly,
         Some("yearly") => Frequency::Yearly,
         _ => {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 "recurrence.frequency",
+                "refusal-frequency",
                 "must be weekly, monthly or yearly",
             ));
         }
@@ -71,10 +72,13 @@ pub fn parse_setting(value: &Value) -> Result<Option<Recurrence>, FieldError> {
             .and_then(Value::as_i64)
             .filter(|n| (1..=max).contains(n))
             .ok_or_else(|| {
-                FieldError::new(
+                FieldError::coded(
                     format!("recurrence.{key}"),
+                    "refusal-whole-number-between",
                     format!("must be a whole number from 1 to {max}"),
                 )
+                .arg("min", 1)
+                .arg("max", max)
             })
     };
     Ok(Some(Recurrence {

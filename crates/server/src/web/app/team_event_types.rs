@@ -135,7 +135,7 @@ async fn page(state: &AppState, host: &Host, access: &TeamAccess, shown: Shown) 
     let (error, error_field) = match shown.error {
         // `destinationCalendar.externalId` is shown beside the one select.
         Some(e) => (
-            Some(e.message),
+            Some(host.t.refusal(&e)),
             e.field.split(['[', '.']).next().unwrap_or_default().to_owned(),
         ),
         None => (None, String::new()),
