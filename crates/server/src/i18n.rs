@@ -228,7 +228,7 @@ mod tests {
     #[test]
     fn a_refusal_speaks_the_language_and_falls_back_to_its_english() {
         let taken = FieldError::coded("slug", "refusal-too-long", "must be at most 5 characters").arg("max", 5);
-        assert_eq!(Lang::De.refusal(&taken), "Darf höchstens 5 Zeichen lang sein.");
+        assert_eq!(Lang::De.refusal(&taken), "Verwenden Sie höchstens 5 Zeichen.");
         let english_only = FieldError::new("slug", "is odd");
         assert_eq!(Lang::Fr.refusal(&english_only), "is odd");
         let unknown = FieldError::coded("slug", "refusal\u{2d}no-such-id", "is odd");

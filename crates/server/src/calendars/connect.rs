@@ -342,8 +342,9 @@ impl Calendars {
                 .into());
             }
             Err(CalendarsError::NotFound(_)) => {
-                return Err(FieldError::new(
+                return Err(FieldError::coded(
                     "destinationCalendar.externalId",
+                    "refusal-not-your-calendar",
                     "is not one of your connected calendars (see GET /v2/calendars)",
                 )
                 .into());

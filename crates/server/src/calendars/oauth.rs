@@ -159,7 +159,13 @@ impl Calendars {
         code: &str,
         state: &str,
     ) -> Result<(ConnectionRecord, Option<String>), CalendarsError> {
-        let bad_state = || CalendarsError::Invalid(FieldError::new("state", "is not a valid or current connect state"));
+        let bad_state = || {
+            CalendarsError::Invalid(FieldError::coded(
+                "state",
+                "refusal-connect-state",
+                "is not a valid or current connect state",
+            ))
+        };
         let opened = self.keyring.open(state_binding(kind), state).map_err(|_| bad_state())?;
         let consent: ConsentState = serde_json::from_str(opened.expose_secret()).map_err(|_| bad_state())?;
         if consent.x < now_ms() {
@@ -170,7 +176,14 @@ impl Calendars {
         }
         let app = self.app(kind)?;
         let tokens = app.exchange_code(&self.http, code).await.map_err(|e| {
-            CalendarsError::Invalid(FieldError::new("code", format!("the provider refused the code: {e}")))
+            CalendarsError::Invalid(
+                FieldError::coded(
+                    "code",
+                    "refusal-provider-code",
+                    format!("the provider refused the code: {e}"),
+                )
+                .arg("why", e),
+            )
         })?;
         let plain = tokens_json(&tokens);
         let client = self.client_for(kind, tokens)?;

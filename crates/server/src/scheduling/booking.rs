@@ -200,11 +200,20 @@ pub fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Resu
                 .iter()
                 .find(|l| l.get("type").and_then(Value::as_str) == Some(kind))
                 .and_then(value_of);
-            from_event
-                .map(Some)
-                .ok_or_else(|| FieldError::new("location.type", format!("the event type has no '{kind}' location")))
+            from_event.map(Some).ok_or_else(|| {
+                FieldError::coded(
+                    "location.type",
+                    "refusal-no-location",
+                    format!("the event type has no '{kind}' location"),
+                )
+                .arg("value", kind)
+            })
         }
-        Some(_) => Err(FieldError::new("location", "must be a string or a location object")),
+        Some(_) => Err(FieldError::coded(
+            "location",
+            "refusal-wrong-type",
+            "must be a string or a location object",
+        )),
     }
 }
 
@@ -285,8 +294,9 @@ pub(super) async fn book(
     let seated = seats::per_start(event).is_some() && req.rescheduled_from.is_none();
     if seated {
         if attendees.len() > 1 {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 "guests",
+                "refusal-seats-no-guests",
                 "a seated event type takes one attendee per seat, without guests",
             )
             .into());

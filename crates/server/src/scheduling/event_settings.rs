@@ -37,7 +37,9 @@ const FIELD_TYPES: [&str; 13] = [
 /// Validates `locations` and returns their stored text.
 pub fn validate_locations(locations: &[Value]) -> Result<String, FieldError> {
     if locations.len() > 20 {
-        return Err(FieldError::new("locations", "at most 20 locations"));
+        return Err(
+            FieldError::coded("locations", "refusal-too-many-locations", "at most 20 locations").arg("max", 20),
+        );
     }
     for (i, location) in locations.iter().enumerate() {
         let field = format!("locations[{i}]");
@@ -330,8 +332,9 @@ pub fn requires_confirmation(value: &Value) -> Result<bool, FieldError> {
     }
     match value.get("type").and_then(Value::as_str) {
         Some("always" | "time") => Ok(true),
-        _ => Err(FieldError::new(
+        _ => Err(FieldError::coded(
             "confirmationPolicy.type",
+            "refusal-confirmation-policy",
             "must be \"always\" or \"time\" (or pass {\"disabled\": true})",
         )),
     }

@@ -204,7 +204,7 @@ pub(super) async fn join(
     let added = now_seated
         .iter()
         .find(|a| a.seat_uid == seat.seat_uid)
-        .ok_or_else(|| FieldError::new("attendee", "could not be seated"))?;
+        .ok_or_else(|| FieldError::coded("attendee", "refusal-not-seated", "could not be seated"))?;
     webhooks::enqueue_booking_event(&mut *tx, Trigger::BookingCreated, &booking, None).await?;
     email::queue::seat_emails(&mut *tx, mailer, &booking, added, BookingChange::Scheduled).await?;
     calendar_jobs::enqueue(&mut *tx, &booking.uid, booking.host_id).await?;

@@ -107,10 +107,12 @@ fn trigger(t: &TriggerInput) -> Result<(String, Option<i64>, Option<String>), Fi
             let (value, unit) = offset(t, raw)?;
             Ok((raw.to_owned(), Some(value), Some(unit)))
         }
-        None => Err(FieldError::new(
+        None => Err(FieldError::coded(
             "trigger.type",
+            "refusal-form-trigger",
             format!("'{raw}' is not a trigger of routing-form workflows; use formSubmitted or formSubmittedNoEvent"),
-        )),
+        )
+        .arg("value", raw)),
     }
 }
 

@@ -268,26 +268,32 @@ pub(super) async fn step(
         .ok_or_else(|| FieldError::coded(field("action"), "refusal-required", "is required"))?;
     let channel = Channel::of_action(action);
     if let Some(Err(missing)) = channel.map(|c| ctx.texts.check(c)) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             field("action"),
+            "refusal-sms-unavailable",
             format!("'{action}' needs an SMS provider (Twilio) on this server; set {missing}"),
         )
+        .arg("value", action)
         .into());
     }
     if !allowed.contains(&action) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             field("action"),
+            "refusal-action-unsupported",
             format!("'{action}' is not supported here; use {}", allowed.join(", ")),
         )
+        .arg("value", action)
+        .arg("choices", allowed.join(", "))
         .into());
     }
     let previous = match s.id {
-        Some(id) => Some(
-            stored
-                .iter()
-                .find(|p| p.id == id)
-                .ok_or_else(|| FieldError::new(field("id"), format!("step {id} is not one of this workflow's")))?,
-        ),
+        Some(id) => Some(stored.iter().find(|p| p.id == id).ok_or_else(|| {
+            FieldError::coded(
+                field("id"),
+                "refusal-not-your-step",
+                format!("step {id} is not one of this workflow's"),
+            )
+        })?),
         None => None,
     };
     let step_number = s.step_number.unwrap_or(i as i64 + 1);

@@ -88,7 +88,7 @@ async fn a_password_change_needs_the_current_one_and_signs_out_every_other_sessi
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("currentPassword: is not your current password"), "{page}");
+    assert!(page.contains("That is not your current password."), "{page}");
     let (status, page) = post(
         &app,
         &here,
@@ -97,7 +97,7 @@ async fn a_password_change_needs_the_current_one_and_signs_out_every_other_sessi
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("newPassword: must be at least 8 characters"), "{page}");
+    assert!(page.contains("Use at least 8 characters."), "{page}");
     assert!(still_signed_in(&app, &elsewhere).await);
 
     let (status, _) = post(

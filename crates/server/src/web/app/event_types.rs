@@ -245,9 +245,11 @@ async fn fields_of(
 async fn refused(state: &AppState, post: HostForm, id: Option<i64>, e: EventTypeError) -> Result<Response, Refusal> {
     let error = match e {
         EventTypeError::Invalid(field) => field,
-        EventTypeError::Store(StoreError::Conflict(_)) => {
-            FieldError::new("slug", post.host.t.text("app-et-slug-taken"))
-        }
+        EventTypeError::Store(StoreError::Conflict(_)) => FieldError::coded(
+            "slug",
+            "refusal-slug-taken",
+            "is already used by another of your event types",
+        ),
         EventTypeError::Store(other) => return Err(other.into()),
     };
     let mut f = Fields::posted(&post.form, 0);

@@ -356,7 +356,7 @@ async fn save(
     let id = match saved {
         Ok(Some(r)) => r.id,
         Ok(None) => return Err(Refusal::Failed("the event type disappeared".into())),
-        Err(StoreError::Conflict(what)) => return Ok(Err(FieldError::new("slug", what))),
+        Err(StoreError::Conflict(what)) => return Ok(Err(FieldError::coded("slug", "refusal-slug-taken", what))),
         Err(e) => return Err(e.into()),
     };
     event_types::set_hosts(&mut tx, id, &hosts).await?;
