@@ -88,7 +88,8 @@ async fn a_taken_slug_is_refused_in_german_beside_the_slug_with_the_form_kept() 
             ("afterEventBuffer", "0".to_owned()),
         ]
     };
-    let first: Vec<(&str, &str)> = form("Kennenlernen").iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first_form = form("Kennenlernen");
+    let first: Vec<(&str, &str)> = first_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, _) = post(&app, &client, "/event-types", &first).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "the first one is made");
 
