@@ -73,7 +73,7 @@ pub async fn mark_absent(
         let email = EmailAddress::parse(&format!("attendees[{i}].email"), a.email.as_deref().unwrap_or_default())?;
         let absent = a.absent.ok_or_else(|| {
             field(FieldError::coded(
-                &format!("attendees[{i}].absent"),
+                format!("attendees[{i}].absent"),
                 "refusal-required",
                 "is required",
             ))
@@ -160,7 +160,7 @@ pub async fn add_guests(
         let mut attendee = filled.parse(&format!("guests[{i}]"))?;
         if existing.iter().any(|a| a.email == attendee.email) || new.iter().any(|n| n.email == attendee.email) {
             return Err(field(FieldError::coded(
-                &format!("guests[{i}].email"),
+                format!("guests[{i}].email"),
                 "refusal-already-on-booking",
                 "is already on this booking",
             )));
