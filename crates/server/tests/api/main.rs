@@ -68,6 +68,7 @@ mod web_app_calendars;
 mod web_app_calendars_browser;
 mod web_app_event_type_links;
 mod web_app_ooo;
+mod web_app_refusals;
 mod web_app_settings;
 mod web_app_settings_browser;
 mod web_app_team_event_type_links;

@@ -327,7 +327,7 @@ async fn a_reassigned_booking_reminds_its_new_host_and_no_longer_the_previous_on
         .map(|(_, email)| email.to_owned())
         .expect("a host")
     };
-    let queued = |rows: Vec<convene_store::outbox::EmailRecord>| -> Vec<String> {
+    let queued = |rows: Vec<outbox::EmailRecord>| -> Vec<String> {
         rows.into_iter()
             .filter(|r| r.status == "queued")
             .map(|r| r.to_email)

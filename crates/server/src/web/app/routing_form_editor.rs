@@ -21,7 +21,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::{FieldError, TeamId, UserId};
+use convene_core::{TeamId, UserId};
 use convene_store::event_types;
 use convene_store::routing_forms as store;
 use serde::Deserialize;
@@ -215,8 +215,8 @@ async fn refused(
     e: RoutingFormError,
 ) -> Result<Response, Refusal> {
     match e {
-        RoutingFormError::Invalid(FieldError { field, message }) => {
-            let error = Some((origins.own_name(&field), message));
+        RoutingFormError::Invalid(e) => {
+            let error = Some((origins.own_name(&e.field), host.t.refusal(&e)));
             let rows = Rows::posted(posted);
             editor(
                 state,
@@ -270,7 +270,7 @@ async fn read(
             Ok(Ok((input, origins)))
         }
         Err(e) => {
-            let error = Some((e.field, e.message));
+            let error = Some((e.field.clone(), host.t.refusal(&e)));
             let page = editor(state, host, StatusCode::BAD_REQUEST, form, head, rows, error, None);
             Ok(Err(page.await?))
         }

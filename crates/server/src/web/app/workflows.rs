@@ -583,7 +583,7 @@ async fn refused(
 ) -> Result<Response, Refusal> {
     match e {
         WorkflowError::Invalid(field) => {
-            let error = Some((field.field.clone(), field.message.clone()));
+            let error = Some((field.field.clone(), host.t.refusal(&field)));
             editor(state, host, scope, StatusCode::BAD_REQUEST, id, f, error, None).await
         }
         WorkflowError::NotFound => Err(Refusal::NotFound(host.t)),
