@@ -7,14 +7,16 @@ use serde_json::{Map, Value};
 /// string values up to 500) and returns its stored text. Errors name `field` or `field.key`.
 pub fn metadata_text(field: &str, value: &Map<String, Value>) -> Result<String, FieldError> {
     if value.len() > 50 {
-        return Err(FieldError::new(field, "must have at most 50 keys"));
+        return Err(FieldError::coded(field, "refusal-too-many-keys", "must have at most 50 keys").arg("max", 50));
     }
     for (key, v) in value {
         if key.chars().count() > 40 {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 format!("{field}.{key}"),
+                "refusal-key-too-long",
                 "keys must be at most 40 characters",
-            ));
+            )
+            .arg("max", 40));
         }
         let too_long = match v {
             Value::String(s) => s.chars().count() > 500,
@@ -22,10 +24,12 @@ pub fn metadata_text(field: &str, value: &Map<String, Value>) -> Result<String, 
             _ => false,
         };
         if too_long {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 format!("{field}.{key}"),
+                "refusal-value-too-long",
                 "values must be at most 500 characters",
-            ));
+            )
+            .arg("max", 500));
         }
     }
     Ok(Value::Object(value.clone()).to_string())

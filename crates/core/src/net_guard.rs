@@ -294,16 +294,25 @@ impl HttpUrl {
     /// unless `policy` is [`PrivatePolicy::AllowPrivate`]; and the metadata host names `metadata.google.internal`
     /// and `metadata` under any policy.
     pub fn parse(field: &str, raw: &str, policy: PrivatePolicy) -> Result<HttpUrl, FieldError> {
-        let url = Url::parse(raw).map_err(|e| FieldError::new(field, format!("must be an absolute URL ({e})")))?;
+        let url = Url::parse(raw)
+            .map_err(|e| FieldError::coded(field, "refusal-http-address", format!("must be an absolute URL ({e})")))?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(FieldError::new(field, "must use http or https"));
+            return Err(FieldError::coded(
+                field,
+                "refusal-http-address",
+                "must use http or https",
+            ));
         }
         // Credentials in a stored URL leak through logs and listings, and `user@` hides the real host from people.
         if !url.username().is_empty() || url.password().is_some() {
-            return Err(FieldError::new(field, "must not contain a user name or password"));
+            return Err(FieldError::coded(
+                field,
+                "refusal-url-credentials",
+                "must not contain a user name or password",
+            ));
         }
         let ip = match url.host() {
-            None => return Err(FieldError::new(field, "must have a host")),
+            None => return Err(FieldError::coded(field, "refusal-url-host", "must have a host")),
             Some(Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
             Some(Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
             Some(Host::Domain(name)) => {
@@ -312,8 +321,14 @@ impl HttpUrl {
             }
         };
         if let Some(ip) = ip {
-            check(ip, policy)
-                .map_err(|b| FieldError::new(field, format!("must not point to {}, which is {}", b.ip, b.class)))?;
+            check(ip, policy).map_err(|b| {
+                FieldError::coded(
+                    field,
+                    "refusal-url-private",
+                    format!("must not point to {}, which is {}", b.ip, b.class),
+                )
+                .arg("ip", b.ip)
+            })?;
         }
         Ok(HttpUrl { url })
     }
@@ -356,12 +371,20 @@ fn check_host_name(field: &str, name: &str, policy: PrivatePolicy) -> Result<(),
     let name = name.trim_end_matches('.');
     // GCP's metadata server; `metadata` alone resolves to it through the instance's search domain.
     if name == "metadata.google.internal" || name == "metadata" {
-        return Err(FieldError::new(field, "must not point to a cloud metadata service"));
+        return Err(FieldError::coded(
+            field,
+            "refusal-url-metadata",
+            "must not point to a cloud metadata service",
+        ));
     }
     // RFC 6761 §6.3: resolvers should answer these with loopback addresses, without asking DNS.
     let is_localhost = name == "localhost" || name.ends_with(".localhost");
     if is_localhost && policy == PrivatePolicy::PublicOnly {
-        return Err(FieldError::new(field, "must not point to localhost"));
+        return Err(FieldError::coded(
+            field,
+            "refusal-url-localhost",
+            "must not point to localhost",
+        ));
     }
     Ok(())
 }

@@ -11,10 +11,12 @@ impl TimeZoneId {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         match jiff::tz::TimeZone::get(raw) {
             Ok(_) if !raw.is_empty() => Ok(Self(raw.to_owned())),
-            _ => Err(FieldError::new(
+            _ => Err(FieldError::coded(
                 field,
+                "refusal-time-zone",
                 format!("'{raw}' is not a known IANA time zone (e.g. \"Europe/London\")"),
-            )),
+            )
+            .arg("value", raw)),
         }
     }
 
@@ -55,8 +57,9 @@ impl WeekStart {
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         Self::ALL.into_iter().find(|d| d.as_str() == raw).ok_or_else(|| {
-            FieldError::new(
+            FieldError::coded(
                 field,
+                "refusal-weekday",
                 "must be one of Monday, Tuesday, Wednesday, Thursday, Friday, Saturday, Sunday",
             )
         })
@@ -88,10 +91,12 @@ impl Locale {
 
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         Self::KNOWN.into_iter().find(|l| *l == raw).map(Self).ok_or_else(|| {
-            FieldError::new(
+            FieldError::coded(
                 field,
+                "refusal-locale",
                 format!("'{raw}' is not a supported locale (e.g. \"en\", \"de\", \"pt-BR\")"),
             )
+            .arg("value", raw)
         })
     }
 
@@ -114,7 +119,7 @@ impl TimeFormat {
     pub fn parse(field: &str, raw: i64) -> Result<Self, FieldError> {
         match raw {
             12 | 24 => Ok(Self(raw as u8)),
-            _ => Err(FieldError::new(field, "must be 12 or 24")),
+            _ => Err(FieldError::coded(field, "refusal-time-format", "must be 12 or 24")),
         }
     }
 

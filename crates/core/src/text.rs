@@ -29,19 +29,22 @@ impl HeaderText {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let trimmed = raw.trim();
         if trimmed.is_empty() {
-            return Err(FieldError::new(field, "must not be empty"));
+            return Err(FieldError::coded(field, "refusal-empty", "must not be empty"));
         }
         if has_control(trimmed) {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 field,
+                "refusal-control-chars",
                 "must not contain line breaks or control characters",
             ));
         }
         if trimmed.chars().count() > Self::MAX_CHARS {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 field,
+                "refusal-too-long",
                 format!("must be at most {} characters", Self::MAX_CHARS),
-            ));
+            )
+            .arg("max", Self::MAX_CHARS));
         }
         Ok(Self(trimmed.to_owned()))
     }
@@ -60,9 +63,10 @@ pub struct EmailAddress(String);
 impl EmailAddress {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let candidate = raw.trim();
-        let invalid = |why: &str| FieldError::new(field, format!("must be a valid email address ({why})"));
+        let invalid =
+            |why: &str| FieldError::coded(field, "refusal-email", format!("must be a valid email address ({why})"));
         if candidate.is_empty() {
-            return Err(FieldError::new(field, "must not be empty"));
+            return Err(FieldError::coded(field, "refusal-empty", "must not be empty"));
         }
         if candidate.len() > 254 {
             return Err(invalid("at most 254 characters"));
@@ -128,14 +132,18 @@ impl Slug {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if raw.is_empty() || raw.len() > Self::MAX_LEN {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 field,
+                "refusal-length",
                 format!("must be 1 to {} characters", Self::MAX_LEN),
-            ));
+            )
+            .arg("min", 1)
+            .arg("max", Self::MAX_LEN));
         }
         if !ok_chars || raw.starts_with('-') || raw.ends_with('-') || raw.contains("--") {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 field,
+                "refusal-slug-format",
                 "must be kebab-case: lower-case letters, digits and single hyphens (e.g. \"sales-team\")",
             ));
         }
@@ -209,25 +217,31 @@ impl Username {
     pub fn parse(field: &str, raw: &str) -> Result<Self, FieldError> {
         let lowered = raw.trim().to_lowercase();
         if lowered.is_empty() || lowered.len() > Self::MAX_LEN {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 field,
+                "refusal-length",
                 format!("must be 1 to {} characters", Self::MAX_LEN),
-            ));
+            )
+            .arg("min", 1)
+            .arg("max", Self::MAX_LEN));
         }
         let ok = lowered
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
         if !ok || lowered.starts_with(['.', '-']) {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 field,
+                "refusal-username-format",
                 "may contain only letters, digits, '-', '_' and '.', and must start with a letter or digit",
             ));
         }
         if Self::RESERVED.contains(&lowered.as_str()) {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 field,
+                "refusal-reserved",
                 format!("'{lowered}' is reserved for convene's own pages"),
-            ));
+            )
+            .arg("value", lowered));
         }
         Ok(Self(lowered))
     }

@@ -4,6 +4,7 @@
 //! A page's language comes from `?lang=`, then the browser's `Accept-Language`, then English. A message missing
 //! from a language falls back to English, so a half-translated file never shows a message id to a person.
 
+use convene_core::FieldError;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use std::sync::LazyLock;
@@ -121,6 +122,26 @@ impl Lang {
         self.text_with(id, &[])
     }
 
+    /// A service's refusal in this language: its catalogue message with its arguments when this language has the
+    /// id, else the English sentence the refusal carries (what the API answers).
+    pub fn refusal(self, e: &FieldError) -> String {
+        let Some((bundle, pattern)) =
+            e.id.and_then(|id| Some((self.bundle()?, self.bundle()?.get_message(id)?.value()?)))
+        else {
+            return e.message.clone();
+        };
+        let mut args = FluentArgs::new();
+        for (name, value) in &e.args {
+            args.set(*name, FluentValue::from(value.as_str()));
+        }
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, Some(&args), &mut errors);
+        if !errors.is_empty() {
+            tracing::warn!(id = e.id, lang = self.code(), ?errors, "refusal formatted with errors");
+        }
+        text.into_owned()
+    }
+
     /// The language's own name, for the language switch.
     pub fn own_name(self) -> &'static str {
         match self {
@@ -158,6 +179,60 @@ mod tests {
             let missing: Vec<_> = english.iter().filter(|id| !own.contains(id)).collect();
             assert!(missing.is_empty(), "{} lacks {missing:?}", lang.code());
         }
+    }
+
+    /// Every `"refusal-…"` literal in the workspace's source: the ids `FieldError::coded` is called with.
+    fn refusal_ids_in_source() -> Vec<String> {
+        fn walk(dir: &std::path::Path, ids: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, ids);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let source = std::fs::read_to_string(&path).unwrap_or_default();
+                    for piece in source.split("\"refusal-").skip(1) {
+                        let rest: String = piece.chars().take_while(|c| *c != '"').collect();
+                        // The scan's own literals ("refusal-" alone, a format string) are not ids.
+                        if !rest.is_empty()
+                            && rest
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                        {
+                            ids.push(format!("refusal-{rest}"));
+                        }
+                    }
+                }
+            }
+        }
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut ids = Vec::new();
+        for krate in ["core", "server", "store"] {
+            walk(&crates.join(krate).join("src"), &mut ids);
+        }
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    #[test]
+    fn every_refusal_id_in_the_source_is_in_every_message_file() {
+        let used = refusal_ids_in_source();
+        assert!(used.len() > 20, "the scan finds the catalogue's ids: {used:?}");
+        for (lang, source) in SOURCES {
+            let own = ids(source);
+            let missing: Vec<_> = used.iter().filter(|id| !own.contains(id)).collect();
+            assert!(missing.is_empty(), "{} lacks {missing:?}", lang.code());
+        }
+    }
+
+    #[test]
+    fn a_refusal_speaks_the_language_and_falls_back_to_its_english() {
+        let taken = FieldError::coded("slug", "refusal-too-long", "must be at most 5 characters").arg("max", 5);
+        assert_eq!(Lang::De.refusal(&taken), "Verwenden Sie höchstens 5 Zeichen.");
+        let english_only = FieldError::new("slug", "is odd");
+        assert_eq!(Lang::Fr.refusal(&english_only), "is odd");
+        let unknown = FieldError::coded("slug", "refusal\u{2d}no-such-id", "is odd");
+        assert_eq!(Lang::Fr.refusal(&unknown), "is odd");
     }
 
     #[test]

@@ -81,10 +81,12 @@ pub fn utc_iso(at: Timestamp) -> String {
 /// a booking time must not depend on the server's zone.
 pub fn parse_instant(field: &str, raw: &str) -> Result<Timestamp, FieldError> {
     raw.trim().parse::<Timestamp>().map_err(|_| {
-        FieldError::new(
+        FieldError::coded(
             field,
+            "refusal-instant",
             format!("'{raw}' must be an ISO 8601 instant with a zone, e.g. 2050-09-05T09:00:00Z"),
         )
+        .arg("value", raw)
     })
 }
 
@@ -96,20 +98,23 @@ pub fn parse_bound(field: &str, raw: &str, tz: &TimeZone, end_of_day: bool) -> R
         && let Ok(date) = raw.parse::<Date>()
     {
         let day = if end_of_day {
-            date.tomorrow().map_err(|_| FieldError::new(field, "is out of range"))?
+            date.tomorrow()
+                .map_err(|_| FieldError::coded(field, "refusal-out-of-range", "is out of range"))?
         } else {
             date
         };
         return day
             .to_zoned(tz.clone())
             .map(|z| z.timestamp())
-            .map_err(|_| FieldError::new(field, format!("'{raw}' is out of range")));
+            .map_err(|_| FieldError::coded(field, "refusal-out-of-range", format!("'{raw}' is out of range")));
     }
     raw.parse::<Timestamp>().map_err(|_| {
-        FieldError::new(
+        FieldError::coded(
             field,
+            "refusal-date",
             format!("'{raw}' must be a date (2050-09-05) or an ISO 8601 instant (2050-09-05T09:00:00Z)"),
         )
+        .arg("value", raw)
     })
 }
 

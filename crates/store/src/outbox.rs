@@ -14,6 +14,7 @@
 use crate::{Backend, Db, Exec, StoreResult};
 use convene_core::{BookingId, EmailId, TeamId, UserId};
 use sqlx::{FromRow, QueryBuilder};
+use std::collections::HashMap;
 
 /// An email to queue.
 #[derive(Debug, Clone, Default)]
@@ -152,6 +153,60 @@ pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) 
             .map(|_| (id,))
     })?;
     Ok(id)
+}
+
+/// [`enqueue`] for several emails at once, in two statements whatever their number (rows, then contents): a
+/// booking's workflow reminders are written inside its transaction, which holds SQLite's write lock, so each
+/// statement saved is time other bookings wait less. Returns the ids in the order of `emails`.
+pub async fn enqueue_all<'a>(exec: impl Into<Exec<'a>>, emails: &[NewEmail], now: i64) -> StoreResult<Vec<EmailId>> {
+    if emails.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = on_conn!(exec, c => {
+        let mut ids = Vec::with_capacity(emails.len());
+        // Chunks keep the bound values under SQLite's limit (18 per row).
+        for chunk in emails.chunks(500) {
+            let mut q = QueryBuilder::new(
+                "INSERT INTO email_outbox (message_id, kind, organization_id, team_id, booking_id, user_id, to_email, \
+                 to_name, reply_to_email, reply_to_name, subject, ics_method, status, not_before, next_attempt_at, \
+                 created_at, updated_at, from_name) ",
+            );
+            q.push_values(chunk, |mut b, email| {
+                b.push_bind(&email.message_id)
+                    .push_bind(&email.kind)
+                    .push_bind(email.organization_id)
+                    .push_bind(email.team_id)
+                    .push_bind(email.booking_id)
+                    .push_bind(email.user_id)
+                    .push_bind(&email.to_email)
+                    .push_bind(&email.to_name)
+                    .push_bind(&email.reply_to_email)
+                    .push_bind(&email.reply_to_name)
+                    .push_bind(&email.subject)
+                    .push_bind(&email.ics_method)
+                    .push_bind("queued")
+                    .push_bind(email.not_before.unwrap_or(now))
+                    .push_bind(email.not_before.unwrap_or(now))
+                    .push_bind(now)
+                    .push_bind(now)
+                    .push_bind(&email.from_name);
+            });
+            // Neither engine promises RETURNING's order for a multi-row insert: rows are matched back by their
+            // Message-ID, which is unique.
+            q.push(" RETURNING id, message_id");
+            let returned: Vec<(EmailId, String)> = q.build_query_as().fetch_all(&mut *c).await?;
+            let by_message: HashMap<&str, EmailId> = returned.iter().map(|(id, m)| (m.as_str(), *id)).collect();
+            let chunk_ids: Vec<EmailId> = chunk.iter().filter_map(|e| by_message.get(e.message_id.as_str()).copied()).collect();
+            let mut q = QueryBuilder::new("INSERT INTO email_contents (email_id, body_text, body_html, ics) ");
+            q.push_values(chunk.iter().zip(&chunk_ids), |mut b, (email, id)| {
+                b.push_bind(*id).push_bind(&email.body_text).push_bind(&email.body_html).push_bind(&email.ics);
+            });
+            q.build().execute(&mut *c).await?;
+            ids.extend(chunk_ids);
+        }
+        Ok::<_, sqlx::Error>(ids)
+    })?;
+    Ok(ids)
 }
 
 /// Claims up to `limit` due rows — queued or retrying and due, or sending with an expired lease — marking them

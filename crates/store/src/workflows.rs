@@ -422,6 +422,27 @@ pub async fn link_reminder<'a>(
     Ok(())
 }
 
+/// [`link_reminder`] for several (email, workflow, booking) triples, in one statement.
+pub async fn link_reminders<'a>(
+    exec: impl Into<Exec<'a>>,
+    links: &[(EmailId, WorkflowId, BookingId)],
+) -> StoreResult<()> {
+    if links.is_empty() {
+        return Ok(());
+    }
+    on_conn!(exec, c => {
+        for chunk in links.chunks(500) {
+            let mut q = QueryBuilder::new("INSERT INTO workflow_reminders (email_id, workflow_id, booking_id) ");
+            q.push_values(chunk, |mut b, (email, workflow, booking)| {
+                b.push_bind(*email).push_bind(*workflow).push_bind(*booking);
+            });
+            q.build().execute(&mut *c).await?;
+        }
+        Ok::<_, sqlx::Error>(())
+    })?;
+    Ok(())
+}
+
 /// Whose pending reminders to cancel.
 #[derive(Debug, Clone, Copy)]
 pub enum ReminderScope {

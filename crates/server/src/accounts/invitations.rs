@@ -217,7 +217,12 @@ pub async fn accept(db: &Db, token: &str, profile: Option<CheckedOnboarding>) ->
             ensure_default_schedule(&mut tx, user_id, &p.time_zone).await?;
         }
         (true, None) => {
-            return Err(OnboardingError::Field(convene_core::FieldError::new("password", "is required")).into());
+            return Err(OnboardingError::Field(convene_core::FieldError::coded(
+                "password",
+                "refusal-required",
+                "is required",
+            ))
+            .into());
         }
         (false, _) => {}
     }

@@ -2,7 +2,7 @@
 //! same way whether they came by an invitation ([`super::invitations`]) or through open sign-up
 //! ([`super::signup`]), and the default schedule everyone starts with.
 
-use super::password_reset::password_rule;
+use super::password_reset::{password_refusal, password_rule};
 use crate::credentials::hash_password_async;
 use crate::scheduling::schedule_input::{ScheduleInput, schedule_fields};
 use convene_core::{FieldError, HeaderText, TimeZoneId, UserId, Username};
@@ -43,11 +43,11 @@ impl Onboarding {
     pub async fn check(&self) -> Result<CheckedOnboarding, OnboardingError> {
         let name = self.name.trim();
         if name.is_empty() {
-            return Err(FieldError::new("name", "is required").into());
+            return Err(FieldError::coded("name", "refusal-required", "is required").into());
         }
         let name = HeaderText::parse("name", name)?;
         let username = Username::parse("username", &self.username)?;
-        password_rule(&self.password).map_err(|rule| FieldError::new("password", rule))?;
+        password_rule(&self.password).map_err(|rule| password_refusal("password", rule))?;
         let time_zone = TimeZoneId::parse("timeZone", self.time_zone.trim())?;
         let password_hash = hash_password_async(self.password.clone())
             .await

@@ -1,7 +1,7 @@
 //! Changing the password of a signed-in account: the current password must be right, the new one follows the same
 //! rule as a reset's, and every other web session of the account ends (whoever else was signed in is out).
 
-use super::password_reset::password_rule;
+use super::password_reset::{password_refusal, password_rule};
 use crate::credentials::{hash_password_async, verify_password_async};
 use convene_core::FieldError;
 use convene_store::users::{self, UserRecord};
@@ -27,12 +27,13 @@ pub async fn change_password(
     keep: &str,
 ) -> Result<(), PasswordChangeError> {
     if !verify_password_async(current, user.password_hash.clone()).await {
-        return Err(PasswordChangeError::Invalid(FieldError::new(
+        return Err(PasswordChangeError::Invalid(FieldError::coded(
             "currentPassword",
+            "refusal-wrong-password",
             "is not your current password",
         )));
     }
-    password_rule(&new).map_err(|why| PasswordChangeError::Invalid(FieldError::new("newPassword", why)))?;
+    password_rule(&new).map_err(|why| PasswordChangeError::Invalid(password_refusal("newPassword", why)))?;
     let hash = hash_password_async(new).await.map_err(PasswordChangeError::Hashing)?;
     let mut tx = db.begin().await?;
     let patch = users::UserPatch {

@@ -68,6 +68,15 @@ pub async fn request_reset(db: &Db, mailer: &Mailer, email: &EmailAddress) -> Re
 }
 
 /// What a new password must be (set by a reset or a change): 8 to 256 characters. `Err` says why, for the field.
+/// [`password_rule`]'s refusal as a field's, with its catalogue id (the rule's English is what the API answers).
+pub fn password_refusal(field: &str, rule: &'static str) -> convene_core::FieldError {
+    if rule.contains("at least") {
+        convene_core::FieldError::coded(field, "refusal-too-short", rule).arg("min", 8)
+    } else {
+        convene_core::FieldError::coded(field, "refusal-too-long", rule).arg("max", 256)
+    }
+}
+
 pub fn password_rule(password: &str) -> Result<(), &'static str> {
     match password.chars().count() {
         0..8 => Err("must be at least 8 characters"),

@@ -28,10 +28,12 @@ pub fn profile_patch(f: &ProfileFields<'_>) -> Result<UserPatch, FieldError> {
     let bio = match f.bio.trim() {
         "" => None,
         b if b.chars().count() > MAX_BIO_CHARS => {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 "bio",
+                "refusal-too-long",
                 format!("must be at most {MAX_BIO_CHARS} characters"),
-            ));
+            )
+            .arg("max", MAX_BIO_CHARS));
         }
         b => Some(b.to_owned()),
     };
@@ -39,7 +41,7 @@ pub fn profile_patch(f: &ProfileFields<'_>) -> Result<UserPatch, FieldError> {
         .time_format
         .trim()
         .parse()
-        .map_err(|_| FieldError::new("timeFormat", "must be 12 or 24"))?;
+        .map_err(|_| FieldError::coded("timeFormat", "refusal-time-format", "must be 12 or 24"))?;
     Ok(UserPatch {
         name: Some(name),
         bio: Some(bio),

@@ -302,6 +302,7 @@ impl From<ReassignError> for ApiError {
             }
             ReassignError::Store(store) => store.into(),
             ReassignError::Emails(emails) => emails.into(),
+            ReassignError::Workflows(workflows) => workflows.into(),
         }
     }
 }

@@ -285,10 +285,7 @@ async fn create_response(
     match &submission.destination {
         Destination::EventType { event_type_id, .. } => {
             data.insert("eventTypeId".into(), Value::from(event_type_id.0));
-            data.insert(
-                "slots".into(),
-                slots::for_event_type(state, event_type_id.0, q).await?,
-            );
+            data.insert("slots".into(), slots::for_event_type(state, event_type_id.0, q).await?);
         }
         Destination::ExternalUrl(url) => {
             data.insert("routingExternalRedirectUrl".into(), Value::from(url.clone()));

@@ -26,10 +26,16 @@ impl Calendars {
     #[tracing::instrument(skip_all, fields(user_id, feeds = urls.len()))]
     pub async fn connect_feeds(&self, user_id: UserId, urls: &[String]) -> Result<ConnectionRecord, CalendarsError> {
         if urls.is_empty() {
-            return Err(FieldError::new("urls", "give at least one feed address").into());
+            return Err(FieldError::coded("urls", "refusal-no-feeds", "give at least one feed address").into());
         }
         if urls.len() > MAX_FEEDS {
-            return Err(FieldError::new("urls", format!("at most {MAX_FEEDS} feeds at a time")).into());
+            return Err(FieldError::coded(
+                "urls",
+                "refusal-too-many-feeds",
+                format!("at most {MAX_FEEDS} feeds at a time"),
+            )
+            .arg("max", MAX_FEEDS)
+            .into());
         }
         let mut parsed = Vec::with_capacity(urls.len());
         for (i, raw) in urls.iter().enumerate() {
@@ -44,7 +50,13 @@ impl Calendars {
         let checks = parsed.iter().map(|url| fetch_feed(&self.http, url, &none));
         for (i, result) in futures::future::join_all(checks).await.into_iter().enumerate() {
             if let Err(e) = result {
-                return Err(FieldError::new(format!("urls[{i}]"), format!("the feed could not be read: {e}")).into());
+                return Err(FieldError::coded(
+                    format!("urls[{i}]"),
+                    "refusal-feed-unreadable",
+                    format!("the feed could not be read: {e}"),
+                )
+                .arg("why", e)
+                .into());
             }
         }
         let label = parsed
@@ -88,21 +100,23 @@ impl Calendars {
     ) -> Result<(ConnectionRecord, RefreshOutcome), CalendarsError> {
         let username = username.trim();
         if username.is_empty() {
-            return Err(FieldError::new("username", "is required").into());
+            return Err(FieldError::coded("username", "refusal-required", "is required").into());
         }
         if password.expose_secret().is_empty() {
-            return Err(FieldError::new("password", "is required").into());
+            return Err(FieldError::coded("password", "refusal-required", "is required").into());
         }
         let raw_server = match (kind, server) {
             (ConnectionKind::Apple, _) => self.settings.apple_server.clone(),
             (ConnectionKind::CalDav, Some(s)) => s.trim().to_owned(),
-            (ConnectionKind::CalDav, None) => return Err(FieldError::new("url", "is required").into()),
+            (ConnectionKind::CalDav, None) => {
+                return Err(FieldError::coded("url", "refusal-required", "is required").into());
+            }
             _ => return Err(CalendarsError::Unsupported("this calendar connects over OAuth")),
         };
         let server_url = Url::parse(&raw_server)
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| FieldError::new("url", "must be an http(s) address"))?;
+            .ok_or_else(|| FieldError::coded("url", "refusal-http-address", "must be an http(s) address"))?;
         guard::check_now(&self.settings.host_policy, &server_url)
             .await
             .map_err(|why| FieldError::new("url", why))?;
@@ -114,8 +128,9 @@ impl Calendars {
             },
         );
         let account = client.discover(&server_url).await.map_err(|e| match e {
-            CalendarError::Unauthorized => CalendarsError::Invalid(FieldError::new(
+            CalendarError::Unauthorized => CalendarsError::Invalid(FieldError::coded(
                 "password",
+                "refusal-calendar-credentials",
                 "the calendar server refused these credentials",
             )),
             other => CalendarsError::Remote(other),
@@ -298,7 +313,9 @@ impl Calendars {
     ) -> Result<(ConnectionKind, CalendarRecord), CalendarsError> {
         let (kind, _, calendar) = self.find_calendar(user_id, integration, external_id, None).await?;
         if calendar.read_only {
-            return Err(FieldError::new("externalId", "this calendar is read-only").into());
+            return Err(
+                FieldError::coded("externalId", "refusal-calendar-read-only", "this calendar is read-only").into(),
+            );
         }
         calendars::set_destination(&self.db, user_id, event_type_id, calendar.id).await?;
         Ok((kind, calendar))
@@ -316,15 +333,18 @@ impl Calendars {
         let calendar = match found {
             Ok((_, _, calendar)) => calendar,
             Err(CalendarsError::Invalid(_)) => {
-                return Err(FieldError::new(
+                return Err(FieldError::coded(
                     "destinationCalendar.integration",
+                    "refusal-calendar-integration",
                     format!("'{integration}' is not a calendar integration"),
                 )
+                .arg("value", integration)
                 .into());
             }
             Err(CalendarsError::NotFound(_)) => {
-                return Err(FieldError::new(
+                return Err(FieldError::coded(
                     "destinationCalendar.externalId",
+                    "refusal-not-your-calendar",
                     "is not one of your connected calendars (see GET /v2/calendars)",
                 )
                 .into());
@@ -332,7 +352,12 @@ impl Calendars {
             Err(e) => return Err(e),
         };
         if calendar.read_only {
-            return Err(FieldError::new("destinationCalendar.externalId", "this calendar is read-only").into());
+            return Err(FieldError::coded(
+                "destinationCalendar.externalId",
+                "refusal-calendar-read-only",
+                "this calendar is read-only",
+            )
+            .into());
         }
         Ok(calendar)
     }
@@ -405,8 +430,14 @@ impl Calendars {
         external_id: &str,
         connection_id: Option<CalendarConnectionId>,
     ) -> Result<(ConnectionKind, ConnectionRecord, CalendarRecord), CalendarsError> {
-        let kind = ConnectionKind::from_integration(integration)
-            .ok_or_else(|| FieldError::new("integration", format!("'{integration}' is not a calendar integration")))?;
+        let kind = ConnectionKind::from_integration(integration).ok_or_else(|| {
+            FieldError::coded(
+                "integration",
+                "refusal-calendar-integration",
+                format!("'{integration}' is not a calendar integration"),
+            )
+            .arg("value", integration)
+        })?;
         let connections = calendars::connections_of(&self.db, user_id).await?;
         for connection in connections
             .into_iter()

@@ -134,7 +134,7 @@ impl Calendars {
             Url::parse(r)
                 .ok()
                 .filter(|u| matches!(u.scheme(), "http" | "https"))
-                .ok_or_else(|| FieldError::new("redir", "must be an http(s) address"))?;
+                .ok_or_else(|| FieldError::coded("redir", "refusal-http-address", "must be an http(s) address"))?;
         }
         let app = self.app(kind)?;
         let state = ConsentState {
@@ -159,18 +159,31 @@ impl Calendars {
         code: &str,
         state: &str,
     ) -> Result<(ConnectionRecord, Option<String>), CalendarsError> {
-        let bad_state = || CalendarsError::Invalid(FieldError::new("state", "is not a valid or current connect state"));
+        let bad_state = || {
+            CalendarsError::Invalid(FieldError::coded(
+                "state",
+                "refusal-connect-state",
+                "is not a valid or current connect state",
+            ))
+        };
         let opened = self.keyring.open(state_binding(kind), state).map_err(|_| bad_state())?;
         let consent: ConsentState = serde_json::from_str(opened.expose_secret()).map_err(|_| bad_state())?;
         if consent.x < now_ms() {
             return Err(bad_state());
         }
         if code.trim().is_empty() {
-            return Err(FieldError::new("code", "is required").into());
+            return Err(FieldError::coded("code", "refusal-required", "is required").into());
         }
         let app = self.app(kind)?;
         let tokens = app.exchange_code(&self.http, code).await.map_err(|e| {
-            CalendarsError::Invalid(FieldError::new("code", format!("the provider refused the code: {e}")))
+            CalendarsError::Invalid(
+                FieldError::coded(
+                    "code",
+                    "refusal-provider-code",
+                    format!("the provider refused the code: {e}"),
+                )
+                .arg("why", e),
+            )
         })?;
         let plain = tokens_json(&tokens);
         let client = self.client_for(kind, tokens)?;

@@ -9,6 +9,7 @@
 //! management, and [`probe`] runs their test buttons.
 
 pub mod alerts;
+pub mod booking_parties;
 pub mod breaker;
 pub mod compose;
 pub mod host_guard;

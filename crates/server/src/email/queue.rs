@@ -1,6 +1,7 @@
 //! Queuing emails in the transaction of the change that causes them: a committed change always has its
 //! emails, a rolled-back one never does.
 
+use super::booking_parties::BookingParties;
 use super::compose::{self, BookingFacts, Reader, Rendered};
 use super::routes::Mailer;
 use crate::booking_links::{self, LinkAction};
@@ -14,7 +15,7 @@ use convene_store::bookings::{AttendeeRecord, BookingRecord};
 use convene_store::event_types::EventTypeRecord;
 use convene_store::outbox::{self, NewEmail};
 use convene_store::users::UserRecord;
-use convene_store::{StoreError, Tx, event_types, notification_preferences, teams, users};
+use convene_store::{StoreError, Tx, notification_preferences};
 use jiff::Timestamp;
 use serde_json::Value;
 
@@ -232,7 +233,7 @@ pub async fn booking_emails(
     booking: &BookingRecord,
     change: BookingChange<'_>,
 ) -> Result<usize, EnqueueError> {
-    emails_to(tx, mailer, booking, change, None, None).await
+    load_and_queue(tx, mailer, booking, change, None, None).await
 }
 
 /// The emails of a whole recurring series, sent once for its first occurrence `first`: one invite whose `rule`
@@ -244,7 +245,7 @@ pub async fn series_emails(
     change: BookingChange<'_>,
     rule: &str,
 ) -> Result<usize, EnqueueError> {
-    emails_to(tx, mailer, first, change, None, Some(rule)).await
+    load_and_queue(tx, mailer, first, change, None, Some(rule)).await
 }
 
 /// The emails of a change to one seat of a seated booking (taken, given up, moved): that seat's attendee and the
@@ -257,10 +258,35 @@ pub async fn seat_emails(
     seat: &AttendeeRecord,
     change: BookingChange<'_>,
 ) -> Result<usize, EnqueueError> {
-    emails_to(tx, mailer, booking, change, Some(seat), None).await
+    load_and_queue(tx, mailer, booking, change, Some(seat), None).await
 }
 
-async fn emails_to(
+/// [`booking_emails`] with the booking's parties already read (the booking service reads them once for its emails
+/// and its workflows).
+pub async fn booking_emails_for(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    parties: &BookingParties,
+    booking: &BookingRecord,
+    change: BookingChange<'_>,
+) -> Result<usize, EnqueueError> {
+    emails_to(tx, mailer, parties, booking, change, None, None).await
+}
+
+/// [`seat_emails`] with the booking's parties already read.
+pub async fn seat_emails_for(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    parties: &BookingParties,
+    booking: &BookingRecord,
+    seat: &AttendeeRecord,
+    change: BookingChange<'_>,
+) -> Result<usize, EnqueueError> {
+    emails_to(tx, mailer, parties, booking, change, Some(seat), None).await
+}
+
+/// Reads the booking's parties, then queues its emails.
+async fn load_and_queue(
     tx: &mut Tx,
     mailer: &Mailer,
     booking: &BookingRecord,
@@ -268,21 +294,24 @@ async fn emails_to(
     seat: Option<&AttendeeRecord>,
     series_rule: Option<&str>,
 ) -> Result<usize, EnqueueError> {
-    let Some(host) = users::find(&mut *tx, booking.host_id).await? else {
-        return Ok(0);
-    };
-    let event_type = match booking.event_type_id {
-        Some(id) => event_types::find(&mut *tx, id).await?,
-        None => None,
-    };
-    let team_id = event_type.as_ref().and_then(|e| e.team_id);
-    let organization_id = match team_id {
-        Some(team) => teams::find(&mut *tx, team)
-            .await?
-            .and_then(|t| t.parent_id)
-            .or(host.organization_id),
-        None => host.organization_id,
-    };
+    match BookingParties::load(tx, booking).await? {
+        Some(parties) => emails_to(tx, mailer, &parties, booking, change, seat, series_rule).await,
+        None => Ok(0),
+    }
+}
+
+async fn emails_to(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    parties: &BookingParties,
+    booking: &BookingRecord,
+    change: BookingChange<'_>,
+    seat: Option<&AttendeeRecord>,
+    series_rule: Option<&str>,
+) -> Result<usize, EnqueueError> {
+    let host = &parties.host;
+    let event_type = &parties.event_type;
+    let (team_id, organization_id) = (parties.team_id, parties.organization_id);
     if let Some(event) = change.preference_event()
         && !notification_preferences::resolve(&mut *tx, host.id, organization_id, event, "email").await?
     {
@@ -290,8 +319,8 @@ async fn emails_to(
     }
 
     let attendees = match seat {
-        Some(seat) => vec![seat.clone()],
-        None => convene_store::bookings::attendees(&mut *tx, &[booking.id]).await?,
+        Some(seat) => std::slice::from_ref(seat),
+        None => parties.attendees.as_slice(),
     };
     let organizer_name = host.name.clone().unwrap_or_else(|| host.username.clone());
     let people: Vec<String> = match &change {
@@ -340,7 +369,7 @@ async fn emails_to(
         booking_id: Some(booking.id),
         user_id: Some(host.id),
         ics: method.map(|method| {
-            let mut event = invite(booking, method, &facts, &organizer_name, &host.email, &attendees);
+            let mut event = invite(booking, method, &facts, &organizer_name, &host.email, attendees);
             // One occurrence of a series is named by its start; the whole series by its rule.
             match series_rule {
                 Some(rule) => event.rule = Some(rule.to_owned()),
@@ -354,7 +383,8 @@ async fn emails_to(
     };
     let switches = EmailSwitches::of(event_type.as_ref());
     let now = Timestamp::now().as_millisecond();
-    let recipients = recipients(&change, booking, &attendees, &host, &organizer_name, switches);
+    let recipients = recipients(&change, booking, attendees, host, &organizer_name, switches);
+    let mut emails = Vec::with_capacity(recipients.len());
     for to in &recipients {
         // A booking link acts on the whole booking; a seat's holder must not cancel or move the other seats.
         let links = match seat {
@@ -377,8 +407,9 @@ async fn emails_to(
             body_html: rendered.html,
             ..base.clone()
         };
-        outbox::enqueue(&mut *tx, &email, now).await?;
+        emails.push(email);
     }
+    outbox::enqueue_all(&mut *tx, &emails, now).await?;
     Ok(recipients.len())
 }
 

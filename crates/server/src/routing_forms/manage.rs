@@ -44,13 +44,16 @@ fn fields_of(input: &FormInput, current: Option<&Form>) -> Result<(FormFields, D
     let name = match (&input.name, current) {
         (Some(name), _) => name.trim().to_owned(),
         (None, Some(form)) => form.record.name.clone(),
-        (None, None) => return Err(FieldError::new("name", "is required")),
+        (None, None) => return Err(FieldError::coded("name", "refusal-required", "is required")),
     };
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             "name",
+            "refusal-length-plain",
             "must be 1 to 200 characters, without control characters",
-        ));
+        )
+        .arg("min", 1)
+        .arg("max", 200));
     }
     let description = match (&input.description, current) {
         (Some(d), _) => Some(d.clone()).filter(|d| !d.trim().is_empty()),
@@ -58,7 +61,9 @@ fn fields_of(input: &FormInput, current: Option<&Form>) -> Result<(FormFields, D
         (None, None) => None,
     };
     if description.as_ref().is_some_and(|d| d.chars().count() > 5_000) {
-        return Err(FieldError::new("description", "must be at most 5000 characters"));
+        return Err(
+            FieldError::coded("description", "refusal-too-long", "must be at most 5000 characters").arg("max", 5000),
+        );
     }
     let (old_fields, old_routes, old_settings) = current.map(|f| f.definition.to_json()).unwrap_or_default();
     let definition = Definition::parse(
@@ -91,8 +96,9 @@ async fn check_event_types(db: &Db, owner: Owner, definition: &Definition) -> Re
                 None => e.owner_id == Some(owner.user_id),
             });
             if !ours {
-                return Err(FieldError::new(
+                return Err(FieldError::coded(
                     format!("routes[{i}].action.eventTypeId"),
+                    "refusal-not-your-event-type",
                     "names no event type of the form's owner or team",
                 )
                 .into());

@@ -179,19 +179,21 @@ fn parse_list<T: for<'de> Deserialize<'de>>(name: &str, raw: &Value) -> Result<V
                 serde_json::from_value(item.clone()).map_err(|e| FieldError::new(format!("{name}[{i}]"), e.to_string()))
             })
             .collect(),
-        _ => Err(FieldError::new(name, "must be an array")),
+        _ => Err(FieldError::coded(name, "refusal-object", "must be an array")),
     }
 }
 
 fn text(field: &str, value: &str) -> Result<(), FieldError> {
     if value.trim().is_empty() {
-        return Err(FieldError::new(field, "must not be empty"));
+        return Err(FieldError::coded(field, "refusal-empty", "must not be empty"));
     }
     if value.chars().count() > MAX_TEXT || value.chars().any(|c| c.is_control() && c != '\n' && c != '\r') {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             field,
+            "refusal-too-long-plain",
             format!("must be at most {MAX_TEXT} characters, without control characters"),
-        ));
+        )
+        .arg("max", MAX_TEXT));
     }
     Ok(())
 }
@@ -214,21 +216,37 @@ impl Definition {
                 text(&at("identifier"), identifier)?;
             }
             if !ids.insert(f.id.as_str()) {
-                return Err(FieldError::new(at("id"), "is used by another field"));
+                return Err(FieldError::coded(
+                    at("id"),
+                    "refusal-used-by-field",
+                    "is used by another field",
+                ));
             }
             let choice = matches!(f.kind, FieldKind::Select | FieldKind::Multiselect);
             if choice && f.options.is_empty() {
-                return Err(FieldError::new(at("options"), "a select field needs options"));
+                return Err(FieldError::coded(
+                    at("options"),
+                    "refusal-no-options",
+                    "a select field needs options",
+                ));
             }
             if !choice && !f.options.is_empty() {
-                return Err(FieldError::new(at("options"), "only select fields have options"));
+                return Err(FieldError::coded(
+                    at("options"),
+                    "refusal-options-not-select",
+                    "only select fields have options",
+                ));
             }
             let mut option_ids = HashSet::new();
             for (k, o) in f.options.iter().enumerate() {
                 text(&at(&format!("options[{k}].id")), &o.id)?;
                 text(&at(&format!("options[{k}].label")), &o.label)?;
                 if !option_ids.insert(o.id.as_str()) {
-                    return Err(FieldError::new(at(&format!("options[{k}].id")), "is used twice"));
+                    return Err(FieldError::coded(
+                        at(&format!("options[{k}].id")),
+                        "refusal-used-twice",
+                        "is used twice",
+                    ));
                 }
             }
         }
@@ -238,12 +256,20 @@ impl Definition {
             let at = |part: &str| format!("routes[{i}].{part}");
             text(&at("id"), &r.id)?;
             if !route_ids.insert(r.id.as_str()) {
-                return Err(FieldError::new(at("id"), "is used by another route"));
+                return Err(FieldError::coded(
+                    at("id"),
+                    "refusal-used-by-route",
+                    "is used by another route",
+                ));
             }
             fallbacks += usize::from(r.is_fallback);
             match &r.action {
                 Action::EventType { event_type_id } if *event_type_id < 1 => {
-                    return Err(FieldError::new(at("action.eventTypeId"), "must be a positive id"));
+                    return Err(FieldError::coded(
+                        at("action.eventTypeId"),
+                        "refusal-positive-id",
+                        "must be a positive id",
+                    ));
                 }
                 Action::ExternalUrl { value } => external_url(&at("action.value"), value)?,
                 Action::Message { value } => text(&at("action.value"), value)?,
@@ -252,13 +278,21 @@ impl Definition {
             for (k, rule) in r.conditions.rules.iter().enumerate() {
                 let at = |part: &str| format!("routes[{i}].conditions.rules[{k}].{part}");
                 let Some(field) = fields.iter().find(|f| f.id == rule.field) else {
-                    return Err(FieldError::new(at("field"), "names no field of the form"));
+                    return Err(FieldError::coded(
+                        at("field"),
+                        "refusal-no-such-field",
+                        "names no field of the form",
+                    ));
                 };
                 check_rule(&at("value"), field, rule)?;
             }
         }
         if fallbacks > 1 {
-            return Err(FieldError::new("routes", "may have one fallback route at most"));
+            return Err(FieldError::coded(
+                "routes",
+                "refusal-one-fallback",
+                "may have one fallback route at most",
+            ));
         }
         for (i, address) in settings.send_updates_to.iter().enumerate() {
             EmailAddress::parse(&format!("settings.sendUpdatesTo[{i}]"), address)?;
@@ -318,7 +352,7 @@ impl Definition {
             .filter(|v| !is_blank(v));
             let name = field.name();
             match given {
-                None if field.required => return Err(FieldError::new(name, "is required")),
+                None if field.required => return Err(FieldError::coded(name, "refusal-required", "is required")),
                 None => {}
                 Some(value) => {
                     out.insert(field.id.clone(), answer(name, field, value)?);
@@ -421,7 +455,11 @@ fn number_text(n: f64) -> String {
 fn external_url(field: &str, raw: &str) -> Result<(), FieldError> {
     match url::Url::parse(raw) {
         Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
-        _ => Err(FieldError::new(field, "must be an http or https URL")),
+        _ => Err(FieldError::coded(
+            field,
+            "refusal-http-address",
+            "must be an http or https URL",
+        )),
     }
 }
 
@@ -451,12 +489,20 @@ fn check_rule(at: &str, field: &Field, rule: &Rule) -> Result<(), FieldError> {
         }
         Operator::Equals if field.kind == FieldKind::Number => {
             if !rule.value.is_number() {
-                return Err(FieldError::new(at, "must be a number for a number field"));
+                return Err(FieldError::coded(
+                    at,
+                    "refusal-number",
+                    "must be a number for a number field",
+                ));
             }
         }
         Operator::Equals | Operator::Contains | Operator::AnyOf => {
             if strings(&rule.value).is_none_or(|v| v.is_empty()) {
-                return Err(FieldError::new(at, "must be a string or a list of strings"));
+                return Err(FieldError::coded(
+                    at,
+                    "refusal-text",
+                    "must be a string or a list of strings",
+                ));
             }
         }
     }
@@ -498,7 +544,14 @@ fn answer(name: &str, field: &Field, value: &Value) -> Result<Answer, FieldError
             .iter()
             .find(|o| o.id == raw || o.label.eq_ignore_ascii_case(raw))
             .map(|o| o.id.clone())
-            .ok_or_else(|| FieldError::new(name, format!("'{raw}' is not one of the options")))
+            .ok_or_else(|| {
+                FieldError::coded(
+                    name,
+                    "refusal-not-an-option",
+                    format!("'{raw}' is not one of the options"),
+                )
+                .arg("value", raw)
+            })
     };
     match field.kind {
         FieldKind::Number => {
@@ -508,19 +561,26 @@ fn answer(name: &str, field: &Field, value: &Value) -> Result<Answer, FieldError
                 _ => None,
             };
             n.map(Answer::Number)
-                .ok_or_else(|| FieldError::new(name, "must be a number"))
+                .ok_or_else(|| FieldError::coded(name, "refusal-number", "must be a number"))
         }
         FieldKind::Select => {
-            let raw = as_text(value).ok_or_else(|| FieldError::new(name, "must be one option"))?;
+            let raw =
+                as_text(value).ok_or_else(|| FieldError::coded(name, "refusal-one-option", "must be one option"))?;
             Ok(Answer::Text(option(&raw)?))
         }
         FieldKind::Multiselect => {
             let raws: Vec<String> = match value {
                 Value::Array(items) => items
                     .iter()
-                    .map(|i| as_text(i).ok_or_else(|| FieldError::new(name, "must be a list of options")))
+                    .map(|i| {
+                        as_text(i)
+                            .ok_or_else(|| FieldError::coded(name, "refusal-options-list", "must be a list of options"))
+                    })
                     .collect::<Result<_, _>>()?,
-                other => vec![as_text(other).ok_or_else(|| FieldError::new(name, "must be a list of options"))?],
+                other => vec![
+                    as_text(other)
+                        .ok_or_else(|| FieldError::coded(name, "refusal-options-list", "must be a list of options"))?,
+                ],
             };
             let mut ids = Vec::new();
             for raw in raws {
@@ -532,26 +592,35 @@ fn answer(name: &str, field: &Field, value: &Value) -> Result<Answer, FieldError
             Ok(Answer::Many(ids))
         }
         FieldKind::Email => {
-            let raw = as_text(value).ok_or_else(|| FieldError::new(name, "must be an email address"))?;
+            let raw =
+                as_text(value).ok_or_else(|| FieldError::coded(name, "refusal-email", "must be an email address"))?;
             Ok(Answer::Text(EmailAddress::parse(name, &raw)?.as_str().to_owned()))
         }
         FieldKind::Phone => {
-            let raw = as_text(value).ok_or_else(|| FieldError::new(name, "must be a phone number"))?;
+            let raw =
+                as_text(value).ok_or_else(|| FieldError::coded(name, "refusal-phone", "must be a phone number"))?;
             let digits = raw.chars().filter(char::is_ascii_digit).count();
             let allowed = raw.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c));
             if !allowed || !(5..=20).contains(&digits) {
-                return Err(FieldError::new(name, "must be a phone number"));
+                return Err(FieldError::coded(name, "refusal-phone", "must be a phone number"));
             }
             Ok(Answer::Text(raw))
         }
         FieldKind::Text | FieldKind::Textarea => {
-            let raw = as_text(value).ok_or_else(|| FieldError::new(name, "must be text"))?;
+            let raw = as_text(value).ok_or_else(|| FieldError::coded(name, "refusal-text", "must be text"))?;
             let limit = if field.kind == FieldKind::Text { 1_000 } else { 10_000 };
             if raw.chars().count() > limit {
-                return Err(FieldError::new(name, format!("must be at most {limit} characters")));
+                return Err(
+                    FieldError::coded(name, "refusal-too-long", format!("must be at most {limit} characters"))
+                        .arg("max", limit),
+                );
             }
             if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-                return Err(FieldError::new(name, "must not hold control characters"));
+                return Err(FieldError::coded(
+                    name,
+                    "refusal-control-chars",
+                    "must not hold control characters",
+                ));
             }
             Ok(Answer::Text(raw))
         }

@@ -25,6 +25,26 @@ pub enum AnswerProblem {
 
 impl AnswerProblem {
     /// The API's words for it.
+    /// The catalogue id a page says the problem with, and its arguments.
+    pub fn refusal(self, field: impl Into<String>) -> FieldError {
+        let id = match self {
+            AnswerProblem::Required => "refusal-required",
+            AnswerProblem::Number => "refusal-number",
+            AnswerProblem::Email => "refusal-email",
+            AnswerProblem::Phone => "refusal-phone-international",
+            AnswerProblem::Url => "refusal-http-address",
+            AnswerProblem::Option => "refusal-options-list",
+            AnswerProblem::TooLong => "refusal-too-long",
+            AnswerProblem::Shape => "refusal-wrong-type",
+        };
+        let e = FieldError::coded(field, id, self.message());
+        if self == AnswerProblem::TooLong {
+            e.arg("max", 2000)
+        } else {
+            e
+        }
+    }
+
     pub fn message(self) -> &'static str {
         match self {
             AnswerProblem::Required => "is required by this event type",
@@ -150,7 +170,7 @@ pub fn check_all(booking_fields: &str, responses: &mut Map<String, Value>) -> Re
                 responses.insert(question.slug.to_owned(), kept);
             }
             Ok(None) => {}
-            Err(problem) => return Err(FieldError::new(field(), problem.message())),
+            Err(problem) => return Err(problem.refusal(field())),
         }
     }
     Ok(())
@@ -194,7 +214,7 @@ pub fn check_defaults(booking_fields: &str, given: DefaultAnswers<'_>) -> Result
             _ => None,
         };
         if let Some(name) = missing {
-            return Err(FieldError::new(name, AnswerProblem::Required.message()));
+            return Err(AnswerProblem::Required.refusal(name));
         }
     }
     Ok(())

@@ -52,8 +52,9 @@ fn weekday(field: &str, name: &str) -> Result<Weekday, FieldError> {
         "Saturday" => Weekday::Saturday,
         "Sunday" => Weekday::Sunday,
         _ => {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 field,
+                "refusal-weekday",
                 format!("'{name}' is not a weekday (Monday … Sunday)"),
             ));
         }
@@ -62,7 +63,14 @@ fn weekday(field: &str, name: &str) -> Result<Weekday, FieldError> {
 
 /// `HH:MM` → time; `24:00` is accepted (as midnight) only where `end_of_day` is allowed.
 fn clock(field: &str, raw: &str, end_of_day: bool) -> Result<Time, FieldError> {
-    let bad = || FieldError::new(field, format!("'{raw}' must be a time in HH:MM format, e.g. 09:30"));
+    let bad = || {
+        FieldError::coded(
+            field,
+            "refusal-time",
+            format!("'{raw}' must be a time in HH:MM format, e.g. 09:30"),
+        )
+        .arg("value", raw)
+    };
     let (h, m) = raw.split_once(':').ok_or_else(bad)?;
     if h.len() != 2 || m.len() != 2 {
         return Err(bad());
@@ -75,14 +83,24 @@ fn clock(field: &str, raw: &str, end_of_day: bool) -> Result<Time, FieldError> {
 }
 
 fn date(field: &str, raw: &str) -> Result<Date, FieldError> {
-    raw.parse::<Date>()
-        .map_err(|_| FieldError::new(field, format!("'{raw}' must be a date in YYYY-MM-DD format")))
+    raw.parse::<Date>().map_err(|_| {
+        FieldError::coded(
+            field,
+            "refusal-date",
+            format!("'{raw}' must be a date in YYYY-MM-DD format"),
+        )
+        .arg("value", raw)
+    })
 }
 
 impl AvailabilityRule {
     pub fn validate(&self, field: &str) -> Result<WeeklyAvailability, FieldError> {
         if self.days.is_empty() {
-            return Err(FieldError::new(format!("{field}.days"), "must name at least one day"));
+            return Err(FieldError::coded(
+                format!("{field}.days"),
+                "refusal-no-days",
+                "must name at least one day",
+            ));
         }
         let days = self
             .days
@@ -92,7 +110,11 @@ impl AvailabilityRule {
         let start = clock(&format!("{field}.startTime"), &self.start_time, false)?;
         let end = clock(&format!("{field}.endTime"), &self.end_time, true)?;
         if end != Time::midnight() && end <= start {
-            return Err(FieldError::new(format!("{field}.endTime"), "must be after startTime"));
+            return Err(FieldError::coded(
+                format!("{field}.endTime"),
+                "refusal-end-after-start",
+                "must be after startTime",
+            ));
         }
         Ok(WeeklyAvailability { days, start, end })
     }
@@ -104,8 +126,9 @@ impl OverrideRule {
         let start = clock(&format!("{field}.startTime"), &self.start_time, false)?;
         let end = clock(&format!("{field}.endTime"), &self.end_time, true)?;
         if end != Time::midnight() && end < start {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 format!("{field}.endTime"),
+                "refusal-end-not-before-start",
                 "must not be before startTime",
             ));
         }

@@ -6,6 +6,7 @@ use super::calendar::{Calendar, Exclusions};
 use super::resolve::{Hosted, Hosting};
 use super::seats;
 use crate::credentials::new_uid;
+use crate::email::booking_parties::BookingParties;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::routing_forms;
 use crate::webhooks::{self, Trigger};
@@ -91,7 +92,7 @@ impl AttendeeInput {
         let zone = self
             .time_zone
             .as_deref()
-            .ok_or_else(|| FieldError::new(format!("{field}.timeZone"), "is required"))?;
+            .ok_or_else(|| FieldError::coded(format!("{field}.timeZone"), "refusal-required", "is required"))?;
         let zone = TimeZoneId::parse(&format!("{field}.timeZone"), zone)?;
         let language = match &self.language {
             Some(l) => Locale::parse(&format!("{field}.language"), l)?,
@@ -101,8 +102,9 @@ impl AttendeeInput {
             Some(p) => {
                 let ok = p.len() <= 32 && p.starts_with('+') && p[1..].chars().all(|c| c.is_ascii_digit() || c == ' ');
                 if !ok {
-                    return Err(FieldError::new(
+                    return Err(FieldError::coded(
                         format!("{field}.phoneNumber"),
+                        "refusal-phone-international",
                         "must be in international format, e.g. +14155550123",
                     ));
                 }
@@ -156,10 +158,14 @@ pub fn parse_guests(
         return Ok(Vec::new());
     };
     if event.disable_guests {
-        return Err(FieldError::new("guests", "this event type does not accept guests"));
+        return Err(FieldError::coded(
+            "guests",
+            "refusal-no-guests",
+            "this event type does not accept guests",
+        ));
     }
     if guests.len() > 30 {
-        return Err(FieldError::new("guests", "at most 30 guests"));
+        return Err(FieldError::coded("guests", "refusal-too-many-guests", "at most 30 guests").arg("max", 30));
     }
     let mut out: Vec<String> = Vec::new();
     for (i, g) in guests.iter().enumerate() {
@@ -187,7 +193,7 @@ pub fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Resu
             let kind = obj
                 .get("type")
                 .and_then(Value::as_str)
-                .ok_or_else(|| FieldError::new("location.type", "is required"))?;
+                .ok_or_else(|| FieldError::coded("location.type", "refusal-required", "is required"))?;
             if let Some(v) = value_of(obj) {
                 return Ok(Some(HeaderText::parse("location", &v)?.as_str().to_owned()));
             }
@@ -195,11 +201,20 @@ pub fn location_text(event: &EventTypeRecord, requested: Option<&Value>) -> Resu
                 .iter()
                 .find(|l| l.get("type").and_then(Value::as_str) == Some(kind))
                 .and_then(value_of);
-            from_event
-                .map(Some)
-                .ok_or_else(|| FieldError::new("location.type", format!("the event type has no '{kind}' location")))
+            from_event.map(Some).ok_or_else(|| {
+                FieldError::coded(
+                    "location.type",
+                    "refusal-no-location",
+                    format!("the event type has no '{kind}' location"),
+                )
+                .arg("value", kind)
+            })
         }
-        Some(_) => Err(FieldError::new("location", "must be a string or a location object")),
+        Some(_) => Err(FieldError::coded(
+            "location",
+            "refusal-wrong-type",
+            "must be a string or a location object",
+        )),
     }
 }
 
@@ -262,8 +277,9 @@ pub(super) async fn book(
     };
     let location = location_text(event, req.location.as_ref())?;
     let end = Timestamp::from_millisecond(req.start.as_millisecond() + req.length_minutes * 60_000)
-        .map_err(|_| FieldError::new("start", "is out of range"))?;
-    let interval = Interval::new(req.start, end).ok_or_else(|| FieldError::new("start", "is out of range"))?;
+        .map_err(|_| FieldError::coded("start", "refusal-out-of-range", "is out of range"))?;
+    let interval = Interval::new(req.start, end)
+        .ok_or_else(|| FieldError::coded("start", "refusal-out-of-range", "is out of range"))?;
     let mut attendees = vec![req.attendee.clone()];
     attendees.extend(req.guests.iter().map(|g| NewAttendee {
         name: g.clone(),
@@ -279,8 +295,9 @@ pub(super) async fn book(
     let seated = seats::per_start(event).is_some() && req.rescheduled_from.is_none();
     if seated {
         if attendees.len() > 1 {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 "guests",
+                "refusal-seats-no-guests",
                 "a seated event type takes one attendee per seat, without guests",
             )
             .into());
@@ -413,20 +430,21 @@ pub(super) async fn book(
         },
         (None, _) => BookingChange::Scheduled,
     };
-    let first_seat = match seated {
-        true => bookings::attendees(&mut *tx, &[created.id]).await?.into_iter().next(),
-        false => None,
-    };
-    match (&first_seat, occurrence) {
+    // Read once for the booking's emails and its workflows' (the host was just checked, so it is there).
+    let parties = BookingParties::load(&mut *tx, &created)
+        .await?
+        .ok_or(StoreError::NotFound("the booking's host"))?;
+    let first_seat = parties.attendees.first().filter(|_| seated);
+    match (first_seat, occurrence) {
         (_, Some(_)) => 0,
-        (Some(seat), None) => email::queue::seat_emails(&mut *tx, mailer, &created, seat, change).await?,
-        (None, None) => email::queue::booking_emails(&mut *tx, mailer, &created, change).await?,
+        (Some(seat), None) => email::queue::seat_emails_for(&mut *tx, mailer, &parties, &created, seat, change).await?,
+        (None, None) => email::queue::booking_emails_for(&mut *tx, mailer, &parties, &created, change).await?,
     };
     let planned = match &req.rescheduled_from {
         Some(from) => BookingEvent::Rescheduled { from },
         None => BookingEvent::Booked,
     };
-    workflows::plan::on_booking(&mut *tx, mailer, &created, planned).await?;
+    workflows::plan::on_booking_for(&mut *tx, mailer, &parties, &created, planned).await?;
     // The host's destination calendar follows the booking (a durable job, like its emails).
     calendar_jobs::enqueue(&mut *tx, &created.uid, created.host_id).await?;
     if let Some(old) = &req.rescheduled_from {

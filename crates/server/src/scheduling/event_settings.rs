@@ -37,20 +37,24 @@ const FIELD_TYPES: [&str; 13] = [
 /// Validates `locations` and returns their stored text.
 pub fn validate_locations(locations: &[Value]) -> Result<String, FieldError> {
     if locations.len() > 20 {
-        return Err(FieldError::new("locations", "at most 20 locations"));
+        return Err(
+            FieldError::coded("locations", "refusal-too-many-locations", "at most 20 locations").arg("max", 20),
+        );
     }
     for (i, location) in locations.iter().enumerate() {
         let field = format!("locations[{i}]");
         let kind = location
             .get("type")
             .and_then(Value::as_str)
-            .ok_or_else(|| FieldError::new(format!("{field}.type"), "is required"))?;
+            .ok_or_else(|| FieldError::coded(format!("{field}.type"), "refusal-required", "is required"))?;
         let Some((_, needs)) = LOCATION_KINDS.iter().find(|(k, _)| *k == kind) else {
             let known: Vec<&str> = LOCATION_KINDS.iter().map(|(k, _)| *k).collect();
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 format!("{field}.type"),
+                "refusal-one-of",
                 format!("must be one of {}", known.join(", ")),
-            ));
+            )
+            .arg("choices", known.join(", ")));
         };
         if let Some(needed) = needs {
             let ok = location
@@ -58,7 +62,11 @@ pub fn validate_locations(locations: &[Value]) -> Result<String, FieldError> {
                 .and_then(Value::as_str)
                 .is_some_and(|v| !v.trim().is_empty() && v.len() <= 2048);
             if !ok {
-                return Err(FieldError::new(format!("{field}.{needed}"), "is required"));
+                return Err(FieldError::coded(
+                    format!("{field}.{needed}"),
+                    "refusal-required",
+                    "is required",
+                ));
             }
         }
     }
@@ -123,7 +131,7 @@ const OVERRIDABLE: [(&str, TypeCheck); 5] = [
 /// …}`) and custom fields (each needs a type, a unique slug, a label and `required`).
 pub fn validate_booking_fields(fields: &[Value]) -> Result<String, FieldError> {
     if fields.len() > 50 {
-        return Err(FieldError::new("bookingFields", "at most 50 fields"));
+        return Err(FieldError::coded("bookingFields", "refusal-too-many-fields", "at most 50 fields").arg("max", 50));
     }
     let mut slugs = std::collections::HashSet::new();
     let mut stored = Vec::with_capacity(fields.len());
@@ -131,7 +139,12 @@ pub fn validate_booking_fields(fields: &[Value]) -> Result<String, FieldError> {
         let at = |name: &str| format!("bookingFields[{i}].{name}");
         if let Some(slug) = default_slug(f) {
             if !slugs.insert(slug.to_owned()) {
-                return Err(FieldError::new(at("slug"), format!("'{slug}' is used twice")));
+                return Err(FieldError::coded(
+                    at("slug"),
+                    "refusal-used-twice-named",
+                    format!("'{slug}' is used twice"),
+                )
+                .arg("value", slug));
             }
             let mut entry = Map::new();
             entry.insert("slug".into(), json!(slug));
@@ -144,7 +157,7 @@ pub fn validate_booking_fields(fields: &[Value]) -> Result<String, FieldError> {
                     Some(v) if valid(v) => {
                         entry.insert(key.into(), v.clone());
                     }
-                    Some(_) => return Err(FieldError::new(at(key), "has the wrong type")),
+                    Some(_) => return Err(FieldError::coded(at(key), "refusal-wrong-type", "has the wrong type")),
                 }
             }
             // The booker's name and email are always asked for.
@@ -158,37 +171,54 @@ pub fn validate_booking_fields(fields: &[Value]) -> Result<String, FieldError> {
         let kind = f
             .get("type")
             .and_then(Value::as_str)
-            .ok_or_else(|| FieldError::new(at("type"), "is required"))?;
+            .ok_or_else(|| FieldError::coded(at("type"), "refusal-required", "is required"))?;
         if !FIELD_TYPES.contains(&kind) {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 at("type"),
+                "refusal-field-type",
                 format!("'{kind}' is not a booking field type"),
-            ));
+            )
+            .arg("value", kind));
         }
         let slug = f
             .get("slug")
             .and_then(Value::as_str)
-            .ok_or_else(|| FieldError::new(at("slug"), "is required"))?;
+            .ok_or_else(|| FieldError::coded(at("slug"), "refusal-required", "is required"))?;
         let valid_slug = !slug.is_empty()
             && slug.len() <= 64
             && slug.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !valid_slug {
-            return Err(FieldError::new(at("slug"), "must be letters, digits, '-' or '_'"));
-        }
-        if matches!(slug, "name" | "email") || DEFAULT_FIELDS.iter().any(|(s, _, _)| *s == slug) {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 at("slug"),
-                format!("'{slug}' is a default field: give it by slug only to change it"),
+                "refusal-identifier",
+                "must be letters, digits, '-' or '_'",
             ));
         }
+        if matches!(slug, "name" | "email") || DEFAULT_FIELDS.iter().any(|(s, _, _)| *s == slug) {
+            return Err(FieldError::coded(
+                at("slug"),
+                "refusal-default-field",
+                format!("'{slug}' is a default field: give it by slug only to change it"),
+            )
+            .arg("value", slug));
+        }
         if !slugs.insert(slug.to_owned()) {
-            return Err(FieldError::new(at("slug"), format!("'{slug}' is used twice")));
+            return Err(FieldError::coded(
+                at("slug"),
+                "refusal-used-twice-named",
+                format!("'{slug}' is used twice"),
+            )
+            .arg("value", slug));
         }
         if !f.get("label").is_some_and(Value::is_string) {
-            return Err(FieldError::new(at("label"), "is required"));
+            return Err(FieldError::coded(at("label"), "refusal-required", "is required"));
         }
         if !f.get("required").is_some_and(Value::is_boolean) {
-            return Err(FieldError::new(at("required"), "must be true or false"));
+            return Err(FieldError::coded(
+                at("required"),
+                "refusal-boolean",
+                "must be true or false",
+            ));
         }
         stored.push(f.clone());
     }
@@ -252,8 +282,9 @@ pub fn booking_fields_output(stored: &str) -> BookingFieldsOutput {
 /// `{day, week, month, year}` or `{disabled: true}` (→ none).
 pub fn validate_limits(field: &str, value: &Value, max: i64) -> Result<Option<String>, FieldError> {
     let Some(map) = value.as_object() else {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             field,
+            "refusal-object",
             "must be an object like {\"day\": 2} or {\"disabled\": true}",
         ));
     };
@@ -266,8 +297,9 @@ pub fn validate_limits(field: &str, value: &Value, max: i64) -> Result<Option<St
             continue;
         }
         if !matches!(key.as_str(), "day" | "week" | "month" | "year") {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 format!("{field}.{key}"),
+                "refusal-period",
                 "must be one of day, week, month, year",
             ));
         }
@@ -276,10 +308,13 @@ pub fn validate_limits(field: &str, value: &Value, max: i64) -> Result<Option<St
                 kept.insert(key.clone(), json!(n));
             }
             _ => {
-                return Err(FieldError::new(
+                return Err(FieldError::coded(
                     format!("{field}.{key}"),
+                    "refusal-whole-number-between",
                     format!("must be a whole number from 1 to {max}"),
-                ));
+                )
+                .arg("min", 1)
+                .arg("max", max));
             }
         }
     }
@@ -297,8 +332,9 @@ pub fn requires_confirmation(value: &Value) -> Result<bool, FieldError> {
     }
     match value.get("type").and_then(Value::as_str) {
         Some("always" | "time") => Ok(true),
-        _ => Err(FieldError::new(
+        _ => Err(FieldError::coded(
             "confirmationPolicy.type",
+            "refusal-confirmation-policy",
             "must be \"always\" or \"time\" (or pass {\"disabled\": true})",
         )),
     }
@@ -307,7 +343,11 @@ pub fn requires_confirmation(value: &Value) -> Result<bool, FieldError> {
 /// `emailSettings`: `{disableEmailsToAttendees?, disableEmailsToHosts?}`.
 pub fn validate_email_settings(value: &Value) -> Result<String, FieldError> {
     let Some(map) = value.as_object() else {
-        return Err(FieldError::new("emailSettings", "must be an object"));
+        return Err(FieldError::coded(
+            "emailSettings",
+            "refusal-object",
+            "must be an object",
+        ));
     };
     let mut kept = Map::new();
     for key in ["disableEmailsToAttendees", "disableEmailsToHosts"] {
@@ -317,7 +357,11 @@ pub fn validate_email_settings(value: &Value) -> Result<String, FieldError> {
                 kept.insert(key.to_owned(), json!(b));
             }
             Some(_) => {
-                return Err(FieldError::new(format!("emailSettings.{key}"), "must be true or false"));
+                return Err(FieldError::coded(
+                    format!("emailSettings.{key}"),
+                    "refusal-boolean",
+                    "must be true or false",
+                ));
             }
         }
     }

@@ -60,8 +60,8 @@ pub struct EventTypeInput {
     pub recurrence: Option<Value>,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> EventTypeError {
-    EventTypeError::Invalid(FieldError::new(field, message))
+fn invalid(e: FieldError) -> EventTypeError {
+    EventTypeError::Invalid(e)
 }
 
 fn minutes(field: &str, value: Option<i64>, min: i64) -> Result<Option<i64>, FieldError> {
@@ -70,10 +70,13 @@ fn minutes(field: &str, value: Option<i64>, min: i64) -> Result<Option<i64>, Fie
 
 fn bounded_minutes(field: &str, value: Option<i64>, min: i64, max: i64) -> Result<Option<i64>, FieldError> {
     match value {
-        Some(v) if v < min || v > max => Err(FieldError::new(
+        Some(v) if v < min || v > max => Err(FieldError::coded(
             field,
+            "refusal-minutes-between",
             format!("must be between {min} and {max} minutes"),
-        )),
+        )
+        .arg("min", min)
+        .arg("max", max)),
         other => Ok(other),
     }
 }
@@ -86,7 +89,7 @@ pub async fn merged_fields(
     base: Option<EventTypeFields>,
 ) -> Result<EventTypeFields, EventTypeError> {
     let creating = base.is_none();
-    let require = |field: &str| FieldError::new(field, "is required");
+    let require = |field: &str| FieldError::coded(field, "refusal-required", "is required");
     let length = minutes("lengthInMinutes", input.length_in_minutes, 1)?;
     let title = input
         .title
@@ -133,7 +136,10 @@ pub async fn merged_fields(
     }
     if let Some(d) = input.description {
         if d.chars().count() > 10_000 {
-            return Err(invalid("description", "must be at most 10000 characters"));
+            return Err(invalid(
+                FieldError::coded("description", "refusal-too-long", "must be at most 10000 characters")
+                    .arg("max", 10000),
+            ));
         }
         f.description = d;
     }
@@ -142,7 +148,11 @@ pub async fn merged_fields(
             minutes(&format!("lengthInMinutesOptions[{i}]"), Some(*o), 1)?;
         }
         if !options.is_empty() && !options.contains(&f.length_minutes) {
-            return Err(invalid("lengthInMinutesOptions", "must include lengthInMinutes"));
+            return Err(invalid(FieldError::coded(
+                "lengthInMinutesOptions",
+                "refusal-options-include-length",
+                "must include lengthInMinutes",
+            )));
         }
         f.length_options = format!("[{}]", options.iter().map(i64::to_string).collect::<Vec<_>>().join(","));
     } else if creating {
@@ -172,16 +182,18 @@ pub async fn merged_fields(
     if let Some(id) = input.schedule_id {
         // Team event types use each host's own default schedule.
         let Some(owner) = owner else {
-            return Err(invalid(
+            return Err(invalid(FieldError::coded(
                 "scheduleId",
+                "refusal-team-schedule",
                 "team event types use each host's default schedule",
-            ));
+            )));
         };
         if schedules::find(db, owner, ScheduleId(id)).await?.is_none() {
-            return Err(invalid(
+            return Err(invalid(FieldError::coded(
                 "scheduleId",
+                "refusal-not-your-schedule",
                 format!("schedule {id} not found among your schedules"),
-            ));
+            )));
         }
         f.schedule_id = Some(ScheduleId(id));
     }
@@ -216,10 +228,18 @@ pub async fn merged_fields(
     }
     // Cal.com offers neither with seats: one seat can't repeat alone, nor wait for approval alone.
     if f.seats_per_time_slot.is_some() && f.recurrence.is_some() {
-        return Err(invalid("seats", "a seated event type can't be recurring"));
+        return Err(invalid(FieldError::coded(
+            "seats",
+            "refusal-seats-recurring",
+            "a seated event type can't be recurring",
+        )));
     }
     if f.seats_per_time_slot.is_some() && f.requires_confirmation {
-        return Err(invalid("seats", "a seated event type can't require confirmation"));
+        return Err(invalid(FieldError::coded(
+            "seats",
+            "refusal-seats-confirmation",
+            "a seated event type can't require confirmation",
+        )));
     }
     Ok(f)
 }

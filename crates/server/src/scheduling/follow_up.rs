@@ -43,8 +43,8 @@ impl From<FieldError> for FollowUpError {
     }
 }
 
-fn field(name: &str, message: &str) -> FollowUpError {
-    FollowUpError::Invalid(FieldError::new(name, message))
+fn field(e: FieldError) -> FollowUpError {
+    FollowUpError::Invalid(e)
 }
 
 /// One attendee's attendance as asked for: their email and whether they were absent.
@@ -71,18 +71,30 @@ pub async fn mark_absent(
     let mut marks = Vec::new();
     for (i, a) in attendees.iter().enumerate() {
         let email = EmailAddress::parse(&format!("attendees[{i}].email"), a.email.as_deref().unwrap_or_default())?;
-        let absent = a
-            .absent
-            .ok_or_else(|| field(&format!("attendees[{i}].absent"), "is required"))?;
+        let absent = a.absent.ok_or_else(|| {
+            field(FieldError::coded(
+                format!("attendees[{i}].absent"),
+                "refusal-required",
+                "is required",
+            ))
+        })?;
         marks.push((email.as_str().to_owned(), absent));
     }
     if host.is_none() && marks.is_empty() {
-        return Err(field("attendees", "give `host` or at least one attendee"));
+        return Err(field(FieldError::coded(
+            "attendees",
+            "refusal-no-attendees",
+            "give `host` or at least one attendee",
+        )));
     }
     let mut tx = db.begin().await?;
     let matched = bookings::set_absence(&mut tx, booking.id, host, &marks).await?;
     if matched < marks.len() as u64 {
-        return Err(field("attendees", "every email must be an attendee of this booking"));
+        return Err(field(FieldError::coded(
+            "attendees",
+            "refusal-not-attendee",
+            "every email must be an attendee of this booking",
+        )));
     }
     let updated = bookings::find_by_uid(&mut tx, &booking.uid)
         .await?
@@ -108,19 +120,29 @@ pub async fn add_guests(
             booking.status
         )));
     }
-    let guests = guests
-        .filter(|g| !g.is_empty())
-        .ok_or_else(|| field("guests", "must list at least one guest"))?;
+    let guests = guests.filter(|g| !g.is_empty()).ok_or_else(|| {
+        field(FieldError::coded(
+            "guests",
+            "refusal-no-guests-given",
+            "must list at least one guest",
+        ))
+    })?;
     let existing = bookings::attendees(db, &[booking.id]).await?;
     if existing.len() + guests.len() > 31 {
-        return Err(field("guests", "a booking has at most 30 guests"));
+        return Err(field(
+            FieldError::coded("guests", "refusal-too-many-guests", "a booking has at most 30 guests").arg("max", 30),
+        ));
     }
     if let Some(event_type_id) = booking.event_type_id
         && event_types::find(db, event_type_id)
             .await?
             .is_some_and(|e| e.disable_guests)
     {
-        return Err(field("guests", "this event type does not accept guests"));
+        return Err(field(FieldError::coded(
+            "guests",
+            "refusal-no-guests",
+            "this event type does not accept guests",
+        )));
     }
     let main_zone = existing
         .iter()
@@ -137,7 +159,11 @@ pub async fn add_guests(
         };
         let mut attendee = filled.parse(&format!("guests[{i}]"))?;
         if existing.iter().any(|a| a.email == attendee.email) || new.iter().any(|n| n.email == attendee.email) {
-            return Err(field(&format!("guests[{i}].email"), "is already on this booking"));
+            return Err(field(FieldError::coded(
+                format!("guests[{i}].email"),
+                "refusal-already-on-booking",
+                "is already on this booking",
+            )));
         }
         attendee.is_guest = true;
         new.push(attendee);
@@ -169,7 +195,14 @@ pub async fn request_reschedule(
 ) -> Result<BookingRecord, FollowUpError> {
     let reason = reason.map(str::trim).filter(|r| !r.is_empty());
     if reason.is_some_and(|r| r.chars().count() > 1000) {
-        return Err(field("reschedulingReason", "must be at most 1000 characters"));
+        return Err(field(
+            FieldError::coded(
+                "reschedulingReason",
+                "refusal-too-long",
+                "must be at most 1000 characters",
+            )
+            .arg("max", 1000),
+        ));
     }
     let mut tx = db.begin().await?;
     let updated = bookings::request_reschedule(&mut tx, &booking.uid, reason, by)
@@ -192,10 +225,10 @@ fn own_value(location: &Value) -> Result<String, FollowUpError> {
         .iter()
         .find_map(|k| location.get(*k).and_then(Value::as_str))
         .ok_or_else(|| {
-            field(
+            field(FieldError::new(
                 "location",
                 "the booking's event type no longer exists: give the place itself (address, link or phone)",
-            )
+            ))
         })?;
     Ok(HeaderText::parse("location", value)?.as_str().to_owned())
 }
@@ -210,12 +243,12 @@ pub async fn change_location(
 ) -> Result<BookingRecord, FollowUpError> {
     let location = location
         .filter(|l| !l.is_null())
-        .ok_or_else(|| field("location", "is required"))?;
+        .ok_or_else(|| field(FieldError::coded("location", "refusal-required", "is required")))?;
     if !location.is_object() {
-        return Err(field(
+        return Err(field(FieldError::new(
             "location",
             "must be a location object, e.g. {\"type\": \"link\", \"link\": …}",
-        ));
+        )));
     }
     if !booking.status.is_live() {
         return Err(FollowUpError::NotAllowed(format!(

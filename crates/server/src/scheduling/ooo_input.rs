@@ -22,8 +22,8 @@ pub enum OooInputError {
     Store(#[from] StoreError),
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> OooInputError {
-    OooInputError::Invalid(FieldError::new(field, message.into()))
+fn invalid(e: FieldError) -> OooInputError {
+    OooInputError::Invalid(e)
 }
 
 /// `CreateOutOfOfficeEntryDto` / its update twin.
@@ -50,44 +50,71 @@ pub async fn fields(
     let start = match (&input.start, base) {
         (Some(s), _) => parse_instant("start", s)?.as_millisecond(),
         (None, Some(b)) => b.start_at,
-        (None, None) => return Err(invalid("start", "is required")),
+        (None, None) => return Err(invalid(FieldError::coded("start", "refusal-required", "is required"))),
     };
     let end = match (&input.end, base) {
         (Some(e), _) => parse_instant("end", e)?.as_millisecond(),
         (None, Some(b)) => b.end_at,
-        (None, None) => return Err(invalid("end", "is required")),
+        (None, None) => return Err(invalid(FieldError::coded("end", "refusal-required", "is required"))),
     };
     if end <= start {
-        return Err(invalid("end", "must be after start"));
+        return Err(invalid(FieldError::coded(
+            "end",
+            "refusal-end-after-start",
+            "must be after start",
+        )));
     }
     if end - start > MAX_SPAN_MS {
-        return Err(invalid("end", "an entry may span at most two years"));
+        return Err(invalid(FieldError::coded(
+            "end",
+            "refusal-ooo-two-years",
+            "an entry may span at most two years",
+        )));
     }
     let reason = match (&input.reason, base) {
         (Some(r), _) if REASONS.contains(&r.as_str()) => r.clone(),
         (Some(_), _) => {
-            return Err(invalid("reason", format!("must be one of {}", REASONS.join(", "))));
+            return Err(invalid(
+                FieldError::coded(
+                    "reason",
+                    "refusal-one-of",
+                    format!("must be one of {}", REASONS.join(", ")),
+                )
+                .arg("choices", REASONS.join(", ")),
+            ));
         }
         (None, Some(b)) => b.reason.clone(),
         (None, None) => "unspecified".to_owned(),
     };
     let notes = match (&input.notes, base) {
         (Some(n), _) if n.chars().count() > 500 => {
-            return Err(invalid("notes", "must be at most 500 characters"));
+            return Err(invalid(
+                FieldError::coded("notes", "refusal-too-long", "must be at most 500 characters").arg("max", 500),
+            ));
         }
         (Some(n), _) => Some(n.clone()).filter(|n| !n.trim().is_empty()),
         (None, Some(b)) => b.notes.clone(),
         (None, None) => None,
     };
     let to_user_id = match (input.to_user_id.map(UserId), base) {
-        (Some(id), _) if id == user => return Err(invalid("toUserId", "can't be the absent user")),
+        (Some(id), _) if id == user => {
+            return Err(invalid(FieldError::coded(
+                "toUserId",
+                "refusal-ooo-self",
+                "can't be the absent user",
+            )));
+        }
         (Some(id), _) => {
             let ok = match org {
                 Some(org) => memberships::of_user(db, org, id).await?.is_some(),
                 None => convene_store::users::find(db, id).await?.is_some(),
             };
             if !ok {
-                return Err(invalid("toUserId", format!("user {id} not found in this organization")));
+                return Err(invalid(FieldError::coded(
+                    "toUserId",
+                    "refusal-ooo-not-in-org",
+                    format!("user {id} not found in this organization"),
+                )));
             }
             Some(id)
         }

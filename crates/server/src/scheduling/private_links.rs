@@ -25,7 +25,13 @@ pub enum PrivateLinkError {
 pub fn limits(expires_at: Option<i64>, max_usage_count: Option<i64>) -> Result<(Option<i64>, Option<i64>), FieldError> {
     let max = match max_usage_count {
         Some(n) if !(1..=MAX_USES).contains(&n) => {
-            return Err(FieldError::new("maxUsageCount", format!("must be 1 to {MAX_USES}")));
+            return Err(FieldError::coded(
+                "maxUsageCount",
+                "refusal-whole-number-between",
+                format!("must be 1 to {MAX_USES}"),
+            )
+            .arg("min", 1)
+            .arg("max", MAX_USES));
         }
         Some(n) => Some(n),
         None if expires_at.is_none() => Some(1),
@@ -95,7 +101,7 @@ pub async fn update(
 ) -> Result<PrivateLinkRecord, PrivateLinkError> {
     let mut link = of_event_type(db, event_type_id, link_id).await?;
     if expires_at.is_none() && max_usage_count.is_none() {
-        return Err(FieldError::new("expiresAt", "give expiresAt or maxUsageCount").into());
+        return Err(FieldError::coded("expiresAt", "refusal-link-limit", "give expiresAt or maxUsageCount").into());
     }
     let (expires_at, max_usage_count) = limits(expires_at, max_usage_count)?;
     link.expires_at = expires_at;

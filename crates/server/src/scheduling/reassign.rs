@@ -10,6 +10,7 @@ use super::calendar::{Calendar, Exclusions};
 use super::resolve::{self, EventTypeRef, Hosted, Hosting, ResolveError};
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::time_text::ts;
+use crate::workflows::{self, WorkflowError, plan::BookingEvent};
 use convene_core::BookingStatus;
 use convene_core::UserId;
 use convene_core::schedule::Interval;
@@ -46,6 +47,8 @@ pub enum ReassignError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Emails(#[from] email::queue::EnqueueError),
+    #[error(transparent)]
+    Workflows(#[from] WorkflowError),
 }
 
 /// Who takes the booking over.
@@ -121,6 +124,8 @@ pub async fn reassign(
     };
     email::queue::booking_emails(&mut tx, mailer, &as_known, BookingChange::Unassigned { reason }).await?;
     email::queue::booking_emails(&mut tx, mailer, &updated, BookingChange::Reassigned { reason }).await?;
+    // Reminders already planned name and reach the previous host: planned again, for the new one.
+    workflows::plan::on_booking(&mut tx, mailer, &updated, BookingEvent::Reassigned).await?;
     // The new host's calendar gets the event; the previous host's loses it (a job for someone who no longer hosts
     // the booking deletes what was written for them).
     calendar_jobs::enqueue(&mut tx, &updated.uid, updated.host_id).await?;

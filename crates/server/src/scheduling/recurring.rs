@@ -60,8 +60,9 @@ pub fn parse_setting(value: &Value) -> Result<Option<Recurrence>, FieldError> {
         Some("monthly") => Frequency::Monthly,
         Some("yearly") => Frequency::Yearly,
         _ => {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 "recurrence.frequency",
+                "refusal-frequency",
                 "must be weekly, monthly or yearly",
             ));
         }
@@ -71,10 +72,13 @@ pub fn parse_setting(value: &Value) -> Result<Option<Recurrence>, FieldError> {
             .and_then(Value::as_i64)
             .filter(|n| (1..=max).contains(n))
             .ok_or_else(|| {
-                FieldError::new(
+                FieldError::coded(
                     format!("recurrence.{key}"),
+                    "refusal-whole-number-between",
                     format!("must be a whole number from 1 to {max}"),
                 )
+                .arg("min", 1)
+                .arg("max", max)
             })
     };
     Ok(Some(Recurrence {
@@ -142,23 +146,34 @@ pub async fn book_series(
     req: BookingRequest,
     count: Option<i64>,
 ) -> Result<Vec<BookingRecord>, BookingError> {
-    let rule = Recurrence::stored(hosted.event.recurrence.as_deref())
-        .ok_or_else(|| FieldError::new("recurrenceCount", "the event type is not recurring"))?;
+    let rule = Recurrence::stored(hosted.event.recurrence.as_deref()).ok_or_else(|| {
+        FieldError::coded(
+            "recurrenceCount",
+            "refusal-not-recurring",
+            "the event type is not recurring",
+        )
+    })?;
     let count = match count {
         None => rule.occurrences,
         Some(n) if (1..=rule.occurrences).contains(&n) => n,
         Some(_) => {
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 "recurrenceCount",
+                "refusal-occurrences",
                 format!("must be from 1 to the event type's {} occurrences", rule.occurrences),
             )
+            .arg("max", rule.occurrences)
             .into());
         }
     };
     let zone = TimeZone::get(&req.attendee.time_zone).unwrap_or(TimeZone::UTC);
-    let starts = rule
-        .starts(req.start, &zone, count)
-        .ok_or_else(|| FieldError::new("start", "the series runs past the calendar's end"))?;
+    let starts = rule.starts(req.start, &zone, count).ok_or_else(|| {
+        FieldError::coded(
+            "start",
+            "refusal-series-too-long",
+            "the series runs past the calendar's end",
+        )
+    })?;
     let series_uid = new_uid();
     let mut tx = db.begin().await?;
     let mut booked: Vec<BookingRecord> = Vec::with_capacity(starts.len());

@@ -233,9 +233,11 @@ pub fn length(event: &EventTypeRecord, field: &str, requested: Option<i64>) -> R
     if requested == event.length_minutes || options.contains(&requested) {
         Ok(requested)
     } else {
-        Err(FieldError::new(
+        Err(FieldError::coded(
             field,
+            "refusal-length-choice",
             format!("must be one of the event type's lengths ({})", event.length_minutes),
-        ))
+        )
+        .arg("choices", event.length_minutes))
     }
 }

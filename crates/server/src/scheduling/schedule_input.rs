@@ -23,12 +23,12 @@ pub fn schedule_fields(input: &ScheduleInput, base: Option<&ScheduleRecord>) -> 
     let name = match (&input.name, base) {
         (Some(n), _) => HeaderText::parse("name", n)?.as_str().to_owned(),
         (None, Some(b)) => b.name.clone(),
-        (None, None) => return Err(FieldError::new("name", "is required")),
+        (None, None) => return Err(FieldError::coded("name", "refusal-required", "is required")),
     };
     let time_zone = match (&input.time_zone, base) {
         (Some(z), _) => TimeZoneId::parse("timeZone", z)?.as_str().to_owned(),
         (None, Some(b)) => b.time_zone.clone(),
-        (None, None) => return Err(FieldError::new("timeZone", "is required")),
+        (None, None) => return Err(FieldError::coded("timeZone", "refusal-required", "is required")),
     };
     let availability = match (&input.availability, base) {
         (Some(rules), _) => {
@@ -44,7 +44,10 @@ pub fn schedule_fields(input: &ScheduleInput, base: Option<&ScheduleRecord>) -> 
     let overrides = match (&input.overrides, base) {
         (Some(rules), _) => {
             if rules.len() > 500 {
-                return Err(FieldError::new("overrides", "at most 500 overrides"));
+                return Err(
+                    FieldError::coded("overrides", "refusal-too-many-overrides", "at most 500 overrides")
+                        .arg("max", 500),
+                );
             }
             for (i, rule) in rules.iter().enumerate() {
                 rule.validate(&format!("overrides[{i}]"))?;

@@ -80,16 +80,19 @@ pub fn parse_setting(value: &Value) -> Result<Option<SeatsSetting>, FieldError> 
         .and_then(Value::as_i64)
         .filter(|n| (1..=MAX_SEATS).contains(n))
         .ok_or_else(|| {
-            FieldError::new(
+            FieldError::coded(
                 "seats.seatsPerTimeSlot",
+                "refusal-whole-number-between",
                 format!("must be a whole number from 1 to {MAX_SEATS}"),
             )
+            .arg("min", 1)
+            .arg("max", MAX_SEATS)
         })?;
     let flag = |key: &str, default: bool| match map.get(key) {
         None => Ok(default),
         Some(v) => v
             .as_bool()
-            .ok_or_else(|| FieldError::new(format!("seats.{key}"), "must be true or false")),
+            .ok_or_else(|| FieldError::coded(format!("seats.{key}"), "refusal-boolean", "must be true or false")),
     };
     Ok(Some(SeatsSetting {
         per_start,
@@ -201,7 +204,7 @@ pub(super) async fn join(
     let added = now_seated
         .iter()
         .find(|a| a.seat_uid == seat.seat_uid)
-        .ok_or_else(|| FieldError::new("attendee", "could not be seated"))?;
+        .ok_or_else(|| FieldError::coded("attendee", "refusal-not-seated", "could not be seated"))?;
     webhooks::enqueue_booking_event(&mut *tx, Trigger::BookingCreated, &booking, None).await?;
     email::queue::seat_emails(&mut *tx, mailer, &booking, added, BookingChange::Scheduled).await?;
     calendar_jobs::enqueue(&mut *tx, &booking.uid, booking.host_id).await?;

@@ -32,7 +32,9 @@ pub enum StatusError {
 /// 1000 characters.
 pub fn reason(field: &str, raw: Option<&str>) -> Result<Option<String>, FieldError> {
     match raw.map(str::trim).filter(|r| !r.is_empty()) {
-        Some(r) if r.chars().count() > 1000 => Err(FieldError::new(field, "must be at most 1000 characters")),
+        Some(r) if r.chars().count() > 1000 => {
+            Err(FieldError::coded(field, "refusal-too-long", "must be at most 1000 characters").arg("max", 1000))
+        }
         Some(r) => Ok(Some(r.to_owned())),
         None => Ok(None),
     }

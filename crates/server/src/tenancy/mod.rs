@@ -53,7 +53,11 @@ pub fn api_key_days(field: &str, never: bool, days: Option<i64>) -> Result<Optio
     match (never, days) {
         (true, _) => Ok(None),
         (_, Some(d)) if !(1..=36_500).contains(&d) => {
-            Err(convene_core::FieldError::new(field, "must be between 1 and 36500"))
+            Err(
+                convene_core::FieldError::coded(field, "refusal-between", "must be between 1 and 36500")
+                    .arg("min", 1)
+                    .arg("max", 36500),
+            )
         }
         (_, d) => Ok(Some(d.unwrap_or(30))),
     }

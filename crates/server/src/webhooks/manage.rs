@@ -57,17 +57,17 @@ fn merge(
     let subscriber_url = match (&change.subscriber_url, base) {
         (Some(url), _) => subscription::subscriber_url(url, policy)?,
         (None, Some(b)) => b.subscriber_url.clone(),
-        (None, None) => return Err(FieldError::new("subscriberUrl", "is required")),
+        (None, None) => return Err(FieldError::coded("subscriberUrl", "refusal-required", "is required")),
     };
     let triggers = match (change.triggers, base) {
         (Some(names), _) => Trigger::list_to_stored(&subscription::triggers(&names)?),
         (None, Some(b)) => b.triggers.clone(),
-        (None, None) => return Err(FieldError::new("triggers", "is required")),
+        (None, None) => return Err(FieldError::coded("triggers", "refusal-required", "is required")),
     };
     let active = match (change.active, base) {
         (Some(active), _) => active,
         (None, Some(b)) => b.active,
-        (None, None) => return Err(FieldError::new("active", "is required")),
+        (None, None) => return Err(FieldError::coded("active", "refusal-required", "is required")),
     };
     let payload_template = match (change.payload_template, base) {
         (Some(Some(template)), _) => subscription::payload_template(&template)?,

@@ -20,10 +20,12 @@ const MAX_URL_CHARS: usize = 2048;
 pub fn subscriber_url(raw: &str, policy: PrivatePolicy) -> Result<String, FieldError> {
     let raw = raw.trim();
     if raw.chars().count() > MAX_URL_CHARS {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             "subscriberUrl",
+            "refusal-too-long",
             format!("must be at most {MAX_URL_CHARS} characters"),
-        ));
+        )
+        .arg("max", MAX_URL_CHARS));
     }
     Ok(HttpUrl::parse("subscriberUrl", raw, policy)?.as_str().to_owned())
 }
@@ -31,7 +33,11 @@ pub fn subscriber_url(raw: &str, policy: PrivatePolicy) -> Result<String, FieldE
 /// `triggers`: at least one, each one of the 19 names; repeats are dropped.
 pub fn triggers(names: &[String]) -> Result<Vec<Trigger>, FieldError> {
     if names.is_empty() {
-        return Err(FieldError::new("triggers", "must name at least one trigger"));
+        return Err(FieldError::coded(
+            "triggers",
+            "refusal-no-triggers",
+            "must name at least one trigger",
+        ));
     }
     let mut out = Vec::with_capacity(names.len());
     for name in names {
@@ -50,14 +56,17 @@ pub fn payload_template(raw: &str) -> Result<Option<String>, FieldError> {
         return Ok(None);
     }
     if raw.chars().count() > MAX_TEMPLATE_CHARS {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             "payloadTemplate",
+            "refusal-too-long",
             format!("must be at most {MAX_TEMPLATE_CHARS} characters"),
-        ));
+        )
+        .arg("max", MAX_TEMPLATE_CHARS));
     }
     if raw.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             "payloadTemplate",
+            "refusal-template-text",
             "must be text: control characters other than tab and line breaks are not allowed",
         ));
     }
@@ -70,14 +79,17 @@ pub fn secret(raw: &str) -> Result<Option<SecretString>, FieldError> {
         return Ok(None);
     }
     if raw.chars().count() > MAX_SECRET_CHARS {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             "secret",
+            "refusal-too-long",
             format!("must be at most {MAX_SECRET_CHARS} characters"),
-        ));
+        )
+        .arg("max", MAX_SECRET_CHARS));
     }
     if raw.chars().any(is_line_break_or_control) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             "secret",
+            "refusal-control-chars",
             "must not contain line breaks or control characters",
         ));
     }

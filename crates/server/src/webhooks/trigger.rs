@@ -83,10 +83,12 @@ impl Trigger {
     pub fn parse(field: &str, raw: &str) -> Result<Trigger, FieldError> {
         Trigger::ALL.into_iter().find(|t| t.as_str() == raw).ok_or_else(|| {
             let names: Vec<&str> = Trigger::ALL.iter().map(|t| t.as_str()).collect();
-            FieldError::new(
+            FieldError::coded(
                 field,
+                "refusal-trigger",
                 format!("'{raw}' is not a trigger; use one of {}", names.join(", ")),
             )
+            .arg("value", raw)
         })
     }
 

@@ -41,12 +41,16 @@ pub async fn prepare(
     input: &FormWorkflowInput,
     current: Option<(&WorkflowFields, &[StepRecord])>,
 ) -> Result<WorkflowFields, WorkflowError> {
-    let required = |field: &str| FieldError::new(field, "is required");
+    let required = |field: &str| FieldError::coded(field, "refusal-required", "is required");
     let name = match (&input.name, current) {
         (Some(n), _) => {
             let n = HeaderText::parse("name", n)?;
             if n.as_str().chars().count() > 120 {
-                return Err(FieldError::new("name", "must be at most 120 characters").into());
+                return Err(
+                    FieldError::coded("name", "refusal-too-long", "must be at most 120 characters")
+                        .arg("max", 120)
+                        .into(),
+                );
             }
             n.as_str().to_owned()
         }
@@ -76,7 +80,9 @@ pub async fn prepare(
         (None, None) => return Err(required("steps").into()),
     };
     if steps.len() > 20 {
-        return Err(FieldError::new("steps", "at most 20 steps").into());
+        return Err(FieldError::coded("steps", "refusal-too-many-steps", "at most 20 steps")
+            .arg("max", 20)
+            .into());
     }
     Ok(WorkflowFields {
         name,
@@ -94,30 +100,42 @@ fn trigger(t: &TriggerInput) -> Result<(String, Option<i64>, Option<String>), Fi
     let raw = t
         .kind
         .as_deref()
-        .ok_or_else(|| FieldError::new("trigger.type", "is required"))?;
+        .ok_or_else(|| FieldError::coded("trigger.type", "refusal-required", "is required"))?;
     match FormTrigger::parse(raw) {
         Some(FormTrigger::FormSubmitted) => Ok((raw.to_owned(), None, None)),
         Some(FormTrigger::FormSubmittedNoEvent) => {
             let (value, unit) = offset(t, raw)?;
             Ok((raw.to_owned(), Some(value), Some(unit)))
         }
-        None => Err(FieldError::new(
+        None => Err(FieldError::coded(
             "trigger.type",
+            "refusal-form-trigger",
             format!("'{raw}' is not a trigger of routing-form workflows; use formSubmitted or formSubmittedNoEvent"),
-        )),
+        )
+        .arg("value", raw)),
     }
 }
 
 async fn activation(db: &Db, ctx: &Context, a: &FormActivationInput) -> Result<(bool, Vec<String>), WorkflowError> {
-    let all = a
-        .is_active_on_all_routing_forms
-        .ok_or_else(|| FieldError::new("activation.isActiveOnAllRoutingForms", "is required"))?;
+    let all = a.is_active_on_all_routing_forms.ok_or_else(|| {
+        FieldError::coded(
+            "activation.isActiveOnAllRoutingForms",
+            "refusal-required",
+            "is required",
+        )
+    })?;
     if all {
         return Ok((true, Vec::new()));
     }
     let raw = a.active_on_routing_form_ids.clone().unwrap_or_default();
     if raw.len() > 500 {
-        return Err(FieldError::new("activation.activeOnRoutingFormIds", "at most 500 routing forms").into());
+        return Err(FieldError::coded(
+            "activation.activeOnRoutingFormIds",
+            "refusal-too-many-forms",
+            "at most 500 routing forms",
+        )
+        .arg("max", 500)
+        .into());
     }
     let mut ids = Vec::with_capacity(raw.len());
     for (i, value) in raw.iter().enumerate() {
@@ -125,7 +143,7 @@ async fn activation(db: &Db, ctx: &Context, a: &FormActivationInput) -> Result<(
         let id = match value {
             Value::String(s) => s.clone(),
             Value::Number(n) => n.to_string(),
-            _ => return Err(FieldError::new(field, "must be a routing form id").into()),
+            _ => return Err(FieldError::coded(field, "refusal-positive-id", "must be a routing form id").into()),
         };
         let theirs = routing_forms::find_form(db, &id)
             .await?
@@ -138,7 +156,12 @@ async fn activation(db: &Db, ctx: &Context, a: &FormActivationInput) -> Result<(
                 WorkflowOwner::Team(_) => "this team's",
                 WorkflowOwner::User(_) => "your own",
             };
-            return Err(FieldError::new(field, format!("routing form {id} is not one of {whose}")).into());
+            return Err(FieldError::coded(
+                field,
+                "refusal-not-your-form",
+                format!("routing form {id} is not one of {whose}"),
+            )
+            .into());
         }
         ids.push(id);
     }

@@ -98,12 +98,16 @@ pub async fn prepare(
     input: &WorkflowInput,
     current: Option<(&WorkflowFields, &[StepRecord])>,
 ) -> Result<WorkflowFields, WorkflowError> {
-    let required = |field: &str| FieldError::new(field, "is required");
+    let required = |field: &str| FieldError::coded(field, "refusal-required", "is required");
     let name = match (&input.name, current) {
         (Some(n), _) => {
             let n = HeaderText::parse("name", n)?;
             if n.as_str().chars().count() > 120 {
-                return Err(FieldError::new("name", "must be at most 120 characters").into());
+                return Err(
+                    FieldError::coded("name", "refusal-too-long", "must be at most 120 characters")
+                        .arg("max", 120)
+                        .into(),
+                );
             }
             n.as_str().to_owned()
         }
@@ -136,7 +140,9 @@ pub async fn prepare(
         (None, None) => return Err(required("steps").into()),
     };
     if steps.len() > 20 {
-        return Err(FieldError::new("steps", "at most 20 steps").into());
+        return Err(FieldError::coded("steps", "refusal-too-many-steps", "at most 20 steps")
+            .arg("max", 20)
+            .into());
     }
     Ok(WorkflowFields {
         name,
@@ -154,7 +160,7 @@ fn trigger(t: &TriggerInput) -> Result<(String, Option<i64>, Option<String>), Fi
     let raw = t
         .kind
         .as_deref()
-        .ok_or_else(|| FieldError::new("trigger.type", "is required"))?;
+        .ok_or_else(|| FieldError::coded("trigger.type", "refusal-required", "is required"))?;
     let Some(kind) = Trigger::parse(raw) else {
         let never = [
             "afterHostsCalVideoNoShow",
@@ -181,18 +187,25 @@ pub(super) fn offset(t: &TriggerInput, raw: &str) -> Result<(i64, String), Field
     let offset = t
         .offset
         .as_ref()
-        .ok_or_else(|| FieldError::new("trigger.offset", format!("is required for {raw}")))?;
+        .ok_or_else(|| FieldError::coded("trigger.offset", "refusal-required", format!("is required for {raw}")))?;
     let value = offset
         .value
-        .ok_or_else(|| FieldError::new("trigger.offset.value", "is required"))?;
+        .ok_or_else(|| FieldError::coded("trigger.offset.value", "refusal-required", "is required"))?;
     let unit = offset
         .unit
         .as_deref()
-        .ok_or_else(|| FieldError::new("trigger.offset.unit", "is required"))?;
-    let ms = unit_ms(unit).ok_or_else(|| FieldError::new("trigger.offset.unit", "must be minute, hour or day"))?;
+        .ok_or_else(|| FieldError::coded("trigger.offset.unit", "refusal-required", "is required"))?;
+    let ms = unit_ms(unit).ok_or_else(|| {
+        FieldError::coded(
+            "trigger.offset.unit",
+            "refusal-offset-unit",
+            "must be minute, hour or day",
+        )
+    })?;
     if value < 0 || value.saturating_mul(ms) > MAX_OFFSET_MS {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             "trigger.offset.value",
+            "refusal-offset-range",
             "must be between 0 and a year's worth of the unit",
         ));
     }
@@ -202,7 +215,7 @@ pub(super) fn offset(t: &TriggerInput, raw: &str) -> Result<(i64, String), Field
 async fn activation(db: &Db, ctx: &Context, a: &ActivationInput) -> Result<(bool, Vec<EventTypeId>), WorkflowError> {
     let all = a
         .is_active_on_all_event_types
-        .ok_or_else(|| FieldError::new("activation.isActiveOnAllEventTypes", "is required"))?;
+        .ok_or_else(|| FieldError::coded("activation.isActiveOnAllEventTypes", "refusal-required", "is required"))?;
     if all {
         return Ok((true, Vec::new()));
     }
@@ -216,7 +229,13 @@ async fn activation(db: &Db, ctx: &Context, a: &ActivationInput) -> Result<(bool
     ids.sort_unstable();
     ids.dedup();
     if ids.len() > 500 {
-        return Err(FieldError::new("activation.activeOnEventTypeIds", "at most 500 event types").into());
+        return Err(FieldError::coded(
+            "activation.activeOnEventTypeIds",
+            "refusal-too-many-event-types",
+            "at most 500 event types",
+        )
+        .arg("max", 500)
+        .into());
     }
     for (i, id) in ids.iter().enumerate() {
         let theirs = event_types::find(db, *id).await?.is_some_and(|e| match ctx.owner {
@@ -228,8 +247,9 @@ async fn activation(db: &Db, ctx: &Context, a: &ActivationInput) -> Result<(bool
                 WorkflowOwner::Team(_) => "this team's",
                 WorkflowOwner::User(_) => "your own",
             };
-            return Err(FieldError::new(
+            return Err(FieldError::coded(
                 format!("activation.activeOnEventTypeIds[{i}]"),
+                "refusal-not-your-event-type",
                 format!("event type {id} is not one of {whose}"),
             )
             .into());
@@ -251,34 +271,45 @@ pub(super) async fn step(
     let action = s
         .action
         .as_deref()
-        .ok_or_else(|| FieldError::new(field("action"), "is required"))?;
+        .ok_or_else(|| FieldError::coded(field("action"), "refusal-required", "is required"))?;
     let channel = Channel::of_action(action);
     if let Some(Err(missing)) = channel.map(|c| ctx.texts.check(c)) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             field("action"),
+            "refusal-sms-unavailable",
             format!("'{action}' needs an SMS provider (Twilio) on this server; set {missing}"),
         )
+        .arg("value", action)
         .into());
     }
     if !allowed.contains(&action) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             field("action"),
+            "refusal-action-unsupported",
             format!("'{action}' is not supported here; use {}", allowed.join(", ")),
         )
+        .arg("value", action)
+        .arg("choices", allowed.join(", "))
         .into());
     }
     let previous = match s.id.map(WorkflowStepId) {
-        Some(id) => Some(
-            stored
-                .iter()
-                .find(|p| p.id == id)
-                .ok_or_else(|| FieldError::new(field("id"), format!("step {id} is not one of this workflow's")))?,
-        ),
+        Some(id) => Some(stored.iter().find(|p| p.id == id).ok_or_else(|| {
+            FieldError::coded(
+                field("id"),
+                "refusal-not-your-step",
+                format!("step {id} is not one of this workflow's"),
+            )
+        })?),
         None => None,
     };
     let step_number = s.step_number.unwrap_or(i as i64 + 1);
     if !(1..=100).contains(&step_number) {
-        return Err(FieldError::new(field("stepNumber"), "must be between 1 and 100").into());
+        return Err(
+            FieldError::coded(field("stepNumber"), "refusal-between", "must be between 1 and 100")
+                .arg("min", 1)
+                .arg("max", 100)
+                .into(),
+        );
     }
     let default_recipient = match action {
         "email_attendee" | "sms_attendee" | "whatsapp_attendee" => "attendee",
@@ -287,15 +318,21 @@ pub(super) async fn step(
     };
     let recipient = s.recipient.as_deref().unwrap_or(default_recipient);
     if !RECIPIENTS.contains(&recipient) {
-        return Err(FieldError::new(field("recipient"), "must be const, attendee, email or phone_number").into());
+        return Err(FieldError::coded(
+            field("recipient"),
+            "refusal-recipient",
+            "must be const, attendee, email or phone_number",
+        )
+        .into());
     }
     let template = s
         .template
         .as_deref()
-        .ok_or_else(|| FieldError::new(field("template"), "is required"))?;
+        .ok_or_else(|| FieldError::coded(field("template"), "refusal-required", "is required"))?;
     if !TEMPLATES.contains(&template) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             field("template"),
+            "refusal-template-kind",
             "must be reminder, custom, rescheduled, completed, rating or cancelled",
         )
         .into());
@@ -303,19 +340,25 @@ pub(super) async fn step(
     let sender = s
         .sender
         .as_deref()
-        .ok_or_else(|| FieldError::new(field("sender"), "is required"))?;
+        .ok_or_else(|| FieldError::coded(field("sender"), "refusal-required", "is required"))?;
     let sender = HeaderText::parse(&field("sender"), sender)?.as_str().to_owned();
     let message = s
         .message
         .as_ref()
-        .ok_or_else(|| FieldError::new(field("message"), "is required"))?;
+        .ok_or_else(|| FieldError::coded(field("message"), "refusal-required", "is required"))?;
     let subject = message
         .subject
         .as_deref()
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| FieldError::new(field("message.subject"), "is required"))?;
+        .ok_or_else(|| FieldError::coded(field("message.subject"), "refusal-required", "is required"))?;
     if subject.chars().count() > 500 {
-        return Err(FieldError::new(field("message.subject"), "must be at most 500 characters").into());
+        return Err(FieldError::coded(
+            field("message.subject"),
+            "refusal-too-long",
+            "must be at most 500 characters",
+        )
+        .arg("max", 500)
+        .into());
     }
     let html = if channel.is_some() {
         // A text message's body is its `text`, kept in the step's one body column.
@@ -323,34 +366,64 @@ pub(super) async fn step(
             .text
             .as_deref()
             .filter(|t| !t.trim().is_empty())
-            .ok_or_else(|| FieldError::new(field("message.text"), "is required for a text message"))?;
+            .ok_or_else(|| {
+                FieldError::coded(
+                    field("message.text"),
+                    "refusal-required",
+                    "is required for a text message",
+                )
+            })?;
         if text.chars().count() > MAX_TEXT_CHARS {
-            return Err(FieldError::new(field("message.text"), "must be at most 1,600 characters").into());
+            return Err(FieldError::coded(
+                field("message.text"),
+                "refusal-too-long",
+                "must be at most 1,600 characters",
+            )
+            .arg("max", 1600)
+            .into());
         }
         text.to_owned()
     } else {
         message.html.as_deref().unwrap_or_default().to_owned()
     };
     let html = if html.trim().is_empty() {
-        default_body(template)
-            .ok_or_else(|| FieldError::new(field("message.html"), "is required for a custom template"))?
+        default_body(template).ok_or_else(|| {
+            FieldError::coded(
+                field("message.html"),
+                "refusal-required",
+                "is required for a custom template",
+            )
+        })?
     } else {
         html
     };
     if html.len() > 100_000 {
-        return Err(FieldError::new(field("message.html"), "must be at most 100,000 bytes").into());
+        return Err(FieldError::coded(
+            field("message.html"),
+            "refusal-too-large",
+            "must be at most 100,000 bytes",
+        )
+        .arg("max", 100000)
+        .into());
     }
     let (verified_email_id, email) = if action == "email_address" {
-        let id = s
-            .verified_email_id
-            .map(VerifiedEmailId)
-            .ok_or_else(|| FieldError::new(field("verifiedEmailId"), "is required for email_address"))?;
+        let id = s.verified_email_id.map(VerifiedEmailId).ok_or_else(|| {
+            FieldError::coded(
+                field("verifiedEmailId"),
+                "refusal-required",
+                "is required for email_address",
+            )
+        })?;
         match previous.filter(|p| p.verified_email_id == Some(id)) {
             // Unchanged: keep the address chosen when the step was made, whoever edits it now.
             Some(p) => (Some(id), p.email.clone()),
             None => {
                 let found = verified_emails::find(db, ctx.caller_id, id).await?.ok_or_else(|| {
-                    FieldError::new(field("verifiedEmailId"), "is not one of your verified email addresses")
+                    FieldError::coded(
+                        field("verifiedEmailId"),
+                        "refusal-not-verified-email",
+                        "is not one of your verified email addresses",
+                    )
                 })?;
                 (Some(id), Some(found.email))
             }
@@ -359,10 +432,13 @@ pub(super) async fn step(
         (None, None)
     };
     let (verified_phone_id, phone) = if channel.is_some() && action.ends_with("_number") {
-        let id = s
-            .verified_phone_id
-            .map(VerifiedPhoneId)
-            .ok_or_else(|| FieldError::new(field("verifiedPhoneId"), format!("is required for {action}")))?;
+        let id = s.verified_phone_id.map(VerifiedPhoneId).ok_or_else(|| {
+            FieldError::coded(
+                field("verifiedPhoneId"),
+                "refusal-required",
+                format!("is required for {action}"),
+            )
+        })?;
         match previous.filter(|p| p.verified_phone_id == Some(id)) {
             // Unchanged: keep the number chosen when the step was made.
             Some(p) => (Some(id), p.phone.clone()),
@@ -378,8 +454,13 @@ pub(super) async fn step(
                         "your verified phone numbers",
                     ),
                 };
-                let found =
-                    found.ok_or_else(|| FieldError::new(field("verifiedPhoneId"), format!("is not one of {whose}")))?;
+                let found = found.ok_or_else(|| {
+                    FieldError::coded(
+                        field("verifiedPhoneId"),
+                        "refusal-not-yours",
+                        format!("is not one of {whose}"),
+                    )
+                })?;
                 (Some(id), Some(found.phone_number))
             }
         }

@@ -6,18 +6,19 @@ use super::render::{Facts, Variables, render, render_text};
 use super::{Trigger, WorkflowError, unit_ms};
 use crate::booking_links::{self, LinkAction};
 use crate::email::Mailer;
+use crate::email::booking_parties::BookingParties;
 use crate::email::sms::{Channel, e164};
 use crate::time_text::ts;
 use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
-use convene_core::{EventTypeId, TeamId, WorkflowId};
+use convene_core::{BookingId, EmailId, EventTypeId, TeamId, WorkflowId};
+use convene_store::Tx;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::event_types::{self, EventTypeRecord};
 use convene_store::outbox::{self, NewEmail};
-use convene_store::users::{self, UserRecord};
+use convene_store::users::UserRecord;
 use convene_store::workflows::{self as store, ReminderScope, WorkflowOwner, WorkflowRecord};
-use convene_store::{StoreError, Tx, teams};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
@@ -35,6 +36,9 @@ pub enum BookingEvent<'a> {
     Cancelled,
     Rejected,
     NoShowUpdated,
+    /// A round-robin booking handed to another host: its reminders are planned again for them (no workflow
+    /// trigger announces a reassignment).
+    Reassigned,
 }
 
 /// Queues what the workflows of the booking's event type's owner (its team, or the user for a personal event type)
@@ -46,51 +50,104 @@ pub async fn on_booking(
     booking: &BookingRecord,
     event: BookingEvent<'_>,
 ) -> Result<usize, WorkflowError> {
-    let now = Timestamp::now().as_millisecond();
+    cancel_moved_reminders(tx, booking, event).await?;
+    let Some(event_type) = team_event_type(tx, booking).await? else {
+        return Ok(0);
+    };
+    let Some(chosen) = chosen_workflows(tx, booking, &event_type, event).await? else {
+        return Ok(0);
+    };
+    let Some(parties) = BookingParties::load(tx, booking).await? else {
+        return Ok(0);
+    };
+    let chosen: Vec<&WorkflowRecord> = chosen.iter().collect();
+    queue(tx, mailer, &People::of(booking, &parties), &chosen, now_ms()).await
+}
+
+/// [`on_booking`] with the booking's parties already read (by the booking service, for its emails too).
+pub async fn on_booking_for(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    parties: &BookingParties,
+    booking: &BookingRecord,
+    event: BookingEvent<'_>,
+) -> Result<usize, WorkflowError> {
+    cancel_moved_reminders(tx, booking, event).await?;
+    let Some(event_type) = &parties.event_type else {
+        return Ok(0);
+    };
+    let Some(chosen) = chosen_workflows(tx, booking, event_type, event).await? else {
+        return Ok(0);
+    };
+    let chosen: Vec<&WorkflowRecord> = chosen.iter().collect();
+    queue(tx, mailer, &People::of(booking, parties), &chosen, now_ms()).await
+}
+
+fn now_ms() -> i64 {
+    Timestamp::now().as_millisecond()
+}
+
+/// Cancels the pending reminders a reschedule, cancellation or rejection makes pointless.
+async fn cancel_moved_reminders(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    event: BookingEvent<'_>,
+) -> Result<(), WorkflowError> {
+    let now = now_ms();
     match event {
         BookingEvent::Rescheduled { from } => {
             store::cancel_pending(&mut *tx, ReminderScope::Booking(from.id), now).await?;
         }
-        BookingEvent::Cancelled | BookingEvent::Rejected => {
+        BookingEvent::Cancelled | BookingEvent::Rejected | BookingEvent::Reassigned => {
             store::cancel_pending(&mut *tx, ReminderScope::Booking(booking.id), now).await?;
         }
         _ => {}
     }
-    let Some(event_type) = team_event_type(tx, booking).await? else {
-        return Ok(0);
-    };
-    let Some(owner) = owner_of(&event_type) else {
-        return Ok(0);
+    Ok(())
+}
+
+/// The owner's active workflows that act on `event`; None when there are none.
+async fn chosen_workflows(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    event_type: &EventTypeRecord,
+    event: BookingEvent<'_>,
+) -> Result<Option<Vec<WorkflowRecord>>, WorkflowError> {
+    let Some(owner) = owner_of(event_type) else {
+        return Ok(None);
     };
     let workflows = store::active_for_event_type(&mut *tx, owner, event_type.id).await?;
     if workflows.is_empty() {
-        return Ok(0);
+        return Ok(None);
     }
     let accepted = booking.status == BookingStatus::Accepted;
     let notice = match event {
-        BookingEvent::Booked if accepted => Trigger::NewEvent,
-        BookingEvent::Booked => Trigger::BookingRequested,
-        BookingEvent::Rescheduled { .. } => Trigger::RescheduleEvent,
-        BookingEvent::Confirmed => Trigger::NewEvent,
-        BookingEvent::Cancelled => Trigger::EventCancelled,
-        BookingEvent::Rejected => Trigger::BookingRejected,
-        BookingEvent::NoShowUpdated => Trigger::BookingNoShowUpdated,
+        BookingEvent::Booked if accepted => Some(Trigger::NewEvent),
+        BookingEvent::Booked => Some(Trigger::BookingRequested),
+        BookingEvent::Rescheduled { .. } => Some(Trigger::RescheduleEvent),
+        BookingEvent::Confirmed => Some(Trigger::NewEvent),
+        BookingEvent::Cancelled => Some(Trigger::EventCancelled),
+        BookingEvent::Rejected => Some(Trigger::BookingRejected),
+        BookingEvent::NoShowUpdated => Some(Trigger::BookingNoShowUpdated),
+        BookingEvent::Reassigned => None,
     };
-    // Reminders belong to bookings that will take place: accepted ones, planned when made, moved or confirmed.
+    // Reminders belong to bookings that will take place: accepted ones, planned when made, moved, confirmed or
+    // handed to another host.
     let reminders = accepted
         && matches!(
             event,
-            BookingEvent::Booked | BookingEvent::Rescheduled { .. } | BookingEvent::Confirmed
+            BookingEvent::Booked
+                | BookingEvent::Rescheduled { .. }
+                | BookingEvent::Confirmed
+                | BookingEvent::Reassigned
         );
-    let chosen: Vec<&WorkflowRecord> = workflows
-        .iter()
-        .filter(|w| Trigger::parse(&w.trigger_type).is_some_and(|t| t == notice || (reminders && t.is_scheduled())))
+    let chosen: Vec<WorkflowRecord> = workflows
+        .into_iter()
+        .filter(|w| {
+            Trigger::parse(&w.trigger_type).is_some_and(|t| Some(t) == notice || (reminders && t.is_scheduled()))
+        })
         .collect();
-    if chosen.is_empty() {
-        return Ok(0);
-    }
-    let people = People::load(tx, booking, &event_type).await?;
-    queue(tx, mailer, &people, &chosen, now).await
+    Ok((!chosen.is_empty()).then_some(chosen))
 }
 
 /// Whose workflows act on an event type's bookings: its team's, or its owner's own.
@@ -143,11 +200,13 @@ pub(super) async fn replan(
         let Some(booking) = bookings::find_by_uid(&mut *tx, &uid).await? else {
             continue;
         };
-        let Some(event_type) = team_event_type(tx, &booking).await? else {
+        let Some(parties) = BookingParties::load(tx, &booking).await? else {
             continue;
         };
-        let people = People::load(tx, &booking, &event_type).await?;
-        queued += queue(tx, mailer, &people, &[workflow], now).await?;
+        if parties.event_type.is_none() {
+            continue;
+        }
+        queued += queue(tx, mailer, &People::of(&booking, &parties), &[workflow], now).await?;
     }
     Ok(queued)
 }
@@ -157,12 +216,12 @@ fn offset_ms(workflow: &WorkflowRecord) -> i64 {
     workflow.offset_value.unwrap_or(0).saturating_mul(unit)
 }
 
-/// Everyone a booking's workflow emails may concern, loaded once per change.
+/// Everyone a booking's workflow emails may concern, read once per change.
 struct People<'a> {
     booking: &'a BookingRecord,
-    event_title: String,
-    host: UserRecord,
-    attendees: Vec<AttendeeRecord>,
+    event_title: &'a str,
+    host: &'a UserRecord,
+    attendees: &'a [AttendeeRecord],
     organization_id: Option<TeamId>,
     /// None for a personal event type (its emails go through the host's organization's sender, if any).
     team_id: Option<TeamId>,
@@ -170,32 +229,16 @@ struct People<'a> {
 }
 
 impl<'a> People<'a> {
-    async fn load(
-        tx: &mut Tx,
-        booking: &'a BookingRecord,
-        event_type: &EventTypeRecord,
-    ) -> Result<People<'a>, WorkflowError> {
-        let team_id = event_type.team_id;
-        // The host is a foreign key of the booking: always there while the booking is.
-        let host = users::find(&mut *tx, booking.host_id)
-            .await?
-            .ok_or(StoreError::NotFound("the booking's host"))?;
-        let team = match team_id {
-            Some(id) => teams::find(&mut *tx, id).await?,
-            None => None,
-        };
-        let organization_id = team.and_then(|t| t.parent_id).or(host.organization_id);
-        let attendees = bookings::attendees(&mut *tx, &[booking.id]).await?;
-        let answers = serde_json::from_str(&booking.responses).unwrap_or_default();
-        Ok(People {
+    fn of(booking: &'a BookingRecord, parties: &'a BookingParties) -> People<'a> {
+        People {
             booking,
-            event_title: event_type.title.clone(),
-            host,
-            attendees,
-            organization_id,
-            team_id,
-            answers,
-        })
+            event_title: parties.event_type.as_ref().map_or("", |e| e.title.as_str()),
+            host: &parties.host,
+            attendees: &parties.attendees,
+            organization_id: parties.organization_id,
+            team_id: parties.team_id,
+            answers: serde_json::from_str(&booking.responses).unwrap_or_default(),
+        }
     }
 
     /// The attendees a text message can reach, with their number (E.164): the one they booked with, or for the
@@ -256,7 +299,8 @@ async fn queue(
             .unwrap_or_default()
     };
     let (cancel_url, reschedule_url) = (link(LinkAction::Cancel), link(LinkAction::Reschedule));
-    let mut queued = 0;
+    // Each email, and beside it the workflow whose reminder it is (None for a notice sent at once).
+    let (mut emails, mut reminder_of): (Vec<NewEmail>, Vec<Option<WorkflowId>>) = (Vec::new(), Vec::new());
     for workflow in workflows {
         let send_at = match Trigger::parse(&workflow.trigger_type) {
             Some(Trigger::BeforeEvent) => Some(booking.start_at.saturating_sub(offset_ms(workflow))),
@@ -270,7 +314,7 @@ async fn queue(
         for step in steps.iter().filter(|s| s.workflow_id == workflow.id) {
             let facts = |attendee: Option<&AttendeeRecord>, time_zone, twelve_hour, locale| {
                 Variables::new(&Facts {
-                    event_name: &people.event_title,
+                    event_name: people.event_title,
                     organizer_name: people.organizer_name(),
                     organizer_email: &people.host.email,
                     attendee_name: attendee.map_or("", |a| a.name.as_str()),
@@ -320,11 +364,8 @@ async fn queue(
                         not_before: send_at,
                         ..NewEmail::default()
                     };
-                    let id = outbox::enqueue(&mut *tx, &row, now).await?;
-                    if send_at.is_some() {
-                        store::link_reminder(&mut *tx, id, workflow.id, booking.id).await?;
-                    }
-                    queued += 1;
+                    emails.push(row);
+                    reminder_of.push(send_at.map(|_| workflow.id));
                 }
                 continue;
             }
@@ -388,15 +429,20 @@ async fn queue(
                     ics: step.include_calendar_event.then(|| invite(people)),
                     ics_method: step.include_calendar_event.then(|| "REQUEST".to_owned()),
                 };
-                let id = outbox::enqueue(&mut *tx, &email, now).await?;
-                if send_at.is_some() {
-                    store::link_reminder(&mut *tx, id, workflow.id, booking.id).await?;
-                }
-                queued += 1;
+                emails.push(email);
+                reminder_of.push(send_at.map(|_| workflow.id));
             }
         }
     }
-    Ok(queued)
+    // Written together: two statements for the rows and one for the reminder links, however many steps.
+    let ids = outbox::enqueue_all(&mut *tx, &emails, now).await?;
+    let links: Vec<(EmailId, WorkflowId, BookingId)> = ids
+        .iter()
+        .zip(&reminder_of)
+        .filter_map(|(id, workflow)| workflow.map(|workflow| (*id, workflow, booking.id)))
+        .collect();
+    store::link_reminders(&mut *tx, &links).await?;
+    Ok(ids.len())
 }
 
 /// The booking as a calendar invitation, for steps with `includeCalendarEvent` (the same event, by iCalendar UID,

@@ -290,3 +290,80 @@ async fn only_the_organizer_or_a_team_manager_may_reassign() {
         .expect_success(StatusCode::OK);
     assert_ne!(host_of(&app, &uid).await, first);
 }
+
+#[tokio::test]
+async fn a_reassigned_booking_reminds_its_new_host_and_no_longer_the_previous_one() {
+    let app = TestApp::spawn().await;
+    let crew = crew(&app).await;
+    let team = app
+        .get(&format!("/v2/organizations/{}/teams", crew.org), &crew.owner.key)
+        .await
+        .expect_success(StatusCode::OK)[0]["id"]
+        .as_i64()
+        .expect("team id");
+    let workflow = json!({
+        "name": "Day before",
+        "activation": { "isActiveOnAllEventTypes": true, "activeOnEventTypeIds": [] },
+        "trigger": { "type": "beforeEvent", "offset": { "value": 24, "unit": "hour" } },
+        "steps": [{ "action": "email_host", "stepNumber": 1, "recipient": "const", "template": "reminder",
+                    "sender": "Acme", "includeCalendarEvent": false,
+                    "message": { "subject": "Tomorrow: {EVENT_NAME}", "html": "<p>With {ORGANIZER}</p>" } }]
+    });
+    app.post(
+        &format!("/v2/organizations/{}/teams/{team}/workflows", crew.org),
+        &crew.owner.key,
+        workflow,
+    )
+    .await
+    .expect_success(StatusCode::CREATED);
+    let (uid, first) = book(&app, crew.event, "2030-01-07T10:00:00Z", "client@example.test").await;
+    let email_of = |id: i64| {
+        [
+            (&crew.a, "a@acme.test"),
+            (&crew.b, "b@acme.test"),
+            (&crew.c, "c@acme.test"),
+        ]
+        .into_iter()
+        .find(|(p, _)| p.id == id)
+        .map(|(_, email)| email.to_owned())
+        .expect("a host")
+    };
+    let queued = |rows: Vec<outbox::EmailRecord>| -> Vec<String> {
+        rows.into_iter()
+            .filter(|r| r.status == "queued")
+            .map(|r| r.to_email)
+            .collect()
+    };
+    let reminders = |app: &TestApp| {
+        let filter = Filter {
+            kind: Some("workflow_email".into()),
+            ..Filter::default()
+        };
+        let db = app.db.clone();
+        let org = crew.org;
+        async move {
+            outbox::list(&db, Scope::Organization(TeamId(org)), &filter, 50)
+                .await
+                .expect("outbox")
+        }
+    };
+    assert_eq!(queued(reminders(&app).await), [email_of(first)]);
+
+    let answer = reassign(
+        &app,
+        key_of(&crew, first),
+        &format!("/v2/bookings/{uid}/reassign"),
+        None,
+    )
+    .await;
+    let now_host = answer.expect_success(StatusCode::OK)["reassignedTo"]["id"]
+        .as_i64()
+        .expect("new host");
+
+    assert_ne!(now_host, first);
+    assert_eq!(
+        queued(reminders(&app).await),
+        [email_of(now_host)],
+        "the previous host's reminder is cancelled and the new host's planned"
+    );
+}

@@ -1,7 +1,8 @@
 //! The routing form builder pages: over plain HTTP a form built on the pages is the service's (the public form
 //! routes by it), refusals show beside their row with what was typed kept, and nobody else reaches the form; in
-//! real headless Chromium a host builds a form with two questions and two routes, and visitors are routed as built,
-//! with axe-core finding no serious or critical violation on the builder.
+//! real headless Chromium a host builds a form with two questions and two routes — each question saved together
+//! with the route testing it —, and visitors are routed as built, with axe-core finding no serious or critical
+//! violation on the builder.
 
 use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
@@ -284,25 +285,22 @@ async fn a_host_builds_a_form_in_the_browser_and_visitors_are_routed_as_built() 
     wait_for(c, "routing-form-form").await;
     found.extend(violations(c, &axe).await);
 
-    // The first question, then the second in the blank row the saved page offers.
+    // Each question with the route that tests it, in one save: Topic is Sales → Intro; then, in the blank rows
+    // the saved page offers, a team of 100 or more → a message.
     type_into(c, "name", "Contact us").await;
     choose(c, "f0-type", "Select").await;
     type_into(c, "f0-label", "Topic").await;
     type_into(c, "f0-options", "Sales\nSupport").await;
     wait_for(c, "f0-required").await.click().await.expect("required");
-    save(c).await;
-    choose(c, "f1-type", "Number").await;
-    type_into(c, "f1-label", "Team size").await;
-    save(c).await;
-
-    // Two routes: Topic is Sales → Intro; a team of 100 or more → a message.
-    choose(c, "r0-k0-field", "Topic").await;
+    choose(c, "r0-k0-field", "The new question (being added above)").await;
     choose(c, "r0-k0-operator", "equals").await;
     type_into(c, "r0-k0-value", "Sales").await;
     choose(c, "r0-action", "An event type (answers prefilled)").await;
     choose(c, "r0-eventType", "Intro").await;
     save(c).await;
-    choose(c, "r1-k0-field", "Team size").await;
+    choose(c, "f1-type", "Number").await;
+    type_into(c, "f1-label", "Team size").await;
+    choose(c, "r1-k0-field", "The new question (being added above)").await;
     choose(c, "r1-k0-operator", "number between").await;
     type_into(c, "r1-k0-min", "100").await;
     choose(c, "r1-action", "A message").await;

@@ -1,5 +1,6 @@
 //! The routing form pages of the app: the owner sees their forms and each form's responses (answers by label, the
-//! route taken, newest first, a page at a time); nobody else reaches a form's responses.
+//! route taken, newest first, a page at a time); a team form's members read its responses too, as the API lets
+//! them; nobody outside reaches them.
 
 use crate::routing_forms::Rig;
 use crate::web_app_bookings::{get, signed_in};
@@ -7,7 +8,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test]
-async fn the_owner_reads_each_forms_responses_and_others_find_nothing() {
+async fn the_owner_and_the_teams_members_read_each_forms_responses_and_outsiders_find_nothing() {
     let t = Rig::start().await;
     let form = t.create_form().await;
     for (name, topic) in [("Ada", "Support"), ("Bo", "Sales")] {
@@ -33,9 +34,15 @@ async fn the_owner_reads_each_forms_responses_and_others_find_nothing() {
     assert!(page.contains("<dt>Topic</dt><dd>Support</dd>"), "{page}");
     assert!(!page.contains("id=\"next-page\""), "{page}");
 
+    // The team's MEMBER reads them (`GET …/teams/{teamId}/routing-forms/{id}/responses` is theirs too); the form
+    // is not among the forms they own.
     let member = signed_in(t.app(), "member@acme.test").await;
-    let (status, _) = get(t.app(), &member, &format!("/routing-forms/{form}/responses")).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, theirs) = get(t.app(), &member, &format!("/routing-forms/{form}/responses")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(theirs.contains("<dd>Bo</dd>"), "{theirs}");
     let (_, theirs) = get(t.app(), &member, "/routing-forms").await;
     assert!(theirs.contains("id=\"no-forms\""), "{theirs}");
+    let outsider = signed_in(t.app(), "nobody@example.test").await;
+    let (status, _) = get(t.app(), &outsider, &format!("/routing-forms/{form}/responses")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

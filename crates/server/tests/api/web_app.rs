@@ -667,7 +667,7 @@ async fn a_refused_question_is_shown_beside_its_row_with_what_was_typed() {
     assert!(
         taken
             .html
-            .contains(r#"<p class="field-error" id="q-0-error">&#39;notes&#39; is a default field"#),
+            .contains(r#"<p class="field-error" id="q-0-error">“notes” is one of the standard questions"#),
         "{}",
         taken.html
     );

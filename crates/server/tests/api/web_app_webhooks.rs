@@ -35,7 +35,7 @@ async fn a_webhook_made_on_the_page_pings_a_local_receiver_signed_and_lists_the_
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("subscriberUrl:"), "{page}");
+    assert!(page.contains("Enter a web address starting with http"), "{page}");
     let (status, page) = post(
         &app,
         &lee,
@@ -44,7 +44,7 @@ async fn a_webhook_made_on_the_page_pings_a_local_receiver_signed_and_lists_the_
     )
     .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(page.contains("triggers: must name at least one trigger"), "{page}");
+    assert!(page.contains("Choose at least one event to send."), "{page}");
 
     let (status, to) = post(
         &app,

@@ -56,12 +56,19 @@ pub(super) struct Valid {
 /// line break to some readers), bounded length.
 fn secret_field(field: &str, value: Option<Option<String>>) -> Result<Option<Option<String>>, FieldError> {
     match &value {
-        Some(Some(v)) if v.is_empty() => Err(FieldError::new(field, "must not be empty (use null to remove it)")),
-        Some(Some(v)) if v.chars().any(is_line_break_or_control) => Err(FieldError::new(
+        Some(Some(v)) if v.is_empty() => Err(FieldError::coded(
             field,
+            "refusal-empty",
+            "must not be empty (use null to remove it)",
+        )),
+        Some(Some(v)) if v.chars().any(is_line_break_or_control) => Err(FieldError::coded(
+            field,
+            "refusal-control-chars",
             "must not contain line breaks or control characters",
         )),
-        Some(Some(v)) if v.len() > 1024 => Err(FieldError::new(field, "must be at most 1024 bytes")),
+        Some(Some(v)) if v.len() > 1024 => {
+            Err(FieldError::coded(field, "refusal-too-large", "must be at most 1024 bytes").arg("max", 1024))
+        }
         _ => Ok(value),
     }
 }
@@ -70,11 +77,12 @@ fn secret_field(field: &str, value: Option<Option<String>>) -> Result<Option<Opt
 fn host_field(raw: &str) -> Result<String, FieldError> {
     let host = raw.trim().to_ascii_lowercase();
     if host.is_empty() {
-        return Err(FieldError::new("smtpHost", "must not be empty"));
+        return Err(FieldError::coded("smtpHost", "refusal-empty", "must not be empty"));
     }
     if host.chars().any(is_line_break_or_control) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             "smtpHost",
+            "refusal-control-chars",
             "must not contain line breaks or control characters",
         ));
     }
@@ -85,7 +93,11 @@ fn host_field(raw: &str) -> Result<String, FieldError> {
             !label.is_empty() && label.len() <= 63 && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         });
     if !is_ip && !is_name {
-        return Err(FieldError::new("smtpHost", "must be a host name or an IP address"));
+        return Err(FieldError::coded(
+            "smtpHost",
+            "refusal-host",
+            "must be a host name or an IP address",
+        ));
     }
     Ok(bare.to_owned())
 }
@@ -99,22 +111,30 @@ pub(super) async fn validate(
     let from_email = match (&input.from_email, existing) {
         (Some(raw), _) => EmailAddress::parse("fromEmail", raw)?.as_str().to_owned(),
         (None, Some(e)) => e.from_email.clone(),
-        (None, None) => return Err(FieldError::new("fromEmail", "is required")),
+        (None, None) => return Err(FieldError::coded("fromEmail", "refusal-required", "is required")),
     };
     let from_name = match (&input.from_name, existing) {
         (Some(raw), _) => {
             let name = HeaderText::parse("fromName", raw)?;
             if name.as_str().chars().count() > 100 {
-                return Err(FieldError::new("fromName", "must be at most 100 characters"));
+                return Err(
+                    FieldError::coded("fromName", "refusal-too-long", "must be at most 100 characters").arg("max", 100),
+                );
             }
             name.as_str().to_owned()
         }
         (None, Some(e)) => e.from_name.clone(),
-        (None, None) => return Err(FieldError::new("fromName", "is required")),
+        (None, None) => return Err(FieldError::coded("fromName", "refusal-required", "is required")),
     };
     let provider = match (&input.provider, existing) {
         (Some(p), _) if matches!(p.as_str(), "SMTP" | "SENDGRID" | "SPARKPOST") => p.clone(),
-        (Some(_), _) => return Err(FieldError::new("provider", "must be SMTP, SENDGRID or SPARKPOST")),
+        (Some(_), _) => {
+            return Err(FieldError::coded(
+                "provider",
+                "refusal-provider",
+                "must be SMTP, SENDGRID or SPARKPOST",
+            ));
+        }
         (None, Some(e)) => e.provider.clone(),
         (None, None) => "SMTP".to_owned(),
     };
@@ -125,7 +145,13 @@ pub(super) async fn validate(
         (None, None) => None,
     };
     let smtp_port = match input.smtp_port.or(existing.and_then(|e| e.smtp_port)) {
-        Some(p) if !(1..=65535).contains(&p) => return Err(FieldError::new("smtpPort", "must be between 1 and 65535")),
+        Some(p) if !(1..=65535).contains(&p) => {
+            return Err(
+                FieldError::coded("smtpPort", "refusal-between", "must be between 1 and 65535")
+                    .arg("min", 1)
+                    .arg("max", 65535),
+            );
+        }
         Some(p) => Some(p),
         None => smtp_host.as_ref().map(|_| if smtp_secure { 465 } else { 587 }),
     };
@@ -134,7 +160,10 @@ pub(super) async fn validate(
             if !(1..=64).contains(&pool.len())
                 || !pool.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
             {
-                return Err(FieldError::new("ipPool", "must be 1–64 letters, digits, '_' or '-'"));
+                return Err(
+                    FieldError::coded("ipPool", "refusal-ip-pool", "must be 1–64 letters, digits, '_' or '-'")
+                        .arg("max", 64),
+                );
             }
             Some(pool.clone())
         }
@@ -143,7 +172,11 @@ pub(super) async fn validate(
         (None, None) => None,
     };
     if ip_pool.is_some() && provider != "SPARKPOST" {
-        return Err(FieldError::new("ipPool", "is only used with the SPARKPOST provider"));
+        return Err(FieldError::coded(
+            "ipPool",
+            "refusal-sparkpost-only",
+            "is only used with the SPARKPOST provider",
+        ));
     }
     let smtp_user = secret_field("smtpUser", input.smtp_user)?;
     let smtp_password = secret_field("smtpPassword", input.smtp_password)?;
@@ -153,14 +186,23 @@ pub(super) async fn validate(
         None => existing.is_some_and(|e| e.api_key_sealed.is_some()),
     };
     if provider == "SMTP" && smtp_host.is_none() {
-        return Err(FieldError::new("smtpHost", "is required for an SMTP sender"));
+        return Err(FieldError::coded(
+            "smtpHost",
+            "refusal-required",
+            "is required for an SMTP sender",
+        ));
     }
     if provider != "SMTP" && !will_have_api_key {
-        return Err(FieldError::new("apiKey", "is required for a provider sender"));
+        return Err(FieldError::coded(
+            "apiKey",
+            "refusal-required",
+            "is required for a provider sender",
+        ));
     }
     if provider == "SMTP" && api_key.as_ref().is_some_and(Option::is_some) {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             "apiKey",
+            "refusal-provider-only",
             "is only used with the SENDGRID or SPARKPOST provider",
         ));
     }
@@ -173,7 +215,12 @@ pub(super) async fn validate(
             .resolve(host, port, Duration::from_secs(5))
             .await
             .map_err(|refused| match refused {
-                HostRefused::Dns(message) => FieldError::new("smtpHost", format!("could not be resolved: {message}")),
+                HostRefused::Dns(message) => FieldError::coded(
+                    "smtpHost",
+                    "refusal-host-unresolved",
+                    format!("could not be resolved: {message}"),
+                )
+                .arg("why", message),
                 HostRefused::NotPublic => FieldError::new("smtpHost", NOT_PUBLIC),
             })?;
     }
@@ -200,7 +247,12 @@ pub(super) async fn check_teams(mailer: &Mailer, org: &SenderOrg, team_ids: &[Te
     for (i, team) in team_ids.iter().enumerate() {
         let found = teams::find(mailer.db(), *team).await?;
         if found.is_none_or(|t| t.parent_id != Some(org.id())) {
-            return Err(FieldError::new(format!("teamIds[{i}]"), "is not a team of this organization").into());
+            return Err(FieldError::coded(
+                format!("teamIds[{i}]"),
+                "refusal-not-org-team",
+                "is not a team of this organization",
+            )
+            .into());
         }
     }
     Ok(())

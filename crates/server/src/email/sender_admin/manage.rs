@@ -69,8 +69,9 @@ pub async fn update(
     let org_id = org.id();
     let existing = load(mailer, org, id).await?;
     if input.is_default == Some(false) && existing.is_default {
-        return Err(FieldError::new(
+        return Err(FieldError::coded(
             "isDefault",
+            "refusal-default-sender",
             "an organization always has one default sender; make another one the default instead",
         )
         .into());

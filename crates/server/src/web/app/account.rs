@@ -169,7 +169,7 @@ pub async fn save(State(state): State<AppState>, post: HostForm) -> Result<Respo
                 StatusCode::BAD_REQUEST,
                 kept,
                 None,
-                Some(e.to_string()),
+                Some(post.host.t.refusal(&e)),
             )
             .await;
         }
@@ -194,7 +194,7 @@ pub async fn password(State(state): State<AppState>, post: HostForm) -> Result<R
                 StatusCode::BAD_REQUEST,
                 Profile::of(host),
                 None,
-                Some(e.to_string()),
+                Some(host.t.refusal(&e)),
             )
             .await
         }

@@ -37,7 +37,8 @@ struct KeysPage {
     tab: &'static str,
     rows: Vec<KeyRow>,
     notice: Option<String>,
-    error: Option<String>,
+    /// The refused field (`note` or `days`) and the sentence shown beside it.
+    error: Option<(String, String)>,
     /// The key just made: shown this once.
     new_key: Option<String>,
     note: String,
@@ -54,7 +55,7 @@ async fn keys_page(
     host: &Host,
     status: StatusCode,
     notice: Option<String>,
-    error: Option<String>,
+    error: Option<FieldError>,
     new_key: Option<String>,
     kept: (String, String),
 ) -> Result<Response, Refusal> {
@@ -89,7 +90,7 @@ async fn keys_page(
         tab: "api-keys",
         rows,
         notice,
-        error,
+        error: error.map(|e| (e.field.clone(), host.t.refusal(&e))),
         new_key,
         note: kept.0,
         days: kept.1,
@@ -124,7 +125,7 @@ fn lifetime(form: &super::form::Posted) -> Result<Option<i64>, FieldError> {
     let days = match form.text("days") {
         Some(raw) => Some(
             raw.parse::<i64>()
-                .map_err(|_| FieldError::new("days", "must be a whole number of days"))?,
+                .map_err(|_| FieldError::coded("days", "refusal-whole-days", "must be a whole number of days"))?,
         ),
         None => None,
     };
@@ -136,7 +137,9 @@ pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Res
     let host = &post.host;
     let kept = (post.form.get("note").to_owned(), post.form.get("days").to_owned());
     let note = match post.form.text("note") {
-        Some(n) if n.chars().count() > 100 => Err(FieldError::new("note", "must be at most 100 characters")),
+        Some(n) if n.chars().count() > 100 => {
+            Err(FieldError::coded("note", "refusal-too-long", "must be at most 100 characters").arg("max", 100))
+        }
         Some(n) => HeaderText::parse("note", n).map(|n| Some(n.as_str().to_owned())),
         None => Ok(None),
     };
@@ -144,16 +147,7 @@ pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Res
     let (note, days) = match checked {
         Ok(ok) => ok,
         Err(e) => {
-            return keys_page(
-                &state,
-                host,
-                StatusCode::BAD_REQUEST,
-                None,
-                Some(e.to_string()),
-                None,
-                kept,
-            )
-            .await;
+            return keys_page(&state, host, StatusCode::BAD_REQUEST, None, Some(e), None, kept).await;
         }
     };
     let secret = tenancy::issue_api_key(&state.db, host.id(), note.as_deref(), days).await?;

@@ -78,11 +78,11 @@ fn notice_of(t: Lang, query: Result<Query<NoticeQuery>, QueryRejection>) -> Opti
     Some(t.text(key))
 }
 
-fn split_error(e: Option<FieldError>) -> (String, Option<String>) {
+fn split_error(t: Lang, e: Option<FieldError>) -> (String, Option<String>) {
     match e {
         Some(e) => (
             e.field.split(['[', '.']).next().unwrap_or_default().to_owned(),
-            Some(e.message),
+            Some(t.refusal(&e)),
         ),
         None => (String::new(), None),
     }
@@ -117,7 +117,7 @@ async fn list_page(
         })
         .collect();
     let (name, time_zone) = kept.unwrap_or_else(|| (String::new(), host.user.time_zone.clone()));
-    let (error_field, error) = split_error(error);
+    let (error_field, error) = split_error(host.t, error);
     let page = ListPage {
         nav: host.nav(state, Section::Availability).await?,
         t: host.t,
@@ -172,7 +172,7 @@ async fn edit(
     error: Option<FieldError>,
     notice: Option<String>,
 ) -> Result<Response, Refusal> {
-    let (error_field, error) = split_error(error);
+    let (error_field, error) = split_error(host.t, error);
     let page = EditPage {
         nav: host.nav(state, Section::Availability).await?,
         t: host.t,

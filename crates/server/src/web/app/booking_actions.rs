@@ -37,15 +37,15 @@ impl Refused {
 
     fn follow_up(t: Lang, e: FollowUpError) -> Self {
         match e {
-            FollowUpError::Invalid(field) => Refused::Page(StatusCode::BAD_REQUEST, field.to_string()),
+            FollowUpError::Invalid(field) => Refused::Page(StatusCode::BAD_REQUEST, t.refusal(&field)),
             FollowUpError::NotAllowed(why) => Refused::Page(StatusCode::CONFLICT, why),
             FollowUpError::NotFound => Refused::Other(Refusal::NotFound(t)),
             other => Refused::Other(Refusal::Failed(other.to_string())),
         }
     }
 
-    fn field(e: FieldError) -> Self {
-        Refused::Page(StatusCode::BAD_REQUEST, e.to_string())
+    fn field(t: Lang, e: FieldError) -> Self {
+        Refused::Page(StatusCode::BAD_REQUEST, t.refusal(&e))
     }
 }
 
@@ -93,7 +93,7 @@ async fn run(state: &AppState, post: &HostForm, reached: &Reached, action: &str)
             .map(drop)
             .map_err(|e| Refused::status(t, e)),
         "decline" | "cancel" => {
-            let why = status::reason("reason", Some(form.get("reason"))).map_err(Refused::field)?;
+            let why = status::reason("reason", Some(form.get("reason"))).map_err(|e| Refused::field(t, e))?;
             let done = if action == "cancel" {
                 status::cancel(db, mailer, &booking.uid, why.as_deref(), Some(by)).await
             } else {

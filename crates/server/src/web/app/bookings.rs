@@ -139,7 +139,7 @@ pub async fn list(
                 match (at, end_of_day) {
                     (Ok(ms), false) => filter.after_start = Some(ms),
                     (Ok(ms), true) => filter.before_end = Some(ms),
-                    (Err(e), _) => error = Some(e.to_string()),
+                    (Err(e), _) => error = Some(host.t.refusal(&e)),
                 }
             }
             Err(_) => error = Some(host.t.text_with("app-bk-bad-date", &[("value", raw)])),

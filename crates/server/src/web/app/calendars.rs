@@ -247,7 +247,7 @@ async fn refused(
             } else {
                 f.field.clone()
             };
-            (field, f.message)
+            (field, t.refusal(&f))
         }
         CalendarsError::Remote(remote) => (
             String::new(),

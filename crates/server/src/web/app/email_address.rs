@@ -81,7 +81,17 @@ pub async fn change(State(state): State<AppState>, client: ClientAddress, post: 
     let typed = post.form.get("email").trim().to_owned();
     let new_email = match EmailAddress::parse("email", &typed) {
         Ok(e) => e,
-        Err(e) => return email_page(&state, host, StatusCode::BAD_REQUEST, None, Some(e.to_string()), typed).await,
+        Err(e) => {
+            return email_page(
+                &state,
+                host,
+                StatusCode::BAD_REQUEST,
+                None,
+                Some(host.t.refusal(&e)),
+                typed,
+            )
+            .await;
+        }
     };
     if new_email.as_str() != host.user.email {
         let operation = PublicOperation::VerificationCode;

@@ -207,7 +207,10 @@ pub(super) async fn destination_posted(
         .await
     {
         Ok(calendar) => Ok(Some(Some(calendar))),
-        Err(CalendarsError::Invalid(field)) => Err(Ok(FieldError::new("destinationCalendar", field.message))),
+        Err(CalendarsError::Invalid(field)) => Err(Ok(FieldError {
+            field: "destinationCalendar".to_owned(),
+            ..field
+        })),
         Err(other) => Err(Err(failed(other))),
     }
 }

@@ -206,7 +206,7 @@ fn number(form: &Posted, name: &str) -> Result<Option<i64>, FieldError> {
     form.text(name)
         .map(|raw| {
             raw.parse::<i64>()
-                .map_err(|_| FieldError::new(name, "must be a whole number of minutes"))
+                .map_err(|_| FieldError::coded(name, "refusal-whole-minutes", "must be a whole number of minutes"))
         })
         .transpose()
 }
@@ -220,8 +220,13 @@ pub(super) fn input_of(form: &Posted) -> Result<EventTypeInput, FieldError> {
             .split([',', ' '])
             .filter(|v| !v.is_empty())
             .map(|v| {
-                v.parse::<i64>()
-                    .map_err(|_| FieldError::new("lengthInMinutesOptions", "must be minutes separated by commas"))
+                v.parse::<i64>().map_err(|_| {
+                    FieldError::coded(
+                        "lengthInMinutesOptions",
+                        "refusal-minutes-list",
+                        "must be minutes separated by commas",
+                    )
+                })
             })
             .collect::<Result<Vec<_>, _>>()?,
     };
@@ -238,10 +243,13 @@ pub(super) fn input_of(form: &Posted) -> Result<EventTypeInput, FieldError> {
     }
     let schedule_id = match form.text("scheduleId") {
         None => None,
-        Some(raw) => Some(
-            raw.parse::<i64>()
-                .map_err(|_| FieldError::new("scheduleId", "is not one of your schedules"))?,
-        ),
+        Some(raw) => Some(raw.parse::<i64>().map_err(|_| {
+            FieldError::coded(
+                "scheduleId",
+                "refusal-not-your-schedule",
+                "is not one of your schedules",
+            )
+        })?),
     };
     let requires_confirmation = form.ticked("requiresConfirmation");
     let booking_fields = questions_of(form)?.into_iter().map(|(_, f)| f).collect();
@@ -257,7 +265,8 @@ pub(super) fn input_of(form: &Posted) -> Result<EventTypeInput, FieldError> {
         slug: Some(form.get("slug").trim().to_lowercase()),
         description: Some(form.get("description").trim().to_owned()),
         length_in_minutes: Some(
-            number(form, "lengthInMinutes")?.ok_or_else(|| FieldError::new("lengthInMinutes", "is required"))?,
+            number(form, "lengthInMinutes")?
+                .ok_or_else(|| FieldError::coded("lengthInMinutes", "refusal-required", "is required"))?,
         ),
         length_in_minutes_options: Some(options),
         locations: Some(locations),
@@ -282,9 +291,13 @@ fn limits_input(form: &Posted, name: &str) -> Result<Value, FieldError> {
     let mut limits = serde_json::Map::new();
     for period in PERIODS {
         if let Some(raw) = form.text(&format!("{name}-{period}")) {
-            let n = raw
-                .parse::<i64>()
-                .map_err(|_| FieldError::new(format!("{name}.{period}"), "must be a whole number"))?;
+            let n = raw.parse::<i64>().map_err(|_| {
+                FieldError::coded(
+                    format!("{name}.{period}"),
+                    "refusal-whole-number",
+                    "must be a whole number",
+                )
+            })?;
             limits.insert(period.to_owned(), json!(n));
         }
     }

@@ -180,9 +180,13 @@ pub(crate) fn questions_of(form: &Posted) -> Result<Vec<(usize, Value)>, FieldEr
         }
         let position = match get("position") {
             p if p.is_empty() => i64::try_from(i).unwrap_or(i64::MAX),
-            p => p
-                .parse::<i64>()
-                .map_err(|_| FieldError::new(format!("q-{i}-position"), "must be a whole number"))?,
+            p => p.parse::<i64>().map_err(|_| {
+                FieldError::coded(
+                    format!("q-{i}-position"),
+                    "refusal-whole-number",
+                    "must be a whole number",
+                )
+            })?,
         };
         let label = get("label");
         let slug = match get("slug") {
@@ -208,7 +212,11 @@ pub(crate) fn questions_of(form: &Posted) -> Result<Vec<(usize, Value)>, FieldEr
                 .filter(|o| !o.is_empty())
                 .collect();
             if options.is_empty() {
-                return Err(FieldError::new(format!("q-{i}-options"), "needs at least one option"));
+                return Err(FieldError::coded(
+                    format!("q-{i}-options"),
+                    "refusal-no-options",
+                    "needs at least one option",
+                ));
             }
             field.insert("options".into(), json!(options));
         }

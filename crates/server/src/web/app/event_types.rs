@@ -184,7 +184,7 @@ async fn form_page(
     let (error_field, error) = match error {
         Some(e) => (
             e.field.split(['[', '.']).next().unwrap_or_default().to_owned(),
-            Some(e.message),
+            Some(host.t.refusal(&e)),
         ),
         None => (String::new(), None),
     };
@@ -245,9 +245,11 @@ async fn fields_of(
 async fn refused(state: &AppState, post: HostForm, id: Option<i64>, e: EventTypeError) -> Result<Response, Refusal> {
     let error = match e {
         EventTypeError::Invalid(field) => field,
-        EventTypeError::Store(StoreError::Conflict(_)) => {
-            FieldError::new("slug", post.host.t.text("app-et-slug-taken"))
-        }
+        EventTypeError::Store(StoreError::Conflict(_)) => FieldError::coded(
+            "slug",
+            "refusal-slug-taken",
+            "is already used by another of your event types",
+        ),
         EventTypeError::Store(other) => return Err(other.into()),
     };
     let mut f = Fields::posted(&post.form, 0);
@@ -258,8 +260,12 @@ async fn refused(state: &AppState, post: HostForm, id: Option<i64>, e: EventType
     let at_row = row_of_refusal(&error.field, &rows).or_else(|| row_of_own(&error.field));
     let error = match at_row.and_then(|(row, part)| Some((f.questions.get_mut(row)?, part))) {
         Some((question, part)) => {
-            question.error = Some((part, error.message.clone()));
-            FieldError::new("question-row", error.message)
+            question.error = Some((part, post.host.t.refusal(&error)));
+            // The refusal keeps its catalogue id; only where the page shows it changes.
+            FieldError {
+                field: "question-row".to_owned(),
+                ..error
+            }
         }
         None => error,
     };

@@ -94,7 +94,7 @@ pub(super) fn page(
 ) -> Response {
     let (jar, csrf) = session::login_csrf(state, jar);
     let (error, error_field) = match error {
-        Some(e) => (Some(e.message), e.field),
+        Some(e) => (Some(t.refusal(&e)), e.field),
         None => (None, String::new()),
     };
     let page = OnboardingPage {

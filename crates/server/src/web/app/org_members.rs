@@ -174,7 +174,7 @@ pub async fn invite_member(
                 &state,
                 host,
                 &access,
-                refuse(StatusCode::BAD_REQUEST, "email", e.message),
+                refuse(StatusCode::BAD_REQUEST, "email", host.t.refusal(&e)),
             )
             .await;
         }

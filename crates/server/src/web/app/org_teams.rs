@@ -69,7 +69,7 @@ async fn teams_page(
     let more = found.len() as i64 > PAGE_SIZE;
     found.truncate(usize::try_from(PAGE_SIZE).unwrap_or(25));
     let (error, error_field) = match error {
-        Some(e) => (Some(e.message), e.field),
+        Some(e) => (Some(host.t.refusal(&e)), e.field),
         None => (None, String::new()),
     };
     let view = TeamsPage {
@@ -206,7 +206,7 @@ async fn team_page(
     let more = found.len() as i64 > PAGE_SIZE;
     found.truncate(usize::try_from(PAGE_SIZE).unwrap_or(25));
     let (error, error_field) = match error {
-        Some(e) => (Some(e.message), e.field),
+        Some(e) => (Some(host.t.refusal(&e)), e.field),
         None => (None, String::new()),
     };
     let view = TeamPage {

@@ -207,7 +207,7 @@ pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Res
                 notes: f.get("notes").to_owned(),
                 to: f.get("toUserId").to_owned(),
                 field: e.field.clone(),
-                error: Some(e.message),
+                error: Some(host.t.refusal(&e)),
             };
             page(&state, host, StatusCode::BAD_REQUEST, None, 1, kept).await
         }

@@ -1,22 +1,27 @@
-//! The routing form builder: a new form or one the user owns — name, description, the off switch, its fields, its
+//! The routing form builder: a new form or one the user may edit — name, description, the off switch, its fields, its
 //! ordered routes with their conditions, the fallback — and deleting it. Saving goes through
 //! `routing_forms::manage` with the input the API takes, so the page and the API accept and refuse the same
-//! things; a refusal shows beside its row with what was typed kept. Someone else's form is "not found".
+//! things; a refusal shows beside its row with what was typed kept. Who may edit a form is the API's rule
+//! ([`form_for`]).
 
 use super::form::Posted;
-use super::routing_form_rows::{ACTIONS, FIELD_KINDS, OPERATORS, Origins, Rows, input_of};
+use super::org_access::refusal;
+use super::routing_form_rows::{
+    ACTIONS, FIELD_KINDS, NEW_FIELD, OPERATORS, Origins, Rows, SEND_UPDATES_TO, input_of, settings,
+};
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
 use crate::i18n::Lang;
 use crate::routing_forms::manage::{self, Owner};
 use crate::routing_forms::{Form, RoutingFormError};
 use crate::state::AppState;
+use crate::tenancy::access::{AccessError, OrgAccess, TeamAccess};
 use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::{FieldError, TeamId, UserId};
+use convene_core::{TeamId, UserId};
 use convene_store::event_types;
 use convene_store::routing_forms as store;
 use serde::Deserialize;
@@ -26,6 +31,31 @@ pub(crate) struct Head {
     pub name: String,
     pub description: String,
     pub disabled: bool,
+    /// The response email: to the form's owner, and to these addresses (one a line, as typed).
+    pub email_owner: bool,
+    pub send_updates_to: String,
+}
+
+impl Head {
+    fn of(form: Option<&Form>) -> Head {
+        let Some(form) = form else {
+            return Head {
+                name: String::new(),
+                description: String::new(),
+                disabled: false,
+                email_owner: true,
+                send_updates_to: String::new(),
+            };
+        };
+        let settings = &form.definition.settings;
+        Head {
+            name: form.record.name.clone(),
+            description: form.record.description.clone().unwrap_or_default(),
+            disabled: form.record.disabled,
+            email_owner: settings.email_owner_on_submission,
+            send_updates_to: settings.send_updates_to.join("\n"),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -41,8 +71,9 @@ struct EditPage {
     error: Option<(String, String)>,
     notice: Option<String>,
     has_errors: bool,
-    /// (id, label) of the saved fields, which rules may name.
-    saved_fields: Vec<(String, String)>,
+    /// (value, label) of the questions rules may name: the saved ones by id, and the ones being added by their row
+    /// (`new:{row}`), so a question and a route using it need one save.
+    rule_fields: Vec<(String, String)>,
     /// (id, title) of the event types routes may lead to.
     event_types: Vec<(String, String)>,
     kinds: Vec<(&'static str, String)>,
@@ -65,13 +96,47 @@ async fn targets(state: &AppState, user: i64, team: Option<i64>) -> Result<Vec<(
     Ok(found.into_iter().map(|e| (e.id.to_string(), e.title)).collect())
 }
 
-/// The user's own form, or "not found" (also for someone else's).
-async fn own_form(state: &AppState, host: &Host, id: &str) -> Result<Form, Refusal> {
+/// A form `host` may edit (`Use::Edit`) or read the responses of (`Use::Read`), by the API's rule
+/// (`api/routing_forms.rs`): a team's form is written by the team's (or its organization's) ADMINs and OWNERs and
+/// read by its members — its maker included only while they hold such a role; a form outside teams is its
+/// maker's (the app's own "new form" makes those) and, inside an organization, also its ADMINs' and OWNERs'.
+/// A member without the role is refused (403); anyone outside finds nothing (404), so ids can't be probed.
+pub(super) async fn form_for(state: &AppState, host: &Host, id: &str, purpose: Use) -> Result<Form, Refusal> {
     let record = store::find_form(&state.db, id)
         .await?
-        .filter(|f| f.user_id == host.id())
         .ok_or(Refusal::NotFound(host.t))?;
+    // Outsiders of the team or organization are told nothing; members lacking the role are told so.
+    let hidden = |e: AccessError| match e {
+        AccessError::NotMember
+        | AccessError::NotAccepted
+        | AccessError::OrganizationNotFound
+        | AccessError::TeamNotFound
+        | AccessError::NotTeamMember => Refusal::NotFound(host.t),
+        other => refusal(host, other),
+    };
+    if let Some(team) = record.team_id {
+        let access = TeamAccess::load(&state.db, &host.user, record.organization_id, team)
+            .await
+            .map_err(hidden)?;
+        match purpose {
+            Use::Edit => access.require_manager(),
+            Use::Read => access.require_member(),
+        }
+        .map_err(hidden)?;
+    } else if record.user_id != host.id() {
+        let org = record.organization_id.ok_or(Refusal::NotFound(host.t))?;
+        OrgAccess::load_admin(&state.db, &host.user, org)
+            .await
+            .map_err(hidden)?;
+    }
     Ok(Form::from_record(record))
+}
+
+/// What the form is wanted for: the API lets a team's members read what only its managers may write.
+#[derive(Clone, Copy)]
+pub(super) enum Use {
+    Edit,
+    Read,
 }
 
 #[allow(clippy::too_many_arguments)] // one page's parts, each shown once
@@ -97,11 +162,19 @@ async fn editor(
             .routes
             .iter()
             .any(|r| r.error.is_some() || r.rules.iter().any(|k| k.error.is_some()));
-    let saved_fields = rows
+    let rule_fields = rows
         .fields
         .iter()
-        .filter(|f| !f.id.is_empty())
-        .map(|f| (f.id.clone(), f.label.clone()))
+        .map(|f| {
+            if !f.id.is_empty() {
+                return (f.id.clone(), f.label.clone());
+            }
+            let label = match f.label.trim() {
+                "" => t.text("app-rf-rule-new-field"),
+                typed => t.text_with("app-rf-rule-new-labelled", &[("label", typed)]),
+            };
+            (format!("{NEW_FIELD}{}", f.index), label)
+        })
         .collect();
     let (user, team) = form.map_or((host.id().0, None), |f| (f.record.user_id.0, f.record.team_id));
     let page = EditPage {
@@ -113,7 +186,7 @@ async fn editor(
         error,
         notice,
         has_errors,
-        saved_fields,
+        rule_fields,
         event_types: targets(state, user, team.map(|id| id.0)).await?,
         kinds: labelled(&FIELD_KINDS, "app-rf-kind-"),
         operators: labelled(&OPERATORS, "app-rf-op-"),
@@ -127,6 +200,8 @@ fn head_posted(form: &Posted) -> Head {
         name: form.get("name").to_owned(),
         description: form.get("description").to_owned(),
         disabled: form.ticked("disabled"),
+        email_owner: form.ticked("emailOwnerOnSubmission"),
+        send_updates_to: form.get(SEND_UPDATES_TO).to_owned(),
     }
 }
 
@@ -140,8 +215,8 @@ async fn refused(
     e: RoutingFormError,
 ) -> Result<Response, Refusal> {
     match e {
-        RoutingFormError::Invalid(FieldError { field, message }) => {
-            let error = Some((origins.own_name(&field), message));
+        RoutingFormError::Invalid(e) => {
+            let error = Some((origins.own_name(&e.field), host.t.refusal(&e)));
             let rows = Rows::posted(posted);
             editor(
                 state,
@@ -162,12 +237,17 @@ async fn refused(
 
 /// `GET /routing-forms/new`.
 pub async fn new_page(State(state): State<AppState>, host: Host) -> Result<Response, Refusal> {
-    let head = Head {
-        name: String::new(),
-        description: String::new(),
-        disabled: false,
-    };
-    editor(&state, &host, StatusCode::OK, None, head, Rows::of(None), None, None).await
+    editor(
+        &state,
+        &host,
+        StatusCode::OK,
+        None,
+        Head::of(None),
+        Rows::of(None),
+        None,
+        None,
+    )
+    .await
 }
 
 /// Reads the post into the API's input; a row the builder itself cannot read is refused beside it.
@@ -178,26 +258,20 @@ async fn read(
     posted: &Posted,
 ) -> Result<Result<(manage::FormInput, Origins), Response>, Refusal> {
     let rows = Rows::posted(posted);
-    match input_of(posted, &rows, form.map(|f| &f.definition), host.t) {
-        Ok((mut input, origins)) => {
-            let head = head_posted(posted);
+    let head = head_posted(posted);
+    let read = input_of(posted, &rows, form.map(|f| &f.definition), host.t)
+        .and_then(|read| Ok((read, settings(head.email_owner, &head.send_updates_to, host.t)?)));
+    match read {
+        Ok(((mut input, origins), settings)) => {
             input.name = Some(head.name);
             input.description = Some(head.description);
             input.disabled = Some(head.disabled);
+            input.settings = Some(settings);
             Ok(Ok((input, origins)))
         }
         Err(e) => {
-            let error = Some((e.field, e.message));
-            let page = editor(
-                state,
-                host,
-                StatusCode::BAD_REQUEST,
-                form,
-                head_posted(posted),
-                rows,
-                error,
-                None,
-            );
+            let error = Some((e.field.clone(), host.t.refusal(&e)));
+            let page = editor(state, host, StatusCode::BAD_REQUEST, form, head, rows, error, None);
             Ok(Err(page.await?))
         }
     }
@@ -233,17 +307,13 @@ pub async fn edit_page(
     host: Host,
     query: Result<Query<EditQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
-    let form = own_form(&state, &host, &id).await?;
+    let form = form_for(&state, &host, &id, Use::Edit).await?;
     let notice = query
         .ok()
         .and_then(|Query(q)| q.notice)
         .filter(|n| n == "saved")
         .map(|_| host.t.text("app-rf-saved"));
-    let head = Head {
-        name: form.record.name.clone(),
-        description: form.record.description.clone().unwrap_or_default(),
-        disabled: form.record.disabled,
-    };
+    let head = Head::of(Some(&form));
     let rows = Rows::of(Some(&form.definition));
     editor(&state, &host, StatusCode::OK, Some(&form), head, rows, None, notice).await
 }
@@ -255,7 +325,7 @@ pub async fn update(
     post: HostForm,
 ) -> Result<Response, Refusal> {
     let host = &post.host;
-    let form = own_form(&state, host, &id).await?;
+    let form = form_for(&state, host, &id, Use::Edit).await?;
     let (input, origins) = match read(&state, host, Some(&form), &post.form).await? {
         Ok(read) => read,
         Err(page) => return Ok(page),
@@ -273,7 +343,7 @@ pub async fn delete(
     post: HostForm,
 ) -> Result<Response, Refusal> {
     let host = &post.host;
-    let form = own_form(&state, host, &id).await?;
+    let form = form_for(&state, host, &id, Use::Edit).await?;
     match manage::delete(&state.db, &form).await {
         Ok(()) => Ok(Redirect::to("/routing-forms?notice=deleted").into_response()),
         Err(e) => Err(Refusal::Failed(e.to_string())),

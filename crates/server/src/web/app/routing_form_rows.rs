@@ -1,14 +1,15 @@
 //! The routing form builder's rows, without JavaScript: one row per field and per route (the last of each blank,
 //! to add one), a position box to reorder, a remove box, and within each route one row per rule (again with a
 //! blank one). Rows become the API's `FormInput`, so `routing_forms::manage` checks them as it checks the API's;
-//! a refusal of `fields[n]…` or `routes[n].conditions.rules[k]…` is brought back to the row it came from.
+//! a refusal of `fields[n]…` or `routes[n].conditions.rules[k]…` is brought back to the row it came from. A rule
+//! may name a question added in the same post by its row (`new:{row}`), so one save makes both.
 
 use super::form::Posted;
 use crate::credentials::new_uid;
 use crate::i18n::Lang;
 use crate::routing_forms::manage::FormInput;
 use crate::routing_forms::model::{Action, Definition, Field, FieldKind, Operator, Route, Rule};
-use convene_core::FieldError;
+use convene_core::{EmailAddress, FieldError};
 use serde_json::{Map, Value, json};
 
 /// The field types, in the order the type select offers them (Cal.com's names).
@@ -16,6 +17,14 @@ pub(crate) const FIELD_KINDS: [&str; 7] = ["text", "textarea", "number", "email"
 pub(crate) const OPERATORS: [&str; 4] = ["equals", "contains", "anyOf", "between"];
 /// Where a route leads, as the action select names it.
 pub(crate) const ACTIONS: [&str; 3] = ["eventType", "url", "message"];
+
+/// A rule's question select names a question not saved yet by its row: `new:{row}`.
+pub(crate) const NEW_FIELD: &str = "new:";
+
+/// The box of further addresses each response is emailed to (the API's `settings.sendUpdatesTo`).
+pub(crate) const SEND_UPDATES_TO: &str = "sendUpdatesTo";
+/// The builder takes at most this many further addresses: a form is no mailing list.
+const MAX_ADDRESSES: usize = 20;
 
 /// At most this many rows of each kind are read from a post.
 const MAX_ROWS: usize = 60;
@@ -307,12 +316,16 @@ pub(crate) struct Origins {
 
 impl Origins {
     /// The builder's own name for a refusal of the service: `fields[2].label` → `f{row}-label`,
-    /// `routes[1].conditions.rules[0].value` → `r{row}-k{rule}-value`; other names are kept.
+    /// `routes[1].conditions.rules[0].value` → `r{row}-k{rule}-value`, `settings…` → the addresses' box; other
+    /// names are kept.
     pub(crate) fn own_name(&self, field: &str) -> String {
         let indexed = |rest: &str| -> Option<(usize, String)> {
             let (n, part) = rest.split_once(']')?;
             Some((n.parse().ok()?, part.trim_start_matches('.').to_owned()))
         };
+        if field == "settings" || field.starts_with("settings.") {
+            return SEND_UPDATES_TO.to_owned();
+        }
         if let Some((n, part)) = field.strip_prefix("fields[").and_then(indexed)
             && let Some(row) = self.fields.get(n)
         {
@@ -330,6 +343,31 @@ impl Origins {
         }
         field.to_owned()
     }
+}
+
+/// The form's email settings: the owner's box, and the further addresses (one a line, or separated by commas),
+/// each checked — the first bad one is named beside the box.
+pub(crate) fn settings(email_owner: bool, send_updates_to: &str, t: Lang) -> Result<Value, FieldError> {
+    let mut addresses: Vec<String> = Vec::new();
+    for raw in send_updates_to
+        .split(['\n', ','])
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        let address = EmailAddress::parse(SEND_UPDATES_TO, raw)
+            .map_err(|_| FieldError::new(SEND_UPDATES_TO, t.text_with("app-rf-err-address", &[("address", raw)])))?;
+        if !addresses.iter().any(|a| a == address.as_str()) {
+            addresses.push(address.as_str().to_owned());
+        }
+    }
+    if addresses.len() > MAX_ADDRESSES {
+        let most = MAX_ADDRESSES.to_string();
+        return Err(FieldError::new(
+            SEND_UPDATES_TO,
+            t.text_with("app-rf-err-addresses", &[("most", &most)]),
+        ));
+    }
+    Ok(json!({"emailOwnerOnSubmission": email_owner, "sendUpdatesTo": addresses}))
 }
 
 /// A row's position box: empty keeps the form's order.
@@ -405,14 +443,18 @@ fn number_value(n: f64) -> Value {
     }
 }
 
-/// `kind` is the rule's field's type; `saved` the field as stored, whose option ids a value naming an option by
-/// its label is stored as (so a form saved unchanged stays as it was).
-fn rule(row: &RuleRow, at: &str, kind: Option<FieldKind>, saved: Option<&Field>, t: Lang) -> Result<Value, FieldError> {
+/// `field` is the rule's field as this post builds it (its id, type and options with their ids), whose option id
+/// a value naming an option by its label is stored as — so a form saved unchanged stays as it was, and a rule may
+/// name an option or a question added in the same save.
+fn rule(row: &RuleRow, at: &str, field: Option<&Value>, t: Lang) -> Result<Value, FieldError> {
     let name = |part: &str| format!("{at}-{part}");
+    let kind = field.and_then(|f| serde_json::from_value::<FieldKind>(f["type"].clone()).ok());
     let option = |v: &str| {
-        saved
-            .and_then(|f| f.options.iter().find(|o| o.label == v))
-            .map_or_else(|| v.to_owned(), |o| o.id.clone())
+        field
+            .and_then(|f| f["options"].as_array())
+            .and_then(|options| options.iter().find(|o| o["label"] == v))
+            .and_then(|o| o["id"].as_str())
+            .map_or_else(|| v.to_owned(), str::to_owned)
     };
     let value = match row.operator.as_str() {
         "between" => {
@@ -441,7 +483,8 @@ fn rule(row: &RuleRow, at: &str, kind: Option<FieldKind>, saved: Option<&Field>,
     if value.as_str().is_some_and(str::is_empty) || value.as_array().is_some_and(Vec::is_empty) {
         return Err(FieldError::new(name("value"), t.text("app-rf-err-value")));
     }
-    Ok(json!({"field": row.field, "operator": row.operator, "value": value}))
+    let id = field.and_then(|f| f["id"].as_str()).unwrap_or(&row.field);
+    Ok(json!({"field": id, "operator": row.operator, "value": value}))
 }
 
 /// The API's input for the posted rows (name, description and switch read by the caller), and where each entry
@@ -476,11 +519,16 @@ pub(crate) fn input_of(
         fields.push((at, i, Value::Object(field)));
     }
     fields.sort_by_key(|(at, i, _)| (*at, *i));
-    let kind_of = |id: &str| {
-        rows.fields
-            .iter()
-            .find(|f| f.id == id)
-            .and_then(|f| serde_json::from_value::<FieldKind>(json!(f.kind)).ok())
+    // A rule names a saved question by its id, or one added in this post by its row (`new:{row}`).
+    let field_of = |at: &str, named: &str| -> Result<Option<&Value>, FieldError> {
+        let Some(row) = named.strip_prefix(NEW_FIELD) else {
+            return Ok(fields.iter().map(|(_, _, f)| f).find(|f| f["id"] == named));
+        };
+        let row = row.parse::<usize>().ok();
+        match fields.iter().find(|(_, i, _)| Some(*i) == row) {
+            Some((_, _, f)) => Ok(Some(f)),
+            None => Err(FieldError::new(format!("{at}-field"), t.text("app-rf-err-new-field"))),
+        }
     };
 
     let mut routes = Vec::new();
@@ -494,8 +542,8 @@ pub(crate) fn input_of(
         let mut rules = Vec::new();
         let mut rule_rows = Vec::new();
         for r in row.rules.iter().filter(|r| !r.field.is_empty()) {
-            let saved = before.and_then(|d| d.fields.iter().find(|f| f.id == r.field));
-            rules.push(rule(r, &format!("r{j}-k{}", r.index), kind_of(&r.field), saved, t)?);
+            let at = format!("r{j}-k{}", r.index);
+            rules.push(rule(r, &at, field_of(&at, &r.field)?, t)?);
             rule_rows.push(r.index);
         }
         let combinator = if row.combinator == "any" { "any" } else { "all" };
@@ -612,6 +660,7 @@ mod tests {
         assert_eq!(origins.own_name("routes[0].conditions.rules[0].field"), "r0-k1-field");
         assert_eq!(origins.own_name("routes[1].action.value"), "fb-action.value");
         assert_eq!(origins.own_name("name"), "name");
+        assert_eq!(origins.own_name("settings.sendUpdatesTo[1]"), SEND_UPDATES_TO);
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! Routing forms in the app: the forms the user owns (with their public page), and each form's responses a page
-//! at a time — when, the answers by label, where the route sent the visitor and the booking that followed. Only
-//! the form's owner sees them here; someone else's form is "not found".
+//! at a time — when, the answers by label, where the route sent the visitor and the booking that followed. The
+//! responses are shown to whoever the API lets read them (a team form's members too); others find nothing.
 
 use super::booking_page::local_minute;
+use super::routing_form_editor::{Use, form_for};
 use super::shell::{Host, Nav, Refusal, Section};
 use crate::i18n::Lang;
-use crate::routing_forms::Form;
 use crate::state::AppState;
 use crate::web::respond::render;
 use askama::Template;
@@ -111,18 +111,14 @@ pub async fn list(
     Ok(render(StatusCode::OK, &page))
 }
 
-/// `GET /routing-forms/{id}/responses?page=`: newest first; the owner's forms only.
+/// `GET /routing-forms/{id}/responses?page=`: newest first; for whoever the API lets read them.
 pub async fn responses(
     State(state): State<AppState>,
     Path(id): Path<String>,
     host: Host,
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<Response, Refusal> {
-    let record = store::find_form(&state.db, &id)
-        .await?
-        .filter(|f| f.user_id == host.id())
-        .ok_or(Refusal::NotFound(host.t))?;
-    let form = Form::from_record(record);
+    let form = form_for(&state, &host, &id, Use::Read).await?;
     let page = page_of(query);
     let mut found = store::list_responses(&state.db, &form.record.id, &filter(page)).await?;
     let more = found.len() as i64 > PAGE_SIZE;

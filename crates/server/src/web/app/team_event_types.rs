@@ -135,7 +135,7 @@ async fn page(state: &AppState, host: &Host, access: &TeamAccess, shown: Shown) 
     let (error, error_field) = match shown.error {
         // `destinationCalendar.externalId` is shown beside the one select.
         Some(e) => (
-            Some(e.message),
+            Some(host.t.refusal(&e)),
             e.field.split(['[', '.']).next().unwrap_or_default().to_owned(),
         ),
         None => (None, String::new()),
@@ -356,7 +356,7 @@ async fn save(
     let id = match saved {
         Ok(Some(r)) => r.id,
         Ok(None) => return Err(Refusal::Failed("the event type disappeared".into())),
-        Err(StoreError::Conflict(what)) => return Ok(Err(FieldError::new("slug", what))),
+        Err(StoreError::Conflict(what)) => return Ok(Err(FieldError::coded("slug", "refusal-slug-taken", what))),
         Err(e) => return Err(e.into()),
     };
     event_types::set_hosts(&mut tx, id, &hosts).await?;

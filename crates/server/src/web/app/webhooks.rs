@@ -159,7 +159,7 @@ async fn mine(state: &AppState, host: &Host, raw: &str) -> Result<WebhookRecord,
 /// A refusal of the service as the page shows it: the field's problem (400), or a refusal of its own.
 fn refused(t: Lang, e: ManageError) -> Result<String, Refusal> {
     match e {
-        ManageError::Invalid(field) => Ok(field.to_string()),
+        ManageError::Invalid(field) => Ok(t.refusal(&field)),
         ManageError::NotFound => Err(Refusal::NotFound(t)),
         other => Err(Refusal::Failed(other.to_string())),
     }

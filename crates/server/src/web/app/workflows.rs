@@ -9,7 +9,7 @@
 
 use super::form::Posted;
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
-use crate::email::sms::Channels;
+use crate::email::sms::{Channel, Channels};
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::respond::render;
@@ -43,9 +43,12 @@ const TRIGGERS: [&str; 8] = [
     "bookingNoShowUpdated",
 ];
 const FORM_TRIGGERS: [&str; 2] = ["formSubmitted", "formSubmittedNoEvent"];
-const ACTIONS: [&str; 2] = ["email_attendee", "email_host"];
-/// Routing-form workflows have no host to write to; an address needs a verified one, which the page does not offer.
-const FORM_ACTIONS: [&str; 1] = ["email_attendee"];
+/// Text actions go to the attendee's number; one of the owner's verified numbers or addresses needs a choice of
+/// them, which the page does not offer (the API does).
+const ACTIONS: [&str; 4] = ["email_attendee", "email_host", "sms_attendee", "whatsapp_attendee"];
+/// Routing-form workflows have no host to write to, and the API takes no WhatsApp action for them
+/// (`workflows::form_input`); `sms_attendee` texts the number given in the form's phone field.
+const FORM_ACTIONS: [&str; 2] = ["email_attendee", "sms_attendee"];
 /// At most this many event types or forms are offered to choose from.
 const MAX_TARGETS: i64 = 500;
 const TEMPLATES: [&str; 6] = ["reminder", "custom", "rescheduled", "completed", "rating", "cancelled"];
@@ -198,6 +201,8 @@ struct EditPage {
     units: Vec<(&'static str, String)>,
     /// (`{VARIABLE}`, what it stands for).
     variables: Vec<(String, String)>,
+    /// Why text steps would be refused here: no SMS provider on this server. None when texts can be sent.
+    texts_missing: Option<String>,
 }
 
 impl EditPage {
@@ -349,19 +354,23 @@ impl Fields {
             .iter()
             .filter(|s| !s.subject.trim().is_empty() && !form.ticked(&format!("step{}-remove", s.index)))
             .enumerate()
-            .map(|(n, s)| StepInput {
-                id: s.id.parse().ok(),
-                action: Some(s.action.clone()),
-                step_number: Some(n as i64 + 1),
-                template: Some(s.template.clone()),
-                sender: Some("convene".into()),
-                include_calendar_event: Some(s.ics),
-                message: Some(MessageInput {
-                    subject: Some(s.subject.clone()),
-                    html: Some(s.body.clone()),
-                    text: None,
-                }),
-                ..StepInput::default()
+            .map(|(n, s)| {
+                // A text message's body is the API's `message.text`; it carries no calendar file.
+                let text = Channel::of_action(&s.action).is_some();
+                StepInput {
+                    id: s.id.parse().ok(),
+                    action: Some(s.action.clone()),
+                    step_number: Some(n as i64 + 1),
+                    template: Some(s.template.clone()),
+                    sender: Some("convene".into()),
+                    include_calendar_event: Some(s.ics && !text),
+                    message: Some(MessageInput {
+                        subject: Some(s.subject.clone()),
+                        html: (!text).then(|| s.body.clone()),
+                        text: text.then(|| s.body.clone()),
+                    }),
+                    ..StepInput::default()
+                }
             })
             .collect();
         let trigger = Some(TriggerInput {
@@ -536,6 +545,10 @@ async fn editor(
         .iter()
         .map(|(token, key)| (format!("{{{token}}}"), t.text(key)))
         .collect(),
+        texts_missing: Channels::of(state.mailer.settings.sms.as_ref())
+            .sms
+            .err()
+            .map(|_| t.text("app-wf-texts-missing")),
     };
     Ok(render(status, &page))
 }
@@ -570,7 +583,7 @@ async fn refused(
 ) -> Result<Response, Refusal> {
     match e {
         WorkflowError::Invalid(field) => {
-            let error = Some((field.field.clone(), field.message.clone()));
+            let error = Some((field.field.clone(), host.t.refusal(&field)));
             editor(state, host, scope, StatusCode::BAD_REQUEST, id, f, error, None).await
         }
         WorkflowError::NotFound => Err(Refusal::NotFound(host.t)),

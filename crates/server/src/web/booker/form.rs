@@ -469,7 +469,7 @@ pub async fn submit(
             Err(e) => {
                 // Shapes were checked above; what is left is a rule of the event type (e.g. no guests).
                 let mut again = filled.page;
-                again.guests_error = Some(e.message);
+                again.guests_error = Some(t.refusal(&e));
                 again.has_errors = true;
                 return page::render(StatusCode::UNPROCESSABLE_ENTITY, &again);
             }
@@ -518,7 +518,7 @@ pub async fn submit(
         }
         Err(BookingError::Invalid(e)) => {
             let mut again = fill(&step, &params, true, false).page;
-            again.notice = Some(format!("{}: {}", e.field, e.message));
+            again.notice = Some(format!("{}: {}", e.field, t.refusal(&e)));
             page::render(StatusCode::UNPROCESSABLE_ENTITY, &again)
         }
         Err(e) => page::internal(t, e),

@@ -54,7 +54,7 @@ pub(super) fn input_of(form: &FormData, editing: bool) -> Result<SenderInput, Fi
         None => None,
         Some(raw) => Some(
             raw.parse::<i64>()
-                .map_err(|_| FieldError::new("smtpPort", "must be a whole number"))?,
+                .map_err(|_| FieldError::coded("smtpPort", "refusal-whole-number", "must be a whole number"))?,
         ),
     };
     let mut team_ids = form
@@ -62,8 +62,13 @@ pub(super) fn input_of(form: &FormData, editing: bool) -> Result<SenderInput, Fi
         .filter(|v| !v.is_empty())
         .enumerate()
         .map(|(i, raw)| {
-            raw.parse::<i64>()
-                .map_err(|_| FieldError::new(format!("teamIds[{i}]"), "is not a team of this organization"))
+            raw.parse::<i64>().map_err(|_| {
+                FieldError::coded(
+                    format!("teamIds[{i}]"),
+                    "refusal-not-org-team",
+                    "is not a team of this organization",
+                )
+            })
         })
         .collect::<Result<Vec<_>, _>>()?;
     // A team ticked twice (a hand-made request) is assigned once.

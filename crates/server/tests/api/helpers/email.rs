@@ -270,7 +270,8 @@ async fn organization(app: &TestApp, slug: &str, owner: &Person) -> i64 {
         .0
 }
 
-async fn joined(app: &TestApp, org: i64, email: &str, role: Role) -> Person {
+/// A new account that is an accepted `role` of organization `org`.
+pub(crate) async fn joined(app: &TestApp, org: i64, email: &str, role: Role) -> Person {
     let person = app.account(email).await;
     assert!(
         users::join_organization(&app.db, UserId(person.id), TeamId(org))
