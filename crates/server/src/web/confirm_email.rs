@@ -3,9 +3,10 @@
 //! through the account service ([`crate::accounts::email_change`]), as the API's code does.
 
 use super::limited;
-use super::respond::{internal, message, render, same_origin};
+use super::respond::{internal, message_in, render, said, same_origin, visitor_lang};
 use super::session::{self, CSRF_COOKIE, tokens_match};
 use crate::accounts::email_change::{Confirmation, EmailChangeError, confirm_email_change};
+use crate::i18n::Lang;
 use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::state::AppState;
 use askama::Template;
@@ -20,20 +21,27 @@ use serde::Deserialize;
 #[derive(Template)]
 #[template(path = "confirm_email.html")]
 struct ConfirmPage<'a> {
+    t: Lang,
     csrf: &'a str,
     token: &'a str,
     error: Option<&'a str>,
 }
 
-const EXPIRED: &str = "This link is invalid or has expired. Ask for the change again from your account settings.";
-
-fn confirm_form(state: &AppState, jar: CookieJar, status: StatusCode, token: &str, error: Option<&str>) -> Response {
+fn confirm_form(
+    state: &AppState,
+    jar: CookieJar,
+    t: Lang,
+    status: StatusCode,
+    token: &str,
+    error: Option<&str>,
+) -> Response {
     let (jar, csrf) = session::login_csrf(state, jar);
     (
         jar,
         render(
             status,
             &ConfirmPage {
+                t,
                 csrf: &csrf,
                 token,
                 error,
@@ -46,30 +54,38 @@ fn confirm_form(state: &AppState, jar: CookieJar, status: StatusCode, token: &st
 #[derive(Deserialize)]
 pub struct ConfirmQuery {
     token: Option<String>,
+    lang: Option<String>,
 }
 
 /// `GET /auth/confirm-email?token=…`.
 pub async fn confirm_page(
     State(state): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     query: Result<Query<ConfirmQuery>, QueryRejection>,
 ) -> Response {
-    let token = query.ok().and_then(|Query(q)| q.token).unwrap_or_default();
+    let (token, lang) = query.map_or((None, None), |Query(q)| (q.token, q.lang));
+    let t = visitor_lang(lang.as_deref(), &headers);
+    let token = token.unwrap_or_default();
     let token = token.trim();
     if token.is_empty() {
-        return message(
+        return said(
+            t,
             StatusCode::BAD_REQUEST,
-            "Incomplete link",
-            "This confirmation link is incomplete. Open the link from the email again.",
+            "auth-incomplete-link",
+            "auth-confirm-incomplete",
         );
     }
-    confirm_form(&state, jar, StatusCode::OK, token, None)
+    confirm_form(&state, jar, t, StatusCode::OK, token, None)
 }
 
 #[derive(Deserialize)]
 pub struct ConfirmForm {
     token: String,
     csrf: String,
+    /// The language the form was shown in.
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 /// `POST /auth/confirm-email`: makes the new address the account's.
@@ -81,42 +97,44 @@ pub async fn confirm_submit(
     form: Result<Form<ConfirmForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return message(
+        let t = visitor_lang(None, &headers);
+        return said(
+            t,
             StatusCode::BAD_REQUEST,
-            "Bad request",
-            "The form was incomplete. Please open the link from the email again.",
+            "auth-bad-request",
+            "auth-form-incomplete-link",
         );
     };
+    let t = visitor_lang(form.lang.as_deref(), &headers);
     let cookie_token = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if !same_origin(&headers) || !tokens_match(&cookie_token, &form.csrf) {
-        return message(
-            StatusCode::FORBIDDEN,
-            "Session expired",
-            "The form expired or came from another site. Please open the link from the email again.",
-        );
+        return said(t, StatusCode::FORBIDDEN, "auth-expired-title", "auth-expired-link");
     }
     let key = LimitKey::Public {
         operation: PublicOperation::VerificationCode,
         client,
     };
     if let Err(refused) = limited::within(&state, key).await {
-        return refused.page("Too many attempts from your network.", |status, text| {
-            confirm_form(&state, jar, status, &form.token, Some(text))
+        return refused.page_in(t, &t.text("auth-too-many-network"), |status, text| {
+            confirm_form(&state, jar, t, status, &form.token, Some(text))
         });
     }
     match confirm_email_change(&state.db, &state.mailer, Confirmation::Link { token: &form.token }).await {
-        Ok(user) => message(
+        Ok(user) => message_in(
+            t,
             StatusCode::OK,
-            "Email address changed",
-            &format!("Your account's email address is now {}.", user.email),
+            &t.text("auth-confirm-done-title"),
+            &t.text_with("auth-confirm-done-text", &[("email", &user.email)]),
         ),
         Err(EmailChangeError::LinkWrong | EmailChangeError::CodeWrong | EmailChangeError::CodeMissing) => {
-            confirm_form(&state, jar, StatusCode::BAD_REQUEST, &form.token, Some(EXPIRED))
+            let error = t.text("auth-confirm-expired");
+            confirm_form(&state, jar, t, StatusCode::BAD_REQUEST, &form.token, Some(&error))
         }
-        Err(EmailChangeError::Taken) => message(
+        Err(EmailChangeError::Taken) => said(
+            t,
             StatusCode::CONFLICT,
-            "Address already in use",
-            "Another account uses this address now, so it can't become yours.",
+            "auth-confirm-taken-title",
+            "auth-confirm-taken-text",
         ),
         Err(e) => internal(format!("{e:?}")),
     }

@@ -1,9 +1,10 @@
 //! Page handlers.
 
 use super::limited::Refused;
-use super::respond::{internal, message, render, same_origin};
+use super::respond::{internal, message, render, said, same_origin, visitor_lang};
 use super::session::{self, CSRF_COOKIE, tokens_match};
 use crate::accounts::sign_in::{SignInError, sign_in};
+use crate::i18n::Lang;
 use crate::limits::ClientAddress;
 use crate::state::AppState;
 use askama::Template;
@@ -20,6 +21,7 @@ use serde::Deserialize;
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage<'a> {
+    t: Lang,
     csrf: &'a str,
     /// Where to go after signing in (a path of this site), or "".
     next: &'a str,
@@ -55,6 +57,7 @@ fn safe_next(next: Option<&str>) -> &str {
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    lang: Option<String>,
 }
 
 /// `GET /` and `GET /settings`: the signed-in landing page, or a redirect to sign-in.
@@ -109,10 +112,12 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap, jar: Cookie
 /// `GET /auth/login` (`?next=` a page to return to).
 pub async fn login_page(
     State(state): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     query: Result<Query<NextQuery>, QueryRejection>,
 ) -> Response {
-    let next = query.ok().and_then(|Query(q)| q.next);
+    let (next, lang) = query.map_or((None, None), |Query(q)| (q.next, q.lang));
+    let t = visitor_lang(lang.as_deref(), &headers);
     if matches!(session::current(&state, &jar).await, Ok(Some(_))) {
         return Redirect::to("/").into_response();
     }
@@ -122,6 +127,7 @@ pub async fn login_page(
         render(
             StatusCode::OK,
             &LoginPage {
+                t,
                 csrf: &csrf,
                 next: safe_next(next.as_deref()),
                 email: "",
@@ -140,6 +146,9 @@ pub struct LoginForm {
     csrf: String,
     #[serde(default)]
     next: Option<String>,
+    /// The language the form was shown in.
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 /// `POST /auth/login`.
@@ -151,19 +160,13 @@ pub async fn login_submit(
     form: Result<Form<LoginForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return message(
-            StatusCode::BAD_REQUEST,
-            "Bad request",
-            "The sign-in form was incomplete. Please try again.",
-        );
+        let t = visitor_lang(None, &headers);
+        return said(t, StatusCode::BAD_REQUEST, "auth-bad-request", "auth-login-incomplete");
     };
+    let t = visitor_lang(form.lang.as_deref(), &headers);
     let cookie_token = jar.get(CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
     if !same_origin(&headers) || !tokens_match(&cookie_token, &form.csrf) {
-        return message(
-            StatusCode::FORBIDDEN,
-            "Session expired",
-            "The form expired or came from another site. Please sign in again.",
-        );
+        return said(t, StatusCode::FORBIDDEN, "auth-expired-title", "auth-expired-login");
     }
     let email = form.email.trim().to_lowercase();
     let retry = |jar: CookieJar, status: StatusCode, error: &str| {
@@ -173,6 +176,7 @@ pub async fn login_submit(
             render(
                 status,
                 &LoginPage {
+                    t,
                     csrf: &csrf,
                     next: safe_next(form.next.as_deref()),
                     email: &email,
@@ -194,15 +198,17 @@ pub async fn login_submit(
             }
             Err(e) => internal(e),
         },
-        Err(SignInError::Incorrect) => retry(jar, StatusCode::UNAUTHORIZED, "Incorrect email or password."),
-        Err(SignInError::AccountLimited(limited)) => Refused::Wait(limited).page(
-            "Too many failed attempts for this account from your network.",
-            |status, text| retry(jar, status, text),
-        ),
-        Err(SignInError::AddressLimited(limited)) => Refused::Wait(limited)
-            .page("Too many failed sign-ins from your network.", |status, text| {
+        Err(SignInError::Incorrect) => retry(jar, StatusCode::UNAUTHORIZED, &t.text("auth-incorrect")),
+        Err(SignInError::AccountLimited(limited)) => {
+            Refused::Wait(limited).page_in(t, &t.text("auth-account-limited"), |status, text| {
                 retry(jar, status, text)
-            }),
+            })
+        }
+        Err(SignInError::AddressLimited(limited)) => {
+            Refused::Wait(limited).page_in(t, &t.text("auth-address-limited"), |status, text| {
+                retry(jar, status, text)
+            })
+        }
         Err(e @ SignInError::Store(_)) => internal(e),
     }
 }

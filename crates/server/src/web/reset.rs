@@ -4,9 +4,10 @@
 //! sign-in form. The work is the account service's ([`crate::accounts::password_reset`]), as for the API.
 
 use super::limited;
-use super::respond::{internal, message, render, same_origin};
+use super::respond::{internal, render, said, same_origin, visitor_lang};
 use super::session::{self, CSRF_COOKIE, tokens_match};
 use crate::accounts::password_reset::{ResetError, request_reset, reset_password};
+use crate::i18n::Lang;
 use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::state::AppState;
 use askama::Template;
@@ -22,6 +23,7 @@ use serde::Deserialize;
 #[derive(Template)]
 #[template(path = "forgot_password.html")]
 struct ForgotPage<'a> {
+    t: Lang,
     csrf: &'a str,
     email: &'a str,
     error: Option<&'a str>,
@@ -30,6 +32,7 @@ struct ForgotPage<'a> {
 #[derive(Template)]
 #[template(path = "reset_password.html")]
 struct ResetPage<'a> {
+    t: Lang,
     csrf: &'a str,
     token: &'a str,
     error: Option<&'a str>,
@@ -37,11 +40,9 @@ struct ResetPage<'a> {
 
 #[derive(Template)]
 #[template(path = "reset_done.html")]
-struct ResetDonePage;
-
-/// The answer to every well-formed request for a reset email, whether or not the address has an account.
-const SENT_TITLE: &str = "Check your email";
-const SENT_MESSAGE: &str = "If an account exists for that address, we sent an email with a link to reset the password.";
+struct ResetDonePage {
+    t: Lang,
+}
 
 /// Same origin, and the form's token matches the CSRF cookie.
 fn genuine(headers: &HeaderMap, jar: &CookieJar, form_token: &str) -> bool {
@@ -49,13 +50,21 @@ fn genuine(headers: &HeaderMap, jar: &CookieJar, form_token: &str) -> bool {
     same_origin(headers) && tokens_match(&cookie_token, form_token)
 }
 
-fn forgot_form(state: &AppState, jar: CookieJar, status: StatusCode, email: &str, error: Option<&str>) -> Response {
+fn forgot_form(
+    state: &AppState,
+    jar: CookieJar,
+    t: Lang,
+    status: StatusCode,
+    email: &str,
+    error: Option<&str>,
+) -> Response {
     let (jar, csrf) = session::login_csrf(state, jar);
     (
         jar,
         render(
             status,
             &ForgotPage {
+                t,
                 csrf: &csrf,
                 email,
                 error,
@@ -65,13 +74,21 @@ fn forgot_form(state: &AppState, jar: CookieJar, status: StatusCode, email: &str
         .into_response()
 }
 
-fn reset_form(state: &AppState, jar: CookieJar, status: StatusCode, token: &str, error: Option<&str>) -> Response {
+fn reset_form(
+    state: &AppState,
+    jar: CookieJar,
+    t: Lang,
+    status: StatusCode,
+    token: &str,
+    error: Option<&str>,
+) -> Response {
     let (jar, csrf) = session::login_csrf(state, jar);
     (
         jar,
         render(
             status,
             &ResetPage {
+                t,
                 csrf: &csrf,
                 token,
                 error,
@@ -82,14 +99,28 @@ fn reset_form(state: &AppState, jar: CookieJar, status: StatusCode, token: &str,
 }
 
 /// `GET /auth/forgot-password`.
-pub async fn forgot_page(State(state): State<AppState>, jar: CookieJar) -> Response {
-    forgot_form(&state, jar, StatusCode::OK, "", None)
+pub async fn forgot_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    query: Result<Query<LangQuery>, QueryRejection>,
+) -> Response {
+    let t = visitor_lang(query.ok().and_then(|Query(q)| q.lang).as_deref(), &headers);
+    forgot_form(&state, jar, t, StatusCode::OK, "", None)
+}
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
 }
 
 #[derive(Deserialize)]
 pub struct ForgotForm {
     email: String,
     csrf: String,
+    /// The language the form was shown in.
+    #[serde(default)]
+    lang: Option<String>,
 }
 
 /// `POST /auth/forgot-password`: queues the reset email (when the address has an account) and answers the
@@ -102,28 +133,17 @@ pub async fn forgot_submit(
     form: Result<Form<ForgotForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return message(
-            StatusCode::BAD_REQUEST,
-            "Bad request",
-            "The form was incomplete. Please try again.",
-        );
+        let t = visitor_lang(None, &headers);
+        return said(t, StatusCode::BAD_REQUEST, "auth-bad-request", "auth-form-incomplete");
     };
+    let t = visitor_lang(form.lang.as_deref(), &headers);
     if !genuine(&headers, &jar, &form.csrf) {
-        return message(
-            StatusCode::FORBIDDEN,
-            "Session expired",
-            "The form expired or came from another site. Please try again.",
-        );
+        return said(t, StatusCode::FORBIDDEN, "auth-expired-title", "auth-expired-retry");
     }
     let typed = form.email.trim();
     let Ok(email) = EmailAddress::parse("email", typed) else {
-        return forgot_form(
-            &state,
-            jar,
-            StatusCode::BAD_REQUEST,
-            typed,
-            Some("Please enter a valid email address."),
-        );
+        let error = t.text("auth-invalid-email");
+        return forgot_form(&state, jar, t, StatusCode::BAD_REQUEST, typed, Some(&error));
     };
     // The same allowances as `POST /v2/auth/password-reset`: per client address, and per address asked about.
     for key in [
@@ -134,38 +154,44 @@ pub async fn forgot_submit(
         LimitKey::PasswordResetEmail(email.clone()),
     ] {
         if let Err(refused) = limited::within(&state, key).await {
-            return refused.page("Too many requests for this address.", |status, text| {
-                forgot_form(&state, jar, status, typed, Some(text))
+            return refused.page_in(t, &t.text("auth-too-many-address"), |status, text| {
+                forgot_form(&state, jar, t, status, typed, Some(text))
             });
         }
     }
     if let Err(e) = request_reset(&state.db, &state.mailer, &email).await {
         return internal(format!("{e:?}"));
     }
-    message(StatusCode::OK, SENT_TITLE, SENT_MESSAGE)
+    // The same answer whether or not the address has an account.
+    said(t, StatusCode::OK, "auth-sent-title", "auth-sent-text")
 }
 
 #[derive(Deserialize)]
 pub struct ResetQuery {
     token: Option<String>,
+    lang: Option<String>,
 }
 
 /// `GET /auth/reset-password?token=…`: the page the reset email links to.
 pub async fn reset_page(
     State(state): State<AppState>,
+    headers: HeaderMap,
     jar: CookieJar,
     query: Result<Query<ResetQuery>, QueryRejection>,
 ) -> Response {
-    let token = query.ok().and_then(|Query(q)| q.token).unwrap_or_default();
+    let (token, lang) = query.map_or((None, None), |Query(q)| (q.token, q.lang));
+    let t = visitor_lang(lang.as_deref(), &headers);
+    let token = token.unwrap_or_default();
     let token = token.trim();
     if token.is_empty() {
-        return message(
+        return said(
+            t,
             StatusCode::BAD_REQUEST,
-            "Incomplete link",
-            "This password reset link is incomplete. Open the link from the email again, or ask for a new one.",
+            "auth-incomplete-link",
+            "auth-reset-incomplete",
         );
     }
-    reset_form(&state, jar, StatusCode::OK, token, None)
+    reset_form(&state, jar, t, StatusCode::OK, token, None)
 }
 
 #[derive(Deserialize)]
@@ -174,6 +200,20 @@ pub struct ResetForm {
     password: String,
     confirm: String,
     csrf: String,
+    /// The language the form was shown in.
+    #[serde(default)]
+    lang: Option<String>,
+}
+
+/// The password rule's refusal (an English phrase from the account service) in `t`'s language.
+fn password_refusal(t: Lang, rule: &str) -> String {
+    if rule.contains("at least") {
+        t.text("auth-reset-too-short")
+    } else if rule.contains("at most") {
+        t.text("auth-reset-too-long")
+    } else {
+        format!("The new password {rule}.")
+    }
 }
 
 /// `POST /auth/reset-password`: sets the new password; on errors shows the form again (never the password).
@@ -185,53 +225,36 @@ pub async fn reset_submit(
     form: Result<Form<ResetForm>, FormRejection>,
 ) -> Response {
     let Ok(Form(form)) = form else {
-        return message(
+        let t = visitor_lang(None, &headers);
+        return said(
+            t,
             StatusCode::BAD_REQUEST,
-            "Bad request",
-            "The form was incomplete. Please open the link from the email again.",
+            "auth-bad-request",
+            "auth-form-incomplete-link",
         );
     };
+    let t = visitor_lang(form.lang.as_deref(), &headers);
     if !genuine(&headers, &jar, &form.csrf) {
-        return message(
-            StatusCode::FORBIDDEN,
-            "Session expired",
-            "The form expired or came from another site. Please open the link from the email again.",
-        );
+        return said(t, StatusCode::FORBIDDEN, "auth-expired-title", "auth-expired-link");
     }
     let key = LimitKey::Public {
         operation: PublicOperation::PasswordReset,
         client,
     };
     if let Err(refused) = limited::within(&state, key).await {
-        return refused.page("Too many attempts from your network.", |status, text| {
-            reset_form(&state, jar, status, &form.token, Some(text))
+        return refused.page_in(t, &t.text("auth-too-many-network"), |status, text| {
+            reset_form(&state, jar, t, status, &form.token, Some(text))
         });
     }
+    let refuse =
+        |jar: CookieJar, error: &str| reset_form(&state, jar, t, StatusCode::BAD_REQUEST, &form.token, Some(error));
     if form.password != form.confirm {
-        return reset_form(
-            &state,
-            jar,
-            StatusCode::BAD_REQUEST,
-            &form.token,
-            Some("The two passwords do not match."),
-        );
+        return refuse(jar, &t.text("auth-reset-mismatch"));
     }
     match reset_password(&state.db, &form.token, form.password).await {
-        Ok(()) => render(StatusCode::OK, &ResetDonePage),
-        Err(ResetError::Password(rule)) => reset_form(
-            &state,
-            jar,
-            StatusCode::BAD_REQUEST,
-            &form.token,
-            Some(&format!("The new password {rule}.")),
-        ),
-        Err(ResetError::Token(_)) => reset_form(
-            &state,
-            jar,
-            StatusCode::BAD_REQUEST,
-            &form.token,
-            Some("This reset link is invalid or has expired. Please ask for a new reset email."),
-        ),
+        Ok(()) => render(StatusCode::OK, &ResetDonePage { t }),
+        Err(ResetError::Password(rule)) => refuse(jar, &password_refusal(t, rule)),
+        Err(ResetError::Token(_)) => refuse(jar, &t.text("auth-reset-invalid")),
         Err(e) => internal(format!("{e:?}")),
     }
 }

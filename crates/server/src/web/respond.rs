@@ -2,6 +2,7 @@
 //! plain message page, the answer to an unexpected failure, and the same-origin check of form posts. Kept apart
 //! from the page handlers so any page can use them without depending on the others.
 
+use crate::i18n::Lang;
 use askama::Template;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -9,6 +10,7 @@ use axum::response::{Html, IntoResponse, Response};
 #[derive(Template)]
 #[template(path = "message.html")]
 struct MessagePage<'a> {
+    t: Lang,
     title: &'a str,
     message: &'a str,
 }
@@ -28,7 +30,32 @@ pub(super) fn render(status: StatusCode, page: &impl Template) -> Response {
 }
 
 pub(super) fn message(status: StatusCode, title: &str, text: &str) -> Response {
-    render(status, &MessagePage { title, message: text })
+    message_in(Lang::En, status, title, text)
+}
+
+/// The message page with its title and text already in `t`'s language.
+pub(super) fn message_in(t: Lang, status: StatusCode, title: &str, text: &str) -> Response {
+    render(
+        status,
+        &MessagePage {
+            t,
+            title,
+            message: text,
+        },
+    )
+}
+
+/// The message page of the message ids `title` and `text`.
+pub(super) fn said(t: Lang, status: StatusCode, title: &str, text: &str) -> Response {
+    message_in(t, status, &t.text(title), &t.text(text))
+}
+
+/// The language of a page without a session: `?lang=` (or a form's `lang`), then `Accept-Language`, then English.
+pub(super) fn visitor_lang(chosen: Option<&str>, headers: &HeaderMap) -> Lang {
+    Lang::negotiate(
+        chosen,
+        headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+    )
 }
 
 pub(super) fn internal(e: impl std::fmt::Display) -> Response {

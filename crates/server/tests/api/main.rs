@@ -75,6 +75,7 @@ mod web_app_team_event_type_links;
 mod web_app_troubleshoot_browser;
 mod web_app_webhooks;
 mod web_app_webhooks_browser;
+mod web_auth_lang;
 mod web_booking;
 mod web_booking_browser;
 mod web_booking_group;
