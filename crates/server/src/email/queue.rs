@@ -157,16 +157,13 @@ fn recipients<'a>(
     change: &'a BookingChange<'a>,
     booking: &BookingRecord,
     attendees: &'a [AttendeeRecord],
+    new_guests: &'a [AttendeeRecord],
     host: &'a UserRecord,
     organizer_name: &'a str,
     settings: EmailSwitches,
 ) -> Vec<Recipient<'a>> {
     let (attendee_kind, organizer_kind, _) = change.kinds(booking);
     let organizer = (host.email.as_str(), organizer_name);
-    let new_guests: &[AttendeeRecord] = match change {
-        BookingChange::GuestsAdded { guests } => guests,
-        _ => &[],
-    };
     let mut out = Vec::new();
     if settings.to_attendees
         && let Some(kind) = attendee_kind
@@ -310,107 +307,228 @@ async fn emails_to(
     series_rule: Option<&str>,
 ) -> Result<usize, EnqueueError> {
     let host = &parties.host;
-    let event_type = &parties.event_type;
-    let (team_id, organization_id) = (parties.team_id, parties.organization_id);
     if let Some(event) = change.preference_event()
-        && !notification_preferences::resolve(&mut *tx, host.id, organization_id, event, "email").await?
+        && !notification_preferences::resolve(&mut *tx, host.id, parties.organization_id, event, "email").await?
     {
         return Ok(0);
     }
-
-    let attendees = match seat {
-        Some(seat) => std::slice::from_ref(seat),
-        None => parties.attendees.as_slice(),
+    let new_guests: &[AttendeeRecord] = match &change {
+        BookingChange::GuestsAdded { guests } => guests,
+        _ => &[],
     };
-    let organizer_name = host.name.clone().unwrap_or_else(|| host.username.clone());
-    let people: Vec<String> = match &change {
-        BookingChange::GuestsAdded { guests } => guests.iter().map(|g| g.name.clone()).collect(),
-        BookingChange::NoShowMarked => attendees.iter().filter(|a| a.absent).map(|a| a.name.clone()).collect(),
-        _ => Vec::new(),
+    let whole = Audience {
+        shown: &parties.attendees,
+        new_guests,
+        to_attendees: true,
+        to_organizer: true,
+        links: true,
+        title: booking.title.clone(),
     };
-    let reason = match &change {
-        // A reschedule request is stored as the cancellation it is, with the host's reason.
-        BookingChange::Cancelled | BookingChange::Declined | BookingChange::RescheduleRequested => {
-            booking.cancellation_reason.as_deref()
-        }
-        BookingChange::Rescheduled { reason, .. }
-        | BookingChange::Reassigned { reason }
-        | BookingChange::Unassigned { reason } => *reason,
-        _ => None,
+    let job = Job {
+        mailer,
+        parties,
+        booking,
+        change: &change,
+        series_rule,
     };
-    let facts = BookingFacts {
-        title: &booking.title,
-        start: ts(booking.start_at),
-        end: ts(booking.end_at),
-        location: booking.location.as_deref(),
-        organizer_name: &organizer_name,
-        organizer_email: &host.email,
-        attendees: attendees
-            .iter()
-            .map(|a| match a.email.as_str() {
-                "" => a.name.clone(),
-                email => format!("{} <{email}>", a.name),
-            })
-            .collect(),
-        booker_name: attendees.first().map_or("", |a| a.name.as_str()),
-        description: &booking.description,
-        reason,
-        previous_start: match &change {
-            BookingChange::Rescheduled { from, .. } => Some(ts(from.start_at)),
-            _ => None,
-        },
-        people,
-        uid: &booking.uid,
-    };
-    let (_, _, method) = change.kinds(booking);
-    let base = NewEmail {
-        organization_id,
-        team_id,
-        booking_id: Some(booking.id),
-        user_id: Some(host.id),
-        ics: method.map(|method| {
-            let mut event = invite(booking, method, &facts, &organizer_name, &host.email, attendees);
-            // One occurrence of a series is named by its start; the whole series by its rule.
-            match series_rule {
-                Some(rule) => event.rule = Some(rule.to_owned()),
-                None if booking.recurring_event_uid.is_some() => event.occurrence = Some(facts.start),
-                None => {}
-            }
-            event.render()
-        }),
-        ics_method: method.map(|m| method_name(m).to_owned()),
-        ..NewEmail::default()
-    };
-    let switches = EmailSwitches::of(event_type.as_ref());
-    let now = Timestamp::now().as_millisecond();
-    let recipients = recipients(&change, booking, attendees, host, &organizer_name, switches);
-    let mut emails = Vec::with_capacity(recipients.len());
-    for to in &recipients {
+    match seat {
         // A booking link acts on the whole booking; a seat's holder must not cancel or move the other seats.
-        let links = match seat {
-            Some(_) => Vec::new(),
-            None => manage_links(mailer, booking, to.kind, to.reader.locale),
-        };
-        let rendered = compose::booking(to.kind, &facts, &to.reader, links).map_err(|source| EnqueueError::Render {
-            what: "booking",
-            source,
-        })?;
-        let email = NewEmail {
-            message_id: mailer.new_message_id(),
-            kind: to.kind.as_str().to_owned(),
-            to_email: to.email.to_owned(),
-            to_name: Some(to.name.to_owned()),
-            reply_to_email: to.reply_to.map(|(email, _)| email.to_owned()),
-            reply_to_name: to.reply_to.map(|(_, name)| name.to_owned()),
-            subject: rendered.subject,
-            body_text: rendered.text,
-            body_html: rendered.html,
-            ..base.clone()
-        };
-        emails.push(email);
+        Some(seat) => {
+            let alone = Audience {
+                shown: std::slice::from_ref(seat),
+                links: false,
+                title: seat_title(parties, seat).unwrap_or_else(|| booking.title.clone()),
+                ..whole
+            };
+            job.queue(tx, &alone).await
+        }
+        // A change to the whole seated booking (moved, cancelled by its host): each seat holder hears of it in an
+        // email of their own that names only them, as their seat's emails do; the organizer's names everyone.
+        None if seats_private(parties) => {
+            let mut queued = 0;
+            for person in &parties.attendees {
+                let alone = Audience {
+                    shown: std::slice::from_ref(person),
+                    new_guests: if new_guests.iter().any(|g| g.id == person.id) {
+                        std::slice::from_ref(person)
+                    } else {
+                        &[]
+                    },
+                    to_organizer: false,
+                    links: false,
+                    title: seat_title(parties, person).unwrap_or_else(|| booking.title.clone()),
+                    ..whole.clone()
+                };
+                queued += job.queue(tx, &alone).await?;
+            }
+            let organizer = Audience {
+                to_attendees: false,
+                ..whole
+            };
+            Ok(queued + job.queue(tx, &organizer).await?)
+        }
+        None => job.queue(tx, &whole).await,
     }
-    outbox::enqueue_all(&mut *tx, &emails, now).await?;
-    Ok(recipients.len())
+}
+
+/// Whether the booking's seat holders must not see each other: a seated event type without Cal.com's
+/// `showAttendeeInfo` (`seatsShowAttendees`), and a booking whose attendees hold seats.
+fn seats_private(parties: &BookingParties) -> bool {
+    let seated = parties
+        .event_type
+        .as_ref()
+        .is_some_and(|e| e.seats_per_time_slot.is_some_and(|n| n > 0) && !e.seats_show_attendees);
+    seated && parties.attendees.iter().any(|a| a.seat_uid.is_some())
+}
+
+/// The title a seat's emails show: the booking's title names its first booker, so each seat holder's names them
+/// instead. None for an event type that is not seated (its title is the booking's).
+fn seat_title(parties: &BookingParties, seat: &AttendeeRecord) -> Option<String> {
+    let event = parties.event_type.as_ref()?;
+    event.seats_per_time_slot.filter(|n| *n > 0)?;
+    Some(format!(
+        "{} between {} and {}",
+        event.title,
+        parties.organizer_name(),
+        seat.name
+    ))
+}
+
+/// Who one set of a change's emails goes to and what they are shown.
+#[derive(Clone)]
+struct Audience<'a> {
+    /// The attendees the emails name (and, when `to_attendees`, send to).
+    shown: &'a [AttendeeRecord],
+    /// Those of `shown` just added as guests (they get an invitation instead).
+    new_guests: &'a [AttendeeRecord],
+    to_attendees: bool,
+    to_organizer: bool,
+    /// Whether attendees' emails carry the booking's manage links.
+    links: bool,
+    title: String,
+}
+
+/// One change of one booking, whose emails are queued audience by audience.
+struct Job<'a> {
+    mailer: &'a Mailer,
+    parties: &'a BookingParties,
+    booking: &'a BookingRecord,
+    change: &'a BookingChange<'a>,
+    series_rule: Option<&'a str>,
+}
+
+impl Job<'_> {
+    async fn queue(&self, tx: &mut Tx, audience: &Audience<'_>) -> Result<usize, EnqueueError> {
+        let Job {
+            mailer,
+            parties,
+            booking,
+            change,
+            series_rule,
+        } = *self;
+        let host = &parties.host;
+        let attendees = audience.shown;
+        let organizer_name = parties.organizer_name().to_owned();
+        let people: Vec<String> = match change {
+            BookingChange::GuestsAdded { guests } => guests.iter().map(|g| g.name.clone()).collect(),
+            BookingChange::NoShowMarked => attendees.iter().filter(|a| a.absent).map(|a| a.name.clone()).collect(),
+            _ => Vec::new(),
+        };
+        let reason = match change {
+            // A reschedule request is stored as the cancellation it is, with the host's reason.
+            BookingChange::Cancelled | BookingChange::Declined | BookingChange::RescheduleRequested => {
+                booking.cancellation_reason.as_deref()
+            }
+            BookingChange::Rescheduled { reason, .. }
+            | BookingChange::Reassigned { reason }
+            | BookingChange::Unassigned { reason } => *reason,
+            _ => None,
+        };
+        let facts = BookingFacts {
+            title: &audience.title,
+            start: ts(booking.start_at),
+            end: ts(booking.end_at),
+            location: booking.location.as_deref(),
+            organizer_name: &organizer_name,
+            organizer_email: &host.email,
+            attendees: attendees
+                .iter()
+                .map(|a| match a.email.as_str() {
+                    "" => a.name.clone(),
+                    email => format!("{} <{email}>", a.name),
+                })
+                .collect(),
+            booker_name: attendees.first().map_or("", |a| a.name.as_str()),
+            description: &booking.description,
+            reason,
+            previous_start: match change {
+                BookingChange::Rescheduled { from, .. } => Some(ts(from.start_at)),
+                _ => None,
+            },
+            people,
+            uid: &booking.uid,
+        };
+        let (_, _, method) = change.kinds(booking);
+        let base = NewEmail {
+            organization_id: parties.organization_id,
+            team_id: parties.team_id,
+            booking_id: Some(booking.id),
+            user_id: Some(host.id),
+            ics: method.map(|method| {
+                let mut event = invite(booking, method, &facts, &organizer_name, &host.email, attendees);
+                // One occurrence of a series is named by its start; the whole series by its rule.
+                match series_rule {
+                    Some(rule) => event.rule = Some(rule.to_owned()),
+                    None if booking.recurring_event_uid.is_some() => event.occurrence = Some(facts.start),
+                    None => {}
+                }
+                event.render()
+            }),
+            ics_method: method.map(|m| method_name(m).to_owned()),
+            ..NewEmail::default()
+        };
+        let all = EmailSwitches::of(parties.event_type.as_ref());
+        let switches = EmailSwitches {
+            to_attendees: all.to_attendees && audience.to_attendees,
+            to_organizer: all.to_organizer && audience.to_organizer,
+        };
+        let now = Timestamp::now().as_millisecond();
+        let recipients = recipients(
+            change,
+            booking,
+            attendees,
+            audience.new_guests,
+            host,
+            &organizer_name,
+            switches,
+        );
+        let mut emails = Vec::with_capacity(recipients.len());
+        for to in &recipients {
+            let links = match audience.links {
+                true => manage_links(mailer, booking, to.kind, to.reader.locale),
+                false => Vec::new(),
+            };
+            let rendered =
+                compose::booking(to.kind, &facts, &to.reader, links).map_err(|source| EnqueueError::Render {
+                    what: "booking",
+                    source,
+                })?;
+            emails.push(NewEmail {
+                message_id: mailer.new_message_id(),
+                kind: to.kind.as_str().to_owned(),
+                to_email: to.email.to_owned(),
+                to_name: Some(to.name.to_owned()),
+                reply_to_email: to.reply_to.map(|(email, _)| email.to_owned()),
+                reply_to_name: to.reply_to.map(|(_, name)| name.to_owned()),
+                subject: rendered.subject,
+                body_text: rendered.text,
+                body_html: rendered.html,
+                ..base.clone()
+            });
+        }
+        outbox::enqueue_all(&mut *tx, &emails, now).await?;
+        Ok(recipients.len())
+    }
 }
 
 /// The buttons of one recipient's email: attendees may reschedule or cancel a live booking, a host asked to
@@ -454,7 +572,7 @@ fn invite(
         stamp: Timestamp::now(),
         start: facts.start,
         end: facts.end,
-        summary: booking.title.clone(),
+        summary: facts.title.to_owned(),
         description: booking.description.clone(),
         location: booking.location.clone(),
         organizer: Party {

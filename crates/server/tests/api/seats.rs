@@ -327,3 +327,127 @@ async fn moving_the_last_seat_moves_it_and_cancels_the_emptied_booking_together(
     .expect_error(StatusCode::BAD_REQUEST);
     assert_eq!(app.count_rows("bookings").await, 2);
 }
+
+/// The seat holders of one start, by distinct names and addresses.
+const HOLDERS: [(&str, &str); 3] = [
+    ("Ada Lovelace", "ada@example.test"),
+    ("Bea Arthur", "bea@example.test"),
+    ("Cy Twombly", "cy@example.test"),
+];
+
+/// Three seats taken at one start by [`HOLDERS`], then the whole booking moved by its host; the host's emails.
+async fn three_seats_moved_by_the_host(show_attendees: bool) -> Vec<outbox::EmailRecord> {
+    let app = TestApp::spawn().await;
+    let (host, event) = host_with_event(
+        &app,
+        "seats-host@example.test",
+        "UTC",
+        weekdays_9_to_5(),
+        json!({ "title": "Workshop", "slug": "workshop", "lengthInMinutes": 60,
+                "seats": { "seatsPerTimeSlot": 3, "showAttendeeInfo": show_attendees, "showAvailabilityCount": true } }),
+    )
+    .await;
+    let mut uid = String::new();
+    for (name, email) in HOLDERS {
+        let body = json!({ "eventTypeId": event, "start": "2030-01-07T10:00:00Z",
+            "attendee": { "name": name, "email": email, "timeZone": "Europe/Paris" } });
+        let seat = post(&app, "/v2/bookings", body).await;
+        uid = seat.expect_success(StatusCode::CREATED)["uid"]
+            .as_str()
+            .expect("uid")
+            .to_owned();
+    }
+    app.versioned(
+        Method::POST,
+        &format!("/v2/bookings/{uid}/reschedule"),
+        Some(&host.key),
+        Some(json!({ "start": "2030-01-07T14:00:00Z" })),
+        Some(BOOKINGS),
+    )
+    .await
+    .expect_success(StatusCode::CREATED);
+    outbox::list(&app.db, Scope::User { id: UserId(host.id) }, &Filter::default(), 100)
+        .await
+        .expect("outbox")
+}
+
+/// `email`'s calendar invite with its folded lines (RFC 5545 §3.1) unfolded, so a name can't hide across a fold.
+fn ics_of(email: &outbox::EmailRecord) -> String {
+    email
+        .ics
+        .as_deref()
+        .unwrap_or_default()
+        .replace("\r\n ", "")
+        .replace("\n ", "")
+}
+
+/// Everything of `email` a reader sees: names, subject, bodies and the calendar invite.
+fn seen_in(email: &outbox::EmailRecord) -> String {
+    [
+        email.to_name.as_deref().unwrap_or_default(),
+        &email.subject,
+        &email.body_text,
+        &email.body_html,
+        &ics_of(email),
+    ]
+    .join("\n")
+}
+
+#[tokio::test]
+async fn a_whole_seated_booking_moved_by_its_host_tells_each_seat_holder_without_naming_the_others() {
+    let emails = three_seats_moved_by_the_host(false).await;
+
+    for (name, email) in HOLDERS {
+        let told: Vec<_> = emails
+            .iter()
+            .filter(|e| e.to_email == email && e.kind == "booking_rescheduled_attendee")
+            .collect();
+        assert_eq!(told.len(), 1, "{email} hears of the move once");
+        let ics = ics_of(told[0]);
+        let attendee_lines: Vec<&str> = ics.lines().filter(|l| l.starts_with("ATTENDEE")).collect();
+        assert_eq!(attendee_lines.len(), 1, "{ics}");
+        assert!(attendee_lines[0].contains(email), "{ics}");
+        assert!(seen_in(told[0]).contains(name));
+        // No email this seat holder ever got (their seat's, the move's) names another seat holder.
+        for got in emails.iter().filter(|e| e.to_email == email) {
+            let seen = seen_in(got);
+            for (other_name, other_email) in HOLDERS.iter().filter(|(_, e)| *e != email) {
+                assert!(
+                    !seen.contains(other_name) && !seen.contains(other_email),
+                    "{email}'s {} email names {other_name}:\n{seen}",
+                    got.kind
+                );
+            }
+        }
+    }
+    // The host hears of the move once, with every seat holder in it.
+    let host: Vec<_> = emails
+        .iter()
+        .filter(|e| e.kind == "booking_rescheduled_organizer")
+        .collect();
+    assert_eq!(host.len(), 1);
+    let seen = seen_in(host[0]);
+    assert!(HOLDERS.iter().all(|(_, email)| seen.contains(email)), "{seen}");
+    let rescheduled = emails
+        .iter()
+        .filter(|e| e.kind.starts_with("booking_rescheduled"))
+        .count();
+    assert_eq!(rescheduled, 4, "three seat holders and the host");
+}
+
+#[tokio::test]
+async fn a_seated_event_type_showing_attendees_names_every_seat_holder_when_the_booking_moves() {
+    let emails = three_seats_moved_by_the_host(true).await;
+
+    for (_, email) in HOLDERS {
+        let told: Vec<_> = emails
+            .iter()
+            .filter(|e| e.to_email == email && e.kind == "booking_rescheduled_attendee")
+            .collect();
+        assert_eq!(told.len(), 1, "{email} hears of the move once");
+        let ics = ics_of(told[0]);
+        assert_eq!(ics.lines().filter(|l| l.starts_with("ATTENDEE")).count(), 3, "{ics}");
+        let seen = seen_in(told[0]);
+        assert!(HOLDERS.iter().all(|(_, other)| seen.contains(other)), "{seen}");
+    }
+}
