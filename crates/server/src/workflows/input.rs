@@ -280,6 +280,7 @@ pub(super) async fn step(
             format!("'{action}' needs an SMS provider (Twilio) on this server; set {missing}"),
         )
         .arg("value", action)
+        .arg("missing", missing)
         .into());
     }
     if !allowed.contains(&action) {
