@@ -11,7 +11,7 @@
 //! for what it held when it died ([`release_claims`], [`release_all_claims`]). A released row is due again as it
 //! was before the claim: the claim's attempt is uncounted (nothing was recorded for it).
 
-use crate::{Backend, Db, Exec, StoreResult};
+use crate::{Backend, Db, Exec, StoreError, StoreResult};
 use convene_core::{BookingId, EmailId, TeamId, UserId};
 use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
@@ -118,41 +118,10 @@ pub struct Settle {
 
 /// Queues an email. Call inside the transaction that made the change it reports.
 pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) -> StoreResult<EmailId> {
-    let due = email.not_before.unwrap_or(now);
-    let (id,): (EmailId,) = on_conn!(exec, c => {
-        let (id,): (EmailId,) = sqlx::query_as(
-            "INSERT INTO email_outbox (message_id, kind, organization_id, team_id, booking_id, user_id, to_email, \
-             to_name, reply_to_email, reply_to_name, subject, ics_method, status, not_before, next_attempt_at, \
-             created_at, updated_at, from_name) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'queued', $13, $13, $14, $14, $15) RETURNING id",
-        )
-        .bind(&email.message_id)
-        .bind(&email.kind)
-        .bind(email.organization_id)
-        .bind(email.team_id)
-        .bind(email.booking_id)
-        .bind(email.user_id)
-        .bind(&email.to_email)
-        .bind(&email.to_name)
-        .bind(&email.reply_to_email)
-        .bind(&email.reply_to_name)
-        .bind(&email.subject)
-        .bind(&email.ics_method)
-        .bind(due)
-        .bind(now)
-        .bind(&email.from_name)
-        .fetch_one(&mut *c)
-        .await?;
-        sqlx::query("INSERT INTO email_contents (email_id, body_text, body_html, ics) VALUES ($1, $2, $3, $4)")
-            .bind(id)
-            .bind(&email.body_text)
-            .bind(&email.body_html)
-            .bind(&email.ics)
-            .execute(&mut *c)
-            .await
-            .map(|_| (id,))
-    })?;
-    Ok(id)
+    enqueue_all(exec, std::slice::from_ref(email), now)
+        .await?
+        .pop()
+        .ok_or(StoreError::NotFound("the queued email"))
 }
 
 /// [`enqueue`] for several emails at once, in two statements whatever their number (rows, then contents): a

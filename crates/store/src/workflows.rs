@@ -403,26 +403,8 @@ pub async fn delete<'a>(exec: impl Into<Exec<'a>>, id: WorkflowId) -> StoreResul
     Ok(done > 0)
 }
 
-/// Records that outbox row `email_id` is `workflow_id`'s scheduled email for `booking_id`.
-pub async fn link_reminder<'a>(
-    exec: impl Into<Exec<'a>>,
-    email_id: EmailId,
-    workflow_id: WorkflowId,
-    booking_id: BookingId,
-) -> StoreResult<()> {
-    on_conn!(exec, c => {
-        sqlx::query("INSERT INTO workflow_reminders (email_id, workflow_id, booking_id) VALUES ($1, $2, $3)")
-            .bind(email_id)
-            .bind(workflow_id)
-            .bind(booking_id)
-            .execute(&mut *c)
-            .await
-            .map(|r| r.rows_affected())
-    })?;
-    Ok(())
-}
-
-/// [`link_reminder`] for several (email, workflow, booking) triples, in one statement.
+/// Links queued emails to the workflow and booking whose reminders they are (email, workflow, booking), in one
+/// statement.
 pub async fn link_reminders<'a>(
     exec: impl Into<Exec<'a>>,
     links: &[(EmailId, WorkflowId, BookingId)],

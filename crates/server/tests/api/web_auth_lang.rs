@@ -2,25 +2,9 @@
 //! language: `?lang=` or `Accept-Language`, carried through the forms, with refusals in that language too.
 
 use crate::helpers::TestApp;
-use crate::web_reset::account;
+use crate::web_reset::{account, client, hidden};
 use reqwest::header::ACCEPT_LANGUAGE;
 use reqwest::{Client, StatusCode};
-
-fn client() -> Client {
-    Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    html.split(&format!("name=\"{name}\" value=\""))
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .unwrap_or_else(|| panic!("no hidden {name} field in {html}"))
-        .to_owned()
-}
 
 async fn get(app: &TestApp, client: &Client, path: &str, accept: &str) -> (StatusCode, String) {
     let answer = client

@@ -41,7 +41,7 @@ pub(crate) async fn reset_tokens(app: &TestApp, user_id: i64) -> Vec<String> {
         .collect()
 }
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -49,7 +49,7 @@ fn client() -> reqwest::Client {
         .expect("client")
 }
 
-fn hidden(html: &str, name: &str) -> String {
+pub(crate) fn hidden(html: &str, name: &str) -> String {
     html.split(&format!("name=\"{name}\" value=\""))
         .nth(1)
         .and_then(|s| s.split('"').next())
