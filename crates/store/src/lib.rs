@@ -16,6 +16,7 @@ mod error;
 pub mod event_types;
 pub mod features;
 pub mod memberships;
+mod millis;
 pub mod notification_preferences;
 pub mod one_time_codes;
 pub mod out_of_office;

@@ -1,14 +1,17 @@
 //! Web sign-in sessions. The cookie carries a random token; the table holds its SHA-256.
 
+use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, now_ms};
 use convene_core::UserId;
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct SessionRecord {
     pub user_id: UserId,
     pub csrf_token: String,
-    pub expires_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub expires_at: Timestamp,
 }
 
 pub async fn insert<'a>(
@@ -16,7 +19,7 @@ pub async fn insert<'a>(
     id_hash: &str,
     user: UserId,
     csrf_token: &str,
-    expires_at: i64,
+    expires_at: Timestamp,
 ) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query("INSERT INTO web_sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
@@ -24,7 +27,7 @@ pub async fn insert<'a>(
             .bind(user.0)
             .bind(csrf_token)
             .bind(now_ms())
-            .bind(expires_at)
+            .bind(ms(expires_at))
             .execute(&mut *c)
             .await
             .map(|r| r.rows_affected())
@@ -65,8 +68,10 @@ pub async fn delete_for_user<'a>(exec: impl Into<Exec<'a>>, user_id: UserId) -> 
 #[derive(Debug, Clone, FromRow)]
 pub struct LiveSession {
     pub id_hash: String,
-    pub created_at: i64,
-    pub expires_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub expires_at: Timestamp,
 }
 
 /// The user's sessions that have not expired, newest first.

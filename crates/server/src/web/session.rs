@@ -45,7 +45,7 @@ pub async fn current(state: &AppState, jar: &CookieJar) -> Result<Option<Session
 /// Starts a session for `user` and returns the jar with its cookie set.
 pub async fn start(state: &AppState, jar: CookieJar, user: convene_core::UserId) -> Result<CookieJar, StoreError> {
     let token = random_token();
-    let expires_at = convene_store::now_ms() + state.settings.session_hours * 3_600_000;
+    let expires_at = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(state.settings.session_hours);
     sessions::insert(&state.db, &token_hash(&token), user, &random_token(), expires_at).await?;
     Ok(jar
         .add(cookie(state, SESSION_COOKIE, token, SameSite::Lax))

@@ -75,10 +75,11 @@ async fn keys_page(
                 id: k.id.0,
                 hint: k.hint,
                 note: k.note.unwrap_or_default(),
-                created: local_minute(k.created_at, &zone),
-                expires: k
-                    .expires_at
-                    .map_or_else(|| host.t.text("app-key-never"), |at| local_minute(at, &zone)),
+                created: local_minute(crate::time_text::ts(k.created_at), &zone),
+                expires: k.expires_at.map_or_else(
+                    || host.t.text("app-key-never"),
+                    |at| local_minute(crate::time_text::ts(at), &zone),
+                ),
                 state: host.t.text(state),
                 live: k.revoked_at.is_none() && !expired,
             }

@@ -17,6 +17,7 @@ use axum::response::Response;
 use convene_core::BookingStatus;
 use convene_store::bookings::{self, BookingRecord};
 use convene_store::event_types;
+use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::Value;
@@ -114,9 +115,9 @@ fn notice_of(t: Lang, query: Result<Query<NoticeQuery>, QueryRejection>) -> Opti
     Some(t.text(key))
 }
 
-/// `YYYY-MM-DD HH:MM` of `ms` in `zone`.
-pub(super) fn local_minute(ms: i64, zone: &TimeZone) -> String {
-    let local = local_iso(ts(ms), zone);
+/// `YYYY-MM-DD HH:MM` of `at` in `zone`.
+pub(super) fn local_minute(at: Timestamp, zone: &TimeZone) -> String {
+    let local = local_iso(at, zone);
     local.get(..16).unwrap_or(&local).replace('T', " ")
 }
 
@@ -136,10 +137,10 @@ pub(super) async fn page(
 ) -> Result<Response, Refusal> {
     let b = &reached.booking;
     let zone = TimeZone::get(&host.user.time_zone).unwrap_or(TimeZone::UTC);
-    let end = local_minute(b.end_at, &zone);
+    let end = local_minute(ts(b.end_at), &zone);
     let when = format!(
         "{} – {} ({})",
-        local_minute(b.start_at, &zone),
+        local_minute(ts(b.start_at), &zone),
         end.get(11..).unwrap_or(&end),
         host.user.time_zone
     );

@@ -158,7 +158,7 @@ pub async fn list(
     let rows = found
         .into_iter()
         .map(|b| Row {
-            when: local_minute(b.start_at, &zone),
+            when: local_minute(crate::time_text::ts(b.start_at), &zone),
             live: b.status.is_live() && b.end_at >= now,
             status_label: status_label(host.t, b.status),
             uid: b.uid,

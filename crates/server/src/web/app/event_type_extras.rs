@@ -82,7 +82,10 @@ pub(super) async fn load(
             .map(|l| LinkRow {
                 url: private_links::booking_url(&state.settings.email.public_url, &l, &e.slug),
                 limit: match (l.expires_at, l.max_usage_count) {
-                    (Some(at), _) => t.text_with("app-et-link-expires", &[("date", &local_minute(at, &zone))]),
+                    (Some(at), _) => t.text_with(
+                        "app-et-link-expires",
+                        &[("date", &local_minute(crate::time_text::ts(at), &zone))],
+                    ),
                     (None, Some(max)) => t.text_with(
                         "app-et-link-uses-left",
                         &[

@@ -1,0 +1,86 @@
+//! Instants at the store boundary. Columns hold INTEGER epoch milliseconds on both backends; records and store
+//! functions speak `jiff::Timestamp`. Reading goes through [`Millis`] / [`OptMillis`] (`#[sqlx(try_from = …)]`),
+//! writing through [`ms`], so the conversion lives here once.
+
+use jiff::Timestamp;
+
+/// A stored instant as read from a column. A value outside jiff's range (a row written by hand, a corrupt file)
+/// becomes a decode error of that column rather than a panic or a silently different time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct Millis(pub i64);
+
+/// A nullable stored instant. Its own type because `Option<Millis>` is not local, and the orphan rule wants a
+/// local type on one side of `TryFrom`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct OptMillis(pub Option<i64>);
+
+impl TryFrom<Millis> for Timestamp {
+    type Error = jiff::Error;
+    fn try_from(m: Millis) -> Result<Self, Self::Error> {
+        Timestamp::from_millisecond(m.0)
+    }
+}
+
+impl TryFrom<OptMillis> for Option<Timestamp> {
+    type Error = jiff::Error;
+    fn try_from(m: OptMillis) -> Result<Self, Self::Error> {
+        m.0.map(Timestamp::from_millisecond).transpose()
+    }
+}
+
+impl Millis {
+    /// For values read outside a record (tuples, scalars): the same refusal as a record's column.
+    pub fn instant(self) -> Result<Timestamp, sqlx::Error> {
+        Timestamp::try_from(self).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+}
+
+impl OptMillis {
+    /// The nullable form of [`Millis::instant`].
+    pub fn instant(self) -> Result<Option<Timestamp>, sqlx::Error> {
+        Option::<Timestamp>::try_from(self).map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
+}
+
+/// The column value of an instant. Stored instants are whole milliseconds: anything finer is dropped, so a value
+/// read back may be earlier than the one written by less than a millisecond.
+pub fn ms(at: Timestamp) -> i64 {
+    at.as_millisecond()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_instant_survives_a_round_trip_through_its_column_value() {
+        let at: Timestamp = "2030-01-07T09:15:30.123Z".parse().expect("instant");
+        assert_eq!(Timestamp::try_from(Millis(ms(at))).expect("in range"), at);
+    }
+
+    #[test]
+    fn a_column_value_keeps_only_whole_milliseconds() {
+        let at: Timestamp = "2030-01-07T09:15:30.123456789Z".parse().expect("instant");
+        let back = Timestamp::try_from(Millis(ms(at))).expect("in range");
+        assert_eq!(back.to_string(), "2030-01-07T09:15:30.123Z");
+    }
+
+    #[test]
+    fn a_value_outside_jiffs_range_is_refused_not_clamped() {
+        assert!(Timestamp::try_from(Millis(i64::MAX)).is_err());
+        assert!(Timestamp::try_from(Millis(i64::MIN)).is_err());
+        assert!(Millis(i64::MAX).instant().is_err());
+        assert!(OptMillis(Some(i64::MIN)).instant().is_err());
+    }
+
+    #[test]
+    fn null_reads_as_none_and_a_value_as_some() {
+        assert_eq!(Option::<Timestamp>::try_from(OptMillis(None)).expect("null"), None);
+        assert_eq!(
+            OptMillis(Some(0)).instant().expect("in range"),
+            Some(Timestamp::UNIX_EPOCH)
+        );
+    }
+}
