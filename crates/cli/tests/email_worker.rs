@@ -11,6 +11,7 @@ use convene_store::outbox::{self, NewEmail};
 use convene_store::testing::{TEST_DATABASE_URL_VAR, TestDb};
 use convene_store::{Db, now_ms};
 use convene_testkit::{Behavior, FakeSmtp, FakeSmtpConfig, HeldSend, Received};
+use jiff::{SignedDuration, Timestamp};
 use std::collections::{HashMap, HashSet};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
@@ -100,7 +101,7 @@ async fn queue_many(db: &Db, n: usize, tag: &str) -> Vec<(EmailId, String)> {
             body_html: format!("<p>Body {i}</p>"),
             ..NewEmail::default()
         };
-        let id = outbox::enqueue(db, &email, now_ms()).await.expect("enqueue");
+        let id = outbox::enqueue(db, &email, Timestamp::now()).await.expect("enqueue");
         queued.push((id, email.message_id));
     }
     queued
@@ -142,8 +143,8 @@ async fn wait_for_deliveries(fake: &FakeSmtp, worker: &mut Worker, n: usize) {
 /// merely count one more (instant, empty) attempt. That the expiry of a real lease lets another worker take the
 /// row is tested step by step in the server's `email_delivery` tests.
 async fn expire_leases(db: &Db) -> usize {
-    let later = now_ms() + 24 * 3600 * 1000;
-    let expired_lease = (now_ms() - 1) - later;
+    let later = Timestamp::now() + SignedDuration::from_hours(24);
+    let expired_lease = (now_ms() - 1) - later.as_millisecond();
     outbox::claim_due(db, later, expired_lease, 100_000)
         .await
         .expect("expire leases")

@@ -125,7 +125,7 @@ async fn another_worker_takes_a_dead_workers_emails_when_their_short_lease_runs_
     );
     // The bound: nothing the dead worker held stays reserved longer than one lease after its death.
     for row in &held {
-        let lease_until = row.lease_until.expect("a claimed row has a lease");
+        let lease_until = row.lease_until.expect("a claimed row has a lease").as_millisecond();
         assert!(
             lease_until <= killed_at + LEASE_SECS * 1000,
             "email {} is reserved until {lease_until}, more than {LEASE_SECS} s after the kill at {killed_at}",

@@ -15,7 +15,7 @@ use support::{HANG_GUARD, deliveries, queue_emails, statuses, wait_for_messages,
 /// Asserts the rows not sent were given back: queued, unclaimed (no lease), due by now, no attempt counted or
 /// recorded.
 async fn assert_given_back(db: &convene_store::Db, rows: &[outbox::EmailRecord]) {
-    let now = convene_store::now_ms();
+    let now = jiff::Timestamp::now();
     for row in rows {
         assert_eq!(row.status, "queued", "email {} was given back", row.id);
         assert_eq!(row.lease_until, None, "email {} is not reserved", row.id);

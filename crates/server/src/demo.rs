@@ -19,6 +19,7 @@ use convene_store::bookings::{self, NewAttendee, NewBooking};
 use convene_store::event_types::{self, EventTypeRecord, Owner};
 use convene_store::webhooks::WebhookOwner;
 use convene_store::{Db, now_ms};
+use jiff::{SignedDuration, Timestamp};
 use serde_json::json;
 
 const HOUR_MS: i64 = 3_600_000;
@@ -47,7 +48,7 @@ async fn event_type(
 }
 
 /// The start of the weekday `days` ahead (or back) at 10:00 UTC, skipping to Monday from a weekend.
-fn weekday_at_ten(days: i64) -> i64 {
+fn weekday_at_ten(days: i64) -> Timestamp {
     let day_start = (now_ms() / DAY_MS + days) * DAY_MS;
     // 1970-01-01 was a Thursday: day 0 → Thursday, so (day + 3) % 7 gives Monday = 0.
     let weekday = (day_start / DAY_MS + 3).rem_euclid(7);
@@ -56,14 +57,14 @@ fn weekday_at_ten(days: i64) -> i64 {
         6 => 1,
         _ => 0,
     };
-    day_start + shift * DAY_MS + 10 * HOUR_MS
+    crate::time_text::ts(day_start + shift * DAY_MS + 10 * HOUR_MS)
 }
 
 async fn booking(
     db: &Db,
     event: &EventTypeRecord,
     host: i64,
-    start: i64,
+    start: Timestamp,
     status: BookingStatus,
     who: (&str, &str),
 ) -> anyhow::Result<()> {
@@ -78,7 +79,7 @@ async fn booking(
             title: format!("{} between Olivia Owner and {}", event.title, who.0),
             description: String::new(),
             start_at: start,
-            end_at: start + event.length_minutes * 60_000,
+            end_at: start + SignedDuration::from_mins(event.length_minutes),
             before_buffer_ms: 0,
             after_buffer_ms: 0,
             status,
@@ -164,7 +165,7 @@ pub async fn seed(db: &Db, keyring: &Keyring, public_url: &str) -> anyhow::Resul
         db,
         &consult,
         owner.id.0,
-        weekday_at_ten(3) + 4 * HOUR_MS,
+        weekday_at_ten(3) + SignedDuration::from_hours(4),
         BookingStatus::Pending,
         ("Grace Hopper", "grace@example.com"),
     )

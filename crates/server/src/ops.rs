@@ -72,7 +72,7 @@ pub async fn track_requests(State(state): State<AppState>, request: Request, nex
 /// `GET /metrics` in the OpenMetrics text format Prometheus scrapes.
 pub async fn metrics(State(state): State<AppState>) -> Response {
     readiness(&state).await;
-    match convene_store::outbox::backlog(&state.db, convene_store::now_ms()).await {
+    match convene_store::outbox::backlog(&state.db, jiff::Timestamp::now()).await {
         Ok((depth, oldest_ms)) => {
             state.metrics.email_queue_depth.set(depth);
             #[allow(clippy::cast_precision_loss)] // milliseconds of waiting fit f64 exactly for any real age

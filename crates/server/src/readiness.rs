@@ -7,6 +7,7 @@
 
 use crate::email::worker::{OutboxState, QueueHealth};
 use convene_store::{Db, now_ms, outbox};
+use jiff::Timestamp;
 use serde::Serialize;
 use std::time::{Duration, Instant};
 
@@ -117,7 +118,7 @@ async fn run(db: &Db, worker: &QueueHealth) -> Report {
             tracing::warn!(%error, "not ready: the email worker cannot reach the outbox");
             Check::failing("the email worker cannot reach the outbox")
         }
-        OutboxState::NotRunning => match outbox::backlog(db, now_ms()).await {
+        OutboxState::NotRunning => match outbox::backlog(db, Timestamp::now()).await {
             Ok(_) => Check::ok_because("no email worker runs in this process; the outbox can be read"),
             Err(e) => {
                 tracing::warn!(error = %e, "not ready: the outbox cannot be read");

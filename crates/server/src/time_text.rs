@@ -2,14 +2,24 @@
 //! webhook payloads, and the parsers the API and pages read them with (errors name the field).
 
 use convene_core::FieldError;
-use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::{Offset, TimeZone};
+use jiff::{SignedDuration, Timestamp};
 
 /// A stored epoch-milliseconds instant. Stored values are always in range; an impossible one
 /// reads as the epoch rather than failing a request.
 pub fn ts(ms: i64) -> Timestamp {
     Timestamp::from_millisecond(ms).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// `at` moved by `by`, held at the ends of jiff's range rather than overflowing (a window near year 9999 widened
+/// by its margins).
+pub fn shifted(at: Timestamp, by: SignedDuration) -> Timestamp {
+    at.checked_add(by).unwrap_or(if by.is_negative() {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
 }
 
 /// `2050-09-05T09:00:00.000+02:00`: local time in `tz` with milliseconds, as Cal.com shows slots.

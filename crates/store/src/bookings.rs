@@ -1,7 +1,9 @@
 //! Bookings, their attendees, and held slot reservations.
 
+use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, Tx, now_ms, packed};
 use convene_core::{AttendeeId, BookingId, BookingStatus, EventTypeId, TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -12,8 +14,10 @@ pub struct BookingRecord {
     pub host_id: UserId,
     pub title: String,
     pub description: String,
-    pub start_at: i64,
-    pub end_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub start_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub end_at: Timestamp,
     pub before_buffer_ms: i64,
     pub after_buffer_ms: i64,
     #[sqlx(try_from = "String")]
@@ -30,8 +34,10 @@ pub struct BookingRecord {
     pub ical_uid: String,
     pub ical_sequence: i64,
     pub absent_host: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
     /// Shared by the occurrences of one recurring booking (Cal.com's `recurringEventId`).
     pub recurring_event_uid: Option<String>,
 }
@@ -67,8 +73,8 @@ pub struct NewBooking {
     pub host_id: UserId,
     pub title: String,
     pub description: String,
-    pub start_at: i64,
-    pub end_at: i64,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
     pub before_buffer_ms: i64,
     pub after_buffer_ms: i64,
     pub status: BookingStatus,
@@ -125,8 +131,10 @@ pub(crate) use insert_attendees;
 /// live reservation.
 #[derive(Debug, Clone, FromRow)]
 pub struct BusyRow {
-    pub start_at: i64,
-    pub end_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub start_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub end_at: Timestamp,
     pub before_buffer_ms: i64,
     pub after_buffer_ms: i64,
     pub event_type_id: Option<EventTypeId>,
@@ -152,8 +160,8 @@ pub async fn lock_host(tx: &mut Tx, host: UserId) -> StoreResult<()> {
 pub async fn busy<'a>(
     exec: impl Into<Exec<'a>>,
     host: UserId,
-    from: i64,
-    to: i64,
+    from: Timestamp,
+    to: Timestamp,
     except_booking: Option<&str>,
     except_reservation: Option<&str>,
 ) -> StoreResult<Vec<BusyRow>> {
@@ -179,15 +187,15 @@ pub async fn busy<'a>(
     let packed: PackedBusy = on_conn!(exec, c => {
         sqlx::query_as(sql)
             .bind(host.0)
-            .bind(from)
-            .bind(to)
+            .bind(ms(from))
+            .bind(ms(to))
             .bind(except_booking.unwrap_or(""))
             .bind(now)
             .bind(except_reservation.unwrap_or(""))
             .fetch_one(&mut *c)
             .await
     })?;
-    Ok(unpack_busy(&packed))
+    Ok(unpack_busy(&packed)?)
 }
 
 /// The columns of the busy blocks, each a comma-separated list (`None` when there are none).
@@ -200,7 +208,7 @@ type PackedBusy = (
 );
 
 /// Reads the lists written by [`busy`] back into rows.
-fn unpack_busy(packed: &PackedBusy) -> Vec<BusyRow> {
+fn unpack_busy(packed: &PackedBusy) -> Result<Vec<BusyRow>, sqlx::Error> {
     let ints = |list: &Option<String>| packed::ints(list.as_deref());
     let (starts, ends, befores, afters, event_types) = (
         ints(&packed.0),
@@ -209,19 +217,22 @@ fn unpack_busy(packed: &PackedBusy) -> Vec<BusyRow> {
         ints(&packed.3),
         ints(&packed.4),
     );
-    starts
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &start_at)| {
-            Some(BusyRow {
-                start_at,
-                end_at: *ends.get(i)?,
-                before_buffer_ms: *befores.get(i)?,
-                after_buffer_ms: *afters.get(i)?,
-                event_type_id: event_types.get(i).copied().filter(|&id| id != 0).map(EventTypeId),
-            })
-        })
-        .collect()
+    let mut rows = Vec::with_capacity(starts.len());
+    for (i, &start_at) in starts.iter().enumerate() {
+        let (Some(&end_at), Some(&before_buffer_ms), Some(&after_buffer_ms)) =
+            (ends.get(i), befores.get(i), afters.get(i))
+        else {
+            continue;
+        };
+        rows.push(BusyRow {
+            start_at: Millis(start_at).instant()?,
+            end_at: Millis(end_at).instant()?,
+            before_buffer_ms,
+            after_buffer_ms,
+            event_type_id: event_types.get(i).copied().filter(|&id| id != 0).map(EventTypeId),
+        });
+    }
+    Ok(rows)
 }
 
 pub async fn insert<'a>(
@@ -243,8 +254,8 @@ pub async fn insert<'a>(
             .bind(b.host_id)
             .bind(&b.title)
             .bind(&b.description)
-            .bind(b.start_at)
-            .bind(b.end_at)
+            .bind(ms(b.start_at))
+            .bind(ms(b.end_at))
             .bind(b.before_buffer_ms)
             .bind(b.after_buffer_ms)
             .bind(b.status.as_str())
@@ -288,7 +299,7 @@ pub async fn attendees<'a>(exec: impl Into<Exec<'a>>, booking_ids: &[BookingId])
     })?)
 }
 
-/// Filters of `GET /v2/bookings`, already parsed. Instants in epoch ms.
+/// Filters of `GET /v2/bookings`, already parsed.
 #[derive(Debug, Clone, Default)]
 pub struct BookingFilter {
     pub host: Option<UserId>,
@@ -296,19 +307,19 @@ pub struct BookingFilter {
     /// caller's verified address.
     pub attendee_email_is_caller: Option<String>,
     pub statuses: Vec<BookingStatus>,
-    pub upcoming_after: Option<i64>,
-    pub past_before: Option<i64>,
+    pub upcoming_after: Option<Timestamp>,
+    pub past_before: Option<Timestamp>,
     pub attendee_email: Option<String>,
     pub attendee_name: Option<String>,
     pub uid: Option<String>,
     pub event_type_ids: Vec<EventTypeId>,
-    pub after_start: Option<i64>,
-    pub before_end: Option<i64>,
+    pub after_start: Option<Timestamp>,
+    pub before_end: Option<Timestamp>,
     /// Bookings not yet over at this instant (ANDed with the rest, unlike `upcoming_after`, which widens
     /// `statuses`).
-    pub ending_after: Option<i64>,
-    pub after_created: Option<i64>,
-    pub before_created: Option<i64>,
+    pub ending_after: Option<Timestamp>,
+    pub after_created: Option<Timestamp>,
+    pub before_created: Option<Timestamp>,
     /// Bookings of an organization: hosted or co-hosted by one of its members, or of one of its teams' event types.
     pub organization: Option<TeamId>,
     /// Bookings of these teams' event types.
@@ -316,7 +327,7 @@ pub struct BookingFilter {
     /// Bookings these users host or co-host.
     pub hosts: Vec<UserId>,
     /// Occurrences of recurring series still to come (ending at or after this instant, accepted or pending).
-    pub recurring_after: Option<i64>,
+    pub recurring_after: Option<Timestamp>,
     /// ORDER BY clause from a fixed set (never user text).
     pub order: &'static str,
     pub take: i64,
@@ -366,7 +377,7 @@ macro_rules! push_filters {
             $qb.push(" AND (1 = 0");
             if let Some(t) = f.recurring_after {
                 $qb.push(" OR (b.recurring_event_uid IS NOT NULL AND b.end_at >= ")
-                    .push_bind(t)
+                    .push_bind(ms(t))
                     .push(" AND b.status IN ('accepted', 'pending'))");
             }
             if !f.statuses.is_empty() {
@@ -375,12 +386,12 @@ macro_rules! push_filters {
             }
             if let Some(t) = f.upcoming_after {
                 $qb.push(" OR (b.end_at >= ")
-                    .push_bind(t)
+                    .push_bind(ms(t))
                     .push(" AND b.status IN ('accepted', 'pending'))");
             }
             if let Some(t) = f.past_before {
                 $qb.push(" OR (b.end_at < ")
-                    .push_bind(t)
+                    .push_bind(ms(t))
                     .push(" AND b.status NOT IN ('cancelled', 'rejected'))");
             }
             $qb.push(")");
@@ -454,7 +465,7 @@ macro_rules! push_filters {
             (f.before_created, " AND b.created_at <= "),
         ] {
             if let Some(v) = value {
-                $qb.push(sql).push_bind(v);
+                $qb.push(sql).push_bind(ms(v));
             }
         }
     }};
@@ -722,7 +733,7 @@ pub async fn co_hosts<'a>(
 pub async fn counts_by_host<'a>(
     exec: impl Into<Exec<'a>>,
     event_type: EventTypeId,
-    since: i64,
+    since: Timestamp,
 ) -> StoreResult<Vec<(UserId, i64)>> {
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, (UserId, i64)>(
@@ -730,7 +741,7 @@ pub async fn counts_by_host<'a>(
              AND status IN ('accepted', 'pending') GROUP BY host_id",
         )
         .bind(event_type)
-        .bind(since)
+        .bind(ms(since))
         .fetch_all(&mut *c)
         .await
     })?)

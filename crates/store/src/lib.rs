@@ -45,6 +45,7 @@ pub mod workflows;
 
 pub use db::{Backend, Db, Exec, Tx, now_ms};
 pub use error::StoreError;
+pub use millis::now;
 
 /// Result of every store call.
 pub type StoreResult<T> = Result<T, StoreError>;

@@ -44,6 +44,14 @@ impl OptMillis {
     }
 }
 
+/// Now, at the precision a column keeps: an instant held in memory (an attempt's start, say) then equals the
+/// one read back after it was stored.
+pub fn now() -> Timestamp {
+    let now = Timestamp::now();
+    // Dropping what lies below the millisecond cannot leave jiff's range.
+    Timestamp::from_millisecond(now.as_millisecond()).unwrap_or(now)
+}
+
 /// The column value of an instant. Stored instants are whole milliseconds: anything finer is dropped, so a value
 /// read back may be earlier than the one written by less than a millisecond.
 pub fn ms(at: Timestamp) -> i64 {
@@ -65,6 +73,12 @@ mod tests {
         let at: Timestamp = "2030-01-07T09:15:30.123456789Z".parse().expect("instant");
         let back = Timestamp::try_from(Millis(ms(at))).expect("in range");
         assert_eq!(back.to_string(), "2030-01-07T09:15:30.123Z");
+    }
+
+    #[test]
+    fn now_is_already_what_a_column_gives_back() {
+        let at = now();
+        assert_eq!(Timestamp::try_from(Millis(ms(at))).expect("in range"), at);
     }
 
     #[test]

@@ -11,8 +11,10 @@
 //! for what it held when it died ([`release_claims`], [`release_all_claims`]). A released row is due again as it
 //! was before the claim: the claim's attempt is uncounted (nothing was recorded for it).
 
+use crate::millis::{Millis, OptMillis, ms};
 use crate::{Backend, Db, Exec, StoreError, StoreResult};
 use convene_core::{BookingId, EmailId, TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
 
@@ -37,7 +39,7 @@ pub struct NewEmail {
     pub ics: Option<String>,
     pub ics_method: Option<String>,
     /// Not before this instant (scheduled emails); `None` = at once.
-    pub not_before: Option<i64>,
+    pub not_before: Option<Timestamp>,
 }
 
 /// A queued email as stored, bodies included.
@@ -62,15 +64,21 @@ pub struct EmailRecord {
     pub ics_method: Option<String>,
     pub status: String,
     pub attempts: i64,
-    pub not_before: i64,
-    pub next_attempt_at: i64,
-    pub lease_until: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub not_before: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub next_attempt_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub lease_until: Option<Timestamp>,
     pub sent_route: Option<String>,
     pub last_code: Option<i64>,
     pub last_error: Option<String>,
-    pub sent_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "OptMillis")]
+    pub sent_at: Option<Timestamp>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 /// Columns of [`EmailRecord`], read from [`FROM`].
@@ -92,14 +100,15 @@ pub struct AttemptRecord {
     pub smtp_code: Option<i64>,
     pub reply: Option<String>,
     pub duration_ms: i64,
-    pub started_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub started_at: Timestamp,
 }
 
 /// How an attempt ended for the row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Settlement {
     Sent { route: String },
-    Retry { next_attempt_at: i64 },
+    Retry { next_attempt_at: Timestamp },
     Failed,
 }
 
@@ -117,7 +126,7 @@ pub struct Settle {
 }
 
 /// Queues an email. Call inside the transaction that made the change it reports.
-pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) -> StoreResult<EmailId> {
+pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: Timestamp) -> StoreResult<EmailId> {
     enqueue_all(exec, std::slice::from_ref(email), now)
         .await?
         .pop()
@@ -127,7 +136,11 @@ pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, email: &NewEmail, now: i64) 
 /// [`enqueue`] for several emails at once, in two statements whatever their number (rows, then contents): a
 /// booking's workflow reminders are written inside its transaction, which holds SQLite's write lock, so each
 /// statement saved is time other bookings wait less. Returns the ids in the order of `emails`.
-pub async fn enqueue_all<'a>(exec: impl Into<Exec<'a>>, emails: &[NewEmail], now: i64) -> StoreResult<Vec<EmailId>> {
+pub async fn enqueue_all<'a>(
+    exec: impl Into<Exec<'a>>,
+    emails: &[NewEmail],
+    now: Timestamp,
+) -> StoreResult<Vec<EmailId>> {
     if emails.is_empty() {
         return Ok(Vec::new());
     }
@@ -154,10 +167,10 @@ pub async fn enqueue_all<'a>(exec: impl Into<Exec<'a>>, emails: &[NewEmail], now
                     .push_bind(&email.subject)
                     .push_bind(&email.ics_method)
                     .push_bind("queued")
-                    .push_bind(email.not_before.unwrap_or(now))
-                    .push_bind(email.not_before.unwrap_or(now))
-                    .push_bind(now)
-                    .push_bind(now)
+                    .push_bind(ms(email.not_before.unwrap_or(now)))
+                    .push_bind(ms(email.not_before.unwrap_or(now)))
+                    .push_bind(ms(now))
+                    .push_bind(ms(now))
                     .push_bind(&email.from_name);
             });
             // Neither engine promises RETURNING's order for a multi-row insert: rows are matched back by their
@@ -183,16 +196,28 @@ pub async fn enqueue_all<'a>(exec: impl Into<Exec<'a>>, emails: &[NewEmail], now
 ///
 /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so workers in many processes each take different rows.
 /// SQLite: the claim runs under `BEGIN IMMEDIATE`, which holds the database's single write lock.
-pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<EmailRecord>> {
+pub async fn claim_due(db: &Db, now: Timestamp, lease_ms: i64, limit: i64) -> StoreResult<Vec<EmailRecord>> {
     claim(db, None, now, lease_ms, limit).await
 }
 
 /// [`claim_due`] on behalf of `worker`, who can then renew and release the rows by name.
-pub async fn claim_due_by(db: &Db, worker: &str, now: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<EmailRecord>> {
+pub async fn claim_due_by(
+    db: &Db,
+    worker: &str,
+    now: Timestamp,
+    lease_ms: i64,
+    limit: i64,
+) -> StoreResult<Vec<EmailRecord>> {
     claim(db, Some(worker), now, lease_ms, limit).await
 }
 
-async fn claim(db: &Db, worker: Option<&str>, now: i64, lease_ms: i64, limit: i64) -> StoreResult<Vec<EmailRecord>> {
+async fn claim(
+    db: &Db,
+    worker: Option<&str>,
+    now: Timestamp,
+    lease_ms: i64,
+    limit: i64,
+) -> StoreResult<Vec<EmailRecord>> {
     let lock = match db.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
@@ -205,11 +230,11 @@ async fn claim(db: &Db, worker: Option<&str>, now: i64, lease_ms: i64, limit: i6
                       ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
          RETURNING id"
     );
-    let lease_until = now.saturating_add(lease_ms);
+    let lease_until = ms(now).saturating_add(lease_ms);
     let mut tx = db.begin().await?;
     let ids: Vec<(EmailId,)> = on_conn!(&mut tx, c => {
         sqlx::query_as::<_, (EmailId,)>(sqlx::AssertSqlSafe(sql))
-            .bind(now)
+            .bind(ms(now))
             .bind(lease_until)
             .bind(limit)
             .bind(worker)
@@ -237,7 +262,7 @@ async fn claim(db: &Db, worker: Option<&str>, now: i64, lease_ms: i64, limit: i6
 /// Records the ends of claimed attempts in one transaction. Returns, per settle, whether it applied: false when
 /// the row is no longer that attempt's (its lease ran out and another worker claimed it), in which case nothing
 /// of it is written.
-pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Vec<bool>> {
+pub async fn settle_all(db: &Db, settles: &[Settle], now: Timestamp) -> StoreResult<Vec<bool>> {
     let mut tx = db.begin().await?;
     let mut applied_ids = std::collections::HashSet::with_capacity(settles.len());
     // One statement per chunk: the values ride in a CTE (both engines accept `WITH v(cols) AS (VALUES …)`), and
@@ -257,8 +282,8 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Ve
                     .push_bind(settle.attempt)
                     .push_bind(status)
                     .push_bind(route)
-                    .push_bind(next)
-                    .push_bind(sent_at)
+                    .push_bind(next.map(ms))
+                    .push_bind(sent_at.map(ms))
                     .push_bind(settle.last_code)
                     .push_bind(settle.last_error.clone());
             });
@@ -267,7 +292,7 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Ve
                  next_attempt_at = COALESCE(v.next_at, email_outbox.next_attempt_at), sent_at = v.sent_at, \
                  last_code = v.code, last_error = v.error, lease_until = NULL, claimed_by = NULL, updated_at = ",
             )
-            .push_bind(now)
+            .push_bind(ms(now))
             .push(
                 " FROM v WHERE email_outbox.id = v.id AND email_outbox.attempts = v.attempt \
                  AND email_outbox.status = 'sending' RETURNING email_outbox.id",
@@ -298,7 +323,7 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Ve
                     .push_bind(r.smtp_code)
                     .push_bind(&r.reply)
                     .push_bind(r.duration_ms)
-                    .push_bind(r.started_at);
+                    .push_bind(ms(r.started_at));
             });
             insert.build().execute(&mut *c).await.map(|r| r.rows_affected())
         })?;
@@ -309,8 +334,8 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: i64) -> StoreResult<Ve
 
 /// Extends to `now + lease_ms` the leases of the rows among `ids` that `worker` still holds (a worker's heartbeat
 /// for the emails it is sending). Returns how many it still holds.
-pub async fn renew_claims(db: &Db, worker: &str, ids: &[EmailId], now: i64, lease_ms: i64) -> StoreResult<u64> {
-    let lease_until = now.saturating_add(lease_ms);
+pub async fn renew_claims(db: &Db, worker: &str, ids: &[EmailId], now: Timestamp, lease_ms: i64) -> StoreResult<u64> {
+    let lease_until = ms(now).saturating_add(lease_ms);
     let mut renewed = 0;
     for chunk in ids.chunks(500) {
         renewed += on_conn!(db, c => {
@@ -334,7 +359,13 @@ pub async fn renew_claims(db: &Db, worker: &str, ids: &[EmailId], now: i64, leas
 
 /// Gives back the rows among `ids` that `worker` holds and will not send (a stop, a saturated route), due again at
 /// `due_at`. Returns how many were released.
-pub async fn release_claims(db: &Db, worker: &str, ids: &[EmailId], due_at: i64, now: i64) -> StoreResult<u64> {
+pub async fn release_claims(
+    db: &Db,
+    worker: &str,
+    ids: &[EmailId],
+    due_at: Timestamp,
+    now: Timestamp,
+) -> StoreResult<u64> {
     let mut released = 0;
     for chunk in ids.chunks(500) {
         released += release(db, worker, Some(chunk), due_at, now).await?;
@@ -344,21 +375,27 @@ pub async fn release_claims(db: &Db, worker: &str, ids: &[EmailId], due_at: i64,
 
 /// Gives back every row `worker` holds, due at once: what a restarted worker held when it died, and what a
 /// stopping worker did not finish. Returns how many were released.
-pub async fn release_all_claims(db: &Db, worker: &str, now: i64) -> StoreResult<u64> {
+pub async fn release_all_claims(db: &Db, worker: &str, now: Timestamp) -> StoreResult<u64> {
     release(db, worker, None, now, now).await
 }
 
 /// A released row is due at `due_at`, unclaimed, its claim's attempt uncounted, and back to `queued` when no
 /// attempt of it was ever recorded. Only rows `worker` still holds, and among them `ids` when given.
-async fn release(db: &Db, worker: &str, ids: Option<&[EmailId]>, due_at: i64, now: i64) -> StoreResult<u64> {
+async fn release(
+    db: &Db,
+    worker: &str,
+    ids: Option<&[EmailId]>,
+    due_at: Timestamp,
+    now: Timestamp,
+) -> StoreResult<u64> {
     Ok(on_conn!(db, c => {
         let mut q = QueryBuilder::new(
             "UPDATE email_outbox SET status = CASE WHEN attempts <= 1 THEN 'queued' ELSE 'retrying' END, \
              attempts = attempts - 1, lease_until = NULL, claimed_by = NULL, next_attempt_at = ",
         );
-        q.push_bind(due_at)
+        q.push_bind(ms(due_at))
             .push(", updated_at = ")
-            .push_bind(now)
+            .push_bind(ms(now))
             .push(" WHERE status = 'sending' AND claimed_by = ")
             .push_bind(worker);
         if let Some(ids) = ids {
@@ -410,8 +447,8 @@ pub struct Filter {
     pub kind: Option<String>,
     pub recipient: Option<String>,
     pub booking_id: Option<BookingId>,
-    pub created_from: Option<i64>,
-    pub created_to: Option<i64>,
+    pub created_from: Option<Timestamp>,
+    pub created_to: Option<Timestamp>,
     /// Only rows with a smaller id (the cursor: newest first).
     pub before_id: Option<EmailId>,
 }
@@ -452,10 +489,10 @@ pub async fn list<'a>(
             q.push(" AND booking_id = ").push_bind(booking);
         }
         if let Some(from) = filter.created_from {
-            q.push(" AND created_at >= ").push_bind(from);
+            q.push(" AND created_at >= ").push_bind(ms(from));
         }
         if let Some(to) = filter.created_to {
-            q.push(" AND created_at < ").push_bind(to);
+            q.push(" AND created_at < ").push_bind(ms(to));
         }
         if let Some(before) = filter.before_id {
             q.push(" AND id < ").push_bind(before);
@@ -466,17 +503,17 @@ pub async fn list<'a>(
 }
 
 /// The queue's backlog: rows not yet settled, and how long the oldest due one has waited (ms; 0 when none).
-pub async fn backlog<'a>(exec: impl Into<Exec<'a>>, now: i64) -> StoreResult<(i64, i64)> {
+pub async fn backlog<'a>(exec: impl Into<Exec<'a>>, now: Timestamp) -> StoreResult<(i64, i64)> {
     let (depth, oldest): (i64, Option<i64>) = on_conn!(exec, c => {
         sqlx::query_as(
             "SELECT COUNT(*), MIN(next_attempt_at) FROM email_outbox \
              WHERE status IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $1",
         )
-        .bind(now)
+        .bind(ms(now))
         .fetch_one(&mut *c)
         .await
     })?;
-    Ok((depth, oldest.map_or(0, |t| now.saturating_sub(t).max(0))))
+    Ok((depth, oldest.map_or(0, |t| ms(now).saturating_sub(t).max(0))))
 }
 
 /// Counts by status, for tests and the operator's view.

@@ -1,7 +1,9 @@
 //! Slot reservations: a slot held for a few minutes while someone completes a booking.
 
+use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, now_ms};
 use convene_core::{EventTypeId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -9,9 +11,12 @@ pub struct ReservationRecord {
     pub uid: String,
     pub event_type_id: EventTypeId,
     pub host_id: UserId,
-    pub start_at: i64,
-    pub end_at: i64,
-    pub expires_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub start_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub end_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub expires_at: Timestamp,
 }
 
 const COLUMNS: &str = "uid, event_type_id, host_id, start_at, end_at, expires_at";
@@ -25,9 +30,9 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, r: &ReservationRecord) -> Sto
         .bind(&r.uid)
         .bind(r.event_type_id)
         .bind(r.host_id)
-        .bind(r.start_at)
-        .bind(r.end_at)
-        .bind(r.expires_at)
+        .bind(ms(r.start_at))
+        .bind(ms(r.end_at))
+        .bind(ms(r.expires_at))
         .bind(now_ms())
         .execute(&mut *c)
         .await
@@ -50,9 +55,9 @@ pub async fn update<'a>(exec: impl Into<Exec<'a>>, r: &ReservationRecord) -> Sto
             .bind(&r.uid)
             .bind(r.event_type_id)
             .bind(r.host_id)
-            .bind(r.start_at)
-            .bind(r.end_at)
-            .bind(r.expires_at)
+            .bind(ms(r.start_at))
+            .bind(ms(r.end_at))
+            .bind(ms(r.expires_at))
             .execute(&mut *c)
             .await
             .map(|r| r.rows_affected())
@@ -68,8 +73,8 @@ pub async fn delete<'a>(exec: impl Into<Exec<'a>>, uid: &str) -> StoreResult<boo
 }
 
 /// Removes reservations that expired long ago (they no longer block anything).
-pub async fn purge_expired<'a>(exec: impl Into<Exec<'a>>, before: i64) -> StoreResult<u64> {
+pub async fn purge_expired<'a>(exec: impl Into<Exec<'a>>, before: Timestamp) -> StoreResult<u64> {
     Ok(on_conn!(exec, c => {
-        sqlx::query("DELETE FROM slot_reservations WHERE expires_at < $1").bind(before).execute(&mut *c).await.map(|r| r.rows_affected())
+        sqlx::query("DELETE FROM slot_reservations WHERE expires_at < $1").bind(ms(before)).execute(&mut *c).await.map(|r| r.rows_affected())
     })?)
 }

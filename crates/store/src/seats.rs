@@ -3,15 +3,18 @@
 //! the host lock (`bookings::lock_host`) while it counts and adds, so racing bookers can't overfill it.
 
 use crate::bookings::{ATTENDEE_COLUMNS, AttendeeRecord, BookingRecord, COLUMNS, NewAttendee, insert_attendees};
+use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, now_ms};
 use convene_core::{BookingId, EventTypeId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 /// A live seated booking and how many of its seats are taken.
 #[derive(Debug, Clone, FromRow)]
 pub struct SeatedStart {
     pub uid: String,
-    pub start_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub start_at: Timestamp,
     pub taken: i64,
 }
 
@@ -19,7 +22,7 @@ pub struct SeatedStart {
 pub async fn booking_at<'a>(
     exec: impl Into<Exec<'a>>,
     event_type: EventTypeId,
-    start_at: i64,
+    start_at: Timestamp,
 ) -> StoreResult<Option<BookingRecord>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM bookings WHERE event_type_id = $1 AND start_at = $2 \
@@ -28,7 +31,7 @@ pub async fn booking_at<'a>(
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, BookingRecord>(sqlx::AssertSqlSafe(sql))
             .bind(event_type)
-            .bind(start_at)
+            .bind(ms(start_at))
             .fetch_optional(&mut *c)
             .await
     })?)
@@ -49,8 +52,8 @@ pub async fn taken<'a>(exec: impl Into<Exec<'a>>, booking_id: BookingId) -> Stor
 pub async fn in_window<'a>(
     exec: impl Into<Exec<'a>>,
     event_type: EventTypeId,
-    from: i64,
-    to: i64,
+    from: Timestamp,
+    to: Timestamp,
 ) -> StoreResult<Vec<SeatedStart>> {
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, SeatedStart>(
@@ -60,8 +63,8 @@ pub async fn in_window<'a>(
              AND b.status IN ('accepted', 'pending') ORDER BY b.start_at, b.id",
         )
         .bind(event_type)
-        .bind(from)
-        .bind(to)
+        .bind(ms(from))
+        .bind(ms(to))
         .fetch_all(&mut *c)
         .await
     })?)

@@ -2,11 +2,13 @@
 //! steps and activation, and the link from the outbox rows they plan back to the workflow and booking (or
 //! response), so pending ones can be cancelled or planned again.
 
+use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, Tx};
 use convene_core::{
     BookingId, EmailId, EventTypeId, RoutingResponseId, TeamId, UserId, VerifiedEmailId, VerifiedPhoneId, WorkflowId,
     WorkflowStepId,
 };
+use jiff::Timestamp;
 use sqlx::{FromRow, QueryBuilder};
 
 #[derive(Debug, Clone, FromRow)]
@@ -19,8 +21,10 @@ pub struct WorkflowRecord {
     pub offset_value: Option<i64>,
     pub offset_unit: Option<String>,
     pub active_on_all: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
     /// [`KIND_EVENT_TYPE`] or [`KIND_ROUTING_FORM`].
     pub kind: String,
 }
@@ -111,7 +115,7 @@ pub async fn insert(
     owner: WorkflowOwner,
     kind: &str,
     f: &WorkflowFields,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<WorkflowRecord> {
     let (column, owner_id) = owner.column();
     let sql = format!(
@@ -126,7 +130,7 @@ pub async fn insert(
             .bind(f.offset_value)
             .bind(&f.offset_unit)
             .bind(f.active_on_all)
-            .bind(now)
+            .bind(ms(now))
             .bind(kind)
             .fetch_one(&mut *c)
             .await
@@ -137,7 +141,12 @@ pub async fn insert(
 
 /// Replaces a workflow's settings, activation and steps: steps named by id are updated, others added, the rest
 /// removed.
-pub async fn update(tx: &mut Tx, id: WorkflowId, f: &WorkflowFields, now: i64) -> StoreResult<Option<WorkflowRecord>> {
+pub async fn update(
+    tx: &mut Tx,
+    id: WorkflowId,
+    f: &WorkflowFields,
+    now: Timestamp,
+) -> StoreResult<Option<WorkflowRecord>> {
     let sql = format!(
         "UPDATE workflows SET name = $2, trigger_type = $3, offset_value = $4, offset_unit = $5, active_on_all = $6, \
          updated_at = $7 WHERE id = $1 RETURNING {COLUMNS}"
@@ -150,7 +159,7 @@ pub async fn update(tx: &mut Tx, id: WorkflowId, f: &WorkflowFields, now: i64) -
             .bind(f.offset_value)
             .bind(&f.offset_unit)
             .bind(f.active_on_all)
-            .bind(now)
+            .bind(ms(now))
             .fetch_optional(&mut *c)
             .await
     })?;
@@ -438,7 +447,7 @@ pub enum ReminderScope {
 
 /// Marks `cancelled` the scheduled emails of a booking or a workflow that no worker has taken yet (queued, or
 /// waiting for a retry). Rows being sent are left to finish. Returns how many were cancelled.
-pub async fn cancel_pending<'a>(exec: impl Into<Exec<'a>>, scope: ReminderScope, now: i64) -> StoreResult<u64> {
+pub async fn cancel_pending<'a>(exec: impl Into<Exec<'a>>, scope: ReminderScope, now: Timestamp) -> StoreResult<u64> {
     const TEAM: &str = "workflow_id IN (SELECT id FROM workflows WHERE team_id = $1)";
     // Which links of each table: bookings' reminders, responses' reminders (`1 = 0` for none).
     let (bookings, responses, id) = match scope {
@@ -453,7 +462,7 @@ pub async fn cancel_pending<'a>(exec: impl Into<Exec<'a>>, scope: ReminderScope,
          OR id IN (SELECT email_id FROM workflow_form_reminders WHERE {responses}))"
     );
     let done = on_conn!(exec, c => {
-        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(now).execute(&mut *c).await.map(|r| r.rows_affected())
+        sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).bind(ms(now)).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
     Ok(done)
 }
@@ -464,7 +473,7 @@ pub async fn live_booking_uids<'a>(
     exec: impl Into<Exec<'a>>,
     owner: WorkflowOwner,
     event_types: Option<&[EventTypeId]>,
-    since: i64,
+    since: Timestamp,
 ) -> StoreResult<Vec<String>> {
     if event_types.is_some_and(<[EventTypeId]>::is_empty) {
         return Ok(Vec::new());
@@ -477,7 +486,7 @@ pub async fn live_booking_uids<'a>(
             WorkflowOwner::Team(id) => q.push(" AND e.team_id = ").push_bind(id),
             WorkflowOwner::User(id) => q.push(" AND e.team_id IS NULL AND e.owner_id = ").push_bind(id),
         };
-        q.push(" AND b.end_at > ").push_bind(since);
+        q.push(" AND b.end_at > ").push_bind(ms(since));
         if let Some(ids) = event_types {
             q.push(" AND b.event_type_id IN (");
             let mut list = q.separated(", ");

@@ -166,7 +166,7 @@ pub async fn queue_emails(db: &convene_store::Db, n: usize, tag: &str) -> Vec<(E
             body_html: format!("<p>Body {i}</p>"),
             ..Default::default()
         };
-        let id = convene_store::outbox::enqueue(db, &email, convene_store::now_ms())
+        let id = convene_store::outbox::enqueue(db, &email, jiff::Timestamp::now())
             .await
             .expect("enqueue");
         queued.push((id, email.message_id));

@@ -8,7 +8,7 @@ use super::extract::{PathIds, QueryPairs};
 use crate::email::sms::Channel;
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
-use crate::time_text::{parse_instant, ts, utc_iso};
+use crate::time_text::{parse_instant, utc_iso};
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -87,7 +87,7 @@ impl From<AttemptRecord> for AttemptOutput {
             smtp_code: a.smtp_code,
             reply: a.reply,
             duration_ms: a.duration_ms,
-            started_at: utc_iso(ts(a.started_at)),
+            started_at: utc_iso(a.started_at),
         }
     }
 }
@@ -112,11 +112,11 @@ impl From<EmailRecord> for EmailDeliveryOutput {
             sent_route: e.sent_route,
             last_smtp_code: e.last_code,
             last_error: e.last_error,
-            not_before: utc_iso(ts(e.not_before)),
-            next_attempt_at: pending.then(|| utc_iso(ts(e.next_attempt_at))),
-            sent_at: e.sent_at.map(|t| utc_iso(ts(t))),
-            created_at: utc_iso(ts(e.created_at)),
-            updated_at: utc_iso(ts(e.updated_at)),
+            not_before: utc_iso(e.not_before),
+            next_attempt_at: pending.then(|| utc_iso(e.next_attempt_at)),
+            sent_at: e.sent_at.map(utc_iso),
+            created_at: utc_iso(e.created_at),
+            updated_at: utc_iso(e.updated_at),
             delivery_attempts: None,
         }
     }
@@ -171,10 +171,10 @@ async fn filter_of(state: &AppState, q: &QueryPairs) -> Result<(Filter, i64), Ap
         );
     }
     if let Some(from) = q.get("afterCreatedAt") {
-        filter.created_from = Some(parse_instant("afterCreatedAt", from)?.as_millisecond());
+        filter.created_from = Some(parse_instant("afterCreatedAt", from)?);
     }
     if let Some(to) = q.get("beforeCreatedAt") {
-        filter.created_to = Some(parse_instant("beforeCreatedAt", to)?.as_millisecond());
+        filter.created_to = Some(parse_instant("beforeCreatedAt", to)?);
     }
     if let Some(cursor) = q.get("cursor") {
         let id = cursor

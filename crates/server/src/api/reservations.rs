@@ -12,7 +12,7 @@ use crate::scheduling::calendar::Exclusions;
 use crate::scheduling::hold::{self, HoldError};
 use crate::scheduling::resolve::{self, EventTypeRef};
 use crate::state::AppState;
-use crate::time_text::{parse_instant, ts, utc_iso};
+use crate::time_text::{parse_instant, utc_iso};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -63,15 +63,15 @@ pub struct ReserveSlotOutput {
 
 impl From<&ReservationRecord> for ReserveSlotOutput {
     fn from(r: &ReservationRecord) -> Self {
-        let now = convene_store::now_ms();
+        let now = jiff::Timestamp::now();
         ReserveSlotOutput {
             event_type_id: r.event_type_id.0,
-            slot_start: utc_iso(ts(r.start_at)),
-            slot_end: utc_iso(ts(r.end_at)),
-            slot_duration: (r.end_at - r.start_at) / 60_000,
+            slot_start: utc_iso(r.start_at),
+            slot_end: utc_iso(r.end_at),
+            slot_duration: r.end_at.duration_since(r.start_at).as_mins(),
             reservation_uid: r.uid.clone(),
-            reservation_duration: ((r.expires_at - now).max(0) + 59_999) / 60_000,
-            reservation_until: utc_iso(ts(r.expires_at)),
+            reservation_duration: ((r.expires_at.as_millisecond() - now.as_millisecond()).max(0) + 59_999) / 60_000,
+            reservation_until: utc_iso(r.expires_at),
         }
     }
 }

@@ -201,7 +201,7 @@ fn answer(
     tz: &TimeZone,
     length: SignedDuration,
     range: bool,
-    seats: &HashMap<i64, SeatCount>,
+    seats: &HashMap<Timestamp, SeatCount>,
 ) -> String {
     let local: Vec<(Date, Offset)> = slots
         .iter()
@@ -243,7 +243,7 @@ fn answer(
             push_local_iso(&mut out, end, tz.to_offset(end));
         }
         out.push('"');
-        if let Some(seat) = seats.get(&slots[i].as_millisecond()) {
+        if let Some(seat) = seats.get(&slots[i]) {
             push_seats(&mut out, seat);
         }
         out.push('}');

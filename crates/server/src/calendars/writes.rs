@@ -205,8 +205,8 @@ impl Calendars {
         let event = BookingEvent {
             uid: booking.ical_uid.clone(),
             sequence: booking.ical_sequence,
-            start: Timestamp::from_millisecond(booking.start_at).map_err(|e| JobError::Local(e.to_string()))?,
-            end: Timestamp::from_millisecond(booking.end_at).map_err(|e| JobError::Local(e.to_string()))?,
+            start: booking.start_at,
+            end: booking.end_at,
             summary: booking.title.clone(),
             description: booking.description.clone(),
             location: booking.location.clone(),

@@ -45,7 +45,7 @@ async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str, now: i64) ->
             body_html: rendered.html.clone(),
             ..NewEmail::default()
         };
-        outbox::enqueue(&mut tx, &email, now).await?;
+        outbox::enqueue(&mut tx, &email, crate::time_text::ts(now)).await?;
     }
     tx.commit().await?;
     tracing::warn!(

@@ -108,7 +108,7 @@ pub async fn test_connection(mailer: &Mailer, sender: &SenderConfig) -> TestResu
 /// the server's reply.
 pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) -> TestResult {
     let started = Instant::now();
-    let now = convene_store::now_ms();
+    let now = jiff::Timestamp::now();
     let email = EmailRecord {
         id: EmailId(0),
         message_id: mailer.new_message_id(),

@@ -6,7 +6,6 @@ use super::compose::{self, BookingFacts, Reader, Rendered};
 use super::routes::Mailer;
 use crate::booking_links::{self, LinkAction};
 use crate::i18n::Lang;
-use crate::time_text::ts;
 use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
@@ -446,8 +445,8 @@ impl Job<'_> {
         };
         let facts = BookingFacts {
             title: &audience.title,
-            start: ts(booking.start_at),
-            end: ts(booking.end_at),
+            start: booking.start_at,
+            end: booking.end_at,
             location: booking.location.as_deref(),
             organizer_name: &organizer_name,
             organizer_email: &host.email,
@@ -462,7 +461,7 @@ impl Job<'_> {
             description: &booking.description,
             reason,
             previous_start: match change {
-                BookingChange::Rescheduled { from, .. } => Some(ts(from.start_at)),
+                BookingChange::Rescheduled { from, .. } => Some(from.start_at),
                 _ => None,
             },
             people,
@@ -492,7 +491,7 @@ impl Job<'_> {
             to_attendees: all.to_attendees && audience.to_attendees,
             to_organizer: all.to_organizer && audience.to_organizer,
         };
-        let now = Timestamp::now().as_millisecond();
+        let now = Timestamp::now();
         let recipients = recipients(
             change,
             booking,
@@ -625,7 +624,7 @@ pub async fn form_response_emails(
     facts: &FormResponseFacts<'_>,
     recipients: &[(String, Option<String>, String)],
 ) -> Result<usize, EnqueueError> {
-    let now = Timestamp::now().as_millisecond();
+    let now = Timestamp::now();
     for (address, name, locale) in recipients {
         let rendered = compose::routing_form_response(facts.form_name, facts.answers, facts.routed_to, locale)
             .map_err(|source| EnqueueError::Render {
@@ -672,5 +671,5 @@ pub async fn account_email(
         body_html: rendered.html,
         ..NewEmail::default()
     };
-    outbox::enqueue(&mut *tx, &email, Timestamp::now().as_millisecond()).await
+    outbox::enqueue(&mut *tx, &email, Timestamp::now()).await
 }

@@ -373,8 +373,8 @@ pub(super) async fn book(
         host_id: organizer.id,
         title: format!("{} between {} and {}", event.title, host_name, req.attendee.name),
         description: event.description.clone(),
-        start_at: req.start.as_millisecond(),
-        end_at: end.as_millisecond(),
+        start_at: req.start,
+        end_at: end,
         before_buffer_ms: event.before_event_buffer * 60_000,
         after_buffer_ms: event.after_event_buffer * 60_000,
         status: if event.requires_confirmation {
@@ -461,7 +461,7 @@ pub(super) async fn least_booked<'h>(
     free: &[&'h UserRecord],
     now: Timestamp,
 ) -> Result<&'h UserRecord, BookingError> {
-    let since = now.as_millisecond() - 30 * 86_400_000;
+    let since = now - jiff::SignedDuration::from_hours(30 * 24);
     let counts: HashMap<UserId, i64> = bookings::counts_by_host(&mut *tx, event_type, since)
         .await?
         .into_iter()

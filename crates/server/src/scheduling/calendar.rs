@@ -3,7 +3,7 @@
 
 use super::availability::{fallback_schedule, weekly_schedule};
 use super::event_settings::booking_limits;
-use crate::time_text::ts;
+use crate::time_text::{shifted, ts};
 use convene_core::schedule::{Interval, subtract};
 use convene_core::slots::{
     BookingLimits, ExistingBooking, SlotQuery, SlotRules, Verdict, explain, free_slots, is_bookable,
@@ -105,10 +105,8 @@ impl Calendar {
         } else {
             DAY_MS + MAX_BUFFER_MINUTES * 60_000
         };
-        let (from, to) = (
-            window.start.as_millisecond() - margin,
-            window.end.as_millisecond() + margin,
-        );
+        let margin = SignedDuration::from_millis(margin);
+        let (from, to) = (shifted(window.start, -margin), shifted(window.end, margin));
         let wide = Interval::new(
             ts(window.start.as_millisecond() - DAY_MS),
             ts(window.end.as_millisecond() + DAY_MS),
@@ -138,12 +136,12 @@ impl Calendar {
         // Busy time of the host's selected external calendars, from the cache the calendar refresher keeps
         // (never a remote call here). It blocks like a booking without buffers of its own and never counts
         // toward booking limits.
-        let external = calendar_busy::busy_between(exec, host.id, from, to).await?;
+        let external = calendar_busy::busy_between(exec, host.id, from.as_millisecond(), to.as_millisecond()).await?;
         let mut bookings: Vec<ExistingBooking> = busy
             .into_iter()
             .filter_map(|b| {
                 Some(ExistingBooking {
-                    interval: Interval::new(ts(b.start_at), ts(b.end_at))?,
+                    interval: Interval::new(b.start_at, b.end_at)?,
                     before_buffer: SignedDuration::from_millis(b.before_buffer_ms),
                     after_buffer: SignedDuration::from_millis(b.after_buffer_ms),
                     counts_toward_limits: b.event_type_id == Some(event.id),

@@ -4,7 +4,7 @@
 //! which calendar event, out of office or outside working hours).
 
 use super::calendar::{Calendar, Exclusions};
-use crate::time_text::ts;
+use crate::time_text::{shifted, ts};
 use convene_core::BookingStatus;
 use convene_core::schedule::{Interval, merge};
 use convene_core::slots::Verdict;
@@ -129,17 +129,15 @@ fn grid_starts(available: &[Interval], step: SignedDuration, from: i64, to: i64)
 
 /// The bookings and calendar events around the day, to name what a verdict points at.
 struct Names {
-    bookings: Vec<(i64, i64, String, String)>,
+    bookings: Vec<(Timestamp, Timestamp, String, String)>,
     events: Vec<calendar_busy::NamedBusy>,
 }
 
 impl Names {
     async fn load(db: &Db, host: &UserRecord, window: Interval) -> Result<Names, StoreError> {
         // Buffers are capped at a day, so what can touch the day lies within a day of it.
-        let (from, to) = (
-            window.start.as_millisecond() - 2 * 86_400_000,
-            window.end.as_millisecond() + 2 * 86_400_000,
-        );
+        let margin = SignedDuration::from_hours(2 * 24);
+        let (from, to) = (shifted(window.start, -margin), shifted(window.end, margin));
         let filter = BookingFilter {
             hosts: vec![host.id],
             statuses: vec![BookingStatus::Accepted, BookingStatus::Pending],
@@ -154,7 +152,7 @@ impl Names {
             .into_iter()
             .map(|b| (b.start_at, b.end_at, b.uid, b.title))
             .collect();
-        let events = calendar_busy::named_busy_between(db, host.id, from, to).await?;
+        let events = calendar_busy::named_busy_between(db, host.id, from.as_millisecond(), to.as_millisecond()).await?;
         Ok(Names { bookings, events })
     }
 }
@@ -190,7 +188,7 @@ fn name(calendar: &Calendar, names: &Names, verdict: Verdict, start: Timestamp) 
                 names
                     .bookings
                     .iter()
-                    .find(|b| b.0 == s && b.1 == e)
+                    .find(|b| b.0 == blocking.interval.start && b.1 == blocking.interval.end)
                     .map_or(Reason::Held, |b| Reason::Booked {
                         uid: b.2.clone(),
                         title: b.3.clone(),

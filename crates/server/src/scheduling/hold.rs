@@ -8,7 +8,7 @@ use crate::time_text::ts;
 use convene_core::schedule::Interval;
 use convene_store::reservations::{self, ReservationRecord};
 use convene_store::{Db, StoreError, bookings};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
 /// Why a slot was not held.
 #[derive(Debug, thiserror::Error)]
@@ -47,9 +47,9 @@ pub async fn hold(
         uid: except.reservation_uid.map_or_else(new_uid, str::to_owned),
         event_type_id: hosted.event.id,
         host_id: host.id,
-        start_at: start.as_millisecond(),
-        end_at: end.as_millisecond(),
-        expires_at: now.as_millisecond() + hold_minutes * 60_000,
+        start_at: start,
+        end_at: end,
+        expires_at: now + SignedDuration::from_mins(hold_minutes),
     };
     let mut tx = db.begin().await?;
     bookings::lock_host(&mut tx, host.id).await?;

@@ -9,7 +9,6 @@ use super::booking::{BookingError, least_booked};
 use super::calendar::{Calendar, Exclusions};
 use super::resolve::{self, EventTypeRef, Hosted, Hosting, ResolveError};
 use crate::email::{self, Mailer, queue::BookingChange};
-use crate::time_text::ts;
 use crate::workflows::{self, WorkflowError, plan::BookingEvent};
 use convene_core::BookingStatus;
 use convene_core::UserId;
@@ -141,8 +140,8 @@ async fn pick<'h>(
     booking: &BookingRecord,
     to: NewHost,
 ) -> Result<&'h UserRecord, ReassignError> {
-    let (start, end) = (ts(booking.start_at), ts(booking.end_at));
-    let length_minutes = (booking.end_at - booking.start_at) / 60_000;
+    let (start, end) = (booking.start_at, booking.end_at);
+    let length_minutes = booking.end_at.duration_since(booking.start_at).as_mins();
     let interval = Interval::new(start, end).ok_or(ReassignError::NoFreeHost)?;
     let except = Exclusions {
         booking_uid: Some(booking.uid.as_str()),

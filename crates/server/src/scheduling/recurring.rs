@@ -211,7 +211,7 @@ pub async fn cancel_series(
     db: &Db,
     mailer: &Mailer,
     series_uid: &str,
-    from: Option<i64>,
+    from: Option<Timestamp>,
     reason: Option<&str>,
     by: Option<&str>,
 ) -> Result<Vec<BookingRecord>, BookingError> {

@@ -74,7 +74,7 @@ pub async fn reschedule(
         reservation_uid,
     } = to;
     check_movable(old)?;
-    let length_minutes = (old.end_at - old.start_at) / 60_000;
+    let length_minutes = old.end_at.duration_since(old.start_at).as_mins();
     let hosted = match old.event_type_id {
         Some(id) => {
             let named = EventTypeRef {
@@ -146,7 +146,7 @@ pub async fn move_seat(
     let moved_uid = attendee.seat_uid.clone().unwrap_or_default();
     let request = BookingRequest {
         start,
-        length_minutes: (booking.end_at - booking.start_at) / 60_000,
+        length_minutes: booking.end_at.duration_since(booking.start_at).as_mins(),
         attendee,
         guests: Vec::new(),
         responses: serde_json::from_str(seat.seat_responses.as_deref().unwrap_or("{}")).unwrap_or_default(),

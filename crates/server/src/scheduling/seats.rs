@@ -7,9 +7,11 @@
 use super::calendar::rules;
 use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
+use crate::time_text::shifted;
 use crate::webhooks::{self, Trigger};
 use convene_core::BookingStatus;
 use convene_core::FieldError;
+use convene_core::schedule::Interval;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord, NewAttendee};
 use convene_store::event_types::EventTypeRecord;
 use convene_store::seats::{self as store_seats, SeatedStart};
@@ -135,38 +137,38 @@ pub async fn open_seats(
     db: &Db,
     event: &EventTypeRecord,
     starts: Vec<Timestamp>,
-    window: (i64, i64),
+    window: Interval,
     now: Timestamp,
-) -> Result<(Vec<Timestamp>, HashMap<i64, SeatCount>), StoreError> {
+) -> Result<(Vec<Timestamp>, HashMap<Timestamp, SeatCount>), StoreError> {
     let Some(total) = per_start(event) else {
         return Ok((starts, HashMap::new()));
     };
-    let earliest = now.as_millisecond() + rules(event, event.length_minutes).minimum_notice.as_millis() as i64;
-    let booked: HashMap<i64, SeatedStart> = store_seats::in_window(db, event.id, window.0, window.1)
+    let earliest = shifted(now, rules(event, event.length_minutes).minimum_notice);
+    let booked: HashMap<Timestamp, SeatedStart> = store_seats::in_window(db, event.id, window.start, window.end)
         .await?
         .into_iter()
         .map(|s| (s.start_at, s))
         .collect();
     let mut all: Vec<Timestamp> = starts
         .into_iter()
-        .filter(|s| booked.get(&s.as_millisecond()).is_none_or(|b| b.taken < total))
+        .filter(|s| booked.get(s).is_none_or(|b| b.taken < total))
         .collect();
     for (at, seated) in &booked {
-        if seated.taken < total && *at >= earliest && !all.iter().any(|s| s.as_millisecond() == *at) {
-            all.extend(Timestamp::from_millisecond(*at).ok());
+        if seated.taken < total && *at >= earliest && !all.contains(at) {
+            all.push(*at);
         }
     }
     all.sort();
     let counts = all
         .iter()
         .map(|s| {
-            let seated = booked.get(&s.as_millisecond());
+            let seated = booked.get(s);
             let count = SeatCount {
                 booked: seated.map_or(0, |b| b.taken),
                 total,
                 booking_uid: seated.map(|b| b.uid.clone()),
             };
-            (s.as_millisecond(), count)
+            (*s, count)
         })
         .collect();
     Ok((all, counts))
@@ -185,11 +187,10 @@ pub(super) async fn join(
     let Some(total) = per_start(event) else {
         return Ok(None);
     };
-    let Some(booking) = store_seats::booking_at(&mut *tx, event.id, start.as_millisecond()).await? else {
+    let Some(booking) = store_seats::booking_at(&mut *tx, event.id, start).await? else {
         return Ok(None);
     };
-    let earliest =
-        Timestamp::now().as_millisecond() + rules(event, event.length_minutes).minimum_notice.as_millis() as i64;
+    let earliest = shifted(Timestamp::now(), rules(event, event.length_minutes).minimum_notice);
     if booking.start_at < earliest {
         return Err(JoinError::Full);
     }

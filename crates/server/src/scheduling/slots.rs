@@ -26,7 +26,7 @@ pub struct FreeStarts {
     pub starts: Vec<Timestamp>,
     pub room: SlotWorkPermit,
     /// A seated event type's seats at each start (epoch ms); empty for others.
-    pub seats: HashMap<i64, SeatCount>,
+    pub seats: HashMap<Timestamp, SeatCount>,
 }
 
 /// Collective (and single-host) events: the starts every host has free; round robin: those any host has free.
@@ -54,8 +54,7 @@ pub async fn free_starts(
         });
     }
     // A seated start with seats left stays open although its booking makes the hosts busy then.
-    let window_ms = (window.start.as_millisecond(), window.end.as_millisecond());
-    let (starts, seats) = open_seats(db, &hosted.event, slots.unwrap_or_default(), window_ms, now).await?;
+    let (starts, seats) = open_seats(db, &hosted.event, slots.unwrap_or_default(), window, now).await?;
     Ok(FreeStarts { starts, room, seats })
 }
 

@@ -2,7 +2,7 @@
 //! (field names as in seed 001's example payloads), or the webhook's own template filled from the same values.
 
 use super::Trigger;
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use convene_core::BookingStatus;
 use convene_core::template;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
@@ -145,7 +145,7 @@ impl BookingPayload {
         event_type: Option<&EventTypeRecord>,
         rescheduled_from: Option<&BookingRecord>,
     ) -> Self {
-        let start = ts(booking.start_at);
+        let start = booking.start_at;
         let stored_responses: Map<String, Value> = serde_json::from_str(&booking.responses).unwrap_or_default();
         let (main, guests): (Vec<&AttendeeRecord>, Vec<&AttendeeRecord>) = attendees.iter().partition(|a| !a.is_guest);
         let user_fields = user_fields(&stored_responses, event_type);
@@ -183,9 +183,9 @@ impl BookingPayload {
             event_type_id: booking.event_type_id.map(|id| id.0),
             event_title: event_type.map(|e| e.title.clone()),
             event_description: event_type.map(|e| e.description.clone()),
-            length: (booking.end_at - booking.start_at) / 60_000,
-            start_time: ts(booking.start_at).to_string(),
-            end_time: ts(booking.end_at).to_string(),
+            length: booking.end_at.duration_since(booking.start_at).as_mins(),
+            start_time: booking.start_at.to_string(),
+            end_time: booking.end_at.to_string(),
             organizer: Organizer {
                 id: host.id.0,
                 name: host.name.clone().unwrap_or_else(|| host.username.clone()),
@@ -223,8 +223,8 @@ impl BookingPayload {
             rejection_reason: booking.cancellation_reason.clone().filter(|_| is_rejected),
             reschedule_id: rescheduled_from.map(|b| b.id).map(|id| id.0),
             reschedule_uid: rescheduled_from.map(|b| b.uid.clone()),
-            reschedule_start_time: rescheduled_from.map(|b| ts(b.start_at).to_string()),
-            reschedule_end_time: rescheduled_from.map(|b| ts(b.end_at).to_string()),
+            reschedule_start_time: rescheduled_from.map(|b| b.start_at.to_string()),
+            reschedule_end_time: rescheduled_from.map(|b| b.end_at.to_string()),
         }
     }
 }

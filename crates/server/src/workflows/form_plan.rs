@@ -69,7 +69,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
     }
     let ids: Vec<WorkflowId> = workflows.iter().map(|w| w.id).collect();
     let steps = store::steps(&mut *tx, &ids).await?;
-    let now = Timestamp::now().as_millisecond();
+    let now = Timestamp::now();
     let mut queued = 0;
     for workflow in &workflows {
         let send_at = match FormTrigger::parse(&workflow.trigger_type) {
@@ -119,7 +119,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                     to_name: Some(attendee_name.to_owned()).filter(|n| !n.is_empty()),
                     subject,
                     body_text: text,
-                    not_before: send_at,
+                    not_before: send_at.map(ts),
                     ..NewEmail::default()
                 };
                 let id = outbox::enqueue(&mut *tx, &row, now).await?;
@@ -169,7 +169,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                 subject: rendered.subject,
                 body_text: rendered.text,
                 body_html: rendered.html,
-                not_before: send_at,
+                not_before: send_at.map(ts),
                 ..NewEmail::default()
             };
             let id = outbox::enqueue(&mut *tx, &email, now).await?;
@@ -188,7 +188,7 @@ pub async fn booked(tx: &mut Tx, response_id: i64) -> Result<u64, StoreError> {
     store::cancel_pending(
         &mut *tx,
         ReminderScope::Response(RoutingResponseId(response_id)),
-        Timestamp::now().as_millisecond(),
+        Timestamp::now(),
     )
     .await
 }

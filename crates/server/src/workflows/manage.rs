@@ -123,7 +123,7 @@ pub async fn get(db: &Db, owner: WorkflowOwner, kind: Kind, id: WorkflowId) -> R
 /// Creates a routing-form workflow: it acts on the responses that come after.
 pub async fn create_form(db: &Db, ctx: &Context, input: &FormWorkflowInput) -> Result<Workflow, WorkflowError> {
     let fields = form_input::prepare(db, ctx, input, None).await?;
-    let now = Timestamp::now().as_millisecond();
+    let now = Timestamp::now();
     let mut tx = db.begin().await?;
     let record = store::insert(&mut tx, ctx.owner, KIND_ROUTING_FORM, &fields, now).await?;
     tx.commit().await?;
@@ -139,7 +139,7 @@ pub async fn update_form(
 ) -> Result<Workflow, WorkflowError> {
     let current = get(db, ctx.owner, Kind::RoutingForm, id).await?;
     let fields = form_input::prepare(db, ctx, input, Some((&current.fields(), &current.steps))).await?;
-    let now = Timestamp::now().as_millisecond();
+    let now = Timestamp::now();
     let mut tx = db.begin().await?;
     let record = store::update(&mut tx, id, &fields, now)
         .await?
@@ -151,7 +151,7 @@ pub async fn update_form(
 /// Creates a workflow and plans its reminders for the owner's bookings already ahead.
 pub async fn create(db: &Db, mailer: &Mailer, ctx: &Context, input: &WorkflowInput) -> Result<Workflow, WorkflowError> {
     let fields = prepare(db, ctx, input, None).await?;
-    let now = Timestamp::now().as_millisecond();
+    let now = Timestamp::now();
     let mut tx = db.begin().await?;
     let record = store::insert(&mut tx, ctx.owner, KIND_EVENT_TYPE, &fields, now).await?;
     replan(&mut tx, mailer, &record, &fields.event_type_ids, now).await?;
@@ -169,7 +169,7 @@ pub async fn update(
 ) -> Result<Workflow, WorkflowError> {
     let current = get(db, ctx.owner, Kind::EventType, id).await?;
     let fields = prepare(db, ctx, input, Some((&current.fields(), &current.steps))).await?;
-    let now = Timestamp::now().as_millisecond();
+    let now = Timestamp::now();
     let mut tx = db.begin().await?;
     let record = store::update(&mut tx, id, &fields, now)
         .await?
@@ -183,7 +183,7 @@ pub async fn update(
 /// Deletes a workflow, cancelling what it had planned.
 pub async fn delete(db: &Db, owner: WorkflowOwner, kind: Kind, id: WorkflowId) -> Result<Workflow, WorkflowError> {
     let current = get(db, owner, kind, id).await?;
-    let now = Timestamp::now().as_millisecond();
+    let now = Timestamp::now();
     let mut tx = db.begin().await?;
     store::cancel_pending(&mut tx, ReminderScope::Workflow(id), now).await?;
     store::delete(&mut tx, id).await?;
@@ -194,7 +194,7 @@ pub async fn delete(db: &Db, owner: WorkflowOwner, kind: Kind, id: WorkflowId) -
 /// Deletes a team, cancelling first what its workflows planned and did not send yet: deleting the workflows with
 /// the team would otherwise orphan their reminders, still queued. One transaction: both happen or neither.
 pub async fn delete_team(db: &Db, team_id: TeamId) -> Result<bool, WorkflowError> {
-    let now = Timestamp::now().as_millisecond();
+    let now = Timestamp::now();
     let mut tx = db.begin().await?;
     store::cancel_pending(&mut tx, ReminderScope::Team(team_id), now).await?;
     let deleted = convene_store::teams::delete(&mut tx, team_id).await?;

@@ -8,7 +8,7 @@ use crate::booking_links::{self, LinkAction};
 use crate::email::Mailer;
 use crate::email::booking_parties::BookingParties;
 use crate::email::sms::{Channel, e164};
-use crate::time_text::ts;
+use crate::time_text::shifted;
 use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
@@ -19,7 +19,7 @@ use convene_store::event_types::{self, EventTypeRecord};
 use convene_store::outbox::{self, NewEmail};
 use convene_store::users::UserRecord;
 use convene_store::workflows::{self as store, ReminderScope, WorkflowOwner, WorkflowRecord};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value};
 
 /// What happened to a booking, as workflows see it.
@@ -61,7 +61,7 @@ pub async fn on_booking(
         return Ok(0);
     };
     let chosen: Vec<&WorkflowRecord> = chosen.iter().collect();
-    queue(tx, mailer, &People::of(booking, &parties), &chosen, now_ms()).await
+    queue(tx, mailer, &People::of(booking, &parties), &chosen, Timestamp::now()).await
 }
 
 /// [`on_booking`] with the booking's parties already read (by the booking service, for its emails too).
@@ -80,11 +80,7 @@ pub async fn on_booking_for(
         return Ok(0);
     };
     let chosen: Vec<&WorkflowRecord> = chosen.iter().collect();
-    queue(tx, mailer, &People::of(booking, parties), &chosen, now_ms()).await
-}
-
-fn now_ms() -> i64 {
-    Timestamp::now().as_millisecond()
+    queue(tx, mailer, &People::of(booking, parties), &chosen, Timestamp::now()).await
 }
 
 /// Cancels the pending reminders a reschedule, cancellation or rejection makes pointless.
@@ -93,7 +89,7 @@ async fn cancel_moved_reminders(
     booking: &BookingRecord,
     event: BookingEvent<'_>,
 ) -> Result<(), WorkflowError> {
-    let now = now_ms();
+    let now = Timestamp::now();
     match event {
         BookingEvent::Rescheduled { from } => {
             store::cancel_pending(&mut *tx, ReminderScope::Booking(from.id), now).await?;
@@ -173,7 +169,7 @@ pub(super) async fn replan(
     mailer: &Mailer,
     workflow: &WorkflowRecord,
     event_type_ids: &[EventTypeId],
-    now: i64,
+    now: Timestamp,
 ) -> Result<usize, WorkflowError> {
     let owner = match (workflow.team_id, workflow.user_id) {
         (Some(team), _) => WorkflowOwner::Team(team),
@@ -187,9 +183,8 @@ pub(super) async fn replan(
         return Ok(0);
     }
     // A before-reminder still ahead needs a start ahead (so an end ahead); an after-one an end within its offset.
-    let offset = offset_ms(workflow);
     let since = if trigger == Trigger::AfterEvent {
-        now.saturating_sub(offset)
+        shifted(now, -offset(workflow))
     } else {
         now
     };
@@ -211,9 +206,9 @@ pub(super) async fn replan(
     Ok(queued)
 }
 
-fn offset_ms(workflow: &WorkflowRecord) -> i64 {
+fn offset(workflow: &WorkflowRecord) -> SignedDuration {
     let unit = workflow.offset_unit.as_deref().and_then(unit_ms).unwrap_or(0);
-    workflow.offset_value.unwrap_or(0).saturating_mul(unit)
+    SignedDuration::from_millis(workflow.offset_value.unwrap_or(0).saturating_mul(unit))
 }
 
 /// Everyone a booking's workflow emails may concern, read once per change.
@@ -279,7 +274,7 @@ async fn queue(
     mailer: &Mailer,
     people: &People<'_>,
     workflows: &[&WorkflowRecord],
-    now: i64,
+    now: Timestamp,
 ) -> Result<usize, WorkflowError> {
     let ids: Vec<WorkflowId> = workflows.iter().map(|w| w.id).collect();
     let steps = store::steps(&mut *tx, &ids).await?;
@@ -303,8 +298,8 @@ async fn queue(
     let (mut emails, mut reminder_of): (Vec<NewEmail>, Vec<Option<WorkflowId>>) = (Vec::new(), Vec::new());
     for workflow in workflows {
         let send_at = match Trigger::parse(&workflow.trigger_type) {
-            Some(Trigger::BeforeEvent) => Some(booking.start_at.saturating_sub(offset_ms(workflow))),
-            Some(Trigger::AfterEvent) => Some(booking.end_at.saturating_add(offset_ms(workflow))),
+            Some(Trigger::BeforeEvent) => Some(shifted(booking.start_at, -offset(workflow))),
+            Some(Trigger::AfterEvent) => Some(shifted(booking.end_at, offset(workflow))),
             _ => None,
         };
         // Documented choice: a reminder whose moment has passed is dropped rather than sent late.
@@ -319,8 +314,8 @@ async fn queue(
                     organizer_email: &people.host.email,
                     attendee_name: attendee.map_or("", |a| a.name.as_str()),
                     attendee_email: attendee.map_or("", |a| a.email.as_str()),
-                    start: ts(booking.start_at),
-                    end: ts(booking.end_at),
+                    start: booking.start_at,
+                    end: booking.end_at,
                     location: booking.location.as_deref(),
                     notes,
                     cancel_url: &cancel_url,
@@ -454,8 +449,8 @@ fn invite(people: &People<'_>) -> String {
         uid: booking.ical_uid.clone(),
         sequence: booking.ical_sequence,
         stamp: Timestamp::now(),
-        start: ts(booking.start_at),
-        end: ts(booking.end_at),
+        start: booking.start_at,
+        end: booking.end_at,
         summary: booking.title.clone(),
         description: booking.description.clone(),
         location: booking.location.clone(),
@@ -475,7 +470,7 @@ fn invite(people: &People<'_>) -> String {
         cancelled: false,
         rule: None,
         // An occurrence of a series shares the series' UID: name the occurrence so only it is touched.
-        occurrence: booking.recurring_event_uid.as_ref().map(|_| ts(booking.start_at)),
+        occurrence: booking.recurring_event_uid.as_ref().map(|_| booking.start_at),
     }
     .render()
 }

@@ -1,5 +1,6 @@
 //! Several emails queued in one go (a booking's emails and its workflow reminders) land as if queued one by one.
 
+use crate::helpers::instant;
 use convene_store::outbox::{self, NewEmail};
 use convene_store::testing::TestDb;
 
@@ -12,7 +13,7 @@ fn email(n: usize, not_before: Option<i64>) -> NewEmail {
         body_text: format!("Text {n}"),
         body_html: format!("<p>Html {n}</p>"),
         ics: (n == 2).then(|| "BEGIN:VCALENDAR".to_owned()),
-        not_before,
+        not_before: not_before.map(instant),
         ..NewEmail::default()
     }
 }
@@ -22,7 +23,9 @@ async fn emails_queued_together_each_keep_their_own_row_contents_and_due_time() 
     let test_db = TestDb::new().await.expect("test database");
     let emails: Vec<NewEmail> = (0..3).map(|n| email(n, (n > 0).then(|| 5_000 + n as i64))).collect();
 
-    let ids = outbox::enqueue_all(&test_db.db, &emails, 1_000).await.expect("queued");
+    let ids = outbox::enqueue_all(&test_db.db, &emails, instant(1_000))
+        .await
+        .expect("queued");
 
     assert_eq!(ids.len(), 3);
     for (n, id) in ids.iter().enumerate() {
@@ -32,11 +35,11 @@ async fn emails_queued_together_each_keep_their_own_row_contents_and_due_time() 
         assert_eq!(row.body_text, emails[n].body_text);
         assert_eq!(row.body_html, emails[n].body_html);
         assert_eq!(row.ics, emails[n].ics);
-        assert_eq!(row.next_attempt_at, emails[n].not_before.unwrap_or(1_000));
+        assert_eq!(row.next_attempt_at, emails[n].not_before.unwrap_or(instant(1_000)));
         assert_eq!(row.status, "queued");
     }
     assert!(
-        outbox::enqueue_all(&test_db.db, &[], 1_000)
+        outbox::enqueue_all(&test_db.db, &[], instant(1_000))
             .await
             .expect("nothing")
             .is_empty()

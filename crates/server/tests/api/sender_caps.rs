@@ -9,7 +9,6 @@ use convene_server::email::host_guard::HostPolicy;
 use convene_server::email::smtp::TlsTrust;
 use convene_server::email::worker::{RunMode, spawn_worker};
 use convene_server::email::{EmailSettings, Security, SmtpServer, SmtpTimeouts, TransportConfig};
-use convene_store::now_ms;
 use convene_store::outbox::{self, NewEmail};
 use convene_testkit::{Behavior, FakeSmtp, FakeSmtpConfig, TestCa, TlsMode};
 use reqwest::StatusCode;
@@ -95,7 +94,7 @@ async fn a_sender_hung_after_data_keeps_to_its_cap_and_platform_emails_flow_at_o
                 body_html: "<p>Booked</p>".to_owned(),
                 ..NewEmail::default()
             },
-            now_ms(),
+            jiff::Timestamp::now(),
         )
         .await
         .expect("enqueue");
@@ -113,7 +112,7 @@ async fn a_sender_hung_after_data_keeps_to_its_cap_and_platform_emails_flow_at_o
                 body_html: "<p>Reset</p>".to_owned(),
                 ..NewEmail::default()
             },
-            now_ms(),
+            jiff::Timestamp::now(),
         )
         .await
         .expect("enqueue");

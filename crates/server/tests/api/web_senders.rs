@@ -7,7 +7,6 @@
 use crate::helpers::TestApp;
 use crate::helpers::email::EmailRig;
 use convene_core::TeamId;
-use convene_store::now_ms;
 use convene_store::outbox::{self, NewEmail};
 use convene_testkit::FakeSmtp;
 use reqwest::StatusCode;
@@ -604,12 +603,20 @@ async fn the_delivery_log_lists_the_organizations_emails_with_a_page_for_each() 
         body_html: "<p>secret body text</p>".to_owned(),
         ..NewEmail::default()
     };
-    let ours = outbox::enqueue(&rig.app.db, &email(rig.org, "guest@example.test"), now_ms())
-        .await
-        .expect("enqueue");
-    let theirs = outbox::enqueue(&rig.app.db, &email(rig.other_org, "other@example.test"), now_ms())
-        .await
-        .expect("enqueue");
+    let ours = outbox::enqueue(
+        &rig.app.db,
+        &email(rig.org, "guest@example.test"),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("enqueue");
+    let theirs = outbox::enqueue(
+        &rig.app.db,
+        &email(rig.other_org, "other@example.test"),
+        jiff::Timestamp::now(),
+    )
+    .await
+    .expect("enqueue");
     let (status, html) = rig.get(&admin, &rig.page_path()).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains(&format!("id=\"delivery-{ours}\"")), "{html}");

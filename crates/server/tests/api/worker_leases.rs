@@ -6,7 +6,6 @@ use crate::helpers::TestApp;
 use convene_server::email::worker::{RunMode, spawn_worker};
 use convene_server::email::{EmailSettings, Security, SmtpServer, TransportConfig};
 use convene_server::{AppState, ServerSettings};
-use convene_store::now_ms;
 use convene_store::outbox::{self, NewEmail};
 use convene_testkit::{Behavior, FakeSmtp, FakeSmtpConfig};
 use std::collections::HashMap;
@@ -47,7 +46,11 @@ async fn emails_slower_than_the_lease_are_renewed_and_never_taken_over() {
             body_html: "<p>Reset</p>".to_owned(),
             ..NewEmail::default()
         };
-        ids.push(outbox::enqueue(&app.db, &email, now_ms()).await.expect("enqueue"));
+        ids.push(
+            outbox::enqueue(&app.db, &email, jiff::Timestamp::now())
+                .await
+                .expect("enqueue"),
+        );
     }
 
     // Two workers (two processes, in production) on one database: each claims under a name of its own.

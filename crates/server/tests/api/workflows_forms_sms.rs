@@ -105,11 +105,14 @@ async fn form_workflows_text_the_number_given_in_the_forms_phone_field() {
     assert!(sms.iter().all(|r| r.to_email == "+14155550123"), "{sms:?}");
     assert_eq!(sms[0].body_text, "Hi Ada, thanks for asking about Support.");
     assert_eq!(sms[1].body_text, "Still there, Ada?");
-    let due = sms[1].not_before;
+    let due = sms[1].not_before.as_millisecond();
     // An hour after the response (stored a moment before the row).
-    let after = due - sms[1].created_at;
+    let after = due - sms[1].created_at.as_millisecond();
     assert!((3_590_000..=3_600_000).contains(&after), "{sms:?}");
-    assert!(sms[0].not_before < due, "the first goes at once: {sms:?}");
+    assert!(
+        sms[0].not_before.as_millisecond() < due,
+        "the first goes at once: {sms:?}"
+    );
 
     // The worker sends the first now through Twilio; the second waits for its time.
     t.rig.run().await;

@@ -12,7 +12,7 @@ use crate::api::version::{Requested, VersionRule, enforce};
 use crate::scheduling::booking::AttendeeInput;
 use crate::scheduling::follow_up::{self, AbsenceMark};
 use crate::state::AppState;
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -169,8 +169,8 @@ async fn ics(db: &Db, booking: &BookingRecord) -> Result<String, ApiError> {
         uid: booking.ical_uid.clone(),
         sequence: booking.ical_sequence,
         stamp: Timestamp::now(),
-        start: ts(booking.start_at),
-        end: ts(booking.end_at),
+        start: booking.start_at,
+        end: booking.end_at,
         summary: booking.title.clone(),
         description: booking.description.clone(),
         location: booking.location.clone(),
@@ -208,7 +208,7 @@ async fn calendar_links(State(state): State<AppState>, caller: ApiUser, ids: Pat
     if !involved(&state.db, &caller, &booking).await? {
         return Err(ApiError::not_found("Booking"));
     }
-    let (start, end) = (ts(booking.start_at), ts(booking.end_at));
+    let (start, end) = (booking.start_at, booking.end_at);
     let title = encode(&booking.title);
     let details = encode(&booking.description);
     let location = encode(booking.location.as_deref().unwrap_or_default());

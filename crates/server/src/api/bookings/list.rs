@@ -17,7 +17,6 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use convene_core::{BookingStatus, UserId};
 use convene_store::bookings::{self, BookingFilter};
-use convene_store::now_ms;
 
 fn sort(q: &QueryPairs) -> Result<&'static str, ApiError> {
     for (key, column) in [
@@ -50,10 +49,8 @@ fn sort(q: &QueryPairs) -> Result<&'static str, ApiError> {
     Ok("b.start_at ASC, b.id ASC")
 }
 
-fn instant_param(q: &QueryPairs, key: &str) -> Result<Option<i64>, ApiError> {
-    Ok(q.get(key)
-        .map(|v| parse_instant(key, v).map(jiff::Timestamp::as_millisecond))
-        .transpose()?)
+fn instant_param(q: &QueryPairs, key: &str) -> Result<Option<jiff::Timestamp>, ApiError> {
+    Ok(q.get(key).map(|v| parse_instant(key, v)).transpose()?)
 }
 
 /// Get my bookings: those I host and those I attend, with Cal.com's filters.
@@ -95,7 +92,7 @@ pub(super) async fn list_bookings(
 
 /// Cal.com's list filters and sorting from the query, onto `filter` (whose scope the caller set).
 fn apply_query(filter: &mut BookingFilter, q: &QueryPairs) -> Result<(), ApiError> {
-    let now = now_ms();
+    let now = jiff::Timestamp::now();
     filter.order = sort(q)?;
     for status in q.all("status") {
         match status.as_str() {

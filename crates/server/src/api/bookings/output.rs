@@ -3,7 +3,7 @@
 
 use crate::api::ApiError;
 use crate::api::dto::metadata_value;
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use convene_core::{BookingId, UserId};
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::{Db, event_types, users};
@@ -143,9 +143,9 @@ pub(super) async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<Bo
             rescheduled_by_email: b.rescheduled_by_email.clone(),
             rescheduled_from_uid: b.rescheduled_from_uid.clone(),
             rescheduled_to_uid: b.rescheduled_to_uid.clone(),
-            start: utc_iso(ts(b.start_at)),
-            end: utc_iso(ts(b.end_at)),
-            duration: (b.end_at - b.start_at) / 60_000,
+            start: utc_iso(b.start_at),
+            end: utc_iso(b.end_at),
+            duration: b.end_at.duration_since(b.start_at).as_mins(),
             event_type_id: b.event_type_id.map(|id| id.0),
             event_type: b.event_type_id.and_then(|id| {
                 slugs
@@ -156,8 +156,8 @@ pub(super) async fn outputs(db: &Db, records: &[BookingRecord]) -> Result<Vec<Bo
             }),
             location: b.location.clone().unwrap_or_default(),
             absent_host: b.absent_host,
-            created_at: utc_iso(ts(b.created_at)),
-            updated_at: utc_iso(ts(b.updated_at)),
+            created_at: utc_iso(b.created_at),
+            updated_at: utc_iso(b.updated_at),
             metadata: metadata_value(&b.metadata),
             ics_uid: b.ical_uid.clone(),
             attendees: people

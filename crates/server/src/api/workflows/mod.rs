@@ -9,7 +9,7 @@ use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use crate::email::sms::{Channel, Channels};
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use crate::workflows::input::{Context, WorkflowInput};
 use crate::workflows::manage::{self, Kind, Workflow};
 use axum::extract::State;
@@ -106,8 +106,8 @@ impl From<&Workflow> for WorkflowOutput {
             name: r.name.clone(),
             user_id: r.user_id.map(|id| id.0),
             team_id: r.team_id.map(|id| id.0),
-            created_at: utc_iso(ts(r.created_at)),
-            updated_at: utc_iso(ts(r.updated_at)),
+            created_at: utc_iso(r.created_at),
+            updated_at: utc_iso(r.updated_at),
             kind: "event-type",
             activation: ActivationOutput {
                 is_active_on_all_event_types: r.active_on_all,

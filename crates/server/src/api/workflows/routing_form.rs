@@ -8,7 +8,7 @@ use crate::api::auth::ApiUser;
 use crate::api::envelope::{self, Envelope};
 use crate::api::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use crate::state::AppState;
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use crate::workflows::form_input::FormWorkflowInput;
 use crate::workflows::manage::{self, Kind, Workflow};
 use axum::extract::State;
@@ -58,8 +58,8 @@ impl From<&Workflow> for FormWorkflowOutput {
             name: r.name.clone(),
             user_id: r.user_id.map(|id| id.0),
             team_id: r.team_id.map(|id| id.0),
-            created_at: utc_iso(ts(r.created_at)),
-            updated_at: utc_iso(ts(r.updated_at)),
+            created_at: utc_iso(r.created_at),
+            updated_at: utc_iso(r.updated_at),
             kind: "routing-form",
             activation: FormActivationOutput {
                 is_active_on_all_routing_forms: r.active_on_all,

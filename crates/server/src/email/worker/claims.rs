@@ -7,7 +7,8 @@
 
 use super::EmailWorker;
 use convene_core::EmailId;
-use convene_store::{now_ms, outbox};
+use convene_store::outbox;
+use jiff::Timestamp;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -58,7 +59,15 @@ pub(super) fn spawn_heartbeat(worker: EmailWorker, held: Arc<Held>, mut stop: wa
             if ids.is_empty() {
                 continue;
             }
-            match outbox::renew_claims(worker.mailer.db(), &worker.id, &ids, now_ms(), super::lease_ms(&worker)).await {
+            match outbox::renew_claims(
+                worker.mailer.db(),
+                &worker.id,
+                &ids,
+                Timestamp::now(),
+                super::lease_ms(&worker),
+            )
+            .await
+            {
                 Ok(renewed) => {
                     worker.health.reached();
                     if renewed < ids.len() as u64 {

@@ -18,13 +18,15 @@ pub use pipeline::spawn_worker;
 
 use crate::metrics::Metrics;
 use convene_core::EmailId;
+use convene_store::StoreResult;
 use convene_store::outbox::{self, AttemptRecord, EmailRecord, Settle, Settlement};
-use convene_store::{StoreResult, now_ms};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::routes::Mailer;
+use crate::time_text::ts;
+use jiff::Timestamp;
 
 /// What the outbox worker runs on: the mailer (with the database it reads), the metrics it counts emails in, its
 /// name in the outbox, what it reports for readiness, and how long a stop may wait for emails in flight. The
@@ -78,7 +80,7 @@ pub async fn process_due(worker: impl Into<EmailWorker>, now: i64) -> StoreResul
     let claimed = outbox::claim_due_by(
         worker.mailer.db(),
         &worker.id,
-        now,
+        ts(now),
         lease_ms(worker),
         batch_size(settings.connections),
     )
@@ -102,7 +104,7 @@ async fn send_all(worker: &EmailWorker, claimed: Vec<EmailRecord>, clock: send::
 /// Records finished emails in one transaction and counts them.
 async fn settle(worker: &EmailWorker, processed: &[Processed]) -> StoreResult<()> {
     let settles: Vec<Settle> = processed.iter().map(to_settle).collect();
-    let applied = outbox::settle_all(worker.mailer.db(), &settles, now_ms()).await?;
+    let applied = outbox::settle_all(worker.mailer.db(), &settles, Timestamp::now()).await?;
     for (p, applied) in processed.iter().zip(applied) {
         if !applied {
             tracing::warn!(

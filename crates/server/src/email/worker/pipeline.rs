@@ -16,6 +16,7 @@ use super::{EmailWorker, Processed, RunMode, lease_ms, send, settle};
 use convene_core::EmailId;
 use convene_store::now_ms;
 use convene_store::outbox;
+use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -77,7 +78,7 @@ async fn dispatch(
         let claimed = match outbox::claim_due_by(
             worker.mailer.db(),
             &worker.id,
-            now_ms(),
+            Timestamp::now(),
             lease,
             pace.claim_size(connections, lease),
         )
@@ -177,8 +178,8 @@ async fn give_back(worker: &EmailWorker, held: &Held, ids: &[EmailId], wait: Dur
     if ids.is_empty() {
         return;
     }
-    let now = now_ms();
-    let due = now.saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX));
+    let now = Timestamp::now();
+    let due = now.checked_add(wait).unwrap_or(Timestamp::MAX);
     match outbox::release_claims(worker.mailer.db(), &worker.id, ids, due, now).await {
         Ok(released) => {
             held.remove(ids.iter().copied());
@@ -194,7 +195,7 @@ async fn give_back(worker: &EmailWorker, held: &Held, ids: &[EmailId], wait: Dur
 
 /// Gives back every row held under this worker's name.
 async fn give_back_everything(worker: &EmailWorker, why: &str) {
-    match outbox::release_all_claims(worker.mailer.db(), &worker.id, now_ms()).await {
+    match outbox::release_all_claims(worker.mailer.db(), &worker.id, Timestamp::now()).await {
         Ok(0) => {}
         Ok(released) => tracing::info!(released, why, worker = %worker.id, "emails given back to the outbox"),
         Err(e) => {

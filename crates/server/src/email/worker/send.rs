@@ -79,7 +79,7 @@ pub(super) async fn send_one(worker: &EmailWorker, email: EmailRecord, clock: Cl
                         smtp_code: None,
                         reply: Some(reason),
                         duration_ms: 0,
-                        started_at: now_ms(),
+                        started_at: convene_store::now(),
                     });
                     continue;
                 }
@@ -113,14 +113,18 @@ pub(super) async fn send_one(worker: &EmailWorker, email: EmailRecord, clock: Cl
     let settlement = match (sent_by, &last_failure) {
         (Some(route), _) => Settlement::Sent { route },
         (None, Some(f)) if f.recipient_rejected() || f.message_rejected() => Settlement::Failed,
-        (None, _) => match mailer
-            .settings
-            .retry
-            .next_attempt_at(email.attempts, email.not_before, now_ms())
-        {
-            Some(next_attempt_at) => Settlement::Retry { next_attempt_at },
-            None => Settlement::Failed,
-        },
+        (None, _) => {
+            match mailer
+                .settings
+                .retry
+                .next_attempt_at(email.attempts, email.not_before.as_millisecond(), now_ms())
+            {
+                Some(next_attempt_at) => Settlement::Retry {
+                    next_attempt_at: ts(next_attempt_at),
+                },
+                None => Settlement::Failed,
+            }
+        }
     };
     Processed {
         id: email.id,
@@ -132,7 +136,7 @@ pub(super) async fn send_one(worker: &EmailWorker, email: EmailRecord, clock: Cl
 
 /// A workflow text message: one way out (the instance's Twilio account), recorded and settled as emails are.
 async fn send_text(worker: &EmailWorker, email: EmailRecord, channel: Channel) -> Processed {
-    let started_at = now_ms();
+    let started_at = convene_store::now();
     let clock = Instant::now();
     let result = match worker.mailer.texts() {
         Some(texts) => texts.send(channel, &email.to_email, &email.body_text).await,
@@ -153,13 +157,14 @@ async fn send_text(worker: &EmailWorker, email: EmailRecord, channel: Channel) -
             route: TEXT_ROUTE.to_owned(),
         },
         Err(f) if f.message_rejected() => Settlement::Failed,
-        Err(_) => match worker
-            .mailer
-            .settings
-            .retry
-            .next_attempt_at(email.attempts, email.not_before, now_ms())
-        {
-            Some(next_attempt_at) => Settlement::Retry { next_attempt_at },
+        Err(_) => match worker.mailer.settings.retry.next_attempt_at(
+            email.attempts,
+            email.not_before.as_millisecond(),
+            now_ms(),
+        ) {
+            Some(next_attempt_at) => Settlement::Retry {
+                next_attempt_at: ts(next_attempt_at),
+            },
             None => Settlement::Failed,
         },
     };
@@ -187,7 +192,7 @@ const TEXT_ROUTE: &str = "twilio";
 
 /// Sends through one route and records the attempt.
 async fn attempt(route: &Route, email: &EmailRecord, tried: &mut Vec<AttemptRecord>) -> Result<(), DeliveryFailure> {
-    let started_at = now_ms();
+    let started_at = convene_store::now();
     let clock = Instant::now();
     let result = route.deliver(email).await;
     let duration_ms = i64::try_from(clock.elapsed().as_millis()).unwrap_or(i64::MAX);

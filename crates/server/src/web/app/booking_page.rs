@@ -7,7 +7,7 @@ use super::shell::{Host, Nav, Refusal, Section};
 use crate::booking_links::{self, LinkAction};
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::time_text::{local_iso, ts};
+use crate::time_text::local_iso;
 use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -137,10 +137,10 @@ pub(super) async fn page(
 ) -> Result<Response, Refusal> {
     let b = &reached.booking;
     let zone = TimeZone::get(&host.user.time_zone).unwrap_or(TimeZone::UTC);
-    let end = local_minute(ts(b.end_at), &zone);
+    let end = local_minute(b.end_at, &zone);
     let when = format!(
         "{} – {} ({})",
-        local_minute(ts(b.start_at), &zone),
+        local_minute(b.start_at, &zone),
         end.get(11..).unwrap_or(&end),
         host.user.time_zone
     );
@@ -173,7 +173,7 @@ pub(super) async fn page(
         })
         .collect();
     let open = b.status.is_live();
-    let live = open && b.end_at >= convene_store::now_ms();
+    let live = open && b.end_at >= Timestamp::now();
     let view = DetailPage {
         nav: host.nav(state, Section::Bookings).await?,
         t: host.t,

@@ -92,7 +92,7 @@ pub async fn list(
         .unwrap_or("upcoming");
     let page = q.page.unwrap_or(1).clamp(1, 10_000);
     let search = q.q.as_deref().map(str::trim).unwrap_or_default().to_owned();
-    let now = convene_store::now_ms();
+    let now = jiff::Timestamp::now();
     let mut filter = BookingFilter {
         host: Some(host.user.id),
         order: if tab == "upcoming" || tab == "unconfirmed" {
@@ -134,14 +134,11 @@ pub async fn list(
             continue;
         }
         match raw.parse::<jiff::civil::Date>() {
-            Ok(_) => {
-                let at = parse_bound(name, raw, &zone, end_of_day).map(jiff::Timestamp::as_millisecond);
-                match (at, end_of_day) {
-                    (Ok(ms), false) => filter.after_start = Some(ms),
-                    (Ok(ms), true) => filter.before_end = Some(ms),
-                    (Err(e), _) => error = Some(host.t.refusal(&e)),
-                }
-            }
+            Ok(_) => match (parse_bound(name, raw, &zone, end_of_day), end_of_day) {
+                (Ok(at), false) => filter.after_start = Some(at),
+                (Ok(at), true) => filter.before_end = Some(at),
+                (Err(e), _) => error = Some(host.t.refusal(&e)),
+            },
             Err(_) => error = Some(host.t.text_with("app-bk-bad-date", &[("value", raw)])),
         }
     }
@@ -158,7 +155,7 @@ pub async fn list(
     let rows = found
         .into_iter()
         .map(|b| Row {
-            when: local_minute(crate::time_text::ts(b.start_at), &zone),
+            when: local_minute(b.start_at, &zone),
             live: b.status.is_live() && b.end_at >= now,
             status_label: status_label(host.t, b.status),
             uid: b.uid,

@@ -13,7 +13,7 @@ use crate::scheduling::calendar::Exclusions;
 use crate::scheduling::resolve::{self, EventTypeRef, Hosted, ResolveError};
 use crate::scheduling::slots::free_starts;
 use crate::state::AppState;
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use askama::Template;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -438,7 +438,7 @@ pub(super) async fn booker(
     let notice = (params.get("notice") == Some("taken")).then(|| t.text("slot-gone"));
     let event = &hosted.event;
     let length = match moving.as_ref() {
-        Some(old) => (old.end_at - old.start_at) / 60_000,
+        Some(old) => old.end_at.duration_since(old.start_at).as_mins(),
         None => params
             .get("duration")
             .and_then(|d| d.parse().ok())
@@ -456,7 +456,7 @@ pub(super) async fn booker(
     let now = Timestamp::now();
     let today = view.tz.to_datetime(now).date();
     // A reschedule opens at the month of the booking being moved.
-    let moving_day = moving.as_ref().map(|b| view.tz.to_datetime(ts(b.start_at)).date());
+    let moving_day = moving.as_ref().map(|b| view.tz.to_datetime(b.start_at).date());
     let first = shown_month(params, moving_day.filter(|d| *d > today).unwrap_or(today));
     let next_first = first.checked_add(jiff::Span::new().months(1)).unwrap_or(first);
     let start_of = |d: Date| {
@@ -573,7 +573,7 @@ pub(super) async fn booker(
         duration_label: minutes(length),
         reschedule_from: moving
             .as_ref()
-            .map(|b| month::span_label(t, ts(b.start_at), ts(b.end_at), &view.tz, &view.zone, view.h24)),
+            .map(|b| month::span_label(t, b.start_at, b.end_at, &view.tz, &view.zone, view.h24)),
         notice,
         calendar_label: t.text_with("calendar", &[("month", &month_label)]),
         month_label,

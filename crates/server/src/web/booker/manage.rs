@@ -11,7 +11,7 @@ use crate::i18n::Lang;
 use crate::scheduling::resolve::DYNAMIC_SLUG;
 use crate::scheduling::status::{self, StatusError};
 use crate::state::AppState;
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use crate::web::respond::same_origin;
 use askama::Template;
 use axum::body::Bytes;
@@ -79,7 +79,7 @@ fn encode(value: &str) -> String {
 
 /// Google Calendar and Outlook "add event" links.
 fn calendar_links(b: &BookingRecord) -> (String, String) {
-    let (start, end) = (ts(b.start_at), ts(b.end_at));
+    let (start, end) = (b.start_at, b.end_at);
     let title = encode(&b.title);
     let details = encode(&b.description);
     let location = encode(b.location.as_deref().unwrap_or_default());
@@ -148,7 +148,7 @@ pub async fn result(
         _ if b.rescheduled_to_uid.is_some() => (t.text("result-rescheduled"), None),
         _ => (t.text("result-cancelled"), None),
     };
-    let live = b.status.is_live() && b.end_at > Timestamp::now().as_millisecond();
+    let live = b.status.is_live() && b.end_at > Timestamp::now();
     let keep = [
         ("lang".to_owned(), t.code().to_owned()),
         ("tz".to_owned(), l.view.zone.clone()),
@@ -168,13 +168,13 @@ pub async fn result(
     let page = ResultPage {
         t,
         uid: b.uid.clone(),
-        start_iso: utc_iso(ts(b.start_at)),
-        end_iso: utc_iso(ts(b.end_at)),
+        start_iso: utc_iso(b.start_at),
+        end_iso: utc_iso(b.end_at),
         status: b.status.to_string(),
         heading,
         sub,
         title: b.title.clone(),
-        when: month::span_label(t, ts(b.start_at), ts(b.end_at), &l.view.tz, &l.view.zone, l.view.h24),
+        when: month::span_label(t, b.start_at, b.end_at, &l.view.tz, &l.view.zone, l.view.h24),
         who: std::iter::once(host_name)
             .chain(l.people.iter().map(|a| a.name.clone()))
             .collect(),
@@ -210,8 +210,8 @@ pub async fn ics(State(state): State<AppState>, Path(uid): Path<String>, headers
         uid: b.ical_uid.clone(),
         sequence: b.ical_sequence,
         stamp: Timestamp::now(),
-        start: ts(b.start_at),
-        end: ts(b.end_at),
+        start: b.start_at,
+        end: b.end_at,
         summary: b.title.clone(),
         description: b.description.clone(),
         location: b.location.clone(),
@@ -255,7 +255,7 @@ fn outdated(t: Lang, b: &BookingRecord, action: LinkAction) -> Option<Response> 
         (_, LinkAction::Cancel | LinkAction::Reschedule) if b.rescheduled_to_uid.is_some() => "already-moved",
         (BookingStatus::Cancelled, LinkAction::Cancel | LinkAction::Reschedule) => "already-cancelled",
         (BookingStatus::Accepted | BookingStatus::Pending, LinkAction::Cancel | LinkAction::Reschedule) => {
-            if b.end_at <= Timestamp::now().as_millisecond() {
+            if b.end_at <= Timestamp::now() {
                 "link-expired"
             } else {
                 return None;
@@ -329,7 +329,7 @@ async fn link_page(
         return gone;
     }
     let b = &l.booking;
-    let when = month::span_label(t, ts(b.start_at), ts(b.end_at), &l.view.tz, &l.view.zone, l.view.h24);
+    let when = month::span_label(t, b.start_at, b.end_at, &l.view.tz, &l.view.zone, l.view.h24);
     let (heading, reason, submit, danger) = match action {
         LinkAction::Cancel => ("cancel-title", Some("cancel-reason"), "cancel-submit", true),
         LinkAction::Confirm => ("confirm-title", None, "confirm-submit", false),

@@ -3,7 +3,7 @@
 
 use super::gate::{OrgId, PathId, SignedIn};
 use super::refusal::Refusal;
-use super::views::{AttemptRow, DeliveryPage, DeliveryRow, dash, page_message, route_label, when_ms};
+use super::views::{AttemptRow, DeliveryPage, DeliveryRow, dash, page_message, route_label, when};
 use crate::email::sender_admin::{self as service, SenderOrg, SenderOutput};
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
@@ -20,7 +20,7 @@ pub(super) fn delivery_rows(emails: Vec<EmailRecord>, senders: &[SenderOutput]) 
         .into_iter()
         .map(|e| DeliveryRow {
             id: e.id.0,
-            created: when_ms(Some(e.created_at)),
+            created: when(Some(e.created_at)),
             kind: e.kind,
             recipient: e.to_email,
             status: e.status,
@@ -62,7 +62,7 @@ pub async fn delivery_page(
         .into_iter()
         .map(|a| AttemptRow {
             attempt: a.attempt,
-            started: when_ms(Some(a.started_at)),
+            started: when(Some(a.started_at)),
             route: route_label(&a.route, &senders),
             outcome: a.outcome,
             smtp_code: a.smtp_code.map_or_else(|| "—".to_owned(), |c| c.to_string()),
@@ -87,8 +87,8 @@ pub async fn delivery_page(
                 .map_or_else(|| "—".to_owned(), |r| route_label(r, &senders)),
             last_code: email.last_code.map_or_else(|| "—".to_owned(), |c| c.to_string()),
             last_error: dash(email.last_error),
-            created: when_ms(Some(email.created_at)),
-            sent: when_ms(email.sent_at),
+            created: when(Some(email.created_at)),
+            sent: when(email.sent_at),
             rows,
         },
     ))

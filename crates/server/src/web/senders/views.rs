@@ -3,11 +3,12 @@
 use super::form::FormData;
 use crate::email::probe::TestResult;
 use crate::email::sender_admin::SenderOutput;
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use crate::web::respond::render;
 use askama::Template;
 use axum::http::StatusCode;
 use axum::response::Response;
+use jiff::Timestamp;
 use std::collections::HashMap;
 
 const PROVIDERS: [&str; 3] = ["SMTP", "SENDGRID", "SPARKPOST"];
@@ -130,8 +131,8 @@ pub(super) fn base_of(org: i64) -> String {
     format!("/settings/organizations/{org}/email-senders")
 }
 
-pub(super) fn when_ms(ms: Option<i64>) -> String {
-    ms.map_or_else(|| "—".to_owned(), |t| pretty(&utc_iso(ts(t))))
+pub(super) fn when(at: Option<Timestamp>) -> String {
+    at.map_or_else(|| "—".to_owned(), |t| pretty(&utc_iso(t)))
 }
 
 /// `2030-01-07T09:00:00.000Z` → `2030-01-07 09:00:00 UTC`.

@@ -340,6 +340,11 @@ impl TestApp {
 }
 
 /// Limits high enough that no test but the limits' own meets them.
+/// An epoch-milliseconds instant as the store takes it: tests count time in milliseconds.
+pub fn instant(ms: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_millisecond(ms).expect("an instant in jiff's range")
+}
+
 pub fn roomy_limits() -> LimitSettings {
     let roomy = Rate::new(100_000, 60).expect("rate");
     LimitSettings {

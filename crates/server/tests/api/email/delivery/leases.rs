@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::helpers::email::message_ids;
+use crate::helpers::instant;
 use convene_core::EmailId;
 use convene_server::AppState;
 use convene_server::email::SmtpTimeouts;
@@ -21,10 +22,10 @@ async fn an_abandoned_lease_is_taken_over_and_the_stale_result_is_refused() {
 
     // A worker claims the email and dies before sending or recording anything.
     let t0 = now_ms();
-    let claimed = outbox::claim_due(&app.db, t0, lease, 10).await.expect("claim");
+    let claimed = outbox::claim_due(&app.db, instant(t0), lease, 10).await.expect("claim");
     assert_eq!(claimed.len(), 1);
     assert_eq!((claimed[0].status.as_str(), claimed[0].attempts), ("sending", 1));
-    assert_eq!(claimed[0].lease_until, Some(t0 + lease));
+    assert_eq!(claimed[0].lease_until, Some(instant(t0 + lease)));
 
     assert!(run(&app, t0 + lease - 1).await.is_empty(), "a live lease is respected");
     let p = run_one(&app, t0 + lease).await;
@@ -51,11 +52,13 @@ async fn an_abandoned_lease_is_taken_over_and_the_stale_result_is_refused() {
             smtp_code: Some(554),
             reply: Some("stale".into()),
             duration_ms: 1,
-            started_at: t0,
+            started_at: instant(t0),
         }],
     };
     assert_eq!(
-        outbox::settle_all(&app.db, &[stale], now_ms()).await.expect("settle"),
+        outbox::settle_all(&app.db, &[stale], jiff::Timestamp::now())
+            .await
+            .expect("settle"),
         [false]
     );
     let email = row(&app, id).await;

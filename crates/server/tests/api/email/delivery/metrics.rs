@@ -51,7 +51,7 @@ async fn metrics_count_sent_retried_and_failed_emails_by_kind_and_show_the_queue
     queue(
         &app,
         &NewEmail {
-            not_before: Some(now_ms() + HOUR),
+            not_before: Some(crate::helpers::instant(now_ms() + HOUR)),
             ..letter("d@example.test", "m-later")
         },
     )

@@ -97,7 +97,10 @@ pub(super) fn letter(to: &str, tag: &str) -> NewEmail {
 }
 
 pub(super) async fn queue(app: &TestApp, email: &NewEmail) -> i64 {
-    (outbox::enqueue(&app.db, email, now_ms()).await.expect("enqueue")).0
+    (outbox::enqueue(&app.db, email, jiff::Timestamp::now())
+        .await
+        .expect("enqueue"))
+    .0
 }
 
 pub(super) async fn run(app: &TestApp, now: i64) -> Vec<Processed> {
@@ -135,7 +138,7 @@ pub(super) fn assert_route(record: &AttemptRecord, attempt: i64, outcome: &str, 
     let text = record.reply.as_deref().unwrap_or_default();
     assert!(text.contains(reply), "reply {text:?} should contain {reply:?}");
     assert!((0..30_000).contains(&record.duration_ms), "{record:?}");
-    assert!(record.started_at > now_ms() - HOUR, "{record:?}");
+    assert!(record.started_at.as_millisecond() > now_ms() - HOUR, "{record:?}");
 }
 
 /// Asserts `p` is a retry scheduled the first delay (with at most a quarter of jitter) after its attempt began.
@@ -143,7 +146,8 @@ pub(super) fn assert_first_retry(p: &Processed) -> i64 {
     let Settlement::Retry { next_attempt_at } = p.settlement else {
         panic!("expected a retry: {p:?}");
     };
-    let delay = next_attempt_at - p.routes[0].started_at;
+    let next_attempt_at = next_attempt_at.as_millisecond();
+    let delay = next_attempt_at - p.routes[0].started_at.as_millisecond();
     assert!(
         (FIRST_DELAY..=FIRST_DELAY + FIRST_DELAY / 4 + 5 * SECOND).contains(&delay),
         "first retry after {delay} ms: {p:?}"
@@ -177,7 +181,7 @@ pub(super) async fn assert_retried(
 ) {
     let next = assert_first_retry(p);
     assert_eq!(email.status, "retrying");
-    assert_eq!(email.next_attempt_at, next);
+    assert_eq!(email.next_attempt_at.as_millisecond(), next);
     assert_eq!(email.last_code, code);
     assert_eq!(email.last_error, p.routes[0].reply);
     assert!(fake.messages().is_empty(), "nothing was accepted");

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::helpers::email::message_ids;
+use crate::helpers::instant;
 use convene_server::RetryPolicy;
 use convene_store::now_ms;
 use convene_store::outbox::{NewEmail, Settlement};
@@ -29,8 +30,9 @@ async fn a_long_outage_is_ridden_out_with_growing_backoff_and_the_email_goes_out
         let Settlement::Retry { next_attempt_at } = p.settlement else {
             panic!("attempt {attempt} should be retried: {p:?}");
         };
+        let next_attempt_at = next_attempt_at.as_millisecond();
         assert_route(&p.routes[0], attempt, "failed", Some(421), "Down for maintenance");
-        delays.push(next_attempt_at - p.routes[0].started_at);
+        delays.push(next_attempt_at - p.routes[0].started_at.as_millisecond());
         assert!(
             run(&app, next_attempt_at - 1).await.is_empty(),
             "attempt {attempt}: retried early"
@@ -110,7 +112,7 @@ async fn an_exhausted_retry_budget_marks_the_email_failed_and_keeps_it_visible()
         let Settlement::Retry { next_attempt_at } = p.settlement else {
             panic!("within the budget: {p:?}");
         };
-        now = next_attempt_at;
+        now = next_attempt_at.as_millisecond();
     }
     let p = run_one(&app, now).await;
     assert_eq!(p.settlement, Settlement::Failed, "{p:?}");
@@ -150,7 +152,7 @@ async fn a_scheduled_email_waits_for_its_time() {
     let id = queue(
         &app,
         &NewEmail {
-            not_before: Some(at),
+            not_before: Some(instant(at)),
             ..letter("ada@example.test", "scheduled")
         },
     )

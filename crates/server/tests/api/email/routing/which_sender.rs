@@ -4,7 +4,6 @@
 use super::*;
 use crate::helpers::email::{PLATFORM_FROM, PLATFORM_NAME, WAIT, from_and_reply_to, mailbox, starttls};
 use convene_core::{TeamId, UserId};
-use convene_store::now_ms;
 use convene_store::outbox::{self, NewEmail};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -107,7 +106,7 @@ async fn account_emails_never_touch_the_organizations_sender() {
             body_html: "<p>Reset it.</p>".to_owned(),
             ..NewEmail::default()
         },
-        now_ms(),
+        jiff::Timestamp::now(),
     )
     .await
     .expect("enqueue");
