@@ -6,7 +6,7 @@
 //! second.
 
 use crate::email::worker::{OutboxState, QueueHealth};
-use convene_store::{Db, now_ms, outbox};
+use convene_store::{Db, outbox};
 use jiff::Timestamp;
 use serde::Serialize;
 use std::time::{Duration, Instant};
@@ -94,7 +94,11 @@ impl Readiness {
 }
 
 async fn run(db: &Db, worker: &QueueHealth) -> Report {
-    let database = match tokio::time::timeout(PROBE_TIMEOUT, convene_store::readiness::probe_write(db, now_ms())).await
+    let database = match tokio::time::timeout(
+        PROBE_TIMEOUT,
+        convene_store::readiness::probe_write(db, Timestamp::now()),
+    )
+    .await
     {
         Ok(Ok(())) => match convene_store::readiness::sqlite_free_space(db) {
             Some(free) if free < MIN_FREE_BYTES => {

@@ -1,7 +1,9 @@
 //! API keys: only a SHA-256 of each key is stored.
 
+use crate::millis::{Millis, OptMillis, ms};
 use crate::{Exec, StoreResult, now_ms};
 use convene_core::{ApiKeyId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -10,9 +12,12 @@ pub struct ApiKeyRecord {
     pub user_id: UserId,
     pub hint: String,
     pub note: Option<String>,
-    pub expires_at: Option<i64>,
-    pub revoked_at: Option<i64>,
-    pub created_at: i64,
+    #[sqlx(try_from = "OptMillis")]
+    pub expires_at: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub revoked_at: Option<Timestamp>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
 }
 
 impl ApiKeyRecord {
@@ -27,7 +32,7 @@ pub async fn insert<'a>(
     key_hash: &str,
     hint: &str,
     note: Option<&str>,
-    expires_at: Option<i64>,
+    expires_at: Option<Timestamp>,
 ) -> StoreResult<ApiKeyId> {
     let row: (i64,) = on_conn!(exec, c => {
         sqlx::query_as(
@@ -38,7 +43,7 @@ pub async fn insert<'a>(
         .bind(key_hash)
         .bind(hint)
         .bind(note)
-        .bind(expires_at)
+        .bind(expires_at.map(ms))
         .bind(now_ms())
         .fetch_one(&mut *c)
         .await

@@ -2,8 +2,10 @@
 //! settled as done, retrying (with a later `not_before`) or failed — never deleted. A job names a booking; the worker
 //! makes the host's destination calendar match that booking as it is when the job runs.
 
+use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, now_ms};
 use convene_core::{BookingReferenceId, CalendarId, CalendarJobId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -13,7 +15,8 @@ pub struct CalendarJob {
     pub user_id: UserId,
     pub status: String,
     pub attempts: i64,
-    pub not_before: i64,
+    #[sqlx(try_from = "Millis")]
+    pub not_before: Timestamp,
     pub last_error: Option<String>,
 }
 
@@ -56,8 +59,8 @@ pub async fn enqueue<'a>(exec: impl Into<Exec<'a>>, booking_uid: &str, user_id: 
 /// Claims up to `limit` due jobs until `lease_until`; a job another worker holds under a live lease is skipped.
 pub async fn claim_due<'a>(
     exec: impl Into<Exec<'a>>,
-    now: i64,
-    lease_until: i64,
+    now: Timestamp,
+    lease_until: Timestamp,
     limit: i64,
 ) -> StoreResult<Vec<CalendarJob>> {
     let mut exec = exec.into();
@@ -66,7 +69,7 @@ pub async fn claim_due<'a>(
          AND (lease_until IS NULL OR lease_until < $1) ORDER BY not_before, id LIMIT $2"
     );
     let due: Vec<CalendarJob> = on_conn!(reborrow(&mut exec), c => {
-        sqlx::query_as::<_, CalendarJob>(sqlx::AssertSqlSafe(sql)).bind(now).bind(limit).fetch_all(&mut *c).await
+        sqlx::query_as::<_, CalendarJob>(sqlx::AssertSqlSafe(sql)).bind(ms(now)).bind(limit).fetch_all(&mut *c).await
     })?;
     let mut claimed = Vec::with_capacity(due.len());
     for job in due {
@@ -76,8 +79,8 @@ pub async fn claim_due<'a>(
                  AND status IN ('queued', 'retrying') AND (lease_until IS NULL OR lease_until < $3)",
             )
             .bind(job.id)
-            .bind(lease_until)
-            .bind(now)
+            .bind(ms(lease_until))
+            .bind(ms(now))
             .execute(&mut *c)
             .await
             .map(|r| r.rows_affected())
@@ -97,7 +100,7 @@ pub async fn settle<'a>(
     exec: impl Into<Exec<'a>>,
     id: CalendarJobId,
     status: &str,
-    not_before: i64,
+    not_before: Timestamp,
     error: Option<&str>,
 ) -> StoreResult<()> {
     on_conn!(exec, c => {
@@ -107,7 +110,7 @@ pub async fn settle<'a>(
         )
         .bind(id)
         .bind(status)
-        .bind(not_before)
+        .bind(ms(not_before))
         .bind(error)
         .bind(now_ms())
         .execute(&mut *c)

@@ -5,8 +5,10 @@
 //! Health is kept on both levels: a connection fails as a whole (credentials refused, server gone) and a calendar
 //! on its own (one feed of several). `failing_since` keeps the first failure of a streak; a success clears it.
 
+use crate::millis::{Millis, OptMillis, ms};
 use crate::{Exec, StoreResult, now_ms, packed};
 use convene_core::{CalendarConnectionId, CalendarId, EventTypeId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 /// One linked account or feed.
@@ -21,8 +23,10 @@ pub struct ConnectionRecord {
     pub sealed_secret: String,
     pub server_url: Option<String>,
     pub last_error: Option<String>,
-    pub failing_since: Option<i64>,
-    pub last_synced: Option<i64>,
+    #[sqlx(try_from = "OptMillis")]
+    pub failing_since: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub last_synced: Option<Timestamp>,
 }
 
 const CONNECTION_COLUMNS: &str =
@@ -52,11 +56,15 @@ pub struct CalendarRecord {
     pub sync_token: Option<String>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
-    pub cached_from: Option<i64>,
-    pub cached_to: Option<i64>,
+    #[sqlx(try_from = "OptMillis")]
+    pub cached_from: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub cached_to: Option<Timestamp>,
     pub last_error: Option<String>,
-    pub failing_since: Option<i64>,
-    pub last_synced: Option<i64>,
+    #[sqlx(try_from = "OptMillis")]
+    pub failing_since: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub last_synced: Option<Timestamp>,
 }
 
 const CALENDAR_COLUMNS: &str = "id, connection_id, user_id, external_id, name, read_only, is_primary, selected, ctag, \
@@ -74,8 +82,10 @@ pub struct ListedCalendar<'a> {
 /// A cached busy interval, with what causes it.
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
 pub struct BusyRow {
-    pub start_at: i64,
-    pub end_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub start_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub end_at: Timestamp,
     pub event_uid: Option<String>,
     pub summary: Option<String>,
 }
@@ -83,8 +93,10 @@ pub struct BusyRow {
 /// A cached busy interval of one of a user's selected calendars, named.
 #[derive(Debug, Clone, FromRow)]
 pub struct NamedBusy {
-    pub start_at: i64,
-    pub end_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub start_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub end_at: Timestamp,
     pub event_uid: Option<String>,
     pub summary: Option<String>,
     pub calendar_id: CalendarId,
@@ -100,8 +112,8 @@ pub struct CacheMarkers {
     pub sync_token: Option<String>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
-    pub cached_from: i64,
-    pub cached_to: i64,
+    pub cached_from: Timestamp,
+    pub cached_to: Timestamp,
 }
 
 #[tracing::instrument(skip_all, fields(user_id = new.user_id.0, kind = new.kind))]
@@ -204,7 +216,7 @@ pub async fn record_connection_health<'a>(
     exec: impl Into<Exec<'a>>,
     id: CalendarConnectionId,
     error: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<()> {
     record_health(exec, "calendar_connections", id.0, error, now).await
 }
@@ -216,15 +228,15 @@ async fn record_health<'a>(
     table: &'static str,
     id: i64,
     error: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<()> {
     let failed =
         format!("UPDATE {table} SET last_error = $2, failing_since = COALESCE(failing_since, $3) WHERE id = $1");
     let fine = format!("UPDATE {table} SET last_error = NULL, failing_since = NULL, last_synced = $2 WHERE id = $1");
     on_conn!(exec, c => {
         match error {
-            Some(e) => sqlx::query(sqlx::AssertSqlSafe(failed)).bind(id).bind(e).bind(now),
-            None => sqlx::query(sqlx::AssertSqlSafe(fine)).bind(id).bind(now),
+            Some(e) => sqlx::query(sqlx::AssertSqlSafe(failed)).bind(id).bind(e).bind(ms(now)),
+            None => sqlx::query(sqlx::AssertSqlSafe(fine)).bind(id).bind(ms(now)),
         }
         .execute(&mut *c)
         .await
@@ -344,7 +356,7 @@ pub async fn replace_busy(
     calendar: &CalendarRecord,
     busy: &[BusyRow],
     markers: &CacheMarkers,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<()> {
     on_conn!(&mut *tx, c => {
         sqlx::query("DELETE FROM calendar_busy WHERE calendar_id = $1")
@@ -368,7 +380,7 @@ pub async fn replace_busy(
         on_conn!(&mut *tx, c => {
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone())).bind(calendar.id).bind(calendar.user_id);
             for row in chunk {
-                query = query.bind(row.start_at).bind(row.end_at).bind(&row.event_uid).bind(&row.summary);
+                query = query.bind(ms(row.start_at)).bind(ms(row.end_at)).bind(&row.event_uid).bind(&row.summary);
             }
             query.execute(&mut *c).await.map(|r| r.rows_affected())
         })?;
@@ -383,9 +395,9 @@ pub async fn replace_busy(
         .bind(&markers.sync_token)
         .bind(&markers.etag)
         .bind(&markers.last_modified)
-        .bind(markers.cached_from)
-        .bind(markers.cached_to)
-        .bind(now)
+        .bind(ms(markers.cached_from))
+        .bind(ms(markers.cached_to))
+        .bind(ms(now))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())
@@ -399,7 +411,7 @@ pub async fn record_calendar_health<'a>(
     exec: impl Into<Exec<'a>>,
     calendar_id: CalendarId,
     error: Option<&str>,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<()> {
     record_health(exec, "external_calendars", calendar_id.0, error, now).await
 }
@@ -410,9 +422,9 @@ pub async fn record_calendar_health<'a>(
 pub async fn busy_between<'a>(
     exec: impl Into<Exec<'a>>,
     user_id: UserId,
-    from: i64,
-    to: i64,
-) -> StoreResult<Vec<(i64, i64)>> {
+    from: Timestamp,
+    to: Timestamp,
+) -> StoreResult<Vec<(Timestamp, Timestamp)>> {
     // One row holding a list per column, not a row per interval (see `packed`): a month of three busy calendars
     // is well over a thousand intervals, and every listing of slots reads them.
     let (starts, ends): (Option<String>, Option<String>) = on_conn!(exec, c => {
@@ -423,15 +435,16 @@ pub async fn busy_between<'a>(
              AND NOT EXISTS (SELECT 1 FROM booking_references r WHERE r.user_id = b.user_id AND r.ical_uid = b.event_uid)",
         )
         .bind(user_id)
-        .bind(from)
-        .bind(to)
+        .bind(ms(from))
+        .bind(ms(to))
         .fetch_one(&mut *c)
         .await
     })?;
-    let mut busy: Vec<(i64, i64)> = packed::ints(starts.as_deref())
+    let mut busy = packed::ints(starts.as_deref())
         .into_iter()
         .zip(packed::ints(ends.as_deref()))
-        .collect();
+        .map(|(start, end)| Ok((Millis(start).instant()?, Millis(end).instant()?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     busy.sort_unstable();
     Ok(busy)
 }
@@ -440,8 +453,8 @@ pub async fn busy_between<'a>(
 pub async fn named_busy_between<'a>(
     exec: impl Into<Exec<'a>>,
     user_id: UserId,
-    from: i64,
-    to: i64,
+    from: Timestamp,
+    to: Timestamp,
 ) -> StoreResult<Vec<NamedBusy>> {
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, NamedBusy>(
@@ -451,8 +464,8 @@ pub async fn named_busy_between<'a>(
              AND NOT EXISTS (SELECT 1 FROM booking_references r WHERE r.user_id = b.user_id AND r.ical_uid = b.event_uid) ORDER BY b.start_at, e.id",
         )
         .bind(user_id)
-        .bind(from)
-        .bind(to)
+        .bind(ms(from))
+        .bind(ms(to))
         .fetch_all(&mut *c)
         .await
     })?)

@@ -1,8 +1,10 @@
 //! Pending email changes: the address a user asked to move to, waiting for the code or link mailed to it.
 //! At most one per user. Only hashes of the code and the link token are stored.
 
+use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult};
 use convene_core::UserId;
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 /// A pending change. Instants are epoch milliseconds.
@@ -13,8 +15,10 @@ pub struct EmailChangeRecord {
     pub code_hash: String,
     pub link_hash: String,
     pub attempts: i64,
-    pub expires_at: i64,
-    pub created_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub expires_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
 }
 
 const COLUMNS: &str = "user_id, new_email, code_hash, link_hash, attempts, expires_at, created_at";
@@ -26,11 +30,11 @@ pub struct NewEmailChange<'a> {
     pub new_email: &'a str,
     pub code_hash: &'a str,
     pub link_hash: &'a str,
-    pub expires_at: i64,
+    pub expires_at: Timestamp,
 }
 
 /// Stores a pending change for the user, replacing any earlier one (its code and link stop working).
-pub async fn replace<'a>(exec: impl Into<Exec<'a>>, change: &NewEmailChange<'_>, now: i64) -> StoreResult<()> {
+pub async fn replace<'a>(exec: impl Into<Exec<'a>>, change: &NewEmailChange<'_>, now: Timestamp) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query(
             "INSERT INTO email_changes (user_id, new_email, code_hash, link_hash, attempts, expires_at, created_at) \
@@ -43,8 +47,8 @@ pub async fn replace<'a>(exec: impl Into<Exec<'a>>, change: &NewEmailChange<'_>,
         .bind(change.new_email)
         .bind(change.code_hash)
         .bind(change.link_hash)
-        .bind(change.expires_at)
-        .bind(now)
+        .bind(ms(change.expires_at))
+        .bind(ms(now))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())
@@ -56,13 +60,13 @@ pub async fn replace<'a>(exec: impl Into<Exec<'a>>, change: &NewEmailChange<'_>,
 pub async fn live_for_user<'a>(
     exec: impl Into<Exec<'a>>,
     user_id: UserId,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<Option<EmailChangeRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM email_changes WHERE user_id = $1 AND expires_at > $2");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, EmailChangeRecord>(sqlx::AssertSqlSafe(sql))
             .bind(user_id)
-            .bind(now)
+            .bind(ms(now))
             .fetch_optional(&mut *c)
             .await
     })?)
@@ -72,13 +76,13 @@ pub async fn live_for_user<'a>(
 pub async fn live_by_link<'a>(
     exec: impl Into<Exec<'a>>,
     link_hash: &str,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<Option<EmailChangeRecord>> {
     let sql = format!("SELECT {COLUMNS} FROM email_changes WHERE link_hash = $1 AND expires_at > $2");
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, EmailChangeRecord>(sqlx::AssertSqlSafe(sql))
             .bind(link_hash)
-            .bind(now)
+            .bind(ms(now))
             .fetch_optional(&mut *c)
             .await
     })?)

@@ -1,7 +1,9 @@
 //! Event types: what can be booked, for how long, under which rules.
 
+use crate::millis::Millis;
 use crate::{Exec, StoreError, StoreResult, now_ms};
 use convene_core::{EventTypeId, ScheduleId, TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -29,8 +31,10 @@ pub struct EventTypeRecord {
     pub booking_limits_duration: Option<String>,
     pub email_settings: Option<String>,
     pub metadata: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
     /// Seats per start (Cal.com's `seatsPerTimeSlot`); `None`: one booking per start.
     pub seats_per_time_slot: Option<i64>,
     pub seats_show_attendees: bool,

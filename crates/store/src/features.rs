@@ -1,7 +1,9 @@
 //! Per-organization feature flags.
 
+use crate::millis::Millis;
 use crate::{Exec, StoreResult, now_ms};
 use convene_core::{TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -10,7 +12,8 @@ pub struct FeatureRecord {
     pub flag: String,
     pub enabled: bool,
     pub updated_by: Option<UserId>,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 /// Sets a flag (insert or update).

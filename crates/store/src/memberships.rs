@@ -1,7 +1,9 @@
 //! Memberships of users in organizations and teams.
 
+use crate::millis::Millis;
 use crate::{Exec, StoreError, StoreResult, now_ms};
 use convene_core::{MembershipId, Role, TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 /// A membership with the member's public profile, as the API shows it.
@@ -13,8 +15,10 @@ pub struct MembershipRecord {
     pub role: String,
     pub accepted: bool,
     pub disable_impersonation: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
     pub user_email: String,
     pub user_username: String,
     pub user_name: Option<String>,

@@ -1,8 +1,10 @@
 //! Notification preferences per event and channel: organization defaults, user overrides. A missing row
 //! inherits (user → organization → on).
 
+use crate::millis::ms;
 use crate::{Exec, StoreResult};
 use convene_core::{TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, PartialEq, Eq, FromRow)]
@@ -45,7 +47,7 @@ pub async fn set<'a>(
     event: &str,
     channel: &str,
     enabled: Option<bool>,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<()> {
     let (column, id) = owner.column();
     match enabled {
@@ -62,7 +64,7 @@ pub async fn set<'a>(
                     .bind(event)
                     .bind(channel)
                     .bind(enabled)
-                    .bind(now)
+                    .bind(ms(now))
                     .execute(&mut *c)
                     .await
                     .map(|r| r.rows_affected())

@@ -1,8 +1,10 @@
 //! One-time codes sent by email: email verification codes and password reset tokens. Only a hash is stored, so
 //! a leaked database reveals no usable code.
 
+use crate::millis::{Millis, OptMillis, ms};
 use crate::{Exec, StoreResult};
 use convene_core::{OneTimeCodeId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -12,8 +14,10 @@ pub struct CodeRecord {
     pub user_id: UserId,
     pub email: String,
     pub attempts: i64,
-    pub expires_at: i64,
-    pub used_at: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub expires_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub used_at: Option<Timestamp>,
 }
 
 const COLUMNS: &str = "id, purpose, user_id, email, attempts, expires_at, used_at";
@@ -25,8 +29,8 @@ pub async fn issue<'a>(
     user_id: UserId,
     email: &str,
     code_hash: &str,
-    expires_at: i64,
-    now: i64,
+    expires_at: Timestamp,
+    now: Timestamp,
 ) -> StoreResult<OneTimeCodeId> {
     let (id,): (OneTimeCodeId,) = on_conn!(exec, c => {
         sqlx::query(
@@ -36,7 +40,7 @@ pub async fn issue<'a>(
         .bind(user_id)
         .bind(purpose)
         .bind(email)
-        .bind(now)
+        .bind(ms(now))
         .execute(&mut *c)
         .await?;
         sqlx::query_as(
@@ -47,8 +51,8 @@ pub async fn issue<'a>(
         .bind(user_id)
         .bind(email)
         .bind(code_hash)
-        .bind(expires_at)
-        .bind(now)
+        .bind(ms(expires_at))
+        .bind(ms(now))
         .fetch_one(&mut *c)
         .await
     })?;
@@ -60,7 +64,7 @@ pub async fn find_live<'a>(
     exec: impl Into<Exec<'a>>,
     purpose: &str,
     code_hash: &str,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<Option<CodeRecord>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM one_time_codes WHERE purpose = $1 AND code_hash = $2 AND used_at IS NULL \
@@ -70,7 +74,7 @@ pub async fn find_live<'a>(
         sqlx::query_as::<_, CodeRecord>(sqlx::AssertSqlSafe(sql))
             .bind(purpose)
             .bind(code_hash)
-            .bind(now)
+            .bind(ms(now))
             .fetch_optional(&mut *c)
             .await
     })?)
@@ -82,7 +86,7 @@ pub async fn latest_live<'a>(
     purpose: &str,
     user_id: UserId,
     email: &str,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<Option<CodeRecord>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM one_time_codes WHERE purpose = $1 AND user_id = $2 AND email = $3 \
@@ -93,7 +97,7 @@ pub async fn latest_live<'a>(
             .bind(purpose)
             .bind(user_id)
             .bind(email)
-            .bind(now)
+            .bind(ms(now))
             .fetch_optional(&mut *c)
             .await
     })?)
@@ -111,11 +115,11 @@ pub async fn count_attempt<'a>(exec: impl Into<Exec<'a>>, id: OneTimeCodeId) -> 
 }
 
 /// Marks a code used; false when it already was (a concurrent use won).
-pub async fn consume<'a>(exec: impl Into<Exec<'a>>, id: OneTimeCodeId, now: i64) -> StoreResult<bool> {
+pub async fn consume<'a>(exec: impl Into<Exec<'a>>, id: OneTimeCodeId, now: Timestamp) -> StoreResult<bool> {
     let n = on_conn!(exec, c => {
         sqlx::query("UPDATE one_time_codes SET used_at = $2 WHERE id = $1 AND used_at IS NULL")
             .bind(id)
-            .bind(now)
+            .bind(ms(now))
             .execute(&mut *c)
             .await
             .map(|r| r.rows_affected())
@@ -125,12 +129,17 @@ pub async fn consume<'a>(exec: impl Into<Exec<'a>>, id: OneTimeCodeId, now: i64)
 
 /// Retires every unused code of the user for `purpose` (all addresses): after an email change, links mailed to
 /// the old address must stop working.
-pub async fn retire_all<'a>(exec: impl Into<Exec<'a>>, purpose: &str, user_id: UserId, now: i64) -> StoreResult<u64> {
+pub async fn retire_all<'a>(
+    exec: impl Into<Exec<'a>>,
+    purpose: &str,
+    user_id: UserId,
+    now: Timestamp,
+) -> StoreResult<u64> {
     Ok(on_conn!(exec, c => {
         sqlx::query("UPDATE one_time_codes SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL")
             .bind(user_id)
             .bind(purpose)
-            .bind(now)
+            .bind(ms(now))
             .execute(&mut *c)
             .await
             .map(|r| r.rows_affected())

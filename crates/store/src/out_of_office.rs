@@ -1,20 +1,26 @@
 //! Out-of-office periods.
 
+use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, now_ms};
 use convene_core::{OutOfOfficeId, TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct OooRecord {
     pub id: OutOfOfficeId,
     pub user_id: UserId,
-    pub start_at: i64,
-    pub end_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub start_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub end_at: Timestamp,
     pub notes: Option<String>,
     pub reason: String,
     pub to_user_id: Option<UserId>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, user_id, start_at, end_at, notes, reason, to_user_id, created_at, updated_at";
@@ -22,8 +28,8 @@ const COLUMNS: &str = "id, user_id, start_at, end_at, notes, reason, to_user_id,
 /// The settable fields of an entry.
 #[derive(Debug, Clone)]
 pub struct OooFields {
-    pub start_at: i64,
-    pub end_at: i64,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
     pub notes: Option<String>,
     pub reason: String,
     pub to_user_id: Option<UserId>,
@@ -37,8 +43,8 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, user: UserId, f: &OooFields) 
     Ok(on_conn!(exec, c => {
         sqlx::query_as::<_, OooRecord>(sqlx::AssertSqlSafe(sql))
             .bind(user.0)
-            .bind(f.start_at)
-            .bind(f.end_at)
+            .bind(ms(f.start_at))
+            .bind(ms(f.end_at))
             .bind(&f.notes)
             .bind(&f.reason)
             .bind(f.to_user_id)
@@ -62,8 +68,8 @@ pub async fn update<'a>(
         sqlx::query_as::<_, OooRecord>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .bind(user.0)
-            .bind(f.start_at)
-            .bind(f.end_at)
+            .bind(ms(f.start_at))
+            .bind(ms(f.end_at))
             .bind(&f.notes)
             .bind(&f.reason)
             .bind(f.to_user_id)
@@ -126,17 +132,21 @@ pub async fn list_for_organization<'a>(
 pub async fn overlapping<'a>(
     exec: impl Into<Exec<'a>>,
     user: UserId,
-    from: i64,
-    to: i64,
-) -> StoreResult<Vec<(i64, i64)>> {
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, (i64, i64)>("SELECT start_at, end_at FROM out_of_office WHERE user_id = $1 AND start_at < $3 AND end_at > $2")
+    from: Timestamp,
+    to: Timestamp,
+) -> StoreResult<Vec<(Timestamp, Timestamp)>> {
+    let rows = on_conn!(exec, c => {
+        sqlx::query_as::<_, (Millis, Millis)>("SELECT start_at, end_at FROM out_of_office WHERE user_id = $1 AND start_at < $3 AND end_at > $2")
             .bind(user.0)
-            .bind(from)
-            .bind(to)
+            .bind(ms(from))
+            .bind(ms(to))
             .fetch_all(&mut *c)
             .await
-    })?)
+    })?;
+    Ok(rows
+        .into_iter()
+        .map(|(start, end)| Ok((start.instant()?, end.instant()?)))
+        .collect::<Result<_, sqlx::Error>>()?)
 }
 
 /// Entries of `user` overlapping [from, to) that send bookers to a teammate, soonest first: what the booker shows
@@ -144,14 +154,14 @@ pub async fn overlapping<'a>(
 pub async fn redirecting<'a>(
     exec: impl Into<Exec<'a>>,
     user: UserId,
-    from: i64,
-    to: i64,
+    from: Timestamp,
+    to: Timestamp,
 ) -> StoreResult<Vec<OooRecord>> {
     let sql = format!(
         "SELECT {COLUMNS} FROM out_of_office WHERE user_id = $1 AND to_user_id IS NOT NULL \
          AND start_at < $3 AND end_at > $2 ORDER BY start_at, id LIMIT 100"
     );
     Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, OooRecord>(sqlx::AssertSqlSafe(sql)).bind(user.0).bind(from).bind(to).fetch_all(&mut *c).await
+        sqlx::query_as::<_, OooRecord>(sqlx::AssertSqlSafe(sql)).bind(user.0).bind(ms(from)).bind(ms(to)).fetch_all(&mut *c).await
     })?)
 }

@@ -2,22 +2,25 @@
 //! bookings. A use is taken before booking and given back if the booking fails, so a link never books more than
 //! its count allows.
 
+use crate::millis::{OptMillis, ms};
 use crate::{Exec, StoreResult, now_ms};
 use convene_core::EventTypeId;
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
 pub struct PrivateLinkRecord {
     pub link_id: String,
     pub event_type_id: EventTypeId,
-    pub expires_at: Option<i64>,
+    #[sqlx(try_from = "OptMillis")]
+    pub expires_at: Option<Timestamp>,
     pub max_usage_count: Option<i64>,
     pub usage_count: i64,
 }
 
 impl PrivateLinkRecord {
     /// Past its date or out of uses.
-    pub fn is_expired(&self, now: i64) -> bool {
+    pub fn is_expired(&self, now: Timestamp) -> bool {
         self.expires_at.is_some_and(|e| e <= now) || self.max_usage_count.is_some_and(|m| self.usage_count >= m)
     }
 }
@@ -32,7 +35,7 @@ pub async fn insert<'a>(exec: impl Into<Exec<'a>>, r: &PrivateLinkRecord) -> Sto
         )
         .bind(&r.link_id)
         .bind(r.event_type_id)
-        .bind(r.expires_at)
+        .bind(r.expires_at.map(ms))
         .bind(r.max_usage_count)
         .bind(r.usage_count)
         .bind(now_ms())
@@ -74,13 +77,13 @@ pub async fn find<'a>(exec: impl Into<Exec<'a>>, link_id: &str) -> StoreResult<O
 pub async fn update<'a>(
     exec: impl Into<Exec<'a>>,
     link_id: &str,
-    expires_at: Option<i64>,
+    expires_at: Option<Timestamp>,
     max_usage_count: Option<i64>,
 ) -> StoreResult<bool> {
     let done = on_conn!(exec, c => {
         sqlx::query("UPDATE private_links SET expires_at = $2, max_usage_count = $3 WHERE link_id = $1")
             .bind(link_id)
-            .bind(expires_at)
+            .bind(expires_at.map(ms))
             .bind(max_usage_count)
             .execute(&mut *c)
             .await
@@ -98,7 +101,7 @@ pub async fn delete<'a>(exec: impl Into<Exec<'a>>, link_id: &str) -> StoreResult
 
 /// Takes one use of a live link (false: expired, used up or gone). One statement, so two bookings racing for
 /// the last use can't both get it.
-pub async fn take_use<'a>(exec: impl Into<Exec<'a>>, link_id: &str, now: i64) -> StoreResult<bool> {
+pub async fn take_use<'a>(exec: impl Into<Exec<'a>>, link_id: &str, now: Timestamp) -> StoreResult<bool> {
     let done = on_conn!(exec, c => {
         sqlx::query(
             "UPDATE private_links SET usage_count = usage_count + 1 WHERE link_id = $1 \
@@ -106,7 +109,7 @@ pub async fn take_use<'a>(exec: impl Into<Exec<'a>>, link_id: &str, now: i64) ->
              AND (max_usage_count IS NULL OR usage_count < max_usage_count)",
         )
         .bind(link_id)
-        .bind(now)
+        .bind(ms(now))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())

@@ -1,15 +1,17 @@
 //! What readiness checks ask the database: whether it takes a write now, and how much room an SQLite file has
 //! left to grow.
 
+use crate::millis::ms;
 use crate::{Db, StoreResult};
+use jiff::Timestamp;
 
 /// Writes (and commits) one tiny row: succeeds only when the database accepts writes right now — not on a read-only
 /// file or server. (On a full disk a tiny write may still fit in space SQLite's write-ahead log already holds; see
 /// [`sqlite_free_space`].)
-pub async fn probe_write(db: &Db, now: i64) -> StoreResult<()> {
+pub async fn probe_write(db: &Db, now: Timestamp) -> StoreResult<()> {
     on_conn!(db, c => {
         sqlx::query("UPDATE readiness_probe SET checked_at = $1 WHERE id = 1")
-            .bind(now)
+            .bind(ms(now))
             .execute(&mut *c)
             .await
             .map(|r| r.rows_affected())

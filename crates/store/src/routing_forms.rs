@@ -2,8 +2,10 @@
 //! reads whole; a response keeps its answers, the route it took, the booking that followed, and until then the
 //! moment FORM_SUBMITTED_NO_EVENT is due.
 
+use crate::millis::{Millis, OptMillis, ms};
 use crate::{Exec, StoreResult, Tx};
 use convene_core::{EventTypeId, RoutingResponseId, TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::{FromRow, QueryBuilder};
 
 #[derive(Debug, Clone, FromRow)]
@@ -19,8 +21,10 @@ pub struct FormRecord {
     pub fields: String,
     pub routes: String,
     pub settings: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 const FORM_COLUMNS: &str = "id, user_id, team_id, organization_id, name, description, position, disabled, fields, \
@@ -36,9 +40,12 @@ pub struct ResponseRecord {
     pub route_action: Option<String>,
     pub routed_event_type_id: Option<EventTypeId>,
     pub routed_to_booking_uid: Option<String>,
-    pub no_event_due_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "OptMillis")]
+    pub no_event_due_at: Option<Timestamp>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 const RESPONSE_COLUMNS: &str = "id, form_id, form_filler_id, response, route_id, route_action, routed_event_type_id, \
@@ -72,10 +79,10 @@ pub struct ListFilter {
     /// `Some(true)`: newest first by creation; `Some(false)`: oldest first.
     pub created_desc: Option<bool>,
     pub updated_desc: Option<bool>,
-    pub after_created: Option<i64>,
-    pub before_created: Option<i64>,
-    pub after_updated: Option<i64>,
-    pub before_updated: Option<i64>,
+    pub after_created: Option<Timestamp>,
+    pub before_created: Option<Timestamp>,
+    pub after_updated: Option<Timestamp>,
+    pub before_updated: Option<Timestamp>,
     pub routed_to_booking_uid: Option<String>,
     /// Organization listings: only these teams' forms.
     pub team_ids: Vec<TeamId>,
@@ -88,7 +95,7 @@ pub async fn insert_form<'a>(
     team_id: Option<TeamId>,
     organization_id: Option<TeamId>,
     f: &FormFields,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<FormRecord> {
     let sql = format!(
         "INSERT INTO routing_forms (id, user_id, team_id, organization_id, name, description, position, disabled, \
@@ -108,7 +115,7 @@ pub async fn insert_form<'a>(
             .bind(&f.fields)
             .bind(&f.routes)
             .bind(&f.settings)
-            .bind(now)
+            .bind(ms(now))
             .fetch_one(&mut *c)
             .await
     })?)
@@ -118,7 +125,7 @@ pub async fn update_form<'a>(
     exec: impl Into<Exec<'a>>,
     id: &str,
     f: &FormFields,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<Option<FormRecord>> {
     let sql = format!(
         "UPDATE routing_forms SET name = $2, description = $3, position = $4, disabled = $5, fields = $6, \
@@ -134,7 +141,7 @@ pub async fn update_form<'a>(
             .bind(&f.fields)
             .bind(&f.routes)
             .bind(&f.settings)
-            .bind(now)
+            .bind(ms(now))
             .fetch_optional(&mut *c)
             .await
     })?)
@@ -166,7 +173,7 @@ where
         ("updated_at", " <= ", f.before_updated),
     ] {
         if let Some(at) = bound {
-            q.push(" AND ").push(column).push(op).push_bind(at);
+            q.push(" AND ").push(column).push(op).push_bind(ms(at));
         }
     }
 }
@@ -226,10 +233,10 @@ pub struct NewResponse<'r> {
     pub route_id: Option<&'r str>,
     pub route_action: Option<&'r str>,
     pub routed_event_type_id: Option<EventTypeId>,
-    pub no_event_due_at: Option<i64>,
+    pub no_event_due_at: Option<Timestamp>,
 }
 
-pub async fn insert_response(tx: &mut Tx, r: &NewResponse<'_>, now: i64) -> StoreResult<ResponseRecord> {
+pub async fn insert_response(tx: &mut Tx, r: &NewResponse<'_>, now: Timestamp) -> StoreResult<ResponseRecord> {
     let sql = format!(
         "INSERT INTO routing_form_responses (form_id, form_filler_id, response, route_id, route_action, \
          routed_event_type_id, no_event_due_at, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
@@ -243,8 +250,8 @@ pub async fn insert_response(tx: &mut Tx, r: &NewResponse<'_>, now: i64) -> Stor
             .bind(r.route_id)
             .bind(r.route_action)
             .bind(r.routed_event_type_id)
-            .bind(r.no_event_due_at)
-            .bind(now)
+            .bind(r.no_event_due_at.map(ms))
+            .bind(ms(now))
             .fetch_one(&mut *c)
             .await
     })?)
@@ -285,7 +292,7 @@ pub async fn update_answers<'a>(
     exec: impl Into<Exec<'a>>,
     id: RoutingResponseId,
     response: &str,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<Option<ResponseRecord>> {
     let sql = format!(
         "UPDATE routing_form_responses SET response = $2, updated_at = $3 WHERE id = $1 RETURNING {RESPONSE_COLUMNS}"
@@ -294,7 +301,7 @@ pub async fn update_answers<'a>(
         sqlx::query_as::<_, ResponseRecord>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .bind(response)
-            .bind(now)
+            .bind(ms(now))
             .fetch_optional(&mut *c)
             .await
     })?)
@@ -307,7 +314,7 @@ pub async fn link_booking(
     response_id: RoutingResponseId,
     booking_uid: &str,
     event_type_id: EventTypeId,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<bool> {
     let done = on_conn!(&mut *tx, c => {
         sqlx::query(
@@ -316,7 +323,7 @@ pub async fn link_booking(
         )
         .bind(response_id)
         .bind(booking_uid)
-        .bind(now)
+        .bind(ms(now))
         .bind(event_type_id)
         .execute(&mut *c)
         .await
@@ -328,7 +335,7 @@ pub async fn link_booking(
 /// Takes up to `limit` responses whose FORM_SUBMITTED_NO_EVENT is due (no booking followed by `now`), clearing
 /// their due time so no other sweep takes them. Call inside the transaction that queues what they fire: a commit
 /// fires each once, a rollback leaves them due. Reads only the due index.
-pub async fn take_due_no_event(tx: &mut Tx, now: i64, limit: i64) -> StoreResult<Vec<ResponseRecord>> {
+pub async fn take_due_no_event(tx: &mut Tx, now: Timestamp, limit: i64) -> StoreResult<Vec<ResponseRecord>> {
     // The outer `IS NOT NULL` makes a second, concurrent sweep on Postgres skip rows the first one took (it re-reads
     // them after waiting for the first one's lock).
     let sql = format!(
@@ -338,7 +345,7 @@ pub async fn take_due_no_event(tx: &mut Tx, now: i64, limit: i64) -> StoreResult
     );
     Ok(on_conn!(&mut *tx, c => {
         sqlx::query_as::<_, ResponseRecord>(sqlx::AssertSqlSafe(sql))
-            .bind(now)
+            .bind(ms(now))
             .bind(limit)
             .fetch_all(&mut *c)
             .await

@@ -1,8 +1,10 @@
 //! Availability schedules. Weekly rules and date overrides are stored as JSON text (always read
 //! whole); their shape is the API's, validated before it gets here.
 
+use crate::millis::Millis;
 use crate::{Exec, StoreResult, now_ms};
 use convene_core::{ScheduleId, TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -14,8 +16,10 @@ pub struct ScheduleRecord {
     pub is_default: bool,
     pub availability: String,
     pub overrides: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, user_id, name, time_zone, is_default, availability, overrides, created_at, updated_at";

@@ -1,8 +1,10 @@
 //! An organization's email senders (its own SMTP servers or provider accounts), their team assignments, and
 //! their health and circuit-breaker state. Credentials arrive here already sealed by the keyring.
 
+use crate::millis::{Millis, OptMillis, ms};
 use crate::{Exec, StoreResult, Tx};
 use convene_core::{SenderId, TeamId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -22,16 +24,23 @@ pub struct SenderRecord {
     pub is_default: bool,
     pub health_status: String,
     pub last_error: Option<String>,
-    pub last_success_at: Option<i64>,
-    pub last_failure_at: Option<i64>,
-    pub last_tested_at: Option<i64>,
+    #[sqlx(try_from = "OptMillis")]
+    pub last_success_at: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub last_failure_at: Option<Timestamp>,
+    #[sqlx(try_from = "OptMillis")]
+    pub last_tested_at: Option<Timestamp>,
     pub consecutive_failures: i64,
-    pub circuit_open_until: Option<i64>,
+    #[sqlx(try_from = "OptMillis")]
+    pub circuit_open_until: Option<Timestamp>,
     pub circuit_opens: i64,
-    pub alerted_at: Option<i64>,
+    #[sqlx(try_from = "OptMillis")]
+    pub alerted_at: Option<Timestamp>,
     pub version: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, organization_id, from_email, from_name, provider, smtp_host, smtp_port, smtp_secure, \
@@ -56,7 +65,7 @@ pub async fn insert(
     org: TeamId,
     fields: &SenderFields,
     is_default: bool,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<SenderId> {
     let (id,): (SenderId,) = on_conn!(tx, c => {
         sqlx::query_as(
@@ -73,7 +82,7 @@ pub async fn insert(
         .bind(fields.smtp_secure)
         .bind(&fields.ip_pool)
         .bind(is_default)
-        .bind(now)
+        .bind(ms(now))
         .fetch_one(&mut *c)
         .await
     })?;
@@ -81,7 +90,7 @@ pub async fn insert(
 }
 
 /// Replaces the settings; a change of settings bumps `version` and resets the health to untested.
-pub async fn update_fields(tx: &mut Tx, id: SenderId, fields: &SenderFields, now: i64) -> StoreResult<()> {
+pub async fn update_fields(tx: &mut Tx, id: SenderId, fields: &SenderFields, now: Timestamp) -> StoreResult<()> {
     on_conn!(tx, c => {
         sqlx::query(
             "UPDATE smtp_senders SET from_email = $2, from_name = $3, provider = $4, smtp_host = $5, smtp_port = $6, \
@@ -96,7 +105,7 @@ pub async fn update_fields(tx: &mut Tx, id: SenderId, fields: &SenderFields, now
         .bind(fields.smtp_port)
         .bind(fields.smtp_secure)
         .bind(&fields.ip_pool)
-        .bind(now)
+        .bind(ms(now))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())
@@ -292,11 +301,11 @@ pub async fn sender_of_team<'a>(exec: impl Into<Exec<'a>>, team: TeamId) -> Stor
 pub struct Health {
     pub status: &'static str,
     pub last_error: Option<String>,
-    pub success_at: Option<i64>,
-    pub failure_at: Option<i64>,
-    pub tested_at: Option<i64>,
+    pub success_at: Option<Timestamp>,
+    pub failure_at: Option<Timestamp>,
+    pub tested_at: Option<Timestamp>,
     pub consecutive_failures: i64,
-    pub circuit_open_until: Option<i64>,
+    pub circuit_open_until: Option<Timestamp>,
     pub circuit_opens: i64,
 }
 
@@ -306,7 +315,7 @@ pub async fn record_health<'a>(
     id: SenderId,
     version: i64,
     h: &Health,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<()> {
     on_conn!(exec, c => {
         sqlx::query(
@@ -319,13 +328,13 @@ pub async fn record_health<'a>(
         .bind(version)
         .bind(h.status)
         .bind(&h.last_error)
-        .bind(h.success_at)
-        .bind(h.failure_at)
-        .bind(h.tested_at)
+        .bind(h.success_at.map(ms))
+        .bind(h.failure_at.map(ms))
+        .bind(h.tested_at.map(ms))
         .bind(h.consecutive_failures)
-        .bind(h.circuit_open_until)
+        .bind(h.circuit_open_until.map(ms))
         .bind(h.circuit_opens)
-        .bind(now)
+        .bind(ms(now))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())
@@ -335,14 +344,19 @@ pub async fn record_health<'a>(
 
 /// Claims the right to alert the organization's admins about this sender: true (and stamps `alerted_at`) when
 /// the last alert is older than `min_gap_ms`.
-pub async fn claim_alert<'a>(exec: impl Into<Exec<'a>>, id: SenderId, now: i64, min_gap_ms: i64) -> StoreResult<bool> {
+pub async fn claim_alert<'a>(
+    exec: impl Into<Exec<'a>>,
+    id: SenderId,
+    now: Timestamp,
+    min_gap_ms: i64,
+) -> StoreResult<bool> {
     let n = on_conn!(exec, c => {
         sqlx::query(
             "UPDATE smtp_senders SET alerted_at = $2 WHERE id = $1 AND (alerted_at IS NULL OR alerted_at <= $3)",
         )
         .bind(id)
-        .bind(now)
-        .bind(now.saturating_sub(min_gap_ms))
+        .bind(ms(now))
+        .bind(ms(now).saturating_sub(min_gap_ms))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())

@@ -1,7 +1,9 @@
 //! Addresses a team proved it owns (Cal.com's team verified resources), with the admin who entered the code.
 
+use crate::millis::ms;
 use crate::{Exec, StoreResult};
 use convene_core::{TeamId, TeamVerifiedEmailId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -21,7 +23,7 @@ pub async fn add<'a>(
     team_id: TeamId,
     user_id: UserId,
     email: &str,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<TeamVerifiedEmail> {
     let select = format!("SELECT {COLUMNS} FROM team_verified_emails WHERE team_id = $1 AND email = $2");
     Ok(on_conn!(exec, c => {
@@ -32,7 +34,7 @@ pub async fn add<'a>(
         .bind(team_id)
         .bind(user_id)
         .bind(email)
-        .bind(now)
+        .bind(ms(now))
         .execute(&mut *c)
         .await?;
         sqlx::query_as::<_, TeamVerifiedEmail>(sqlx::AssertSqlSafe(select))

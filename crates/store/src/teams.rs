@@ -1,7 +1,9 @@
 //! Organizations and the teams inside them (one table, one id space, as in Cal.com).
 
+use crate::millis::Millis;
 use crate::{Exec, StoreError, StoreResult, now_ms};
 use convene_core::{TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -24,8 +26,10 @@ pub struct TeamRecord {
     pub week_start: String,
     pub time_format: Option<i64>,
     pub metadata: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 impl TeamRecord {

@@ -1,7 +1,9 @@
 //! User accounts.
 
+use crate::millis::{Millis, OptMillis, ms};
 use crate::{Exec, StoreError, StoreResult, now_ms};
 use convene_core::{TeamId, UserId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 /// A user row. Instants are epoch milliseconds.
@@ -21,9 +23,12 @@ pub struct UserRecord {
     pub organization_id: Option<TeamId>,
     pub password_hash: Option<String>,
     pub is_instance_admin: bool,
-    pub email_verified_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "OptMillis")]
+    pub email_verified_at: Option<Timestamp>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 impl UserRecord {
@@ -228,7 +233,7 @@ pub async fn set_verified_email<'a>(
     exec: impl Into<Exec<'a>>,
     id: UserId,
     email: &str,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<Option<UserRecord>> {
     let sql = format!(
         "UPDATE users SET email = $2, email_verified_at = $3, updated_at = $3 WHERE id = $1 RETURNING {COLUMNS}"
@@ -237,7 +242,7 @@ pub async fn set_verified_email<'a>(
         sqlx::query_as::<_, UserRecord>(sqlx::AssertSqlSafe(sql))
             .bind(id.0)
             .bind(email)
-            .bind(now)
+            .bind(ms(now))
             .fetch_optional(&mut *c)
             .await
     })
@@ -250,7 +255,7 @@ pub async fn mark_email_verified<'a>(
     exec: impl Into<Exec<'a>>,
     id: UserId,
     email: &str,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<bool> {
     let n = on_conn!(exec, c => {
         sqlx::query(
@@ -258,7 +263,7 @@ pub async fn mark_email_verified<'a>(
         )
         .bind(id.0)
         .bind(email)
-        .bind(now)
+        .bind(ms(now))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())

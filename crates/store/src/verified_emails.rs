@@ -1,7 +1,9 @@
 //! Addresses a user proved they own by entering a code sent there (Cal.com's verified resources).
 
+use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult};
 use convene_core::{UserId, VerifiedEmailId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -9,11 +11,17 @@ pub struct VerifiedEmail {
     pub id: VerifiedEmailId,
     pub user_id: UserId,
     pub email: String,
-    pub created_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
 }
 
 /// Records `email` as verified for the user (idempotent) and returns the row.
-pub async fn add<'a>(exec: impl Into<Exec<'a>>, user_id: UserId, email: &str, now: i64) -> StoreResult<VerifiedEmail> {
+pub async fn add<'a>(
+    exec: impl Into<Exec<'a>>,
+    user_id: UserId,
+    email: &str,
+    now: Timestamp,
+) -> StoreResult<VerifiedEmail> {
     Ok(on_conn!(exec, c => {
         sqlx::query(
             "INSERT INTO verified_emails (user_id, email, created_at) VALUES ($1, $2, $3) \
@@ -21,7 +29,7 @@ pub async fn add<'a>(exec: impl Into<Exec<'a>>, user_id: UserId, email: &str, no
         )
         .bind(user_id)
         .bind(email)
-        .bind(now)
+        .bind(ms(now))
         .execute(&mut *c)
         .await?;
         sqlx::query_as::<_, VerifiedEmail>(

@@ -1,8 +1,10 @@
 //! Phone numbers proved by a code texted there (Cal.com's verified resources): a user's own, and a team's. A
 //! team's rows keep the admin who entered the code, as Cal.com's team outputs carry `userId`.
 
+use crate::millis::ms;
 use crate::{Exec, StoreResult};
 use convene_core::{TeamId, UserId, VerifiedPhoneId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 /// A verified number; `team_id` is set on a team's numbers only.
@@ -22,7 +24,7 @@ pub async fn add_for_user<'a>(
     exec: impl Into<Exec<'a>>,
     user_id: UserId,
     phone: &str,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<VerifiedPhone> {
     let select = format!("SELECT {USER_COLUMNS} FROM verified_phones WHERE user_id = $1 AND phone_number = $2");
     Ok(on_conn!(exec, c => {
@@ -32,7 +34,7 @@ pub async fn add_for_user<'a>(
         )
         .bind(user_id)
         .bind(phone)
-        .bind(now)
+        .bind(ms(now))
         .execute(&mut *c)
         .await?;
         sqlx::query_as::<_, VerifiedPhone>(sqlx::AssertSqlSafe(select))
@@ -49,7 +51,7 @@ pub async fn add_for_team<'a>(
     team_id: TeamId,
     user_id: UserId,
     phone: &str,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<VerifiedPhone> {
     let select = format!("SELECT {TEAM_COLUMNS} FROM team_verified_phones WHERE team_id = $1 AND phone_number = $2");
     Ok(on_conn!(exec, c => {
@@ -60,7 +62,7 @@ pub async fn add_for_team<'a>(
         .bind(team_id)
         .bind(user_id)
         .bind(phone)
-        .bind(now)
+        .bind(ms(now))
         .execute(&mut *c)
         .await?;
         sqlx::query_as::<_, VerifiedPhone>(sqlx::AssertSqlSafe(select))

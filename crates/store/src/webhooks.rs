@@ -3,8 +3,10 @@
 
 pub mod deliveries;
 
+use crate::millis::Millis;
 use crate::{Exec, StoreError, StoreResult, now_ms};
 use convene_core::{EventTypeId, TeamId, UserId, WebhookId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 /// A subscription row. `secret_sealed` is keyring-sealed text, never plaintext.
@@ -21,8 +23,10 @@ pub struct WebhookRecord {
     pub payload_template: Option<String>,
     pub secret_sealed: Option<String>,
     pub version: String,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, user_id, event_type_id, organization_id, subscriber_url, triggers, active, payload_template, secret_sealed, \

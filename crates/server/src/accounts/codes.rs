@@ -5,7 +5,7 @@
 use crate::credentials::hash_api_key;
 use crate::email::EnqueueError;
 use convene_core::UserId;
-use convene_store::{Db, StoreError, Tx, now_ms, one_time_codes};
+use convene_store::{Db, StoreError, Tx, one_time_codes};
 use rand::Rng;
 
 /// Why an address or number was not verified.
@@ -69,14 +69,14 @@ pub fn target(team_id: Option<i64>, value: &str) -> String {
 /// Issues a new code for `user_id` and `target` inside `tx`; returns it in clear, to be sent.
 pub async fn issue(tx: &mut Tx, purpose: Purpose, user_id: UserId, target: &str) -> Result<String, StoreError> {
     let code = verification_code();
-    let now = now_ms();
+    let now = jiff::Timestamp::now();
     one_time_codes::issue(
         &mut *tx,
         purpose.as_str(),
         user_id,
         target,
         &code_hash(user_id.0, target, &code),
-        now + CODE_MINUTES * 60_000,
+        now + jiff::SignedDuration::from_mins(CODE_MINUTES),
         now,
     )
     .await?;
@@ -96,7 +96,7 @@ pub async fn redeem(
     if code.is_empty() {
         return Err(VerificationError::CodeMissing);
     }
-    let now = now_ms();
+    let now = jiff::Timestamp::now();
     let live = one_time_codes::latest_live(db, purpose.as_str(), user_id, target, now)
         .await?
         .ok_or(VerificationError::CodeWrong)?;

@@ -16,7 +16,7 @@ use convene_core::email::EmailKind;
 use convene_core::{EmailAddress, UserId};
 use convene_store::email_changes::{self, EmailChangeRecord, NewEmailChange};
 use convene_store::users::{self, UserRecord};
-use convene_store::{Db, StoreError, Tx, now_ms, one_time_codes, verified_emails};
+use convene_store::{Db, StoreError, Tx, one_time_codes, verified_emails};
 
 /// How long the code and the link work.
 pub const VALID_MINUTES: i64 = 60;
@@ -75,7 +75,7 @@ pub async fn request_email_change(
     if users::find_by_email(db, new_email.as_str()).await?.is_some() {
         return Err(EmailChangeError::Taken);
     }
-    let now = now_ms();
+    let now = jiff::Timestamp::now();
     let mut tx = db.begin().await?;
     if verified_emails::find_by_email(&mut tx, user.id, new_email.as_str())
         .await?
@@ -94,7 +94,7 @@ pub async fn request_email_change(
             new_email: new_email.as_str(),
             code_hash: &code_hash(user.id.0, new_email.as_str(), &code),
             link_hash: &hash_api_key(&token),
-            expires_at: now + VALID_MINUTES * 60_000,
+            expires_at: now + jiff::SignedDuration::from_mins(VALID_MINUTES),
         },
         now,
     )
@@ -128,7 +128,7 @@ pub async fn confirm_email_change(
     mailer: &Mailer,
     confirmation: Confirmation<'_>,
 ) -> Result<UserRecord, EmailChangeError> {
-    let now = now_ms();
+    let now = jiff::Timestamp::now();
     let (change, wrong) = match confirmation {
         Confirmation::Code { user, code } => {
             let code = code.trim().to_uppercase();
@@ -175,9 +175,11 @@ pub async fn confirm_email_change(
 
 /// The address `user_id` asked to move to and has not confirmed yet, if any.
 pub async fn pending_email(db: &Db, user_id: i64) -> Result<Option<String>, StoreError> {
-    Ok(email_changes::live_for_user(db, UserId(user_id), now_ms())
-        .await?
-        .map(|c| c.new_email))
+    Ok(
+        email_changes::live_for_user(db, UserId(user_id), jiff::Timestamp::now())
+            .await?
+            .map(|c| c.new_email),
+    )
 }
 
 /// Makes `new_email` the account's verified address, ends what the old address could still do (reset links
@@ -187,7 +189,7 @@ async fn apply(
     mailer: &Mailer,
     user: &UserRecord,
     new_email: &str,
-    now: i64,
+    now: jiff::Timestamp,
 ) -> Result<UserRecord, EmailChangeError> {
     let changed = users::set_verified_email(&mut *tx, user.user_id(), new_email, now)
         .await

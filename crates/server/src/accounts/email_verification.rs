@@ -8,10 +8,10 @@ use crate::email::queue::account_email;
 use crate::email::{EnqueueError, Mailer};
 use convene_core::email::EmailKind;
 use convene_core::{EmailAddress, TeamId};
+use convene_store::Db;
 use convene_store::team_verified_emails::{self, TeamVerifiedEmail};
 use convene_store::users::{self, UserRecord};
 use convene_store::verified_emails::{self, VerifiedEmail};
-use convene_store::{Db, now_ms};
 
 pub(super) use codes::{code_hash, verification_code};
 
@@ -60,7 +60,7 @@ pub async fn verify(
     code: &str,
 ) -> Result<VerifiedEmail, VerificationError> {
     let mut tx = codes::redeem(db, Purpose::UserEmail, user.id, email.as_str(), code).await?;
-    let now = now_ms();
+    let now = jiff::Timestamp::now();
     let verified = verified_emails::add(&mut tx, user.id, email.as_str(), now).await?;
     // Proving the account's own address makes it count for what belongs to that address (bookings attended).
     users::mark_email_verified(&mut tx, user.user_id(), email.as_str(), now).await?;
@@ -78,7 +78,14 @@ pub async fn verify_for_team(
 ) -> Result<TeamVerifiedEmail, VerificationError> {
     let target = codes::target(Some(team_id), email.as_str());
     let mut tx = codes::redeem(db, Purpose::TeamEmail, user.id, &target, code).await?;
-    let verified = team_verified_emails::add(&mut tx, TeamId(team_id), user.id, email.as_str(), now_ms()).await?;
+    let verified = team_verified_emails::add(
+        &mut tx,
+        TeamId(team_id),
+        user.id,
+        email.as_str(),
+        jiff::Timestamp::now(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(verified)
 }

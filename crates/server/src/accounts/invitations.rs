@@ -19,7 +19,7 @@ use convene_core::email::EmailKind;
 use convene_core::{EmailAddress, Role, TeamId, Username};
 use convene_store::teams::TeamRecord;
 use convene_store::users::{self, NewUser, UserRecord};
-use convene_store::{Db, StoreError, memberships, now_ms, one_time_codes};
+use convene_store::{Db, StoreError, memberships, one_time_codes};
 
 /// How long an invitation link works.
 pub const INVITATION_DAYS: i64 = 7;
@@ -128,14 +128,14 @@ pub async fn invite(
     }
     memberships::insert(&mut tx, group, user.user_id(), role, false, false).await?;
     let token = random_token();
-    let now = now_ms();
+    let now = jiff::Timestamp::now();
     one_time_codes::issue(
         &mut tx,
         PURPOSE,
         user.id,
         &user.email,
         &hash_api_key(&token),
-        now + INVITATION_DAYS * 24 * 60 * 60_000,
+        now + jiff::SignedDuration::from_hours(INVITATION_DAYS * 24),
         now,
     )
     .await?;
@@ -167,7 +167,7 @@ pub async fn invite(
 
 /// What the link with `token` invites to, while it works.
 pub async fn open(db: &Db, token: &str) -> Result<Invitation, AcceptError> {
-    let code = one_time_codes::find_live(db, PURPOSE, &hash_api_key(token.trim()), now_ms())
+    let code = one_time_codes::find_live(db, PURPOSE, &hash_api_key(token.trim()), jiff::Timestamp::now())
         .await?
         .ok_or(AcceptError::Invalid)?;
     let user = users::find(db, code.user_id)
@@ -186,7 +186,7 @@ pub async fn open(db: &Db, token: &str) -> Result<Invitation, AcceptError> {
 /// counts as verified (the link came through it), and a newcomer's `profile` (required when they have no
 /// password yet) and default schedule are saved. Returns the account.
 pub async fn accept(db: &Db, token: &str, profile: Option<CheckedOnboarding>) -> Result<UserRecord, AcceptError> {
-    let code = one_time_codes::find_live(db, PURPOSE, &hash_api_key(token.trim()), now_ms())
+    let code = one_time_codes::find_live(db, PURPOSE, &hash_api_key(token.trim()), jiff::Timestamp::now())
         .await?
         .ok_or(AcceptError::Invalid)?;
     let user_id = code.user_id;
@@ -195,7 +195,7 @@ pub async fn accept(db: &Db, token: &str, profile: Option<CheckedOnboarding>) ->
         .await?
         .filter(|u| u.email == code.email)
         .ok_or(AcceptError::Invalid)?;
-    if !one_time_codes::consume(&mut tx, code.id, now_ms()).await? {
+    if !one_time_codes::consume(&mut tx, code.id, jiff::Timestamp::now()).await? {
         return Err(AcceptError::Invalid);
     }
     match (user.password_hash.is_none(), profile) {
@@ -226,7 +226,7 @@ pub async fn accept(db: &Db, token: &str, profile: Option<CheckedOnboarding>) ->
         }
         (false, _) => {}
     }
-    users::mark_email_verified(&mut tx, user_id, &code.email, now_ms()).await?;
+    users::mark_email_verified(&mut tx, user_id, &code.email, jiff::Timestamp::now()).await?;
     memberships::accept_all_of_user(&mut tx, user_id).await?;
     let user = users::find(&mut tx, user_id).await?.ok_or(AcceptError::Invalid)?;
     tx.commit().await?;

@@ -4,7 +4,7 @@
 
 use convene_core::TeamId;
 use convene_store::notification_preferences::{self as prefs, Owner, Preference};
-use convene_store::{Db, StoreError, now_ms};
+use convene_store::{Db, StoreError};
 
 pub const EVENTS: [&str; 4] = [
     "bookingConfirmed",
@@ -58,7 +58,7 @@ pub async fn settings(db: &Db, owner: Owner, organization: Option<i64>) -> Resul
 pub async fn apply(db: &Db, owner: Owner, changes: &[Change]) -> Result<(), StoreError> {
     let mut tx = db.begin().await?;
     for (event, channel, enabled) in changes {
-        prefs::set(&mut tx, owner, event, channel, *enabled, now_ms()).await?;
+        prefs::set(&mut tx, owner, event, channel, *enabled, jiff::Timestamp::now()).await?;
     }
     tx.commit().await?;
     Ok(())

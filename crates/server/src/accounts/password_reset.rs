@@ -6,7 +6,7 @@ use crate::email::queue::account_email;
 use crate::email::{EnqueueError, Mailer};
 use convene_core::EmailAddress;
 use convene_core::email::EmailKind;
-use convene_store::{Db, StoreError, now_ms, one_time_codes, sessions, users};
+use convene_store::{Db, StoreError, one_time_codes, sessions, users};
 
 /// How long a reset link works.
 const RESET_MINUTES: i64 = 60;
@@ -34,14 +34,14 @@ pub async fn request_reset(db: &Db, mailer: &Mailer, email: &EmailAddress) -> Re
     let mut tx = db.begin().await?;
     if let Some(user) = users::find_by_email(&mut tx, email.as_str()).await? {
         let token = random_token();
-        let now = now_ms();
+        let now = jiff::Timestamp::now();
         one_time_codes::issue(
             &mut tx,
             "password_reset",
             user.id,
             &user.email,
             &hash_api_key(&token),
-            now + RESET_MINUTES * 60_000,
+            now + jiff::SignedDuration::from_mins(RESET_MINUTES),
             now,
         )
         .await?;
@@ -94,12 +94,12 @@ pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<()
     }
     password_rule(&password).map_err(ResetError::Password)?;
     let invalid = || ResetError::Token("is invalid or has expired; ask for a new reset email");
-    let code = one_time_codes::find_live(db, "password_reset", &hash_api_key(token), now_ms())
+    let code = one_time_codes::find_live(db, "password_reset", &hash_api_key(token), jiff::Timestamp::now())
         .await?
         .ok_or_else(invalid)?;
     let hash = hash_password_async(password).await.map_err(ResetError::Hashing)?;
     let mut tx = db.begin().await?;
-    if !one_time_codes::consume(&mut tx, code.id, now_ms()).await? {
+    if !one_time_codes::consume(&mut tx, code.id, jiff::Timestamp::now()).await? {
         return Err(invalid());
     }
     let patch = users::UserPatch {
@@ -108,7 +108,7 @@ pub async fn reset_password(db: &Db, token: &str, password: String) -> Result<()
     };
     users::update(&mut tx, code.user_id, &patch).await?;
     // The token came through the account's mailbox, which proves the address (if it is still the account's).
-    users::mark_email_verified(&mut tx, code.user_id, &code.email, now_ms()).await?;
+    users::mark_email_verified(&mut tx, code.user_id, &code.email, jiff::Timestamp::now()).await?;
     sessions::delete_for_user(&mut tx, code.user_id).await?;
     tx.commit().await?;
     Ok(())

@@ -7,9 +7,9 @@ use super::email_verification::VerificationError;
 use crate::email::Mailer;
 use crate::email::sms::{Channel, Channels, e164};
 use convene_core::TeamId;
+use convene_store::Db;
 use convene_store::users::UserRecord;
 use convene_store::verified_phones::{self, VerifiedPhone};
-use convene_store::{Db, now_ms};
 
 /// `raw` as the E.164 number codes and rows are kept under.
 pub fn parse_phone(raw: &str) -> Result<String, VerificationError> {
@@ -66,7 +66,7 @@ pub async fn verify(
         None => (Purpose::UserPhone, phone.clone()),
     };
     let mut tx = codes::redeem(db, purpose, user.id, &target, code).await?;
-    let now = now_ms();
+    let now = jiff::Timestamp::now();
     let verified = match team_id {
         Some(team) => verified_phones::add_for_team(&mut tx, TeamId(team), user.id, &phone, now).await?,
         None => verified_phones::add_for_user(&mut tx, user.id, &phone, now).await?,

@@ -9,7 +9,7 @@ use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::{header, request::Parts};
 use convene_core::{ApiKeyId, UserId};
 use convene_store::users::UserRecord;
-use convene_store::{api_keys, now_ms, users};
+use convene_store::{api_keys, users};
 
 /// The caller of an authenticated endpoint: the key's owner, and the key used.
 #[derive(Debug, Clone)]
@@ -60,7 +60,7 @@ impl FromRequestParts<AppState> for ApiUser {
         if key.revoked_at.is_some() {
             return Err(ApiError::Unauthorized("This API key has been revoked"));
         }
-        if key.expires_at.is_some_and(|at| at <= now_ms()) {
+        if key.expires_at.is_some_and(|at| at <= jiff::Timestamp::now()) {
             return Err(ApiError::Unauthorized("This API key has expired"));
         }
 

@@ -10,7 +10,7 @@ use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, PathIds, QueryPairs};
 use crate::calendars::{CalendarsError, ConnectionKind};
 use crate::state::AppState;
-use crate::time_text::{parse_instant, ts, utc_iso};
+use crate::time_text::{parse_instant, utc_iso};
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::CalendarConnectionId;
@@ -112,8 +112,8 @@ fn calendar_json(c: &CalendarRecord, kind: ConnectionKind, email: Option<&str>) 
         "credentialId": c.connection_id,
         "delegationCredentialId": null,
         "lastError": c.last_error,
-        "failingSince": c.failing_since.map(|t| utc_iso(ts(t))),
-        "lastSynced": c.last_synced.map(|t| utc_iso(ts(t))),
+        "failingSince": c.failing_since.map(utc_iso),
+        "lastSynced": c.last_synced.map(utc_iso),
     });
     // `email` is a string when present; a feed has none.
     if let (Some(email), Some(map)) = (email, out.as_object_mut()) {
@@ -163,8 +163,8 @@ async fn list_calendars(State(state): State<AppState>, caller: ApiUser) -> Resul
                 "primary": primary.map(|c| calendar_json(c, *kind, email)),
                 "calendars": calendars.iter().map(|c| calendar_json(c, *kind, email)).collect::<Vec<_>>(),
                 "lastError": connection.last_error,
-                "failingSince": connection.failing_since.map(|t| utc_iso(ts(t))),
-                "lastSynced": connection.last_synced.map(|t| utc_iso(ts(t))),
+                "failingSince": connection.failing_since.map(utc_iso),
+                "lastSynced": connection.last_synced.map(utc_iso),
             })
         })
         .collect();
@@ -204,14 +204,14 @@ pub struct BusyTimeOutput {
 }
 
 /// A `dateFrom`/`dateTo` value: an instant, or a date taken at midnight in `zone`.
-fn date_or_instant(field: &str, raw: &str, zone: &TimeZone) -> Result<i64, ApiError> {
+fn date_or_instant(field: &str, raw: &str, zone: &TimeZone) -> Result<jiff::Timestamp, ApiError> {
     if let Ok(date) = raw.trim().parse::<jiff::civil::Date>() {
         return date
             .to_zoned(zone.clone())
-            .map(|z| z.timestamp().as_millisecond())
+            .map(|z| z.timestamp())
             .map_err(|_| ApiError::field(field, format!("'{raw}' is out of range")));
     }
-    Ok(parse_instant(field, raw)?.as_millisecond())
+    Ok(parse_instant(field, raw)?)
 }
 
 /// The cached busy time of one of the caller's calendars.
@@ -235,16 +235,16 @@ async fn busy_times(State(state): State<AppState>, caller: ApiUser, q: QueryPair
         .ok_or_else(|| ApiError::field("externalId", "is required"))?;
     let from = match q.get("dateFrom") {
         Some(raw) => date_or_instant("dateFrom", raw, &zone)?,
-        None => jiff::Timestamp::now().as_millisecond(),
+        None => jiff::Timestamp::now(),
     };
     let to = match q.get("dateTo") {
         Some(raw) => date_or_instant("dateTo", raw, &zone)?,
-        None => from + DAY_MS,
+        None => crate::time_text::shifted(from, jiff::SignedDuration::from_hours(24)),
     };
     if to <= from {
         return Err(ApiError::field("dateTo", "must be after dateFrom"));
     }
-    if to - from > MAX_BUSY_SPAN_MS {
+    if to.duration_since(from) > jiff::SignedDuration::from_millis(MAX_BUSY_SPAN_MS) {
         return Err(ApiError::field("dateTo", "at most 120 days after dateFrom"));
     }
     let busy = state.calendars.busy_times(caller.user.id, from, to).await?;
@@ -252,8 +252,8 @@ async fn busy_times(State(state): State<AppState>, caller: ApiUser, q: QueryPair
         .iter()
         .filter(|b| b.connection_id == CalendarConnectionId(credential_id) && b.external_id == external_id)
         .map(|b| BusyTimeOutput {
-            start: utc_iso(ts(b.start_at)),
-            end: utc_iso(ts(b.end_at)),
+            start: utc_iso(b.start_at),
+            end: utc_iso(b.end_at),
             source: Some(match &b.summary {
                 Some(summary) => format!("{summary} ({})", b.calendar_name),
                 None => b.calendar_name.clone(),
@@ -294,8 +294,8 @@ fn health(checked: &[ConnectionRecord]) -> Value {
                 "credentialId": c.id,
                 "invalid": c.last_error.is_some(),
                 "lastError": c.last_error,
-                "failingSince": c.failing_since.map(|t| utc_iso(ts(t))),
-                "lastSynced": c.last_synced.map(|t| utc_iso(ts(t))),
+                "failingSince": c.failing_since.map(utc_iso),
+                "lastSynced": c.last_synced.map(utc_iso),
             }))
             .collect::<Vec<_>>()
     )

@@ -8,11 +8,9 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-/// Epoch milliseconds → RFC 3339 instant, as the API shows times.
-pub fn iso(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
+/// An instant as RFC 3339 text with no more fraction than it has, as the API shows these times.
+pub fn iso(at: jiff::Timestamp) -> String {
+    at.to_string()
 }
 
 /// Stored metadata text → JSON object (an unreadable value reads as empty, never a 500).

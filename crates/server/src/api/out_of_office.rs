@@ -10,7 +10,7 @@ pub use crate::scheduling::ooo_input::OooInput;
 use crate::scheduling::ooo_input::{self, OooInputError};
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::{OutOfOfficeId, TeamId, UserId};
@@ -47,8 +47,8 @@ impl From<&OooRecord> for OooOutput {
             id: r.id.0,
             user_id: r.user_id.0,
             to_user_id: r.to_user_id.map(|id| id.0),
-            start: utc_iso(ts(r.start_at)),
-            end: utc_iso(ts(r.end_at)),
+            start: utc_iso(r.start_at),
+            end: utc_iso(r.end_at),
             notes: r.notes.clone(),
             reason: r.reason.clone(),
         }

@@ -11,7 +11,7 @@ use super::extract::{ApiJson, PathIds};
 use super::team_event_types::managed_event;
 use crate::scheduling::private_links as links;
 use crate::state::AppState;
-use crate::time_text::{parse_instant, ts, utc_iso};
+use crate::time_text::{parse_instant, utc_iso};
 use axum::extract::State;
 use axum::response::Response;
 use convene_store::event_types::{self, EventTypeRecord};
@@ -58,9 +58,9 @@ fn output(state: &AppState, event: &EventTypeRecord, r: &PrivateLinkRecord) -> P
     PrivateLinkOutput {
         link_id: r.link_id.clone(),
         event_type_id: r.event_type_id.0,
-        is_expired: r.is_expired(convene_store::now_ms()),
+        is_expired: r.is_expired(jiff::Timestamp::now()),
         booking_url: links::booking_url(&state.mailer.settings.public_url, r, &event.slug),
-        expires_at: r.expires_at.map(|e| utc_iso(ts(e))),
+        expires_at: r.expires_at.map(utc_iso),
         max_usage_count: if time_based { None } else { r.max_usage_count },
         usage_count: (!time_based).then_some(r.usage_count),
     }
@@ -76,9 +76,9 @@ async fn owned(state: &AppState, caller: &ApiUser, ids: &PathIds) -> Result<Even
 }
 
 /// The input's expiry as an instant (`expiresAt`).
-fn expiry(input: &PrivateLinkInput) -> Result<Option<i64>, ApiError> {
+fn expiry(input: &PrivateLinkInput) -> Result<Option<jiff::Timestamp>, ApiError> {
     Ok(match input.expires_at.as_deref() {
-        Some(raw) => Some(parse_instant("expiresAt", raw)?.as_millisecond()),
+        Some(raw) => Some(parse_instant("expiresAt", raw)?),
         None => None,
     })
 }

@@ -17,7 +17,7 @@ use crate::routing_forms::submit::{self, Destination};
 use crate::routing_forms::{Form, RoutingFormError};
 use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use axum::extract::State;
 use axum::response::Response;
 use convene_core::TeamId;
@@ -71,8 +71,8 @@ impl From<&Form> for RoutingFormOutput {
             name: r.name.clone(),
             description: r.description.clone(),
             position: r.position,
-            created_at: utc_iso(ts(r.created_at)),
-            updated_at: utc_iso(ts(r.updated_at)),
+            created_at: utc_iso(r.created_at),
+            updated_at: utc_iso(r.updated_at),
             user_id: r.user_id.0,
             team_id: r.team_id.map(|id| id.0),
             disabled: r.disabled,
@@ -105,7 +105,7 @@ impl From<&ResponseRecord> for ResponseOutput {
             form_filler_id: r.form_filler_id.clone(),
             routed_to_booking_uid: r.routed_to_booking_uid.clone(),
             response: serde_json::from_str(&r.response).unwrap_or(Value::Null),
-            created_at: utc_iso(ts(r.created_at)),
+            created_at: utc_iso(r.created_at),
         }
     }
 }
@@ -169,12 +169,11 @@ async fn form_in(state: &AppState, place: &Place, ids: &PathIds) -> Result<Form,
     }
 }
 
-fn instant(q: &QueryPairs, key: &str) -> Result<Option<i64>, ApiError> {
+fn instant(q: &QueryPairs, key: &str) -> Result<Option<Timestamp>, ApiError> {
     q.get(key)
         .filter(|v| !v.is_empty())
         .map(|raw| {
             raw.parse::<Timestamp>()
-                .map(Timestamp::as_millisecond)
                 .map_err(|_| ApiError::field(key, "must be an ISO 8601 date-time with an offset"))
         })
         .transpose()

@@ -451,7 +451,12 @@ impl Calendars {
     }
 
     /// The cached busy time of the user's selected calendars in [`from`, `to`), each naming its calendar and event.
-    pub async fn busy_times(&self, user_id: UserId, from: i64, to: i64) -> Result<Vec<NamedBusy>, CalendarsError> {
+    pub async fn busy_times(
+        &self,
+        user_id: UserId,
+        from: jiff::Timestamp,
+        to: jiff::Timestamp,
+    ) -> Result<Vec<NamedBusy>, CalendarsError> {
         Ok(calendars::named_busy_between(&self.db, user_id, from, to).await?)
     }
 }

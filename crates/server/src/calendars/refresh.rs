@@ -6,21 +6,22 @@
 use super::oauth::{OAuthClient, is_oauth};
 use super::secret::{feed_external_id, feed_urls};
 use super::{Calendars, ConnectionKind, secret};
+use crate::time_text::shifted;
 use convene_calendar::caldav::{BusyMethod, CalDavClient, CalDavCredentials, CollectionVersion};
 use convene_calendar::{BusyReport, BusyWindow, CalendarError, FeedFetch, FeedValidators, IcsLimits};
 use convene_calendar::{busy_from_ics, fetch_feed};
 use convene_core::{CalendarConnectionId, UserId};
 use convene_store::calendars::{self, BusyRow, CacheMarkers, CalendarRecord, ConnectionRecord};
-use convene_store::{now_ms, users};
-use jiff::Timestamp;
+use convene_store::users;
 use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
 use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use url::Url;
 
-const DAY_MS: i64 = 86_400_000;
+const DAY: SignedDuration = SignedDuration::from_hours(24);
 
 /// What one refresh of a connection did, calendar by calendar.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -45,7 +46,7 @@ impl Calendars {
     #[tracing::instrument(skip_all, fields(connection_id = connection.id.0, kind = %connection.kind))]
     pub async fn refresh_connection(&self, connection: &ConnectionRecord) -> RefreshOutcome {
         let mut outcome = RefreshOutcome::default();
-        let now = now_ms();
+        let now = Timestamp::now();
         let selected: Vec<CalendarRecord> = match calendars::calendars_of_connection(&self.db, connection.id).await {
             Ok(all) => all.into_iter().filter(|c| c.selected).collect(),
             Err(e) => {
@@ -74,8 +75,11 @@ impl Calendars {
         };
         let zone = self.host_zone(connection.user_id).await;
         let window = BusyWindow {
-            from: Timestamp::from_millisecond(now - DAY_MS).unwrap_or(Timestamp::UNIX_EPOCH),
-            to: Timestamp::from_millisecond(now + self.settings.horizon_days * DAY_MS).unwrap_or(Timestamp::MAX),
+            from: now - DAY,
+            to: shifted(
+                now,
+                SignedDuration::from_hours(self.settings.horizon_days.saturating_mul(24)),
+            ),
             host_zone: zone,
         };
         // Two requests at most per calendar (marker, then contents), each bounded by the request timeout.
@@ -135,7 +139,7 @@ impl Calendars {
         connections.len()
     }
 
-    async fn note_connection(&self, id: CalendarConnectionId, error: Option<&str>, now: i64) {
+    async fn note_connection(&self, id: CalendarConnectionId, error: Option<&str>, now: Timestamp) {
         if let Err(e) = calendars::record_connection_health(&self.db, id, error, now).await {
             tracing::warn!(error = %e, "could not record calendar health");
         }
@@ -146,7 +150,7 @@ impl Calendars {
         calendar: &CalendarRecord,
         rows: &[BusyRow],
         markers: &CacheMarkers,
-        now: i64,
+        now: Timestamp,
     ) -> Result<(), convene_store::StoreError> {
         let mut tx = self.db.begin().await?;
         calendars::replace_busy(&mut tx, calendar, rows, markers, now).await?;
@@ -169,19 +173,17 @@ impl Calendars {
         window: &BusyWindow,
     ) -> Result<Step, CalendarError> {
         // Re-read in full once a day even when unchanged, so the cached window keeps reaching the horizon.
-        let window_fresh = calendar
-            .cached_to
-            .is_some_and(|to| to + DAY_MS >= window.to.as_millisecond())
+        let window_fresh = calendar.cached_to.is_some_and(|to| shifted(to, DAY) >= window.to)
             && calendar
                 .cached_from
-                .is_some_and(|from| from <= window.from.as_millisecond() + DAY_MS);
+                .is_some_and(|from| from <= shifted(window.from, DAY));
         let cached = |report: BusyReport, markers: CacheMarkers| {
             let rows = report
                 .busy
                 .iter()
                 .map(|b| BusyRow {
-                    start_at: b.interval.start.as_millisecond(),
-                    end_at: b.interval.end.as_millisecond(),
+                    start_at: b.interval.start,
+                    end_at: b.interval.end,
                     event_uid: b.source.uid.clone(),
                     summary: b.source.summary.clone(),
                 })
@@ -189,8 +191,8 @@ impl Calendars {
             Step::Read(
                 rows,
                 CacheMarkers {
-                    cached_from: window.from.as_millisecond(),
-                    cached_to: window.to.as_millisecond(),
+                    cached_from: window.from,
+                    cached_to: window.to,
                     ..markers
                 },
             )

@@ -6,14 +6,15 @@
 
 use super::oauth::OAuthClient;
 use super::{Calendars, ConnectionKind, secret};
+use crate::time_text::shifted;
 use convene_calendar::BookingEvent;
 use convene_calendar::CalendarError;
 use convene_calendar::caldav::{CalDavClient, CalDavCredentials, ETag};
 use convene_core::ics::Party;
 use convene_core::{BookingStatus, UserId};
 use convene_store::calendar_jobs::{self, CalendarJob, NewReference};
-use convene_store::{bookings, calendars, now_ms, users};
-use jiff::Timestamp;
+use convene_store::{bookings, calendars, users};
+use jiff::{SignedDuration, Timestamp};
 use std::time::Duration;
 use url::Url;
 
@@ -62,10 +63,17 @@ impl Calendars {
 
     /// Claims the due calendar writes and works them concurrently, each under a timeout; the step tests drive.
     pub async fn process_due_writes(&self) -> WritePass {
-        let now = now_ms();
+        let now = Timestamp::now();
         let limit = self.settings.request_timeout * 3;
         let lease_ms = i64::try_from((limit + Duration::from_secs(5)).as_millis()).unwrap_or(60_000);
-        let jobs = match calendar_jobs::claim_due(&self.db, now, now + lease_ms, 16).await {
+        let jobs = match calendar_jobs::claim_due(
+            &self.db,
+            now,
+            shifted(now, SignedDuration::from_millis(lease_ms)),
+            16,
+        )
+        .await
+        {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::warn!(error = %e, "could not claim calendar writes");
@@ -103,7 +111,11 @@ impl Calendars {
                                 .unwrap_or(0),
                             JobError::Local(_) => 0,
                         };
-                        ("retrying", now + delay.max(asked), Some(text))
+                        (
+                            "retrying",
+                            shifted(now, SignedDuration::from_millis(delay.max(asked))),
+                            Some(text),
+                        )
                     } else {
                         pass.failed += 1;
                         ("failed", now, Some(text))

@@ -7,18 +7,19 @@ use super::senders::SenderConfig;
 use convene_core::email::EmailKind;
 use convene_store::outbox::{self, NewEmail};
 use convene_store::{memberships, smtp_senders};
+use jiff::Timestamp;
 
 const ONE_DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// Queues the alert to the organization's OWNERs and ADMINs unless one went out for `sender` in the day before `now`;
 /// a failure to queue is only logged.
-pub async fn sender_failing(mailer: &Mailer, sender: &SenderConfig, error: &str, now: i64) {
+pub async fn sender_failing(mailer: &Mailer, sender: &SenderConfig, error: &str, now: Timestamp) {
     if let Err(e) = queue(mailer, sender, error, now).await {
         tracing::warn!(sender_id = sender.id.0, error = %e, "could not queue the sender-failing alert");
     }
 }
 
-async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str, now: i64) -> anyhow::Result<()> {
+async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str, now: Timestamp) -> anyhow::Result<()> {
     let mut tx = mailer.db().begin().await?;
     if !smtp_senders::claim_alert(&mut tx, sender.id, now, ONE_DAY_MS).await? {
         return Ok(());
@@ -45,7 +46,7 @@ async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str, now: i64) ->
             body_html: rendered.html.clone(),
             ..NewEmail::default()
         };
-        outbox::enqueue(&mut tx, &email, crate::time_text::ts(now)).await?;
+        outbox::enqueue(&mut tx, &email, now).await?;
     }
     tx.commit().await?;
     tracing::warn!(

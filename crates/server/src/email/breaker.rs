@@ -173,7 +173,7 @@ impl Breakers {
 }
 
 fn health_of(s: &BreakerState, status: &'static str, error: Option<&str>) -> Health {
-    let now = convene_store::now_ms();
+    let now = jiff::Timestamp::now();
     let failed = error.is_some();
     Health {
         status,
@@ -182,7 +182,7 @@ fn health_of(s: &BreakerState, status: &'static str, error: Option<&str>) -> Hea
         failure_at: failed.then_some(now),
         tested_at: None,
         consecutive_failures: s.consecutive_failures,
-        circuit_open_until: s.open_until,
+        circuit_open_until: s.open_until.map(crate::time_text::ts),
         circuit_opens: s.opens,
     }
 }

@@ -118,7 +118,7 @@ impl SenderConfig {
             smtp,
             api,
             health_status: record.health_status.clone(),
-            circuit_open_until: record.circuit_open_until,
+            circuit_open_until: record.circuit_open_until.map(jiff::Timestamp::as_millisecond),
             consecutive_failures: record.consecutive_failures,
             circuit_opens: record.circuit_opens,
         })

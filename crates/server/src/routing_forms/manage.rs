@@ -118,7 +118,7 @@ pub async fn create(db: &Db, owner: Owner, input: &FormInput) -> Result<Form, Ro
         owner.team_id,
         owner.organization_id,
         &fields,
-        Timestamp::now().as_millisecond(),
+        Timestamp::now(),
     )
     .await?;
     Ok(Form::from_record(record))
@@ -137,7 +137,7 @@ pub async fn update(db: &Db, form: &Form, input: &FormInput) -> Result<Form, Rou
         organization_id: form.record.organization_id,
     };
     check_event_types(db, owner, &definition).await?;
-    let record = store::update_form(db, &form.record.id, &fields, Timestamp::now().as_millisecond())
+    let record = store::update_form(db, &form.record.id, &fields, Timestamp::now())
         .await?
         .ok_or(RoutingFormError::NotFound)?;
     Ok(Form::from_record(record))

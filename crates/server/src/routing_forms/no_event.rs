@@ -18,7 +18,7 @@ const BATCH: i64 = 100;
 const EVERY: Duration = Duration::from_secs(30);
 
 /// Fires FORM_SUBMITTED_NO_EVENT for up to one batch of responses due at `now`; returns how many fired.
-pub async fn sweep(db: &Db, now: i64) -> Result<usize, RoutingFormError> {
+pub async fn sweep(db: &Db, now: jiff::Timestamp) -> Result<usize, RoutingFormError> {
     let mut tx = db.begin().await?;
     let due = store::take_due_no_event(&mut tx, now, BATCH).await?;
     for response in &due {
@@ -41,7 +41,7 @@ pub async fn sweep(db: &Db, now: i64) -> Result<usize, RoutingFormError> {
 pub fn spawn_sweeper(db: Db, mut shutdown: watch::Receiver<bool>) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            let fired = sweep(&db, jiff::Timestamp::now().as_millisecond()).await;
+            let fired = sweep(&db, jiff::Timestamp::now()).await;
             let pause = match fired {
                 Ok(n) if n as i64 >= BATCH => Duration::ZERO,
                 Ok(_) => EVERY,

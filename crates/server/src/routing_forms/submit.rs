@@ -6,13 +6,13 @@ use super::model::{Action, Answers, Route};
 use super::{Form, NO_EVENT_AFTER_MS, RoutingFormError};
 use crate::email::Mailer;
 use crate::email::queue::{FormResponseFacts, form_response_emails};
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::{shifted, utc_iso};
 use crate::webhooks::{Trigger, enqueue_form_event};
 use crate::workflows::form_plan::{FormFacts, booked, on_form_response};
 use convene_core::{EventTypeId, RoutingResponseId};
 use convene_store::routing_forms::{self as store, NewResponse, ResponseRecord};
 use convene_store::{Db, StoreError, Tx, event_types, teams, users};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
 
 /// Where a response sends the visitor.
@@ -86,7 +86,7 @@ pub async fn submit(
         return Err(RoutingFormError::Disabled);
     }
     let Routed { answers, route } = route(form, raw)?;
-    let now = Timestamp::now().as_millisecond();
+    let now = Timestamp::now();
     let filler = filler_id.map_or_else(crate::credentials::new_uid, str::to_owned);
     let response_json = form.definition.response_json(&answers).to_string();
     let routed_event_type_id = match route.as_ref().map(|r| &r.action) {
@@ -108,7 +108,7 @@ pub async fn submit(
             route_action: route.as_ref().map(|r| r.action.type_name()),
             // An event type deleted since the form was saved: the response is stored, not linked to it.
             routed_event_type_id: routed_event_type_id.filter(|_| booker.is_some()).map(EventTypeId),
-            no_event_due_at: Some(now.saturating_add(NO_EVENT_AFTER_MS)),
+            no_event_due_at: Some(shifted(now, SignedDuration::from_millis(NO_EVENT_AFTER_MS))),
         },
         now,
     )
@@ -263,7 +263,7 @@ pub(super) fn webhook_payload(form: &Form, response: &ResponseRecord, answers: &
     payload.insert("teamId".into(), json!(form.record.team_id));
     payload.insert("responseId".into(), Value::from(response.id.0));
     payload.insert("routedToBookingUid".into(), json!(response.routed_to_booking_uid));
-    payload.insert("submittedAt".into(), Value::from(utc_iso(ts(response.created_at))));
+    payload.insert("submittedAt".into(), Value::from(utc_iso(response.created_at)));
     payload.insert("responses".into(), Value::Object(by_label));
     payload
 }
@@ -283,7 +283,7 @@ pub async fn link_booking(
         RoutingResponseId(response_id),
         booking_uid,
         event_type_id,
-        Timestamp::now().as_millisecond(),
+        Timestamp::now(),
     )
     .await?;
     if linked {
@@ -324,12 +324,7 @@ pub async fn update_answers(
     }
     let answers = form.definition.answers(&merged)?;
     let json = form.definition.response_json(&answers).to_string();
-    store::update_answers(
-        db,
-        RoutingResponseId(response_id),
-        &json,
-        Timestamp::now().as_millisecond(),
-    )
-    .await?
-    .ok_or(RoutingFormError::ResponseNotFound)
+    store::update_answers(db, RoutingResponseId(response_id), &json, Timestamp::now())
+        .await?
+        .ok_or(RoutingFormError::ResponseNotFound)
 }

@@ -391,7 +391,7 @@ pub(super) async fn book(
         recurring_event_uid: occurrence.map(|o| o.series_uid.to_owned()),
     };
     if let Some(link) = &req.private_link
-        && !private_links::take_use(&mut *tx, link, now.as_millisecond()).await?
+        && !private_links::take_use(&mut *tx, link, now).await?
     {
         return Err(BookingError::PrivateLinkUsedUp);
     }

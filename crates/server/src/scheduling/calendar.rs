@@ -113,16 +113,11 @@ impl Calendar {
         )
         .unwrap_or(window);
         // Out-of-office periods take whole stretches out of availability.
-        let away: Vec<Interval> = out_of_office::overlapping(
-            reborrow(&mut exec),
-            host_id,
-            wide.start.as_millisecond(),
-            wide.end.as_millisecond(),
-        )
-        .await?
-        .into_iter()
-        .filter_map(|(start, end)| Interval::new(ts(start), ts(end)))
-        .collect();
+        let away: Vec<Interval> = out_of_office::overlapping(reborrow(&mut exec), host_id, wide.start, wide.end)
+            .await?
+            .into_iter()
+            .filter_map(|(start, end)| Interval::new(start, end))
+            .collect();
         let available = subtract(&schedule.available(wide), &away);
         let busy = bookings::busy(
             reborrow(&mut exec),
@@ -136,7 +131,7 @@ impl Calendar {
         // Busy time of the host's selected external calendars, from the cache the calendar refresher keeps
         // (never a remote call here). It blocks like a booking without buffers of its own and never counts
         // toward booking limits.
-        let external = calendar_busy::busy_between(exec, host.id, from.as_millisecond(), to.as_millisecond()).await?;
+        let external = calendar_busy::busy_between(exec, host.id, from, to).await?;
         let mut bookings: Vec<ExistingBooking> = busy
             .into_iter()
             .filter_map(|b| {
@@ -151,7 +146,7 @@ impl Calendar {
         let external_from = bookings.len();
         bookings.extend(external.into_iter().filter_map(|(start, end)| {
             Some(ExistingBooking {
-                interval: Interval::new(ts(start), ts(end))?,
+                interval: Interval::new(start, end)?,
                 before_buffer: SignedDuration::ZERO,
                 after_buffer: SignedDuration::ZERO,
                 counts_toward_limits: false,

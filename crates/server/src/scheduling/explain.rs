@@ -152,7 +152,7 @@ impl Names {
             .into_iter()
             .map(|b| (b.start_at, b.end_at, b.uid, b.title))
             .collect();
-        let events = calendar_busy::named_busy_between(db, host.id, from.as_millisecond(), to.as_millisecond()).await?;
+        let events = calendar_busy::named_busy_between(db, host.id, from, to).await?;
         Ok(Names { bookings, events })
     }
 }
@@ -180,10 +180,6 @@ fn name(calendar: &Calendar, names: &Names, verdict: Verdict, start: Timestamp) 
             let Some(blocking) = calendar.bookings.get(index) else {
                 return Reason::NoStart;
             };
-            let (s, e) = (
-                blocking.interval.start.as_millisecond(),
-                blocking.interval.end.as_millisecond(),
-            );
             if index < calendar.external_from {
                 names
                     .bookings
@@ -195,7 +191,10 @@ fn name(calendar: &Calendar, names: &Names, verdict: Verdict, start: Timestamp) 
                         through_buffer,
                     })
             } else {
-                let event = names.events.iter().find(|n| n.start_at == s && n.end_at == e);
+                let event = names
+                    .events
+                    .iter()
+                    .find(|n| n.start_at == blocking.interval.start && n.end_at == blocking.interval.end);
                 Reason::CalendarBusy {
                     calendar: event.map(|n| n.calendar_name.clone()).unwrap_or_default(),
                     summary: event.and_then(|n| n.summary.clone()),

@@ -48,12 +48,12 @@ pub async fn fields(
     base: Option<&OooRecord>,
 ) -> Result<OooFields, OooInputError> {
     let start = match (&input.start, base) {
-        (Some(s), _) => parse_instant("start", s)?.as_millisecond(),
+        (Some(s), _) => parse_instant("start", s)?,
         (None, Some(b)) => b.start_at,
         (None, None) => return Err(invalid(FieldError::coded("start", "refusal-required", "is required"))),
     };
     let end = match (&input.end, base) {
-        (Some(e), _) => parse_instant("end", e)?.as_millisecond(),
+        (Some(e), _) => parse_instant("end", e)?,
         (None, Some(b)) => b.end_at,
         (None, None) => return Err(invalid(FieldError::coded("end", "refusal-required", "is required"))),
     };
@@ -64,7 +64,7 @@ pub async fn fields(
             "must be after start",
         )));
     }
-    if end - start > MAX_SPAN_MS {
+    if end.duration_since(start) > jiff::SignedDuration::from_millis(MAX_SPAN_MS) {
         return Err(invalid(FieldError::coded(
             "end",
             "refusal-ooo-two-years",

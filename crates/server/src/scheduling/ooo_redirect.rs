@@ -5,14 +5,15 @@
 use convene_core::UserId;
 use convene_store::users::UserRecord;
 use convene_store::{Db, StoreError, event_types, out_of_office, users};
+use jiff::Timestamp;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 /// One absence with a teammate covering it.
 #[derive(Debug, Clone)]
 pub struct Redirect {
-    pub start_at: i64,
-    pub end_at: i64,
+    pub start_at: Timestamp,
+    pub end_at: Timestamp,
     /// One of `ooo_input::REASONS`.
     pub reason: String,
     pub teammate: UserRecord,
@@ -22,14 +23,20 @@ pub struct Redirect {
 
 impl Redirect {
     /// Whether the absence touches [from, to).
-    pub fn overlaps(&self, from: i64, to: i64) -> bool {
+    pub fn overlaps(&self, from: Timestamp, to: Timestamp) -> bool {
         self.start_at < to && self.end_at > from
     }
 }
 
 /// `host`'s redirecting absences overlapping [from, to), for the event type `slug`. An entry whose teammate no
 /// longer exists is left out: there is nobody to send the booker to.
-pub async fn redirects(db: &Db, host: UserId, slug: &str, from: i64, to: i64) -> Result<Vec<Redirect>, StoreError> {
+pub async fn redirects(
+    db: &Db,
+    host: UserId,
+    slug: &str,
+    from: Timestamp,
+    to: Timestamp,
+) -> Result<Vec<Redirect>, StoreError> {
     let entries = out_of_office::redirecting(db, host, from, to).await?;
     let mut found: HashMap<UserId, Option<(UserRecord, Option<String>)>> = HashMap::new();
     let mut out = Vec::with_capacity(entries.len());

@@ -6,6 +6,7 @@ use crate::credentials::new_uid;
 use convene_core::{EventTypeId, FieldError};
 use convene_store::private_links::{self, PrivateLinkRecord};
 use convene_store::{Db, StoreError};
+use jiff::Timestamp;
 
 /// The most uses one link may be given.
 const MAX_USES: i64 = 1_000_000;
@@ -22,7 +23,10 @@ pub enum PrivateLinkError {
 }
 
 /// Expiry and use limit of a link: a date makes a time-based link, else a use count (one use by default).
-pub fn limits(expires_at: Option<i64>, max_usage_count: Option<i64>) -> Result<(Option<i64>, Option<i64>), FieldError> {
+pub fn limits(
+    expires_at: Option<Timestamp>,
+    max_usage_count: Option<i64>,
+) -> Result<(Option<Timestamp>, Option<i64>), FieldError> {
     let max = match max_usage_count {
         Some(n) if !(1..=MAX_USES).contains(&n) => {
             return Err(FieldError::coded(
@@ -49,7 +53,7 @@ pub fn booking_url(public_url: &str, link: &PrivateLinkRecord, event_slug: &str)
 pub async fn create(
     db: &Db,
     event_type_id: EventTypeId,
-    expires_at: Option<i64>,
+    expires_at: Option<Timestamp>,
     max_usage_count: Option<i64>,
 ) -> Result<PrivateLinkRecord, PrivateLinkError> {
     let (expires_at, max_usage_count) = limits(expires_at, max_usage_count)?;
@@ -96,7 +100,7 @@ pub async fn update(
     db: &Db,
     event_type_id: EventTypeId,
     link_id: &str,
-    expires_at: Option<i64>,
+    expires_at: Option<Timestamp>,
     max_usage_count: Option<i64>,
 ) -> Result<PrivateLinkRecord, PrivateLinkError> {
     let mut link = of_event_type(db, event_type_id, link_id).await?;

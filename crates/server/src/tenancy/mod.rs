@@ -72,7 +72,7 @@ pub async fn issue_api_key<'a>(
     days: Option<i64>,
 ) -> Result<String, StoreError> {
     let key = generate_api_key();
-    let expires_at = days.map(|d| now_ms() + d * DAY_MS);
+    let expires_at = days.map(|d| crate::time_text::ts(now_ms().saturating_add(d.saturating_mul(DAY_MS))));
     api_keys::insert(exec, user, &key.hash, &key.hint, note, expires_at).await?;
     Ok(key.secret)
 }
@@ -117,7 +117,7 @@ pub async fn create_account(
     )
     .await?;
     // The operator chose this address (bootstrap, demo, CLI), so it counts as verified.
-    users::mark_email_verified(&mut tx, user.user_id(), &user.email, now_ms()).await?;
+    users::mark_email_verified(&mut tx, user.user_id(), &user.email, jiff::Timestamp::now()).await?;
     let user = users::find(&mut tx, user.user_id())
         .await?
         .ok_or(StoreError::NotFound("user"))?;

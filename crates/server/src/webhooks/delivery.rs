@@ -5,6 +5,7 @@ use super::send::{Answer, Post, send};
 use super::settings::WebhookSettings;
 use super::signature::sign;
 use super::target::{TargetError, resolve};
+use crate::time_text::ts;
 use convene_core::WebhookId;
 use convene_keyring::Keyring;
 use convene_store::webhooks::deliveries::{self, AttemptResult, DeliveryRecord};
@@ -50,11 +51,11 @@ pub async fn deliver_one(worker: impl Into<WebhookWorker>, now: i64) -> Result<O
 pub(super) async fn deliver_next(worker: &WebhookWorker, now: i64) -> Result<Option<DeliveryOutcome>, StoreError> {
     let settings = &worker.settings;
     let lease_ms = i64::try_from(settings.lease.as_millis()).unwrap_or(i64::MAX);
-    let Some(delivery) = deliveries::claim_due_by(&worker.db, &worker.id, now, lease_ms).await? else {
+    let Some(delivery) = deliveries::claim_due_by(&worker.db, &worker.id, ts(now), lease_ms).await? else {
         return Ok(None);
     };
     let result = attempt(worker, &delivery, now).await?;
-    let recorded = deliveries::record_attempt(&worker.db, delivery.id, delivery.attempts, &result, now).await?;
+    let recorded = deliveries::record_attempt(&worker.db, delivery.id, delivery.attempts, &result, ts(now)).await?;
     log_result(&delivery, &result, recorded);
     Ok(Some(DeliveryOutcome {
         delivery_id: delivery.id.0,
@@ -134,11 +135,11 @@ fn retry_or_fail(
     error: String,
 ) -> AttemptResult {
     let retry = worker.settings.retry;
-    match retry.next_attempt_at(delivery.attempts, delivery.created_at, now) {
+    match retry.next_attempt_at(delivery.attempts, delivery.created_at.as_millisecond(), now) {
         Some(next_attempt_at) => AttemptResult::Retry {
             status_code,
             error,
-            next_attempt_at,
+            next_attempt_at: ts(next_attempt_at),
         },
         None => AttemptResult::Failed {
             status_code,

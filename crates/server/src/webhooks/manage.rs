@@ -8,7 +8,7 @@ use convene_core::{FieldError, WebhookId};
 use convene_keyring::{Keyring, KeyringError};
 use convene_store::webhooks::deliveries;
 use convene_store::webhooks::{self, WebhookFields, WebhookOwner, WebhookRecord};
-use convene_store::{Db, StoreError, Tx, now_ms};
+use convene_store::{Db, StoreError, Tx};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 
@@ -148,8 +148,8 @@ pub async fn update(
 /// Queues a test delivery to `webhook` (trigger `PING`, as Cal.com's "Ping test"): the worker sends it signed like
 /// any other, and it is listed among the webhook's deliveries with the subscriber's answer.
 pub async fn ping(db: &Db, webhook: &WebhookRecord) -> Result<i64, StoreError> {
-    let now = now_ms();
-    let at = jiff::Timestamp::from_millisecond(now).map_or_else(|_| String::new(), |t| t.to_string());
+    let now = jiff::Timestamp::now();
+    let at = now.to_string();
     let body = json!({
         "triggerEvent": "PING",
         "createdAt": at,

@@ -72,7 +72,7 @@ pub async fn enqueue_form_event(
                 template::render(custom, &Value::Object(vars))
             }
         };
-        let id = deliveries::enqueue(tx, webhook.id, trigger.as_str(), &body, now.as_millisecond()).await?;
+        let id = deliveries::enqueue(tx, webhook.id, trigger.as_str(), &body, now).await?;
         tracing::debug!(delivery_id = id.0, webhook_id = webhook.id.0, %trigger, "webhook delivery queued");
     }
     Ok(listeners.len())
@@ -99,7 +99,7 @@ async fn queue_for(
     for webhook in listeners {
         let body =
             render_body(trigger, now, payload, webhook.payload_template.as_deref()).map_err(EnqueueError::Render)?;
-        let id = deliveries::enqueue(tx, webhook.id, trigger.as_str(), &body, now.as_millisecond()).await?;
+        let id = deliveries::enqueue(tx, webhook.id, trigger.as_str(), &body, now).await?;
         tracing::debug!(delivery_id = id.0, webhook_id = webhook.id.0, %trigger, "webhook delivery queued");
     }
     Ok(listeners.len())

@@ -58,7 +58,7 @@ async fn stop_then_grace(shutdown: &mut watch::Receiver<bool>, grace: std::time:
 }
 
 async fn give_back(worker: &WebhookWorker, why: &str) {
-    match deliveries::release_all_claims(&worker.db, &worker.id, now_ms()).await {
+    match deliveries::release_all_claims(&worker.db, &worker.id, jiff::Timestamp::now()).await {
         Ok(0) => {}
         Ok(released) => tracing::info!(released, why, "webhook deliveries given back to the queue"),
         Err(e) => tracing::error!(error = %e, why, "could not give webhook deliveries back; their leases will run out"),

@@ -15,13 +15,13 @@ use super::render::{Facts, Variables, render, render_text};
 use super::{FormTrigger, WorkflowError, unit_ms};
 use crate::email::Mailer;
 use crate::email::sms::{Channel, e164};
-use crate::time_text::ts;
+use crate::time_text::shifted;
 use convene_core::email::EmailKind;
 use convene_core::{RoutingResponseId, TeamId, UserId, WorkflowId};
 use convene_store::outbox::{self, NewEmail};
 use convene_store::workflows::{self as store, ReminderScope, WorkflowOwner};
 use convene_store::{StoreError, Tx, users};
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value};
 
 /// What workflows need to know of one response.
@@ -32,7 +32,7 @@ pub struct FormFacts<'a> {
     pub organization_id: Option<TeamId>,
     pub owner_user_id: UserId,
     pub response_id: i64,
-    pub submitted_at: i64,
+    pub submitted_at: Timestamp,
     /// (identifier or label, the answer as shown), in the form's order.
     pub answers: &'a [(String, String)],
     /// The answer to the form's first email field, if it has one and it was answered.
@@ -77,7 +77,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
             Some(FormTrigger::FormSubmittedNoEvent) => {
                 let unit = workflow.offset_unit.as_deref().and_then(unit_ms).unwrap_or(0);
                 let offset = workflow.offset_value.unwrap_or(0).saturating_mul(unit);
-                Some(facts.submitted_at.saturating_add(offset))
+                Some(shifted(facts.submitted_at, SignedDuration::from_millis(offset)))
             }
             None => continue,
         };
@@ -89,8 +89,8 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                     organizer_email: &owner_user.email,
                     attendee_name,
                     attendee_email: facts.attendee_email.unwrap_or_default(),
-                    start: ts(facts.submitted_at),
-                    end: ts(facts.submitted_at),
+                    start: facts.submitted_at,
+                    end: facts.submitted_at,
                     location: None,
                     notes: None,
                     cancel_url: "",
@@ -119,7 +119,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                     to_name: Some(attendee_name.to_owned()).filter(|n| !n.is_empty()),
                     subject,
                     body_text: text,
-                    not_before: send_at.map(ts),
+                    not_before: send_at,
                     ..NewEmail::default()
                 };
                 let id = outbox::enqueue(&mut *tx, &row, now).await?;
@@ -169,7 +169,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                 subject: rendered.subject,
                 body_text: rendered.text,
                 body_html: rendered.html,
-                not_before: send_at.map(ts),
+                not_before: send_at,
                 ..NewEmail::default()
             };
             let id = outbox::enqueue(&mut *tx, &email, now).await?;

@@ -72,7 +72,7 @@ async fn expired_key_is_401() {
         &key.hash,
         &key.hint,
         None,
-        Some(now_ms() - 1_000),
+        Some(crate::helpers::instant(now_ms() - 1_000)),
     )
     .await
     .expect("insert");

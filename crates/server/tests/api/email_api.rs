@@ -539,7 +539,7 @@ async fn keys_rotate_reseals_sender_secrets_under_the_new_key() {
         ip_pool: None,
     };
     let mut tx = w.app.db.begin().await.expect("tx");
-    let id = smtp_senders::insert(&mut tx, TeamId(w.org), &fields, true, now_ms())
+    let id = smtp_senders::insert(&mut tx, TeamId(w.org), &fields, true, jiff::Timestamp::now())
         .await
         .expect("insert");
     let owner = owner_of(TeamId(w.org), id);

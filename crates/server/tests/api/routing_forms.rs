@@ -404,7 +404,7 @@ async fn no_event_fires_once_fifteen_minutes_on_for_responses_no_booking_followe
 
     let now = jiff::Timestamp::now().as_millisecond();
     assert_eq!(
-        no_event::sweep(db, now + NO_EVENT_AFTER_MS - 60_000)
+        no_event::sweep(db, crate::helpers::instant(now + NO_EVENT_AFTER_MS - 60_000))
             .await
             .expect("sweep"),
         0
@@ -412,10 +412,13 @@ async fn no_event_fires_once_fifteen_minutes_on_for_responses_no_booking_followe
     assert!(bodies(t.app(), hook, "FORM_SUBMITTED_NO_EVENT").await.is_empty());
     // Two sweeps racing for the one due response: exactly one of them fires it.
     let due = now + NO_EVENT_AFTER_MS + 1_000;
+    let due = crate::helpers::instant(due);
     let (a, b) = tokio::join!(no_event::sweep(db, due), no_event::sweep(db, due));
     assert_eq!(a.expect("sweep") + b.expect("sweep"), 1);
     assert_eq!(
-        no_event::sweep(db, now + 2 * NO_EVENT_AFTER_MS).await.expect("sweep"),
+        no_event::sweep(db, crate::helpers::instant(now + 2 * NO_EVENT_AFTER_MS))
+            .await
+            .expect("sweep"),
         0,
         "once only"
     );

@@ -170,12 +170,8 @@ async fn an_away_day_on_the_booker_offers_the_teammate_at_the_same_day() {
     let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
     let day_at = |n: i64| today.checked_add(jiff::Span::new().days(n)).expect("date");
     let whole_day = |d: jiff::civil::Date| {
-        let start = d
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .expect("zoned")
-            .timestamp()
-            .as_millisecond();
-        (start, start + 86_400_000 - 1)
+        let start = d.to_zoned(jiff::tz::TimeZone::UTC).expect("zoned").timestamp();
+        (start, start + jiff::SignedDuration::from_millis(86_400_000 - 1))
     };
     let entry = |d: jiff::civil::Date, reason: &str, to: Option<i64>| {
         let (start_at, end_at) = whole_day(d);

@@ -7,7 +7,6 @@ use crate::scheduling::{book, host_with_event, weekdays_9_to_5};
 use convene_core::WebhookId;
 use convene_server::ServerSettings;
 use convene_server::webhooks::{WebhookSettings, spawn_worker};
-use convene_store::now_ms;
 use convene_store::webhooks::deliveries::{self, DeliveryRecord};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -118,7 +117,7 @@ async fn a_restarted_webhook_worker_takes_back_at_once_the_delivery_it_held() {
     let (app, webhook) = queued_delivery("hooks-host#1", Duration::from_secs(1), &receiver).await;
     // The process that had this name claimed the delivery and died.
     let lease_ms = 30_000;
-    let dead = deliveries::claim_due_by(&app.db, "hooks-host#1", now_ms(), lease_ms)
+    let dead = deliveries::claim_due_by(&app.db, "hooks-host#1", jiff::Timestamp::now(), lease_ms)
         .await
         .expect("claim")
         .expect("due");
@@ -156,5 +155,5 @@ async fn a_stopping_webhook_worker_gives_back_a_delivery_that_outlasts_the_grace
         ("queued", 0, None),
         "given back, not waited out (the request would have timed out after 20 s): {row:?}"
     );
-    assert!(row.next_attempt_at <= now_ms(), "due at once");
+    assert!(row.next_attempt_at <= jiff::Timestamp::now(), "due at once");
 }

@@ -6,8 +6,10 @@
 //! whose lease has run out (its worker died) is claimable again, so delivery is at least once; a worker that
 //! restarts under the same name takes back at once what it held ([`release_all_claims`]).
 
+use crate::millis::{Millis, OptMillis, ms};
 use crate::{Backend, Db, Exec, StoreResult, Tx};
 use convene_core::{WebhookDeliveryId, WebhookId};
+use jiff::Timestamp;
 use sqlx::FromRow;
 
 #[derive(Debug, Clone, FromRow)]
@@ -21,13 +23,18 @@ pub struct DeliveryRecord {
     pub status: String,
     /// Attempts started so far, the one in progress included.
     pub attempts: i64,
-    pub next_attempt_at: i64,
-    pub lease_until: Option<i64>,
+    #[sqlx(try_from = "Millis")]
+    pub next_attempt_at: Timestamp,
+    #[sqlx(try_from = "OptMillis")]
+    pub lease_until: Option<Timestamp>,
     pub last_status_code: Option<i64>,
     pub last_error: Option<String>,
-    pub delivered_at: Option<i64>,
-    pub created_at: i64,
-    pub updated_at: i64,
+    #[sqlx(try_from = "OptMillis")]
+    pub delivered_at: Option<Timestamp>,
+    #[sqlx(try_from = "Millis")]
+    pub created_at: Timestamp,
+    #[sqlx(try_from = "Millis")]
+    pub updated_at: Timestamp,
 }
 
 const COLUMNS: &str = "id, webhook_id, trigger_event, body, status, attempts, next_attempt_at, lease_until, \
@@ -39,7 +46,7 @@ pub async fn enqueue(
     webhook_id: WebhookId,
     trigger_event: &str,
     body: &str,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<WebhookDeliveryId> {
     let (id,): (WebhookDeliveryId,) = on_conn!(tx, c => {
         sqlx::query_as(
@@ -49,7 +56,7 @@ pub async fn enqueue(
         .bind(webhook_id)
         .bind(trigger_event)
         .bind(body)
-        .bind(now)
+        .bind(ms(now))
         .fetch_one(&mut *c)
         .await
     })?;
@@ -61,16 +68,16 @@ pub async fn enqueue(
 ///
 /// PostgreSQL: `FOR UPDATE SKIP LOCKED`, so concurrent workers in many processes each take a different row.
 /// SQLite: the claim runs under `BEGIN IMMEDIATE`, which holds the database's single write lock.
-pub async fn claim_due(db: &Db, now: i64, lease_ms: i64) -> StoreResult<Option<DeliveryRecord>> {
+pub async fn claim_due(db: &Db, now: Timestamp, lease_ms: i64) -> StoreResult<Option<DeliveryRecord>> {
     claim(db, None, now, lease_ms).await
 }
 
 /// [`claim_due`] on behalf of `worker`, who can then release the row by name ([`release_all_claims`]).
-pub async fn claim_due_by(db: &Db, worker: &str, now: i64, lease_ms: i64) -> StoreResult<Option<DeliveryRecord>> {
+pub async fn claim_due_by(db: &Db, worker: &str, now: Timestamp, lease_ms: i64) -> StoreResult<Option<DeliveryRecord>> {
     claim(db, Some(worker), now, lease_ms).await
 }
 
-async fn claim(db: &Db, worker: Option<&str>, now: i64, lease_ms: i64) -> StoreResult<Option<DeliveryRecord>> {
+async fn claim(db: &Db, worker: Option<&str>, now: Timestamp, lease_ms: i64) -> StoreResult<Option<DeliveryRecord>> {
     let lock = match db.backend() {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
@@ -87,8 +94,8 @@ async fn claim(db: &Db, worker: Option<&str>, now: i64, lease_ms: i64) -> StoreR
     let mut tx = db.begin().await?;
     let claimed = on_conn!(&mut tx, c => {
         sqlx::query_as::<_, DeliveryRecord>(sqlx::AssertSqlSafe(sql))
-            .bind(now)
-            .bind(now.saturating_add(lease_ms))
+            .bind(ms(now))
+            .bind(ms(now).saturating_add(lease_ms))
             .bind(worker)
             .fetch_optional(&mut *c)
             .await
@@ -106,7 +113,7 @@ pub enum AttemptResult {
     Retry {
         status_code: Option<i64>,
         error: String,
-        next_attempt_at: i64,
+        next_attempt_at: Timestamp,
     },
     /// No more attempts: blocked target, deleted webhook, or the retry budget is spent.
     Failed { status_code: Option<i64>, error: String },
@@ -119,7 +126,7 @@ pub async fn record_attempt<'a>(
     id: WebhookDeliveryId,
     attempt: i64,
     result: &AttemptResult,
-    now: i64,
+    now: Timestamp,
 ) -> StoreResult<bool> {
     let (status, status_code, error, next_attempt_at, delivered_at) = match result {
         AttemptResult::Delivered { status_code } => ("delivered", Some(*status_code), None, None, Some(now)),
@@ -148,9 +155,9 @@ pub async fn record_attempt<'a>(
         .bind(status)
         .bind(status_code)
         .bind(error)
-        .bind(next_attempt_at)
-        .bind(delivered_at)
-        .bind(now)
+        .bind(next_attempt_at.map(ms))
+        .bind(delivered_at.map(ms))
+        .bind(ms(now))
         .execute(&mut *c)
         .await
         .map(|r| r.rows_affected())
@@ -160,14 +167,14 @@ pub async fn record_attempt<'a>(
 
 /// Gives back every row `worker` holds, due at once and with the claim's attempt uncounted: what a restarted
 /// worker held when it died, and a delivery a stopping worker abandoned. Returns how many were released.
-pub async fn release_all_claims(db: &Db, worker: &str, now: i64) -> StoreResult<u64> {
+pub async fn release_all_claims(db: &Db, worker: &str, now: Timestamp) -> StoreResult<u64> {
     Ok(on_conn!(db, c => {
         sqlx::query(
             "UPDATE webhook_deliveries SET status = CASE WHEN attempts <= 1 THEN 'queued' ELSE 'retrying' END, \
              attempts = attempts - 1, lease_until = NULL, claimed_by = NULL, next_attempt_at = $1, updated_at = $1 \
              WHERE status = 'delivering' AND claimed_by = $2",
         )
-        .bind(now)
+        .bind(ms(now))
         .bind(worker)
         .execute(&mut *c)
         .await

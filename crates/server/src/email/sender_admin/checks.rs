@@ -10,7 +10,6 @@ use crate::email::providers::{Provider, ProviderClient};
 use crate::email::senders::SenderConfig;
 use crate::email::settings::Credentials;
 use convene_core::{EmailAddress, FieldError, SenderId, TeamId};
-use convene_store::now_ms;
 use convene_store::smtp_senders::{self, SenderRecord};
 use secrecy::SecretString;
 
@@ -106,8 +105,8 @@ fn unsaved_record(org: TeamId, valid: &Valid) -> SenderRecord {
         circuit_opens: 0,
         alerted_at: None,
         version: 0,
-        created_at: 0,
-        updated_at: 0,
+        created_at: jiff::Timestamp::UNIX_EPOCH,
+        updated_at: jiff::Timestamp::UNIX_EPOCH,
     }
 }
 
@@ -132,7 +131,7 @@ fn saved_config(mailer: &Mailer, record: &SenderRecord) -> Result<SenderConfig, 
 /// Records a test's outcome as the sender's health. A test email refused for its recipient says nothing bad
 /// about the sender: the server answered, authenticated and took the sender address.
 async fn record_test(mailer: &Mailer, record: &SenderRecord, result: &TestResult) -> Result<(), SenderError> {
-    let now = now_ms();
+    let now = jiff::Timestamp::now();
     let healthy = result.success || result.recipient_refused;
     let health = smtp_senders::Health {
         status: if healthy {

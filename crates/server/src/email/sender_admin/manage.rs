@@ -7,8 +7,8 @@ use super::{SenderError, SenderOrg};
 use crate::email::Mailer;
 use crate::email::senders::{binding, owner_of};
 use convene_core::{FieldError, SenderId, TeamId};
+use convene_store::Tx;
 use convene_store::smtp_senders::{self, Secret, SenderRecord};
-use convene_store::{Tx, now_ms};
 
 /// A sender of `org` by id.
 pub(super) async fn load(mailer: &Mailer, org: &SenderOrg, id: SenderId) -> Result<SenderRecord, SenderError> {
@@ -46,7 +46,7 @@ pub async fn create(mailer: &Mailer, org: &SenderOrg, input: SenderInput) -> Res
     let mut tx = mailer.db().begin().await?;
     smtp_senders::lock_organization(&mut tx, org_id).await?;
     let first = smtp_senders::list(&mut tx, org_id).await?.is_empty();
-    let id = smtp_senders::insert(&mut tx, org_id, &valid.fields, first, now_ms()).await?;
+    let id = smtp_senders::insert(&mut tx, org_id, &valid.fields, first, jiff::Timestamp::now()).await?;
     store_secrets(mailer, &mut tx, org_id, id, &valid).await?;
     if !first && valid.is_default == Some(true) {
         smtp_senders::make_default(&mut tx, org_id, id).await?;
@@ -82,7 +82,7 @@ pub async fn update(
     }
     let mut tx = mailer.db().begin().await?;
     smtp_senders::lock_organization(&mut tx, org_id).await?;
-    smtp_senders::update_fields(&mut tx, existing.id, &valid.fields, now_ms()).await?;
+    smtp_senders::update_fields(&mut tx, existing.id, &valid.fields, jiff::Timestamp::now()).await?;
     store_secrets(mailer, &mut tx, org_id, existing.id, &valid).await?;
     if valid.is_default == Some(true) {
         smtp_senders::make_default(&mut tx, org_id, existing.id).await?;

@@ -1,8 +1,9 @@
 //! A sender as both faces show it: its settings and health, never a secret (only whether one is stored).
 
-use crate::time_text::{ts, utc_iso};
+use crate::time_text::utc_iso;
 use convene_core::{SenderId, TeamId};
 use convene_store::smtp_senders::SenderRecord;
+use jiff::Timestamp;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -40,8 +41,8 @@ pub struct SenderOutput {
     pub updated_at: String,
 }
 
-fn iso(ms: Option<i64>) -> Option<String> {
-    ms.map(|t| utc_iso(ts(t)))
+fn iso(at: Option<Timestamp>) -> Option<String> {
+    at.map(utc_iso)
 }
 
 /// `record` with the teams `assignments` (team id, sender id) give it.
@@ -71,7 +72,7 @@ pub(super) fn output(record: &SenderRecord, assignments: &[(TeamId, SenderId)]) 
             last_failure_at: iso(record.last_failure_at),
             last_tested_at: iso(record.last_tested_at),
         },
-        created_at: utc_iso(ts(record.created_at)),
-        updated_at: utc_iso(ts(record.updated_at)),
+        created_at: utc_iso(record.created_at),
+        updated_at: utc_iso(record.updated_at),
     }
 }

@@ -235,12 +235,20 @@ async fn report_failure(
         .failure(sender, admission, now, failure.auth_failed(), &error);
     record_health(worker, sender, &health).await;
     if transition == (Transition::Failed { opened: true }) {
-        alerts::sender_failing(&worker.mailer, sender, &error, now).await;
+        alerts::sender_failing(&worker.mailer, sender, &error, ts(now)).await;
     }
 }
 
 async fn record_health(worker: &EmailWorker, sender: &SenderConfig, health: &smtp_senders::Health) {
-    if let Err(e) = smtp_senders::record_health(worker.mailer.db(), sender.id, sender.version, health, now_ms()).await {
+    if let Err(e) = smtp_senders::record_health(
+        worker.mailer.db(),
+        sender.id,
+        sender.version,
+        health,
+        jiff::Timestamp::now(),
+    )
+    .await
+    {
         tracing::warn!(sender_id = sender.id.0, error = %e, "could not record a sender's health");
     }
 }

@@ -60,7 +60,7 @@ async fn keys_page(
     kept: (String, String),
 ) -> Result<Response, Refusal> {
     let zone = TimeZone::get(&host.user.time_zone).unwrap_or(TimeZone::UTC);
-    let now = convene_store::now_ms();
+    let now = jiff::Timestamp::now();
     let rows = api_keys::list_for_user(&state.db, host.id())
         .await?
         .into_iter()
@@ -75,11 +75,10 @@ async fn keys_page(
                 id: k.id.0,
                 hint: k.hint,
                 note: k.note.unwrap_or_default(),
-                created: local_minute(crate::time_text::ts(k.created_at), &zone),
-                expires: k.expires_at.map_or_else(
-                    || host.t.text("app-key-never"),
-                    |at| local_minute(crate::time_text::ts(at), &zone),
-                ),
+                created: local_minute(k.created_at, &zone),
+                expires: k
+                    .expires_at
+                    .map_or_else(|| host.t.text("app-key-never"), |at| local_minute(at, &zone)),
                 state: host.t.text(state),
                 live: k.revoked_at.is_none() && !expired,
             }

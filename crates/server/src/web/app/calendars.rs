@@ -115,12 +115,12 @@ fn notice_of(t: Lang, notice: Option<&str>) -> Option<String> {
     Some(t.text(key))
 }
 
-fn failing_text(t: Lang, zone: &TimeZone, since: Option<i64>, error: Option<&str>) -> Option<String> {
+fn failing_text(t: Lang, zone: &TimeZone, since: Option<jiff::Timestamp>, error: Option<&str>) -> Option<String> {
     let since = since?;
     Some(t.text_with(
         "app-cal-failing",
         &[
-            ("since", &local_minute(crate::time_text::ts(since), zone)),
+            ("since", &local_minute(since, zone)),
             ("error", error.unwrap_or_default()),
         ],
     ))
@@ -145,10 +145,9 @@ fn rows_of(t: Lang, zone: &TimeZone, overview: &Overview) -> (Vec<ConnectionRow>
                 title: kind.title().to_owned(),
                 label: c.label.clone(),
                 failing: failing_text(t, zone, c.failing_since, c.last_error.as_deref()),
-                synced: c.last_synced.map_or_else(
-                    || t.text("app-cal-never"),
-                    |at| local_minute(crate::time_text::ts(at), zone),
-                ),
+                synced: c
+                    .last_synced
+                    .map_or_else(|| t.text("app-cal-never"), |at| local_minute(at, zone)),
                 calendars: calendars
                     .iter()
                     .map(|cal| CalendarRow {
@@ -193,7 +192,7 @@ async fn page(
             next: if j.status == "failed" {
                 String::new()
             } else {
-                local_minute(crate::time_text::ts(j.not_before), &zone)
+                local_minute(j.not_before, &zone)
             },
             booking_uid: j.booking_uid,
             attempts: j.attempts,

@@ -65,7 +65,7 @@ pub(super) async fn load(
 ) -> Result<Extras, Refusal> {
     let t = host.t;
     let zone = TimeZone::get(&host.user.time_zone).unwrap_or(TimeZone::UTC);
-    let now = convene_store::now_ms();
+    let now = jiff::Timestamp::now();
     let links_page = links_page.clamp(1, 10_000);
     let mut found = match event {
         Some(e) => {
@@ -82,10 +82,7 @@ pub(super) async fn load(
             .map(|l| LinkRow {
                 url: private_links::booking_url(&state.settings.email.public_url, &l, &e.slug),
                 limit: match (l.expires_at, l.max_usage_count) {
-                    (Some(at), _) => t.text_with(
-                        "app-et-link-expires",
-                        &[("date", &local_minute(crate::time_text::ts(at), &zone))],
-                    ),
+                    (Some(at), _) => t.text_with("app-et-link-expires", &[("date", &local_minute(at, &zone))]),
                     (None, Some(max)) => t.text_with(
                         "app-et-link-uses-left",
                         &[
@@ -265,7 +262,7 @@ pub(super) async fn create_link(
                 .and_then(|d| d.tomorrow().ok())
                 .and_then(|d| d.to_zoned(zone).ok());
             match end {
-                Some(z) => Some(z.timestamp().as_millisecond()),
+                Some(z) => Some(z.timestamp()),
                 None => return Err(Ok(FieldError::new("expiresAt", t.text("app-et-link-bad-date")))),
             }
         }

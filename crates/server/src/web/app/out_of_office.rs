@@ -103,8 +103,8 @@ async fn page(
         .into_iter()
         .map(|e| EntryRow {
             id: e.id.0,
-            from: local_minute(crate::time_text::ts(e.start_at), &zone),
-            until: local_minute(crate::time_text::ts(e.end_at), &zone),
+            from: local_minute(e.start_at, &zone),
+            until: local_minute(e.end_at, &zone),
             reason: reason_label(host.t, &e.reason),
             notes: e.notes.unwrap_or_default(),
             to: e

@@ -137,7 +137,7 @@ pub async fn responses(
             };
             ResponseRow {
                 id: r.id.0,
-                when: local_minute(crate::time_text::ts(r.created_at), &zone),
+                when: local_minute(r.created_at, &zone),
                 answers: form.definition.readable(&form.definition.stored_answers(&stored)),
                 routed,
                 booking: r.routed_to_booking_uid,

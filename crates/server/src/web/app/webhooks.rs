@@ -241,7 +241,7 @@ async fn edit_page(
         .map(|d| DeliveryRow {
             id: d.id.0,
             trigger: d.trigger_event,
-            when: local_minute(crate::time_text::ts(d.created_at), &zone),
+            when: local_minute(d.created_at, &zone),
             status: d.status,
             code: d.last_status_code.map(|c| c.to_string()).unwrap_or_default(),
             error: d.last_error.unwrap_or_default(),

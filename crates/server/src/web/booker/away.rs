@@ -46,12 +46,8 @@ pub(super) async fn away_days(
     let Some(host) = hosted.hosts.first() else {
         return Ok(out);
     };
-    let start_ms = |d: Date| {
-        tz.to_zoned(d.to_datetime(Time::midnight()))
-            .map(|z| z.timestamp().as_millisecond())
-            .ok()
-    };
-    let (Some(from), Some(to)) = (start_ms(first.max(today)), start_ms(next_first)) else {
+    let start_of = |d: Date| tz.to_zoned(d.to_datetime(Time::midnight())).map(|z| z.timestamp()).ok();
+    let (Some(from), Some(to)) = (start_of(first.max(today)), start_of(next_first)) else {
         return Ok(out);
     };
     if from >= to {
@@ -65,7 +61,7 @@ pub(super) async fn away_days(
     while day < next_first {
         let Ok(next) = day.tomorrow() else { break };
         if !free_days.contains(&day)
-            && let (Some(a), Some(b)) = (start_ms(day), start_ms(next))
+            && let (Some(a), Some(b)) = (start_of(day), start_of(next))
             && let Some(r) = redirects.iter().find(|r| r.overlaps(a, b))
         {
             out.insert(day, r.clone());

@@ -272,7 +272,7 @@ pub async fn private_event(
         Ok(None) => return page::not_found(t),
         Err(e) => return page::internal(t, e),
     };
-    if link.is_expired(convene_store::now_ms()) {
+    if link.is_expired(Timestamp::now()) {
         return super::manage::link_problem(t, StatusCode::GONE, "private-link-expired");
     }
     let found = resolve::event_type(
@@ -398,7 +398,7 @@ pub(super) async fn offered(state: &AppState, params: &Params, hosted: &Hosted) 
     let t = params.lang(&HeaderMap::new());
     match private_links::find(&state.db, link_id).await {
         Ok(Some(l)) if l.event_type_id != hosted.event.id => Ok(false),
-        Ok(Some(l)) if l.is_expired(convene_store::now_ms()) => {
+        Ok(Some(l)) if l.is_expired(Timestamp::now()) => {
             Err(super::manage::link_problem(t, StatusCode::GONE, "private-link-expired"))
         }
         Ok(Some(_)) => Ok(true),

@@ -303,7 +303,7 @@ impl TestApp {
         let person = self.user(email).await;
         let email = EmailAddress::parse("email", email).expect("valid email");
         assert!(
-            users::mark_email_verified(&self.db, UserId(person.id), email.as_str(), convene_store::now_ms())
+            users::mark_email_verified(&self.db, UserId(person.id), email.as_str(), jiff::Timestamp::now())
                 .await
                 .expect("verify")
         );

@@ -4,7 +4,6 @@
 use super::*;
 use crate::helpers::Answer;
 use convene_core::TeamId;
-use convene_store::now_ms;
 use convene_store::smtp_senders::{self, SenderFields};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -137,7 +136,7 @@ async fn a_stored_sender_on_a_private_address_is_refused_again_when_tested() {
         };
         let first = stored.is_empty();
         stored.push(
-            smtp_senders::insert(&mut tx, TeamId(rig.org), &fields, first, now_ms())
+            smtp_senders::insert(&mut tx, TeamId(rig.org), &fields, first, jiff::Timestamp::now())
                 .await
                 .expect("insert"),
         );
