@@ -57,7 +57,7 @@ fn weekday_at_ten(days: i64) -> Timestamp {
         6 => 1,
         _ => 0,
     };
-    crate::time_text::ts(day_start + shift * DAY_MS + 10 * HOUR_MS)
+    Timestamp::from_millisecond(day_start + shift * DAY_MS + 10 * HOUR_MS).unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
 async fn booking(

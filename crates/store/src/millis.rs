@@ -89,6 +89,47 @@ mod tests {
         assert!(OptMillis(Some(i64::MIN)).instant().is_err());
     }
 
+    /// A record as the store declares them, read through SQLite itself: the decoding path the repositories use.
+    #[derive(Debug, sqlx::FromRow)]
+    struct Row {
+        #[sqlx(try_from = "Millis")]
+        at: Timestamp,
+        #[sqlx(try_from = "OptMillis")]
+        maybe: Option<Timestamp>,
+    }
+
+    async fn read(at: i64, maybe: Option<i64>) -> Result<Row, sqlx::Error> {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect("sqlite::memory:").await?;
+        sqlx::query_as::<_, Row>("SELECT $1 AS at, $2 AS maybe")
+            .bind(at)
+            .bind(maybe)
+            .fetch_one(&mut c)
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_column_reads_back_as_the_instant_written_and_null_as_none() {
+        let at: Timestamp = "2030-01-07T09:15:30.123Z".parse().expect("instant");
+        let row = read(ms(at), None).await.expect("a row");
+        assert_eq!((row.at, row.maybe), (at, None));
+        let row = read(0, Some(ms(at))).await.expect("a row");
+        assert_eq!((row.at, row.maybe), (Timestamp::UNIX_EPOCH, Some(at)));
+    }
+
+    #[tokio::test]
+    async fn a_column_out_of_range_is_a_decode_error_of_that_column() {
+        let err = read(i64::MAX, None).await.expect_err("refused");
+        assert!(
+            matches!(&err, sqlx::Error::ColumnDecode { index, .. } if index.contains("at")),
+            "{err:?}"
+        );
+        let err = read(0, Some(i64::MIN)).await.expect_err("refused");
+        assert!(
+            matches!(&err, sqlx::Error::ColumnDecode { index, .. } if index.contains("maybe")),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn null_reads_as_none_and_a_value_as_some() {
         assert_eq!(Option::<Timestamp>::try_from(OptMillis(None)).expect("null"), None);

@@ -234,3 +234,9 @@ impl Calendars {
         &self.settings
     }
 }
+
+/// `at` moved forward by `by`, held at the end of jiff's range rather than overflowing (a horizon or backoff
+/// configured absurdly long).
+pub(super) fn later(at: jiff::Timestamp, by: jiff::SignedDuration) -> jiff::Timestamp {
+    at.checked_add(by).unwrap_or(jiff::Timestamp::MAX)
+}

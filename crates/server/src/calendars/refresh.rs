@@ -5,8 +5,7 @@
 
 use super::oauth::{OAuthClient, is_oauth};
 use super::secret::{feed_external_id, feed_urls};
-use super::{Calendars, ConnectionKind, secret};
-use crate::time_text::shifted;
+use super::{Calendars, ConnectionKind, later, secret};
 use convene_calendar::caldav::{BusyMethod, CalDavClient, CalDavCredentials, CollectionVersion};
 use convene_calendar::{BusyReport, BusyWindow, CalendarError, FeedFetch, FeedValidators, IcsLimits};
 use convene_calendar::{busy_from_ics, fetch_feed};
@@ -76,7 +75,7 @@ impl Calendars {
         let zone = self.host_zone(connection.user_id).await;
         let window = BusyWindow {
             from: now - DAY,
-            to: shifted(
+            to: later(
                 now,
                 SignedDuration::from_hours(self.settings.horizon_days.saturating_mul(24)),
             ),
@@ -173,10 +172,8 @@ impl Calendars {
         window: &BusyWindow,
     ) -> Result<Step, CalendarError> {
         // Re-read in full once a day even when unchanged, so the cached window keeps reaching the horizon.
-        let window_fresh = calendar.cached_to.is_some_and(|to| shifted(to, DAY) >= window.to)
-            && calendar
-                .cached_from
-                .is_some_and(|from| from <= shifted(window.from, DAY));
+        let window_fresh = calendar.cached_to.is_some_and(|to| later(to, DAY) >= window.to)
+            && calendar.cached_from.is_some_and(|from| from <= later(window.from, DAY));
         let cached = |report: BusyReport, markers: CacheMarkers| {
             let rows = report
                 .busy

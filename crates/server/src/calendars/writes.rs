@@ -5,8 +5,7 @@
 //! to its successor. Failures are retried with growing delays, then marked failed; no job is ever dropped.
 
 use super::oauth::OAuthClient;
-use super::{Calendars, ConnectionKind, secret};
-use crate::time_text::shifted;
+use super::{Calendars, ConnectionKind, later, secret};
 use convene_calendar::BookingEvent;
 use convene_calendar::CalendarError;
 use convene_calendar::caldav::{CalDavClient, CalDavCredentials, ETag};
@@ -66,13 +65,8 @@ impl Calendars {
         let now = Timestamp::now();
         let limit = self.settings.request_timeout * 3;
         let lease_ms = i64::try_from((limit + Duration::from_secs(5)).as_millis()).unwrap_or(60_000);
-        let jobs = match calendar_jobs::claim_due(
-            &self.db,
-            now,
-            shifted(now, SignedDuration::from_millis(lease_ms)),
-            16,
-        )
-        .await
+        let jobs = match calendar_jobs::claim_due(&self.db, now, later(now, SignedDuration::from_millis(lease_ms)), 16)
+            .await
         {
             Ok(jobs) => jobs,
             Err(e) => {
@@ -113,7 +107,7 @@ impl Calendars {
                         };
                         (
                             "retrying",
-                            shifted(now, SignedDuration::from_millis(delay.max(asked))),
+                            later(now, SignedDuration::from_millis(delay.max(asked))),
                             Some(text),
                         )
                     } else {

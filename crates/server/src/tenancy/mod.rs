@@ -9,7 +9,7 @@ use crate::credentials::{generate_api_key, generate_password, hash_password_asyn
 use convene_core::{EmailAddress, Role, TeamId, UserId, Username};
 use convene_store::teams::{TeamFields, TeamRecord};
 use convene_store::users::{NewUser, UserRecord};
-use convene_store::{Db, Exec, StoreError, api_keys, memberships, now_ms, teams, users};
+use convene_store::{Db, Exec, StoreError, api_keys, memberships, teams, users};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -72,7 +72,11 @@ pub async fn issue_api_key<'a>(
     days: Option<i64>,
 ) -> Result<String, StoreError> {
     let key = generate_api_key();
-    let expires_at = days.map(|d| crate::time_text::ts(now_ms().saturating_add(d.saturating_mul(DAY_MS))));
+    let expires_at = days.map(|d| {
+        let now = jiff::Timestamp::now();
+        now.checked_add(jiff::SignedDuration::from_millis(d.saturating_mul(DAY_MS)))
+            .unwrap_or(jiff::Timestamp::MAX)
+    });
     api_keys::insert(exec, user, &key.hash, &key.hint, note, expires_at).await?;
     Ok(key.secret)
 }
