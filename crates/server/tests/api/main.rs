@@ -43,6 +43,7 @@ mod routing_forms_browser;
 mod routing_forms_builder;
 mod routing_forms_builder_more;
 mod routing_forms_pages;
+mod routing_forms_team_pages;
 mod scheduling;
 mod seats;
 mod sender_caps;
