@@ -344,7 +344,7 @@ async fn emails_to(
         }
         // A change to the whole seated booking (moved, cancelled by its host): each seat holder hears of it in an
         // email of their own that names only them, as their seat's emails do; the organizer's names everyone.
-        None if seats_private(parties) => {
+        None if parties.seats_private() => {
             let mut queued = 0;
             for person in &parties.attendees {
                 let alone = Audience {
@@ -369,16 +369,6 @@ async fn emails_to(
         }
         None => job.queue(tx, &whole).await,
     }
-}
-
-/// Whether the booking's seat holders must not see each other: a seated event type without Cal.com's
-/// `showAttendeeInfo` (`seatsShowAttendees`), and a booking whose attendees hold seats.
-fn seats_private(parties: &BookingParties) -> bool {
-    let seated = parties
-        .event_type
-        .as_ref()
-        .is_some_and(|e| e.seats_per_time_slot.is_some_and(|n| n > 0) && !e.seats_show_attendees);
-    seated && parties.attendees.iter().any(|a| a.seat_uid.is_some())
 }
 
 /// The title a seat's emails show: the booking's title names its first booker, so each seat holder's names them

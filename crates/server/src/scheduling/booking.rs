@@ -62,6 +62,7 @@ impl From<seats::JoinError> for BookingError {
             seats::JoinError::Store(e) => BookingError::Store(e),
             seats::JoinError::Emails(e) => BookingError::Emails(e),
             seats::JoinError::Webhooks(e) => BookingError::Webhooks(e),
+            seats::JoinError::Workflows(e) => BookingError::Workflows(e),
         }
     }
 }

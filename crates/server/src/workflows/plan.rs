@@ -83,6 +83,75 @@ pub async fn on_booking_for(
     queue(tx, mailer, &People::of(booking, parties), &chosen, now_ms()).await
 }
 
+/// What happened to one seat of a seated booking, as workflows see it.
+#[derive(Debug, Clone, Copy)]
+pub enum SeatEvent {
+    /// The holder took a seat in a booking made by an earlier seat holder.
+    Taken,
+    /// The holder gave the seat up; others keep theirs.
+    GivenUp,
+}
+
+/// Queues what the workflows of a seated booking do for one seat's holder, alone: their notices and reminders
+/// when they take the seat, the notices of a cancellation when they give it up, and in both of the last cases
+/// their pending reminders cancelled ([`seat_left`]). Steps for the host or a fixed address were planned with the booking's
+/// first seat and are not repeated per seat; the booking's own cancellation (its last seat given up) is
+/// [`on_booking`]'s. Call inside the change's transaction, with the seat already added or removed.
+pub async fn on_seat(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    booking: &BookingRecord,
+    seat: &AttendeeRecord,
+    event: SeatEvent,
+) -> Result<usize, WorkflowError> {
+    let as_booking = match event {
+        SeatEvent::Taken => BookingEvent::Booked,
+        SeatEvent::GivenUp => {
+            seat_left(tx, booking, seat, false).await?;
+            BookingEvent::Cancelled
+        }
+    };
+    let Some(mut parties) = BookingParties::load(tx, booking).await? else {
+        return Ok(0);
+    };
+    let Some(event_type) = &parties.event_type else {
+        return Ok(0);
+    };
+    let Some(chosen) = chosen_workflows(tx, booking, event_type, as_booking).await? else {
+        return Ok(0);
+    };
+    let private = parties.seats_private();
+    parties.attendees = vec![seat.clone()];
+    let mut people = People::of(booking, &parties);
+    people.seat_only = true;
+    people.private_seats = private;
+    let chosen: Vec<&WorkflowRecord> = chosen.iter().collect();
+    queue(tx, mailer, &people, &chosen, now_ms()).await
+}
+
+/// Cancels the pending reminders of a seat's holder who left `booking` (gave the seat up, or moved it to
+/// another start, where it is planned anew); with `emptied`, the booking's other pending reminders too. Nothing
+/// is sent for it.
+pub async fn seat_left(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    seat: &AttendeeRecord,
+    emptied: bool,
+) -> Result<(), WorkflowError> {
+    let now = now_ms();
+    if emptied {
+        store::cancel_pending(&mut *tx, ReminderScope::Booking(booking.id), now).await?;
+        return Ok(());
+    }
+    let to: Vec<String> = Some(seat.email.clone())
+        .filter(|e| !e.is_empty())
+        .into_iter()
+        .chain(seat.phone.as_deref().and_then(e164))
+        .collect();
+    store::cancel_pending_to(&mut *tx, booking.id, &to, now).await?;
+    Ok(())
+}
+
 fn now_ms() -> i64 {
     Timestamp::now().as_millisecond()
 }
@@ -226,11 +295,17 @@ struct People<'a> {
     /// None for a personal event type (its emails go through the host's organization's sender, if any).
     team_id: Option<TeamId>,
     answers: Map<String, Value>,
+    /// Seat holders who must not see each other: an attendee's calendar invitation names only them.
+    private_seats: bool,
+    /// Planning for one seat's holder: only the steps that write to attendees.
+    seat_only: bool,
 }
 
 impl<'a> People<'a> {
     fn of(booking: &'a BookingRecord, parties: &'a BookingParties) -> People<'a> {
         People {
+            private_seats: parties.seats_private(),
+            seat_only: false,
             booking,
             event_title: parties.event_type.as_ref().map_or("", |e| e.title.as_str()),
             host: &parties.host,
@@ -270,6 +345,8 @@ struct Copy<'p> {
     locale: &'p str,
     reply_to: (&'p str, &'p str),
     attendee: Option<&'p AttendeeRecord>,
+    /// Whether the copy is the attendee's own (not the host's or a fixed address's, which name the booker).
+    to_attendee: bool,
 }
 
 /// Queues every step of `workflows` for one booking; scheduled ones at their time, or not at all when that time
@@ -311,7 +388,14 @@ async fn queue(
         if send_at.is_some_and(|at| at <= now) {
             continue;
         }
-        for step in steps.iter().filter(|s| s.workflow_id == workflow.id) {
+        // A seat's holder gets the steps that write to attendees; the rest went out with the first seat.
+        let for_seat = |action: &str| {
+            !people.seat_only || matches!(action, "email_attendee" | "sms_attendee" | "whatsapp_attendee")
+        };
+        for step in steps
+            .iter()
+            .filter(|s| s.workflow_id == workflow.id && for_seat(&s.action))
+        {
             let facts = |attendee: Option<&AttendeeRecord>, time_zone, twelve_hour, locale| {
                 Variables::new(&Facts {
                     event_name: people.event_title,
@@ -379,6 +463,7 @@ async fn queue(
                     .filter(reachable)
                     .map_or(organizer, |b| (b.email.as_str(), b.name.as_str())),
                 attendee: booker,
+                to_attendee: false,
             };
             let copies: Vec<Copy<'_>> = match step.action.as_str() {
                 "email_host" => vec![host_copy()],
@@ -394,6 +479,7 @@ async fn queue(
                         locale: &a.language,
                         reply_to: organizer,
                         attendee: Some(a),
+                        to_attendee: true,
                     })
                     .collect(),
                 "email_address" => match step.email.as_deref() {
@@ -426,7 +512,9 @@ async fn queue(
                     body_text: rendered.text,
                     body_html: rendered.html,
                     not_before: send_at,
-                    ics: step.include_calendar_event.then(|| invite(people)),
+                    ics: step
+                        .include_calendar_event
+                        .then(|| invite(people, copy.attendee.filter(|_| copy.to_attendee))),
                     ics_method: step.include_calendar_event.then(|| "REQUEST".to_owned()),
                 };
                 emails.push(email);
@@ -446,8 +534,9 @@ async fn queue(
 }
 
 /// The booking as a calendar invitation, for steps with `includeCalendarEvent` (the same event, by iCalendar UID,
-/// as the booking emails carry: adding it again updates it).
-fn invite(people: &People<'_>) -> String {
+/// as the booking emails carry: adding it again updates it). For seat holders who must not see each other, an
+/// attendee's copy names only `reader`.
+fn invite(people: &People<'_>, reader: Option<&AttendeeRecord>) -> String {
     let booking = people.booking;
     IcsEvent {
         method: Method::Request,
@@ -467,6 +556,7 @@ fn invite(people: &People<'_>) -> String {
             .attendees
             .iter()
             .filter(|a| !a.email.is_empty())
+            .filter(|a| !people.private_seats || reader.is_none_or(|r| r.id == a.id))
             .map(|a| Party {
                 name: a.name.clone(),
                 email: a.email.clone(),

@@ -100,6 +100,7 @@ mod workflows_forms;
 mod workflows_forms_pages;
 mod workflows_forms_sms;
 mod workflows_pages;
+mod workflows_seats;
 mod workflows_sms;
 mod workflows_team_pages;
 mod write_queue;
