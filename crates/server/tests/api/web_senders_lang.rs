@@ -227,6 +227,45 @@ async fn a_german_admin_sees_the_page_the_edit_form_the_delete_page_and_the_log_
         &["Not found", "Email delivery not found"],
     );
     assert_eq!(rig.api_senders().await.len(), 1, "looking changed nothing");
+
+    // A test's result: our own words in German, the health's new state too.
+    let csrf = csrf_of(&rig.get(&admin, &path).await.1);
+    let (status, _, html) = rig
+        .post(&admin, &format!("{path}/{id}/test-connection"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    speaks(
+        &html,
+        &[
+            "Verbindungstest für bookings@acme.example: <span id=\"test-outcome\">erfolgreich</span>",
+            "id=\"test-message\">Verbunden und angemeldet.<",
+            "Schritt",
+            &format!("id=\"status-{id}\" data-status=\"OK\">In Ordnung<"),
+        ],
+        &[
+            "Connected and authenticated",
+            ">success<",
+            ">Stage<",
+            "Test connection for",
+        ],
+    );
+    // Unsaved settings whose host is not public: the answer names it in German.
+    let unsaved = [
+        ("csrf", csrf.as_str()),
+        ("fromEmail", "x@acme.example"),
+        ("fromName", "X"),
+        ("smtpHost", "10.0.0.1"),
+    ];
+    let (status, _, html) = rig.post(&admin, &format!("{path}/test-connection"), &unsaved).await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    speaks(
+        &html,
+        &[
+            "Test der nicht gespeicherten Einstellungen: <span id=\"test-outcome\">fehlgeschlagen</span>",
+            "id=\"test-message\">Dieser Server ist nicht öffentlich im Internet erreichbar",
+        ],
+        &["SMTP host must be a public address", ">failed<"],
+    );
 }
 
 #[tokio::test]

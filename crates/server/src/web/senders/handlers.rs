@@ -59,7 +59,11 @@ pub async fn test_unsaved(State(state): State<AppState>, post: AdminForm) -> Res
     match tested {
         Ok(result) => {
             let extras = Extras {
-                result: Some(result_view(post.admin.t.text("senders-result-unsaved"), result)),
+                result: Some(result_view(
+                    post.admin.t,
+                    post.admin.t.text("senders-result-unsaved"),
+                    result,
+                )),
                 add: Some((post.form, None)),
                 ..Extras::default()
             };
@@ -113,7 +117,7 @@ async fn show_test(
                 Err(_) => t.text_with("senders-result-sender", &[("id", &id.to_string())]),
             };
             let extras = Extras {
-                result: Some(result_view(t.text_with(what, &[("sender", &name)]), result)),
+                result: Some(result_view(t, t.text_with(what, &[("sender", &name)]), result)),
                 ..Extras::default()
             };
             page(state, &post.admin, StatusCode::OK, extras).await

@@ -182,13 +182,21 @@ pub(super) fn providers(selected: &str) -> Vec<Choice> {
         .collect()
 }
 
-/// A test's outcome under `title` (already in the page's language).
-pub(super) fn result_view(title: String, r: TestResult) -> ResultView {
+/// A test's outcome under `title` (already in the page's language): our own words in `t`, a server's as it said
+/// them.
+pub(super) fn result_view(t: Lang, title: String, r: TestResult) -> ResultView {
+    let message = match &r.said {
+        Some(said) => {
+            let args: Vec<(&str, &str)> = said.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            t.text_with(said.id, &args)
+        }
+        None => r.message,
+    };
     ResultView {
         title,
         success: r.success,
         stage: r.stage,
-        message: r.message,
+        message,
         smtp_code: r.smtp_code.map_or_else(|| "—".to_owned(), |c| c.to_string()),
         duration_ms: r.duration_ms,
         route: r.route.unwrap_or_default(),
