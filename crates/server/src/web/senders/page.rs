@@ -53,14 +53,14 @@ async fn settings_page(state: &AppState, admin: &OrgAdmin, x: Extras) -> Result<
     let all_teams: Vec<(i64, String)> = teams::list_teams(&state.db, org_id, 0, MAX_TEAMS)
         .await?
         .into_iter()
-        .map(|t| (t.id.0, t.name))
+        .map(|team| (team.id.0, team.name))
         .collect();
     let emails = outbox::list(&state.db, Scope::Organization(org_id), &Filter::default(), LOG_SIZE).await?;
     let emails_shown = emails.len();
     // team id → the sender that has it
     let owner: HashMap<i64, i64> = senders
         .iter()
-        .flat_map(|s| s.team_ids.iter().map(move |t| (*t, s.id)))
+        .flat_map(|s| s.team_ids.iter().map(move |team| (*team, s.id)))
         .collect();
     let team_names = |ids: &[i64]| {
         let names: Vec<&str> = all_teams
@@ -80,14 +80,21 @@ async fn settings_page(state: &AppState, admin: &OrgAdmin, x: Extras) -> Result<
             let form = match &x.edit {
                 Some((id, submitted, error)) if *id == s.id => {
                     let ticked = submitted.ticked_teams();
-                    let boxes = team_boxes(t, &all_teams, &|t| ticked.contains(&t), &owner, Some(s.id), &senders);
+                    let boxes = team_boxes(
+                        t,
+                        &all_teams,
+                        &|team| ticked.contains(&team),
+                        &owner,
+                        Some(s.id),
+                        &senders,
+                    );
                     submitted_form(format!("s{}-", s.id), submitted, Some(s), boxes, Some(error.clone()))
                 }
                 _ => {
                     let boxes = team_boxes(
                         t,
                         &all_teams,
-                        &|t| s.team_ids.contains(&t),
+                        &|team| s.team_ids.contains(&team),
                         &owner,
                         Some(s.id),
                         &senders,
@@ -101,7 +108,7 @@ async fn settings_page(state: &AppState, admin: &OrgAdmin, x: Extras) -> Result<
     let add = match &x.add {
         Some((submitted, error)) => {
             let ticked = submitted.ticked_teams();
-            let boxes = team_boxes(t, &all_teams, &|t| ticked.contains(&t), &owner, None, &senders);
+            let boxes = team_boxes(t, &all_teams, &|team| ticked.contains(&team), &owner, None, &senders);
             submitted_form(String::new(), submitted, None, boxes, error.clone())
         }
         None => {
