@@ -90,6 +90,7 @@ mod web_reset;
 mod web_reset_browser;
 mod web_senders;
 mod web_senders_browser;
+mod web_senders_lang;
 mod web_signup;
 mod web_signup_browser;
 mod webhook_worker_lifecycle;
