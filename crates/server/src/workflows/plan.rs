@@ -7,16 +7,17 @@ use super::{Trigger, WorkflowError, unit_ms};
 use crate::booking_links::{self, LinkAction};
 use crate::email::Mailer;
 use crate::email::booking_parties::BookingParties;
+use crate::email::gathered::Gathered;
 use crate::email::sms::{Channel, e164};
 use crate::time_text::ts;
 use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
-use convene_core::{BookingId, EmailId, EventTypeId, TeamId, WorkflowId};
+use convene_core::{EventTypeId, TeamId, WorkflowId};
 use convene_store::Tx;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::event_types::{self, EventTypeRecord};
-use convene_store::outbox::{self, NewEmail};
+use convene_store::outbox::NewEmail;
 use convene_store::users::UserRecord;
 use convene_store::workflows::{self as store, ReminderScope, WorkflowOwner, WorkflowRecord};
 use jiff::Timestamp;
@@ -64,13 +65,15 @@ pub async fn on_booking(
     queue(tx, mailer, &People::of(booking, &parties), &chosen, now_ms()).await
 }
 
-/// [`on_booking`] with the booking's parties already read (by the booking service, for its emails too).
-pub async fn on_booking_for(
+/// [`on_booking`] with the booking's parties already read (by the booking service, for its emails too), gathered
+/// into `out` for the caller to write with the booking's own emails.
+pub async fn gather_on_booking(
     tx: &mut Tx,
     mailer: &Mailer,
     parties: &BookingParties,
     booking: &BookingRecord,
     event: BookingEvent<'_>,
+    out: &mut Gathered,
 ) -> Result<usize, WorkflowError> {
     cancel_moved_reminders(tx, booking, event).await?;
     let Some(event_type) = &parties.event_type else {
@@ -80,7 +83,7 @@ pub async fn on_booking_for(
         return Ok(0);
     };
     let chosen: Vec<&WorkflowRecord> = chosen.iter().collect();
-    queue(tx, mailer, &People::of(booking, parties), &chosen, now_ms()).await
+    gather(tx, mailer, &People::of(booking, parties), &chosen, now_ms(), out).await
 }
 
 /// What happened to one seat of a seated booking, as workflows see it.
@@ -358,6 +361,22 @@ async fn queue(
     workflows: &[&WorkflowRecord],
     now: i64,
 ) -> Result<usize, WorkflowError> {
+    let mut out = Gathered::default();
+    let queued = gather(tx, mailer, people, workflows, now, &mut out).await?;
+    out.write(tx, now).await?;
+    Ok(queued)
+}
+
+/// [`queue`]'s emails, into `out`; how many.
+async fn gather(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    people: &People<'_>,
+    workflows: &[&WorkflowRecord],
+    now: i64,
+    out: &mut Gathered,
+) -> Result<usize, WorkflowError> {
+    let before = out.len();
     let ids: Vec<WorkflowId> = workflows.iter().map(|w| w.id).collect();
     let steps = store::steps(&mut *tx, &ids).await?;
     let booking = people.booking;
@@ -376,8 +395,6 @@ async fn queue(
             .unwrap_or_default()
     };
     let (cancel_url, reschedule_url) = (link(LinkAction::Cancel), link(LinkAction::Reschedule));
-    // Each email, and beside it the workflow whose reminder it is (None for a notice sent at once).
-    let (mut emails, mut reminder_of): (Vec<NewEmail>, Vec<Option<WorkflowId>>) = (Vec::new(), Vec::new());
     for workflow in workflows {
         let send_at = match Trigger::parse(&workflow.trigger_type) {
             Some(Trigger::BeforeEvent) => Some(booking.start_at.saturating_sub(offset_ms(workflow))),
@@ -448,8 +465,10 @@ async fn queue(
                         not_before: send_at,
                         ..NewEmail::default()
                     };
-                    emails.push(row);
-                    reminder_of.push(send_at.map(|_| workflow.id));
+                    match send_at {
+                        Some(_) => out.push_reminder(row, workflow.id, booking.id),
+                        None => out.push(row),
+                    }
                 }
                 continue;
             }
@@ -517,20 +536,16 @@ async fn queue(
                         .then(|| invite(people, copy.attendee.filter(|_| copy.to_attendee))),
                     ics_method: step.include_calendar_event.then(|| "REQUEST".to_owned()),
                 };
-                emails.push(email);
-                reminder_of.push(send_at.map(|_| workflow.id));
+                // A reminder is linked to its workflow and booking, so that moving or cancelling the booking or
+                // editing the workflow finds it.
+                match send_at {
+                    Some(_) => out.push_reminder(email, workflow.id, booking.id),
+                    None => out.push(email),
+                }
             }
         }
     }
-    // Written together: two statements for the rows and one for the reminder links, however many steps.
-    let ids = outbox::enqueue_all(&mut *tx, &emails, now).await?;
-    let links: Vec<(EmailId, WorkflowId, BookingId)> = ids
-        .iter()
-        .zip(&reminder_of)
-        .filter_map(|(id, workflow)| workflow.map(|workflow| (*id, workflow, booking.id)))
-        .collect();
-    store::link_reminders(&mut *tx, &links).await?;
-    Ok(ids.len())
+    Ok(out.len() - before)
 }
 
 /// The booking as a calendar invitation, for steps with `includeCalendarEvent` (the same event, by iCalendar UID,
