@@ -211,8 +211,16 @@ async fn a_german_admin_sees_the_page_the_edit_form_the_delete_page_and_the_log_
             "Noch kein Versuch.",
             "Zurück zu den E-Mail-Absendern",
             "In der Warteschlange",
+            "Buchung bestätigt (an Teilnehmende) <code>booking_scheduled_attendee</code>",
         ],
-        &["Every route tried", "No attempt yet", "Subject", "Recipient", "Queued"],
+        &[
+            "Every route tried",
+            "No attempt yet",
+            "Subject",
+            "Recipient",
+            "Queued",
+            "Booking confirmed",
+        ],
     );
     let (status, html) = rig
         .get(

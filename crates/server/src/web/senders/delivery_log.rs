@@ -24,6 +24,7 @@ pub(super) fn delivery_rows(t: Lang, emails: Vec<EmailRecord>, senders: &[Sender
         .map(|e| DeliveryRow {
             id: e.id.0,
             created: when_ms(Some(e.created_at)),
+            kind_words: labels::email_kind(t, &e.kind),
             kind: e.kind,
             recipient: e.to_email,
             status: labels::email_status(t, &e.status),
@@ -87,6 +88,7 @@ pub async fn delivery_page(
             title: t.text_with("senders-email-title", &[("id", &email.id.0.to_string())]),
             org_id: access.org.id.0,
             org_name: access.org.name,
+            kind_words: labels::email_kind(t, &email.kind),
             kind: email.kind,
             recipient: email.to_email,
             subject: email.subject,

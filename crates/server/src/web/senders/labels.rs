@@ -2,6 +2,7 @@
 //! name of a form field. A code without a word (one added later) is shown as stored rather than as a message id.
 
 use crate::i18n::Lang;
+use convene_core::email::EmailKind;
 
 /// A sender's health (`UNTESTED`, `OK`, `FAILING`, `AUTH_FAILED`).
 pub(super) fn health(t: Lang, status: &str) -> String {
@@ -48,6 +49,18 @@ pub(super) fn outcome(t: Lang, outcome: &str) -> String {
     )
 }
 
+/// What an email is, for people (`booking_scheduled_attendee` → "Booking confirmed, to the attendee"); the code
+/// itself stays on the page beside it, as the API's filter value.
+pub(super) fn email_kind(t: Lang, kind: &str) -> String {
+    let known = EmailKind::parse(kind).is_some() || matches!(kind, "workflow_sms" | "workflow_whatsapp");
+    let id = if known {
+        format!("senders-kind-{}", kind.replace('_', "-"))
+    } else {
+        String::new()
+    };
+    word(t, kind, &id)
+}
+
 /// The label of a submitted field, as the form shows it (team refusals name `teamIds[i]`).
 pub(super) fn field(t: Lang, name: &str) -> String {
     let id = match name {
@@ -84,5 +97,24 @@ mod tests {
         assert_eq!(outcome(Lang::Es, "odd"), "odd");
         assert_eq!(field(Lang::En, "teamIds[2]"), field(Lang::En, "teamIds"));
         assert_eq!(field(Lang::De, "mystery"), "mystery");
+        assert_eq!(email_kind(Lang::Fr, "carrier_pigeon"), "carrier_pigeon");
+    }
+
+    #[test]
+    fn every_email_kind_has_words_in_every_language() {
+        let kinds = EmailKind::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .chain(["workflow_sms", "workflow_whatsapp"]);
+        for kind in kinds {
+            for t in [Lang::En, Lang::De, Lang::Fr, Lang::Es] {
+                let id = format!("senders-kind-{}", kind.replace('_', "-"));
+                let words = email_kind(t, kind);
+                assert!(words != kind && words != id, "{kind} in {}: {words}", t.code());
+                if t != Lang::En {
+                    assert_ne!(words, email_kind(Lang::En, kind), "{kind} in {} is English", t.code());
+                }
+            }
+        }
     }
 }

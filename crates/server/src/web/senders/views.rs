@@ -323,7 +323,9 @@ pub(super) fn sender_card(t: Lang, s: &SenderOutput, teams: String, to_email: &s
 pub(super) struct DeliveryRow {
     pub(super) id: i64,
     pub(super) created: String,
+    /// The kind as stored (the API's filter value), and in the page's language.
     pub(super) kind: String,
+    pub(super) kind_words: String,
     pub(super) recipient: String,
     /// The status as stored (`sent`…), for `data-status`.
     pub(super) status_code: String,
@@ -359,6 +361,7 @@ pub(super) struct DeliveryPage {
     pub(super) org_id: i64,
     pub(super) org_name: String,
     pub(super) kind: String,
+    pub(super) kind_words: String,
     pub(super) recipient: String,
     pub(super) subject: String,
     pub(super) status_code: String,
