@@ -69,6 +69,9 @@ pub enum FormScope {
     Organization(TeamId),
     Team(TeamId),
     User(UserId),
+    /// What the user may read in the app: the forms they made outside teams, the forms of the teams they belong
+    /// to, and the forms of every team of an organization they are an ADMIN or OWNER of.
+    Readable(UserId),
 }
 
 /// The filters and order Cal.com's listings take; instants are epoch milliseconds.
@@ -196,14 +199,26 @@ pub async fn list_forms<'a>(
     scope: FormScope,
     f: &ListFilter,
 ) -> StoreResult<Vec<FormRecord>> {
-    let (column, owner) = match scope {
-        FormScope::Organization(id) => ("organization_id", id.0),
-        FormScope::Team(id) => ("team_id", id.0),
-        FormScope::User(id) => ("user_id", id.0),
-    };
     Ok(on_conn!(exec, c => {
         let mut q = QueryBuilder::new(format!("SELECT {FORM_COLUMNS} FROM routing_forms WHERE "));
-        q.push(column).push(" = ").push_bind(owner);
+        match scope {
+            FormScope::Organization(id) => q.push("organization_id = ").push_bind(id),
+            FormScope::Team(id) => q.push("team_id = ").push_bind(id),
+            FormScope::User(id) => q.push("user_id = ").push_bind(id),
+            FormScope::Readable(user) => q
+                .push("((team_id IS NULL AND user_id = ")
+                .push_bind(user)
+                .push(") OR team_id IN (SELECT team_id FROM memberships WHERE accepted = ")
+                .push_bind(true)
+                .push(" AND user_id = ")
+                .push_bind(user)
+                .push(") OR team_id IN (SELECT t.id FROM teams t JOIN memberships m ON m.team_id = t.parent_id \
+                       WHERE m.role IN ('ADMIN', 'OWNER') AND m.accepted = ")
+                .push_bind(true)
+                .push(" AND m.user_id = ")
+                .push_bind(user)
+                .push("))"),
+        };
         push_filters(&mut q, f);
         if !f.team_ids.is_empty() {
             q.push(" AND team_id IN (");

@@ -265,6 +265,32 @@ pub async fn list_standalone_of_user<'a>(
     })?)
 }
 
+/// Teams `user` manages — as the team's ADMIN or OWNER, or as the ADMIN or OWNER of its organization — by name;
+/// at most `take` of them.
+pub async fn managed_by<'a>(exec: impl Into<Exec<'a>>, user: UserId, take: i64) -> StoreResult<Vec<TeamRecord>> {
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("t.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let manages =
+        "SELECT 1 FROM memberships m WHERE m.user_id = $1 AND m.accepted = $2 AND m.role IN ('ADMIN', 'OWNER')";
+    let sql = format!(
+        "SELECT {cols} FROM teams t WHERE t.is_organization = $3 \
+         AND (EXISTS ({manages} AND m.team_id = t.id) OR EXISTS ({manages} AND m.team_id = t.parent_id)) \
+         ORDER BY t.name, t.id LIMIT $4"
+    );
+    Ok(on_conn!(exec, c => {
+        sqlx::query_as::<_, TeamRecord>(sqlx::AssertSqlSafe(sql))
+            .bind(user.0)
+            .bind(true)
+            .bind(false)
+            .bind(take)
+            .fetch_all(&mut *c)
+            .await
+    })?)
+}
+
 /// Organizations `user` belongs to, with their role there, for the signed-in landing page.
 pub async fn organizations_of_user<'a>(
     exec: impl Into<Exec<'a>>,

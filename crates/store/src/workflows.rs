@@ -467,6 +467,33 @@ pub async fn cancel_pending<'a>(exec: impl Into<Exec<'a>>, scope: ReminderScope,
     Ok(done)
 }
 
+/// Marks `cancelled` the pending reminders of `booking` addressed to any of `to` (one seat holder's address and
+/// number, when they give up or move their seat). Returns how many were cancelled.
+pub async fn cancel_pending_to<'a>(
+    exec: impl Into<Exec<'a>>,
+    booking: BookingId,
+    to: &[String],
+    now: Timestamp,
+) -> StoreResult<u64> {
+    if to.is_empty() {
+        return Ok(0);
+    }
+    let done = on_conn!(exec, c => {
+        let mut q = QueryBuilder::new("UPDATE email_outbox SET status = 'cancelled', updated_at = ");
+        q.push_bind(ms(now))
+            .push(" WHERE status IN ('queued', 'retrying') AND id IN (SELECT email_id FROM workflow_reminders WHERE booking_id = ")
+            .push_bind(booking)
+            .push(") AND to_email IN (");
+        let mut list = q.separated(", ");
+        for address in to {
+            list.push_bind(address.clone());
+        }
+        q.push(")");
+        q.build().execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(done)
+}
+
 /// The uids of accepted bookings of `owner`'s event types (all, or those listed) that end after `since`:
 /// the bookings a changed workflow may still have something to send for.
 pub async fn live_booking_uids<'a>(

@@ -286,6 +286,7 @@ impl From<SeatError> for ApiError {
             SeatError::Store(store) => store.into(),
             SeatError::Emails(emails) => emails.into(),
             SeatError::Webhooks(webhooks) => webhooks.into(),
+            SeatError::Workflows(workflows) => workflows.into(),
         }
     }
 }

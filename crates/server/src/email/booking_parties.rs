@@ -49,6 +49,16 @@ impl BookingParties {
         }))
     }
 
+    /// Whether the booking's seat holders must not see each other: a seated event type without Cal.com's
+    /// `showAttendeeInfo` (`seatsShowAttendees`), and a booking whose attendees hold seats.
+    pub fn seats_private(&self) -> bool {
+        let seated = self
+            .event_type
+            .as_ref()
+            .is_some_and(|e| e.seats_per_time_slot.is_some_and(|n| n > 0) && !e.seats_show_attendees);
+        seated && self.attendees.iter().any(|a| a.seat_uid.is_some())
+    }
+
     /// The name the organizer goes by in emails.
     pub fn organizer_name(&self) -> &str {
         self.host.name.as_deref().unwrap_or(&self.host.username)

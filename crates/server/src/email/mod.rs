@@ -1,6 +1,6 @@
 //! Email: the outbox worker, the transports it sends through, and the emails themselves.
 //!
-//! A change and its emails commit in one transaction ([`queue`]); the worker ([`worker`]) claims due rows under
+//! A change and its emails commit in one transaction ([`queue`], written together by [`gathered`]); the worker ([`worker`]) claims due rows under
 //! a lease, builds each message ([`message`]), tries its routes in order ([`routes`]) and settles the row as
 //! sent, retrying or failed, recording every route's reply ([`outcome`]). Nothing is deleted.
 //!
@@ -12,6 +12,7 @@ pub mod alerts;
 pub mod booking_parties;
 pub mod breaker;
 pub mod compose;
+pub mod gathered;
 pub mod host_guard;
 pub mod message;
 pub mod outcome;

@@ -26,6 +26,29 @@ pub struct TestResult {
     /// The server refused only the recipient (5xx at RCPT): the sender itself works.
     #[serde(skip)]
     pub recipient_refused: bool,
+    /// `message` as a catalogue id when the words are ours rather than a server's, so the settings page can say
+    /// them in its reader's language (the API answers `message`).
+    #[serde(skip)]
+    pub said: Option<Said>,
+}
+
+/// A message of the server's catalogue (`crates/server/locales`) with its named arguments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Said {
+    pub id: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Said {
+    pub fn new(id: &'static str) -> Self {
+        Said { id, args: Vec::new() }
+    }
+
+    #[must_use]
+    pub fn arg(mut self, name: &'static str, value: impl std::fmt::Display) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
 }
 
 fn stage_name(stage: Stage) -> &'static str {
@@ -49,6 +72,7 @@ fn failed(failure: &DeliveryFailure, started: Instant, route: Option<String>) ->
         duration_ms: elapsed(started),
         route,
         recipient_refused: failure.recipient_rejected(),
+        said: None,
     }
 }
 
@@ -57,14 +81,16 @@ fn elapsed(started: Instant) -> u64 {
 }
 
 fn timed_out(mailer: &Mailer, started: Instant) -> TestResult {
+    let seconds = mailer.settings.test_timeout.as_secs();
     TestResult {
         success: false,
         stage: "CONNECT",
-        message: format!("no complete answer within {} s", mailer.settings.test_timeout.as_secs()),
+        message: format!("no complete answer within {seconds} s"),
         smtp_code: None,
         duration_ms: elapsed(started),
         route: None,
         recipient_refused: false,
+        said: Some(Said::new("senders-probe-timeout").arg("seconds", seconds)),
     }
 }
 
@@ -97,6 +123,11 @@ pub async fn test_connection(mailer: &Mailer, sender: &SenderConfig) -> TestResu
             duration_ms: elapsed(started),
             route: None,
             recipient_refused: false,
+            said: Some(Said::new(if authenticated {
+                "senders-probe-authenticated"
+            } else {
+                "senders-probe-connected"
+            })),
         }
     };
     tokio::time::timeout(mailer.settings.test_timeout, run)
@@ -170,6 +201,7 @@ pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) 
                         duration_ms: elapsed(started),
                         route: Some(route.name),
                         recipient_refused: false,
+                        said: Some(Said::new("senders-probe-accepted").arg("reply", &reply.text)),
                     };
                 }
                 Err(failure) => last = Some((failure, route.name)),
@@ -185,6 +217,7 @@ pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) 
                 duration_ms: elapsed(started),
                 route: None,
                 recipient_refused: false,
+                said: Some(Said::new("senders-probe-no-route")),
             },
         }
     };

@@ -3,6 +3,7 @@
 
 use super::booking_parties::BookingParties;
 use super::compose::{self, BookingFacts, Reader, Rendered};
+use super::gathered::Gathered;
 use super::routes::Mailer;
 use crate::booking_links::{self, LinkAction};
 use crate::i18n::Lang;
@@ -257,28 +258,30 @@ pub async fn seat_emails(
     load_and_queue(tx, mailer, booking, change, Some(seat), None).await
 }
 
-/// [`booking_emails`] with the booking's parties already read (the booking service reads them once for its emails
-/// and its workflows).
-pub async fn booking_emails_for(
+/// [`booking_emails`] with the booking's parties already read, gathered into `out` for the caller to write with
+/// its workflows' (the booking service reads the parties once, and writes all of a booking's emails together).
+pub async fn gather_booking_emails(
     tx: &mut Tx,
     mailer: &Mailer,
     parties: &BookingParties,
     booking: &BookingRecord,
     change: BookingChange<'_>,
+    out: &mut Gathered,
 ) -> Result<usize, EnqueueError> {
-    emails_to(tx, mailer, parties, booking, change, None, None).await
+    gather(tx, mailer, parties, booking, change, None, None, out).await
 }
 
-/// [`seat_emails`] with the booking's parties already read.
-pub async fn seat_emails_for(
+/// [`seat_emails`] with the booking's parties already read, gathered into `out`.
+pub async fn gather_seat_emails(
     tx: &mut Tx,
     mailer: &Mailer,
     parties: &BookingParties,
     booking: &BookingRecord,
     seat: &AttendeeRecord,
     change: BookingChange<'_>,
+    out: &mut Gathered,
 ) -> Result<usize, EnqueueError> {
-    emails_to(tx, mailer, parties, booking, change, Some(seat), None).await
+    gather(tx, mailer, parties, booking, change, Some(seat), None, out).await
 }
 
 /// Reads the booking's parties, then queues its emails.
@@ -304,6 +307,24 @@ async fn emails_to(
     change: BookingChange<'_>,
     seat: Option<&AttendeeRecord>,
     series_rule: Option<&str>,
+) -> Result<usize, EnqueueError> {
+    let mut out = Gathered::default();
+    let queued = gather(tx, mailer, parties, booking, change, seat, series_rule, &mut out).await?;
+    out.write(tx, Timestamp::now().as_millisecond()).await?;
+    Ok(queued)
+}
+
+/// The emails `change` calls for, into `out`; how many.
+#[allow(clippy::too_many_arguments)] // one change's parts, passed through from the public entry points
+async fn gather(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    parties: &BookingParties,
+    booking: &BookingRecord,
+    change: BookingChange<'_>,
+    seat: Option<&AttendeeRecord>,
+    series_rule: Option<&str>,
+    out: &mut Gathered,
 ) -> Result<usize, EnqueueError> {
     let host = &parties.host;
     if let Some(event) = change.preference_event()
@@ -339,11 +360,11 @@ async fn emails_to(
                 title: seat_title(parties, seat).unwrap_or_else(|| booking.title.clone()),
                 ..whole
             };
-            job.queue(tx, &alone).await
+            job.gather(&alone, out)
         }
         // A change to the whole seated booking (moved, cancelled by its host): each seat holder hears of it in an
         // email of their own that names only them, as their seat's emails do; the organizer's names everyone.
-        None if seats_private(parties) => {
+        None if parties.seats_private() => {
             let mut queued = 0;
             for person in &parties.attendees {
                 let alone = Audience {
@@ -358,26 +379,16 @@ async fn emails_to(
                     title: seat_title(parties, person).unwrap_or_else(|| booking.title.clone()),
                     ..whole.clone()
                 };
-                queued += job.queue(tx, &alone).await?;
+                queued += job.gather(&alone, out)?;
             }
             let organizer = Audience {
                 to_attendees: false,
                 ..whole
             };
-            Ok(queued + job.queue(tx, &organizer).await?)
+            Ok(queued + job.gather(&organizer, out)?)
         }
-        None => job.queue(tx, &whole).await,
+        None => job.gather(&whole, out),
     }
-}
-
-/// Whether the booking's seat holders must not see each other: a seated event type without Cal.com's
-/// `showAttendeeInfo` (`seatsShowAttendees`), and a booking whose attendees hold seats.
-fn seats_private(parties: &BookingParties) -> bool {
-    let seated = parties
-        .event_type
-        .as_ref()
-        .is_some_and(|e| e.seats_per_time_slot.is_some_and(|n| n > 0) && !e.seats_show_attendees);
-    seated && parties.attendees.iter().any(|a| a.seat_uid.is_some())
 }
 
 /// The title a seat's emails show: the booking's title names its first booker, so each seat holder's names them
@@ -417,7 +428,8 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    async fn queue(&self, tx: &mut Tx, audience: &Audience<'_>) -> Result<usize, EnqueueError> {
+    /// The emails of one audience, into `out`; how many.
+    fn gather(&self, audience: &Audience<'_>, out: &mut Gathered) -> Result<usize, EnqueueError> {
         let Job {
             mailer,
             parties,
@@ -491,7 +503,6 @@ impl Job<'_> {
             to_attendees: all.to_attendees && audience.to_attendees,
             to_organizer: all.to_organizer && audience.to_organizer,
         };
-        let now = Timestamp::now();
         let recipients = recipients(
             change,
             booking,
@@ -501,7 +512,6 @@ impl Job<'_> {
             &organizer_name,
             switches,
         );
-        let mut emails = Vec::with_capacity(recipients.len());
         for to in &recipients {
             let links = match audience.links {
                 true => manage_links(mailer, booking, to.kind, to.reader.locale),
@@ -512,7 +522,7 @@ impl Job<'_> {
                     what: "booking",
                     source,
                 })?;
-            emails.push(NewEmail {
+            out.push(NewEmail {
                 message_id: mailer.new_message_id(),
                 kind: to.kind.as_str().to_owned(),
                 to_email: to.email.to_owned(),
@@ -525,7 +535,6 @@ impl Job<'_> {
                 ..base.clone()
             });
         }
-        outbox::enqueue_all(&mut *tx, &emails, now).await?;
         Ok(recipients.len())
     }
 }

@@ -7,6 +7,7 @@ use super::resolve::{Hosted, Hosting};
 use super::seats;
 use crate::credentials::new_uid;
 use crate::email::booking_parties::BookingParties;
+use crate::email::gathered::Gathered;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::routing_forms;
 use crate::webhooks::{self, Trigger};
@@ -62,6 +63,7 @@ impl From<seats::JoinError> for BookingError {
             seats::JoinError::Store(e) => BookingError::Store(e),
             seats::JoinError::Emails(e) => BookingError::Emails(e),
             seats::JoinError::Webhooks(e) => BookingError::Webhooks(e),
+            seats::JoinError::Workflows(e) => BookingError::Workflows(e),
         }
     }
 }
@@ -434,17 +436,24 @@ pub(super) async fn book(
     let parties = BookingParties::load(&mut *tx, &created)
         .await?
         .ok_or(StoreError::NotFound("the booking's host"))?;
+    // The booking's emails and its workflows' are written together, in one multi-row insert.
+    let mut emails = Gathered::default();
     let first_seat = parties.attendees.first().filter(|_| seated);
     match (first_seat, occurrence) {
         (_, Some(_)) => 0,
-        (Some(seat), None) => email::queue::seat_emails_for(&mut *tx, mailer, &parties, &created, seat, change).await?,
-        (None, None) => email::queue::booking_emails_for(&mut *tx, mailer, &parties, &created, change).await?,
+        (Some(seat), None) => {
+            email::queue::gather_seat_emails(&mut *tx, mailer, &parties, &created, seat, change, &mut emails).await?
+        }
+        (None, None) => {
+            email::queue::gather_booking_emails(&mut *tx, mailer, &parties, &created, change, &mut emails).await?
+        }
     };
     let planned = match &req.rescheduled_from {
         Some(from) => BookingEvent::Rescheduled { from },
         None => BookingEvent::Booked,
     };
-    workflows::plan::on_booking_for(&mut *tx, mailer, &parties, &created, planned).await?;
+    workflows::plan::gather_on_booking(&mut *tx, mailer, &parties, &created, planned, &mut emails).await?;
+    emails.write(&mut *tx, now.as_millisecond()).await?;
     // The host's destination calendar follows the booking (a durable job, like its emails).
     calendar_jobs::enqueue(&mut *tx, &created.uid, created.host_id).await?;
     if let Some(old) = &req.rescheduled_from {

@@ -9,6 +9,8 @@ use crate::credentials::new_uid;
 use crate::email::{self, Mailer, queue::BookingChange};
 use crate::time_text::shifted;
 use crate::webhooks::{self, Trigger};
+use crate::workflows::WorkflowError;
+use crate::workflows::plan::{self, BookingEvent, SeatEvent};
 use convene_core::BookingStatus;
 use convene_core::FieldError;
 use convene_core::schedule::Interval;
@@ -37,6 +39,8 @@ pub enum JoinError {
     Emails(#[from] email::queue::EnqueueError),
     #[error(transparent)]
     Webhooks(#[from] webhooks::EnqueueError),
+    #[error(transparent)]
+    Workflows(#[from] WorkflowError),
 }
 
 /// Why a seat was not given up or moved.
@@ -53,6 +57,8 @@ pub enum SeatError {
     Emails(#[from] email::queue::EnqueueError),
     #[error(transparent)]
     Webhooks(#[from] webhooks::EnqueueError),
+    #[error(transparent)]
+    Workflows(#[from] WorkflowError),
 }
 
 /// An event type's `seats` setting (`Seats_2024_06_14`).
@@ -208,6 +214,7 @@ pub(super) async fn join(
         .ok_or_else(|| FieldError::coded("attendee", "refusal-not-seated", "could not be seated"))?;
     webhooks::enqueue_booking_event(&mut *tx, Trigger::BookingCreated, &booking, None).await?;
     email::queue::seat_emails(&mut *tx, mailer, &booking, added, BookingChange::Scheduled).await?;
+    plan::on_seat(&mut *tx, mailer, &booking, added, SeatEvent::Taken).await?;
     calendar_jobs::enqueue(&mut *tx, &booking.uid, booking.host_id).await?;
     Ok(Some(booking))
 }
@@ -251,6 +258,11 @@ pub async fn cancel(
     let mut told = updated.clone();
     told.cancellation_reason = reason.map(str::to_owned).or(told.cancellation_reason);
     email::queue::seat_emails(&mut tx, mailer, &told, &seat, BookingChange::Cancelled).await?;
+    plan::on_seat(&mut tx, mailer, &told, &seat, SeatEvent::GivenUp).await?;
+    if left == 0 {
+        // The booking itself is cancelled: its host's reminders go too, and its workflows hear of it.
+        plan::on_booking(&mut tx, mailer, &told, BookingEvent::Cancelled).await?;
+    }
     calendar_jobs::enqueue(&mut tx, &updated.uid, updated.host_id).await?;
     tx.commit().await?;
     Ok(updated)
@@ -276,9 +288,11 @@ pub async fn find(db: &Db, booking: &BookingRecord, seat_uid: &str) -> Result<At
 /// seat `seat_uid` leaves `booking` (the last one leaving cancels it). Not found when it was given up meanwhile,
 /// which rolls the move back.
 pub(super) async fn leave(tx: &mut Tx, booking: &BookingRecord, seat_uid: &str) -> Result<(), SeatError> {
-    seat_of(&mut *tx, booking, seat_uid).await?;
+    let seat = seat_of(&mut *tx, booking, seat_uid).await?;
     store_seats::remove(&mut *tx, booking.id, seat_uid).await?;
-    if store_seats::taken(&mut *tx, booking.id).await? == 0
+    let emptied = store_seats::taken(&mut *tx, booking.id).await? == 0;
+    plan::seat_left(&mut *tx, booking, &seat, emptied).await?;
+    if emptied
         && let Some(emptied) = bookings::set_status(
             &mut *tx,
             &booking.uid,

@@ -7,16 +7,17 @@ use super::{Trigger, WorkflowError, unit_ms};
 use crate::booking_links::{self, LinkAction};
 use crate::email::Mailer;
 use crate::email::booking_parties::BookingParties;
+use crate::email::gathered::Gathered;
 use crate::email::sms::{Channel, e164};
 use crate::time_text::shifted;
 use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
-use convene_core::{BookingId, EmailId, EventTypeId, TeamId, WorkflowId};
+use convene_core::{EventTypeId, TeamId, WorkflowId};
 use convene_store::Tx;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::event_types::{self, EventTypeRecord};
-use convene_store::outbox::{self, NewEmail};
+use convene_store::outbox::NewEmail;
 use convene_store::users::UserRecord;
 use convene_store::workflows::{self as store, ReminderScope, WorkflowOwner, WorkflowRecord};
 use jiff::{SignedDuration, Timestamp};
@@ -64,13 +65,15 @@ pub async fn on_booking(
     queue(tx, mailer, &People::of(booking, &parties), &chosen, Timestamp::now()).await
 }
 
-/// [`on_booking`] with the booking's parties already read (by the booking service, for its emails too).
-pub async fn on_booking_for(
+/// [`on_booking`] with the booking's parties already read (by the booking service, for its emails too), gathered
+/// into `out` for the caller to write with the booking's own emails.
+pub async fn gather_on_booking(
     tx: &mut Tx,
     mailer: &Mailer,
     parties: &BookingParties,
     booking: &BookingRecord,
     event: BookingEvent<'_>,
+    out: &mut Gathered,
 ) -> Result<usize, WorkflowError> {
     cancel_moved_reminders(tx, booking, event).await?;
     let Some(event_type) = &parties.event_type else {
@@ -80,7 +83,76 @@ pub async fn on_booking_for(
         return Ok(0);
     };
     let chosen: Vec<&WorkflowRecord> = chosen.iter().collect();
-    queue(tx, mailer, &People::of(booking, parties), &chosen, Timestamp::now()).await
+    gather(tx, mailer, &People::of(booking, parties), &chosen, Timestamp::now(), out).await
+}
+
+/// What happened to one seat of a seated booking, as workflows see it.
+#[derive(Debug, Clone, Copy)]
+pub enum SeatEvent {
+    /// The holder took a seat in a booking made by an earlier seat holder.
+    Taken,
+    /// The holder gave the seat up; others keep theirs.
+    GivenUp,
+}
+
+/// Queues what the workflows of a seated booking do for one seat's holder, alone: their notices and reminders
+/// when they take the seat, the notices of a cancellation when they give it up, and in both of the last cases
+/// their pending reminders cancelled ([`seat_left`]). Steps for the host or a fixed address were planned with the booking's
+/// first seat and are not repeated per seat; the booking's own cancellation (its last seat given up) is
+/// [`on_booking`]'s. Call inside the change's transaction, with the seat already added or removed.
+pub async fn on_seat(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    booking: &BookingRecord,
+    seat: &AttendeeRecord,
+    event: SeatEvent,
+) -> Result<usize, WorkflowError> {
+    let as_booking = match event {
+        SeatEvent::Taken => BookingEvent::Booked,
+        SeatEvent::GivenUp => {
+            seat_left(tx, booking, seat, false).await?;
+            BookingEvent::Cancelled
+        }
+    };
+    let Some(mut parties) = BookingParties::load(tx, booking).await? else {
+        return Ok(0);
+    };
+    let Some(event_type) = &parties.event_type else {
+        return Ok(0);
+    };
+    let Some(chosen) = chosen_workflows(tx, booking, event_type, as_booking).await? else {
+        return Ok(0);
+    };
+    let private = parties.seats_private();
+    parties.attendees = vec![seat.clone()];
+    let mut people = People::of(booking, &parties);
+    people.seat_only = true;
+    people.private_seats = private;
+    let chosen: Vec<&WorkflowRecord> = chosen.iter().collect();
+    queue(tx, mailer, &people, &chosen, Timestamp::now()).await
+}
+
+/// Cancels the pending reminders of a seat's holder who left `booking` (gave the seat up, or moved it to
+/// another start, where it is planned anew); with `emptied`, the booking's other pending reminders too. Nothing
+/// is sent for it.
+pub async fn seat_left(
+    tx: &mut Tx,
+    booking: &BookingRecord,
+    seat: &AttendeeRecord,
+    emptied: bool,
+) -> Result<(), WorkflowError> {
+    let now = Timestamp::now();
+    if emptied {
+        store::cancel_pending(&mut *tx, ReminderScope::Booking(booking.id), now).await?;
+        return Ok(());
+    }
+    let to: Vec<String> = Some(seat.email.clone())
+        .filter(|e| !e.is_empty())
+        .into_iter()
+        .chain(seat.phone.as_deref().and_then(e164))
+        .collect();
+    store::cancel_pending_to(&mut *tx, booking.id, &to, now).await?;
+    Ok(())
 }
 
 /// Cancels the pending reminders a reschedule, cancellation or rejection makes pointless.
@@ -221,11 +293,17 @@ struct People<'a> {
     /// None for a personal event type (its emails go through the host's organization's sender, if any).
     team_id: Option<TeamId>,
     answers: Map<String, Value>,
+    /// Seat holders who must not see each other: an attendee's calendar invitation names only them.
+    private_seats: bool,
+    /// Planning for one seat's holder: only the steps that write to attendees.
+    seat_only: bool,
 }
 
 impl<'a> People<'a> {
     fn of(booking: &'a BookingRecord, parties: &'a BookingParties) -> People<'a> {
         People {
+            private_seats: parties.seats_private(),
+            seat_only: false,
             booking,
             event_title: parties.event_type.as_ref().map_or("", |e| e.title.as_str()),
             host: &parties.host,
@@ -265,6 +343,8 @@ struct Copy<'p> {
     locale: &'p str,
     reply_to: (&'p str, &'p str),
     attendee: Option<&'p AttendeeRecord>,
+    /// Whether the copy is the attendee's own (not the host's or a fixed address's, which name the booker).
+    to_attendee: bool,
 }
 
 /// Queues every step of `workflows` for one booking; scheduled ones at their time, or not at all when that time
@@ -276,6 +356,22 @@ async fn queue(
     workflows: &[&WorkflowRecord],
     now: Timestamp,
 ) -> Result<usize, WorkflowError> {
+    let mut out = Gathered::default();
+    let queued = gather(tx, mailer, people, workflows, now, &mut out).await?;
+    out.write(tx, now).await?;
+    Ok(queued)
+}
+
+/// [`queue`]'s emails, into `out`; how many.
+async fn gather(
+    tx: &mut Tx,
+    mailer: &Mailer,
+    people: &People<'_>,
+    workflows: &[&WorkflowRecord],
+    now: i64,
+    out: &mut Gathered,
+) -> Result<usize, WorkflowError> {
+    let before = out.len();
     let ids: Vec<WorkflowId> = workflows.iter().map(|w| w.id).collect();
     let steps = store::steps(&mut *tx, &ids).await?;
     let booking = people.booking;
@@ -294,8 +390,6 @@ async fn queue(
             .unwrap_or_default()
     };
     let (cancel_url, reschedule_url) = (link(LinkAction::Cancel), link(LinkAction::Reschedule));
-    // Each email, and beside it the workflow whose reminder it is (None for a notice sent at once).
-    let (mut emails, mut reminder_of): (Vec<NewEmail>, Vec<Option<WorkflowId>>) = (Vec::new(), Vec::new());
     for workflow in workflows {
         let send_at = match Trigger::parse(&workflow.trigger_type) {
             Some(Trigger::BeforeEvent) => Some(shifted(booking.start_at, -offset(workflow))),
@@ -306,7 +400,14 @@ async fn queue(
         if send_at.is_some_and(|at| at <= now) {
             continue;
         }
-        for step in steps.iter().filter(|s| s.workflow_id == workflow.id) {
+        // A seat's holder gets the steps that write to attendees; the rest went out with the first seat.
+        let for_seat = |action: &str| {
+            !people.seat_only || matches!(action, "email_attendee" | "sms_attendee" | "whatsapp_attendee")
+        };
+        for step in steps
+            .iter()
+            .filter(|s| s.workflow_id == workflow.id && for_seat(&s.action))
+        {
             let facts = |attendee: Option<&AttendeeRecord>, time_zone, twelve_hour, locale| {
                 Variables::new(&Facts {
                     event_name: people.event_title,
@@ -359,8 +460,10 @@ async fn queue(
                         not_before: send_at,
                         ..NewEmail::default()
                     };
-                    emails.push(row);
-                    reminder_of.push(send_at.map(|_| workflow.id));
+                    match send_at {
+                        Some(_) => out.push_reminder(row, workflow.id, booking.id),
+                        None => out.push(row),
+                    }
                 }
                 continue;
             }
@@ -374,6 +477,7 @@ async fn queue(
                     .filter(reachable)
                     .map_or(organizer, |b| (b.email.as_str(), b.name.as_str())),
                 attendee: booker,
+                to_attendee: false,
             };
             let copies: Vec<Copy<'_>> = match step.action.as_str() {
                 "email_host" => vec![host_copy()],
@@ -389,6 +493,7 @@ async fn queue(
                         locale: &a.language,
                         reply_to: organizer,
                         attendee: Some(a),
+                        to_attendee: true,
                     })
                     .collect(),
                 "email_address" => match step.email.as_deref() {
@@ -421,28 +526,27 @@ async fn queue(
                     body_text: rendered.text,
                     body_html: rendered.html,
                     not_before: send_at,
-                    ics: step.include_calendar_event.then(|| invite(people)),
+                    ics: step
+                        .include_calendar_event
+                        .then(|| invite(people, copy.attendee.filter(|_| copy.to_attendee))),
                     ics_method: step.include_calendar_event.then(|| "REQUEST".to_owned()),
                 };
-                emails.push(email);
-                reminder_of.push(send_at.map(|_| workflow.id));
+                // A reminder is linked to its workflow and booking, so that moving or cancelling the booking or
+                // editing the workflow finds it.
+                match send_at {
+                    Some(_) => out.push_reminder(email, workflow.id, booking.id),
+                    None => out.push(email),
+                }
             }
         }
     }
-    // Written together: two statements for the rows and one for the reminder links, however many steps.
-    let ids = outbox::enqueue_all(&mut *tx, &emails, now).await?;
-    let links: Vec<(EmailId, WorkflowId, BookingId)> = ids
-        .iter()
-        .zip(&reminder_of)
-        .filter_map(|(id, workflow)| workflow.map(|workflow| (*id, workflow, booking.id)))
-        .collect();
-    store::link_reminders(&mut *tx, &links).await?;
-    Ok(ids.len())
+    Ok(out.len() - before)
 }
 
 /// The booking as a calendar invitation, for steps with `includeCalendarEvent` (the same event, by iCalendar UID,
-/// as the booking emails carry: adding it again updates it).
-fn invite(people: &People<'_>) -> String {
+/// as the booking emails carry: adding it again updates it). For seat holders who must not see each other, an
+/// attendee's copy names only `reader`.
+fn invite(people: &People<'_>, reader: Option<&AttendeeRecord>) -> String {
     let booking = people.booking;
     IcsEvent {
         method: Method::Request,
@@ -462,6 +566,7 @@ fn invite(people: &People<'_>) -> String {
             .attendees
             .iter()
             .filter(|a| !a.email.is_empty())
+            .filter(|a| !people.private_seats || reader.is_none_or(|r| r.id == a.id))
             .map(|a| Party {
                 name: a.name.clone(),
                 email: a.email.clone(),

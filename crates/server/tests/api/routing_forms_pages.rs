@@ -34,14 +34,19 @@ async fn the_owner_and_the_teams_members_read_each_forms_responses_and_outsiders
     assert!(page.contains("<dt>Topic</dt><dd>Support</dd>"), "{page}");
     assert!(!page.contains("id=\"next-page\""), "{page}");
 
-    // The team's MEMBER reads them (`GET …/teams/{teamId}/routing-forms/{id}/responses` is theirs too); the form
-    // is not among the forms they own.
+    // The team's MEMBER reads them (`GET …/teams/{teamId}/routing-forms/{id}/responses` is theirs too) and finds
+    // the form listed, but without the builder's link: only the team's managers edit it.
     let member = signed_in(t.app(), "member@acme.test").await;
     let (status, theirs) = get(t.app(), &member, &format!("/routing-forms/{form}/responses")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(theirs.contains("<dd>Bo</dd>"), "{theirs}");
     let (_, theirs) = get(t.app(), &member, "/routing-forms").await;
-    assert!(theirs.contains("id=\"no-forms\""), "{theirs}");
+    assert!(theirs.contains(&format!("id=\"responses-{form}\"")), "{theirs}");
+    assert!(!theirs.contains(&format!("id=\"edit-{form}\"")), "{theirs}");
+    assert!(
+        list.contains(&format!("id=\"edit-{form}\"")),
+        "the owner's list has it: {list}"
+    );
     let outsider = signed_in(t.app(), "nobody@example.test").await;
     let (status, _) = get(t.app(), &outsider, &format!("/routing-forms/{form}/responses")).await;
     assert_eq!(status, StatusCode::NOT_FOUND);

@@ -172,3 +172,27 @@ async fn reset_and_confirm_pages_and_their_messages_follow_the_language() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("Dieser Link ist ungültig oder abgelaufen."), "{html}");
 }
+
+#[tokio::test]
+async fn the_message_pages_sign_in_link_carries_the_language_to_the_sign_in_page() {
+    let app = TestApp::spawn().await;
+    let client = client();
+    // The message page in French (from `?lang=`, over the browser's German).
+    let (status, html) = get(&app, &client, "/auth/reset-password?lang=fr", "de").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+    let href = html
+        .split("id=\"sign-in-link\"")
+        .next()
+        .and_then(|before| before.rsplit("href=\"").next())
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_else(|| panic!("no sign-in link in {html}"));
+    assert_eq!(href, "/auth/login?lang=fr");
+
+    // Followed by the same German browser, the sign-in page stays French.
+    let (status, html) = get(&app, &client, href, "de").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("<html lang=\"fr\">"), "{html}");
+    assert!(html.contains("name=\"lang\" value=\"fr\""), "{html}");
+    assert!(!html.contains("Bei convene anmelden"), "{html}");
+}

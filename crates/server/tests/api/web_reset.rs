@@ -212,7 +212,10 @@ async fn the_emailed_link_sets_a_new_password() {
     .await;
     assert_eq!(status, StatusCode::OK, "{done}");
     assert!(done.contains("Your password was changed."), "{done}");
-    assert!(done.contains("href=\"/auth/login\""), "{done}");
+    assert!(
+        done.contains("href=\"/auth/login?lang=en\""),
+        "the language goes along: {done}"
+    );
     assert!(!done.contains("brand new password"), "the password is never echoed");
 
     assert_eq!(

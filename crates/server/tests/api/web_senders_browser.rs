@@ -83,7 +83,7 @@ async fn an_admin_adds_a_sender_tests_it_and_sends_a_test_email_in_a_real_browse
         .await
         .expect("attribute")
         .expect("a sender id");
-    assert_eq!(text_of(c, &format!("status-{id}")).await, "UNTESTED");
+    assert_eq!(text_of(c, &format!("status-{id}")).await, "Not tested yet");
     assert!(text_of(c, &format!("default-{id}")).await.contains("Default"));
     assert_eq!(text_of(c, &format!("teams-{id}")).await, "Sales");
 

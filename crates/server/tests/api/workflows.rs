@@ -17,7 +17,7 @@ const KIND: &str = "workflow_email";
 pub(crate) struct Team {
     pub(crate) rig: EmailRig,
     pub(crate) org: i64,
-    team: i64,
+    pub(crate) team: i64,
     pub(crate) owner: Person,
     admin: Person,
     pub(crate) host: Person,

@@ -5,7 +5,7 @@ use super::input::{SenderInput, Valid, validate};
 use super::manage::load;
 use super::{SenderError, SenderOrg};
 use crate::email::Mailer;
-use crate::email::probe::{self, TestResult};
+use crate::email::probe::{self, Said, TestResult};
 use crate::email::providers::{Provider, ProviderClient};
 use crate::email::senders::SenderConfig;
 use crate::email::settings::Credentials;
@@ -26,6 +26,7 @@ pub async fn test_unsaved_settings(
             return Ok(TestResult {
                 success: false,
                 stage: "DNS",
+                said: e.id.map(|id| Said { id, args: e.args }),
                 message: e.message,
                 smtp_code: None,
                 duration_ms: 0,
@@ -124,6 +125,7 @@ fn saved_config(mailer: &Mailer, record: &SenderRecord) -> Result<SenderConfig, 
             duration_ms: 0,
             route: None,
             recipient_refused: false,
+            said: Some(Said::new("senders-probe-sealed")),
         }
     })
 }

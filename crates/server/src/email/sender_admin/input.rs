@@ -221,7 +221,7 @@ pub(super) async fn validate(
                     format!("could not be resolved: {message}"),
                 )
                 .arg("why", message),
-                HostRefused::NotPublic => FieldError::new("smtpHost", NOT_PUBLIC),
+                HostRefused::NotPublic => FieldError::coded("smtpHost", "refusal-host-not-public", NOT_PUBLIC),
             })?;
     }
     Ok(Valid {

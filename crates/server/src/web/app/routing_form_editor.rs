@@ -22,8 +22,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use convene_core::{TeamId, UserId};
-use convene_store::event_types;
 use convene_store::routing_forms as store;
+use convene_store::{event_types, teams};
 use serde::Deserialize;
 
 /// The builder's values outside the rows.
@@ -65,6 +65,10 @@ struct EditPage {
     t: Lang,
     /// None for a new form.
     id: Option<String>,
+    /// (id, name) of the team a new form is made for.
+    new_for: Option<(i64, String)>,
+    /// A new form's heading, naming its team if it has one.
+    new_title: String,
     head: Head,
     rows: Rows,
     /// A refusal that belongs to no row: (field, message).
@@ -132,6 +136,40 @@ pub(super) async fn form_for(state: &AppState, host: &Host, id: &str, purpose: U
     Ok(Form::from_record(record))
 }
 
+/// What the builder edits: a new form — the user's own, or one for a team they manage — or a saved one.
+#[derive(Clone, Copy)]
+pub(super) enum Subject<'a> {
+    New(Option<&'a TeamAccess>),
+    Saved(&'a Form),
+}
+
+impl<'a> Subject<'a> {
+    fn form(self) -> Option<&'a Form> {
+        match self {
+            Subject::Saved(form) => Some(form),
+            Subject::New(_) => None,
+        }
+    }
+}
+
+/// The team a new form is made for (`?team=` on the page, `team` in its post), when `host` manages it; none
+/// asked, none given. A team the user does not manage is not found, so ids can't be probed.
+async fn new_for_team(state: &AppState, host: &Host, team: Option<&str>) -> Result<Option<TeamAccess>, Refusal> {
+    let Some(team) = team.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let id: i64 = team.parse().map_err(|_| Refusal::NotFound(host.t))?;
+    let record = teams::find(&state.db, TeamId(id))
+        .await?
+        .filter(|t| !t.is_organization)
+        .ok_or(Refusal::NotFound(host.t))?;
+    let access = TeamAccess::load(&state.db, &host.user, record.parent_id, record.id)
+        .await
+        .map_err(|_| Refusal::NotFound(host.t))?;
+    access.require_manager().map_err(|_| Refusal::NotFound(host.t))?;
+    Ok(Some(access))
+}
+
 /// What the form is wanted for: the API lets a team's members read what only its managers may write.
 #[derive(Clone, Copy)]
 pub(super) enum Use {
@@ -144,7 +182,7 @@ async fn editor(
     state: &AppState,
     host: &Host,
     status: StatusCode,
-    form: Option<&Form>,
+    subject: Subject<'_>,
     head: Head,
     mut rows: Rows,
     error: Option<(String, String)>,
@@ -176,11 +214,23 @@ async fn editor(
             (format!("{NEW_FIELD}{}", f.index), label)
         })
         .collect();
-    let (user, team) = form.map_or((host.id().0, None), |f| (f.record.user_id.0, f.record.team_id));
+    let (user, team) = match subject {
+        Subject::Saved(f) => (f.record.user_id.0, f.record.team_id),
+        Subject::New(team) => (host.id().0, team.map(TeamAccess::team_id)),
+    };
+    let new_for = match subject {
+        Subject::New(Some(team)) => Some((team.team_id().0, team.team.name.clone())),
+        _ => None,
+    };
     let page = EditPage {
         nav: host.nav(state, Section::RoutingForms).await?,
         t,
-        id: form.map(|f| f.record.id.clone()),
+        id: subject.form().map(|f| f.record.id.clone()),
+        new_title: match &new_for {
+            Some((_, team)) => t.text_with("app-rf-new-for-team", &[("team", team)]),
+            None => t.text("app-rf-new"),
+        },
+        new_for,
         head,
         rows,
         error,
@@ -209,7 +259,7 @@ fn head_posted(form: &Posted) -> Head {
 async fn refused(
     state: &AppState,
     host: &Host,
-    form: Option<&Form>,
+    subject: Subject<'_>,
     posted: &Posted,
     origins: &Origins,
     e: RoutingFormError,
@@ -222,7 +272,7 @@ async fn refused(
                 state,
                 host,
                 StatusCode::BAD_REQUEST,
-                form,
+                subject,
                 head_posted(posted),
                 rows,
                 error,
@@ -235,13 +285,24 @@ async fn refused(
     }
 }
 
-/// `GET /routing-forms/new`.
-pub async fn new_page(State(state): State<AppState>, host: Host) -> Result<Response, Refusal> {
+#[derive(Deserialize)]
+pub struct NewQuery {
+    team: Option<String>,
+}
+
+/// `GET /routing-forms/new[?team=]`: the user's own form, or one for a team they manage.
+pub async fn new_page(
+    State(state): State<AppState>,
+    host: Host,
+    query: Result<Query<NewQuery>, QueryRejection>,
+) -> Result<Response, Refusal> {
+    let asked = query.ok().and_then(|Query(q)| q.team);
+    let team = new_for_team(&state, &host, asked.as_deref()).await?;
     editor(
         &state,
         &host,
         StatusCode::OK,
-        None,
+        Subject::New(team.as_ref()),
         Head::of(None),
         Rows::of(None),
         None,
@@ -254,12 +315,12 @@ pub async fn new_page(State(state): State<AppState>, host: Host) -> Result<Respo
 async fn read(
     state: &AppState,
     host: &Host,
-    form: Option<&Form>,
+    subject: Subject<'_>,
     posted: &Posted,
 ) -> Result<Result<(manage::FormInput, Origins), Response>, Refusal> {
     let rows = Rows::posted(posted);
     let head = head_posted(posted);
-    let read = input_of(posted, &rows, form.map(|f| &f.definition), host.t)
+    let read = input_of(posted, &rows, subject.form().map(|f| &f.definition), host.t)
         .and_then(|read| Ok((read, settings(head.email_owner, &head.send_updates_to, host.t)?)));
     match read {
         Ok(((mut input, origins), settings)) => {
@@ -271,27 +332,37 @@ async fn read(
         }
         Err(e) => {
             let error = Some((e.field.clone(), host.t.refusal(&e)));
-            let page = editor(state, host, StatusCode::BAD_REQUEST, form, head, rows, error, None);
+            let page = editor(state, host, StatusCode::BAD_REQUEST, subject, head, rows, error, None);
             Ok(Err(page.await?))
         }
     }
 }
 
-/// `POST /routing-forms`: a new form of the user's own (inside their organization, if any).
+/// `POST /routing-forms`: a new form of the user's own (inside their organization, if any), or of the team named
+/// by `team`, which the user must manage (checked again here: the page's choice is only a hint).
 pub async fn create(State(state): State<AppState>, post: HostForm) -> Result<Response, Refusal> {
     let host = &post.host;
-    let (input, origins) = match read(&state, host, None, &post.form).await? {
+    let team = new_for_team(&state, host, Some(post.form.get("team"))).await?;
+    let subject = Subject::New(team.as_ref());
+    let (input, origins) = match read(&state, host, subject, &post.form).await? {
         Ok(read) => read,
         Err(page) => return Ok(page),
     };
-    let owner = Owner {
-        user_id: host.id(),
-        team_id: None,
-        organization_id: host.user.organization_id,
+    let owner = match &team {
+        Some(team) => Owner {
+            user_id: host.id(),
+            team_id: Some(team.team_id()),
+            organization_id: team.team.parent_id,
+        },
+        None => Owner {
+            user_id: host.id(),
+            team_id: None,
+            organization_id: host.user.organization_id,
+        },
     };
     match manage::create(&state.db, owner, &input).await {
         Ok(form) => Ok(Redirect::to(&format!("/routing-forms/{}?notice=saved", form.record.id)).into_response()),
-        Err(e) => refused(&state, host, None, &post.form, &origins, e).await,
+        Err(e) => refused(&state, host, subject, &post.form, &origins, e).await,
     }
 }
 
@@ -315,7 +386,17 @@ pub async fn edit_page(
         .map(|_| host.t.text("app-rf-saved"));
     let head = Head::of(Some(&form));
     let rows = Rows::of(Some(&form.definition));
-    editor(&state, &host, StatusCode::OK, Some(&form), head, rows, None, notice).await
+    editor(
+        &state,
+        &host,
+        StatusCode::OK,
+        Subject::Saved(&form),
+        head,
+        rows,
+        None,
+        notice,
+    )
+    .await
 }
 
 /// `POST /routing-forms/{id}`: saves the builder.
@@ -326,13 +407,13 @@ pub async fn update(
 ) -> Result<Response, Refusal> {
     let host = &post.host;
     let form = form_for(&state, host, &id, Use::Edit).await?;
-    let (input, origins) = match read(&state, host, Some(&form), &post.form).await? {
+    let (input, origins) = match read(&state, host, Subject::Saved(&form), &post.form).await? {
         Ok(read) => read,
         Err(page) => return Ok(page),
     };
     match manage::update(&state.db, &form, &input).await {
         Ok(_) => Ok(Redirect::to(&format!("/routing-forms/{id}?notice=saved")).into_response()),
-        Err(e) => refused(&state, host, Some(&form), &post.form, &origins, e).await,
+        Err(e) => refused(&state, host, Subject::Saved(&form), &post.form, &origins, e).await,
     }
 }
 

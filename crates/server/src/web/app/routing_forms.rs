@@ -13,17 +13,30 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use convene_core::TeamId;
 use convene_store::routing_forms::{self as store, FormScope, ListFilter};
+use convene_store::teams;
 use jiff::tz::TimeZone;
 use serde::Deserialize;
 use serde_json::Value;
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 const PAGE_SIZE: i64 = 20;
+/// Links to make a team's form, one per managed team; past this many, a team's own page is the way in.
+const MANAGED_TEAMS_SHOWN: usize = 20;
+/// Managed teams read to tell which listed forms the user may edit.
+const MANAGED_TEAMS_READ: i64 = 500;
 
 pub(crate) struct FormRow {
     pub id: String,
     pub name: String,
     pub disabled: bool,
+    /// "Team …", for a team's form.
+    pub team: Option<String>,
+    /// Whether the user may open the builder: their own form, or one of a team they manage (its members only read
+    /// the responses).
+    pub editable: bool,
 }
 
 #[derive(Template)]
@@ -32,6 +45,8 @@ struct FormsPage {
     nav: Nav,
     t: Lang,
     rows: Vec<FormRow>,
+    /// (id, "New form for …") for each team the user manages.
+    new_for_teams: Vec<(i64, String)>,
     page: i64,
     more: bool,
     notice: Option<String>,
@@ -89,21 +104,45 @@ pub async fn list(
         .is_ok_and(|Query(q)| q.notice.as_deref() == Some("deleted"));
     let notice = deleted.then(|| host.t.text("app-rf-deleted"));
     let page = page_of(query);
-    let mut found = store::list_forms(&state.db, FormScope::User(host.id()), &filter(page)).await?;
+    let mut found = store::list_forms(&state.db, FormScope::Readable(host.id()), &filter(page)).await?;
     let more = found.len() as i64 > PAGE_SIZE;
     found.truncate(PAGE_SIZE as usize);
+    // A page holds at most a few teams: their names one by one.
+    let mut names: HashMap<TeamId, String> = HashMap::new();
+    for team in found.iter().filter_map(|f| f.team_id) {
+        if let Entry::Vacant(slot) = names.entry(team)
+            && let Some(record) = teams::find(&state.db, team).await?
+        {
+            slot.insert(record.name);
+        }
+    }
+    let managed = teams::managed_by(&state.db, host.id(), MANAGED_TEAMS_READ).await?;
     let rows = found
         .into_iter()
         .map(|f| FormRow {
+            editable: match f.team_id {
+                Some(team) => managed.iter().any(|m| m.id == team),
+                None => f.user_id == host.id(),
+            },
+            team: f
+                .team_id
+                .and_then(|team| names.get(&team))
+                .map(|name| host.t.text_with("app-rf-team-tag", &[("team", name)])),
             id: f.id,
             name: f.name,
             disabled: f.disabled,
         })
         .collect();
+    let new_for_teams = managed
+        .into_iter()
+        .take(MANAGED_TEAMS_SHOWN)
+        .map(|team| (team.id.0, host.t.text_with("app-rf-new-team", &[("team", &team.name)])))
+        .collect();
     let page = FormsPage {
         nav: host.nav(&state, Section::RoutingForms).await?,
         t: host.t,
         rows,
+        new_for_teams,
         page,
         more,
         notice,

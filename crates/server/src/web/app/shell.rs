@@ -27,6 +27,8 @@ pub(crate) enum Section {
     Settings,
     /// The organization's admin pages (members, teams).
     Organization,
+    /// The organization's email senders and delivery log (`web::senders`).
+    Senders,
     /// The instance admin's pages.
     Admin,
 }
@@ -127,7 +129,7 @@ impl Nav {
                 id: "nav-senders",
                 href: href.clone(),
                 label: self.t.text("app-nav-senders"),
-                current: false,
+                current: self.current == Some(Section::Senders),
             });
         }
         items

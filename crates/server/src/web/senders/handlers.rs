@@ -10,6 +10,7 @@ use super::views::{DeletePage, base_of, result_view};
 use crate::email::probe::TestResult;
 use crate::email::sender_admin::{self as service, SenderError};
 use crate::state::AppState;
+use crate::web::app::{Nav, Section};
 use crate::web::respond::render;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -29,7 +30,10 @@ pub async fn senders_page(
     admin: OrgAdmin,
     query: Result<Query<NoticeQuery>, QueryRejection>,
 ) -> Response {
-    let notice = query.ok().and_then(|Query(q)| q.notice).and_then(|n| notice_text(&n));
+    let notice = query
+        .ok()
+        .and_then(|Query(q)| q.notice)
+        .and_then(|n| notice_text(admin.t, &n));
     let extras = Extras {
         notice,
         ..Extras::default()
@@ -55,7 +59,11 @@ pub async fn test_unsaved(State(state): State<AppState>, post: AdminForm) -> Res
     match tested {
         Ok(result) => {
             let extras = Extras {
-                result: Some(result_view("Test of the unsaved settings".to_owned(), result)),
+                result: Some(result_view(
+                    post.admin.t,
+                    post.admin.t.text("senders-result-unsaved"),
+                    result,
+                )),
                 add: Some((post.form, None)),
                 ..Extras::default()
             };
@@ -78,7 +86,7 @@ pub async fn update(State(state): State<AppState>, PathId(id): PathId, post: Adm
 /// `POST /settings/organizations/{orgId}/email-senders/{id}/test-connection`.
 pub async fn test_saved(State(state): State<AppState>, PathId(id): PathId, post: AdminForm) -> Response {
     let tested = service::test_saved_sender(&state.mailer, &post.admin.org, SenderId(id)).await;
-    show_test(&state, post, id, "Test connection", tested).await
+    show_test(&state, post, id, "senders-result-connection", tested).await
 }
 
 /// `POST /settings/organizations/{orgId}/email-senders/{id}/test-email`.
@@ -89,10 +97,11 @@ pub async fn test_email(State(state): State<AppState>, PathId(id): PathId, post:
         service::send_test(&state.mailer, org, SenderId(id), &to).await
     }
     .await;
-    show_test(&state, post, id, "Test email", tested).await
+    show_test(&state, post, id, "senders-result-email", tested).await
 }
 
-/// Shows the outcome of a test of a saved sender on the page.
+/// Shows the outcome of a test of a saved sender on the page, under the title `what` (a message id naming the
+/// sender).
 async fn show_test(
     state: &AppState,
     post: AdminForm,
@@ -100,14 +109,15 @@ async fn show_test(
     what: &str,
     outcome: Result<TestResult, SenderError>,
 ) -> Response {
+    let t = post.admin.t;
     match outcome {
         Ok(result) => {
             let name = match service::get(&state.mailer, &post.admin.org, SenderId(id)).await {
                 Ok(s) => s.from_email,
-                Err(_) => format!("sender {id}"),
+                Err(_) => t.text_with("senders-result-sender", &[("id", &id.to_string())]),
             };
             let extras = Extras {
-                result: Some(result_view(format!("{what} for {name}"), result)),
+                result: Some(result_view(t, t.text_with(what, &[("sender", &name)]), result)),
                 ..Extras::default()
             };
             page(state, &post.admin, StatusCode::OK, extras).await
@@ -130,10 +140,18 @@ pub async fn delete_page(
     PathId(id): PathId,
     admin: OrgAdmin,
 ) -> Result<Response, Refusal> {
-    let sender = service::get(&state.mailer, &admin.org, SenderId(id)).await?;
+    let t = admin.t;
+    let sender = service::get(&state.mailer, &admin.org, SenderId(id))
+        .await
+        .map_err(|e| Refusal::sender(t, e))?;
     Ok(render(
         StatusCode::OK,
         &DeletePage {
+            nav: Nav::new(&state, &admin.user, admin.csrf.clone(), t, Some(Section::Senders)).await?,
+            t,
+            tab: "senders",
+            org_id: admin.org.id().0,
+            org_name: admin.org.name().to_owned(),
             base: base_of(admin.org.id().0),
             csrf: admin.csrf,
             id: sender.id,

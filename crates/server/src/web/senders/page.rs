@@ -1,14 +1,17 @@
 //! The settings page itself — the organization's senders with their health, the add form and the delivery log —
 //! and what an action adds to it: a notice, a test's result, or a failure shown under its field or in the banner
-//! with the submitted form kept.
+//! with the submitted form kept. All in the admin's language (`OrgAdmin::t`).
 
 use super::delivery_log::delivery_rows;
 use super::form::FormData;
 use super::gate::{AdminForm, OrgAdmin};
+use super::labels;
 use super::refusal::Refusal;
 use super::views::{ResultView, SendersPage, base_of, sender_card, stored_form, submitted_form, team_boxes};
 use crate::email::sender_admin::{self as service, SenderError, SenderOrg};
+use crate::i18n::Lang;
 use crate::state::AppState;
+use crate::web::app::{Nav, Section};
 use crate::web::respond::render;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -43,17 +46,21 @@ pub(super) async fn page(state: &AppState, admin: &OrgAdmin, status: StatusCode,
 
 async fn settings_page(state: &AppState, admin: &OrgAdmin, x: Extras) -> Result<SendersPage, Refusal> {
     let org_id = admin.org.id();
-    let senders = service::list(&state.mailer, &admin.org).await?;
+    let t = admin.t;
+    let senders = service::list(&state.mailer, &admin.org)
+        .await
+        .map_err(|e| Refusal::sender(t, e))?;
     let all_teams: Vec<(i64, String)> = teams::list_teams(&state.db, org_id, 0, MAX_TEAMS)
         .await?
         .into_iter()
-        .map(|t| (t.id.0, t.name))
+        .map(|team| (team.id.0, team.name))
         .collect();
     let emails = outbox::list(&state.db, Scope::Organization(org_id), &Filter::default(), LOG_SIZE).await?;
+    let emails_shown = emails.len();
     // team id → the sender that has it
     let owner: HashMap<i64, i64> = senders
         .iter()
-        .flat_map(|s| s.team_ids.iter().map(move |t| (*t, s.id)))
+        .flat_map(|s| s.team_ids.iter().map(move |team| (*team, s.id)))
         .collect();
     let team_names = |ids: &[i64]| {
         let names: Vec<&str> = all_teams
@@ -73,25 +80,39 @@ async fn settings_page(state: &AppState, admin: &OrgAdmin, x: Extras) -> Result<
             let form = match &x.edit {
                 Some((id, submitted, error)) if *id == s.id => {
                     let ticked = submitted.ticked_teams();
-                    let boxes = team_boxes(&all_teams, &|t| ticked.contains(&t), &owner, Some(s.id), &senders);
+                    let boxes = team_boxes(
+                        t,
+                        &all_teams,
+                        &|team| ticked.contains(&team),
+                        &owner,
+                        Some(s.id),
+                        &senders,
+                    );
                     submitted_form(format!("s{}-", s.id), submitted, Some(s), boxes, Some(error.clone()))
                 }
                 _ => {
-                    let boxes = team_boxes(&all_teams, &|t| s.team_ids.contains(&t), &owner, Some(s.id), &senders);
+                    let boxes = team_boxes(
+                        t,
+                        &all_teams,
+                        &|team| s.team_ids.contains(&team),
+                        &owner,
+                        Some(s.id),
+                        &senders,
+                    );
                     stored_form(s, boxes)
                 }
             };
-            sender_card(s, team_names(&s.team_ids), &admin.user.email, form)
+            sender_card(t, s, team_names(&s.team_ids), &admin.user.email, form)
         })
         .collect();
     let add = match &x.add {
         Some((submitted, error)) => {
             let ticked = submitted.ticked_teams();
-            let boxes = team_boxes(&all_teams, &|t| ticked.contains(&t), &owner, None, &senders);
+            let boxes = team_boxes(t, &all_teams, &|team| ticked.contains(&team), &owner, None, &senders);
             submitted_form(String::new(), submitted, None, boxes, error.clone())
         }
         None => {
-            let boxes = team_boxes(&all_teams, &|_| false, &owner, None, &senders);
+            let boxes = team_boxes(t, &all_teams, &|_| false, &owner, None, &senders);
             let mut form = submitted_form(String::new(), &FormData::default(), None, boxes, None);
             form.smtp_secure = true;
             form.is_default = senders.is_empty();
@@ -99,14 +120,22 @@ async fn settings_page(state: &AppState, admin: &OrgAdmin, x: Extras) -> Result<
         }
     };
     Ok(SendersPage {
+        nav: Nav::new(state, &admin.user, admin.csrf.clone(), t, Some(Section::Senders)).await?,
+        t,
+        tab: "senders",
         org_id: org_id.0,
         org_name: admin.org.name().to_owned(),
+        intro: t.text_with("senders-intro", &[("org", admin.org.name())]),
+        log_intro: t.text_with(
+            "senders-log-intro",
+            &[("count", &emails_shown.to_string()), ("org", admin.org.name())],
+        ),
         base: base_of(org_id.0),
         csrf: admin.csrf.clone(),
         notice: x.notice,
         error: x.error,
         result: x.result,
-        deliveries: delivery_rows(emails, &senders),
+        deliveries: delivery_rows(t, emails, &senders),
         senders: cards,
         add,
     })
@@ -123,25 +152,29 @@ pub(super) enum Keep {
     EditForm(i64),
 }
 
-/// A failure the settings page shows (under a field, or in the banner); `Err` for the failures that get a page
-/// of their own.
-fn on_page(e: SenderError) -> Result<(StatusCode, (String, String)), Refusal> {
+/// A failure the settings page shows in `t` (under a field, or in the banner); `Err` for the failures that get a
+/// page of their own.
+fn on_page(t: Lang, e: SenderError) -> Result<(StatusCode, (String, String)), Refusal> {
     match e {
-        SenderError::Invalid(f) => Ok((StatusCode::BAD_REQUEST, (f.field, f.message))),
-        SenderError::NotFound => Ok((StatusCode::NOT_FOUND, (String::new(), e.to_string()))),
-        other => Err(other.into()),
+        SenderError::Invalid(f) => {
+            let said = t.refusal(&f);
+            Ok((StatusCode::BAD_REQUEST, (f.field, said)))
+        }
+        SenderError::NotFound => Ok((StatusCode::NOT_FOUND, (String::new(), t.text("senders-no-sender")))),
+        other => Err(Refusal::sender(t, other)),
     }
 }
 
 impl AdminForm {
     /// Shows the settings page again with the failure of this form's action, keeping what was typed (`keep`).
     pub(super) async fn failed(self, state: &AppState, e: SenderError, keep: Keep) -> Response {
-        let (status, error) = match on_page(e) {
+        let t = self.admin.t;
+        let (status, error) = match on_page(t, e) {
             Ok(shown) => shown,
             Err(refusal) => return refusal.into_response(),
         };
         let mut extras = Extras {
-            error: banner(&error),
+            error: banner(t, &error),
             ..Extras::default()
         };
         match keep {
@@ -153,12 +186,13 @@ impl AdminForm {
     }
 }
 
-/// The banner text of a failure without a field.
-pub(super) fn banner(error: &(String, String)) -> Option<String> {
-    if error.0.is_empty() {
-        Some(error.1.clone())
+/// The banner text of a failure: the message alone, or the field's label with it.
+pub(super) fn banner(t: Lang, (field, message): &(String, String)) -> Option<String> {
+    if field.is_empty() {
+        Some(message.clone())
     } else {
-        Some(format!("Please correct {}: {}", error.0, error.1))
+        let label = labels::field(t, field);
+        Some(t.text_with("senders-correct", &[("field", &label), ("why", message)]))
     }
 }
 
@@ -168,16 +202,14 @@ pub(super) fn done(org: &SenderOrg, notice: &str, anchor: Option<i64>) -> Respon
     Redirect::to(&format!("{}?notice={notice}{anchor}", base_of(org.id().0))).into_response()
 }
 
-/// The notice a redirect's `?notice=` code stands for.
-pub(super) fn notice_text(code: &str) -> Option<String> {
-    Some(
-        match code {
-            "created" => "Sender saved.",
-            "updated" => "Sender updated. Its health starts again as untested.",
-            "default" => "Default sender changed.",
-            "deleted" => "Sender deleted. Its emails now go through the default sender, or the platform's server.",
-            _ => return None,
-        }
-        .to_owned(),
-    )
+/// The notice a redirect's `?notice=` code stands for, in `t`.
+pub(super) fn notice_text(t: Lang, code: &str) -> Option<String> {
+    let id = match code {
+        "created" => "senders-created",
+        "updated" => "senders-updated",
+        "default" => "senders-made-default",
+        "deleted" => "senders-deleted",
+        _ => return None,
+    };
+    Some(t.text(id))
 }

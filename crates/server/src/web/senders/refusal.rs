@@ -1,8 +1,10 @@
 //! Pages that stand instead of the settings page: sign-in, an expired form, a refused or failed request. Every
-//! error of the services these pages use maps here, once.
+//! error of the services these pages use maps here, once, into the page's language (each refusal carries it: it is
+//! known before the error is).
 
 use super::views::page_message;
 use crate::email::sender_admin::SenderError;
+use crate::i18n::Lang;
 use crate::tenancy::access::AccessError;
 use crate::web::respond::internal;
 use axum::http::StatusCode;
@@ -15,28 +17,23 @@ pub(crate) enum Refusal {
     /// No live session (or its account is gone).
     SignIn,
     /// Cross-site, or the form's CSRF token is not the session's.
-    Expired,
+    Expired(Lang),
     /// The path names no page (an id that is not a number).
-    BadPath,
-    /// Shown with the sender service's own words.
-    Sender(SenderError),
-    Access(AccessError),
+    BadPath(Lang),
+    /// Shown with the sender service's own words, in the page's language.
+    Sender(SenderError, Lang),
+    Access(AccessError, Lang),
     /// Anything else that failed: logged, never shown.
     Failed(String),
 }
 
-impl From<SenderError> for Refusal {
-    fn from(e: SenderError) -> Self {
+impl Refusal {
+    /// The refusal of a sender operation, said in `t`.
+    pub(crate) fn sender(t: Lang, e: SenderError) -> Self {
         match e {
-            SenderError::Access(access) => Refusal::Access(access),
-            other => Refusal::Sender(other),
+            SenderError::Access(access) => Refusal::Access(access, t),
+            other => Refusal::Sender(other, t),
         }
-    }
-}
-
-impl From<AccessError> for Refusal {
-    fn from(e: AccessError) -> Self {
-        Refusal::Access(e)
     }
 }
 
@@ -46,34 +43,68 @@ impl From<StoreError> for Refusal {
     }
 }
 
+/// The message id that explains an access refusal (the same cases, and statuses, as the API's).
+fn access_text(e: &AccessError) -> (StatusCode, &'static str) {
+    match e {
+        AccessError::OrganizationNotFound => (StatusCode::NOT_FOUND, "senders-org-not-found"),
+        AccessError::TeamNotFound => (StatusCode::NOT_FOUND, "app-not-found-text"),
+        AccessError::NotMember => (StatusCode::FORBIDDEN, "senders-not-member"),
+        AccessError::NotAccepted => (StatusCode::FORBIDDEN, "senders-not-accepted"),
+        // The rest need a higher role; on these pages only the organization's ADMIN or OWNER is ever asked for.
+        AccessError::NotAdmin
+        | AccessError::CannotGrant(_)
+        | AccessError::NotTeamMember
+        | AccessError::NotTeamAdmin
+        | AccessError::NotTeamOwner
+        | AccessError::Store(_) => (StatusCode::FORBIDDEN, "org-forbidden-text"),
+    }
+}
+
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
             Refusal::SignIn => Redirect::to("/auth/login").into_response(),
-            Refusal::Expired => page_message(
+            Refusal::Expired(t) => page_message(
                 StatusCode::FORBIDDEN,
-                "Session expired",
-                "The form expired or came from another site. Please open the page again and retry.",
+                t,
+                &t.text("app-expired-title"),
+                &t.text("app-expired-text"),
             ),
-            Refusal::BadPath => page_message(StatusCode::NOT_FOUND, "Not found", "There is no such page."),
-            Refusal::Sender(SenderError::FeatureOff) => page_message(
+            Refusal::BadPath(t) => page_message(
+                StatusCode::NOT_FOUND,
+                t,
+                &t.text("app-not-found-title"),
+                &t.text("senders-no-page"),
+            ),
+            Refusal::Sender(SenderError::FeatureOff, t) => page_message(
                 StatusCode::FORBIDDEN,
-                "Custom SMTP is not enabled",
-                "Custom SMTP is not enabled for this organization, so its emails go out through the platform's server. \
-                 An instance admin can turn on the organization's custom-smtp feature.",
+                t,
+                &t.text("senders-feature-off-title"),
+                &t.text("senders-feature-off-text"),
             ),
-            Refusal::Sender(e @ SenderError::NotFound) => {
-                page_message(StatusCode::NOT_FOUND, "Not found", &e.to_string())
+            Refusal::Sender(SenderError::NotFound, t) => page_message(
+                StatusCode::NOT_FOUND,
+                t,
+                &t.text("app-not-found-title"),
+                &t.text("senders-no-sender"),
+            ),
+            Refusal::Sender(SenderError::Invalid(field), t) => page_message(
+                StatusCode::BAD_REQUEST,
+                t,
+                &t.text("auth-bad-request"),
+                &t.refusal(&field),
+            ),
+            Refusal::Sender(e, _) => internal(format!("{e:?}")),
+            Refusal::Access(AccessError::Store(e), _) => internal(e),
+            Refusal::Access(e, t) => {
+                let (status, text) = access_text(&e);
+                let title = if status == StatusCode::NOT_FOUND {
+                    "app-not-found-title"
+                } else {
+                    "org-forbidden-title"
+                };
+                page_message(status, t, &t.text(title), &t.text(text))
             }
-            Refusal::Sender(SenderError::Invalid(field)) => {
-                page_message(StatusCode::BAD_REQUEST, "Bad request", &field.to_string())
-            }
-            Refusal::Sender(e) => internal(format!("{e:?}")),
-            Refusal::Access(e @ (AccessError::OrganizationNotFound | AccessError::TeamNotFound)) => {
-                page_message(StatusCode::NOT_FOUND, "Not found", &e.to_string())
-            }
-            Refusal::Access(AccessError::Store(e)) => internal(e),
-            Refusal::Access(e) => page_message(StatusCode::FORBIDDEN, "Not allowed", &e.to_string()),
             Refusal::Failed(e) => internal(e),
         }
     }

@@ -1,9 +1,13 @@
-//! What the settings pages show: the page templates and the view of each sender, form, test result and date.
+//! What the settings pages show: the page templates and the view of each sender, form, test result and date, in
+//! the page's language (`t`; the templates take their words from it too).
 
 use super::form::FormData;
+use super::labels;
 use crate::email::probe::TestResult;
 use crate::email::sender_admin::SenderOutput;
+use crate::i18n::Lang;
 use crate::time_text::utc_iso;
+use crate::web::app::Nav;
 use crate::web::respond::render;
 use askama::Template;
 use axum::http::StatusCode;
@@ -16,13 +20,14 @@ const PROVIDERS: [&str; 3] = ["SMTP", "SENDGRID", "SPARKPOST"];
 #[derive(Template)]
 #[template(path = "settings_message.html")]
 pub(super) struct SettingsMessage<'a> {
+    pub(super) t: Lang,
     pub(super) title: &'a str,
     pub(super) message: &'a str,
 }
 
-/// A short page of its own in the settings layout.
-pub(super) fn page_message(status: StatusCode, title: &str, message: &str) -> Response {
-    render(status, &SettingsMessage { title, message })
+/// A short page of its own (title and message already in `t`).
+pub(super) fn page_message(status: StatusCode, t: Lang, title: &str, message: &str) -> Response {
+    render(status, &SettingsMessage { t, title, message })
 }
 
 pub(super) struct Choice {
@@ -36,7 +41,7 @@ pub(super) struct TeamBox {
     pub(super) checked: bool,
     /// Another sender serves the team: it is unticked there first (a team has one sender).
     pub(super) taken: bool,
-    /// "uses …" when another sender has the team.
+    /// Which sender has the team, when another one does.
     pub(super) note: String,
 }
 
@@ -59,6 +64,7 @@ pub(super) struct FormView {
     pub(super) has_api_key: bool,
     pub(super) teams: Vec<TeamBox>,
     pub(super) error_field: String,
+    /// The refusal of `error_field`, in the page's language.
     pub(super) error_message: String,
     /// An edit form with an error is shown unfolded.
     pub(super) open: bool,
@@ -68,7 +74,7 @@ impl FormView {
     /// The message for `field` if the last submission failed there (team errors name `teamIds[i]`).
     fn err(&self, field: &str) -> Option<String> {
         let matches = self.error_field == field || (field == "teamIds" && self.error_field.starts_with("teamIds"));
-        matches.then(|| format!("{}: {}", self.error_field, self.error_message))
+        matches.then(|| self.error_message.clone())
     }
 }
 
@@ -90,6 +96,9 @@ pub(super) struct SenderCard {
     pub(super) server: String,
     pub(super) credentials: String,
     pub(super) is_default: bool,
+    /// The health as stored (`OK`…), for the badge's class and `data-status`.
+    pub(super) status_code: String,
+    /// The health in the page's language.
     pub(super) status: String,
     pub(super) status_class: String,
     pub(super) teams: String,
@@ -104,8 +113,16 @@ pub(super) struct SenderCard {
 #[derive(Template)]
 #[template(path = "senders.html")]
 pub(super) struct SendersPage {
+    pub(super) nav: Nav,
+    pub(super) t: Lang,
+    /// The organization tab shown as current.
+    pub(super) tab: &'static str,
     pub(super) org_id: i64,
     pub(super) org_name: String,
+    /// How the organization's emails leave, naming it.
+    pub(super) intro: String,
+    /// Above the delivery log: how many emails it shows.
+    pub(super) log_intro: String,
     pub(super) base: String,
     pub(super) csrf: String,
     pub(super) notice: Option<String>,
@@ -119,6 +136,11 @@ pub(super) struct SendersPage {
 #[derive(Template)]
 #[template(path = "sender_delete.html")]
 pub(super) struct DeletePage {
+    pub(super) nav: Nav,
+    pub(super) t: Lang,
+    pub(super) tab: &'static str,
+    pub(super) org_id: i64,
+    pub(super) org_name: String,
     pub(super) base: String,
     pub(super) csrf: String,
     pub(super) id: i64,
@@ -161,12 +183,21 @@ pub(super) fn providers(selected: &str) -> Vec<Choice> {
         .collect()
 }
 
-pub(super) fn result_view(title: String, r: TestResult) -> ResultView {
+/// A test's outcome under `title` (already in the page's language): our own words in `t`, a server's as it said
+/// them.
+pub(super) fn result_view(t: Lang, title: String, r: TestResult) -> ResultView {
+    let message = match &r.said {
+        Some(said) => {
+            let args: Vec<(&str, &str)> = said.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            t.text_with(said.id, &args)
+        }
+        None => r.message,
+    };
     ResultView {
         title,
         success: r.success,
         stage: r.stage,
-        message: r.message,
+        message,
         smtp_code: r.smtp_code.map_or_else(|| "—".to_owned(), |c| c.to_string()),
         duration_ms: r.duration_ms,
         route: r.route.unwrap_or_default(),
@@ -174,8 +205,9 @@ pub(super) fn result_view(title: String, r: TestResult) -> ResultView {
 }
 
 /// The team checkboxes of one form: `this` is the sender it edits (`None` for the add form); a team another
-/// sender serves says which.
+/// sender serves says which, in `t`.
 pub(super) fn team_boxes(
+    t: Lang,
     all: &[(i64, String)],
     checked: &dyn Fn(i64) -> bool,
     owner: &HashMap<i64, i64>,
@@ -192,7 +224,7 @@ pub(super) fn team_boxes(
                 Some(sender) if Some(*sender) != this => senders
                     .iter()
                     .find(|s| s.id == *sender)
-                    .map(|s| format!("uses {}; untick it there to move it here", s.from_email))
+                    .map(|s| t.text_with("senders-team-taken", &[("sender", &s.from_email)]))
                     .unwrap_or_default(),
                 _ => String::new(),
             },
@@ -254,7 +286,7 @@ pub(super) fn stored_form(s: &SenderOutput, teams: Vec<TeamBox>) -> FormView {
 }
 
 /// A sender's card: its settings, health, teams and edit form.
-pub(super) fn sender_card(s: &SenderOutput, teams: String, to_email: &str, form: FormView) -> SenderCard {
+pub(super) fn sender_card(t: Lang, s: &SenderOutput, teams: String, to_email: &str, form: FormView) -> SenderCard {
     let health = &s.health;
     SenderCard {
         id: s.id,
@@ -268,15 +300,15 @@ pub(super) fn sender_card(s: &SenderOutput, teams: String, to_email: &str, form:
             (Some(host), None) => host.clone(),
             _ => "—".to_owned(),
         },
-        credentials: match (s.has_smtp_credentials, s.has_api_key) {
-            (true, true) => "SMTP login and API key stored",
-            (true, false) => "SMTP login stored",
-            (false, true) => "API key stored",
-            (false, false) => "none",
-        }
-        .to_owned(),
+        credentials: t.text(match (s.has_smtp_credentials, s.has_api_key) {
+            (true, true) => "senders-creds-both",
+            (true, false) => "senders-creds-login",
+            (false, true) => "senders-creds-key",
+            (false, false) => "senders-creds-none",
+        }),
         is_default: s.is_default,
-        status: health.status.clone(),
+        status_code: health.status.clone(),
+        status: labels::health(t, &health.status),
         status_class: health.status.to_ascii_lowercase(),
         teams,
         last_error: dash(health.last_error.clone()),
@@ -292,8 +324,13 @@ pub(super) fn sender_card(s: &SenderOutput, teams: String, to_email: &str, form:
 pub(super) struct DeliveryRow {
     pub(super) id: i64,
     pub(super) created: String,
+    /// The kind as stored (the API's filter value), and in the page's language.
     pub(super) kind: String,
+    pub(super) kind_words: String,
     pub(super) recipient: String,
+    /// The status as stored (`sent`…), for `data-status`.
+    pub(super) status_code: String,
+    /// The status in the page's language.
     pub(super) status: String,
     pub(super) route: String,
     pub(super) last_error: String,
@@ -304,6 +341,9 @@ pub(super) struct AttemptRow {
     pub(super) attempt: i64,
     pub(super) started: String,
     pub(super) route: String,
+    /// The outcome as stored (`sent`…), for `data-outcome`.
+    pub(super) outcome_code: String,
+    /// The outcome in the page's language.
     pub(super) outcome: String,
     pub(super) smtp_code: String,
     pub(super) reply: String,
@@ -314,12 +354,18 @@ pub(super) struct AttemptRow {
 #[derive(Template)]
 #[template(path = "email_delivery.html")]
 pub(super) struct DeliveryPage {
+    pub(super) nav: Nav,
+    pub(super) t: Lang,
+    pub(super) tab: &'static str,
+    /// "Email 42", in the page's language.
+    pub(super) title: String,
     pub(super) org_id: i64,
     pub(super) org_name: String,
-    pub(super) id: i64,
     pub(super) kind: String,
+    pub(super) kind_words: String,
     pub(super) recipient: String,
     pub(super) subject: String,
+    pub(super) status_code: String,
     pub(super) status: String,
     pub(super) attempts: i64,
     pub(super) route: String,
