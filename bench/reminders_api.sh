@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # What planning a workflow reminder costs a booking, measured through the server: POST /v2/bookings at 8
 # connections on one team event type, in alternating rounds without and with an active "24 hours before" workflow
-# (two reminder emails planned in each booking's transaction), on SQLite, release build. Complements
+# (one reminder email planned in each booking's transaction; two with BENCH_STEPS=2), on SQLite, release build. Complements
 # bench/reminders.py, which measures the same writes inside the database alone.
 #
 #   BENCH_SECONDS=10 BENCH_ROUNDS=3 bench/reminders_api.sh
+#
+# BENCH_STEPS=1 (default) plans one reminder per booking, to the attendee; BENCH_STEPS=2 reminds the host as well.
 #
 # Needs: wrk, curl, python3. BENCH_BIN names a convene binary to measure instead of building one.
 set -euo pipefail
