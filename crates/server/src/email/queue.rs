@@ -310,7 +310,7 @@ async fn emails_to(
 ) -> Result<usize, EnqueueError> {
     let mut out = Gathered::default();
     let queued = gather(tx, mailer, parties, booking, change, seat, series_rule, &mut out).await?;
-    out.write(tx, Timestamp::now().as_millisecond()).await?;
+    out.write(tx, Timestamp::now()).await?;
     Ok(queued)
 }
 

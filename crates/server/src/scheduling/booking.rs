@@ -453,7 +453,7 @@ pub(super) async fn book(
         None => BookingEvent::Booked,
     };
     workflows::plan::gather_on_booking(&mut *tx, mailer, &parties, &created, planned, &mut emails).await?;
-    emails.write(&mut *tx, now.as_millisecond()).await?;
+    emails.write(&mut *tx, now).await?;
     // The host's destination calendar follows the booking (a durable job, like its emails).
     calendar_jobs::enqueue(&mut *tx, &created.uid, created.host_id).await?;
     if let Some(old) = &req.rescheduled_from {

@@ -83,7 +83,15 @@ pub async fn gather_on_booking(
         return Ok(0);
     };
     let chosen: Vec<&WorkflowRecord> = chosen.iter().collect();
-    gather(tx, mailer, &People::of(booking, parties), &chosen, Timestamp::now(), out).await
+    gather(
+        tx,
+        mailer,
+        &People::of(booking, parties),
+        &chosen,
+        Timestamp::now(),
+        out,
+    )
+    .await
 }
 
 /// What happened to one seat of a seated booking, as workflows see it.
@@ -368,7 +376,7 @@ async fn gather(
     mailer: &Mailer,
     people: &People<'_>,
     workflows: &[&WorkflowRecord],
-    now: i64,
+    now: Timestamp,
     out: &mut Gathered,
 ) -> Result<usize, WorkflowError> {
     let before = out.len();

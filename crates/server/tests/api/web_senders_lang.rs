@@ -4,7 +4,7 @@
 
 use crate::web_senders::{ADMIN, PASSWORD, SendersPage, assert_no_secrets, csrf_of, sender_form};
 use convene_core::{TeamId, UserId};
-use convene_store::now_ms;
+use convene_store::now;
 use convene_store::outbox::{self, NewEmail};
 use convene_store::users::{self, UserPatch};
 use reqwest::StatusCode;
@@ -96,7 +96,7 @@ async fn sender_and_email(rig: &SendersPage, client: &reqwest::Client) -> (i64, 
         body_html: "<p>body</p>".to_owned(),
         ..NewEmail::default()
     };
-    let email = outbox::enqueue(&rig.app.db, &email, now_ms()).await.expect("enqueue");
+    let email = outbox::enqueue(&rig.app.db, &email, now()).await.expect("enqueue");
     (id, email.0)
 }
 

@@ -46,7 +46,10 @@ async fn seat_change(t: &Team, path: &str, body: Value, status: StatusCode) -> V
 
 /// (recipient, due) of the pending reminders, sorted.
 fn due(pending: &[EmailRecord]) -> Vec<(String, i64)> {
-    let mut out: Vec<(String, i64)> = pending.iter().map(|e| (e.to_email.clone(), e.not_before)).collect();
+    let mut out: Vec<(String, i64)> = pending
+        .iter()
+        .map(|e| (e.to_email.clone(), e.not_before.as_millisecond()))
+        .collect();
     out.sort();
     out
 }
