@@ -42,7 +42,8 @@ org=$(grep -oE 'id [0-9]+\) with team' "$work/out.txt" | grep -oE '[0-9]+' | hea
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
 pages="/event-types /availability /bookings /bookings?tab=past /bookings?q=bench /settings/profile /settings/api-keys
   /settings/webhooks /settings/notifications /admin/organizations /settings/organizations/$org/members
-  /settings/organizations/$org/teams"
+  /settings/organizations/$org/teams /settings/organizations/$org/email-senders /routing-forms /workflows
+  /settings/calendars /availability/troubleshoot"
 for page in $pages; do
   status=$(curl -s -o /dev/null -w '%{http_code}' -H "cookie: convene_session=$session" "$base$page")
   printf '%-48s %s ' "$page" "$status"
