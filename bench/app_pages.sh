@@ -38,6 +38,9 @@ curl -s -o /dev/null -b "$jar" -c "$jar" -H "origin: $base" \
 session=$(awk '$6 == "convene_session" {print $7}' "$jar")
 [ -n "$session" ] || { echo "sign-in failed" >&2; exit 1; }
 org=$(grep -oE 'id [0-9]+\) with team' "$work/out.txt" | grep -oE '[0-9]+' | head -1)
+# The email senders page is the organization's only with the `custom-smtp` feature on (else it says it is off).
+curl -sf -o /dev/null -X PUT -H "authorization: Bearer $key" -H 'content-type: application/json' \
+  "$base/v2/admin/organizations/$org/features/custom-smtp" -d '{"enabled": true}'
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr); load $(cut -d' ' -f1-3 /proc/loadavg); $(date -u +%Y-%m-%dT%H:%MZ)"
 pages="/event-types /availability /bookings /bookings?tab=past /bookings?q=bench /settings/profile /settings/api-keys
