@@ -205,7 +205,12 @@ async fn a_worker_killed_mid_batch_loses_no_email_and_duplicates_only_what_was_i
         recovery.log()
     );
 
-    assert_eq!(outbox::count_by_status(db, "sent").await.expect("count"), TOTAL as i64);
+    assert_eq!(
+        outbox::count_by_status(db, convene_core::EmailStatus::Sent)
+            .await
+            .expect("count"),
+        TOTAL as i64
+    );
     let counts = deliveries(&fake.messages());
     let duplicated: HashSet<String> = counts
         .iter()
@@ -272,7 +277,9 @@ async fn two_workers_drain_one_queue_without_sending_anything_twice(test_db: Tes
     let expected: HashSet<&String> = queued.iter().map(|(_, id)| id).collect();
     assert_eq!(counts.keys().collect::<HashSet<_>>(), expected);
     assert_eq!(
-        outbox::count_by_status(&test_db.db, "sent").await.expect("count"),
+        outbox::count_by_status(&test_db.db, convene_core::EmailStatus::Sent)
+            .await
+            .expect("count"),
         TOTAL as i64
     );
     // Both had a send in flight at once, and a held send is delivered once released: both sent some.

@@ -5,6 +5,7 @@
 
 pub mod booking_status;
 pub mod email;
+pub mod email_status;
 pub mod feature;
 pub mod ics;
 pub mod ids;
@@ -20,6 +21,7 @@ pub mod text;
 pub mod validation;
 
 pub use booking_status::BookingStatus;
+pub use email_status::EmailStatus;
 pub use feature::FeatureFlag;
 pub use ids::{
     ApiKeyId, AttendeeId, BookingId, BookingReferenceId, CalendarConnectionId, CalendarId, CalendarJobId, EmailId,

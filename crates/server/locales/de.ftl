@@ -1143,6 +1143,7 @@ senders-status-sending = Wird gesendet
 senders-status-sent = Gesendet
 senders-status-retrying = Neuer Versuch folgt
 senders-status-failed = Fehlgeschlagen
+senders-status-cancelled = Storniert
 senders-outcome-sent = Gesendet
 senders-outcome-failed = Fehlgeschlagen
 senders-outcome-skipped = Übersprungen

@@ -1143,6 +1143,7 @@ senders-status-sending = Sending
 senders-status-sent = Sent
 senders-status-retrying = Will retry
 senders-status-failed = Failed
+senders-status-cancelled = Cancelled
 senders-outcome-sent = Sent
 senders-outcome-failed = Failed
 senders-outcome-skipped = Skipped

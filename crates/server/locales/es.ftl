@@ -1143,6 +1143,7 @@ senders-status-sending = Enviándose
 senders-status-sent = Enviado
 senders-status-retrying = Se reintentará
 senders-status-failed = Fallido
+senders-status-cancelled = Cancelado
 senders-outcome-sent = Enviado
 senders-outcome-failed = Fallido
 senders-outcome-skipped = Omitido

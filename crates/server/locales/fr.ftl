@@ -1143,6 +1143,7 @@ senders-status-sending = En cours d'envoi
 senders-status-sent = Envoyé
 senders-status-retrying = Nouvel essai prévu
 senders-status-failed = Échec
+senders-status-cancelled = Annulé
 senders-outcome-sent = Envoyé
 senders-outcome-failed = Échec
 senders-outcome-skipped = Ignoré

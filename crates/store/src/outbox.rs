@@ -13,7 +13,7 @@
 
 use crate::millis::{Millis, OptMillis, ms};
 use crate::{Backend, Db, Exec, StoreError, StoreResult};
-use convene_core::{BookingId, EmailId, TeamId, UserId};
+use convene_core::{BookingId, EmailId, EmailStatus, TeamId, UserId};
 use jiff::Timestamp;
 use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
@@ -62,7 +62,8 @@ pub struct EmailRecord {
     pub body_html: String,
     pub ics: Option<String>,
     pub ics_method: Option<String>,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: EmailStatus,
     pub attempts: i64,
     #[sqlx(try_from = "Millis")]
     pub not_before: Timestamp,
@@ -166,7 +167,7 @@ pub async fn enqueue_all<'a>(
                     .push_bind(&email.reply_to_name)
                     .push_bind(&email.subject)
                     .push_bind(&email.ics_method)
-                    .push_bind("queued")
+                    .push_bind(EmailStatus::Queued.as_str())
                     .push_bind(ms(email.not_before.unwrap_or(now)))
                     .push_bind(ms(email.not_before.unwrap_or(now)))
                     .push_bind(ms(now))
@@ -274,13 +275,13 @@ pub async fn settle_all(db: &Db, settles: &[Settle], now: Timestamp) -> StoreRes
             );
             q.push_values(chunk, |mut b, settle| {
                 let (status, route, next, sent_at) = match &settle.settlement {
-                    Settlement::Sent { route } => ("sent", Some(route.clone()), None, Some(now)),
-                    Settlement::Retry { next_attempt_at } => ("retrying", None, Some(*next_attempt_at), None),
-                    Settlement::Failed => ("failed", None, None, None),
+                    Settlement::Sent { route } => (EmailStatus::Sent, Some(route.clone()), None, Some(now)),
+                    Settlement::Retry { next_attempt_at } => (EmailStatus::Retrying, None, Some(*next_attempt_at), None),
+                    Settlement::Failed => (EmailStatus::Failed, None, None, None),
                 };
                 b.push_bind(settle.id)
                     .push_bind(settle.attempt)
-                    .push_bind(status)
+                    .push_bind(status.as_str())
                     .push_bind(route)
                     .push_bind(next.map(ms))
                     .push_bind(sent_at.map(ms))
@@ -443,7 +444,7 @@ pub enum Scope {
 /// Filters of the delivery log; every one optional.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub status: Option<String>,
+    pub status: Option<EmailStatus>,
     pub kind: Option<String>,
     pub recipient: Option<String>,
     pub booking_id: Option<BookingId>,
@@ -476,8 +477,8 @@ pub async fn list<'a>(
                     .push("))");
             }
         }
-        if let Some(status) = &filter.status {
-            q.push(" AND status = ").push_bind(status);
+        if let Some(status) = filter.status {
+            q.push(" AND status = ").push_bind(status.as_str());
         }
         if let Some(kind) = &filter.kind {
             q.push(" AND kind = ").push_bind(kind);
@@ -517,9 +518,9 @@ pub async fn backlog<'a>(exec: impl Into<Exec<'a>>, now: Timestamp) -> StoreResu
 }
 
 /// Counts by status, for tests and the operator's view.
-pub async fn count_by_status<'a>(exec: impl Into<Exec<'a>>, status: &str) -> StoreResult<i64> {
+pub async fn count_by_status<'a>(exec: impl Into<Exec<'a>>, status: EmailStatus) -> StoreResult<i64> {
     let (n,): (i64,) = on_conn!(exec, c => {
-        sqlx::query_as("SELECT COUNT(*) FROM email_outbox WHERE status = $1").bind(status).fetch_one(&mut *c).await
+        sqlx::query_as("SELECT COUNT(*) FROM email_outbox WHERE status = $1").bind(status.as_str()).fetch_one(&mut *c).await
     })?;
     Ok(n)
 }

@@ -211,7 +211,7 @@ pub async fn statuses(
     let mut by_status: std::collections::BTreeMap<String, Vec<_>> = std::collections::BTreeMap::new();
     for id in ids {
         let row = convene_store::outbox::find(db, *id).await.expect("find").expect("row");
-        by_status.entry(row.status.clone()).or_default().push(row);
+        by_status.entry(row.status.as_str().to_owned()).or_default().push(row);
     }
     by_status
 }

@@ -13,7 +13,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use convene_core::email::EmailKind;
-use convene_core::{BookingId, EmailAddress, EmailId};
+use convene_core::{BookingId, EmailAddress, EmailId, EmailStatus};
 use convene_store::outbox::{self, AttemptRecord, EmailRecord, Filter, Scope};
 use convene_store::{bookings, memberships};
 use serde::Serialize;
@@ -94,11 +94,11 @@ impl From<AttemptRecord> for AttemptOutput {
 
 impl From<EmailRecord> for EmailDeliveryOutput {
     fn from(e: EmailRecord) -> Self {
-        let pending = matches!(e.status.as_str(), "queued" | "retrying");
+        let pending = e.status.is_pending();
         Self {
             id: e.id.0,
             kind: e.kind,
-            status: e.status,
+            status: e.status.as_str().to_owned(),
             recipient: Recipient {
                 email: e.to_email,
                 name: e.to_name,
@@ -139,19 +139,15 @@ pub struct CursorPagination {
     pub returned_items: usize,
 }
 
-const STATUSES: [&str; 6] = ["queued", "sending", "sent", "retrying", "failed", "cancelled"];
-
 /// Reads the filters shared by both listings. Every bad value is a 400 naming the parameter.
 async fn filter_of(state: &AppState, q: &QueryPairs) -> Result<(Filter, i64), ApiError> {
     let mut filter = Filter::default();
     if let Some(status) = q.get("status") {
-        if !STATUSES.contains(&status) {
-            return Err(ApiError::field(
-                "status",
-                format!("must be one of {}", STATUSES.join(", ")),
-            ));
-        }
-        filter.status = Some(status.to_owned());
+        let known = status.parse::<EmailStatus>().map_err(|_| {
+            let words: Vec<&str> = EmailStatus::ALL.iter().map(|s| s.as_str()).collect();
+            ApiError::field("status", format!("must be one of {}", words.join(", ")))
+        })?;
+        filter.status = Some(known);
     }
     if let Some(kind) = q.get("kind") {
         if EmailKind::parse(kind).is_none() && Channel::of_kind(kind).is_none() {

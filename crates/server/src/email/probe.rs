@@ -4,7 +4,7 @@
 use super::outcome::{DeliveryFailure, Stage};
 use super::routes::{Mailer, Way};
 use super::senders::SenderConfig;
-use convene_core::EmailId;
+use convene_core::{EmailId, EmailStatus};
 use convene_store::outbox::EmailRecord;
 use serde::Serialize;
 use std::time::Instant;
@@ -166,7 +166,7 @@ pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) 
         ),
         ics: None,
         ics_method: None,
-        status: "sending".to_owned(),
+        status: EmailStatus::Sending,
         attempts: 1,
         not_before: now,
         next_attempt_at: now,

@@ -215,7 +215,12 @@ async fn a_password_reset_email_carries_a_one_time_token() {
         .await;
     assert_eq!(unknown.status, StatusCode::OK);
     assert_eq!(unknown.body, json!({ "status": "success" }));
-    assert_eq!(outbox::count_by_status(&app.db, "queued").await.expect("count"), 0);
+    assert_eq!(
+        outbox::count_by_status(&app.db, convene_core::EmailStatus::Queued)
+            .await
+            .expect("count"),
+        0
+    );
     app.request(
         Method::POST,
         "/v2/auth/password-reset",

@@ -115,7 +115,12 @@ async fn anonymous_bookings_beyond_the_default_allowance_per_address_get_429() {
     // One request comes back every two minutes.
     expect_limited(&refused, 120);
     // The refused request booked nothing and queued no email: one booking, two emails.
-    assert_eq!(outbox::count_by_status(&app.db, "queued").await.expect("count"), 2);
+    assert_eq!(
+        outbox::count_by_status(&app.db, convene_core::EmailStatus::Queued)
+            .await
+            .expect("count"),
+        2
+    );
 
     // A caller with an API key is held to the key's limit instead.
     let booked = app

@@ -122,20 +122,35 @@ async fn forgot_password_queues_one_email_for_a_known_address_and_answers_the_sa
     assert_eq!(status, StatusCode::OK);
     assert!(known.contains("If an account exists"), "{known}");
     assert_eq!(reset_tokens(&app, user).await.len(), 1);
-    assert_eq!(outbox::count_by_status(&app.db, "queued").await.expect("count"), 1);
+    assert_eq!(
+        outbox::count_by_status(&app.db, convene_core::EmailStatus::Queued)
+            .await
+            .expect("count"),
+        1
+    );
 
     let (status, unknown) = forgot(&app, &client, "nobody@example.test").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(known, unknown, "known and unknown addresses get the same page");
     assert_eq!(reset_tokens(&app, user).await.len(), 1);
-    assert_eq!(outbox::count_by_status(&app.db, "queued").await.expect("count"), 1);
+    assert_eq!(
+        outbox::count_by_status(&app.db, convene_core::EmailStatus::Queued)
+            .await
+            .expect("count"),
+        1
+    );
 
     // Not an address: the form again, nothing queued.
     let (status, html) = forgot(&app, &client, "not-an-address").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(html.contains("Please enter a valid email address."), "{html}");
     assert!(html.contains("id=\"forgot-form\""), "{html}");
-    assert_eq!(outbox::count_by_status(&app.db, "queued").await.expect("count"), 1);
+    assert_eq!(
+        outbox::count_by_status(&app.db, convene_core::EmailStatus::Queued)
+            .await
+            .expect("count"),
+        1
+    );
 }
 
 #[tokio::test]

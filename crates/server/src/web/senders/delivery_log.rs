@@ -27,8 +27,8 @@ pub(super) fn delivery_rows(t: Lang, emails: Vec<EmailRecord>, senders: &[Sender
             kind_words: labels::email_kind(t, &e.kind),
             kind: e.kind,
             recipient: e.to_email,
-            status: labels::email_status(t, &e.status),
-            status_code: e.status,
+            status: labels::email_status(t, e.status),
+            status_code: e.status.as_str(),
             route: e
                 .sent_route
                 .as_deref()
@@ -92,8 +92,8 @@ pub async fn delivery_page(
             kind: email.kind,
             recipient: email.to_email,
             subject: email.subject,
-            status: labels::email_status(t, &email.status),
-            status_code: email.status,
+            status: labels::email_status(t, email.status),
+            status_code: email.status.as_str(),
             attempts: email.attempts,
             route: email
                 .sent_route

@@ -2,6 +2,7 @@
 //! name of a form field. A code without a word (one added later) is shown as stored rather than as a message id.
 
 use crate::i18n::Lang;
+use convene_core::EmailStatus;
 use convene_core::email::EmailKind;
 
 /// A sender's health (`UNTESTED`, `OK`, `FAILING`, `AUTH_FAILED`).
@@ -19,20 +20,16 @@ pub(super) fn health(t: Lang, status: &str) -> String {
     )
 }
 
-/// An email's place in the outbox (`queued`, `sending`, `sent`, `retrying`, `failed`).
-pub(super) fn email_status(t: Lang, status: &str) -> String {
-    word(
-        t,
-        status,
-        match status {
-            "queued" => "senders-status-queued",
-            "sending" => "senders-status-sending",
-            "sent" => "senders-status-sent",
-            "retrying" => "senders-status-retrying",
-            "failed" => "senders-status-failed",
-            _ => "",
-        },
-    )
+/// An email's place in the outbox.
+pub(super) fn email_status(t: Lang, status: EmailStatus) -> String {
+    t.text(match status {
+        EmailStatus::Queued => "senders-status-queued",
+        EmailStatus::Sending => "senders-status-sending",
+        EmailStatus::Sent => "senders-status-sent",
+        EmailStatus::Retrying => "senders-status-retrying",
+        EmailStatus::Failed => "senders-status-failed",
+        EmailStatus::Cancelled => "senders-status-cancelled",
+    })
 }
 
 /// How one attempt on one route ended (`sent`, `failed`, `skipped`).
@@ -93,7 +90,10 @@ mod tests {
     fn known_codes_are_said_in_the_language_and_unknown_ones_as_stored() {
         assert_eq!(health(Lang::En, "UNTESTED"), "Not tested yet");
         assert_ne!(health(Lang::De, "FAILING"), health(Lang::En, "FAILING"));
-        assert_eq!(email_status(Lang::Fr, "paused"), "paused");
+        assert_ne!(
+            email_status(Lang::Fr, EmailStatus::Cancelled),
+            email_status(Lang::En, EmailStatus::Cancelled)
+        );
         assert_eq!(outcome(Lang::Es, "odd"), "odd");
         assert_eq!(field(Lang::En, "teamIds[2]"), field(Lang::En, "teamIds"));
         assert_eq!(field(Lang::De, "mystery"), "mystery");

@@ -329,7 +329,7 @@ pub(super) struct DeliveryRow {
     pub(super) kind_words: String,
     pub(super) recipient: String,
     /// The status as stored (`sent`…), for `data-status`.
-    pub(super) status_code: String,
+    pub(super) status_code: &'static str,
     /// The status in the page's language.
     pub(super) status: String,
     pub(super) route: String,
@@ -365,7 +365,7 @@ pub(super) struct DeliveryPage {
     pub(super) kind_words: String,
     pub(super) recipient: String,
     pub(super) subject: String,
-    pub(super) status_code: String,
+    pub(super) status_code: &'static str,
     pub(super) status: String,
     pub(super) attempts: i64,
     pub(super) route: String,

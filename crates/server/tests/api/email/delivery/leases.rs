@@ -111,7 +111,9 @@ async fn a_live_worker_never_loses_the_rows_it_claimed() {
     // Real time must pass for the leases of the first claims to run out: the worker loop reads the wall clock.
     tokio::time::sleep(lease + Duration::from_millis(200)).await;
     // The second worker must start while the first is still at work, or nothing here is tested.
-    let unsent = outbox::count_by_status(&app.db, "sent").await.expect("count");
+    let unsent = outbox::count_by_status(&app.db, convene_core::EmailStatus::Sent)
+        .await
+        .expect("count");
     let unsent = i64::try_from(ids.len()).expect("a count") - unsent;
     assert!(
         unsent > 0 && !first.is_finished(),
