@@ -38,13 +38,16 @@ impl fmt::Display for BookingStatus {
     }
 }
 
-/// A status word this version does not know.
+/// A stored status word this version does not know, and what it was the status of (`booking`, `email`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownStatus(pub String);
+pub struct UnknownStatus {
+    pub of: &'static str,
+    pub word: String,
+}
 
 impl fmt::Display for UnknownStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown booking status {:?}", self.0)
+        write!(f, "unknown {} status {:?}", self.of, self.word)
     }
 }
 
@@ -59,7 +62,10 @@ impl FromStr for BookingStatus {
             "pending" => Ok(BookingStatus::Pending),
             "cancelled" => Ok(BookingStatus::Cancelled),
             "rejected" => Ok(BookingStatus::Rejected),
-            other => Err(UnknownStatus(other.to_owned())),
+            other => Err(UnknownStatus {
+                of: "booking",
+                word: other.to_owned(),
+            }),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Where an email stands in the outbox. Stored as its word (`queued`, `sending`, …), which the delivery log's API
 //! also answers with and filters by.
 
+use crate::booking_status::UnknownStatus;
 use std::fmt;
 use std::str::FromStr;
 
@@ -59,32 +60,23 @@ impl PartialEq<&str> for EmailStatus {
     }
 }
 
-/// A status word this version does not know.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownEmailStatus(pub String);
-
-impl fmt::Display for UnknownEmailStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown email status {:?}", self.0)
-    }
-}
-
-impl std::error::Error for UnknownEmailStatus {}
-
 impl FromStr for EmailStatus {
-    type Err = UnknownEmailStatus;
+    type Err = UnknownStatus;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         EmailStatus::ALL
             .into_iter()
             .find(|status| status.as_str() == s)
-            .ok_or_else(|| UnknownEmailStatus(s.to_owned()))
+            .ok_or_else(|| UnknownStatus {
+                of: "email",
+                word: s.to_owned(),
+            })
     }
 }
 
 /// How the store reads the column (`#[sqlx(try_from = "String")]`).
 impl TryFrom<String> for EmailStatus {
-    type Error = UnknownEmailStatus;
+    type Error = UnknownStatus;
 
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()

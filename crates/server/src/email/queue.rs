@@ -284,7 +284,7 @@ pub async fn gather_seat_emails(
     gather(tx, mailer, parties, booking, change, Some(seat), None, out).await
 }
 
-/// Reads the booking's parties, then queues its emails.
+/// Reads the booking's parties, then queues its emails (written at once: no workflow emails join them here).
 async fn load_and_queue(
     tx: &mut Tx,
     mailer: &Mailer,
@@ -293,23 +293,11 @@ async fn load_and_queue(
     seat: Option<&AttendeeRecord>,
     series_rule: Option<&str>,
 ) -> Result<usize, EnqueueError> {
-    match BookingParties::load(tx, booking).await? {
-        Some(parties) => emails_to(tx, mailer, &parties, booking, change, seat, series_rule).await,
-        None => Ok(0),
-    }
-}
-
-async fn emails_to(
-    tx: &mut Tx,
-    mailer: &Mailer,
-    parties: &BookingParties,
-    booking: &BookingRecord,
-    change: BookingChange<'_>,
-    seat: Option<&AttendeeRecord>,
-    series_rule: Option<&str>,
-) -> Result<usize, EnqueueError> {
+    let Some(parties) = BookingParties::load(tx, booking).await? else {
+        return Ok(0);
+    };
     let mut out = Gathered::default();
-    let queued = gather(tx, mailer, parties, booking, change, seat, series_rule, &mut out).await?;
+    let queued = gather(tx, mailer, &parties, booking, change, seat, series_rule, &mut out).await?;
     out.write(tx, Timestamp::now()).await?;
     Ok(queued)
 }

@@ -393,21 +393,27 @@ fn seen_in(email: &outbox::EmailRecord) -> String {
     .join("\n")
 }
 
+/// The one email telling seat holder `email` of the move (asserting there is exactly one).
+fn told_of_move<'e>(emails: &'e [outbox::EmailRecord], email: &str) -> &'e outbox::EmailRecord {
+    let told: Vec<_> = emails
+        .iter()
+        .filter(|e| e.to_email == email && e.kind == "booking_rescheduled_attendee")
+        .collect();
+    assert_eq!(told.len(), 1, "{email} hears of the move once");
+    told[0]
+}
+
 #[tokio::test]
 async fn a_whole_seated_booking_moved_by_its_host_tells_each_seat_holder_without_naming_the_others() {
     let emails = three_seats_moved_by_the_host(false).await;
 
     for (name, email) in HOLDERS {
-        let told: Vec<_> = emails
-            .iter()
-            .filter(|e| e.to_email == email && e.kind == "booking_rescheduled_attendee")
-            .collect();
-        assert_eq!(told.len(), 1, "{email} hears of the move once");
-        let ics = ics_of(told[0]);
+        let told = told_of_move(&emails, email);
+        let ics = ics_of(told);
         let attendee_lines: Vec<&str> = ics.lines().filter(|l| l.starts_with("ATTENDEE")).collect();
         assert_eq!(attendee_lines.len(), 1, "{ics}");
         assert!(attendee_lines[0].contains(email), "{ics}");
-        assert!(seen_in(told[0]).contains(name));
+        assert!(seen_in(told).contains(name));
         // No email this seat holder ever got (their seat's, the move's) names another seat holder.
         for got in emails.iter().filter(|e| e.to_email == email) {
             let seen = seen_in(got);
@@ -440,14 +446,10 @@ async fn a_seated_event_type_showing_attendees_names_every_seat_holder_when_the_
     let emails = three_seats_moved_by_the_host(true).await;
 
     for (_, email) in HOLDERS {
-        let told: Vec<_> = emails
-            .iter()
-            .filter(|e| e.to_email == email && e.kind == "booking_rescheduled_attendee")
-            .collect();
-        assert_eq!(told.len(), 1, "{email} hears of the move once");
-        let ics = ics_of(told[0]);
+        let told = told_of_move(&emails, email);
+        let ics = ics_of(told);
         assert_eq!(ics.lines().filter(|l| l.starts_with("ATTENDEE")).count(), 3, "{ics}");
-        let seen = seen_in(told[0]);
+        let seen = seen_in(told);
         assert!(HOLDERS.iter().all(|(_, other)| seen.contains(other)), "{seen}");
     }
 }

@@ -10,6 +10,7 @@ use convene_core::TeamId;
 use convene_store::outbox::{self, NewEmail};
 use convene_testkit::FakeSmtp;
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 use std::time::Duration;
 
@@ -66,9 +67,15 @@ impl SendersPage {
 
     /// A client signed in as `email`.
     pub(crate) async fn signed_in(&self, email: &str) -> reqwest::Client {
+        self.signed_in_with(email, HeaderMap::new()).await
+    }
+
+    /// A client signed in as `email` that sends `headers` (say, a browser's Accept-Language) on every request.
+    pub(crate) async fn signed_in_with(&self, email: &str, headers: HeaderMap) -> reqwest::Client {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .default_headers(headers)
             .build()
             .expect("client");
         let html = client

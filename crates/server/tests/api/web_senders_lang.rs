@@ -2,7 +2,7 @@
 //! delivery log follow the user's language setting (else the browser's), and a refused save is said in that
 //! language beside its field, keeping what was typed and storing nothing.
 
-use crate::web_senders::{ADMIN, PASSWORD, SendersPage, assert_no_secrets, csrf_of, sender_form};
+use crate::web_senders::{ADMIN, SendersPage, assert_no_secrets, csrf_of, sender_form};
 use convene_core::{TeamId, UserId};
 use convene_store::now;
 use convene_store::outbox::{self, NewEmail};
@@ -30,29 +30,7 @@ async fn set_locale(rig: &SendersPage, locale: &str) {
 async fn signed_in_accepting(rig: &SendersPage, accept: &'static str) -> reqwest::Client {
     let mut headers = HeaderMap::new();
     headers.insert(ACCEPT_LANGUAGE, HeaderValue::from_static(accept));
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .default_headers(headers)
-        .build()
-        .expect("client");
-    let html = client
-        .get(rig.url("/auth/login"))
-        .send()
-        .await
-        .expect("send")
-        .text()
-        .await
-        .expect("html");
-    let form = [("email", ADMIN), ("password", PASSWORD), ("csrf", &csrf_of(&html))];
-    let answer = client
-        .post(rig.url("/auth/login"))
-        .form(&form)
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(answer.status(), StatusCode::SEE_OTHER, "signed in");
-    client
+    rig.signed_in_with(ADMIN, headers).await
 }
 
 /// Every string of `present` is in `html` and none of `absent` is (as written in the HTML: `'` is `&#39;`).
