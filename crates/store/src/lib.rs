@@ -38,6 +38,7 @@ pub mod teams;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod users;
+mod verified;
 pub mod verified_emails;
 pub mod verified_phones;
 pub mod webhooks;

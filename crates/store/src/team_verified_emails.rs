@@ -1,6 +1,6 @@
 //! Addresses a team proved it owns (Cal.com's team verified resources), with the admin who entered the code.
 
-use crate::millis::ms;
+use crate::verified::{self, Table};
 use crate::{Exec, StoreResult};
 use convene_core::{TeamId, TeamVerifiedEmailId, UserId};
 use jiff::Timestamp;
@@ -15,7 +15,13 @@ pub struct TeamVerifiedEmail {
     pub email: String,
 }
 
-const COLUMNS: &str = "id, team_id, user_id, email";
+const TABLE: Table = Table {
+    name: "team_verified_emails",
+    holder: "team_id",
+    value: "email",
+    columns: "id, team_id, user_id, email",
+    keeps_verifier: true,
+};
 
 /// Records `email` as verified for the team (idempotent: the first verifier stays) and returns the row.
 pub async fn add<'a>(
@@ -25,24 +31,7 @@ pub async fn add<'a>(
     email: &str,
     now: Timestamp,
 ) -> StoreResult<TeamVerifiedEmail> {
-    let select = format!("SELECT {COLUMNS} FROM team_verified_emails WHERE team_id = $1 AND email = $2");
-    Ok(on_conn!(exec, c => {
-        sqlx::query(
-            "INSERT INTO team_verified_emails (team_id, user_id, email, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (team_id, email) DO NOTHING",
-        )
-        .bind(team_id)
-        .bind(user_id)
-        .bind(email)
-        .bind(ms(now))
-        .execute(&mut *c)
-        .await?;
-        sqlx::query_as::<_, TeamVerifiedEmail>(sqlx::AssertSqlSafe(select))
-            .bind(team_id)
-            .bind(email)
-            .fetch_one(&mut *c)
-            .await
-    })?)
+    verified::add(exec, &TABLE, team_id.0, user_id, email, now).await
 }
 
 pub async fn list<'a>(
@@ -51,15 +40,7 @@ pub async fn list<'a>(
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<TeamVerifiedEmail>> {
-    let sql = format!("SELECT {COLUMNS} FROM team_verified_emails WHERE team_id = $1 ORDER BY id LIMIT $2 OFFSET $3");
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, TeamVerifiedEmail>(sqlx::AssertSqlSafe(sql))
-            .bind(team_id)
-            .bind(take)
-            .bind(skip)
-            .fetch_all(&mut *c)
-            .await
-    })?)
+    verified::list(exec, &TABLE, team_id.0, skip, take).await
 }
 
 pub async fn find<'a>(
@@ -67,12 +48,5 @@ pub async fn find<'a>(
     team_id: TeamId,
     id: TeamVerifiedEmailId,
 ) -> StoreResult<Option<TeamVerifiedEmail>> {
-    let sql = format!("SELECT {COLUMNS} FROM team_verified_emails WHERE team_id = $1 AND id = $2");
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, TeamVerifiedEmail>(sqlx::AssertSqlSafe(sql))
-            .bind(team_id)
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await
-    })?)
+    verified::find(exec, &TABLE, team_id.0, id.0).await
 }

@@ -1,6 +1,7 @@
 //! Addresses a user proved they own by entering a code sent there (Cal.com's verified resources).
 
-use crate::millis::{Millis, ms};
+use crate::millis::Millis;
+use crate::verified::{self, Table};
 use crate::{Exec, StoreResult};
 use convene_core::{UserId, VerifiedEmailId};
 use jiff::Timestamp;
@@ -15,6 +16,14 @@ pub struct VerifiedEmail {
     pub created_at: Timestamp,
 }
 
+const TABLE: Table = Table {
+    name: "verified_emails",
+    holder: "user_id",
+    value: "email",
+    columns: "id, user_id, email, created_at",
+    keeps_verifier: false,
+};
+
 /// Records `email` as verified for the user (idempotent) and returns the row.
 pub async fn add<'a>(
     exec: impl Into<Exec<'a>>,
@@ -22,24 +31,7 @@ pub async fn add<'a>(
     email: &str,
     now: Timestamp,
 ) -> StoreResult<VerifiedEmail> {
-    Ok(on_conn!(exec, c => {
-        sqlx::query(
-            "INSERT INTO verified_emails (user_id, email, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (user_id, email) DO NOTHING",
-        )
-        .bind(user_id)
-        .bind(email)
-        .bind(ms(now))
-        .execute(&mut *c)
-        .await?;
-        sqlx::query_as::<_, VerifiedEmail>(
-            "SELECT id, user_id, email, created_at FROM verified_emails WHERE user_id = $1 AND email = $2",
-        )
-        .bind(user_id)
-        .bind(email)
-        .fetch_one(&mut *c)
-        .await
-    })?)
+    verified::add(exec, &TABLE, user_id.0, user_id, email, now).await
 }
 
 pub async fn list<'a>(
@@ -48,17 +40,7 @@ pub async fn list<'a>(
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<VerifiedEmail>> {
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, VerifiedEmail>(
-            "SELECT id, user_id, email, created_at FROM verified_emails WHERE user_id = $1 ORDER BY id \
-             LIMIT $2 OFFSET $3",
-        )
-        .bind(user_id)
-        .bind(take)
-        .bind(skip)
-        .fetch_all(&mut *c)
-        .await
-    })?)
+    verified::list(exec, &TABLE, user_id.0, skip, take).await
 }
 
 pub async fn find<'a>(
@@ -66,15 +48,7 @@ pub async fn find<'a>(
     user_id: UserId,
     id: VerifiedEmailId,
 ) -> StoreResult<Option<VerifiedEmail>> {
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, VerifiedEmail>(
-            "SELECT id, user_id, email, created_at FROM verified_emails WHERE user_id = $1 AND id = $2",
-        )
-        .bind(user_id)
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await
-    })?)
+    verified::find(exec, &TABLE, user_id.0, id.0).await
 }
 
 /// The user's verified row for `email`, if they proved it.
@@ -83,13 +57,5 @@ pub async fn find_by_email<'a>(
     user_id: UserId,
     email: &str,
 ) -> StoreResult<Option<VerifiedEmail>> {
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, VerifiedEmail>(
-            "SELECT id, user_id, email, created_at FROM verified_emails WHERE user_id = $1 AND email = $2",
-        )
-        .bind(user_id)
-        .bind(email)
-        .fetch_optional(&mut *c)
-        .await
-    })?)
+    verified::find_value(exec, &TABLE, user_id.0, email).await
 }

@@ -1,7 +1,7 @@
 //! Phone numbers proved by a code texted there (Cal.com's verified resources): a user's own, and a team's. A
 //! team's rows keep the admin who entered the code, as Cal.com's team outputs carry `userId`.
 
-use crate::millis::ms;
+use crate::verified::{self, Table};
 use crate::{Exec, StoreResult};
 use convene_core::{TeamId, UserId, VerifiedPhoneId};
 use jiff::Timestamp;
@@ -16,8 +16,21 @@ pub struct VerifiedPhone {
     pub phone_number: String,
 }
 
-const USER_COLUMNS: &str = "id, user_id, CAST(NULL AS BIGINT) AS team_id, phone_number";
-const TEAM_COLUMNS: &str = "id, user_id, team_id, phone_number";
+const USERS: Table = Table {
+    name: "verified_phones",
+    holder: "user_id",
+    value: "phone_number",
+    columns: "id, user_id, CAST(NULL AS BIGINT) AS team_id, phone_number",
+    keeps_verifier: false,
+};
+
+const TEAMS: Table = Table {
+    name: "team_verified_phones",
+    holder: "team_id",
+    value: "phone_number",
+    columns: "id, user_id, team_id, phone_number",
+    keeps_verifier: true,
+};
 
 /// Records `phone` as verified for the user (idempotent) and returns the row.
 pub async fn add_for_user<'a>(
@@ -26,23 +39,7 @@ pub async fn add_for_user<'a>(
     phone: &str,
     now: Timestamp,
 ) -> StoreResult<VerifiedPhone> {
-    let select = format!("SELECT {USER_COLUMNS} FROM verified_phones WHERE user_id = $1 AND phone_number = $2");
-    Ok(on_conn!(exec, c => {
-        sqlx::query(
-            "INSERT INTO verified_phones (user_id, phone_number, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (user_id, phone_number) DO NOTHING",
-        )
-        .bind(user_id)
-        .bind(phone)
-        .bind(ms(now))
-        .execute(&mut *c)
-        .await?;
-        sqlx::query_as::<_, VerifiedPhone>(sqlx::AssertSqlSafe(select))
-            .bind(user_id)
-            .bind(phone)
-            .fetch_one(&mut *c)
-            .await
-    })?)
+    verified::add(exec, &USERS, user_id.0, user_id, phone, now).await
 }
 
 /// Records `phone` as verified for the team by `user_id` (idempotent: the first verifier stays) and returns it.
@@ -53,24 +50,7 @@ pub async fn add_for_team<'a>(
     phone: &str,
     now: Timestamp,
 ) -> StoreResult<VerifiedPhone> {
-    let select = format!("SELECT {TEAM_COLUMNS} FROM team_verified_phones WHERE team_id = $1 AND phone_number = $2");
-    Ok(on_conn!(exec, c => {
-        sqlx::query(
-            "INSERT INTO team_verified_phones (team_id, user_id, phone_number, created_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (team_id, phone_number) DO NOTHING",
-        )
-        .bind(team_id)
-        .bind(user_id)
-        .bind(phone)
-        .bind(ms(now))
-        .execute(&mut *c)
-        .await?;
-        sqlx::query_as::<_, VerifiedPhone>(sqlx::AssertSqlSafe(select))
-            .bind(team_id)
-            .bind(phone)
-            .fetch_one(&mut *c)
-            .await
-    })?)
+    verified::add(exec, &TEAMS, team_id.0, user_id, phone, now).await
 }
 
 pub async fn list_for_user<'a>(
@@ -79,15 +59,7 @@ pub async fn list_for_user<'a>(
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<VerifiedPhone>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM verified_phones WHERE user_id = $1 ORDER BY id LIMIT $2 OFFSET $3");
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, VerifiedPhone>(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
-            .bind(take)
-            .bind(skip)
-            .fetch_all(&mut *c)
-            .await
-    })?)
+    verified::list(exec, &USERS, user_id.0, skip, take).await
 }
 
 pub async fn list_for_team<'a>(
@@ -96,16 +68,7 @@ pub async fn list_for_team<'a>(
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<VerifiedPhone>> {
-    let sql =
-        format!("SELECT {TEAM_COLUMNS} FROM team_verified_phones WHERE team_id = $1 ORDER BY id LIMIT $2 OFFSET $3");
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, VerifiedPhone>(sqlx::AssertSqlSafe(sql))
-            .bind(team_id)
-            .bind(take)
-            .bind(skip)
-            .fetch_all(&mut *c)
-            .await
-    })?)
+    verified::list(exec, &TEAMS, team_id.0, skip, take).await
 }
 
 pub async fn find_for_user<'a>(
@@ -113,14 +76,7 @@ pub async fn find_for_user<'a>(
     user_id: UserId,
     id: VerifiedPhoneId,
 ) -> StoreResult<Option<VerifiedPhone>> {
-    let sql = format!("SELECT {USER_COLUMNS} FROM verified_phones WHERE user_id = $1 AND id = $2");
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, VerifiedPhone>(sqlx::AssertSqlSafe(sql))
-            .bind(user_id)
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await
-    })?)
+    verified::find(exec, &USERS, user_id.0, id.0).await
 }
 
 pub async fn find_for_team<'a>(
@@ -128,12 +84,5 @@ pub async fn find_for_team<'a>(
     team_id: TeamId,
     id: VerifiedPhoneId,
 ) -> StoreResult<Option<VerifiedPhone>> {
-    let sql = format!("SELECT {TEAM_COLUMNS} FROM team_verified_phones WHERE team_id = $1 AND id = $2");
-    Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, VerifiedPhone>(sqlx::AssertSqlSafe(sql))
-            .bind(team_id)
-            .bind(id)
-            .fetch_optional(&mut *c)
-            .await
-    })?)
+    verified::find(exec, &TEAMS, team_id.0, id.0).await
 }
