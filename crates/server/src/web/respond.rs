@@ -4,8 +4,9 @@
 
 use crate::i18n::Lang;
 use askama::Template;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 
 #[derive(Template)]
 #[template(path = "message.html")]
@@ -79,4 +80,23 @@ pub(super) fn same_origin(headers: &HeaderMap) -> bool {
     origin
         .split_once("://")
         .is_some_and(|(_, rest)| !host.is_empty() && rest == host)
+}
+
+/// Where sign-in sends the user back to: the page asked for (GET only; a form's target may have no page).
+pub(super) fn back_to(parts: &Parts) -> Option<String> {
+    (parts.method == Method::GET)
+        .then(|| parts.uri.path_and_query().map(ToString::to_string))
+        .flatten()
+}
+
+/// To the sign-in page, asking it to come back to `back` afterwards (sign-in checks it is a page of this site).
+pub(super) fn to_sign_in(back: Option<&str>) -> Response {
+    let to = match back {
+        Some(path) => format!(
+            "/auth/login?next={}",
+            form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+        ),
+        None => "/auth/login".to_owned(),
+    };
+    Redirect::to(&to).into_response()
 }

@@ -181,8 +181,48 @@ async fn visitors_who_are_not_signed_in_are_sent_to_sign_in() {
     ] {
         let answer = anonymous.get(rig.url(&path)).send().await.expect("send");
         assert_eq!(answer.status(), StatusCode::SEE_OTHER, "GET {path}");
-        assert_eq!(answer.headers()["location"], "/auth/login", "GET {path}");
+        let next = form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>();
+        assert_eq!(
+            answer.headers()["location"],
+            format!("/auth/login?next={next}"),
+            "GET {path}"
+        );
     }
+    // Signing in there comes back to the page asked for.
+    let page = rig.page_path();
+    let browser = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let to_sign_in = browser.get(rig.url(&page)).send().await.expect("send");
+    let login = to_sign_in.headers()["location"].to_str().expect("location").to_owned();
+    let html = browser
+        .get(rig.url(&login))
+        .send()
+        .await
+        .expect("send")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains(&format!(r#"name="next" value="{page}""#)), "{html}");
+    let form = [
+        ("email", ADMIN),
+        ("password", PASSWORD),
+        ("csrf", &csrf_of(&html)),
+        ("next", &page),
+    ];
+    let signed_in = browser
+        .post(rig.url("/auth/login"))
+        .form(&form)
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()["location"], page.as_str());
+    let (status, html) = rig.get(&browser, &page).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("fromEmail"), "the senders page itself: {html}");
     let answer = anonymous
         .post(rig.url(&rig.page_path()))
         .form(&[("csrf", "x"), ("fromEmail", "a@b.example")])

@@ -42,6 +42,12 @@ async fn an_admin_adds_a_sender_tests_it_and_sends_a_test_email_in_a_real_browse
     type_into(c, "password", PASSWORD).await;
     submit(c, "sign-in").await;
     c.wait()
+        .for_element(Locator::Id("add-form"))
+        .await
+        .expect("signed in, back on the page asked for");
+    // The home page leads there too.
+    c.goto(&format!("{base}/")).await.expect("open home");
+    c.wait()
         .for_element(Locator::Id("signed-in-as"))
         .await
         .expect("signed in");

@@ -4,13 +4,13 @@
 use super::form::Posted;
 use crate::i18n::Lang;
 use crate::state::AppState;
-use crate::web::respond::{render, same_origin};
+use crate::web::respond::{back_to, render, same_origin, to_sign_in};
 use crate::web::session::{self, tokens_match};
 use askama::Template;
 use axum::extract::{FromRequest, FromRequestParts, RawForm, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 use convene_core::{Role, UserId};
 use convene_store::users::{self, UserRecord};
@@ -163,13 +163,6 @@ impl Host {
     }
 }
 
-/// Where sign-in sends the user back to: the page asked for (GET only; a form's target may have no page).
-fn back_to(parts: &Parts) -> Option<String> {
-    (parts.method == Method::GET)
-        .then(|| parts.uri.path_and_query().map(ToString::to_string))
-        .flatten()
-}
-
 impl FromRequestParts<AppState> for Host {
     type Rejection = Refusal;
 
@@ -254,16 +247,7 @@ pub(super) fn message(status: StatusCode, t: Lang, title: &str, text: &str) -> R
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
-            Refusal::SignIn(back) => {
-                let to = match back {
-                    Some(path) => format!(
-                        "/auth/login?next={}",
-                        form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
-                    ),
-                    None => "/auth/login".to_owned(),
-                };
-                Redirect::to(&to).into_response()
-            }
+            Refusal::SignIn(back) => to_sign_in(back.as_deref()),
             Refusal::Expired(t) => message(StatusCode::FORBIDDEN, t, "app-expired-title", "app-expired-text"),
             Refusal::NotFound(t) => message(StatusCode::NOT_FOUND, t, "app-not-found-title", "app-not-found-text"),
             Refusal::Forbidden(t) => message(StatusCode::FORBIDDEN, t, "org-forbidden-title", "org-forbidden-text"),

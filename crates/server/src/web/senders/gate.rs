@@ -9,7 +9,7 @@ use crate::email::sender_admin::SenderOrg;
 use crate::i18n::Lang;
 use crate::state::AppState;
 use crate::web::app::language;
-use crate::web::respond::{same_origin, visitor_lang};
+use crate::web::respond::{back_to, same_origin, visitor_lang};
 use crate::web::session::{self, tokens_match};
 use axum::extract::{FromRequest, FromRequestParts, RawForm, RawPathParams, Request};
 use axum::http::request::Parts;
@@ -30,8 +30,9 @@ impl FromRequestParts<AppState> for SignedIn {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Refusal> {
         let jar = CookieJar::from_headers(&parts.headers);
-        let session = session::current(state, &jar).await?.ok_or(Refusal::SignIn)?;
-        let user = users::find(&state.db, session.user_id).await?.ok_or(Refusal::SignIn)?;
+        let refuse = || Refusal::SignIn(back_to(parts));
+        let session = session::current(state, &jar).await?.ok_or_else(refuse)?;
+        let user = users::find(&state.db, session.user_id).await?.ok_or_else(refuse)?;
         let t = language(&user, &parts.headers);
         Ok(SignedIn { session, user, t })
     }

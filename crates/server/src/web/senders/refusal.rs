@@ -6,16 +6,16 @@ use super::views::page_message;
 use crate::email::sender_admin::SenderError;
 use crate::i18n::Lang;
 use crate::tenancy::access::AccessError;
-use crate::web::respond::internal;
+use crate::web::respond::{internal, to_sign_in};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use convene_store::StoreError;
 
 /// Why a settings request gets a page of its own.
 #[derive(Debug)]
 pub(crate) enum Refusal {
-    /// No live session (or its account is gone).
-    SignIn,
+    /// No live session (or its account is gone): to sign-in, then back to this page.
+    SignIn(Option<String>),
     /// Cross-site, or the form's CSRF token is not the session's.
     Expired(Lang),
     /// The path names no page (an id that is not a number).
@@ -63,7 +63,7 @@ fn access_text(e: &AccessError) -> (StatusCode, &'static str) {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
-            Refusal::SignIn => Redirect::to("/auth/login").into_response(),
+            Refusal::SignIn(back) => to_sign_in(back.as_deref()),
             Refusal::Expired(t) => page_message(
                 StatusCode::FORBIDDEN,
                 t,
