@@ -1,5 +1,7 @@
 //! The retry schedule shared by webhook deliveries and emails.
 
+use crate::time_text::advanced;
+use jiff::Timestamp;
 use rand::Rng;
 use std::time::Duration;
 
@@ -25,18 +27,18 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// When to try again after `attempts` failed attempts of a delivery queued at `queued_at` (epoch ms), or
-    /// `None` when the budget is spent.
-    pub fn next_attempt_at(&self, attempts: i64, queued_at: i64, now: i64) -> Option<i64> {
+    /// When to try again after `attempts` failed attempts of a delivery queued at `queued_at`, or `None` when the
+    /// budget is spent. The delay is whole milliseconds, as the outbox keeps instants.
+    pub fn next_attempt_at(&self, attempts: i64, queued_at: Timestamp, now: Timestamp) -> Option<Timestamp> {
         let exponent = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
         let base = self
             .first_delay
             .saturating_mul(2u32.saturating_pow(exponent))
             .min(self.max_delay);
         let jitter = base.mul_f64(rand::rng().random_range(0.0..0.25));
-        let delay = i64::try_from((base + jitter).as_millis()).unwrap_or(i64::MAX);
-        let deadline = queued_at.saturating_add(i64::try_from(self.give_up_after.as_millis()).unwrap_or(i64::MAX));
-        let next = now.saturating_add(delay);
+        let delay = Duration::from_millis(u64::try_from((base + jitter).as_millis()).unwrap_or(u64::MAX));
+        let deadline = advanced(queued_at, self.give_up_after);
+        let next = advanced(now, delay);
         (next <= deadline).then_some(next)
     }
 }
@@ -47,12 +49,20 @@ mod tests {
 
     const MINUTE: i64 = 60_000;
 
+    /// The policy's answer in epoch milliseconds, for instants given in epoch milliseconds.
+    fn next_attempt_at(policy: &RetryPolicy, attempts: i64, queued_at: i64, now: i64) -> Option<i64> {
+        let at = |ms| Timestamp::from_millisecond(ms).expect("in range");
+        policy
+            .next_attempt_at(attempts, at(queued_at), at(now))
+            .map(Timestamp::as_millisecond)
+    }
+
     #[test]
     fn delays_double_from_the_first_with_at_most_a_quarter_of_jitter() {
         let policy = RetryPolicy::default();
         for (attempts, base_ms) in [(1, 30_000), (2, 60_000), (3, 120_000), (6, 16 * MINUTE)] {
             let delays: Vec<i64> = (0..50)
-                .map(|_| policy.next_attempt_at(attempts, 0, 0).expect("within budget"))
+                .map(|_| next_attempt_at(&policy, attempts, 0, 0).expect("within budget"))
                 .collect();
             for next in &delays {
                 assert!(
@@ -74,7 +84,7 @@ mod tests {
     #[test]
     fn delays_stop_growing_at_the_maximum() {
         let policy = RetryPolicy::default();
-        let next = policy.next_attempt_at(25, 0, 0).expect("within budget");
+        let next = next_attempt_at(&policy, 25, 0, 0).expect("within budget");
         assert!((360 * MINUTE..450 * MINUTE).contains(&next), "{next}");
     }
 
@@ -82,10 +92,10 @@ mod tests {
     fn the_budget_ends_the_retries() {
         let policy = RetryPolicy::default();
         let day = 24 * 60 * MINUTE;
-        assert!(policy.next_attempt_at(3, 0, day - 10 * MINUTE).is_some());
-        assert_eq!(policy.next_attempt_at(3, 0, day), None);
+        assert!(next_attempt_at(&policy, 3, 0, day - 10 * MINUTE).is_some());
+        assert_eq!(next_attempt_at(&policy, 3, 0, day), None);
         assert_eq!(
-            policy.next_attempt_at(1, 0, day - 1),
+            next_attempt_at(&policy, 1, 0, day - 1),
             None,
             "the next try would land after the budget"
         );

@@ -22,6 +22,12 @@ pub fn shifted(at: Timestamp, by: SignedDuration) -> Timestamp {
     })
 }
 
+/// `at` moved on by `by`, held at the end of jiff's range rather than overflowing (a cool-down or a retry delay
+/// configured absurdly long).
+pub fn advanced(at: Timestamp, by: std::time::Duration) -> Timestamp {
+    at.checked_add(by).unwrap_or(Timestamp::MAX)
+}
+
 /// `2050-09-05T09:00:00.000+02:00`: local time in `tz` with milliseconds, as Cal.com shows slots.
 pub fn local_iso(at: Timestamp, tz: &TimeZone) -> String {
     let mut iso = String::with_capacity(29);

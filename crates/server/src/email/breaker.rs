@@ -4,8 +4,10 @@
 
 use super::senders::SenderConfig;
 use super::settings::BreakerSettings;
+use crate::time_text::advanced;
 use convene_core::SenderId;
 use convene_store::smtp_senders::Health;
+use jiff::Timestamp;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -13,7 +15,7 @@ use std::sync::Mutex;
 struct BreakerState {
     version: i64,
     consecutive_failures: i64,
-    open_until: Option<i64>,
+    open_until: Option<Timestamp>,
     opens: i64,
     probing: bool,
     /// The database already says OK (no write needed on a success).
@@ -22,7 +24,7 @@ struct BreakerState {
     in_flight: u32,
     /// The persisted `circuit_open_until` last seen in a loaded copy: another process's opening is adopted
     /// once, when it shows up, not again from a stale copy after this process closed the circuit.
-    seen_persisted: Option<i64>,
+    seen_persisted: Option<Timestamp>,
 }
 
 /// What the breaker says about the next email for a sender.
@@ -32,8 +34,8 @@ pub enum Admission {
     Go,
     /// Cooled down: this email is the one probe.
     Probe,
-    /// Open: skip the sender (until the given instant, epoch ms).
-    Skip { until: i64 },
+    /// Open: skip the sender until the given instant.
+    Skip { until: Timestamp },
     /// Not open yet, but an attempt just failed while others are still out: wait for their verdict through the
     /// platform rather than queue more emails behind what may be a dead server.
     Hold,
@@ -91,7 +93,7 @@ impl Breakers {
     /// Whether the next email may try the sender. Counting attempts in flight matters with concurrent sends:
     /// when a black-holed server makes the first of eight parallel emails time out, the next one must not be
     /// admitted before the other seven have reported (each admission would cost another full timeout).
-    pub fn admit(&self, sender: &SenderConfig, now: i64) -> Admission {
+    pub fn admit(&self, sender: &SenderConfig, now: Timestamp) -> Admission {
         self.with(sender, |s| match s.open_until {
             None if s.consecutive_failures > 0 && s.in_flight > 0 => Admission::Hold,
             None => {
@@ -110,7 +112,7 @@ impl Breakers {
 
     /// Whether the next email would skip the sender (its circuit is open, or its one probe is out), without
     /// admitting anything.
-    pub fn skips(&self, sender: &SenderConfig, now: i64) -> bool {
+    pub fn skips(&self, sender: &SenderConfig, now: Timestamp) -> bool {
         self.with(sender, |s| s.open_until.is_some_and(|until| now < until || s.probing))
     }
 
@@ -140,7 +142,7 @@ impl Breakers {
         &self,
         sender: &SenderConfig,
         admission: Admission,
-        now: i64,
+        now: Timestamp,
         auth: bool,
         error: &str,
     ) -> (Transition, Health) {
@@ -153,7 +155,7 @@ impl Breakers {
                 let factor = 2u32.saturating_pow(u32::try_from(s.opens.clamp(0, 20)).unwrap_or(20));
                 let cooldown = settings.cooldown.saturating_mul(factor).min(settings.max_cooldown);
                 s.opens += 1;
-                s.open_until = Some(now.saturating_add(i64::try_from(cooldown.as_millis()).unwrap_or(i64::MAX)));
+                s.open_until = Some(advanced(now, cooldown));
             };
             let mut opened_now = false;
             if admission == Admission::Probe {
@@ -173,7 +175,7 @@ impl Breakers {
 }
 
 fn health_of(s: &BreakerState, status: &'static str, error: Option<&str>) -> Health {
-    let now = jiff::Timestamp::now();
+    let now = Timestamp::now();
     let failed = error.is_some();
     Health {
         status,
@@ -182,7 +184,7 @@ fn health_of(s: &BreakerState, status: &'static str, error: Option<&str>) -> Hea
         failure_at: failed.then_some(now),
         tested_at: None,
         consecutive_failures: s.consecutive_failures,
-        circuit_open_until: s.open_until.map(crate::time_text::ts),
+        circuit_open_until: s.open_until,
         circuit_opens: s.opens,
     }
 }
@@ -191,6 +193,11 @@ fn health_of(s: &BreakerState, status: &'static str, error: Option<&str>) -> Hea
 mod tests {
     use super::*;
     use convene_core::TeamId;
+
+    /// An instant `ms` milliseconds after the epoch.
+    fn at(ms: i64) -> Timestamp {
+        Timestamp::from_millisecond(ms).expect("in range")
+    }
 
     fn sender() -> SenderConfig {
         SenderConfig {
@@ -212,15 +219,15 @@ mod tests {
     fn parallel_attempts_report_before_more_are_admitted_after_a_failure() {
         let breakers = Breakers::new(BreakerSettings::default());
         let s = sender();
-        let admitted: Vec<_> = (0..8).map(|_| breakers.admit(&s, 0)).collect();
+        let admitted: Vec<_> = (0..8).map(|_| breakers.admit(&s, at(0))).collect();
         assert!(admitted.iter().all(|a| *a == Admission::Go));
-        breakers.failure(&s, Admission::Go, 10_000, false, "GREETING: no answer");
-        assert_eq!(breakers.admit(&s, 10_001), Admission::Hold, "seven still out");
+        breakers.failure(&s, Admission::Go, at(10_000), false, "GREETING: no answer");
+        assert_eq!(breakers.admit(&s, at(10_001)), Admission::Hold, "seven still out");
         for _ in 0..7 {
-            breakers.failure(&s, Admission::Go, 10_002, false, "GREETING: no answer");
+            breakers.failure(&s, Admission::Go, at(10_002), false, "GREETING: no answer");
         }
         assert!(
-            matches!(breakers.admit(&s, 10_003), Admission::Skip { .. }),
+            matches!(breakers.admit(&s, at(10_003)), Admission::Skip { .. }),
             "open after the threshold"
         );
     }
@@ -230,20 +237,37 @@ mod tests {
         let breakers = Breakers::new(BreakerSettings::default());
         let s = sender();
         for _ in 0..2 {
-            assert_eq!(breakers.admit(&s, 0), Admission::Go);
-            breakers.failure(&s, Admission::Go, 0, false, "x");
+            assert_eq!(breakers.admit(&s, at(0)), Admission::Go);
+            breakers.failure(&s, Admission::Go, at(0), false, "x");
         }
         assert_eq!(
-            breakers.admit(&s, 0),
+            breakers.admit(&s, at(0)),
             Admission::Go,
             "below the threshold a lone email still tries"
         );
         breakers.success(&s);
-        assert_eq!(breakers.admit(&s, 0), Admission::Go);
+        assert_eq!(breakers.admit(&s, at(0)), Admission::Go);
         assert_eq!(
-            breakers.admit(&s, 0),
+            breakers.admit(&s, at(0)),
             Admission::Go,
             "no failure: parallel attempts are fine"
         );
+    }
+
+    #[test]
+    fn a_cool_down_past_the_end_of_time_holds_the_circuit_open_until_then() {
+        let settings = BreakerSettings {
+            threshold: 1,
+            cooldown: std::time::Duration::MAX,
+            max_cooldown: std::time::Duration::MAX,
+        };
+        let breakers = Breakers::new(settings);
+        let s = sender();
+        let now = at(0);
+        assert_eq!(breakers.admit(&s, now), Admission::Go);
+        let (transition, health) = breakers.failure(&s, Admission::Go, now, false, "x");
+        assert_eq!(transition, Transition::Failed { opened: true });
+        assert_eq!(health.circuit_open_until, Some(Timestamp::MAX));
+        assert_eq!(breakers.admit(&s, now), Admission::Skip { until: Timestamp::MAX });
     }
 }

@@ -19,6 +19,7 @@ use convene_core::{SenderId, TeamId};
 use convene_keyring::Keyring;
 use convene_store::outbox::EmailRecord;
 use convene_store::{Db, StoreResult};
+use jiff::Timestamp;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -187,13 +188,13 @@ impl Mailer {
 
     /// The sender whose cap on emails in flight `email` counts against: its first sender, unless that sender's
     /// circuit is open (then the email goes straight to the platform).
-    pub async fn gated_sender(&self, email: &EmailRecord, now: i64) -> Option<i64> {
+    pub async fn gated_sender(&self, email: &EmailRecord, now: Timestamp) -> Option<i64> {
         let sender = self.first_sender(email).await?;
         (!self.breakers.skips(&sender, now)).then_some(sender.id.0)
     }
 
     /// The steps to try for `email`, in order.
-    pub async fn steps_for(&self, email: &EmailRecord, now: i64) -> Vec<Step> {
+    pub async fn steps_for(&self, email: &EmailRecord, now: Timestamp) -> Vec<Step> {
         let platform = self.platform_route();
         let Some(sender) = self.first_sender(email).await else {
             return vec![Step::Platform(platform)];

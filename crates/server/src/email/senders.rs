@@ -53,7 +53,7 @@ pub struct SenderConfig {
     pub api: Option<ProviderClient>,
     /// Persisted health and breaker state at load time.
     pub health_status: String,
-    pub circuit_open_until: Option<i64>,
+    pub circuit_open_until: Option<jiff::Timestamp>,
     pub consecutive_failures: i64,
     pub circuit_opens: i64,
 }
@@ -118,7 +118,7 @@ impl SenderConfig {
             smtp,
             api,
             health_status: record.health_status.clone(),
-            circuit_open_until: record.circuit_open_until.map(jiff::Timestamp::as_millisecond),
+            circuit_open_until: record.circuit_open_until,
             consecutive_failures: record.consecutive_failures,
             circuit_opens: record.circuit_opens,
         })

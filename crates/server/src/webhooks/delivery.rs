@@ -5,12 +5,12 @@ use super::send::{Answer, Post, send};
 use super::settings::WebhookSettings;
 use super::signature::sign;
 use super::target::{TargetError, resolve};
-use crate::time_text::ts;
 use convene_core::WebhookId;
 use convene_keyring::Keyring;
 use convene_store::webhooks::deliveries::{self, AttemptResult, DeliveryRecord};
 use convene_store::webhooks::{self, WebhookRecord};
 use convene_store::{Db, StoreError};
+use jiff::Timestamp;
 use std::sync::Arc;
 
 /// What the delivery worker runs on: the database, the keys that open subscribers' secrets, and the delivery
@@ -37,25 +37,31 @@ pub struct DeliveryOutcome {
     pub result: AttemptResult,
 }
 
-/// Claims one due delivery (at `now`, epoch ms), sends it and records the outcome; `None` when nothing is due.
+/// Claims one due delivery (at `now`), sends it and records the outcome; `None` when nothing is due.
 ///
 /// 2xx → delivered. Any other answer, or none → retrying with backoff, until the retry budget is spent →
 /// failed. A target the instance policy blocks, a deleted or deactivated webhook → failed at once, with no
 /// request made. Tests pass a `now` in the future to make a retry due without waiting for it.
 #[tracing::instrument(skip_all)]
-pub async fn deliver_one(worker: impl Into<WebhookWorker>, now: i64) -> Result<Option<DeliveryOutcome>, StoreError> {
+pub async fn deliver_one(
+    worker: impl Into<WebhookWorker>,
+    now: Timestamp,
+) -> Result<Option<DeliveryOutcome>, StoreError> {
     deliver_next(&worker.into(), now).await
 }
 
 /// [`deliver_one`] for the worker loop.
-pub(super) async fn deliver_next(worker: &WebhookWorker, now: i64) -> Result<Option<DeliveryOutcome>, StoreError> {
+pub(super) async fn deliver_next(
+    worker: &WebhookWorker,
+    now: Timestamp,
+) -> Result<Option<DeliveryOutcome>, StoreError> {
     let settings = &worker.settings;
     let lease_ms = i64::try_from(settings.lease.as_millis()).unwrap_or(i64::MAX);
-    let Some(delivery) = deliveries::claim_due_by(&worker.db, &worker.id, ts(now), lease_ms).await? else {
+    let Some(delivery) = deliveries::claim_due_by(&worker.db, &worker.id, now, lease_ms).await? else {
         return Ok(None);
     };
     let result = attempt(worker, &delivery, now).await?;
-    let recorded = deliveries::record_attempt(&worker.db, delivery.id, delivery.attempts, &result, ts(now)).await?;
+    let recorded = deliveries::record_attempt(&worker.db, delivery.id, delivery.attempts, &result, now).await?;
     log_result(&delivery, &result, recorded);
     Ok(Some(DeliveryOutcome {
         delivery_id: delivery.id.0,
@@ -65,7 +71,11 @@ pub(super) async fn deliver_next(worker: &WebhookWorker, now: i64) -> Result<Opt
     }))
 }
 
-async fn attempt(worker: &WebhookWorker, delivery: &DeliveryRecord, now: i64) -> Result<AttemptResult, StoreError> {
+async fn attempt(
+    worker: &WebhookWorker,
+    delivery: &DeliveryRecord,
+    now: Timestamp,
+) -> Result<AttemptResult, StoreError> {
     let webhook = match delivery.webhook_id {
         Some(id) => webhooks::find(&worker.db, id).await?,
         None => None,
@@ -130,16 +140,16 @@ async fn post(worker: &WebhookWorker, webhook: &WebhookRecord, body: &str) -> Re
 fn retry_or_fail(
     worker: &WebhookWorker,
     delivery: &DeliveryRecord,
-    now: i64,
+    now: Timestamp,
     status_code: Option<i64>,
     error: String,
 ) -> AttemptResult {
     let retry = worker.settings.retry;
-    match retry.next_attempt_at(delivery.attempts, delivery.created_at.as_millisecond(), now) {
+    match retry.next_attempt_at(delivery.attempts, delivery.created_at, now) {
         Some(next_attempt_at) => AttemptResult::Retry {
             status_code,
             error,
-            next_attempt_at: ts(next_attempt_at),
+            next_attempt_at,
         },
         None => AttemptResult::Failed {
             status_code,

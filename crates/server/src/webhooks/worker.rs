@@ -1,7 +1,6 @@
 //! The background loop that drains the webhook queue.
 
 use super::delivery::{WebhookWorker, deliver_next};
-use convene_store::now_ms;
 use convene_store::webhooks::deliveries;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -17,7 +16,7 @@ pub fn spawn_worker(worker: impl Into<WebhookWorker>, mut shutdown: watch::Recei
         give_back(&worker, "held before this start").await;
         let idle = worker.settings.poll_interval;
         while !*shutdown.borrow() {
-            let delivery = deliver_next(&worker, now_ms());
+            let delivery = deliver_next(&worker, convene_store::now());
             tokio::pin!(delivery);
             let finished = tokio::select! {
                 result = &mut delivery => Some(result),

@@ -5,7 +5,7 @@ use crate::scheduling::{BOOKINGS, EVENT_TYPES, SCHEDULES, weekdays_9_to_5};
 use convene_core::{SenderId, TeamId, UserId};
 use convene_server::email::worker::process_due;
 use convene_store::outbox::{self, Filter, Scope};
-use convene_store::{now_ms, users};
+use convene_store::users;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -97,7 +97,9 @@ async fn organization_admins_see_their_organizations_emails_and_nobody_else_does
     assert_eq!(kinds(&theirs.body["data"]).len(), 0);
 
     // After the worker ran, one email shows its route and the transport's reply.
-    let processed = process_due(&w.app.state, now_ms()).await.expect("worker batch");
+    let processed = process_due(&w.app.state, convene_store::now())
+        .await
+        .expect("worker batch");
     assert_eq!(processed.len(), 2);
     let id = mine.body["data"][0]["id"].as_i64().expect("id");
     let one = w.app.get(&format!("/v2/email-deliveries/{id}"), &w.admin.key).await;

@@ -442,7 +442,7 @@ async fn organization_webhooks_are_managed_by_admins_and_hear_members_and_teams_
         book(&app, admin_event, "2030-01-07T11:00:00Z", "b@example.test").await,
     ];
     book(&app, outside_event, "2030-01-07T12:00:00Z", "c@example.test").await;
-    while convene_server::webhooks::deliver_one(&app.state, convene_store::now_ms())
+    while convene_server::webhooks::deliver_one(&app.state, convene_store::now())
         .await
         .expect("queue reachable")
         .is_some()

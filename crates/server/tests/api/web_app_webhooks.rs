@@ -96,7 +96,7 @@ async fn a_webhook_made_on_the_page_pings_a_local_receiver_signed_and_lists_the_
         (status, to),
         (StatusCode::SEE_OTHER, format!("{page_path}?notice=pinged"))
     );
-    let outcome = deliver_one(&app.state, convene_store::now_ms())
+    let outcome = deliver_one(&app.state, convene_store::now())
         .await
         .expect("deliver")
         .expect("the ping");

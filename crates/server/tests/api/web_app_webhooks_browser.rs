@@ -42,7 +42,7 @@ async fn a_host_adds_a_webhook_and_sees_the_test_ping_answered() {
     click(c, "ping").await;
     wait_for(c, "deliveries").await;
     // The worker of `convene serve` would send it; the test takes its step.
-    deliver_one(&app.state, convene_store::now_ms())
+    deliver_one(&app.state, convene_store::now())
         .await
         .expect("deliver")
         .expect("the ping");

@@ -6,7 +6,7 @@ mod delivery;
 pub mod receiver;
 mod triggers;
 
-use crate::helpers::{Person, TestApp};
+use crate::helpers::{Person, TestApp, instant};
 use crate::scheduling::{book, host_with_event, weekdays_9_to_5};
 use convene_server::webhooks::{DeliveryOutcome, deliver_one};
 use convene_store::now_ms as now;
@@ -45,7 +45,7 @@ async fn booked(app: &TestApp, event: i64, start: &str, email: &str) -> String {
 /// Runs the worker step until nothing is due at `now`, returning what each step did.
 async fn drain(app: &TestApp, now: i64) -> Vec<DeliveryOutcome> {
     let mut outcomes = Vec::new();
-    while let Some(outcome) = deliver_one(&app.state, now).await.expect("queue reachable") {
+    while let Some(outcome) = deliver_one(&app.state, instant(now)).await.expect("queue reachable") {
         outcomes.push(outcome);
         assert!(outcomes.len() < 100, "the queue never drains");
     }

@@ -25,7 +25,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::routes::Mailer;
-use crate::time_text::ts;
 use jiff::Timestamp;
 
 /// What the outbox worker runs on: the mailer (with the database it reads), the metrics it counts emails in, its
@@ -74,13 +73,13 @@ fn lease_ms(worker: &EmailWorker) -> i64 {
 
 /// Claims one batch of due emails, sends them, records the outcome, and returns what happened (empty when
 /// nothing was due).
-pub async fn process_due(worker: impl Into<EmailWorker>, now: i64) -> StoreResult<Vec<Processed>> {
+pub async fn process_due(worker: impl Into<EmailWorker>, now: Timestamp) -> StoreResult<Vec<Processed>> {
     let worker = &worker.into();
     let settings = &worker.mailer.settings;
     let claimed = outbox::claim_due_by(
         worker.mailer.db(),
         &worker.id,
-        ts(now),
+        now,
         lease_ms(worker),
         batch_size(settings.connections),
     )

@@ -21,13 +21,14 @@ impl Pace {
         self.average_us.store(new, Relaxed);
     }
 
-    pub(super) fn claim_size(&self, connections: usize, lease_ms: i64) -> i64 {
+    pub(super) fn claim_size(&self, connections: usize, lease: Duration) -> i64 {
         let floor = i64::try_from(connections * 2).unwrap_or(64);
         let average_us = self.average_us.load(std::sync::atomic::Ordering::Relaxed);
         if average_us == 0 {
             return floor;
         }
-        let per_connection = (lease_ms.saturating_mul(1000) / 4) / i64::try_from(average_us).unwrap_or(i64::MAX).max(1);
+        let lease_us = i64::try_from(lease.as_micros()).unwrap_or(i64::MAX);
+        let per_connection = (lease_us / 4) / i64::try_from(average_us).unwrap_or(i64::MAX).max(1);
         per_connection
             .saturating_mul(i64::try_from(connections).unwrap_or(1))
             .clamp(floor, 512.max(floor))
@@ -40,23 +41,23 @@ mod tests {
 
     #[test]
     fn claims_grow_with_fast_sends_and_shrink_to_a_few_when_sends_are_slow() {
-        let lease_ms = 600_000;
+        let lease = Duration::from_millis(600_000);
         let pace = Pace::default();
-        assert_eq!(pace.claim_size(8, lease_ms), 16, "before any send: two per connection");
+        assert_eq!(pace.claim_size(8, lease), 16, "before any send: two per connection");
         for _ in 0..20 {
             pace.observe(Duration::from_millis(2));
         }
-        assert_eq!(pace.claim_size(8, lease_ms), 512, "fast sends: big claims, capped");
+        assert_eq!(pace.claim_size(8, lease), 512, "fast sends: big claims, capped");
         for _ in 0..40 {
             pace.observe(Duration::from_secs(100));
         }
         // A quarter of the lease is 150 s: one send per connection fits, so the floor applies.
-        assert_eq!(pace.claim_size(8, lease_ms), 16);
+        assert_eq!(pace.claim_size(8, lease), 16);
         for _ in 0..40 {
             pace.observe(Duration::from_secs(10));
         }
         // The average approaches 10 s: about 15 sends per connection fit in 150 s.
-        let size = pace.claim_size(8, lease_ms);
+        let size = pace.claim_size(8, lease);
         assert!((100..=120).contains(&size), "{size}");
     }
 }

@@ -13,8 +13,8 @@ use super::claims::{Held, spawn_heartbeat};
 use super::gates::SenderGates;
 use super::pace::Pace;
 use super::{EmailWorker, Processed, RunMode, lease_ms, send, settle};
+use crate::time_text::advanced;
 use convene_core::EmailId;
-use convene_store::now_ms;
 use convene_store::outbox;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
@@ -68,7 +68,7 @@ async fn dispatch(
     let slots = Arc::new(Semaphore::new(connections));
     let gates = SenderGates::new(settings.per_sender_connections);
     let pace = Arc::new(Pace::default());
-    let lease = lease_ms(worker);
+    let lease = worker.mailer.settings.lease;
     let mut drained = false;
     loop {
         if *shutdown.borrow() {
@@ -79,7 +79,7 @@ async fn dispatch(
             worker.mailer.db(),
             &worker.id,
             Timestamp::now(),
-            lease,
+            lease_ms(worker),
             pace.claim_size(connections, lease),
         )
         .await
@@ -115,7 +115,7 @@ async fn dispatch(
         let mut deferred: BTreeMap<Duration, Vec<EmailId>> = BTreeMap::new();
         let mut pending = claimed.into_iter();
         while let Some(email) = pending.next() {
-            let pass = match worker.mailer.gated_sender(&email, now_ms()).await {
+            let pass = match worker.mailer.gated_sender(&email, convene_store::now()).await {
                 Some(sender) => match gates.enter(sender) {
                     Ok(pass) => Some(pass),
                     Err(wait) => {
@@ -179,7 +179,7 @@ async fn give_back(worker: &EmailWorker, held: &Held, ids: &[EmailId], wait: Dur
         return;
     }
     let now = Timestamp::now();
-    let due = now.checked_add(wait).unwrap_or(Timestamp::MAX);
+    let due = advanced(now, wait);
     match outbox::release_claims(worker.mailer.db(), &worker.id, ids, due, now).await {
         Ok(released) => {
             held.remove(ids.iter().copied());

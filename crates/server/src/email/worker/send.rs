@@ -8,10 +8,10 @@ use super::super::routes::{Route, Step};
 use super::super::senders::SenderConfig;
 use super::super::sms::Channel;
 use super::{EmailWorker, Processed};
-use crate::time_text::{ts, utc_iso};
-use convene_store::now_ms;
+use crate::time_text::utc_iso;
 use convene_store::outbox::{AttemptRecord, EmailRecord, Settlement};
 use convene_store::smtp_senders;
+use jiff::Timestamp;
 use std::time::Instant;
 
 /// Where the circuit breaker and the sender-failing alert read the time: the wall clock in the worker loop, the
@@ -20,13 +20,13 @@ use std::time::Instant;
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Clock {
     Wall,
-    At(i64),
+    At(Timestamp),
 }
 
 impl Clock {
-    fn now(self) -> i64 {
+    fn now(self) -> Timestamp {
         match self {
-            Clock::Wall => now_ms(),
+            Clock::Wall => convene_store::now(),
             Clock::At(now) => now,
         }
     }
@@ -66,7 +66,7 @@ pub(super) async fn send_one(worker: &EmailWorker, email: EmailRecord, clock: Cl
                 let skipped = match admission {
                     Admission::Skip { until } => Some(format!(
                         "circuit open after repeated failures; next try after {}",
-                        utc_iso(ts(until))
+                        utc_iso(until)
                     )),
                     Admission::Hold => Some("the sender just failed and other attempts are still out".to_owned()),
                     Admission::Go | Admission::Probe => None,
@@ -113,18 +113,7 @@ pub(super) async fn send_one(worker: &EmailWorker, email: EmailRecord, clock: Cl
     let settlement = match (sent_by, &last_failure) {
         (Some(route), _) => Settlement::Sent { route },
         (None, Some(f)) if f.recipient_rejected() || f.message_rejected() => Settlement::Failed,
-        (None, _) => {
-            match mailer
-                .settings
-                .retry
-                .next_attempt_at(email.attempts, email.not_before.as_millisecond(), now_ms())
-            {
-                Some(next_attempt_at) => Settlement::Retry {
-                    next_attempt_at: ts(next_attempt_at),
-                },
-                None => Settlement::Failed,
-            }
-        }
+        (None, _) => retry_or_fail(worker, &email),
     };
     Processed {
         id: email.id,
@@ -157,16 +146,7 @@ async fn send_text(worker: &EmailWorker, email: EmailRecord, channel: Channel) -
             route: TEXT_ROUTE.to_owned(),
         },
         Err(f) if f.message_rejected() => Settlement::Failed,
-        Err(_) => match worker.mailer.settings.retry.next_attempt_at(
-            email.attempts,
-            email.not_before.as_millisecond(),
-            now_ms(),
-        ) {
-            Some(next_attempt_at) => Settlement::Retry {
-                next_attempt_at: ts(next_attempt_at),
-            },
-            None => Settlement::Failed,
-        },
+        Err(_) => retry_or_fail(worker, &email),
     };
     if let Err(failure) = &result {
         tracing::info!(email_id = email.id.0, %failure, "text message failed");
@@ -184,6 +164,15 @@ async fn send_text(worker: &EmailWorker, email: EmailRecord, channel: Channel) -
             duration_ms,
             started_at,
         }],
+    }
+}
+
+/// Another try after the retry policy's backoff, or failed for good once its budget is spent.
+fn retry_or_fail(worker: &EmailWorker, email: &EmailRecord) -> Settlement {
+    let retry = worker.mailer.settings.retry;
+    match retry.next_attempt_at(email.attempts, email.not_before, convene_store::now()) {
+        Some(next_attempt_at) => Settlement::Retry { next_attempt_at },
+        None => Settlement::Failed,
     }
 }
 
@@ -226,7 +215,7 @@ async fn report_failure(
     sender: &SenderConfig,
     admission: Admission,
     failure: &DeliveryFailure,
-    now: i64,
+    now: Timestamp,
 ) {
     let error = failure.to_string();
     let (transition, health) = worker
@@ -235,19 +224,13 @@ async fn report_failure(
         .failure(sender, admission, now, failure.auth_failed(), &error);
     record_health(worker, sender, &health).await;
     if transition == (Transition::Failed { opened: true }) {
-        alerts::sender_failing(&worker.mailer, sender, &error, ts(now)).await;
+        alerts::sender_failing(&worker.mailer, sender, &error, now).await;
     }
 }
 
 async fn record_health(worker: &EmailWorker, sender: &SenderConfig, health: &smtp_senders::Health) {
-    if let Err(e) = smtp_senders::record_health(
-        worker.mailer.db(),
-        sender.id,
-        sender.version,
-        health,
-        jiff::Timestamp::now(),
-    )
-    .await
+    if let Err(e) =
+        smtp_senders::record_health(worker.mailer.db(), sender.id, sender.version, health, Timestamp::now()).await
     {
         tracing::warn!(sender_id = sender.id.0, error = %e, "could not record a sender's health");
     }

@@ -7,7 +7,7 @@
 //! by Message-ID, a port nothing listens on. The server's email types are imported here, so a rename in the
 //! server touches this file rather than every test.
 
-use super::{Person, TestApp};
+use super::{Person, TestApp, instant};
 use convene_core::{EmailAddress, HeaderText, Role, TeamId, UserId};
 use convene_server::ServerSettings;
 use convene_server::email::host_guard::HostPolicy;
@@ -92,7 +92,9 @@ impl EmailRig {
 
     /// One worker batch at `now`, oldest email first.
     pub async fn run_at(&self, now: i64) -> Vec<Processed> {
-        let mut batch = process_due(&self.app.state, now).await.expect("a worker batch");
+        let mut batch = process_due(&self.app.state, instant(now))
+            .await
+            .expect("a worker batch");
         batch.sort_by_key(|p| p.id);
         batch
     }

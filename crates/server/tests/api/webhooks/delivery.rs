@@ -128,7 +128,7 @@ async fn a_new_booking_is_delivered_exactly_once_signed_with_the_webhooks_secret
     assert_eq!(row.body, request.body, "the queued bytes are the bytes sent");
     assert!(!row.body.contains(SECRET));
     assert!(
-        deliver_one(&app.state, now() + LATER_MS)
+        deliver_one(&app.state, instant(now() + LATER_MS))
             .await
             .expect("queue")
             .is_none()
@@ -145,7 +145,7 @@ async fn a_refused_delivery_is_retried_after_a_backoff_and_then_delivered() {
     booked(&app, event, "2030-01-07T10:00:00Z", "guest@example.test").await;
 
     let t = now();
-    let first = deliver_one(&app.state, t)
+    let first = deliver_one(&app.state, instant(t))
         .await
         .expect("queue")
         .expect("a due delivery");
@@ -166,11 +166,14 @@ async fn a_refused_delivery_is_retried_after_a_backoff_and_then_delivered() {
         next_attempt_at - t
     );
     assert!(
-        deliver_one(&app.state, t + 1_000).await.expect("queue").is_none(),
+        deliver_one(&app.state, instant(t + 1_000))
+            .await
+            .expect("queue")
+            .is_none(),
         "not due yet"
     );
 
-    let second = deliver_one(&app.state, next_attempt_at)
+    let second = deliver_one(&app.state, instant(next_attempt_at))
         .await
         .expect("queue")
         .expect("due now");
@@ -208,9 +211,12 @@ async fn a_delivery_is_kept_as_failed_once_the_retry_budget_is_spent() {
     booked(&app, event, "2030-01-07T10:00:00Z", "guest@example.test").await;
 
     let t = now();
-    let first = deliver_one(&app.state, t).await.expect("queue").expect("due");
+    let first = deliver_one(&app.state, instant(t)).await.expect("queue").expect("due");
     assert!(matches!(first.result, AttemptResult::Retry { .. }), "{first:?}");
-    let last = deliver_one(&app.state, t + 120_000).await.expect("queue").expect("due");
+    let last = deliver_one(&app.state, instant(t + 120_000))
+        .await
+        .expect("queue")
+        .expect("due");
     assert_eq!(
         last.result,
         AttemptResult::Failed {
@@ -219,7 +225,10 @@ async fn a_delivery_is_kept_as_failed_once_the_retry_budget_is_spent() {
         }
     );
     assert!(
-        deliver_one(&app.state, t + 86_400_000).await.expect("queue").is_none(),
+        deliver_one(&app.state, instant(t + 86_400_000))
+            .await
+            .expect("queue")
+            .is_none(),
         "failed is final"
     );
     let rows = deliveries::for_webhook(&app.db, WebhookId(webhook))
@@ -276,7 +285,7 @@ async fn a_delivery_queued_before_a_restart_is_delivered_after_it() {
     let webhook = on_created(&app, &host, &format!("http://{addr}/hook")).await;
     let uid = booked(&app, event, "2030-01-07T10:00:00Z", "guest@example.test").await;
     let t = now();
-    let refused = deliver_one(&app.state, t).await.expect("queue").expect("due");
+    let refused = deliver_one(&app.state, instant(t)).await.expect("queue").expect("due");
     match &refused.result {
         AttemptResult::Retry {
             status_code: None,

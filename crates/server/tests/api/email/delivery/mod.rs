@@ -104,7 +104,9 @@ pub(super) async fn queue(app: &TestApp, email: &NewEmail) -> i64 {
 }
 
 pub(super) async fn run(app: &TestApp, now: i64) -> Vec<Processed> {
-    process_due(&app.state, now).await.expect("worker batch")
+    process_due(&app.state, crate::helpers::instant(now))
+        .await
+        .expect("worker batch")
 }
 
 /// The one email a batch processed.

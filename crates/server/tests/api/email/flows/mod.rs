@@ -18,7 +18,6 @@ use crate::helpers::{Answer, Person, TestApp};
 use crate::scheduling::{BOOKINGS, EVENT_TYPES, SCHEDULES};
 use convene_core::UserId;
 use convene_server::email::worker::process_due;
-use convene_store::now_ms;
 use convene_store::outbox::{self, EmailRecord, Filter, Scope, Settlement};
 use convene_testkit::FakeSmtp;
 use mime::{Mail, check_mail};
@@ -136,7 +135,9 @@ impl Flow {
     /// left nothing behind.
     pub async fn send(&self) -> Vec<Mail> {
         let before = self.smtp.messages().len();
-        let processed = process_due(&self.app.state, now_ms()).await.expect("a worker batch");
+        let processed = process_due(&self.app.state, convene_store::now())
+            .await
+            .expect("a worker batch");
         for p in &processed {
             assert!(
                 matches!(p.settlement, Settlement::Sent { .. }),
@@ -184,7 +185,7 @@ impl Flow {
             check_mail(mail);
         }
         assert!(
-            process_due(&self.app.state, now_ms())
+            process_due(&self.app.state, convene_store::now())
                 .await
                 .expect("a second batch")
                 .is_empty(),

@@ -3,7 +3,6 @@
 use super::*;
 use crate::helpers::email::closed_port;
 use convene_server::email::worker::process_due;
-use convene_store::now_ms;
 use convene_testkit::Behavior;
 use mail_parser::MessageParser;
 use serde_json::json;
@@ -54,7 +53,7 @@ async fn a_test_email_goes_through_exactly_that_sender() {
     );
     assert_eq!(smtp.messages().len(), 1);
     assert!(
-        process_due(&rig.app.state, now_ms())
+        process_due(&rig.app.state, convene_store::now())
             .await
             .expect("a worker batch")
             .is_empty()
@@ -107,7 +106,7 @@ async fn a_refused_test_email_reports_the_reply_and_never_falls_back_to_the_plat
     // Nothing was queued for later either. (This server runs no worker of its own, and a test email starts no
     // task: once the answer is in, nothing is left that could still reach the platform.)
     assert!(
-        process_due(&rig.app.state, now_ms())
+        process_due(&rig.app.state, convene_store::now())
             .await
             .expect("a worker batch")
             .is_empty()
