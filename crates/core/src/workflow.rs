@@ -31,7 +31,7 @@ macro_rules! words {
         }
 
         impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+            pub const ALL: [$name; [$($word,)+].len()] = [$($name::$variant,)+];
 
             pub fn as_str(self) -> &'static str {
                 match self {
@@ -56,7 +56,7 @@ macro_rules! words {
             type Err = UnknownWord;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $name::ALL.iter().copied().find(|v| v.as_str() == s).ok_or_else(|| UnknownWord {
+                $name::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| UnknownWord {
                     of: $of,
                     word: s.to_owned(),
                 })
@@ -222,12 +222,12 @@ mod tests {
 
     #[test]
     fn each_word_reads_back_and_nothing_else_reads() {
-        round_trips(WorkflowKind::ALL, "workflow kind");
-        round_trips(WorkflowTrigger::ALL, "workflow trigger");
-        round_trips(OffsetUnit::ALL, "offset unit");
-        round_trips(StepAction::ALL, "step action");
-        round_trips(StepRecipient::ALL, "step recipient");
-        round_trips(StepTemplate::ALL, "step template");
+        round_trips(&WorkflowKind::ALL, "workflow kind");
+        round_trips(&WorkflowTrigger::ALL, "workflow trigger");
+        round_trips(&OffsetUnit::ALL, "offset unit");
+        round_trips(&StepAction::ALL, "step action");
+        round_trips(&StepRecipient::ALL, "step recipient");
+        round_trips(&StepTemplate::ALL, "step template");
         assert!("BeforeEvent".parse::<WorkflowTrigger>().is_err());
         assert!("cal_ai_phone_call".parse::<StepAction>().is_err());
     }
@@ -236,7 +236,7 @@ mod tests {
     fn the_words_are_cal_coms() {
         let words = |all: &[StepAction]| all.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(",");
         assert_eq!(
-            words(StepAction::ALL),
+            words(&StepAction::ALL),
             "email_host,email_attendee,email_address,sms_attendee,sms_number,whatsapp_attendee,whatsapp_number"
         );
         assert_eq!(WorkflowKind::RoutingForm.as_str(), "routing-form");

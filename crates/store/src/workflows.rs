@@ -549,3 +549,50 @@ pub async fn live_booking_uids<'a>(
     })?;
     Ok(rows.into_iter().map(|(uid,)| uid).collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A workflow row read through SQLite itself, with the given trigger and offset unit words.
+    async fn read(trigger: &str, unit: Option<&str>) -> Result<WorkflowRecord, sqlx::Error> {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect("sqlite::memory:").await?;
+        sqlx::query_as::<_, WorkflowRecord>(
+            "SELECT 1 AS id, NULL AS team_id, 2 AS user_id, 'Remind' AS name, $1 AS trigger_type, \
+             24 AS offset_value, $2 AS offset_unit, 1 AS active_on_all, 0 AS created_at, 0 AS updated_at",
+        )
+        .bind(trigger)
+        .bind(unit)
+        .fetch_one(&mut c)
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_workflow_row_reads_its_words_as_types_and_its_kind_from_its_trigger() {
+        let row = read("beforeEvent", Some("hour")).await.expect("a row");
+        assert_eq!(
+            (row.trigger, row.offset_unit, row.kind()),
+            (
+                WorkflowTrigger::BeforeEvent,
+                Some(OffsetUnit::Hour),
+                WorkflowKind::EventType
+            )
+        );
+        let row = read("formSubmitted", None).await.expect("a row");
+        assert_eq!((row.offset_unit, row.kind()), (None, WorkflowKind::RoutingForm));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_word_is_a_decode_error_of_its_column() {
+        let err = read("beforeEvent", Some("week")).await.expect_err("refused");
+        assert!(
+            matches!(&err, sqlx::Error::ColumnDecode { index, .. } if index.contains("offset_unit")),
+            "{err:?}"
+        );
+        let err = read("BEFORE_EVENT", None).await.expect_err("refused");
+        assert!(
+            matches!(&err, sqlx::Error::ColumnDecode { index, .. } if index.contains("trigger_type")),
+            "{err:?}"
+        );
+    }
+}

@@ -80,7 +80,7 @@ pub struct Context {
 }
 
 /// The actions of event-type workflows: all of them.
-const EVENT_TYPE_ACTIONS: &[StepAction] = StepAction::ALL;
+const EVENT_TYPE_ACTIONS: [StepAction; 7] = StepAction::ALL;
 /// The longest text message body (Twilio's limit on `Body`).
 const MAX_TEXT_CHARS: usize = 1600;
 
@@ -125,7 +125,7 @@ pub async fn prepare(
             let stored = current.map_or(&[][..], |(_, s)| s);
             let mut out = Vec::with_capacity(s.len());
             for (i, step) in s.iter().enumerate() {
-                out.push(self::step(db, ctx, i, step, stored, EVENT_TYPE_ACTIONS).await?);
+                out.push(self::step(db, ctx, i, step, stored, &EVENT_TYPE_ACTIONS).await?);
             }
             out
         }

@@ -528,8 +528,8 @@ async fn editor(
         } else {
             labelled(&ACTIONS.map(StepAction::as_str), "app-wf-action-")
         },
-        templates: labelled(&words(StepTemplate::ALL, StepTemplate::as_str), "app-wf-template-"),
-        units: labelled(&words(OffsetUnit::ALL, OffsetUnit::as_str), "app-wf-unit-"),
+        templates: labelled(&StepTemplate::ALL.map(StepTemplate::as_str), "app-wf-template-"),
+        units: labelled(&OffsetUnit::ALL.map(OffsetUnit::as_str), "app-wf-unit-"),
         variables: if scope.forms() {
             &FORM_VARIABLES[..]
         } else {
@@ -684,9 +684,4 @@ pub(super) async fn delete_in(post: &HostForm, state: &AppState, scope: &Scope, 
         Err(WorkflowError::NotFound) => Err(Refusal::NotFound(host.t)),
         Err(e) => Err(failed(e)),
     }
-}
-
-/// The words of a set, in its order, for a page's choices.
-fn words<T: Copy>(all: &[T], word: fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().copied().map(word).collect()
 }
