@@ -19,6 +19,7 @@ pub mod slots;
 pub mod template;
 pub mod text;
 pub mod validation;
+pub mod workflow;
 
 pub use booking_status::BookingStatus;
 pub use email_status::EmailStatus;
@@ -33,3 +34,4 @@ pub use profile::{Locale, TimeFormat, TimeZoneId, WeekStart};
 pub use role::Role;
 pub use text::{EmailAddress, HeaderText, Slug, Username};
 pub use validation::FieldError;
+pub use workflow::{OffsetUnit, StepAction, StepRecipient, StepTemplate, WorkflowKind, WorkflowTrigger};

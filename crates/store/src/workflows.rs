@@ -4,9 +4,10 @@
 
 use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, Tx};
+use convene_core::workflow::UnknownWord;
 use convene_core::{
-    BookingId, EmailId, EventTypeId, RoutingResponseId, TeamId, UserId, VerifiedEmailId, VerifiedPhoneId, WorkflowId,
-    WorkflowStepId,
+    BookingId, EmailId, EventTypeId, OffsetUnit, RoutingResponseId, StepAction, StepRecipient, StepTemplate, TeamId,
+    UserId, VerifiedEmailId, VerifiedPhoneId, WorkflowId, WorkflowKind, WorkflowStepId, WorkflowTrigger,
 };
 use jiff::Timestamp;
 use sqlx::{FromRow, QueryBuilder};
@@ -17,25 +18,41 @@ pub struct WorkflowRecord {
     pub team_id: Option<TeamId>,
     pub user_id: Option<UserId>,
     pub name: String,
-    pub trigger_type: String,
+    /// Also says the workflow's kind ([`WorkflowRecord::kind`]), which the `kind` column repeats for queries.
+    #[sqlx(rename = "trigger_type", try_from = "String")]
+    pub trigger: WorkflowTrigger,
     pub offset_value: Option<i64>,
-    pub offset_unit: Option<String>,
+    #[sqlx(try_from = "OptWord")]
+    pub offset_unit: Option<OffsetUnit>,
     pub active_on_all: bool,
     #[sqlx(try_from = "Millis")]
     pub created_at: Timestamp,
     #[sqlx(try_from = "Millis")]
     pub updated_at: Timestamp,
-    /// [`KIND_EVENT_TYPE`] or [`KIND_ROUTING_FORM`].
-    pub kind: String,
+}
+
+impl WorkflowRecord {
+    /// Event-type or routing-form workflow: the family of its trigger.
+    pub fn kind(&self) -> WorkflowKind {
+        self.trigger.kind()
+    }
 }
 
 const COLUMNS: &str = "id, team_id, user_id, name, trigger_type, offset_value, offset_unit, active_on_all, \
-     created_at, updated_at, kind";
+     created_at, updated_at";
 
-/// Workflows that act on bookings of event types.
-pub const KIND_EVENT_TYPE: &str = "event-type";
-/// Workflows that act on responses to routing forms.
-pub const KIND_ROUTING_FORM: &str = "routing-form";
+/// A nullable word column as read. Its own type because `Option<OffsetUnit>` is not local (the orphan rule wants a
+/// local type on one side of `TryFrom`), as `OptMillis` is for instants.
+#[derive(Debug, Clone, sqlx::Type)]
+#[sqlx(transparent)]
+struct OptWord(Option<String>);
+
+impl TryFrom<OptWord> for Option<OffsetUnit> {
+    type Error = UnknownWord;
+    fn try_from(w: OptWord) -> Result<Self, Self::Error> {
+        w.0.map(OffsetUnit::try_from).transpose()
+    }
+}
 
 /// Whose a workflow is: a team's (inside an organization or not), or one user's own (personal workflows).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,9 +76,12 @@ pub struct StepRecord {
     pub id: WorkflowStepId,
     pub workflow_id: WorkflowId,
     pub step_number: i64,
-    pub action: String,
-    pub recipient: String,
-    pub template: String,
+    #[sqlx(try_from = "String")]
+    pub action: StepAction,
+    #[sqlx(try_from = "String")]
+    pub recipient: StepRecipient,
+    #[sqlx(try_from = "String")]
+    pub template: StepTemplate,
     pub sender_name: String,
     pub verified_email_id: Option<VerifiedEmailId>,
     pub email: Option<String>,
@@ -81,9 +101,9 @@ const STEP_COLUMNS: &str = "id, workflow_id, step_number, action, recipient, tem
 pub struct StepFields {
     pub id: Option<WorkflowStepId>,
     pub step_number: i64,
-    pub action: String,
-    pub recipient: String,
-    pub template: String,
+    pub action: StepAction,
+    pub recipient: StepRecipient,
+    pub template: StepTemplate,
     pub sender_name: String,
     pub verified_email_id: Option<VerifiedEmailId>,
     pub email: Option<String>,
@@ -99,9 +119,10 @@ pub struct StepFields {
 #[derive(Debug, Clone)]
 pub struct WorkflowFields {
     pub name: String,
-    pub trigger_type: String,
+    /// Also says the workflow's kind, stored beside it.
+    pub trigger: WorkflowTrigger,
     pub offset_value: Option<i64>,
-    pub offset_unit: Option<String>,
+    pub offset_unit: Option<OffsetUnit>,
     pub active_on_all: bool,
     pub event_type_ids: Vec<EventTypeId>,
     /// Routing-form workflows: the forms it is active on when not on all.
@@ -109,11 +130,10 @@ pub struct WorkflowFields {
     pub steps: Vec<StepFields>,
 }
 
-/// Stores a new workflow of `kind` with its activation and steps.
+/// Stores a new workflow, of its trigger's kind, with its activation and steps.
 pub async fn insert(
     tx: &mut Tx,
     owner: WorkflowOwner,
-    kind: &str,
     f: &WorkflowFields,
     now: Timestamp,
 ) -> StoreResult<WorkflowRecord> {
@@ -126,12 +146,12 @@ pub async fn insert(
         sqlx::query_as::<_, WorkflowRecord>(sqlx::AssertSqlSafe(sql))
             .bind(owner_id)
             .bind(&f.name)
-            .bind(&f.trigger_type)
+            .bind(f.trigger.as_str())
             .bind(f.offset_value)
-            .bind(&f.offset_unit)
+            .bind(f.offset_unit.map(OffsetUnit::as_str))
             .bind(f.active_on_all)
             .bind(ms(now))
-            .bind(kind)
+            .bind(f.trigger.kind().as_str())
             .fetch_one(&mut *c)
             .await
     })?;
@@ -155,9 +175,9 @@ pub async fn update(
         sqlx::query_as::<_, WorkflowRecord>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .bind(&f.name)
-            .bind(&f.trigger_type)
+            .bind(f.trigger.as_str())
             .bind(f.offset_value)
-            .bind(&f.offset_unit)
+            .bind(f.offset_unit.map(OffsetUnit::as_str))
             .bind(f.active_on_all)
             .bind(ms(now))
             .fetch_optional(&mut *c)
@@ -230,9 +250,9 @@ async fn write_parts(tx: &mut Tx, id: WorkflowId, f: &WorkflowFields) -> StoreRe
             sqlx::query(sql)
                 .bind(key)
                 .bind(s.step_number)
-                .bind(&s.action)
-                .bind(&s.recipient)
-                .bind(&s.template)
+                .bind(s.action.as_str())
+                .bind(s.recipient.as_str())
+                .bind(s.template.as_str())
                 .bind(&s.sender_name)
                 .bind(s.verified_email_id)
                 .bind(&s.email)
@@ -253,7 +273,7 @@ async fn write_parts(tx: &mut Tx, id: WorkflowId, f: &WorkflowFields) -> StoreRe
 pub async fn find<'a>(
     exec: impl Into<Exec<'a>>,
     owner: WorkflowOwner,
-    kind: &str,
+    kind: WorkflowKind,
     id: WorkflowId,
 ) -> StoreResult<Option<WorkflowRecord>> {
     let (column, owner_id) = owner.column();
@@ -262,7 +282,7 @@ pub async fn find<'a>(
         sqlx::query_as::<_, WorkflowRecord>(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .bind(owner_id)
-            .bind(kind)
+            .bind(kind.as_str())
             .fetch_optional(&mut *c)
             .await
     })?)
@@ -272,7 +292,7 @@ pub async fn find<'a>(
 pub async fn list<'a>(
     exec: impl Into<Exec<'a>>,
     owner: WorkflowOwner,
-    kind: &str,
+    kind: WorkflowKind,
     skip: i64,
     take: i64,
 ) -> StoreResult<Vec<WorkflowRecord>> {
@@ -284,7 +304,7 @@ pub async fn list<'a>(
             .bind(owner_id)
             .bind(take)
             .bind(skip)
-            .bind(kind)
+            .bind(kind.as_str())
             .fetch_all(&mut *c)
             .await
     })?)
@@ -297,8 +317,9 @@ pub async fn active_for_event_type<'a>(
     event_type_id: EventTypeId,
 ) -> StoreResult<Vec<WorkflowRecord>> {
     let (column, owner_id) = owner.column();
+    let kind = WorkflowKind::EventType;
     let sql = format!(
-        "SELECT {COLUMNS} FROM workflows w WHERE {column} = $1 AND kind = '{KIND_EVENT_TYPE}' AND (active_on_all \
+        "SELECT {COLUMNS} FROM workflows w WHERE {column} = $1 AND kind = '{kind}' AND (active_on_all \
          OR EXISTS (SELECT 1 FROM workflow_event_types a WHERE a.workflow_id = w.id AND a.event_type_id = $2)) \
          ORDER BY id"
     );
@@ -318,8 +339,9 @@ pub async fn active_for_form<'a>(
     form_id: &str,
 ) -> StoreResult<Vec<WorkflowRecord>> {
     let (column, owner_id) = owner.column();
+    let kind = WorkflowKind::RoutingForm;
     let sql = format!(
-        "SELECT {COLUMNS} FROM workflows w WHERE {column} = $1 AND kind = '{KIND_ROUTING_FORM}' AND (active_on_all \
+        "SELECT {COLUMNS} FROM workflows w WHERE {column} = $1 AND kind = '{kind}' AND (active_on_all \
          OR EXISTS (SELECT 1 FROM workflow_routing_forms a WHERE a.workflow_id = w.id AND a.form_id = $2)) \
          ORDER BY id"
     );
@@ -526,4 +548,51 @@ pub async fn live_booking_uids<'a>(
         q.build_query_as::<(String,)>().fetch_all(&mut *c).await
     })?;
     Ok(rows.into_iter().map(|(uid,)| uid).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A workflow row read through SQLite itself, with the given trigger and offset unit words.
+    async fn read(trigger: &str, unit: Option<&str>) -> Result<WorkflowRecord, sqlx::Error> {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect("sqlite::memory:").await?;
+        sqlx::query_as::<_, WorkflowRecord>(
+            "SELECT 1 AS id, NULL AS team_id, 2 AS user_id, 'Remind' AS name, $1 AS trigger_type, \
+             24 AS offset_value, $2 AS offset_unit, 1 AS active_on_all, 0 AS created_at, 0 AS updated_at",
+        )
+        .bind(trigger)
+        .bind(unit)
+        .fetch_one(&mut c)
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_workflow_row_reads_its_words_as_types_and_its_kind_from_its_trigger() {
+        let row = read("beforeEvent", Some("hour")).await.expect("a row");
+        assert_eq!(
+            (row.trigger, row.offset_unit, row.kind()),
+            (
+                WorkflowTrigger::BeforeEvent,
+                Some(OffsetUnit::Hour),
+                WorkflowKind::EventType
+            )
+        );
+        let row = read("formSubmitted", None).await.expect("a row");
+        assert_eq!((row.offset_unit, row.kind()), (None, WorkflowKind::RoutingForm));
+    }
+
+    #[tokio::test]
+    async fn an_unknown_word_is_a_decode_error_of_its_column() {
+        let err = read("beforeEvent", Some("week")).await.expect_err("refused");
+        assert!(
+            matches!(&err, sqlx::Error::ColumnDecode { index, .. } if index.contains("offset_unit")),
+            "{err:?}"
+        );
+        let err = read("BEFORE_EVENT", None).await.expect_err("refused");
+        assert!(
+            matches!(&err, sqlx::Error::ColumnDecode { index, .. } if index.contains("trigger_type")),
+            "{err:?}"
+        );
+    }
 }

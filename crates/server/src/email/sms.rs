@@ -11,6 +11,7 @@
 
 use super::host_guard::{GuardedResolver, HostPolicy};
 use super::outcome::{DeliveryFailure, ServerReply, Stage};
+use convene_core::StepAction;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
@@ -62,7 +63,17 @@ impl Channel {
         [Channel::Sms, Channel::WhatsApp].into_iter().find(|c| c.kind() == kind)
     }
 
-    /// The channel of a workflow step's action (`sms_attendee`, `whatsapp_number`…), if it sends text.
+    /// The channel of a stored step's action, if it sends text.
+    pub fn of_step(action: StepAction) -> Option<Channel> {
+        match action {
+            StepAction::SmsAttendee | StepAction::SmsNumber => Some(Channel::Sms),
+            StepAction::WhatsappAttendee | StepAction::WhatsappNumber => Some(Channel::WhatsApp),
+            StepAction::EmailHost | StepAction::EmailAttendee | StepAction::EmailAddress => None,
+        }
+    }
+
+    /// The channel of an action word as sent (`sms_attendee`, `whatsapp_number`…, or one no step may have), if it
+    /// names a text channel: a text action the instance cannot send is refused as such before it is looked up.
     pub fn of_action(action: &str) -> Option<Channel> {
         if action.starts_with("sms_") {
             Some(Channel::Sms)

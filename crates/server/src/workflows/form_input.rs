@@ -1,9 +1,9 @@
 //! What the API sends for a routing-form workflow (`CreateFormWorkflowDto` / `UpdateFormWorkflowDto`), checked into
 //! complete settings. Every refusal names its field.
 
+use super::WorkflowError;
 use super::input::{Context, StepInput, TriggerInput, offset, step};
-use super::{FormTrigger, WorkflowError};
-use convene_core::{FieldError, HeaderText};
+use convene_core::{FieldError, HeaderText, OffsetUnit, StepAction, WorkflowKind, WorkflowTrigger};
 use convene_store::Db;
 use convene_store::routing_forms;
 use convene_store::workflows::{StepRecord, WorkflowFields, WorkflowOwner};
@@ -32,7 +32,11 @@ pub struct FormActivationInput {
 /// The actions of routing-form workflows: there is no host to write to, only the person who answered (by email
 /// when the form asked for an address, by SMS when it asked for a phone number) and a verified address. The
 /// reference's routing-form step has no WhatsApp action (`RoutingFormWorkflowStepOutputDto.action`), so none here.
-const FORM_ACTIONS: [&str; 3] = ["email_attendee", "email_address", "sms_attendee"];
+const FORM_ACTIONS: [StepAction; 3] = [
+    StepAction::EmailAttendee,
+    StepAction::EmailAddress,
+    StepAction::SmsAttendee,
+];
 
 /// Checks `input` onto `current` (None for a create, where every required part must be there).
 pub async fn prepare(
@@ -57,9 +61,9 @@ pub async fn prepare(
         (None, Some((c, _))) => c.name.clone(),
         (None, None) => return Err(required("name").into()),
     };
-    let (trigger_type, offset_value, offset_unit) = match (&input.trigger, current) {
+    let (trigger, offset_value, offset_unit) = match (&input.trigger, current) {
         (Some(t), _) => trigger(t)?,
-        (None, Some((c, _))) => (c.trigger_type.clone(), c.offset_value, c.offset_unit.clone()),
+        (None, Some((c, _))) => (c.trigger, c.offset_value, c.offset_unit),
         (None, None) => return Err(required("trigger").into()),
     };
     let (active_on_all, form_ids) = match (&input.activation, current) {
@@ -86,7 +90,7 @@ pub async fn prepare(
     }
     Ok(WorkflowFields {
         name,
-        trigger_type,
+        trigger,
         offset_value,
         offset_unit,
         active_on_all,
@@ -96,17 +100,18 @@ pub async fn prepare(
     })
 }
 
-fn trigger(t: &TriggerInput) -> Result<(String, Option<i64>, Option<String>), FieldError> {
+fn trigger(t: &TriggerInput) -> Result<(WorkflowTrigger, Option<i64>, Option<OffsetUnit>), FieldError> {
     let raw = t
         .kind
         .as_deref()
         .ok_or_else(|| FieldError::coded("trigger.type", "refusal-required", "is required"))?;
-    match FormTrigger::parse(raw) {
-        Some(FormTrigger::FormSubmitted) => Ok((raw.to_owned(), None, None)),
-        Some(FormTrigger::FormSubmittedNoEvent) => {
+    let parsed = raw.parse::<WorkflowTrigger>().ok();
+    match parsed.filter(|t| t.kind() == WorkflowKind::RoutingForm) {
+        Some(trigger) if trigger.is_scheduled() => {
             let (value, unit) = offset(t, raw)?;
-            Ok((raw.to_owned(), Some(value), Some(unit)))
+            Ok((trigger, Some(value), Some(unit)))
         }
+        Some(trigger) => Ok((trigger, None, None)),
         None => Err(FieldError::coded(
             "trigger.type",
             "refusal-form-trigger",

@@ -11,17 +11,18 @@
 //! attendee's): rows of their own kind in the same outbox, sent through the same Twilio path (`email::sms`). A
 //! response without a usable number gets no text.
 
+use super::WorkflowError;
+use super::plan::offset;
 use super::render::{Facts, Variables, render, render_text};
-use super::{FormTrigger, WorkflowError, unit_ms};
 use crate::email::Mailer;
 use crate::email::sms::{Channel, e164};
 use crate::time_text::shifted;
 use convene_core::email::EmailKind;
-use convene_core::{RoutingResponseId, TeamId, UserId, WorkflowId};
+use convene_core::{RoutingResponseId, StepAction, TeamId, UserId, WorkflowId, WorkflowTrigger};
 use convene_store::outbox::{self, NewEmail};
 use convene_store::workflows::{self as store, ReminderScope, WorkflowOwner};
 use convene_store::{StoreError, Tx, users};
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 /// What workflows need to know of one response.
@@ -72,14 +73,11 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
     let now = Timestamp::now();
     let mut queued = 0;
     for workflow in &workflows {
-        let send_at = match FormTrigger::parse(&workflow.trigger_type) {
-            Some(FormTrigger::FormSubmitted) => None,
-            Some(FormTrigger::FormSubmittedNoEvent) => {
-                let unit = workflow.offset_unit.as_deref().and_then(unit_ms).unwrap_or(0);
-                let offset = workflow.offset_value.unwrap_or(0).saturating_mul(unit);
-                Some(shifted(facts.submitted_at, SignedDuration::from_millis(offset)))
-            }
-            None => continue,
+        let send_at = match workflow.trigger {
+            WorkflowTrigger::FormSubmitted => None,
+            WorkflowTrigger::FormSubmittedNoEvent => Some(shifted(facts.submitted_at, offset(workflow))),
+            // Not a routing-form workflow's.
+            _ => continue,
         };
         for step in steps.iter().filter(|s| s.workflow_id == workflow.id) {
             let vars = || {
@@ -102,9 +100,9 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                     locale: &owner_user.locale,
                 })
             };
-            if let Some(channel) = Channel::of_action(&step.action) {
+            if let Some(channel) = Channel::of_step(step.action) {
                 // Only the person who answered is texted here; a step to a verified number is not theirs.
-                let to_attendee = step.action.ends_with("_attendee");
+                let to_attendee = step.action.is_to_attendee();
                 let Some(phone) = facts.attendee_phone.and_then(e164).filter(|_| to_attendee) else {
                     continue;
                 };
@@ -130,12 +128,12 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                 continue;
             }
             // (to, replies go to): the person who answered hears back from the owner; an address, from them.
-            let (to, reply_to) = match step.action.as_str() {
-                "email_attendee" => match facts.attendee_email {
+            let (to, reply_to) = match step.action {
+                StepAction::EmailAttendee => match facts.attendee_email {
                     Some(address) => (address, (owner_user.email.as_str(), organizer_name.as_str())),
                     None => continue,
                 },
-                "email_address" => match step.email.as_deref() {
+                StepAction::EmailAddress => match step.email.as_deref() {
                     Some(address) => (
                         address,
                         facts

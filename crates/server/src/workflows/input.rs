@@ -1,9 +1,12 @@
 //! What the API sends for a workflow (`CreateEventTypeWorkflowDto` / `UpdateEventTypeWorkflowDto`), checked into
 //! complete settings. Every refusal names its field.
 
-use super::{Trigger, WorkflowError, unit_ms};
+use super::WorkflowError;
 use crate::email::sms::{Channel, Channels};
-use convene_core::{EventTypeId, FieldError, HeaderText, UserId, VerifiedEmailId, VerifiedPhoneId, WorkflowStepId};
+use convene_core::{
+    EventTypeId, FieldError, HeaderText, OffsetUnit, StepAction, StepRecipient, StepTemplate, UserId, VerifiedEmailId,
+    VerifiedPhoneId, WorkflowKind, WorkflowStepId, WorkflowTrigger,
+};
 use convene_store::workflows::{StepFields, StepRecord, WorkflowFields, WorkflowOwner};
 use convene_store::{Db, event_types, verified_emails, verified_phones};
 use serde::Deserialize;
@@ -65,8 +68,6 @@ pub struct MessageInput {
     pub text: Option<String>,
 }
 
-const TEMPLATES: [&str; 6] = ["reminder", "custom", "rescheduled", "completed", "rating", "cancelled"];
-const RECIPIENTS: [&str; 4] = ["const", "attendee", "email", "phone_number"];
 /// The longest offset: a year.
 const MAX_OFFSET_MS: i64 = 366 * 86_400_000;
 
@@ -78,16 +79,8 @@ pub struct Context {
     pub texts: Channels,
 }
 
-/// The actions of event-type workflows.
-const EVENT_TYPE_ACTIONS: [&str; 7] = [
-    "email_host",
-    "email_attendee",
-    "email_address",
-    "sms_attendee",
-    "sms_number",
-    "whatsapp_attendee",
-    "whatsapp_number",
-];
+/// The actions of event-type workflows: all of them.
+const EVENT_TYPE_ACTIONS: [StepAction; 7] = StepAction::ALL;
 /// The longest text message body (Twilio's limit on `Body`).
 const MAX_TEXT_CHARS: usize = 1600;
 
@@ -115,9 +108,9 @@ pub async fn prepare(
         (None, None) => return Err(required("name").into()),
     };
 
-    let (trigger_type, offset_value, offset_unit) = match (&input.trigger, current) {
+    let (trigger, offset_value, offset_unit) = match (&input.trigger, current) {
         (Some(t), _) => trigger(t)?,
-        (None, Some((c, _))) => (c.trigger_type.clone(), c.offset_value, c.offset_unit.clone()),
+        (None, Some((c, _))) => (c.trigger, c.offset_value, c.offset_unit),
         (None, None) => return Err(required("trigger").into()),
     };
 
@@ -146,7 +139,7 @@ pub async fn prepare(
     }
     Ok(WorkflowFields {
         name,
-        trigger_type,
+        trigger,
         offset_value,
         offset_unit,
         active_on_all,
@@ -156,12 +149,13 @@ pub async fn prepare(
     })
 }
 
-fn trigger(t: &TriggerInput) -> Result<(String, Option<i64>, Option<String>), FieldError> {
+fn trigger(t: &TriggerInput) -> Result<(WorkflowTrigger, Option<i64>, Option<OffsetUnit>), FieldError> {
     let raw = t
         .kind
         .as_deref()
         .ok_or_else(|| FieldError::coded("trigger.type", "refusal-required", "is required"))?;
-    let Some(kind) = Trigger::parse(raw) else {
+    let parsed = raw.parse::<WorkflowTrigger>().ok();
+    let Some(trigger) = parsed.filter(|t| t.kind() == WorkflowKind::EventType) else {
         let never = [
             "afterHostsCalVideoNoShow",
             "afterGuestsCalVideoNoShow",
@@ -175,15 +169,15 @@ fn trigger(t: &TriggerInput) -> Result<(String, Option<i64>, Option<String>), Fi
         };
         return Err(FieldError::new("trigger.type", why));
     };
-    if !kind.is_scheduled() {
-        return Ok((kind.as_str().to_owned(), None, None));
+    if !trigger.is_scheduled() {
+        return Ok((trigger, None, None));
     }
     let (value, unit) = offset(t, raw)?;
-    Ok((kind.as_str().to_owned(), Some(value), Some(unit)))
+    Ok((trigger, Some(value), Some(unit)))
 }
 
 /// The trigger's offset (required for `raw`), checked: a whole number of minutes, hours or days up to a year.
-pub(super) fn offset(t: &TriggerInput, raw: &str) -> Result<(i64, String), FieldError> {
+pub(super) fn offset(t: &TriggerInput, raw: &str) -> Result<(i64, OffsetUnit), FieldError> {
     let offset = t
         .offset
         .as_ref()
@@ -195,21 +189,21 @@ pub(super) fn offset(t: &TriggerInput, raw: &str) -> Result<(i64, String), Field
         .unit
         .as_deref()
         .ok_or_else(|| FieldError::coded("trigger.offset.unit", "refusal-required", "is required"))?;
-    let ms = unit_ms(unit).ok_or_else(|| {
+    let unit: OffsetUnit = unit.parse().map_err(|_| {
         FieldError::coded(
             "trigger.offset.unit",
             "refusal-offset-unit",
             "must be minute, hour or day",
         )
     })?;
-    if value < 0 || value.saturating_mul(ms) > MAX_OFFSET_MS {
+    if value < 0 || value.saturating_mul(unit.millis()) > MAX_OFFSET_MS {
         return Err(FieldError::coded(
             "trigger.offset.value",
             "refusal-offset-range",
             "must be between 0 and a year's worth of the unit",
         ));
     }
-    Ok((value, unit.to_owned()))
+    Ok((value, unit))
 }
 
 async fn activation(db: &Db, ctx: &Context, a: &ActivationInput) -> Result<(bool, Vec<EventTypeId>), WorkflowError> {
@@ -265,34 +259,36 @@ pub(super) async fn step(
     i: usize,
     s: &StepInput,
     stored: &[StepRecord],
-    allowed: &[&str],
+    allowed: &[StepAction],
 ) -> Result<StepFields, WorkflowError> {
     let field = |name: &str| format!("steps[{i}].{name}");
-    let action = s
+    let raw = s
         .action
         .as_deref()
         .ok_or_else(|| FieldError::coded(field("action"), "refusal-required", "is required"))?;
-    let channel = Channel::of_action(action);
-    if let Some(Err(missing)) = channel.map(|c| ctx.texts.check(c)) {
+    if let Some(Err(missing)) = Channel::of_action(raw).map(|c| ctx.texts.check(c)) {
         return Err(FieldError::coded(
             field("action"),
             "refusal-sms-unavailable",
-            format!("'{action}' needs an SMS provider (Twilio) on this server; set {missing}"),
+            format!("'{raw}' needs an SMS provider (Twilio) on this server; set {missing}"),
         )
-        .arg("value", action)
+        .arg("value", raw)
         .arg("missing", missing)
         .into());
     }
-    if !allowed.contains(&action) {
+    let known = raw.parse::<StepAction>().ok();
+    let Some(action) = known.filter(|a| allowed.contains(a)) else {
+        let choices = allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", ");
         return Err(FieldError::coded(
             field("action"),
             "refusal-action-unsupported",
-            format!("'{action}' is not supported here; use {}", allowed.join(", ")),
+            format!("'{raw}' is not supported here; use {choices}"),
         )
-        .arg("value", action)
-        .arg("choices", allowed.join(", "))
+        .arg("value", raw)
+        .arg("choices", choices)
         .into());
-    }
+    };
+    let channel = Channel::of_step(action);
     let previous = match s.id.map(WorkflowStepId) {
         Some(id) => Some(stored.iter().find(|p| p.id == id).ok_or_else(|| {
             FieldError::coded(
@@ -312,32 +308,30 @@ pub(super) async fn step(
                 .into(),
         );
     }
-    let default_recipient = match action {
-        "email_attendee" | "sms_attendee" | "whatsapp_attendee" => "attendee",
-        "email_address" => "email",
-        _ => "const",
+    let recipient = match s.recipient.as_deref() {
+        Some(word) => word.parse().map_err(|_| {
+            FieldError::coded(
+                field("recipient"),
+                "refusal-recipient",
+                "must be const, attendee, email or phone_number",
+            )
+        })?,
+        None if action.is_to_attendee() => StepRecipient::Attendee,
+        None if action == StepAction::EmailAddress => StepRecipient::Email,
+        None => StepRecipient::Const,
     };
-    let recipient = s.recipient.as_deref().unwrap_or(default_recipient);
-    if !RECIPIENTS.contains(&recipient) {
-        return Err(FieldError::coded(
-            field("recipient"),
-            "refusal-recipient",
-            "must be const, attendee, email or phone_number",
-        )
-        .into());
-    }
-    let template = s
+    let template: StepTemplate = s
         .template
         .as_deref()
-        .ok_or_else(|| FieldError::coded(field("template"), "refusal-required", "is required"))?;
-    if !TEMPLATES.contains(&template) {
-        return Err(FieldError::coded(
-            field("template"),
-            "refusal-template-kind",
-            "must be reminder, custom, rescheduled, completed, rating or cancelled",
-        )
-        .into());
-    }
+        .ok_or_else(|| FieldError::coded(field("template"), "refusal-required", "is required"))?
+        .parse()
+        .map_err(|_| {
+            FieldError::coded(
+                field("template"),
+                "refusal-template-kind",
+                "must be reminder, custom, rescheduled, completed, rating or cancelled",
+            )
+        })?;
     let sender = s
         .sender
         .as_deref()
@@ -407,7 +401,7 @@ pub(super) async fn step(
         .arg("max", 100000)
         .into());
     }
-    let (verified_email_id, email) = if action == "email_address" {
+    let (verified_email_id, email) = if action == StepAction::EmailAddress {
         let id = s.verified_email_id.map(VerifiedEmailId).ok_or_else(|| {
             FieldError::coded(
                 field("verifiedEmailId"),
@@ -432,7 +426,7 @@ pub(super) async fn step(
     } else {
         (None, None)
     };
-    let (verified_phone_id, phone) = if channel.is_some() && action.ends_with("_number") {
+    let (verified_phone_id, phone) = if action.is_to_number() {
         let id = s.verified_phone_id.map(VerifiedPhoneId).ok_or_else(|| {
             FieldError::coded(
                 field("verifiedPhoneId"),
@@ -471,9 +465,9 @@ pub(super) async fn step(
     Ok(StepFields {
         id: s.id.map(WorkflowStepId),
         step_number,
-        action: action.to_owned(),
-        recipient: recipient.to_owned(),
-        template: template.to_owned(),
+        action,
+        recipient,
+        template,
         sender_name: sender,
         verified_email_id,
         email,
@@ -486,19 +480,23 @@ pub(super) async fn step(
 }
 
 /// The body used when a step gives none, for the templates that have one.
-fn default_body(template: &str) -> Option<String> {
+fn default_body(template: StepTemplate) -> Option<String> {
     let body = match template {
-        "reminder" => {
+        StepTemplate::Reminder => {
             "<p>Hi {ATTENDEE},</p><p>This is a reminder about {EVENT_NAME} with {ORGANIZER} on {EVENT_DATE} at \
              {EVENT_TIME} ({TIMEZONE}).</p><p>{LOCATION}</p>"
         }
-        "completed" => "<p>Hi {ATTENDEE},</p><p>Thank you for attending {EVENT_NAME} with {ORGANIZER}.</p>",
-        "rating" => {
+        StepTemplate::Completed => "<p>Hi {ATTENDEE},</p><p>Thank you for attending {EVENT_NAME} with {ORGANIZER}.</p>",
+        StepTemplate::Rating => {
             "<p>Hi {ATTENDEE},</p><p>How was {EVENT_NAME} with {ORGANIZER}? Reply to this email to tell us.</p>"
         }
-        "rescheduled" => "<p>{EVENT_NAME} with {ORGANIZER} now takes place on {EVENT_DATE} at {EVENT_TIME}.</p>",
-        "cancelled" => "<p>{EVENT_NAME} with {ORGANIZER} on {EVENT_DATE} at {EVENT_TIME} was cancelled.</p>",
-        _ => return None,
+        StepTemplate::Rescheduled => {
+            "<p>{EVENT_NAME} with {ORGANIZER} now takes place on {EVENT_DATE} at {EVENT_TIME}.</p>"
+        }
+        StepTemplate::Cancelled => {
+            "<p>{EVENT_NAME} with {ORGANIZER} on {EVENT_DATE} at {EVENT_TIME} was cancelled.</p>"
+        }
+        StepTemplate::Custom => return None,
     };
     Some(body.to_owned())
 }

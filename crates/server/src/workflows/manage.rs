@@ -8,11 +8,10 @@ use super::form_input::{self, FormWorkflowInput};
 use super::input::{Context, WorkflowInput, prepare};
 use super::plan::replan;
 use crate::email::Mailer;
-use convene_core::{EventTypeId, TeamId, WorkflowId};
+use convene_core::{EventTypeId, TeamId, WorkflowId, WorkflowKind};
 use convene_store::Db;
 use convene_store::workflows::{
-    self as store, KIND_EVENT_TYPE, KIND_ROUTING_FORM, ReminderScope, StepFields, StepRecord, WorkflowFields,
-    WorkflowOwner, WorkflowRecord,
+    self as store, ReminderScope, StepFields, StepRecord, WorkflowFields, WorkflowOwner, WorkflowRecord,
 };
 use jiff::Timestamp;
 use std::collections::HashMap;
@@ -31,9 +30,9 @@ impl Workflow {
     fn fields(&self) -> WorkflowFields {
         WorkflowFields {
             name: self.record.name.clone(),
-            trigger_type: self.record.trigger_type.clone(),
+            trigger: self.record.trigger,
             offset_value: self.record.offset_value,
-            offset_unit: self.record.offset_unit.clone(),
+            offset_unit: self.record.offset_unit,
             active_on_all: self.record.active_on_all,
             event_type_ids: self.event_type_ids.clone(),
             form_ids: self.form_ids.clone(),
@@ -43,9 +42,9 @@ impl Workflow {
                 .map(|s| StepFields {
                     id: Some(s.id),
                     step_number: s.step_number,
-                    action: s.action.clone(),
-                    recipient: s.recipient.clone(),
-                    template: s.template.clone(),
+                    action: s.action,
+                    recipient: s.recipient,
+                    template: s.template,
                     sender_name: s.sender_name.clone(),
                     verified_email_id: s.verified_email_id,
                     email: s.email.clone(),
@@ -86,37 +85,19 @@ async fn complete(db: &Db, records: Vec<WorkflowRecord>) -> Result<Vec<Workflow>
         .collect())
 }
 
-/// Which family of workflows: the event-type ones (`/workflows`) or the routing-form ones.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    EventType,
-    RoutingForm,
-}
-
-impl Kind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Kind::EventType => KIND_EVENT_TYPE,
-            Kind::RoutingForm => KIND_ROUTING_FORM,
-        }
-    }
-}
-
 pub async fn list(
     db: &Db,
     owner: WorkflowOwner,
-    kind: Kind,
+    kind: WorkflowKind,
     skip: i64,
     take: i64,
 ) -> Result<Vec<Workflow>, WorkflowError> {
-    let records = store::list(db, owner, kind.as_str(), skip, take).await?;
+    let records = store::list(db, owner, kind, skip, take).await?;
     complete(db, records).await
 }
 
-pub async fn get(db: &Db, owner: WorkflowOwner, kind: Kind, id: WorkflowId) -> Result<Workflow, WorkflowError> {
-    let record = store::find(db, owner, kind.as_str(), id)
-        .await?
-        .ok_or(WorkflowError::NotFound)?;
+pub async fn get(db: &Db, owner: WorkflowOwner, kind: WorkflowKind, id: WorkflowId) -> Result<Workflow, WorkflowError> {
+    let record = store::find(db, owner, kind, id).await?.ok_or(WorkflowError::NotFound)?;
     Ok(complete(db, vec![record]).await?.remove(0))
 }
 
@@ -125,7 +106,7 @@ pub async fn create_form(db: &Db, ctx: &Context, input: &FormWorkflowInput) -> R
     let fields = form_input::prepare(db, ctx, input, None).await?;
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
-    let record = store::insert(&mut tx, ctx.owner, KIND_ROUTING_FORM, &fields, now).await?;
+    let record = store::insert(&mut tx, ctx.owner, &fields, now).await?;
     tx.commit().await?;
     Ok(complete(db, vec![record]).await?.remove(0))
 }
@@ -137,7 +118,7 @@ pub async fn update_form(
     id: WorkflowId,
     input: &FormWorkflowInput,
 ) -> Result<Workflow, WorkflowError> {
-    let current = get(db, ctx.owner, Kind::RoutingForm, id).await?;
+    let current = get(db, ctx.owner, WorkflowKind::RoutingForm, id).await?;
     let fields = form_input::prepare(db, ctx, input, Some((&current.fields(), &current.steps))).await?;
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
@@ -153,7 +134,7 @@ pub async fn create(db: &Db, mailer: &Mailer, ctx: &Context, input: &WorkflowInp
     let fields = prepare(db, ctx, input, None).await?;
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
-    let record = store::insert(&mut tx, ctx.owner, KIND_EVENT_TYPE, &fields, now).await?;
+    let record = store::insert(&mut tx, ctx.owner, &fields, now).await?;
     replan(&mut tx, mailer, &record, &fields.event_type_ids, now).await?;
     tx.commit().await?;
     Ok(complete(db, vec![record]).await?.remove(0))
@@ -167,7 +148,7 @@ pub async fn update(
     id: WorkflowId,
     input: &WorkflowInput,
 ) -> Result<Workflow, WorkflowError> {
-    let current = get(db, ctx.owner, Kind::EventType, id).await?;
+    let current = get(db, ctx.owner, WorkflowKind::EventType, id).await?;
     let fields = prepare(db, ctx, input, Some((&current.fields(), &current.steps))).await?;
     let now = Timestamp::now();
     let mut tx = db.begin().await?;
@@ -181,7 +162,12 @@ pub async fn update(
 }
 
 /// Deletes a workflow, cancelling what it had planned.
-pub async fn delete(db: &Db, owner: WorkflowOwner, kind: Kind, id: WorkflowId) -> Result<Workflow, WorkflowError> {
+pub async fn delete(
+    db: &Db,
+    owner: WorkflowOwner,
+    kind: WorkflowKind,
+    id: WorkflowId,
+) -> Result<Workflow, WorkflowError> {
     let current = get(db, owner, kind, id).await?;
     let now = Timestamp::now();
     let mut tx = db.begin().await?;

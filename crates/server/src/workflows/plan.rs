@@ -2,8 +2,8 @@
 //! reminders become outbox rows due at their time. Cancelling or rescheduling a booking cancels its pending
 //! reminders first (a reschedule then plans the new booking's own).
 
+use super::WorkflowError;
 use super::render::{Facts, Variables, render, render_text};
-use super::{Trigger, WorkflowError, unit_ms};
 use crate::booking_links::{self, LinkAction};
 use crate::email::Mailer;
 use crate::email::booking_parties::BookingParties;
@@ -13,7 +13,7 @@ use crate::time_text::shifted;
 use convene_core::BookingStatus;
 use convene_core::email::EmailKind;
 use convene_core::ics::{IcsEvent, Method, Party};
-use convene_core::{EventTypeId, TeamId, WorkflowId};
+use convene_core::{EventTypeId, OffsetUnit, StepAction, TeamId, WorkflowId, WorkflowTrigger as Trigger};
 use convene_store::Tx;
 use convene_store::bookings::{self, AttendeeRecord, BookingRecord};
 use convene_store::event_types::{self, EventTypeRecord};
@@ -219,9 +219,7 @@ async fn chosen_workflows(
         );
     let chosen: Vec<WorkflowRecord> = workflows
         .into_iter()
-        .filter(|w| {
-            Trigger::parse(&w.trigger_type).is_some_and(|t| Some(t) == notice || (reminders && t.is_scheduled()))
-        })
+        .filter(|w| Some(w.trigger) == notice || (reminders && w.trigger.is_scheduled()))
         .collect();
     Ok((!chosen.is_empty()).then_some(chosen))
 }
@@ -256,14 +254,11 @@ pub(super) async fn replan(
         (None, Some(user)) => WorkflowOwner::User(user),
         (None, None) => return Ok(0),
     };
-    let Some(trigger) = Trigger::parse(&workflow.trigger_type) else {
-        return Ok(0);
-    };
-    if !trigger.is_scheduled() {
+    if !workflow.trigger.is_scheduled() {
         return Ok(0);
     }
     // A before-reminder still ahead needs a start ahead (so an end ahead); an after-one an end within its offset.
-    let since = if trigger == Trigger::AfterEvent {
+    let since = if workflow.trigger == Trigger::AfterEvent {
         shifted(now, -offset(workflow))
     } else {
         now
@@ -286,8 +281,9 @@ pub(super) async fn replan(
     Ok(queued)
 }
 
-fn offset(workflow: &WorkflowRecord) -> SignedDuration {
-    let unit = workflow.offset_unit.as_deref().and_then(unit_ms).unwrap_or(0);
+/// How far from the booking (or response) a scheduled workflow sends.
+pub(super) fn offset(workflow: &WorkflowRecord) -> SignedDuration {
+    let unit = workflow.offset_unit.map_or(0, OffsetUnit::millis);
     SignedDuration::from_millis(workflow.offset_value.unwrap_or(0).saturating_mul(unit))
 }
 
@@ -399,9 +395,9 @@ async fn gather(
     };
     let (cancel_url, reschedule_url) = (link(LinkAction::Cancel), link(LinkAction::Reschedule));
     for workflow in workflows {
-        let send_at = match Trigger::parse(&workflow.trigger_type) {
-            Some(Trigger::BeforeEvent) => Some(shifted(booking.start_at, -offset(workflow))),
-            Some(Trigger::AfterEvent) => Some(shifted(booking.end_at, offset(workflow))),
+        let send_at = match workflow.trigger {
+            Trigger::BeforeEvent => Some(shifted(booking.start_at, -offset(workflow))),
+            Trigger::AfterEvent => Some(shifted(booking.end_at, offset(workflow))),
             _ => None,
         };
         // Documented choice: a reminder whose moment has passed is dropped rather than sent late.
@@ -409,12 +405,10 @@ async fn gather(
             continue;
         }
         // A seat's holder gets the steps that write to attendees; the rest went out with the first seat.
-        let for_seat = |action: &str| {
-            !people.seat_only || matches!(action, "email_attendee" | "sms_attendee" | "whatsapp_attendee")
-        };
+        let for_seat = |action: StepAction| !people.seat_only || action.is_to_attendee();
         for step in steps
             .iter()
-            .filter(|s| s.workflow_id == workflow.id && for_seat(&s.action))
+            .filter(|s| s.workflow_id == workflow.id && for_seat(s.action))
         {
             let facts = |attendee: Option<&AttendeeRecord>, time_zone, twelve_hour, locale| {
                 Variables::new(&Facts {
@@ -435,10 +429,10 @@ async fn gather(
                     locale,
                 })
             };
-            if let Some(channel) = Channel::of_action(&step.action) {
+            if let Some(channel) = Channel::of_step(step.action) {
                 // Text steps go to each attendee who gave a number, in their zone and language; a number step goes
                 // to its verified number alone, written as the host reads it.
-                let targets: Vec<(Option<&AttendeeRecord>, String)> = if step.action.ends_with("_number") {
+                let targets: Vec<(Option<&AttendeeRecord>, String)> = if step.action.is_to_number() {
                     step.phone.iter().map(|phone| (None, phone.clone())).collect()
                 } else {
                     people.phones().into_iter().map(|(a, phone)| (Some(a), phone)).collect()
@@ -487,9 +481,9 @@ async fn gather(
                 attendee: booker,
                 to_attendee: false,
             };
-            let copies: Vec<Copy<'_>> = match step.action.as_str() {
-                "email_host" => vec![host_copy()],
-                "email_attendee" => people
+            let copies: Vec<Copy<'_>> = match step.action {
+                StepAction::EmailHost => vec![host_copy()],
+                StepAction::EmailAttendee => people
                     .attendees
                     .iter()
                     .filter(reachable)
@@ -504,7 +498,7 @@ async fn gather(
                         to_attendee: true,
                     })
                     .collect(),
-                "email_address" => match step.email.as_deref() {
+                StepAction::EmailAddress => match step.email.as_deref() {
                     Some(address) => vec![Copy {
                         to_email: address,
                         to_name: address,
@@ -513,6 +507,7 @@ async fn gather(
                     }],
                     None => Vec::new(),
                 },
+                // Text steps went out above.
                 _ => Vec::new(),
             };
             for copy in copies {

@@ -11,11 +11,12 @@ use crate::state::AppState;
 use crate::tenancy::access::OrgAccess;
 use crate::time_text::utc_iso;
 use crate::workflows::input::{Context, WorkflowInput};
-use crate::workflows::manage::{self, Kind, Workflow};
+use crate::workflows::manage::{self, Workflow};
 use axum::extract::State;
 use axum::response::Response;
+use convene_core::WorkflowKind;
 use convene_store::teams::TeamRecord;
-use convene_store::workflows::WorkflowOwner;
+use convene_store::workflows::{WorkflowOwner, WorkflowRecord};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -58,7 +59,7 @@ struct ActivationOutput {
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct TriggerOutput {
     #[serde(rename = "type")]
-    kind: String,
+    kind: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     offset: Option<OffsetOutput>,
 }
@@ -66,7 +67,7 @@ pub(super) struct TriggerOutput {
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct OffsetOutput {
     value: i64,
-    unit: String,
+    unit: &'static str,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -74,17 +75,17 @@ pub(super) struct OffsetOutput {
 pub(super) struct StepOutput {
     id: i64,
     step_number: i64,
-    recipient: String,
+    recipient: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     email: Option<String>,
     /// The verified number of an sms_number / whatsapp_number step.
     #[serde(skip_serializing_if = "Option::is_none")]
     phone: Option<String>,
-    template: String,
+    template: &'static str,
     include_calendar_event: bool,
     sender: String,
     message: MessageOutput,
-    action: String,
+    action: &'static str,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -120,13 +121,13 @@ impl From<&Workflow> for WorkflowOutput {
 }
 
 /// The trigger as stored: its type and, for the timed ones, the offset.
-pub(super) fn trigger_output(r: &convene_store::workflows::WorkflowRecord) -> TriggerOutput {
+pub(super) fn trigger_output(r: &WorkflowRecord) -> TriggerOutput {
     TriggerOutput {
-        kind: r.trigger_type.clone(),
-        offset: match (r.offset_value, &r.offset_unit) {
+        kind: r.trigger.as_str(),
+        offset: match (r.offset_value, r.offset_unit) {
             (Some(value), Some(unit)) => Some(OffsetOutput {
                 value,
-                unit: unit.clone(),
+                unit: unit.as_str(),
             }),
             _ => None,
         },
@@ -139,21 +140,21 @@ pub(super) fn steps_output(w: &Workflow) -> Vec<StepOutput> {
         .map(|s| StepOutput {
             id: s.id.0,
             step_number: s.step_number,
-            recipient: s.recipient.clone(),
+            recipient: s.recipient.as_str(),
             email: s.email.clone(),
             phone: s.phone.clone(),
-            template: s.template.clone(),
+            template: s.template.as_str(),
             include_calendar_event: s.include_calendar_event,
             sender: s.sender_name.clone(),
             message: {
-                let text = Channel::of_action(&s.action).is_some();
+                let text = Channel::of_step(s.action).is_some();
                 MessageOutput {
                     subject: s.subject.clone(),
                     html: (!text).then(|| s.html.clone()),
                     text: text.then(|| s.html.clone()),
                 }
             },
-            action: s.action.clone(),
+            action: s.action.as_str(),
         })
         .collect()
 }
@@ -202,7 +203,7 @@ async fn list_workflows(
     let list = manage::list(
         &state.db,
         WorkflowOwner::Team(team.id),
-        Kind::EventType,
+        WorkflowKind::EventType,
         paging.skip,
         paging.take,
     )
@@ -238,7 +239,7 @@ async fn get_workflow(State(state): State<AppState>, caller: ApiUser, ids: PathI
     let workflow = manage::get(
         &state.db,
         WorkflowOwner::Team(team.id),
-        Kind::EventType,
+        WorkflowKind::EventType,
         ids.id("workflowId")?,
     )
     .await?;
@@ -273,6 +274,6 @@ async fn update_workflow(
 async fn delete_workflow(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
     let team = team_for(&state, &caller, &ids, true).await?;
     let id = ids.id("workflowId")?;
-    let workflow = manage::delete(&state.db, WorkflowOwner::Team(team.id), Kind::EventType, id).await?;
+    let workflow = manage::delete(&state.db, WorkflowOwner::Team(team.id), WorkflowKind::EventType, id).await?;
     Ok(envelope::ok(WorkflowOutput::from(&workflow)))
 }

@@ -10,9 +10,10 @@ use crate::api::extract::{ApiJson, Paging, PathIds, QueryPairs};
 use crate::state::AppState;
 use crate::time_text::utc_iso;
 use crate::workflows::form_input::FormWorkflowInput;
-use crate::workflows::manage::{self, Kind, Workflow};
+use crate::workflows::manage::{self, Workflow};
 use axum::extract::State;
 use axum::response::Response;
+use convene_core::WorkflowKind;
 use convene_store::workflows::WorkflowOwner;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -86,7 +87,7 @@ async fn list_form_workflows(
     let team = team_for(&state, &caller, &ids, false).await?;
     let paging = Paging::from_query(&q, 250, 1000)?;
     let owner = WorkflowOwner::Team(team.id);
-    let list = manage::list(&state.db, owner, Kind::RoutingForm, paging.skip, paging.take).await?;
+    let list = manage::list(&state.db, owner, WorkflowKind::RoutingForm, paging.skip, paging.take).await?;
     Ok(envelope::ok(
         list.iter().map(FormWorkflowOutput::from).collect::<Vec<_>>(),
     ))
@@ -119,7 +120,7 @@ async fn create_form_workflow(
 async fn get_form_workflow(State(state): State<AppState>, caller: ApiUser, ids: PathIds) -> Result<Response, ApiError> {
     let team = team_for(&state, &caller, &ids, false).await?;
     let id = ids.id("workflowId")?;
-    let workflow = manage::get(&state.db, WorkflowOwner::Team(team.id), Kind::RoutingForm, id).await?;
+    let workflow = manage::get(&state.db, WorkflowOwner::Team(team.id), WorkflowKind::RoutingForm, id).await?;
     Ok(envelope::ok(FormWorkflowOutput::from(&workflow)))
 }
 
@@ -157,6 +158,6 @@ async fn delete_form_workflow(
 ) -> Result<Response, ApiError> {
     let team = team_for(&state, &caller, &ids, true).await?;
     let id = ids.id("workflowId")?;
-    let workflow = manage::delete(&state.db, WorkflowOwner::Team(team.id), Kind::RoutingForm, id).await?;
+    let workflow = manage::delete(&state.db, WorkflowOwner::Team(team.id), WorkflowKind::RoutingForm, id).await?;
     Ok(envelope::ok(FormWorkflowOutput::from(&workflow)))
 }

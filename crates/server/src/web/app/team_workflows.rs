@@ -8,11 +8,10 @@ use super::org_access::team_manager;
 use super::shell::{Host, HostForm, Refusal, Section};
 use super::workflows::{self, ListQuery, Scope};
 use crate::state::AppState;
-use crate::workflows::manage::Kind;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use convene_core::TeamId;
+use convene_core::{TeamId, WorkflowKind};
 use convene_store::workflows::WorkflowOwner;
 
 /// The team's scope, when `host` manages it.
@@ -42,7 +41,7 @@ async fn scope(state: &AppState, host: &Host, org_id: &str, team_id: &str, forms
     Ok(if forms {
         Scope {
             owner: WorkflowOwner::Team(TeamId(team)),
-            kind: Kind::RoutingForm,
+            kind: WorkflowKind::RoutingForm,
             base: format!("{pages}/workflows/routing-form"),
             section: Section::Organization,
             title: words("app-wf-team-forms-title"),
@@ -56,7 +55,7 @@ async fn scope(state: &AppState, host: &Host, org_id: &str, team_id: &str, forms
     } else {
         Scope {
             owner: WorkflowOwner::Team(TeamId(team)),
-            kind: Kind::EventType,
+            kind: WorkflowKind::EventType,
             base: format!("{pages}/workflows"),
             section: Section::Organization,
             title: words("app-wf-team-title"),

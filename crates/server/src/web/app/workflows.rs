@@ -18,13 +18,13 @@ use crate::workflows::form_input::{FormActivationInput, FormWorkflowInput};
 use crate::workflows::input::{
     ActivationInput, Context, MessageInput, OffsetInput, StepInput, TriggerInput, WorkflowInput,
 };
-use crate::workflows::manage::{self, Kind, Workflow};
+use crate::workflows::manage::{self, Workflow};
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::WorkflowId;
+use convene_core::{OffsetUnit, StepAction, StepTemplate, WorkflowId, WorkflowKind, WorkflowTrigger};
 use convene_store::event_types;
 use convene_store::routing_forms::{self as forms, FormScope, ListFilter};
 use convene_store::workflows::WorkflowOwner;
@@ -32,27 +32,19 @@ use serde::Deserialize;
 use serde_json::Value;
 
 const PAGE_SIZE: i64 = 20;
-const TRIGGERS: [&str; 8] = [
-    "beforeEvent",
-    "afterEvent",
-    "newEvent",
-    "eventCancelled",
-    "rescheduleEvent",
-    "bookingRequested",
-    "bookingRejected",
-    "bookingNoShowUpdated",
-];
-const FORM_TRIGGERS: [&str; 2] = ["formSubmitted", "formSubmittedNoEvent"];
 /// Text actions go to the attendee's number; one of the owner's verified numbers or addresses needs a choice of
 /// them, which the page does not offer (the API does).
-const ACTIONS: [&str; 4] = ["email_attendee", "email_host", "sms_attendee", "whatsapp_attendee"];
+const ACTIONS: [StepAction; 4] = [
+    StepAction::EmailAttendee,
+    StepAction::EmailHost,
+    StepAction::SmsAttendee,
+    StepAction::WhatsappAttendee,
+];
 /// Routing-form workflows have no host to write to, and the API takes no WhatsApp action for them
 /// (`workflows::form_input`); `sms_attendee` texts the number given in the form's phone field.
-const FORM_ACTIONS: [&str; 2] = ["email_attendee", "sms_attendee"];
+const FORM_ACTIONS: [StepAction; 2] = [StepAction::EmailAttendee, StepAction::SmsAttendee];
 /// At most this many event types or forms are offered to choose from.
 const MAX_TARGETS: i64 = 500;
-const TEMPLATES: [&str; 6] = ["reminder", "custom", "rescheduled", "completed", "rating", "cancelled"];
-const UNITS: [&str; 3] = ["minute", "hour", "day"];
 /// The variables the help list explains, each with its message id.
 const VARIABLES: [(&str, &str); 14] = [
     ("EVENT_NAME", "app-wf-var-event-name"),
@@ -75,7 +67,7 @@ const VARIABLES: [(&str, &str); 14] = [
 #[derive(Clone)]
 pub(crate) struct Scope {
     pub owner: WorkflowOwner,
-    pub kind: Kind,
+    pub kind: WorkflowKind,
     /// The list's address; a workflow's page is `{base}/{id}`.
     pub base: String,
     pub section: Section,
@@ -97,7 +89,7 @@ impl Scope {
     fn personal(host: &Host) -> Scope {
         Scope {
             owner: WorkflowOwner::User(host.id()),
-            kind: Kind::EventType,
+            kind: WorkflowKind::EventType,
             base: "/workflows".into(),
             section: Section::Workflows,
             title: host.t.text("app-wf-title"),
@@ -111,7 +103,7 @@ impl Scope {
     }
 
     pub(super) fn forms(&self) -> bool {
-        self.kind == Kind::RoutingForm
+        self.kind == WorkflowKind::RoutingForm
     }
 
     /// The id prefix of the checkboxes choosing what the workflow acts on.
@@ -232,17 +224,17 @@ fn blank_step(index: usize) -> StepForm {
 /// The owner's event types, or (routing-form workflows) the owner's forms, with those in `chosen` ticked.
 async fn targets(state: &AppState, scope: &Scope, chosen: &[String]) -> Result<Vec<(String, String, bool)>, Refusal> {
     let found: Vec<(String, String)> = match (scope.kind, scope.owner) {
-        (Kind::EventType, WorkflowOwner::User(user)) => event_types::list_for_owner(&state.db, user, true)
+        (WorkflowKind::EventType, WorkflowOwner::User(user)) => event_types::list_for_owner(&state.db, user, true)
             .await?
             .into_iter()
             .map(|e| (e.id.to_string(), e.title))
             .collect(),
-        (Kind::EventType, WorkflowOwner::Team(team)) => event_types::list_for_team(&state.db, team)
+        (WorkflowKind::EventType, WorkflowOwner::Team(team)) => event_types::list_for_team(&state.db, team)
             .await?
             .into_iter()
             .map(|e| (e.id.to_string(), e.title))
             .collect(),
-        (Kind::RoutingForm, owner) => {
+        (WorkflowKind::RoutingForm, owner) => {
             let scope = match owner {
                 WorkflowOwner::Team(team) => FormScope::Team(team),
                 WorkflowOwner::User(user) => FormScope::User(user),
@@ -288,8 +280,8 @@ impl Fields {
             .map(|(index, s)| StepForm {
                 index,
                 id: s.id.to_string(),
-                action: s.action.clone(),
-                template: s.template.clone(),
+                action: s.action.as_str().to_owned(),
+                template: s.template.as_str().to_owned(),
                 subject: s.subject.clone(),
                 body: s.html.clone(),
                 ics: s.include_calendar_event,
@@ -300,14 +292,14 @@ impl Fields {
         steps.push(blank_step(steps.len()));
         let r = &w.record;
         let chosen: Vec<String> = match scope.kind {
-            Kind::EventType => w.event_type_ids.iter().map(ToString::to_string).collect(),
-            Kind::RoutingForm => w.form_ids.clone(),
+            WorkflowKind::EventType => w.event_type_ids.iter().map(ToString::to_string).collect(),
+            WorkflowKind::RoutingForm => w.form_ids.clone(),
         };
         Ok(Fields {
             name: r.name.clone(),
-            trigger: r.trigger_type.clone(),
+            trigger: r.trigger.as_str().to_owned(),
             offset: r.offset_value.map(|v| v.to_string()).unwrap_or_default(),
-            unit: r.offset_unit.clone().unwrap_or_else(|| "hour".into()),
+            unit: r.offset_unit.unwrap_or(OffsetUnit::Hour).as_str().to_owned(),
             all: r.active_on_all,
             targets: targets(state, scope, &chosen).await?,
             steps,
@@ -345,10 +337,10 @@ impl Fields {
     /// The API's input for these values. A step without a subject is left out (the blank row to add one), and
     /// so is one marked for removal. Numbers that do not parse are sent as none, which the service refuses by name.
     fn input(&self, form: &Posted, forms: bool) -> Input {
-        let timed = matches!(
-            self.trigger.as_str(),
-            "beforeEvent" | "afterEvent" | "formSubmittedNoEvent"
-        );
+        let timed = self
+            .trigger
+            .parse::<WorkflowTrigger>()
+            .is_ok_and(WorkflowTrigger::is_scheduled);
         let steps = self
             .steps
             .iter()
@@ -467,7 +459,7 @@ pub(super) async fn list_in(
             .map(|w| Row {
                 id: w.record.id.0,
                 name: w.record.name.clone(),
-                trigger: host.t.text(&format!("app-wf-trigger-{}", w.record.trigger_type)),
+                trigger: host.t.text(&format!("app-wf-trigger-{}", w.record.trigger)),
                 steps: host
                     .t
                     .text_with("app-wf-step-count", &[("count", &w.steps.len().to_string())]),
@@ -516,6 +508,11 @@ async fn editor(
     let labelled = |values: &[&'static str], prefix: &str| -> Vec<(&'static str, String)> {
         values.iter().map(|v| (*v, t.text(&format!("{prefix}{v}")))).collect()
     };
+    let triggers: Vec<&'static str> = WorkflowTrigger::ALL
+        .iter()
+        .filter(|trigger| trigger.kind() == scope.kind)
+        .map(|trigger| trigger.as_str())
+        .collect();
     let page = EditPage {
         nav: host.nav(state, scope.section).await?,
         t,
@@ -525,18 +522,14 @@ async fn editor(
         f,
         error,
         notice,
-        triggers: if scope.forms() {
-            labelled(&FORM_TRIGGERS, "app-wf-trigger-")
-        } else {
-            labelled(&TRIGGERS, "app-wf-trigger-")
-        },
+        triggers: labelled(&triggers, "app-wf-trigger-"),
         actions: if scope.forms() {
-            labelled(&FORM_ACTIONS, "app-wf-action-")
+            labelled(&FORM_ACTIONS.map(StepAction::as_str), "app-wf-action-")
         } else {
-            labelled(&ACTIONS, "app-wf-action-")
+            labelled(&ACTIONS.map(StepAction::as_str), "app-wf-action-")
         },
-        templates: labelled(&TEMPLATES, "app-wf-template-"),
-        units: labelled(&UNITS, "app-wf-unit-"),
+        templates: labelled(&StepTemplate::ALL.map(StepTemplate::as_str), "app-wf-template-"),
+        units: labelled(&OffsetUnit::ALL.map(OffsetUnit::as_str), "app-wf-unit-"),
         variables: if scope.forms() {
             &FORM_VARIABLES[..]
         } else {
