@@ -4,7 +4,7 @@
 
 use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, now_ms};
-use convene_core::{BookingReferenceId, CalendarId, CalendarJobId, UserId};
+use convene_core::{BookingReferenceId, CalendarId, CalendarJobId, CalendarJobStatus, UserId};
 use jiff::Timestamp;
 use sqlx::FromRow;
 
@@ -13,7 +13,8 @@ pub struct CalendarJob {
     pub id: CalendarJobId,
     pub booking_uid: String,
     pub user_id: UserId,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CalendarJobStatus,
     pub attempts: i64,
     #[sqlx(try_from = "Millis")]
     pub not_before: Timestamp,
@@ -95,11 +96,11 @@ pub async fn claim_due<'a>(
     Ok(claimed)
 }
 
-/// Settles a claimed job: `done`, `retrying` (due again at `not_before`) or `failed`, with the error if any.
+/// Settles a claimed job: `Done`, `Retrying` (due again at `not_before`) or `Failed`, with the error if any.
 pub async fn settle<'a>(
     exec: impl Into<Exec<'a>>,
     id: CalendarJobId,
-    status: &str,
+    status: CalendarJobStatus,
     not_before: Timestamp,
     error: Option<&str>,
 ) -> StoreResult<()> {
@@ -109,7 +110,7 @@ pub async fn settle<'a>(
              updated_at = $5 WHERE id = $1",
         )
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(ms(not_before))
         .bind(error)
         .bind(now_ms())
