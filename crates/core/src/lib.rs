@@ -5,6 +5,7 @@
 
 pub mod booking_status;
 pub mod calendar_job_status;
+pub mod calendar_kind;
 pub mod email;
 pub mod email_status;
 pub mod feature;
@@ -24,6 +25,7 @@ pub mod webhook_delivery_status;
 
 pub use booking_status::BookingStatus;
 pub use calendar_job_status::CalendarJobStatus;
+pub use calendar_kind::ConnectionKind;
 pub use email_status::EmailStatus;
 pub use feature::FeatureFlag;
 pub use ids::{

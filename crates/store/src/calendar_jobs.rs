@@ -4,7 +4,8 @@
 
 use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, now_ms};
-use convene_core::{BookingReferenceId, CalendarId, CalendarJobId, CalendarJobStatus, UserId};
+use convene_core::calendar_kind::UnknownConnectionKind;
+use convene_core::{BookingReferenceId, CalendarId, CalendarJobId, CalendarJobStatus, ConnectionKind, UserId};
 use jiff::Timestamp;
 use sqlx::FromRow;
 
@@ -30,11 +31,26 @@ pub struct BookingReference {
     pub booking_uid: String,
     pub ical_uid: String,
     pub calendar_id: Option<CalendarId>,
-    pub kind: String,
+    /// What the calendar is, stored as Cal.com's integration type (`google_calendar`…).
+    #[sqlx(try_from = "IntegrationType")]
+    pub kind: ConnectionKind,
     pub external_id: String,
     pub href: String,
     pub etag: Option<String>,
     pub deleted: bool,
+}
+
+/// A reference's `kind` column as read: Cal.com's integration type, not the connection's own word.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct IntegrationType(pub String);
+
+impl TryFrom<IntegrationType> for ConnectionKind {
+    type Error = UnknownConnectionKind;
+
+    fn try_from(t: IntegrationType) -> Result<Self, Self::Error> {
+        ConnectionKind::from_integration(&t.0).ok_or(UnknownConnectionKind { word: t.0 })
+    }
 }
 
 const REFERENCE_COLUMNS: &str = "id, booking_uid, ical_uid, calendar_id, kind, external_id, href, etag, deleted";
@@ -149,7 +165,7 @@ pub async fn live_reference<'a>(
 pub async fn reference_by_href<'a>(
     exec: impl Into<Exec<'a>>,
     user_id: UserId,
-    kind: &str,
+    kind: ConnectionKind,
     href: &str,
 ) -> StoreResult<Option<BookingReference>> {
     let sql = format!(
@@ -157,7 +173,7 @@ pub async fn reference_by_href<'a>(
          AND NOT deleted ORDER BY id DESC LIMIT 1"
     );
     Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, BookingReference>(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(kind).bind(href).fetch_optional(&mut *c).await
+        sqlx::query_as::<_, BookingReference>(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(kind.integration()).bind(href).fetch_optional(&mut *c).await
     })?)
 }
 
@@ -195,7 +211,7 @@ pub struct NewReference<'a> {
     pub ical_uid: &'a str,
     pub user_id: UserId,
     pub calendar_id: CalendarId,
-    pub kind: &'a str,
+    pub kind: ConnectionKind,
     pub external_id: &'a str,
     pub href: &'a str,
     pub etag: Option<&'a str>,
@@ -225,7 +241,7 @@ pub async fn record_reference<'a>(exec: impl Into<Exec<'a>>, r: &NewReference<'_
         .bind(r.ical_uid)
         .bind(r.user_id)
         .bind(r.calendar_id)
-        .bind(r.kind)
+        .bind(r.kind.integration())
         .bind(r.external_id)
         .bind(r.href)
         .bind(r.etag)

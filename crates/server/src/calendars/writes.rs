@@ -150,8 +150,7 @@ impl Calendars {
         let connection = calendars::find_connection(&self.db, job.user_id, calendar.connection_id)
             .await?
             .ok_or_else(|| JobError::Local("the calendar's connection is gone".into()))?;
-        let kind = ConnectionKind::parse(&connection.kind)
-            .ok_or_else(|| JobError::Local("the calendar's connection is of an unknown kind".into()))?;
+        let kind = connection.kind;
         if kind == ConnectionKind::IcsFeed {
             return Err(JobError::Local("an ICS feed is read-only".into()));
         }
@@ -239,7 +238,7 @@ impl Calendars {
                 ical_uid: &booking.ical_uid,
                 user_id: job.user_id,
                 calendar_id: calendar.id,
-                kind: kind.integration(),
+                kind,
                 external_id: &calendar.external_id,
                 href: &href,
                 etag: etag.as_deref(),
