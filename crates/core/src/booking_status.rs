@@ -38,7 +38,7 @@ impl fmt::Display for BookingStatus {
     }
 }
 
-/// A stored status word this version does not know, and what it was the status of (`booking`, `email`).
+/// A stored status word this version does not know, and what it was the status of (`booking`, `email`, `calendar job`, `webhook delivery`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownStatus {
     pub of: &'static str,

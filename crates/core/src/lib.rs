@@ -4,6 +4,8 @@
 //! build it, so code holding one knows it is valid.
 
 pub mod booking_status;
+pub mod calendar_job_status;
+pub mod calendar_kind;
 pub mod email;
 pub mod email_status;
 pub mod feature;
@@ -19,9 +21,12 @@ pub mod slots;
 pub mod template;
 pub mod text;
 pub mod validation;
+pub mod webhook_delivery_status;
 pub mod workflow;
 
 pub use booking_status::BookingStatus;
+pub use calendar_job_status::CalendarJobStatus;
+pub use calendar_kind::ConnectionKind;
 pub use email_status::EmailStatus;
 pub use feature::FeatureFlag;
 pub use ids::{
@@ -34,4 +39,5 @@ pub use profile::{Locale, TimeFormat, TimeZoneId, WeekStart};
 pub use role::Role;
 pub use text::{EmailAddress, HeaderText, Slug, Username};
 pub use validation::FieldError;
+pub use webhook_delivery_status::WebhookDeliveryStatus;
 pub use workflow::{OffsetUnit, StepAction, StepRecipient, StepTemplate, WorkflowKind, WorkflowTrigger};

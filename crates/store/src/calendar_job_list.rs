@@ -1,4 +1,4 @@
-//! The calendar write jobs a host sees: those not done yet (queued, retrying, running or failed), newest first.
+//! The calendar write jobs a host sees: those not done yet (queued, retrying or failed), newest first.
 //! Kept apart from `calendar_jobs` (the queue's state machine) because it is only a read for the host's pages.
 
 use crate::calendar_jobs::CalendarJob;

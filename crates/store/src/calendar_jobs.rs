@@ -4,7 +4,8 @@
 
 use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, now_ms};
-use convene_core::{BookingReferenceId, CalendarId, CalendarJobId, UserId};
+use convene_core::calendar_kind::UnknownConnectionKind;
+use convene_core::{BookingReferenceId, CalendarId, CalendarJobId, CalendarJobStatus, ConnectionKind, UserId};
 use jiff::Timestamp;
 use sqlx::FromRow;
 
@@ -13,7 +14,8 @@ pub struct CalendarJob {
     pub id: CalendarJobId,
     pub booking_uid: String,
     pub user_id: UserId,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: CalendarJobStatus,
     pub attempts: i64,
     #[sqlx(try_from = "Millis")]
     pub not_before: Timestamp,
@@ -29,11 +31,26 @@ pub struct BookingReference {
     pub booking_uid: String,
     pub ical_uid: String,
     pub calendar_id: Option<CalendarId>,
-    pub kind: String,
+    /// What the calendar is, stored as Cal.com's integration type (`google_calendar`…).
+    #[sqlx(try_from = "IntegrationType")]
+    pub kind: ConnectionKind,
     pub external_id: String,
     pub href: String,
     pub etag: Option<String>,
     pub deleted: bool,
+}
+
+/// A reference's `kind` column as read: Cal.com's integration type, not the connection's own word.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::Type)]
+#[sqlx(transparent)]
+pub struct IntegrationType(pub String);
+
+impl TryFrom<IntegrationType> for ConnectionKind {
+    type Error = UnknownConnectionKind;
+
+    fn try_from(t: IntegrationType) -> Result<Self, Self::Error> {
+        ConnectionKind::from_integration(&t.0).ok_or(UnknownConnectionKind { word: t.0 })
+    }
 }
 
 const REFERENCE_COLUMNS: &str = "id, booking_uid, ical_uid, calendar_id, kind, external_id, href, etag, deleted";
@@ -95,11 +112,11 @@ pub async fn claim_due<'a>(
     Ok(claimed)
 }
 
-/// Settles a claimed job: `done`, `retrying` (due again at `not_before`) or `failed`, with the error if any.
+/// Settles a claimed job: `Done`, `Retrying` (due again at `not_before`) or `Failed`, with the error if any.
 pub async fn settle<'a>(
     exec: impl Into<Exec<'a>>,
     id: CalendarJobId,
-    status: &str,
+    status: CalendarJobStatus,
     not_before: Timestamp,
     error: Option<&str>,
 ) -> StoreResult<()> {
@@ -109,7 +126,7 @@ pub async fn settle<'a>(
              updated_at = $5 WHERE id = $1",
         )
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(ms(not_before))
         .bind(error)
         .bind(now_ms())
@@ -148,7 +165,7 @@ pub async fn live_reference<'a>(
 pub async fn reference_by_href<'a>(
     exec: impl Into<Exec<'a>>,
     user_id: UserId,
-    kind: &str,
+    kind: ConnectionKind,
     href: &str,
 ) -> StoreResult<Option<BookingReference>> {
     let sql = format!(
@@ -156,7 +173,7 @@ pub async fn reference_by_href<'a>(
          AND NOT deleted ORDER BY id DESC LIMIT 1"
     );
     Ok(on_conn!(exec, c => {
-        sqlx::query_as::<_, BookingReference>(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(kind).bind(href).fetch_optional(&mut *c).await
+        sqlx::query_as::<_, BookingReference>(sqlx::AssertSqlSafe(sql)).bind(user_id).bind(kind.integration()).bind(href).fetch_optional(&mut *c).await
     })?)
 }
 
@@ -194,7 +211,7 @@ pub struct NewReference<'a> {
     pub ical_uid: &'a str,
     pub user_id: UserId,
     pub calendar_id: CalendarId,
-    pub kind: &'a str,
+    pub kind: ConnectionKind,
     pub external_id: &'a str,
     pub href: &'a str,
     pub etag: Option<&'a str>,
@@ -224,7 +241,7 @@ pub async fn record_reference<'a>(exec: impl Into<Exec<'a>>, r: &NewReference<'_
         .bind(r.ical_uid)
         .bind(r.user_id)
         .bind(r.calendar_id)
-        .bind(r.kind)
+        .bind(r.kind.integration())
         .bind(r.external_id)
         .bind(r.href)
         .bind(r.etag)

@@ -7,7 +7,7 @@
 
 use crate::millis::{Millis, OptMillis, ms};
 use crate::{Exec, StoreResult, now_ms, packed};
-use convene_core::{CalendarConnectionId, CalendarId, EventTypeId, UserId};
+use convene_core::{CalendarConnectionId, CalendarId, ConnectionKind, EventTypeId, UserId};
 use jiff::Timestamp;
 use sqlx::FromRow;
 
@@ -16,8 +16,9 @@ use sqlx::FromRow;
 pub struct ConnectionRecord {
     pub id: CalendarConnectionId,
     pub user_id: UserId,
-    /// `ics_feed`, `caldav`, `apple`, `google` or `office365`.
-    pub kind: String,
+    /// Stored as its word: `ics_feed`, `caldav`, `apple`, `google` or `office365`.
+    #[sqlx(try_from = "String")]
+    pub kind: ConnectionKind,
     pub label: String,
     pub username: Option<String>,
     pub sealed_secret: String,
@@ -35,7 +36,7 @@ const CONNECTION_COLUMNS: &str =
 /// What a new connection is, before its credential is sealed to its id.
 pub struct NewConnection<'a> {
     pub user_id: UserId,
-    pub kind: &'a str,
+    pub kind: ConnectionKind,
     pub label: &'a str,
     pub username: Option<&'a str>,
     pub server_url: Option<&'a str>,
@@ -116,7 +117,7 @@ pub struct CacheMarkers {
     pub cached_to: Timestamp,
 }
 
-#[tracing::instrument(skip_all, fields(user_id = new.user_id.0, kind = new.kind))]
+#[tracing::instrument(skip_all, fields(user_id = new.user_id.0, kind = new.kind.as_str()))]
 pub async fn insert_connection<'a>(
     exec: impl Into<Exec<'a>>,
     new: &NewConnection<'_>,
@@ -128,7 +129,7 @@ pub async fn insert_connection<'a>(
              updated_at) VALUES ($1, $2, $3, $4, '', $5, $6, $6) RETURNING id",
         )
         .bind(new.user_id)
-        .bind(new.kind)
+        .bind(new.kind.as_str())
         .bind(new.label)
         .bind(new.username)
         .bind(new.server_url)

@@ -525,10 +525,10 @@ async fn booking_references(
         .filter(|r| !r.deleted)
         .map(|r| BookingReferenceOutput {
             id: r.id.0,
-            kind: r.kind.clone(),
+            kind: r.kind.integration().to_owned(),
             // Google and Microsoft know the event by their own id (what `/v2/calendars/{calendar}/event/{id}`
             // takes); CalDAV by its iCalendar UID.
-            event_uid: if r.kind == "google_calendar" || r.kind == "office365_calendar" {
+            event_uid: if matches!(r.kind, ConnectionKind::Google | ConnectionKind::Office365) {
                 r.href.clone()
             } else {
                 r.ical_uid.clone()

@@ -194,7 +194,7 @@ impl Calendars {
             &mut tx,
             &NewConnection {
                 user_id,
-                kind: kind.as_str(),
+                kind,
                 label,
                 username,
                 server_url,
@@ -234,10 +234,10 @@ impl Calendars {
         let destination = calendars::destination(&self.db, user_id, None).await?;
         let connections = connections
             .into_iter()
-            .filter_map(|c| {
-                let kind = ConnectionKind::parse(&c.kind)?;
+            .map(|c| {
                 let own = all.iter().filter(|cal| cal.connection_id == c.id).cloned().collect();
-                Some((c, kind, own))
+                let kind = c.kind;
+                (c, kind, own)
             })
             .collect();
         Ok(Overview {
@@ -251,7 +251,7 @@ impl Calendars {
         let mine: Vec<ConnectionRecord> = calendars::connections_of(&self.db, user_id)
             .await?
             .into_iter()
-            .filter(|c| c.kind == kind.as_str())
+            .filter(|c| c.kind == kind)
             .collect();
         if mine.is_empty() {
             return Err(CalendarsError::NotFound("calendar connection"));
@@ -275,7 +275,7 @@ impl Calendars {
     ) -> Result<ConnectionRecord, CalendarsError> {
         let connection = calendars::find_connection(&self.db, user_id, CalendarConnectionId(id))
             .await?
-            .filter(|c| c.kind == kind.as_str())
+            .filter(|c| c.kind == kind)
             .ok_or(CalendarsError::NotFound("calendar connection"))?;
         calendars::delete_connection(&self.db, user_id, CalendarConnectionId(id)).await?;
         Ok(connection)
@@ -404,7 +404,7 @@ impl Calendars {
         };
         let kind = calendars::find_connection(&self.db, calendar.user_id, calendar.connection_id)
             .await?
-            .and_then(|c| ConnectionKind::parse(&c.kind));
+            .map(|c| c.kind);
         Ok(kind.map(|k| (k, calendar)))
     }
 
@@ -419,7 +419,7 @@ impl Calendars {
         };
         let kind = calendars::find_connection(&self.db, user_id, calendar.connection_id)
             .await?
-            .and_then(|c| ConnectionKind::parse(&c.kind));
+            .map(|c| c.kind);
         Ok(kind.map(|k| (k, calendar)))
     }
 
@@ -441,7 +441,7 @@ impl Calendars {
         let connections = calendars::connections_of(&self.db, user_id).await?;
         for connection in connections
             .into_iter()
-            .filter(|c| c.kind == kind.as_str() && connection_id.is_none_or(|id| id == c.id))
+            .filter(|c| c.kind == kind && connection_id.is_none_or(|id| id == c.id))
         {
             if let Some(calendar) = calendars::find_calendar(&self.db, user_id, connection.id, external_id).await? {
                 return Ok((kind, connection, calendar));

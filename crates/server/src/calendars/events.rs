@@ -94,7 +94,7 @@ impl Calendars {
         event_id: &str,
     ) -> Result<(ConnectionRecord, CalendarRecord), CalendarsError> {
         let (connections, all) = self.calendars_of_kind(user_id, kind).await?;
-        let referenced = calendar_jobs::reference_by_href(&self.db, user_id, kind.integration(), event_id).await?;
+        let referenced = calendar_jobs::reference_by_href(&self.db, user_id, kind, event_id).await?;
         let calendar = referenced
             .and_then(|r| r.calendar_id)
             .and_then(|id| all.iter().find(|c| c.id == id))
@@ -117,7 +117,7 @@ impl Calendars {
         let connections: Vec<ConnectionRecord> = calendars::connections_of(&self.db, user_id)
             .await?
             .into_iter()
-            .filter(|c| c.kind == kind.as_str())
+            .filter(|c| c.kind == kind)
             .collect();
         let mut all = calendars::calendars_of_user(&self.db, user_id).await?;
         all.retain(|c| connections.iter().any(|k| k.id == c.connection_id));
@@ -152,7 +152,7 @@ impl Calendars {
         let (connections, all) = self.calendars_of_kind(user_id, kind).await?;
         let reference = calendar_jobs::live_reference(&self.db, user_id, uid)
             .await?
-            .filter(|r| r.kind == kind.integration());
+            .filter(|r| r.kind == kind);
         // Where to look, most likely first: the reference's address, then `{uid}.ics` in each calendar.
         let mut places: Vec<(i64, Url)> = Vec::new();
         if let Some(r) = &reference

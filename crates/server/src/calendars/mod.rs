@@ -111,78 +111,8 @@ impl Default for CalendarSettings {
     }
 }
 
-/// What a connection is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ConnectionKind {
-    IcsFeed,
-    CalDav,
-    Apple,
-    Google,
-    Office365,
-}
-
-impl ConnectionKind {
-    pub const ALL: [ConnectionKind; 5] = [
-        ConnectionKind::IcsFeed,
-        ConnectionKind::CalDav,
-        ConnectionKind::Apple,
-        ConnectionKind::Google,
-        ConnectionKind::Office365,
-    ];
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ConnectionKind::IcsFeed => "ics_feed",
-            ConnectionKind::CalDav => "caldav",
-            ConnectionKind::Apple => "apple",
-            ConnectionKind::Google => "google",
-            ConnectionKind::Office365 => "office365",
-        }
-    }
-
-    pub fn parse(stored: &str) -> Option<ConnectionKind> {
-        Self::ALL.into_iter().find(|k| k.as_str() == stored)
-    }
-
-    /// Cal.com's integration type (`apple_calendar`…).
-    pub fn integration(self) -> &'static str {
-        match self {
-            ConnectionKind::IcsFeed => "ics-feed_calendar",
-            ConnectionKind::CalDav => "caldav_calendar",
-            ConnectionKind::Apple => "apple_calendar",
-            ConnectionKind::Google => "google_calendar",
-            ConnectionKind::Office365 => "office365_calendar",
-        }
-    }
-
-    /// The kind for a Cal.com integration type.
-    pub fn from_integration(name: &str) -> Option<ConnectionKind> {
-        Self::ALL.into_iter().find(|k| k.integration() == name)
-    }
-
-    /// Cal.com's app slug (`appId`).
-    pub fn app_id(self) -> &'static str {
-        match self {
-            ConnectionKind::IcsFeed => "ics-feed",
-            ConnectionKind::CalDav => "caldav-calendar",
-            ConnectionKind::Apple => "apple-calendar",
-            ConnectionKind::Google => "google-calendar",
-            ConnectionKind::Office365 => "office365-calendar",
-        }
-    }
-
-    /// The name shown to people.
-    pub fn title(self) -> &'static str {
-        match self {
-            ConnectionKind::IcsFeed => "ICS Feed",
-            ConnectionKind::CalDav => "CalDav Server",
-            ConnectionKind::Apple => "Apple Calendar",
-            ConnectionKind::Google => "Google Calendar",
-            ConnectionKind::Office365 => "Outlook Calendar",
-        }
-    }
-}
+/// What a connection is: the type lives in core because the store reads it from its column.
+pub use convene_core::ConnectionKind;
 
 /// Why a calendar operation did not happen.
 #[derive(Debug, thiserror::Error)]

@@ -198,7 +198,7 @@ impl Calendars {
         let existing = calendars::connections_of(&self.db, UserId(user_id))
             .await?
             .into_iter()
-            .find(|c| c.kind == kind.as_str() && c.label == label);
+            .find(|c| c.kind == kind && c.label == label);
         let connection = match existing {
             Some(connection) => {
                 self.renew(&connection, &plain, &found).await?;
@@ -285,9 +285,10 @@ impl Calendars {
         connection: &ConnectionRecord,
         secret: &SecretString,
     ) -> Result<OAuthClient, CalendarsError> {
-        let kind = ConnectionKind::parse(&connection.kind)
-            .filter(|k| is_oauth(*k))
-            .ok_or(CalendarsError::Unsupported("this calendar does not connect over OAuth"))?;
+        let kind = connection.kind;
+        if !is_oauth(kind) {
+            return Err(CalendarsError::Unsupported("this calendar does not connect over OAuth"));
+        }
         let tokens = tokens_from(secret).ok_or(CalendarsError::Unsupported("the stored tokens are unreadable"))?;
         self.client_for(kind, tokens)
     }

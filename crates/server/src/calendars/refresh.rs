@@ -62,15 +62,16 @@ impl Calendars {
                 return outcome;
             }
         };
-        let oauth = match ConnectionKind::parse(&connection.kind).filter(|k| is_oauth(*k)) {
-            Some(_) => match self.oauth_client(connection, &secret) {
+        let oauth = if is_oauth(connection.kind) {
+            match self.oauth_client(connection, &secret) {
                 Ok(client) => Some(client),
                 Err(e) => {
                     self.note_connection(connection.id, Some(&e.to_string()), now).await;
                     return outcome;
                 }
-            },
-            None => None,
+            }
+        } else {
+            None
         };
         let zone = self.host_zone(connection.user_id).await;
         let window = BusyWindow {
@@ -194,8 +195,8 @@ impl Calendars {
                 },
             )
         };
-        match ConnectionKind::parse(&connection.kind) {
-            Some(ConnectionKind::IcsFeed) => {
+        match connection.kind {
+            ConnectionKind::IcsFeed => {
                 let url = feed_urls(secret)
                     .into_iter()
                     .find(|u| feed_external_id(u) == calendar.external_id)
@@ -223,7 +224,7 @@ impl Calendars {
                     }
                 }
             }
-            Some(ConnectionKind::CalDav | ConnectionKind::Apple) => {
+            ConnectionKind::CalDav | ConnectionKind::Apple => {
                 let url = Url::parse(&calendar.external_id)
                     .map_err(|_| CalendarError::Protocol("the stored calendar address is invalid".into()))?;
                 let client = CalDavClient::new(
@@ -255,7 +256,7 @@ impl Calendars {
             }
             // Google and Graph have no cheap "changed?" question for free/busy: read every pass (one request, or
             // a few pages of calendarView).
-            Some(ConnectionKind::Google | ConnectionKind::Office365) => {
+            ConnectionKind::Google | ConnectionKind::Office365 => {
                 let report = match oauth {
                     Some(OAuthClient::Google(google)) => google
                         .free_busy(std::slice::from_ref(&calendar.external_id), window)
@@ -272,7 +273,6 @@ impl Calendars {
                 };
                 Ok(cached(report, CacheMarkers::default()))
             }
-            None => Err(CalendarError::Protocol("this kind of calendar is not read yet".into())),
         }
     }
 }

@@ -10,7 +10,7 @@ use convene_calendar::BookingEvent;
 use convene_calendar::CalendarError;
 use convene_calendar::caldav::{CalDavClient, CalDavCredentials, ETag};
 use convene_core::ics::Party;
-use convene_core::{BookingStatus, UserId};
+use convene_core::{BookingStatus, CalendarJobStatus, UserId};
 use convene_store::calendar_jobs::{self, CalendarJob, NewReference};
 use convene_store::{bookings, calendars, users};
 use jiff::{SignedDuration, Timestamp};
@@ -85,7 +85,7 @@ impl Calendars {
             let (status, not_before, error) = match result {
                 Ok(()) => {
                     pass.done += 1;
-                    ("done", now, None)
+                    (CalendarJobStatus::Done, now, None)
                 }
                 Err(e) => {
                     let retry = job.attempts < MAX_ATTEMPTS
@@ -106,13 +106,13 @@ impl Calendars {
                             JobError::Local(_) => 0,
                         };
                         (
-                            "retrying",
+                            CalendarJobStatus::Retrying,
                             later(now, SignedDuration::from_millis(delay.max(asked))),
                             Some(text),
                         )
                     } else {
                         pass.failed += 1;
-                        ("failed", now, Some(text))
+                        (CalendarJobStatus::Failed, now, Some(text))
                     }
                 }
             };
@@ -150,8 +150,7 @@ impl Calendars {
         let connection = calendars::find_connection(&self.db, job.user_id, calendar.connection_id)
             .await?
             .ok_or_else(|| JobError::Local("the calendar's connection is gone".into()))?;
-        let kind = ConnectionKind::parse(&connection.kind)
-            .ok_or_else(|| JobError::Local("the calendar's connection is of an unknown kind".into()))?;
+        let kind = connection.kind;
         if kind == ConnectionKind::IcsFeed {
             return Err(JobError::Local("an ICS feed is read-only".into()));
         }
@@ -239,7 +238,7 @@ impl Calendars {
                 ical_uid: &booking.ical_uid,
                 user_id: job.user_id,
                 calendar_id: calendar.id,
-                kind: kind.integration(),
+                kind,
                 external_id: &calendar.external_id,
                 href: &href,
                 etag: etag.as_deref(),

@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode as AxumStatus;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use convene_core::UserId;
+use convene_core::{ConnectionKind, UserId};
 use convene_server::ServerSettings;
 use convene_server::calendars::CalendarSettings;
 use convene_server::email::host_guard::HostPolicy;
@@ -520,7 +520,7 @@ async fn keys_rotate_reseals_calendar_credentials_under_the_new_key() {
         &app.db,
         &NewConnection {
             user_id: UserId(host.id),
-            kind: "apple",
+            kind: ConnectionKind::Apple,
             label: "host",
             username: Some("host"),
             server_url: Some("https://caldav.example.test/"),

@@ -12,7 +12,7 @@ use crate::web_a11y::violations;
 use crate::web_app_bookings::{get, signed_in, with_password};
 use crate::web_app_calendars::{csrf_of, post};
 use crate::web_browser::Browser;
-use convene_core::UserId;
+use convene_core::{ConnectionKind, UserId};
 use convene_store::Db;
 use convene_store::calendars::{self, ListedCalendar, NewConnection};
 use fantoccini::{Client, Locator};
@@ -212,7 +212,7 @@ async fn every_page_of_the_app_filled_with_data_has_no_serious_accessibility_vio
         &app.db,
         &NewConnection {
             user_id: UserId(t.owner.id),
-            kind: "caldav",
+            kind: ConnectionKind::CalDav,
             label: "Work server",
             username: Some("owner"),
             server_url: Some("https://dav.invalid/"),

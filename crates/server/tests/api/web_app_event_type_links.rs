@@ -8,7 +8,7 @@ use crate::helpers::TestApp;
 use crate::scheduling::{EVENT_TYPES, host_with_event, weekdays_9_to_5};
 use crate::web_app_bookings::{get, signed_in, with_password};
 use crate::web_app_calendars::{csrf_of, post};
-use convene_core::{EventTypeId, UserId};
+use convene_core::{ConnectionKind, EventTypeId, UserId};
 use convene_store::calendars::{self, ListedCalendar, NewConnection};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -209,7 +209,7 @@ async fn the_destination_calendar_chosen_on_the_page_is_the_apis() {
         &app.db,
         &NewConnection {
             user_id: UserId(host.id),
-            kind: "caldav",
+            kind: ConnectionKind::CalDav,
             label: "Work server",
             username: Some("links"),
             server_url: Some("https://dav.invalid/"),

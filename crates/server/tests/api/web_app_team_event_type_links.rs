@@ -6,7 +6,7 @@
 use crate::helpers::{Person, TestApp};
 use crate::web_app_bookings::{get, signed_in, with_password};
 use crate::web_app_calendars::{csrf_of, post};
-use convene_core::{Role, UserId};
+use convene_core::{ConnectionKind, Role, UserId};
 use convene_store::calendars::{self, ListedCalendar, NewConnection};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -197,7 +197,7 @@ async fn calendar(app: &TestApp, user_id: i64, external_id: &str, name: &str, re
         &app.db,
         &NewConnection {
             user_id: UserId(user_id),
-            kind: "caldav",
+            kind: ConnectionKind::CalDav,
             label: "Work server",
             username: Some(external_id),
             server_url: Some("https://dav.invalid/"),

@@ -8,7 +8,7 @@
 
 use crate::millis::{Millis, OptMillis, ms};
 use crate::{Backend, Db, Exec, StoreResult, Tx};
-use convene_core::{WebhookDeliveryId, WebhookId};
+use convene_core::{WebhookDeliveryId, WebhookDeliveryStatus, WebhookId};
 use jiff::Timestamp;
 use sqlx::FromRow;
 
@@ -20,7 +20,8 @@ pub struct DeliveryRecord {
     pub trigger_event: String,
     /// The exact bytes to send (and sign).
     pub body: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: WebhookDeliveryStatus,
     /// Attempts started so far, the one in progress included.
     pub attempts: i64,
     #[sqlx(try_from = "Millis")]
@@ -119,6 +120,17 @@ pub enum AttemptResult {
     Failed { status_code: Option<i64>, error: String },
 }
 
+impl AttemptResult {
+    /// The status the row settles in.
+    pub fn status(&self) -> WebhookDeliveryStatus {
+        match self {
+            AttemptResult::Delivered { .. } => WebhookDeliveryStatus::Delivered,
+            AttemptResult::Retry { .. } => WebhookDeliveryStatus::Retrying,
+            AttemptResult::Failed { .. } => WebhookDeliveryStatus::Failed,
+        }
+    }
+}
+
 /// Records the end of attempt number `attempt` of a claimed row. Returns false, changing nothing, when the row
 /// is no longer this attempt's (its lease ran out and another worker claimed it).
 pub async fn record_attempt<'a>(
@@ -128,20 +140,14 @@ pub async fn record_attempt<'a>(
     result: &AttemptResult,
     now: Timestamp,
 ) -> StoreResult<bool> {
-    let (status, status_code, error, next_attempt_at, delivered_at) = match result {
-        AttemptResult::Delivered { status_code } => ("delivered", Some(*status_code), None, None, Some(now)),
+    let (status_code, error, next_attempt_at, delivered_at) = match result {
+        AttemptResult::Delivered { status_code } => (Some(*status_code), None, None, Some(now)),
         AttemptResult::Retry {
             status_code,
             error,
             next_attempt_at,
-        } => (
-            "retrying",
-            *status_code,
-            Some(error.as_str()),
-            Some(*next_attempt_at),
-            None,
-        ),
-        AttemptResult::Failed { status_code, error } => ("failed", *status_code, Some(error.as_str()), None, None),
+        } => (*status_code, Some(error.as_str()), Some(*next_attempt_at), None),
+        AttemptResult::Failed { status_code, error } => (*status_code, Some(error.as_str()), None, None),
     };
     let done = on_conn!(exec, c => {
         sqlx::query(
@@ -152,7 +158,7 @@ pub async fn record_attempt<'a>(
         )
         .bind(id)
         .bind(attempt)
-        .bind(status)
+        .bind(result.status().as_str())
         .bind(status_code)
         .bind(error)
         .bind(next_attempt_at.map(ms))

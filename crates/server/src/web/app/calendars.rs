@@ -16,7 +16,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::{CalendarConnectionId, CalendarId};
+use convene_core::{CalendarConnectionId, CalendarId, CalendarJobStatus};
 use convene_store::calendar_job_list;
 use jiff::tz::TimeZone;
 use secrecy::SecretString;
@@ -184,12 +184,12 @@ async fn page(
     let jobs = jobs
         .into_iter()
         .map(|j| JobRow {
-            status: host.t.text(match j.status.as_str() {
-                "failed" => "app-cal-job-failed",
-                "retrying" => "app-cal-job-retrying",
-                _ => "app-cal-job-queued",
+            status: host.t.text(match j.status {
+                CalendarJobStatus::Failed => "app-cal-job-failed",
+                CalendarJobStatus::Retrying => "app-cal-job-retrying",
+                CalendarJobStatus::Queued | CalendarJobStatus::Done => "app-cal-job-queued",
             }),
-            next: if j.status == "failed" {
+            next: if j.status == CalendarJobStatus::Failed {
                 String::new()
             } else {
                 local_minute(j.not_before, &zone)

@@ -16,7 +16,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use convene_core::WebhookId;
+use convene_core::{WebhookDeliveryStatus, WebhookId};
 use convene_store::webhooks::deliveries;
 use convene_store::webhooks::{self, WebhookOwner, WebhookRecord};
 use jiff::tz::TimeZone;
@@ -82,7 +82,7 @@ pub(crate) struct DeliveryRow {
     pub id: i64,
     pub trigger: String,
     pub when: String,
-    pub status: String,
+    pub status: WebhookDeliveryStatus,
     pub code: String,
     pub error: String,
 }
