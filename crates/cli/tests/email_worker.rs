@@ -7,6 +7,7 @@
 //! anything is released.
 
 use convene_core::EmailId;
+use convene_core::email::EmailKind;
 use convene_store::outbox::{self, NewEmail};
 use convene_store::testing::{TEST_DATABASE_URL_VAR, TestDb};
 use convene_store::{Db, now_ms};
@@ -93,13 +94,12 @@ async fn queue_many(db: &Db, n: usize, tag: &str) -> Vec<(EmailId, String)> {
     for i in 0..n {
         let email = NewEmail {
             message_id: format!("<{tag}-{i}@worker.convene.test>"),
-            kind: "password_reset".to_owned(),
             to_email: format!("user{i}@example.test"),
             to_name: Some(format!("User {i}")),
             subject: format!("Email {i} of {n}"),
             body_text: format!("Body {i}"),
             body_html: format!("<p>Body {i}</p>"),
-            ..NewEmail::default()
+            ..NewEmail::of(EmailKind::PasswordReset)
         };
         let id = outbox::enqueue(db, &email, Timestamp::now()).await.expect("enqueue");
         queued.push((id, email.message_id));

@@ -13,6 +13,7 @@ pub mod ics;
 pub mod ids;
 pub mod metadata;
 pub mod net_guard;
+pub mod outbox_kind;
 pub mod profile;
 pub mod rate;
 pub mod role;
@@ -35,6 +36,7 @@ pub use ids::{
     TeamVerifiedEmailId, UserId, VerifiedEmailId, VerifiedPhoneId, WebhookDeliveryId, WebhookId, WorkflowId,
     WorkflowStepId,
 };
+pub use outbox_kind::OutboxKind;
 pub use profile::{Locale, TimeFormat, TimeZoneId, WeekStart};
 pub use role::Role;
 pub use text::{EmailAddress, HeaderText, Slug, Username};

@@ -1,6 +1,7 @@
 //! Prometheus metrics, one registry per server (so tests can run many servers in one process). The HTTP side —
 //! counting requests and serving `/metrics` — is in `ops.rs`.
 
+use convene_core::OutboxKind;
 use convene_store::outbox::Settlement;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -152,8 +153,10 @@ impl Metrics {
     }
 
     /// Counts a settled email attempt.
-    pub fn record_email(&self, kind: &str, settlement: &Settlement) {
-        let labels = EmailLabels { kind: kind.to_owned() };
+    pub fn record_email(&self, kind: OutboxKind, settlement: &Settlement) {
+        let labels = EmailLabels {
+            kind: kind.as_str().to_owned(),
+        };
         match settlement {
             Settlement::Sent { .. } => self.emails_sent.get_or_create(&labels).inc(),
             Settlement::Retry { .. } => self.emails_retried.get_or_create(&labels).inc(),

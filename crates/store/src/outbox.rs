@@ -13,16 +13,16 @@
 
 use crate::millis::{Millis, OptMillis, ms};
 use crate::{Backend, Db, Exec, StoreError, StoreResult};
-use convene_core::{BookingId, EmailId, EmailStatus, TeamId, UserId};
+use convene_core::{BookingId, EmailId, EmailStatus, OutboxKind, TeamId, UserId};
 use jiff::Timestamp;
 use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
 
 /// An email to queue.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewEmail {
     pub message_id: String,
-    pub kind: String,
+    pub kind: OutboxKind,
     pub organization_id: Option<TeamId>,
     pub team_id: Option<TeamId>,
     pub booking_id: Option<BookingId>,
@@ -42,12 +42,39 @@ pub struct NewEmail {
     pub not_before: Option<Timestamp>,
 }
 
+impl NewEmail {
+    /// An empty email of `kind`, to fill in with struct update syntax (`NewEmail { to_email, ..NewEmail::of(kind) }`):
+    /// a kind has no default, so every row is written with one chosen.
+    pub fn of(kind: impl Into<OutboxKind>) -> Self {
+        Self {
+            message_id: String::new(),
+            kind: kind.into(),
+            organization_id: None,
+            team_id: None,
+            booking_id: None,
+            user_id: None,
+            to_email: String::new(),
+            to_name: None,
+            reply_to_email: None,
+            reply_to_name: None,
+            from_name: None,
+            subject: String::new(),
+            body_text: String::new(),
+            body_html: String::new(),
+            ics: None,
+            ics_method: None,
+            not_before: None,
+        }
+    }
+}
+
 /// A queued email as stored, bodies included.
 #[derive(Debug, Clone, FromRow)]
 pub struct EmailRecord {
     pub id: EmailId,
     pub message_id: String,
-    pub kind: String,
+    #[sqlx(try_from = "String")]
+    pub kind: OutboxKind,
     pub organization_id: Option<TeamId>,
     pub team_id: Option<TeamId>,
     pub booking_id: Option<BookingId>,
@@ -156,7 +183,7 @@ pub async fn enqueue_all<'a>(
             );
             q.push_values(chunk, |mut b, email| {
                 b.push_bind(&email.message_id)
-                    .push_bind(&email.kind)
+                    .push_bind(email.kind.as_str())
                     .push_bind(email.organization_id)
                     .push_bind(email.team_id)
                     .push_bind(email.booking_id)
@@ -445,7 +472,7 @@ pub enum Scope {
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub status: Option<EmailStatus>,
-    pub kind: Option<String>,
+    pub kind: Option<OutboxKind>,
     pub recipient: Option<String>,
     pub booking_id: Option<BookingId>,
     pub created_from: Option<Timestamp>,
@@ -480,8 +507,8 @@ pub async fn list<'a>(
         if let Some(status) = filter.status {
             q.push(" AND status = ").push_bind(status.as_str());
         }
-        if let Some(kind) = &filter.kind {
-            q.push(" AND kind = ").push_bind(kind);
+        if let Some(kind) = filter.kind {
+            q.push(" AND kind = ").push_bind(kind.as_str());
         }
         if let Some(recipient) = &filter.recipient {
             q.push(" AND to_email = ").push_bind(recipient);

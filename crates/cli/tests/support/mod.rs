@@ -158,13 +158,12 @@ pub async fn queue_emails(db: &convene_store::Db, n: usize, tag: &str) -> Vec<(E
     for i in 0..n {
         let email = convene_store::outbox::NewEmail {
             message_id: format!("<{tag}-{i}@worker.convene.test>"),
-            kind: "password_reset".to_owned(),
             to_email: format!("{tag}{i}@example.test"),
             to_name: Some(format!("User {i}")),
             subject: format!("Email {i} of {n}"),
             body_text: format!("Body {i}"),
             body_html: format!("<p>Body {i}</p>"),
-            ..Default::default()
+            ..convene_store::outbox::NewEmail::of(convene_core::email::EmailKind::PasswordReset)
         };
         let id = convene_store::outbox::enqueue(db, &email, jiff::Timestamp::now())
             .await

@@ -36,7 +36,6 @@ async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str, now: Timesta
     {
         let email = NewEmail {
             message_id: mailer.new_message_id(),
-            kind: EmailKind::SenderFailing.as_str().to_owned(),
             organization_id: Some(sender.organization_id),
             user_id: Some(admin.user_id),
             to_email: admin.user_email.clone(),
@@ -44,7 +43,7 @@ async fn queue(mailer: &Mailer, sender: &SenderConfig, error: &str, now: Timesta
             subject: rendered.subject.clone(),
             body_text: rendered.text.clone(),
             body_html: rendered.html.clone(),
-            ..NewEmail::default()
+            ..NewEmail::of(EmailKind::SenderFailing)
         };
         outbox::enqueue(&mut tx, &email, now).await?;
     }

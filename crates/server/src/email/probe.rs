@@ -4,7 +4,7 @@
 use super::outcome::{DeliveryFailure, Stage};
 use super::routes::{Mailer, Way};
 use super::senders::SenderConfig;
-use convene_core::{EmailId, EmailStatus};
+use convene_core::{EmailId, EmailStatus, OutboxKind};
 use convene_store::outbox::EmailRecord;
 use serde::Serialize;
 use std::time::Instant;
@@ -143,7 +143,7 @@ pub async fn test_email(mailer: &Mailer, sender: &SenderConfig, to_email: &str) 
     let email = EmailRecord {
         id: EmailId(0),
         message_id: mailer.new_message_id(),
-        kind: "sender_test".to_owned(),
+        kind: OutboxKind::SenderTest,
         organization_id: Some(sender.organization_id),
         team_id: None,
         booking_id: None,

@@ -468,23 +468,25 @@ impl Job<'_> {
             uid: &booking.uid,
         };
         let (_, _, method) = change.kinds(booking);
-        let base = NewEmail {
+        let ics = method.map(|method| {
+            let mut event = invite(booking, method, &facts, &organizer_name, &host.email, attendees);
+            // One occurrence of a series is named by its start; the whole series by its rule.
+            match series_rule {
+                Some(rule) => event.rule = Some(rule.to_owned()),
+                None if booking.recurring_event_uid.is_some() => event.occurrence = Some(facts.start),
+                None => {}
+            }
+            event.render()
+        });
+        // What every email of the change shares, for a recipient's kind.
+        let base = |kind: EmailKind| NewEmail {
             organization_id: parties.organization_id,
             team_id: parties.team_id,
             booking_id: Some(booking.id),
             user_id: Some(host.id),
-            ics: method.map(|method| {
-                let mut event = invite(booking, method, &facts, &organizer_name, &host.email, attendees);
-                // One occurrence of a series is named by its start; the whole series by its rule.
-                match series_rule {
-                    Some(rule) => event.rule = Some(rule.to_owned()),
-                    None if booking.recurring_event_uid.is_some() => event.occurrence = Some(facts.start),
-                    None => {}
-                }
-                event.render()
-            }),
+            ics: ics.clone(),
             ics_method: method.map(|m| method_name(m).to_owned()),
-            ..NewEmail::default()
+            ..NewEmail::of(kind)
         };
         let all = EmailSwitches::of(parties.event_type.as_ref());
         let switches = EmailSwitches {
@@ -512,7 +514,6 @@ impl Job<'_> {
                 })?;
             out.push(NewEmail {
                 message_id: mailer.new_message_id(),
-                kind: to.kind.as_str().to_owned(),
                 to_email: to.email.to_owned(),
                 to_name: Some(to.name.to_owned()),
                 reply_to_email: to.reply_to.map(|(email, _)| email.to_owned()),
@@ -520,7 +521,7 @@ impl Job<'_> {
                 subject: rendered.subject,
                 body_text: rendered.text,
                 body_html: rendered.html,
-                ..base.clone()
+                ..base(to.kind)
             });
         }
         Ok(recipients.len())
@@ -630,7 +631,6 @@ pub async fn form_response_emails(
             })?;
         let email = NewEmail {
             message_id: mailer.new_message_id(),
-            kind: EmailKind::RoutingFormResponse.as_str().to_owned(),
             organization_id: facts.organization_id,
             team_id: facts.team_id,
             user_id: Some(facts.owner_user_id),
@@ -640,7 +640,7 @@ pub async fn form_response_emails(
             subject: rendered.subject,
             body_text: rendered.text,
             body_html: rendered.html,
-            ..NewEmail::default()
+            ..NewEmail::of(EmailKind::RoutingFormResponse)
         };
         outbox::enqueue(&mut *tx, &email, now).await?;
     }
@@ -659,14 +659,13 @@ pub async fn account_email(
 ) -> Result<EmailId, StoreError> {
     let email = NewEmail {
         message_id: mailer.new_message_id(),
-        kind: kind.as_str().to_owned(),
         user_id: Some(user_id),
         to_email: to_email.to_owned(),
         to_name: to_name.map(str::to_owned),
         subject: rendered.subject,
         body_text: rendered.text,
         body_html: rendered.html,
-        ..NewEmail::default()
+        ..NewEmail::of(kind)
     };
     outbox::enqueue(&mut *tx, &email, Timestamp::now()).await
 }

@@ -14,7 +14,7 @@ use super::settings::{EmailSettings, TransportConfig};
 use super::sms::TextSender;
 use super::smtp::{AddressRule, SmtpClient};
 use super::transport::Transport;
-use convene_core::email::{Category, EmailKind};
+use convene_core::email::Category;
 use convene_core::{SenderId, TeamId};
 use convene_keyring::Keyring;
 use convene_store::outbox::EmailRecord;
@@ -174,7 +174,7 @@ impl Mailer {
     /// The organization sender `email` goes through first: a booking email's team's sender, else its
     /// organization's default; `None` for account emails and organizations without senders.
     async fn first_sender(&self, email: &EmailRecord) -> Option<SenderConfig> {
-        let booking_email = EmailKind::parse(&email.kind).is_some_and(|k| k.category() == Category::Booking);
+        let booking_email = email.kind.email().is_some_and(|k| k.category() == Category::Booking);
         let org = email.organization_id.filter(|_| booking_email)?;
         match self.org_senders(org.0).await {
             Ok(senders) => senders.for_team(email.team_id).cloned(),

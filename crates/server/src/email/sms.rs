@@ -11,7 +11,7 @@
 
 use super::host_guard::{GuardedResolver, HostPolicy};
 use super::outcome::{DeliveryFailure, ServerReply, Stage};
-use convene_core::StepAction;
+use convene_core::{OutboxKind, StepAction};
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
@@ -52,15 +52,20 @@ pub enum Channel {
 
 impl Channel {
     /// The outbox kind of the channel's workflow messages.
-    pub fn kind(self) -> &'static str {
+    pub fn kind(self) -> OutboxKind {
         match self {
-            Channel::Sms => "workflow_sms",
-            Channel::WhatsApp => "workflow_whatsapp",
+            Channel::Sms => OutboxKind::Sms,
+            Channel::WhatsApp => OutboxKind::WhatsApp,
         }
     }
 
-    pub fn of_kind(kind: &str) -> Option<Channel> {
-        [Channel::Sms, Channel::WhatsApp].into_iter().find(|c| c.kind() == kind)
+    /// The channel an outbox row of `kind` travels on, if it is a text message.
+    pub fn of_kind(kind: OutboxKind) -> Option<Channel> {
+        match kind {
+            OutboxKind::Sms => Some(Channel::Sms),
+            OutboxKind::WhatsApp => Some(Channel::WhatsApp),
+            OutboxKind::Email(_) | OutboxKind::SenderTest => None,
+        }
     }
 
     /// The channel of a stored step's action, if it sends text.

@@ -109,7 +109,6 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                 let (subject, text) = render_text(&step.subject, &step.html, &vars());
                 let row = NewEmail {
                     message_id: mailer.new_message_id(),
-                    kind: channel.kind().to_owned(),
                     organization_id: facts.organization_id,
                     team_id: facts.team_id,
                     user_id: Some(facts.owner_user_id),
@@ -118,7 +117,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                     subject,
                     body_text: text,
                     not_before: send_at,
-                    ..NewEmail::default()
+                    ..NewEmail::of(channel.kind())
                 };
                 let id = outbox::enqueue(&mut *tx, &row, now).await?;
                 if send_at.is_some() {
@@ -149,7 +148,6 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
             let rendered = render(&step.subject, &step.html, &vars()).map_err(WorkflowError::Render)?;
             let email = NewEmail {
                 message_id: mailer.new_message_id(),
-                kind: EmailKind::WorkflowEmail.as_str().to_owned(),
                 from_name: Some(step.sender_name.clone()),
                 organization_id: facts.organization_id,
                 team_id: facts.team_id,
@@ -168,7 +166,7 @@ pub async fn on_form_response(tx: &mut Tx, mailer: &Mailer, facts: &FormFacts<'_
                 body_text: rendered.text,
                 body_html: rendered.html,
                 not_before: send_at,
-                ..NewEmail::default()
+                ..NewEmail::of(EmailKind::WorkflowEmail)
             };
             let id = outbox::enqueue(&mut *tx, &email, now).await?;
             if send_at.is_some() {

@@ -450,7 +450,6 @@ async fn gather(
                     let (subject, text) = render_text(&step.subject, &step.html, &vars);
                     let row = NewEmail {
                         message_id: mailer.new_message_id(),
-                        kind: channel.kind().to_owned(),
                         organization_id: people.organization_id,
                         team_id: people.team_id,
                         booking_id: Some(booking.id),
@@ -460,7 +459,7 @@ async fn gather(
                         subject,
                         body_text: text,
                         not_before: send_at,
-                        ..NewEmail::default()
+                        ..NewEmail::of(channel.kind())
                     };
                     match send_at {
                         Some(_) => out.push_reminder(row, workflow.id, booking.id),
@@ -515,7 +514,7 @@ async fn gather(
                 let rendered = render(&step.subject, &step.html, &vars).map_err(WorkflowError::Render)?;
                 let email = NewEmail {
                     message_id: mailer.new_message_id(),
-                    kind: EmailKind::WorkflowEmail.as_str().to_owned(),
+                    kind: EmailKind::WorkflowEmail.into(),
                     from_name: Some(step.sender_name.clone()),
                     organization_id: people.organization_id,
                     team_id: people.team_id,

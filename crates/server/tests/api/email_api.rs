@@ -191,7 +191,7 @@ async fn the_log_filters_and_pages_with_a_cursor() {
 /// The only email queued to `to` of `kind`, with its bodies (the store, not the API, shows those).
 async fn only_email(app: &TestApp, user: i64, kind: &str) -> outbox::EmailRecord {
     let filter = Filter {
-        kind: Some(kind.to_owned()),
+        kind: Some(kind.parse().expect("an outbox kind")),
         ..Filter::default()
     };
     let mut found = outbox::list(&app.db, Scope::User { id: UserId(user) }, &filter, 10)

@@ -30,7 +30,7 @@ async fn booking_attended_by(app: &TestApp, host_email: &str, attendee: &str) ->
 /// The emails of `kind` queued for `user`, newest first.
 async fn emails(app: &TestApp, user: i64, kind: &str) -> Vec<EmailRecord> {
     let filter = Filter {
-        kind: Some(kind.to_owned()),
+        kind: Some(kind.parse().expect("an outbox kind")),
         ..Filter::default()
     };
     outbox::list(&app.db, Scope::User { id: UserId(user) }, &filter, 10)

@@ -1,20 +1,20 @@
 //! Several emails queued in one go (a booking's emails and its workflow reminders) land as if queued one by one.
 
 use crate::helpers::instant;
+use convene_core::email::EmailKind;
 use convene_store::outbox::{self, NewEmail};
 use convene_store::testing::TestDb;
 
 fn email(n: usize, not_before: Option<i64>) -> NewEmail {
     NewEmail {
         message_id: format!("<batch-{n}@convene.test>"),
-        kind: "workflow_email".to_owned(),
         to_email: format!("reader{n}@example.com"),
         subject: format!("Subject {n}"),
         body_text: format!("Text {n}"),
         body_html: format!("<p>Html {n}</p>"),
         ics: (n == 2).then(|| "BEGIN:VCALENDAR".to_owned()),
         not_before: not_before.map(instant),
-        ..NewEmail::default()
+        ..NewEmail::of(EmailKind::WorkflowEmail)
     }
 }
 

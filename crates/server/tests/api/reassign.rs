@@ -103,7 +103,7 @@ async fn host_of(app: &TestApp, uid: &str) -> i64 {
 
 async fn sent(app: &TestApp, org: i64, kind: &str) -> Vec<String> {
     let filter = Filter {
-        kind: Some(kind.into()),
+        kind: Some(kind.parse().expect("an outbox kind")),
         ..Filter::default()
     };
     outbox::list(&app.db, Scope::Organization(TeamId(org)), &filter, 50)
@@ -227,7 +227,7 @@ async fn reassigning_to_a_chosen_host_checks_that_they_host_and_are_free() {
         &app.db,
         Scope::Organization(TeamId(crew.org)),
         &Filter {
-            kind: Some("booking_reassigned_attendee".into()),
+            kind: Some("booking_reassigned_attendee".parse().expect("an outbox kind")),
             ..Filter::default()
         },
         5,
@@ -336,7 +336,7 @@ async fn a_reassigned_booking_reminds_its_new_host_and_no_longer_the_previous_on
     };
     let reminders = |app: &TestApp| {
         let filter = Filter {
-            kind: Some("workflow_email".into()),
+            kind: Some("workflow_email".parse().expect("an outbox kind")),
             ..Filter::default()
         };
         let db = app.db.clone();

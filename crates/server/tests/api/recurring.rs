@@ -46,7 +46,7 @@ async fn book_series(app: &TestApp, event: i64, start: &str, count: Option<i64>)
 
 async fn emails_of(app: &TestApp, host: i64, kind: &str) -> Vec<outbox::EmailRecord> {
     let filter = Filter {
-        kind: Some(kind.to_owned()),
+        kind: Some(kind.parse().expect("an outbox kind")),
         ..Filter::default()
     };
     outbox::list(&app.db, Scope::User { id: UserId(host) }, &filter, 50)

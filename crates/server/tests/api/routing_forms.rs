@@ -300,7 +300,7 @@ async fn each_response_is_emailed_to_the_owner_and_announced_by_form_submitted()
     );
 
     let filter = Filter {
-        kind: Some(KIND.to_owned()),
+        kind: Some(KIND.parse().expect("an outbox kind")),
         ..Filter::default()
     };
     let rows = outbox::list(&t.app().db, Scope::Organization(TeamId(t.org)), &filter, 10)

@@ -212,7 +212,7 @@ async fn a_form_saved_with_further_addresses_emails_each_response_to_them() {
     )
     .await;
     let filter = Filter {
-        kind: Some("routing_form_response".to_owned()),
+        kind: Some("routing_form_response".parse().expect("an outbox kind")),
         ..Filter::default()
     };
     let rows = outbox::list(&app.db, Scope::Organization(convene_core::TeamId(t.org)), &filter, 10)

@@ -159,7 +159,7 @@ async fn each_seat_cancels_alone_and_the_last_one_cancels_the_booking() {
         &app.db,
         Scope::User { id: UserId(host.id) },
         &Filter {
-            kind: Some("booking_cancelled_attendee".into()),
+            kind: Some("booking_cancelled_attendee".parse().expect("an outbox kind")),
             ..Filter::default()
         },
         10,
@@ -436,7 +436,7 @@ async fn a_whole_seated_booking_moved_by_its_host_tells_each_seat_holder_without
     assert!(HOLDERS.iter().all(|(_, email)| seen.contains(email)), "{seen}");
     let rescheduled = emails
         .iter()
-        .filter(|e| e.kind.starts_with("booking_rescheduled"))
+        .filter(|e| e.kind.as_str().starts_with("booking_rescheduled"))
         .count();
     assert_eq!(rescheduled, 4, "three seat holders and the host");
 }

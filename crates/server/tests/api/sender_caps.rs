@@ -3,6 +3,7 @@
 //! flowing at once on the rest. The real worker loop ([`spawn_worker`]) against two SMTP servers on 127.0.0.1.
 
 use crate::helpers::TestApp;
+use convene_core::email::EmailKind;
 use convene_core::{EmailAddress, HeaderText, TeamId};
 use convene_server::ServerSettings;
 use convene_server::email::host_guard::HostPolicy;
@@ -86,13 +87,12 @@ async fn a_sender_hung_after_data_keeps_to_its_cap_and_platform_emails_flow_at_o
             &app.db,
             &NewEmail {
                 message_id: format!("<org-{i}@caps.convene.test>"),
-                kind: "booking_scheduled_attendee".to_owned(),
                 organization_id: Some(TeamId(org)),
                 to_email: format!("attendee{i}@example.test"),
                 subject: format!("Booked {i}"),
                 body_text: "Booked".to_owned(),
                 body_html: "<p>Booked</p>".to_owned(),
-                ..NewEmail::default()
+                ..NewEmail::of(EmailKind::BookingScheduledAttendee)
             },
             jiff::Timestamp::now(),
         )
@@ -105,12 +105,11 @@ async fn a_sender_hung_after_data_keeps_to_its_cap_and_platform_emails_flow_at_o
             &app.db,
             &NewEmail {
                 message_id: format!("<platform-{i}@caps.convene.test>"),
-                kind: "password_reset".to_owned(),
                 to_email: format!("user{i}@example.test"),
                 subject: format!("Reset {i}"),
                 body_text: "Reset".to_owned(),
                 body_html: "<p>Reset</p>".to_owned(),
-                ..NewEmail::default()
+                ..NewEmail::of(EmailKind::PasswordReset)
             },
             jiff::Timestamp::now(),
         )

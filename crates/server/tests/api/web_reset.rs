@@ -22,7 +22,7 @@ pub(crate) async fn account(app: &TestApp, email: &str, password: &str) -> i64 {
 /// The tokens of the user's queued password reset emails, newest first.
 pub(crate) async fn reset_tokens(app: &TestApp, user_id: i64) -> Vec<String> {
     let filter = Filter {
-        kind: Some("password_reset".into()),
+        kind: Some("password_reset".parse().expect("an outbox kind")),
         ..Filter::default()
     };
     outbox::list(&app.db, Scope::User { id: UserId(user_id) }, &filter, 10)

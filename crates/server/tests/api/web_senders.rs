@@ -7,6 +7,7 @@
 use crate::helpers::TestApp;
 use crate::helpers::email::EmailRig;
 use convene_core::TeamId;
+use convene_core::email::EmailKind;
 use convene_store::outbox::{self, NewEmail};
 use convene_testkit::FakeSmtp;
 use reqwest::StatusCode;
@@ -670,13 +671,12 @@ async fn the_delivery_log_lists_the_organizations_emails_with_a_page_for_each() 
     let admin = rig.signed_in(ADMIN).await;
     let email = |org: i64, to: &str| NewEmail {
         message_id: format!("<{to}@log.convene.test>"),
-        kind: "booking_scheduled_attendee".to_owned(),
         organization_id: Some(TeamId(org)),
         to_email: to.to_owned(),
         subject: "Booked".to_owned(),
         body_text: "secret body text".to_owned(),
         body_html: "<p>secret body text</p>".to_owned(),
-        ..NewEmail::default()
+        ..NewEmail::of(EmailKind::BookingScheduledAttendee)
     };
     let ours = outbox::enqueue(
         &rig.app.db,

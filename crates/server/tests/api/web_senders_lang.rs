@@ -3,6 +3,7 @@
 //! language beside its field, keeping what was typed and storing nothing.
 
 use crate::web_senders::{ADMIN, SendersPage, assert_no_secrets, csrf_of, sender_form};
+use convene_core::email::EmailKind;
 use convene_core::{TeamId, UserId};
 use convene_store::now;
 use convene_store::outbox::{self, NewEmail};
@@ -66,13 +67,12 @@ async fn sender_and_email(rig: &SendersPage, client: &reqwest::Client) -> (i64, 
     let id = rig.api_senders().await[0]["id"].as_i64().expect("id");
     let email = NewEmail {
         message_id: "<lang@log.convene.test>".to_owned(),
-        kind: "booking_scheduled_attendee".to_owned(),
         organization_id: Some(TeamId(rig.org)),
         to_email: "gast@example.test".to_owned(),
         subject: "Gebucht".to_owned(),
         body_text: "body".to_owned(),
         body_html: "<p>body</p>".to_owned(),
-        ..NewEmail::default()
+        ..NewEmail::of(EmailKind::BookingScheduledAttendee)
     };
     let email = outbox::enqueue(&rig.app.db, &email, now()).await.expect("enqueue");
     (id, email.0)

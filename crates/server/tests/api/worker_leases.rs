@@ -3,6 +3,7 @@
 //! The real worker loop ([`spawn_worker`]), twice, against one slow SMTP server.
 
 use crate::helpers::TestApp;
+use convene_core::email::EmailKind;
 use convene_server::email::worker::{RunMode, spawn_worker};
 use convene_server::email::{EmailSettings, Security, SmtpServer, TransportConfig};
 use convene_server::{AppState, ServerSettings};
@@ -39,12 +40,11 @@ async fn emails_slower_than_the_lease_are_renewed_and_never_taken_over() {
     for i in 0..EMAILS {
         let email = NewEmail {
             message_id: format!("<lease-{i}@leases.convene.test>"),
-            kind: "password_reset".to_owned(),
             to_email: format!("user{i}@example.test"),
             subject: format!("Reset {i}"),
             body_text: "Reset".to_owned(),
             body_html: "<p>Reset</p>".to_owned(),
-            ..NewEmail::default()
+            ..NewEmail::of(EmailKind::PasswordReset)
         };
         ids.push(
             outbox::enqueue(&app.db, &email, jiff::Timestamp::now())

@@ -7,6 +7,7 @@ use crate::helpers::email::{EmailRig, WAIT, closed_port, find_received};
 use crate::helpers::{Person, TestApp};
 use crate::scheduling::{BOOKINGS, SCHEDULES, weekdays_9_to_5};
 use convene_core::TeamId;
+use convene_core::email::EmailKind;
 use convene_store::outbox::{self, EmailRecord, Filter, Scope, Settlement};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -124,7 +125,7 @@ impl Team {
     /// Workflow emails of the organization, oldest first.
     async fn reminders(&self) -> Vec<EmailRecord> {
         let filter = Filter {
-            kind: Some(KIND.to_owned()),
+            kind: Some(KIND.parse().expect("an outbox kind")),
             ..Filter::default()
         };
         let mut rows = outbox::list(&self.app().db, Scope::Organization(TeamId(self.org)), &filter, 500)
@@ -537,13 +538,12 @@ async fn a_steps_sender_name_is_the_from_display_name_and_cannot_inject_headers(
     // Written around the API (an older version, another tool): the line break is not a header break.
     let row = outbox::NewEmail {
         message_id: "<hostile-sender@convene.test>".to_owned(),
-        kind: KIND.to_owned(),
         from_name: Some("Eve\r\nBcc: mallory@example.test".to_owned()),
         to_email: "ada@example.test".to_owned(),
         subject: "Hello".to_owned(),
         body_text: "Hello".to_owned(),
         body_html: "<p>Hello</p>".to_owned(),
-        ..outbox::NewEmail::default()
+        ..outbox::NewEmail::of(EmailKind::WorkflowEmail)
     };
     outbox::enqueue(&t.app().db, &row, jiff::Timestamp::now())
         .await

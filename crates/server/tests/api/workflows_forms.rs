@@ -37,7 +37,7 @@ fn workflows_path(t: &Rig) -> String {
 
 async fn workflow_rows(t: &Rig) -> Vec<EmailRecord> {
     let filter = Filter {
-        kind: Some(KIND.to_owned()),
+        kind: Some(KIND.parse().expect("an outbox kind")),
         ..Filter::default()
     };
     let mut rows = outbox::list(&t.app().db, Scope::Organization(TeamId(t.org)), &filter, 100)
@@ -290,7 +290,7 @@ async fn personal_workflows_remind_in_each_readers_language_and_zone() {
         .await
         .expect_success(StatusCode::CREATED);
     let filter = Filter {
-        kind: Some(KIND.to_owned()),
+        kind: Some(KIND.parse().expect("an outbox kind")),
         ..Filter::default()
     };
     let rows = outbox::list(&app.db, Scope::User { id: UserId(host.id) }, &filter, 10)

@@ -90,7 +90,7 @@ async fn a_form_workflow_made_on_the_page_texts_the_number_given_in_the_form() {
     )
     .await;
     let filter = Filter {
-        kind: Some("workflow_sms".to_owned()),
+        kind: Some("workflow_sms".parse().expect("an outbox kind")),
         ..Filter::default()
     };
     let texts = outbox::list(&app.db, Scope::Organization(convene_core::TeamId(t.org)), &filter, 10)

@@ -34,7 +34,7 @@ fn texting(name: &str, trigger: Value, action: &str, text: &str) -> Value {
 /// The organization's outbox rows of `kind`, oldest first.
 async fn rows(t: &Rig, kind: &str) -> Vec<EmailRecord> {
     let filter = Filter {
-        kind: Some(kind.to_owned()),
+        kind: Some(kind.parse().expect("an outbox kind")),
         ..Filter::default()
     };
     let mut rows = outbox::list(&t.app().db, Scope::Organization(TeamId(t.org)), &filter, 500)

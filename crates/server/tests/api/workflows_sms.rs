@@ -73,7 +73,7 @@ async fn book(t: &Team, start: &str, phone: &str) -> String {
 /// The organization's outbox rows of `kind`, oldest first.
 async fn rows(t: &Team, kind: &str) -> Vec<EmailRecord> {
     let filter = Filter {
-        kind: Some(kind.to_owned()),
+        kind: Some(kind.parse().expect("an outbox kind")),
         ..Filter::default()
     };
     let mut rows = outbox::list(&t.app().db, Scope::Organization(TeamId(t.org)), &filter, 500)
@@ -140,7 +140,10 @@ async fn sms_and_whatsapp_reminders_are_sent_at_their_time_with_the_rendered_tex
     t.rig.run_at(ms("2030-01-06T09:59:59Z")).await;
     assert_eq!(twilio.requests(), 0);
     let due = t.rig.run_at(ms("2030-01-06T10:00:00Z")).await;
-    let texts: Vec<_> = due.iter().filter(|p| p.kind.starts_with("workflow_")).collect();
+    let texts: Vec<_> = due
+        .iter()
+        .filter(|p| p.kind.as_str().starts_with("workflow_"))
+        .collect();
     assert_eq!(texts.len(), 2, "{due:?}");
     assert!(
         texts

@@ -17,7 +17,7 @@ pub use health::{OutboxState, QueueHealth};
 pub use pipeline::spawn_worker;
 
 use crate::metrics::Metrics;
-use convene_core::EmailId;
+use convene_core::{EmailId, OutboxKind};
 use convene_store::StoreResult;
 use convene_store::outbox::{self, AttemptRecord, EmailRecord, Settle, Settlement};
 use futures::StreamExt;
@@ -46,7 +46,7 @@ pub struct EmailWorker {
 #[derive(Debug, Clone)]
 pub struct Processed {
     pub id: EmailId,
-    pub kind: String,
+    pub kind: OutboxKind,
     pub settlement: Settlement,
     pub routes: Vec<AttemptRecord>,
 }
@@ -112,7 +112,7 @@ async fn settle(worker: &EmailWorker, processed: &[Processed]) -> StoreResult<()
             );
             continue;
         }
-        worker.metrics.record_email(&p.kind, &p.settlement);
+        worker.metrics.record_email(p.kind, &p.settlement);
     }
     Ok(())
 }

@@ -35,7 +35,7 @@ impl Clock {
 /// Tries `email`'s steps in order — the organization's sender (unless its circuit is open), then the platform —
 /// until one accepts it, one rejects the recipient for good, or none is left.
 pub(super) async fn send_one(worker: &EmailWorker, email: EmailRecord, clock: Clock) -> Processed {
-    if let Some(channel) = Channel::of_kind(&email.kind) {
+    if let Some(channel) = Channel::of_kind(email.kind) {
         return send_text(worker, email, channel).await;
     }
     let mailer = &worker.mailer;

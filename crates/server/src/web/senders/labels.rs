@@ -2,8 +2,7 @@
 //! name of a form field. A code without a word (one added later) is shown as stored rather than as a message id.
 
 use crate::i18n::Lang;
-use convene_core::EmailStatus;
-use convene_core::email::EmailKind;
+use convene_core::{EmailStatus, OutboxKind};
 
 /// A sender's health (`UNTESTED`, `OK`, `FAILING`, `AUTH_FAILED`).
 pub(super) fn health(t: Lang, status: &str) -> String {
@@ -48,14 +47,15 @@ pub(super) fn outcome(t: Lang, outcome: &str) -> String {
 
 /// What an email is, for people (`booking_scheduled_attendee` → "Booking confirmed, to the attendee"); the code
 /// itself stays on the page beside it, as the API's filter value.
-pub(super) fn email_kind(t: Lang, kind: &str) -> String {
-    let known = EmailKind::parse(kind).is_some() || matches!(kind, "workflow_sms" | "workflow_whatsapp");
-    let id = if known {
-        format!("senders-kind-{}", kind.replace('_', "-"))
-    } else {
-        String::new()
+pub(super) fn email_kind(t: Lang, kind: OutboxKind) -> String {
+    let id = match kind {
+        // Never stored, so no log shows it: it has no words.
+        OutboxKind::SenderTest => String::new(),
+        OutboxKind::Email(_) | OutboxKind::Sms | OutboxKind::WhatsApp => {
+            format!("senders-kind-{}", kind.as_str().replace('_', "-"))
+        }
     };
-    word(t, kind, &id)
+    word(t, kind.as_str(), &id)
 }
 
 /// The label of a submitted field, as the form shows it (team refusals name `teamIds[i]`).
@@ -97,20 +97,17 @@ mod tests {
         assert_eq!(outcome(Lang::Es, "odd"), "odd");
         assert_eq!(field(Lang::En, "teamIds[2]"), field(Lang::En, "teamIds"));
         assert_eq!(field(Lang::De, "mystery"), "mystery");
-        assert_eq!(email_kind(Lang::Fr, "carrier_pigeon"), "carrier_pigeon");
+        assert_eq!(email_kind(Lang::Fr, OutboxKind::SenderTest), "sender_test");
     }
 
     #[test]
     fn every_email_kind_has_words_in_every_language() {
-        let kinds = EmailKind::ALL
-            .iter()
-            .map(|k| k.as_str())
-            .chain(["workflow_sms", "workflow_whatsapp"]);
+        let kinds = OutboxKind::ALL.into_iter().filter(|k| *k != OutboxKind::SenderTest);
         for kind in kinds {
             for t in [Lang::En, Lang::De, Lang::Fr, Lang::Es] {
-                let id = format!("senders-kind-{}", kind.replace('_', "-"));
+                let id = format!("senders-kind-{}", kind.as_str().replace('_', "-"));
                 let words = email_kind(t, kind);
-                assert!(words != kind && words != id, "{kind} in {}: {words}", t.code());
+                assert!(words != kind.as_str() && words != id, "{kind} in {}: {words}", t.code());
                 if t != Lang::En {
                     assert_ne!(words, email_kind(Lang::En, kind), "{kind} in {} is English", t.code());
                 }

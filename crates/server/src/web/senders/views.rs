@@ -325,7 +325,7 @@ pub(super) struct DeliveryRow {
     pub(super) id: i64,
     pub(super) created: String,
     /// The kind as stored (the API's filter value), and in the page's language.
-    pub(super) kind: String,
+    pub(super) kind: &'static str,
     pub(super) kind_words: String,
     pub(super) recipient: String,
     /// The status as stored (`sent`…), for `data-status`.
@@ -361,7 +361,7 @@ pub(super) struct DeliveryPage {
     pub(super) title: String,
     pub(super) org_id: i64,
     pub(super) org_name: String,
-    pub(super) kind: String,
+    pub(super) kind: &'static str,
     pub(super) kind_words: String,
     pub(super) recipient: String,
     pub(super) subject: String,

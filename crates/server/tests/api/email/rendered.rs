@@ -96,7 +96,7 @@ async fn booking_emails_match_their_snapshots() {
     // Each kind as the booker or the host gets it (the first sent), and as the added guest gets it.
     let mut keep = |sent: Vec<super::flows::mime::Mail>| {
         for mail in sent {
-            let kind = mail.row.kind.clone();
+            let kind = mail.row.kind.to_string();
             if mail.row.to_email == GUEST && kind != EmailKind::BookingGuestInvited.as_str() {
                 mails.insert(format!("{kind}_to_the_guest"), mail.received);
             } else {
@@ -312,7 +312,7 @@ async fn account_emails_match_their_snapshots() {
                 .to_owned();
             literals.push((code, "[code]"));
         }
-        mails.insert(mail.row.kind.clone(), mail.received);
+        mails.insert(mail.row.kind.to_string(), mail.received);
     }
     assert_eq!(
         mails.keys().map(String::as_str).collect::<Vec<_>>(),
@@ -409,7 +409,7 @@ async fn routing_form_response_email_matches_its_snapshot() {
     )
     .await;
     let filter = Filter {
-        kind: Some(EmailKind::RoutingFormResponse.as_str().to_owned()),
+        kind: Some(EmailKind::RoutingFormResponse.into()),
         ..Filter::default()
     };
     let row = outbox::list(&t.app().db, Scope::Organization(TeamId(t.org)), &filter, 1)
@@ -473,7 +473,7 @@ async fn email_change_emails_match_their_snapshots() {
         .to_owned();
     literals.push((code.clone(), "[code]"));
     literals.push((token, "[link-token]"));
-    mails.insert(confirmation.row.kind.clone(), confirmation.received);
+    mails.insert(confirmation.row.kind.to_string(), confirmation.received);
 
     flow.app
         .request(
@@ -492,7 +492,7 @@ async fn email_change_emails_match_their_snapshots() {
         .expect("the notice to the old address");
     assert_eq!(notice.row.kind, EmailKind::EmailChanged.as_str());
     assert_eq!(notice.received.rcpt_to, [super::flows::HOST]);
-    mails.insert(notice.row.kind.clone(), notice.received);
+    mails.insert(notice.row.kind.to_string(), notice.received);
     assert_snapshots(&mails, &literals);
 }
 
@@ -543,6 +543,6 @@ async fn the_invitation_matches_its_snapshot() {
         .expect("an invitation link with its token")
         .to_owned();
     let mut mails = BTreeMap::new();
-    mails.insert(mail.row.kind.clone(), mail.received);
+    mails.insert(mail.row.kind.to_string(), mail.received);
     assert_snapshots(&mails, &[(token, "[invitation-token]")]);
 }

@@ -91,7 +91,7 @@ async fn verified_emails(j: &mut Journey<'_>) {
     )
     .await;
     let filter = Filter {
-        kind: Some("email_verification_code".to_owned()),
+        kind: Some("email_verification_code".parse().expect("an outbox kind")),
         ..Filter::default()
     };
     let sent = outbox::list(&j.rec.app.db, Scope::User { id: UserId(j.host_id) }, &filter, 10)

@@ -35,7 +35,7 @@ async fn metrics_count_sent_retried_and_failed_emails_by_kind_and_show_the_queue
     queue(
         &app,
         &NewEmail {
-            kind: "email_verification_code".into(),
+            kind: EmailKind::EmailVerificationCode.into(),
             ..letter("ada@example.test", "m-retried")
         },
     )

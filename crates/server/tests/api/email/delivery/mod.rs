@@ -16,6 +16,7 @@ mod throughput;
 use crate::helpers::TestApp;
 use crate::helpers::email::{Credentials, EmailRig};
 use convene_core::EmailId;
+use convene_core::email::EmailKind;
 use convene_server::email::worker::{Processed, process_due};
 use convene_server::email::{EmailSettings, Security, SmtpServer};
 use convene_store::now_ms;
@@ -86,13 +87,12 @@ pub(super) async fn platform_setup(
 pub(super) fn letter(to: &str, tag: &str) -> NewEmail {
     NewEmail {
         message_id: format!("<{tag}@delivery.convene.test>"),
-        kind: "password_reset".to_owned(),
         to_email: to.to_owned(),
         to_name: Some("Ada Lovelace".to_owned()),
         subject: format!("Reset your password ({tag})"),
         body_text: format!("Hello from {tag}"),
         body_html: format!("<p>Hello from {tag}</p>"),
-        ..NewEmail::default()
+        ..NewEmail::of(EmailKind::PasswordReset)
     }
 }
 

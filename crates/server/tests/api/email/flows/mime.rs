@@ -214,7 +214,7 @@ pub(crate) fn check_mail(mail: &Mail) {
 
 impl Mail {
     pub(crate) fn kind(&self) -> &str {
-        &self.row.kind
+        self.row.kind.as_str()
     }
 
     pub(crate) fn text(&self) -> String {
@@ -292,7 +292,7 @@ pub(crate) fn summary(mails: &[Mail]) -> Vec<(String, String, String, String)> {
         .iter()
         .map(|m| {
             (
-                m.row.kind.clone(),
+                m.row.kind.to_string(),
                 m.received.rcpt_to.join(","),
                 m.row.reply_to_email.clone().unwrap_or_default(),
                 m.row.subject.clone(),

@@ -36,7 +36,7 @@ async fn event_email_settings_silence_attendees_or_hosts() {
     let kinds_and_recipients = |mails: &[Mail]| {
         let mut out: Vec<(String, String)> = mails
             .iter()
-            .map(|m| (m.row.kind.clone(), m.row.to_email.clone()))
+            .map(|m| (m.row.kind.to_string(), m.row.to_email.clone()))
             .collect();
         out.sort();
         out

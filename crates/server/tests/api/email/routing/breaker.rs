@@ -89,7 +89,7 @@ fn assert_sent_by_sender(p: &Processed, sender: i64) {
 /// The recipients of every sender-failing alert queued for the organization, sorted.
 async fn sender_failing_alerts(rig: &RoutingRig) -> Vec<String> {
     let filter = outbox::Filter {
-        kind: Some("sender_failing".to_owned()),
+        kind: Some("sender_failing".parse().expect("an outbox kind")),
         ..outbox::Filter::default()
     };
     let mut to: Vec<String> = outbox::list(
@@ -294,7 +294,7 @@ async fn alerts_at_most_once_a_day(cache: Duration) {
     let rig = RoutingRig::start(starttls, breaker_settings(cache)).await;
     let solo = attendee_only_event(&rig).await;
     let sender = rig.smtp_sender(rig.org_smtp.port(), json!({})).await;
-    let kinds = |batch: &[Processed]| batch.iter().map(|p| p.kind.clone()).collect::<Vec<_>>();
+    let kinds = |batch: &[Processed]| batch.iter().map(|p| p.kind).collect::<Vec<_>>();
     let t0 = start_of_test();
 
     let alerts = open_circuit(&rig, solo, sender, "monday", t0).await;

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::helpers::email::{PLATFORM_FROM, PLATFORM_NAME, WAIT, from_and_reply_to, mailbox, starttls};
+use convene_core::email::EmailKind;
 use convene_core::{TeamId, UserId};
 use convene_store::outbox::{self, NewEmail};
 use reqwest::{Method, StatusCode};
@@ -97,14 +98,13 @@ async fn account_emails_never_touch_the_organizations_sender() {
         &rig.app().db,
         &NewEmail {
             message_id: rig.app().state.mailer.new_message_id(),
-            kind: "password_reset".to_owned(),
             organization_id: Some(TeamId(rig.org)),
             user_id: Some(UserId(rig.host.id)),
             to_email: HOST.to_owned(),
             subject: "Reset your password".to_owned(),
             body_text: "Reset it.".to_owned(),
             body_html: "<p>Reset it.</p>".to_owned(),
-            ..NewEmail::default()
+            ..NewEmail::of(EmailKind::PasswordReset)
         },
         jiff::Timestamp::now(),
     )
