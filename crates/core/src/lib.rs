@@ -3,11 +3,8 @@
 //! Values here follow "parse, don't validate": each newtype has a `parse` that is the only way to
 //! build it, so code holding one knows it is valid.
 
-pub mod booking_status;
-pub mod calendar_job_status;
 pub mod calendar_kind;
 pub mod email;
-pub mod email_status;
 pub mod feature;
 pub mod ics;
 pub mod ids;
@@ -19,16 +16,14 @@ pub mod rate;
 pub mod role;
 pub mod schedule;
 pub mod slots;
+pub mod status;
 pub mod template;
 pub mod text;
 pub mod validation;
-pub mod webhook_delivery_status;
+mod words;
 pub mod workflow;
 
-pub use booking_status::BookingStatus;
-pub use calendar_job_status::CalendarJobStatus;
 pub use calendar_kind::ConnectionKind;
-pub use email_status::EmailStatus;
 pub use feature::FeatureFlag;
 pub use ids::{
     ApiKeyId, AttendeeId, BookingId, BookingReferenceId, CalendarConnectionId, CalendarId, CalendarJobId, EmailId,
@@ -39,7 +34,8 @@ pub use ids::{
 pub use outbox_kind::OutboxKind;
 pub use profile::{Locale, TimeFormat, TimeZoneId, WeekStart};
 pub use role::Role;
+pub use status::{BookingStatus, CalendarJobStatus, EmailStatus, WebhookDeliveryStatus};
 pub use text::{EmailAddress, HeaderText, Slug, Username};
 pub use validation::FieldError;
-pub use webhook_delivery_status::WebhookDeliveryStatus;
+pub use words::UnknownWord;
 pub use workflow::{OffsetUnit, StepAction, StepRecipient, StepTemplate, WorkflowKind, WorkflowTrigger};

@@ -2,8 +2,7 @@
 //! (`booking_scheduled_attendee`, `workflow_sms`, …), which the delivery log's API also answers with and filters by.
 
 use crate::email::EmailKind;
-use std::fmt;
-use std::str::FromStr;
+use crate::words::word_impls;
 
 /// An outbox row's kind. Text messages travel through the same outbox (and worker) as emails, so they share its
 /// `kind` column without being [`EmailKind`]s.
@@ -58,73 +57,24 @@ impl From<EmailKind> for OutboxKind {
     }
 }
 
-impl fmt::Display for OutboxKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Compares with the stored word, as the delivery log and its callers write it.
-impl PartialEq<&str> for OutboxKind {
-    fn eq(&self, word: &&str) -> bool {
-        self.as_str() == *word
-    }
-}
-
 impl PartialEq<EmailKind> for OutboxKind {
     fn eq(&self, kind: &EmailKind) -> bool {
         *self == OutboxKind::Email(*kind)
     }
 }
 
-/// A stored kind word this version does not know.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown outbox kind {word:?}")]
-pub struct UnknownKind {
-    pub word: String,
-}
-
-impl FromStr for OutboxKind {
-    type Err = UnknownKind;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "workflow_sms" => Ok(OutboxKind::Sms),
-            "workflow_whatsapp" => Ok(OutboxKind::WhatsApp),
-            "sender_test" => Ok(OutboxKind::SenderTest),
-            word => EmailKind::parse(word)
-                .map(OutboxKind::Email)
-                .ok_or_else(|| UnknownKind { word: word.to_owned() }),
-        }
-    }
-}
-
-/// How the store reads the column (`#[sqlx(try_from = "String")]`).
-impl TryFrom<String> for OutboxKind {
-    type Error = UnknownKind;
-
-    fn try_from(s: String) -> Result<Self, Self::Error> {
-        s.parse()
-    }
-}
+word_impls!(OutboxKind, "outbox kind");
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
+    use crate::words::testing::round_trips;
 
     #[test]
     fn each_kind_reads_back_from_its_word_and_nothing_else_reads() {
-        let mut words = HashSet::new();
-        for kind in OutboxKind::ALL {
-            assert_eq!(kind.as_str().parse::<OutboxKind>(), Ok(kind));
-            assert_eq!(OutboxKind::try_from(kind.to_string()), Ok(kind));
-            assert_eq!(kind, kind.as_str());
-            assert!(words.insert(kind.as_str()), "{kind} twice");
-        }
-        assert_eq!(words.len(), EmailKind::ALL.len() + 3);
-        for word in ["", "WORKFLOW_SMS", "carrier_pigeon", "workflow_sms "] {
-            assert_eq!(word.parse::<OutboxKind>(), Err(UnknownKind { word: word.to_owned() }));
+        round_trips(&OutboxKind::ALL, "outbox kind");
+        for word in ["WORKFLOW_SMS", "carrier_pigeon", "workflow_sms "] {
+            assert!(word.parse::<OutboxKind>().is_err(), "{word}");
         }
     }
 

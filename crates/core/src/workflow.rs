@@ -2,76 +2,7 @@
 //! offset), and what each step does, to whom, from which template. Stored as Cal.com's API spells them, which the
 //! API also answers with and the pages show.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// A word outside one of these sets, and which set it was read as (`workflow trigger`, `step action`, …).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownWord {
-    pub of: &'static str,
-    pub word: String,
-}
-
-impl fmt::Display for UnknownWord {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "unknown {} {:?}", self.of, self.word)
-    }
-}
-
-impl std::error::Error for UnknownWord {}
-
-/// A closed set of words: the enum, `ALL`, `as_str`, `Display`, `FromStr` / `TryFrom<String>` (how the store reads
-/// the column, `#[sqlx(try_from = "String")]`) and comparison with a word.
-macro_rules! words {
-    ($(#[$doc:meta])* $name:ident, $of:literal, { $($(#[$vdoc:meta])* $variant:ident => $word:literal,)+ }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)+
-        }
-
-        impl $name {
-            pub const ALL: [$name; [$($word,)+].len()] = [$($name::$variant,)+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $word,)+
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl PartialEq<&str> for $name {
-            fn eq(&self, word: &&str) -> bool {
-                self.as_str() == *word
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = UnknownWord;
-
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                $name::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| UnknownWord {
-                    of: $of,
-                    word: s.to_owned(),
-                })
-            }
-        }
-
-        impl TryFrom<String> for $name {
-            type Error = UnknownWord;
-
-            fn try_from(s: String) -> Result<Self, Self::Error> {
-                s.parse()
-            }
-        }
-    };
-}
+use crate::words::words;
 
 words! {
     /// Which family a workflow belongs to, and so what it acts on.
@@ -196,29 +127,7 @@ words! {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Each value reads back from its word, compares equal to it, and a word of no value is refused by name.
-    fn round_trips<T>(all: &[T], of: &str)
-    where
-        T: Copy
-            + fmt::Debug
-            + PartialEq
-            + fmt::Display
-            + FromStr<Err = UnknownWord>
-            + TryFrom<String, Error = UnknownWord>,
-        T: for<'a> PartialEq<&'a str>,
-    {
-        for value in all {
-            let word = value.to_string();
-            assert_eq!(word.parse::<T>(), Ok(*value));
-            assert_eq!(T::try_from(word.clone()), Ok(*value));
-            assert!(*value == word.as_str());
-        }
-        let refused = "nonsense".parse::<T>().expect_err("not a word of the set");
-        assert_eq!(refused.of, of);
-        assert_eq!(refused.to_string(), format!("unknown {of} \"nonsense\""));
-        assert!("".parse::<T>().is_err());
-    }
+    use crate::words::testing::round_trips;
 
     #[test]
     fn each_word_reads_back_and_nothing_else_reads() {

@@ -4,8 +4,9 @@
 
 use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, now_ms};
-use convene_core::calendar_kind::UnknownConnectionKind;
-use convene_core::{BookingReferenceId, CalendarId, CalendarJobId, CalendarJobStatus, ConnectionKind, UserId};
+use convene_core::{
+    BookingReferenceId, CalendarId, CalendarJobId, CalendarJobStatus, ConnectionKind, UnknownWord, UserId,
+};
 use jiff::Timestamp;
 use sqlx::FromRow;
 
@@ -46,10 +47,13 @@ pub struct BookingReference {
 pub struct IntegrationType(pub String);
 
 impl TryFrom<IntegrationType> for ConnectionKind {
-    type Error = UnknownConnectionKind;
+    type Error = UnknownWord;
 
     fn try_from(t: IntegrationType) -> Result<Self, Self::Error> {
-        ConnectionKind::from_integration(&t.0).ok_or(UnknownConnectionKind { word: t.0 })
+        ConnectionKind::from_integration(&t.0).ok_or(UnknownWord {
+            of: "calendar integration type",
+            word: t.0,
+        })
     }
 }
 

@@ -4,7 +4,7 @@
 
 use crate::millis::{Millis, ms};
 use crate::{Exec, StoreResult, Tx};
-use convene_core::workflow::UnknownWord;
+use convene_core::UnknownWord;
 use convene_core::{
     BookingId, EmailId, EventTypeId, OffsetUnit, RoutingResponseId, StepAction, StepRecipient, StepTemplate, TeamId,
     UserId, VerifiedEmailId, VerifiedPhoneId, WorkflowId, WorkflowKind, WorkflowStepId, WorkflowTrigger,
