@@ -402,3 +402,39 @@ async fn codes_asked_through_the_api_count_against_the_page_for_the_same_address
     .await
     .expect_error(StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn twilio_refusing_the_number_or_failing_for_now_is_said_beside_it_with_the_number_kept() {
+    let twilio = FakeTwilio::start("AC00000000000000000000000000000042", "verify-token").await;
+    let rig = rig_with_twilio(&twilio).await;
+    let app = &rig.app;
+    let ada = app.account(ADA).await;
+    let client = signed_in(app, ADA).await;
+    let csrf = csrf_of(&get(app, &client, PAGE).await.1);
+
+    for (fault, status, said) in [
+        (
+            (400, 21211),
+            StatusCode::BAD_REQUEST,
+            "Text messages cannot reach this number.",
+        ),
+        (
+            (500, 20500),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The text message could not be sent just now.",
+        ),
+    ] {
+        twilio.fail_next(fault.0, fault.1);
+        let (answered, page) = post(
+            app,
+            &client,
+            "/settings/verified/phone",
+            &[("csrf", &csrf), ("phone", "+1 415 555 0123")],
+        )
+        .await;
+        assert_eq!(answered, status, "{page}");
+        assert!(page.contains(&format!(r#"id="phone-error">{said}"#)), "{page}");
+        assert!(page.contains(r#"value="+1 415 555 0123""#), "{page}");
+    }
+    assert_eq!(listed(app, &ada.key, "phones").await, json!([]));
+}

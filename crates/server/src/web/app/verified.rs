@@ -169,7 +169,8 @@ fn said(t: Lang, e: &VerificationError) -> Option<(StatusCode, String)> {
         VerificationError::PhoneInvalid => (StatusCode::BAD_REQUEST, "app-verified-phone-invalid"),
         VerificationError::TextsUnavailable(_) => (StatusCode::BAD_REQUEST, "app-verified-texts-unavailable"),
         VerificationError::PhoneRejected(_) => (StatusCode::BAD_REQUEST, "app-verified-phone-rejected"),
-        VerificationError::TextFailed(_) => (StatusCode::BAD_GATEWAY, "app-verified-text-failed"),
+        // For now, as the API answers it (503).
+        VerificationError::TextFailed(_) => (StatusCode::SERVICE_UNAVAILABLE, "app-verified-text-failed"),
         VerificationError::Emails(_) | VerificationError::Store(_) => return None,
     };
     Some((status, t.text(key)))
