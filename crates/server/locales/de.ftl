@@ -439,6 +439,31 @@ app-email-new = Neue Adresse
 app-email-hint = Die neue Adresse gilt erst, wenn Sie sie mit dem zugesandten Link oder Code bestätigen; die alte Adresse wird benachrichtigt.
 app-email-change = Adresse ändern
 
+# The host app: settings (verified contacts)
+app-settings-verified = Bestätigte Kontakte
+app-verified-intro = Adressen und Telefonnummern, die nachweislich Ihnen gehören. Workflows können E-Mails und SMS an sie senden.
+app-verified-emails = E-Mail-Adressen
+app-verified-no-emails = Noch keine bestätigten E-Mail-Adressen.
+app-verified-phones = Telefonnummern
+app-verified-no-phones = Noch keine bestätigten Telefonnummern.
+app-verified-new-email = E-Mail-Adresse hinzufügen
+app-verified-new-phone = Telefonnummer hinzufügen
+app-verified-phone-hint = Im internationalen Format mit Ländervorwahl, etwa +49 30 1234567.
+app-verified-send-code = Code senden
+app-verified-code-sent = Wir haben einen Code an { $to } gesendet. Er gilt 10 Minuten.
+app-verified-code = Code
+app-verified-verify = Bestätigen
+app-verified-start-over = Eine andere verwenden
+app-verified-email-added = E-Mail-Adresse bestätigt.
+app-verified-phone-added = Telefonnummer bestätigt.
+app-verified-code-missing = Geben Sie den Code ein, den wir gesendet haben.
+app-verified-code-wrong = Dieser Code ist falsch oder abgelaufen. Prüfen Sie ihn oder fordern Sie einen neuen an.
+app-verified-phone-invalid = Geben Sie die Nummer im internationalen Format ein, beginnend mit + und der Ländervorwahl.
+app-verified-texts-unavailable = Dieser Server kann keine SMS senden, daher lassen sich Telefonnummern hier nicht bestätigen. Bitten Sie Ihre Administration, einen SMS-Anbieter einzurichten.
+app-verified-phone-rejected = SMS erreichen diese Nummer nicht. Prüfen Sie sie und versuchen Sie es erneut.
+app-verified-text-failed = Die SMS konnte gerade nicht gesendet werden. Bitte versuchen Sie es später erneut.
+app-verified-too-many = Zu viele Bestätigungscodes.
+
 # The host app: settings (webhooks)
 app-settings-webhooks = Webhooks
 app-hook-created = Webhook erstellt. Senden Sie einen Test-Ping, um zu prüfen, ob Ihr Endpunkt antwortet.

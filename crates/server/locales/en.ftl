@@ -439,6 +439,31 @@ app-email-new = New address
 app-email-hint = The new address takes effect only after you confirm it with the link or code we send to it; the old address is told.
 app-email-change = Change address
 
+# The host app: settings (verified contacts)
+app-settings-verified = Verified contacts
+app-verified-intro = Addresses and phone numbers you have proved are yours. Workflows can send emails and texts to them.
+app-verified-emails = Email addresses
+app-verified-no-emails = No verified email addresses yet.
+app-verified-phones = Phone numbers
+app-verified-no-phones = No verified phone numbers yet.
+app-verified-new-email = Add an email address
+app-verified-new-phone = Add a phone number
+app-verified-phone-hint = In international format, with the country code, like +44 20 7946 0958.
+app-verified-send-code = Send code
+app-verified-code-sent = We sent a code to { $to }. It works for 10 minutes.
+app-verified-code = Code
+app-verified-verify = Verify
+app-verified-start-over = Use another one
+app-verified-email-added = Email address verified.
+app-verified-phone-added = Phone number verified.
+app-verified-code-missing = Enter the code we sent.
+app-verified-code-wrong = That code is wrong or has expired. Check it, or ask for a new one.
+app-verified-phone-invalid = Enter the number in international format, starting with + and the country code.
+app-verified-texts-unavailable = This server cannot send text messages, so phone numbers cannot be verified here. Ask your administrator to set up an SMS provider.
+app-verified-phone-rejected = Text messages cannot reach this number. Check it and try again.
+app-verified-text-failed = The text message could not be sent just now. Please try again later.
+app-verified-too-many = Too many verification codes.
+
 # The host app: settings (webhooks)
 app-settings-webhooks = Webhooks
 app-hook-created = Webhook created. Send a test ping to check that your endpoint answers.

@@ -439,6 +439,31 @@ app-email-new = Nueva dirección
 app-email-hint = La nueva dirección solo se aplica cuando la confirmas con el enlace o el código que te enviamos; se avisa a la dirección anterior.
 app-email-change = Cambiar dirección
 
+# The host app: settings (verified contacts)
+app-settings-verified = Contactos verificados
+app-verified-intro = Las direcciones y los números que has demostrado que son tuyos. Los flujos de trabajo pueden enviarles correos y SMS.
+app-verified-emails = Direcciones de correo
+app-verified-no-emails = Aún no hay direcciones de correo verificadas.
+app-verified-phones = Números de teléfono
+app-verified-no-phones = Aún no hay números de teléfono verificados.
+app-verified-new-email = Añadir una dirección de correo
+app-verified-new-phone = Añadir un número de teléfono
+app-verified-phone-hint = En formato internacional, con el prefijo del país, por ejemplo +34 912 345 678.
+app-verified-send-code = Enviar código
+app-verified-code-sent = Hemos enviado un código a { $to }. Vale durante 10 minutos.
+app-verified-code = Código
+app-verified-verify = Verificar
+app-verified-start-over = Usar otro
+app-verified-email-added = Dirección de correo verificada.
+app-verified-phone-added = Número de teléfono verificado.
+app-verified-code-missing = Introduce el código que te hemos enviado.
+app-verified-code-wrong = Ese código es incorrecto o ha caducado. Revísalo o pide uno nuevo.
+app-verified-phone-invalid = Introduce el número en formato internacional, empezando por + y el prefijo del país.
+app-verified-texts-unavailable = Este servidor no puede enviar SMS, así que aquí no se pueden verificar números de teléfono. Pide a tu administrador que configure un proveedor de SMS.
+app-verified-phone-rejected = Los SMS no llegan a este número. Revísalo e inténtalo de nuevo.
+app-verified-text-failed = No se ha podido enviar el SMS ahora. Inténtalo de nuevo más tarde.
+app-verified-too-many = Demasiados códigos de verificación.
+
 # The host app: settings (webhooks)
 app-settings-webhooks = Webhooks
 app-hook-created = Webhook creado. Envía un ping de prueba para comprobar que tu endpoint responde.

@@ -439,6 +439,31 @@ app-email-new = Nouvelle adresse
 app-email-hint = La nouvelle adresse ne prend effet qu'après confirmation par le lien ou le code envoyé ; l'ancienne adresse est prévenue.
 app-email-change = Changer d'adresse
 
+# The host app: settings (verified contacts)
+app-settings-verified = Contacts vérifiés
+app-verified-intro = Les adresses et numéros dont vous avez prouvé qu’ils sont à vous. Les workflows peuvent y envoyer des e-mails et des SMS.
+app-verified-emails = Adresses e-mail
+app-verified-no-emails = Aucune adresse e-mail vérifiée pour l’instant.
+app-verified-phones = Numéros de téléphone
+app-verified-no-phones = Aucun numéro de téléphone vérifié pour l’instant.
+app-verified-new-email = Ajouter une adresse e-mail
+app-verified-new-phone = Ajouter un numéro de téléphone
+app-verified-phone-hint = Au format international, avec l’indicatif du pays, par exemple +33 1 23 45 67 89.
+app-verified-send-code = Envoyer le code
+app-verified-code-sent = Nous avons envoyé un code à { $to }. Il est valable 10 minutes.
+app-verified-code = Code
+app-verified-verify = Vérifier
+app-verified-start-over = En utiliser un autre
+app-verified-email-added = Adresse e-mail vérifiée.
+app-verified-phone-added = Numéro de téléphone vérifié.
+app-verified-code-missing = Saisissez le code que nous avons envoyé.
+app-verified-code-wrong = Ce code est erroné ou a expiré. Vérifiez-le ou demandez-en un nouveau.
+app-verified-phone-invalid = Saisissez le numéro au format international, en commençant par + et l’indicatif du pays.
+app-verified-texts-unavailable = Ce serveur ne peut pas envoyer de SMS : les numéros de téléphone ne peuvent pas être vérifiés ici. Demandez à votre administrateur de configurer un fournisseur de SMS.
+app-verified-phone-rejected = Les SMS ne peuvent pas atteindre ce numéro. Vérifiez-le et réessayez.
+app-verified-text-failed = Le SMS n’a pas pu être envoyé pour le moment. Veuillez réessayer plus tard.
+app-verified-too-many = Trop de codes de vérification.
+
 # The host app: settings (webhooks)
 app-settings-webhooks = Webhooks
 app-hook-created = Webhook créé. Envoyez un ping de test pour vérifier que votre point d'accès répond.

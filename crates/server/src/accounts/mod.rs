@@ -17,3 +17,4 @@ pub mod phone_verification;
 pub mod profile;
 pub mod sign_in;
 pub mod signup;
+pub mod verification_limits;

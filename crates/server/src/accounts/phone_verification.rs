@@ -16,6 +16,18 @@ pub fn parse_phone(raw: &str) -> Result<String, VerificationError> {
     e164(raw).ok_or(VerificationError::PhoneInvalid)
 }
 
+/// Whether this server can text codes at all; when it can't, [`VerificationError::TextsUnavailable`] names the
+/// setting to add.
+pub fn texts_available(mailer: &Mailer) -> Result<(), VerificationError> {
+    Channels::of(mailer.settings.sms.as_ref())
+        .check(Channel::Sms)
+        .map_err(VerificationError::TextsUnavailable)?;
+    mailer
+        .texts()
+        .map(|_| ())
+        .ok_or(VerificationError::TextsUnavailable("twilio_account_sid"))
+}
+
 /// Texts a new code to `phone` for `user`, or for the team `team_id` when given.
 pub async fn send_code(
     db: &Db,
@@ -25,9 +37,7 @@ pub async fn send_code(
     team_id: Option<i64>,
 ) -> Result<(), VerificationError> {
     let phone = parse_phone(phone)?;
-    Channels::of(mailer.settings.sms.as_ref())
-        .check(Channel::Sms)
-        .map_err(VerificationError::TextsUnavailable)?;
+    texts_available(mailer)?;
     let texts = mailer
         .texts()
         .ok_or(VerificationError::TextsUnavailable("twilio_account_sid"))?;

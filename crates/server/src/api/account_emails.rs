@@ -5,7 +5,7 @@ use super::ApiError;
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
-use crate::accounts::{email_verification, password_reset};
+use crate::accounts::{email_verification, password_reset, verification_limits};
 use crate::limits::{ClientAddress, LimitKey, PublicOperation};
 use crate::state::AppState;
 use axum::Json;
@@ -103,28 +103,9 @@ async fn request_verification_code(
     ApiJson(input): ApiJson<RequestEmailVerificationInput>,
 ) -> Result<Response, ApiError> {
     let email = EmailAddress::parse("email", input.email.as_deref().unwrap_or_default())?;
-    limit_code_email(&state, &caller, client, &email).await?;
+    verification_limits::email_code(&state.limits, caller.id(), client, &email).await?;
     email_verification::send_code(&state.db, &state.mailer, &caller.user, &email, None).await?;
     Ok(status_only())
-}
-
-/// Codes go to addresses the caller chooses: counted per client address (whoever calls) and per user and address.
-pub(super) async fn limit_code_email(
-    state: &AppState,
-    caller: &ApiUser,
-    client: ClientAddress,
-    email: &EmailAddress,
-) -> Result<(), ApiError> {
-    let operation = PublicOperation::VerificationCode;
-    state.limits.take(LimitKey::Public { operation, client }).await?;
-    state
-        .limits
-        .take(LimitKey::VerificationEmail {
-            user: caller.id(),
-            email: email.clone(),
-        })
-        .await?;
-    Ok(())
 }
 
 /// `VerifyEmailInput`.

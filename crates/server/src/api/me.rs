@@ -1,13 +1,13 @@
 //! `GET/PATCH /v2/me`: the caller's own profile; `POST /v2/me/email/confirm` (ours) confirms a new address.
 
 use super::ApiError;
-use super::account_emails::limit_code_email;
 use super::auth::ApiUser;
 use super::dto::MeOutput;
 use super::envelope::{self, Envelope};
 use super::extract::ApiJson;
 use super::profile_input::ProfileInput;
 use crate::accounts::email_change::{self, ChangeRequested, Confirmation};
+use crate::accounts::verification_limits;
 use crate::limits::ClientAddress;
 use crate::state::AppState;
 use axum::extract::State;
@@ -72,7 +72,7 @@ async fn update_me(
     if let Some(raw) = patch.email.take() {
         let new_email = EmailAddress::parse("email", &raw)?;
         if new_email.as_str() != caller.user.email {
-            limit_code_email(&state, &caller, client, &new_email).await?;
+            verification_limits::email_code(&state.limits, caller.id(), client, &new_email).await?;
         }
         let requested = email_change::request_email_change(&state.db, &state.mailer, &caller.user, &new_email).await?;
         if let ChangeRequested::Changed(user) = &requested {

@@ -6,12 +6,12 @@
 //! route.
 
 use super::ApiError;
-use super::account_emails::{RequestEmailVerificationInput, StatusOnly, VerifyEmailInput, limit_code_email};
+use super::account_emails::{RequestEmailVerificationInput, StatusOnly, VerifyEmailInput};
 use super::auth::ApiUser;
 use super::envelope::{self, Envelope};
 use super::extract::{ApiJson, Paging, PathIds, QueryPairs};
-use crate::accounts::{email_verification, phone_verification};
-use crate::limits::{ClientAddress, LimitKey, PublicOperation};
+use crate::accounts::{email_verification, phone_verification, verification_limits};
+use crate::limits::ClientAddress;
 use crate::state::AppState;
 use crate::tenancy::access::TeamAccess;
 use axum::Json;
@@ -122,26 +122,6 @@ fn status_only() -> Response {
     Json(StatusOnly { status: "success" }).into_response()
 }
 
-/// Codes go to numbers the caller chooses, and each is a paid message: counted per client address and per user
-/// and number.
-async fn limit_code_phone(
-    state: &AppState,
-    caller: &ApiUser,
-    client: ClientAddress,
-    phone: &str,
-) -> Result<(), ApiError> {
-    let operation = PublicOperation::VerificationCode;
-    state.limits.take(LimitKey::Public { operation, client }).await?;
-    state
-        .limits
-        .take(LimitKey::VerificationPhone {
-            user: caller.id(),
-            phone: phone.to_owned(),
-        })
-        .await?;
-    Ok(())
-}
-
 /// Texts a code to `raw` for the caller, or for the team when `team_id` is given.
 async fn send_phone_code(
     state: &AppState,
@@ -151,7 +131,7 @@ async fn send_phone_code(
     team_id: Option<i64>,
 ) -> Result<Response, ApiError> {
     let phone = phone_verification::parse_phone(raw.unwrap_or_default())?;
-    limit_code_phone(state, caller, client, &phone).await?;
+    verification_limits::phone_code(&state.limits, caller.id(), client, &phone).await?;
     phone_verification::send_code(&state.db, &state.mailer, &caller.user, &phone, team_id).await?;
     Ok(status_only())
 }
@@ -234,7 +214,7 @@ async fn team_request_email(
 ) -> Result<Response, ApiError> {
     let team_id = managed_team(&state, &caller, &ids, in_org).await?;
     let email = EmailAddress::parse("email", input.email.as_deref().unwrap_or_default())?;
-    limit_code_email(&state, &caller, client, &email).await?;
+    verification_limits::email_code(&state.limits, caller.id(), client, &email).await?;
     email_verification::send_code(&state.db, &state.mailer, &caller.user, &email, Some(team_id)).await?;
     Ok(status_only())
 }

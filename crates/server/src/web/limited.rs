@@ -16,10 +16,15 @@ pub(super) enum Refused {
 
 /// Counts one request against `key`.
 pub(super) async fn within(state: &AppState, key: LimitKey) -> Result<(), Refused> {
-    match state.limits.take(key).await {
-        Ok(()) => Ok(()),
-        Err(LimitError::Limited(limited)) => Err(Refused::Wait(limited)),
-        Err(broken) => Err(Refused::Broken(broken)),
+    state.limits.take(key).await.map_err(Refused::from)
+}
+
+impl From<LimitError> for Refused {
+    fn from(e: LimitError) -> Self {
+        match e {
+            LimitError::Limited(limited) => Refused::Wait(limited),
+            broken @ LimitError::Store(_) => Refused::Broken(broken),
+        }
     }
 }
 

@@ -93,6 +93,8 @@ mod web_senders_browser;
 mod web_senders_lang;
 mod web_signup;
 mod web_signup_browser;
+mod web_verified;
+mod web_verified_browser;
 mod webhook_worker_lifecycle;
 mod webhooks;
 mod worker_leases;

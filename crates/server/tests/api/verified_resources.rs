@@ -15,7 +15,7 @@ const TOKEN: &str = "verify-token";
 const FROM: &str = "+14155550100";
 
 /// A server whose Twilio account is `twilio`.
-async fn rig_with_twilio(twilio: &FakeTwilio) -> EmailRig {
+pub(crate) async fn rig_with_twilio(twilio: &FakeTwilio) -> EmailRig {
     let api_url = twilio.base_url();
     EmailRig::builder()
         .email(move |s| {
@@ -32,7 +32,7 @@ async fn rig_with_twilio(twilio: &FakeTwilio) -> EmailRig {
 }
 
 /// The code of the newest text to `to` ("Your verification code: CODE. …").
-fn texted_code(twilio: &FakeTwilio, to: &str) -> String {
+pub(crate) fn texted_code(twilio: &FakeTwilio, to: &str) -> String {
     let message = twilio
         .messages()
         .into_iter()
@@ -50,7 +50,7 @@ fn texted_code(twilio: &FakeTwilio, to: &str) -> String {
 }
 
 /// A code the texted one is not (same alphabet, so only its value is wrong).
-fn other_code(code: &str) -> String {
+pub(crate) fn other_code(code: &str) -> String {
     if code == "ZZZZZZ" { "YYYYYY" } else { "ZZZZZZ" }.to_owned()
 }
 
@@ -207,7 +207,7 @@ async fn band(app: &TestApp, owner: &Person, admin: &Person, member: &Person) ->
 }
 
 /// The code in the subject of the newest email the platform delivered to `to`.
-async fn mailed_code(rig: &EmailRig, to: &str) -> String {
+pub(crate) async fn mailed_code(rig: &EmailRig, to: &str) -> String {
     rig.run().await;
     let received = rig.platform.wait_for_messages(1, WAIT).await;
     let mail = received

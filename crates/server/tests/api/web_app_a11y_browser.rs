@@ -1,8 +1,8 @@
 //! axe-core in Chromium on every page of the host's app, each one filled: an org owner with personal and team event
 //! types, a booking of each status (upcoming, unconfirmed, declined, cancelled, past), a schedule, a webhook, an API
-//! key, an out-of-office entry, a workflow, a routing form with a response, private links and a connected
-//! calendar; the instance admin's page as the instance admin. The list of pages is checked against the router's
-//! source, so a page added to `web/app` without a place here fails this test.
+//! key, an out-of-office entry, a workflow, a routing form with a response, private links, a connected calendar and
+//! a verified address and number; the instance admin's page as the instance admin. The list of pages is checked
+//! against the router's source, so a page added to `web/app` without a place here fails this test.
 
 use crate::helpers::{PASSWORD, TestApp};
 use crate::npm;
@@ -229,6 +229,13 @@ async fn every_page_of_the_app_filled_with_data_has_no_serious_accessibility_vio
     calendars::upsert_calendar(&app.db, connection, UserId(t.owner.id), &listed)
         .await
         .expect("calendar");
+    let now = jiff::Timestamp::now();
+    convene_store::verified_emails::add(&app.db, UserId(t.owner.id), "owner.work@acme.test", now)
+        .await
+        .expect("verified email");
+    convene_store::verified_phones::add_for_user(&app.db, UserId(t.owner.id), "+37255556666", now)
+        .await
+        .expect("verified phone");
     let http = signed_in(app, OWNER).await;
     let csrf = csrf_of(&get(app, &http, "/workflows").await.1);
     let intro_id = intro.to_string();
@@ -328,6 +335,7 @@ async fn every_page_of_the_app_filled_with_data_has_no_serious_accessibility_vio
         ("/settings/notifications", vec!["/settings/notifications".into()]),
         ("/settings/api-keys", vec!["/settings/api-keys".into()]),
         ("/settings/email", vec!["/settings/email".into()]),
+        ("/settings/verified", vec!["/settings/verified".into()]),
         ("/settings/webhooks", vec!["/settings/webhooks".into()]),
         ("/settings/webhooks/{id}", vec![format!("/settings/webhooks/{webhook}")]),
         ("/settings/calendars", vec!["/settings/calendars".into()]),

@@ -1,13 +1,15 @@
 //! Settings → Email address: the account's address, a change waiting for confirmation, and asking for a new one.
 //! The change goes through `accounts::email_change`, as `PATCH /v2/me` does: a code and a link go to the new address
-//! and the account keeps the old one until the link (or code) comes back; the same limits count the emails sent.
+//! and the account keeps the old one until the link (or code) comes back; the same limits count the emails sent
+//! (`accounts::verification_limits`).
 
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
 use crate::accounts::email_change::{self, ChangeRequested, EmailChangeError};
+use crate::accounts::verification_limits;
 use crate::i18n::Lang;
-use crate::limits::{ClientAddress, LimitKey, PublicOperation};
+use crate::limits::ClientAddress;
 use crate::state::AppState;
-use crate::web::limited::{Refused, wait_text, with_retry_after, within};
+use crate::web::limited::{Refused, wait_text, with_retry_after};
 use crate::web::respond::render;
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
@@ -94,20 +96,9 @@ pub async fn change(State(state): State<AppState>, client: ClientAddress, post: 
         }
     };
     if new_email.as_str() != host.user.email {
-        let operation = PublicOperation::VerificationCode;
-        let limited = match within(&state, LimitKey::Public { operation, client }).await {
-            Ok(()) => {
-                within(
-                    &state,
-                    LimitKey::VerificationEmail {
-                        user: host.id(),
-                        email: new_email.clone(),
-                    },
-                )
-                .await
-            }
-            Err(e) => Err(e),
-        };
+        let limited = verification_limits::email_code(&state.limits, host.id(), client, &new_email)
+            .await
+            .map_err(Refused::from);
         match limited {
             Ok(()) => {}
             Err(Refused::Wait(wait)) => {

@@ -7,7 +7,8 @@
 //! navigation, [`form`] reads posted fields, [`event_types`] and [`event_type_form`] are the event type pages,
 //! [`availability`] and [`schedule_form`] the schedule pages, [`bookings`] the bookings list, [`booking_page`] one booking and
 //! [`booking_actions`] its forms; [`account`] (profile, password, sessions), [`api_keys`], [`email_address`],
-//! [`notifications`], [`webhooks`] and [`calendars`] are settings pages; [`workflows`] are the user's personal
+//! [`notifications`], [`webhooks`], [`calendars`] and [`verified`] (proven addresses and numbers) are settings
+//! pages; [`workflows`] are the user's personal
 //! workflows, [`routing_forms`] the routing forms they own and their responses,
 //! [`routing_form_editor`] (over [`routing_form_rows`]) builds one; [`team_workflows`] are a team's workflows on
 //! the personal pages' code.
@@ -43,6 +44,7 @@ mod signup;
 mod team_event_types;
 mod team_workflows;
 mod troubleshoot;
+mod verified;
 mod webhooks;
 mod workflows;
 
@@ -172,6 +174,11 @@ pub fn router() -> Router<AppState> {
         .route("/settings/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/settings/api-keys/{id}/revoke", post(api_keys::revoke))
         .route("/settings/email", get(email_address::show).post(email_address::change))
+        .route("/settings/verified", get(verified::show))
+        .route("/settings/verified/email", post(verified::send_email_code))
+        .route("/settings/verified/email/verify", post(verified::verify_email))
+        .route("/settings/verified/phone", post(verified::send_phone_code))
+        .route("/settings/verified/phone/verify", post(verified::verify_phone))
         .route("/settings/webhooks", get(webhooks::list).post(webhooks::create))
         .route("/settings/webhooks/{id}", get(webhooks::edit).post(webhooks::update))
         .route("/settings/webhooks/{id}/ping", post(webhooks::ping))
