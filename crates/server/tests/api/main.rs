@@ -95,6 +95,7 @@ mod web_signup;
 mod web_signup_browser;
 mod web_verified;
 mod web_verified_browser;
+mod web_workflows_verified;
 mod webhook_worker_lifecycle;
 mod webhooks;
 mod worker_leases;

@@ -230,9 +230,11 @@ async fn every_page_of_the_app_filled_with_data_has_no_serious_accessibility_vio
         .await
         .expect("calendar");
     let now = jiff::Timestamp::now();
-    convene_store::verified_emails::add(&app.db, UserId(t.owner.id), "owner.work@acme.test", now)
+    let work_email = convene_store::verified_emails::add(&app.db, UserId(t.owner.id), "owner.work@acme.test", now)
         .await
-        .expect("verified email");
+        .expect("verified email")
+        .id
+        .to_string();
     convene_store::verified_phones::add_for_user(&app.db, UserId(t.owner.id), "+37255556666", now)
         .await
         .expect("verified phone");
@@ -245,7 +247,7 @@ async fn every_page_of_the_app_filled_with_data_has_no_serious_accessibility_vio
         "/workflows",
         &[
             ("csrf", csrf.as_str()),
-            ("stepCount", "1"),
+            ("stepCount", "2"),
             ("name", "Day before"),
             ("trigger", "beforeEvent"),
             ("offset", "24"),
@@ -255,6 +257,12 @@ async fn every_page_of_the_app_filled_with_data_has_no_serious_accessibility_vio
             ("step0-template", "reminder"),
             ("step0-subject", "See you at {EVENT_TIME}"),
             ("step0-body", ""),
+            // A step to one of the owner's verified addresses, so the editor shows that choice made.
+            ("step1-action", "email_address"),
+            ("step1-template", "reminder"),
+            ("step1-subject", "Booked: {EVENT_NAME}"),
+            ("step1-body", ""),
+            ("step1-verifiedEmail", work_email.as_str()),
         ],
     )
     .await;

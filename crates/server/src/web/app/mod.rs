@@ -46,6 +46,7 @@ mod team_workflows;
 mod troubleshoot;
 mod verified;
 mod webhooks;
+mod workflow_verified;
 mod workflows;
 
 pub(crate) use shell::{Nav, Section, language};

@@ -9,6 +9,7 @@
 
 use super::form::Posted;
 use super::shell::{Host, HostForm, Nav, Refusal, Section};
+use super::workflow_verified::Verified;
 use crate::email::sms::{Channel, Channels};
 use crate::i18n::Lang;
 use crate::state::AppState;
@@ -32,17 +33,24 @@ use serde::Deserialize;
 use serde_json::Value;
 
 const PAGE_SIZE: i64 = 20;
-/// Text actions go to the attendee's number; one of the owner's verified numbers or addresses needs a choice of
-/// them, which the page does not offer (the API does).
-const ACTIONS: [StepAction; 4] = [
+/// Text actions go to the attendee's number, or to one of the owner's verified numbers; `email_address` to one of
+/// the verified addresses (each step offers the choice, `workflow_verified`).
+const ACTIONS: [StepAction; 7] = [
     StepAction::EmailAttendee,
     StepAction::EmailHost,
+    StepAction::EmailAddress,
     StepAction::SmsAttendee,
+    StepAction::SmsNumber,
     StepAction::WhatsappAttendee,
+    StepAction::WhatsappNumber,
 ];
 /// Routing-form workflows have no host to write to, and the API takes no WhatsApp action for them
 /// (`workflows::form_input`); `sms_attendee` texts the number given in the form's phone field.
-const FORM_ACTIONS: [StepAction; 2] = [StepAction::EmailAttendee, StepAction::SmsAttendee];
+const FORM_ACTIONS: [StepAction; 3] = [
+    StepAction::EmailAttendee,
+    StepAction::EmailAddress,
+    StepAction::SmsAttendee,
+];
 /// At most this many event types or forms are offered to choose from.
 const MAX_TARGETS: i64 = 500;
 /// The variables the help list explains, each with its message id.
@@ -156,7 +164,13 @@ pub(crate) struct StepForm {
     pub subject: String,
     pub body: String,
     pub ics: bool,
+    /// The verified address and number chosen (ids as posted; empty for none).
+    pub email_id: String,
+    pub phone_id: String,
     pub error: Option<String>,
+    /// A refusal of the chosen address or number, shown beside its choice.
+    pub email_error: Option<String>,
+    pub phone_error: Option<String>,
     /// "Step 2", or "Add a step" for the blank one.
     pub legend: String,
 }
@@ -195,6 +209,8 @@ struct EditPage {
     variables: Vec<(String, String)>,
     /// Why text steps would be refused here: no SMS provider on this server. None when texts can be sent.
     texts_missing: Option<String>,
+    /// The owner's verified addresses and numbers the steps may choose.
+    verified: Verified,
 }
 
 impl EditPage {
@@ -216,7 +232,11 @@ fn blank_step(index: usize) -> StepForm {
         subject: String::new(),
         body: String::new(),
         ics: false,
+        email_id: String::new(),
+        phone_id: String::new(),
         error: None,
+        email_error: None,
+        phone_error: None,
         legend: String::new(),
     }
 }
@@ -285,7 +305,11 @@ impl Fields {
                 subject: s.subject.clone(),
                 body: s.html.clone(),
                 ics: s.include_calendar_event,
+                email_id: s.verified_email_id.map(|v| v.to_string()).unwrap_or_default(),
+                phone_id: s.verified_phone_id.map(|v| v.to_string()).unwrap_or_default(),
                 error: None,
+                email_error: None,
+                phone_error: None,
                 legend: String::new(),
             })
             .collect();
@@ -319,7 +343,11 @@ impl Fields {
                 subject: form.get(&format!("step{i}-subject")).to_owned(),
                 body: form.get(&format!("step{i}-body")).to_owned(),
                 ics: form.ticked(&format!("step{i}-ics")),
+                email_id: form.get(&format!("step{i}-verifiedEmail")).to_owned(),
+                phone_id: form.get(&format!("step{i}-verifiedPhone")).to_owned(),
                 error: None,
+                email_error: None,
+                phone_error: None,
                 legend: String::new(),
             })
             .collect();
@@ -356,6 +384,9 @@ impl Fields {
                     template: Some(s.template.clone()),
                     sender: Some("convene".into()),
                     include_calendar_event: Some(s.ics && !text),
+                    // The service reads these only for the actions that send to a verified item.
+                    verified_email_id: s.email_id.trim().parse().ok(),
+                    verified_phone_id: s.phone_id.trim().parse().ok(),
                     message: Some(MessageInput {
                         subject: Some(s.subject.clone()),
                         html: (!text).then(|| s.body.clone()),
@@ -487,16 +518,32 @@ async fn editor(
     error: Option<(String, String)>,
     notice: Option<String>,
 ) -> Result<Response, Refusal> {
-    // A step's refusal goes beside that step; the steps are numbered as sent (blank rows left out).
+    // A step's refusal goes beside that step (its chosen address or number beside that choice); the steps are
+    // numbered as sent (blank rows left out).
     let mut error = error;
     if let Some((field, message)) = &error
         && let Some(rest) = field.strip_prefix("steps[")
-        && let Some(n) = rest.split(']').next().and_then(|n| n.parse::<usize>().ok())
+        && let Some((n, name)) = rest.split_once(']')
+        && let Ok(n) = n.parse::<usize>()
         && let Some(step) = f.steps.iter_mut().filter(|s| !s.subject.trim().is_empty()).nth(n)
     {
-        step.error = Some(message.clone());
+        let slot = match name {
+            ".verifiedEmailId" => &mut step.email_error,
+            ".verifiedPhoneId" => &mut step.phone_error,
+            _ => &mut step.error,
+        };
+        *slot = Some(message.clone());
         error = None;
     }
+    // What stored steps chose stays offered (`workflow_verified`).
+    let stored = match id {
+        Some(id) => manage::get(&state.db, scope.owner, scope.kind, WorkflowId(id))
+            .await
+            .map(|w| w.steps)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let verified = Verified::load(state, host.t, scope.owner, host.id(), &stored).await?;
     let t = host.t;
     for s in &mut f.steps {
         s.legend = if s.id.is_empty() {
@@ -518,7 +565,10 @@ async fn editor(
         t,
         scope: scope.clone(),
         id,
-        has_errors: error.is_some() || f.steps.iter().any(|s| s.error.is_some()),
+        has_errors: error.is_some()
+            || f.steps
+                .iter()
+                .any(|s| s.error.is_some() || s.email_error.is_some() || s.phone_error.is_some()),
         f,
         error,
         notice,
@@ -542,6 +592,7 @@ async fn editor(
             .sms
             .err()
             .map(|_| t.text("app-wf-texts-missing")),
+        verified,
     };
     Ok(render(status, &page))
 }
