@@ -2,18 +2,21 @@
 //! page that emails one of their verified addresses and texts one of the team's verified numbers, the API reads
 //! the choices back and a booking queues the email to that address; another user's address typed by hand is
 //! refused beside its choice with nothing stored; a workflow made through the API opens with its choices selected
-//! and saving the page keeps them. A personal editor without verified items says so and links where to prove one.
+//! and saving the page keeps them. A personal workflow chooses among the host's own items (the booking's email
+//! queued to the address); a personal editor without verified items says so and links where to prove one.
 
 use crate::helpers::TestApp;
 use crate::helpers::email::EmailRig;
+use crate::scheduling::BOOKINGS;
 use crate::web_app_bookings::{csrf_of, get, post, signed_in};
 use crate::workflows::Team;
 use crate::workflows_pages::host_with_intro;
 use convene_core::{TeamId, UserId};
 use convene_server::email::sms::SmsSettings;
-use convene_store::{verified_emails, verified_phones};
+use convene_store::outbox::{self, Filter, Scope};
+use convene_store::{users, verified_emails, verified_phones};
 use convene_testkit::FakeTwilio;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 use secrecy::SecretString;
 use serde_json::{Value, json};
 
@@ -22,8 +25,13 @@ const OWNER: &str = "owner@acme.test";
 
 /// The workflow test team on a server that can send SMS through `twilio`.
 async fn team_with_texts(twilio: &FakeTwilio) -> Team {
+    Team::on(rig_with_texts(twilio).await, false).await
+}
+
+/// A server that can send SMS through `twilio`.
+async fn rig_with_texts(twilio: &FakeTwilio) -> EmailRig {
     let api_url = twilio.base_url();
-    let rig = EmailRig::builder()
+    EmailRig::builder()
         .email(move |s| {
             s.sms = Some(SmsSettings {
                 account_sid: SID.to_owned(),
@@ -34,8 +42,7 @@ async fn team_with_texts(twilio: &FakeTwilio) -> Team {
             });
         })
         .start()
-        .await;
-    Team::on(rig, false).await
+        .await
 }
 
 /// The editor's form for a workflow on "Intro" with an `email_address` step choosing `email` and an `sms_number`
@@ -215,6 +222,52 @@ async fn a_workflow_made_through_the_api_keeps_its_verified_items_when_saved_on_
             (Value::Null, json!("+14155550177"))
         ]
     );
+}
+
+#[tokio::test]
+async fn a_personal_workflow_chooses_the_hosts_own_verified_items_and_emails_the_address() {
+    let twilio = FakeTwilio::start(SID, "twilio-auth-token").await;
+    let rig = rig_with_texts(&twilio).await;
+    let app = &rig.app;
+    let event = host_with_intro(app, "solo@verified.test").await.to_string();
+    let solo = users::find_by_email(&app.db, "solo@verified.test")
+        .await
+        .expect("read")
+        .expect("the host")
+        .id;
+    let now = jiff::Timestamp::now();
+    let desk = verified_emails::add(&app.db, solo, "solo.desk@verified.test", now)
+        .await
+        .expect("verified email");
+    let line = verified_phones::add_for_user(&app.db, solo, "+14155550188", now)
+        .await
+        .expect("verified phone");
+    let (desk, line) = (desk.id.to_string(), line.id.to_string());
+    let client = signed_in(app, "solo@verified.test").await;
+    let csrf = csrf_of(&get(app, &client, "/workflows/new").await.1);
+    let (status, to) = post(app, &client, "/workflows", &form(&csrf, &event, &desk, &line, ["", ""])).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{to}");
+    let (status, page) = get(app, &client, &to).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(
+        page.contains(&format!(
+            "<option value=\"{desk}\" selected>solo.desk@verified.test</option>"
+        )) && page.contains(&format!("<option value=\"{line}\" selected>+14155550188</option>")),
+        "{page}"
+    );
+    let body = json!({ "eventTypeId": event.parse::<i64>().expect("id"), "start": "2030-01-07T10:00:00Z",
+        "attendee": { "name": "Ada", "email": "ada@example.test", "timeZone": "UTC" } });
+    app.versioned(Method::POST, "/v2/bookings", None, Some(body), Some(BOOKINGS))
+        .await
+        .expect_success(StatusCode::CREATED);
+    let filter = Filter {
+        recipient: Some("solo.desk@verified.test".into()),
+        ..Filter::default()
+    };
+    let queued = outbox::list(&app.db, Scope::User { id: solo }, &filter, 50)
+        .await
+        .expect("the outbox");
+    assert!(queued.iter().any(|r| r.subject.starts_with("Soon: ")), "{queued:?}");
 }
 
 #[tokio::test]
