@@ -207,6 +207,23 @@ async fn a_workflow_made_through_the_api_keeps_its_verified_items_when_saved_on_
     );
     let csrf = csrf_of(&page);
     let event = t.event.to_string();
+    // The first step ticked for removal and the second's number cleared: the service numbers the steps it is sent,
+    // so its refusal of "step 1" belongs beside the second step's number, and the tick stays.
+    let mut removing = form(&csrf, &event, &desk, "", [&steps[0], &steps[1]]);
+    removing.push(("step0-remove", "1"));
+    let (status, page) = post(t.app(), &owner, &page_path, &removing).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{page}");
+    assert!(
+        page.contains("id=\"step1-verifiedPhone-error\"")
+            && !page.contains("id=\"step0-verifiedPhone-error\"")
+            && page.contains("id=\"step0-remove\" checked>"),
+        "{page}"
+    );
+    assert_eq!(
+        targets(&t, &format!("{}/{id}", t.path())).await.len(),
+        2,
+        "nothing removed by a refused save"
+    );
     let (status, to) = post(
         t.app(),
         &owner,

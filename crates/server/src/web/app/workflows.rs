@@ -164,6 +164,8 @@ pub(crate) struct StepForm {
     pub subject: String,
     pub body: String,
     pub ics: bool,
+    /// Ticked for removal (kept ticked when the page comes back refused).
+    pub removed: bool,
     /// The verified address and number chosen (ids as posted; empty for none).
     pub email_id: String,
     pub phone_id: String,
@@ -173,6 +175,14 @@ pub(crate) struct StepForm {
     pub phone_error: Option<String>,
     /// "Step 2", or "Add a step" for the blank one.
     pub legend: String,
+}
+
+impl StepForm {
+    /// Whether the step goes to the service: not the blank row to add one, nor one ticked for removal. The
+    /// service numbers steps as sent, so its refusals are placed by the same count.
+    fn is_sent(&self) -> bool {
+        !self.subject.trim().is_empty() && !self.removed
+    }
 }
 
 /// The editor's values.
@@ -232,6 +242,7 @@ fn blank_step(index: usize) -> StepForm {
         subject: String::new(),
         body: String::new(),
         ics: false,
+        removed: false,
         email_id: String::new(),
         phone_id: String::new(),
         error: None,
@@ -305,6 +316,7 @@ impl Fields {
                 subject: s.subject.clone(),
                 body: s.html.clone(),
                 ics: s.include_calendar_event,
+                removed: false,
                 email_id: s.verified_email_id.map(|v| v.to_string()).unwrap_or_default(),
                 phone_id: s.verified_phone_id.map(|v| v.to_string()).unwrap_or_default(),
                 error: None,
@@ -343,6 +355,7 @@ impl Fields {
                 subject: form.get(&format!("step{i}-subject")).to_owned(),
                 body: form.get(&format!("step{i}-body")).to_owned(),
                 ics: form.ticked(&format!("step{i}-ics")),
+                removed: form.ticked(&format!("step{i}-remove")),
                 email_id: form.get(&format!("step{i}-verifiedEmail")).to_owned(),
                 phone_id: form.get(&format!("step{i}-verifiedPhone")).to_owned(),
                 error: None,
@@ -364,7 +377,7 @@ impl Fields {
 
     /// The API's input for these values. A step without a subject is left out (the blank row to add one), and
     /// so is one marked for removal. Numbers that do not parse are sent as none, which the service refuses by name.
-    fn input(&self, form: &Posted, forms: bool) -> Input {
+    fn input(&self, forms: bool) -> Input {
         let timed = self
             .trigger
             .parse::<WorkflowTrigger>()
@@ -372,7 +385,7 @@ impl Fields {
         let steps = self
             .steps
             .iter()
-            .filter(|s| !s.subject.trim().is_empty() && !form.ticked(&format!("step{}-remove", s.index)))
+            .filter(|s| s.is_sent())
             .enumerate()
             .map(|(n, s)| {
                 // A text message's body is the API's `message.text`; it carries no calendar file.
@@ -519,13 +532,13 @@ async fn editor(
     notice: Option<String>,
 ) -> Result<Response, Refusal> {
     // A step's refusal goes beside that step (its chosen address or number beside that choice); the steps are
-    // numbered as sent (blank rows left out).
+    // numbered as sent (blank rows and removed steps left out).
     let mut error = error;
     if let Some((field, message)) = &error
         && let Some(rest) = field.strip_prefix("steps[")
         && let Some((n, name)) = rest.split_once(']')
         && let Ok(n) = n.parse::<usize>()
-        && let Some(step) = f.steps.iter_mut().filter(|s| !s.subject.trim().is_empty()).nth(n)
+        && let Some(step) = f.steps.iter_mut().filter(|s| s.is_sent()).nth(n)
     {
         let slot = match name {
             ".verifiedEmailId" => &mut step.email_error,
@@ -645,7 +658,7 @@ pub(super) async fn create_in(state: &AppState, post: &HostForm, scope: &Scope) 
     let host = &post.host;
     let f = Fields::posted(state, scope, &post.form).await?;
     let ctx = context(state, host, scope);
-    let made = match f.input(&post.form, scope.forms()) {
+    let made = match f.input(scope.forms()) {
         Input::EventType(input) => manage::create(&state.db, &state.mailer, &ctx, &input).await,
         Input::Form(input) => manage::create_form(&state.db, &ctx, &input).await,
     };
@@ -707,7 +720,7 @@ pub(super) async fn update_in(state: &AppState, post: &HostForm, scope: &Scope, 
     let id = parse_id(id, host.t)?;
     let f = Fields::posted(state, scope, &post.form).await?;
     let ctx = context(state, host, scope);
-    let saved = match f.input(&post.form, scope.forms()) {
+    let saved = match f.input(scope.forms()) {
         Input::EventType(input) => manage::update(&state.db, &state.mailer, &ctx, WorkflowId(id), &input).await,
         Input::Form(input) => manage::update_form(&state.db, &ctx, WorkflowId(id), &input).await,
     };
