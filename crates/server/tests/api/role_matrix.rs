@@ -431,3 +431,37 @@ async fn team_membership_writes() {
         call(&w, who, Method::DELETE, &path, None, expected).await;
     }
 }
+
+#[tokio::test]
+async fn team_verified_resources() {
+    let w = World::new().await;
+    let (org, team) = (w.org, w.team);
+    // A team's verified addresses and numbers are its managers' (Cal.com guards them with TEAM_ADMIN): the
+    // organization's OWNER and ADMIN, and the instance admin; the team's plain member is refused.
+    let managers = [OK, OK, NO, NO, NO, OK];
+    for kind in ["emails", "phones"] {
+        let base = format!("/v2/organizations/{org}/teams/{team}/verified-resources/{kind}");
+        run(&w, Method::GET, &base, none, managers).await;
+        run(
+            &w,
+            Method::GET,
+            &format!("{base}/1"),
+            none,
+            managers.map(|s| if s == OK { StatusCode::NOT_FOUND } else { s }),
+        )
+        .await;
+    }
+    // A wrong code proves nothing: the managers are told so, everyone else is refused before the code is read.
+    let wrong = StatusCode::BAD_REQUEST;
+    run(
+        &w,
+        Method::POST,
+        &format!("/v2/organizations/{org}/teams/{team}/verified-resources/emails/verification-code/verify"),
+        |_| Some(json!({ "email": "desk@acme.test", "code": "000000" })),
+        [wrong, wrong, NO, NO, NO, wrong],
+    )
+    .await;
+    let emails = format!("/v2/organizations/{org}/teams/{team}/verified-resources/emails");
+    let listed = w.app.get(&emails, &w.owner.key).await;
+    assert_eq!(listed.expect_success(OK), &json!([]), "no caller proved an address");
+}
