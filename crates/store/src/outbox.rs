@@ -17,6 +17,7 @@ use convene_core::{BookingId, EmailId, EmailStatus, OutboxKind, TeamId, UserId};
 use jiff::Timestamp;
 use sqlx::{FromRow, QueryBuilder};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// An email to queue.
 #[derive(Debug, Clone)]
@@ -239,6 +240,18 @@ pub async fn claim_due_by(
     claim(db, Some(worker), now, lease_ms, limit).await
 }
 
+/// The kinds this version can send, as an SQL list. A worker claims only these: during a rolling upgrade a newer
+/// process may queue a kind an older worker does not know, which the older one leaves for the newer ones instead
+/// of failing every claim on a row it cannot read. (The words are core's constants, not input.)
+static KNOWN_KINDS: LazyLock<String> = LazyLock::new(|| {
+    OutboxKind::ALL
+        .iter()
+        .filter(|kind| **kind != OutboxKind::SenderTest)
+        .map(|kind| format!("'{kind}'"))
+        .collect::<Vec<_>>()
+        .join(", ")
+});
+
 async fn claim(
     db: &Db,
     worker: Option<&str>,
@@ -250,11 +263,13 @@ async fn claim(
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    let known = &*KNOWN_KINDS;
     let sql = format!(
         "UPDATE email_outbox SET status = 'sending', attempts = attempts + 1, lease_until = $2, \
          next_attempt_at = $2, claimed_by = $4, updated_at = $1 \
          WHERE id IN (SELECT id FROM email_outbox \
                       WHERE status IN ('queued', 'retrying', 'sending') AND next_attempt_at <= $1 \
+                      AND kind IN ({known}) \
                       ORDER BY next_attempt_at, id LIMIT $3 {lock}) \
          RETURNING id"
     );

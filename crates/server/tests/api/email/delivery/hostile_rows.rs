@@ -166,3 +166,47 @@ async fn an_invalid_recipient_address_fails_with_a_clear_error_and_no_smtp_sessi
     );
     assert!(run(&app, now_ms() + 48 * HOUR).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_row_of_a_kind_this_version_does_not_know_waits_for_a_newer_worker_and_the_rest_are_sent() {
+    let (app, fake) = plain_setup(Behavior::default(), |_| {}).await;
+    let newer = queue(&app, &letter("newer@example.test", "from a newer version")).await;
+    let known = queue(&app, &letter("ada@example.test", "known")).await;
+    // A newer process, mid-upgrade, queued a kind this version has no word for.
+    let sql = "UPDATE email_outbox SET kind = 'carrier_pigeon' WHERE id = $1";
+    let changed = match &app.db {
+        convene_store::Db::Sqlite(pool) => sqlx::query(sql)
+            .bind(newer)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()),
+        convene_store::Db::Postgres(pool) => sqlx::query(sql)
+            .bind(newer)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected()),
+    };
+    assert_eq!(changed.expect("update"), 1);
+
+    let processed = run(&app, now_ms()).await;
+    assert_eq!(
+        processed.iter().map(|p| p.id).collect::<Vec<_>>(),
+        [EmailId(known)],
+        "{processed:?}"
+    );
+    assert_eq!(fake.messages().len(), 1);
+    assert!(
+        run(&app, now_ms() + HOUR).await.is_empty(),
+        "the unknown row is never claimed here"
+    );
+    let left = outbox::claim_due(&app.db, convene_store::now(), MINUTE, 10)
+        .await
+        .expect("claim");
+    assert!(left.is_empty(), "{left:?}");
+    let sql = "SELECT status FROM email_outbox WHERE id = $1";
+    let status: Result<String, _> = match &app.db {
+        convene_store::Db::Sqlite(pool) => sqlx::query_scalar(sql).bind(newer).fetch_one(pool).await,
+        convene_store::Db::Postgres(pool) => sqlx::query_scalar(sql).bind(newer).fetch_one(pool).await,
+    };
+    assert_eq!(status.expect("read").as_str(), "queued", "kept, not lost");
+}
