@@ -1236,3 +1236,6 @@ senders-kind-email-change-confirmation = Neue E-Mail-Adresse bestätigen
 senders-kind-email-changed = E-Mail-Adresse geändert
 senders-kind-sender-failing = Warnung: Absender schlägt fehl
 senders-kind-invitation = Einladung zum Beitritt
+
+# The text message that carries a phone verification code (`code` is kept as sent: the reader types it back).
+sms-verification-code = Ihr Bestätigungscode: { $code }. Er gilt { $minutes } Minuten.

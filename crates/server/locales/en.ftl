@@ -1236,3 +1236,6 @@ senders-kind-email-change-confirmation = Confirm a new email address
 senders-kind-email-changed = Email address changed
 senders-kind-sender-failing = Sender failing alert
 senders-kind-invitation = Invitation to join
+
+# The text message that carries a phone verification code (`code` is kept as sent: the reader types it back).
+sms-verification-code = Your verification code: { $code }. It is valid for { $minutes } minutes.

@@ -1236,3 +1236,6 @@ senders-kind-email-change-confirmation = Confirmación de una nueva dirección d
 senders-kind-email-changed = Dirección de correo cambiada
 senders-kind-sender-failing = Aviso: remitente con fallos
 senders-kind-invitation = Invitación para unirse
+
+# The text message that carries a phone verification code (`code` is kept as sent: the reader types it back).
+sms-verification-code = Tu código de verificación: { $code }. Es válido durante { $minutes } minutos.

@@ -1236,3 +1236,6 @@ senders-kind-email-change-confirmation = Confirmation d’une nouvelle adresse e
 senders-kind-email-changed = Adresse e-mail modifiée
 senders-kind-sender-failing = Alerte : expéditeur en échec
 senders-kind-invitation = Invitation à rejoindre
+
+# The text message that carries a phone verification code (`code` is kept as sent: the reader types it back).
+sms-verification-code = Votre code de vérification : { $code }. Il est valable { $minutes } minutes.

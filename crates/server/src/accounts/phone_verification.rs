@@ -6,6 +6,7 @@ use super::codes::{self, CODE_MINUTES, Purpose};
 use super::email_verification::VerificationError;
 use crate::email::Mailer;
 use crate::email::sms::{Channel, Channels, e164};
+use crate::i18n::Lang;
 use convene_core::TeamId;
 use convene_store::Db;
 use convene_store::users::UserRecord;
@@ -50,7 +51,10 @@ pub async fn send_code(
     let code = codes::issue(&mut tx, purpose, user.id, &codes::target(team_id, &phone)).await?;
     // Stored before it is sent: a code that failed to go out is simply never entered.
     tx.commit().await?;
-    let body = format!("Your verification code: {code}. It is valid for {CODE_MINUTES} minutes.");
+    // In the user's own language (English when it is one we do not speak), as their emails are.
+    let t = Lang::from_tag(&user.locale).unwrap_or(Lang::En);
+    let minutes = CODE_MINUTES.to_string();
+    let body = t.text_with("sms-verification-code", &[("code", &code), ("minutes", &minutes)]);
     texts.send(Channel::Sms, &phone, &body).await.map_err(|failure| {
         // Twilio's 4xx other than credentials and throttling (an invalid or unreachable number) is final.
         if failure.message_rejected() {

@@ -156,6 +156,54 @@ async fn a_phone_code_stops_working_after_five_wrong_guesses() {
 }
 
 #[tokio::test]
+async fn the_texted_code_is_in_the_users_language_and_still_proves_the_number() {
+    let twilio = FakeTwilio::start(SID, TOKEN).await;
+    let rig = rig_with_twilio(&twilio).await;
+    let app = &rig.app;
+    for (locale, phone, opening) in [
+        ("de", "+4915112345678", "Ihr Bestätigungscode: "),
+        ("fr", "+33612345678", "Votre code de vérification : "),
+        ("es", "+34612345678", "Tu código de verificación: "),
+        // A language convene does not speak falls back to English.
+        ("pt-BR", "+5511912345678", "Your verification code: "),
+    ] {
+        let me = app.user(&format!("speaker.{locale}@example.test")).await;
+        app.patch("/v2/me", &me.key, json!({ "locale": locale }))
+            .await
+            .expect_success(StatusCode::OK);
+        let asked = app
+            .post(
+                "/v2/verified-resources/phones/verification-code/request",
+                &me.key,
+                json!({ "phone": phone }),
+            )
+            .await;
+        assert_eq!(asked.status, StatusCode::OK, "{}", asked.body);
+        let body = twilio
+            .messages()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == phone)
+            .expect("a text")
+            .body;
+        assert!(body.starts_with(opening), "{locale}: {body}");
+        let code = texted_code(&twilio, phone);
+        assert!(
+            body.contains(&format!("{code}. ")) && body.contains("10"),
+            "{locale}: {body}"
+        );
+        let verified = app
+            .post(
+                "/v2/verified-resources/phones/verification-code/verify",
+                &me.key,
+                json!({ "phone": phone, "code": code }),
+            )
+            .await;
+        assert_eq!(verified.expect_success(StatusCode::OK)["phoneNumber"], phone);
+    }
+}
+
+#[tokio::test]
 async fn twilio_refusing_the_number_is_400_on_phone() {
     let twilio = FakeTwilio::start(SID, TOKEN).await;
     let rig = rig_with_twilio(&twilio).await;
