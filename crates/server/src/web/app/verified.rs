@@ -128,14 +128,19 @@ async fn verified_page(
     Ok(render(shown.status, &page))
 }
 
-/// The page again, first of the lists, with `email` and `phone` as they stand.
-async fn again(
-    state: &AppState,
-    host: &Host,
-    status: StatusCode,
-    email: Flow,
-    phone: Flow,
-) -> Result<Response, Refusal> {
+/// Which of the page's two flows a form belongs to.
+#[derive(Clone, Copy)]
+enum Side {
+    Email,
+    Phone,
+}
+
+/// The page again, first of the lists, with `flow` as it stands on its side and the other side blank.
+async fn again(state: &AppState, host: &Host, status: StatusCode, side: Side, flow: Flow) -> Result<Response, Refusal> {
+    let (email, phone) = match side {
+        Side::Email => (flow, Flow::default()),
+        Side::Phone => (Flow::default(), flow),
+    };
     verified_page(state, host, None, 1, Shown { status, email, phone }).await
 }
 
@@ -201,27 +206,21 @@ pub async fn send_email_code(
         Ok(email) => email,
         Err(e) => {
             let flow = Flow::typed(typed).refused("email", host.t.refusal(&e));
-            return again(&state, host, StatusCode::BAD_REQUEST, flow, Flow::default()).await;
+            return again(&state, host, StatusCode::BAD_REQUEST, Side::Email, flow).await;
         }
     };
     if let Err(e) = verification_limits::email_code(&state.limits, host.id(), client, &email).await {
         let (text, secs) = limited(host.t, e)?;
         let flow = Flow::typed(typed).refused("email", text);
-        let page = again(&state, host, StatusCode::TOO_MANY_REQUESTS, flow, Flow::default()).await?;
+        let page = again(&state, host, StatusCode::TOO_MANY_REQUESTS, Side::Email, flow).await?;
         return Ok(with_retry_after(page, secs));
     }
     match email_verification::send_code(&state.db, &state.mailer, &host.user, &email, None).await {
         Ok(()) => {
             let flow = Flow::sent(email.as_str().to_owned());
-            again(&state, host, StatusCode::OK, flow, Flow::default()).await
+            again(&state, host, StatusCode::OK, Side::Email, flow).await
         }
-        Err(e) => match said(host.t, &e) {
-            Some((status, text)) => {
-                let flow = Flow::typed(typed).refused("email", text);
-                again(&state, host, status, flow, Flow::default()).await
-            }
-            None => Err(Refusal::Failed(e.to_string())),
-        },
+        Err(e) => refused(&state, host, Side::Email, Flow::typed(typed), "email", &e).await,
     }
 }
 
@@ -234,22 +233,18 @@ pub async fn verify_email(State(state): State<AppState>, post: HostForm) -> Resu
         Ok(email) => email,
         Err(e) => {
             let flow = Flow::typed(typed).refused("email", host.t.refusal(&e));
-            return again(&state, host, StatusCode::BAD_REQUEST, flow, Flow::default()).await;
+            return again(&state, host, StatusCode::BAD_REQUEST, Side::Email, flow).await;
         }
     };
     match email_verification::verify(&state.db, &host.user, &email, &code).await {
         Ok(_) => Ok(Redirect::to("/settings/verified?notice=email-added").into_response()),
-        Err(e) => match said(host.t, &e) {
-            Some((status, text)) => {
-                let flow = Flow {
-                    code,
-                    ..Flow::sent(typed)
-                }
-                .refused("email-code", text);
-                again(&state, host, status, flow, Flow::default()).await
-            }
-            None => Err(Refusal::Failed(e.to_string())),
-        },
+        Err(e) => {
+            let flow = Flow {
+                code,
+                ..Flow::sent(typed)
+            };
+            refused(&state, host, Side::Email, flow, "email-code", &e).await
+        }
     }
 }
 
@@ -266,17 +261,17 @@ pub async fn send_phone_code(
         .and_then(|phone| phone_verification::texts_available(&state.mailer).map(|()| phone));
     let phone = match checked {
         Ok(phone) => phone,
-        Err(e) => return phone_refused(&state, host, Flow::typed(typed), "phone", &e).await,
+        Err(e) => return refused(&state, host, Side::Phone, Flow::typed(typed), "phone", &e).await,
     };
     if let Err(e) = verification_limits::phone_code(&state.limits, host.id(), client, &phone).await {
         let (text, secs) = limited(host.t, e)?;
         let flow = Flow::typed(typed).refused("phone", text);
-        let page = again(&state, host, StatusCode::TOO_MANY_REQUESTS, Flow::default(), flow).await?;
+        let page = again(&state, host, StatusCode::TOO_MANY_REQUESTS, Side::Phone, flow).await?;
         return Ok(with_retry_after(page, secs));
     }
     match phone_verification::send_code(&state.db, &state.mailer, &host.user, &phone, None).await {
-        Ok(()) => again(&state, host, StatusCode::OK, Flow::default(), Flow::sent(phone)).await,
-        Err(e) => phone_refused(&state, host, Flow::typed(typed), "phone", &e).await,
+        Ok(()) => again(&state, host, StatusCode::OK, Side::Phone, Flow::sent(phone)).await,
+        Err(e) => refused(&state, host, Side::Phone, Flow::typed(typed), "phone", &e).await,
     }
 }
 
@@ -287,27 +282,30 @@ pub async fn verify_phone(State(state): State<AppState>, post: HostForm) -> Resu
     let code = post.form.get("code").trim().to_owned();
     match phone_verification::verify(&state.db, &host.user, &typed, &code, None).await {
         Ok(_) => Ok(Redirect::to("/settings/verified?notice=phone-added").into_response()),
-        Err(e @ VerificationError::PhoneInvalid) => phone_refused(&state, host, Flow::typed(typed), "phone", &e).await,
+        Err(e @ VerificationError::PhoneInvalid) => {
+            refused(&state, host, Side::Phone, Flow::typed(typed), "phone", &e).await
+        }
         Err(e) => {
             let flow = Flow {
                 code,
                 ..Flow::sent(typed)
             };
-            phone_refused(&state, host, flow, "phone-code", &e).await
+            refused(&state, host, Side::Phone, flow, "phone-code", &e).await
         }
     }
 }
 
-/// The page again with the phone flow's `field` refused for `e`.
-async fn phone_refused(
+/// The page again with `side`'s `field` refused for `e`; a failure of our own is logged, never shown.
+async fn refused(
     state: &AppState,
     host: &Host,
+    side: Side,
     flow: Flow,
     field: &'static str,
     e: &VerificationError,
 ) -> Result<Response, Refusal> {
     match said(host.t, e) {
-        Some((status, text)) => again(state, host, status, Flow::default(), flow.refused(field, text)).await,
+        Some((status, text)) => again(state, host, status, side, flow.refused(field, text)).await,
         None => Err(Refusal::Failed(e.to_string())),
     }
 }
